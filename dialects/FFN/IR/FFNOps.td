@@ -1,0 +1,52 @@
+//===- FFNOps.td - Kiln feed-forward operations -----------*- tablegen -*-===//
+//
+// Operation definitions of the feed-forward dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_FFN_OPS
+#define KILN_FFN_OPS
+
+include "dialects/FFN/IR/FFNDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def FFN_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+
+def FFN_MLPOp : FFN_Op<"mlp", [Pure, AttrSizedOperandSegments]> {
+  let summary = "two-layer perceptron act(x·w_inᵀ + b_in)·w_outᵀ + b_out";
+  let description = [{
+    `input [..., D]`, `w_in [F, D]`, `b_in [F]`, `w_out [E, F]`, `b_out [E]`
+    give `[..., E]`. `relu2` is `relu(x)^2`, `gelu` the erf form and
+    `gelu_tanh` the tanh approximation.
+  }];
+  let arguments = (ins FFN_FloatTensor:$input, FFN_FloatTensor:$w_in,
+                       Optional<FFN_FloatTensor>:$b_in,
+                       FFN_FloatTensor:$w_out,
+                       Optional<FFN_FloatTensor>:$b_out,
+                       FFN_ActivationAttr:$activation);
+  let results = (outs FFN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $w_in (`bias` $b_in^)? `,` $w_out (`bias` $b_out^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def FFN_GLUOp : FFN_Op<"glu", [Pure]> {
+  let summary = "gated linear unit (act(x·w_gateᵀ) * x·w_upᵀ)·w_downᵀ";
+  let description = [{
+    SwiGLU (`silu`), GeGLU (`gelu`) or ReGLU (`relu`). `input [..., D]`,
+    `w_gate, w_up [F, D]`, `w_down [E, F]` give `[..., E]`.
+  }];
+  let arguments = (ins FFN_FloatTensor:$input, FFN_FloatTensor:$w_gate,
+                       FFN_FloatTensor:$w_up, FFN_FloatTensor:$w_down,
+                       FFN_ActivationAttr:$activation);
+  let results = (outs FFN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $w_gate `,` $w_up `,` $w_down attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // KILN_FFN_OPS

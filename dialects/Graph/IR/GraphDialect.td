@@ -1,0 +1,32 @@
+//===- GraphDialect.td - Kiln graph dialect definition ----*- tablegen -*-===//
+//
+// The graph dialect holds the model glue that has no domain dialect of its
+// own: embeddings, projections, norms, RoPE, elementwise math, reductions and
+// data movement. Ops work on ranked tensors whose batch and sequence
+// dimensions are dynamic.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_GRAPH_DIALECT
+#define KILN_GRAPH_DIALECT
+
+include "mlir/IR/OpBase.td"
+
+def Graph_Dialect : Dialect {
+  let name = "graph";
+  let cppNamespace = "::kiln::graph";
+  let summary = "Kiln model-graph glue operations";
+  let description = [{
+    Value-semantic tensor operations that a model graph needs around the
+    attention, scan and feed-forward blocks. Every op maps one-to-one onto an
+    op of the JSON IR v1 (docs/json-ir.md). Dynamic result sizes that cannot
+    be derived from the operands (for `graph.reshape`) are passed as `index`
+    operands, as `tensor.empty` does.
+  }];
+  let hasConstantMaterializer = 0;
+}
+
+class Graph_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Graph_Dialect, mnemonic, traits>;
+
+#endif // KILN_GRAPH_DIALECT

@@ -1,0 +1,444 @@
+//===- GraphOps.cpp - Kiln graph dialect operations -----------------------===//
+//
+// Verifiers, folders and canonicalization patterns of the graph dialect.
+// Every verifier message is covered by test/dialects/Graph/invalid.mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Graph/IR/GraphOps.h"
+#include "dialects/Graph/IR/ShapeUtils.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+/// Checks that all `values` share the element type of the first one.
+static LogicalResult verifySameElementType(Operation *op, ValueRange values) {
+  Type element = getElementTypeOrSelf(values.front().getType());
+  for (Value value : values.drop_front())
+    if (getElementTypeOrSelf(value.getType()) != element)
+      return op->emitOpError("requires all operands and results to have "
+                             "element type ")
+             << element;
+  return success();
+}
+
+static LogicalResult verifyResultShape(Operation *op,
+                                       ArrayRef<int64_t> expected) {
+  ArrayRef<int64_t> actual = tensorType(op->getResult(0)).getShape();
+  if (!shapesCompatible(actual, expected))
+    return op->emitOpError("result shape ")
+           << formatShape(actual) << " does not match the inferred shape "
+           << formatShape(expected);
+  return success();
+}
+
+/// Checks a per-feature vector (norm weight, bias) of `size` elements.
+static LogicalResult verifyFeatureVector(Operation *op, Value vector,
+                                         StringRef name, int64_t size) {
+  ArrayRef<int64_t> shape = tensorType(vector).getShape();
+  if (shape.size() != 1 || !dimsCompatible(shape[0], size))
+    return op->emitOpError() << name << " must have shape [" << size
+                             << "], got " << formatShape(shape);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyBinary(Operation *op) {
+  if (failed(verifySameElementType(op, {op->getOperand(0), op->getOperand(1),
+                                        op->getResult(0)})))
+    return failure();
+  auto shape = broadcastShapes(tensorType(op->getOperand(0)).getShape(),
+                               tensorType(op->getOperand(1)).getShape());
+  if (failed(shape))
+    return op->emitOpError("operand shapes ")
+           << formatShape(tensorType(op->getOperand(0)).getShape()) << " and "
+           << formatShape(tensorType(op->getOperand(1)).getShape())
+           << " do not broadcast";
+  return verifyResultShape(op, *shape);
+}
+
+LogicalResult AddOp::verify() { return verifyBinary(*this); }
+LogicalResult SubOp::verify() { return verifyBinary(*this); }
+LogicalResult MulOp::verify() { return verifyBinary(*this); }
+LogicalResult DivOp::verify() { return verifyBinary(*this); }
+
+//===----------------------------------------------------------------------===//
+// Projections and normalization
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearOp::verify() {
+  if (failed(verifySameElementType(*this, getOperation()->getOperands())) ||
+      failed(verifySameElementType(*this, {getInput(), getResult()})))
+    return failure();
+  ArrayRef<int64_t> input = getInput().getType().getShape();
+  ArrayRef<int64_t> weight = getWeight().getType().getShape();
+  if (input.empty())
+    return emitOpError("input must have rank at least 1");
+  if (weight.size() != 2)
+    return emitOpError("weight must have rank 2 [out, in], got ")
+           << formatShape(weight);
+  if (!dimsCompatible(input.back(), weight[1]))
+    return emitOpError("input features ")
+           << input.back() << " do not match weight [out, in] = "
+           << formatShape(weight);
+  if (getBias() && failed(verifyFeatureVector(*this, getBias(), "bias",
+                                              weight[0])))
+    return failure();
+  SmallVector<int64_t> expected(input.drop_back());
+  expected.push_back(weight[0]);
+  return verifyResultShape(*this, expected);
+}
+
+LogicalResult MatmulOp::verify() {
+  if (failed(verifySameElementType(*this, {getLhs(), getRhs(), getResult()})))
+    return failure();
+  ArrayRef<int64_t> lhs = getLhs().getType().getShape();
+  ArrayRef<int64_t> rhs = getRhs().getType().getShape();
+  if (lhs.size() < 2 || rhs.size() < 2)
+    return emitOpError("operands must have rank at least 2");
+  if (!dimsCompatible(lhs.back(), rhs[rhs.size() - 2]))
+    return emitOpError("contraction sizes differ: ")
+           << formatShape(lhs) << " x " << formatShape(rhs);
+  auto batch = broadcastShapes(lhs.drop_back(2), rhs.drop_back(2));
+  if (failed(batch))
+    return emitOpError("batch dimensions do not broadcast: ")
+           << formatShape(lhs) << " x " << formatShape(rhs);
+  SmallVector<int64_t> expected(*batch);
+  expected.push_back(lhs[lhs.size() - 2]);
+  expected.push_back(rhs.back());
+  return verifyResultShape(*this, expected);
+}
+
+/// Shared by layer_norm and rms_norm: normalization over the last dimension.
+static LogicalResult verifyNorm(Operation *op, Value input, Value weight,
+                                Value bias, double eps) {
+  if (failed(verifySameElementType(op, op->getOperands())) ||
+      failed(verifySameElementType(op, {input, op->getResult(0)})))
+    return failure();
+  if (!(eps > 0.0))
+    return op->emitOpError("eps must be positive, got ") << eps;
+  ArrayRef<int64_t> shape = tensorType(input).getShape();
+  if (shape.empty())
+    return op->emitOpError("input must have rank at least 1");
+  if (failed(verifyFeatureVector(op, weight, "weight", shape.back())) ||
+      (bias && failed(verifyFeatureVector(op, bias, "bias", shape.back()))))
+    return failure();
+  return verifyResultShape(op, shape);
+}
+
+LogicalResult LayerNormOp::verify() {
+  return verifyNorm(*this, getInput(), getWeight(), getBias(),
+                    getEps().convertToDouble());
+}
+
+LogicalResult RMSNormOp::verify() {
+  return verifyNorm(*this, getInput(), getWeight(), Value(),
+                    getEps().convertToDouble());
+}
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " is out of range for rank "
+                                << rank;
+  return success();
+}
+
+LogicalResult EmbeddingOp::verify() {
+  ArrayRef<int64_t> table = getTable().getType().getShape();
+  if (table.size() != 2)
+    return emitOpError("table must have rank 2 [vocab, features], got ")
+           << formatShape(table);
+  if (getTable().getType().getElementType() !=
+      getResult().getType().getElementType())
+    return emitOpError("result element type must match the table's");
+  SmallVector<int64_t> expected(getIds().getType().getShape());
+  expected.push_back(table[1]);
+  return verifyResultShape(*this, expected);
+}
+
+LogicalResult RopeOp::verify() {
+  if (getInput().getType() != getResult().getType())
+    return emitOpError("result type must equal the input type");
+  ArrayRef<int64_t> shape = getInput().getType().getShape();
+  if (shape.size() != 4)
+    return emitOpError("input must be [batch, seq, heads, head_dim], got ")
+           << formatShape(shape);
+  int64_t rotary = getRotaryDim();
+  if (rotary <= 0 || rotary % 2 != 0)
+    return emitOpError("rotary_dim must be a positive even number, got ")
+           << rotary;
+  if (!ShapedType::isDynamic(shape[3]) && rotary > shape[3])
+    return emitOpError("rotary_dim ")
+           << rotary << " exceeds the head dimension " << shape[3];
+  if (!(getTheta().convertToDouble() > 0.0))
+    return emitOpError("theta must be positive");
+  if (getPositions() &&
+      !shapesCompatible(getPositions().getType().getShape(),
+                        shape.take_front(2)))
+    return emitOpError("positions must have shape [batch, seq], got ")
+           << formatShape(getPositions().getType().getShape());
+  return success();
+}
+
+LogicalResult Conv1dOp::verify() {
+  if (failed(verifySameElementType(*this, getOperation()->getOperands())) ||
+      getInput().getType() != getResult().getType())
+    return emitOpError("result type must equal the input type and all "
+                       "operands share its element type");
+  ArrayRef<int64_t> shape = getInput().getType().getShape();
+  ArrayRef<int64_t> weight = getWeight().getType().getShape();
+  if (shape.size() != 3)
+    return emitOpError("input must be [batch, seq, channels], got ")
+           << formatShape(shape);
+  if (weight.size() != 2 || !dimsCompatible(weight[0], shape[2]))
+    return emitOpError("weight must be [channels, kernel] with channels = ")
+           << shape[2] << ", got " << formatShape(weight);
+  if (getBias())
+    return verifyFeatureVector(*this, getBias(), "bias", shape[2]);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes,
+                                  bool keepdims) {
+  if (failed(verifySameElementType(op, {op->getOperand(0), op->getResult(0)})))
+    return failure();
+  ArrayRef<int64_t> shape = tensorType(op->getOperand(0)).getShape();
+  int64_t rank = shape.size();
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    if (axis < 0 || axis >= rank)
+      return op->emitOpError("axis ") << axis << " is out of range for rank "
+                                      << rank;
+    if (i > 0 && axes[i - 1] >= axis)
+      return op->emitOpError("axes must be sorted and unique");
+  }
+  SmallVector<int64_t> expected;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!llvm::is_contained(axes, d))
+      expected.push_back(shape[d]);
+    else if (keepdims)
+      expected.push_back(1);
+  }
+  return verifyResultShape(op, expected);
+}
+
+LogicalResult ReduceSumOp::verify() {
+  return verifyReduce(*this, getAxes(), getKeepdims());
+}
+LogicalResult ReduceMeanOp::verify() {
+  return verifyReduce(*this, getAxes(), getKeepdims());
+}
+LogicalResult ReduceMaxOp::verify() {
+  return verifyReduce(*this, getAxes(), getKeepdims());
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  RankedTensorType input = getInput().getType(), result = getResult().getType();
+  if (input.getElementType() != result.getElementType())
+    return emitOpError("cannot change the element type");
+  if (static_cast<int64_t>(getSizes().size()) != result.getNumDynamicDims())
+    return emitOpError("expects ")
+           << result.getNumDynamicDims() << " sizes for the dynamic result "
+           << "dimensions, got " << getSizes().size();
+  if (input.hasStaticShape() && result.hasStaticShape() &&
+      input.getNumElements() != result.getNumElements())
+    return emitOpError("cannot reshape ")
+           << input.getNumElements() << " elements into "
+           << result.getNumElements();
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getResult().getType() &&
+      getResult().getType().hasStaticShape())
+    return getInput();
+  return {};
+}
+
+namespace {
+/// reshape(reshape(x)) -> reshape(x): a row-major reshape only depends on
+/// the element order, which the inner reshape keeps.
+struct FoldReshapeChain : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<ReshapeOp>();
+    if (!inner)
+      return failure();
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), inner.getInput(),
+                                           op.getSizes());
+    return success();
+  }
+};
+
+/// transpose(transpose(x)) -> transpose(x) with the composed permutation.
+struct FoldTransposeChain : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<TransposeOp>();
+    if (!inner)
+      return failure();
+    SmallVector<int64_t> perm;
+    for (int64_t axis : op.getPerm())
+      perm.push_back(inner.getPerm()[axis]);
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, op.getType(), inner.getInput(),
+                                             perm);
+    return success();
+  }
+};
+} // namespace
+
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                            MLIRContext *context) {
+  results.add<FoldReshapeChain>(context);
+}
+
+LogicalResult TransposeOp::verify() {
+  ArrayRef<int64_t> perm = getPerm();
+  ArrayRef<int64_t> shape = getInput().getType().getShape();
+  if (perm.size() != shape.size())
+    return emitOpError("perm has ")
+           << perm.size() << " entries for an input of rank " << shape.size();
+  SmallVector<bool> seen(perm.size(), false);
+  SmallVector<int64_t> expected;
+  for (int64_t axis : perm) {
+    if (axis < 0 || axis >= static_cast<int64_t>(perm.size()) || seen[axis])
+      return emitOpError("perm must be a permutation of 0..")
+             << perm.size() - 1;
+    seen[axis] = true;
+    expected.push_back(shape[axis]);
+  }
+  if (getInput().getType().getElementType() !=
+      getResult().getType().getElementType())
+    return emitOpError("cannot change the element type");
+  return verifyResultShape(*this, expected);
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  for (auto [i, axis] : llvm::enumerate(getPerm()))
+    if (axis != static_cast<int64_t>(i))
+      return {};
+  return getInput();
+}
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<FoldTransposeChain>(context);
+}
+
+/// Checks that `axis` names a static dimension of `type`.
+static LogicalResult verifyStaticAxis(Operation *op, RankedTensorType type,
+                                      int64_t axis) {
+  if (axis < 0 || axis >= type.getRank())
+    return op->emitOpError("axis ") << axis << " is out of range for rank "
+                                    << type.getRank();
+  if (type.isDynamicDim(axis))
+    return op->emitOpError("axis ") << axis << " must be a static dimension";
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  RankedTensorType input = getInput().getType();
+  int64_t axis = getAxis(), start = getStart(), end = getEnd();
+  if (failed(verifyStaticAxis(*this, input, axis)))
+    return failure();
+  int64_t size = input.getDimSize(axis);
+  if (start < 0 || start >= end || end > size)
+    return emitOpError("range [")
+           << start << ", " << end
+           << ") is not a non-empty range within [0, " << size << ")";
+  SmallVector<int64_t> expected(input.getShape());
+  expected[axis] = end - start;
+  if (input.getElementType() != getResult().getType().getElementType())
+    return emitOpError("cannot change the element type");
+  return verifyResultShape(*this, expected);
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  if (getStart() == 0 && static_cast<int64_t>(getEnd()) ==
+                             getInput().getType().getDimSize(getAxis()))
+    return getInput();
+  return {};
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("expects at least one input");
+  SmallVector<Value> all(getInputs());
+  all.push_back(getResult());
+  if (failed(verifySameElementType(*this, all)))
+    return failure();
+  RankedTensorType first = tensorType(getInputs().front());
+  SmallVector<int64_t> expected(first.getShape());
+  int64_t axis = getAxis(), total = 0;
+  for (Value input : getInputs()) {
+    RankedTensorType type = tensorType(input);
+    if (type.getRank() != first.getRank())
+      return emitOpError("inputs must share one rank");
+    if (failed(verifyStaticAxis(*this, type, axis)))
+      return failure();
+    total += type.getDimSize(axis);
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (d != axis && !dimsCompatible(type.getDimSize(d), expected[d]))
+        return emitOpError("inputs differ in dimension ") << d;
+  }
+  expected[axis] = total;
+  return verifyResultShape(*this, expected);
+}
+
+LogicalResult SplitOp::verify() {
+  RankedTensorType input = getInput().getType();
+  int64_t axis = getAxis();
+  if (failed(verifyStaticAxis(*this, input, axis)))
+    return failure();
+  if (getResults().empty())
+    return emitOpError("expects at least one result");
+  int64_t total = 0;
+  for (Value result : getResults()) {
+    RankedTensorType type = tensorType(result);
+    if (type.getElementType() != input.getElementType() ||
+        type.getRank() != input.getRank())
+      return emitOpError("results must keep the input's rank and element "
+                         "type");
+    if (type.isDynamicDim(axis))
+      return emitOpError("result sizes along the axis must be static");
+    total += type.getDimSize(axis);
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (d != axis &&
+          !dimsCompatible(type.getDimSize(d), input.getDimSize(d)))
+        return emitOpError("result dimension ") << d << " differs from the "
+                                                << "input's";
+  }
+  if (total != input.getDimSize(axis))
+    return emitOpError("result sizes sum to ")
+           << total << ", expected " << input.getDimSize(axis);
+  return success();
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getResult().getType())
+    return getInput();
+  return {};
+}
+
+#define GET_OP_CLASSES
+#include "dialects/Graph/IR/GraphOps.cpp.inc"

@@ -1,0 +1,276 @@
+//===- GraphOps.td - Kiln graph dialect operations --------*- tablegen -*-===//
+//
+// Operation definitions of the graph dialect. Shape rules are checked by the
+// verifiers in GraphOps.cpp; dynamic dimensions are accepted wherever a static
+// one could be, and checked when both sides are static.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_GRAPH_OPS
+#define KILN_GRAPH_OPS
+
+include "dialects/Graph/IR/GraphDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/IR/OpBase.td"
+
+def Graph_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+def Graph_IntTensor : RankedTensorOf<[I32, I64]>;
+def Graph_Tensor : RankedTensorOf<[F32, F16, BF16, I32, I64]>;
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Graph_BinaryOp<string mnemonic, list<Trait> traits = []>
+    : Graph_Op<mnemonic, !listconcat(traits, [Pure])> {
+  let summary = "elementwise " # mnemonic # " with NumPy broadcasting";
+  let arguments = (ins Graph_Tensor:$lhs, Graph_Tensor:$rhs);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_AddOp : Graph_BinaryOp<"add", [Commutative]>;
+def Graph_SubOp : Graph_BinaryOp<"sub">;
+def Graph_MulOp : Graph_BinaryOp<"mul", [Commutative]>;
+def Graph_DivOp : Graph_BinaryOp<"div">;
+
+class Graph_UnaryOp<string mnemonic, string formula>
+    : Graph_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = "elementwise " # mnemonic;
+  let description = "Computes `" # formula # "` elementwise.";
+  let arguments = (ins Graph_FloatTensor:$input);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Graph_ReluOp : Graph_UnaryOp<"relu", "max(x, 0)">;
+def Graph_GeluOp : Graph_UnaryOp<"gelu", "x * (1 + erf(x / sqrt(2))) / 2">;
+def Graph_GeluTanhOp : Graph_UnaryOp<"gelu_tanh",
+    "x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) / 2">;
+def Graph_SiluOp : Graph_UnaryOp<"silu", "x * sigmoid(x)">;
+def Graph_SigmoidOp : Graph_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def Graph_TanhOp : Graph_UnaryOp<"tanh", "tanh(x)">;
+def Graph_ExpOp : Graph_UnaryOp<"exp", "exp(x)">;
+def Graph_SoftplusOp : Graph_UnaryOp<"softplus",
+    "x > 20 ? x : log1p(exp(x))">;
+def Graph_NegOp : Graph_UnaryOp<"neg", "-x">;
+def Graph_RsqrtOp : Graph_UnaryOp<"rsqrt", "1 / sqrt(x)">;
+
+//===----------------------------------------------------------------------===//
+// Projections and normalization
+//===----------------------------------------------------------------------===//
+
+def Graph_LinearOp : Graph_Op<"linear", [Pure]> {
+  let summary = "affine projection y = x · weightᵀ + bias";
+  let description = [{
+    `input` is `[..., in]`, `weight` is `[out, in]` (PyTorch layout) and the
+    optional `bias` is `[out]`; the result is `[..., out]`.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
+                       Optional<Graph_FloatTensor>:$bias);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_MatmulOp : Graph_Op<"matmul", [Pure]> {
+  let summary = "batched matrix product with broadcast batch dimensions";
+  let description = [{
+    `[..., M, K] x [..., K, N] -> [..., M, N]`; the leading dimensions
+    broadcast as in NumPy.
+  }];
+  let arguments = (ins Graph_FloatTensor:$lhs, Graph_FloatTensor:$rhs);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_LayerNormOp : Graph_Op<"layer_norm", [Pure]> {
+  let summary = "layer normalization over the last dimension";
+  let description = [{
+    `(x - mean) / sqrt(var + eps) * weight + bias` with the biased variance,
+    as `torch.nn.LayerNorm`.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
+                       Optional<Graph_FloatTensor>:$bias, F64Attr:$eps);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_RMSNormOp : Graph_Op<"rms_norm", [Pure]> {
+  let summary = "RMS normalization over the last dimension";
+  let description = "`x / sqrt(mean(x^2) + eps) * weight`.";
+  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
+                       F64Attr:$eps);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "softmax along one axis";
+  let arguments = (ins Graph_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Graph_EmbeddingOp : Graph_Op<"embedding", [Pure]> {
+  let summary = "row gather from an embedding table";
+  let description = [{
+    `ids [...]` and `table [V, D]` give `[..., D]`. Ids outside `[0, V)` are
+    clamped by the generated code; the runtime rejects them at graph inputs.
+  }];
+  let arguments = (ins Graph_IntTensor:$ids, Graph_Tensor:$table);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = [{
+    $ids `,` $table attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_RopeOp : Graph_Op<"rope", [Pure]> {
+  let summary = "rotary position embedding";
+  let description = [{
+    Rotates the first `rotary_dim` features of `input [B, T, H, D]` by the
+    angle `position * theta^(-2i/rotary_dim)`. Without `interleaved`, feature
+    `i` pairs with `i + rotary_dim/2` (GPT-NeoX/Llama rotate-half); with it,
+    `2i` pairs with `2i+1`. `positions [B, T]` defaults to `0..T-1`.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input,
+                       Optional<Graph_IntTensor>:$positions,
+                       F64Attr:$theta, I64Attr:$rotary_dim,
+                       UnitAttr:$interleaved);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`positions` $positions^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_Conv1dOp : Graph_Op<"conv1d", [Pure]> {
+  let summary = "causal depthwise 1-D convolution over the sequence";
+  let description = [{
+    `y[b,t,c] = bias[c] + sum_k weight[c,k] * x[b, t-K+1+k, c]`, with `x`
+    zero before `t = 0`. `input [B, T, C]`, `weight [C, K]`, `bias [C]`.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
+                       Optional<Graph_FloatTensor>:$bias);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class Graph_ReduceOp<string mnemonic, string what>
+    : Graph_Op<mnemonic, [Pure]> {
+  let summary = what # " over a set of axes";
+  let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$axes,
+                       UnitAttr:$keepdims);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_ReduceSumOp : Graph_ReduceOp<"reduce_sum", "sum">;
+def Graph_ReduceMeanOp : Graph_ReduceOp<"reduce_mean", "arithmetic mean">;
+def Graph_ReduceMaxOp : Graph_ReduceOp<"reduce_max", "maximum">;
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
+  let summary = "reinterpret a tensor with a new shape";
+  let description = [{
+    Row-major reshape. `sizes` gives the value of each dynamic result
+    dimension, in order.
+  }];
+  let arguments = (ins Graph_Tensor:$input, Variadic<Index>:$sizes);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = [{
+    $input (`sizes` `(` $sizes^ `)`)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Graph_TransposeOp : Graph_Op<"transpose", [Pure]> {
+  let summary = "permute dimensions";
+  let description = "Result dimension `i` is input dimension `perm[i]`.";
+  let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Graph_SliceOp : Graph_Op<"slice", [Pure]> {
+  let summary = "contiguous range [start, end) of one static axis";
+  let arguments = (ins Graph_Tensor:$input, I64Attr:$axis, I64Attr:$start,
+                       I64Attr:$end);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_ConcatOp : Graph_Op<"concat", [Pure]> {
+  let summary = "concatenate tensors along one static axis";
+  let arguments = (ins Variadic<Graph_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` functional-type($inputs, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_SplitOp : Graph_Op<"split", [Pure]> {
+  let summary = "split a tensor into consecutive parts along one static axis";
+  let arguments = (ins Graph_Tensor:$input, I64Attr:$axis);
+  let results = (outs Variadic<Graph_Tensor>:$results);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_CastOp : Graph_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+  let summary = "convert the element type";
+  let description = [{
+    Float to integer truncates toward zero, as PyTorch's `.to()`.
+  }];
+  let arguments = (ins Graph_Tensor:$input);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+}
+
+#endif // KILN_GRAPH_OPS

@@ -1,0 +1,53 @@
+//===- ShapeUtils.cpp - Shape checks shared by Kiln verifiers -------------===//
+//
+// Implements the dynamic-aware shape helpers of ShapeUtils.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Graph/IR/ShapeUtils.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> lhs,
+                                                ArrayRef<int64_t> rhs) {
+  size_t rank = std::max(lhs.size(), rhs.size());
+  SmallVector<int64_t> result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t a = i < rank - lhs.size() ? 1 : lhs[i - (rank - lhs.size())];
+    int64_t b = i < rank - rhs.size() ? 1 : rhs[i - (rank - rhs.size())];
+    if (a == 1)
+      result[i] = b;
+    else if (b == 1)
+      result[i] = a;
+    else if (ShapedType::isDynamic(a))
+      result[i] = b;
+    else if (ShapedType::isDynamic(b) || a == b)
+      result[i] = a;
+    else
+      return failure();
+  }
+  return result;
+}
+
+bool shapesCompatible(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
+  return lhs.size() == rhs.size() &&
+         llvm::all_of(llvm::zip(lhs, rhs), [](auto pair) {
+           return dimsCompatible(std::get<0>(pair), std::get<1>(pair));
+         });
+}
+
+std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  for (auto [i, dim] : llvm::enumerate(shape)) {
+    if (i)
+      text += ", ";
+    text += ShapedType::isDynamic(dim) ? "?" : std::to_string(dim);
+  }
+  return text + "]";
+}
+
+} // namespace kiln

@@ -1,0 +1,46 @@
+//===- ShapeUtils.h - Shape checks shared by Kiln verifiers -----*- C++ -*-===//
+//
+// Small helpers for verifiers that compare shapes in which any dimension may
+// be dynamic: a dynamic dimension is compatible with everything, since the
+// runtime binds it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_DIALECTS_GRAPH_IR_SHAPEUTILS_H
+#define KILN_DIALECTS_GRAPH_IR_SHAPEUTILS_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/SmallVector.h"
+#include <string>
+
+namespace kiln {
+
+/// True when the two sizes may be equal at run time.
+inline bool dimsCompatible(int64_t a, int64_t b) {
+  return mlir::ShapedType::isDynamic(a) || mlir::ShapedType::isDynamic(b) ||
+         a == b;
+}
+
+/// NumPy broadcast of two shapes, right-aligned. A static 1 broadcasts; a
+/// dynamic dimension against a static one other than 1 takes the static
+/// size. Fails when two static sizes differ and neither is 1.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);
+
+/// True when every dimension pair is compatible and the ranks are equal.
+bool shapesCompatible(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);
+
+/// Formats a shape as `[?, ?, 64]` for diagnostics.
+std::string formatShape(llvm::ArrayRef<int64_t> shape);
+
+/// Returns `value`'s type as a RankedTensorType (Kiln ops only take ranked
+/// tensors, which ODS checks before the verifiers run).
+inline mlir::RankedTensorType tensorType(mlir::Value value) {
+  return llvm::cast<mlir::RankedTensorType>(value.getType());
+}
+
+} // namespace kiln
+
+#endif // KILN_DIALECTS_GRAPH_IR_SHAPEUTILS_H

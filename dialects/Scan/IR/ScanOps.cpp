@@ -1,0 +1,84 @@
+//===- ScanOps.cpp - Kiln scan operations ---------------------------------===//
+//
+// Verifiers of the scan dialect. Every message is covered by
+// test/dialects/Scan/invalid.mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Scan/IR/ScanOps.h"
+#include "dialects/Graph/IR/ShapeUtils.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::scan;
+
+/// Checks that `value` is compatible with `expected`; `name` is for messages.
+static LogicalResult expectShape(Operation *op, Value value, StringRef name,
+                                 ArrayRef<int64_t> expected) {
+  ArrayRef<int64_t> shape = tensorType(value).getShape();
+  if (!shapesCompatible(shape, expected))
+    return op->emitOpError() << name << " must have shape "
+                             << formatShape(expected) << ", got "
+                             << formatShape(shape);
+  return success();
+}
+
+static LogicalResult verifySameElementType(Operation *op) {
+  Type element = getElementTypeOrSelf(op->getOperand(0).getType());
+  auto differs = [&](Value value) {
+    return getElementTypeOrSelf(value.getType()) != element;
+  };
+  if (llvm::any_of(op->getOperands(), differs) ||
+      llvm::any_of(op->getResults(), differs))
+    return op->emitOpError("requires one element type for all operands "
+                           "and results");
+  return success();
+}
+
+LogicalResult SelectiveScanOp::verify() {
+  if (failed(verifySameElementType(*this)))
+    return failure();
+  ArrayRef<int64_t> u = getU().getType().getShape();
+  ArrayRef<int64_t> a = getA().getType().getShape();
+  if (u.size() != 3)
+    return emitOpError("u must be [batch, seq, channels], got ")
+           << formatShape(u);
+  if (a.size() != 2)
+    return emitOpError("A must be [channels, state], got ") << formatShape(a);
+  int64_t channels = u[2], state = a[1];
+  SmallVector<int64_t> stateSeq = {u[0], u[1], state};
+  if (failed(expectShape(*this, getDelta(), "delta", u)) ||
+      failed(expectShape(*this, getA(), "A", {channels, state})) ||
+      failed(expectShape(*this, getB(), "B", stateSeq)) ||
+      failed(expectShape(*this, getC(), "C", stateSeq)) ||
+      (getD() && failed(expectShape(*this, getD(), "D", {channels}))) ||
+      (getZ() && failed(expectShape(*this, getZ(), "z", u))) ||
+      (getDeltaBias() &&
+       failed(expectShape(*this, getDeltaBias(), "delta_bias", {channels}))) ||
+      failed(expectShape(*this, getY(), "y", u)) ||
+      (getFinalState() && failed(expectShape(*this, getFinalState(),
+                                             "final_state",
+                                             {u[0], channels, state}))))
+    return failure();
+  return success();
+}
+
+LogicalResult LinearRecurrenceOp::verify() {
+  if (failed(verifySameElementType(*this)))
+    return failure();
+  ArrayRef<int64_t> a = getA().getType().getShape();
+  if (a.size() != 3)
+    return emitOpError("a must be [batch, seq, channels], got ")
+           << formatShape(a);
+  if (failed(expectShape(*this, getB(), "b", a)) ||
+      failed(expectShape(*this, getResult(), "result", a)) ||
+      (getH0() && failed(expectShape(*this, getH0(), "h0", {a[0], a[2]}))))
+    return failure();
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/Scan/IR/ScanOps.cpp.inc"

@@ -1,0 +1,59 @@
+//===- ScanOps.td - Kiln scan operations ------------------*- tablegen -*-===//
+//
+// Operation definitions of the scan dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_SCAN_OPS
+#define KILN_SCAN_OPS
+
+include "dialects/Scan/IR/ScanDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Scan_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+
+def Scan_SelectiveScanOp : Scan_Op<"selective_scan",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "Mamba selective scan";
+  let description = [{
+    Per batch `b`, channel `d`, state `n` and time `t`:
+    `Δ = softplus(delta + delta_bias)` with `delta_softplus`, else
+    `delta + delta_bias`;
+    `h[t] = exp(Δ[t] A[d,n]) h[t-1] + Δ[t] B[t,n] u[t]`, `h[-1] = 0`;
+    `y[t] = Σ_n h[t] C[t,n] + D[d] u[t]`, then `y[t] *= silu(z[t])` when `z`
+    is given. Shapes: `u, delta, z [B, T, D]`, `A [D, N]`, `B, C [B, T, N]`,
+    `D, delta_bias [D]`; results `y [B, T, D]` and, optionally, the final
+    state `h[T-1]` as `[B, D, N]`.
+  }];
+  let arguments = (ins Scan_FloatTensor:$u, Scan_FloatTensor:$delta,
+                       Scan_FloatTensor:$A, Scan_FloatTensor:$B,
+                       Scan_FloatTensor:$C,
+                       Optional<Scan_FloatTensor>:$D,
+                       Optional<Scan_FloatTensor>:$z,
+                       Optional<Scan_FloatTensor>:$delta_bias,
+                       UnitAttr:$delta_softplus);
+  let results = (outs Scan_FloatTensor:$y,
+                      Optional<Scan_FloatTensor>:$final_state);
+  let assemblyFormat = [{
+    $u `,` $delta `,` $A `,` $B `,` $C (`D` $D^)? (`z` $z^)?
+    (`delta_bias` $delta_bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Scan_LinearRecurrenceOp : Scan_Op<"linear_recurrence", [Pure]> {
+  let summary = "first-order linear recurrence h[t] = a[t] h[t-1] + b[t]";
+  let description = [{
+    `a, b [B, T, D]`, optional `h0 [B, D]` (zero when absent). With
+    `reverse` the recurrence runs from `T-1` down: `h[t] = a[t] h[t+1] + b[t]`.
+  }];
+  let arguments = (ins Scan_FloatTensor:$a, Scan_FloatTensor:$b,
+                       Optional<Scan_FloatTensor>:$h0, UnitAttr:$reverse);
+  let results = (outs Scan_FloatTensor:$result);
+  let assemblyFormat = [{
+    $a `,` $b (`init` $h0^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // KILN_SCAN_OPS

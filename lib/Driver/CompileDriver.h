@@ -1,0 +1,46 @@
+//===- CompileDriver.h - The stages of kiln-compile -------------*- C++ -*-===//
+//
+// Runs a model through the compiler's stages — import, Kiln-to-loops, LLVM
+// dialect, LLVM IR, machine code, shared library — stopping where the user
+// asks, and writes the result atomically: on any error no output exists.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_DRIVER_COMPILEDRIVER_H
+#define KILN_DRIVER_COMPILEDRIVER_H
+
+#include <string>
+
+namespace kiln::driver {
+
+/// What kiln-compile writes.
+enum class Emit { Lib, Obj, MLIR, LLVM, Asm, PTX };
+
+struct CompileOptions {
+  std::string input;
+  /// Output path; empty derives it from the input (model.json -> model.so).
+  std::string output;
+  Emit emit = Emit::Lib;
+  std::string target = "cpu";
+  std::string cpu = "native";
+  std::string sm = "sm_80";
+  unsigned optLevel = 3;
+  /// Stage after which to stop and write that stage's IR: "import",
+  /// "loops" or "llvm-dialect"; empty runs to `emit`.
+  std::string stopAfter;
+  /// Print one line per stage with its duration to stderr.
+  bool progress = false;
+  /// Run parallel loops on threads.
+  bool parallel = true;
+};
+
+/// The stage names accepted by CompileOptions::stopAfter.
+const char *const *stopAfterStages();
+
+/// Compiles according to `options`; prints errors to stderr and returns the
+/// process exit code.
+int compile(const CompileOptions &options);
+
+} // namespace kiln::driver
+
+#endif // KILN_DRIVER_COMPILEDRIVER_H

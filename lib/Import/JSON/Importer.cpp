@@ -1,0 +1,350 @@
+//===- Importer.cpp - JSON IR model to MLIR -------------------------------===//
+//
+// Emits one Kiln op per node of a validated model. The model has already
+// been checked and shape-inferred (Model.h), so every node's attributes are
+// normalized and every value's type is known; this file only translates.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/JSON/Importer.h"
+
+#include "dialects/Attn/IR/AttnOps.h"
+#include "dialects/FFN/IR/FFNOps.h"
+#include "dialects/Graph/IR/GraphOps.h"
+#include "dialects/Scan/IR/ScanOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+using nlohmann::json;
+
+namespace kiln {
+namespace {
+
+class Importer {
+public:
+  Importer(MLIRContext &context, const model::Model &model)
+      : model(model), builder(&context) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  Type elementType(model::DType dtype);
+  RankedTensorType tensorType(const model::TensorType &type);
+  Type typeOf(int id) { return tensorType(model.value(id).type); }
+  /// The mapped value of input `position` of `node`, or null when absent.
+  Value input(const model::Node &node, size_t position);
+  /// The run-time size of a symbolic dimension.
+  Value symbolSize(int symbol);
+  LogicalResult importNode(const model::Node &node);
+  SmallVector<Value> importComposite(const model::Node &node, Location loc);
+  SmallVector<Value> importGraphOp(const model::Node &node, Location loc);
+
+  template <typename Op, typename... Args>
+  SmallVector<Value> single(Location loc, const model::Node &node,
+                            Args &&...args) {
+    return {builder.create<Op>(loc, typeOf(node.outputs[0]),
+                               std::forward<Args>(args)...)
+                .getResult()};
+  }
+
+  const model::Model &model;
+  OpBuilder builder;
+  std::vector<Value> values;
+  DenseMap<int, Value> symbolSizes;
+  Block *entry = nullptr;
+};
+
+Type Importer::elementType(model::DType dtype) {
+  switch (dtype) {
+  case model::DType::F32:
+    return builder.getF32Type();
+  case model::DType::F16:
+    return builder.getF16Type();
+  case model::DType::BF16:
+    return builder.getBF16Type();
+  case model::DType::I32:
+    return builder.getI32Type();
+  case model::DType::I64:
+    return builder.getI64Type();
+  }
+  llvm_unreachable("unknown dtype");
+}
+
+RankedTensorType Importer::tensorType(const model::TensorType &type) {
+  SmallVector<int64_t> shape;
+  for (const model::Dim &dim : type.shape)
+    shape.push_back(dim.isStatic() ? dim.size : ShapedType::kDynamic);
+  return RankedTensorType::get(shape, elementType(type.dtype));
+}
+
+Value Importer::input(const model::Node &node, size_t position) {
+  if (position >= node.inputs.size() || node.inputs[position] < 0)
+    return Value();
+  return values[node.inputs[position]];
+}
+
+Value Importer::symbolSize(int symbol) {
+  Value &size = symbolSizes[symbol];
+  if (size)
+    return size;
+  // Every symbolic dimension is bound by some graph input (the validator
+  // checks it); read it from the first one that carries it.
+  for (int id : model.inputs) {
+    const model::Shape &shape = model.value(id).type.shape;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (shape[d].symbol != symbol)
+        continue;
+      OpBuilder::InsertionGuard guard(builder);
+      builder.setInsertionPointToStart(entry);
+      size = builder.create<tensor::DimOp>(values[id].getLoc(), values[id],
+                                           static_cast<int64_t>(d));
+      return size;
+    }
+  }
+  return Value();
+}
+
+OwningOpRef<ModuleOp> Importer::run() {
+  Location fileLoc = FileLineColLoc::get(builder.getContext(),
+                                         model.name + ".json", 0, 0);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc, model.name);
+  module->getOperation()->setAttr("kiln.signature",
+                                  builder.getStringAttr(buildSignature(model)));
+  module->getOperation()->setAttr("kiln.source",
+                                  builder.getStringAttr(model.source));
+
+  SmallVector<Type> argTypes, resultTypes;
+  for (const std::vector<int> *group : {&model.inputs, &model.params})
+    for (int id : *group)
+      argTypes.push_back(typeOf(id));
+  for (int id : model.outputs)
+    resultTypes.push_back(typeOf(id));
+  builder.setInsertionPointToEnd(module->getBody());
+  auto func = builder.create<func::FuncOp>(
+      fileLoc, kModelFunctionName,
+      builder.getFunctionType(argTypes, resultTypes));
+  entry = func.addEntryBlock();
+
+  values.assign(model.values.size(), Value());
+  unsigned argument = 0;
+  for (const std::vector<int> *group : {&model.inputs, &model.params})
+    for (int id : *group)
+      values[id] = entry->getArgument(argument++);
+  builder.setInsertionPointToEnd(entry);
+  for (const model::Node &node : model.nodes)
+    if (failed(importNode(node)))
+      return nullptr;
+  SmallVector<Value> results;
+  for (int id : model.outputs)
+    results.push_back(values[id]);
+  builder.create<func::ReturnOp>(fileLoc, results);
+  return module;
+}
+
+LogicalResult Importer::importNode(const model::Node &node) {
+  Location loc = NameLoc::get(builder.getStringAttr(node.pointer),
+                              FileLineColLoc::get(builder.getContext(),
+                                                  model.name + ".json", 0, 0));
+  SmallVector<Value> results = importComposite(node, loc);
+  if (results.empty())
+    results = importGraphOp(node, loc);
+  if (results.size() != node.outputs.size())
+    return emitError(loc) << "cannot import op '" << node.op << "'";
+  for (auto [id, result] : llvm::zip(node.outputs, results))
+    values[id] = result;
+  return success();
+}
+
+/// attn, scan and ffn ops; empty for anything else.
+SmallVector<Value> Importer::importComposite(const model::Node &node,
+                                             Location loc) {
+  const json &attrs = node.attrs;
+  Value x0 = input(node, 0), x1 = input(node, 1), x2 = input(node, 2);
+  if (node.op == "attention") {
+    const json &mask = attrs["mask"];
+    auto kind = llvm::StringSwitch<attn::MaskKind>(
+                    mask["kind"].get<std::string>())
+                    .Case("causal", attn::MaskKind::causal)
+                    .Case("sliding_window", attn::MaskKind::sliding_window)
+                    .Case("block_diagonal", attn::MaskKind::block_diagonal)
+                    .Default(attn::MaskKind::none);
+    auto op = builder.create<attn::AttentionOp>(
+        loc, typeOf(node.outputs[0]), x0, x1, x2, input(node, 3),
+        input(node, 4), builder.getF64FloatAttr(attrs["scale"].get<double>()),
+        attn::MaskKindAttr::get(builder.getContext(), kind), IntegerAttr(),
+        IntegerAttr(), UnitAttr(), attn::NormalizerAttr(), IntegerAttr());
+    if (kind == attn::MaskKind::sliding_window)
+      op.setWindow(mask["window"].get<int64_t>());
+    if (kind == attn::MaskKind::block_diagonal) {
+      op.setBlock(mask["block"].get<int64_t>());
+      op.setCausal(mask.value("causal", false));
+    }
+    if (attrs["normalizer"]["kind"] == "power") {
+      op.setNormalizer(attn::Normalizer::power);
+      op.setPower(attrs["normalizer"]["p"].get<int64_t>());
+    }
+    return {op.getResult()};
+  }
+  if (node.op == "linear_attention") {
+    auto featureMap = llvm::StringSwitch<attn::FeatureMap>(
+                          attrs["feature_map"].get<std::string>())
+                          .Case("relu", attn::FeatureMap::relu)
+                          .Case("identity", attn::FeatureMap::identity)
+                          .Default(attn::FeatureMap::elu1);
+    auto normalize = attrs["normalize"] == "none" ? attn::Normalize::none
+                                                  : attn::Normalize::denominator;
+    auto *ctx = builder.getContext();
+    return single<attn::LinearAttentionOp>(
+        loc, node, x0, x1, x2, attn::FeatureMapAttr::get(ctx, featureMap),
+        attrs["causal"].get<bool>() ? builder.getUnitAttr() : UnitAttr(),
+        attn::NormalizeAttr::get(ctx, normalize));
+  }
+  if (node.op == "selective_scan") {
+    Type stateType = node.outputs.size() > 1 ? typeOf(node.outputs[1]) : Type();
+    auto op = builder.create<scan::SelectiveScanOp>(
+        loc, typeOf(node.outputs[0]), stateType, x0, x1, x2, input(node, 3),
+        input(node, 4), input(node, 5), input(node, 6), input(node, 7),
+        attrs["delta_softplus"].get<bool>() ? builder.getUnitAttr()
+                                            : UnitAttr());
+    SmallVector<Value> results = {op.getY()};
+    if (stateType)
+      results.push_back(op.getFinalState());
+    return results;
+  }
+  if (node.op == "linear_recurrence")
+    return single<scan::LinearRecurrenceOp>(
+        loc, node, x0, x1, x2,
+        attrs["reverse"].get<bool>() ? builder.getUnitAttr() : UnitAttr());
+
+  auto activation = [&]() {
+    auto act = ffn::symbolizeActivation(attrs["activation"].get<std::string>());
+    return ffn::ActivationAttr::get(builder.getContext(), *act);
+  };
+  if (node.op == "mlp")
+    return single<ffn::MLPOp>(loc, node, x0, x1, x2, input(node, 3),
+                              input(node, 4), activation());
+  if (node.op == "glu")
+    return single<ffn::GLUOp>(loc, node, x0, x1, x2, input(node, 3),
+                              activation());
+  return {};
+}
+
+SmallVector<Value> Importer::importGraphOp(const model::Node &node,
+                                           Location loc) {
+  using namespace graph;
+  const json &attrs = node.attrs;
+  const std::string &op = node.op;
+  Value x0 = input(node, 0), x1 = input(node, 1), x2 = input(node, 2);
+
+  if (op == "add")
+    return single<AddOp>(loc, node, x0, x1);
+  if (op == "sub")
+    return single<SubOp>(loc, node, x0, x1);
+  if (op == "mul")
+    return single<MulOp>(loc, node, x0, x1);
+  if (op == "div")
+    return single<DivOp>(loc, node, x0, x1);
+  if (op == "relu")
+    return single<ReluOp>(loc, node, x0);
+  if (op == "gelu")
+    return single<GeluOp>(loc, node, x0);
+  if (op == "gelu_tanh")
+    return single<GeluTanhOp>(loc, node, x0);
+  if (op == "silu")
+    return single<SiluOp>(loc, node, x0);
+  if (op == "sigmoid")
+    return single<SigmoidOp>(loc, node, x0);
+  if (op == "tanh")
+    return single<TanhOp>(loc, node, x0);
+  if (op == "exp")
+    return single<ExpOp>(loc, node, x0);
+  if (op == "softplus")
+    return single<SoftplusOp>(loc, node, x0);
+  if (op == "neg")
+    return single<NegOp>(loc, node, x0);
+  if (op == "rsqrt")
+    return single<RsqrtOp>(loc, node, x0);
+  if (op == "linear")
+    return single<LinearOp>(loc, node, x0, x1, x2);
+  if (op == "matmul")
+    return single<MatmulOp>(loc, node, x0, x1);
+  if (op == "layer_norm")
+    return single<LayerNormOp>(loc, node, x0, x1, x2,
+                               builder.getF64FloatAttr(attrs["eps"]));
+  if (op == "rms_norm")
+    return single<RMSNormOp>(loc, node, x0, x1,
+                             builder.getF64FloatAttr(attrs["eps"]));
+  if (op == "softmax")
+    return single<SoftmaxOp>(loc, node, x0,
+                             builder.getI64IntegerAttr(attrs["axis"]));
+  if (op == "embedding")
+    return single<EmbeddingOp>(loc, node, x0, x1);
+  if (op == "rope")
+    return single<RopeOp>(
+        loc, node, x0, x1, builder.getF64FloatAttr(attrs["theta"]),
+        builder.getI64IntegerAttr(attrs["rotary_dim"]),
+        attrs["interleaved"].get<bool>() ? builder.getUnitAttr() : UnitAttr());
+  if (op == "conv1d")
+    return single<Conv1dOp>(loc, node, x0, x1, x2);
+  if (op == "reduce_sum" || op == "reduce_mean" || op == "reduce_max") {
+    auto axes = builder.getDenseI64ArrayAttr(
+        attrs["axes"].get<std::vector<int64_t>>());
+    UnitAttr keep = attrs["keepdims"].get<bool>() ? builder.getUnitAttr()
+                                                  : UnitAttr();
+    if (op == "reduce_sum")
+      return single<ReduceSumOp>(loc, node, x0, axes, keep);
+    if (op == "reduce_mean")
+      return single<ReduceMeanOp>(loc, node, x0, axes, keep);
+    return single<ReduceMaxOp>(loc, node, x0, axes, keep);
+  }
+  if (op == "reshape") {
+    SmallVector<Value> sizes;
+    for (const model::Dim &dim : model.value(node.outputs[0]).type.shape)
+      if (!dim.isStatic())
+        sizes.push_back(symbolSize(dim.symbol));
+    return single<ReshapeOp>(loc, node, x0, sizes);
+  }
+  if (op == "transpose")
+    return single<TransposeOp>(
+        loc, node, x0,
+        builder.getDenseI64ArrayAttr(attrs["perm"].get<std::vector<int64_t>>()));
+  if (op == "slice")
+    return single<SliceOp>(loc, node, x0,
+                           builder.getI64IntegerAttr(attrs["axis"]),
+                           builder.getI64IntegerAttr(attrs["start"]),
+                           builder.getI64IntegerAttr(attrs["end"]));
+  if (op == "concat") {
+    SmallVector<Value> inputs;
+    for (int id : node.inputs)
+      inputs.push_back(values[id]);
+    return single<ConcatOp>(loc, node, inputs,
+                            builder.getI64IntegerAttr(attrs["axis"]));
+  }
+  if (op == "split") {
+    SmallVector<Type> types;
+    for (int id : node.outputs)
+      types.push_back(typeOf(id));
+    auto split = builder.create<SplitOp>(
+        loc, types, x0, builder.getI64IntegerAttr(attrs["axis"]));
+    return SmallVector<Value>(split.getResults());
+  }
+  if (op == "cast")
+    return single<CastOp>(loc, node, x0);
+  return {};
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> importModel(MLIRContext &context,
+                                  const model::Model &model) {
+  context.loadDialect<graph::GraphDialect, attn::AttnDialect,
+                      scan::ScanDialect, ffn::FFNDialect, func::FuncDialect,
+                      tensor::TensorDialect>();
+  return Importer(context, model).run();
+}
+
+} // namespace kiln

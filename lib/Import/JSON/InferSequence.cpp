@@ -1,0 +1,333 @@
+//===- InferSequence.cpp - Shape rules of the sequence-mixing ops ---------===//
+//
+// Validation, attr normalization and shape inference for the ops that mix
+// information along the sequence: attention (masks, power normalizer, GQA,
+// packed sequences), linear_attention, selective_scan, linear_recurrence,
+// rope and the causal depthwise conv1d.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/JSON/ModelInternal.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace kiln::model::detail {
+namespace {
+
+/// Reads a positive integer (or, with `even`, a positive even integer).
+bool readPositiveInt(Diag &diag, const json &value, const std::string &pointer,
+                     bool even, int64_t &out) {
+  std::optional<int64_t> number = asInt(value);
+  if (!number || *number <= 0 || (even && *number % 2))
+    return diag.fail(pointer, std::string("expected a positive ") +
+                                  (even ? "even " : "") + "integer, got " +
+                                  brief(value));
+  out = *number;
+  return true;
+}
+
+/// Checks the keys of a nested attr object such as `mask`.
+bool checkNestedKeys(Diag &diag, const json &object, const std::string &pointer,
+                     const char *what, const std::vector<std::string> &allowed) {
+  if (!object.is_object())
+    return diag.fail(pointer, std::string("expected a ") + what +
+                                  " object, got " + jsonTypeName(object));
+  for (const auto &item : object.items())
+    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end())
+      return diag.fail(pointer + "/" + escapePointer(item.key()),
+                       "unknown key '" + item.key() + "' in " + what +
+                           "; expected one of " + join(allowed));
+  if (!object.contains("kind"))
+    return diag.fail(pointer + "/kind",
+                     std::string("missing required key 'kind' in ") + what);
+  return true;
+}
+
+/// Reads `kind` of a nested attr object.
+bool readKind(Diag &diag, const json &object, const std::string &pointer,
+              const char *what, const std::vector<std::string> &kinds,
+              std::string &out) {
+  const json &kind = object["kind"];
+  if (kind.is_string()) {
+    out = kind.get<std::string>();
+    if (std::find(kinds.begin(), kinds.end(), out) != kinds.end())
+      return true;
+    return diag.fail(pointer + "/kind", std::string("unknown ") + what +
+                                            " kind '" + out +
+                                            "'; expected one of " + join(kinds));
+  }
+  return diag.fail(pointer + "/kind", "expected one of " + join(kinds) +
+                                          ", got " + jsonTypeName(kind));
+}
+
+/// `window`, `block` and `causal` belong to one mask kind each.
+bool checkOnlyFor(Diag &diag, const json &mask, const std::string &pointer,
+                  const char *key, const std::string &kind, const char *owner) {
+  if (!mask.contains(key) || kind == owner)
+    return true;
+  return diag.fail(pointer + "/" + key, std::string("'") + key +
+                                            "' applies only to mask kind " +
+                                            owner + ", not " + kind);
+}
+
+bool readMask(OpContext &c, json &out) {
+  const json *mask = c.rawAttr("mask");
+  out = {{"kind", "none"}};
+  if (!mask)
+    return true;
+  std::string pointer = c.attrPointer("mask");
+  std::string kind;
+  Diag &diag = c.diag;
+  if (!checkNestedKeys(diag, *mask, pointer, "mask",
+                       {"kind", "window", "block", "causal"}) ||
+      !readKind(diag, *mask, pointer, "mask",
+                {"none", "causal", "sliding_window", "block_diagonal"}, kind) ||
+      !checkOnlyFor(diag, *mask, pointer, "window", kind, "sliding_window") ||
+      !checkOnlyFor(diag, *mask, pointer, "block", kind, "block_diagonal") ||
+      !checkOnlyFor(diag, *mask, pointer, "causal", kind, "block_diagonal"))
+    return false;
+  out["kind"] = kind;
+  if (kind == "sliding_window" || kind == "block_diagonal") {
+    const char *key = kind == "sliding_window" ? "window" : "block";
+    if (!mask->contains(key))
+      return diag.fail(pointer + "/" + key, std::string("missing required key '") +
+                                                key + "' for mask kind " + kind);
+    int64_t size;
+    if (!readPositiveInt(diag, (*mask)[key], pointer + "/" + key, false, size))
+      return false;
+    out[key] = size;
+  }
+  if (kind == "block_diagonal") {
+    bool causal = false;
+    if (mask->contains("causal")) {
+      if (!(*mask)["causal"].is_boolean())
+        return diag.fail(pointer + "/causal",
+                         "expected a boolean, got " +
+                             jsonTypeName((*mask)["causal"]));
+      causal = (*mask)["causal"].get<bool>();
+    }
+    out["causal"] = causal;
+  }
+  return true;
+}
+
+bool readNormalizer(OpContext &c, json &out) {
+  const json *normalizer = c.rawAttr("normalizer");
+  out = {{"kind", "softmax"}};
+  if (!normalizer || *normalizer == "softmax")
+    return true;
+  std::string pointer = c.attrPointer("normalizer");
+  if (normalizer->is_string())
+    return c.diag.fail(pointer, "unknown normalizer '" +
+                                    normalizer->get<std::string>() +
+                                    "'; expected softmax or an object with "
+                                    "kind softmax or power");
+  std::string kind;
+  if (!checkNestedKeys(c.diag, *normalizer, pointer, "normalizer",
+                       {"kind", "p"}) ||
+      !readKind(c.diag, *normalizer, pointer, "normalizer",
+                {"softmax", "power"}, kind))
+    return false;
+  out["kind"] = kind;
+  if (kind == "softmax") {
+    if (normalizer->contains("p"))
+      return c.diag.fail(pointer + "/p",
+                         "'p' applies only to normalizer kind power");
+    return true;
+  }
+  if (!normalizer->contains("p"))
+    return c.diag.fail(pointer + "/p",
+                       "missing required key 'p' for normalizer kind power");
+  int64_t p;
+  if (!readPositiveInt(c.diag, (*normalizer)["p"], pointer + "/p", true, p))
+    return false;
+  out["p"] = p;
+  return true;
+}
+
+/// q and k agree on batch and head size; q's heads are a multiple of k's.
+bool checkHeads(OpContext &c, size_t q, size_t k) {
+  const Shape &qs = c.shape(q), &ks = c.shape(k);
+  if (!c.expectDim(k, 0, qs[0], "B of q") ||
+      !c.expectDim(k, 3, qs[3], "D of q"))
+    return false;
+  Dim hq = qs[2], hk = ks[2];
+  if (hq == hk || (hq.isStatic() && hk.isStatic() && hq.size % hk.size == 0))
+    return true;
+  return c.failInput(k, c.describe(k) + " has " + c.str(hk) +
+                            " heads and q has " + c.str(hq) +
+                            "; expected the heads of q to be a multiple of "
+                            "the heads of k and v (GQA)");
+}
+
+} // namespace
+
+bool inferAttention(OpContext &c) {
+  enum { Q, K, V, Bias, Offsets };
+  for (size_t i : {Q, K, V})
+    if (!c.expectRank(i, 4, "[B, T, H, D]") || !c.expectFloat(i) ||
+        !c.expectSameDType(i, Q))
+      return false;
+  if (!checkHeads(c, Q, K) || !c.expectSameShape(V, K))
+    return false;
+  const Shape &q = c.shape(Q);
+  Shape target = {q[0], q[2], q[1], c.shape(K)[1]};
+  if (c.has(Bias)) {
+    const Shape &bias = c.shape(Bias);
+    if (!c.expectSameDType(Bias, Q))
+      return false;
+    bool ok = bias.size() <= 4;
+    for (size_t k = 0; ok && k < bias.size(); ++k) {
+      const Dim &d = bias[bias.size() - 1 - k];
+      ok = d == target[3 - k] || (d.isStatic() && d.size == 1);
+    }
+    if (!ok)
+      return c.failInput(Bias, c.describe(Bias) + " has shape " + c.str(bias) +
+                                   "; expected a shape broadcastable to "
+                                   "[B, H, T, S] = " + c.str(target));
+  }
+  if (c.has(Offsets) &&
+      (!c.expectIndex(Offsets) || !c.expectRank(Offsets, 1, "[N + 1]") ||
+       !c.expectDim(K, 1, q[1], "T of q: packed sequences attend within "
+                                "the same tokens")))
+    return false;
+
+  double defaultScale = 0;
+  if (q[3].isStatic())
+    defaultScale = 1.0 / std::sqrt((double)q[3].size);
+  else if (!c.rawAttr("scale"))
+    return c.failInput(Q, c.describe(Q) + " has shape " + c.str(q) +
+                              "; expected a static head size D, or an "
+                              "explicit 'scale' attr");
+  double scale;
+  json mask, normalizer;
+  if (!c.readPositiveNumber("scale", defaultScale, scale) ||
+      !readMask(c, mask) || !readNormalizer(c, normalizer))
+    return false;
+  c.attrs = {{"scale", scale}, {"mask", mask}, {"normalizer", normalizer}};
+  return c.produce(c.type(Q));
+}
+
+bool inferLinearAttention(OpContext &c) {
+  enum { Q, K, V };
+  for (size_t i : {Q, K, V})
+    if (!c.expectRank(i, 4, "[B, T, H, D]") || !c.expectFloat(i) ||
+        !c.expectSameDType(i, Q) || !c.expectSameShape(i, Q))
+      return false;
+  std::string featureMap, normalize;
+  bool causal;
+  if (!c.readEnum("feature_map", {"elu1", "relu", "identity"}, "elu1",
+                  featureMap) ||
+      !c.readBool("causal", false, causal) ||
+      !c.readEnum("normalize", {"denominator", "none"}, "denominator",
+                  normalize))
+    return false;
+  c.attrs = {{"feature_map", featureMap},
+             {"causal", causal},
+             {"normalize", normalize}};
+  return c.produce(c.type(Q));
+}
+
+bool inferSelectiveScan(OpContext &c) {
+  enum { U, Delta, A, Bm, Cm, Dskip, Z, DeltaBias };
+  if (!c.expectRank(U, 3, "[B, T, D]") || !c.expectFloat(U))
+    return false;
+  for (size_t i = Delta; i <= DeltaBias; ++i)
+    if (c.has(i) && !c.expectSameDType(i, U))
+      return false;
+  const Shape &u = c.shape(U);
+  if (!c.expectSameShape(Delta, U) || !c.expectRank(A, 2, "[D, N]") ||
+      !c.expectDim(A, 0, u[2], "D of u"))
+    return false;
+  Dim n = c.shape(A)[1];
+  if (!c.expectRank(Bm, 3, "[B, T, N]") || !c.expectDim(Bm, 0, u[0], "B of u") ||
+      !c.expectDim(Bm, 1, u[1], "T of u") || !c.expectDim(Bm, 2, n, "N of A") ||
+      !c.expectSameShape(Cm, Bm))
+    return false;
+  for (size_t i : {Dskip, DeltaBias})
+    if (c.has(i) &&
+        (!c.expectRank(i, 1, "[D]") || !c.expectDim(i, 0, u[2], "D of u")))
+      return false;
+  if (c.has(Z) && !c.expectSameShape(Z, U))
+    return false;
+  bool softplus;
+  if (!c.readBool("delta_softplus", false, softplus))
+    return false;
+  c.attrs = {{"delta_softplus", softplus}};
+  c.outputs = {c.type(U)};
+  if (c.numOutputs == 2)
+    c.outputs.push_back({c.type(U).dtype, {u[0], u[2], n}});
+  return true;
+}
+
+bool inferLinearRecurrence(OpContext &c) {
+  enum { A, B, H0 };
+  if (!c.expectRank(A, 3, "[B, T, D]") || !c.expectFloat(A) ||
+      !c.expectSameDType(B, A) || !c.expectSameShape(B, A))
+    return false;
+  const Shape &a = c.shape(A);
+  if (c.has(H0) &&
+      (!c.expectSameDType(H0, A) || !c.expectRank(H0, 2, "[B, D]") ||
+       !c.expectDim(H0, 0, a[0], "B of a") ||
+       !c.expectDim(H0, 1, a[2], "D of a")))
+    return false;
+  bool reverse;
+  if (!c.readBool("reverse", false, reverse))
+    return false;
+  c.attrs = {{"reverse", reverse}};
+  return c.produce(c.type(A));
+}
+
+bool inferRope(OpContext &c) {
+  enum { X, Positions };
+  if (!c.expectRank(X, 4, "[B, T, H, D]") || !c.expectFloat(X) ||
+      !c.expectStatic(X, 3, "(the head size D that rope rotates)"))
+    return false;
+  const Shape &x = c.shape(X);
+  if (c.has(Positions) &&
+      (!c.expectIndex(Positions) || !c.expectRank(Positions, 2, "[B, T]") ||
+       !c.expectDim(Positions, 0, x[0], "B of x") ||
+       !c.expectDim(Positions, 1, x[1], "T of x")))
+    return false;
+  double theta;
+  bool interleaved;
+  if (!c.readPositiveNumber("theta", 10000.0, theta) ||
+      !c.readBool("interleaved", false, interleaved))
+    return false;
+  int64_t headSize = x[3].size, rotary = headSize;
+  if (const json *value = c.rawAttr("rotary_dim")) {
+    if (!readPositiveInt(c.diag, *value, c.attrPointer("rotary_dim"), true,
+                         rotary))
+      return false;
+    if (rotary > headSize)
+      return c.failAttr("rotary_dim", "rotary_dim " + std::to_string(rotary) +
+                                          " exceeds the head size D = " +
+                                          std::to_string(headSize) +
+                                          "; expected at most D");
+  } else if (headSize % 2) {
+    return c.failInput(X, c.describe(X) + " has an odd head size " +
+                              std::to_string(headSize) +
+                              "; expected an even D, or an even 'rotary_dim'");
+  }
+  c.attrs = {{"theta", theta},
+             {"rotary_dim", rotary},
+             {"interleaved", interleaved}};
+  return c.produce(c.type(X));
+}
+
+bool inferConv1d(OpContext &c) {
+  enum { X, W, Bias };
+  if (!c.expectRank(X, 3, "[B, T, C]") || !c.expectFloat(X) ||
+      !c.expectSameDType(W, X) || !c.expectRank(W, 2, "[C, K]") ||
+      !c.expectDim(W, 0, c.shape(X)[2], "C of x"))
+    return false;
+  if (c.has(Bias) &&
+      (!c.expectSameDType(Bias, X) || !c.expectRank(Bias, 1, "[C]") ||
+       !c.expectDim(Bias, 0, c.shape(X)[2], "C of x")))
+    return false;
+  c.attrs = json::object();
+  return c.produce(c.type(X));
+}
+
+} // namespace kiln::model::detail

@@ -1,0 +1,62 @@
+//===- Signature.cpp - The compiled-model signature -----------------------===//
+//
+// Builds the signature JSON that a compiled model carries (docs/abi.md): the
+// names, dtypes and symbolic shapes of its tensors, and the bounds the
+// runtime checks index inputs against.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/JSON/Importer.h"
+
+#include <algorithm>
+#include <map>
+
+using nlohmann::json;
+
+namespace kiln {
+
+static json describe(const model::Model &model, int id) {
+  const model::Value &value = model.value(id);
+  json shape = json::array();
+  for (const model::Dim &dim : value.type.shape)
+    shape.push_back(dim.isStatic() ? json(dim.size)
+                                   : json(model.dims[dim.symbol]));
+  return {{"name", value.name},
+          {"dtype", model::dtypeName(value.type.dtype)},
+          {"shape", shape}};
+}
+
+std::string buildSignature(const model::Model &model) {
+  json signature = {{"abi", 1}, {"name", model.name}, {"dims", model.dims}};
+  for (auto [key, ids] : {std::pair{"inputs", &model.inputs},
+                          std::pair{"params", &model.params},
+                          std::pair{"outputs", &model.outputs}}) {
+    json list = json::array();
+    for (int id : *ids)
+      list.push_back(describe(model, id));
+    signature[key] = list;
+  }
+  // Graph inputs used directly as embedding ids must index the table.
+  std::map<int, int64_t> bounds;
+  for (const model::Node &node : model.nodes) {
+    if (node.op != "embedding")
+      continue;
+    int ids = node.inputs[0];
+    if (model.value(ids).kind != model::ValueKind::Input)
+      continue;
+    const model::Dim &rows = model.value(node.inputs[1]).type.shape[0];
+    if (!rows.isStatic())
+      continue;
+    int64_t vocab = rows.size;
+    auto [it, inserted] = bounds.emplace(ids, vocab);
+    if (!inserted)
+      it->second = std::min(it->second, vocab);
+  }
+  json checks = json::array();
+  for (auto [id, bound] : bounds)
+    checks.push_back({{"input", model.value(id).name}, {"bound", bound}});
+  signature["index_checks"] = checks;
+  return signature.dump();
+}
+
+} // namespace kiln

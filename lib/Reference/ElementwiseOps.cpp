@@ -1,0 +1,210 @@
+//===- ElementwiseOps.cpp - Reference elementwise and norm ops ------------===//
+//
+// Unary activations, broadcasting binary arithmetic, softmax along an axis,
+// layer_norm / rms_norm over the last dim, and cast.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Reference/Ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace kiln::reference::detail {
+
+/// The scalar function of a unary op, or nullptr for another name.
+static double (*unaryFunction(const std::string &op))(double) {
+  static const std::map<std::string, double (*)(double)> table = {
+      {"relu", relu},
+      {"gelu", gelu},
+      {"gelu_tanh", geluTanh},
+      {"silu", silu},
+      {"sigmoid", sigmoid},
+      {"tanh", [](double x) { return std::tanh(x); }},
+      {"exp", [](double x) { return std::exp(x); }},
+      {"softplus", softplus},
+      {"neg", [](double x) { return -x; }},
+      {"rsqrt", [](double x) { return 1.0 / std::sqrt(x); }},
+  };
+  auto it = table.find(op);
+  return it == table.end() ? nullptr : it->second;
+}
+
+bool evalUnary(OpContext &ctx) {
+  double (*f)(double) = unaryFunction(ctx.node.op);
+  const Tensor *x;
+  if (!f)
+    return ctx.fail("not a unary op");
+  if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1))
+    return false;
+  Tensor y = *x;
+  for (double &v : y.data)
+    v = f(v);
+  ctx.results.push_back(std::move(y));
+  return true;
+}
+
+/// The scalar function of a binary op, or nullptr for another name.
+static double (*binaryFunction(const std::string &op))(double, double) {
+  static const std::map<std::string, double (*)(double, double)> table = {
+      {"add", [](double u, double v) { return u + v; }},
+      {"sub", [](double u, double v) { return u - v; }},
+      {"mul", [](double u, double v) { return u * v; }},
+      {"div", [](double u, double v) { return u / v; }},
+  };
+  auto it = table.find(op);
+  return it == table.end() ? nullptr : it->second;
+}
+
+bool evalBinary(OpContext &ctx) {
+  double (*f)(double, double) = binaryFunction(ctx.node.op);
+  const Tensor *a, *b;
+  if (!f)
+    return ctx.fail("not a binary op");
+  if (!ctx.require(0, "a", a) || !ctx.require(1, "b", b) ||
+      !ctx.expectOutputs(1, 1))
+    return false;
+  if (a->dtype != b->dtype)
+    return ctx.fail(std::string("a is ") + model::dtypeName(a->dtype) +
+                    " but b is " + model::dtypeName(b->dtype));
+  Dims shape;
+  if (!broadcastShapes(a->shape, b->shape, shape))
+    return ctx.fail("shapes " + formatDims(a->shape) + " and " +
+                    formatDims(b->shape) + " do not broadcast");
+  Dims sa = broadcastStrides(a->shape, shape);
+  Dims sb = broadcastStrides(b->shape, shape);
+  Tensor y = zeros(a->dtype, shape);
+  for (int64_t i = 0; i < y.numel(); ++i)
+    y.data[i] = f(a->data[offsetOf(i, shape, sa)],
+                  b->data[offsetOf(i, shape, sb)]);
+  ctx.results.push_back(std::move(y));
+  return true;
+}
+
+bool evalSoftmax(OpContext &ctx) {
+  const Tensor *x;
+  int64_t axis;
+  if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
+      !ctx.attrInt("axis", axis))
+    return false;
+  if (axis < 0 || axis >= static_cast<int64_t>(x->shape.size()))
+    return ctx.fail("axis " + std::to_string(axis) + " out of range for " +
+                    formatDims(x->shape));
+  int64_t n = x->shape[axis];
+  int64_t inner = stridesOf(x->shape)[axis];
+  int64_t outer = x->numel() / (n * inner);
+  Tensor y = *x;
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t in = 0; in < inner; ++in) {
+      auto at = [&](int64_t k) -> double & {
+        return y.data[(o * n + k) * inner + in];
+      };
+      double mx = -std::numeric_limits<double>::infinity();
+      for (int64_t k = 0; k < n; ++k)
+        mx = std::max(mx, at(k));
+      double sum = 0;
+      for (int64_t k = 0; k < n; ++k)
+        sum += std::exp(at(k) - mx);
+      for (int64_t k = 0; k < n; ++k)
+        at(k) = std::exp(at(k) - mx) / sum;
+    }
+  }
+  ctx.results.push_back(std::move(y));
+  return true;
+}
+
+/// Shared checks of layer_norm and rms_norm: x [..., D], weight [D],
+/// optional bias [D].
+static bool normOperands(OpContext &ctx, const Tensor *&x, const Tensor *&w,
+                         const Tensor *&bias, double &eps) {
+  if (!ctx.require(0, "x", x) || !ctx.require(1, "weight", w) ||
+      !ctx.expectOutputs(1, 1) || !ctx.attrNumber("eps", eps))
+    return false;
+  bias = ctx.input(2);
+  if (x->shape.empty())
+    return ctx.fail("x must have at least one dim");
+  int64_t d = x->shape.back();
+  if (!ctx.expectRank(*w, "weight", 1) || !ctx.expectDim(*w, "weight", 0, d))
+    return false;
+  return !bias ||
+         (ctx.expectRank(*bias, "bias", 1) && ctx.expectDim(*bias, "bias", 0, d));
+}
+
+bool evalLayerNorm(OpContext &ctx) {
+  const Tensor *x, *w, *bias;
+  double eps;
+  if (!normOperands(ctx, x, w, bias, eps))
+    return false;
+  int64_t d = x->shape.back();
+  Tensor y = *x;
+  for (int64_t row = 0; row < x->numel() / d; ++row) {
+    const double *in = &x->data[row * d];
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < d; ++i)
+      mean += in[i];
+    mean /= d;
+    for (int64_t i = 0; i < d; ++i)
+      var += (in[i] - mean) * (in[i] - mean);
+    var /= d;
+    double inv = 1.0 / std::sqrt(var + eps);
+    for (int64_t i = 0; i < d; ++i)
+      y.data[row * d + i] =
+          (in[i] - mean) * inv * w->data[i] + (bias ? bias->data[i] : 0.0);
+  }
+  ctx.results.push_back(std::move(y));
+  return true;
+}
+
+bool evalRmsNorm(OpContext &ctx) {
+  const Tensor *x, *w, *bias;
+  double eps;
+  if (!normOperands(ctx, x, w, bias, eps))
+    return false;
+  if (bias)
+    return ctx.fail("rms_norm takes no bias");
+  int64_t d = x->shape.back();
+  Tensor y = *x;
+  for (int64_t row = 0; row < x->numel() / d; ++row) {
+    const double *in = &x->data[row * d];
+    double meanSquare = 0;
+    for (int64_t i = 0; i < d; ++i)
+      meanSquare += in[i] * in[i];
+    meanSquare /= d;
+    double inv = 1.0 / std::sqrt(meanSquare + eps);
+    for (int64_t i = 0; i < d; ++i)
+      y.data[row * d + i] = in[i] * inv * w->data[i];
+  }
+  ctx.results.push_back(std::move(y));
+  return true;
+}
+
+bool evalCast(OpContext &ctx) {
+  const Tensor *x;
+  std::string name;
+  if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
+      !ctx.attrString("dtype", name))
+    return false;
+  std::optional<model::DType> to = model::parseDType(name);
+  if (!to)
+    return ctx.fail("unknown dtype '" + name + "'");
+  Tensor y = *x;
+  y.dtype = *to;
+  // Float to int truncates toward zero (PyTorch); values the target cannot
+  // hold are errors rather than the platform's undefined result.
+  if (model::isFloat(x->dtype) && !model::isFloat(*to)) {
+    double limit = std::ldexp(1.0, *to == model::DType::I32 ? 31 : 63);
+    for (size_t i = 0; i < y.data.size(); ++i) {
+      double t = std::trunc(y.data[i]);
+      if (!(t >= -limit && t < limit))
+        return ctx.fail("element " + std::to_string(i) + " (" +
+                        formatNumber(y.data[i]) + ") is out of range of " +
+                        name);
+      y.data[i] = t;
+    }
+  }
+  ctx.results.push_back(std::move(y));
+  return true;
+}
+
+} // namespace kiln::reference::detail

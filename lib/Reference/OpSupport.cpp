@@ -1,0 +1,250 @@
+//===- OpSupport.cpp - Shared helpers of the reference op kernels ---------===//
+//
+// Index arithmetic (strides, NumPy broadcasting), dtype rounding, the scalar
+// activation functions and the OpContext diagnostics and attribute accessors
+// that every op implementation uses.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Reference/Ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace kiln::reference {
+
+int64_t Tensor::numel() const { return detail::product(shape); }
+
+/// Rounds to a binary floating-point format with `sigBits` significant bits,
+/// smallest normal exponent `minExp` and largest finite value `maxFinite`.
+static double roundToFormat(double x, int sigBits, int minExp,
+                            double maxFinite) {
+  if (!std::isfinite(x) || x == 0)
+    return x;
+  int e = 0;
+  std::frexp(x, &e); // |x| in [2^(e-1), 2^e).
+  // Below the normal range the quantum stays that of the smallest normal.
+  int exponent = std::max(e - 1, minExp);
+  double quantum = std::ldexp(1.0, exponent - (sigBits - 1));
+  // Division by a power of two is exact; nearbyint rounds to nearest even.
+  double r = std::nearbyint(x / quantum) * quantum;
+  if (std::fabs(r) > maxFinite)
+    return std::copysign(std::numeric_limits<double>::infinity(), x);
+  return r;
+}
+
+std::optional<double> roundToDType(double x, model::DType type) {
+  switch (type) {
+  case model::DType::F32:
+    return static_cast<double>(static_cast<float>(x));
+  case model::DType::F16:
+    return roundToFormat(x, 11, -14, 65504.0);
+  case model::DType::BF16:
+    return roundToFormat(x, 8, -126, std::ldexp(255.0, 120));
+  case model::DType::I32:
+  case model::DType::I64: {
+    if (!std::isfinite(x) || std::fabs(x) >= std::ldexp(1.0, 63))
+      return std::nullopt;
+    auto v = static_cast<int64_t>(std::trunc(x));
+    if (type == model::DType::I32)
+      v = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
+    return static_cast<double>(v);
+  }
+  }
+  return std::nullopt;
+}
+
+namespace detail {
+
+//===----------------------------------------------------------------------===//
+// Index arithmetic
+//===----------------------------------------------------------------------===//
+
+int64_t product(const Dims &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+Dims stridesOf(const Dims &shape) {
+  Dims strides(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;)
+    strides[i - 1] = strides[i] * shape[i];
+  return strides;
+}
+
+std::string formatDims(const Dims &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+std::string formatNumber(double x) {
+  std::ostringstream os;
+  os << x;
+  return os.str();
+}
+
+Tensor zeros(model::DType dtype, const Dims &shape) {
+  Tensor t;
+  t.dtype = dtype;
+  t.shape = shape;
+  t.data.assign(static_cast<size_t>(product(shape)), 0.0);
+  return t;
+}
+
+bool broadcastShapes(const Dims &a, const Dims &b, Dims &out) {
+  size_t rank = std::max(a.size(), b.size());
+  out.assign(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
+    int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (da != db && da != 1 && db != 1)
+      return false;
+    out[rank - 1 - i] = da == 1 ? db : da;
+  }
+  return true;
+}
+
+Dims broadcastStrides(const Dims &in, const Dims &out) {
+  Dims own = stridesOf(in);
+  Dims strides(out.size(), 0);
+  size_t lead = out.size() - in.size();
+  for (size_t i = 0; i < in.size(); ++i)
+    strides[lead + i] = in[i] == 1 ? 0 : own[i];
+  return strides;
+}
+
+int64_t offsetOf(int64_t flat, const Dims &shape, const Dims &strides) {
+  int64_t offset = 0;
+  for (size_t i = shape.size(); i-- > 0;) {
+    offset += (flat % shape[i]) * strides[i];
+    flat /= shape[i];
+  }
+  return offset;
+}
+
+//===----------------------------------------------------------------------===//
+// Scalar functions
+//===----------------------------------------------------------------------===//
+
+// NaN propagates through relu as in PyTorch.
+double relu(double x) { return x > 0 || std::isnan(x) ? x : 0.0; }
+double gelu(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
+double geluTanh(double x) {
+  const double pi = 3.14159265358979323846;
+  const double k = std::sqrt(2.0 / pi);
+  return 0.5 * x * (1.0 + std::tanh(k * (x + 0.044715 * x * x * x)));
+}
+double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double silu(double x) { return x * sigmoid(x); }
+double softplus(double x) { return x > 20.0 ? x : std::log1p(std::exp(x)); }
+double relu2(double x) { return relu(x) * relu(x); }
+double elu1(double x) { return x > 0 ? x + 1.0 : std::exp(x); }
+
+//===----------------------------------------------------------------------===//
+// OpContext
+//===----------------------------------------------------------------------===//
+
+bool OpContext::fail(const std::string &message) {
+  error = node.op + " at " + node.pointer + ": " + message;
+  return false;
+}
+
+const Tensor *OpContext::input(size_t i) const {
+  return i < inputs.size() ? inputs[i] : nullptr;
+}
+
+bool OpContext::require(size_t i, const char *what, const Tensor *&out) {
+  out = input(i);
+  if (!out)
+    return fail(std::string("missing input ") + std::to_string(i) + " (" +
+                what + ")");
+  return true;
+}
+
+bool OpContext::expectRank(const Tensor &t, const char *what, size_t rank) {
+  if (t.shape.size() == rank)
+    return true;
+  return fail(std::string(what) + " has shape " + formatDims(t.shape) +
+              ", expected rank " + std::to_string(rank));
+}
+
+bool OpContext::expectDim(const Tensor &t, const char *what, size_t axis,
+                          int64_t size) {
+  if (axis < t.shape.size() && t.shape[axis] == size)
+    return true;
+  return fail(std::string(what) + " has shape " + formatDims(t.shape) +
+              ", expected dim " + std::to_string(axis) + " to be " +
+              std::to_string(size));
+}
+
+bool OpContext::expectOutputs(size_t min, size_t max) {
+  size_t n = node.outputs.size();
+  if (n >= min && n <= max)
+    return true;
+  return fail("has " + std::to_string(n) + " outputs, expected " +
+              (min == max ? std::to_string(min)
+                          : std::to_string(min) + " to " + std::to_string(max)));
+}
+
+/// The attribute `key`, or nullptr when the node has none by that name.
+static const nlohmann::json *findAttr(const model::Node &node,
+                                      const char *key) {
+  if (!node.attrs.is_object())
+    return nullptr;
+  auto it = node.attrs.find(key);
+  return it == node.attrs.end() ? nullptr : &*it;
+}
+
+bool OpContext::attrNumber(const char *key, double &out) {
+  const nlohmann::json *v = findAttr(node, key);
+  if (!v || !v->is_number())
+    return fail(std::string("attribute '") + key + "' missing or not a number");
+  out = v->get<double>();
+  return true;
+}
+
+bool OpContext::attrInt(const char *key, int64_t &out) {
+  const nlohmann::json *v = findAttr(node, key);
+  if (!v || !v->is_number_integer())
+    return fail(std::string("attribute '") + key +
+                "' missing or not an integer");
+  out = v->get<int64_t>();
+  return true;
+}
+
+bool OpContext::attrBool(const char *key, bool &out) {
+  const nlohmann::json *v = findAttr(node, key);
+  if (!v || !v->is_boolean())
+    return fail(std::string("attribute '") + key + "' missing or not a bool");
+  out = v->get<bool>();
+  return true;
+}
+
+bool OpContext::attrString(const char *key, std::string &out) {
+  const nlohmann::json *v = findAttr(node, key);
+  if (!v || !v->is_string())
+    return fail(std::string("attribute '") + key + "' missing or not a string");
+  out = v->get<std::string>();
+  return true;
+}
+
+bool OpContext::attrInts(const char *key, std::vector<int64_t> &out) {
+  const nlohmann::json *v = findAttr(node, key);
+  bool ok = v && v->is_array();
+  for (size_t i = 0; ok && i < v->size(); ++i)
+    ok = (*v)[i].is_number_integer();
+  if (!ok)
+    return fail(std::string("attribute '") + key +
+                "' missing or not a list of integers");
+  out = v->get<std::vector<int64_t>>();
+  return true;
+}
+
+} // namespace detail
+} // namespace kiln::reference

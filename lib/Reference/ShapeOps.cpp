@@ -1,0 +1,243 @@
+//===- ShapeOps.cpp - Reference data-movement ops and reductions ----------===//
+//
+// reshape, transpose, slice, concat, split and reduce_sum / reduce_mean /
+// reduce_max. All of them move or combine elements through the row-major
+// index helpers of Ops.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Reference/Ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace kiln::reference::detail {
+
+/// Splits `shape` around `axis` into (outer, size, inner) extents.
+static void aroundAxis(const Dims &shape, size_t axis, int64_t &outer,
+                       int64_t &inner) {
+  outer = product(Dims(shape.begin(), shape.begin() + axis));
+  inner = product(Dims(shape.begin() + axis + 1, shape.end()));
+}
+
+/// Reads the `axis` attribute and checks it against `rank`.
+static bool axisAttr(OpContext &ctx, size_t rank, int64_t &axis) {
+  if (!ctx.attrInt("axis", axis))
+    return false;
+  if (axis >= 0 && axis < static_cast<int64_t>(rank))
+    return true;
+  return ctx.fail("axis " + std::to_string(axis) + " out of range for rank " +
+                  std::to_string(rank));
+}
+
+bool evalReshape(OpContext &ctx) {
+  const Tensor *x;
+  if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1))
+    return false;
+  // The target is the output value's declared type; a symbolic dim that no
+  // tensor has bound yet is inferred from the element count.
+  const model::Shape &decl = ctx.model.value(ctx.node.outputs[0]).type.shape;
+  Dims shape;
+  int unknown = -1;
+  for (size_t i = 0; i < decl.size(); ++i) {
+    int64_t size = decl[i].isStatic() ? decl[i].size
+                   : decl[i].symbol < static_cast<int>(ctx.dimValues.size())
+                       ? ctx.dimValues[decl[i].symbol]
+                       : -1;
+    if (size < 0) {
+      if (unknown >= 0)
+        return ctx.fail("output shape " +
+                        model::formatShape(ctx.model, decl) +
+                        " has more than one unbound dim");
+      unknown = static_cast<int>(i);
+      size = 1;
+    }
+    shape.push_back(size);
+  }
+  if (unknown >= 0 && product(shape) > 0 && x->numel() % product(shape) == 0)
+    shape[unknown] = x->numel() / product(shape);
+  if (product(shape) != x->numel()) {
+    std::string declared = model::formatShape(ctx.model, decl);
+    std::string resolved = formatDims(shape);
+    return ctx.fail("cannot reshape " + formatDims(x->shape) + " to " +
+                    declared +
+                    (declared == resolved ? "" : " (" + resolved + ")"));
+  }
+  Tensor y = *x;
+  y.shape = shape;
+  ctx.results.push_back(std::move(y));
+  return true;
+}
+
+bool evalTranspose(OpContext &ctx) {
+  const Tensor *x;
+  std::vector<int64_t> perm;
+  if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
+      !ctx.attrInts("perm", perm))
+    return false;
+  size_t rank = x->shape.size();
+  std::vector<bool> seen(rank, false);
+  for (int64_t p : perm) {
+    if (perm.size() != rank || p < 0 || p >= static_cast<int64_t>(rank) ||
+        seen[p])
+      return ctx.fail("perm is not a permutation of " + std::to_string(rank) +
+                      " axes");
+    seen[p] = true;
+  }
+  // Output dim i is input dim perm[i]: walk the output in order and read the
+  // input through permuted strides.
+  Dims inStrides = stridesOf(x->shape), shape(rank), strides(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    shape[i] = x->shape[perm[i]];
+    strides[i] = inStrides[perm[i]];
+  }
+  Tensor y = zeros(x->dtype, shape);
+  for (int64_t i = 0; i < y.numel(); ++i)
+    y.data[i] = x->data[offsetOf(i, shape, strides)];
+  ctx.results.push_back(std::move(y));
+  return true;
+}
+
+bool evalSlice(OpContext &ctx) {
+  const Tensor *x;
+  int64_t axis, start, end;
+  if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
+      !axisAttr(ctx, x->shape.size(), axis) || !ctx.attrInt("start", start) ||
+      !ctx.attrInt("end", end))
+    return false;
+  int64_t size = x->shape[axis];
+  if (!(0 <= start && start <= end && end <= size))
+    return ctx.fail("range [" + std::to_string(start) + ", " +
+                    std::to_string(end) + ") is not within [0, " +
+                    std::to_string(size) + "]");
+  int64_t outer, inner;
+  aroundAxis(x->shape, axis, outer, inner);
+  Dims shape = x->shape;
+  shape[axis] = end - start;
+  Tensor y = zeros(x->dtype, shape);
+  for (int64_t o = 0; o < outer; ++o)
+    std::copy_n(&x->data[(o * size + start) * inner], (end - start) * inner,
+                &y.data[o * (end - start) * inner]);
+  ctx.results.push_back(std::move(y));
+  return true;
+}
+
+bool evalConcat(OpContext &ctx) {
+  const Tensor *first;
+  int64_t axis;
+  if (!ctx.require(0, "x0", first) || !ctx.expectOutputs(1, 1) ||
+      !axisAttr(ctx, first->shape.size(), axis))
+    return false;
+  Dims shape = first->shape;
+  shape[axis] = 0;
+  for (size_t i = 0; i < ctx.inputs.size(); ++i) {
+    const Tensor *x;
+    std::string what = "x" + std::to_string(i);
+    if (!ctx.require(i, what.c_str(), x))
+      return false;
+    Dims expected = first->shape;
+    expected[axis] = x->shape.size() == expected.size() ? x->shape[axis] : -1;
+    if (x->shape != expected || x->dtype != first->dtype)
+      return ctx.fail(what + " is " + model::dtypeName(x->dtype) + " " +
+                      formatDims(x->shape) + ", expected " +
+                      model::dtypeName(first->dtype) + " " +
+                      formatDims(first->shape) + " except along axis " +
+                      std::to_string(axis));
+    shape[axis] += x->shape[axis];
+  }
+  int64_t outer, inner;
+  aroundAxis(shape, axis, outer, inner);
+  Tensor y = zeros(first->dtype, shape);
+  int64_t at = 0; // Running offset along the axis.
+  for (const Tensor *x : ctx.inputs) {
+    int64_t n = x->shape[axis];
+    for (int64_t o = 0; o < outer; ++o)
+      std::copy_n(&x->data[o * n * inner], n * inner,
+                  &y.data[(o * shape[axis] + at) * inner]);
+    at += n;
+  }
+  ctx.results.push_back(std::move(y));
+  return true;
+}
+
+bool evalSplit(OpContext &ctx) {
+  const Tensor *x;
+  int64_t axis;
+  std::vector<int64_t> sizes;
+  if (!ctx.require(0, "x", x) || !axisAttr(ctx, x->shape.size(), axis) ||
+      !ctx.attrInts("sizes", sizes) ||
+      !ctx.expectOutputs(sizes.size(), sizes.size()))
+    return false;
+  int64_t total = 0;
+  for (int64_t s : sizes) {
+    if (s < 0)
+      return ctx.fail("negative size " + std::to_string(s));
+    total += s;
+  }
+  if (total != x->shape[axis])
+    return ctx.fail("sizes do not add up to dim " + std::to_string(axis) +
+                    " of " + formatDims(x->shape));
+  int64_t outer, inner, at = 0;
+  aroundAxis(x->shape, axis, outer, inner);
+  for (int64_t n : sizes) {
+    Dims shape = x->shape;
+    shape[axis] = n;
+    Tensor y = zeros(x->dtype, shape);
+    for (int64_t o = 0; o < outer; ++o)
+      std::copy_n(&x->data[(o * x->shape[axis] + at) * inner], n * inner,
+                  &y.data[o * n * inner]);
+    at += n;
+    ctx.results.push_back(std::move(y));
+  }
+  return true;
+}
+
+bool evalReduce(OpContext &ctx) {
+  const Tensor *x;
+  std::vector<int64_t> axes;
+  bool keepdims;
+  if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
+      !ctx.attrInts("axes", axes) || !ctx.attrBool("keepdims", keepdims))
+    return false;
+  size_t rank = x->shape.size();
+  std::vector<bool> reduced(rank, false);
+  for (int64_t a : axes) {
+    if (a < 0 || a >= static_cast<int64_t>(rank) || reduced[a])
+      return ctx.fail("axes must be unique and within rank " +
+                      std::to_string(rank));
+    reduced[a] = true;
+  }
+  // Accumulate into the keepdims-shaped result: each input element goes to
+  // the output element with the reduced coordinates set to 0.
+  Dims kept = x->shape;
+  for (size_t i = 0; i < rank; ++i)
+    if (reduced[i])
+      kept[i] = 1;
+  Dims strides = broadcastStrides(kept, x->shape);
+  const std::string &op = ctx.node.op;
+  bool isMax = op == "reduce_max";
+  Tensor y = zeros(x->dtype, kept);
+  if (isMax)
+    y.data.assign(y.data.size(), -std::numeric_limits<double>::infinity());
+  for (int64_t i = 0; i < x->numel(); ++i) {
+    double &acc = y.data[offsetOf(i, x->shape, strides)];
+    double v = x->data[i];
+    acc = !isMax ? acc + v : std::isnan(v) || v > acc ? v : acc;
+  }
+  if (op == "reduce_mean") {
+    double count = static_cast<double>(x->numel() / y.numel());
+    for (double &v : y.data)
+      v /= count;
+  }
+  if (!keepdims) {
+    y.shape.clear();
+    for (size_t i = 0; i < rank; ++i)
+      if (!reduced[i])
+        y.shape.push_back(x->shape[i]);
+  }
+  ctx.results.push_back(std::move(y));
+  return true;
+}
+
+} // namespace kiln::reference::detail

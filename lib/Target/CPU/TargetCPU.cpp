@@ -1,0 +1,140 @@
+//===- TargetCPU.cpp - x86-64 code generation for compiled models ---------===//
+//
+// Implements the CPU back end of TargetCPU.h on LLVM 19's TargetMachine, new
+// pass manager and the ld.lld from the lld-19 package.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Target/CPU/TargetCPU.h"
+
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace llvm;
+
+namespace kiln::target {
+
+/// The LLVM 19 installation kiln links against: lld and libomp live there.
+static constexpr const char *kLLVMPrefix = "/usr/lib/llvm-19";
+
+std::unique_ptr<TargetMachine>
+createTargetMachine(const CPUTargetOptions &options, std::string &error) {
+  InitializeNativeTarget();
+  InitializeNativeTargetAsmPrinter();
+  std::string triple = sys::getDefaultTargetTriple();
+  const Target *target = TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu == "native") {
+    cpu = sys::getHostCPUName().str();
+    SubtargetFeatures subtarget;
+    for (const auto &[feature, enabled] : sys::getHostCPUFeatures())
+      subtarget.AddFeature(feature, enabled);
+    features = subtarget.getString();
+  } else if (!target->createMCSubtargetInfo(triple, cpu, "")
+                  ->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + cpu + "' for " + triple +
+            " (try native, x86-64, x86-64-v2, x86-64-v3, x86-64-v4, znver4)";
+    return nullptr;
+  }
+  TargetOptions targetOptions;
+  auto level = static_cast<CodeGenOptLevel>(std::min(options.optLevel, 3u));
+  std::unique_ptr<TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, targetOptions, Reloc::PIC_, std::nullopt, level));
+  if (!machine)
+    error = "cannot create a target machine for " + triple;
+  return machine;
+}
+
+std::unique_ptr<Module> translateAndOptimize(mlir::ModuleOp module,
+                                             LLVMContext &context,
+                                             TargetMachine &machine,
+                                             const CPUTargetOptions &options,
+                                             std::string &error) {
+  std::unique_ptr<Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, context);
+  if (!llvmModule) {
+    error = "cannot translate the LLVM dialect module to LLVM IR";
+    return nullptr;
+  }
+  llvmModule->setDataLayout(machine.createDataLayout());
+  llvmModule->setTargetTriple(machine.getTargetTriple().str());
+  for (Function &function : *llvmModule) {
+    if (function.isDeclaration())
+      continue;
+    function.addFnAttr("target-cpu", machine.getTargetCPU());
+    function.addFnAttr("target-features", machine.getTargetFeatureString());
+  }
+  if (options.optLevel == 0)
+    return llvmModule;
+
+  LoopAnalysisManager loops;
+  FunctionAnalysisManager functions;
+  CGSCCAnalysisManager cgscc;
+  ModuleAnalysisManager modules;
+  PipelineTuningOptions tuning;
+  tuning.LoopVectorization = options.optLevel >= 2;
+  tuning.SLPVectorization = options.optLevel >= 2;
+  PassBuilder builder(&machine, tuning);
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(cgscc);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, cgscc, modules);
+  OptimizationLevel level = options.optLevel == 1   ? OptimizationLevel::O1
+                            : options.optLevel == 2 ? OptimizationLevel::O2
+                                                    : OptimizationLevel::O3;
+  builder.buildPerModuleDefaultPipeline(level).run(*llvmModule, modules);
+  return llvmModule;
+}
+
+bool emitCode(Module &module, TargetMachine &machine, bool assembly,
+              std::string &out, std::string &error) {
+  raw_string_ostream stream(out);
+  buffer_ostream buffer(stream);
+  legacy::PassManager passes;
+  if (machine.addPassesToEmitFile(passes, buffer, nullptr,
+                                  assembly ? CodeGenFileType::AssemblyFile
+                                           : CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit this file type";
+    return false;
+  }
+  passes.run(module);
+  return true;
+}
+
+bool linkSharedLibrary(const std::string &objectPath,
+                       const std::string &outputPath, std::string &error) {
+  std::string binDir = std::string(kLLVMPrefix) + "/bin";
+  auto lld = sys::findProgramByName("ld.lld", {binDir});
+  if (!lld) {
+    error = "cannot find ld.lld in " + binDir + " (install lld-19)";
+    return false;
+  }
+  std::string libDir = std::string(kLLVMPrefix) + "/lib";
+  SmallVector<StringRef> args = {
+      *lld, "-shared", "--as-needed", "-o", outputPath, objectPath,
+      "-L", libDir, "-rpath", libDir, "-lomp",
+      "-L", "/lib/x86_64-linux-gnu", "-L", "/usr/lib/x86_64-linux-gnu",
+      "-lm", "-lc"};
+  std::string message;
+  int rc = sys::ExecuteAndWait(*lld, args, std::nullopt, {}, 0, 0, &message);
+  if (rc != 0) {
+    error = "ld.lld failed" + (message.empty() ? "" : ": " + message);
+    return false;
+  }
+  return true;
+}
+
+} // namespace kiln::target

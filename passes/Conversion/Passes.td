@@ -1,0 +1,47 @@
+//===- Passes.td - Kiln conversion passes -----------------*- tablegen -*-===//
+//
+// Passes that lower Kiln's dialects to upstream MLIR and finish the LLVM
+// dialect module that becomes a compiled model.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_CONVERSION_PASSES
+#define KILN_CONVERSION_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
+  let summary = "Lower graph, attn, scan and ffn ops to loops over buffers";
+  let description = [{
+    Converts every Kiln op, and the boundary of each function, from tensors
+    to memrefs in one step. Each op allocates its result and fills it with
+    scf loops (outer loops `scf.parallel`, so they can run on threads) of
+    arith/math code: attention as a tiled online softmax that never holds a
+    score matrix, scans as sequential recurrences per channel, projections
+    as register-blocked GEMM loops. Function results become trailing
+    out-parameters, the destination-passing form of the compiled-model ABI.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
+    "mlir::func::FuncDialect"
+  ];
+}
+
+def EmitModelABI : Pass<"kiln-emit-model-abi", "mlir::ModuleOp"> {
+  let summary = "Add the compiled-model ABI symbols to an LLVM dialect module";
+  let description = [{
+    Runs after the lowering to the LLVM dialect. Reads the `kiln.signature`
+    and `kiln.source` module attributes and adds `kiln_model_abi_version`,
+    `kiln_model_signature`, `kiln_model_source` and `kiln_model_entry`, the
+    last unpacking `(void **buffers, const int64_t *dims)` into the memref
+    descriptors of the model function (see docs/abi.md).
+  }];
+  let options = [
+    Option<"entryFunction", "entry", "std::string", "\"kiln_main\"",
+           "Name of the lowered model function">
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+#endif // KILN_CONVERSION_PASSES

@@ -1,0 +1,207 @@
+//===- EmitModelABI.cpp - Add the compiled-model ABI symbols --------------===//
+//
+// The kiln-emit-model-abi pass. After the lowering to the LLVM dialect the
+// model function takes one exploded memref descriptor per tensor; this pass
+// adds the C entry points of docs/abi.md around it: the version, the
+// signature and source strings, and `kiln_model_entry`, which builds each
+// descriptor from a bare pointer, the static sizes and the run-time values of
+// the symbolic dimensions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "llvm/Support/JSON.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_EMITMODELABI
+#include "passes/Conversion/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+/// One dimension of a tensor in the signature: a static size, or the index
+/// of a symbolic dimension.
+struct SignatureDim {
+  int64_t size = 0;
+  int symbol = -1;
+};
+using SignatureShape = SmallVector<SignatureDim>;
+
+/// Reads the shapes of inputs, params and outputs, in ABI order.
+FailureOr<SmallVector<SignatureShape>> parseShapes(StringRef text,
+                                                   std::string &error) {
+  auto json = llvm::json::parse(text);
+  if (!json) {
+    error = llvm::toString(json.takeError());
+    return failure();
+  }
+  const llvm::json::Object *root = json->getAsObject();
+  const llvm::json::Array *dims = root ? root->getArray("dims") : nullptr;
+  if (!dims) {
+    error = "signature has no 'dims' array";
+    return failure();
+  }
+  SmallVector<SignatureShape> shapes;
+  for (StringRef group : {"inputs", "params", "outputs"}) {
+    const llvm::json::Array *tensors = root->getArray(group);
+    if (!tensors) {
+      error = ("signature has no '" + group + "' array").str();
+      return failure();
+    }
+    for (const llvm::json::Value &tensor : *tensors) {
+      const llvm::json::Object *object = tensor.getAsObject();
+      const llvm::json::Array *shape =
+          object ? object->getArray("shape") : nullptr;
+      if (!shape) {
+        error = ("a tensor of '" + group + "' has no shape").str();
+        return failure();
+      }
+      SignatureShape dimsOfTensor;
+      for (const llvm::json::Value &dim : *shape) {
+        if (auto size = dim.getAsInteger()) {
+          dimsOfTensor.push_back({*size, -1});
+          continue;
+        }
+        auto name = dim.getAsString();
+        auto it = name ? llvm::find_if(*dims,
+                                       [&](const llvm::json::Value &d) {
+                                         return d.getAsString() == name;
+                                       })
+                       : dims->end();
+        if (it == dims->end()) {
+          error = "signature shape names an undeclared dimension";
+          return failure();
+        }
+        dimsOfTensor.push_back({0, static_cast<int>(it - dims->begin())});
+      }
+      shapes.push_back(std::move(dimsOfTensor));
+    }
+  }
+  return shapes;
+}
+
+/// Adds `llvm.func @name() -> !llvm.ptr` returning a NUL-terminated copy of
+/// `text` held in a private constant global.
+void addStringGetter(ImplicitLocOpBuilder &b, StringRef name, StringRef text) {
+  std::string data = text.str();
+  data.push_back('\0');
+  auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), data.size());
+  auto global = b.create<LLVM::GlobalOp>(
+      arrayType, /*isConstant=*/true, LLVM::Linkage::Private,
+      (name + "_data").str(), b.getStringAttr(data));
+  auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+  auto func = b.create<LLVM::LLVMFuncOp>(
+      name, LLVM::LLVMFunctionType::get(ptr, {}));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(func.addEntryBlock(b));
+  b.create<LLVM::ReturnOp>(ValueRange{b.create<LLVM::AddressOfOp>(global)});
+}
+
+struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
+  using EmitModelABIBase::EmitModelABIBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto signature = module->getAttrOfType<StringAttr>("kiln.signature");
+    auto source = module->getAttrOfType<StringAttr>("kiln.source");
+    auto model = module.lookupSymbol<LLVM::LLVMFuncOp>(entryFunction);
+    if (!signature || !source || !model) {
+      module.emitError("expected the kiln.signature and kiln.source module "
+                       "attributes and an llvm.func @")
+          << entryFunction;
+      return signalPassFailure();
+    }
+    std::string error;
+    auto shapes = parseShapes(signature.getValue(), error);
+    if (failed(shapes)) {
+      module.emitError("invalid kiln.signature: ") << error;
+      return signalPassFailure();
+    }
+    size_t expectedArgs = 0;
+    for (const SignatureShape &shape : *shapes)
+      expectedArgs += 3 + 2 * shape.size();
+    if (model.getNumArguments() != expectedArgs) {
+      model.emitError("expected ")
+          << expectedArgs << " arguments (one memref descriptor per tensor "
+          << "of the signature), got " << model.getNumArguments();
+      return signalPassFailure();
+    }
+
+    ImplicitLocOpBuilder b(module.getLoc(), module.getBodyRegion());
+    b.setInsertionPointToEnd(module.getBody());
+    addStringGetter(b, "kiln_model_signature", signature.getValue());
+    addStringGetter(b, "kiln_model_source", source.getValue());
+    emitVersion(b);
+    emitEntry(b, model, *shapes);
+    // Only the ABI symbols are exported; the model itself may be inlined.
+    model.setLinkage(LLVM::Linkage::Internal);
+    module->removeAttr("kiln.signature");
+    module->removeAttr("kiln.source");
+  }
+
+  void emitVersion(ImplicitLocOpBuilder &b) {
+    auto func = b.create<LLVM::LLVMFuncOp>(
+        "kiln_model_abi_version",
+        LLVM::LLVMFunctionType::get(b.getI32Type(), {}));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(func.addEntryBlock(b));
+    b.create<LLVM::ReturnOp>(ValueRange{
+        b.create<LLVM::ConstantOp>(b.getI32Type(), b.getI32IntegerAttr(1))});
+  }
+
+  void emitEntry(ImplicitLocOpBuilder &b, LLVM::LLVMFuncOp model,
+                 ArrayRef<SignatureShape> shapes) {
+    auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+    Type i64 = b.getI64Type();
+    auto func = b.create<LLVM::LLVMFuncOp>(
+        "kiln_model_entry", LLVM::LLVMFunctionType::get(
+                                LLVM::LLVMVoidType::get(b.getContext()),
+                                {ptr, ptr}));
+    OpBuilder::InsertionGuard guard(b);
+    Block *entry = func.addEntryBlock(b);
+    b.setInsertionPointToStart(entry);
+    Value buffers = entry->getArgument(0), dims = entry->getArgument(1);
+    auto constant = [&](int64_t value) -> Value {
+      return b.create<LLVM::ConstantOp>(i64, b.getI64IntegerAttr(value));
+    };
+    DenseMap<int, Value> symbolValues;
+    auto symbolValue = [&](int symbol) {
+      Value &value = symbolValues[symbol];
+      if (!value) {
+        Value address = b.create<LLVM::GEPOp>(ptr, i64, dims,
+                                              ArrayRef<LLVM::GEPArg>{symbol});
+        value = b.create<LLVM::LoadOp>(i64, address);
+      }
+      return value;
+    };
+
+    SmallVector<Value> args;
+    for (auto [i, shape] : llvm::enumerate(shapes)) {
+      Value slot = b.create<LLVM::GEPOp>(
+          ptr, ptr, buffers, ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+      Value data = b.create<LLVM::LoadOp>(ptr, slot);
+      args.append({data, data, constant(0)});
+      SmallVector<Value> sizes;
+      for (const SignatureDim &dim : shape)
+        sizes.push_back(dim.symbol >= 0 ? symbolValue(dim.symbol)
+                                        : constant(dim.size));
+      SmallVector<Value> strides(shape.size());
+      Value stride = constant(1);
+      for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+        strides[d] = stride;
+        stride = b.create<LLVM::MulOp>(stride, sizes[d]);
+      }
+      args.append(sizes);
+      args.append(strides);
+    }
+    b.create<LLVM::CallOp>(model, args);
+    b.create<LLVM::ReturnOp>(ValueRange{});
+  }
+};
+
+} // namespace

@@ -1,0 +1,164 @@
+//===- DataMovementToLoops.cpp - Shape and layout ops to loops ------------===//
+//
+// Lowers reshape (a view: buffers are contiguous), transpose, slice, concat
+// and split (copy loops), and tensor.dim (memref.dim).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/ToLoops/LoopBuilder.h"
+#include "passes/Conversion/ToLoops/Patterns.h"
+
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+MemRefType convertedType(const TypeConverter *converter, Value value) {
+  return cast<MemRefType>(converter->convertType(value.getType()));
+}
+
+struct ReshapeToLoops : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    MemRefType type = convertedType(getTypeConverter(), op.getResult());
+    auto shapeType = MemRefType::get({type.getRank()}, b.getIndexType());
+    Value shape = b.create<memref::AllocaOp>(shapeType);
+    ValueRange dynamic = adaptor.getSizes();
+    for (int64_t d = 0, next = 0; d < type.getRank(); ++d) {
+      Value size = type.isDynamicDim(d) ? dynamic[next++]
+                                        : indexConst(b, type.getDimSize(d));
+      b.create<memref::StoreOp>(size, shape, ValueRange{indexConst(b, d)});
+    }
+    rewriter.replaceOpWithNewOp<memref::ReshapeOp>(op, type, adaptor.getInput(),
+                                                   shape);
+    return success();
+  }
+};
+
+struct TransposeToLoops : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value input = adaptor.getInput();
+    ArrayRef<int64_t> perm = op.getPerm();
+    SmallVector<Value> inSizes = memrefSizes(b, input), sizes;
+    for (int64_t axis : perm)
+      sizes.push_back(inSizes[axis]);
+    Value out = allocBuffer(b, convertedType(getTypeConverter(), op), sizes);
+    rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+      SmallVector<Value> at(ivs.size());
+      for (auto [i, axis] : llvm::enumerate(perm))
+        at[axis] = ivs[i];
+      b.create<memref::StoreOp>(b.create<memref::LoadOp>(input, at), out, ivs);
+    });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+/// Copies `sizes` elements between `source` and `dest`, the writes shifted
+/// by `offset` along `axis` (the reads instead, with `shiftSource`).
+void copyAlongAxis(ImplicitLocOpBuilder &b, Value source, Value dest,
+                   ArrayRef<Value> sizes, int64_t axis, int64_t offset,
+                   bool shiftSource) {
+  rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+    SmallVector<Value> shifted(ivs);
+    shifted[axis] = b.create<arith::AddIOp>(ivs[axis], indexConst(b, offset));
+    ValueRange from = shiftSource ? ValueRange(shifted) : ivs;
+    ValueRange to = shiftSource ? ivs : ValueRange(shifted);
+    b.create<memref::StoreOp>(b.create<memref::LoadOp>(source, from), dest, to);
+  });
+}
+
+struct SliceToLoops : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    int64_t axis = op.getAxis();
+    SmallVector<Value> sizes = memrefSizes(b, adaptor.getInput());
+    sizes[axis] = indexConst(b, op.getEnd() - op.getStart());
+    Value out = allocBuffer(b, convertedType(getTypeConverter(), op), sizes);
+    copyAlongAxis(b, adaptor.getInput(), out, sizes, axis, op.getStart(),
+                  /*shiftSource=*/true);
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct ConcatToLoops : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    int64_t axis = op.getAxis();
+    MemRefType type = convertedType(getTypeConverter(), op);
+    SmallVector<Value> sizes = memrefSizes(b, adaptor.getInputs().front());
+    sizes[axis] = indexConst(b, type.getDimSize(axis));
+    Value out = allocBuffer(b, type, sizes);
+    int64_t offset = 0;
+    for (Value input : adaptor.getInputs()) {
+      SmallVector<Value> inSizes = memrefSizes(b, input);
+      copyAlongAxis(b, input, out, inSizes, axis, offset,
+                    /*shiftSource=*/false);
+      offset += cast<MemRefType>(input.getType()).getDimSize(axis);
+    }
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct SplitToLoops : OpConversionPattern<SplitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SplitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    int64_t axis = op.getAxis(), offset = 0;
+    SmallVector<Value> results;
+    for (Value result : op.getResults()) {
+      MemRefType type = convertedType(getTypeConverter(), result);
+      SmallVector<Value> sizes = memrefSizes(b, adaptor.getInput());
+      sizes[axis] = indexConst(b, type.getDimSize(axis));
+      Value out = allocBuffer(b, type, sizes);
+      copyAlongAxis(b, adaptor.getInput(), out, sizes, axis, offset,
+                    /*shiftSource=*/true);
+      offset += type.getDimSize(axis);
+      results.push_back(out);
+    }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct DimToMemRef : OpConversionPattern<tensor::DimOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tensor::DimOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<memref::DimOp>(op, adaptor.getSource(),
+                                               adaptor.getIndex());
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateDataMovementToLoopsPatterns(TypeConverter &converter,
+                                               RewritePatternSet &patterns) {
+  patterns.add<ReshapeToLoops, TransposeToLoops, SliceToLoops, ConcatToLoops,
+               SplitToLoops, DimToMemRef>(converter, patterns.getContext());
+}

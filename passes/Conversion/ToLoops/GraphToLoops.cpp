@@ -1,0 +1,470 @@
+//===- GraphToLoops.cpp - Graph compute ops to loops ----------------------===//
+//
+// Lowers the graph ops that compute along a dimension: projections and
+// matrix products, norms, softmax, embedding gathers, RoPE, the causal
+// depthwise convolution and reductions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/ToLoops/Gemm.h"
+#include "passes/Conversion/ToLoops/LoopBuilder.h"
+#include "passes/Conversion/ToLoops/Patterns.h"
+
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+/// Base for the patterns below: converts the result type and allocates it.
+template <typename Op>
+struct ToLoopsPattern : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
+
+  MemRefType resultType(Op op, unsigned index = 0) const {
+    return cast<MemRefType>(
+        this->getTypeConverter()->convertType(op->getResult(index).getType()));
+  }
+};
+
+struct LinearToLoops : ToLoopsPattern<LinearOp> {
+  using ToLoopsPattern::ToLoopsPattern;
+  LogicalResult
+  matchAndRewrite(LinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value input = adaptor.getInput();
+    SmallVector<Value> sizes = memrefSizes(b, input);
+    sizes.back() = indexConst(b, op.getWeight().getType().getDimSize(0));
+    Value out = allocBuffer(b, resultType(op), sizes);
+    Value bias = adaptor.getBias();
+    emitGemmNT(b, collapseToMatrix(b, input), adaptor.getWeight(),
+               collapseToMatrix(b, out),
+               [&](ImplicitLocOpBuilder &b, Value, Value n, Value acc) {
+                 return addBias(b, bias, n, acc);
+               });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct MatmulToLoops : ToLoopsPattern<MatmulOp> {
+  using ToLoopsPattern::ToLoopsPattern;
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    auto lhsType = cast<MemRefType>(lhs.getType());
+    auto rhsType = cast<MemRefType>(rhs.getType());
+    MemRefType type = resultType(op);
+    int64_t rank = type.getRank();
+    // Batch sizes come from whichever operand has the dimension dynamic.
+    SmallVector<Value> lhsSizes = memrefSizes(b, lhs);
+    SmallVector<Value> rhsSizes = memrefSizes(b, rhs);
+    SmallVector<Value> sizes;
+    for (int64_t d = 0; d < rank - 2; ++d) {
+      int64_t l = d - (rank - lhsType.getRank());
+      int64_t r = d - (rank - rhsType.getRank());
+      if (!type.isDynamicDim(d))
+        sizes.push_back(indexConst(b, type.getDimSize(d)));
+      else if (l >= 0 && lhsType.isDynamicDim(l))
+        sizes.push_back(lhsSizes[l]);
+      else
+        sizes.push_back(rhsSizes[r]);
+    }
+    sizes.push_back(lhsSizes[lhsType.getRank() - 2]);
+    sizes.push_back(rhsSizes.back());
+    Value depth = lhsSizes.back();
+    Value out = allocBuffer(b, type, sizes);
+    auto lhsBatch = lhsType.getShape().drop_back(2);
+    auto rhsBatch = rhsType.getShape().drop_back(2);
+    Value zero = indexConst(b, 0);
+    rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+      ValueRange batch = ivs.drop_back(2);
+      Value m = ivs[rank - 2], n = ivs[rank - 1];
+      SmallVector<Value> li = broadcastIndices(b, lhsBatch, batch);
+      SmallVector<Value> ri = broadcastIndices(b, rhsBatch, batch);
+      Value acc = forReduce(b, zero, depth, {f32Const(b, 0.0)},
+                            [&](ImplicitLocOpBuilder &b, Value k,
+                                ValueRange acc) -> SmallVector<Value> {
+                              SmallVector<Value> lIdx(li), rIdx(ri);
+                              lIdx.append({m, k});
+                              rIdx.append({k, n});
+                              Value x = loadF32(b, lhs, lIdx);
+                              Value y = loadF32(b, rhs, rIdx);
+                              return {b.create<arith::AddFOp>(
+                                  acc[0], b.create<arith::MulFOp>(x, y))};
+                            })[0];
+      storeF32(b, acc, out, ivs);
+    });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+/// Sum over `[0, size)` of `term(i)`, an f32.
+Value sumOver(ImplicitLocOpBuilder &b, Value size,
+              llvm::function_ref<Value(ImplicitLocOpBuilder &, Value)> term) {
+  return forReduce(b, indexConst(b, 0), size, {f32Const(b, 0.0)},
+                   [&](ImplicitLocOpBuilder &b, Value i,
+                       ValueRange acc) -> SmallVector<Value> {
+                     return {b.create<arith::AddFOp>(acc[0], term(b, i))};
+                   })[0];
+}
+
+/// layer_norm and rms_norm: one row per parallel iteration; the mean and
+/// the variance are separate passes for accuracy.
+template <typename Op>
+struct NormToLoops : ToLoopsPattern<Op> {
+  using ToLoopsPattern<Op>::ToLoopsPattern;
+  static constexpr bool kIsLayerNorm = std::is_same_v<Op, LayerNormOp>;
+
+  LogicalResult
+  matchAndRewrite(Op op, typename Op::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value input = adaptor.getInput(), weight = adaptor.getWeight();
+    Value bias;
+    if constexpr (kIsLayerNorm)
+      bias = adaptor.getBias();
+    Value out = allocBuffer(b, this->resultType(op), memrefSizes(b, input));
+    Value x = collapseToMatrix(b, input), y = collapseToMatrix(b, out);
+    Value rows = b.create<memref::DimOp>(x, 0);
+    Value cols = b.create<memref::DimOp>(x, 1);
+    double eps = op.getEps().convertToDouble();
+    parallelLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+      Value row = ivs[0];
+      Value count = b.create<arith::UIToFPOp>(
+          b.getF32Type(), b.create<arith::IndexCastOp>(b.getI64Type(), cols));
+      Value mean = f32Const(b, 0.0);
+      if constexpr (kIsLayerNorm)
+        mean = b.create<arith::DivFOp>(
+            sumOver(b, cols,
+                    [&](ImplicitLocOpBuilder &b, Value c) {
+                      return loadF32(b, x, {row, c});
+                    }),
+            count);
+      Value squares = sumOver(b, cols, [&](ImplicitLocOpBuilder &b, Value c) {
+        Value centered = b.create<arith::SubFOp>(loadF32(b, x, {row, c}), mean);
+        return b.create<arith::MulFOp>(centered, centered).getResult();
+      });
+      Value variance = b.create<arith::DivFOp>(squares, count);
+      Value rstd = reciprocalSqrt(
+          b, b.create<arith::AddFOp>(variance, f32Const(b, eps)));
+      sequentialLoops(b, {cols}, [&](ImplicitLocOpBuilder &b, ValueRange c) {
+        Value v = b.create<arith::SubFOp>(loadF32(b, x, {row, c[0]}), mean);
+        v = b.create<arith::MulFOp>(b.create<arith::MulFOp>(v, rstd),
+                                    loadF32(b, weight, c));
+        if (bias)
+          v = b.create<arith::AddFOp>(v, loadF32(b, bias, c));
+        storeF32(b, v, y, {row, c[0]});
+      });
+    });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+/// Indices `outer` with `axisIv` inserted at `axis`.
+SmallVector<Value> insertAxis(ValueRange outer, int64_t axis, Value axisIv) {
+  SmallVector<Value> indices(outer);
+  indices.insert(indices.begin() + axis, axisIv);
+  return indices;
+}
+
+struct SoftmaxToLoops : ToLoopsPattern<SoftmaxOp> {
+  using ToLoopsPattern::ToLoopsPattern;
+  LogicalResult
+  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value input = adaptor.getInput();
+    int64_t axis = op.getAxis();
+    SmallVector<Value> sizes = memrefSizes(b, input);
+    Value out = allocBuffer(b, resultType(op), sizes);
+    Value length = sizes[axis];
+    SmallVector<Value> outer(sizes);
+    outer.erase(outer.begin() + axis);
+    Value zero = indexConst(b, 0);
+    parallelLoops(b, outer, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+      auto at = [&](Value i) { return insertAxis(ivs, axis, i); };
+      Value lowest = f32Const(b, -std::numeric_limits<float>::infinity());
+      Value max = forReduce(b, zero, length, {lowest},
+                            [&](ImplicitLocOpBuilder &b, Value i,
+                                ValueRange acc) -> SmallVector<Value> {
+                              return {b.create<arith::MaximumFOp>(
+                                  acc[0], loadF32(b, input, at(i)))};
+                            })[0];
+      Value sum = sumOver(b, length, [&](ImplicitLocOpBuilder &b, Value i) {
+        Value e = b.create<math::ExpOp>(
+            b.create<arith::SubFOp>(loadF32(b, input, at(i)), max));
+        storeF32(b, e, out, at(i));
+        return e;
+      });
+      Value inverse = b.create<arith::DivFOp>(f32Const(b, 1.0), sum);
+      sequentialLoops(b, {length}, [&](ImplicitLocOpBuilder &b, ValueRange i) {
+        storeF32(b, b.create<arith::MulFOp>(loadF32(b, out, at(i[0])), inverse),
+                 out, at(i[0]));
+      });
+    });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct EmbeddingToLoops : ToLoopsPattern<EmbeddingOp> {
+  using ToLoopsPattern::ToLoopsPattern;
+  LogicalResult
+  matchAndRewrite(EmbeddingOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value ids = adaptor.getIds(), table = adaptor.getTable();
+    SmallVector<Value> sizes = memrefSizes(b, ids);
+    SmallVector<Value> tableSizes = memrefSizes(b, table);
+    Value vocab = tableSizes[0], features = tableSizes[1];
+    SmallVector<Value> outSizes(sizes);
+    outSizes.push_back(features);
+    Value out = allocBuffer(b, resultType(op), outSizes);
+    parallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+      // The runtime rejects out-of-range graph inputs; clamping keeps ids
+      // computed inside the model from ever reading outside the table.
+      Value row = clampIndex(b, b.create<memref::LoadOp>(ids, ivs), vocab);
+      sequentialLoops(b, {features}, [&](ImplicitLocOpBuilder &b,
+                                         ValueRange f) {
+        SmallVector<Value> at(ivs);
+        at.push_back(f[0]);
+        b.create<memref::StoreOp>(b.create<memref::LoadOp>(table,
+                                                           ValueRange{row, f[0]}),
+                                  out, at);
+      });
+    });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct RopeToLoops : ToLoopsPattern<RopeOp> {
+  using ToLoopsPattern::ToLoopsPattern;
+  LogicalResult
+  matchAndRewrite(RopeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value input = adaptor.getInput(), positions = adaptor.getPositions();
+    SmallVector<Value> sizes = memrefSizes(b, input);
+    Value out = allocBuffer(b, resultType(op), sizes);
+    int64_t rotary = op.getRotaryDim(), half = rotary / 2;
+    bool interleaved = op.getInterleaved();
+    double logTheta = std::log(op.getTheta().convertToDouble());
+    Type f64 = b.getF64Type();
+    parallelLoops(b, ArrayRef<Value>(sizes).take_front(3), [&](
+                                ImplicitLocOpBuilder &b, ValueRange ivs) {
+      Value t = ivs[1];
+      Value position =
+          positions ? Value(b.create<memref::LoadOp>(
+                          positions, ValueRange{ivs[0], ivs[1]}))
+                    : Value(b.create<arith::IndexCastOp>(b.getI64Type(), t));
+      // Angles in f64: positions reach thousands, where f32 loses ~1e-4.
+      Value pos = b.create<arith::SIToFPOp>(f64, position);
+      auto at = [&](Value d) {
+        return SmallVector<Value>{ivs[0], ivs[1], ivs[2], d};
+      };
+      sequentialLoops(b, {indexConst(b, half)}, [&](ImplicitLocOpBuilder &b,
+                                                    ValueRange i) {
+        Value fi = b.create<arith::SIToFPOp>(
+            f64, b.create<arith::IndexCastOp>(b.getI64Type(), i[0]));
+        Value exponent = b.create<arith::MulFOp>(
+            fi, floatConst(b, f64, -2.0 * logTheta / rotary));
+        Value angle = b.create<arith::MulFOp>(pos, b.create<math::ExpOp>(exponent));
+        Value cos = b.create<arith::TruncFOp>(b.getF32Type(),
+                                              b.create<math::CosOp>(angle));
+        Value sin = b.create<arith::TruncFOp>(b.getF32Type(),
+                                              b.create<math::SinOp>(angle));
+        Value first, second;
+        if (interleaved) {
+          first = b.create<arith::MulIOp>(i[0], indexConst(b, 2));
+          second = b.create<arith::AddIOp>(first, indexConst(b, 1));
+        } else {
+          first = i[0];
+          second = b.create<arith::AddIOp>(i[0], indexConst(b, half));
+        }
+        Value x1 = loadF32(b, input, at(first));
+        Value x2 = loadF32(b, input, at(second));
+        storeF32(b,
+                 b.create<arith::SubFOp>(b.create<arith::MulFOp>(x1, cos),
+                                         b.create<arith::MulFOp>(x2, sin)),
+                 out, at(first));
+        storeF32(b,
+                 b.create<arith::AddFOp>(b.create<arith::MulFOp>(x2, cos),
+                                         b.create<arith::MulFOp>(x1, sin)),
+                 out, at(second));
+      });
+      // Features past rotary_dim pass through.
+      b.create<scf::ForOp>(
+          indexConst(b, rotary), sizes[3], indexConst(b, 1), std::nullopt,
+          [&](OpBuilder &nested, Location loc, Value d, ValueRange) {
+            ImplicitLocOpBuilder ib(loc, nested);
+            ib.create<memref::StoreOp>(
+                ib.create<memref::LoadOp>(input, at(d)), out, at(d));
+            ib.create<scf::YieldOp>();
+          });
+    });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct Conv1dToLoops : ToLoopsPattern<Conv1dOp> {
+  using ToLoopsPattern::ToLoopsPattern;
+  LogicalResult
+  matchAndRewrite(Conv1dOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value input = adaptor.getInput(), weight = adaptor.getWeight();
+    Value bias = adaptor.getBias();
+    SmallVector<Value> sizes = memrefSizes(b, input);
+    Value out = allocBuffer(b, resultType(op), sizes);
+    int64_t kernel = op.getWeight().getType().getDimSize(1);
+    rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+      Value t = ivs[1], c = ivs[2];
+      Value acc = bias ? loadF32(b, bias, {c}) : f32Const(b, 0.0);
+      Value zeroF = f32Const(b, 0.0), zero = indexConst(b, 0);
+      for (int64_t k = 0; k < kernel; ++k) {
+        // x[t - K + 1 + k], zero before the sequence start.
+        Value s = b.create<arith::SubIOp>(t, indexConst(b, kernel - 1 - k));
+        Value valid = b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, s, zero);
+        Value x = loadF32(b, input, {ivs[0], indexMax(b, s, zero), c});
+        Value w = loadF32(b, weight, {c, indexConst(b, k)});
+        Value term = b.create<arith::SelectOp>(
+            valid, b.create<arith::MulFOp>(w, x), zeroF);
+        acc = b.create<arith::AddFOp>(acc, term);
+      }
+      storeF32(b, acc, out, ivs);
+    });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+enum class ReduceKind { Sum, Mean, Max };
+
+template <typename Op, ReduceKind Kind>
+struct ReduceToLoops : ToLoopsPattern<Op> {
+  using ToLoopsPattern<Op>::ToLoopsPattern;
+  LogicalResult
+  matchAndRewrite(Op op, typename Op::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value input = adaptor.getInput();
+    ArrayRef<int64_t> axes = op.getAxes();
+    bool keepdims = op.getKeepdims();
+    SmallVector<Value> sizes = memrefSizes(b, input);
+    SmallVector<Value> outSizes, reduced;
+    for (auto [d, size] : llvm::enumerate(sizes)) {
+      bool isReduced = llvm::is_contained(axes, static_cast<int64_t>(d));
+      if (isReduced)
+        reduced.push_back(size);
+      if (!isReduced)
+        outSizes.push_back(size);
+      else if (keepdims)
+        outSizes.push_back(indexConst(b, 1));
+    }
+    Value out = allocBuffer(b, this->resultType(op), outSizes);
+    Type element = cast<MemRefType>(input.getType()).getElementType();
+    bool isFloat = isa<FloatType>(element);
+    Type accType = isFloat ? b.getF32Type() : element;
+
+    parallelLoops(b, outSizes, [&](ImplicitLocOpBuilder &b, ValueRange outIvs) {
+      Value init = initialValue(b, accType);
+      // Reduce over the reduced axes with nested loops carrying `acc`.
+      std::function<Value(ImplicitLocOpBuilder &, unsigned, SmallVector<Value>,
+                          Value)>
+          nest = [&](ImplicitLocOpBuilder &b, unsigned level,
+                     SmallVector<Value> reducedIvs, Value acc) -> Value {
+        if (level == reduced.size())
+          return combine(b, acc,
+                         loadF32(b, input, inputIndices(outIvs, reducedIvs,
+                                                        axes, keepdims,
+                                                        sizes.size())));
+        return forReduce(b, indexConst(b, 0), reduced[level], {acc},
+                         [&](ImplicitLocOpBuilder &b, Value iv,
+                             ValueRange carried) -> SmallVector<Value> {
+                           SmallVector<Value> next(reducedIvs);
+                           next.push_back(iv);
+                           return {nest(b, level + 1, next, carried[0])};
+                         })[0];
+      };
+      Value result = nest(b, 0, {}, init);
+      if (Kind == ReduceKind::Mean) {
+        Value count = indexConst(b, 1);
+        for (Value size : reduced)
+          count = b.create<arith::MulIOp>(count, size);
+        Value countF = b.create<arith::UIToFPOp>(
+            b.getF32Type(), b.create<arith::IndexCastOp>(b.getI64Type(), count));
+        result = b.create<arith::DivFOp>(result, countF);
+      }
+      storeF32(b, result, out, outIvs);
+    });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+
+  static Value initialValue(ImplicitLocOpBuilder &b, Type type) {
+    if (Kind != ReduceKind::Max)
+      return b.create<arith::ConstantOp>(b.getZeroAttr(type));
+    if (isa<FloatType>(type))
+      return f32Const(b, -std::numeric_limits<float>::infinity());
+    return b.create<arith::ConstantOp>(b.getIntegerAttr(
+        type, APInt::getSignedMinValue(type.getIntOrFloatBitWidth())));
+  }
+
+  static Value combine(ImplicitLocOpBuilder &b, Value acc, Value x) {
+    bool isFloat = isa<FloatType>(x.getType());
+    if (Kind == ReduceKind::Max)
+      return isFloat ? b.create<arith::MaximumFOp>(acc, x).getResult()
+                     : b.create<arith::MaxSIOp>(acc, x).getResult();
+    return isFloat ? b.create<arith::AddFOp>(acc, x).getResult()
+                   : b.create<arith::AddIOp>(acc, x).getResult();
+  }
+
+  /// Input indices from the kept output indices and the reduced ones.
+  static SmallVector<Value> inputIndices(ValueRange outIvs,
+                                         ArrayRef<Value> reducedIvs,
+                                         ArrayRef<int64_t> axes, bool keepdims,
+                                         size_t rank) {
+    SmallVector<Value> indices;
+    unsigned nextOut = 0, nextReduced = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      if (llvm::is_contained(axes, static_cast<int64_t>(d))) {
+        indices.push_back(reducedIvs[nextReduced++]);
+        if (keepdims)
+          ++nextOut;
+      } else {
+        indices.push_back(outIvs[nextOut++]);
+      }
+    }
+    return indices;
+  }
+};
+
+} // namespace
+
+void kiln::populateGraphToLoopsPatterns(TypeConverter &converter,
+                                        RewritePatternSet &patterns) {
+  patterns.add<LinearToLoops, MatmulToLoops, NormToLoops<LayerNormOp>,
+               NormToLoops<RMSNormOp>, SoftmaxToLoops, EmbeddingToLoops,
+               RopeToLoops, Conv1dToLoops,
+               ReduceToLoops<ReduceSumOp, ReduceKind::Sum>,
+               ReduceToLoops<ReduceMeanOp, ReduceKind::Mean>,
+               ReduceToLoops<ReduceMaxOp, ReduceKind::Max>>(
+      converter, patterns.getContext());
+}

@@ -1,0 +1,229 @@
+//===- LoopBuilder.cpp - Helpers for emitting loop-nest kernels -----------===//
+//
+// Implements the loop-nest vocabulary of LoopBuilder.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/ToLoops/LoopBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace kiln {
+
+Value indexConst(ImplicitLocOpBuilder &b, int64_t value) {
+  return b.create<arith::ConstantIndexOp>(value);
+}
+
+Value floatConst(ImplicitLocOpBuilder &b, Type type, double value) {
+  return b.create<arith::ConstantOp>(b.getFloatAttr(type, value));
+}
+
+Value f32Const(ImplicitLocOpBuilder &b, double value) {
+  return floatConst(b, b.getF32Type(), value);
+}
+
+SmallVector<Value> memrefSizes(ImplicitLocOpBuilder &b, Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    sizes.push_back(type.isDynamicDim(d)
+                        ? Value(b.create<memref::DimOp>(memref, d))
+                        : indexConst(b, type.getDimSize(d)));
+  return sizes;
+}
+
+Value numElements(ImplicitLocOpBuilder &b, Value memref) {
+  Value count = indexConst(b, 1);
+  for (Value size : memrefSizes(b, memref))
+    count = b.create<arith::MulIOp>(count, size);
+  return count;
+}
+
+Value allocBuffer(ImplicitLocOpBuilder &b, MemRefType type, ValueRange sizes) {
+  SmallVector<Value> dynamic;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamic.push_back(sizes[d]);
+  // 64-byte alignment: one cache line, and a full AVX-512 vector.
+  return b.create<memref::AllocOp>(type, dynamic, b.getI64IntegerAttr(64));
+}
+
+Value collapseToMatrix(ImplicitLocOpBuilder &b, Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  if (type.getRank() == 2)
+    return memref;
+  if (type.getRank() == 1) {
+    auto matrix = MemRefType::get({1, type.getDimSize(0)},
+                                  type.getElementType());
+    return b.create<memref::ExpandShapeOp>(
+        matrix, memref, ArrayRef<ReassociationIndices>{{0, 1}});
+  }
+  ReassociationIndices rows;
+  for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+    rows.push_back(d);
+  return b.create<memref::CollapseShapeOp>(
+      memref, ArrayRef<ReassociationIndices>{rows, {type.getRank() - 1}});
+}
+
+void parallelLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body) {
+  if (ubs.empty()) {
+    body(b, {});
+    return;
+  }
+  SmallVector<Value> lbs(ubs.size(), indexConst(b, 0));
+  SmallVector<Value> steps(ubs.size(), indexConst(b, 1));
+  b.create<scf::ParallelOp>(lbs, ubs, steps,
+                            [&](OpBuilder &nested, Location loc,
+                                ValueRange ivs) {
+                              ImplicitLocOpBuilder inner(loc, nested);
+                              body(inner, ivs);
+                            });
+}
+
+void sequentialLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body) {
+  SmallVector<Value> lbs(ubs.size(), indexConst(b, 0));
+  SmallVector<Value> steps(ubs.size(), indexConst(b, 1));
+  scf::buildLoopNest(b, b.getLoc(), lbs, ubs, steps,
+                     [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+                       ImplicitLocOpBuilder inner(loc, nested);
+                       body(inner, ivs);
+                     });
+}
+
+void rowParallelLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body) {
+  if (ubs.size() <= 1)
+    return parallelLoops(b, ubs, body);
+  parallelLoops(b, ubs.drop_back(), [&](ImplicitLocOpBuilder &b,
+                                        ValueRange outer) {
+    sequentialLoops(b, ubs.take_back(), [&](ImplicitLocOpBuilder &b,
+                                            ValueRange inner) {
+      SmallVector<Value> ivs(outer);
+      ivs.push_back(inner.front());
+      body(b, ivs);
+    });
+  });
+}
+
+SmallVector<Value> forReduce(ImplicitLocOpBuilder &b, Value lb, Value ub,
+                             ValueRange init, ReduceStep step) {
+  auto loop = b.create<scf::ForOp>(
+      lb, ub, indexConst(b, 1), init,
+      [&](OpBuilder &nested, Location loc, Value iv, ValueRange acc) {
+        ImplicitLocOpBuilder inner(loc, nested);
+        inner.create<scf::YieldOp>(step(inner, iv, acc));
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
+Value loadF32(ImplicitLocOpBuilder &b, Value memref, ValueRange indices) {
+  Value value = b.create<memref::LoadOp>(memref, indices);
+  Type type = value.getType();
+  if (isa<FloatType>(type) && !type.isF32())
+    return b.create<arith::ExtFOp>(b.getF32Type(), value);
+  return value;
+}
+
+void storeF32(ImplicitLocOpBuilder &b, Value value, Value memref,
+              ValueRange indices) {
+  Type element = cast<MemRefType>(memref.getType()).getElementType();
+  if (element != value.getType())
+    value = b.create<arith::TruncFOp>(element, value);
+  b.create<memref::StoreOp>(value, memref, indices);
+}
+
+/// 1 / (1 + exp(-x)).
+static Value sigmoid(ImplicitLocOpBuilder &b, Value x) {
+  Value one = floatConst(b, x.getType(), 1.0);
+  Value e = b.create<math::ExpOp>(b.create<arith::NegFOp>(x));
+  return b.create<arith::DivFOp>(one, b.create<arith::AddFOp>(one, e));
+}
+
+Value reciprocalSqrt(ImplicitLocOpBuilder &b, Value x) {
+  // math.rsqrt has no LLVM lowering; an exact divide keeps PyTorch's result.
+  return b.create<arith::DivFOp>(floatConst(b, x.getType(), 1.0),
+                                 b.create<math::SqrtOp>(x));
+}
+
+static Value relu(ImplicitLocOpBuilder &b, Value x) {
+  Value zero = floatConst(b, x.getType(), 0.0);
+  Value positive = b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, x, zero);
+  return b.create<arith::SelectOp>(positive, x, zero);
+}
+
+Value emitScalarFn(ImplicitLocOpBuilder &b, ScalarFn fn, Value x) {
+  Type type = x.getType();
+  auto c = [&](double value) { return floatConst(b, type, value); };
+  switch (fn) {
+  case ScalarFn::Relu:
+    return relu(b, x);
+  case ScalarFn::Relu2: {
+    Value r = relu(b, x);
+    return b.create<arith::MulFOp>(r, r);
+  }
+  case ScalarFn::Gelu: {
+    Value erf = b.create<math::ErfOp>(b.create<arith::MulFOp>(x, c(M_SQRT1_2)));
+    Value half = b.create<arith::MulFOp>(x, c(0.5));
+    return b.create<arith::MulFOp>(half, b.create<arith::AddFOp>(c(1.0), erf));
+  }
+  case ScalarFn::GeluTanh: {
+    Value cube = b.create<arith::MulFOp>(b.create<arith::MulFOp>(x, x), x);
+    Value inner = b.create<arith::AddFOp>(
+        x, b.create<arith::MulFOp>(cube, c(0.044715)));
+    Value t = b.create<math::TanhOp>(
+        b.create<arith::MulFOp>(inner, c(std::sqrt(2.0 / M_PI))));
+    Value half = b.create<arith::MulFOp>(x, c(0.5));
+    return b.create<arith::MulFOp>(half, b.create<arith::AddFOp>(c(1.0), t));
+  }
+  case ScalarFn::Silu:
+    return b.create<arith::MulFOp>(x, sigmoid(b, x));
+  case ScalarFn::Sigmoid:
+    return sigmoid(b, x);
+  case ScalarFn::Tanh:
+    return b.create<math::TanhOp>(x);
+  case ScalarFn::Exp:
+    return b.create<math::ExpOp>(x);
+  case ScalarFn::Softplus: {
+    // PyTorch's threshold: above 20, log1p(exp(x)) == x in f32.
+    Value large = b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, x, c(20));
+    Value soft = b.create<math::Log1pOp>(b.create<math::ExpOp>(x));
+    return b.create<arith::SelectOp>(large, x, soft);
+  }
+  case ScalarFn::Neg:
+    return b.create<arith::NegFOp>(x);
+  case ScalarFn::Rsqrt:
+    return reciprocalSqrt(b, x);
+  }
+  llvm_unreachable("unknown scalar function");
+}
+
+SmallVector<Value> broadcastIndices(ImplicitLocOpBuilder &b,
+                                    ArrayRef<int64_t> operandShape,
+                                    ValueRange ivs) {
+  SmallVector<Value> indices;
+  size_t offset = ivs.size() - operandShape.size();
+  for (auto [d, size] : llvm::enumerate(operandShape))
+    indices.push_back(size == 1 ? indexConst(b, 0) : ivs[offset + d]);
+  return indices;
+}
+
+Value clampIndex(ImplicitLocOpBuilder &b, Value id, Value bound) {
+  Value index = b.create<arith::IndexCastOp>(b.getIndexType(), id);
+  Value last = b.create<arith::SubIOp>(bound, indexConst(b, 1));
+  return indexMax(b, indexMin(b, index, last), indexConst(b, 0));
+}
+
+Value indexMin(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
+  return b.create<arith::MinSIOp>(lhs, rhs);
+}
+
+Value indexMax(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
+  return b.create<arith::MaxSIOp>(lhs, rhs);
+}
+
+} // namespace kiln

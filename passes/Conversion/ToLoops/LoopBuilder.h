@@ -1,0 +1,100 @@
+//===- LoopBuilder.h - Helpers for emitting loop-nest kernels ---*- C++ -*-===//
+//
+// The small vocabulary every ToLoops pattern is written in: constants, sizes
+// of buffers, result allocation, parallel and sequential loop nests,
+// reductions carried through scf.for, scalar activations, and loads/stores
+// that compute in f32 whatever the storage type (16-bit floats are storage
+// only; arithmetic is f32, as DESIGN.md asks).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_CONVERSION_TOLOOPS_LOOPBUILDER_H
+#define KILN_PASSES_CONVERSION_TOLOOPS_LOOPBUILDER_H
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace kiln {
+
+using mlir::ImplicitLocOpBuilder;
+using mlir::Value;
+using mlir::ValueRange;
+
+/// Body of a loop nest: receives the builder placed inside the innermost
+/// loop and the induction variables, outermost first.
+using LoopBody = llvm::function_ref<void(ImplicitLocOpBuilder &, ValueRange)>;
+
+/// Scalar functions shared by elementwise ops and fused epilogues.
+enum class ScalarFn {
+  Relu, Relu2, Gelu, GeluTanh, Silu, Sigmoid, Tanh, Exp, Softplus, Neg, Rsqrt
+};
+
+Value indexConst(ImplicitLocOpBuilder &b, int64_t value);
+Value floatConst(ImplicitLocOpBuilder &b, mlir::Type type, double value);
+Value f32Const(ImplicitLocOpBuilder &b, double value);
+
+/// Size of every dimension of `memref` as an index value.
+llvm::SmallVector<Value> memrefSizes(ImplicitLocOpBuilder &b, Value memref);
+
+/// Number of elements of `memref` as an index value.
+Value numElements(ImplicitLocOpBuilder &b, Value memref);
+
+/// Allocates a buffer of `type`; `sizes` holds a value for every dimension,
+/// of which the dynamic ones are used.
+Value allocBuffer(ImplicitLocOpBuilder &b, mlir::MemRefType type,
+                  ValueRange sizes);
+
+/// Views a contiguous buffer as `[prod(leading dims), last dim]`.
+Value collapseToMatrix(ImplicitLocOpBuilder &b, Value memref);
+
+/// Runs `body` over `[0, ubs)` with an scf.parallel loop (inline when `ubs`
+/// is empty).
+void parallelLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body);
+
+/// Runs `body` over `[0, ubs)` with nested scf.for loops.
+void sequentialLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body);
+
+/// Runs every dimension of `ubs` but the last in parallel and the last one
+/// sequentially inside, so the innermost, contiguous loop can vectorize.
+void rowParallelLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body);
+
+/// Folds `step(acc, iv)` over `[lb, ub)` with scf.for iter_args; returns the
+/// final accumulators.
+using ReduceStep = llvm::function_ref<llvm::SmallVector<Value>(
+    ImplicitLocOpBuilder &, Value iv, ValueRange acc)>;
+llvm::SmallVector<Value> forReduce(ImplicitLocOpBuilder &b, Value lb, Value ub,
+                                   ValueRange init, ReduceStep step);
+
+/// Loads an element and converts floats to f32 for computing.
+Value loadF32(ImplicitLocOpBuilder &b, Value memref, ValueRange indices);
+/// Stores `value` (an f32 when the buffer holds floats), converting it to
+/// the buffer's element type.
+void storeF32(ImplicitLocOpBuilder &b, Value value, Value memref,
+              ValueRange indices);
+
+/// Emits `1 / sqrt(x)`.
+Value reciprocalSqrt(ImplicitLocOpBuilder &b, Value x);
+
+/// Emits `fn(x)` for an f32 scalar.
+Value emitScalarFn(ImplicitLocOpBuilder &b, ScalarFn fn, Value x);
+
+/// Indices into an operand of shape `operandShape` broadcast (NumPy style,
+/// right-aligned) against result induction variables `ivs`.
+llvm::SmallVector<Value> broadcastIndices(ImplicitLocOpBuilder &b,
+                                          llvm::ArrayRef<int64_t> operandShape,
+                                          ValueRange ivs);
+
+/// Clamps an integer index value (any integer type) into `[0, bound)` and
+/// returns it as `index`.
+Value clampIndex(ImplicitLocOpBuilder &b, Value id, Value bound);
+
+/// min/max of index values.
+Value indexMin(ImplicitLocOpBuilder &b, Value lhs, Value rhs);
+Value indexMax(ImplicitLocOpBuilder &b, Value lhs, Value rhs);
+
+} // namespace kiln
+
+#endif // KILN_PASSES_CONVERSION_TOLOOPS_LOOPBUILDER_H

@@ -1,0 +1,64 @@
+//===- Pipelines.cpp - Kiln's compilation pipelines -----------------------===//
+//
+// buildCPUPipeline and its kiln-opt registration. The order of the LLVM
+// lowering follows what is known to work in MLIR 19 (DESIGN.md §7):
+// memrefs are finalized before scf becomes cf (alloca scopes), and the
+// functions are lowered before OpenMP regions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Pipelines/Pipelines.h"
+#include "passes/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
+                                    const CPUPipelineOptions &options) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createConvertKilnToLoops());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  bufferization::BufferDeallocationPipelineOptions deallocation;
+  bufferization::buildBufferDeallocationPipeline(pm, deallocation);
+}
+
+void kiln::buildLoopsToLLVMPipeline(OpPassManager &pm,
+                                    const CPUPipelineOptions &options) {
+  if (options.parallel)
+    pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createEmitModelABI());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void kiln::buildCPUPipeline(OpPassManager &pm,
+                            const CPUPipelineOptions &options) {
+  buildKilnToLoopsPipeline(pm, options);
+  buildLoopsToLLVMPipeline(pm, options);
+}
+
+void kiln::registerPipelines() {
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "kiln-cpu-pipeline",
+      "Lower a Kiln model to the LLVM dialect with the compiled-model ABI",
+      buildCPUPipeline);
+}

@@ -1,0 +1,44 @@
+//===- Pipelines.h - Kiln's compilation pipelines ---------------*- C++ -*-===//
+//
+// The pass pipelines shared by kiln-compile and kiln-opt: one library
+// function per target, so both tools run exactly the same passes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_PIPELINES_PIPELINES_H
+#define KILN_PASSES_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace kiln {
+
+/// Options of the CPU pipeline; also the options of `kiln-cpu-pipeline` in
+/// kiln-opt.
+struct CPUPipelineOptions
+    : public mlir::PassPipelineOptions<CPUPipelineOptions> {
+  Option<bool> parallel{*this, "parallel",
+                        llvm::cl::desc("Run parallel loops on OpenMP threads"),
+                        llvm::cl::init(true)};
+};
+
+/// Kiln dialects on tensors -> loops over buffers (memref, scf, arith, math).
+void buildKilnToLoopsPipeline(mlir::OpPassManager &pm,
+                              const CPUPipelineOptions &options);
+
+/// Loops over buffers -> LLVM dialect with the compiled-model ABI
+/// (docs/abi.md).
+void buildLoopsToLLVMPipeline(mlir::OpPassManager &pm,
+                              const CPUPipelineOptions &options);
+
+/// The whole CPU path: buildKilnToLoopsPipeline then
+/// buildLoopsToLLVMPipeline.
+void buildCPUPipeline(mlir::OpPassManager &pm,
+                      const CPUPipelineOptions &options);
+
+/// Registers `kiln-cpu-pipeline` for kiln-opt.
+void registerPipelines();
+
+} // namespace kiln
+
+#endif // KILN_PASSES_PIPELINES_PIPELINES_H

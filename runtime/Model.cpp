@@ -1,0 +1,161 @@
+//===- Model.cpp - Load a compiled model and expose its signature ---------===//
+//
+// Opens a model library with dlopen, checks the ABI version before calling
+// anything else, and parses the signature. The accessors of the C API read
+// the parsed signature; they never fail.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/Objects.h"
+#include "runtime/Status.h"
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <new>
+
+using namespace kiln::runtime;
+
+kiln::runtime::LoadedModel::~LoadedModel() {
+  if (handle)
+    dlclose(handle);
+}
+
+namespace {
+
+kiln_status *loadLibrary(const std::string &path, LoadedModel &model) {
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0)
+    return makeStatus(KILN_ERROR_IO, "cannot open model " + quote(path) + ": " +
+                                         std::strerror(errno));
+  // A bare file name would make dlopen search the library path instead of
+  // the current directory.
+  std::string dlPath = path.find('/') == std::string::npos ? "./" + path : path;
+  model.handle = dlopen(dlPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!model.handle)
+    return makeStatus(KILN_ERROR_IO,
+                      "cannot load model " + quote(path) + ": " + dlerror());
+  return nullptr;
+}
+
+kiln_status *resolveSymbols(LoadedModel &model) {
+  auto missing = [&](const char *symbol) {
+    return makeStatus(KILN_ERROR_FORMAT, quote(model.path) +
+                                             " is not a Kiln model: it does " +
+                                             "not export " + symbol);
+  };
+  auto version = reinterpret_cast<int32_t (*)()>(
+      dlsym(model.handle, "kiln_model_abi_version"));
+  if (!version)
+    return missing("kiln_model_abi_version");
+  if (int32_t abi = version(); abi != 1)
+    return makeStatus(KILN_ERROR_FORMAT,
+                      "model " + quote(model.path) + " uses ABI version " +
+                          std::to_string(abi) +
+                          "; this runtime supports version 1");
+  auto signature = reinterpret_cast<const char *(*)()>(
+      dlsym(model.handle, "kiln_model_signature"));
+  if (!signature)
+    return missing("kiln_model_signature");
+  model.entry = reinterpret_cast<LoadedModel::EntryFn>(
+      dlsym(model.handle, "kiln_model_entry"));
+  if (!model.entry)
+    return missing("kiln_model_entry");
+  const char *text = signature();
+  if (!text)
+    return makeStatus(KILN_ERROR_FORMAT,
+                      "model " + quote(model.path) + " returned no signature");
+  model.signatureJson = text;
+  // The source is optional: only `kiln-run --check` needs it.
+  if (auto source = reinterpret_cast<const char *(*)()>(
+          dlsym(model.handle, "kiln_model_source")))
+    if (const char *sourceText = source())
+      model.source = sourceText;
+  // dlsym on the handle also searches the model's dependencies, where the
+  // OpenMP runtime lives.
+  model.setNumThreads = reinterpret_cast<LoadedModel::SetThreadsFn>(
+      dlsym(model.handle, "omp_set_num_threads"));
+  model.getMaxThreads = reinterpret_cast<LoadedModel::GetThreadsFn>(
+      dlsym(model.handle, "omp_get_max_threads"));
+  return nullptr;
+}
+
+} // namespace
+
+extern "C" {
+
+kiln_status *kiln_model_open(const char *path, kiln_model **out) {
+  if (!path || !out)
+    return nullArgument("kiln_model_open", !path ? "path" : "out");
+  auto model = std::make_shared<LoadedModel>();
+  model->path = path;
+  if (kiln_status *status = loadLibrary(model->path, *model))
+    return status;
+  if (kiln_status *status = resolveSymbols(*model))
+    return status;
+  if (kiln_status *status =
+          parseSignature(model->signatureJson, model->signature))
+    return prefixStatus(status, model->path + ": ");
+  kiln_model *handle = new (std::nothrow) kiln_model{std::move(model)};
+  if (!handle)
+    return makeStatus(KILN_ERROR_RESOURCE, "out of memory");
+  *out = handle;
+  return nullptr;
+}
+
+void kiln_model_close(kiln_model *model) { delete model; }
+
+const char *kiln_model_name(const kiln_model *model) {
+  return model->impl->signature.name.c_str();
+}
+
+const char *kiln_model_source(const kiln_model *model) {
+  return model->impl->source.c_str();
+}
+
+const char *kiln_model_signature_json(const kiln_model *model) {
+  return model->impl->signatureJson.c_str();
+}
+
+int32_t kiln_model_num_dims(const kiln_model *model) {
+  return static_cast<int32_t>(model->impl->signature.dims.size());
+}
+
+const char *kiln_model_dim_name(const kiln_model *model, int32_t index) {
+  const auto &dims = model->impl->signature.dims;
+  if (index < 0 || static_cast<size_t>(index) >= dims.size())
+    return nullptr;
+  return dims[index].c_str();
+}
+
+int32_t kiln_model_num_tensors(const kiln_model *model, kiln_tensor_role role) {
+  return static_cast<int32_t>(model->impl->signature.tensors(role).size());
+}
+
+const kiln_tensor_info *kiln_model_tensor(const kiln_model *model,
+                                          kiln_tensor_role role,
+                                          int32_t index) {
+  const auto &tensors = model->impl->signature.tensors(role);
+  if (index < 0 || static_cast<size_t>(index) >= tensors.size())
+    return nullptr;
+  return &tensors[index].info;
+}
+
+int32_t kiln_model_find_tensor(const kiln_model *model, kiln_tensor_role role,
+                               const char *name) {
+  const auto &tensors = model->impl->signature.tensors(role);
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].name == name)
+      return static_cast<int32_t>(i);
+  return -1;
+}
+
+int kiln_model_has_device(const kiln_model *model, const char *device) {
+  const auto &devices = model->impl->signature.devices;
+  return std::find(devices.begin(), devices.end(), device) != devices.end();
+}
+
+} // extern "C"

@@ -1,0 +1,69 @@
+//===- Objects.h - The runtime's opaque C objects ----------------*- C++
+//-*-===//
+//
+// Definitions behind the opaque handles of the C API. A loaded model and a
+// mapped weights file are shared: sessions hold references, so closing the
+// caller's handle never pulls code or data out from under a session.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_RUNTIME_OBJECTS_H
+#define KILN_RUNTIME_OBJECTS_H
+
+#include "runtime/Safetensors.h"
+#include "runtime/Signature.h"
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kiln::runtime {
+
+/// A dlopen-ed model library and its parsed signature.
+struct LoadedModel {
+  using EntryFn = void (*)(void *const *, const int64_t *);
+  using SetThreadsFn = void (*)(int);
+  using GetThreadsFn = int (*)();
+
+  std::string path;
+  void *handle = nullptr;
+  std::string signatureJson;
+  std::string source;
+  Signature signature;
+  EntryFn entry = nullptr;
+  /// omp_set_num_threads from the model's OpenMP runtime, if it links one.
+  SetThreadsFn setNumThreads = nullptr;
+  GetThreadsFn getMaxThreads = nullptr;
+
+  LoadedModel() = default;
+  LoadedModel(const LoadedModel &) = delete;
+  LoadedModel &operator=(const LoadedModel &) = delete;
+  ~LoadedModel();
+};
+
+} // namespace kiln::runtime
+
+struct kiln_model {
+  std::shared_ptr<kiln::runtime::LoadedModel> impl;
+};
+
+struct kiln_weights {
+  std::shared_ptr<kiln::runtime::SafetensorsFile> impl;
+};
+
+struct kiln_session {
+  std::shared_ptr<kiln::runtime::LoadedModel> model;
+  std::string device;
+  /// Threads per run; 0 leaves the OpenMP default.
+  int32_t threads = 0;
+  /// Keeps bound weights mapped while `params` points into them.
+  std::shared_ptr<kiln::runtime::SafetensorsFile> weights;
+  /// One data pointer per model parameter once bound.
+  std::vector<void *> params;
+  bool paramsBound = false;
+  /// Aligned copies of parameters whose data was not element-aligned.
+  std::vector<std::unique_ptr<void, decltype(&std::free)>> copies;
+};
+
+#endif // KILN_RUNTIME_OBJECTS_H

@@ -1,0 +1,226 @@
+//===- Run.cpp - Check tensors against the signature and run --------------===//
+//
+// Every run checks the caller's tensors before the model sees them: counts,
+// dtypes, ranks, static dims, symbolic dims bound consistently across the
+// inputs, index inputs within their bounds, and output buffers shaped as the
+// bound signature. Only then is kiln_model_entry called.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/Objects.h"
+#include "runtime/Status.h"
+
+using namespace kiln::runtime;
+
+namespace {
+
+kiln_status *invalid(const std::string &message) {
+  return makeStatus(KILN_ERROR_INVALID_ARGUMENT, message);
+}
+
+std::string nameList(const std::vector<TensorSpec> &specs) {
+  std::string text;
+  for (const TensorSpec &spec : specs)
+    text += (text.empty() ? "" : ", ") + spec.name;
+  return text;
+}
+
+kiln_status *checkCount(const char *what, const std::vector<TensorSpec> &specs,
+                        int32_t count, const void *array) {
+  if (count >= 0 && static_cast<size_t>(count) == specs.size())
+    return count > 0 && !array
+               ? invalid(std::string("the ") + what + " array is NULL")
+               : nullptr;
+  return invalid("expected " + std::to_string(specs.size()) + " " + what +
+                 " (" + nameList(specs) + ") but got " + std::to_string(count));
+}
+
+/// Checks dtype, rank and data pointer common to inputs and outputs.
+kiln_status *checkTensor(const Signature &sig, const std::string &what,
+                         const kiln_tensor_info &info,
+                         const kiln_tensor &tensor) {
+  if (tensor.dtype != info.dtype)
+    return invalid(what + ": dtype " + kiln_dtype_name(tensor.dtype) +
+                   " but the model expects " + kiln_dtype_name(info.dtype));
+  if (tensor.rank != info.rank)
+    return invalid(what + ": rank " + std::to_string(tensor.rank) +
+                   " but the model expects " + std::to_string(info.rank) + " " +
+                   sig.formatShape(info));
+  int64_t bytes = kiln_tensor_num_bytes(&tensor);
+  if (bytes < 0)
+    return invalid(what + ": shape " + formatShape(tensor.shape, tensor.rank) +
+                   " has a negative size or is too large");
+  if (bytes > 0 && !tensor.data)
+    return invalid(what + ": data is NULL");
+  if (reinterpret_cast<uintptr_t>(tensor.data) % kiln_dtype_size(tensor.dtype))
+    return invalid(what + ": data is not aligned to its " +
+                   std::to_string(kiln_dtype_size(tensor.dtype)) +
+                   "-byte elements");
+  return nullptr;
+}
+
+/// Checks the inputs and binds every symbolic dim from them.
+kiln_status *bindDims(const Signature &sig, const kiln_tensor *inputs,
+                      std::vector<int64_t> &dims) {
+  dims.assign(sig.dims.size(), -1);
+  std::vector<const std::string *> boundBy(sig.dims.size(), nullptr);
+  for (size_t n = 0; n < sig.inputs.size(); ++n) {
+    const TensorSpec &spec = sig.inputs[n];
+    const kiln_tensor &tensor = inputs[n];
+    std::string what = "input " + quote(spec.name);
+    if (kiln_status *status = checkTensor(sig, what, spec.info, tensor))
+      return status;
+    for (int i = 0; i < spec.info.rank; ++i) {
+      int64_t size = tensor.shape[i];
+      std::string dimText = what + " dim " + std::to_string(i);
+      int symbol = spec.info.symbol[i];
+      if (symbol < 0) {
+        if (size != spec.info.shape[i])
+          return invalid(dimText + " is " + std::to_string(size) +
+                         " but the model expects " +
+                         std::to_string(spec.info.shape[i]) + " " +
+                         sig.formatShape(spec.info));
+        continue;
+      }
+      const std::string &dim = sig.dims[symbol];
+      if (size < 1)
+        return invalid(dimText + " (" + quote(dim) + ") is " +
+                       std::to_string(size) + "; it must be positive");
+      if (!boundBy[symbol]) {
+        dims[symbol] = size;
+        boundBy[symbol] = &spec.name;
+      } else if (dims[symbol] != size) {
+        return invalid(dimText + " is " + std::to_string(size) + " but " +
+                       quote(dim) + " is " + std::to_string(dims[symbol]) +
+                       " from input " + quote(*boundBy[symbol]));
+      }
+    }
+  }
+  return nullptr;
+}
+
+template <typename T>
+kiln_status *scanIndices(const TensorSpec &spec, const kiln_tensor &tensor) {
+  const T *data = static_cast<const T *>(tensor.data);
+  int64_t count = kiln_tensor_num_elements(&tensor);
+  int64_t bound = spec.info.index_bound;
+  for (int64_t i = 0; i < count; ++i)
+    if (data[i] < 0 || static_cast<int64_t>(data[i]) >= bound)
+      return invalid("input " + quote(spec.name) + " flat index " +
+                     std::to_string(i) + " holds " + std::to_string(data[i]) +
+                     ", outside [0, " + std::to_string(bound) + ")");
+  return nullptr;
+}
+
+kiln_status *checkIndices(const Signature &sig, const kiln_tensor *inputs) {
+  for (size_t n = 0; n < sig.inputs.size(); ++n) {
+    const TensorSpec &spec = sig.inputs[n];
+    if (spec.info.index_bound == 0)
+      continue;
+    kiln_status *status = spec.info.dtype == KILN_I32
+                              ? scanIndices<int32_t>(spec, inputs[n])
+                              : scanIndices<int64_t>(spec, inputs[n]);
+    if (status)
+      return status;
+  }
+  return nullptr;
+}
+
+/// The shape of an output once the dims are bound.
+kiln_tensor outputTensor(const TensorSpec &spec,
+                         const std::vector<int64_t> &dims) {
+  kiln_tensor tensor = {};
+  tensor.dtype = spec.info.dtype;
+  tensor.rank = spec.info.rank;
+  for (int i = 0; i < spec.info.rank; ++i)
+    tensor.shape[i] = spec.info.symbol[i] >= 0 ? dims[spec.info.symbol[i]]
+                                               : spec.info.shape[i];
+  return tensor;
+}
+
+kiln_status *checkOutputs(const Signature &sig, const kiln_tensor *outputs,
+                          const std::vector<int64_t> &dims) {
+  for (size_t n = 0; n < sig.outputs.size(); ++n) {
+    const TensorSpec &spec = sig.outputs[n];
+    std::string what = "output " + quote(spec.name);
+    if (kiln_status *status = checkTensor(sig, what, spec.info, outputs[n]))
+      return status;
+    kiln_tensor expected = outputTensor(spec, dims);
+    for (int i = 0; i < expected.rank; ++i)
+      if (outputs[n].shape[i] != expected.shape[i])
+        return invalid(what + ": buffer shape " +
+                       formatShape(outputs[n].shape, outputs[n].rank) +
+                       " but the model produces " +
+                       formatShape(expected.shape, expected.rank) + " " +
+                       sig.formatShape(spec.info) + " for these inputs");
+  }
+  return nullptr;
+}
+
+} // namespace
+
+extern "C" {
+
+kiln_status *
+kiln_session_output_shapes(kiln_session *session, int32_t num_inputs,
+                           const kiln_tensor *inputs, int32_t num_outputs,
+                           kiln_tensor *outputs, int64_t *dims_out) {
+  const Signature &sig = session->model->signature;
+  if (kiln_status *status =
+          checkCount("inputs", sig.inputs, num_inputs, inputs))
+    return status;
+  if (kiln_status *status =
+          checkCount("outputs", sig.outputs, num_outputs, outputs))
+    return status;
+  std::vector<int64_t> dims;
+  if (kiln_status *status = bindDims(sig, inputs, dims))
+    return status;
+  for (size_t n = 0; n < sig.outputs.size(); ++n) {
+    kiln_tensor shaped = outputTensor(sig.outputs[n], dims);
+    shaped.data = outputs[n].data;
+    outputs[n] = shaped;
+  }
+  if (dims_out)
+    std::copy(dims.begin(), dims.end(), dims_out);
+  return nullptr;
+}
+
+kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
+                              const kiln_tensor *inputs, int32_t num_outputs,
+                              const kiln_tensor *outputs) {
+  const LoadedModel &model = *session->model;
+  const Signature &sig = model.signature;
+  if (!session->paramsBound)
+    return invalid("the model's parameters are not bound; call "
+                   "kiln_session_bind_weights first");
+  if (kiln_status *status =
+          checkCount("inputs", sig.inputs, num_inputs, inputs))
+    return status;
+  if (kiln_status *status =
+          checkCount("outputs", sig.outputs, num_outputs, outputs))
+    return status;
+  std::vector<int64_t> dims;
+  if (kiln_status *status = bindDims(sig, inputs, dims))
+    return status;
+  if (kiln_status *status = checkIndices(sig, inputs))
+    return status;
+  if (kiln_status *status = checkOutputs(sig, outputs, dims))
+    return status;
+
+  std::vector<void *> buffers;
+  buffers.reserve(sig.inputs.size() + sig.params.size() + sig.outputs.size());
+  for (size_t n = 0; n < sig.inputs.size(); ++n)
+    buffers.push_back(inputs[n].data);
+  buffers.insert(buffers.end(), session->params.begin(), session->params.end());
+  for (size_t n = 0; n < sig.outputs.size(); ++n)
+    buffers.push_back(outputs[n].data);
+  // The thread count is per calling thread in OpenMP, so set it on each run.
+  if (session->threads > 0 && model.setNumThreads)
+    model.setNumThreads(session->threads);
+  // A model without dims still gets a valid pointer.
+  dims.push_back(0);
+  model.entry(buffers.data(), dims.data());
+  return nullptr;
+}
+
+} // extern "C"

@@ -1,0 +1,185 @@
+//===- Session.cpp - Sessions: device, threads and parameter binding ------===//
+//
+// A session pairs a loaded model with a device, a thread count and bound
+// parameters. Binding checks every parameter against the signature (name,
+// dtype, shape) so that a run only has to check the inputs and outputs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/Cuda.h"
+#include "runtime/Objects.h"
+#include "runtime/Status.h"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+using namespace kiln::runtime;
+
+namespace {
+
+kiln_status *checkDevice(const LoadedModel &model, const std::string &device) {
+  if (device == "cpu")
+    return nullptr;
+  if (device != "cuda")
+    return makeStatus(KILN_ERROR_INVALID_ARGUMENT,
+                      "unknown device " + quote(device) +
+                          " (expected cpu or cuda)");
+  std::string deviceName;
+  if (kiln_status *status = loadCudaDriver(deviceName))
+    return status;
+  const auto &devices = model.signature.devices;
+  if (std::find(devices.begin(), devices.end(), "cuda") == devices.end())
+    return makeStatus(KILN_ERROR_UNAVAILABLE,
+                      "device 'cuda' (" + deviceName + "): model " +
+                          quote(model.signature.name) +
+                          " has no CUDA code; compile it with --target=cuda");
+  return makeStatus(KILN_ERROR_UNAVAILABLE,
+                    "device 'cuda' (" + deviceName +
+                        "): this runtime cannot launch CUDA models yet");
+}
+
+/// Checks one parameter tensor against its signature entry.
+kiln_status *checkParam(const TensorSpec &spec, const kiln_tensor &tensor) {
+  const kiln_tensor_info &info = spec.info;
+  std::string what = "parameter " + quote(spec.name);
+  if (tensor.dtype != info.dtype)
+    return makeStatus(KILN_ERROR_INVALID_ARGUMENT,
+                      what + ": dtype " + kiln_dtype_name(tensor.dtype) +
+                          " but the model expects " +
+                          kiln_dtype_name(info.dtype));
+  bool sameShape = tensor.rank == info.rank;
+  for (int i = 0; sameShape && i < info.rank; ++i)
+    sameShape = tensor.shape[i] == info.shape[i];
+  if (!sameShape)
+    return makeStatus(
+        KILN_ERROR_INVALID_ARGUMENT,
+        what + ": shape " +
+            formatShape(tensor.shape,
+                        std::max(0, std::min(tensor.rank, KILN_MAX_RANK))) +
+            " but the model expects " + formatShape(info.shape, info.rank));
+  if (!tensor.data && kiln_tensor_num_bytes(&tensor) > 0)
+    return makeStatus(KILN_ERROR_INVALID_ARGUMENT, what + ": data is NULL");
+  return nullptr;
+}
+
+/// Returns the pointer the model will read: the data itself when it is
+/// element-aligned, else an aligned copy owned by the session (safetensors
+/// offsets need not be aligned).
+kiln_status *alignedData(kiln_session &session, const kiln_tensor &tensor,
+                         void *&out) {
+  size_t alignment = kiln_dtype_size(tensor.dtype);
+  if (reinterpret_cast<uintptr_t>(tensor.data) % alignment == 0) {
+    out = tensor.data;
+    return nullptr;
+  }
+  kiln_tensor copy = tensor;
+  if (kiln_status *status = kiln_tensor_alloc(&copy))
+    return status;
+  std::memcpy(copy.data, tensor.data, kiln_tensor_num_bytes(&tensor));
+  session.copies.emplace_back(copy.data, &std::free);
+  out = copy.data;
+  return nullptr;
+}
+
+kiln_status *bindParams(kiln_session &session, const kiln_tensor *params) {
+  const auto &specs = session.model->signature.params;
+  session.paramsBound = false;
+  session.copies.clear();
+  session.params.assign(specs.size(), nullptr);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (kiln_status *status = checkParam(specs[i], params[i]))
+      return status;
+    if (kiln_status *status =
+            alignedData(session, params[i], session.params[i]))
+      return status;
+  }
+  session.paramsBound = true;
+  return nullptr;
+}
+
+} // namespace
+
+extern "C" {
+
+kiln_status *kiln_session_create(kiln_model *model, const char *device,
+                                 kiln_session **out) {
+  if (!model || !out)
+    return nullArgument("kiln_session_create", !model ? "model" : "out");
+  if (kiln_status *status = checkDevice(*model->impl, device ? device : ""))
+    return status;
+  kiln_session *session = new (std::nothrow) kiln_session{};
+  if (!session)
+    return makeStatus(KILN_ERROR_RESOURCE, "out of memory");
+  session->model = model->impl;
+  session->device = device;
+  session->paramsBound = model->impl->signature.params.empty();
+  *out = session;
+  return nullptr;
+}
+
+void kiln_session_destroy(kiln_session *session) { delete session; }
+
+kiln_status *kiln_session_set_threads(kiln_session *session, int32_t threads) {
+  if (threads < 1)
+    return makeStatus(KILN_ERROR_INVALID_ARGUMENT,
+                      "thread count must be at least 1, got " +
+                          std::to_string(threads));
+  session->threads = threads;
+  return nullptr;
+}
+
+int32_t kiln_session_num_threads(const kiln_session *session) {
+  const LoadedModel &model = *session->model;
+  if (!model.setNumThreads)
+    return 1;
+  if (session->threads > 0)
+    return session->threads;
+  return model.getMaxThreads ? model.getMaxThreads() : 1;
+}
+
+kiln_status *kiln_session_bind_params(kiln_session *session, int32_t count,
+                                      const kiln_tensor *params) {
+  size_t expected = session->model->signature.params.size();
+  if (count < 0 || static_cast<size_t>(count) != expected)
+    return makeStatus(KILN_ERROR_INVALID_ARGUMENT,
+                      "expected " + std::to_string(expected) +
+                          " parameters but got " + std::to_string(count));
+  if (count > 0 && !params)
+    return nullArgument("kiln_session_bind_params", "params");
+  session->weights.reset();
+  return bindParams(*session, params);
+}
+
+kiln_status *kiln_session_bind_weights(kiln_session *session,
+                                       kiln_weights *weights) {
+  if (!weights)
+    return nullArgument("kiln_session_bind_weights", "weights");
+  const SafetensorsFile &file = *weights->impl;
+  const auto &specs = session->model->signature.params;
+  std::string missing;
+  int numMissing = 0;
+  for (const TensorSpec &spec : specs) {
+    if (file.byName.count(spec.name))
+      continue;
+    if (numMissing++ < 8)
+      missing += (missing.empty() ? "" : ", ") + quote(spec.name);
+  }
+  if (numMissing)
+    return makeStatus(KILN_ERROR_INVALID_ARGUMENT,
+                      file.path + ": missing " + std::to_string(numMissing) +
+                          " of the model's " + std::to_string(specs.size()) +
+                          " parameters: " + missing +
+                          (numMissing > 8 ? ", ..." : ""));
+  std::vector<kiln_tensor> params(specs.size());
+  for (size_t i = 0; i < specs.size(); ++i)
+    if (kiln_status *status =
+            file.tensor(file.byName.at(specs[i].name), params[i]))
+      return status;
+  if (kiln_status *status = bindParams(*session, params.data()))
+    return prefixStatus(status, file.path + ": ");
+  session->weights = weights->impl;
+  return nullptr;
+}
+
+} // extern "C"

@@ -1,0 +1,233 @@
+//===- Signature.cpp - Parse and validate a model signature ---------------===//
+//
+// Reads the signature JSON of docs/abi.md. The compiler writes it, but the
+// runtime still validates it completely: a model built by another tool or an
+// older compiler must fail with a message, never lead to a wrong call.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/Signature.h"
+#include "runtime/Status.h"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+using json = nlohmann::json;
+
+namespace kiln::runtime {
+
+std::vector<TensorSpec> &Signature::tensors(kiln_tensor_role role) {
+  return role == KILN_ROLE_INPUT   ? inputs
+         : role == KILN_ROLE_PARAM ? params
+                                   : outputs;
+}
+
+const std::vector<TensorSpec> &Signature::tensors(kiln_tensor_role role) const {
+  return const_cast<Signature *>(this)->tensors(role);
+}
+
+std::string Signature::formatShape(const kiln_tensor_info &info) const {
+  std::string text = "[";
+  for (int i = 0; i < info.rank; ++i) {
+    if (i)
+      text += ", ";
+    text += info.symbol[i] >= 0 ? dims[info.symbol[i]]
+                                : std::to_string(info.shape[i]);
+  }
+  return text + "]";
+}
+
+namespace {
+
+kiln_status *fail(const std::string &pointer, const std::string &message) {
+  return makeStatus(KILN_ERROR_FORMAT,
+                    "model signature: " + pointer + ": " + message);
+}
+
+kiln_status *parseTensor(const json &node, const std::string &pointer,
+                         const Signature &sig, bool staticOnly,
+                         TensorSpec &out) {
+  if (!node.is_object())
+    return fail(pointer, "expected an object with name, dtype and shape");
+  auto name = node.find("name");
+  if (name == node.end() || !name->is_string() ||
+      name->get<std::string>().empty())
+    return fail(pointer + "/name", "expected a non-empty string");
+  out.name = name->get<std::string>();
+  auto dtype = node.find("dtype");
+  if (dtype == node.end() || !dtype->is_string() ||
+      kiln_dtype_parse(dtype->get<std::string>().c_str(), &out.info.dtype))
+    return fail(pointer + "/dtype", "expected one of f32, f16, bf16, i32, i64");
+  auto shape = node.find("shape");
+  if (shape == node.end() || !shape->is_array())
+    return fail(pointer + "/shape", "expected an array");
+  if (shape->size() > KILN_MAX_RANK)
+    return fail(pointer + "/shape", "rank " + std::to_string(shape->size()) +
+                                        " exceeds the runtime's maximum of " +
+                                        std::to_string(KILN_MAX_RANK));
+  out.info.rank = static_cast<int32_t>(shape->size());
+  out.info.index_bound = 0;
+  for (int i = 0; i < out.info.rank; ++i) {
+    const json &dim = (*shape)[i];
+    std::string where = pointer + "/shape/" + std::to_string(i);
+    out.info.shape[i] = -1;
+    out.info.symbol[i] = -1;
+    if (dim.is_number_integer() && dim.get<int64_t>() >= 1) {
+      out.info.shape[i] = dim.get<int64_t>();
+    } else if (dim.is_string()) {
+      if (staticOnly)
+        return fail(where, "parameter shapes must be static");
+      for (size_t d = 0; d < sig.dims.size(); ++d)
+        if (sig.dims[d] == dim.get<std::string>())
+          out.info.symbol[i] = static_cast<int32_t>(d);
+      if (out.info.symbol[i] < 0)
+        return fail(where, "undeclared dim " + quote(dim.get<std::string>()));
+    } else {
+      return fail(where, "expected a positive integer or a dim name");
+    }
+  }
+  return nullptr;
+}
+
+kiln_status *parseTensorList(const json &root, const char *key,
+                             kiln_tensor_role role, Signature &sig) {
+  std::string pointer = std::string("/") + key;
+  auto list = root.find(key);
+  if (list == root.end() && role == KILN_ROLE_PARAM)
+    return nullptr;
+  if (list == root.end() || !list->is_array())
+    return fail(pointer, "expected an array");
+  auto &tensors = sig.tensors(role);
+  tensors.resize(list->size());
+  for (size_t i = 0; i < list->size(); ++i)
+    if (kiln_status *status =
+            parseTensor((*list)[i], pointer + "/" + std::to_string(i), sig,
+                        role == KILN_ROLE_PARAM, tensors[i]))
+      return status;
+  return nullptr;
+}
+
+kiln_status *parseIndexChecks(const json &root, Signature &sig) {
+  auto checks = root.find("index_checks");
+  if (checks == root.end())
+    return nullptr;
+  if (!checks->is_array())
+    return fail("/index_checks", "expected an array");
+  for (size_t i = 0; i < checks->size(); ++i) {
+    const json &check = (*checks)[i];
+    std::string pointer = "/index_checks/" + std::to_string(i);
+    if (!check.is_object() || !check.contains("input") ||
+        !check["input"].is_string())
+      return fail(pointer, "expected {\"input\": name, \"bound\": int}");
+    if (!check.contains("bound") || !check["bound"].is_number_integer() ||
+        check["bound"].get<int64_t>() < 1)
+      return fail(pointer + "/bound", "expected a positive integer");
+    std::string input = check["input"].get<std::string>();
+    TensorSpec *target = nullptr;
+    for (TensorSpec &spec : sig.inputs)
+      if (spec.name == input)
+        target = &spec;
+    if (!target)
+      return fail(pointer + "/input", "no input named " + quote(input));
+    if (target->info.dtype != KILN_I32 && target->info.dtype != KILN_I64)
+      return fail(pointer + "/input",
+                  "index input " + quote(input) + " must be i32 or i64");
+    int64_t bound = check["bound"].get<int64_t>();
+    // Two checks of one input (two embeddings) keep the tighter bound.
+    if (target->info.index_bound == 0 || bound < target->info.index_bound)
+      target->info.index_bound = bound;
+  }
+  return nullptr;
+}
+
+kiln_status *parseDevices(const json &root, Signature &sig) {
+  auto devices = root.find("devices");
+  if (devices == root.end()) {
+    sig.devices = {"cpu"};
+    return nullptr;
+  }
+  if (!devices->is_array())
+    return fail("/devices", "expected an array of device names");
+  for (const json &device : *devices) {
+    if (!device.is_string())
+      return fail("/devices", "expected an array of device names");
+    sig.devices.push_back(device.get<std::string>());
+  }
+  return nullptr;
+}
+
+/// Unique names, and every dim bound by some input.
+kiln_status *checkConsistency(Signature &sig) {
+  std::set<std::string> names;
+  const char *keys[] = {"inputs", "params", "outputs"};
+  for (int role = 0; role < 3; ++role) {
+    auto &tensors = sig.tensors(static_cast<kiln_tensor_role>(role));
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      if (!names.insert(tensors[i].name).second)
+        return fail(std::string("/") + keys[role] + "/" + std::to_string(i) +
+                        "/name",
+                    "duplicate tensor name " + quote(tensors[i].name));
+      tensors[i].info.name = tensors[i].name.c_str();
+    }
+  }
+  for (size_t d = 0; d < sig.dims.size(); ++d) {
+    bool bound = false;
+    for (const TensorSpec &input : sig.inputs)
+      for (int i = 0; i < input.info.rank; ++i)
+        bound |= input.info.symbol[i] == static_cast<int32_t>(d);
+    if (!bound)
+      return fail("/dims/" + std::to_string(d),
+                  "dim " + quote(sig.dims[d]) +
+                      " appears in no input shape, so it cannot be bound");
+  }
+  return nullptr;
+}
+
+} // namespace
+
+kiln_status *parseSignature(const std::string &text, Signature &sig) {
+  json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded() || !root.is_object())
+    return fail("", "not a JSON object");
+  auto abi = root.find("abi");
+  if (abi == root.end() || !abi->is_number_integer() || abi->get<int>() != 1)
+    return fail("/abi", "expected 1");
+  auto name = root.find("name");
+  if (name == root.end() || !name->is_string())
+    return fail("/name", "expected a string");
+  sig.name = name->get<std::string>();
+  auto dims = root.find("dims");
+  if (dims != root.end()) {
+    if (!dims->is_array())
+      return fail("/dims", "expected an array of names");
+    for (size_t i = 0; i < dims->size(); ++i) {
+      const json &dim = (*dims)[i];
+      if (!dim.is_string() || dim.get<std::string>().empty())
+        return fail("/dims/" + std::to_string(i), "expected a name");
+      for (const std::string &seen : sig.dims)
+        if (seen == dim.get<std::string>())
+          return fail("/dims/" + std::to_string(i),
+                      "duplicate dim " + quote(seen));
+      sig.dims.push_back(dim.get<std::string>());
+    }
+  }
+  if (kiln_status *status =
+          parseTensorList(root, "inputs", KILN_ROLE_INPUT, sig))
+    return status;
+  if (kiln_status *status =
+          parseTensorList(root, "params", KILN_ROLE_PARAM, sig))
+    return status;
+  if (kiln_status *status =
+          parseTensorList(root, "outputs", KILN_ROLE_OUTPUT, sig))
+    return status;
+  if (sig.outputs.empty())
+    return fail("/outputs", "a model needs at least one output");
+  if (kiln_status *status = parseIndexChecks(root, sig))
+    return status;
+  if (kiln_status *status = parseDevices(root, sig))
+    return status;
+  return checkConsistency(sig);
+}
+
+} // namespace kiln::runtime

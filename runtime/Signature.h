@@ -1,0 +1,51 @@
+//===- Signature.h - The signature of a compiled model -----------*- C++
+//-*-===//
+//
+// The parsed form of the signature JSON that a compiled model returns from
+// kiln_model_signature() (docs/abi.md), validated so that sessions can trust
+// it: known dtypes, dims that are declared and bound by some input, static
+// parameter shapes, unique names and index checks on integer inputs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_RUNTIME_SIGNATURE_H
+#define KILN_RUNTIME_SIGNATURE_H
+
+#include "kiln/runtime/kiln_runtime.h"
+
+#include <string>
+#include <vector>
+
+namespace kiln::runtime {
+
+/// One tensor of the signature. `info.name` points into `name`.
+struct TensorSpec {
+  std::string name;
+  kiln_tensor_info info;
+};
+
+/// A validated signature. Not copyable: the tensor infos point into it.
+struct Signature {
+  std::string name;
+  std::vector<std::string> dims;
+  std::vector<TensorSpec> inputs, params, outputs;
+  /// Devices the model has code for; "cpu" when the signature says nothing.
+  std::vector<std::string> devices;
+
+  Signature() = default;
+  Signature(const Signature &) = delete;
+  Signature &operator=(const Signature &) = delete;
+
+  std::vector<TensorSpec> &tensors(kiln_tensor_role role);
+  const std::vector<TensorSpec> &tensors(kiln_tensor_role role) const;
+  /// Formats a signature shape with dim names, e.g. "[batch, seq, 64]".
+  std::string formatShape(const kiln_tensor_info &info) const;
+};
+
+/// Parses and validates `json` into `out` (which must be empty). Messages
+/// name the offending JSON pointer, e.g. "/inputs/0/dtype".
+kiln_status *parseSignature(const std::string &json, Signature &out);
+
+} // namespace kiln::runtime
+
+#endif // KILN_RUNTIME_SIGNATURE_H

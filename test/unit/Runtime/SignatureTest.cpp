@@ -1,0 +1,78 @@
+//===- SignatureTest.cpp - Validation of model signatures -----------------===//
+//
+// The runtime trusts a signature only after checking it; each rule has a case
+// here with the JSON pointer the message must name.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/Signature.h"
+
+#include "RuntimeTestUtil.h"
+
+#include <gtest/gtest.h>
+
+using namespace kiln::runtime;
+using namespace kiln::runtime::test;
+
+namespace {
+
+std::string parse(const std::string &text) {
+  Signature signature;
+  return message(parseSignature(text, signature));
+}
+
+const char *kValid = R"({"abi": 1, "name": "m", "dims": ["b", "t"],
+  "inputs": [{"name": "ids", "dtype": "i64", "shape": ["b", "t"]}],
+  "params": [{"name": "w", "dtype": "bf16", "shape": [8, 2]}],
+  "outputs": [{"name": "y", "dtype": "f32", "shape": ["b", "t", 2]}],
+  "index_checks": [{"input": "ids", "bound": 8}]})";
+
+TEST(SignatureTest, ParsesValidSignature) {
+  Signature signature;
+  ASSERT_EQ(message(parseSignature(kValid, signature)), "");
+  EXPECT_EQ(signature.name, "m");
+  ASSERT_EQ(signature.inputs.size(), 1u);
+  const kiln_tensor_info &ids = signature.inputs[0].info;
+  EXPECT_STREQ(ids.name, "ids");
+  EXPECT_EQ(ids.index_bound, 8);
+  EXPECT_EQ(ids.symbol[1], 1);
+  EXPECT_EQ(signature.params[0].info.dtype, KILN_BF16);
+  EXPECT_EQ(signature.formatShape(signature.outputs[0].info), "[b, t, 2]");
+  EXPECT_EQ(signature.devices, std::vector<std::string>{"cpu"});
+}
+
+TEST(SignatureTest, RejectsBrokenSignatures) {
+  EXPECT_NE(parse("nonsense").find("not a JSON object"), std::string::npos);
+  EXPECT_NE(parse(R"({"abi": 2})").find("/abi: expected 1"), std::string::npos);
+  auto with = [](const std::string &from, const std::string &to) {
+    std::string text = kValid;
+    text.replace(text.find(from), from.size(), to);
+    return parse(text);
+  };
+  EXPECT_NE(with(R"("dtype": "i64")", R"("dtype": "u8")")
+                .find("/inputs/0/dtype: expected one of f32"),
+            std::string::npos);
+  EXPECT_NE(with(R"(["b", "t", 2])", R"(["b", "s", 2])")
+                .find("/outputs/0/shape/1: undeclared dim 's'"),
+            std::string::npos);
+  EXPECT_NE(with("[8, 2]", R"(["b", 2])")
+                .find("/params/0/shape/0: parameter shapes must be static"),
+            std::string::npos);
+  EXPECT_NE(with(R"(["b", "t"]}])", R"(["b", 3]}])")
+                .find("/dims/1: dim 't' appears in no input shape"),
+            std::string::npos);
+  EXPECT_NE(with(R"("name": "w")", R"("name": "ids")")
+                .find("/params/0/name: duplicate tensor name 'ids'"),
+            std::string::npos);
+  EXPECT_NE(with(R"("bound": 8)", R"("bound": 0)")
+                .find("/index_checks/0/bound: expected a positive integer"),
+            std::string::npos);
+  EXPECT_NE(with(R"({"input": "ids")", R"({"input": "nope")")
+                .find("/index_checks/0/input: no input named 'nope'"),
+            std::string::npos);
+  EXPECT_NE(with(R"("dims": ["b", "t"])", R"("dims": ["b", "b"])")
+                .find("/dims/1: duplicate dim 'b'"),
+            std::string::npos);
+}
+
+} // namespace

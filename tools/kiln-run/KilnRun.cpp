@@ -1,0 +1,241 @@
+//===- KilnRun.cpp - Run a compiled Kiln model from the command line ------===//
+//
+// kiln-run model.so --weights w.safetensors --input NAME=FILE ... --output F
+//
+// Loads a compiled model through the runtime C API, binds weights, reads
+// inputs (.npy or safetensors), runs once (or --bench N times after a
+// warm-up), optionally compares with the reference evaluator (--check), and
+// writes the outputs atomically. Every error is one line
+// "kiln-run: error: <message>" on stderr and exit status 1; no output file is
+// written unless everything, the check included, succeeded.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/kiln-run/RunCheck.h"
+#include "tools/kiln-run/RunInputs.h"
+#include "tools/kiln-run/RunOutputs.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+using namespace kiln;
+using namespace kiln::run;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Options {
+  std::string model;
+  std::string weights;
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+  std::string device = "cpu";
+  int threads = -1; ///< -1: the OpenMP default.
+  int bench = 0;
+  bool check = false;
+  CheckTolerance tolerance;
+  bool quiet = false;
+};
+
+int fail(const std::string &message) {
+  std::cerr << "kiln-run: error: " << message << "\n";
+  return 1;
+}
+
+/// The weights file to use: --weights, else the source's `weights` path,
+/// looked up next to the model and then in the current directory.
+bool resolveWeights(const kiln_model *model, const Options &options,
+                    std::string &path, std::string &error) {
+  if (!options.weights.empty()) {
+    path = options.weights;
+    return true;
+  }
+  int32_t params = kiln_model_num_tensors(model, KILN_ROLE_PARAM);
+  if (params == 0)
+    return true;
+  std::string hint = "give --weights FILE.safetensors";
+  auto source = nlohmann::json::parse(kiln_model_source(model), nullptr,
+                                      /*allow_exceptions=*/false);
+  if (source.is_object() && source.contains("weights") &&
+      source["weights"].is_string()) {
+    std::string named = source["weights"].get<std::string>();
+    std::error_code ec;
+    for (const fs::path &candidate :
+         {fs::path(options.model).parent_path() / named, fs::path(named)}) {
+      if (fs::is_regular_file(candidate, ec)) {
+        path = candidate.string();
+        return true;
+      }
+    }
+    hint += " (the model's source names '" + named +
+            "', found neither next to the model nor in the current directory)";
+  }
+  error = "the model has " + std::to_string(params) + " parameters: " + hint;
+  return false;
+}
+
+/// Runs once to warm up, then `runs` timed runs; prints median, min, max.
+bool bench(kiln_session *session, const std::vector<kiln_tensor> &inputs,
+           const std::vector<kiln_tensor> &outputs, int runs,
+           std::string &error) {
+  auto once = [&] {
+    return !rt::failed(
+        kiln_session_run(session, static_cast<int32_t>(inputs.size()),
+                         inputs.data(), static_cast<int32_t>(outputs.size()),
+                         outputs.data()),
+        error);
+  };
+  std::vector<double> times;
+  for (int i = 0; i < runs; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    if (!once())
+      return false;
+    times.push_back(std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
+  }
+  std::sort(times.begin(), times.end());
+  size_t n = times.size();
+  double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+  std::printf("median %.4g ms  min %.4g ms  max %.4g ms  (N=%d, after 1 "
+              "warm-up run)\n",
+              median, times.front(), times.back(), runs);
+  return true;
+}
+
+int runTool(const Options &options) {
+  std::string error;
+  kiln_model *rawModel = nullptr;
+  if (rt::failed(kiln_model_open(options.model.c_str(), &rawModel), error))
+    return fail(error);
+  rt::Model model(rawModel);
+
+  kiln_session *rawSession = nullptr;
+  if (rt::failed(
+          kiln_session_create(rawModel, options.device.c_str(), &rawSession),
+          error))
+    return fail(error);
+  rt::Session session(rawSession);
+  if (options.threads != -1) {
+    if (rt::failed(kiln_session_set_threads(rawSession, options.threads),
+                   error))
+      return fail(error);
+    if (options.threads > 1 && kiln_session_num_threads(rawSession) == 1)
+      std::cerr << "kiln-run: warning: the model has no OpenMP runtime; it "
+                   "runs on 1 thread\n";
+  }
+
+  OutputPlan plan;
+  if (!planOutputs(rawModel, options.outputs, plan, error))
+    return fail(error);
+
+  std::string weightsPath;
+  if (!resolveWeights(rawModel, options, weightsPath, error))
+    return fail(error);
+  rt::Weights weights;
+  if (!weightsPath.empty()) {
+    kiln_weights *raw = nullptr;
+    if (rt::failed(kiln_weights_open(weightsPath.c_str(), &raw), error))
+      return fail(error);
+    weights.reset(raw);
+    if (rt::failed(kiln_session_bind_weights(rawSession, raw), error))
+      return fail(error);
+  }
+
+  std::vector<rt::OwnedTensor> inputs;
+  if (!loadInputs(rawModel, options.inputs, inputs, error))
+    return fail(error);
+  std::vector<kiln_tensor> inputViews, outputViews;
+  for (const rt::OwnedTensor &input : inputs)
+    inputViews.push_back(input.tensor);
+  std::vector<rt::OwnedTensor> outputs(
+      kiln_model_num_tensors(rawModel, KILN_ROLE_OUTPUT));
+  outputViews.resize(outputs.size());
+  if (rt::failed(kiln_session_output_shapes(
+                     rawSession, static_cast<int32_t>(inputViews.size()),
+                     inputViews.data(),
+                     static_cast<int32_t>(outputViews.size()),
+                     outputViews.data(), nullptr),
+                 error))
+    return fail(error);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    outputs[i].tensor = outputViews[i];
+    if (rt::failed(kiln_tensor_alloc(&outputs[i].tensor), error))
+      return fail(error);
+    outputViews[i] = outputs[i].tensor;
+  }
+
+  if (rt::failed(kiln_session_run(rawSession,
+                                  static_cast<int32_t>(inputViews.size()),
+                                  inputViews.data(),
+                                  static_cast<int32_t>(outputViews.size()),
+                                  outputViews.data()),
+                 error))
+    return fail(error);
+  if (options.bench > 0 &&
+      !bench(rawSession, inputViews, outputViews, options.bench, error))
+    return fail(error);
+
+  if (!options.quiet)
+    for (size_t i = 0; i < outputs.size(); ++i)
+      std::cout << summarize(kiln_model_tensor(rawModel, KILN_ROLE_OUTPUT,
+                                               static_cast<int32_t>(i))
+                                 ->name,
+                             outputs[i].tensor)
+                << "\n";
+  if (options.check &&
+      !checkOutputs(rawModel, options.model, weights.get(), inputs, outputs,
+                    options.tolerance, std::cout, error)) {
+    std::cout.flush();
+    return fail(error);
+  }
+  if (!writeOutputs(rawModel, plan, outputs, error))
+    return fail(error);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options options;
+  CLI::App app{"Runs a compiled Kiln model on .npy or safetensors inputs.",
+               "kiln-run"};
+  app.add_option("model", options.model, "Compiled model (.so)")->required();
+  app.add_option("--weights", options.weights,
+                 "Weights (.safetensors); default: the model's own weights "
+                 "file if it is found");
+  app.add_option("--input", options.inputs,
+                 "NAME=FILE for each model input (.npy or .safetensors)");
+  app.add_option("--output", options.outputs,
+                 "One .npy per output in order, a directory DIR/ for "
+                 "DIR/<name>.npy, or one .safetensors file");
+  app.add_option("--device", options.device, "cpu or cuda")
+      ->capture_default_str();
+  app.add_option("--threads", options.threads, "Threads per run");
+  app.add_option("--bench", options.bench,
+                 "Time N runs after a warm-up and print the median")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--check", options.check,
+               "Compare the outputs with the reference evaluator");
+  app.add_option("--rtol", options.tolerance.rtol, "Relative tolerance")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--atol", options.tolerance.atol, "Absolute tolerance")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("-q,--quiet", options.quiet, "Do not print output summaries");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    if (e.get_exit_code() == 0)
+      return app.exit(e);
+    return fail(e.what());
+  }
+  return runTool(options);
+}
