@@ -62,8 +62,8 @@ Value integerPower(ImplicitLocOpBuilder &b, Value x, int64_t p) {
   Value result;
   for (Value square = x; p > 0; p >>= 1) {
     if (p & 1)
-      result = result ? b.create<arith::MulFOp>(result, square).getResult()
-                      : square;
+      result =
+          result ? b.create<arith::MulFOp>(result, square).getResult() : square;
     if (p > 1)
       square = b.create<arith::MulFOp>(square, square);
   }
@@ -98,64 +98,73 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
     Value headDim = qSizes[3], valueDim = memrefSizes(b, value)[3];
     Value keys = kSizes[1];
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    Value out = allocBuffer(b, type, {qSizes[0], qSizes[1], qSizes[2], valueDim});
+    Value out =
+        allocBuffer(b, type, {qSizes[0], qSizes[1], qSizes[2], valueDim});
     // Query heads per key/value head (grouped-query attention).
     Value group = b.create<arith::DivUIOp>(qSizes[2], kSizes[2]);
 
-    parallelLoops(b, {qSizes[0], qSizes[2], qSizes[1]},
-                  [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-      Value batch = ivs[0], head = ivs[1], row = ivs[2];
-      Value kvHead = b.create<arith::DivUIOp>(head, group);
-      auto [lo, hi] = visibleKeys(b, op, adaptor.getSeqOffsets(), row, keys);
+    parallelLoops(
+        b, {qSizes[0], qSizes[2], qSizes[1]},
+        [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+          Value batch = ivs[0], head = ivs[1], row = ivs[2];
+          Value kvHead = b.create<arith::DivUIOp>(head, group);
+          auto [lo, hi] =
+              visibleKeys(b, op, adaptor.getSeqOffsets(), row, keys);
 
-      // The query row, converted once.
-      Value q = scratch(b, {headDim});
-      sequentialLoops(b, {headDim}, [&](ImplicitLocOpBuilder &b, ValueRange d) {
-        b.create<memref::StoreOp>(
-            loadF32(b, query, {batch, row, head, d[0]}), q, d);
-      });
-      Value acc = zeroScratch(b, {valueDim});
-      auto score = [&](ImplicitLocOpBuilder &b, Value s) {
-        Value dot = forReduce(b, indexConst(b, 0), headDim, {f32Const(b, 0.0)},
-                              [&](ImplicitLocOpBuilder &b, Value d,
-                                  ValueRange sum) -> SmallVector<Value> {
-                                Value x = b.create<memref::LoadOp>(q, d);
-                                Value y = loadF32(b, key, {batch, s, kvHead, d});
-                                return {b.create<arith::AddFOp>(
-                                    sum[0], b.create<arith::MulFOp>(x, y))};
-                              })[0];
-        Value result = b.create<arith::MulFOp>(
-            dot, f32Const(b, op.getScale().convertToDouble()));
-        if (Value bias = adaptor.getBias()) {
-          auto shape = cast<MemRefType>(bias.getType()).getShape();
-          result = b.create<arith::AddFOp>(
-              result, loadF32(b, bias,
-                              broadcastIndices(b, shape, {batch, head, row, s})));
-        }
-        return result;
-      };
-      // acc += weight · value[s].
-      auto accumulate = [&](ImplicitLocOpBuilder &b, Value s, Value weight) {
-        sequentialLoops(b, {valueDim}, [&](ImplicitLocOpBuilder &b,
-                                           ValueRange d) {
-          Value v = loadF32(b, value, {batch, s, kvHead, d[0]});
-          Value a = b.create<memref::LoadOp>(acc, d);
-          b.create<memref::StoreOp>(
-              b.create<arith::AddFOp>(a, b.create<arith::MulFOp>(weight, v)),
-              acc, d);
+          // The query row, converted once.
+          Value q = scratch(b, {headDim});
+          sequentialLoops(
+              b, {headDim}, [&](ImplicitLocOpBuilder &b, ValueRange d) {
+                b.create<memref::StoreOp>(
+                    loadF32(b, query, {batch, row, head, d[0]}), q, d);
+              });
+          Value acc = zeroScratch(b, {valueDim});
+          auto score = [&](ImplicitLocOpBuilder &b, Value s) {
+            Value dot =
+                forReduce(b, indexConst(b, 0), headDim, {f32Const(b, 0.0)},
+                          [&](ImplicitLocOpBuilder &b, Value d,
+                              ValueRange sum) -> SmallVector<Value> {
+                            Value x = b.create<memref::LoadOp>(q, d);
+                            Value y = loadF32(b, key, {batch, s, kvHead, d});
+                            return {b.create<arith::AddFOp>(
+                                sum[0], b.create<arith::MulFOp>(x, y))};
+                          })[0];
+            Value result = b.create<arith::MulFOp>(
+                dot, f32Const(b, op.getScale().convertToDouble()));
+            if (Value bias = adaptor.getBias()) {
+              auto shape = cast<MemRefType>(bias.getType()).getShape();
+              result = b.create<arith::AddFOp>(
+                  result,
+                  loadF32(b, bias,
+                          broadcastIndices(b, shape, {batch, head, row, s})));
+            }
+            return result;
+          };
+          // acc += weight · value[s].
+          auto accumulate = [&](ImplicitLocOpBuilder &b, Value s,
+                                Value weight) {
+            sequentialLoops(
+                b, {valueDim}, [&](ImplicitLocOpBuilder &b, ValueRange d) {
+                  Value v = loadF32(b, value, {batch, s, kvHead, d[0]});
+                  Value a = b.create<memref::LoadOp>(acc, d);
+                  b.create<memref::StoreOp>(
+                      b.create<arith::AddFOp>(
+                          a, b.create<arith::MulFOp>(weight, v)),
+                      acc, d);
+                });
+          };
+
+          Value sum =
+              op.getNormalizer() == Normalizer::power
+                  ? powerWeights(b, op, lo, hi, score, accumulate)
+                  : softmaxWeights(b, lo, hi, valueDim, acc, score, accumulate);
+          sequentialLoops(b, {valueDim},
+                          [&](ImplicitLocOpBuilder &b, ValueRange d) {
+                            Value a = b.create<memref::LoadOp>(acc, d);
+                            storeF32(b, divideOrZero(b, a, sum), out,
+                                     {batch, row, head, d[0]});
+                          });
         });
-      };
-
-      Value sum = op.getNormalizer() == Normalizer::power
-                      ? powerWeights(b, op, lo, hi, score, accumulate)
-                      : softmaxWeights(b, lo, hi, valueDim, acc, score,
-                                       accumulate);
-      sequentialLoops(b, {valueDim}, [&](ImplicitLocOpBuilder &b,
-                                         ValueRange d) {
-        Value a = b.create<memref::LoadOp>(acc, d);
-        storeF32(b, divideOrZero(b, a, sum), out, {batch, row, head, d[0]});
-      });
-    });
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -177,15 +186,14 @@ private:
     if (offsets) {
       // The sequence [start, end) holding the row; a row outside every
       // sequence gets [0, 0), which shows it no key.
-      Value count = b.create<arith::SubIOp>(
-          b.create<memref::DimOp>(offsets, 0), one);
+      Value count =
+          b.create<arith::SubIOp>(b.create<memref::DimOp>(offsets, 0), one);
       SmallVector<Value> found = forReduce(
           b, zero, count, {zero, zero},
           [&](ImplicitLocOpBuilder &b, Value i,
               ValueRange bounds) -> SmallVector<Value> {
             Value first = loadIndex(b, offsets, i);
-            Value last =
-                loadIndex(b, offsets, b.create<arith::AddIOp>(i, one));
+            Value last = loadIndex(b, offsets, b.create<arith::AddIOp>(i, one));
             Value inside = b.create<arith::AndIOp>(
                 b.create<arith::CmpIOp>(arith::CmpIPredicate::sle, first, row),
                 b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, row, last));
@@ -208,8 +216,8 @@ private:
     case MaskKind::sliding_window: {
       int64_t window = static_cast<int64_t>(*op.getWindow());
       hi = next();
-      lo = indexMax(b, b.create<arith::SubIOp>(hi, indexConst(b, window)),
-                    zero);
+      lo =
+          indexMax(b, b.create<arith::SubIOp>(hi, indexConst(b, window)), zero);
       break;
     }
     case MaskKind::block_diagonal: {
@@ -246,42 +254,40 @@ private:
           ImplicitLocOpBuilder b(loc, nested);
           Value last = indexMin(
               b, b.create<arith::AddIOp>(first, indexConst(b, kKeyBlock)), hi);
-          Value blockMax =
-              forReduce(b, first, last, {lowest},
-                        [&](ImplicitLocOpBuilder &b, Value s,
-                            ValueRange max) -> SmallVector<Value> {
-                          Value x = score(b, s);
-                          b.create<memref::StoreOp>(
-                              x, scores,
-                              ValueRange{b.create<arith::SubIOp>(s, first)});
-                          return {b.create<arith::MaximumFOp>(max[0], x)};
-                        })[0];
+          Value blockMax = forReduce(
+              b, first, last, {lowest},
+              [&](ImplicitLocOpBuilder &b, Value s,
+                  ValueRange max) -> SmallVector<Value> {
+                Value x = score(b, s);
+                b.create<memref::StoreOp>(
+                    x, scores, ValueRange{b.create<arith::SubIOp>(s, first)});
+                return {b.create<arith::MaximumFOp>(max[0], x)};
+              })[0];
           Value max = b.create<arith::MaximumFOp>(running[0], blockMax);
           // While every score so far is -inf (an additive -inf bias), shift
           // by 0 instead so that exp gives 0 rather than exp(-inf + inf).
           Value allMasked =
               b.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ, max, lowest);
           Value shift = b.create<arith::SelectOp>(allMasked, zeroF, max);
-          Value correction = b.create<math::ExpOp>(
-              b.create<arith::SubFOp>(running[0], shift));
-          sequentialLoops(b, {valueDim}, [&](ImplicitLocOpBuilder &b,
-                                             ValueRange d) {
-            Value a = b.create<memref::LoadOp>(acc, d);
-            b.create<memref::StoreOp>(b.create<arith::MulFOp>(a, correction),
-                                      acc, d);
-          });
-          Value blockSum =
-              forReduce(b, first, last, {zeroF},
-                        [&](ImplicitLocOpBuilder &b, Value s,
-                            ValueRange sum) -> SmallVector<Value> {
-                          Value x = b.create<memref::LoadOp>(
-                              scores,
-                              ValueRange{b.create<arith::SubIOp>(s, first)});
-                          Value w = b.create<math::ExpOp>(
-                              b.create<arith::SubFOp>(x, shift));
-                          accumulate(b, s, w);
-                          return {b.create<arith::AddFOp>(sum[0], w)};
-                        })[0];
+          Value correction =
+              b.create<math::ExpOp>(b.create<arith::SubFOp>(running[0], shift));
+          sequentialLoops(b, {valueDim},
+                          [&](ImplicitLocOpBuilder &b, ValueRange d) {
+                            Value a = b.create<memref::LoadOp>(acc, d);
+                            b.create<memref::StoreOp>(
+                                b.create<arith::MulFOp>(a, correction), acc, d);
+                          });
+          Value blockSum = forReduce(
+              b, first, last, {zeroF},
+              [&](ImplicitLocOpBuilder &b, Value s,
+                  ValueRange sum) -> SmallVector<Value> {
+                Value x = b.create<memref::LoadOp>(
+                    scores, ValueRange{b.create<arith::SubIOp>(s, first)});
+                Value w =
+                    b.create<math::ExpOp>(b.create<arith::SubFOp>(x, shift));
+                accumulate(b, s, w);
+                return {b.create<arith::AddFOp>(sum[0], w)};
+              })[0];
           Value total = b.create<arith::AddFOp>(
               b.create<arith::MulFOp>(running[1], correction), blockSum);
           b.create<scf::YieldOp>(ValueRange{max, total});
@@ -307,8 +313,8 @@ private:
 Value featureMap(ImplicitLocOpBuilder &b, FeatureMap map, Value x) {
   switch (map) {
   case FeatureMap::elu1: {
-    Value positive = b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, x,
-                                             f32Const(b, 0.0));
+    Value positive =
+        b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, x, f32Const(b, 0.0));
     return b.create<arith::SelectOp>(
         positive, b.create<arith::AddFOp>(x, f32Const(b, 1.0)),
         b.create<math::ExpOp>(x));
@@ -339,91 +345,101 @@ struct LinearAttentionToLoops : OpConversionPattern<LinearAttentionOp> {
     FeatureMap map = op.getFeatureMap();
     bool normalize = op.getNormalize() == Normalize::denominator;
 
-    parallelLoops(b, {qSizes[0], qSizes[2]}, [&](ImplicitLocOpBuilder &b,
-                                                 ValueRange ivs) {
-      Value batch = ivs[0], head = ivs[1];
-      // state[i, j] = Σ φ(k[s])_i v[s]_j and keySum[i] = Σ φ(k[s])_i over the
-      // keys added so far; phiQ holds φ(q[t]) of the current row.
-      Value state = zeroScratch(b, {headDim, valueDim});
-      Value keySum = zeroScratch(b, {headDim});
-      Value phiQ = scratch(b, {headDim});
-      auto addKey = [&](ImplicitLocOpBuilder &b, Value s) {
-        sequentialLoops(b, {headDim}, [&](ImplicitLocOpBuilder &b,
-                                          ValueRange i) {
-          Value phi = featureMap(b, map, loadF32(b, key, {batch, s, head, i[0]}));
-          b.create<memref::StoreOp>(
-              b.create<arith::AddFOp>(b.create<memref::LoadOp>(keySum, i), phi),
-              keySum, i);
-          sequentialLoops(b, {valueDim}, [&](ImplicitLocOpBuilder &b,
-                                             ValueRange j) {
-            Value v = loadF32(b, value, {batch, s, head, j[0]});
-            SmallVector<Value> ij = {i[0], j[0]};
-            Value current = b.create<memref::LoadOp>(state, ij);
-            b.create<memref::StoreOp>(
-                b.create<arith::AddFOp>(current,
-                                        b.create<arith::MulFOp>(phi, v)),
-                state, ij);
-          });
-        });
-      };
-      auto emitRow = [&](ImplicitLocOpBuilder &b, Value t) {
-        sequentialLoops(b, {headDim}, [&](ImplicitLocOpBuilder &b,
-                                          ValueRange i) {
-          b.create<memref::StoreOp>(
-              featureMap(b, map, loadF32(b, query, {batch, t, head, i[0]})),
-              phiQ, i);
-        });
-        Value zero = indexConst(b, 0);
-        auto dotWith = [&](ImplicitLocOpBuilder &b,
-                           llvm::function_ref<Value(ImplicitLocOpBuilder &,
-                                                    Value)> column) {
-          return forReduce(b, zero, headDim, {f32Const(b, 0.0)},
-                           [&](ImplicitLocOpBuilder &b, Value i,
-                               ValueRange sum) -> SmallVector<Value> {
-                             Value fq = b.create<memref::LoadOp>(phiQ, i);
-                             return {b.create<arith::AddFOp>(
-                                 sum[0],
-                                 b.create<arith::MulFOp>(fq, column(b, i)))};
-                           })[0];
-        };
-        Value denominator;
-        if (normalize)
-          denominator = dotWith(b, [&](ImplicitLocOpBuilder &b, Value i) {
-            return b.create<memref::LoadOp>(keySum, i).getResult();
-          });
-        sequentialLoops(b, {valueDim}, [&](ImplicitLocOpBuilder &b,
-                                           ValueRange j) {
-          Value o = dotWith(b, [&](ImplicitLocOpBuilder &b, Value i) {
-            return b.create<memref::LoadOp>(state, ValueRange{i, j[0]})
-                .getResult();
-          });
-          if (normalize)
-            o = divideOrZero(b, o, denominator);
-          storeF32(b, o, out, {batch, t, head, j[0]});
-        });
-      };
+    parallelLoops(
+        b, {qSizes[0], qSizes[2]},
+        [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+          Value batch = ivs[0], head = ivs[1];
+          // state[i, j] = Σ φ(k[s])_i v[s]_j and keySum[i] = Σ φ(k[s])_i over
+          // the keys added so far; phiQ holds φ(q[t]) of the current row.
+          Value state = zeroScratch(b, {headDim, valueDim});
+          Value keySum = zeroScratch(b, {headDim});
+          Value phiQ = scratch(b, {headDim});
+          auto addKey = [&](ImplicitLocOpBuilder &b, Value s) {
+            sequentialLoops(
+                b, {headDim}, [&](ImplicitLocOpBuilder &b, ValueRange i) {
+                  Value phi = featureMap(
+                      b, map, loadF32(b, key, {batch, s, head, i[0]}));
+                  b.create<memref::StoreOp>(
+                      b.create<arith::AddFOp>(
+                          b.create<memref::LoadOp>(keySum, i), phi),
+                      keySum, i);
+                  sequentialLoops(
+                      b, {valueDim},
+                      [&](ImplicitLocOpBuilder &b, ValueRange j) {
+                        Value v = loadF32(b, value, {batch, s, head, j[0]});
+                        SmallVector<Value> ij = {i[0], j[0]};
+                        Value current = b.create<memref::LoadOp>(state, ij);
+                        b.create<memref::StoreOp>(
+                            b.create<arith::AddFOp>(
+                                current, b.create<arith::MulFOp>(phi, v)),
+                            state, ij);
+                      });
+                });
+          };
+          auto emitRow = [&](ImplicitLocOpBuilder &b, Value t) {
+            sequentialLoops(
+                b, {headDim}, [&](ImplicitLocOpBuilder &b, ValueRange i) {
+                  b.create<memref::StoreOp>(
+                      featureMap(b, map,
+                                 loadF32(b, query, {batch, t, head, i[0]})),
+                      phiQ, i);
+                });
+            Value zero = indexConst(b, 0);
+            auto dotWith =
+                [&](ImplicitLocOpBuilder &b,
+                    llvm::function_ref<Value(ImplicitLocOpBuilder &, Value)>
+                        column) {
+                  return forReduce(
+                      b, zero, headDim, {f32Const(b, 0.0)},
+                      [&](ImplicitLocOpBuilder &b, Value i,
+                          ValueRange sum) -> SmallVector<Value> {
+                        Value fq = b.create<memref::LoadOp>(phiQ, i);
+                        return {b.create<arith::AddFOp>(
+                            sum[0], b.create<arith::MulFOp>(fq, column(b, i)))};
+                      })[0];
+                };
+            Value denominator;
+            if (normalize)
+              denominator = dotWith(b, [&](ImplicitLocOpBuilder &b, Value i) {
+                return b.create<memref::LoadOp>(keySum, i).getResult();
+              });
+            sequentialLoops(
+                b, {valueDim}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
+                  Value o = dotWith(b, [&](ImplicitLocOpBuilder &b, Value i) {
+                    return b.create<memref::LoadOp>(state, ValueRange{i, j[0]})
+                        .getResult();
+                  });
+                  if (normalize)
+                    o = divideOrZero(b, o, denominator);
+                  storeF32(b, o, out, {batch, t, head, j[0]});
+                });
+          };
 
-      if (op.getCausal()) {
-        // Row t sees keys 0..t; keys past the key sequence do not exist.
-        sequentialLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange t) {
-          Value hasKey =
-              b.create<arith::CmpIOp>(arith::CmpIPredicate::ult, t[0], keys);
-          b.create<scf::IfOp>(hasKey, [&](OpBuilder &nested, Location loc) {
-            ImplicitLocOpBuilder ib(loc, nested);
-            addKey(ib, t[0]);
-            ib.create<scf::YieldOp>();
-          });
-          emitRow(b, t[0]);
+          if (op.getCausal()) {
+            // Row t sees keys 0..t; keys past the key sequence do not exist.
+            sequentialLoops(b, {rows},
+                            [&](ImplicitLocOpBuilder &b, ValueRange t) {
+                              Value hasKey = b.create<arith::CmpIOp>(
+                                  arith::CmpIPredicate::ult, t[0], keys);
+                              b.create<scf::IfOp>(
+                                  hasKey, [&](OpBuilder &nested, Location loc) {
+                                    ImplicitLocOpBuilder ib(loc, nested);
+                                    addKey(ib, t[0]);
+                                    ib.create<scf::YieldOp>();
+                                  });
+                              emitRow(b, t[0]);
+                            });
+          } else {
+            sequentialLoops(b, {keys},
+                            [&](ImplicitLocOpBuilder &b, ValueRange s) {
+                              addKey(b, s[0]);
+                            });
+            sequentialLoops(b, {rows},
+                            [&](ImplicitLocOpBuilder &b, ValueRange t) {
+                              emitRow(b, t[0]);
+                            });
+          }
         });
-      } else {
-        sequentialLoops(b, {keys}, [&](ImplicitLocOpBuilder &b, ValueRange s) {
-          addKey(b, s[0]);
-        });
-        sequentialLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange t) {
-          emitRow(b, t[0]);
-        });
-      }
-    });
     rewriter.replaceOp(op, out);
     return success();
   }

@@ -4,8 +4,8 @@
 // an online softmax: scratch for the query row, the accumulator and the
 // block's scores, a running max and a running sum.
 // CHECK-LABEL: func.func @causal
-// CHECK: memref.alloc
 // CHECK: %[[S:.*]] = memref.dim %arg1, %c1{{(_[0-9]+)?}} :
+// CHECK: memref.alloc
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}, %[[T:.*]]) =
 // CHECK: %[[NEXT:.*]] = arith.addi %[[T]], %c1{{(_[0-9]+)?}} :
 // CHECK: %[[HI:.*]] = arith.minsi %[[NEXT]], %[[S]]
@@ -77,9 +77,9 @@ func.func @block_diagonal(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32>,
 // Causal block diagonal also caps hi at t + 1.
 // CHECK-LABEL: func.func @block_diagonal_causal
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}, %[[T:.*]]) =
-// CHECK: %[[NEXT:.*]] = arith.addi %[[T]], %c1{{(_[0-9]+)?}} :
 // CHECK: arith.divui %[[T]], %c3
 // CHECK: %[[END:.*]] = arith.minsi
+// CHECK: %[[NEXT:.*]] = arith.addi %[[T]], %c1{{(_[0-9]+)?}} :
 // CHECK: arith.minsi %[[END]], %[[NEXT]]
 func.func @block_diagonal_causal(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32>,
                                  %v: tensor<1x?x2x8xf32>) -> tensor<1x?x2x8xf32> {

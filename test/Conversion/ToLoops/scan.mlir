@@ -59,7 +59,7 @@ func.func @selective_scan_full(%u: tensor<?x?x8xf32>, %delta: tensor<?x?x8xf32>,
 
 // bf16 storage, dynamic state size: a dynamic scratch buffer.
 // CHECK-LABEL: func.func @selective_scan_dynamic_state
-// CHECK: %[[N:.*]] = memref.dim %arg2, %c1
+// CHECK: %[[N:.*]] = memref.dim %arg2, %c1{{(_[0-9]+)?}} :
 // CHECK: scf.parallel
 // CHECK: memref.alloca(%[[N]]) : memref<?xf32>
 // CHECK: arith.extf %{{.*}} : bf16 to f32
@@ -79,7 +79,7 @@ func.func @selective_scan_dynamic_state(%u: tensor<1x?x4xbf16>,
 // Forward recurrence from zero: h carried through the time loop.
 // CHECK-LABEL: func.func @linear_recurrence
 // CHECK: scf.parallel (%[[B:.*]], %[[D:.*]]) =
-// CHECK: scf.for %[[T:.*]] = %c0 to %{{.*}} step %c1 iter_args(%[[H:.*]] = %cst
+// CHECK: scf.for %[[T:.*]] = %c0{{(_[0-9]+)?}} to %{{.*}} step %c1{{(_[0-9]+)?}} iter_args(%[[H:.*]] = %cst)
 // CHECK: %[[A:.*]] = memref.load %arg0[%[[B]], %[[T]], %[[D]]]
 // CHECK: %[[AH:.*]] = arith.mulf %[[A]], %[[H]]
 // CHECK: %[[X:.*]] = memref.load %arg1[%[[B]], %[[T]], %[[D]]]
@@ -95,11 +95,11 @@ func.func @linear_recurrence(%a: tensor<2x?x8xf32>, %b: tensor<2x?x8xf32>)
 
 // Reverse, from h0: time index T - 1 - step, initial state h0[b, d].
 // CHECK-LABEL: func.func @linear_recurrence_reverse_h0
-// CHECK: %[[T:.*]] = memref.dim %arg0, %c1
+// CHECK: %[[T:.*]] = memref.dim %arg0, %c1{{(_[0-9]+)?}} :
 // CHECK: scf.parallel (%[[B:.*]], %[[D:.*]]) =
 // CHECK: %[[INIT:.*]] = memref.load %arg2[%[[B]], %[[D]]]
-// CHECK: %[[LAST:.*]] = arith.subi %[[T]], %c1
-// CHECK: scf.for %[[STEP:.*]] = %c0 to %[[T]] step %c1 iter_args(%{{.*}} = %[[INIT]])
+// CHECK: %[[LAST:.*]] = arith.subi %[[T]], %c1{{(_[0-9]+)?}} :
+// CHECK: scf.for %[[STEP:.*]] = %c0{{(_[0-9]+)?}} to %[[T]] step %c1{{(_[0-9]+)?}} iter_args(%{{.*}} = %[[INIT]])
 // CHECK: %[[IDX:.*]] = arith.subi %[[LAST]], %[[STEP]]
 // CHECK: memref.load %arg0[%[[B]], %[[IDX]], %[[D]]]
 func.func @linear_recurrence_reverse_h0(%a: tensor<2x?x8xf32>,
