@@ -209,7 +209,7 @@ kiln_status *parseSafetensors(const uint8_t *bytes, uint64_t size,
   json root;
   try {
     root = json::parse(header, header + headerSize, onEvent);
-  } catch (const json::parse_error &error) {
+  } catch (const json::exception &error) {
     return formatError("header is not valid JSON: " + jsonMessage(error));
   }
   if (!root.is_object())

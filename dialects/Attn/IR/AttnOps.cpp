@@ -29,7 +29,8 @@ static LogicalResult verifyQKV(Operation *op, Value query, Value key,
     return op->emitOpError("query, key, value and result must share one "
                            "element type");
   if (!dimsCompatible(q.getDimSize(0), k.getDimSize(0)) ||
-      !dimsCompatible(k.getDimSize(0), v.getDimSize(0)))
+      !dimsCompatible(k.getDimSize(0), v.getDimSize(0)) ||
+      !dimsCompatible(q.getDimSize(0), v.getDimSize(0)))
     return op->emitOpError("query, key and value batch sizes differ");
   if (!shapesCompatible(k.getShape().take_front(3), v.getShape().take_front(3)))
     return op->emitOpError("key ")
@@ -41,7 +42,9 @@ static LogicalResult verifyQKV(Operation *op, Value query, Value key,
            << k.getDimSize(3);
   int64_t heads = q.getDimSize(2), kvHeads = k.getDimSize(2);
   if (!ShapedType::isDynamic(heads) && !ShapedType::isDynamic(kvHeads)) {
-    if (allowGroups ? heads % kvHeads != 0 : heads != kvHeads)
+    // Zero key/value heads would divide by zero below.
+    if (allowGroups ? kvHeads == 0 || heads % kvHeads != 0
+                    : heads != kvHeads)
       return op->emitOpError(allowGroups ? "query heads must be a multiple "
                                            "of key/value heads, got "
                                          : "query and key/value heads "

@@ -27,7 +27,7 @@ static LogicalResult expectMatrix(Operation *op, Value weight, StringRef name,
   return success();
 }
 
-/// Shared checks: element types, input rank and the [..., out] result.
+/// Shared checks: element types and the [..., out] result.
 static LogicalResult verifyBlock(Operation *op, Value input, Value result,
                                  int64_t outFeatures) {
   Type element = getElementTypeOrSelf(input.getType());
@@ -38,10 +38,7 @@ static LogicalResult verifyBlock(Operation *op, Value input, Value result,
       llvm::any_of(op->getResults(), differs))
     return op->emitOpError("requires one element type for all operands "
                            "and results");
-  ArrayRef<int64_t> shape = tensorType(input).getShape();
-  if (shape.empty())
-    return op->emitOpError("input must have rank at least 1");
-  SmallVector<int64_t> expected(shape.drop_back());
+  SmallVector<int64_t> expected(tensorType(input).getShape().drop_back());
   expected.push_back(outFeatures);
   if (!shapesCompatible(tensorType(result).getShape(), expected))
     return op->emitOpError("result shape ")
@@ -50,14 +47,24 @@ static LogicalResult verifyBlock(Operation *op, Value input, Value result,
   return success();
 }
 
+/// The feature size of `input`, or failure (with a message) for a scalar.
+static FailureOr<int64_t> inputFeatures(Operation *op, Value input) {
+  ArrayRef<int64_t> shape = tensorType(input).getShape();
+  if (shape.empty())
+    return op->emitOpError("input must have rank at least 1");
+  return shape.back();
+}
+
 LogicalResult MLPOp::verify() {
-  int64_t features = getInput().getType().getShape().back();
+  FailureOr<int64_t> features = inputFeatures(*this, getInput());
+  if (failed(features))
+    return failure();
   ArrayRef<int64_t> wIn = getWIn().getType().getShape();
   ArrayRef<int64_t> wOut = getWOut().getType().getShape();
   if (wIn.size() != 2 || wOut.size() != 2)
     return emitOpError("w_in and w_out must have rank 2");
   int64_t hidden = wIn[0];
-  if (failed(expectMatrix(*this, getWIn(), "w_in", hidden, features)) ||
+  if (failed(expectMatrix(*this, getWIn(), "w_in", hidden, *features)) ||
       failed(expectMatrix(*this, getWOut(), "w_out", wOut[0], hidden)))
     return failure();
   auto expectVector = [&](Value bias, StringRef name,
@@ -80,14 +87,16 @@ LogicalResult GLUOp::verify() {
       act != Activation::relu)
     return emitOpError("activation must be silu, gelu or relu, got ")
            << stringifyActivation(act);
-  int64_t features = getInput().getType().getShape().back();
+  FailureOr<int64_t> features = inputFeatures(*this, getInput());
+  if (failed(features))
+    return failure();
   ArrayRef<int64_t> gate = getWGate().getType().getShape();
   ArrayRef<int64_t> down = getWDown().getType().getShape();
   if (gate.size() != 2 || down.size() != 2)
     return emitOpError("w_gate and w_down must have rank 2");
   int64_t hidden = gate[0];
-  if (failed(expectMatrix(*this, getWGate(), "w_gate", hidden, features)) ||
-      failed(expectMatrix(*this, getWUp(), "w_up", hidden, features)) ||
+  if (failed(expectMatrix(*this, getWGate(), "w_gate", hidden, *features)) ||
+      failed(expectMatrix(*this, getWUp(), "w_up", hidden, *features)) ||
       failed(expectMatrix(*this, getWDown(), "w_down", down[0], hidden)))
     return failure();
   return verifyBlock(*this, getInput(), getResult(), down[0]);

@@ -192,7 +192,12 @@ LogicalResult RopeOp::verify() {
 }
 
 LogicalResult Conv1dOp::verify() {
-  if (failed(verifySameElementType(*this, getOperation()->getOperands())) ||
+  Type element = getInput().getType().getElementType();
+  auto differs = [&](Value value) {
+    return getElementTypeOrSelf(value.getType()) != element;
+  };
+  // One message for both checks, so that a mismatch is reported once.
+  if (llvm::any_of(getOperation()->getOperands(), differs) ||
       getInput().getType() != getResult().getType())
     return emitOpError("result type must equal the input type and all "
                        "operands share its element type");
@@ -334,6 +339,10 @@ LogicalResult TransposeOp::verify() {
 }
 
 OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  // The verifier admits a result more or less static than the input; only
+  // an identical type may be replaced by the input.
+  if (getInput().getType() != getResult().getType())
+    return {};
   for (auto [i, axis] : llvm::enumerate(getPerm()))
     if (axis != static_cast<int64_t>(i))
       return {};
@@ -374,8 +383,9 @@ LogicalResult SliceOp::verify() {
 }
 
 OpFoldResult SliceOp::fold(FoldAdaptor) {
-  if (getStart() == 0 && static_cast<int64_t>(getEnd()) ==
-                             getInput().getType().getDimSize(getAxis()))
+  if (getInput().getType() == getResult().getType() && getStart() == 0 &&
+      static_cast<int64_t>(getEnd()) ==
+          getInput().getType().getDimSize(getAxis()))
     return getInput();
   return {};
 }

@@ -126,8 +126,7 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                               ValueRange sum) -> SmallVector<Value> {
                             Value x = b.create<memref::LoadOp>(q, d);
                             Value y = loadF32(b, key, {batch, s, kvHead, d});
-                            return {b.create<arith::AddFOp>(
-                                sum[0], b.create<arith::MulFOp>(x, y))};
+                            return {multiplyAccumulate(b, sum[0], x, y)};
                           })[0];
             Value result = b.create<arith::MulFOp>(
                 dot, f32Const(b, op.getScale().convertToDouble()));

@@ -27,8 +27,7 @@ void emitGemmNT(ImplicitLocOpBuilder &b, Value a, Value bt, Value c,
                               ValueRange acc) -> SmallVector<Value> {
                             Value x = loadF32(b, a, {m, k});
                             Value w = loadF32(b, bt, {n, k});
-                            return {b.create<arith::AddFOp>(
-                                acc[0], b.create<arith::MulFOp>(x, w))};
+                            return {multiplyAccumulate(b, acc[0], x, w)};
                           })[0];
     storeF32(b, epilogue(b, m, n, acc), c, {m, n});
   });

@@ -102,8 +102,7 @@ struct MatmulToLoops : ToLoopsPattern<MatmulOp> {
                               rIdx.append({k, n});
                               Value x = loadF32(b, lhs, lIdx);
                               Value y = loadF32(b, rhs, rIdx);
-                              return {b.create<arith::AddFOp>(
-                                  acc[0], b.create<arith::MulFOp>(x, y))};
+                              return {multiplyAccumulate(b, acc[0], x, y)};
                             })[0];
       storeF32(b, acc, out, ivs);
     });

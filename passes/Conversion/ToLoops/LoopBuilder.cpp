@@ -144,6 +144,13 @@ static Value sigmoid(ImplicitLocOpBuilder &b, Value x) {
   return b.create<arith::DivFOp>(one, b.create<arith::AddFOp>(one, e));
 }
 
+Value multiplyAccumulate(ImplicitLocOpBuilder &b, Value acc, Value x,
+                         Value y) {
+  auto flags = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+  return b.create<arith::AddFOp>(acc, b.create<arith::MulFOp>(x, y, flags),
+                                 flags);
+}
+
 Value reciprocalSqrt(ImplicitLocOpBuilder &b, Value x) {
   // math.rsqrt has no LLVM lowering; an exact divide keeps PyTorch's result.
   return b.create<arith::DivFOp>(floatConst(b, x.getType(), 1.0),

@@ -75,6 +75,10 @@ Value loadF32(ImplicitLocOpBuilder &b, Value memref, ValueRange indices);
 void storeF32(ImplicitLocOpBuilder &b, Value value, Value memref,
               ValueRange indices);
 
+/// Emits `acc + x * y` for a reduction step, allowing reassociation and
+/// contraction so that LLVM vectorizes the reduction and forms FMAs.
+Value multiplyAccumulate(ImplicitLocOpBuilder &b, Value acc, Value x, Value y);
+
 /// Emits `1 / sqrt(x)`.
 Value reciprocalSqrt(ImplicitLocOpBuilder &b, Value x);
 

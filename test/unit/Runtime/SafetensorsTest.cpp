@@ -98,6 +98,8 @@ TEST_F(SafetensorsTest, RejectsHeaderBeyondFile) {
 TEST_F(SafetensorsTest, RejectsBadJSON) {
   EXPECT_NE(openHeader("{\"a\": ", 0).find("header is not valid JSON"),
             std::string::npos);
+  EXPECT_NE(openHeader("{\"a\": 1e999}", 0).find("header is not valid JSON"),
+            std::string::npos);
   EXPECT_NE(openHeader("[1, 2]", 0).find("header must be a JSON object"),
             std::string::npos);
   EXPECT_NE(openHeader(R"({"a": {"dtype": "F32", "shape": [], "data_offsets":

@@ -1,0 +1,625 @@
+// RUN: kiln-opt %s -split-input-file -verify-diagnostics
+
+// One case per verifier message of dialects/Graph/IR/GraphOps.cpp.
+
+//===----------------------------------------------------------------------===//
+// Shared checks
+//===----------------------------------------------------------------------===//
+
+func.func @binary_element_type(%a: tensor<4xf32>, %b: tensor<4xf16>) -> tensor<4xf32> {
+  // expected-error @+1 {{'graph.add' op requires all operands and results to have element type 'f32'}}
+  %0 = graph.add %a, %b : tensor<4xf32>, tensor<4xf16> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @binary_result_element_type(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi64> {
+  // expected-error @+1 {{'graph.mul' op requires all operands and results to have element type 'i32'}}
+  %0 = graph.mul %a, %b : tensor<4xi32>, tensor<4xi32> -> tensor<4xi64>
+  return %0 : tensor<4xi64>
+}
+
+// -----
+
+func.func @binary_no_broadcast(%a: tensor<3x4xf32>, %b: tensor<5xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{'graph.sub' op operand shapes [3, 4] and [5] do not broadcast}}
+  %0 = graph.sub %a, %b : tensor<3x4xf32>, tensor<5xf32> -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+func.func @binary_result_shape(%a: tensor<?x4xf32>, %b: tensor<1x4xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'graph.div' op result shape [?, 8] does not match the inferred shape [?, 4]}}
+  %0 = graph.div %a, %b : tensor<?x4xf32>, tensor<1x4xf32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @binary_result_rank(%a: tensor<4xf32>, %b: tensor<2x1xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'graph.add' op result shape [4] does not match the inferred shape [2, 4]}}
+  %0 = graph.add %a, %b : tensor<4xf32>, tensor<2x1xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// linear
+//===----------------------------------------------------------------------===//
+
+func.func @linear_element_type(%x: tensor<2x8xf32>, %w: tensor<4x8xf16>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'graph.linear' op requires all operands and results to have element type 'f32'}}
+  %0 = graph.linear %x, %w : (tensor<2x8xf32>, tensor<4x8xf16>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @linear_rank0(%x: tensor<f32>, %w: tensor<4x8xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'graph.linear' op input must have rank at least 1}}
+  %0 = graph.linear %x, %w : (tensor<f32>, tensor<4x8xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @linear_weight_rank(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'graph.linear' op weight must have rank 2 [out, in], got [8]}}
+  %0 = graph.linear %x, %w : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @linear_features(%x: tensor<?x?x8xf32>, %w: tensor<4x16xf32>) -> tensor<?x?x4xf32> {
+  // expected-error @+1 {{'graph.linear' op input features 8 do not match weight [out, in] = [4, 16]}}
+  %0 = graph.linear %x, %w : (tensor<?x?x8xf32>, tensor<4x16xf32>) -> tensor<?x?x4xf32>
+  return %0 : tensor<?x?x4xf32>
+}
+
+// -----
+
+func.func @linear_bias(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>, %b: tensor<8xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'graph.linear' op bias must have shape [4], got [8]}}
+  %0 = graph.linear %x, %w, %b : (tensor<2x8xf32>, tensor<4x8xf32>, tensor<8xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @linear_result(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'graph.linear' op result shape [2, 8] does not match the inferred shape [2, 4]}}
+  %0 = graph.linear %x, %w : (tensor<2x8xf32>, tensor<4x8xf32>) -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// matmul
+//===----------------------------------------------------------------------===//
+
+func.func @matmul_element_type(%a: tensor<2x3xf32>, %b: tensor<3x4xbf16>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'graph.matmul' op requires all operands and results to have element type 'f32'}}
+  %0 = graph.matmul %a, %b : tensor<2x3xf32>, tensor<3x4xbf16> -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @matmul_rank(%a: tensor<3xf32>, %b: tensor<3x4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'graph.matmul' op operands must have rank at least 2}}
+  %0 = graph.matmul %a, %b : tensor<3xf32>, tensor<3x4xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @matmul_contraction(%a: tensor<2x3xf32>, %b: tensor<5x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'graph.matmul' op contraction sizes differ: [2, 3] x [5, 4]}}
+  %0 = graph.matmul %a, %b : tensor<2x3xf32>, tensor<5x4xf32> -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @matmul_batch(%a: tensor<2x2x3xf32>, %b: tensor<3x3x4xf32>) -> tensor<2x2x4xf32> {
+  // expected-error @+1 {{'graph.matmul' op batch dimensions do not broadcast: [2, 2, 3] x [3, 3, 4]}}
+  %0 = graph.matmul %a, %b : tensor<2x2x3xf32>, tensor<3x3x4xf32> -> tensor<2x2x4xf32>
+  return %0 : tensor<2x2x4xf32>
+}
+
+// -----
+
+func.func @matmul_result(%a: tensor<?x2x3xf32>, %b: tensor<3x4xf32>) -> tensor<?x4x2xf32> {
+  // expected-error @+1 {{'graph.matmul' op result shape [?, 4, 2] does not match the inferred shape [?, 2, 4]}}
+  %0 = graph.matmul %a, %b : tensor<?x2x3xf32>, tensor<3x4xf32> -> tensor<?x4x2xf32>
+  return %0 : tensor<?x4x2xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// layer_norm, rms_norm
+//===----------------------------------------------------------------------===//
+
+func.func @norm_element_type(%x: tensor<2x8xf32>, %w: tensor<8xf16>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'graph.rms_norm' op requires all operands and results to have element type 'f32'}}
+  %0 = graph.rms_norm %x, %w {eps = 1.0e-6 : f64} : (tensor<2x8xf32>, tensor<8xf16>) -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @norm_eps(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'graph.layer_norm' op eps must be positive, got 0}}
+  %0 = graph.layer_norm %x, %w {eps = 0.0 : f64} : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @norm_eps_nan(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'graph.rms_norm' op eps must be positive, got nan}}
+  %0 = graph.rms_norm %x, %w {eps = 0x7FF8000000000000 : f64} : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @norm_rank0(%x: tensor<f32>, %w: tensor<1xf32>) -> tensor<f32> {
+  // expected-error @+1 {{'graph.layer_norm' op input must have rank at least 1}}
+  %0 = graph.layer_norm %x, %w {eps = 1.0e-5 : f64} : (tensor<f32>, tensor<1xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @norm_weight(%x: tensor<?x?x8xf32>, %w: tensor<16xf32>) -> tensor<?x?x8xf32> {
+  // expected-error @+1 {{'graph.rms_norm' op weight must have shape [8], got [16]}}
+  %0 = graph.rms_norm %x, %w {eps = 1.0e-6 : f64} : (tensor<?x?x8xf32>, tensor<16xf32>) -> tensor<?x?x8xf32>
+  return %0 : tensor<?x?x8xf32>
+}
+
+// -----
+
+func.func @norm_bias(%x: tensor<2x8xf32>, %w: tensor<8xf32>, %b: tensor<1x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'graph.layer_norm' op bias must have shape [8], got [1, 8]}}
+  %0 = graph.layer_norm %x, %w, %b {eps = 1.0e-5 : f64} : (tensor<2x8xf32>, tensor<8xf32>, tensor<1x8xf32>) -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @norm_result(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<8x2xf32> {
+  // expected-error @+1 {{'graph.layer_norm' op result shape [8, 2] does not match the inferred shape [2, 8]}}
+  %0 = graph.layer_norm %x, %w {eps = 1.0e-5 : f64} : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<8x2xf32>
+  return %0 : tensor<8x2xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// softmax, embedding
+//===----------------------------------------------------------------------===//
+
+func.func @softmax_axis(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'graph.softmax' op axis 2 is out of range for rank 2}}
+  %0 = graph.softmax %x {axis = 2 : i64} : tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @softmax_negative_axis(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'graph.softmax' op axis -1 is out of range for rank 2}}
+  %0 = graph.softmax %x {axis = -1 : i64} : tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @embedding_table_rank(%ids: tensor<?xi32>, %table: tensor<256xf32>) -> tensor<?x1xf32> {
+  // expected-error @+1 {{'graph.embedding' op table must have rank 2 [vocab, features], got [256]}}
+  %0 = graph.embedding %ids, %table : (tensor<?xi32>, tensor<256xf32>) -> tensor<?x1xf32>
+  return %0 : tensor<?x1xf32>
+}
+
+// -----
+
+func.func @embedding_element_type(%ids: tensor<?xi32>, %table: tensor<256x8xf32>) -> tensor<?x8xf16> {
+  // expected-error @+1 {{'graph.embedding' op result element type must match the table's}}
+  %0 = graph.embedding %ids, %table : (tensor<?xi32>, tensor<256x8xf32>) -> tensor<?x8xf16>
+  return %0 : tensor<?x8xf16>
+}
+
+// -----
+
+func.func @embedding_result(%ids: tensor<?x?xi32>, %table: tensor<256x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'graph.embedding' op result shape [?, 8] does not match the inferred shape [?, ?, 8]}}
+  %0 = graph.embedding %ids, %table : (tensor<?x?xi32>, tensor<256x8xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// rope
+//===----------------------------------------------------------------------===//
+
+func.func @rope_result_type(%x: tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf16> {
+  // expected-error @+1 {{'graph.rope' op result type must equal the input type}}
+  %0 = graph.rope %x {rotary_dim = 16 : i64, theta = 10000.0 : f64} : (tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf16>
+  return %0 : tensor<?x?x4x16xf16>
+}
+
+// -----
+
+func.func @rope_rank(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
+  // expected-error @+1 {{'graph.rope' op input must be [batch, seq, heads, head_dim], got [?, ?, 64]}}
+  %0 = graph.rope %x {rotary_dim = 16 : i64, theta = 10000.0 : f64} : (tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  return %0 : tensor<?x?x64xf32>
+}
+
+// -----
+
+func.func @rope_rotary_odd(%x: tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf32> {
+  // expected-error @+1 {{'graph.rope' op rotary_dim must be a positive even number, got 7}}
+  %0 = graph.rope %x {rotary_dim = 7 : i64, theta = 10000.0 : f64} : (tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf32>
+  return %0 : tensor<?x?x4x16xf32>
+}
+
+// -----
+
+func.func @rope_rotary_negative(%x: tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf32> {
+  // expected-error @+1 {{'graph.rope' op rotary_dim must be a positive even number, got -2}}
+  %0 = graph.rope %x {rotary_dim = -2 : i64, theta = 10000.0 : f64} : (tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf32>
+  return %0 : tensor<?x?x4x16xf32>
+}
+
+// -----
+
+func.func @rope_rotary_too_large(%x: tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf32> {
+  // expected-error @+1 {{'graph.rope' op rotary_dim 32 exceeds the head dimension 16}}
+  %0 = graph.rope %x {rotary_dim = 32 : i64, theta = 10000.0 : f64} : (tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf32>
+  return %0 : tensor<?x?x4x16xf32>
+}
+
+// -----
+
+func.func @rope_theta(%x: tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf32> {
+  // expected-error @+1 {{'graph.rope' op theta must be positive}}
+  %0 = graph.rope %x {rotary_dim = 16 : i64, theta = -1.0 : f64} : (tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf32>
+  return %0 : tensor<?x?x4x16xf32>
+}
+
+// -----
+
+func.func @rope_positions(%x: tensor<2x?x4x16xf32>, %pos: tensor<3x?xi32>) -> tensor<2x?x4x16xf32> {
+  // expected-error @+1 {{'graph.rope' op positions must have shape [batch, seq], got [3, ?]}}
+  %0 = graph.rope %x positions %pos {rotary_dim = 16 : i64, theta = 10000.0 : f64} : (tensor<2x?x4x16xf32>, tensor<3x?xi32>) -> tensor<2x?x4x16xf32>
+  return %0 : tensor<2x?x4x16xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// conv1d
+//===----------------------------------------------------------------------===//
+
+func.func @conv1d_element_type(%x: tensor<?x?x8xf32>, %w: tensor<8x4xf16>) -> tensor<?x?x8xf32> {
+  // expected-error @+1 {{'graph.conv1d' op result type must equal the input type and all operands share its element type}}
+  %0 = graph.conv1d %x, %w : (tensor<?x?x8xf32>, tensor<8x4xf16>) -> tensor<?x?x8xf32>
+  return %0 : tensor<?x?x8xf32>
+}
+
+// -----
+
+func.func @conv1d_result_type(%x: tensor<?x?x8xf32>, %w: tensor<8x4xf32>) -> tensor<2x?x8xf32> {
+  // expected-error @+1 {{'graph.conv1d' op result type must equal the input type and all operands share its element type}}
+  %0 = graph.conv1d %x, %w : (tensor<?x?x8xf32>, tensor<8x4xf32>) -> tensor<2x?x8xf32>
+  return %0 : tensor<2x?x8xf32>
+}
+
+// -----
+
+func.func @conv1d_rank(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'graph.conv1d' op input must be [batch, seq, channels], got [?, 8]}}
+  %0 = graph.conv1d %x, %w : (tensor<?x8xf32>, tensor<8x4xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @conv1d_weight(%x: tensor<?x?x8xf32>, %w: tensor<4x8xf32>) -> tensor<?x?x8xf32> {
+  // expected-error @+1 {{'graph.conv1d' op weight must be [channels, kernel] with channels = 8, got [4, 8]}}
+  %0 = graph.conv1d %x, %w : (tensor<?x?x8xf32>, tensor<4x8xf32>) -> tensor<?x?x8xf32>
+  return %0 : tensor<?x?x8xf32>
+}
+
+// -----
+
+func.func @conv1d_bias(%x: tensor<?x?x8xf32>, %w: tensor<8x4xf32>, %b: tensor<4xf32>) -> tensor<?x?x8xf32> {
+  // expected-error @+1 {{'graph.conv1d' op bias must have shape [8], got [4]}}
+  %0 = graph.conv1d %x, %w, %b : (tensor<?x?x8xf32>, tensor<8x4xf32>, tensor<4xf32>) -> tensor<?x?x8xf32>
+  return %0 : tensor<?x?x8xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+func.func @reduce_element_type(%x: tensor<4x8xi32>) -> tensor<4xi64> {
+  // expected-error @+1 {{'graph.reduce_sum' op requires all operands and results to have element type 'i32'}}
+  %0 = graph.reduce_sum %x {axes = array<i64: 1>} : tensor<4x8xi32> -> tensor<4xi64>
+  return %0 : tensor<4xi64>
+}
+
+// -----
+
+func.func @reduce_axis(%x: tensor<4x8xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'graph.reduce_mean' op axis 2 is out of range for rank 2}}
+  %0 = graph.reduce_mean %x {axes = array<i64: 2>} : tensor<4x8xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @reduce_unsorted(%x: tensor<4x8x2xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{'graph.reduce_max' op axes must be sorted and unique}}
+  %0 = graph.reduce_max %x {axes = array<i64: 2, 0>} : tensor<4x8x2xf32> -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @reduce_duplicate(%x: tensor<4x8xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'graph.reduce_sum' op axes must be sorted and unique}}
+  %0 = graph.reduce_sum %x {axes = array<i64: 1, 1>} : tensor<4x8xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @reduce_keepdims(%x: tensor<?x8xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{'graph.reduce_sum' op result shape [?] does not match the inferred shape [?, 1]}}
+  %0 = graph.reduce_sum %x {axes = array<i64: 1>, keepdims} : tensor<?x8xf32> -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// reshape, transpose
+//===----------------------------------------------------------------------===//
+
+func.func @reshape_element_type(%x: tensor<2x8xf32>) -> tensor<16xf16> {
+  // expected-error @+1 {{'graph.reshape' op cannot change the element type}}
+  %0 = graph.reshape %x : tensor<2x8xf32> -> tensor<16xf16>
+  return %0 : tensor<16xf16>
+}
+
+// -----
+
+func.func @reshape_sizes(%x: tensor<?x64xf32>, %n: index) -> tensor<?x?x16xf32> {
+  // expected-error @+1 {{'graph.reshape' op expects 2 sizes for the dynamic result dimensions, got 1}}
+  %0 = graph.reshape %x sizes(%n) : tensor<?x64xf32> -> tensor<?x?x16xf32>
+  return %0 : tensor<?x?x16xf32>
+}
+
+// -----
+
+func.func @reshape_elements(%x: tensor<2x8xf32>) -> tensor<4x5xf32> {
+  // expected-error @+1 {{'graph.reshape' op cannot reshape 16 elements into 20}}
+  %0 = graph.reshape %x : tensor<2x8xf32> -> tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// -----
+
+func.func @transpose_perm_size(%x: tensor<2x3x4xf32>) -> tensor<3x2x4xf32> {
+  // expected-error @+1 {{'graph.transpose' op perm has 2 entries for an input of rank 3}}
+  %0 = graph.transpose %x {perm = array<i64: 1, 0>} : tensor<2x3x4xf32> -> tensor<3x2x4xf32>
+  return %0 : tensor<3x2x4xf32>
+}
+
+// -----
+
+func.func @transpose_perm_repeat(%x: tensor<2x3x4xf32>) -> tensor<3x3x4xf32> {
+  // expected-error @+1 {{'graph.transpose' op perm must be a permutation of 0..2}}
+  %0 = graph.transpose %x {perm = array<i64: 1, 1, 2>} : tensor<2x3x4xf32> -> tensor<3x3x4xf32>
+  return %0 : tensor<3x3x4xf32>
+}
+
+// -----
+
+func.func @transpose_perm_range(%x: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{'graph.transpose' op perm must be a permutation of 0..1}}
+  %0 = graph.transpose %x {perm = array<i64: 1, 2>} : tensor<2x3xf32> -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+func.func @transpose_element_type(%x: tensor<2x3xf32>) -> tensor<3x2xi32> {
+  // expected-error @+1 {{'graph.transpose' op cannot change the element type}}
+  %0 = graph.transpose %x {perm = array<i64: 1, 0>} : tensor<2x3xf32> -> tensor<3x2xi32>
+  return %0 : tensor<3x2xi32>
+}
+
+// -----
+
+func.func @transpose_result(%x: tensor<?x3x4xf32>) -> tensor<?x3x4xf32> {
+  // expected-error @+1 {{'graph.transpose' op result shape [?, 3, 4] does not match the inferred shape [?, 4, 3]}}
+  %0 = graph.transpose %x {perm = array<i64: 0, 2, 1>} : tensor<?x3x4xf32> -> tensor<?x3x4xf32>
+  return %0 : tensor<?x3x4xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// slice, concat, split
+//===----------------------------------------------------------------------===//
+
+func.func @slice_axis_range(%x: tensor<?x8xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'graph.slice' op axis 2 is out of range for rank 2}}
+  %0 = graph.slice %x {axis = 2 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x8xf32> -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @slice_dynamic_axis(%x: tensor<?x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'graph.slice' op axis 0 must be a static dimension}}
+  %0 = graph.slice %x {axis = 0 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x8xf32> -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @slice_range(%x: tensor<?x8xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'graph.slice' op range [6, 10) is not a non-empty range within [0, 8)}}
+  %0 = graph.slice %x {axis = 1 : i64, start = 6 : i64, end = 10 : i64} : tensor<?x8xf32> -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @slice_empty(%x: tensor<?x8xf32>) -> tensor<?x0xf32> {
+  // expected-error @+1 {{'graph.slice' op range [3, 3) is not a non-empty range within [0, 8)}}
+  %0 = graph.slice %x {axis = 1 : i64, start = 3 : i64, end = 3 : i64} : tensor<?x8xf32> -> tensor<?x0xf32>
+  return %0 : tensor<?x0xf32>
+}
+
+// -----
+
+func.func @slice_element_type(%x: tensor<?x8xf32>) -> tensor<?x4xf16> {
+  // expected-error @+1 {{'graph.slice' op cannot change the element type}}
+  %0 = graph.slice %x {axis = 1 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x8xf32> -> tensor<?x4xf16>
+  return %0 : tensor<?x4xf16>
+}
+
+// -----
+
+func.func @slice_result(%x: tensor<?x8xf32>) -> tensor<?x5xf32> {
+  // expected-error @+1 {{'graph.slice' op result shape [?, 5] does not match the inferred shape [?, 4]}}
+  %0 = graph.slice %x {axis = 1 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x8xf32> -> tensor<?x5xf32>
+  return %0 : tensor<?x5xf32>
+}
+
+// -----
+
+func.func @concat_no_inputs() -> tensor<4xf32> {
+  // expected-error @+1 {{'graph.concat' op expects at least one input}}
+  %0 = "graph.concat"() {axis = 0 : i64} : () -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @concat_element_type(%a: tensor<2xf32>, %b: tensor<2xf16>) -> tensor<4xf32> {
+  // expected-error @+1 {{'graph.concat' op requires all operands and results to have element type 'f32'}}
+  %0 = graph.concat %a, %b {axis = 0 : i64} : (tensor<2xf32>, tensor<2xf16>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @concat_rank(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x6xf32> {
+  // expected-error @+1 {{'graph.concat' op inputs must share one rank}}
+  %0 = graph.concat %a, %b {axis = 1 : i64} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x6xf32>
+  return %0 : tensor<2x6xf32>
+}
+
+// -----
+
+func.func @concat_dynamic_axis(%a: tensor<?x3xf32>, %b: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{'graph.concat' op axis 0 must be a static dimension}}
+  %0 = graph.concat %a, %b {axis = 0 : i64} : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @concat_dims(%a: tensor<2x3xf32>, %b: tensor<4x3xf32>) -> tensor<2x6xf32> {
+  // expected-error @+1 {{'graph.concat' op inputs differ in dimension 0}}
+  %0 = graph.concat %a, %b {axis = 1 : i64} : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x6xf32>
+  return %0 : tensor<2x6xf32>
+}
+
+// -----
+
+func.func @concat_result(%a: tensor<?x3xf32>, %b: tensor<?x5xf32>) -> tensor<?x9xf32> {
+  // expected-error @+1 {{'graph.concat' op result shape [?, 9] does not match the inferred shape [?, 8]}}
+  %0 = graph.concat %a, %b {axis = 1 : i64} : (tensor<?x3xf32>, tensor<?x5xf32>) -> tensor<?x9xf32>
+  return %0 : tensor<?x9xf32>
+}
+
+// -----
+
+func.func @split_dynamic_axis(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'graph.split' op axis 0 must be a static dimension}}
+  %0 = graph.split %x {axis = 0 : i64} : tensor<?x8xf32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @split_axis_range(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'graph.split' op axis -1 is out of range for rank 2}}
+  %0 = graph.split %x {axis = -1 : i64} : tensor<?x8xf32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @split_no_results(%x: tensor<?x8xf32>) {
+  // expected-error @+1 {{'graph.split' op expects at least one result}}
+  "graph.split"(%x) {axis = 1 : i64} : (tensor<?x8xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @split_result_type(%x: tensor<?x8xf32>) -> (tensor<?x4xf32>, tensor<?x4xf16>) {
+  // expected-error @+1 {{'graph.split' op results must keep the input's rank and element type}}
+  %0:2 = graph.split %x {axis = 1 : i64} : tensor<?x8xf32> -> tensor<?x4xf32>, tensor<?x4xf16>
+  return %0#0, %0#1 : tensor<?x4xf32>, tensor<?x4xf16>
+}
+
+// -----
+
+func.func @split_result_rank(%x: tensor<?x8xf32>) -> (tensor<?x4xf32>, tensor<4xf32>) {
+  // expected-error @+1 {{'graph.split' op results must keep the input's rank and element type}}
+  %0:2 = graph.split %x {axis = 1 : i64} : tensor<?x8xf32> -> tensor<?x4xf32>, tensor<4xf32>
+  return %0#0, %0#1 : tensor<?x4xf32>, tensor<4xf32>
+}
+
+// -----
+
+func.func @split_dynamic_part(%x: tensor<?x8xf32>) -> (tensor<?x4xf32>, tensor<?x?xf32>) {
+  // expected-error @+1 {{'graph.split' op result sizes along the axis must be static}}
+  %0:2 = graph.split %x {axis = 1 : i64} : tensor<?x8xf32> -> tensor<?x4xf32>, tensor<?x?xf32>
+  return %0#0, %0#1 : tensor<?x4xf32>, tensor<?x?xf32>
+}
+
+// -----
+
+func.func @split_other_dim(%x: tensor<2x8xf32>) -> (tensor<2x4xf32>, tensor<3x4xf32>) {
+  // expected-error @+1 {{'graph.split' op result dimension 0 differs from the input's}}
+  %0:2 = graph.split %x {axis = 1 : i64} : tensor<2x8xf32> -> tensor<2x4xf32>, tensor<3x4xf32>
+  return %0#0, %0#1 : tensor<2x4xf32>, tensor<3x4xf32>
+}
+
+// -----
+
+func.func @split_sum(%x: tensor<?x8xf32>) -> (tensor<?x4xf32>, tensor<?x2xf32>) {
+  // expected-error @+1 {{'graph.split' op result sizes sum to 6, expected 8}}
+  %0:2 = graph.split %x {axis = 1 : i64} : tensor<?x8xf32> -> tensor<?x4xf32>, tensor<?x2xf32>
+  return %0#0, %0#1 : tensor<?x4xf32>, tensor<?x2xf32>
+}
