@@ -41,45 +41,67 @@ kiln_status *loadLibrary(const std::string &path, LoadedModel &model) {
   return nullptr;
 }
 
-kiln_status *resolveSymbols(LoadedModel &model) {
-  auto missing = [&](const char *symbol) {
-    return makeStatus(KILN_ERROR_FORMAT, quote(model.path) +
-                                             " is not a Kiln model: it does " +
-                                             "not export " + symbol);
-  };
-  auto version = reinterpret_cast<int32_t (*)()>(
-      dlsym(model.handle, "kiln_model_abi_version"));
-  if (!version)
-    return missing("kiln_model_abi_version");
-  if (int32_t abi = version(); abi != 1)
+/// Reads the ABI symbols of a dlopen'ed model.
+kiln_status *resolveSymbols(const LoadedModel &model,
+                            kiln_compiled_model &symbols) {
+  auto lookup = [&](const char *name) { return dlsym(model.handle, name); };
+  symbols.abi_version =
+      reinterpret_cast<int32_t (*)()>(lookup("kiln_compiled_abi_version"));
+  symbols.signature = reinterpret_cast<const char *(*)()>(
+      lookup("kiln_compiled_signature"));
+  symbols.source =
+      reinterpret_cast<const char *(*)()>(lookup("kiln_compiled_source"));
+  symbols.entry =
+      reinterpret_cast<LoadedModel::EntryFn>(lookup("kiln_compiled_entry"));
+  for (auto [present, name] :
+       {std::pair{symbols.abi_version != nullptr, "kiln_compiled_abi_version"},
+        std::pair{symbols.signature != nullptr, "kiln_compiled_signature"},
+        std::pair{symbols.entry != nullptr, "kiln_compiled_entry"}})
+    if (!present)
+      return makeStatus(KILN_ERROR_FORMAT, quote(model.path) +
+                                               " is not a Kiln model: it " +
+                                               "does not export " + name);
+  return nullptr;
+}
+
+/// Checks the ABI version, then reads the signature and source through
+/// `symbols` and parses the signature.
+kiln_status *adoptSymbols(const kiln_compiled_model &symbols,
+                          LoadedModel &model) {
+  if (int32_t abi = symbols.abi_version(); abi != 1)
     return makeStatus(KILN_ERROR_FORMAT,
                       "model " + quote(model.path) + " uses ABI version " +
                           std::to_string(abi) +
                           "; this runtime supports version 1");
-  auto signature = reinterpret_cast<const char *(*)()>(
-      dlsym(model.handle, "kiln_model_signature"));
-  if (!signature)
-    return missing("kiln_model_signature");
-  model.entry = reinterpret_cast<LoadedModel::EntryFn>(
-      dlsym(model.handle, "kiln_model_entry"));
-  if (!model.entry)
-    return missing("kiln_model_entry");
-  const char *text = signature();
+  const char *text = symbols.signature();
   if (!text)
     return makeStatus(KILN_ERROR_FORMAT,
                       "model " + quote(model.path) + " returned no signature");
   model.signatureJson = text;
   // The source is optional: only `kiln-run --check` needs it.
-  if (auto source = reinterpret_cast<const char *(*)()>(
-          dlsym(model.handle, "kiln_model_source")))
-    if (const char *sourceText = source())
+  if (symbols.source)
+    if (const char *sourceText = symbols.source())
       model.source = sourceText;
-  // dlsym on the handle also searches the model's dependencies, where the
-  // OpenMP runtime lives.
+  model.entry = symbols.entry;
+  // The model's OpenMP runtime: dlsym on the handle also searches the
+  // model's dependencies; a linked model shares the application's.
+  void *scope = model.handle ? model.handle : RTLD_DEFAULT;
   model.setNumThreads = reinterpret_cast<LoadedModel::SetThreadsFn>(
-      dlsym(model.handle, "omp_set_num_threads"));
+      dlsym(scope, "omp_set_num_threads"));
   model.getMaxThreads = reinterpret_cast<LoadedModel::GetThreadsFn>(
-      dlsym(model.handle, "omp_get_max_threads"));
+      dlsym(scope, "omp_get_max_threads"));
+  if (kiln_status *status = parseSignature(model.signatureJson,
+                                           model.signature))
+    return prefixStatus(status, model.path + ": ");
+  return nullptr;
+}
+
+/// Wraps a loaded model in a new C handle.
+kiln_status *wrap(std::shared_ptr<LoadedModel> model, kiln_model **out) {
+  kiln_model *handle = new (std::nothrow) kiln_model{std::move(model)};
+  if (!handle)
+    return makeStatus(KILN_ERROR_RESOURCE, "out of memory");
+  *out = handle;
   return nullptr;
 }
 
@@ -92,18 +114,29 @@ kiln_status *kiln_model_open(const char *path, kiln_model **out) {
     return nullArgument("kiln_model_open", !path ? "path" : "out");
   auto model = std::make_shared<LoadedModel>();
   model->path = path;
+  kiln_compiled_model symbols;
   if (kiln_status *status = loadLibrary(model->path, *model))
     return status;
-  if (kiln_status *status = resolveSymbols(*model))
+  if (kiln_status *status = resolveSymbols(*model, symbols))
     return status;
-  if (kiln_status *status =
-          parseSignature(model->signatureJson, model->signature))
-    return prefixStatus(status, model->path + ": ");
-  kiln_model *handle = new (std::nothrow) kiln_model{std::move(model)};
-  if (!handle)
-    return makeStatus(KILN_ERROR_RESOURCE, "out of memory");
-  *out = handle;
-  return nullptr;
+  if (kiln_status *status = adoptSymbols(symbols, *model))
+    return status;
+  return wrap(std::move(model), out);
+}
+
+kiln_status *kiln_model_open_linked(const kiln_compiled_model *symbols,
+                                    const char *name, kiln_model **out) {
+  if (!symbols || !out)
+    return nullArgument("kiln_model_open_linked", !symbols ? "symbols" : "out");
+  if (!symbols->abi_version || !symbols->signature || !symbols->entry)
+    return makeStatus(KILN_ERROR_INVALID_ARGUMENT,
+                      "kiln_model_open_linked: abi_version, signature and "
+                      "entry are required");
+  auto model = std::make_shared<LoadedModel>();
+  model->path = name ? name : "linked model";
+  if (kiln_status *status = adoptSymbols(*symbols, *model))
+    return status;
+  return wrap(std::move(model), out);
 }
 
 void kiln_model_close(kiln_model *model) { delete model; }

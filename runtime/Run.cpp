@@ -3,7 +3,7 @@
 // Every run checks the caller's tensors before the model sees them: counts,
 // dtypes, ranks, static dims, symbolic dims bound consistently across the
 // inputs, index inputs within their bounds, and output buffers shaped as the
-// bound signature. Only then is kiln_model_entry called.
+// bound signature. Only then is kiln_compiled_entry called.
 //
 //===----------------------------------------------------------------------===//
 

@@ -2,7 +2,7 @@
 //-*-===//
 //
 // The parsed form of the signature JSON that a compiled model returns from
-// kiln_model_signature() (docs/abi.md), validated so that sessions can trust
+// kiln_compiled_signature() (docs/abi.md), validated so that sessions can trust
 // it: known dtypes, dims that are declared and bound by some input, static
 // parameter shapes, unique names and index checks on integer inputs.
 //

@@ -19,7 +19,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.kiln_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
-tools = ["kiln-opt", "kiln-compile", "kiln-run", "kiln-gen-data"]
+tools = ["kiln-opt", "kiln-compile", "kiln-run", "kiln-gen-data", "aot-model"]
 llvm_config.add_tool_substitutions(tools, [config.kiln_tools_dir])
 
 config.substitutions.append(("%kiln_src", config.kiln_src_root))

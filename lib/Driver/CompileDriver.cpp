@@ -117,10 +117,15 @@ std::string objectHeader(const model::Model &model) {
                      "   runtime; see docs/abi.md. */\n#ifndef " + guard +
                      "\n#define " + guard + "\n\n#include <stdint.h>\n\n"
                      "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
-  text += "int32_t kiln_model_abi_version(void);\n"
-          "const char *kiln_model_signature(void);\n"
-          "const char *kiln_model_source(void);\n"
-          "void kiln_model_entry(void *const *buffers, const int64_t *dims);\n";
+  text += "int32_t kiln_compiled_abi_version(void);\n"
+          "const char *kiln_compiled_signature(void);\n"
+          "const char *kiln_compiled_source(void);\n"
+          "void kiln_compiled_entry(void *const *buffers, const int64_t *dims);\n"
+          "\n/* Initializes a kiln_compiled_model (kiln/runtime/kiln_runtime.h)\n"
+          "   for kiln_model_open_linked. */\n"
+          "#define KILN_COMPILED_MODEL_SYMBOLS                                  \\\n"
+          "  {kiln_compiled_abi_version, kiln_compiled_signature,             \\\n"
+          "   kiln_compiled_source, kiln_compiled_entry}\n";
   text += "\n/* Buffers, in order:";
   for (const std::vector<int> *group : {&model.inputs, &model.params,
                                         &model.outputs})

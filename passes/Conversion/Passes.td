@@ -32,8 +32,8 @@ def EmitModelABI : Pass<"kiln-emit-model-abi", "mlir::ModuleOp"> {
   let summary = "Add the compiled-model ABI symbols to an LLVM dialect module";
   let description = [{
     Runs after the lowering to the LLVM dialect. Reads the `kiln.signature`
-    and `kiln.source` module attributes and adds `kiln_model_abi_version`,
-    `kiln_model_signature`, `kiln_model_source` and `kiln_model_entry`, the
+    and `kiln.source` module attributes and adds `kiln_compiled_abi_version`,
+    `kiln_compiled_signature`, `kiln_compiled_source` and `kiln_compiled_entry`, the
     last unpacking `(void **buffers, const int64_t *dims)` into the memref
     descriptors of the model function (see docs/abi.md).
   }];

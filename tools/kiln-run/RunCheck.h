@@ -1,7 +1,7 @@
 //===- RunCheck.h - kiln-run --check against the reference -------*- C++
 //-*-===//
 //
-// Re-evaluates a compiled model's own JSON IR source (kiln_model_source) with
+// Re-evaluates a compiled model's own JSON IR source (kiln_compiled_source) with
 // the reference evaluator on the same inputs and weights, and compares every
 // output.
 //

@@ -42,7 +42,7 @@ static LogicalResult verifyQKV(Operation *op, Value query, Value key,
            << k.getDimSize(3);
   int64_t heads = q.getDimSize(2), kvHeads = k.getDimSize(2);
   if (!ShapedType::isDynamic(heads) && !ShapedType::isDynamic(kvHeads)) {
-    // Zero key/value heads would divide by zero below.
+    // Zero key/value heads must not reach the modulo.
     if (allowGroups ? kvHeads == 0 || heads % kvHeads != 0
                     : heads != kvHeads)
       return op->emitOpError(allowGroups ? "query heads must be a multiple "

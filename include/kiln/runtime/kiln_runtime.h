@@ -112,14 +112,28 @@ typedef struct kiln_tensor_info {
   int64_t index_bound;
 } kiln_tensor_info;
 
-/** Opens a compiled model (.so) with dlopen, checks kiln_model_abi_version()
-    and parses kiln_model_signature(). */
+/** The C symbols a compiled model exports (docs/abi.md). An application
+    that links a model object (`kiln-compile --emit=obj`) initializes one
+    with KILN_COMPILED_MODEL_SYMBOLS from the generated header. */
+typedef struct kiln_compiled_model {
+  int32_t (*abi_version)(void);
+  const char *(*signature)(void);
+  const char *(*source)(void);
+  void (*entry)(void *const *buffers, const int64_t *dims);
+} kiln_compiled_model;
+
+/** Opens a compiled model (.so) with dlopen, checks
+    kiln_compiled_abi_version() and parses kiln_compiled_signature(). */
 kiln_status *kiln_model_open(const char *path, kiln_model **out);
+/** Opens a model linked into the application; `name` is used in messages.
+    `symbols->source` may be NULL. */
+kiln_status *kiln_model_open_linked(const kiln_compiled_model *symbols,
+                                    const char *name, kiln_model **out);
 /** Releases the caller's reference; sessions keep the model loaded. NULL ok. */
 void kiln_model_close(kiln_model *model);
 
 const char *kiln_model_name(const kiln_model *model);
-/** The model's JSON IR text (kiln_model_source); "" when the model has none. */
+/** The model's JSON IR text (kiln_compiled_source); "" when the model has none. */
 const char *kiln_model_source(const kiln_model *model);
 /** The signature JSON exactly as the model returned it. */
 const char *kiln_model_signature_json(const kiln_model *model);

@@ -3,7 +3,7 @@
 // The kiln-emit-model-abi pass. After the lowering to the LLVM dialect the
 // model function takes one exploded memref descriptor per tensor; this pass
 // adds the C entry points of docs/abi.md around it: the version, the
-// signature and source strings, and `kiln_model_entry`, which builds each
+// signature and source strings, and `kiln_compiled_entry`, which builds each
 // descriptor from a bare pointer, the static sizes and the run-time values of
 // the symbolic dimensions.
 //
@@ -134,8 +134,8 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
 
     ImplicitLocOpBuilder b(module.getLoc(), module.getBodyRegion());
     b.setInsertionPointToEnd(module.getBody());
-    addStringGetter(b, "kiln_model_signature", signature.getValue());
-    addStringGetter(b, "kiln_model_source", source.getValue());
+    addStringGetter(b, "kiln_compiled_signature", signature.getValue());
+    addStringGetter(b, "kiln_compiled_source", source.getValue());
     emitVersion(b);
     emitEntry(b, model, *shapes);
     // Only the ABI symbols are exported; the model itself may be inlined.
@@ -146,7 +146,7 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
 
   void emitVersion(ImplicitLocOpBuilder &b) {
     auto func = b.create<LLVM::LLVMFuncOp>(
-        "kiln_model_abi_version",
+        "kiln_compiled_abi_version",
         LLVM::LLVMFunctionType::get(b.getI32Type(), {}));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(func.addEntryBlock(b));
@@ -159,7 +159,7 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
     auto ptr = LLVM::LLVMPointerType::get(b.getContext());
     Type i64 = b.getI64Type();
     auto func = b.create<LLVM::LLVMFuncOp>(
-        "kiln_model_entry", LLVM::LLVMFunctionType::get(
+        "kiln_compiled_entry", LLVM::LLVMFunctionType::get(
                                 LLVM::LLVMVoidType::get(b.getContext()),
                                 {ptr, ptr}));
     OpBuilder::InsertionGuard guard(b);

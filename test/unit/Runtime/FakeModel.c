@@ -26,12 +26,12 @@ static int fakeThreads = 1;
 void omp_set_num_threads(int threads) { fakeThreads = threads; }
 int omp_get_max_threads(void) { return fakeThreads; }
 
-int32_t kiln_model_abi_version(void) {
+int32_t kiln_compiled_abi_version(void) {
   const char *version = getenv("KILN_FAKE_ABI_VERSION");
   return version ? (int32_t)atoi(version) : 1;
 }
 
-const char *kiln_model_signature(void) {
+const char *kiln_compiled_signature(void) {
   return "{\"abi\": 1, \"name\": \"fake\", \"dims\": [\"batch\", \"seq\"],"
          " \"inputs\": ["
          "{\"name\": \"tokens\", \"dtype\": \"i32\", \"shape\": [\"batch\", \"seq\"]},"
@@ -45,7 +45,7 @@ const char *kiln_model_signature(void) {
          " \"index_checks\": [{\"input\": \"tokens\", \"bound\": 16}]}";
 }
 
-const char *kiln_model_source(void) {
+const char *kiln_compiled_source(void) {
   return "{\"kiln\": 1, \"name\": \"fake\", \"dims\": [\"batch\", \"seq\"],"
          " \"inputs\": ["
          "{\"name\": \"tokens\", \"dtype\": \"i32\", \"shape\": [\"batch\", \"seq\"]},"
@@ -63,7 +63,7 @@ const char *kiln_model_source(void) {
          " \"outputs\": [\"y\", \"total\"]}";
 }
 
-void kiln_model_entry(void *const *buffers, const int64_t *dims) {
+void kiln_compiled_entry(void *const *buffers, const int64_t *dims) {
   const int32_t *tokens = (const int32_t *)buffers[0];
   const float *x = (const float *)buffers[1];
   const float *table = (const float *)buffers[2];

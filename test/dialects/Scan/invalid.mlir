@@ -1,0 +1,159 @@
+// RUN: kiln-opt %s -split-input-file -verify-diagnostics
+
+// One case per verifier message of dialects/Scan/IR/ScanOps.cpp, and one per
+// operand that the shape message names.
+
+func.func @element_type(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf16>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.selective_scan' op requires one element type for all operands and results}}
+  %0 = scan.selective_scan %u, %delta, %A, %B, %C
+      : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf16>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @result_element_type(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xbf16> {
+  // expected-error @+1 {{'scan.selective_scan' op requires one element type for all operands and results}}
+  %0 = scan.selective_scan %u, %delta, %A, %B, %C
+      : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> tensor<2x8x4xbf16>
+  return %0 : tensor<2x8x4xbf16>
+}
+
+// -----
+
+func.func @u_rank(%u: tensor<2x8xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.selective_scan' op u must be [batch, seq, channels], got [2, 8]}}
+  %0 = scan.selective_scan %u, %delta, %A, %B, %C
+      : (tensor<2x8xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @A_rank(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.selective_scan' op A must be [channels, state], got [4]}}
+  %0 = scan.selective_scan %u, %delta, %A, %B, %C
+      : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @delta_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x7x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.selective_scan' op delta must have shape [2, 8, 4], got [2, 7, 4]}}
+  %0 = scan.selective_scan %u, %delta, %A, %B, %C
+      : (tensor<2x8x4xf32>, tensor<2x7x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @A_channels(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<5x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.selective_scan' op A must have shape [4, 3], got [5, 3]}}
+  %0 = scan.selective_scan %u, %delta, %A, %B, %C
+      : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<5x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @B_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x4xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.selective_scan' op B must have shape [2, 8, 3], got [2, 8, 4]}}
+  %0 = scan.selective_scan %u, %delta, %A, %B, %C
+      : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x4xf32>, tensor<2x8x3xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @C_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<1x8x3xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.selective_scan' op C must have shape [2, 8, 3], got [1, 8, 3]}}
+  %0 = scan.selective_scan %u, %delta, %A, %B, %C
+      : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<1x8x3xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @D_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>, %D: tensor<3xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.selective_scan' op D must have shape [4], got [3]}}
+  %0 = scan.selective_scan %u, %delta, %A, %B, %C D %D
+      : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>, tensor<3xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @z_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>, %z: tensor<2x8x1xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.selective_scan' op z must have shape [2, 8, 4], got [2, 8, 1]}}
+  %0 = scan.selective_scan %u, %delta, %A, %B, %C z %z
+      : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>, tensor<2x8x1xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @delta_bias_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>, %delta_bias: tensor<1x4xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.selective_scan' op delta_bias must have shape [4], got [1, 4]}}
+  %0 = scan.selective_scan %u, %delta, %A, %B, %C delta_bias %delta_bias
+      : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>, tensor<1x4xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @y_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x3xf32> {
+  // expected-error @+1 {{'scan.selective_scan' op y must have shape [2, 8, 4], got [2, 8, 3]}}
+  %0 = scan.selective_scan %u, %delta, %A, %B, %C
+      : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> tensor<2x8x3xf32>
+  return %0 : tensor<2x8x3xf32>
+}
+
+// -----
+
+func.func @final_state_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.selective_scan' op final_state must have shape [2, 4, 3], got [2, 3, 4]}}
+  %0:2 = scan.selective_scan %u, %delta, %A, %B, %C
+      : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> (tensor<2x8x4xf32>, tensor<2x3x4xf32>)
+  return %0#0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @recurrence_element_type(%a: tensor<2x8x4xf32>, %b: tensor<2x8x4xf16>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.linear_recurrence' op requires one element type for all operands and results}}
+  %0 = scan.linear_recurrence %a, %b : (tensor<2x8x4xf32>, tensor<2x8x4xf16>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @recurrence_rank(%a: tensor<8x4xf32>, %b: tensor<2x8x4xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.linear_recurrence' op a must be [batch, seq, channels], got [8, 4]}}
+  %0 = scan.linear_recurrence %a, %b : (tensor<8x4xf32>, tensor<2x8x4xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @recurrence_b(%a: tensor<2x8x4xf32>, %b: tensor<2x8x5xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.linear_recurrence' op b must have shape [2, 8, 4], got [2, 8, 5]}}
+  %0 = scan.linear_recurrence %a, %b : (tensor<2x8x4xf32>, tensor<2x8x5xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// -----
+
+func.func @recurrence_result(%a: tensor<2x8x4xf32>, %b: tensor<2x8x4xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'scan.linear_recurrence' op result must have shape [2, 8, 4], got [2, 4, 8]}}
+  %0 = scan.linear_recurrence %a, %b : (tensor<2x8x4xf32>, tensor<2x8x4xf32>) -> tensor<2x4x8xf32>
+  return %0 : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @recurrence_h0(%a: tensor<2x8x4xf32>, %b: tensor<2x8x4xf32>, %h0: tensor<2x8xf32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.linear_recurrence' op h0 must have shape [2, 4], got [2, 8]}}
+  %0 = scan.linear_recurrence %a, %b init %h0 : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
