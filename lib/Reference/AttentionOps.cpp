@@ -189,7 +189,9 @@ bool evalAttention(OpContext &ctx) {
           maxScore = std::max(maxScore, score[s]);
           any = true;
         }
-        if (!any)
+        // No visible key, or (softmax) every score is -inf through the bias:
+        // the row is 0, as in FlashAttention (docs/json-ir.md).
+        if (!any || (!norm.power && std::isinf(maxScore) && maxScore < 0))
           continue;
         double denom = 0;
         double *o = &out.data[rowStart(out, b, t, h)];
