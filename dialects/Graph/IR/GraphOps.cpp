@@ -245,6 +245,10 @@ LogicalResult ReduceSumOp::verify() {
   return verifyReduce(*this, getAxes(), getKeepdims());
 }
 LogicalResult ReduceMeanOp::verify() {
+  // An integer mean has no exact result type (docs/json-ir.md: float only).
+  Type element = getInput().getType().getElementType();
+  if (!isa<FloatType>(element))
+    return emitOpError("requires a float element type, got ") << element;
   return verifyReduce(*this, getAxes(), getKeepdims());
 }
 LogicalResult ReduceMaxOp::verify() {

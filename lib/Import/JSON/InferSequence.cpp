@@ -61,7 +61,7 @@ bool readKind(Diag &diag, const json &object, const std::string &pointer,
                                           ", got " + jsonTypeName(kind));
 }
 
-/// `window`, `block` and `causal` belong to one mask kind each.
+/// `window` and `block` belong to one mask kind each.
 bool checkOnlyFor(Diag &diag, const json &mask, const std::string &pointer,
                   const char *key, const std::string &kind, const char *owner) {
   if (!mask.contains(key) || kind == owner)
@@ -72,10 +72,15 @@ bool checkOnlyFor(Diag &diag, const json &mask, const std::string &pointer,
 }
 
 bool readMask(OpContext &c, json &out) {
-  const json *mask = c.rawAttr("mask");
+  const json *raw = c.rawAttr("mask");
   out = {{"kind", "none"}};
-  if (!mask)
+  if (!raw)
     return true;
+  // `"mask": "causal"` is shorthand for `{"kind": "causal"}`.
+  json shorthand;
+  if (raw->is_string())
+    shorthand = {{"kind", *raw}};
+  const json *mask = raw->is_string() ? &shorthand : raw;
   std::string pointer = c.attrPointer("mask");
   std::string kind;
   Diag &diag = c.diag;
@@ -84,9 +89,24 @@ bool readMask(OpContext &c, json &out) {
       !readKind(diag, *mask, pointer, "mask",
                 {"none", "causal", "sliding_window", "block_diagonal"}, kind) ||
       !checkOnlyFor(diag, *mask, pointer, "window", kind, "sliding_window") ||
-      !checkOnlyFor(diag, *mask, pointer, "block", kind, "block_diagonal") ||
-      !checkOnlyFor(diag, *mask, pointer, "causal", kind, "block_diagonal"))
+      !checkOnlyFor(diag, *mask, pointer, "block", kind, "block_diagonal"))
     return false;
+  // `causal` adds s <= t to any mask: it turns `none` into `causal`, is
+  // implied by `causal` and `sliding_window`, and restricts `block_diagonal`.
+  bool causal = false;
+  if (mask->contains("causal")) {
+    if (!(*mask)["causal"].is_boolean())
+      return diag.fail(pointer + "/causal",
+                       "expected a boolean, got " +
+                           jsonTypeName((*mask)["causal"]));
+    causal = (*mask)["causal"].get<bool>();
+    if (!causal && (kind == "causal" || kind == "sliding_window"))
+      return diag.fail(pointer + "/causal",
+                       "mask kind " + kind + " is always causal; drop "
+                       "'causal' or set it to true");
+  }
+  if (kind == "none" && causal)
+    kind = "causal";
   out["kind"] = kind;
   if (kind == "sliding_window" || kind == "block_diagonal") {
     const char *key = kind == "sliding_window" ? "window" : "block";
@@ -98,17 +118,8 @@ bool readMask(OpContext &c, json &out) {
       return false;
     out[key] = size;
   }
-  if (kind == "block_diagonal") {
-    bool causal = false;
-    if (mask->contains("causal")) {
-      if (!(*mask)["causal"].is_boolean())
-        return diag.fail(pointer + "/causal",
-                         "expected a boolean, got " +
-                             jsonTypeName((*mask)["causal"]));
-      causal = (*mask)["causal"].get<bool>();
-    }
+  if (kind == "block_diagonal")
     out["causal"] = causal;
-  }
   return true;
 }
 

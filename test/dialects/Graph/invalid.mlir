@@ -362,6 +362,14 @@ func.func @reduce_element_type(%x: tensor<4x8xi32>) -> tensor<4xi64> {
 
 // -----
 
+func.func @reduce_mean_integer(%x: tensor<4x8xi32>) -> tensor<4xi32> {
+  // expected-error @+1 {{'graph.reduce_mean' op requires a float element type, got 'i32'}}
+  %0 = graph.reduce_mean %x {axes = array<i64: 1>} : tensor<4x8xi32> -> tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
 func.func @reduce_axis(%x: tensor<4x8xf32>) -> tensor<4xf32> {
   // expected-error @+1 {{'graph.reduce_mean' op axis 2 is out of range for rank 2}}
   %0 = graph.reduce_mean %x {axes = array<i64: 2>} : tensor<4x8xf32> -> tensor<4xf32>

@@ -120,6 +120,10 @@ TEST(ModelErrorTest, UnknownOpAndAttrs) {
                   "/nodes/0/attrs/mask/window",
                   {"'window' applies only to mask kind sliding_window"});
   expectNodeError(R"([{"op": "attention", "inputs": ["q", "k", "v"], "outputs": ["y"],
+                       "attrs": {"mask": {"kind": "causal", "causal": false}}}])",
+                  "/nodes/0/attrs/mask/causal",
+                  {"mask kind causal is always causal"});
+  expectNodeError(R"([{"op": "attention", "inputs": ["q", "k", "v"], "outputs": ["y"],
                        "attrs": {"mask": {"kind": "block_diagonal"}}}])",
                   "/nodes/0/attrs/mask/block", {"missing required key 'block'"});
   expectNodeError(R"([{"op": "linear_attention", "inputs": ["q", "k", "v"],

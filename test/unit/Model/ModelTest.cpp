@@ -146,6 +146,20 @@ TEST(ModelTest, AttentionAttrsAreNormalized) {
   EXPECT_EQ(m.nodes[0].op, "reduce_max");
 }
 
+TEST(ModelTest, MaskShorthandAndCausalModifier) {
+  auto maskOf = [](const char *mask) {
+    Model m = parseOk(smallModel(std::string(R"([
+      {"op": "attention", "inputs": ["q", "k", "v"], "outputs": ["y"],
+       "attrs": {"mask": )") + mask + "}}]"));
+    return producerOf(m, "y")->attrs["mask"];
+  };
+  EXPECT_EQ(maskOf(R"("causal")"), nlohmann::json({{"kind", "causal"}}));
+  EXPECT_EQ(maskOf(R"({"kind": "none", "causal": true})"),
+            nlohmann::json({{"kind", "causal"}}));
+  EXPECT_EQ(maskOf(R"({"kind": "sliding_window", "window": 3, "causal": true})"),
+            nlohmann::json({{"kind", "sliding_window"}, {"window", 3}}));
+}
+
 TEST(ModelTest, GroupedQueryAttentionAndBias) {
   std::string text = smallModel(R"([
     {"op": "slice", "inputs": ["k"], "outputs": ["k1"],
