@@ -41,10 +41,12 @@ static LogicalResult verifyQKV(Operation *op, Value query, Value key,
            << q.getDimSize(3) << " differs from key head_dim "
            << k.getDimSize(3);
   int64_t heads = q.getDimSize(2), kvHeads = k.getDimSize(2);
+  // The head grouping divides by the key/value heads, even when the query
+  // heads are dynamic.
+  if (kvHeads == 0)
+    return op->emitOpError("key/value heads must be positive");
   if (!ShapedType::isDynamic(heads) && !ShapedType::isDynamic(kvHeads)) {
-    // Zero key/value heads must not reach the modulo.
-    if (allowGroups ? kvHeads == 0 || heads % kvHeads != 0
-                    : heads != kvHeads)
+    if (allowGroups ? heads % kvHeads != 0 : heads != kvHeads)
       return op->emitOpError(allowGroups ? "query heads must be a multiple "
                                            "of key/value heads, got "
                                          : "query and key/value heads "

@@ -1,0 +1,18 @@
+// RUN: kiln-opt %s --kiln-emit-model-abi=entry=model | FileCheck %s
+
+// The pass option `entry` names the lowered model function; the entry point
+// calls it with one descriptor per signature tensor (here one static [4]).
+
+// CHECK-LABEL: llvm.func internal @model(
+// CHECK-LABEL: llvm.func @kiln_compiled_entry
+// CHECK-DAG: %[[ZERO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// CHECK-DAG: %[[FOUR:.*]] = llvm.mlir.constant(4 : i64) : i64
+// CHECK-DAG: %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK-DAG: %[[X:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
+// CHECK: llvm.call @model(%[[X]], %[[X]], %[[ZERO]], %[[FOUR]], %[[ONE]])
+// CHECK-NEXT: llvm.return
+module attributes {kiln.signature = "{\22dims\22:[],\22inputs\22:[{\22shape\22:[4]}],\22params\22:[],\22outputs\22:[]}", kiln.source = "{}"} {
+  llvm.func @model(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: i64, %arg3: i64, %arg4: i64) {
+    llvm.return
+  }
+}
