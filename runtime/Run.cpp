@@ -62,7 +62,8 @@ kiln_status *checkTensor(const Signature &sig, const std::string &what,
 /// Checks the inputs and binds every symbolic dim from them.
 kiln_status *bindDims(const Signature &sig, const kiln_tensor *inputs,
                       std::vector<int64_t> &dims) {
-  dims.assign(sig.dims.size(), -1);
+  // A dim that no tensor uses stays 1.
+  dims.assign(sig.dims.size(), 1);
   std::vector<const std::string *> boundBy(sig.dims.size(), nullptr);
   for (size_t n = 0; n < sig.inputs.size(); ++n) {
     const TensorSpec &spec = sig.inputs[n];

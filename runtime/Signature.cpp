@@ -171,12 +171,17 @@ kiln_status *checkConsistency(Signature &sig) {
       tensors[i].info.name = tensors[i].name.c_str();
     }
   }
+  // Every dim a tensor uses must be bound by an input; a declared dim that
+  // no tensor uses is harmless.
   for (size_t d = 0; d < sig.dims.size(); ++d) {
-    bool bound = false;
-    for (const TensorSpec &input : sig.inputs)
-      for (int i = 0; i < input.info.rank; ++i)
-        bound |= input.info.symbol[i] == static_cast<int32_t>(d);
-    if (!bound)
+    auto uses = [&](const std::vector<TensorSpec> &tensors) {
+      for (const TensorSpec &tensor : tensors)
+        for (int i = 0; i < tensor.info.rank; ++i)
+          if (tensor.info.symbol[i] == static_cast<int32_t>(d))
+            return true;
+      return false;
+    };
+    if (!uses(sig.inputs) && (uses(sig.outputs) || uses(sig.params)))
       return fail("/dims/" + std::to_string(d),
                   "dim " + quote(sig.dims[d]) +
                       " appears in no input shape, so it cannot be bound");

@@ -101,6 +101,9 @@ std::string defaultOutput(const CompileOptions &options) {
   case Emit::Asm: extension = "s"; break;
   case Emit::PTX: extension = "ptx"; break;
   }
+  // A stage's IR is MLIR text, whatever the final artifact would have been.
+  if (!options.stopAfter.empty())
+    extension = "mlir";
   llvm::sys::path::replace_extension(path, extension);
   return std::string(path);
 }

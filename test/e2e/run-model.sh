@@ -8,11 +8,12 @@
 # below generates weights and inputs with kiln-gen-data (a distinct seed per
 # case; extra options such as --scale are passed through) and runs the same
 # library with kiln-run --check, which compares every output with the
-# reference evaluator (with kiln-run's default tolerances unless --rtol or
-# --atol is given; a test that loosens them says why). Prints "case BxT seed S: PASS" per case and stops with
-# a non-zero status at the first failure, naming the case. The tools are taken
-# from PATH (lit puts the build's bin directory there). cases.check holds the
-# FileCheck lines matching the case list.
+# reference evaluator, at kiln-run's default tolerances unless --rtol or
+# --atol is given (a test that loosens them says why). Prints the check lines
+# and "case BxT seed S: PASS" per case, and stops with a non-zero status at
+# the first failure, naming the case. The tools are taken from PATH (lit puts
+# the build's bin directory there); cases.check holds the FileCheck lines that
+# match the case list.
 #
 #===----------------------------------------------------------------------===#
 

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/InitAllPasses.h"
 #include "lib/Driver/CompileDriver.h"
 
 #include "mlir/IR/AsmState.h"
@@ -65,9 +66,12 @@ int main(int argc, char **argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
-    return app.exit(e);
+    // --help and --version exit 0; usage errors exit 1 like every error.
+    return app.exit(e) == 0 ? 0 : 1;
   }
 
+  // Registered so that --mlir-print-ir-after=<pass> can name Kiln's passes.
+  kiln::registerAllPasses();
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
   mlir::registerMLIRContextCLOptions();

@@ -234,7 +234,7 @@ int main(int argc, char **argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
     if (e.get_exit_code() == 0)
-      return app.exit(e);
+      return app.exit(e) == 0 ? 0 : 1;
     return fail(e.what());
   }
   return runTool(options);

@@ -209,6 +209,9 @@ LogicalResult Conv1dOp::verify() {
   if (weight.size() != 2 || !dimsCompatible(weight[0], shape[2]))
     return emitOpError("weight must be [channels, kernel] with channels = ")
            << shape[2] << ", got " << formatShape(weight);
+  // The taps are unrolled, so the kernel size must be known.
+  if (ShapedType::isDynamic(weight[1]))
+    return emitOpError("kernel size must be static");
   if (getBias())
     return verifyFeatureVector(*this, getBias(), "bias", shape[2]);
   return success();

@@ -39,12 +39,13 @@ def Graph_SubOp : Graph_BinaryOp<"sub">;
 def Graph_MulOp : Graph_BinaryOp<"mul", [Commutative]>;
 def Graph_DivOp : Graph_BinaryOp<"div">;
 
-class Graph_UnaryOp<string mnemonic, string formula>
+class Graph_UnaryOp<string mnemonic, string formula,
+                    Type tensor = Graph_FloatTensor>
     : Graph_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
   let summary = "elementwise " # mnemonic;
   let description = "Computes `" # formula # "` elementwise.";
-  let arguments = (ins Graph_FloatTensor:$input);
-  let results = (outs Graph_FloatTensor:$result);
+  let arguments = (ins tensor:$input);
+  let results = (outs tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
@@ -58,7 +59,7 @@ def Graph_TanhOp : Graph_UnaryOp<"tanh", "tanh(x)">;
 def Graph_ExpOp : Graph_UnaryOp<"exp", "exp(x)">;
 def Graph_SoftplusOp : Graph_UnaryOp<"softplus",
     "x > 20 ? x : log1p(exp(x))">;
-def Graph_NegOp : Graph_UnaryOp<"neg", "-x">;
+def Graph_NegOp : Graph_UnaryOp<"neg", "-x", Graph_Tensor>;
 def Graph_RsqrtOp : Graph_UnaryOp<"rsqrt", "1 / sqrt(x)">;
 
 //===----------------------------------------------------------------------===//

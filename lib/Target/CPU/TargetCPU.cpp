@@ -42,8 +42,9 @@ createTargetMachine(const CPUTargetOptions &options, std::string &error) {
     for (const auto &[feature, enabled] : sys::getHostCPUFeatures())
       subtarget.AddFeature(feature, enabled);
     features = subtarget.getString();
-  } else if (!target->createMCSubtargetInfo(triple, cpu, "")
-                  ->isCPUStringValid(cpu)) {
+  } else if (!std::unique_ptr<MCSubtargetInfo>(
+                   target->createMCSubtargetInfo(triple, "", ""))
+                   ->isCPUStringValid(cpu)) {
     error = "unknown CPU '" + cpu + "' for " + triple +
             " (try native, x86-64, x86-64-v2, x86-64-v3, x86-64-v4, znver4)";
     return nullptr;

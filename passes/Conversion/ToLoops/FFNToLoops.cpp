@@ -36,16 +36,20 @@ ScalarFn scalarFn(Activation activation) {
   llvm_unreachable("unknown activation");
 }
 
-/// Allocates the f32 hidden activations [rows, hidden].
-Value allocHidden(ImplicitLocOpBuilder &b, Value rows, int64_t hidden) {
+/// Allocates the f32 hidden activations [rows of x, rows of weight].
+Value allocHidden(ImplicitLocOpBuilder &b, Value x, Value weight) {
+  int64_t hidden = cast<MemRefType>(weight.getType()).getDimSize(0);
   auto type = MemRefType::get({ShapedType::kDynamic, hidden}, b.getF32Type());
-  return allocBuffer(b, type, {rows, indexConst(b, hidden)});
+  return allocBuffer(b, type,
+                     {memrefSizes(b, x)[0], memrefSizes(b, weight)[0]});
 }
 
-/// Allocates the block's result [..., out] for an input [..., in].
-Value allocResult(ImplicitLocOpBuilder &b, MemRefType type, Value input) {
+/// Allocates the block's result [..., out] for an input [..., in] and the
+/// output projection `weight` [out, hidden].
+Value allocResult(ImplicitLocOpBuilder &b, MemRefType type, Value input,
+                  Value weight) {
   SmallVector<Value> sizes = memrefSizes(b, input);
-  sizes.back() = indexConst(b, type.getShape().back());
+  sizes.back() = memrefSizes(b, weight)[0];
   return allocBuffer(b, type, sizes);
 }
 
@@ -57,9 +61,8 @@ struct MLPToLoops : OpConversionPattern<MLPOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
     Value x = collapseToMatrix(b, adaptor.getInput());
-    Value out = allocResult(b, type, adaptor.getInput());
-    Value hidden = allocHidden(b, b.create<memref::DimOp>(x, 0),
-                               op.getWIn().getType().getDimSize(0));
+    Value out = allocResult(b, type, adaptor.getInput(), adaptor.getWOut());
+    Value hidden = allocHidden(b, x, adaptor.getWIn());
     ScalarFn act = scalarFn(op.getActivation());
     Value bIn = adaptor.getBIn(), bOut = adaptor.getBOut();
     emitGemmNT(b, x, adaptor.getWIn(), hidden,
@@ -83,9 +86,8 @@ struct GLUToLoops : OpConversionPattern<GLUOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
     Value x = collapseToMatrix(b, adaptor.getInput());
-    Value out = allocResult(b, type, adaptor.getInput());
-    Value hidden = allocHidden(b, b.create<memref::DimOp>(x, 0),
-                               op.getWGate().getType().getDimSize(0));
+    Value out = allocResult(b, type, adaptor.getInput(), adaptor.getWDown());
+    Value hidden = allocHidden(b, x, adaptor.getWGate());
     ScalarFn act = scalarFn(op.getActivation());
     emitGemmNT(b, x, adaptor.getWGate(), hidden,
                [&](ImplicitLocOpBuilder &b, Value, Value, Value acc) {

@@ -44,7 +44,7 @@ struct LinearToLoops : ToLoopsPattern<LinearOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value input = adaptor.getInput();
     SmallVector<Value> sizes = memrefSizes(b, input);
-    sizes.back() = indexConst(b, op.getWeight().getType().getDimSize(0));
+    sizes.back() = memrefSizes(b, adaptor.getWeight())[0];
     Value out = allocBuffer(b, resultType(op), sizes);
     Value bias = adaptor.getBias();
     emitGemmNT(b, collapseToMatrix(b, input), adaptor.getWeight(),

@@ -202,6 +202,9 @@ Value emitScalarFn(ImplicitLocOpBuilder &b, ScalarFn fn, Value x) {
     return b.create<arith::SelectOp>(large, x, soft);
   }
   case ScalarFn::Neg:
+    if (isa<IntegerType>(type))
+      return b.create<arith::SubIOp>(
+          b.create<arith::ConstantOp>(b.getZeroAttr(type)), x);
     return b.create<arith::NegFOp>(x);
   case ScalarFn::Rsqrt:
     return reciprocalSqrt(b, x);

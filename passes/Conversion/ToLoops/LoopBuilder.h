@@ -82,7 +82,7 @@ Value multiplyAccumulate(ImplicitLocOpBuilder &b, Value acc, Value x, Value y);
 /// Emits `1 / sqrt(x)`.
 Value reciprocalSqrt(ImplicitLocOpBuilder &b, Value x);
 
-/// Emits `fn(x)` for an f32 scalar.
+/// Emits `fn(x)` for an f32 scalar (or an integer, for Neg).
 Value emitScalarFn(ImplicitLocOpBuilder &b, ScalarFn fn, Value x);
 
 /// Indices into an operand of shape `operandShape` broadcast (NumPy style,
