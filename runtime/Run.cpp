@@ -158,6 +158,19 @@ kiln_status *checkOutputs(const Signature &sig, const kiln_tensor *outputs,
   return nullptr;
 }
 
+/// Checks the tensor counts, then the inputs, binding the symbolic dims.
+kiln_status *checkCountsAndBind(const Signature &sig, int32_t numInputs,
+                                const kiln_tensor *inputs, int32_t numOutputs,
+                                const kiln_tensor *outputs,
+                                std::vector<int64_t> &dims) {
+  if (kiln_status *status = checkCount("inputs", sig.inputs, numInputs, inputs))
+    return status;
+  if (kiln_status *status =
+          checkCount("outputs", sig.outputs, numOutputs, outputs))
+    return status;
+  return bindDims(sig, inputs, dims);
+}
+
 } // namespace
 
 extern "C" {
@@ -167,14 +180,10 @@ kiln_session_output_shapes(kiln_session *session, int32_t num_inputs,
                            const kiln_tensor *inputs, int32_t num_outputs,
                            kiln_tensor *outputs, int64_t *dims_out) {
   const Signature &sig = session->model->signature;
-  if (kiln_status *status =
-          checkCount("inputs", sig.inputs, num_inputs, inputs))
-    return status;
-  if (kiln_status *status =
-          checkCount("outputs", sig.outputs, num_outputs, outputs))
-    return status;
   std::vector<int64_t> dims;
-  if (kiln_status *status = bindDims(sig, inputs, dims))
+  if (kiln_status *status =
+          checkCountsAndBind(sig, num_inputs, inputs, num_outputs, outputs,
+                             dims))
     return status;
   for (size_t n = 0; n < sig.outputs.size(); ++n) {
     kiln_tensor shaped = outputTensor(sig.outputs[n], dims);
@@ -194,14 +203,10 @@ kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
   if (!session->paramsBound)
     return invalid("the model's parameters are not bound; call "
                    "kiln_session_bind_weights first");
-  if (kiln_status *status =
-          checkCount("inputs", sig.inputs, num_inputs, inputs))
-    return status;
-  if (kiln_status *status =
-          checkCount("outputs", sig.outputs, num_outputs, outputs))
-    return status;
   std::vector<int64_t> dims;
-  if (kiln_status *status = bindDims(sig, inputs, dims))
+  if (kiln_status *status =
+          checkCountsAndBind(sig, num_inputs, inputs, num_outputs, outputs,
+                             dims))
     return status;
   if (kiln_status *status = checkIndices(sig, inputs))
     return status;

@@ -30,14 +30,8 @@ static LogicalResult expectMatrix(Operation *op, Value weight, StringRef name,
 /// Shared checks: element types and the [..., out] result.
 static LogicalResult verifyBlock(Operation *op, Value input, Value result,
                                  int64_t outFeatures) {
-  Type element = getElementTypeOrSelf(input.getType());
-  auto differs = [&](Value value) {
-    return getElementTypeOrSelf(value.getType()) != element;
-  };
-  if (llvm::any_of(op->getOperands(), differs) ||
-      llvm::any_of(op->getResults(), differs))
-    return op->emitOpError("requires one element type for all operands "
-                           "and results");
+  if (failed(verifyUniformElementType(op)))
+    return failure();
   SmallVector<int64_t> expected(tensorType(input).getShape().drop_back());
   expected.push_back(outFeatures);
   if (!shapesCompatible(tensorType(result).getShape(), expected))

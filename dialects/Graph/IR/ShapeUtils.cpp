@@ -40,6 +40,18 @@ bool shapesCompatible(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
          });
 }
 
+LogicalResult verifyUniformElementType(Operation *op) {
+  Type element = getElementTypeOrSelf(op->getOperand(0).getType());
+  auto differs = [&](Value value) {
+    return getElementTypeOrSelf(value.getType()) != element;
+  };
+  if (llvm::any_of(op->getOperands(), differs) ||
+      llvm::any_of(op->getResults(), differs))
+    return op->emitOpError("requires one element type for all operands "
+                           "and results");
+  return success();
+}
+
 std::string formatShape(ArrayRef<int64_t> shape) {
   std::string text = "[";
   for (auto [i, dim] : llvm::enumerate(shape)) {

@@ -10,6 +10,7 @@
 #define KILN_DIALECTS_GRAPH_IR_SHAPEUTILS_H
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Operation.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/SmallVector.h"
@@ -34,6 +35,9 @@ bool shapesCompatible(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);
 
 /// Formats a shape as `[?, ?, 64]` for diagnostics.
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
+
+/// Checks that all operands and results of `op` share one element type.
+mlir::LogicalResult verifyUniformElementType(mlir::Operation *op);
 
 /// Returns `value`'s type as a RankedTensorType (Kiln ops only take ranked
 /// tensors, which ODS checks before the verifiers run).

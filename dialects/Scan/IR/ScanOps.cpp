@@ -26,20 +26,8 @@ static LogicalResult expectShape(Operation *op, Value value, StringRef name,
   return success();
 }
 
-static LogicalResult verifySameElementType(Operation *op) {
-  Type element = getElementTypeOrSelf(op->getOperand(0).getType());
-  auto differs = [&](Value value) {
-    return getElementTypeOrSelf(value.getType()) != element;
-  };
-  if (llvm::any_of(op->getOperands(), differs) ||
-      llvm::any_of(op->getResults(), differs))
-    return op->emitOpError("requires one element type for all operands "
-                           "and results");
-  return success();
-}
-
 LogicalResult SelectiveScanOp::verify() {
-  if (failed(verifySameElementType(*this)))
+  if (failed(verifyUniformElementType(*this)))
     return failure();
   ArrayRef<int64_t> u = getU().getType().getShape();
   ArrayRef<int64_t> a = getA().getType().getShape();
@@ -67,7 +55,7 @@ LogicalResult SelectiveScanOp::verify() {
 }
 
 LogicalResult LinearRecurrenceOp::verify() {
-  if (failed(verifySameElementType(*this)))
+  if (failed(verifyUniformElementType(*this)))
     return failure();
   ArrayRef<int64_t> a = getA().getType().getShape();
   if (a.size() != 3)
