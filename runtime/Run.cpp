@@ -113,9 +113,37 @@ kiln_status *scanIndices(const TensorSpec &spec, const kiln_tensor &tensor) {
   return nullptr;
 }
 
-kiln_status *checkIndices(const Signature &sig, const kiln_tensor *inputs) {
+template <typename T>
+kiln_status *scanOffsets(const TensorSpec &spec, const kiln_tensor &tensor,
+                         int64_t bound) {
+  const T *data = static_cast<const T *>(tensor.data);
+  int64_t count = kiln_tensor_num_elements(&tensor);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t value = static_cast<int64_t>(data[i]);
+    int64_t previous = i ? static_cast<int64_t>(data[i - 1]) : 0;
+    if (value < previous || value > bound)
+      return invalid("input " + quote(spec.name) + " (seq_offsets) element " +
+                     std::to_string(i) + " is " + std::to_string(value) +
+                     "; offsets must be non-decreasing within [0, " +
+                     std::to_string(bound) + "]");
+  }
+  return nullptr;
+}
+
+kiln_status *checkIndices(const Signature &sig, const kiln_tensor *inputs,
+                          const std::vector<int64_t> &dims) {
   for (size_t n = 0; n < sig.inputs.size(); ++n) {
     const TensorSpec &spec = sig.inputs[n];
+    if (spec.isOffsets) {
+      int64_t bound = spec.offsetsSymbol >= 0 ? dims[spec.offsetsSymbol]
+                                              : spec.offsetsBound;
+      kiln_status *status =
+          spec.info.dtype == KILN_I32
+              ? scanOffsets<int32_t>(spec, inputs[n], bound)
+              : scanOffsets<int64_t>(spec, inputs[n], bound);
+      if (status)
+        return status;
+    }
     if (spec.info.index_bound == 0)
       continue;
     kiln_status *status = spec.info.dtype == KILN_I32
@@ -208,7 +236,7 @@ kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
           checkCountsAndBind(sig, num_inputs, inputs, num_outputs, outputs,
                              dims))
     return status;
-  if (kiln_status *status = checkIndices(sig, inputs))
+  if (kiln_status *status = checkIndices(sig, inputs, dims))
     return status;
   if (kiln_status *status = checkOutputs(sig, outputs, dims))
     return status;

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 using json = nlohmann::json;
@@ -141,6 +142,49 @@ kiln_status *parseIndexChecks(const json &root, Signature &sig) {
   return nullptr;
 }
 
+kiln_status *parseOffsetChecks(const json &root, Signature &sig) {
+  auto checks = root.find("offset_checks");
+  if (checks == root.end())
+    return nullptr;
+  if (!checks->is_array())
+    return fail("/offset_checks", "expected an array");
+  for (size_t i = 0; i < checks->size(); ++i) {
+    const json &check = (*checks)[i];
+    std::string pointer = "/offset_checks/" + std::to_string(i);
+    if (!check.is_object() || !check.contains("input") ||
+        !check["input"].is_string() || !check.contains("bound"))
+      return fail(pointer, "expected {\"input\": name, \"bound\": size or "
+                           "dim name}");
+    std::string input = check["input"].get<std::string>();
+    TensorSpec *target = nullptr;
+    for (TensorSpec &spec : sig.inputs)
+      if (spec.name == input)
+        target = &spec;
+    if (!target)
+      return fail(pointer + "/input", "no input named " + quote(input));
+    if ((target->info.dtype != KILN_I32 && target->info.dtype != KILN_I64) ||
+        target->info.rank != 1)
+      return fail(pointer + "/input", "offsets input " + quote(input) +
+                                          " must be a 1-D i32 or i64 tensor");
+    const json &bound = check["bound"];
+    if (bound.is_number_integer() && bound.get<int64_t>() >= 1) {
+      target->offsetsBound = bound.get<int64_t>();
+    } else if (bound.is_string()) {
+      auto dim = std::find(sig.dims.begin(), sig.dims.end(),
+                           bound.get<std::string>());
+      if (dim == sig.dims.end())
+        return fail(pointer + "/bound",
+                    "undeclared dim " + quote(bound.get<std::string>()));
+      target->offsetsSymbol = static_cast<int32_t>(dim - sig.dims.begin());
+    } else {
+      return fail(pointer + "/bound",
+                  "expected a positive integer or a dim name");
+    }
+    target->isOffsets = true;
+  }
+  return nullptr;
+}
+
 kiln_status *parseDevices(const json &root, Signature &sig) {
   auto devices = root.find("devices");
   if (devices == root.end()) {
@@ -228,6 +272,8 @@ kiln_status *parseSignature(const std::string &text, Signature &sig) {
     return status;
   if (sig.outputs.empty())
     return fail("/outputs", "a model needs at least one output");
+  if (kiln_status *status = parseOffsetChecks(root, sig))
+    return status;
   if (kiln_status *status = parseIndexChecks(root, sig))
     return status;
   if (kiln_status *status = parseDevices(root, sig))

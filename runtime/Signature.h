@@ -22,6 +22,12 @@ namespace kiln::runtime {
 struct TensorSpec {
   std::string name;
   kiln_tensor_info info;
+  /// For an input used as attention seq_offsets: its values must be
+  /// non-decreasing within [0, bound], the bound a static size
+  /// (`offsetsBound`) or a symbolic dim (`offsetsSymbol`).
+  bool isOffsets = false;
+  int64_t offsetsBound = 0;
+  int32_t offsetsSymbol = -1;
 };
 
 /// A validated signature. Not copyable: the tensor infos point into it.

@@ -165,6 +165,10 @@ int compile(const CompileOptions &options) {
                 "have yet");
   std::string output =
       options.output.empty() ? defaultOutput(options) : options.output;
+  llvm::StringRef folder = llvm::sys::path::parent_path(output);
+  if (!folder.empty() && !llvm::sys::fs::is_directory(folder))
+    return fail("cannot write '" + output + "': folder '" + folder.str() +
+                "' does not exist");
   Progress progress(options.progress);
 
   model::Error modelError;

@@ -45,8 +45,9 @@ int main(int argc, char **argv) {
   app.add_option("--cpu", options.cpu,
                  "CPU to generate code for: native, or an LLVM CPU name "
                  "such as x86-64-v3");
-  app.add_option("--sm", options.sm, "CUDA architecture (sm_80, sm_90)")
-      ->check(CLI::IsMember({"sm_80", "sm_90"}));
+  CLI::Option *sm =
+      app.add_option("--sm", options.sm, "CUDA architecture (sm_80, sm_90)")
+          ->check(CLI::IsMember({"sm_80", "sm_90"}));
   app.add_option("-O", options.optLevel, "Optimization level 0-3")
       ->check(CLI::Range(0u, 3u));
   std::vector<std::string> stages;
@@ -68,6 +69,10 @@ int main(int argc, char **argv) {
   } catch (const CLI::ParseError &e) {
     // --help and --version exit 0; usage errors exit 1 like every error.
     return app.exit(e) == 0 ? 0 : 1;
+  }
+  if (sm->count() && options.target != "cuda") {
+    llvm::errs() << "kiln-compile: error: --sm applies to --target=cuda only\n";
+    return 1;
   }
 
   // Registered so that --mlir-print-ir-after=<pass> can name Kiln's passes.

@@ -75,4 +75,36 @@ TEST(SignatureTest, RejectsBrokenSignatures) {
             std::string::npos);
 }
 
+
+TEST(SignatureTest, ParsesOffsetChecks) {
+  auto withOffsets = [](const std::string &inputs, const std::string &checks) {
+    std::string text = R"({"abi": 1, "name": "m", "dims": ["t", "n"],
+      "inputs": [{"name": "x", "dtype": "f32", "shape": [1, "t", 2, 4]},)" +
+                       inputs + R"(],
+      "params": [], "outputs": [{"name": "y", "dtype": "f32",
+                                 "shape": [1, "t", 2, 4]}],
+      "offset_checks": )" + checks + "}";
+    Signature signature;
+    std::string error = message(parseSignature(text, signature));
+    if (error.empty()) {
+      const TensorSpec &offsets = signature.inputs[1];
+      EXPECT_TRUE(offsets.isOffsets);
+      EXPECT_EQ(offsets.offsetsSymbol, 0);
+    }
+    return error;
+  };
+  const char *offsets = R"({"name": "o", "dtype": "i32", "shape": ["n"]})";
+  EXPECT_EQ(withOffsets(offsets, R"([{"input": "o", "bound": "t"}])"), "");
+  EXPECT_NE(withOffsets(offsets, R"([{"input": "o", "bound": "s"}])")
+                .find("/offset_checks/0/bound: undeclared dim 's'"),
+            std::string::npos);
+  EXPECT_NE(withOffsets(R"({"name": "o", "dtype": "f32", "shape": ["n"]})",
+                        R"([{"input": "o", "bound": "t"}])")
+                .find("must be a 1-D i32 or i64 tensor"),
+            std::string::npos);
+  EXPECT_NE(withOffsets(offsets, R"([{"input": "p", "bound": 4}])")
+                .find("/offset_checks/0/input: no input named 'p'"),
+            std::string::npos);
+}
+
 } // namespace
