@@ -165,6 +165,11 @@ int compile(const CompileOptions &options) {
                 "have yet");
   std::string output =
       options.output.empty() ? defaultOutput(options) : options.output;
+  bool textOutput = !options.stopAfter.empty() || options.emit == Emit::MLIR ||
+                    options.emit == Emit::LLVM || options.emit == Emit::Asm;
+  if (output == "-" && !textOutput)
+    return fail("-o - writes text (MLIR, LLVM IR, assembly) to stdout; give "
+                "a file name for a library or an object");
   llvm::StringRef folder = llvm::sys::path::parent_path(output);
   if (!folder.empty() && !llvm::sys::fs::is_directory(folder))
     return fail("cannot write '" + output + "': folder '" + folder.str() +
@@ -192,6 +197,10 @@ int compile(const CompileOptions &options) {
   progress.done("import");
   std::string error;
   auto finishText = [&](const std::string &text) {
+    if (output == "-") {
+      llvm::outs() << text;
+      return 0;
+    }
     return writeAtomically(output, text, error) ? 0 : fail(error);
   };
   if (options.stopAfter == "import" ||

@@ -32,7 +32,7 @@ int main(int argc, char **argv) {
       ->required();
   app.add_option("-o,--output", options.output,
                  "Output file (default: the model path with the emitted "
-                 "kind's extension)");
+                 "kind's extension; - for stdout with text outputs)");
   std::map<std::string, Emit> emits = {
       {"lib", Emit::Lib}, {"obj", Emit::Obj}, {"mlir", Emit::MLIR},
       {"llvm", Emit::LLVM}, {"asm", Emit::Asm}, {"ptx", Emit::PTX}};
