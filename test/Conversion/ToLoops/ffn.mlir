@@ -13,25 +13,27 @@
 // CHECK: %[[ROWS:.*]] = memref.dim %[[XM]], %c0
 // CHECK: %[[H:.*]] = memref.alloc(%[[ROWS]]) {alignment = 64 : i64} : memref<?x256xf32>
 // First GEMM: x · w_inᵀ + b_in, then gelu, into the hidden buffer.
-// CHECK: scf.parallel (%[[M:.*]]) =
+// CHECK: scf.parallel (%[[MB:.*]]) =
 // CHECK: scf.for %[[N:.*]] =
-// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args
-// CHECK: memref.load %[[XM]]
+// CHECK: %[[M:.*]] = arith.muli %[[MB]], %c4
+// CHECK: %[[ACC:.*]]:4 = scf.for {{.*}} iter_args
 // CHECK: memref.load %[[WIN]]
+// CHECK: memref.load %[[XM]]
 // CHECK: %[[BIAS:.*]] = memref.load %[[BIN]][%[[N]]]
-// CHECK: %[[PRE:.*]] = arith.addf %[[ACC]], %[[BIAS]]
+// CHECK: %[[PRE:.*]] = arith.addf %[[ACC]]#0, %[[BIAS]]
 // CHECK: arith.mulf %[[PRE]]
 // CHECK: math.erf
 // CHECK: memref.store %{{.*}}, %[[H]][%[[M]], %[[N]]]
 // Second GEMM: hidden · w_outᵀ + b_out into the result.
 // CHECK: %[[YM:.*]] = memref.collapse_shape %[[Y]] {{\[}}[0, 1], [2]] : memref<?x?x32xf32> into memref<?x32xf32>
-// CHECK: scf.parallel (%[[M2:.*]]) =
+// CHECK: scf.parallel (%[[MB2:.*]]) =
 // CHECK: scf.for %[[N2:.*]] =
-// CHECK: %[[ACC2:.*]] = scf.for {{.*}} iter_args
-// CHECK: memref.load %[[H]]
+// CHECK: %[[M2:.*]] = arith.muli %[[MB2]], %c4
+// CHECK: %[[ACC2:.*]]:4 = scf.for {{.*}} iter_args
 // CHECK: memref.load %[[WOUT]]
+// CHECK: memref.load %[[H]]
 // CHECK: %[[BIAS2:.*]] = memref.load %[[BOUT]][%[[N2]]]
-// CHECK: %[[SUM:.*]] = arith.addf %[[ACC2]], %[[BIAS2]]
+// CHECK: %[[SUM:.*]] = arith.addf %[[ACC2]]#0, %[[BIAS2]]
 // CHECK: memref.store %[[SUM]], %[[YM]][%[[M2]], %[[N2]]]
 // CHECK: memref.copy %[[Y]], %[[OUT]]
 // CHECK-NEXT: return
@@ -44,18 +46,18 @@ func.func @mlp(%x: tensor<?x?x64xf32>, %w_in: tensor<256x64xf32>, %b_in: tensor<
 
 // Without biases the epilogues apply only the activation: relu2 = relu(x)².
 // CHECK-LABEL: func.func @mlp_relu2
-// CHECK: %[[ACC:.*]] = scf.for
+// CHECK: %[[ACC:.*]]:4 = scf.for
 // CHECK: scf.yield
 // CHECK-NEXT: }
 // CHECK-NOT: memref.load
-// CHECK: %[[POS:.*]] = arith.cmpf ogt, %[[ACC]]
-// CHECK-NEXT: %[[R:.*]] = arith.select %[[POS]], %[[ACC]]
+// CHECK: %[[POS:.*]] = arith.cmpf ogt, %[[ACC]]#0
+// CHECK-NEXT: %[[R:.*]] = arith.select %[[POS]], %[[ACC]]#0
 // CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[R]], %[[R]]
 // CHECK-NEXT: memref.store %[[SQ]]
-// CHECK: %[[ACC2:.*]] = scf.for
+// CHECK: %[[ACC2:.*]]:4 = scf.for
 // CHECK: scf.yield
 // CHECK-NEXT: }
-// CHECK-NEXT: memref.store %[[ACC2]]
+// CHECK-NEXT: memref.store %[[ACC2]]#0
 func.func @mlp_relu2(%x: tensor<4x16xf32>, %w_in: tensor<32x16xf32>,
                      %w_out: tensor<16x32xf32>) -> tensor<4x16xf32> {
   %0 = ffn.mlp %x, %w_in, %w_out {activation = #ffn<activation relu2>}
@@ -83,25 +85,29 @@ func.func @mlp_gelu_tanh_silu(%x: tensor<4x16xf32>, %w_in: tensor<32x16xf32>,
 // CHECK-SAME: (%[[X:.*]]: memref<?x?x64xf32>, %[[WG:.*]]: memref<128x64xf32>, %[[WU:.*]]: memref<128x64xf32>, %[[WD:.*]]: memref<64x128xf32>, %[[OUT:.*]]: memref<?x?x64xf32>)
 // CHECK: %[[Y:.*]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x?x64xf32>
 // CHECK: %[[H:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x128xf32>
+// Each GEMM is a parallel loop over 4-row blocks, then one over the
+// remaining rows.
 // CHECK: scf.parallel
-// CHECK: %[[G:.*]] = scf.for
+// CHECK: %[[G:.*]]:4 = scf.for
 // CHECK: memref.load %[[WG]]
-// CHECK: arith.negf %[[G]]
+// CHECK: arith.negf %[[G]]#0
 // CHECK: math.exp
 // CHECK: arith.divf
-// CHECK: %[[SILU:.*]] = arith.mulf %[[G]]
+// CHECK: %[[SILU:.*]] = arith.mulf %[[G]]#0
 // CHECK: memref.store %[[SILU]], %[[H]][%[[M:.*]], %[[N:.*]]]
 // CHECK: scf.parallel
-// CHECK: %[[U:.*]] = scf.for
+// CHECK: scf.parallel
+// CHECK: %[[U:.*]]:4 = scf.for
 // CHECK: memref.load %[[WU]]
 // CHECK: %[[GATE:.*]] = memref.load %[[H]][%[[M2:.*]], %[[N2:.*]]]
-// CHECK: %[[PROD:.*]] = arith.mulf %[[U]], %[[GATE]]
+// CHECK: %[[PROD:.*]] = arith.mulf %[[U]]#0, %[[GATE]]
 // CHECK: memref.store %[[PROD]], %[[H]][%[[M2]], %[[N2]]]
 // CHECK: scf.parallel
-// CHECK: %[[D:.*]] = scf.for
-// CHECK: memref.load %[[H]]
+// CHECK: scf.parallel
+// CHECK: %[[D:.*]]:4 = scf.for
 // CHECK: memref.load %[[WD]]
-// CHECK: memref.store %[[D]]
+// CHECK: memref.load %[[H]]
+// CHECK: memref.store %[[D]]#0
 // CHECK: memref.copy %[[Y]], %[[OUT]]
 func.func @glu(%x: tensor<?x?x64xf32>, %w_gate: tensor<128x64xf32>,
                %w_up: tensor<128x64xf32>, %w_down: tensor<64x128xf32>) -> tensor<?x?x64xf32> {
