@@ -109,6 +109,17 @@ kiln_status *parseTensorList(const json &root, const char *key,
   return nullptr;
 }
 
+/// Points `target` at the input a check at `pointer` names.
+kiln_status *findInput(Signature &sig, const std::string &input,
+                       const std::string &pointer, TensorSpec *&target) {
+  for (TensorSpec &spec : sig.inputs)
+    if (spec.name == input) {
+      target = &spec;
+      return nullptr;
+    }
+  return fail(pointer + "/input", "no input named " + quote(input));
+}
+
 kiln_status *parseIndexChecks(const json &root, Signature &sig) {
   auto checks = root.find("index_checks");
   if (checks == root.end())
@@ -126,11 +137,8 @@ kiln_status *parseIndexChecks(const json &root, Signature &sig) {
       return fail(pointer + "/bound", "expected a positive integer");
     std::string input = check["input"].get<std::string>();
     TensorSpec *target = nullptr;
-    for (TensorSpec &spec : sig.inputs)
-      if (spec.name == input)
-        target = &spec;
-    if (!target)
-      return fail(pointer + "/input", "no input named " + quote(input));
+    if (kiln_status *status = findInput(sig, input, pointer, target))
+      return status;
     if (target->info.dtype != KILN_I32 && target->info.dtype != KILN_I64)
       return fail(pointer + "/input",
                   "index input " + quote(input) + " must be i32 or i64");
@@ -157,11 +165,8 @@ kiln_status *parseOffsetChecks(const json &root, Signature &sig) {
                            "dim name}");
     std::string input = check["input"].get<std::string>();
     TensorSpec *target = nullptr;
-    for (TensorSpec &spec : sig.inputs)
-      if (spec.name == input)
-        target = &spec;
-    if (!target)
-      return fail(pointer + "/input", "no input named " + quote(input));
+    if (kiln_status *status = findInput(sig, input, pointer, target))
+      return status;
     if ((target->info.dtype != KILN_I32 && target->info.dtype != KILN_I64) ||
         target->info.rank != 1)
       return fail(pointer + "/input", "offsets input " + quote(input) +
