@@ -38,13 +38,6 @@ SmallVector<Value> memrefSizes(ImplicitLocOpBuilder &b, Value memref) {
   return sizes;
 }
 
-Value numElements(ImplicitLocOpBuilder &b, Value memref) {
-  Value count = indexConst(b, 1);
-  for (Value size : memrefSizes(b, memref))
-    count = b.create<arith::MulIOp>(count, size);
-  return count;
-}
-
 Value allocBuffer(ImplicitLocOpBuilder &b, MemRefType type, ValueRange sizes) {
   SmallVector<Value> dynamic;
   for (int64_t d = 0; d < type.getRank(); ++d)

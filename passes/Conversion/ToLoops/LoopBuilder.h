@@ -39,9 +39,6 @@ Value f32Const(ImplicitLocOpBuilder &b, double value);
 /// Size of every dimension of `memref` as an index value.
 llvm::SmallVector<Value> memrefSizes(ImplicitLocOpBuilder &b, Value memref);
 
-/// Number of elements of `memref` as an index value.
-Value numElements(ImplicitLocOpBuilder &b, Value memref);
-
 /// Allocates a buffer of `type`; `sizes` holds a value for every dimension,
 /// of which the dynamic ones are used.
 Value allocBuffer(ImplicitLocOpBuilder &b, mlir::MemRefType type,
