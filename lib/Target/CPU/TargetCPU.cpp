@@ -8,6 +8,7 @@
 #include "lib/Target/CPU/TargetCPU.h"
 
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -88,6 +89,12 @@ std::unique_ptr<Module> translateAndOptimize(mlir::ModuleOp module,
   tuning.LoopVectorization = options.optLevel >= 2;
   tuning.SLPVectorization = options.optLevel >= 2;
   PassBuilder builder(&machine, tuning);
+  // glibc's vector math library (libmvec) lets loops over exp, log, sin...
+  // vectorize instead of calling the scalar libm function per element.
+  TargetLibraryInfoImpl libraryInfo(machine.getTargetTriple());
+  libraryInfo.addVectorizableFunctionsFromVecLib(
+      TargetLibraryInfoImpl::LIBMVEC_X86, machine.getTargetTriple());
+  functions.registerPass([&] { return TargetLibraryAnalysis(libraryInfo); });
   builder.registerModuleAnalyses(modules);
   builder.registerCGSCCAnalyses(cgscc);
   builder.registerFunctionAnalyses(functions);
@@ -128,7 +135,7 @@ bool linkSharedLibrary(const std::string &objectPath,
       *lld, "-shared", "--as-needed", "-o", outputPath, objectPath,
       "-L", libDir, "-rpath", libDir, "-lomp",
       "-L", "/lib/x86_64-linux-gnu", "-L", "/usr/lib/x86_64-linux-gnu",
-      "-lm", "-lc"};
+      "-lmvec", "-lm", "-lc"};
   std::string message;
   int rc = sys::ExecuteAndWait(*lld, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {

@@ -102,6 +102,9 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
         allocBuffer(b, type, {qSizes[0], qSizes[1], qSizes[2], valueDim});
     // Query heads per key/value head (grouped-query attention).
     Value group = b.create<arith::DivUIOp>(qSizes[2], kSizes[2]);
+    // Keys as f32 [B, Hkv, D, S]: a block's scores are then a sum over d of
+    // contiguous, vectorizable rows instead of one horizontal dot per key.
+    Value keyT = transposeKeys(b, key, kSizes);
 
     parallelLoops(
         b, {qSizes[0], qSizes[2], qSizes[1]},
@@ -139,6 +142,44 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
             }
             return result;
           };
+          // scores[j] = score(first + j) for the keys [first, last).
+          auto blockScores = [&](ImplicitLocOpBuilder &b, Value first,
+                                 Value last, Value scores) {
+            Value count = b.create<arith::SubIOp>(last, first);
+            Value zeroF = f32Const(b, 0.0);
+            sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b,
+                                            ValueRange j) {
+              b.create<memref::StoreOp>(zeroF, scores, j);
+            });
+            sequentialLoops(b, {headDim}, [&](ImplicitLocOpBuilder &b,
+                                              ValueRange d) {
+              Value qd = b.create<memref::LoadOp>(q, d);
+              sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b,
+                                              ValueRange j) {
+                Value s = b.create<arith::AddIOp>(first, j[0]);
+                Value k = b.create<memref::LoadOp>(
+                    keyT, ValueRange{batch, kvHead, d[0], s});
+                Value partial = b.create<memref::LoadOp>(scores, j);
+                b.create<memref::StoreOp>(multiplyAccumulate(b, partial, qd, k),
+                                          scores, j);
+              });
+            });
+            Value scale = f32Const(b, op.getScale().convertToDouble());
+            sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b,
+                                            ValueRange j) {
+              Value x = b.create<arith::MulFOp>(
+                  b.create<memref::LoadOp>(scores, j), scale);
+              if (Value bias = adaptor.getBias()) {
+                Value s = b.create<arith::AddIOp>(first, j[0]);
+                auto shape = cast<MemRefType>(bias.getType()).getShape();
+                x = b.create<arith::AddFOp>(
+                    x, loadF32(b, bias,
+                               broadcastIndices(b, shape,
+                                                {batch, head, row, s})));
+              }
+              b.create<memref::StoreOp>(x, scores, j);
+            });
+          };
           // acc += weight · value[s].
           auto accumulate = [&](ImplicitLocOpBuilder &b, Value s,
                                 Value weight) {
@@ -156,7 +197,8 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
           Value sum =
               op.getNormalizer() == Normalizer::power
                   ? powerWeights(b, op, lo, hi, score, accumulate)
-                  : softmaxWeights(b, lo, hi, valueDim, acc, score, accumulate);
+                  : softmaxWeights(b, lo, hi, valueDim, acc, blockScores,
+                                   accumulate);
           sequentialLoops(b, {valueDim},
                           [&](ImplicitLocOpBuilder &b, ValueRange d) {
                             Value a = b.create<memref::LoadOp>(acc, d);
@@ -170,8 +212,28 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
 
 private:
   using ScoreFn = llvm::function_ref<Value(ImplicitLocOpBuilder &, Value)>;
+  using BlockScoreFn = llvm::function_ref<void(ImplicitLocOpBuilder &, Value,
+                                                Value, Value)>;
   using AccumulateFn =
       llvm::function_ref<void(ImplicitLocOpBuilder &, Value, Value)>;
+
+  /// Copies `key` [B, S, Hkv, D] into a new f32 buffer [B, Hkv, D, S].
+  static Value transposeKeys(ImplicitLocOpBuilder &b, Value key,
+                             ArrayRef<Value> sizes) {
+    auto keyType = cast<MemRefType>(key.getType());
+    auto type = MemRefType::get({keyType.getDimSize(0), keyType.getDimSize(2),
+                                 keyType.getDimSize(3), keyType.getDimSize(1)},
+                                b.getF32Type());
+    Value keyT =
+        allocBuffer(b, type, {sizes[0], sizes[2], sizes[3], sizes[1]});
+    rowParallelLoops(b, {sizes[0], sizes[2], sizes[3], sizes[1]},
+                     [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+                       b.create<memref::StoreOp>(
+                           loadF32(b, key, {ivs[0], ivs[3], ivs[1], ivs[2]}),
+                           keyT, ivs);
+                     });
+    return keyT;
+  }
 
   /// The interval `[lo, hi)` of keys query `row` sees. Every mask (and the
   /// sequence of a packed batch) selects a contiguous interval.
@@ -241,7 +303,8 @@ private:
   /// scores go to scratch, the running max rescales the accumulator and the
   /// running sum. Returns the sum of the weights.
   static Value softmaxWeights(ImplicitLocOpBuilder &b, Value lo, Value hi,
-                              Value valueDim, Value acc, ScoreFn score,
+                              Value valueDim, Value acc,
+                              BlockScoreFn blockScores,
                               AccumulateFn accumulate) {
     Value scores = b.create<memref::AllocaOp>(
         MemRefType::get({kKeyBlock}, b.getF32Type()));
@@ -253,13 +316,13 @@ private:
           ImplicitLocOpBuilder b(loc, nested);
           Value last = indexMin(
               b, b.create<arith::AddIOp>(first, indexConst(b, kKeyBlock)), hi);
+          blockScores(b, first, last, scores);
           Value blockMax = forReduce(
-              b, first, last, {lowest},
-              [&](ImplicitLocOpBuilder &b, Value s,
+              b, indexConst(b, 0), b.create<arith::SubIOp>(last, first),
+              {lowest},
+              [&](ImplicitLocOpBuilder &b, Value j,
                   ValueRange max) -> SmallVector<Value> {
-                Value x = score(b, s);
-                b.create<memref::StoreOp>(
-                    x, scores, ValueRange{b.create<arith::SubIOp>(s, first)});
+                Value x = b.create<memref::LoadOp>(scores, j);
                 return {b.create<arith::MaximumFOp>(max[0], x)};
               })[0];
           Value max = b.create<arith::MaximumFOp>(running[0], blockMax);
@@ -276,17 +339,25 @@ private:
                             b.create<memref::StoreOp>(
                                 b.create<arith::MulFOp>(a, correction), acc, d);
                           });
+          // The weights first, in a loop of their own that vectorizes the
+          // exp, then the weighted values.
+          Value count = b.create<arith::SubIOp>(last, first);
           Value blockSum = forReduce(
-              b, first, last, {zeroF},
-              [&](ImplicitLocOpBuilder &b, Value s,
+              b, indexConst(b, 0), count, {zeroF},
+              [&](ImplicitLocOpBuilder &b, Value j,
                   ValueRange sum) -> SmallVector<Value> {
-                Value x = b.create<memref::LoadOp>(
-                    scores, ValueRange{b.create<arith::SubIOp>(s, first)});
+                Value x = b.create<memref::LoadOp>(scores, j);
                 Value w =
                     b.create<math::ExpOp>(b.create<arith::SubFOp>(x, shift));
-                accumulate(b, s, w);
-                return {b.create<arith::AddFOp>(sum[0], w)};
+                b.create<memref::StoreOp>(w, scores, j);
+                return {b.create<arith::AddFOp>(
+                    sum[0], w, arith::FastMathFlags::reassoc)};
               })[0];
+          sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b,
+                                          ValueRange j) {
+            accumulate(b, b.create<arith::AddIOp>(first, j[0]),
+                       b.create<memref::LoadOp>(scores, j));
+          });
           Value total = b.create<arith::AddFOp>(
               b.create<arith::MulFOp>(running[1], correction), blockSum);
           b.create<scf::YieldOp>(ValueRange{max, total});

@@ -91,14 +91,18 @@ func.func @block_diagonal_causal(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32
 }
 
 // Grouped-query attention with dynamic head counts: the kv head is
-// h / (H / Hkv), computed at run time.
+// h / (H / Hkv), computed at run time. Keys are first copied to f32
+// [B, Hkv, D, S] so that a block's scores are contiguous rows.
 // CHECK-LABEL: func.func @gqa
 // CHECK-DAG: %[[H:.*]] = memref.dim %arg0, %c2{{(_[0-9]+)?}} :
 // CHECK-DAG: %[[HKV:.*]] = memref.dim %arg1, %c2{{(_[0-9]+)?}} :
 // CHECK: %[[GROUP:.*]] = arith.divui %[[H]], %[[HKV]]
+// CHECK: %[[KT:.*]] = memref.alloc(%[[HKV]], %{{.*}}) {alignment = 64 : i64} : memref<1x?x16x?xf32>
+// CHECK: scf.parallel
+// CHECK: memref.load %arg1[
 // CHECK: scf.parallel (%[[B:.*]], %[[HEAD:.*]], %[[T:.*]]) =
 // CHECK: %[[KVH:.*]] = arith.divui %[[HEAD]], %[[GROUP]]
-// CHECK: memref.load %arg1[%[[B]], %{{.*}}, %[[KVH]], %{{.*}}]
+// CHECK: memref.load %[[KT]][%[[B]], %[[KVH]], %{{.*}}, %{{.*}}]
 // CHECK: memref.load %arg2[%[[B]], %{{.*}}, %[[KVH]], %{{.*}}]
 func.func @gqa(%q: tensor<1x?x?x16xf32>, %k: tensor<1x?x?x16xf32>,
                %v: tensor<1x?x?x32xf32>) -> tensor<1x?x?x32xf32> {
