@@ -49,7 +49,8 @@ int fail(const std::string &message) {
 }
 
 /// The weights file to use: --weights, else the source's `weights` path,
-/// looked up next to the model and then in the current directory.
+/// looked up next to the model, in the current directory, and where it was
+/// when the model was compiled.
 bool resolveWeights(const kiln_model *model, const Options &options,
                     std::string &path, std::string &error) {
   if (!options.weights.empty()) {
@@ -62,19 +63,28 @@ bool resolveWeights(const kiln_model *model, const Options &options,
   std::string hint = "give --weights FILE.safetensors";
   auto source = nlohmann::json::parse(kiln_model_source(model), nullptr,
                                       /*allow_exceptions=*/false);
+  auto signature = nlohmann::json::parse(kiln_model_signature_json(model),
+                                         nullptr, /*allow_exceptions=*/false);
   if (source.is_object() && source.contains("weights") &&
       source["weights"].is_string()) {
     std::string named = source["weights"].get<std::string>();
+    // Next to the model, in the current directory, then where the compiler
+    // found it next to the JSON file.
+    std::vector<fs::path> candidates = {
+        fs::path(options.model).parent_path() / named, fs::path(named)};
+    if (signature.is_object() && signature.contains("weights") &&
+        signature["weights"].is_string())
+      candidates.push_back(signature["weights"].get<std::string>());
     std::error_code ec;
-    for (const fs::path &candidate :
-         {fs::path(options.model).parent_path() / named, fs::path(named)}) {
+    for (const fs::path &candidate : candidates) {
       if (fs::is_regular_file(candidate, ec)) {
         path = candidate.string();
         return true;
       }
     }
     hint += " (the model's source names '" + named +
-            "', found neither next to the model nor in the current directory)";
+            "', found neither next to the model, nor in the current "
+            "directory, nor next to the JSON it was compiled from)";
   }
   error = "the model has " + std::to_string(params) + " parameters: " + hint;
   return false;

@@ -9,6 +9,7 @@
 #include "lib/Import/JSON/Importer.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 using nlohmann::json;
@@ -28,6 +29,14 @@ static json describe(const model::Model &model, int id) {
 
 std::string buildSignature(const model::Model &model) {
   json signature = {{"abi", 1}, {"name", model.name}, {"dims", model.dims}};
+  // Where the model's weights were when it was compiled, so that kiln-run
+  // finds them wherever the library is written.
+  if (!model.weights.empty()) {
+    std::error_code ec;
+    std::filesystem::path absolute =
+        std::filesystem::absolute(model.weights, ec);
+    signature["weights"] = ec ? model.weights : absolute.string();
+  }
   for (auto [key, ids] : {std::pair{"inputs", &model.inputs},
                           std::pair{"params", &model.params},
                           std::pair{"outputs", &model.outputs}}) {
