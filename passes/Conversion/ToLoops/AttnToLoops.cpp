@@ -122,15 +122,9 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                     loadF32(b, query, {batch, row, head, d[0]}), q, d);
               });
           Value acc = zeroScratch(b, {valueDim});
-          auto score = [&](ImplicitLocOpBuilder &b, Value s) {
-            Value dot =
-                forReduce(b, indexConst(b, 0), headDim, {f32Const(b, 0.0)},
-                          [&](ImplicitLocOpBuilder &b, Value d,
-                              ValueRange sum) -> SmallVector<Value> {
-                            Value x = b.create<memref::LoadOp>(q, d);
-                            Value y = loadF32(b, key, {batch, s, kvHead, d});
-                            return {multiplyAccumulate(b, sum[0], x, y)};
-                          })[0];
+          // scale · dot + bias[b, h, t, s]: the score of key `s`.
+          auto scaleAndBias = [&](ImplicitLocOpBuilder &b, Value dot,
+                                  Value s) -> Value {
             Value result = b.create<arith::MulFOp>(
                 dot, f32Const(b, op.getScale().convertToDouble()));
             if (Value bias = adaptor.getBias()) {
@@ -141,6 +135,17 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                           broadcastIndices(b, shape, {batch, head, row, s})));
             }
             return result;
+          };
+          auto score = [&](ImplicitLocOpBuilder &b, Value s) {
+            Value dot =
+                forReduce(b, indexConst(b, 0), headDim, {f32Const(b, 0.0)},
+                          [&](ImplicitLocOpBuilder &b, Value d,
+                              ValueRange sum) -> SmallVector<Value> {
+                            Value x = b.create<memref::LoadOp>(q, d);
+                            Value y = loadF32(b, key, {batch, s, kvHead, d});
+                            return {multiplyAccumulate(b, sum[0], x, y)};
+                          })[0];
+            return scaleAndBias(b, dot, s);
           };
           // scores[j] = score(first + j) for the keys [first, last).
           auto blockScores = [&](ImplicitLocOpBuilder &b, Value first,
@@ -164,20 +169,12 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                                           scores, j);
               });
             });
-            Value scale = f32Const(b, op.getScale().convertToDouble());
             sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b,
                                             ValueRange j) {
-              Value x = b.create<arith::MulFOp>(
-                  b.create<memref::LoadOp>(scores, j), scale);
-              if (Value bias = adaptor.getBias()) {
-                Value s = b.create<arith::AddIOp>(first, j[0]);
-                auto shape = cast<MemRefType>(bias.getType()).getShape();
-                x = b.create<arith::AddFOp>(
-                    x, loadF32(b, bias,
-                               broadcastIndices(b, shape,
-                                                {batch, head, row, s})));
-              }
-              b.create<memref::StoreOp>(x, scores, j);
+              Value s = b.create<arith::AddIOp>(first, j[0]);
+              b.create<memref::StoreOp>(
+                  scaleAndBias(b, b.create<memref::LoadOp>(scores, j), s),
+                  scores, j);
             });
           };
           // acc += weight · value[s].
