@@ -207,8 +207,16 @@ int compile(const CompileOptions &options) {
       (options.stopAfter.empty() && options.emit == Emit::MLIR))
     return finishText(printModule(*module));
 
+  // The target machine comes first: the kernels' vector width follows it.
+  target::CPUTargetOptions targetOptions;
+  targetOptions.cpu = options.cpu;
+  targetOptions.optLevel = options.optLevel;
+  auto machine = target::createTargetMachine(targetOptions, error);
+  if (!machine)
+    return fail(error);
   CPUPipelineOptions pipelineOptions;
   pipelineOptions.parallel = options.parallel;
+  pipelineOptions.vectorWidth = target::f32VectorWidth(*machine);
   auto runPipeline = [&](auto build, const char *stage) {
     PassManager pm(&context);
     build(pm, pipelineOptions);
@@ -229,12 +237,6 @@ int compile(const CompileOptions &options) {
   if (options.stopAfter == "llvm-dialect")
     return finishText(printModule(*module));
 
-  target::CPUTargetOptions targetOptions;
-  targetOptions.cpu = options.cpu;
-  targetOptions.optLevel = options.optLevel;
-  auto machine = target::createTargetMachine(targetOptions, error);
-  if (!machine)
-    return fail(error);
   llvm::LLVMContext llvmContext;
   auto llvmModule = target::translateAndOptimize(*module, llvmContext, *machine,
                                                  targetOptions, error);

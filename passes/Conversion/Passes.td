@@ -21,10 +21,33 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     as register-blocked GEMM loops. Function results become trailing
     out-parameters, the destination-passing form of the compiled-model ABI.
   }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "8",
+           "f32 lanes of the target's vector registers (16 for AVX-512, "
+           "8 for AVX2, 4 for SSE)">
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",
     "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
-    "mlir::func::FuncDialect"
+    "mlir::vector::VectorDialect", "mlir::func::FuncDialect"
+  ];
+}
+
+def LowerVectorMath : Pass<"kiln-lower-vector-math", "mlir::ModuleOp"> {
+  let summary = "Lower math functions on vectors to polynomials and LLVM "
+                "intrinsics";
+  let description = [{
+    Rewrites `math` functions on vector operands (exp, expm1, log, log1p,
+    tanh, erf, sin, cos, ...) into MLIR's polynomial approximations, then
+    the math ops those leave (fma, floor, sqrt, ...) into LLVM intrinsics, so
+    the vector kernels compute them in registers. Without it,
+    `convert-math-to-libm` would unroll each vector into one scalar libm
+    call per lane. Scalar math is left alone: it becomes libm calls that
+    LLVM's loop vectorizer maps to glibc's libmvec where it can.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+    "mlir::vector::VectorDialect", "mlir::LLVM::LLVMDialect"
   ];
 }
 

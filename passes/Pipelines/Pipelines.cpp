@@ -23,7 +23,9 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(createConvertKilnToLoops());
+  ConvertKilnToLoopsOptions toLoops;
+  toLoops.vectorWidth = options.vectorWidth;
+  pm.addPass(createConvertKilnToLoops(toLoops));
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -37,12 +39,16 @@ void kiln::buildLoopsToLLVMPipeline(OpPassManager &pm,
     pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  pm.addPass(createLowerVectorMath());
   pm.addPass(createConvertMathToLibmPass());
   // bf16 conversions become integer bit operations: x86 libgcc has no
   // __truncsfbf2 to call.
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.reassociateFPReductions = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createArithToLLVMConversionPass());

@@ -20,6 +20,12 @@ struct CPUPipelineOptions
   Option<bool> parallel{*this, "parallel",
                         llvm::cl::desc("Run parallel loops on OpenMP threads"),
                         llvm::cl::init(true)};
+  Option<int64_t> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("f32 lanes of the target's vector registers (16 for "
+                     "AVX-512, 8 for AVX2, 4 for SSE); kiln-compile derives "
+                     "it from --cpu"),
+      llvm::cl::init(8)};
 };
 
 /// Kiln dialects on tensors -> loops over buffers (memref, scf, arith, math).

@@ -12,13 +12,13 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
-#include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
 
 using namespace llvm;
 
@@ -44,8 +44,8 @@ createTargetMachine(const CPUTargetOptions &options, std::string &error) {
       subtarget.AddFeature(feature, enabled);
     features = subtarget.getString();
   } else if (!std::unique_ptr<MCSubtargetInfo>(
-                   target->createMCSubtargetInfo(triple, "", ""))
-                   ->isCPUStringValid(cpu)) {
+                  target->createMCSubtargetInfo(triple, "", ""))
+                  ->isCPUStringValid(cpu)) {
     error = "unknown CPU '" + cpu + "' for " + triple +
             " (try native, x86-64, x86-64-v2, x86-64-v3, x86-64-v4, znver4)";
     return nullptr;
@@ -57,6 +57,15 @@ createTargetMachine(const CPUTargetOptions &options, std::string &error) {
   if (!machine)
     error = "cannot create a target machine for " + triple;
   return machine;
+}
+
+int64_t f32VectorWidth(const TargetMachine &machine) {
+  const MCSubtargetInfo *info = machine.getMCSubtargetInfo();
+  if (info->checkFeatures("+avx512f"))
+    return 16;
+  if (info->checkFeatures("+avx"))
+    return 8;
+  return 4;
 }
 
 std::unique_ptr<Module> translateAndOptimize(mlir::ModuleOp module,
@@ -131,11 +140,24 @@ bool linkSharedLibrary(const std::string &objectPath,
     return false;
   }
   std::string libDir = std::string(kLLVMPrefix) + "/lib";
-  SmallVector<StringRef> args = {
-      *lld, "-shared", "--as-needed", "-o", outputPath, objectPath,
-      "-L", libDir, "-rpath", libDir, "-lomp",
-      "-L", "/lib/x86_64-linux-gnu", "-L", "/usr/lib/x86_64-linux-gnu",
-      "-lmvec", "-lm", "-lc"};
+  SmallVector<StringRef> args = {*lld,
+                                 "-shared",
+                                 "--as-needed",
+                                 "-o",
+                                 outputPath,
+                                 objectPath,
+                                 "-L",
+                                 libDir,
+                                 "-rpath",
+                                 libDir,
+                                 "-lomp",
+                                 "-L",
+                                 "/lib/x86_64-linux-gnu",
+                                 "-L",
+                                 "/usr/lib/x86_64-linux-gnu",
+                                 "-lmvec",
+                                 "-lm",
+                                 "-lc"};
   std::string message;
   int rc = sys::ExecuteAndWait(*lld, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {

@@ -31,17 +31,20 @@ struct CPUTargetOptions {
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const CPUTargetOptions &options, std::string &error);
 
+/// f32 lanes of `machine`'s widest vector registers: 16 with AVX-512F, 8 with
+/// AVX, 4 otherwise (SSE2, which every x86-64 has).
+int64_t f32VectorWidth(const llvm::TargetMachine &machine);
+
 /// Translates an LLVM-dialect module to LLVM IR for `machine` and runs
 /// LLVM's optimization pipeline at `options.optLevel`.
-std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
-                                                   llvm::LLVMContext &context,
-                                                   llvm::TargetMachine &machine,
-                                                   const CPUTargetOptions &options,
-                                                   std::string &error);
+std::unique_ptr<llvm::Module>
+translateAndOptimize(mlir::ModuleOp module, llvm::LLVMContext &context,
+                     llvm::TargetMachine &machine,
+                     const CPUTargetOptions &options, std::string &error);
 
 /// Emits `module` as an object file (or assembly) into `out`.
-bool emitCode(llvm::Module &module, llvm::TargetMachine &machine,
-              bool assembly, std::string &out, std::string &error);
+bool emitCode(llvm::Module &module, llvm::TargetMachine &machine, bool assembly,
+              std::string &out, std::string &error);
 
 /// Links `objectPath` into the shared library `outputPath` with ld.lld,
 /// against libomp and libm.

@@ -4,8 +4,6 @@
 // per (batch, head, query row) walks only the interval of keys its mask lets
 // it see, in blocks of 64 keys, with an online softmax (running max, running
 // sum and an output accumulator in scratch), so no T×S matrix ever exists.
-// Lowers attn.linear_attention to its state form: one parallel iteration per
-// (batch, head) carries the D×Dv state and the normalizer sum in scratch.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,32 +29,6 @@ namespace {
 /// small stack buffer.
 constexpr int64_t kKeyBlock = 64;
 
-/// Stack buffer of f32 with the given sizes (static where they are
-/// constants). Placed in a parallel body, which is an automatic allocation
-/// scope, it is per-iteration scratch.
-Value scratch(ImplicitLocOpBuilder &b, ValueRange sizes) {
-  SmallVector<int64_t> shape;
-  SmallVector<Value> dynamic;
-  for (Value size : sizes) {
-    std::optional<int64_t> constant = getConstantIntValue(size);
-    shape.push_back(constant ? *constant : ShapedType::kDynamic);
-    if (!constant)
-      dynamic.push_back(size);
-  }
-  return b.create<memref::AllocaOp>(MemRefType::get(shape, b.getF32Type()),
-                                    dynamic);
-}
-
-/// Zero-filled scratch, for accumulators.
-Value zeroScratch(ImplicitLocOpBuilder &b, ValueRange sizes) {
-  Value buffer = scratch(b, sizes);
-  Value zero = f32Const(b, 0.0);
-  sequentialLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-    b.create<memref::StoreOp>(zero, buffer, ivs);
-  });
-  return buffer;
-}
-
 /// `x^p` for a positive integer `p`, by repeated squaring.
 Value integerPower(ImplicitLocOpBuilder &b, Value x, int64_t p) {
   Value result;
@@ -68,14 +40,6 @@ Value integerPower(ImplicitLocOpBuilder &b, Value x, int64_t p) {
       square = b.create<arith::MulFOp>(square, square);
   }
   return result;
-}
-
-/// `num / den`, or 0 when `den` is 0 (an empty or all-zero weight sum).
-Value divideOrZero(ImplicitLocOpBuilder &b, Value num, Value den) {
-  Value zero = f32Const(b, 0.0);
-  Value isZero = b.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ, den, zero);
-  return b.create<arith::SelectOp>(isZero, zero,
-                                   b.create<arith::DivFOp>(num, den));
 }
 
 /// An index-typed integer loaded from `memref` at `index`.
@@ -152,30 +116,30 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                                  Value last, Value scores) {
             Value count = b.create<arith::SubIOp>(last, first);
             Value zeroF = f32Const(b, 0.0);
-            sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b,
-                                            ValueRange j) {
-              b.create<memref::StoreOp>(zeroF, scores, j);
-            });
-            sequentialLoops(b, {headDim}, [&](ImplicitLocOpBuilder &b,
-                                              ValueRange d) {
-              Value qd = b.create<memref::LoadOp>(q, d);
-              sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b,
-                                              ValueRange j) {
-                Value s = b.create<arith::AddIOp>(first, j[0]);
-                Value k = b.create<memref::LoadOp>(
-                    keyT, ValueRange{batch, kvHead, d[0], s});
-                Value partial = b.create<memref::LoadOp>(scores, j);
-                b.create<memref::StoreOp>(multiplyAccumulate(b, partial, qd, k),
-                                          scores, j);
-              });
-            });
-            sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b,
-                                            ValueRange j) {
-              Value s = b.create<arith::AddIOp>(first, j[0]);
-              b.create<memref::StoreOp>(
-                  scaleAndBias(b, b.create<memref::LoadOp>(scores, j), s),
-                  scores, j);
-            });
+            sequentialLoops(b, {count},
+                            [&](ImplicitLocOpBuilder &b, ValueRange j) {
+                              b.create<memref::StoreOp>(zeroF, scores, j);
+                            });
+            sequentialLoops(
+                b, {headDim}, [&](ImplicitLocOpBuilder &b, ValueRange d) {
+                  Value qd = b.create<memref::LoadOp>(q, d);
+                  sequentialLoops(
+                      b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
+                        Value s = b.create<arith::AddIOp>(first, j[0]);
+                        Value k = b.create<memref::LoadOp>(
+                            keyT, ValueRange{batch, kvHead, d[0], s});
+                        Value partial = b.create<memref::LoadOp>(scores, j);
+                        b.create<memref::StoreOp>(
+                            multiplyAccumulate(b, partial, qd, k), scores, j);
+                      });
+                });
+            sequentialLoops(
+                b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
+                  Value s = b.create<arith::AddIOp>(first, j[0]);
+                  b.create<memref::StoreOp>(
+                      scaleAndBias(b, b.create<memref::LoadOp>(scores, j), s),
+                      scores, j);
+                });
           };
           // acc += weight · value[s].
           auto accumulate = [&](ImplicitLocOpBuilder &b, Value s,
@@ -191,11 +155,10 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                 });
           };
 
-          Value sum =
-              op.getNormalizer() == Normalizer::power
-                  ? powerWeights(b, op, lo, hi, score, accumulate)
-                  : softmaxWeights(b, lo, hi, valueDim, acc, blockScores,
-                                   accumulate);
+          Value sum = op.getNormalizer() == Normalizer::power
+                          ? powerWeights(b, op, lo, hi, score, accumulate)
+                          : softmaxWeights(b, lo, hi, valueDim, acc,
+                                           blockScores, accumulate);
           sequentialLoops(b, {valueDim},
                           [&](ImplicitLocOpBuilder &b, ValueRange d) {
                             Value a = b.create<memref::LoadOp>(acc, d);
@@ -209,8 +172,8 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
 
 private:
   using ScoreFn = llvm::function_ref<Value(ImplicitLocOpBuilder &, Value)>;
-  using BlockScoreFn = llvm::function_ref<void(ImplicitLocOpBuilder &, Value,
-                                                Value, Value)>;
+  using BlockScoreFn =
+      llvm::function_ref<void(ImplicitLocOpBuilder &, Value, Value, Value)>;
   using AccumulateFn =
       llvm::function_ref<void(ImplicitLocOpBuilder &, Value, Value)>;
 
@@ -221,8 +184,7 @@ private:
     auto type = MemRefType::get({keyType.getDimSize(0), keyType.getDimSize(2),
                                  keyType.getDimSize(3), keyType.getDimSize(1)},
                                 b.getF32Type());
-    Value keyT =
-        allocBuffer(b, type, {sizes[0], sizes[2], sizes[3], sizes[1]});
+    Value keyT = allocBuffer(b, type, {sizes[0], sizes[2], sizes[3], sizes[1]});
     rowParallelLoops(b, {sizes[0], sizes[2], sizes[3], sizes[1]},
                      [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
                        b.create<memref::StoreOp>(
@@ -314,14 +276,14 @@ private:
           Value last = indexMin(
               b, b.create<arith::AddIOp>(first, indexConst(b, kKeyBlock)), hi);
           blockScores(b, first, last, scores);
-          Value blockMax = forReduce(
-              b, indexConst(b, 0), b.create<arith::SubIOp>(last, first),
-              {lowest},
-              [&](ImplicitLocOpBuilder &b, Value j,
-                  ValueRange max) -> SmallVector<Value> {
-                Value x = b.create<memref::LoadOp>(scores, j);
-                return {b.create<arith::MaximumFOp>(max[0], x)};
-              })[0];
+          Value blockMax =
+              forReduce(b, indexConst(b, 0),
+                        b.create<arith::SubIOp>(last, first), {lowest},
+                        [&](ImplicitLocOpBuilder &b, Value j,
+                            ValueRange max) -> SmallVector<Value> {
+                          Value x = b.create<memref::LoadOp>(scores, j);
+                          return {b.create<arith::MaximumFOp>(max[0], x)};
+                        })[0];
           Value max = b.create<arith::MaximumFOp>(running[0], blockMax);
           // While every score so far is -inf (an additive -inf bias), shift
           // by 0 instead so that exp gives 0 rather than exp(-inf + inf).
@@ -347,14 +309,14 @@ private:
                 Value w =
                     b.create<math::ExpOp>(b.create<arith::SubFOp>(x, shift));
                 b.create<memref::StoreOp>(w, scores, j);
-                return {b.create<arith::AddFOp>(
-                    sum[0], w, arith::FastMathFlags::reassoc)};
+                return {b.create<arith::AddFOp>(sum[0], w,
+                                                arith::FastMathFlags::reassoc)};
               })[0];
-          sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b,
-                                          ValueRange j) {
-            accumulate(b, b.create<arith::AddIOp>(first, j[0]),
-                       b.create<memref::LoadOp>(scores, j));
-          });
+          sequentialLoops(b, {count},
+                          [&](ImplicitLocOpBuilder &b, ValueRange j) {
+                            accumulate(b, b.create<arith::AddIOp>(first, j[0]),
+                                       b.create<memref::LoadOp>(scores, j));
+                          });
           Value total = b.create<arith::AddFOp>(
               b.create<arith::MulFOp>(running[1], correction), blockSum);
           b.create<scf::YieldOp>(ValueRange{max, total});
@@ -376,146 +338,10 @@ private:
   }
 };
 
-/// φ(x) of linear attention.
-Value featureMap(ImplicitLocOpBuilder &b, FeatureMap map, Value x) {
-  switch (map) {
-  case FeatureMap::elu1: {
-    Value positive =
-        b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, x, f32Const(b, 0.0));
-    return b.create<arith::SelectOp>(
-        positive, b.create<arith::AddFOp>(x, f32Const(b, 1.0)),
-        b.create<math::ExpOp>(x));
-  }
-  case FeatureMap::relu:
-    return emitScalarFn(b, ScalarFn::Relu, x);
-  case FeatureMap::identity:
-    return x;
-  }
-  llvm_unreachable("unknown feature map");
-}
-
-struct LinearAttentionToLoops : OpConversionPattern<LinearAttentionOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(LinearAttentionOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    Value query = adaptor.getQuery(), key = adaptor.getKey(),
-          value = adaptor.getValue();
-    SmallVector<Value> qSizes = memrefSizes(b, query);
-    Value rows = qSizes[1], headDim = qSizes[3];
-    Value keys = memrefSizes(b, key)[1];
-    Value valueDim = memrefSizes(b, value)[3];
-    auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    Value out = allocBuffer(b, type, {qSizes[0], rows, qSizes[2], valueDim});
-    FeatureMap map = op.getFeatureMap();
-    bool normalize = op.getNormalize() == Normalize::denominator;
-
-    parallelLoops(
-        b, {qSizes[0], qSizes[2]},
-        [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-          Value batch = ivs[0], head = ivs[1];
-          // state[i, j] = Σ φ(k[s])_i v[s]_j and keySum[i] = Σ φ(k[s])_i over
-          // the keys added so far; phiQ holds φ(q[t]) of the current row.
-          Value state = zeroScratch(b, {headDim, valueDim});
-          Value keySum = zeroScratch(b, {headDim});
-          Value phiQ = scratch(b, {headDim});
-          auto addKey = [&](ImplicitLocOpBuilder &b, Value s) {
-            sequentialLoops(
-                b, {headDim}, [&](ImplicitLocOpBuilder &b, ValueRange i) {
-                  Value phi = featureMap(
-                      b, map, loadF32(b, key, {batch, s, head, i[0]}));
-                  b.create<memref::StoreOp>(
-                      b.create<arith::AddFOp>(
-                          b.create<memref::LoadOp>(keySum, i), phi),
-                      keySum, i);
-                  sequentialLoops(
-                      b, {valueDim},
-                      [&](ImplicitLocOpBuilder &b, ValueRange j) {
-                        Value v = loadF32(b, value, {batch, s, head, j[0]});
-                        SmallVector<Value> ij = {i[0], j[0]};
-                        Value current = b.create<memref::LoadOp>(state, ij);
-                        b.create<memref::StoreOp>(
-                            b.create<arith::AddFOp>(
-                                current, b.create<arith::MulFOp>(phi, v)),
-                            state, ij);
-                      });
-                });
-          };
-          auto emitRow = [&](ImplicitLocOpBuilder &b, Value t) {
-            sequentialLoops(
-                b, {headDim}, [&](ImplicitLocOpBuilder &b, ValueRange i) {
-                  b.create<memref::StoreOp>(
-                      featureMap(b, map,
-                                 loadF32(b, query, {batch, t, head, i[0]})),
-                      phiQ, i);
-                });
-            Value zero = indexConst(b, 0);
-            auto dotWith =
-                [&](ImplicitLocOpBuilder &b,
-                    llvm::function_ref<Value(ImplicitLocOpBuilder &, Value)>
-                        column) {
-                  return forReduce(
-                      b, zero, headDim, {f32Const(b, 0.0)},
-                      [&](ImplicitLocOpBuilder &b, Value i,
-                          ValueRange sum) -> SmallVector<Value> {
-                        Value fq = b.create<memref::LoadOp>(phiQ, i);
-                        return {b.create<arith::AddFOp>(
-                            sum[0], b.create<arith::MulFOp>(fq, column(b, i)))};
-                      })[0];
-                };
-            Value denominator;
-            if (normalize)
-              denominator = dotWith(b, [&](ImplicitLocOpBuilder &b, Value i) {
-                return b.create<memref::LoadOp>(keySum, i).getResult();
-              });
-            sequentialLoops(
-                b, {valueDim}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
-                  Value o = dotWith(b, [&](ImplicitLocOpBuilder &b, Value i) {
-                    return b.create<memref::LoadOp>(state, ValueRange{i, j[0]})
-                        .getResult();
-                  });
-                  if (normalize)
-                    o = divideOrZero(b, o, denominator);
-                  storeF32(b, o, out, {batch, t, head, j[0]});
-                });
-          };
-
-          if (op.getCausal()) {
-            // Row t sees keys 0..t; keys past the key sequence do not exist.
-            sequentialLoops(b, {rows},
-                            [&](ImplicitLocOpBuilder &b, ValueRange t) {
-                              Value hasKey = b.create<arith::CmpIOp>(
-                                  arith::CmpIPredicate::ult, t[0], keys);
-                              b.create<scf::IfOp>(
-                                  hasKey, [&](OpBuilder &nested, Location loc) {
-                                    ImplicitLocOpBuilder ib(loc, nested);
-                                    addKey(ib, t[0]);
-                                    ib.create<scf::YieldOp>();
-                                  });
-                              emitRow(b, t[0]);
-                            });
-          } else {
-            sequentialLoops(b, {keys},
-                            [&](ImplicitLocOpBuilder &b, ValueRange s) {
-                              addKey(b, s[0]);
-                            });
-            sequentialLoops(b, {rows},
-                            [&](ImplicitLocOpBuilder &b, ValueRange t) {
-                              emitRow(b, t[0]);
-                            });
-          }
-        });
-    rewriter.replaceOp(op, out);
-    return success();
-  }
-};
-
 } // namespace
 
-void kiln::populateAttnToLoopsPatterns(TypeConverter &converter,
+void kiln::populateAttnToLoopsPatterns(const KernelOptions &options,
+                                       TypeConverter &converter,
                                        RewritePatternSet &patterns) {
-  patterns.add<AttentionToLoops, LinearAttentionToLoops>(converter,
-                                                         patterns.getContext());
+  patterns.add<AttentionToLoops>(converter, patterns.getContext());
 }

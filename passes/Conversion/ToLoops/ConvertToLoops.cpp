@@ -84,8 +84,8 @@ void convertFunctionBoundary(func::FuncOp func) {
     BlockArgument out = entry.addArgument(memref, ret.getLoc());
     argTypes.push_back(memref);
     Value source = builder
-                       .create<UnrealizedConversionCastOp>(
-                           ret.getLoc(), memref, ValueRange{result})
+                       .create<UnrealizedConversionCastOp>(ret.getLoc(), memref,
+                                                           ValueRange{result})
                        .getResult(0);
     builder.create<memref::CopyOp>(ret.getLoc(), source, out);
   }
@@ -96,19 +96,23 @@ void convertFunctionBoundary(func::FuncOp func) {
 
 struct ConvertKilnToLoopsPass
     : kiln::impl::ConvertKilnToLoopsBase<ConvertKilnToLoopsPass> {
+  using ConvertKilnToLoopsBase::ConvertKilnToLoopsBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     for (auto func : module.getOps<func::FuncOp>())
       convertFunctionBoundary(func);
 
+    KernelOptions options;
+    options.vectorWidth = vectorWidth;
     BufferTypeConverter converter;
     RewritePatternSet patterns(&getContext());
     populateElementwiseToLoopsPatterns(converter, patterns);
-    populateGraphToLoopsPatterns(converter, patterns);
+    populateGraphToLoopsPatterns(options, converter, patterns);
     populateDataMovementToLoopsPatterns(converter, patterns);
-    populateAttnToLoopsPatterns(converter, patterns);
-    populateScanToLoopsPatterns(converter, patterns);
-    populateFFNToLoopsPatterns(converter, patterns);
+    populateAttnToLoopsPatterns(options, converter, patterns);
+    populateLinearAttentionToLoopsPatterns(options, converter, patterns);
+    populateScanToLoopsPatterns(options, converter, patterns);
+    populateFFNToLoopsPatterns(options, converter, patterns);
 
     ConversionTarget target(getContext());
     target.addIllegalDialect<graph::GraphDialect, attn::AttnDialect,

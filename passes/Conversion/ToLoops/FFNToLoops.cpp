@@ -94,15 +94,14 @@ struct GLUToLoops : OpConversionPattern<GLUOp> {
                  return emitScalarFn(b, act, acc);
                });
     // The up projection multiplies into the gated activations in place.
-    emitGemmNT(b, x, adaptor.getWUp(), hidden,
-               [&](ImplicitLocOpBuilder &b, Value m, Value n, Value acc) {
-                 return b.create<arith::MulFOp>(acc,
-                                                loadF32(b, hidden, {m, n}));
-               });
-    emitGemmNT(b, hidden, adaptor.getWDown(), collapseToMatrix(b, out),
-               [&](ImplicitLocOpBuilder &, Value, Value, Value acc) {
-                 return acc;
-               });
+    emitGemmNT(
+        b, x, adaptor.getWUp(), hidden,
+        [&](ImplicitLocOpBuilder &b, Value m, Value n, Value acc) {
+          return b.create<arith::MulFOp>(acc, loadF32(b, hidden, {m, n}));
+        });
+    emitGemmNT(
+        b, hidden, adaptor.getWDown(), collapseToMatrix(b, out),
+        [&](ImplicitLocOpBuilder &, Value, Value, Value acc) { return acc; });
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -110,7 +109,8 @@ struct GLUToLoops : OpConversionPattern<GLUOp> {
 
 } // namespace
 
-void kiln::populateFFNToLoopsPatterns(TypeConverter &converter,
+void kiln::populateFFNToLoopsPatterns(const KernelOptions &options,
+                                      TypeConverter &converter,
                                       RewritePatternSet &patterns) {
   patterns.add<MLPToLoops, GLUToLoops>(converter, patterns.getContext());
 }

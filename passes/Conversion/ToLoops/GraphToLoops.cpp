@@ -26,8 +26,7 @@ using namespace kiln::graph;
 namespace {
 
 /// Base for the patterns below: converts the result type and allocates it.
-template <typename Op>
-struct ToLoopsPattern : OpConversionPattern<Op> {
+template <typename Op> struct ToLoopsPattern : OpConversionPattern<Op> {
   using OpConversionPattern<Op>::OpConversionPattern;
 
   MemRefType resultType(Op op, unsigned index = 0) const {
@@ -123,8 +122,7 @@ Value sumOver(ImplicitLocOpBuilder &b, Value size,
 
 /// layer_norm and rms_norm: one row per parallel iteration; the mean and
 /// the variance are separate passes for accuracy.
-template <typename Op>
-struct NormToLoops : ToLoopsPattern<Op> {
+template <typename Op> struct NormToLoops : ToLoopsPattern<Op> {
   using ToLoopsPattern<Op>::ToLoopsPattern;
   static constexpr bool kIsLayerNorm = std::is_same_v<Op, LayerNormOp>;
 
@@ -238,14 +236,14 @@ struct EmbeddingToLoops : ToLoopsPattern<EmbeddingOp> {
       // The runtime rejects out-of-range graph inputs; clamping keeps ids
       // computed inside the model from ever reading outside the table.
       Value row = clampIndex(b, b.create<memref::LoadOp>(ids, ivs), vocab);
-      sequentialLoops(b, {features}, [&](ImplicitLocOpBuilder &b,
-                                         ValueRange f) {
-        SmallVector<Value> at(ivs);
-        at.push_back(f[0]);
-        b.create<memref::StoreOp>(b.create<memref::LoadOp>(table,
-                                                           ValueRange{row, f[0]}),
-                                  out, at);
-      });
+      sequentialLoops(
+          b, {features}, [&](ImplicitLocOpBuilder &b, ValueRange f) {
+            SmallVector<Value> at(ivs);
+            at.push_back(f[0]);
+            b.create<memref::StoreOp>(
+                b.create<memref::LoadOp>(table, ValueRange{row, f[0]}), out,
+                at);
+          });
     });
     rewriter.replaceOp(op, out);
     return success();
@@ -265,58 +263,64 @@ struct RopeToLoops : ToLoopsPattern<RopeOp> {
     bool interleaved = op.getInterleaved();
     double logTheta = std::log(op.getTheta().convertToDouble());
     Type f64 = b.getF64Type();
-    parallelLoops(b, ArrayRef<Value>(sizes).take_front(3), [&](
-                                ImplicitLocOpBuilder &b, ValueRange ivs) {
-      Value t = ivs[1];
-      Value position =
-          positions ? Value(b.create<memref::LoadOp>(
-                          positions, ValueRange{ivs[0], ivs[1]}))
-                    : Value(b.create<arith::IndexCastOp>(b.getI64Type(), t));
-      // Angles in f64: positions reach thousands, where f32 loses ~1e-4.
-      Value pos = b.create<arith::SIToFPOp>(f64, position);
-      auto at = [&](Value d) {
-        return SmallVector<Value>{ivs[0], ivs[1], ivs[2], d};
-      };
-      sequentialLoops(b, {indexConst(b, half)}, [&](ImplicitLocOpBuilder &b,
-                                                    ValueRange i) {
-        Value fi = b.create<arith::SIToFPOp>(
-            f64, b.create<arith::IndexCastOp>(b.getI64Type(), i[0]));
-        Value exponent = b.create<arith::MulFOp>(
-            fi, floatConst(b, f64, -2.0 * logTheta / rotary));
-        Value angle = b.create<arith::MulFOp>(pos, b.create<math::ExpOp>(exponent));
-        Value cos = b.create<arith::TruncFOp>(b.getF32Type(),
-                                              b.create<math::CosOp>(angle));
-        Value sin = b.create<arith::TruncFOp>(b.getF32Type(),
-                                              b.create<math::SinOp>(angle));
-        Value first, second;
-        if (interleaved) {
-          first = b.create<arith::MulIOp>(i[0], indexConst(b, 2));
-          second = b.create<arith::AddIOp>(first, indexConst(b, 1));
-        } else {
-          first = i[0];
-          second = b.create<arith::AddIOp>(i[0], indexConst(b, half));
-        }
-        Value x1 = loadF32(b, input, at(first));
-        Value x2 = loadF32(b, input, at(second));
-        storeF32(b,
-                 b.create<arith::SubFOp>(b.create<arith::MulFOp>(x1, cos),
-                                         b.create<arith::MulFOp>(x2, sin)),
-                 out, at(first));
-        storeF32(b,
-                 b.create<arith::AddFOp>(b.create<arith::MulFOp>(x2, cos),
-                                         b.create<arith::MulFOp>(x1, sin)),
-                 out, at(second));
-      });
-      // Features past rotary_dim pass through.
-      b.create<scf::ForOp>(
-          indexConst(b, rotary), sizes[3], indexConst(b, 1), std::nullopt,
-          [&](OpBuilder &nested, Location loc, Value d, ValueRange) {
-            ImplicitLocOpBuilder ib(loc, nested);
-            ib.create<memref::StoreOp>(
-                ib.create<memref::LoadOp>(input, at(d)), out, at(d));
-            ib.create<scf::YieldOp>();
-          });
-    });
+    parallelLoops(
+        b, ArrayRef<Value>(sizes).take_front(3),
+        [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+          Value t = ivs[1];
+          Value position =
+              positions
+                  ? Value(b.create<memref::LoadOp>(positions,
+                                                   ValueRange{ivs[0], ivs[1]}))
+                  : Value(b.create<arith::IndexCastOp>(b.getI64Type(), t));
+          // Angles in f64: positions reach thousands, where f32 loses ~1e-4.
+          Value pos = b.create<arith::SIToFPOp>(f64, position);
+          auto at = [&](Value d) {
+            return SmallVector<Value>{ivs[0], ivs[1], ivs[2], d};
+          };
+          sequentialLoops(
+              b, {indexConst(b, half)},
+              [&](ImplicitLocOpBuilder &b, ValueRange i) {
+                Value fi = b.create<arith::SIToFPOp>(
+                    f64, b.create<arith::IndexCastOp>(b.getI64Type(), i[0]));
+                Value exponent = b.create<arith::MulFOp>(
+                    fi, floatConst(b, f64, -2.0 * logTheta / rotary));
+                Value angle = b.create<arith::MulFOp>(
+                    pos, b.create<math::ExpOp>(exponent));
+                Value cos = b.create<arith::TruncFOp>(
+                    b.getF32Type(), b.create<math::CosOp>(angle));
+                Value sin = b.create<arith::TruncFOp>(
+                    b.getF32Type(), b.create<math::SinOp>(angle));
+                Value first, second;
+                if (interleaved) {
+                  first = b.create<arith::MulIOp>(i[0], indexConst(b, 2));
+                  second = b.create<arith::AddIOp>(first, indexConst(b, 1));
+                } else {
+                  first = i[0];
+                  second = b.create<arith::AddIOp>(i[0], indexConst(b, half));
+                }
+                Value x1 = loadF32(b, input, at(first));
+                Value x2 = loadF32(b, input, at(second));
+                storeF32(
+                    b,
+                    b.create<arith::SubFOp>(b.create<arith::MulFOp>(x1, cos),
+                                            b.create<arith::MulFOp>(x2, sin)),
+                    out, at(first));
+                storeF32(
+                    b,
+                    b.create<arith::AddFOp>(b.create<arith::MulFOp>(x2, cos),
+                                            b.create<arith::MulFOp>(x1, sin)),
+                    out, at(second));
+              });
+          // Features past rotary_dim pass through.
+          b.create<scf::ForOp>(
+              indexConst(b, rotary), sizes[3], indexConst(b, 1), std::nullopt,
+              [&](OpBuilder &nested, Location loc, Value d, ValueRange) {
+                ImplicitLocOpBuilder ib(loc, nested);
+                ib.create<memref::StoreOp>(
+                    ib.create<memref::LoadOp>(input, at(d)), out, at(d));
+                ib.create<scf::YieldOp>();
+              });
+        });
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -340,7 +344,8 @@ struct Conv1dToLoops : ToLoopsPattern<Conv1dOp> {
       for (int64_t k = 0; k < kernel; ++k) {
         // x[t - K + 1 + k], zero before the sequence start.
         Value s = b.create<arith::SubIOp>(t, indexConst(b, kernel - 1 - k));
-        Value valid = b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, s, zero);
+        Value valid =
+            b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, s, zero);
         Value x = loadF32(b, input, {ivs[0], indexMax(b, s, zero), c});
         Value w = loadF32(b, weight, {c, indexConst(b, k)});
         Value term = b.create<arith::SelectOp>(
@@ -391,9 +396,9 @@ struct ReduceToLoops : ToLoopsPattern<Op> {
                      SmallVector<Value> reducedIvs, Value acc) -> Value {
         if (level == reduced.size())
           return combine(b, acc,
-                         loadF32(b, input, inputIndices(outIvs, reducedIvs,
-                                                        axes, keepdims,
-                                                        sizes.size())));
+                         loadF32(b, input,
+                                 inputIndices(outIvs, reducedIvs, axes,
+                                              keepdims, sizes.size())));
         return forReduce(b, indexConst(b, 0), reduced[level], {acc},
                          [&](ImplicitLocOpBuilder &b, Value iv,
                              ValueRange carried) -> SmallVector<Value> {
@@ -408,7 +413,8 @@ struct ReduceToLoops : ToLoopsPattern<Op> {
         for (Value size : reduced)
           count = b.create<arith::MulIOp>(count, size);
         Value countF = b.create<arith::UIToFPOp>(
-            b.getF32Type(), b.create<arith::IndexCastOp>(b.getI64Type(), count));
+            b.getF32Type(),
+            b.create<arith::IndexCastOp>(b.getI64Type(), count));
         result = b.create<arith::DivFOp>(result, countF);
       }
       storeF32(b, result, out, outIvs);
@@ -457,7 +463,8 @@ struct ReduceToLoops : ToLoopsPattern<Op> {
 
 } // namespace
 
-void kiln::populateGraphToLoopsPatterns(TypeConverter &converter,
+void kiln::populateGraphToLoopsPatterns(const KernelOptions &options,
+                                        TypeConverter &converter,
                                         RewritePatternSet &patterns) {
   patterns.add<LinearToLoops, MatmulToLoops, NormToLoops<LayerNormOp>,
                NormToLoops<RMSNormOp>, SoftmaxToLoops, EmbeddingToLoops,

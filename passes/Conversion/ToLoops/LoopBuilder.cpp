@@ -9,6 +9,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/TypeUtilities.h"
 
 #include <cmath>
 
@@ -21,6 +23,9 @@ Value indexConst(ImplicitLocOpBuilder &b, int64_t value) {
 }
 
 Value floatConst(ImplicitLocOpBuilder &b, Type type, double value) {
+  if (auto vector = dyn_cast<VectorType>(type))
+    return b.create<arith::ConstantOp>(DenseElementsAttr::get(
+        vector, b.getFloatAttr(vector.getElementType(), value)));
   return b.create<arith::ConstantOp>(b.getFloatAttr(type, value));
 }
 
@@ -52,8 +57,8 @@ Value collapseToMatrix(ImplicitLocOpBuilder &b, Value memref) {
   if (type.getRank() == 2)
     return memref;
   if (type.getRank() == 1) {
-    auto matrix = MemRefType::get({1, type.getDimSize(0)},
-                                  type.getElementType());
+    auto matrix =
+        MemRefType::get({1, type.getDimSize(0)}, type.getElementType());
     return b.create<memref::ExpandShapeOp>(
         matrix, memref, ArrayRef<ReassociationIndices>{{0, 1}});
   }
@@ -71,12 +76,11 @@ void parallelLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body) {
   }
   SmallVector<Value> lbs(ubs.size(), indexConst(b, 0));
   SmallVector<Value> steps(ubs.size(), indexConst(b, 1));
-  b.create<scf::ParallelOp>(lbs, ubs, steps,
-                            [&](OpBuilder &nested, Location loc,
-                                ValueRange ivs) {
-                              ImplicitLocOpBuilder inner(loc, nested);
-                              body(inner, ivs);
-                            });
+  b.create<scf::ParallelOp>(
+      lbs, ubs, steps, [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+        ImplicitLocOpBuilder inner(loc, nested);
+        body(inner, ivs);
+      });
 }
 
 void sequentialLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body) {
@@ -92,15 +96,15 @@ void sequentialLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body) {
 void rowParallelLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body) {
   if (ubs.size() <= 1)
     return parallelLoops(b, ubs, body);
-  parallelLoops(b, ubs.drop_back(), [&](ImplicitLocOpBuilder &b,
-                                        ValueRange outer) {
-    sequentialLoops(b, ubs.take_back(), [&](ImplicitLocOpBuilder &b,
-                                            ValueRange inner) {
-      SmallVector<Value> ivs(outer);
-      ivs.push_back(inner.front());
-      body(b, ivs);
-    });
-  });
+  parallelLoops(
+      b, ubs.drop_back(), [&](ImplicitLocOpBuilder &b, ValueRange outer) {
+        sequentialLoops(b, ubs.take_back(),
+                        [&](ImplicitLocOpBuilder &b, ValueRange inner) {
+                          SmallVector<Value> ivs(outer);
+                          ivs.push_back(inner.front());
+                          body(b, ivs);
+                        });
+      });
 }
 
 SmallVector<Value> forReduce(ImplicitLocOpBuilder &b, Value lb, Value ub,
@@ -137,8 +141,7 @@ static Value sigmoid(ImplicitLocOpBuilder &b, Value x) {
   return b.create<arith::DivFOp>(one, b.create<arith::AddFOp>(one, e));
 }
 
-Value multiplyAccumulate(ImplicitLocOpBuilder &b, Value acc, Value x,
-                         Value y) {
+Value multiplyAccumulate(ImplicitLocOpBuilder &b, Value acc, Value x, Value y) {
   auto flags = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
   return b.create<arith::AddFOp>(acc, b.create<arith::MulFOp>(x, y, flags),
                                  flags);
@@ -173,8 +176,8 @@ Value emitScalarFn(ImplicitLocOpBuilder &b, ScalarFn fn, Value x) {
   }
   case ScalarFn::GeluTanh: {
     Value cube = b.create<arith::MulFOp>(b.create<arith::MulFOp>(x, x), x);
-    Value inner = b.create<arith::AddFOp>(
-        x, b.create<arith::MulFOp>(cube, c(0.044715)));
+    Value inner =
+        b.create<arith::AddFOp>(x, b.create<arith::MulFOp>(cube, c(0.044715)));
     Value t = b.create<math::TanhOp>(
         b.create<arith::MulFOp>(inner, c(std::sqrt(2.0 / M_PI))));
     Value half = b.create<arith::MulFOp>(x, c(0.5));
@@ -195,7 +198,7 @@ Value emitScalarFn(ImplicitLocOpBuilder &b, ScalarFn fn, Value x) {
     return b.create<arith::SelectOp>(large, x, soft);
   }
   case ScalarFn::Neg:
-    if (isa<IntegerType>(type))
+    if (isa<IntegerType>(getElementTypeOrSelf(type)))
       return b.create<arith::SubIOp>(
           b.create<arith::ConstantOp>(b.getZeroAttr(type)), x);
     return b.create<arith::NegFOp>(x);
@@ -203,6 +206,35 @@ Value emitScalarFn(ImplicitLocOpBuilder &b, ScalarFn fn, Value x) {
     return reciprocalSqrt(b, x);
   }
   llvm_unreachable("unknown scalar function");
+}
+
+Value scratch(ImplicitLocOpBuilder &b, ValueRange sizes) {
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamic;
+  for (Value size : sizes) {
+    std::optional<int64_t> constant = getConstantIntValue(size);
+    shape.push_back(constant ? *constant : ShapedType::kDynamic);
+    if (!constant)
+      dynamic.push_back(size);
+  }
+  return b.create<memref::AllocaOp>(MemRefType::get(shape, b.getF32Type()),
+                                    dynamic);
+}
+
+Value zeroScratch(ImplicitLocOpBuilder &b, ValueRange sizes) {
+  Value buffer = scratch(b, sizes);
+  Value zero = f32Const(b, 0.0);
+  sequentialLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+    b.create<memref::StoreOp>(zero, buffer, ivs);
+  });
+  return buffer;
+}
+
+Value divideOrZero(ImplicitLocOpBuilder &b, Value num, Value den) {
+  Value zero = floatConst(b, num.getType(), 0.0);
+  Value isZero = b.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ, den, zero);
+  return b.create<arith::SelectOp>(isZero, zero,
+                                   b.create<arith::DivFOp>(num, den));
 }
 
 SmallVector<Value> broadcastIndices(ImplicitLocOpBuilder &b,

@@ -29,10 +29,21 @@ using LoopBody = llvm::function_ref<void(ImplicitLocOpBuilder &, ValueRange)>;
 
 /// Scalar functions shared by elementwise ops and fused epilogues.
 enum class ScalarFn {
-  Relu, Relu2, Gelu, GeluTanh, Silu, Sigmoid, Tanh, Exp, Softplus, Neg, Rsqrt
+  Relu,
+  Relu2,
+  Gelu,
+  GeluTanh,
+  Silu,
+  Sigmoid,
+  Tanh,
+  Exp,
+  Softplus,
+  Neg,
+  Rsqrt
 };
 
 Value indexConst(ImplicitLocOpBuilder &b, int64_t value);
+/// A float constant of `type`, splat when `type` is a vector.
 Value floatConst(ImplicitLocOpBuilder &b, mlir::Type type, double value);
 Value f32Const(ImplicitLocOpBuilder &b, double value);
 
@@ -79,8 +90,19 @@ Value multiplyAccumulate(ImplicitLocOpBuilder &b, Value acc, Value x, Value y);
 /// Emits `1 / sqrt(x)`.
 Value reciprocalSqrt(ImplicitLocOpBuilder &b, Value x);
 
-/// Emits `fn(x)` for an f32 scalar (or an integer, for Neg).
+/// Emits `fn(x)` for an f32 scalar or vector (or an integer, for Neg).
 Value emitScalarFn(ImplicitLocOpBuilder &b, ScalarFn fn, Value x);
+
+/// Stack buffer of f32 with the given sizes (static where they are
+/// constants). Placed in a parallel body, which is an automatic allocation
+/// scope, it is per-iteration scratch.
+Value scratch(ImplicitLocOpBuilder &b, ValueRange sizes);
+
+/// Zero-filled scratch, for accumulators.
+Value zeroScratch(ImplicitLocOpBuilder &b, ValueRange sizes);
+
+/// `num / den`, or 0 when `den` is 0 (an empty or all-zero weight sum).
+Value divideOrZero(ImplicitLocOpBuilder &b, Value num, Value den);
 
 /// Indices into an operand of shape `operandShape` broadcast (NumPy style,
 /// right-aligned) against result induction variables `ivs`.

@@ -12,23 +12,38 @@
 
 namespace kiln {
 
+/// What the kernels are specialized for.
+struct KernelOptions {
+  /// f32 lanes of the target's vector registers: 16 with AVX-512, 8 with
+  /// AVX/AVX2, 4 with SSE (any x86-64). Tile sizes are multiples of it.
+  int64_t vectorWidth = 8;
+};
+
 /// Unary and binary elementwise graph ops, and graph.cast.
 void populateElementwiseToLoopsPatterns(mlir::TypeConverter &converter,
                                         mlir::RewritePatternSet &patterns);
 /// linear, matmul, norms, softmax, embedding, rope, conv1d, reductions.
-void populateGraphToLoopsPatterns(mlir::TypeConverter &converter,
+void populateGraphToLoopsPatterns(const KernelOptions &options,
+                                  mlir::TypeConverter &converter,
                                   mlir::RewritePatternSet &patterns);
 /// reshape, transpose, slice, concat, split, and tensor.dim.
 void populateDataMovementToLoopsPatterns(mlir::TypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
-/// attn.attention and attn.linear_attention.
-void populateAttnToLoopsPatterns(mlir::TypeConverter &converter,
+/// attn.attention.
+void populateAttnToLoopsPatterns(const KernelOptions &options,
+                                 mlir::TypeConverter &converter,
                                  mlir::RewritePatternSet &patterns);
+/// attn.linear_attention.
+void populateLinearAttentionToLoopsPatterns(const KernelOptions &options,
+                                            mlir::TypeConverter &converter,
+                                            mlir::RewritePatternSet &patterns);
 /// scan.selective_scan and scan.linear_recurrence.
-void populateScanToLoopsPatterns(mlir::TypeConverter &converter,
+void populateScanToLoopsPatterns(const KernelOptions &options,
+                                 mlir::TypeConverter &converter,
                                  mlir::RewritePatternSet &patterns);
 /// ffn.mlp and ffn.glu.
-void populateFFNToLoopsPatterns(mlir::TypeConverter &converter,
+void populateFFNToLoopsPatterns(const KernelOptions &options,
+                                mlir::TypeConverter &converter,
                                 mlir::RewritePatternSet &patterns);
 
 } // namespace kiln

@@ -162,7 +162,8 @@ struct LinearRecurrenceToLoops : OpConversionPattern<LinearRecurrenceOp> {
 
 } // namespace
 
-void kiln::populateScanToLoopsPatterns(TypeConverter &converter,
+void kiln::populateScanToLoopsPatterns(const KernelOptions &options,
+                                       TypeConverter &converter,
                                        RewritePatternSet &patterns) {
   patterns.add<SelectiveScanToLoops, LinearRecurrenceToLoops>(
       converter, patterns.getContext());
