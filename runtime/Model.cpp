@@ -53,10 +53,13 @@ kiln_status *resolveSymbols(const LoadedModel &model,
       reinterpret_cast<const char *(*)()>(lookup("kiln_compiled_source"));
   symbols.entry =
       reinterpret_cast<LoadedModel::EntryFn>(lookup("kiln_compiled_entry"));
+  symbols.pack =
+      reinterpret_cast<LoadedModel::PackFn>(lookup("kiln_compiled_pack"));
   for (auto [present, name] :
        {std::pair{symbols.abi_version != nullptr, "kiln_compiled_abi_version"},
         std::pair{symbols.signature != nullptr, "kiln_compiled_signature"},
-        std::pair{symbols.entry != nullptr, "kiln_compiled_entry"}})
+        std::pair{symbols.entry != nullptr, "kiln_compiled_entry"},
+        std::pair{symbols.pack != nullptr, "kiln_compiled_pack"}})
     if (!present)
       return makeStatus(KILN_ERROR_FORMAT, quote(model.path) +
                                                " is not a Kiln model: it " +
@@ -68,11 +71,12 @@ kiln_status *resolveSymbols(const LoadedModel &model,
 /// `symbols` and parses the signature.
 kiln_status *adoptSymbols(const kiln_compiled_model &symbols,
                           LoadedModel &model) {
-  if (int32_t abi = symbols.abi_version(); abi != 1)
+  if (int32_t abi = symbols.abi_version(); abi != kAbiVersion)
     return makeStatus(KILN_ERROR_FORMAT,
                       "model " + quote(model.path) + " uses ABI version " +
-                          std::to_string(abi) +
-                          "; this runtime supports version 1");
+                          std::to_string(abi) + "; this runtime supports " +
+                          "version " + std::to_string(kAbiVersion) +
+                          " (compile the model again with this Kiln)");
   const char *text = symbols.signature();
   if (!text)
     return makeStatus(KILN_ERROR_FORMAT,
@@ -83,6 +87,7 @@ kiln_status *adoptSymbols(const kiln_compiled_model &symbols,
     if (const char *sourceText = symbols.source())
       model.source = sourceText;
   model.entry = symbols.entry;
+  model.pack = symbols.pack;
   // The model's OpenMP runtime: dlsym on the handle also searches the
   // model's dependencies; a linked model shares the application's.
   void *scope = model.handle ? model.handle : RTLD_DEFAULT;
@@ -128,10 +133,11 @@ kiln_status *kiln_model_open_linked(const kiln_compiled_model *symbols,
                                     const char *name, kiln_model **out) {
   if (!symbols || !out)
     return nullArgument("kiln_model_open_linked", !symbols ? "symbols" : "out");
-  if (!symbols->abi_version || !symbols->signature || !symbols->entry)
+  if (!symbols->abi_version || !symbols->signature || !symbols->entry ||
+      !symbols->pack)
     return makeStatus(KILN_ERROR_INVALID_ARGUMENT,
-                      "kiln_model_open_linked: abi_version, signature and "
-                      "entry are required");
+                      "kiln_model_open_linked: abi_version, signature, "
+                      "entry and pack are required");
   auto model = std::make_shared<LoadedModel>();
   model->path = name ? name : "linked model";
   if (kiln_status *status = adoptSymbols(*symbols, *model))

@@ -23,6 +23,7 @@ namespace kiln::runtime {
 /// A dlopen-ed model library and its parsed signature.
 struct LoadedModel {
   using EntryFn = void (*)(void *const *, const int64_t *);
+  using PackFn = void (*)(void *const *);
   using SetThreadsFn = void (*)(int);
   using GetThreadsFn = int (*)();
 
@@ -32,6 +33,8 @@ struct LoadedModel {
   std::string source;
   Signature signature;
   EntryFn entry = nullptr;
+  /// Fills the packed weights from the parameters (docs/abi.md).
+  PackFn pack = nullptr;
   /// omp_set_num_threads from the model's OpenMP runtime, if it links one.
   SetThreadsFn setNumThreads = nullptr;
   GetThreadsFn getMaxThreads = nullptr;
@@ -64,6 +67,9 @@ struct kiln_session {
   bool paramsBound = false;
   /// Aligned copies of parameters whose data was not element-aligned.
   std::vector<std::unique_ptr<void, decltype(&std::free)>> copies;
+  /// The weights the compiled code reads in its own layout, one buffer per
+  /// signature "packed" entry, filled by kiln_compiled_pack at bind time.
+  std::vector<std::unique_ptr<void, decltype(&std::free)>> packed;
 };
 
 #endif // KILN_RUNTIME_OBJECTS_H

@@ -242,10 +242,13 @@ kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
     return status;
 
   std::vector<void *> buffers;
-  buffers.reserve(sig.inputs.size() + sig.params.size() + sig.outputs.size());
+  buffers.reserve(sig.inputs.size() + sig.params.size() +
+                  session->packed.size() + sig.outputs.size());
   for (size_t n = 0; n < sig.inputs.size(); ++n)
     buffers.push_back(inputs[n].data);
   buffers.insert(buffers.end(), session->params.begin(), session->params.end());
+  for (const auto &packed : session->packed)
+    buffers.push_back(packed.get());
   for (size_t n = 0; n < sig.outputs.size(); ++n)
     buffers.push_back(outputs[n].data);
   // The thread count is per calling thread in OpenMP, so set it on each run.

@@ -82,6 +82,31 @@ kiln_status *alignedData(kiln_session &session, const kiln_tensor &tensor,
   return nullptr;
 }
 
+/// Allocates the packed weights and fills them from the bound parameters
+/// through the model's kiln_compiled_pack (docs/abi.md).
+kiln_status *packWeights(kiln_session &session) {
+  const LoadedModel &model = *session.model;
+  session.packed.clear();
+  std::vector<void *> buffers(session.params);
+  for (size_t bytes : model.signature.packedBytes) {
+    // 64 bytes: one cache line, and the alignment of a full AVX-512 vector.
+    size_t rounded = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
+    void *data = std::aligned_alloc(64, rounded);
+    if (!data)
+      return makeStatus(KILN_ERROR_RESOURCE,
+                        "out of memory packing the weights (" +
+                            std::to_string(bytes) + " bytes)");
+    session.packed.emplace_back(data, &std::free);
+    buffers.push_back(data);
+  }
+  if (session.threads > 0 && model.setNumThreads)
+    model.setNumThreads(session.threads);
+  buffers.push_back(nullptr);
+  model.pack(buffers.data());
+  session.paramsBound = true;
+  return nullptr;
+}
+
 kiln_status *bindParams(kiln_session &session, const kiln_tensor *params) {
   const auto &specs = session.model->signature.params;
   session.paramsBound = false;
@@ -94,8 +119,7 @@ kiln_status *bindParams(kiln_session &session, const kiln_tensor *params) {
             alignedData(session, params[i], session.params[i]))
       return status;
   }
-  session.paramsBound = true;
-  return nullptr;
+  return packWeights(session);
 }
 
 } // namespace

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 using json = nlohmann::json;
@@ -190,6 +191,38 @@ kiln_status *parseOffsetChecks(const json &root, Signature &sig) {
   return nullptr;
 }
 
+/// The optional "packed" list: f32 buffers with static shapes whose sizes
+/// the session allocates at bind time.
+kiln_status *parsePacked(const json &root, Signature &sig) {
+  auto packed = root.find("packed");
+  if (packed == root.end())
+    return nullptr;
+  if (!packed->is_array())
+    return fail("/packed", "expected an array");
+  for (size_t i = 0; i < packed->size(); ++i) {
+    std::string pointer = "/packed/" + std::to_string(i);
+    const json &buffer = (*packed)[i];
+    if (!buffer.is_object() || buffer.value("dtype", json()) != "f32")
+      return fail(pointer + "/dtype", "expected \"f32\"");
+    auto shape = buffer.find("shape");
+    if (shape == buffer.end() || !shape->is_array() ||
+        shape->size() > KILN_MAX_RANK)
+      return fail(pointer + "/shape", "expected an array of sizes");
+    int64_t sizes[KILN_MAX_RANK];
+    for (size_t d = 0; d < shape->size(); ++d) {
+      if (!(*shape)[d].is_number_integer() || (*shape)[d].get<int64_t>() < 0)
+        return fail(pointer + "/shape", "expected an array of sizes");
+      sizes[d] = (*shape)[d].get<int64_t>();
+    }
+    int64_t elements = 0;
+    if (!checkedProduct(sizes, static_cast<int>(shape->size()), elements) ||
+        elements > INT64_MAX / 4)
+      return fail(pointer + "/shape", "too large");
+    sig.packedBytes.push_back(static_cast<size_t>(elements) * 4);
+  }
+  return nullptr;
+}
+
 kiln_status *parseDevices(const json &root, Signature &sig) {
   auto devices = root.find("devices");
   if (devices == root.end()) {
@@ -245,8 +278,9 @@ kiln_status *parseSignature(const std::string &text, Signature &sig) {
   if (root.is_discarded() || !root.is_object())
     return fail("", "not a JSON object");
   auto abi = root.find("abi");
-  if (abi == root.end() || !abi->is_number_integer() || abi->get<int>() != 1)
-    return fail("/abi", "expected 1");
+  if (abi == root.end() || !abi->is_number_integer() ||
+      abi->get<int>() != kAbiVersion)
+    return fail("/abi", "expected " + std::to_string(kAbiVersion));
   auto name = root.find("name");
   if (name == root.end() || !name->is_string())
     return fail("/name", "expected a string");
@@ -282,6 +316,8 @@ kiln_status *parseSignature(const std::string &text, Signature &sig) {
   if (kiln_status *status = parseIndexChecks(root, sig))
     return status;
   if (kiln_status *status = parseDevices(root, sig))
+    return status;
+  if (kiln_status *status = parsePacked(root, sig))
     return status;
   return checkConsistency(sig);
 }

@@ -18,6 +18,9 @@
 
 namespace kiln::runtime {
 
+/// The compiled-model ABI version this runtime speaks (docs/abi.md).
+inline constexpr int kAbiVersion = 2;
+
 /// One tensor of the signature. `info.name` points into `name`.
 struct TensorSpec {
   std::string name;
@@ -35,6 +38,8 @@ struct Signature {
   std::string name;
   std::vector<std::string> dims;
   std::vector<TensorSpec> inputs, params, outputs;
+  /// Bytes of each packed weight buffer (docs/abi.md), in ABI order.
+  std::vector<size_t> packedBytes;
   /// Devices the model has code for; "cpu" when the signature says nothing.
   std::vector<std::string> devices;
 

@@ -124,11 +124,12 @@ std::string objectHeader(const model::Model &model) {
           "const char *kiln_compiled_signature(void);\n"
           "const char *kiln_compiled_source(void);\n"
           "void kiln_compiled_entry(void *const *buffers, const int64_t *dims);\n"
+          "void kiln_compiled_pack(void *const *buffers);\n"
           "\n/* Initializes a kiln_compiled_model (kiln/runtime/kiln_runtime.h)\n"
           "   for kiln_model_open_linked. */\n"
           "#define KILN_COMPILED_MODEL_SYMBOLS                                  \\\n"
           "  {kiln_compiled_abi_version, kiln_compiled_signature,             \\\n"
-          "   kiln_compiled_source, kiln_compiled_entry}\n";
+          "   kiln_compiled_source, kiln_compiled_entry, kiln_compiled_pack}\n";
   text += "\n/* Buffers, in order:";
   for (const std::vector<int> *group : {&model.inputs, &model.params,
                                         &model.outputs})

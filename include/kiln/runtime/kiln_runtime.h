@@ -120,6 +120,7 @@ typedef struct kiln_compiled_model {
   const char *(*signature)(void);
   const char *(*source)(void);
   void (*entry)(void *const *buffers, const int64_t *dims);
+  void (*pack)(void *const *buffers);
 } kiln_compiled_model;
 
 /** Opens a compiled model (.so) with dlopen, checks
@@ -207,11 +208,14 @@ int32_t kiln_session_num_threads(const kiln_session *session);
 
 /** Binds every model parameter to the tensor of the same name in `weights`:
     none may be missing, shapes and dtypes must equal the signature's. Extra
-    tensors are ignored. The session keeps the weights mapped. */
+    tensors are ignored. The session keeps the weights mapped. Binding also
+    packs the GEMM weights into the compiled kernels' layout, once (see
+    docs/abi.md): rebind after changing a parameter's data. */
 kiln_status *kiln_session_bind_weights(kiln_session *session,
                                        kiln_weights *weights);
 /** Binds parameters from caller memory, in signature order; the memory must
-    stay valid while the session runs. */
+    stay valid while the session runs. Packs the GEMM weights as
+    kiln_session_bind_weights does. */
 kiln_status *kiln_session_bind_params(kiln_session *session, int32_t count,
                                       const kiln_tensor *params);
 

@@ -28,7 +28,7 @@ static json describe(const model::Model &model, int id) {
 }
 
 std::string buildSignature(const model::Model &model) {
-  json signature = {{"abi", 1}, {"name", model.name}, {"dims", model.dims}};
+  json signature = {{"abi", 2}, {"name", model.name}, {"dims", model.dims}};
   // Where the model's weights were when it was compiled, so that kiln-run
   // finds them wherever the library is written.
   if (!model.weights.empty()) {

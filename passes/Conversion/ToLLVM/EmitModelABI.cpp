@@ -3,9 +3,10 @@
 // The kiln-emit-model-abi pass. After the lowering to the LLVM dialect the
 // model function takes one exploded memref descriptor per tensor; this pass
 // adds the C entry points of docs/abi.md around it: the version, the
-// signature and source strings, and `kiln_compiled_entry`, which builds each
+// signature and source strings, `kiln_compiled_entry`, which builds each
 // descriptor from a bare pointer, the static sizes and the run-time values of
-// the symbolic dimensions.
+// the symbolic dimensions, and `kiln_compiled_pack`, which fills the packed
+// weights from the parameters through `@kiln_pack`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,9 +33,17 @@ struct SignatureDim {
 };
 using SignatureShape = SmallVector<SignatureDim>;
 
-/// Reads the shapes of inputs, params and outputs, in ABI order.
-FailureOr<SmallVector<SignatureShape>> parseShapes(StringRef text,
-                                                   std::string &error) {
+/// The shapes of the signature's tensors, in ABI order.
+struct SignatureShapes {
+  SmallVector<SignatureShape> all;
+  /// Where the parameters and the packed weights start in `all`, and how
+  /// many there are.
+  size_t firstParam = 0, numParams = 0, numPacked = 0;
+};
+
+/// Reads the shapes of inputs, params, packed weights (optional) and
+/// outputs, in ABI order.
+FailureOr<SignatureShapes> parseShapes(StringRef text, std::string &error) {
   auto json = llvm::json::parse(text);
   if (!json) {
     error = llvm::toString(json.takeError());
@@ -46,9 +55,13 @@ FailureOr<SmallVector<SignatureShape>> parseShapes(StringRef text,
     error = "signature has no 'dims' array";
     return failure();
   }
-  SmallVector<SignatureShape> shapes;
-  for (StringRef group : {"inputs", "params", "outputs"}) {
+  SignatureShapes shapes;
+  for (StringRef group : {"inputs", "params", "packed", "outputs"}) {
     const llvm::json::Array *tensors = root->getArray(group);
+    if (group == "params")
+      shapes.firstParam = shapes.all.size();
+    if (!tensors && group == "packed")
+      continue;
     if (!tensors) {
       error = ("signature has no '" + group + "' array").str();
       return failure();
@@ -79,8 +92,12 @@ FailureOr<SmallVector<SignatureShape>> parseShapes(StringRef text,
         }
         dimsOfTensor.push_back({0, static_cast<int>(it - dims->begin())});
       }
-      shapes.push_back(std::move(dimsOfTensor));
+      shapes.all.push_back(std::move(dimsOfTensor));
     }
+    if (group == "params")
+      shapes.numParams = tensors->size();
+    if (group == "packed")
+      shapes.numPacked = tensors->size();
   }
   return shapes;
 }
@@ -122,13 +139,16 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
       module.emitError("invalid kiln.signature: ") << error;
       return signalPassFailure();
     }
-    size_t expectedArgs = 0;
-    for (const SignatureShape &shape : *shapes)
-      expectedArgs += 3 + 2 * shape.size();
-    if (model.getNumArguments() != expectedArgs) {
-      model.emitError("expected ")
-          << expectedArgs << " arguments (one memref descriptor per tensor "
-          << "of the signature), got " << model.getNumArguments();
+    if (failed(checkArguments(model, shapes->all)))
+      return signalPassFailure();
+    ArrayRef<SignatureShape> packShapes = ArrayRef(shapes->all).slice(
+        shapes->firstParam, shapes->numParams + shapes->numPacked);
+    auto pack = module.lookupSymbol<LLVM::LLVMFuncOp>("kiln_pack");
+    if (pack && failed(checkArguments(pack, packShapes)))
+      return signalPassFailure();
+    if (!pack && shapes->numPacked) {
+      module.emitError("the signature lists packed weights but there is no "
+                       "llvm.func @kiln_pack");
       return signalPassFailure();
     }
 
@@ -137,9 +157,13 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
     addStringGetter(b, "kiln_compiled_signature", signature.getValue());
     addStringGetter(b, "kiln_compiled_source", source.getValue());
     emitVersion(b);
-    emitEntry(b, model, *shapes);
+    emitCaller(b, "kiln_compiled_entry", model, shapes->all,
+               /*withDims=*/true);
+    emitCaller(b, "kiln_compiled_pack", pack, packShapes, /*withDims=*/false);
     // Only the ABI symbols are exported; the model itself may be inlined.
     model.setLinkage(LLVM::Linkage::Internal);
+    if (pack)
+      pack.setLinkage(LLVM::Linkage::Internal);
     module->removeAttr("kiln.signature");
     module->removeAttr("kiln.source");
   }
@@ -151,21 +175,42 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(func.addEntryBlock(b));
     b.create<LLVM::ReturnOp>(ValueRange{
-        b.create<LLVM::ConstantOp>(b.getI32Type(), b.getI32IntegerAttr(1))});
+        b.create<LLVM::ConstantOp>(b.getI32Type(), b.getI32IntegerAttr(2))});
   }
 
-  void emitEntry(ImplicitLocOpBuilder &b, LLVM::LLVMFuncOp model,
-                 ArrayRef<SignatureShape> shapes) {
+  /// Checks that `func` takes one exploded memref descriptor per shape.
+  LogicalResult checkArguments(LLVM::LLVMFuncOp func,
+                               ArrayRef<SignatureShape> shapes) {
+    size_t expectedArgs = 0;
+    for (const SignatureShape &shape : shapes)
+      expectedArgs += 3 + 2 * shape.size();
+    if (func.getNumArguments() == expectedArgs)
+      return success();
+    return func.emitError("expected ")
+           << expectedArgs << " arguments (one memref descriptor per tensor "
+           << "of the signature), got " << func.getNumArguments();
+  }
+
+  /// Adds `void name(void *const *buffers[, const int64_t *dims])`, which
+  /// calls `callee` (when there is one) with a descriptor per shape.
+  void emitCaller(ImplicitLocOpBuilder &b, StringRef name,
+                  LLVM::LLVMFuncOp callee, ArrayRef<SignatureShape> shapes,
+                  bool withDims) {
     auto ptr = LLVM::LLVMPointerType::get(b.getContext());
     Type i64 = b.getI64Type();
+    SmallVector<Type> params(withDims ? 2 : 1, ptr);
     auto func = b.create<LLVM::LLVMFuncOp>(
-        "kiln_compiled_entry", LLVM::LLVMFunctionType::get(
-                                LLVM::LLVMVoidType::get(b.getContext()),
-                                {ptr, ptr}));
+        name, LLVM::LLVMFunctionType::get(
+                  LLVM::LLVMVoidType::get(b.getContext()), params));
     OpBuilder::InsertionGuard guard(b);
     Block *entry = func.addEntryBlock(b);
     b.setInsertionPointToStart(entry);
-    Value buffers = entry->getArgument(0), dims = entry->getArgument(1);
+    if (!callee) {
+      b.create<LLVM::ReturnOp>(ValueRange{});
+      return;
+    }
+    Value buffers = entry->getArgument(0);
+    Value dims = withDims ? entry->getArgument(1) : Value();
     auto constant = [&](int64_t value) -> Value {
       return b.create<LLVM::ConstantOp>(i64, b.getI64IntegerAttr(value));
     };
@@ -199,7 +244,7 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
       args.append(sizes);
       args.append(strides);
     }
-    b.create<LLVM::CallOp>(model, args);
+    b.create<LLVM::CallOp>(callee, args);
     b.create<LLVM::ReturnOp>(ValueRange{});
   }
 };

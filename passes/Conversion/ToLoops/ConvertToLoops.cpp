@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/Passes.h"
+#include "passes/Conversion/ToLoops/PackWeights.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
 
 #include "dialects/Attn/IR/AttnDialect.h"
@@ -99,15 +100,24 @@ struct ConvertKilnToLoopsPass
   using ConvertKilnToLoopsBase::ConvertKilnToLoopsBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    PackedWeights packedWeights;
+    if (auto model = module.lookupSymbol<func::FuncOp>(kModelFunction);
+        model && !model.isExternal() &&
+        failed(planPackedWeights(module, model,
+                                 GemmTiling::forWidth(vectorWidth),
+                                 packedWeights)))
+      return signalPassFailure();
     for (auto func : module.getOps<func::FuncOp>())
       convertFunctionBoundary(func);
 
     KernelOptions options;
     options.vectorWidth = vectorWidth;
+    options.packedWeights = &packedWeights;
     BufferTypeConverter converter;
     RewritePatternSet patterns(&getContext());
     populateElementwiseToLoopsPatterns(converter, patterns);
     populateGraphToLoopsPatterns(options, converter, patterns);
+    populateGemmToLoopsPatterns(options, converter, patterns);
     populateDataMovementToLoopsPatterns(converter, patterns);
     populateAttnToLoopsPatterns(options, converter, patterns);
     populateLinearAttentionToLoopsPatterns(options, converter, patterns);

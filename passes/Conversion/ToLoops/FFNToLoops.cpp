@@ -1,8 +1,9 @@
 //===- FFNToLoops.cpp - Feed-forward blocks to loops ----------------------===//
 //
-// Lowers ffn.mlp and ffn.glu to GEMM loop nests with fused epilogues: the
-// bias and activation (and, for GLU, the gate product) are applied as the
-// hidden activations are produced, so the hidden buffer is written once.
+// Lowers ffn.mlp and ffn.glu to the register-tiled GEMM of Gemm.h with
+// fused epilogues: the bias and activation (and, for GLU, the gate product)
+// are applied to the accumulators as the hidden activations are produced,
+// so the hidden buffer is written once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,8 +54,49 @@ Value allocResult(ImplicitLocOpBuilder &b, MemRefType type, Value input,
   return allocBuffer(b, type, sizes);
 }
 
-struct MLPToLoops : OpConversionPattern<MLPOp> {
-  using OpConversionPattern::OpConversionPattern;
+/// A pattern that knows the kernels' target options.
+template <typename Op> struct FFNPattern : OpConversionPattern<Op> {
+  FFNPattern(const KernelOptions &options, TypeConverter &converter,
+             MLIRContext *context)
+      : OpConversionPattern<Op>(converter, context), options(options),
+        tiling(GemmTiling::forWidth(options.vectorWidth)) {}
+
+  /// `out` = `hidden` · `weight`ᵀ (+ `bias`), the output projection.
+  void emitProjection(ImplicitLocOpBuilder &b, Op op, unsigned operand,
+                      Value hidden, Value weight, Value bias, Value out) const {
+    int64_t perPanel = tiling.panelColumns();
+    Value c = collapseToMatrix(b, out);
+    GemmRhs rhs = weightPanels(b, tiling, options, op, operand, {weight});
+    emitGemm(b, tiling, hidden, rhs,
+             panelCount(b, memrefSizes(b, weight)[0], perPanel),
+             [&](ImplicitLocOpBuilder &b, Value row, Value panel,
+                 ValueRange accs) {
+               Value col0 =
+                   b.create<arith::MulIOp>(panel, indexConst(b, perPanel));
+               storeTileRow(b, c, row, col0,
+                            addBiasVectors(b, bias, col0, accs), tiling.width);
+             });
+  }
+
+  /// `accs` + bias[col0 ...] when there is a bias.
+  SmallVector<Value> addBiasVectors(ImplicitLocOpBuilder &b, Value bias,
+                                    Value col0, ValueRange accs) const {
+    SmallVector<Value> values(accs);
+    if (!bias)
+      return values;
+    SmallVector<Value> biases =
+        loadRowVectors(b, bias, col0, values.size(), tiling.width);
+    for (auto [value, add] : llvm::zip(values, biases))
+      value = b.create<arith::AddFOp>(value, add);
+    return values;
+  }
+
+  KernelOptions options;
+  GemmTiling tiling;
+};
+
+struct MLPToLoops : FFNPattern<MLPOp> {
+  using FFNPattern::FFNPattern;
   LogicalResult
   matchAndRewrite(MLPOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -62,24 +104,33 @@ struct MLPToLoops : OpConversionPattern<MLPOp> {
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
     Value x = collapseToMatrix(b, adaptor.getInput());
     Value out = allocResult(b, type, adaptor.getInput(), adaptor.getWOut());
-    Value hidden = allocHidden(b, x, adaptor.getWIn());
+    Value wIn = adaptor.getWIn();
+    Value hidden = allocHidden(b, x, wIn);
     ScalarFn act = scalarFn(op.getActivation());
-    Value bIn = adaptor.getBIn(), bOut = adaptor.getBOut();
-    emitGemmNT(b, x, adaptor.getWIn(), hidden,
-               [&](ImplicitLocOpBuilder &b, Value, Value n, Value acc) {
-                 return emitScalarFn(b, act, addBias(b, bIn, n, acc));
-               });
-    emitGemmNT(b, hidden, adaptor.getWOut(), collapseToMatrix(b, out),
-               [&](ImplicitLocOpBuilder &b, Value, Value n, Value acc) {
-                 return addBias(b, bOut, n, acc);
-               });
+    Value bIn = adaptor.getBIn();
+    int64_t perPanel = tiling.panelColumns();
+    GemmRhs rhs = weightPanels(b, tiling, options, op,
+                               op.getWInMutable().getOperandNumber(), {wIn});
+    emitGemm(b, tiling, x, rhs,
+             panelCount(b, memrefSizes(b, wIn)[0], perPanel),
+             [&](ImplicitLocOpBuilder &b, Value row, Value panel,
+                 ValueRange accs) {
+               Value col0 =
+                   b.create<arith::MulIOp>(panel, indexConst(b, perPanel));
+               SmallVector<Value> values = addBiasVectors(b, bIn, col0, accs);
+               for (Value &value : values)
+                 value = emitScalarFn(b, act, value);
+               storeTileRow(b, hidden, row, col0, values, tiling.width);
+             });
+    emitProjection(b, op, op.getWOutMutable().getOperandNumber(), hidden,
+                   adaptor.getWOut(), adaptor.getBOut(), out);
     rewriter.replaceOp(op, out);
     return success();
   }
 };
 
-struct GLUToLoops : OpConversionPattern<GLUOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct GLUToLoops : FFNPattern<GLUOp> {
+  using FFNPattern::FFNPattern;
   LogicalResult
   matchAndRewrite(GLUOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -87,21 +138,30 @@ struct GLUToLoops : OpConversionPattern<GLUOp> {
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
     Value x = collapseToMatrix(b, adaptor.getInput());
     Value out = allocResult(b, type, adaptor.getInput(), adaptor.getWDown());
-    Value hidden = allocHidden(b, x, adaptor.getWGate());
+    Value wGate = adaptor.getWGate();
+    Value hidden = allocHidden(b, x, wGate);
     ScalarFn act = scalarFn(op.getActivation());
-    emitGemmNT(b, x, adaptor.getWGate(), hidden,
-               [&](ImplicitLocOpBuilder &b, Value, Value, Value acc) {
-                 return emitScalarFn(b, act, acc);
-               });
-    // The up projection multiplies into the gated activations in place.
-    emitGemmNT(
-        b, x, adaptor.getWUp(), hidden,
-        [&](ImplicitLocOpBuilder &b, Value m, Value n, Value acc) {
-          return b.create<arith::MulFOp>(acc, loadF32(b, hidden, {m, n}));
-        });
-    emitGemmNT(
-        b, hidden, adaptor.getWDown(), collapseToMatrix(b, out),
-        [&](ImplicitLocOpBuilder &, Value, Value, Value acc) { return acc; });
+    // Gate and up projections in one GEMM: each panel holds gate columns in
+    // its first half and the same up columns in its second, so the gated
+    // product is formed in registers and the hidden buffer written once.
+    int64_t half = tiling.vectors / 2, perPanel = half * tiling.width;
+    GemmRhs rhs = weightPanels(b, tiling, options, op,
+                               op.getWGateMutable().getOperandNumber(),
+                               {wGate, adaptor.getWUp()});
+    emitGemm(b, tiling, x, rhs,
+             panelCount(b, memrefSizes(b, wGate)[0], perPanel),
+             [&](ImplicitLocOpBuilder &b, Value row, Value panel,
+                 ValueRange accs) {
+               Value col0 =
+                   b.create<arith::MulIOp>(panel, indexConst(b, perPanel));
+               SmallVector<Value> values;
+               for (int64_t v = 0; v < half; ++v)
+                 values.push_back(b.create<arith::MulFOp>(
+                     emitScalarFn(b, act, accs[v]), accs[half + v]));
+               storeTileRow(b, hidden, row, col0, values, tiling.width);
+             });
+    emitProjection(b, op, op.getWDownMutable().getOperandNumber(), hidden,
+                   adaptor.getWDown(), Value(), out);
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -112,5 +172,6 @@ struct GLUToLoops : OpConversionPattern<GLUOp> {
 void kiln::populateFFNToLoopsPatterns(const KernelOptions &options,
                                       TypeConverter &converter,
                                       RewritePatternSet &patterns) {
-  patterns.add<MLPToLoops, GLUToLoops>(converter, patterns.getContext());
+  patterns.add<MLPToLoops, GLUToLoops>(options, converter,
+                                       patterns.getContext());
 }

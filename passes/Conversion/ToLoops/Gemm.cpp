@@ -1,75 +1,258 @@
-//===- Gemm.cpp - Matrix-product loop nests -------------------------------===//
+//===- Gemm.cpp - Register-tiled GEMM kernels -----------------------------===//
 //
-// A row-parallel GEMM over buffers. Each output element is one contiguous
-// dot product of a row of A and a row of B, which LLVM vectorizes; blocks of
-// rows of A share the loads of each row of B.
+// The micro-kernel keeps a rows × (vectors·width) accumulator tile in vector
+// registers across the whole K loop: per k step it loads one row of B's
+// panel (`vectors` vectors) and, for each row of the tile, broadcasts one A
+// element and issues `vectors` FMAs. Around it, threads take blocks of rows
+// × blocks of panels; inside a block each panel is swept by every row tile
+// while it sits in L2, and rows that do not fill a tile are covered by
+// power-of-two tiles (4, 2, 1), so no rows are computed twice or wasted.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ToLoops/Gemm.h"
+#include "passes/Conversion/ToLoops/VectorBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 
 namespace kiln {
 
-/// Rows of A that share each load of a row of B: every B row is read once
-/// per block instead of once per row, which matters once B leaves the cache.
-constexpr int64_t kRowBlock = 4;
+/// Row tiles per parallel block: a block's A rows (64 with AVX-512) are
+/// reused from cache by every panel of the block.
+constexpr int64_t kRowTilesPerBlock = 8;
+/// Panels per parallel block (256 columns with AVX-512): with the row tiles
+/// above, blocks are small enough for two threads to balance even at
+/// M = 128 and large enough to amortize the loop overhead.
+constexpr int64_t kPanelsPerBlock = 8;
 
-/// C[m0 + i, n] for i < `count`, from `count` dot products that share the
-/// loads of B's row `n`.
-static void emitRowBlock(ImplicitLocOpBuilder &b, Value a, Value bt, Value c,
-                         Value m0, int64_t count, Value n, Value depth,
-                         GemmEpilogue epilogue) {
-  SmallVector<Value> rows, init;
-  for (int64_t i = 0; i < count; ++i) {
-    rows.push_back(i ? Value(b.create<arith::AddIOp>(m0, indexConst(b, i)))
-                     : m0);
-    init.push_back(f32Const(b, 0.0));
+GemmTiling GemmTiling::forWidth(int64_t width) {
+  // AVX-512 has 32 registers: 8 rows × 2 vectors = 16 accumulators (enough
+  // independent FMAs to hide their latency), 2 for B and a broadcast.
+  if (width >= 16)
+    return {width, 8, 2};
+  // AVX2 and SSE have 16: 6 × 2 = 12 accumulators + 2 for B + 1 broadcast.
+  return {width, 6, 2};
+}
+
+Value panelCount(ImplicitLocOpBuilder &b, Value columns, int64_t perPanel) {
+  return b.create<arith::CeilDivUIOp>(columns, indexConst(b, perPanel));
+}
+
+/// B's row `k` across panel `panel`: `vectors` f32 vectors.
+static SmallVector<Value> loadRhsRow(ImplicitLocOpBuilder &b,
+                                     const GemmTiling &tiling,
+                                     const GemmRhs &rhs, Value k, Value panel,
+                                     ArrayRef<Value> columns,
+                                     ArrayRef<Value> masks) {
+  SmallVector<Value> row;
+  for (int64_t v = 0; v < tiling.vectors; ++v) {
+    if (rhs.layout == GemmRhs::Layout::Panels)
+      row.push_back(loadVector(b, rhs.buffer,
+                               {panel, k, indexConst(b, v * tiling.width)},
+                               tiling.width));
+    else
+      row.push_back(maskedLoadVector(b, rhs.buffer, {k, columns[v]}, masks[v],
+                                     tiling.width));
   }
-  SmallVector<Value> sums = forReduce(
+  return row;
+}
+
+/// One tile of `rowCount` rows from `m0`: the K loop carrying the
+/// accumulators in registers, then the epilogue row by row.
+static void emitTile(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+                     Value a, const GemmRhs &rhs, int64_t rowCount, Value m0,
+                     Value panel, TileEpilogue epilogue) {
+  int64_t vectors = tiling.vectors, width = tiling.width;
+  Value depth = b.create<memref::DimOp>(a, 1);
+  SmallVector<Value> rows;
+  for (int64_t r = 0; r < rowCount; ++r)
+    rows.push_back(r ? Value(b.create<arith::AddIOp>(m0, indexConst(b, r)))
+                     : m0);
+  // A row-major B is read in place: its column offsets and edge masks are
+  // fixed for the whole K loop.
+  SmallVector<Value> columns, masks;
+  if (rhs.layout == GemmRhs::Layout::RowMajor) {
+    Value n = b.create<memref::DimOp>(rhs.buffer, 1);
+    Value col0 =
+        b.create<arith::MulIOp>(panel, indexConst(b, tiling.panelColumns()));
+    for (int64_t v = 0; v < vectors; ++v) {
+      columns.push_back(
+          b.create<arith::AddIOp>(col0, indexConst(b, v * width)));
+      masks.push_back(
+          laneMask(b, b.create<arith::SubIOp>(n, columns.back()), width));
+    }
+  }
+  SmallVector<Value> init(rowCount * vectors,
+                          floatConst(b, f32Vector(b, width), 0.0));
+  SmallVector<Value> accs = forReduce(
       b, indexConst(b, 0), depth, init,
       [&](ImplicitLocOpBuilder &b, Value k,
           ValueRange acc) -> SmallVector<Value> {
-        Value w = loadF32(b, bt, {n, k});
+        SmallVector<Value> bRow =
+            loadRhsRow(b, tiling, rhs, k, panel, columns, masks);
         SmallVector<Value> next;
-        for (int64_t i = 0; i < count; ++i)
-          next.push_back(
-              multiplyAccumulate(b, acc[i], loadF32(b, a, {rows[i], k}), w));
+        for (int64_t r = 0; r < rowCount; ++r) {
+          Value aValue = splat(b, loadF32(b, a, {rows[r], k}), width);
+          for (int64_t v = 0; v < vectors; ++v)
+            next.push_back(fma(b, aValue, bRow[v], acc[r * vectors + v]));
+        }
         return next;
       });
-  for (int64_t i = 0; i < count; ++i)
-    storeF32(b, epilogue(b, rows[i], n, sums[i]), c, {rows[i], n});
+  for (int64_t r = 0; r < rowCount; ++r)
+    epilogue(b, rows[r], panel,
+             ArrayRef<Value>(accs).slice(r * vectors, vectors));
 }
 
-void emitGemmNT(ImplicitLocOpBuilder &b, Value a, Value bt, Value c,
-                GemmEpilogue epilogue) {
+/// Rows [m0, mEnd) against one panel: full tiles, then the rest (fewer than
+/// a tile) as power-of-two tiles, largest first.
+static void emitPanelColumn(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+                            Value a, const GemmRhs &rhs, Value m0, Value mEnd,
+                            Value panel, TileEpilogue epilogue) {
+  Value tile = indexConst(b, tiling.rows);
+  Value span = b.create<arith::SubIOp>(mEnd, m0);
+  Value full = b.create<arith::AddIOp>(
+      m0, b.create<arith::MulIOp>(b.create<arith::DivUIOp>(span, tile), tile));
+  b.create<scf::ForOp>(m0, full, tile, std::nullopt,
+                       [&](OpBuilder &nested, Location loc, Value m,
+                           ValueRange) {
+                         ImplicitLocOpBuilder inner(loc, nested);
+                         emitTile(inner, tiling, a, rhs, tiling.rows, m, panel,
+                                  epilogue);
+                         inner.create<scf::YieldOp>();
+                       });
+  Value rest = b.create<arith::SubIOp>(mEnd, full);
+  int64_t sub = 1;
+  while (sub * 2 < tiling.rows)
+    sub *= 2;
+  for (; sub >= 1; sub /= 2) {
+    Value bit = b.create<arith::AndIOp>(rest, indexConst(b, sub));
+    Value present = b.create<arith::CmpIOp>(arith::CmpIPredicate::ne, bit,
+                                            indexConst(b, 0));
+    // Tiles for the higher bits of `rest` come first.
+    Value start = b.create<arith::AddIOp>(
+        full, b.create<arith::AndIOp>(rest, indexConst(b, ~(2 * sub - 1))));
+    b.create<scf::IfOp>(present, [&](OpBuilder &nested, Location loc) {
+      ImplicitLocOpBuilder inner(loc, nested);
+      emitTile(inner, tiling, a, rhs, sub, start, panel, epilogue);
+      inner.create<scf::YieldOp>();
+    });
+  }
+}
+
+void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
+              const GemmRhs &rhs, Value panels, TileEpilogue epilogue) {
   Value rows = b.create<memref::DimOp>(a, 0);
-  Value depth = b.create<memref::DimOp>(a, 1);
-  Value cols = b.create<memref::DimOp>(bt, 0);
-  Value block = indexConst(b, kRowBlock);
-  Value blocks = b.create<arith::DivUIOp>(rows, block);
-  rowParallelLoops(b, {blocks, cols}, [&](ImplicitLocOpBuilder &b,
-                                          ValueRange ivs) {
-    Value m0 = b.create<arith::MulIOp>(ivs[0], block);
-    emitRowBlock(b, a, bt, c, m0, kRowBlock, ivs[1], depth, epilogue);
-  });
-  // The rows past the last full block, one at a time.
-  Value done = b.create<arith::MulIOp>(blocks, block);
-  Value rest = b.create<arith::SubIOp>(rows, done);
-  rowParallelLoops(b, {rest, cols}, [&](ImplicitLocOpBuilder &b,
-                                        ValueRange ivs) {
-    Value m = b.create<arith::AddIOp>(done, ivs[0]);
-    emitRowBlock(b, a, bt, c, m, 1, ivs[1], depth, epilogue);
+  Value rowBlock = indexConst(b, tiling.rows * kRowTilesPerBlock);
+  Value panelBlock = indexConst(b, kPanelsPerBlock);
+  Value rowBlocks = b.create<arith::CeilDivUIOp>(rows, rowBlock);
+  Value panelBlocks = b.create<arith::CeilDivUIOp>(panels, panelBlock);
+  parallelLoops(b, {rowBlocks, panelBlocks}, [&](ImplicitLocOpBuilder &b,
+                                                 ValueRange ivs) {
+    Value m0 = b.create<arith::MulIOp>(ivs[0], rowBlock);
+    Value mEnd = indexMin(b, b.create<arith::AddIOp>(m0, rowBlock), rows);
+    Value p0 = b.create<arith::MulIOp>(ivs[1], panelBlock);
+    Value pEnd = indexMin(b, b.create<arith::AddIOp>(p0, panelBlock), panels);
+    b.create<scf::ForOp>(p0, pEnd, indexConst(b, 1), std::nullopt,
+                         [&](OpBuilder &nested, Location loc, Value panel,
+                             ValueRange) {
+                           ImplicitLocOpBuilder inner(loc, nested);
+                           emitPanelColumn(inner, tiling, a, rhs, m0, mEnd,
+                                           panel, epilogue);
+                           inner.create<scf::YieldOp>();
+                         });
   });
 }
 
-Value addBias(ImplicitLocOpBuilder &b, Value bias, Value n, Value acc) {
-  if (!bias)
-    return acc;
-  return b.create<arith::AddFOp>(acc, loadF32(b, bias, {n}));
+MemRefType packedPanelsType(MLIRContext *context, const GemmTiling &tiling,
+                            int64_t n, int64_t k, int64_t sources) {
+  int64_t perSource = tiling.panelColumns() / sources;
+  int64_t panels = ShapedType::isDynamic(n)
+                       ? ShapedType::kDynamic
+                       : (n + perSource - 1) / perSource;
+  return MemRefType::get({panels, k, tiling.panelColumns()},
+                         Float32Type::get(context));
+}
+
+void emitPackPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+                    ValueRange sources, Value packed) {
+  int64_t perSource = tiling.panelColumns() / sources.size();
+  SmallVector<Value> sizes = memrefSizes(b, packed);
+  Value n = b.create<memref::DimOp>(sources.front(), 0);
+  Value zero = f32Const(b, 0.0);
+  parallelLoops(b, {sizes[0]}, [&](ImplicitLocOpBuilder &b, ValueRange p) {
+    Value col0 = b.create<arith::MulIOp>(p[0], indexConst(b, perSource));
+    sequentialLoops(
+        b, {sizes[1], indexConst(b, perSource)},
+        [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+          Value k = ivs[0], j = ivs[1];
+          Value column = b.create<arith::AddIOp>(col0, j);
+          Value inside =
+              b.create<arith::CmpIOp>(arith::CmpIPredicate::ult, column, n);
+          // Past N the panel is zero; the load reads a clamped column.
+          Value row = indexMin(
+              b, column, b.create<arith::SubIOp>(n, indexConst(b, 1)));
+          for (auto [s, source] : llvm::enumerate(sources)) {
+            Value value = b.create<arith::SelectOp>(
+                inside, loadF32(b, source, {row, k}), zero);
+            Value lane = b.create<arith::AddIOp>(
+                j, indexConst(b, static_cast<int64_t>(s) * perSource));
+            b.create<memref::StoreOp>(value, packed, ValueRange{p[0], k, lane});
+          }
+        });
+  });
+}
+
+Value packPanelsPerCall(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+                        ValueRange sources) {
+  auto sourceType = cast<MemRefType>(sources.front().getType());
+  MemRefType type =
+      packedPanelsType(b.getContext(), tiling, sourceType.getDimSize(0),
+                       sourceType.getDimSize(1), sources.size());
+  SmallVector<Value> sourceSizes = memrefSizes(b, sources.front());
+  int64_t perSource = tiling.panelColumns() / sources.size();
+  Value packed = allocBuffer(b, type,
+                             {panelCount(b, sourceSizes[0], perSource),
+                              sourceSizes[1],
+                              indexConst(b, tiling.panelColumns())});
+  emitPackPanels(b, tiling, sources, packed);
+  return packed;
+}
+
+GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+                     const KernelOptions &options, Operation *op,
+                     unsigned operand, ValueRange sources) {
+  Value panels;
+  if (options.packedWeights)
+    panels = options.packedWeights->lookup(op, operand);
+  if (!panels)
+    panels = packPanelsPerCall(b, tiling, sources);
+  return {GemmRhs::Layout::Panels, panels};
+}
+
+void storeTileRow(ImplicitLocOpBuilder &b, Value c, Value row, Value col0,
+                  ValueRange values, int64_t width) {
+  Value n = b.create<memref::DimOp>(c, 1);
+  for (auto [v, value] : llvm::enumerate(values)) {
+    Value col = b.create<arith::AddIOp>(
+        col0, indexConst(b, static_cast<int64_t>(v) * width));
+    Value mask = laneMask(b, b.create<arith::SubIOp>(n, col), width);
+    maskedStoreVector(b, value, c, {row, col}, mask);
+  }
+}
+
+SmallVector<Value> loadRowVectors(ImplicitLocOpBuilder &b, Value vector,
+                                  Value col0, int64_t count, int64_t width) {
+  Value n = b.create<memref::DimOp>(vector, 0);
+  SmallVector<Value> values;
+  for (int64_t v = 0; v < count; ++v) {
+    Value col = b.create<arith::AddIOp>(col0, indexConst(b, v * width));
+    Value mask = laneMask(b, b.create<arith::SubIOp>(n, col), width);
+    values.push_back(maskedLoadVector(b, vector, {col}, mask, width));
+  }
+  return values;
 }
 
 } // namespace kiln

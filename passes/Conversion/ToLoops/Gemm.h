@@ -1,7 +1,15 @@
-//===- Gemm.h - Matrix-product loop nests -----------------------*- C++ -*-===//
+//===- Gemm.h - Register-tiled GEMM kernels ---------------------*- C++ -*-===//
 //
-// The GEMM kernel that linear, mlp and glu lower through, with a fused
-// epilogue so bias, activation and gating cost no extra pass over memory.
+// The GEMM that linear, matmul, mlp and glu lower through: an outer-product
+// micro-kernel whose accumulator tile lives in vector registers (one A
+// element broadcast against a row of B's panel per k step), parallel over
+// blocks of rows × blocks of column panels, with the epilogue (bias,
+// activation, gate, residual) applied to the registers before the store.
+//
+// B is read either from panels — f32 [P][K][NR], column j of panel p at
+// [p][k][j], zero-padded past N — packed once when a session binds its
+// weights (docs/abi.md) or per call for a weight computed in the graph, or
+// directly from a row-major [K, N] matrix (matmul's right operand).
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,21 +17,80 @@
 #define KILN_PASSES_CONVERSION_TOLOOPS_GEMM_H
 
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
+#include "passes/Conversion/ToLoops/Patterns.h"
 
 namespace kiln {
 
-/// Maps the f32 dot product of row `m` and column `n` to the value stored at
-/// C[m, n].
-using GemmEpilogue = llvm::function_ref<Value(ImplicitLocOpBuilder &, Value m,
-                                              Value n, Value acc)>;
+/// The register tile of the micro-kernel for one vector width.
+struct GemmTiling {
+  /// f32 lanes per vector.
+  int64_t width;
+  /// Rows of A per tile (MR).
+  int64_t rows;
+  /// Vectors per tile row; a panel holds `vectors * width` columns (NR).
+  int64_t vectors;
 
-/// C[m, n] = epilogue(m, n, Σ_k A[m, k] · B[n, k]) for row-major A [M, K],
-/// B [N, K] (PyTorch's weight layout) and C [M, N]; rows run in parallel.
-void emitGemmNT(ImplicitLocOpBuilder &b, Value a, Value bt, Value c,
-                GemmEpilogue epilogue);
+  int64_t panelColumns() const { return vectors * width; }
 
-/// Epilogue that adds `bias[n]` when `bias` is non-null.
-Value addBias(ImplicitLocOpBuilder &b, Value bias, Value n, Value acc);
+  /// The tile for `width`-lane vectors (see Gemm.cpp for the reasons).
+  static GemmTiling forWidth(int64_t width);
+};
+
+/// B as the micro-kernel reads it.
+struct GemmRhs {
+  enum class Layout { Panels, RowMajor };
+  Layout layout;
+  /// Panels: f32 [P, K, NR]. RowMajor: [K, N], any float type.
+  Value buffer;
+};
+
+/// Consumes the finished accumulators of one row of a tile: `accs` holds
+/// `vectors` f32 vectors for the columns of panel `panel`.
+using TileEpilogue = llvm::function_ref<void(
+    ImplicitLocOpBuilder &, Value row, Value panel, ValueRange accs)>;
+
+/// Runs the epilogue on Σ_k A[m, k] · B[k, panel columns] for every row m of
+/// `a` ([M, K]) and every panel in [0, `panels`).
+void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
+              const GemmRhs &rhs, Value panels, TileEpilogue epilogue);
+
+/// Type of the panels packed from `sources` weights of shape [N, K]; each
+/// panel interleaves `panelColumns / sources` columns of every source.
+mlir::MemRefType packedPanelsType(mlir::MLIRContext *context,
+                                  const GemmTiling &tiling, int64_t n,
+                                  int64_t k, int64_t sources);
+
+/// Fills `packed` (of packedPanelsType) from `sources` ([N, K] each, the
+/// PyTorch weight layout): panel p, step k, lane s·L + j holds
+/// sources[s][p·L + j, k] with L = panelColumns / sources (zero past N).
+void emitPackPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+                    ValueRange sources, Value packed);
+
+/// Allocates `packed` for `sources` and fills it: for weights that are not
+/// bound parameters, packed on every call.
+Value packPanelsPerCall(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+                        ValueRange sources);
+
+/// The panels of the weights `sources` (operand `operand` of `op`, and the
+/// ones after it that share its panels): the ones packed at bind time when
+/// `options` has them, else packed on this call.
+GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+                     const KernelOptions &options, mlir::Operation *op,
+                     unsigned operand, ValueRange sources);
+
+/// Number of panels covering `columns` columns with `perPanel` per panel.
+Value panelCount(ImplicitLocOpBuilder &b, Value columns, int64_t perPanel);
+
+/// Stores `values` (f32 vectors of `width` lanes) at c[row, col0 + v·width],
+/// the lanes past the last column of `c` masked off.
+void storeTileRow(ImplicitLocOpBuilder &b, Value c, Value row, Value col0,
+                  ValueRange values, int64_t width);
+
+/// Loads `count` vectors of `vector[col0 + v·width]` (bias rows), lanes past
+/// the end reading 0.
+llvm::SmallVector<Value> loadRowVectors(ImplicitLocOpBuilder &b, Value vector,
+                                        Value col0, int64_t count,
+                                        int64_t width);
 
 } // namespace kiln
 

@@ -1,12 +1,11 @@
 //===- GraphToLoops.cpp - Graph compute ops to loops ----------------------===//
 //
-// Lowers the graph ops that compute along a dimension: projections and
-// matrix products, norms, softmax, embedding gathers, RoPE, the causal
-// depthwise convolution and reductions.
+// Lowers the graph ops that compute along a dimension: norms, softmax,
+// embedding gathers, RoPE, the causal depthwise convolution and reductions.
+// Projections and matrix products are in GemmToLoops.cpp.
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Conversion/ToLoops/Gemm.h"
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
 
@@ -32,81 +31,6 @@ template <typename Op> struct ToLoopsPattern : OpConversionPattern<Op> {
   MemRefType resultType(Op op, unsigned index = 0) const {
     return cast<MemRefType>(
         this->getTypeConverter()->convertType(op->getResult(index).getType()));
-  }
-};
-
-struct LinearToLoops : ToLoopsPattern<LinearOp> {
-  using ToLoopsPattern::ToLoopsPattern;
-  LogicalResult
-  matchAndRewrite(LinearOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    Value input = adaptor.getInput();
-    SmallVector<Value> sizes = memrefSizes(b, input);
-    sizes.back() = memrefSizes(b, adaptor.getWeight())[0];
-    Value out = allocBuffer(b, resultType(op), sizes);
-    Value bias = adaptor.getBias();
-    emitGemmNT(b, collapseToMatrix(b, input), adaptor.getWeight(),
-               collapseToMatrix(b, out),
-               [&](ImplicitLocOpBuilder &b, Value, Value n, Value acc) {
-                 return addBias(b, bias, n, acc);
-               });
-    rewriter.replaceOp(op, out);
-    return success();
-  }
-};
-
-struct MatmulToLoops : ToLoopsPattern<MatmulOp> {
-  using ToLoopsPattern::ToLoopsPattern;
-  LogicalResult
-  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
-    auto lhsType = cast<MemRefType>(lhs.getType());
-    auto rhsType = cast<MemRefType>(rhs.getType());
-    MemRefType type = resultType(op);
-    int64_t rank = type.getRank();
-    // Batch sizes come from whichever operand has the dimension dynamic.
-    SmallVector<Value> lhsSizes = memrefSizes(b, lhs);
-    SmallVector<Value> rhsSizes = memrefSizes(b, rhs);
-    SmallVector<Value> sizes;
-    for (int64_t d = 0; d < rank - 2; ++d) {
-      int64_t l = d - (rank - lhsType.getRank());
-      int64_t r = d - (rank - rhsType.getRank());
-      if (!type.isDynamicDim(d))
-        sizes.push_back(indexConst(b, type.getDimSize(d)));
-      else if (l >= 0 && lhsType.isDynamicDim(l))
-        sizes.push_back(lhsSizes[l]);
-      else
-        sizes.push_back(rhsSizes[r]);
-    }
-    sizes.push_back(lhsSizes[lhsType.getRank() - 2]);
-    sizes.push_back(rhsSizes.back());
-    Value depth = lhsSizes.back();
-    Value out = allocBuffer(b, type, sizes);
-    auto lhsBatch = lhsType.getShape().drop_back(2);
-    auto rhsBatch = rhsType.getShape().drop_back(2);
-    Value zero = indexConst(b, 0);
-    rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-      ValueRange batch = ivs.drop_back(2);
-      Value m = ivs[rank - 2], n = ivs[rank - 1];
-      SmallVector<Value> li = broadcastIndices(b, lhsBatch, batch);
-      SmallVector<Value> ri = broadcastIndices(b, rhsBatch, batch);
-      Value acc = forReduce(b, zero, depth, {f32Const(b, 0.0)},
-                            [&](ImplicitLocOpBuilder &b, Value k,
-                                ValueRange acc) -> SmallVector<Value> {
-                              SmallVector<Value> lIdx(li), rIdx(ri);
-                              lIdx.append({m, k});
-                              rIdx.append({k, n});
-                              Value x = loadF32(b, lhs, lIdx);
-                              Value y = loadF32(b, rhs, rIdx);
-                              return {multiplyAccumulate(b, acc[0], x, y)};
-                            })[0];
-      storeF32(b, acc, out, ivs);
-    });
-    rewriter.replaceOp(op, out);
-    return success();
   }
 };
 
@@ -466,7 +390,7 @@ struct ReduceToLoops : ToLoopsPattern<Op> {
 void kiln::populateGraphToLoopsPatterns(const KernelOptions &options,
                                         TypeConverter &converter,
                                         RewritePatternSet &patterns) {
-  patterns.add<LinearToLoops, MatmulToLoops, NormToLoops<LayerNormOp>,
+  patterns.add<NormToLoops<LayerNormOp>,
                NormToLoops<RMSNormOp>, SoftmaxToLoops, EmbeddingToLoops,
                RopeToLoops, Conv1dToLoops,
                ReduceToLoops<ReduceSumOp, ReduceKind::Sum>,

@@ -12,20 +12,45 @@
 
 namespace kiln {
 
+/// GEMM weights packed into panels once, when a session binds its weights
+/// (docs/abi.md): for an operand of a GEMM op, the function argument that
+/// holds its panels.
+class PackedWeights {
+public:
+  void insert(mlir::Operation *op, unsigned operand, mlir::Value panels) {
+    panelsOf[{op, operand}] = panels;
+  }
+  /// The packed panels of `op`'s operand `operand`, or null when the weight
+  /// is not a bound parameter and is packed on every call.
+  mlir::Value lookup(mlir::Operation *op, unsigned operand) const {
+    return panelsOf.lookup({op, operand});
+  }
+
+private:
+  llvm::DenseMap<std::pair<mlir::Operation *, unsigned>, mlir::Value>
+      panelsOf;
+};
+
 /// What the kernels are specialized for.
 struct KernelOptions {
   /// f32 lanes of the target's vector registers: 16 with AVX-512, 8 with
   /// AVX/AVX2, 4 with SSE (any x86-64). Tile sizes are multiples of it.
   int64_t vectorWidth = 8;
+  /// Weights packed at bind time; none when null.
+  const PackedWeights *packedWeights = nullptr;
 };
 
 /// Unary and binary elementwise graph ops, and graph.cast.
 void populateElementwiseToLoopsPatterns(mlir::TypeConverter &converter,
                                         mlir::RewritePatternSet &patterns);
-/// linear, matmul, norms, softmax, embedding, rope, conv1d, reductions.
+/// norms, softmax, embedding, rope, conv1d, reductions.
 void populateGraphToLoopsPatterns(const KernelOptions &options,
                                   mlir::TypeConverter &converter,
                                   mlir::RewritePatternSet &patterns);
+/// linear and matmul.
+void populateGemmToLoopsPatterns(const KernelOptions &options,
+                                 mlir::TypeConverter &converter,
+                                 mlir::RewritePatternSet &patterns);
 /// reshape, transpose, slice, concat, split, and tensor.dim.
 void populateDataMovementToLoopsPatterns(mlir::TypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);

@@ -87,3 +87,24 @@ module attributes {kiln.signature = "{\22dims\22:[],\22inputs\22:[{\22shape\22:[
     llvm.return
   }
 }
+
+// -----
+
+// expected-error @+1 {{the signature lists packed weights but there is no llvm.func @kiln_pack}}
+module attributes {kiln.signature = "{\22dims\22:[],\22inputs\22:[],\22params\22:[],\22packed\22:[{\22shape\22:[2]}],\22outputs\22:[]}", kiln.source = "{}"} {
+  llvm.func @kiln_main(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: i64, %arg3: i64, %arg4: i64) {
+    llvm.return
+  }
+}
+
+// -----
+
+module attributes {kiln.signature = "{\22dims\22:[],\22inputs\22:[],\22params\22:[],\22packed\22:[{\22shape\22:[2]}],\22outputs\22:[]}", kiln.source = "{}"} {
+  llvm.func @kiln_main(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: i64, %arg3: i64, %arg4: i64) {
+    llvm.return
+  }
+  // expected-error @+1 {{expected 5 arguments (one memref descriptor per tensor of the signature), got 0}}
+  llvm.func @kiln_pack() {
+    llvm.return
+  }
+}

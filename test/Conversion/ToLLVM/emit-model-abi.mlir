@@ -3,7 +3,7 @@
 
 // The whole CPU pipeline on a one-op model: the model function is lowered
 // to the LLVM dialect and made internal, and kiln-emit-model-abi adds the
-// four exported symbols of docs/abi.md around it. The signature has one
+// five exported symbols of docs/abi.md around it. The signature has one
 // symbolic dim `n`, an input x [n, 4], a param w [4] and an output y [n, 4].
 
 // CHECK-LABEL: llvm.func internal @kiln_main
@@ -24,7 +24,7 @@
 // CHECK: %[[SRC:.*]] = llvm.mlir.addressof @kiln_compiled_source_data
 // CHECK: llvm.return %[[SRC]]
 // CHECK-LABEL: llvm.func @kiln_compiled_abi_version() -> i32
-// CHECK: %[[V:.*]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK: %[[V:.*]] = llvm.mlir.constant(2 : i32) : i32
 // CHECK: llvm.return %[[V]]
 
 // The entry reads buffers[0..2] and dims[0] (n), and passes one memref
@@ -43,6 +43,14 @@
 // CHECK-DAG: %[[YSLOT:.*]] = llvm.getelementptr %[[BUFFERS]][2] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
 // CHECK-DAG: %[[Y:.*]] = llvm.load %[[YSLOT]] : !llvm.ptr -> !llvm.ptr
 // CHECK: llvm.call @kiln_main(%[[X]], %[[X]], %[[ZERO]], %[[N]], %[[FOUR]], %[[STRIDE]], %[[ONE]], %[[W]], %[[W]], %[[ZERO]], %[[FOUR]], %[[ONE]], %[[Y]], %[[Y]], %[[ZERO]], %[[N]], %[[FOUR]], %[[STRIDE]], %[[ONE]])
+// CHECK-NEXT: llvm.return
+
+// No weight feeds a GEMM, so nothing is packed: kiln_compiled_pack passes
+// the parameters alone to @kiln_pack.
+// CHECK-LABEL: llvm.func @kiln_compiled_pack
+// CHECK-SAME: (%[[PBUFFERS:.*]]: !llvm.ptr)
+// CHECK: %[[PW:.*]] = llvm.load %[[PBUFFERS]] : !llvm.ptr -> !llvm.ptr
+// CHECK: llvm.call @kiln_pack(%[[PW]], %[[PW]], %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NEXT: llvm.return
 
 // The module attributes are consumed.

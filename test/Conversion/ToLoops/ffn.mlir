@@ -1,40 +1,37 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=ffn.
+// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=ffn.
 
-// ffn.mlp and ffn.glu become GEMM loop nests over the rows of the collapsed
-// input, with an f32 hidden buffer [rows, hidden] written once: the bias and
-// activation (and for GLU the gate product) run in the GEMM epilogues.
+// ffn.mlp and ffn.glu run the register-tiled GEMM of gemm.mlir over the
+// rows of the collapsed input, with an f32 hidden buffer [rows, hidden]
+// written once: the bias and activation (and for GLU the gate product) are
+// applied to the accumulator registers in the epilogue.
 
 // CHECK-LABEL: func.func @mlp
 // CHECK-SAME: (%[[X:.*]]: memref<?x?x64xf32>, %[[WIN:.*]]: memref<256x64xf32>, %[[BIN:.*]]: memref<256xf32>, %[[WOUT:.*]]: memref<32x256xf32>, %[[BOUT:.*]]: memref<32xf32>, %[[OUT:.*]]: memref<?x?x32xf32>)
-// CHECK: %[[XM:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : memref<?x?x64xf32> into memref<?x64xf32>
-// CHECK: %[[D0:.*]] = memref.dim %[[X]], %c0
-// CHECK: %[[D1:.*]] = memref.dim %[[X]], %c1
-// CHECK: %[[Y:.*]] = memref.alloc(%[[D0]], %[[D1]]) {alignment = 64 : i64} : memref<?x?x32xf32>
-// CHECK: %[[ROWS:.*]] = memref.dim %[[XM]], %c0
-// CHECK: %[[H:.*]] = memref.alloc(%[[ROWS]]) {alignment = 64 : i64} : memref<?x256xf32>
-// First GEMM: x · w_inᵀ + b_in, then gelu, into the hidden buffer.
-// CHECK: scf.parallel (%[[MB:.*]]) =
-// CHECK: scf.for %[[N:.*]] =
-// CHECK: %[[M:.*]] = arith.muli %[[MB]], %c4
-// CHECK: %[[ACC:.*]]:4 = scf.for {{.*}} iter_args
+// CHECK: %[[Y:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x32xf32>
+// CHECK: %[[H:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x256xf32>
+// First GEMM: x · w_inᵀ + b_in, then gelu on the registers, into hidden.
+// CHECK: %[[PIN:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x64x32xf32>
 // CHECK: memref.load %[[WIN]]
-// CHECK: memref.load %[[XM]]
-// CHECK: %[[BIAS:.*]] = memref.load %[[BIN]][%[[N]]]
-// CHECK: %[[PRE:.*]] = arith.addf %[[ACC]]#0, %[[BIAS]]
+// CHECK: scf.parallel
+// CHECK: %[[ACC:.*]]:16 = scf.for {{.*}} iter_args
+// CHECK: vector.load %[[PIN]]
+// CHECK: %[[BIAS:.*]] = vector.maskedload %[[BIN]]
+// CHECK: %[[PRE:.*]] = arith.addf %[[ACC]]#0, %[[BIAS]] : vector<16xf32>
 // CHECK: arith.mulf %[[PRE]]
-// CHECK: math.erf
-// CHECK: memref.store %{{.*}}, %[[H]][%[[M]], %[[N]]]
-// Second GEMM: hidden · w_outᵀ + b_out into the result.
-// CHECK: %[[YM:.*]] = memref.collapse_shape %[[Y]] {{\[}}[0, 1], [2]] : memref<?x?x32xf32> into memref<?x32xf32>
-// CHECK: scf.parallel (%[[MB2:.*]]) =
-// CHECK: scf.for %[[N2:.*]] =
-// CHECK: %[[M2:.*]] = arith.muli %[[MB2]], %c4
-// CHECK: %[[ACC2:.*]]:4 = scf.for {{.*}} iter_args
+// CHECK: math.erf %{{.*}} : vector<16xf32>
+// CHECK: vector.maskedstore %[[H]]
+// Second GEMM: hidden · w_outᵀ + b_out into the result. Its one panel
+// covers N = 32 exactly, so canonicalization drops the masks.
+// CHECK: %[[YM:.*]] = memref.collapse_shape %[[Y]]
+// CHECK: %[[POUT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x256x32xf32>
 // CHECK: memref.load %[[WOUT]]
+// CHECK: scf.parallel
+// CHECK: %[[ACC2:.*]]:16 = scf.for {{.*}} iter_args
+// CHECK: vector.load %[[POUT]]
 // CHECK: memref.load %[[H]]
-// CHECK: %[[BIAS2:.*]] = memref.load %[[BOUT]][%[[N2]]]
+// CHECK: %[[BIAS2:.*]] = vector.load %[[BOUT]]
 // CHECK: %[[SUM:.*]] = arith.addf %[[ACC2]]#0, %[[BIAS2]]
-// CHECK: memref.store %[[SUM]], %[[YM]][%[[M2]], %[[N2]]]
+// CHECK: vector.store %[[SUM]], %[[YM]]
 // CHECK: memref.copy %[[Y]], %[[OUT]]
 // CHECK-NEXT: return
 func.func @mlp(%x: tensor<?x?x64xf32>, %w_in: tensor<256x64xf32>, %b_in: tensor<256xf32>,
@@ -44,20 +41,16 @@ func.func @mlp(%x: tensor<?x?x64xf32>, %w_in: tensor<256x64xf32>, %b_in: tensor<
   return %0 : tensor<?x?x32xf32>
 }
 
-// Without biases the epilogues apply only the activation: relu2 = relu(x)².
+// Without biases the epilogues apply only the activation: relu2 = relu(x)²
+// on the accumulators themselves.
 // CHECK-LABEL: func.func @mlp_relu2
-// CHECK: %[[ACC:.*]]:4 = scf.for
+// CHECK: %[[ACC:.*]]:8 = scf.for
 // CHECK: scf.yield
 // CHECK-NEXT: }
-// CHECK-NOT: memref.load
-// CHECK: %[[POS:.*]] = arith.cmpf ogt, %[[ACC]]#0
+// CHECK-NEXT: %[[POS:.*]] = arith.cmpf ogt, %[[ACC]]#0
 // CHECK-NEXT: %[[R:.*]] = arith.select %[[POS]], %[[ACC]]#0
-// CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[R]], %[[R]]
-// CHECK-NEXT: memref.store %[[SQ]]
-// CHECK: %[[ACC2:.*]]:4 = scf.for
-// CHECK: scf.yield
-// CHECK-NEXT: }
-// CHECK-NEXT: memref.store %[[ACC2]]#0
+// CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[R]], %[[R]] : vector<16xf32>
+// CHECK: vector.{{(masked)?}}store {{.*}}%[[SQ]]
 func.func @mlp_relu2(%x: tensor<4x16xf32>, %w_in: tensor<32x16xf32>,
                      %w_out: tensor<16x32xf32>) -> tensor<4x16xf32> {
   %0 = ffn.mlp %x, %w_in, %w_out {activation = #ffn<activation relu2>}
@@ -66,10 +59,10 @@ func.func @mlp_relu2(%x: tensor<4x16xf32>, %w_in: tensor<32x16xf32>,
 }
 
 // CHECK-LABEL: func.func @mlp_gelu_tanh_silu
-// CHECK: math.tanh
+// CHECK: math.tanh %{{.*}} : vector<16xf32>
 // CHECK-NOT: math.erf
 // CHECK: arith.negf
-// CHECK: math.exp
+// CHECK: math.exp %{{.*}} : vector<16xf32>
 func.func @mlp_gelu_tanh_silu(%x: tensor<4x16xf32>, %w_in: tensor<32x16xf32>,
                               %w_out: tensor<16x32xf32>) -> tensor<4x16xf32> {
   %0 = ffn.mlp %x, %w_in, %w_out {activation = #ffn<activation gelu_tanh>}
@@ -79,35 +72,32 @@ func.func @mlp_gelu_tanh_silu(%x: tensor<4x16xf32>, %w_in: tensor<32x16xf32>,
   return %1 : tensor<4x16xf32>
 }
 
-// SwiGLU: silu(x · w_gateᵀ) into the hidden buffer, then the up projection
-// multiplied into it in place, then the down projection.
+// SwiGLU: the gate and up weights are packed together, each panel holding
+// 16 gate columns then the same 16 up columns, so one GEMM yields both and
+// silu(gate) · up is formed in registers; then the down projection.
 // CHECK-LABEL: func.func @glu
 // CHECK-SAME: (%[[X:.*]]: memref<?x?x64xf32>, %[[WG:.*]]: memref<128x64xf32>, %[[WU:.*]]: memref<128x64xf32>, %[[WD:.*]]: memref<64x128xf32>, %[[OUT:.*]]: memref<?x?x64xf32>)
 // CHECK: %[[Y:.*]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x?x64xf32>
 // CHECK: %[[H:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x128xf32>
-// Each GEMM is a parallel loop over 4-row blocks, then one over the
-// remaining rows.
-// CHECK: scf.parallel
-// CHECK: %[[G:.*]]:4 = scf.for
+// CHECK: %[[PGU:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x64x32xf32>
 // CHECK: memref.load %[[WG]]
+// CHECK: memref.store %{{.*}}, %[[PGU]]
+// CHECK: memref.load %[[WU]]
+// CHECK: memref.store %{{.*}}, %[[PGU]]
+// CHECK: %[[G:.*]]:16 = scf.for
+// CHECK: vector.load %[[PGU]]
 // CHECK: arith.negf %[[G]]#0
 // CHECK: math.exp
 // CHECK: arith.divf
 // CHECK: %[[SILU:.*]] = arith.mulf %[[G]]#0
-// CHECK: memref.store %[[SILU]], %[[H]][%[[M:.*]], %[[N:.*]]]
-// CHECK: scf.parallel
-// CHECK: scf.parallel
-// CHECK: %[[U:.*]]:4 = scf.for
-// CHECK: memref.load %[[WU]]
-// CHECK: %[[GATE:.*]] = memref.load %[[H]][%[[M2:.*]], %[[N2:.*]]]
-// CHECK: %[[PROD:.*]] = arith.mulf %[[U]]#0, %[[GATE]]
-// CHECK: memref.store %[[PROD]], %[[H]][%[[M2]], %[[N2]]]
-// CHECK: scf.parallel
-// CHECK: scf.parallel
-// CHECK: %[[D:.*]]:4 = scf.for
+// CHECK: %[[GATED:.*]] = arith.mulf %[[SILU]], %[[G]]#1
+// CHECK: vector.maskedstore %[[H]][{{.*}}], %{{.*}}, %[[GATED]]
+// CHECK: %[[PD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x128x32xf32>
 // CHECK: memref.load %[[WD]]
+// CHECK: %[[D:.*]]:16 = scf.for
+// CHECK: vector.load %[[PD]]
 // CHECK: memref.load %[[H]]
-// CHECK: memref.store %[[D]]#0
+// CHECK: vector.maskedstore %{{.*}}, %{{.*}}, %[[D]]#0
 // CHECK: memref.copy %[[Y]], %[[OUT]]
 func.func @glu(%x: tensor<?x?x64xf32>, %w_gate: tensor<128x64xf32>,
                %w_up: tensor<128x64xf32>, %w_down: tensor<64x128xf32>) -> tensor<?x?x64xf32> {

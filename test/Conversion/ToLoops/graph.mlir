@@ -1,74 +1,7 @@
 // RUN: kiln-opt %s --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=graph.
 
-// Graph ops that compute along a dimension: projections, norms, softmax,
+// Graph ops that compute along a dimension: norms, softmax,
 // gathers, RoPE, the causal convolution and reductions.
-
-// linear: [B, T, 64] collapses to rows x 64 and runs a row-parallel GEMM
-// against weight[out, in] on blocks of 4 rows that share each weight load,
-// then on the remaining rows one at a time; the bias is added in the
-// epilogue.
-// CHECK-LABEL: func.func @linear
-// CHECK-SAME: (%[[X:.*]]: memref<?x?x64xf32>, %[[W:.*]]: memref<32x64xf32>, %[[B:.*]]: memref<32xf32>, %[[OUT:.*]]: memref<?x?x32xf32>)
-// CHECK: %[[D0:.*]] = memref.dim %[[X]], %c0
-// CHECK: %[[D1:.*]] = memref.dim %[[X]], %c1
-// CHECK: %[[Y:.*]] = memref.alloc(%[[D0]], %[[D1]]) {alignment = 64 : i64} : memref<?x?x32xf32>
-// CHECK: %[[XM:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : memref<?x?x64xf32> into memref<?x64xf32>
-// CHECK: %[[YM:.*]] = memref.collapse_shape %[[Y]] {{\[}}[0, 1], [2]] : memref<?x?x32xf32> into memref<?x32xf32>
-// CHECK: %[[ROWS:.*]] = memref.dim %[[XM]], %c0
-// CHECK: %[[BLOCKS:.*]] = arith.divui %[[ROWS]], %c4
-// CHECK: scf.parallel (%[[MB:.*]]) = ({{.*}}) to (%[[BLOCKS]])
-// CHECK: scf.for %[[N:.*]] =
-// CHECK: %[[M0:.*]] = arith.muli %[[MB]], %c4
-// CHECK: %[[ACC:.*]]:4 = scf.for %[[K:.*]] = {{.*}} iter_args
-// CHECK: memref.load %[[W]][%[[N]], %[[K]]]
-// CHECK: memref.load %[[XM]][
-// CHECK: arith.mulf {{.*}} fastmath<reassoc,contract>
-// CHECK: arith.addf {{.*}} fastmath<reassoc,contract>
-// CHECK: scf.yield
-// CHECK: %[[BIAS:.*]] = memref.load %[[B]][%[[N]]]
-// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]]#0, %[[BIAS]]
-// CHECK: memref.store %[[SUM]], %[[YM]][%[[M0]], %[[N]]]
-// CHECK: %[[DONE:.*]] = arith.muli %[[BLOCKS]], %c4
-// CHECK: %[[REST:.*]] = arith.subi %[[ROWS]], %[[DONE]]
-// CHECK: scf.parallel ({{.*}}) = ({{.*}}) to (%[[REST]])
-// CHECK: scf.for {{.*}} iter_args
-// CHECK: memref.copy %[[Y]], %[[OUT]]
-func.func @linear(%x: tensor<?x?x64xf32>, %w: tensor<32x64xf32>, %b: tensor<32xf32>) -> tensor<?x?x32xf32> {
-  %0 = graph.linear %x, %w, %b : (tensor<?x?x64xf32>, tensor<32x64xf32>, tensor<32xf32>) -> tensor<?x?x32xf32>
-  return %0 : tensor<?x?x32xf32>
-}
-
-// A vector input is expanded to one row; no bias, no epilogue add. Its row
-// is a remainder row (the 4-row block loop runs zero times).
-// CHECK-LABEL: func.func @linear_vector
-// CHECK: memref.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [1, 64] : memref<64xf32> into memref<1x64xf32>
-// CHECK: scf.parallel
-// CHECK: scf.parallel
-// CHECK: %[[ACC:.*]] = scf.for
-// CHECK: scf.yield
-// CHECK-NEXT: }
-// CHECK-NEXT: memref.store %[[ACC]]
-func.func @linear_vector(%x: tensor<64xf32>, %w: tensor<32x64xf32>) -> tensor<32xf32> {
-  %0 = graph.linear %x, %w : (tensor<64xf32>, tensor<32x64xf32>) -> tensor<32xf32>
-  return %0 : tensor<32xf32>
-}
-
-// matmul: the dynamic batch size comes from lhs, the dynamic N from rhs;
-// rhs's batch broadcasts from the right.
-// CHECK-LABEL: func.func @matmul
-// CHECK-SAME: (%[[A:.*]]: memref<?x4x8x16xf32>, %[[B:.*]]: memref<4x16x?xf32>,
-// CHECK: %[[BATCH:.*]] = memref.dim %[[A]], %c0
-// CHECK: %[[N:.*]] = memref.dim %[[B]], %c2
-// CHECK: memref.alloc(%[[BATCH]], %[[N]]) {alignment = 64 : i64} : memref<?x4x8x?xf32>
-// CHECK: scf.parallel (%[[I0:.*]], %[[I1:.*]], %[[I2:.*]]) = {{.*}} to (%[[BATCH]], %{{.*}}, %c8)
-// CHECK: scf.for %[[J:.*]] = %{{.*}} to %[[N]]
-// CHECK: scf.for %[[K:.*]] = %{{.*}} to %c16 {{.*}} iter_args
-// CHECK: memref.load %[[A]][%[[I0]], %[[I1]], %[[I2]], %[[K]]]
-// CHECK: memref.load %[[B]][%[[I1]], %[[K]], %[[J]]]
-func.func @matmul(%a: tensor<?x4x8x16xf32>, %b: tensor<4x16x?xf32>) -> tensor<?x4x8x?xf32> {
-  %0 = graph.matmul %a, %b : tensor<?x4x8x16xf32>, tensor<4x16x?xf32> -> tensor<?x4x8x?xf32>
-  return %0 : tensor<?x4x8x?xf32>
-}
 
 // layer_norm: per row a mean pass, a variance pass, then the scaled store.
 // CHECK-LABEL: func.func @layer_norm

@@ -28,17 +28,18 @@ int omp_get_max_threads(void) { return fakeThreads; }
 
 int32_t kiln_compiled_abi_version(void) {
   const char *version = getenv("KILN_FAKE_ABI_VERSION");
-  return version ? (int32_t)atoi(version) : 1;
+  return version ? (int32_t)atoi(version) : 2;
 }
 
 const char *kiln_compiled_signature(void) {
-  return "{\"abi\": 1, \"name\": \"fake\", \"dims\": [\"batch\", \"seq\"],"
+  return "{\"abi\": 2, \"name\": \"fake\", \"dims\": [\"batch\", \"seq\"],"
          " \"inputs\": ["
          "{\"name\": \"tokens\", \"dtype\": \"i32\", \"shape\": [\"batch\", \"seq\"]},"
          "{\"name\": \"x\", \"dtype\": \"f32\", \"shape\": [\"batch\", \"seq\", 4]}],"
          " \"params\": ["
          "{\"name\": \"table\", \"dtype\": \"f32\", \"shape\": [16, 4]},"
          "{\"name\": \"bias\", \"dtype\": \"f32\", \"shape\": [4]}],"
+         " \"packed\": [{\"dtype\": \"f32\", \"shape\": [4], \"params\": [\"bias\"]}],"
          " \"outputs\": ["
          "{\"name\": \"y\", \"dtype\": \"f32\", \"shape\": [\"batch\", \"seq\", 4]},"
          "{\"name\": \"total\", \"dtype\": \"f32\", \"shape\": [\"batch\"]}],"
@@ -63,13 +64,22 @@ const char *kiln_compiled_source(void) {
          " \"outputs\": [\"y\", \"total\"]}";
 }
 
+/* The packed copy of `bias` is what the entry reads, so a runtime that does
+   not pack at bind time, or passes the buffers in another order, fails. */
+void kiln_compiled_pack(void *const *buffers) {
+  const float *bias = (const float *)buffers[1];
+  float *packed = (float *)buffers[2];
+  for (int f = 0; f < FEATURES; ++f)
+    packed[f] = bias[f];
+}
+
 void kiln_compiled_entry(void *const *buffers, const int64_t *dims) {
   const int32_t *tokens = (const int32_t *)buffers[0];
   const float *x = (const float *)buffers[1];
   const float *table = (const float *)buffers[2];
-  const float *bias = (const float *)buffers[3];
-  float *y = (float *)buffers[4];
-  float *total = (float *)buffers[5];
+  const float *bias = (const float *)buffers[4];
+  float *y = (float *)buffers[5];
+  float *total = (float *)buffers[6];
   const char *offsetText = getenv("KILN_FAKE_OFFSET");
   float offset = offsetText ? (float)atof(offsetText) : 0.0f;
   int64_t batch = dims[0], seq = dims[1];

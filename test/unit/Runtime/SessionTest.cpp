@@ -112,10 +112,10 @@ TEST_F(SessionTest, RejectsBadModels) {
   kiln_status *status = kiln_model_open(dir.path("none.so").c_str(), &other);
   EXPECT_EQ(kiln_status_get_code(status), KILN_ERROR_IO);
   EXPECT_NE(message(status).find("cannot open model"), std::string::npos);
-  setenv("KILN_FAKE_ABI_VERSION", "2", 1);
+  setenv("KILN_FAKE_ABI_VERSION", "3", 1);
   std::string text = message(kiln_model_open(KILN_FAKE_MODEL_PATH, &other));
   unsetenv("KILN_FAKE_ABI_VERSION");
-  EXPECT_NE(text.find("uses ABI version 2; this runtime supports version 1"),
+  EXPECT_NE(text.find("uses ABI version 3; this runtime supports version 2"),
             std::string::npos);
   std::string notModel = dir.path("empty.so");
   writeFile(notModel, "not an ELF file");

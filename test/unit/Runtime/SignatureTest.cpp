@@ -21,9 +21,10 @@ std::string parse(const std::string &text) {
   return message(parseSignature(text, signature));
 }
 
-const char *kValid = R"({"abi": 1, "name": "m", "dims": ["b", "t"],
+const char *kValid = R"({"abi": 2, "name": "m", "dims": ["b", "t"],
   "inputs": [{"name": "ids", "dtype": "i64", "shape": ["b", "t"]}],
   "params": [{"name": "w", "dtype": "bf16", "shape": [8, 2]}],
+  "packed": [{"dtype": "f32", "shape": [1, 2, 16], "params": ["w"]}],
   "outputs": [{"name": "y", "dtype": "f32", "shape": ["b", "t", 2]}],
   "index_checks": [{"input": "ids", "bound": 8}]})";
 
@@ -38,17 +39,30 @@ TEST(SignatureTest, ParsesValidSignature) {
   EXPECT_EQ(ids.symbol[1], 1);
   EXPECT_EQ(signature.params[0].info.dtype, KILN_BF16);
   EXPECT_EQ(signature.formatShape(signature.outputs[0].info), "[b, t, 2]");
+  EXPECT_EQ(signature.packedBytes, std::vector<size_t>{1 * 2 * 16 * 4});
   EXPECT_EQ(signature.devices, std::vector<std::string>{"cpu"});
 }
 
 TEST(SignatureTest, RejectsBrokenSignatures) {
   EXPECT_NE(parse("nonsense").find("not a JSON object"), std::string::npos);
-  EXPECT_NE(parse(R"({"abi": 2})").find("/abi: expected 1"), std::string::npos);
+  EXPECT_NE(parse(R"({"abi": 1})").find("/abi: expected 2"), std::string::npos);
   auto with = [](const std::string &from, const std::string &to) {
     std::string text = kValid;
     text.replace(text.find(from), from.size(), to);
     return parse(text);
   };
+  EXPECT_NE(with(R"("packed": [)", R"("packed": 3, "x": [)")
+                .find("/packed: expected an array"),
+            std::string::npos);
+  EXPECT_NE(with(R"("dtype": "f32", "shape": [1)", R"("dtype": "f16", "shape": [1)")
+                .find("/packed/0/dtype: expected \"f32\""),
+            std::string::npos);
+  EXPECT_NE(with("[1, 2, 16]", "[1, -2, 16]")
+                .find("/packed/0/shape: expected an array of sizes"),
+            std::string::npos);
+  EXPECT_NE(with("[1, 2, 16]", "[4294967296, 4294967296, 16]")
+                .find("/packed/0/shape: too large"),
+            std::string::npos);
   EXPECT_NE(with(R"("dtype": "i64")", R"("dtype": "u8")")
                 .find("/inputs/0/dtype: expected one of f32"),
             std::string::npos);
@@ -78,7 +92,7 @@ TEST(SignatureTest, RejectsBrokenSignatures) {
 
 TEST(SignatureTest, ParsesOffsetChecks) {
   auto withOffsets = [](const std::string &inputs, const std::string &checks) {
-    std::string text = R"({"abi": 1, "name": "m", "dims": ["t", "n"],
+    std::string text = R"({"abi": 2, "name": "m", "dims": ["t", "n"],
       "inputs": [{"name": "x", "dtype": "f32", "shape": [1, "t", 2, 4]},)" +
                        inputs + R"(],
       "params": [], "outputs": [{"name": "y", "dtype": "f32",

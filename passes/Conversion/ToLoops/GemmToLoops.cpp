@@ -1,0 +1,157 @@
+//===- GemmToLoops.cpp - linear and matmul to GEMM kernels ----------------===//
+//
+// Lowers graph.linear (y = x · Wᵀ + bias, W in PyTorch's [out, in] layout,
+// read from panels) and graph.matmul (batched a · b, b read row-major in
+// place) to the register-tiled GEMM of Gemm.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/ToLoops/Gemm.h"
+#include "passes/Conversion/ToLoops/LoopBuilder.h"
+#include "passes/Conversion/ToLoops/Patterns.h"
+
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+/// A pattern that knows the kernels' target options.
+template <typename Op> struct GemmPattern : OpConversionPattern<Op> {
+  GemmPattern(const KernelOptions &options, TypeConverter &converter,
+              MLIRContext *context)
+      : OpConversionPattern<Op>(converter, context), options(options),
+        tiling(GemmTiling::forWidth(options.vectorWidth)) {}
+
+  MemRefType resultType(Op op) const {
+    return cast<MemRefType>(
+        this->getTypeConverter()->convertType(op.getType()));
+  }
+
+  KernelOptions options;
+  GemmTiling tiling;
+};
+
+struct LinearToLoops : GemmPattern<LinearOp> {
+  using GemmPattern::GemmPattern;
+  LogicalResult
+  matchAndRewrite(LinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value input = adaptor.getInput(), weight = adaptor.getWeight();
+    SmallVector<Value> sizes = memrefSizes(b, input);
+    Value columns = memrefSizes(b, weight)[0];
+    sizes.back() = columns;
+    Value out = allocBuffer(b, resultType(op), sizes);
+    Value c = collapseToMatrix(b, out), bias = adaptor.getBias();
+    int64_t perPanel = tiling.panelColumns();
+    GemmRhs rhs = weightPanels(b, tiling, options, op,
+                               op.getWeightMutable().getOperandNumber(),
+                               {weight});
+    emitGemm(b, tiling, collapseToMatrix(b, input), rhs,
+             panelCount(b, columns, perPanel),
+             [&](ImplicitLocOpBuilder &b, Value row, Value panel,
+                 ValueRange accs) {
+               Value col0 =
+                   b.create<arith::MulIOp>(panel, indexConst(b, perPanel));
+               SmallVector<Value> values(accs);
+               if (bias) {
+                 SmallVector<Value> biases = loadRowVectors(
+                     b, bias, col0, tiling.vectors, tiling.width);
+                 for (auto [value, add] : llvm::zip(values, biases))
+                   value = b.create<arith::AddFOp>(value, add);
+               }
+               storeTileRow(b, c, row, col0, values, tiling.width);
+             });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+/// The [rows, cols] matrix of a batched buffer at batch indices `batch`
+/// (every dimension but the last two), as a strided view.
+Value matrixAt(ImplicitLocOpBuilder &b, Value buffer, ValueRange batch) {
+  if (batch.empty())
+    return buffer;
+  auto type = cast<MemRefType>(buffer.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> offsets(batch.begin(), batch.end());
+  offsets.append({b.getIndexAttr(0), b.getIndexAttr(0)});
+  SmallVector<OpFoldResult> sizes(rank - 2, b.getIndexAttr(1));
+  SmallVector<Value> allSizes = memrefSizes(b, buffer);
+  sizes.append({getAsOpFoldResult(allSizes[rank - 2]),
+                getAsOpFoldResult(allSizes[rank - 1])});
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  auto viewType = memref::SubViewOp::inferRankReducedResultType(
+      type.getShape().take_back(2), type, offsets, sizes, strides);
+  return b.create<memref::SubViewOp>(cast<MemRefType>(viewType), buffer,
+                                     offsets, sizes, strides);
+}
+
+struct MatmulToLoops : GemmPattern<MatmulOp> {
+  using GemmPattern::GemmPattern;
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    auto lhsType = cast<MemRefType>(lhs.getType());
+    auto rhsType = cast<MemRefType>(rhs.getType());
+    MemRefType type = resultType(op);
+    int64_t rank = type.getRank();
+    // Batch sizes come from whichever operand has the dimension dynamic.
+    SmallVector<Value> lhsSizes = memrefSizes(b, lhs);
+    SmallVector<Value> rhsSizes = memrefSizes(b, rhs);
+    SmallVector<Value> sizes;
+    for (int64_t d = 0; d < rank - 2; ++d) {
+      int64_t l = d - (rank - lhsType.getRank());
+      int64_t r = d - (rank - rhsType.getRank());
+      if (!type.isDynamicDim(d))
+        sizes.push_back(indexConst(b, type.getDimSize(d)));
+      else if (l >= 0 && lhsType.isDynamicDim(l))
+        sizes.push_back(lhsSizes[l]);
+      else
+        sizes.push_back(rhsSizes[r]);
+    }
+    Value columns = rhsSizes.back();
+    sizes.append({lhsSizes[lhsType.getRank() - 2], columns});
+    Value out = allocBuffer(b, type, sizes);
+    auto lhsBatch = lhsType.getShape().drop_back(2);
+    auto rhsBatch = rhsType.getShape().drop_back(2);
+    Value panels = panelCount(b, columns, tiling.panelColumns());
+    // Batches run one after another, each GEMM on every thread.
+    sequentialLoops(b, ArrayRef<Value>(sizes).drop_back(2),
+                    [&](ImplicitLocOpBuilder &b, ValueRange batch) {
+                      Value a = matrixAt(
+                          b, lhs, broadcastIndices(b, lhsBatch, batch));
+                      Value bm = matrixAt(
+                          b, rhs, broadcastIndices(b, rhsBatch, batch));
+                      Value c = matrixAt(b, out, batch);
+                      emitGemm(b, tiling, a, {GemmRhs::Layout::RowMajor, bm},
+                               panels,
+                               [&](ImplicitLocOpBuilder &b, Value row,
+                                   Value panel, ValueRange accs) {
+                                 Value col0 = b.create<arith::MulIOp>(
+                                     panel,
+                                     indexConst(b, tiling.panelColumns()));
+                                 storeTileRow(b, c, row, col0, accs,
+                                              tiling.width);
+                               });
+                    });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateGemmToLoopsPatterns(const KernelOptions &options,
+                                       TypeConverter &converter,
+                                       RewritePatternSet &patterns) {
+  patterns.add<LinearToLoops, MatmulToLoops>(options, converter,
+                                             patterns.getContext());
+}

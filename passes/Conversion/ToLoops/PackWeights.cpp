@@ -1,0 +1,145 @@
+//===- PackWeights.cpp - GEMM weights packed at bind time -----------------===//
+//
+// Implements planPackedWeights of PackWeights.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/ToLoops/PackWeights.h"
+
+#include "dialects/FFN/IR/FFNOps.h"
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+namespace {
+
+/// One packed buffer: the parameters it is packed from, in panel order.
+struct PackedBuffer {
+  SmallVector<unsigned> params;
+  BlockArgument panels;
+};
+
+/// The weight operands of a GEMM op that share one packed buffer: one
+/// group per GEMM the op runs.
+SmallVector<SmallVector<unsigned>> weightGroups(Operation *op) {
+  if (auto linear = dyn_cast<graph::LinearOp>(op))
+    return {{linear.getWeightMutable().getOperandNumber()}};
+  if (auto mlp = dyn_cast<ffn::MLPOp>(op))
+    return {{mlp.getWInMutable().getOperandNumber()},
+            {mlp.getWOutMutable().getOperandNumber()}};
+  if (auto glu = dyn_cast<ffn::GLUOp>(op))
+    return {{glu.getWGateMutable().getOperandNumber(),
+             glu.getWUpMutable().getOperandNumber()},
+            {glu.getWDownMutable().getOperandNumber()}};
+  return {};
+}
+
+} // namespace
+
+LogicalResult planPackedWeights(ModuleOp module, func::FuncOp model,
+                                const GemmTiling &tiling,
+                                PackedWeights &plan) {
+  auto signatureAttr = module->getAttrOfType<StringAttr>("kiln.signature");
+  if (!signatureAttr)
+    return success();
+  auto json = llvm::json::parse(signatureAttr.getValue());
+  llvm::json::Object *signature = json ? json->getAsObject() : nullptr;
+  llvm::json::Array *inputs = signature ? signature->getArray("inputs") : nullptr;
+  llvm::json::Array *params = signature ? signature->getArray("params") : nullptr;
+  if (!inputs || !params) {
+    llvm::consumeError(json.takeError());
+    return module.emitError("invalid kiln.signature: expected 'inputs' and "
+                            "'params' arrays");
+  }
+  Block &body = model.getBody().front();
+  unsigned firstParam = inputs->size(), numParams = params->size();
+  if (body.getNumArguments() < firstParam + numParams)
+    return model.emitError("expected ")
+           << firstParam + numParams
+           << " arguments (the signature's inputs and params)";
+
+  // The parameter indices behind `operands` of `op`, if all are parameters.
+  auto paramsOf = [&](Operation *op, ArrayRef<unsigned> operands)
+      -> std::optional<SmallVector<unsigned>> {
+    SmallVector<unsigned> indices;
+    for (unsigned operand : operands) {
+      auto arg = dyn_cast<BlockArgument>(op->getOperand(operand));
+      if (!arg || arg.getOwner() != &body ||
+          arg.getArgNumber() < firstParam ||
+          arg.getArgNumber() >= firstParam + numParams)
+        return std::nullopt;
+      indices.push_back(arg.getArgNumber() - firstParam);
+    }
+    return indices;
+  };
+
+  SmallVector<PackedBuffer> buffers;
+  model.walk([&](Operation *op) {
+    for (const SmallVector<unsigned> &group : weightGroups(op)) {
+      std::optional<SmallVector<unsigned>> sources = paramsOf(op, group);
+      if (!sources)
+        continue;
+      auto *existing = llvm::find_if(buffers, [&](const PackedBuffer &buffer) {
+        return buffer.params == *sources;
+      });
+      if (existing == buffers.end()) {
+        auto weight = cast<RankedTensorType>(op->getOperand(group[0]).getType());
+        MemRefType type =
+            packedPanelsType(module.getContext(), tiling, weight.getDimSize(0),
+                             weight.getDimSize(1), group.size());
+        buffers.push_back({*sources, body.addArgument(type, op->getLoc())});
+        existing = std::prev(buffers.end());
+      }
+      plan.insert(op, group[0], existing->panels);
+    }
+  });
+
+  // @kiln_pack(params..., panels...): every parameter, so that the ABI
+  // passes the same buffers whichever are packed.
+  ImplicitLocOpBuilder b(model.getLoc(), module.getBodyRegion());
+  b.setInsertionPointToEnd(module.getBody());
+  SmallVector<Type> argTypes;
+  for (unsigned p = 0; p < numParams; ++p) {
+    auto tensor = cast<RankedTensorType>(
+        body.getArgument(firstParam + p).getType());
+    argTypes.push_back(
+        MemRefType::get(tensor.getShape(), tensor.getElementType()));
+  }
+  for (const PackedBuffer &buffer : buffers)
+    argTypes.push_back(buffer.panels.getType());
+  auto pack = b.create<func::FuncOp>(kPackFunction,
+                                     b.getFunctionType(argTypes, {}));
+  pack.setPrivate();
+  b.setInsertionPointToStart(pack.addEntryBlock());
+  llvm::json::Array packed;
+  for (auto [i, buffer] : llvm::enumerate(buffers)) {
+    SmallVector<Value> sources;
+    llvm::json::Array names;
+    for (unsigned p : buffer.params) {
+      sources.push_back(pack.getArgument(p));
+      const llvm::json::Object *param = (*params)[p].getAsObject();
+      names.push_back(param ? param->getString("name").value_or("") : "");
+    }
+    emitPackPanels(b, tiling, sources, pack.getArgument(numParams + i));
+    auto type = cast<MemRefType>(buffer.panels.getType());
+    packed.push_back(llvm::json::Object{
+        {"dtype", "f32"},
+        {"shape", llvm::json::Array(type.getShape())},
+        {"params", std::move(names)}});
+  }
+  b.create<func::ReturnOp>();
+  signature->insert({"packed", std::move(packed)});
+  module->setAttr("kiln.signature",
+                  b.getStringAttr(llvm::formatv("{0}", llvm::json::Value(
+                                                           std::move(*signature)))
+                                      .str()));
+  return success();
+}
+
+} // namespace kiln

@@ -1,0 +1,98 @@
+// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
+// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=AVX2
+
+// linear and matmul run the register-tiled GEMM: with 16-lane vectors a
+// tile is 8 rows × 2 vectors (32 columns), its 16 accumulators carried
+// through the K loop as iter_args; per k step one row of B (2 vectors) and
+// one broadcast A element per tile row. Without a signature (no bound
+// parameters) the weight is packed into [panels, K, 32] on every call.
+
+// CHECK-LABEL: func.func @linear
+// CHECK-SAME: (%[[X:.*]]: memref<?x?x64xf32>, %[[W:.*]]: memref<40x64xf32>, %[[B:.*]]: memref<40xf32>, %[[OUT:.*]]: memref<?x?x40xf32>)
+// CHECK: %[[Y:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x40xf32>
+// CHECK: %[[YM:.*]] = memref.collapse_shape %[[Y]]
+// Packing: 40 columns make 2 panels of 32, zero past column 39.
+// CHECK: %[[PANELS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x64x32xf32>
+// CHECK: scf.parallel
+// CHECK: arith.cmpi ult, %{{.*}}, %c40
+// CHECK: memref.load %[[W]]
+// CHECK: memref.store %{{.*}}, %[[PANELS]]
+// CHECK: %[[XM:.*]] = memref.collapse_shape %[[X]]
+// Threads over blocks of 64 rows (the 2 panels make one panel block).
+// CHECK: %[[ROWS:.*]] = memref.dim %[[XM]], %c0
+// CHECK: %[[BLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c64
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[BLOCKS]])
+// CHECK: scf.for %[[P:.*]] = %c0 to %c2
+// Full 8-row tiles.
+// CHECK: scf.for %[[M:.*]] = {{.*}} step %c8
+// CHECK: %[[ACC:.*]]:16 = scf.for %[[K:.*]] = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<16xf32>,
+// CHECK: %[[B0:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c0] : memref<2x64x32xf32>, vector<16xf32>
+// CHECK: %[[B1:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c16] : memref<2x64x32xf32>, vector<16xf32>
+// CHECK: %[[A0:.*]] = memref.load %[[XM]][%[[M]], %[[K]]]
+// CHECK: %[[A0V:.*]] = vector.broadcast %[[A0]] : f32 to vector<16xf32>
+// CHECK: %[[PROD:.*]] = arith.mulf %[[A0V]], %[[B0]] fastmath<contract>
+// CHECK: arith.addf %[[PROD]], %{{.*}} fastmath<contract>
+// The epilogue adds the bias and stores with the lanes past column 39 off.
+// CHECK: %[[COL:.*]] = arith.muli %[[P]], %c32
+// CHECK: %[[LEFT:.*]] = arith.subi %c40, %[[COL]]
+// CHECK: %[[MASK:.*]] = vector.create_mask %[[LEFT]] : vector<16xi1>
+// CHECK: %[[BIAS:.*]] = vector.maskedload %[[B]][%[[COL]]], %[[MASK]]
+// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]]#0, %[[BIAS]]
+// CHECK: vector.maskedstore %[[YM]][%[[M]], %[[COL]]], %[[MASK]], %[[SUM]]
+// The rows past the last full tile: tiles of 4, 2 and 1 rows.
+// CHECK: scf.if
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: scf.if
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: scf.if
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
+// CHECK: memref.copy %[[Y]], %[[OUT]]
+
+// With 8-lane vectors (AVX2, 16 registers) the tile is 6 rows × 2 vectors.
+// AVX2-LABEL: func.func @linear
+// AVX2: memref.alloc() {alignment = 64 : i64} : memref<3x64x16xf32>
+// AVX2: scf.for {{.*}} step %c6
+// AVX2: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+func.func @linear(%x: tensor<?x?x64xf32>, %w: tensor<40x64xf32>, %b: tensor<40xf32>) -> tensor<?x?x40xf32> {
+  %0 = graph.linear %x, %w, %b : (tensor<?x?x64xf32>, tensor<40x64xf32>, tensor<40xf32>) -> tensor<?x?x40xf32>
+  return %0 : tensor<?x?x40xf32>
+}
+
+// A vector input is one row; f16 weights are widened while packing, and a
+// panel that N fills exactly needs no mask once canonicalized.
+// CHECK-LABEL: func.func @linear_vector_f16
+// CHECK: memref.load %{{.*}} : memref<32x64xf16>
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: memref.store %{{.*}} : memref<1x64x32xf32>
+// CHECK: memref.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [1, 64] : memref<64xf16> into memref<1x64xf16>
+// CHECK: arith.truncf %{{.*}} : vector<16xf32> to vector<16xf16>
+// CHECK: vector.store
+func.func @linear_vector_f16(%x: tensor<64xf16>, %w: tensor<32x64xf16>) -> tensor<32xf16> {
+  %0 = graph.linear %x, %w : (tensor<64xf16>, tensor<32x64xf16>) -> tensor<32xf16>
+  return %0 : tensor<32xf16>
+}
+
+// matmul reads its right operand row-major in place, with edge masks fixed
+// for the whole K loop; batches run one after another on strided views, the
+// dynamic batch size from lhs, the dynamic N from rhs, rhs's batch
+// broadcasting from the right.
+// CHECK-LABEL: func.func @matmul
+// CHECK-SAME: (%[[A:.*]]: memref<?x4x8x16xf32>, %[[B:.*]]: memref<4x16x?xf32>,
+// CHECK: %[[BATCH:.*]] = memref.dim %[[A]], %c0
+// CHECK: %[[N:.*]] = memref.dim %[[B]], %c2
+// CHECK: %[[C:.*]] = memref.alloc(%[[BATCH]], %[[N]]) {alignment = 64 : i64} : memref<?x4x8x?xf32>
+// CHECK: scf.for %[[I0:.*]] = %c0 to %[[BATCH]]
+// CHECK: scf.for %[[I1:.*]] = %c0 to %c4
+// CHECK: %[[AV:.*]] = memref.subview %[[A]][%[[I0]], %[[I1]], 0, 0] [1, 1, 8, 16]
+// CHECK: %[[BV:.*]] = memref.subview %[[B]][%[[I1]], 0, 0] [1, 16, %[[N]]]
+// CHECK: %[[CV:.*]] = memref.subview %[[C]][%[[I0]], %[[I1]], 0, 0] [1, 1, 8, %[[N]]]
+// CHECK: scf.parallel
+// CHECK: vector.create_mask
+// CHECK: scf.for %[[K:.*]] = %c0 to %c16 {{.*}} iter_args
+// CHECK: vector.maskedload %[[BV]][%[[K]], %{{.*}}]
+// CHECK: memref.load %[[AV]][%c0, %[[K]]]
+// CHECK: vector.maskedstore %[[CV]]
+func.func @matmul(%a: tensor<?x4x8x16xf32>, %b: tensor<4x16x?xf32>) -> tensor<?x4x8x?xf32> {
+  %0 = graph.matmul %a, %b : tensor<?x4x8x16xf32>, tensor<4x16x?xf32> -> tensor<?x4x8x?xf32>
+  return %0 : tensor<?x4x8x?xf32>
+}
