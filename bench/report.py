@@ -1,6 +1,8 @@
 """Markdown report of a bench/suite.py run (from its results dict)."""
 
 SIDE_ORDER = ["kiln", "ort", "torch", "jax", "c"]
+NAMES = {"kiln": "Kiln", "ort": "ONNX Runtime", "torch": "PyTorch",
+         "jax": "JAX", "c": "hand-fused C"}
 
 
 def ms(x):
@@ -26,7 +28,7 @@ def side_name(key, side, anchors):
     if key == "kiln":
         return "**Kiln** (kiln-run --bench)"
     info = anchors.get(key, {})
-    name = side.get("name") or info.get("name") or key
+    name = side.get("name") or info.get("name") or NAMES.get(key, key)
     version = side.get("version") or info.get("version")
     return f"{name} {version}" if version else name
 
@@ -88,7 +90,8 @@ def summary(results):
         peer_name = side_name(peer, entry["sides"][peer], anchors) if peer \
             else "—"
         lines.append(
-            f"| {entry['title']} | {ms(k) if k else kiln.get('skipped', '—')}"
+            f"| {entry['title']} | "
+            f"{ms(k) if k else 'skipped: ' + kiln.get('skipped', '?')}"
             f" | {peer_name} | {ms(peer_ms)} | "
             f"{num(peer_ms / k, 2) + '×' if k and peer_ms else '—'} | "
             f"{num(rate)} | {pct(rate, peak_at(results, entry['threads']))} |")
@@ -204,6 +207,8 @@ def memory_table(results):
     if mem.get("skipped"):
         lines += [f"skipped: {mem['skipped']}", ""]
     rows = [r for r in mem["rows"] if "max_rss_mib" in r]
+    if not mem["rows"]:
+        return lines
     lines += ["| T | max RSS MiB | q, k, v, o MiB | RSS − RSS(T="
               f"{rows[0]['T'] if rows else '?'}) MiB | one T×T score matrix "
               "MiB | run s |", "|---:|---:|---:|---:|---:|---:|"]
