@@ -199,7 +199,7 @@ def memory_table(results):
     mem = results.get("memory")
     if mem is None:
         return []
-    lines = ["", "## Kiln attention peak memory (no mask, 8 heads, D=64)", "",
+    lines = ["", "## Kiln attention peak memory (causal, 8 heads, D=64)", "",
              "Max RSS of one `kiln-run` process (getrusage of the child): "
              "the runtime, the model, q, k, v read from .npy and the output. "
              "For scale, one head's T×T fp32 score matrix is T²·4 bytes.",
