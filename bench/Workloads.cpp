@@ -13,6 +13,7 @@
 #include "bench/KilnKernel.h"
 
 #include <cmath>
+#include <cstdio>
 #include <tuple>
 
 namespace kiln::bench {
@@ -125,18 +126,31 @@ private:
 
 } // namespace
 
+BenchCase gemmCase(int64_t m, int64_t k, int64_t n) {
+  BenchCase gemm;
+  gemm.kind = BenchCase::Kind::Gemm;
+  gemm.name = "gemm-" + std::to_string(m) + "x" + std::to_string(k) + "x" +
+              std::to_string(n);
+  gemm.m = m, gemm.k = k, gemm.n = n;
+  return gemm;
+}
+
+bool parseGemmCase(const std::string &text, BenchCase &out) {
+  long long m = 0, k = 0, n = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%lldx%lldx%lld%c", &m, &k, &n, &tail) != 3 ||
+      m <= 0 || k <= 0 || n <= 0)
+    return false;
+  out = gemmCase(m, k, n);
+  return true;
+}
+
 std::vector<BenchCase> defaultCases() {
   std::vector<BenchCase> cases;
   for (auto [m, k, n] : {std::tuple<int64_t, int64_t, int64_t>{512, 2048, 512},
                          {1024, 1024, 1024},
-                         {128, 4096, 4096}}) {
-    BenchCase gemm;
-    gemm.kind = BenchCase::Kind::Gemm;
-    gemm.name = "gemm-" + std::to_string(m) + "x" + std::to_string(k) + "x" +
-                std::to_string(n);
-    gemm.m = m, gemm.k = k, gemm.n = n;
-    cases.push_back(gemm);
-  }
+                         {128, 4096, 4096}})
+    cases.push_back(gemmCase(m, k, n));
   for (int64_t t : {1024, 2048}) {
     for (bool causal : {true, false}) {
       BenchCase attention;

@@ -37,6 +37,12 @@ constexpr int64_t kAttentionHeadDim = 64;
 /// The cases of a default run, in order.
 std::vector<BenchCase> defaultCases();
 
+/// A GEMM case x [M, K] · w [N, K]ᵀ named gemm-MxKxN.
+BenchCase gemmCase(int64_t m, int64_t k, int64_t n);
+
+/// Parses "MxKxN" (positive integers) into a GEMM case.
+bool parseGemmCase(const std::string &text, BenchCase &out);
+
 /// The JSON IR model Kiln compiles for a case. The sequence dim is symbolic
 /// (`seq`), so cases that differ only in length share one compiled model.
 nlohmann::json kilnModel(const BenchCase &benchCase);

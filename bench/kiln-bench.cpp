@@ -1,6 +1,7 @@
 //===- kiln-bench.cpp - Kiln kernels against OpenBLAS anchors -------------===//
 //
 // kiln-bench [--threads 1,2] [--reps N] [--case SUBSTRING]...
+//            [--gemm MxKxN,...] [--markdown | --csv]
 //
 // For each case: write a JSON IR model to a temporary folder, compile it with
 // kiln-compile, load it through the runtime, then time the Kiln kernel and its
@@ -43,7 +44,11 @@ struct Options {
   int reps = 10;
   int warmup = 2;
   std::vector<std::string> filters;
+  /// GEMM shapes that replace the default ones ("MxKxN").
+  std::vector<std::string> gemmShapes;
   bool markdown = false;
+  /// One comma-separated line a row, for scripts (bench/suite.py).
+  bool csv = false;
 };
 
 /// Pause between the two sides so that the spinning worker threads of one
@@ -131,8 +136,12 @@ struct Row {
   double kilnMs, anchorMs, flops, diff;
 };
 
-void printHeader(bool markdown) {
-  if (markdown) {
+void printHeader(const Options &options) {
+  if (options.csv) {
+    std::printf("case,threads,kiln_ms,openblas_ms,flops,max_abs_diff\n");
+    return;
+  }
+  if (options.markdown) {
     std::printf("| case | threads | Kiln ms | Kiln GFLOP/s | OpenBLAS ms | "
                 "OpenBLAS GFLOP/s | speed (OpenBLAS ms / Kiln ms) | max abs "
                 "diff |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -142,7 +151,14 @@ void printHeader(bool markdown) {
               "GFLOP/s", "blas ms", "GFLOP/s", "speed", "max|diff|");
 }
 
-void printRow(const Row &row, bool markdown) {
+void printRow(const Row &row, const Options &options) {
+  if (options.csv) {
+    std::printf("%s,%d,%.6g,%.6g,%.6g,%.3g\n", row.name.c_str(), row.threads,
+                row.kilnMs, row.anchorMs, row.flops, row.diff);
+    std::fflush(stdout);
+    return;
+  }
+  bool markdown = options.markdown;
   double kilnRate = row.flops / row.kilnMs * 1e-6;
   double anchorRate = row.flops / row.anchorMs * 1e-6;
   double speed = row.anchorMs / row.kilnMs;
@@ -186,7 +202,7 @@ bool runCase(const BenchCase &benchCase, const fs::path &library,
             row.anchorMs, error))
       return false;
     row.diff = workload->maxDiff();
-    printRow(row, options.markdown);
+    printRow(row, options);
   }
   return true;
 }
@@ -195,8 +211,22 @@ int runBench(const Options &options) {
   std::string error, compiler;
   if (!findCompiler(options, compiler, error))
     return fail(error);
+  std::vector<BenchCase> all;
+  if (options.gemmShapes.empty()) {
+    all = defaultCases();
+  } else {
+    for (const std::string &shape : options.gemmShapes) {
+      BenchCase gemm;
+      if (!parseGemmCase(shape, gemm))
+        return fail("--gemm " + shape + ": expected MxKxN, e.g. 128x768x3072");
+      all.push_back(gemm);
+    }
+    for (const BenchCase &benchCase : defaultCases())
+      if (benchCase.kind != BenchCase::Kind::Gemm)
+        all.push_back(benchCase);
+  }
   std::vector<BenchCase> cases;
-  for (const BenchCase &benchCase : defaultCases())
+  for (const BenchCase &benchCase : all)
     if (selected(benchCase, options))
       cases.push_back(benchCase);
   if (cases.empty())
@@ -206,12 +236,13 @@ int runBench(const Options &options) {
   if (!dir.create(error))
     return fail(error);
 
-  std::printf("kiln-bench: %d warm-up + %d timed runs per side, medians; "
-              "speed = OpenBLAS ms / Kiln ms (> 1: Kiln faster); %ld CPUs; "
-              "compiler %s\n",
-              options.warmup, options.reps, sysconf(_SC_NPROCESSORS_ONLN),
-              compiler.c_str());
-  printHeader(options.markdown);
+  if (!options.csv)
+    std::printf("kiln-bench: %d warm-up + %d timed runs per side, medians; "
+                "speed = OpenBLAS ms / Kiln ms (> 1: Kiln faster); %ld CPUs; "
+                "compiler %s\n",
+                options.warmup, options.reps, sysconf(_SC_NPROCESSORS_ONLN),
+                compiler.c_str());
+  printHeader(options);
   // Cases that differ only in the symbolic length share a library.
   std::map<std::string, fs::path> libraries;
   for (const BenchCase &benchCase : cases) {
@@ -250,7 +281,16 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   app.add_option("--case", options.filters,
                  "Run only cases whose name contains this (repeatable)");
-  app.add_flag("--markdown", options.markdown, "Print a Markdown table");
+  app.add_option("--gemm", options.gemmShapes,
+                 "GEMM shapes MxKxN replacing the default ones, e.g. "
+                 "--gemm 1x4096x4096,128x768x3072")
+      ->delimiter(',');
+  auto *markdown =
+      app.add_flag("--markdown", options.markdown, "Print a Markdown table");
+  app.add_flag("--csv", options.csv,
+               "Print comma-separated rows (case,threads,kiln_ms,openblas_ms,"
+               "flops,max_abs_diff)")
+      ->excludes(markdown);
   CLI11_PARSE(app, argc, argv);
   return runBench(options);
 }

@@ -1,0 +1,65 @@
+"""JAX anchors (PyPI jax[cpu], in the suite's virtual environment): each
+workload as one jax.jit function, timed with block_until_ready. XLA's CPU
+client uses the cores the process may run on; bench/suite.py pins the
+process with taskset when fewer threads than cores are asked for."""
+import math
+import os
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+from jax import lax  # noqa: E402
+
+
+def prepare(threads):
+    return {"name": "JAX", "version": jax.__version__,
+            "notes": [f"devices: {jax.devices()}"]}
+
+
+def _attention_fn(spec):
+    causal = spec["causal"]
+    if hasattr(jax.nn, "dot_product_attention"):  # [B, T, H, D], as Kiln
+        return lambda q, k, v: jax.nn.dot_product_attention(
+            q, k, v, is_causal=causal)
+
+    def explicit(q, k, v):
+        s = jnp.einsum("bthd,bshd->bhts", q, k) / math.sqrt(spec["D"])
+        if causal:
+            t = q.shape[1]
+            s = jnp.where(jnp.tril(jnp.ones((t, t), bool)), s, -jnp.inf)
+        return jnp.einsum("bhts,bshd->bthd", jax.nn.softmax(s, axis=-1), v)
+    return explicit
+
+
+def _swiglu(x, wg, wu, wd):
+    return (jax.nn.silu(x @ wg.T) * (x @ wu.T)) @ wd.T
+
+
+def _scan(u, delta, a, bm, cm, dskip, z, dbias):
+    """lax.scan over time with the state [D, N] as the carry."""
+    dt = jax.nn.softplus(delta[0] + dbias)   # [T, D]
+    du = dt * u[0]
+
+    def step(h, xs):
+        dt_t, du_t, b_t, c_t = xs
+        h = jnp.exp(dt_t[:, None] * a) * h + du_t[:, None] * b_t[None, :]
+        return h, h @ c_t
+
+    _, y = lax.scan(step, jnp.zeros_like(a), (dt, du, bm[0], cm[0]))
+    return ((y + dskip * u[0]) * jax.nn.silu(z[0]))[None]
+
+
+_ARGS = {"attention": ("q", "k", "v"),
+         "swiglu": ("x", "w_gate", "w_up", "w_down"),
+         "scan": ("u", "delta", "A", "Bm", "Cm", "Dskip", "z", "delta_bias")}
+
+
+def build(spec, arrays, threads):
+    kind = spec["workload"]
+    fn = {"attention": lambda: _attention_fn(spec), "swiglu": lambda: _swiglu,
+          "scan": lambda: _scan}[kind]()
+    compiled = jax.jit(fn)
+    args = [jax.device_put(arrays[n]) for n in _ARGS[kind]]
+    return (lambda: compiled(*args).block_until_ready(),
+            lambda result: jax.device_get(result))
