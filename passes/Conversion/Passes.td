@@ -33,17 +33,18 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
   ];
 }
 
-def LowerVectorMath : Pass<"kiln-lower-vector-math", "mlir::ModuleOp"> {
-  let summary = "Lower math functions on vectors to polynomials and LLVM "
+def LowerMath : Pass<"kiln-lower-math", "mlir::ModuleOp"> {
+  let summary = "Lower f32 math functions to polynomial code and LLVM "
                 "intrinsics";
   let description = [{
-    Rewrites `math` functions on vector operands (exp, expm1, log, log1p,
-    tanh, erf, sin, cos, ...) into MLIR's polynomial approximations, then
-    the math ops those leave (fma, floor, sqrt, ...) into LLVM intrinsics, so
-    the vector kernels compute them in registers. Without it,
-    `convert-math-to-libm` would unroll each vector into one scalar libm
-    call per lane. Scalar math is left alone: it becomes libm calls that
-    LLVM's loop vectorizer maps to glibc's libmvec where it can.
+    Rewrites f32 `math` functions (exp, expm1, log, log1p, tanh, erf, sin,
+    cos, ...), scalar or vector, into MLIR's polynomial approximations, then
+    the math ops those leave (fma, floor, ...) and any other math op on
+    vectors into LLVM intrinsics. The vector kernels then compute
+    activations and softmax in registers, and the scalar loops of the
+    elementwise ops are plain arithmetic that LLVM's loop vectorizer widens,
+    with no libm call per element. Math on f64 (RoPE's angles) is left for
+    libm, whose precision it needs.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",

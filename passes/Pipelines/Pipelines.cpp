@@ -39,7 +39,7 @@ void kiln::buildLoopsToLLVMPipeline(OpPassManager &pm,
     pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createLowerVectorMath());
+  pm.addPass(createLowerMath());
   pm.addPass(createConvertMathToLibmPass());
   // bf16 conversions become integer bit operations: x86 libgcc has no
   // __truncsfbf2 to call.
