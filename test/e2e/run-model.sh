@@ -2,14 +2,15 @@
 #===- run-model.sh - Compile a model once, check it at many lengths -------===#
 #
 # usage: run-model.sh MODEL.json WORKDIR [--rtol X] [--atol X]
-#                     [kiln-gen-data options...]
+#                     [--compile-flag FLAG]... [kiln-gen-data options...]
 #
 # Compiles MODEL.json once with kiln-compile, then for every (batch, seq) case
 # below generates weights and inputs with kiln-gen-data (a distinct seed per
 # case; extra options such as --scale are passed through) and runs the same
 # library with kiln-run --check, which compares every output with the
 # reference evaluator, at kiln-run's default tolerances unless --rtol or
-# --atol is given (a test that loosens them says why). Prints the check lines
+# --atol is given (a test that loosens them says why). --compile-flag passes
+# a flag to kiln-compile (e.g. --cpu=x86-64 for the SSE kernels). Prints the check lines
 # and "case BxT seed S: PASS" per case, and stops with a non-zero status at
 # the first failure, naming the case. The tools are taken from PATH (lit puts
 # the build's bin directory there); cases.check holds the FileCheck lines that
@@ -20,7 +21,7 @@
 set -u -o pipefail
 
 if [ $# -lt 2 ]; then
-  echo "usage: $0 MODEL.json WORKDIR [--rtol X] [--atol X]" \
+  echo "usage: $0 MODEL.json WORKDIR [--rtol X] [--atol X] [--compile-flag F]..." \
        "[kiln-gen-data options...]" >&2
   exit 2
 fi
@@ -28,11 +29,16 @@ model=$1
 work=$2
 shift 2
 tolerance=()
+compile_flags=()
 gen_options=()
 while [ $# -gt 0 ]; do
   case $1 in
     --rtol | --atol)
       tolerance+=("$1" "$2")
+      shift 2
+      ;;
+    --compile-flag)
+      compile_flags+=("$2")
       shift 2
       ;;
     *)
@@ -59,7 +65,7 @@ print(1 if m.get("params") else 0, int("batch" in dims), int("seq" in dims),
 ' "$model") || { echo "run-model: cannot read $model" >&2; exit 1; }
 read -r has_params has_batch has_seq inputs <<<"$info"
 
-kiln-compile "$model" -o "$work/model.so" || {
+kiln-compile "$model" "${compile_flags[@]}" -o "$work/model.so" || {
   echo "run-model: kiln-compile failed for $model"
   exit 1
 }

@@ -40,7 +40,9 @@ Value sumOver(ImplicitLocOpBuilder &b, Value size,
   return forReduce(b, indexConst(b, 0), size, {f32Const(b, 0.0)},
                    [&](ImplicitLocOpBuilder &b, Value i,
                        ValueRange acc) -> SmallVector<Value> {
-                     return {b.create<arith::AddFOp>(acc[0], term(b, i))};
+                     // reassoc lets LLVM vectorize the sum into lanes.
+                     return {b.create<arith::AddFOp>(
+                         acc[0], term(b, i), arith::FastMathFlags::reassoc)};
                    })[0];
 }
 
