@@ -1,14 +1,23 @@
-//===- ScanToLoops.cpp - Scan ops to loops --------------------------------===//
+//===- ScanToLoops.cpp - Scan ops to vector loops -------------------------===//
 //
-// Lowers the recurrences of the scan dialect: channels are independent, so
-// one parallel iteration per (batch, channel) runs the recurrence over time
-// sequentially, carrying its state in registers (linear_recurrence) or in a
-// small scratch buffer of N states (selective_scan).
+// Lowers the recurrences of the scan dialect to explicit vector code.
+// Channels are independent, so both ops are vectorized across channels: one
+// vector of W = vectorWidth consecutive channels carries its state through a
+// sequential loop over time, and scf.parallel (OpenMP) runs the (batch,
+// channel block) pairs. A channel count that W does not divide ends with a
+// block whose loads and stores are masked to the channels that exist.
+//
+// selective_scan keeps the N state vectors h[n] as scf.for iter_args (in
+// registers) when N is static and at most kMaxRegisterStates, and in a
+// per-block scratch buffer of vectors otherwise; softplus, exp(Δ·A), the input
+// Δ·B·u, the readout Σ h·C, the skip D·u and the silu(z) gate are all fused
+// into the one pass over time.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
+#include "passes/Conversion/ToLoops/VectorBuilder.h"
 
 #include "dialects/Scan/IR/ScanOps.h"
 
@@ -23,6 +32,27 @@ using namespace kiln::scan;
 
 namespace {
 
+/// State vectors carried in registers by one pass over time: 8 of them plus
+/// the ~8 temporaries of a step (Δ, Δ·u, partial sums, the exp polynomial)
+/// fit 16 vector registers (AVX2; AVX-512 has 32, but LLVM splits a
+/// 16-lane vector into two 256-bit halves on CPUs that prefer 256-bit
+/// vectors). Larger N takes several passes over each chunk of time.
+constexpr int64_t kStateGroup = 8;
+
+/// Steps per chunk of the multi-pass form: Δ and the partial readout of a
+/// chunk are kept between passes in two [kTimeChunk, W] buffers, 16 KiB at
+/// W = 16, which stay in L1.
+constexpr int64_t kTimeChunk = 128;
+
+/// Static N up to this many states use the register passes (unrolled in the
+/// generated code); more, or a dynamic N, loop over a scratch buffer of state
+/// vectors every step.
+constexpr int64_t kMaxRegisterStates = 64;
+
+/// Independent partial sums of the readout Σ_n h[n]·C[n], so that the FMAs
+/// of one step do not form one serial chain (FMA latency 4 cycles).
+constexpr int64_t kReadoutPartials = 4;
+
 /// Converted type of result `index` of `op`.
 MemRefType resultType(const TypeConverter *converter, Operation *op,
                       unsigned index) {
@@ -30,89 +60,178 @@ MemRefType resultType(const TypeConverter *converter, Operation *op,
       converter->convertType(op->getResult(index).getType()));
 }
 
+/// Vector loads and stores along channels of one block: masked to the
+/// channels that exist when `mask` is set (the last, partial block).
+struct ChannelBlock {
+  Value mask;
+  int64_t width;
+
+  Value load(ImplicitLocOpBuilder &b, Value memref, ValueRange indices) const {
+    return mask ? maskedLoadVector(b, memref, indices, mask, width)
+                : loadVector(b, memref, indices, width);
+  }
+  void store(ImplicitLocOpBuilder &b, Value value, Value memref,
+             ValueRange indices) const {
+    if (mask)
+      maskedStoreVector(b, value, memref, indices, mask);
+    else
+      storeVector(b, value, memref, indices);
+  }
+};
+
+/// Emits `body` for the channel block starting at `d0` of `channels`: the
+/// unmasked version when the block is full, the masked one otherwise, and
+/// only the version that can occur when `channels` is static.
+void forChannelBlock(ImplicitLocOpBuilder &b, Value d0, Value channels,
+                     int64_t width,
+                     llvm::function_ref<void(ImplicitLocOpBuilder &,
+                                             const ChannelBlock &)>
+                         body) {
+  std::optional<int64_t> staticChannels = getConstantIntValue(channels);
+  if (staticChannels && *staticChannels % width == 0)
+    return body(b, ChannelBlock{Value(), width});
+  Value remaining = b.create<arith::SubIOp>(channels, d0);
+  ChannelBlock partial{laneMask(b, remaining, width), width};
+  if (staticChannels && *staticChannels < width)
+    return body(b, partial);
+  Value full = b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, remaining,
+                                       indexConst(b, width));
+  b.create<scf::IfOp>(
+      full,
+      [&](OpBuilder &nested, Location loc) {
+        ImplicitLocOpBuilder ib(loc, nested);
+        body(ib, ChannelBlock{Value(), width});
+        ib.create<scf::YieldOp>();
+      },
+      [&](OpBuilder &nested, Location loc) {
+        ImplicitLocOpBuilder ib(loc, nested);
+        body(ib, partial);
+        ib.create<scf::YieldOp>();
+      });
+}
+
+/// ceil(size / width) blocks.
+Value blockCount(ImplicitLocOpBuilder &b, Value size, int64_t width) {
+  return b.create<arith::CeilDivUIOp>(size, indexConst(b, width));
+}
+
+/// softplus(x) = max(x, 0) + log1p(exp(-|x|)) on vectors: exp never
+/// overflows and log1p's argument stays in (0, 1], where its polynomial is
+/// accurate (equal in f32 to PyTorch's thresholded log1p(exp(x))).
+Value vectorSoftplus(ImplicitLocOpBuilder &b, Value x) {
+  Value zero = floatConst(b, x.getType(), 0.0);
+  Value negAbs = b.create<arith::NegFOp>(b.create<math::AbsFOp>(x));
+  Value tail = b.create<math::Log1pOp>(b.create<math::ExpOp>(negAbs));
+  return b.create<arith::AddFOp>(fastMax(b, x, zero), tail);
+}
+
+/// 2^x on f32 vectors in registers, for the decays exp(Δ·A) = 2^(Δ·A·log2 e)
+/// (A is pre-scaled by log2 e): x is clamped to [-126, 126] (results below
+/// 2^-126 ~ 1e-38 read as that instead of 0 and stay normal numbers), rounded
+/// to n with the 1.5·2^23 shifter, whose low mantissa bits then hold n, and
+/// 2^(x-n) on [-1/2, 1/2] is its Taylor polynomial of degree 6 (relative
+/// error < 2e-7), scaled by adding n to the exponent field. About 12 ops,
+/// half of the general math.exp expansion.
+Value vectorExp2(ImplicitLocOpBuilder &b, Value x) {
+  auto type = cast<VectorType>(x.getType());
+  auto c = [&](double value) { return floatConst(b, type, value); };
+  x = fastMax(b, x, c(-126.0));
+  Value below =
+      b.create<arith::CmpFOp>(arith::CmpFPredicate::OLT, x, c(126.0));
+  x = b.create<arith::SelectOp>(below, x, c(126.0));
+  Value shifter = c(12582912.0); // 1.5 * 2^23
+  Value shifted = b.create<arith::AddFOp>(x, shifter);
+  Value rounded = b.create<arith::SubFOp>(shifted, shifter);
+  Value f = b.create<arith::SubFOp>(x, rounded);
+  // ln2^k / k!, highest degree first.
+  const double coefficients[] = {1.5403530393381606e-4, 1.3333558146428443e-3,
+                                 9.6181291076284772e-3, 5.5504108664821580e-2,
+                                 2.4022650695910071e-1, 6.9314718055994531e-1,
+                                 1.0};
+  Value p = c(coefficients[0]);
+  for (double coefficient : ArrayRef(coefficients).drop_front())
+    p = fma(b, p, f, c(coefficient));
+  auto intType = VectorType::get(type.getShape(), b.getI32Type());
+  Value exponent = b.create<arith::ShLIOp>(
+      b.create<arith::BitcastOp>(intType, shifted),
+      b.create<arith::ConstantOp>(
+          DenseElementsAttr::get(intType, b.getI32IntegerAttr(23).getValue())));
+  Value bits = b.create<arith::AddIOp>(
+      b.create<arith::BitcastOp>(intType, p), exponent);
+  return b.create<arith::BitcastOp>(type, bits);
+}
+
 struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
-  using OpConversionPattern::OpConversionPattern;
+  SelectiveScanToLoops(const KernelOptions &options, TypeConverter &converter,
+                       MLIRContext *context)
+      : OpConversionPattern(converter, context), width(options.vectorWidth) {}
+
+  int64_t width;
 
   LogicalResult
   matchAndRewrite(SelectiveScanOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    Value u = adaptor.getU(), delta = adaptor.getDelta(), a = adaptor.getA(),
-          bm = adaptor.getB(), cm = adaptor.getC();
-    Value skip = adaptor.getD(), gate = adaptor.getZ(),
-          deltaBias = adaptor.getDeltaBias();
+    Value u = adaptor.getU(), a = adaptor.getA();
     SmallVector<Value> sizes = memrefSizes(b, u);
-    Value steps = sizes[1], states = memrefSizes(b, a)[1];
+    Value steps = sizes[1], channels = sizes[2],
+          states = memrefSizes(b, a)[1];
     Value y = allocBuffer(b, resultType(getTypeConverter(), op, 0), sizes);
     Value finalState;
     if (op.getFinalState())
       finalState = allocBuffer(b, resultType(getTypeConverter(), op, 1),
-                               {sizes[0], sizes[2], states});
+                               {sizes[0], channels, states});
     bool softplus = op.getDeltaSoftplus();
+    std::optional<int64_t> staticStates = getConstantIntValue(states);
+    bool inRegisters = staticStates && *staticStates <= kMaxRegisterStates;
+
+    // Aᵀ·log2(e) [N, D] in f32, made once per call, so that A[d0:d0+W, n]
+    // is one contiguous vector load ready for vectorExp2.
+    auto aType = MemRefType::get(
+        {staticStates ? *staticStates : ShapedType::kDynamic,
+         cast<MemRefType>(a.getType()).getDimSize(0)},
+        b.getF32Type());
+    Value aT = allocBuffer(b, aType, {states, channels});
+    sequentialLoops(b, {channels, states},
+                    [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+                      Value scaled = b.create<arith::MulFOp>(
+                          loadF32(b, a, ivs), f32Const(b, M_LOG2E));
+                      b.create<memref::StoreOp>(scaled, aT,
+                                                ValueRange{ivs[1], ivs[0]});
+                    });
 
     parallelLoops(
-        b, {sizes[0], sizes[2]}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-          Value batch = ivs[0], channel = ivs[1];
-          // h[n], zero before the first step; the parallel body is an automatic
-          // allocation scope, so this is per-(batch, channel) scratch.
-          std::optional<int64_t> staticStates = getConstantIntValue(states);
-          Value h = b.create<memref::AllocaOp>(
-              MemRefType::get(
-                  {staticStates ? *staticStates : ShapedType::kDynamic},
-                  b.getF32Type()),
-              staticStates ? ValueRange() : ValueRange(states));
-          Value zero = f32Const(b, 0.0);
-          sequentialLoops(b, {states},
-                          [&](ImplicitLocOpBuilder &b, ValueRange n) {
-                            b.create<memref::StoreOp>(zero, h, n);
+        b, {sizes[0], blockCount(b, channels, width)},
+        [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+          Value batch = ivs[0];
+          Value d0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, width));
+          // Per-block scratch (the parallel body is an allocation scope): the
+          // state between chunks and at the end, and the step buffers of the
+          // multi-pass form.
+          Value vectorWidth = indexConst(b, width);
+          Value stateBuffer = scratch(b, {states, vectorWidth});
+          Value deltaBuffer, sumBuffer;
+          if (inRegisters && *staticStates > kStateGroup) {
+            deltaBuffer = scratch(b, {indexConst(b, kTimeChunk), vectorWidth});
+            sumBuffer = scratch(b, {indexConst(b, kTimeChunk), vectorWidth});
+          }
+          forChannelBlock(b, d0, channels, width,
+                          [&](ImplicitLocOpBuilder &b, const ChannelBlock &cb) {
+                            emitBlock(b, adaptor, cb, batch, d0, steps, states,
+                                      aT, y, stateBuffer, deltaBuffer,
+                                      sumBuffer, softplus, inRegisters);
                           });
-          Value bias = deltaBias ? loadF32(b, deltaBias, {channel}) : Value();
-          Value skipWeight = skip ? loadF32(b, skip, {channel}) : Value();
-
-          sequentialLoops(
-              b, {steps}, [&](ImplicitLocOpBuilder &b, ValueRange t) {
-                SmallVector<Value> btd = {batch, t[0], channel};
-                Value dt = loadF32(b, delta, btd);
-                if (bias)
-                  dt = b.create<arith::AddFOp>(dt, bias);
-                if (softplus)
-                  dt = emitScalarFn(b, ScalarFn::Softplus, dt);
-                Value ut = loadF32(b, u, btd);
-                Value out = forReduce(
-                    b, indexConst(b, 0), states, {f32Const(b, 0.0)},
-                    [&](ImplicitLocOpBuilder &b, Value n,
-                        ValueRange sum) -> SmallVector<Value> {
-                      SmallVector<Value> btn = {batch, t[0], n};
-                      Value decay =
-                          b.create<math::ExpOp>(b.create<arith::MulFOp>(
-                              dt, loadF32(b, a, {channel, n})));
-                      Value input = b.create<arith::MulFOp>(
-                          b.create<arith::MulFOp>(dt, loadF32(b, bm, btn)), ut);
-                      Value next = b.create<arith::AddFOp>(
-                          b.create<arith::MulFOp>(
-                              decay, b.create<memref::LoadOp>(h, n)),
-                          input);
-                      b.create<memref::StoreOp>(next, h, n);
-                      return {b.create<arith::AddFOp>(
-                          sum[0],
-                          b.create<arith::MulFOp>(next, loadF32(b, cm, btn)))};
-                    })[0];
-                if (skipWeight)
-                  out = b.create<arith::AddFOp>(
-                      out, b.create<arith::MulFOp>(skipWeight, ut));
-                if (gate)
-                  out = b.create<arith::MulFOp>(
-                      out,
-                      emitScalarFn(b, ScalarFn::Silu, loadF32(b, gate, btd)));
-                storeF32(b, out, y, btd);
-              });
-
-          if (finalState)
-            sequentialLoops(b, {states},
-                            [&](ImplicitLocOpBuilder &b, ValueRange n) {
-                              storeF32(b, b.create<memref::LoadOp>(h, n),
-                                       finalState, {batch, channel, n[0]});
-                            });
+          if (finalState) {
+            Value lanes = indexMin(b, b.create<arith::SubIOp>(channels, d0),
+                                   indexConst(b, width));
+            sequentialLoops(
+                b, {lanes, states}, [&](ImplicitLocOpBuilder &b, ValueRange l) {
+                  Value h = b.create<memref::LoadOp>(stateBuffer,
+                                                     ValueRange{l[1], l[0]});
+                  Value d = b.create<arith::AddIOp>(d0, l[0]);
+                  storeF32(b, h, finalState, {batch, d, l[1]});
+                });
+          }
         });
     SmallVector<Value> results = {y};
     if (finalState)
@@ -120,10 +239,149 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
     rewriter.replaceOp(op, results);
     return success();
   }
+
+  /// The scan of one channel block over all steps; leaves the last state in
+  /// `stateBuffer` [N, W]. `stepBuffers` ([kTimeChunk, W] each, for Δ and
+  /// the partial readout) are set when the states take several passes.
+  void emitBlock(ImplicitLocOpBuilder &b, OpAdaptor adaptor,
+                 const ChannelBlock &cb, Value batch, Value d0, Value steps,
+                 Value states, Value aT, Value y, Value stateBuffer,
+                 Value deltaBuffer, Value sumBuffer, bool softplus,
+                 bool inRegisters) const {
+    Value u = adaptor.getU(), delta = adaptor.getDelta(), bm = adaptor.getB(),
+          cm = adaptor.getC(), skip = adaptor.getD(), gate = adaptor.getZ(),
+          deltaBias = adaptor.getDeltaBias();
+    Value zeroV = floatConst(b, f32Vector(b, width), 0.0);
+    Value c0 = indexConst(b, 0);
+    Value bias = deltaBias ? cb.load(b, deltaBias, {d0}) : Value();
+    Value skipWeight = skip ? cb.load(b, skip, {d0}) : Value();
+    sequentialLoops(b, {states}, [&](ImplicitLocOpBuilder &b, ValueRange n) {
+      storeVector(b, zeroV, stateBuffer, {n[0], c0});
+    });
+
+    // Δ[t] of the block, after the bias and softplus.
+    auto computeDelta = [&](ImplicitLocOpBuilder &b, Value t) {
+      Value dt = cb.load(b, delta, {batch, t, d0});
+      if (bias)
+        dt = b.create<arith::AddFOp>(dt, bias);
+      if (softplus)
+        dt = vectorSoftplus(b, dt);
+      return dt;
+    };
+    // One state: h = 2^(Δ·A[d, n]·log2 e)·h + Δu·B[t, n]; returns h and adds
+    // h·C[t, n] to `sum`.
+    auto update = [&](ImplicitLocOpBuilder &b, Value n, Value t, Value dt,
+                      Value dtu, Value h, Value &sum) {
+      Value decay =
+          vectorExp2(b, b.create<arith::MulFOp>(dt, cb.load(b, aT, {n, d0})));
+      Value bn = splat(b, loadF32(b, bm, {batch, t, n}), width);
+      Value next = fma(b, decay, h, b.create<arith::MulFOp>(dtu, bn));
+      Value cn = splat(b, loadF32(b, cm, {batch, t, n}), width);
+      sum = fma(b, next, cn, sum);
+      return next;
+    };
+    // y[t] from the full readout: + D·u, · silu(z).
+    auto finish = [&](ImplicitLocOpBuilder &b, Value t, Value out, Value ut) {
+      SmallVector<Value> btd = {batch, t, d0};
+      if (skipWeight)
+        out = fma(b, skipWeight, ut, out);
+      if (gate)
+        out = b.create<arith::MulFOp>(
+            out, emitScalarFn(b, ScalarFn::Silu, cb.load(b, gate, btd)));
+      cb.store(b, out, y, btd);
+    };
+
+    if (!inRegisters) {
+      // The states stay in the scratch buffer: one loop over n per step.
+      sequentialLoops(b, {steps}, [&](ImplicitLocOpBuilder &b, ValueRange t) {
+        Value dt = computeDelta(b, t[0]);
+        Value ut = cb.load(b, u, {batch, t[0], d0});
+        Value dtu = b.create<arith::MulFOp>(dt, ut);
+        Value out = forReduce(b, c0, states, {zeroV},
+                              [&](ImplicitLocOpBuilder &b, Value n,
+                                  ValueRange sum) -> SmallVector<Value> {
+                                SmallVector<Value> at = {n, c0};
+                                Value acc = sum[0];
+                                Value hn =
+                                    loadVector(b, stateBuffer, at, width);
+                                storeVector(b,
+                                            update(b, n, t[0], dt, dtu, hn,
+                                                   acc),
+                                            stateBuffer, at);
+                                return {acc};
+                              })[0];
+        finish(b, t[0], out, ut);
+      });
+      return;
+    }
+
+    // Registers: chunks of kTimeChunk steps; per chunk one pass over time per
+    // group of kStateGroup states, whose vectors are iter_args. The first
+    // pass keeps Δ and every pass but the last its partial readout in the
+    // step buffers for the next.
+    int64_t numStates = *getConstantIntValue(states);
+    int64_t groups = llvm::divideCeil(numStates, kStateGroup);
+    Value chunk = indexConst(b, kTimeChunk);
+    b.create<scf::ForOp>(
+        c0, steps, chunk, ValueRange(),
+        [&](OpBuilder &nested, Location loc, Value t0, ValueRange) {
+          ImplicitLocOpBuilder b(loc, nested);
+          Value tEnd = indexMin(b, b.create<arith::AddIOp>(t0, chunk), steps);
+          for (int64_t g = 0; g < groups; ++g) {
+            int64_t first = g * kStateGroup,
+                    count = std::min(kStateGroup, numStates - first);
+            SmallVector<Value> init;
+            for (int64_t n = first; n < first + count; ++n)
+              init.push_back(
+                  loadVector(b, stateBuffer, {indexConst(b, n), c0}, width));
+            SmallVector<Value> last = forReduce(
+                b, t0, tEnd, init,
+                [&](ImplicitLocOpBuilder &b, Value t,
+                    ValueRange h) -> SmallVector<Value> {
+                  Value local = b.create<arith::SubIOp>(t, t0);
+                  Value dt;
+                  if (g == 0) {
+                    dt = computeDelta(b, t);
+                    if (groups > 1)
+                      storeVector(b, dt, deltaBuffer, {local, c0});
+                  } else {
+                    dt = loadVector(b, deltaBuffer, {local, c0}, width);
+                  }
+                  Value ut = cb.load(b, u, {batch, t, d0});
+                  Value dtu = b.create<arith::MulFOp>(dt, ut);
+                  SmallVector<Value> partial(std::min(count, kReadoutPartials),
+                                             zeroV);
+                  if (g > 0)
+                    partial[0] = loadVector(b, sumBuffer, {local, c0}, width);
+                  SmallVector<Value> next;
+                  for (int64_t i = 0; i < count; ++i)
+                    next.push_back(update(b, indexConst(b, first + i), t, dt,
+                                          dtu, h[i],
+                                          partial[i % kReadoutPartials]));
+                  Value out = partial[0];
+                  for (size_t i = 1; i < partial.size(); ++i)
+                    out = b.create<arith::AddFOp>(out, partial[i]);
+                  if (g + 1 < groups)
+                    storeVector(b, out, sumBuffer, {local, c0});
+                  else
+                    finish(b, t, out, ut);
+                  return next;
+                });
+            for (int64_t i = 0; i < count; ++i)
+              storeVector(b, last[i], stateBuffer,
+                          {indexConst(b, first + i), c0});
+          }
+          b.create<scf::YieldOp>();
+        });
+  }
 };
 
 struct LinearRecurrenceToLoops : OpConversionPattern<LinearRecurrenceOp> {
-  using OpConversionPattern::OpConversionPattern;
+  LinearRecurrenceToLoops(const KernelOptions &options,
+                          TypeConverter &converter, MLIRContext *context)
+      : OpConversionPattern(converter, context), width(options.vectorWidth) {}
+
+  int64_t width;
 
   LogicalResult
   matchAndRewrite(LinearRecurrenceOp op, OpAdaptor adaptor,
@@ -131,29 +389,36 @@ struct LinearRecurrenceToLoops : OpConversionPattern<LinearRecurrenceOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value a = adaptor.getA(), bv = adaptor.getB(), h0 = adaptor.getH0();
     SmallVector<Value> sizes = memrefSizes(b, a);
-    Value steps = sizes[1];
+    Value steps = sizes[1], channels = sizes[2];
     Value out = allocBuffer(b, resultType(getTypeConverter(), op, 0), sizes);
     bool reverse = op.getReverse();
 
     parallelLoops(
-        b, {sizes[0], sizes[2]}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-          Value batch = ivs[0], channel = ivs[1];
-          Value init = h0 ? loadF32(b, h0, {batch, channel}) : f32Const(b, 0.0);
-          Value last = b.create<arith::SubIOp>(steps, indexConst(b, 1));
-          forReduce(b, indexConst(b, 0), steps, {init},
-                    [&](ImplicitLocOpBuilder &b, Value step,
-                        ValueRange h) -> SmallVector<Value> {
-                      Value t =
-                          reverse
-                              ? b.create<arith::SubIOp>(last, step).getResult()
-                              : step;
-                      SmallVector<Value> at = {batch, t, channel};
-                      Value next = b.create<arith::AddFOp>(
-                          b.create<arith::MulFOp>(loadF32(b, a, at), h[0]),
-                          loadF32(b, bv, at));
-                      storeF32(b, next, out, at);
-                      return {next};
-                    });
+        b, {sizes[0], blockCount(b, channels, width)},
+        [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+          Value batch = ivs[0];
+          Value d0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, width));
+          forChannelBlock(
+              b, d0, channels, width,
+              [&](ImplicitLocOpBuilder &b, const ChannelBlock &cb) {
+                Value init = h0 ? cb.load(b, h0, {batch, d0})
+                                : floatConst(b, f32Vector(b, width), 0.0);
+                Value last = b.create<arith::SubIOp>(steps, indexConst(b, 1));
+                forReduce(b, indexConst(b, 0), steps, {init},
+                          [&](ImplicitLocOpBuilder &b, Value step,
+                              ValueRange h) -> SmallVector<Value> {
+                            Value t = reverse ? b.create<arith::SubIOp>(
+                                                     last, step)
+                                                    .getResult()
+                                              : step;
+                            SmallVector<Value> at = {batch, t, d0};
+                            Value next =
+                                fma(b, cb.load(b, a, at), h[0],
+                                    cb.load(b, bv, at));
+                            cb.store(b, next, out, at);
+                            return {next};
+                          });
+              });
         });
     rewriter.replaceOp(op, out);
     return success();
@@ -166,5 +431,5 @@ void kiln::populateScanToLoopsPatterns(const KernelOptions &options,
                                        TypeConverter &converter,
                                        RewritePatternSet &patterns) {
   patterns.add<SelectiveScanToLoops, LinearRecurrenceToLoops>(
-      converter, patterns.getContext());
+      options, converter, patterns.getContext());
 }
