@@ -32,26 +32,28 @@ using namespace kiln::scan;
 
 namespace {
 
-/// State vectors carried in registers by one pass over time: 8 of them plus
-/// the ~8 temporaries of a step (Δ, Δ·u, partial sums, the exp polynomial)
-/// fit 16 vector registers (AVX2; AVX-512 has 32, but LLVM splits a
-/// 16-lane vector into two 256-bit halves on CPUs that prefer 256-bit
-/// vectors). Larger N takes several passes over each chunk of time.
-constexpr int64_t kStateGroup = 8;
+/// State vectors carried in registers by one pass over time. A step of a
+/// pass is a long dependent chain (Δ·A, the exp polynomial, the update, the
+/// readout), so fewer states per pass let the out-of-order core overlap more
+/// steps, and they leave registers for the exp constants (16 vector
+/// registers with AVX2; AVX-512's 32 hold 16-lane vectors as two 256-bit
+/// halves on CPUs that prefer 256-bit vectors). Measured with llvm-mca on
+/// znver3: 4 to 6 states per pass are fastest; more spill.
+constexpr int64_t kStateGroup = 4;
 
-/// Steps per chunk of the multi-pass form: Δ and the partial readout of a
-/// chunk are kept between passes in two [kTimeChunk, W] buffers, 16 KiB at
+/// Steps per chunk: Δ (after softplus), silu(z) and the partial readout of a
+/// chunk live in three [kTimeChunk, W] buffers between the passes, 12 KiB at
 /// W = 16, which stay in L1.
-constexpr int64_t kTimeChunk = 128;
+constexpr int64_t kTimeChunk = 64;
 
 /// Static N up to this many states use the register passes (unrolled in the
 /// generated code); more, or a dynamic N, loop over a scratch buffer of state
 /// vectors every step.
 constexpr int64_t kMaxRegisterStates = 64;
 
-/// Independent partial sums of the readout Σ_n h[n]·C[n], so that the FMAs
-/// of one step do not form one serial chain (FMA latency 4 cycles).
-constexpr int64_t kReadoutPartials = 4;
+/// Independent partial sums of the readout Σ_n h[n]·C[n] within a pass, so
+/// that its FMAs do not form one serial chain (FMA latency 4 cycles).
+constexpr int64_t kReadoutPartials = 2;
 
 /// Converted type of result `index` of `op`.
 MemRefType resultType(const TypeConverter *converter, Operation *op,
@@ -115,16 +117,6 @@ Value blockCount(ImplicitLocOpBuilder &b, Value size, int64_t width) {
   return b.create<arith::CeilDivUIOp>(size, indexConst(b, width));
 }
 
-/// softplus(x) = max(x, 0) + log1p(exp(-|x|)) on vectors: exp never
-/// overflows and log1p's argument stays in (0, 1], where its polynomial is
-/// accurate (equal in f32 to PyTorch's thresholded log1p(exp(x))).
-Value vectorSoftplus(ImplicitLocOpBuilder &b, Value x) {
-  Value zero = floatConst(b, x.getType(), 0.0);
-  Value negAbs = b.create<arith::NegFOp>(b.create<math::AbsFOp>(x));
-  Value tail = b.create<math::Log1pOp>(b.create<math::ExpOp>(negAbs));
-  return b.create<arith::AddFOp>(fastMax(b, x, zero), tail);
-}
-
 /// 2^x on f32 vectors in registers, for the decays exp(Δ·A) = 2^(Δ·A·log2 e)
 /// (A is pre-scaled by log2 e): x is clamped to [-126, 126] (results below
 /// 2^-126 ~ 1e-38 read as that instead of 0 and stay normal numbers), rounded
@@ -160,6 +152,44 @@ Value vectorExp2(ImplicitLocOpBuilder &b, Value x) {
       b.create<arith::BitcastOp>(intType, p), exponent);
   return b.create<arith::BitcastOp>(type, bits);
 }
+
+/// e^x on vectors through vectorExp2.
+Value vectorExp(ImplicitLocOpBuilder &b, Value x) {
+  return vectorExp2(
+      b, b.create<arith::MulFOp>(x, floatConst(b, x.getType(), M_LOG2E)));
+}
+
+/// softplus(x) = max(x, 0) + log1p(e), e = exp(-|x|) in (0, 1]: with
+/// s = e / (2 + e) in (0, 1/3], log1p(e) = 2·atanh(s) = 2s·Σ s^2k / (2k+1),
+/// summed to s^10 (relative error < 2e-7, and exact as e -> 0, where a
+/// rounded 1 + e would lose e). No overflow for any x; equal in f32 to
+/// PyTorch's thresholded log1p(exp(x)).
+Value vectorSoftplus(ImplicitLocOpBuilder &b, Value x) {
+  Type type = x.getType();
+  auto c = [&](double value) { return floatConst(b, type, value); };
+  Value e = vectorExp(b, b.create<arith::NegFOp>(b.create<math::AbsFOp>(x)));
+  Value s = b.create<arith::DivFOp>(e, b.create<arith::AddFOp>(c(2.0), e));
+  Value s2 = b.create<arith::MulFOp>(s, s);
+  Value p = c(1.0 / 11);
+  for (int k = 4; k >= 0; --k)
+    p = fma(b, p, s2, c(1.0 / (2 * k + 1)));
+  Value twoS = b.create<arith::AddFOp>(s, s);
+  return fma(b, twoS, p, fastMax(b, x, c(0.0)));
+}
+
+/// silu(x) = x / (1 + exp(-x)) through vectorExp.
+Value vectorSilu(ImplicitLocOpBuilder &b, Value x) {
+  Value one = floatConst(b, x.getType(), 1.0);
+  Value e = vectorExp(b, b.create<arith::NegFOp>(x));
+  return b.create<arith::DivFOp>(x, b.create<arith::AddFOp>(one, e));
+}
+
+/// Per-block buffers of the register form, [kTimeChunk, W] each: Δ, the
+/// partial readout between passes (several passes only) and silu(z) (with z
+/// only).
+struct StepBuffers {
+  Value delta, sum, gate;
+};
 
 struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
   SelectiveScanToLoops(const KernelOptions &options, TypeConverter &converter,
@@ -210,16 +240,20 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
           // multi-pass form.
           Value vectorWidth = indexConst(b, width);
           Value stateBuffer = scratch(b, {states, vectorWidth});
-          Value deltaBuffer, sumBuffer;
-          if (inRegisters && *staticStates > kStateGroup) {
-            deltaBuffer = scratch(b, {indexConst(b, kTimeChunk), vectorWidth});
-            sumBuffer = scratch(b, {indexConst(b, kTimeChunk), vectorWidth});
+          StepBuffers buffers;
+          if (inRegisters) {
+            Value chunk = indexConst(b, kTimeChunk);
+            buffers.delta = scratch(b, {chunk, vectorWidth});
+            if (*staticStates > kStateGroup)
+              buffers.sum = scratch(b, {chunk, vectorWidth});
+            if (adaptor.getZ())
+              buffers.gate = scratch(b, {chunk, vectorWidth});
           }
           forChannelBlock(b, d0, channels, width,
                           [&](ImplicitLocOpBuilder &b, const ChannelBlock &cb) {
                             emitBlock(b, adaptor, cb, batch, d0, steps, states,
-                                      aT, y, stateBuffer, deltaBuffer,
-                                      sumBuffer, softplus, inRegisters);
+                                      aT, y, stateBuffer, buffers, softplus,
+                                      inRegisters);
                           });
           if (finalState) {
             Value lanes = indexMin(b, b.create<arith::SubIOp>(channels, d0),
@@ -241,12 +275,11 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
   }
 
   /// The scan of one channel block over all steps; leaves the last state in
-  /// `stateBuffer` [N, W]. `stepBuffers` ([kTimeChunk, W] each, for Δ and
-  /// the partial readout) are set when the states take several passes.
+  /// `stateBuffer` [N, W].
   void emitBlock(ImplicitLocOpBuilder &b, OpAdaptor adaptor,
                  const ChannelBlock &cb, Value batch, Value d0, Value steps,
                  Value states, Value aT, Value y, Value stateBuffer,
-                 Value deltaBuffer, Value sumBuffer, bool softplus,
+                 const StepBuffers &buffers, bool softplus,
                  bool inRegisters) const {
     Value u = adaptor.getU(), delta = adaptor.getDelta(), bm = adaptor.getB(),
           cm = adaptor.getC(), skip = adaptor.getD(), gate = adaptor.getZ(),
@@ -280,14 +313,16 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
       sum = fma(b, next, cn, sum);
       return next;
     };
-    // y[t] from the full readout: + D·u, · silu(z).
-    auto finish = [&](ImplicitLocOpBuilder &b, Value t, Value out, Value ut) {
+    // y[t] from the full readout: + D·u, · silu(z) (`gated`, when given,
+    // instead of computing it).
+    auto finish = [&](ImplicitLocOpBuilder &b, Value t, Value out, Value ut,
+                      Value gated) {
       SmallVector<Value> btd = {batch, t, d0};
       if (skipWeight)
         out = fma(b, skipWeight, ut, out);
       if (gate)
         out = b.create<arith::MulFOp>(
-            out, emitScalarFn(b, ScalarFn::Silu, cb.load(b, gate, btd)));
+            out, gated ? gated : vectorSilu(b, cb.load(b, gate, btd)));
       cb.store(b, out, y, btd);
     };
 
@@ -310,15 +345,16 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
                                             stateBuffer, at);
                                 return {acc};
                               })[0];
-        finish(b, t[0], out, ut);
+        finish(b, t[0], out, ut, Value());
       });
       return;
     }
 
-    // Registers: chunks of kTimeChunk steps; per chunk one pass over time per
-    // group of kStateGroup states, whose vectors are iter_args. The first
-    // pass keeps Δ and every pass but the last its partial readout in the
-    // step buffers for the next.
+    // Registers: chunks of kTimeChunk steps. Per chunk, a first loop
+    // computes Δ and silu(z) into the step buffers (no loop-carried
+    // dependence, so its long softplus chains overlap), then one pass over
+    // the chunk per group of kStateGroup states, whose vectors are iter_args;
+    // every pass but the last leaves its partial readout for the next.
     int64_t numStates = *getConstantIntValue(states);
     int64_t groups = llvm::divideCeil(numStates, kStateGroup);
     Value chunk = indexConst(b, kTimeChunk);
@@ -327,6 +363,18 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
         [&](OpBuilder &nested, Location loc, Value t0, ValueRange) {
           ImplicitLocOpBuilder b(loc, nested);
           Value tEnd = indexMin(b, b.create<arith::AddIOp>(t0, chunk), steps);
+          b.create<scf::ForOp>(
+              t0, tEnd, indexConst(b, 1), ValueRange(),
+              [&](OpBuilder &nested, Location loc, Value t, ValueRange) {
+                ImplicitLocOpBuilder b(loc, nested);
+                SmallVector<Value> at = {b.create<arith::SubIOp>(t, t0), c0};
+                storeVector(b, computeDelta(b, t), buffers.delta, at);
+                if (buffers.gate)
+                  storeVector(b,
+                              vectorSilu(b, cb.load(b, gate, {batch, t, d0})),
+                              buffers.gate, at);
+                b.create<scf::YieldOp>();
+              });
           for (int64_t g = 0; g < groups; ++g) {
             int64_t first = g * kStateGroup,
                     count = std::min(kStateGroup, numStates - first);
@@ -338,21 +386,14 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
                 b, t0, tEnd, init,
                 [&](ImplicitLocOpBuilder &b, Value t,
                     ValueRange h) -> SmallVector<Value> {
-                  Value local = b.create<arith::SubIOp>(t, t0);
-                  Value dt;
-                  if (g == 0) {
-                    dt = computeDelta(b, t);
-                    if (groups > 1)
-                      storeVector(b, dt, deltaBuffer, {local, c0});
-                  } else {
-                    dt = loadVector(b, deltaBuffer, {local, c0}, width);
-                  }
+                  SmallVector<Value> at = {b.create<arith::SubIOp>(t, t0), c0};
+                  Value dt = loadVector(b, buffers.delta, at, width);
                   Value ut = cb.load(b, u, {batch, t, d0});
                   Value dtu = b.create<arith::MulFOp>(dt, ut);
                   SmallVector<Value> partial(std::min(count, kReadoutPartials),
                                              zeroV);
                   if (g > 0)
-                    partial[0] = loadVector(b, sumBuffer, {local, c0}, width);
+                    partial[0] = loadVector(b, buffers.sum, at, width);
                   SmallVector<Value> next;
                   for (int64_t i = 0; i < count; ++i)
                     next.push_back(update(b, indexConst(b, first + i), t, dt,
@@ -362,9 +403,12 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
                   for (size_t i = 1; i < partial.size(); ++i)
                     out = b.create<arith::AddFOp>(out, partial[i]);
                   if (g + 1 < groups)
-                    storeVector(b, out, sumBuffer, {local, c0});
+                    storeVector(b, out, buffers.sum, at);
                   else
-                    finish(b, t, out, ut);
+                    finish(b, t, out, ut,
+                           buffers.gate
+                               ? loadVector(b, buffers.gate, at, width)
+                               : Value());
                   return next;
                 });
             for (int64_t i = 0; i < count; ++i)

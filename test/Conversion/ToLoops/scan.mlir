@@ -1,27 +1,30 @@
 // RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=scan.
 
 // Selective scan, N = 16: Aᵀ·log2(e) made once; per (batch, block of 8
-// channels) chunks of 128 steps, each run as two passes of 8 state vectors
-// carried as iter_args; the first pass keeps Δ for the second, which reads
-// the partial readout back and stores y. D = 8 is one full block: no masks.
+// channels) chunks of 64 steps: a first loop stores Δ, then four passes of 4
+// state vectors carried as iter_args, the partial readout kept between them;
+// the last stores y. D = 8 is one full block: no masks.
 // CHECK-LABEL: func.func @selective_scan
 // CHECK: %[[AT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x8xf32>
 // CHECK: memref.store %{{.*}}, %[[AT]][%{{.*}}, %{{.*}}] : memref<16x8xf32>
 // CHECK: scf.parallel (%[[B:.*]], %[[BLK:.*]]) =
 // CHECK: %[[D0:.*]] = arith.muli %[[BLK]], %c8
 // CHECK: %[[H:.*]] = memref.alloca() : memref<16x8xf32>
-// CHECK: %[[DT:.*]] = memref.alloca() : memref<128x8xf32>
-// CHECK: %[[SUM:.*]] = memref.alloca() : memref<128x8xf32>
-// CHECK: scf.for %[[T0:.*]] = %{{.*}} to %{{.*}} step %c128
-// CHECK: scf.for %[[T:.*]] = %[[T0]] to %{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: %[[DT:.*]] = memref.alloca() : memref<64x8xf32>
+// CHECK: %[[SUM:.*]] = memref.alloca() : memref<64x8xf32>
+// CHECK: scf.for %[[T0:.*]] = %{{.*}} to %{{.*}} step %c64
+// CHECK: scf.for %[[T:.*]] = %[[T0]] to
 // CHECK: vector.load %arg1[%[[B]], %[[T]], %[[D0]]] : memref<2x?x8xf32>, vector<8xf32>
 // CHECK: vector.store %{{.*}}, %[[DT]]
+// CHECK: scf.for %[[T:.*]] = %[[T0]] to %{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: vector.load %[[DT]]
 // CHECK: vector.load %[[AT]][%{{.*}}, %[[D0]]] : memref<16x8xf32>, vector<8xf32>
 // CHECK: arith.shli
 // CHECK: memref.load %arg3[%[[B]], %[[T]], %{{.*}}] : memref<2x?x16xf32>
 // CHECK: vector.broadcast
 // CHECK: vector.store %{{.*}}, %[[SUM]]
 // CHECK: vector.store %{{.*}}, %[[H]]
+// CHECK-COUNT-2: vector.load %[[SUM]]
 // CHECK: scf.for %[[T:.*]] = %[[T0]] to %{{.*}} iter_args
 // CHECK: vector.load %[[DT]]
 // CHECK: vector.load %[[SUM]]
@@ -37,24 +40,31 @@ func.func @selective_scan(%u: tensor<2x?x8xf32>, %delta: tensor<2x?x8xf32>,
   return %y : tensor<2x?x8xf32>
 }
 
-// Every optional operand, softplus on delta (max(x, 0) + log1p(exp(-|x|))),
-// and the final state [B, D, N] written lane by lane from the state buffer.
+// Every optional operand: softplus on delta (max(x, 0) + log1p(exp(-|x|))
+// through the 2^x polynomial) and silu(z) computed in the first loop of a
+// chunk; D skip and the gate applied in the last pass; the final state
+// [B, D, N] written lane by lane from the state buffer.
 // CHECK-LABEL: func.func @selective_scan_full
 // CHECK-DAG: memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x8xf32>
 // CHECK-DAG: memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x8x16xf32>
 // CHECK: scf.parallel (%[[B:.*]], %[[BLK:.*]]) =
 // CHECK: %[[H:.*]] = memref.alloca() : memref<16x8xf32>
+// CHECK: memref.alloca() : memref<64x8xf32>
+// CHECK: memref.alloca() : memref<64x8xf32>
+// CHECK: %[[GATE:.*]] = memref.alloca() : memref<64x8xf32>
 // CHECK: %[[BIAS:.*]] = vector.load %arg7[%{{.*}}] : memref<8xf32>, vector<8xf32>
 // CHECK: %[[SKIP:.*]] = vector.load %arg5[%{{.*}}] : memref<8xf32>, vector<8xf32>
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: arith.addf %{{.*}}, %[[BIAS]]
 // CHECK: math.absf
-// CHECK: math.log1p
+// CHECK: arith.divf
+// CHECK: vector.load %arg6
+// CHECK: arith.divf
+// CHECK: vector.store %{{.*}}, %[[GATE]]
 // CHECK: scf.for
 // CHECK: arith.mulf %[[SKIP]]
-// CHECK: vector.load %arg6
-// CHECK: math.exp
+// CHECK: vector.load %[[GATE]]
 // CHECK: scf.for %[[L:.*]] =
 // CHECK: scf.for %[[N:.*]] =
 // CHECK: %[[LAST:.*]] = memref.load %[[H]][%[[N]], %[[L]]]
@@ -74,10 +84,11 @@ func.func @selective_scan_full(%u: tensor<?x?x8xf32>, %delta: tensor<?x?x8xf32>,
 }
 
 // D = 37, N = 3: four full blocks and a masked one (scf.if on the block),
-// a single pass of 3 state vectors, no step buffers.
+// a single pass of 3 state vectors: a Δ buffer, no readout buffer.
 // CHECK-LABEL: func.func @selective_scan_remainder
 // CHECK: scf.parallel
-// CHECK-NOT: memref.alloca() : memref<128x8xf32>
+// CHECK: memref.alloca() : memref<64x8xf32>
+// CHECK-NOT: memref.alloca() : memref<64x8xf32>
 // CHECK: %[[MASK:.*]] = vector.create_mask %{{.*}} : vector<8xi1>
 // CHECK: scf.if
 // CHECK: iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>)
