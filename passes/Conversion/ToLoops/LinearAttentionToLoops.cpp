@@ -1,18 +1,32 @@
-//===- LinearAttentionToLoops.cpp - Linear attention to loops -------------===//
+//===- LinearAttentionToLoops.cpp - Linear attention to vector loops ------===//
 //
-// Lowers attn.linear_attention to its state form: one parallel iteration per
-// (batch, head) carries the D×Dv state and the normalizer sum in scratch.
+// Lowers attn.linear_attention to its state form in vector code: one
+// parallel iteration per (batch, head) carries the state S [D, Dv] and the
+// key sum z [D] in scratch. S is vectorized along Dv: a row of S is
+// ceil(Dv / W) vectors (the scratch is padded to whole vectors, so its
+// accesses need no masks; only v and the output are masked at the Dv tail).
+// φ(q[t]) and φ(k[t]) are computed a vector of D at a time into scratch,
+// their padding lanes zeroed so that the key sum and the denominator dot
+// product may run over whole vectors.
+//
+// Causal rows fuse the update and the read of S: per row i of S,
+// S[i] += φ(k[t])_i·v[t], then o += φ(q[t])_i·S[i], one load and one store
+// of S[i] per token. Not causal, all keys are added first, then every row
+// reads S. (A chunked form, with the intra-chunk products as small dense
+// GEMMs, is not done.)
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
+#include "passes/Conversion/ToLoops/VectorBuilder.h"
 
 #include "dialects/Attn/IR/AttnOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -20,14 +34,20 @@ using namespace kiln::attn;
 
 namespace {
 
-/// φ(x) of linear attention.
+/// Vectors of a row of S handled together (an output accumulator and the
+/// v[t] slice each): 4 of each plus a row of S and the broadcasts fit 16
+/// vector registers.
+constexpr int64_t kValueVectors = 4;
+
+/// φ(x) of linear attention, on f32 vectors.
 Value featureMap(ImplicitLocOpBuilder &b, FeatureMap map, Value x) {
+  Type type = x.getType();
   switch (map) {
   case FeatureMap::elu1: {
-    Value positive =
-        b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, x, f32Const(b, 0.0));
+    Value positive = b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, x,
+                                             floatConst(b, type, 0.0));
     return b.create<arith::SelectOp>(
-        positive, b.create<arith::AddFOp>(x, f32Const(b, 1.0)),
+        positive, b.create<arith::AddFOp>(x, floatConst(b, type, 1.0)),
         b.create<math::ExpOp>(x));
   }
   case FeatureMap::relu:
@@ -38,8 +58,32 @@ Value featureMap(ImplicitLocOpBuilder &b, FeatureMap map, Value x) {
   llvm_unreachable("unknown feature map");
 }
 
+/// `size` rounded up to whole vectors of `width` lanes.
+Value roundUp(ImplicitLocOpBuilder &b, Value size, int64_t width) {
+  Value w = indexConst(b, width);
+  return b.createOrFold<arith::MulIOp>(
+      b.createOrFold<arith::CeilDivUIOp>(size, w), w);
+}
+
+/// Runs `body(offset)` over [0, size) in steps of `step`.
+void forSteps(ImplicitLocOpBuilder &b, Value size, int64_t step,
+              llvm::function_ref<void(ImplicitLocOpBuilder &, Value)> body) {
+  b.create<scf::ForOp>(indexConst(b, 0), size, indexConst(b, step),
+                       ValueRange(),
+                       [&](OpBuilder &nested, Location loc, Value iv,
+                           ValueRange) {
+                         ImplicitLocOpBuilder ib(loc, nested);
+                         body(ib, iv);
+                         ib.create<scf::YieldOp>();
+                       });
+}
+
 struct LinearAttentionToLoops : OpConversionPattern<LinearAttentionOp> {
-  using OpConversionPattern::OpConversionPattern;
+  LinearAttentionToLoops(const KernelOptions &options,
+                         TypeConverter &converter, MLIRContext *context)
+      : OpConversionPattern(converter, context), width(options.vectorWidth) {}
+
+  int64_t width;
 
   LogicalResult
   matchAndRewrite(LinearAttentionOp op, OpAdaptor adaptor,
@@ -56,98 +100,161 @@ struct LinearAttentionToLoops : OpConversionPattern<LinearAttentionOp> {
     FeatureMap map = op.getFeatureMap();
     bool normalize = op.getNormalize() == Normalize::denominator;
 
+    // Vectors per block of Dv: all of them up to kValueVectors when Dv is
+    // static, else one.
+    std::optional<int64_t> staticValueDim = getConstantIntValue(valueDim);
+    int64_t group =
+        staticValueDim
+            ? std::min<int64_t>(kValueVectors,
+                                llvm::divideCeil(*staticValueDim, width))
+            : 1;
+    int64_t blockLanes = group * width;
+    Value zeroV = floatConst(b, f32Vector(b, width), 0.0);
+
     parallelLoops(
         b, {qSizes[0], qSizes[2]},
         [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
           Value batch = ivs[0], head = ivs[1];
-          // state[i, j] = Σ φ(k[s])_i v[s]_j and keySum[i] = Σ φ(k[s])_i over
-          // the keys added so far; phiQ holds φ(q[t]) of the current row.
-          Value state = zeroScratch(b, {headDim, valueDim});
-          Value keySum = zeroScratch(b, {headDim});
-          Value phiQ = scratch(b, {headDim});
-          auto addKey = [&](ImplicitLocOpBuilder &b, Value s) {
-            sequentialLoops(
-                b, {headDim}, [&](ImplicitLocOpBuilder &b, ValueRange i) {
-                  Value phi = featureMap(
-                      b, map, loadF32(b, key, {batch, s, head, i[0]}));
-                  b.create<memref::StoreOp>(
-                      b.create<arith::AddFOp>(
-                          b.create<memref::LoadOp>(keySum, i), phi),
-                      keySum, i);
-                  sequentialLoops(
-                      b, {valueDim},
-                      [&](ImplicitLocOpBuilder &b, ValueRange j) {
-                        Value v = loadF32(b, value, {batch, s, head, j[0]});
-                        SmallVector<Value> ij = {i[0], j[0]};
-                        Value current = b.create<memref::LoadOp>(state, ij);
-                        b.create<memref::StoreOp>(
-                            b.create<arith::AddFOp>(
-                                current, b.create<arith::MulFOp>(phi, v)),
-                            state, ij);
-                      });
-                });
+          Value c0 = indexConst(b, 0);
+          Value paddedD = roundUp(b, headDim, width);
+          Value paddedDv = roundUp(b, valueDim, blockLanes);
+          Value state = scratch(b, {headDim, paddedDv});
+          sequentialLoops(b, {headDim}, [&](ImplicitLocOpBuilder &b,
+                                             ValueRange i) {
+            forSteps(b, paddedDv, width, [&](ImplicitLocOpBuilder &b, Value j) {
+              storeVector(b, zeroV, state, {i[0], j});
+            });
+          });
+          Value keySum, phiQ = scratch(b, {paddedD}),
+                        phiK = scratch(b, {paddedD});
+          if (normalize) {
+            keySum = scratch(b, {paddedD});
+            forSteps(b, paddedD, width, [&](ImplicitLocOpBuilder &b, Value i) {
+              storeVector(b, zeroV, keySum, {i});
+            });
+          }
+
+          // φ(x[t]) into `phi`, zero in the padding lanes.
+          auto computePhi = [&](ImplicitLocOpBuilder &b, Value x, Value t,
+                                Value phi) {
+            forSteps(b, paddedD, width, [&](ImplicitLocOpBuilder &b, Value i) {
+              Value mask = laneMask(
+                  b, b.create<arith::SubIOp>(headDim, i), width);
+              Value f = featureMap(
+                  b, map,
+                  maskedLoadVector(b, x, {batch, t, head, i}, mask, width));
+              storeVector(b, b.create<arith::SelectOp>(mask, f, zeroV), phi,
+                          {i});
+            });
           };
-          auto emitRow = [&](ImplicitLocOpBuilder &b, Value t) {
-            sequentialLoops(
-                b, {headDim}, [&](ImplicitLocOpBuilder &b, ValueRange i) {
-                  b.create<memref::StoreOp>(
-                      featureMap(b, map,
-                                 loadF32(b, query, {batch, t, head, i[0]})),
-                      phiQ, i);
-                });
-            Value zero = indexConst(b, 0);
-            auto dotWith =
-                [&](ImplicitLocOpBuilder &b,
-                    llvm::function_ref<Value(ImplicitLocOpBuilder &, Value)>
-                        column) {
-                  return forReduce(
-                      b, zero, headDim, {f32Const(b, 0.0)},
-                      [&](ImplicitLocOpBuilder &b, Value i,
-                          ValueRange sum) -> SmallVector<Value> {
-                        Value fq = b.create<memref::LoadOp>(phiQ, i);
-                        return {b.create<arith::AddFOp>(
-                            sum[0], b.create<arith::MulFOp>(fq, column(b, i)))};
-                      })[0];
-                };
-            Value denominator;
+          // φ(k[s]) into phiK, added to the key sum.
+          auto keyFeatures = [&](ImplicitLocOpBuilder &b, Value s) {
+            computePhi(b, key, s, phiK);
             if (normalize)
-              denominator = dotWith(b, [&](ImplicitLocOpBuilder &b, Value i) {
-                return b.create<memref::LoadOp>(keySum, i).getResult();
-              });
-            sequentialLoops(
-                b, {valueDim}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
-                  Value o = dotWith(b, [&](ImplicitLocOpBuilder &b, Value i) {
-                    return b.create<memref::LoadOp>(state, ValueRange{i, j[0]})
-                        .getResult();
-                  });
-                  if (normalize)
-                    o = divideOrZero(b, o, denominator);
-                  storeF32(b, o, out, {batch, t, head, j[0]});
+              forSteps(b, paddedD, width,
+                       [&](ImplicitLocOpBuilder &b, Value i) {
+                         Value sum = b.create<arith::AddFOp>(
+                             loadVector(b, keySum, {i}, width),
+                             loadVector(b, phiK, {i}, width));
+                         storeVector(b, sum, keySum, {i});
+                       });
+          };
+          // φ(q[t]) into phiQ; returns the denominator φ(q[t])·z as a
+          // vector (every lane), or null without normalization.
+          auto queryFeatures = [&](ImplicitLocOpBuilder &b, Value t) {
+            computePhi(b, query, t, phiQ);
+            if (!normalize)
+              return Value();
+            auto loop = b.create<scf::ForOp>(
+                c0, paddedD, indexConst(b, width), ValueRange{zeroV},
+                [&](OpBuilder &nested, Location loc, Value i,
+                    ValueRange acc) {
+                  ImplicitLocOpBuilder ib(loc, nested);
+                  ib.create<scf::YieldOp>(ValueRange{
+                      fma(ib, loadVector(ib, phiQ, {i}, width),
+                          loadVector(ib, keySum, {i}, width), acc[0])});
                 });
+            return splat(b, reduceAdd(b, loop.getResult(0)), width);
+          };
+          // Per block of Dv starting at j: v[s] (when `s` is set) and the
+          // output row t (when `t` is set) over the rows i of S.
+          auto sweep = [&](ImplicitLocOpBuilder &b, Value s, Value t,
+                           Value denominator) {
+            forSteps(b, paddedDv, blockLanes,
+                     [&](ImplicitLocOpBuilder &b, Value j0) {
+              SmallVector<Value> offsets, masks, v;
+              for (int64_t g = 0; g < group; ++g) {
+                offsets.push_back(
+                    b.create<arith::AddIOp>(j0, indexConst(b, g * width)));
+                masks.push_back(laneMask(
+                    b, b.create<arith::SubIOp>(valueDim, offsets[g]), width));
+                if (s)
+                  v.push_back(maskedLoadVector(
+                      b, value, {batch, s, head, offsets[g]}, masks[g],
+                      width));
+              }
+              SmallVector<Value> init(t ? group : 0, zeroV);
+              SmallVector<Value> o = forReduce(
+                  b, c0, headDim, init,
+                  [&](ImplicitLocOpBuilder &b, Value i,
+                      ValueRange acc) -> SmallVector<Value> {
+                    Value fk, fq;
+                    if (s)
+                      fk = splat(b, b.create<memref::LoadOp>(phiK, i), width);
+                    if (t)
+                      fq = splat(b, b.create<memref::LoadOp>(phiQ, i), width);
+                    SmallVector<Value> next;
+                    for (int64_t g = 0; g < group; ++g) {
+                      SmallVector<Value> at = {i, offsets[g]};
+                      Value row = loadVector(b, state, at, width);
+                      if (s) {
+                        row = fma(b, fk, v[g], row);
+                        storeVector(b, row, state, at);
+                      }
+                      if (t)
+                        next.push_back(fma(b, fq, row, acc[g]));
+                    }
+                    return next;
+                  });
+              for (int64_t g = 0; g < group && t; ++g) {
+                Value r = denominator ? divideOrZero(b, o[g], denominator)
+                                      : o[g];
+                maskedStoreVector(b, r, out, {batch, t, head, offsets[g]},
+                                  masks[g]);
+              }
+            });
           };
 
           if (op.getCausal()) {
             // Row t sees keys 0..t; keys past the key sequence do not exist.
-            sequentialLoops(b, {rows},
-                            [&](ImplicitLocOpBuilder &b, ValueRange t) {
-                              Value hasKey = b.create<arith::CmpIOp>(
-                                  arith::CmpIPredicate::ult, t[0], keys);
-                              b.create<scf::IfOp>(
-                                  hasKey, [&](OpBuilder &nested, Location loc) {
-                                    ImplicitLocOpBuilder ib(loc, nested);
-                                    addKey(ib, t[0]);
-                                    ib.create<scf::YieldOp>();
-                                  });
-                              emitRow(b, t[0]);
-                            });
+            sequentialLoops(
+                b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange t) {
+                  Value hasKey = b.create<arith::CmpIOp>(
+                      arith::CmpIPredicate::ult, t[0], keys);
+                  b.create<scf::IfOp>(
+                      hasKey,
+                      [&](OpBuilder &nested, Location loc) {
+                        ImplicitLocOpBuilder ib(loc, nested);
+                        keyFeatures(ib, t[0]);
+                        sweep(ib, t[0], t[0], queryFeatures(ib, t[0]));
+                        ib.create<scf::YieldOp>();
+                      },
+                      [&](OpBuilder &nested, Location loc) {
+                        ImplicitLocOpBuilder ib(loc, nested);
+                        sweep(ib, Value(), t[0], queryFeatures(ib, t[0]));
+                        ib.create<scf::YieldOp>();
+                      });
+                });
           } else {
             sequentialLoops(b, {keys},
                             [&](ImplicitLocOpBuilder &b, ValueRange s) {
-                              addKey(b, s[0]);
+                              keyFeatures(b, s[0]);
+                              sweep(b, s[0], Value(), Value());
                             });
             sequentialLoops(b, {rows},
                             [&](ImplicitLocOpBuilder &b, ValueRange t) {
-                              emitRow(b, t[0]);
+                              sweep(b, Value(), t[0],
+                                    queryFeatures(b, t[0]));
                             });
           }
         });
@@ -161,5 +268,6 @@ struct LinearAttentionToLoops : OpConversionPattern<LinearAttentionOp> {
 void kiln::populateLinearAttentionToLoopsPatterns(const KernelOptions &options,
                                                   TypeConverter &converter,
                                                   RewritePatternSet &patterns) {
-  patterns.add<LinearAttentionToLoops>(converter, patterns.getContext());
+  patterns.add<LinearAttentionToLoops>(options, converter,
+                                       patterns.getContext());
 }
