@@ -18,9 +18,9 @@
 // CHECK: memref.load %[[W]]
 // CHECK: memref.store %{{.*}}, %[[PANELS]]
 // CHECK: %[[XM:.*]] = memref.collapse_shape %[[X]]
-// Threads over blocks of 64 rows (the 2 panels make one panel block).
+// Threads over blocks of 128 rows (the 2 panels make one panel block).
 // CHECK: %[[ROWS:.*]] = memref.dim %[[XM]], %c0
-// CHECK: %[[BLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c64
+// CHECK: %[[BLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c128
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[BLOCKS]])
 // CHECK: scf.for %[[P:.*]] = %c0 to %c2
 // Full 8-row tiles.
@@ -32,13 +32,18 @@
 // CHECK: %[[A0V:.*]] = vector.broadcast %[[A0]] : f32 to vector<16xf32>
 // CHECK: %[[PROD:.*]] = arith.mulf %[[A0V]], %[[B0]] fastmath<contract>
 // CHECK: arith.addf %[[PROD]], %{{.*}} fastmath<contract>
-// The epilogue adds the bias and stores with the lanes past column 39 off.
+// The epilogue adds the bias and stores a vector whole where it fits, with
+// the lanes past column 39 masked off where it does not.
 // CHECK: %[[COL:.*]] = arith.muli %[[P]], %c32
 // CHECK: %[[LEFT:.*]] = arith.subi %c40, %[[COL]]
 // CHECK: %[[MASK:.*]] = vector.create_mask %[[LEFT]] : vector<16xi1>
 // CHECK: %[[BIAS:.*]] = vector.maskedload %[[B]][%[[COL]]], %[[MASK]]
 // CHECK: %[[SUM:.*]] = arith.addf %[[ACC]]#0, %[[BIAS]]
-// CHECK: vector.maskedstore %[[YM]][%[[M]], %[[COL]]], %[[MASK]], %[[SUM]]
+// CHECK: %[[FITS:.*]] = arith.cmpi sge, %[[LEFT]], %c16
+// CHECK: scf.if %[[FITS]] {
+// CHECK-NEXT: vector.store %[[SUM]], %[[YM]][%[[M]], %[[COL]]]
+// CHECK-NEXT: } else {
+// CHECK-NEXT: vector.maskedstore %[[YM]][%[[M]], %[[COL]]], %[[MASK]], %[[SUM]]
 // The rows past the last full tile: tiles of 4, 2 and 1 rows.
 // CHECK: scf.if
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
