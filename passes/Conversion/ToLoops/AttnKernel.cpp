@@ -1,0 +1,127 @@
+//===- AttnKernel.cpp - Register-tiled attention micro-kernels ------------===//
+//
+// Implements the micro-GEMMs of AttnKernel.h. Register tiles are vector
+// iter_args of scf.for, so they stay in registers through LLVM.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/ToLoops/AttnKernel.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+AttnTile attnTileFor(int64_t vectorWidth) {
+  return {vectorWidth, vectorWidth >= 16 ? 4 : 2};
+}
+
+Value ceilDivConst(ImplicitLocOpBuilder &b, Value a, int64_t c) {
+  return b.create<arith::DivUIOp>(b.create<arith::AddIOp>(a, indexConst(b, c - 1)),
+                                  indexConst(b, c));
+}
+
+static Value addConst(ImplicitLocOpBuilder &b, Value a, int64_t c) {
+  return c == 0 ? a : b.create<arith::AddIOp>(a, indexConst(b, c)).getResult();
+}
+
+void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
+                Value keyT, Value batch, Value kvHead, Value headDim, Value k0,
+                Value count, Value groups, Value scores) {
+  int64_t w = tile.width, nv = tile.vectors;
+  Value columnTiles = ceilDivConst(b, count, tile.columns());
+  // Column tiles outside: a tile's keys (D × 64 floats) stay in L1 while
+  // the row tiles sweep past them.
+  sequentialLoops(b, {columnTiles, groups}, [&](ImplicitLocOpBuilder &b,
+                                                ValueRange ivs) {
+    Value column =
+        b.create<arith::MulIOp>(ivs[0], indexConst(b, tile.columns()));
+    // k0 is a whole number of tiles: the tile is one keyT panel.
+    Value panel = b.create<arith::DivUIOp>(b.create<arith::AddIOp>(k0, column),
+                                           indexConst(b, tile.columns()));
+    Value row0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, kTileRows));
+    SmallVector<Value> rows;
+    for (int64_t r = 0; r < kTileRows; ++r)
+      rows.push_back(addConst(b, row0, r));
+    SmallVector<Value> init(kTileRows * nv,
+                            floatConst(b, f32Vector(b, w), 0.0));
+    SmallVector<Value> acc = forReduce(
+        b, indexConst(b, 0), headDim, init,
+        [&](ImplicitLocOpBuilder &b, Value d,
+            ValueRange acc) -> SmallVector<Value> {
+          SmallVector<Value> keys;
+          for (int64_t j = 0; j < nv; ++j)
+            keys.push_back(loadVector(
+                b, keyT, {batch, kvHead, panel, d, indexConst(b, j * w)}, w));
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < kTileRows; ++r) {
+            Value q = splat(
+                b, b.create<memref::LoadOp>(qs, ValueRange{rows[r], d}), w);
+            for (int64_t j = 0; j < nv; ++j)
+              next.push_back(fma(b, q, keys[j], acc[r * nv + j]));
+          }
+          return next;
+        });
+    for (int64_t r = 0; r < kTileRows; ++r)
+      for (int64_t j = 0; j < nv; ++j)
+        storeVector(b, acc[r * nv + j], scores,
+                    {rows[r], addConst(b, column, j * w)});
+  });
+}
+
+void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
+                      Value weights, Value valueP, Value batch, Value kvHead,
+                      Value k0, Value count, Value groups, Value corr,
+                      Value os) {
+  int64_t w = tile.width, nv = tile.vectors;
+  Value chunks = b.create<memref::DimOp>(valueP, 2);
+  sequentialLoops(b, {chunks, groups}, [&](ImplicitLocOpBuilder &b,
+                                           ValueRange ivs) {
+    Value chunk = ivs[0];
+    Value c0 = b.create<arith::MulIOp>(chunk, indexConst(b, tile.columns()));
+    Value row0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, kTileRows));
+    SmallVector<Value> rows, columns, init;
+    for (int64_t r = 0; r < kTileRows; ++r)
+      rows.push_back(addConst(b, row0, r));
+    for (int64_t j = 0; j < nv; ++j)
+      columns.push_back(addConst(b, c0, j * w));
+    for (int64_t r = 0; r < kTileRows; ++r) {
+      Value scale;
+      if (corr)
+        scale = splat(b, b.create<memref::LoadOp>(corr, rows[r]), w);
+      for (int64_t j = 0; j < nv; ++j) {
+        Value o = loadVector(b, os, {rows[r], columns[j]}, w);
+        init.push_back(scale ? b.create<arith::MulFOp>(o, scale).getResult()
+                             : o);
+      }
+    }
+    SmallVector<Value> acc = forReduce(
+        b, indexConst(b, 0), count, init,
+        [&](ImplicitLocOpBuilder &b, Value s,
+            ValueRange acc) -> SmallVector<Value> {
+          Value key = b.create<arith::AddIOp>(k0, s);
+          SmallVector<Value> values;
+          for (int64_t j = 0; j < nv; ++j)
+            values.push_back(loadVector(
+                b, valueP, {batch, kvHead, chunk, key, indexConst(b, j * w)},
+                w));
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < kTileRows; ++r) {
+            Value p = splat(
+                b, b.create<memref::LoadOp>(weights, ValueRange{rows[r], s}),
+                w);
+            for (int64_t j = 0; j < nv; ++j)
+              next.push_back(fma(b, p, values[j], acc[r * nv + j]));
+          }
+          return next;
+        });
+    for (int64_t r = 0; r < kTileRows; ++r)
+      for (int64_t j = 0; j < nv; ++j)
+        storeVector(b, acc[r * nv + j], os, {rows[r], columns[j]});
+  });
+}
+
+} // namespace kiln
