@@ -16,7 +16,9 @@ using namespace mlir;
 namespace kiln {
 
 AttnTile attnTileFor(int64_t vectorWidth) {
-  return {vectorWidth, vectorWidth >= 16 ? 4 : 2};
+  if (vectorWidth >= 16)
+    return {vectorWidth, /*rows=*/4, /*vectors=*/4};
+  return {vectorWidth, /*rows=*/6, /*vectors=*/2};
 }
 
 Value ceilDivConst(ImplicitLocOpBuilder &b, Value a, int64_t c) {
@@ -42,11 +44,11 @@ void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
     // k0 is a whole number of tiles: the tile is one keyT panel.
     Value panel = b.create<arith::DivUIOp>(b.create<arith::AddIOp>(k0, column),
                                            indexConst(b, tile.columns()));
-    Value row0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, kTileRows));
+    Value row0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, tile.rows));
     SmallVector<Value> rows;
-    for (int64_t r = 0; r < kTileRows; ++r)
+    for (int64_t r = 0; r < tile.rows; ++r)
       rows.push_back(addConst(b, row0, r));
-    SmallVector<Value> init(kTileRows * nv,
+    SmallVector<Value> init(tile.rows * nv,
                             floatConst(b, f32Vector(b, w), 0.0));
     SmallVector<Value> acc = forReduce(
         b, indexConst(b, 0), headDim, init,
@@ -57,7 +59,7 @@ void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
             keys.push_back(loadVector(
                 b, keyT, {batch, kvHead, panel, d, indexConst(b, j * w)}, w));
           SmallVector<Value> next;
-          for (int64_t r = 0; r < kTileRows; ++r) {
+          for (int64_t r = 0; r < tile.rows; ++r) {
             Value q = splat(
                 b, b.create<memref::LoadOp>(qs, ValueRange{rows[r], d}), w);
             for (int64_t j = 0; j < nv; ++j)
@@ -65,7 +67,7 @@ void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
           }
           return next;
         });
-    for (int64_t r = 0; r < kTileRows; ++r)
+    for (int64_t r = 0; r < tile.rows; ++r)
       for (int64_t j = 0; j < nv; ++j)
         storeVector(b, acc[r * nv + j], scores,
                     {rows[r], addConst(b, column, j * w)});
@@ -82,13 +84,13 @@ void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
                                            ValueRange ivs) {
     Value chunk = ivs[0];
     Value c0 = b.create<arith::MulIOp>(chunk, indexConst(b, tile.columns()));
-    Value row0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, kTileRows));
+    Value row0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, tile.rows));
     SmallVector<Value> rows, columns, init;
-    for (int64_t r = 0; r < kTileRows; ++r)
+    for (int64_t r = 0; r < tile.rows; ++r)
       rows.push_back(addConst(b, row0, r));
     for (int64_t j = 0; j < nv; ++j)
       columns.push_back(addConst(b, c0, j * w));
-    for (int64_t r = 0; r < kTileRows; ++r) {
+    for (int64_t r = 0; r < tile.rows; ++r) {
       Value scale;
       if (corr)
         scale = splat(b, b.create<memref::LoadOp>(corr, rows[r]), w);
@@ -109,7 +111,7 @@ void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
                 b, valueP, {batch, kvHead, chunk, key, indexConst(b, j * w)},
                 w));
           SmallVector<Value> next;
-          for (int64_t r = 0; r < kTileRows; ++r) {
+          for (int64_t r = 0; r < tile.rows; ++r) {
             Value p = splat(
                 b, b.create<memref::LoadOp>(weights, ValueRange{rows[r], s}),
                 w);
@@ -118,7 +120,7 @@ void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
           }
           return next;
         });
-    for (int64_t r = 0; r < kTileRows; ++r)
+    for (int64_t r = 0; r < tile.rows; ++r)
       for (int64_t j = 0; j < nv; ++j)
         storeVector(b, acc[r * nv + j], os, {rows[r], columns[j]});
   });

@@ -2,7 +2,7 @@
 //
 // The two products of a flash-attention block as outer-product micro-GEMMs
 // on vector registers, and the vector online softmax between them. A block
-// is up to kQueryBlock query rows (pre-scaled, f32 scratch [BQ, D]) against
+// is up to AttnTile::queryBlock() query rows (pre-scaled, f32 scratch [BQ, D]) against
 // up to kKeyBlock keys; the scores/weights of the block live in scratch
 // [BQ, BK], the output accumulators in scratch [BQ, Dv'] (Dv' = Dv padded to
 // whole vectors).
@@ -16,25 +16,29 @@
 
 namespace kiln {
 
-/// Query rows per parallel iteration: a 64-row block reuses every key and
-/// value it loads 64 times (16 register tiles of 4 rows), and 256 blocks at
-/// T=2048, 8 heads keep 2 threads balanced, causal included.
-constexpr int64_t kQueryBlock = 64;
 /// Keys per block of the online softmax: 256 keys of D=64 f32 (64 KB) stay
-/// in L2 across the 16 row tiles; blocks of 64 were 13% slower (fewer rows
-/// amortize the softmax's per-row work), 512 doubles the score scratch.
+/// in L2 across the row tiles; blocks of 64 were 13% slower (the per-row
+/// softmax work is amortized over fewer keys), 512 doubles the score
+/// scratch for no gain.
 constexpr int64_t kKeyBlock = 256;
-/// Query rows of a register tile: 4 broadcasts against `vectors` loaded
-/// vectors per step.
-constexpr int64_t kTileRows = 4;
+/// Register tiles per query block: a block reuses every key and value it
+/// loads 16 times, and 64–96-row blocks give 176–256 parallel iterations at
+/// T=2048, 8 heads, enough to balance 2 threads, causal included.
+constexpr int64_t kTilesPerQueryBlock = 16;
 
-/// The register tile: kTileRows rows × `vectors` vectors of `width` lanes.
+/// The register tile: `rows` query rows × `vectors` vectors of `width`
+/// lanes, the accumulators of both micro-GEMMs. An FMA has a latency of 4–5
+/// cycles at 2 per cycle, so at least 10 independent accumulators keep the
+/// FMA units busy.
 struct AttnTile {
   int64_t width;
-  /// 4 with 32 vector registers (AVX-512: 16 accumulators + 4 loads + a
-  /// broadcast), 2 with 16 (AVX2/SSE: 8 + 2 + 1, no spills).
+  /// 4×4 with 32 vector registers (AVX-512: 16 accumulators, 4 loaded
+  /// vectors, a broadcast); 6×2 with 16 (AVX2/SSE: 12 + 2 + 1, no spills;
+  /// 4×2 has only 8 accumulators, below the latency-throughput product).
+  int64_t rows;
   int64_t vectors;
   int64_t columns() const { return width * vectors; }
+  int64_t queryBlock() const { return rows * kTilesPerQueryBlock; }
 };
 
 AttnTile attnTileFor(int64_t vectorWidth);
@@ -42,8 +46,8 @@ AttnTile attnTileFor(int64_t vectorWidth);
 /// ceil(a / b) for index values, `b` a positive constant.
 Value ceilDivConst(ImplicitLocOpBuilder &b, Value a, int64_t c);
 
-/// scores[r, j] = Σ_d qs[r, d] · key[k0 + j, d] for the rows [0, 4·groups)
-/// and columns [0, roundup(count, tile columns)): 4×(vectors·W) register
+/// scores[r, j] = Σ_d qs[r, d] · key[k0 + j, d] for the rows [0, tile.rows·groups)
+/// and columns [0, roundup(count, tile columns)): rows×(vectors·W) register
 /// tiles, one broadcast q element against `vectors` key vectors per d. The
 /// keys are packed in panels keyT [B, Hkv, S'/cols, D, cols] (zero padding),
 /// so a tile reads one contiguous D×cols panel; k0 is a multiple of cols.
@@ -52,7 +56,7 @@ void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
                 Value count, Value groups, Value scores);
 
 /// os[r, :] = os[r, :] · corr[r] + Σ_{j<count} weights[r, j] · value[k0 + j,
-/// :] for rows [0, 4·groups) (corr null: no rescaling). The values are
+/// :] for rows [0, tile.rows·groups) (corr null: no rescaling). The values are
 /// packed in chunks of tile columns, valueP [B, Hkv, Dv'/cols, S, cols]
 /// (zero padding), so a tile's loads are contiguous and never masked; os
 /// has Dv' columns.

@@ -1,7 +1,7 @@
 //===- AttnToLoops.cpp - Attention ops to loops ---------------------------===//
 //
 // Lowers attn.attention to flash attention in explicit vector code: one
-// parallel iteration per (batch, head, block of kQueryBlock query rows)
+// parallel iteration per (batch, head, block of query rows (AttnTile::queryBlock))
 // walks the union of the intervals of keys its rows see, in blocks of
 // kKeyBlock keys. Per key block: scores by a register-tiled micro-GEMM
 // (AttnKernel.h), a vector online softmax per row (running max, running sum,
@@ -81,7 +81,7 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
     // micro-GEMMs stream through (f32, zero-padded to whole tiles).
     Value keyT = packKeys(b, key, kSizes);
     Value valueP = packValues(b, value, memrefSizes(b, value));
-    Value queryBlocks = ceilDivConst(b, rowsTotal, kQueryBlock);
+    Value queryBlocks = ceilDivConst(b, rowsTotal, tile.queryBlock());
     bool power = op.getNormalizer() == Normalizer::power;
     int64_t w = tile.width;
 
@@ -91,12 +91,12 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
           Value batch = ivs[0], head = ivs[1];
           Value kvHead = b.create<arith::DivUIOp>(head, group);
           Value t0 =
-              b.create<arith::MulIOp>(ivs[2], indexConst(b, kQueryBlock));
-          Value rows = indexMin(b, indexConst(b, kQueryBlock),
+              b.create<arith::MulIOp>(ivs[2], indexConst(b, tile.queryBlock()));
+          Value rows = indexMin(b, indexConst(b, tile.queryBlock()),
                                 b.create<arith::SubIOp>(rowsTotal, t0));
-          Value groups = ceilDivConst(b, rows, kTileRows);
+          Value groups = ceilDivConst(b, rows, tile.rows);
           Value zero = indexConst(b, 0);
-          Value bq = indexConst(b, kQueryBlock);
+          Value bq = indexConst(b, tile.queryBlock());
 
           // Scratch: the scaled queries, the block's scores, the output
           // accumulators, per row the running max, sum and correction and
@@ -109,7 +109,7 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                           indexConst(b, tile.columns()))});
           Value ms = scratch(b, {bq}), ls = scratch(b, {bq}),
                 cs = scratch(b, {bq});
-          auto indexScratch = MemRefType::get({kQueryBlock}, b.getIndexType());
+          auto indexScratch = MemRefType::get({tile.queryBlock()}, b.getIndexType());
           Value los = b.create<memref::AllocaOp>(indexScratch);
           Value his = b.create<memref::AllocaOp>(indexScratch);
           Value lowest = f32Const(b, -std::numeric_limits<float>::infinity());
@@ -128,7 +128,7 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                                           qs, rd);
               });
           // The rows of the last register tile past the end score 0.
-          Value tileRows = b.create<arith::MulIOp>(groups, indexConst(b, kTileRows));
+          Value tileRows = b.create<arith::MulIOp>(groups, indexConst(b, tile.rows));
           scf::buildLoopNest(
               b, b.getLoc(), {rows, zero}, {tileRows, headDim},
               {indexConst(b, 1), indexConst(b, 1)},
