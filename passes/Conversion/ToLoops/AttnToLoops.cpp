@@ -103,10 +103,14 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
           // the visible interval.
           Value qs = scratch(b, {bq, headDim});
           Value scores = scratch(b, {bq, indexConst(b, kKeyBlock)});
+          int64_t chunks = cast<MemRefType>(valueP.getType()).getDimSize(2);
           Value os = zeroScratch(
-              b, {bq, b.create<arith::MulIOp>(
-                          memrefSizes(b, valueP)[2],
-                          indexConst(b, tile.columns()))});
+              b, {bq, ShapedType::isDynamic(chunks)
+                          ? b.create<arith::MulIOp>(
+                                b.create<memref::DimOp>(valueP, 2),
+                                indexConst(b, tile.columns()))
+                                .getResult()
+                          : indexConst(b, chunks * tile.columns())});
           Value ms = scratch(b, {bq}), ls = scratch(b, {bq}),
                 cs = scratch(b, {bq});
           auto indexScratch = MemRefType::get({tile.queryBlock()}, b.getIndexType());
