@@ -8,6 +8,7 @@
 #include "passes/Conversion/ToLoops/AttnKernel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
@@ -124,6 +125,32 @@ void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
       for (int64_t j = 0; j < nv; ++j)
         storeVector(b, acc[r * nv + j], os, {rows[r], columns[j]});
   });
+}
+
+Value exp2NonPositive(ImplicitLocOpBuilder &b, Value x) {
+  Type type = x.getType();
+  auto c = [&](double value) { return floatConst(b, type, value); };
+  // 2^x = 2^n · 2^f, n = round(x), f in [-1/2, 1/2]; below -127, 2^n is
+  // the zero bit pattern, so -inf (and anything under 2^-127) gives 0.
+  x = fastMax(b, x, c(-127.0));
+  Value n = b.create<math::FloorOp>(b.create<arith::AddFOp>(x, c(0.5)));
+  Value f = b.create<arith::SubFOp>(x, n);
+  // Cephes exp2f: relative error below 2e-7 on [-1/2, 1/2].
+  Value p = c(1.535336188319500e-4);
+  for (double coefficient :
+       {1.339887440266574e-3, 9.618437357674640e-3, 5.550332471162809e-2,
+        2.402264791363012e-1, 6.931472028550421e-1, 1.0})
+    p = fma(b, p, f, c(coefficient));
+  auto intType = VectorType::get(cast<VectorType>(type).getShape(),
+                                 b.getI32Type());
+  Value bits = b.create<arith::ShLIOp>(
+      b.create<arith::AddIOp>(
+          b.create<arith::FPToSIOp>(intType, n),
+          b.create<arith::ConstantOp>(DenseElementsAttr::get(
+              intType, b.getI32IntegerAttr(127)))),
+      b.create<arith::ConstantOp>(
+          DenseElementsAttr::get(intType, b.getI32IntegerAttr(23))));
+  return b.create<arith::MulFOp>(p, b.create<arith::BitcastOp>(type, bits));
 }
 
 } // namespace kiln

@@ -65,6 +65,11 @@ void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
                       Value k0, Value count, Value groups, Value corr,
                       Value os);
 
+/// 2^x for an f32 vector x <= 0 (-inf included, which gives 0): a degree-6
+/// polynomial and an exponent shift, about half the instructions of the
+/// general math.exp expansion (no overflow range to handle).
+Value exp2NonPositive(ImplicitLocOpBuilder &b, Value x);
+
 } // namespace kiln
 
 #endif // KILN_PASSES_CONVERSION_TOLOOPS_ATTNKERNEL_H

@@ -23,6 +23,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -123,7 +124,11 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
             b.create<memref::StoreOp>(zeroF, ls, r);
             b.create<memref::StoreOp>(zeroF, cs, r);
           });
-          Value scale = f32Const(b, op.getScale().convertToDouble());
+          // Softmax scores are kept in base 2 (scaled by log2 e), so that
+          // the weights are exp2(x - max): one multiply fewer per score.
+          double log2e = power ? 1.0 : M_LOG2E;
+          Value scale =
+              f32Const(b, op.getScale().convertToDouble() * log2e);
           sequentialLoops(
               b, {rows, headDim}, [&](ImplicitLocOpBuilder &b, ValueRange rd) {
                 Value t = b.create<arith::AddIOp>(t0, rd[0]);
@@ -301,7 +306,8 @@ private:
             Value left = b.create<arith::SubIOp>(a.count, column);
             bias = maskedLoadVector(b, a.bias, at, laneMask(b, left, w), w);
           }
-          x = b.create<arith::AddFOp>(x, bias);
+          x = power ? b.create<arith::AddFOp>(x, bias).getResult()
+                    : fma(b, bias, floatConst(b, vecType, M_LOG2E), x);
         }
         if (masked)
           x = b.create<arith::SelectOp>(visible(b, column), x, fill);
@@ -349,7 +355,7 @@ private:
       Value shift =
           b.create<arith::SelectOp>(allMasked, f32Const(b, 0.0), max);
       Value correction =
-          b.create<math::ExpOp>(b.create<arith::SubFOp>(old, shift));
+          b.create<math::Exp2Op>(b.create<arith::SubFOp>(old, shift));
       Value shiftV = splat(b, shift, w);
       Value sum = forReduce(
           b, zero, vectors, {zeroV},
@@ -357,7 +363,7 @@ private:
               ValueRange acc) -> SmallVector<Value> {
             Value column = columnOf(b, v);
             Value x = loadVector(b, a.scores, {r, column}, w);
-            Value e = b.create<math::ExpOp>(b.create<arith::SubFOp>(x, shiftV));
+            Value e = exp2NonPositive(b, b.create<arith::SubFOp>(x, shiftV));
             if (masked)
               e = b.create<arith::SelectOp>(visible(b, column), e, zeroV);
             storeVector(b, e, a.scores, {r, column});

@@ -8,7 +8,8 @@
 // the union of the intervals, aligned down to a panel, in key blocks: scores
 // by a 6×2 outer-product tile over d, a vector online softmax per row (no
 // mask when every row sees the whole block, else a lane mask from the
-// row's interval), then the weighted values by a second 6×2 tile over keys.
+// row's interval; scores in base 2, weights by an exp2 polynomial), then
+// the weighted values by a second 6×2 tile over keys.
 // CHECK-LABEL: func.func @causal
 // CHECK: %[[T:.*]] = memref.dim %arg0, %c1
 // CHECK: %[[S:.*]] = memref.dim %arg1, %c1
@@ -43,12 +44,14 @@
 // CHECK-NOT: vector<8xi32>
 // CHECK: arith.cmpf ogt, {{.*}} : vector<8xf32>
 // CHECK: vector.reduction <maxnumf>
-// CHECK: math.exp %{{.*}} : f32
-// CHECK: math.exp %{{.*}} : vector<8xf32>
+// CHECK: math.exp2 %{{.*}} : f32
+// CHECK: math.floor %{{.*}} : vector<8xf32>
+// CHECK: arith.fptosi %{{.*}} : vector<8xf32> to vector<8xi32>
+// CHECK: arith.bitcast %{{.*}} : vector<8xi32> to vector<8xf32>
 // CHECK: } else {
 // CHECK: arith.cmpi sge, %{{.*}} : vector<8xi32>
 // CHECK: arith.cmpi slt, %{{.*}} : vector<8xi32>
-// CHECK: math.exp %{{.*}} : vector<8xf32>
+// CHECK: math.floor %{{.*}} : vector<8xf32>
 // CHECK: arith.select %{{.*}} : vector<8xi1>, vector<8xf32>
 // CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK: vector.load %[[VP]]
@@ -173,7 +176,7 @@ func.func @gqa(%q: tensor<1x?x?x16xf32>, %k: tensor<1x?x?x16xf32>,
 // CHECK: scf.parallel (%{{[a-z0-9_]+}}, %[[H:[a-z0-9_]+]], %{{[a-z0-9_]+}}) =
 // CHECK: %[[BIAS:.*]] = vector.maskedload %arg3[%[[H]], %{{.*}}, %{{.*}}], %{{.*}}, %{{.*}} : memref<2x?x?xf16>, vector<8xi1>, vector<8xf16> into vector<8xf16>
 // CHECK: %[[BIAS32:.*]] = arith.extf %[[BIAS]] : vector<8xf16> to vector<8xf32>
-// CHECK: arith.addf %{{.*}}, %[[BIAS32]] : vector<8xf32>
+// CHECK: arith.mulf %[[BIAS32]], %{{.*}} fastmath<contract> : vector<8xf32>
 // CHECK: arith.truncf %{{.*}} : f32 to f16
 func.func @bias_f16(%q: tensor<1x?x2x8xf16>, %k: tensor<1x?x2x8xf16>,
                     %v: tensor<1x?x2x8xf16>, %bias: tensor<2x?x?xf16>)
