@@ -51,6 +51,20 @@ Value loadIndex(ImplicitLocOpBuilder &b, Value memref, Value index) {
   return b.create<arith::IndexCastOp>(b.getIndexType(), value);
 }
 
+/// Iteration i of n visits block 0, n-1, 1, n-2, ...: OpenMP's static
+/// schedule gives each thread a contiguous range of iterations, and with a
+/// causal mask late query blocks cost more than early ones, so alternating
+/// balances the threads even for a single head.
+Value zigzag(ImplicitLocOpBuilder &b, Value i, Value n) {
+  Value half = b.create<arith::DivUIOp>(i, indexConst(b, 2));
+  Value odd = b.create<arith::CmpIOp>(
+      arith::CmpIPredicate::ne,
+      b.create<arith::RemUIOp>(i, indexConst(b, 2)), indexConst(b, 0));
+  Value fromEnd = b.create<arith::SubIOp>(
+      b.create<arith::SubIOp>(n, indexConst(b, 1)), half);
+  return b.create<arith::SelectOp>(odd, fromEnd, half);
+}
+
 Value scalarMax(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
   return fastMax(b, lhs, rhs);
 }
@@ -92,7 +106,8 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
           Value batch = ivs[0], head = ivs[1];
           Value kvHead = b.create<arith::DivUIOp>(head, group);
           Value t0 =
-              b.create<arith::MulIOp>(ivs[2], indexConst(b, tile.queryBlock()));
+              b.create<arith::MulIOp>(zigzag(b, ivs[2], queryBlocks),
+                                      indexConst(b, tile.queryBlock()));
           Value rows = indexMin(b, indexConst(b, tile.queryBlock()),
                                 b.create<arith::SubIOp>(rowsTotal, t0));
           Value groups = ceilDivConst(b, rows, tile.rows);
@@ -394,18 +409,25 @@ private:
     Value keyT = allocBuffer(
         b, type, {sizes[0], sizes[2], panels, sizes[3], indexConst(b, c)});
     Value last = b.create<arith::SubIOp>(sizes[1], indexConst(b, 1));
-    rowParallelLoops(
-        b, {sizes[0], sizes[2], panels, sizes[3], indexConst(b, c)},
-        [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-          Value s = b.create<arith::AddIOp>(
-              b.create<arith::MulIOp>(ivs[2], indexConst(b, c)), ivs[4]);
-          Value inside =
-              b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, s, sizes[1]);
-          Value k = loadF32(b, key, {ivs[0], indexMin(b, s, last), ivs[1], ivs[3]});
+    // Per panel, key by key: each key row is read contiguously.
+    parallelLoops(b, {sizes[0], sizes[2], panels}, [&](ImplicitLocOpBuilder &b,
+                                                       ValueRange ivs) {
+      sequentialLoops(b, {indexConst(b, c)}, [&](ImplicitLocOpBuilder &b,
+                                                 ValueRange i) {
+        Value s = b.create<arith::AddIOp>(
+            b.create<arith::MulIOp>(ivs[2], indexConst(b, c)), i[0]);
+        Value inside =
+            b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, s, sizes[1]);
+        Value row = indexMin(b, s, last);
+        sequentialLoops(b, {sizes[3]}, [&](ImplicitLocOpBuilder &b,
+                                           ValueRange d) {
+          Value k = loadF32(b, key, {ivs[0], row, ivs[1], d[0]});
           b.create<memref::StoreOp>(
               b.create<arith::SelectOp>(inside, k, f32Const(b, 0.0)), keyT,
-              ivs);
+              ValueRange{ivs[0], ivs[1], ivs[2], d[0], i[0]});
         });
+      });
+    });
     return keyT;
   }
 
@@ -425,19 +447,31 @@ private:
     Value chunks = ceilDivConst(b, sizes[3], c);
     Value valueP = allocBuffer(
         b, type, {sizes[0], sizes[2], chunks, sizes[1], indexConst(b, c)});
-    Value last = b.create<arith::SubIOp>(sizes[3], indexConst(b, 1));
-    rowParallelLoops(
-        b, {sizes[0], sizes[2], chunks, sizes[1], indexConst(b, c)},
-        [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-          Value d = b.create<arith::AddIOp>(
-              b.create<arith::MulIOp>(ivs[2], indexConst(b, c)), ivs[4]);
-          Value inside =
-              b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, d, sizes[3]);
-          Value v = loadF32(b, value, {ivs[0], ivs[3], ivs[1], indexMin(b, d, last)});
-          b.create<memref::StoreOp>(
-              b.create<arith::SelectOp>(inside, v, f32Const(b, 0.0)), valueP,
-              ivs);
-        });
+    // Vector copies; masked only where Dv leaves a partial chunk.
+    int64_t w = tile.width;
+    bool partial = ShapedType::isDynamic(dv) || dv % c != 0;
+    parallelLoops(b, {sizes[0], sizes[2], chunks}, [&](ImplicitLocOpBuilder &b,
+                                                       ValueRange ivs) {
+      Value c0 = b.create<arith::MulIOp>(ivs[2], indexConst(b, c));
+      SmallVector<Value> columns, masks;
+      for (int64_t j = 0; j < tile.vectors; ++j) {
+        columns.push_back(
+            b.create<arith::AddIOp>(c0, indexConst(b, j * w)));
+        if (partial)
+          masks.push_back(laneMask(
+              b, b.create<arith::SubIOp>(sizes[3], columns.back()), w));
+      }
+      sequentialLoops(b, {sizes[1]}, [&](ImplicitLocOpBuilder &b,
+                                         ValueRange s) {
+        for (int64_t j = 0; j < tile.vectors; ++j) {
+          SmallVector<Value> at{ivs[0], s[0], ivs[1], columns[j]};
+          Value v = partial ? maskedLoadVector(b, value, at, masks[j], w)
+                            : loadVector(b, value, at, w);
+          storeVector(b, v, valueP,
+                      {ivs[0], ivs[1], ivs[2], s[0], indexConst(b, j * w)});
+        }
+      });
+    });
     return valueP;
   }
 

@@ -4,7 +4,8 @@
 // register tiles of vector<8xf32>, 96-row query blocks, 256-key blocks).
 // Keys are packed into zero-padded f32 panels [B, Hkv, S'/16, D, 16] and
 // values into [B, Hkv, Dv'/16, S, 16]; each (batch, head, query block)
-// copies its scaled queries, finds every row's visible interval, and walks
+// (visited in the order 0, n-1, 1, n-2, ... to balance causal work across
+// threads) copies its scaled queries, finds every row's visible interval, and walks
 // the union of the intervals, aligned down to a panel, in key blocks: scores
 // by a 6×2 outer-product tile over d, a vector online softmax per row (no
 // mask when every row sees the whole block, else a lane mask from the
@@ -18,9 +19,11 @@
 // CHECK: memref.store %{{.*}}, %[[KT]]
 // CHECK: %[[VP:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<2x4x1x?x16xf32>
 // CHECK: scf.parallel
-// CHECK: memref.store %{{.*}}, %[[VP]]
+// CHECK: vector.store %{{.*}}, %[[VP]]
 // CHECK: scf.parallel (%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[QB:[a-z0-9_]+]]) =
-// CHECK: %[[T0:.*]] = arith.muli %[[QB]], %c96
+// CHECK: %[[HALF:.*]] = arith.divui %[[QB]], %c2
+// CHECK: %[[BLOCK:.*]] = arith.select %{{.*}}, %{{.*}}, %[[HALF]]
+// CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
 // CHECK: %[[QS:.*]] = memref.alloca() : memref<96x16xf32>
 // CHECK: %[[P:.*]] = memref.alloca() : memref<96x256xf32>
 // CHECK: %[[O:.*]] = memref.alloca() : memref<96x16xf32>
@@ -87,7 +90,9 @@ func.func @no_mask(%q: tensor<1x8x2x16xf32>, %k: tensor<1x32x2x16xf32>,
 // at the smallest lo.
 // CHECK-LABEL: func.func @sliding_window
 // CHECK: scf.parallel (%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[QB:[a-z0-9_]+]]) =
-// CHECK: %[[T0:.*]] = arith.muli %[[QB]], %c96
+// CHECK: %[[HALF:.*]] = arith.divui %[[QB]], %c2
+// CHECK: %[[BLOCK:.*]] = arith.select %{{.*}}, %{{.*}}, %[[HALF]]
+// CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
 // CHECK: %[[B:.*]]:4 = scf.for %[[R:.*]] = {{.*}} iter_args
 // CHECK: %[[T:.*]] = arith.addi %[[T0]], %[[R]]
 // CHECK: %[[NEXT:.*]] = arith.addi %[[T]], %c1{{(_[0-9]+)?}} :
@@ -111,7 +116,9 @@ func.func @sliding_window(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32>,
 // CHECK-LABEL: func.func @block_diagonal
 // CHECK: %[[S:.*]] = memref.dim %arg1, %c1{{(_[0-9]+)?}} :
 // CHECK: scf.parallel (%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[QB:[a-z0-9_]+]]) =
-// CHECK: %[[T0:.*]] = arith.muli %[[QB]], %c96
+// CHECK: %[[HALF:.*]] = arith.divui %[[QB]], %c2
+// CHECK: %[[BLOCK:.*]] = arith.select %{{.*}}, %{{.*}}, %[[HALF]]
+// CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
 // CHECK: scf.for %[[R:.*]] = {{.*}} iter_args
 // CHECK: %[[T:.*]] = arith.addi %[[T0]], %[[R]]
 // CHECK: %[[Q:.*]] = arith.divui %[[T]], %c3
@@ -131,7 +138,9 @@ func.func @block_diagonal(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32>,
 // Causal block diagonal also caps hi at t + 1.
 // CHECK-LABEL: func.func @block_diagonal_causal
 // CHECK: scf.parallel (%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[QB:[a-z0-9_]+]]) =
-// CHECK: %[[T0:.*]] = arith.muli %[[QB]], %c96
+// CHECK: %[[HALF:.*]] = arith.divui %[[QB]], %c2
+// CHECK: %[[BLOCK:.*]] = arith.select %{{.*}}, %{{.*}}, %[[HALF]]
+// CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
 // CHECK: scf.for %[[R:.*]] = {{.*}} iter_args
 // CHECK: %[[T:.*]] = arith.addi %[[T0]], %[[R]]
 // CHECK: arith.divui %[[T]], %c3
@@ -192,7 +201,9 @@ func.func @bias_f16(%q: tensor<1x?x2x8xf16>, %k: tensor<1x?x2x8xf16>,
 // of the row's sequence; the mask counts positions from start.
 // CHECK-LABEL: func.func @seq_offsets
 // CHECK: scf.parallel (%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[QB:[a-z0-9_]+]]) =
-// CHECK: %[[T0:.*]] = arith.muli %[[QB]], %c96
+// CHECK: %[[HALF:.*]] = arith.divui %[[QB]], %c2
+// CHECK: %[[BLOCK:.*]] = arith.select %{{.*}}, %{{.*}}, %[[HALF]]
+// CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
 // CHECK: scf.for %[[R:.*]] = {{.*}} iter_args
 // CHECK: %[[T:.*]] = arith.addi %[[T0]], %[[R]]
 // CHECK: %[[N:.*]] = arith.subi %{{.*}}, %c1
