@@ -31,6 +31,87 @@ static Value addConst(ImplicitLocOpBuilder &b, Value a, int64_t c) {
   return c == 0 ? a : b.create<arith::AddIOp>(a, indexConst(b, c)).getResult();
 }
 
+/// Packs `key` [B, S, Hkv, D] into f32 panels [B, Hkv, S'/c, D, c] of c =
+/// tile columns keys (S' = S rounded up, the padding zero): the score
+/// tile of keys [p·c, p·c + c) reads panel p, D·c contiguous floats
+/// (rows of a [D, S] transpose would be S apart, one cache set).
+Value packKeys(ImplicitLocOpBuilder &b, const AttnTile &tile, Value key,
+             ArrayRef<Value> sizes) {
+  auto keyType = cast<MemRefType>(key.getType());
+  int64_t c = tile.columns();
+  auto type = MemRefType::get({keyType.getDimSize(0), keyType.getDimSize(2),
+                               ShapedType::kDynamic, keyType.getDimSize(3), c},
+                              b.getF32Type());
+  Value panels = ceilDivConst(b, sizes[1], c);
+  Value keyT = allocBuffer(
+      b, type, {sizes[0], sizes[2], panels, sizes[3], indexConst(b, c)});
+  Value last = b.create<arith::SubIOp>(sizes[1], indexConst(b, 1));
+  // Per panel, key by key: each key row is read contiguously.
+  parallelLoops(b, {sizes[0], sizes[2], panels}, [&](ImplicitLocOpBuilder &b,
+                                                     ValueRange ivs) {
+    sequentialLoops(b, {indexConst(b, c)}, [&](ImplicitLocOpBuilder &b,
+                                               ValueRange i) {
+      Value s = b.create<arith::AddIOp>(
+          b.create<arith::MulIOp>(ivs[2], indexConst(b, c)), i[0]);
+      Value inside =
+          b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, s, sizes[1]);
+      Value row = indexMin(b, s, last);
+      sequentialLoops(b, {sizes[3]}, [&](ImplicitLocOpBuilder &b,
+                                         ValueRange d) {
+        Value k = loadF32(b, key, {ivs[0], row, ivs[1], d[0]});
+        b.create<memref::StoreOp>(
+            b.create<arith::SelectOp>(inside, k, f32Const(b, 0.0)), keyT,
+            ValueRange{ivs[0], ivs[1], ivs[2], d[0], i[0]});
+      });
+    });
+  });
+  return keyT;
+}
+
+/// Packs `value` [B, S, Hkv, Dv] into f32 chunks [B, Hkv, Dv'/c, S, c]
+/// (Dv' = Dv rounded up to c = tile columns, the padding zero): the value
+/// tile of one chunk reads c contiguous floats per key.
+Value packValues(ImplicitLocOpBuilder &b, const AttnTile &tile, Value value,
+               ArrayRef<Value> sizes) {
+  auto valueType = cast<MemRefType>(value.getType());
+  int64_t c = tile.columns();
+  int64_t dv = valueType.getDimSize(3);
+  auto type = MemRefType::get(
+      {valueType.getDimSize(0), valueType.getDimSize(2),
+       ShapedType::isDynamic(dv) ? ShapedType::kDynamic : (dv + c - 1) / c,
+       valueType.getDimSize(1), c},
+      b.getF32Type());
+  Value chunks = ceilDivConst(b, sizes[3], c);
+  Value valueP = allocBuffer(
+      b, type, {sizes[0], sizes[2], chunks, sizes[1], indexConst(b, c)});
+  // Vector copies; masked only where Dv leaves a partial chunk.
+  int64_t w = tile.width;
+  bool partial = ShapedType::isDynamic(dv) || dv % c != 0;
+  parallelLoops(b, {sizes[0], sizes[2], chunks}, [&](ImplicitLocOpBuilder &b,
+                                                     ValueRange ivs) {
+    Value c0 = b.create<arith::MulIOp>(ivs[2], indexConst(b, c));
+    SmallVector<Value> columns, masks;
+    for (int64_t j = 0; j < tile.vectors; ++j) {
+      columns.push_back(
+          b.create<arith::AddIOp>(c0, indexConst(b, j * w)));
+      if (partial)
+        masks.push_back(laneMask(
+            b, b.create<arith::SubIOp>(sizes[3], columns.back()), w));
+    }
+    sequentialLoops(b, {sizes[1]}, [&](ImplicitLocOpBuilder &b,
+                                       ValueRange s) {
+      for (int64_t j = 0; j < tile.vectors; ++j) {
+        SmallVector<Value> at{ivs[0], s[0], ivs[1], columns[j]};
+        Value v = partial ? maskedLoadVector(b, value, at, masks[j], w)
+                          : loadVector(b, value, at, w);
+        storeVector(b, v, valueP,
+                    {ivs[0], ivs[1], ivs[2], s[0], indexConst(b, j * w)});
+      }
+    });
+  });
+  return valueP;
+}
+
 void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
                 Value keyT, Value batch, Value kvHead, Value headDim, Value k0,
                 Value count, Value groups, Value scores) {

@@ -46,6 +46,16 @@ AttnTile attnTileFor(int64_t vectorWidth);
 /// ceil(a / b) for index values, `b` a positive constant.
 Value ceilDivConst(ImplicitLocOpBuilder &b, Value a, int64_t c);
 
+/// Packs `key` [B, S, Hkv, D] (`sizes`) into f32 panels
+/// [B, Hkv, S'/cols, D, cols], zero-padded, for scoreTiles.
+Value packKeys(ImplicitLocOpBuilder &b, const AttnTile &tile, Value key,
+               llvm::ArrayRef<Value> sizes);
+
+/// Packs `value` [B, S, Hkv, Dv] (`sizes`) into f32 chunks
+/// [B, Hkv, Dv'/cols, S, cols], zero-padded, for accumulateValues.
+Value packValues(ImplicitLocOpBuilder &b, const AttnTile &tile, Value value,
+                 llvm::ArrayRef<Value> sizes);
+
 /// scores[r, j] = Σ_d qs[r, d] · key[k0 + j, d] for the rows [0, tile.rows·groups)
 /// and columns [0, roundup(count, tile columns)): rows×(vectors·W) register
 /// tiles, one broadcast q element against `vectors` key vectors per d. The
