@@ -17,9 +17,9 @@
 namespace kiln {
 
 /// Keys per block of the online softmax: 256 keys of D=64 f32 (64 KB) stay
-/// in L2 across the row tiles; blocks of 64 were 13% slower (the per-row
-/// softmax work is amortized over fewer keys), 512 doubles the score
-/// scratch for no gain.
+/// in L2 across the row tiles. Blocks of 64 were 13% slower (DESIGN.md §7:
+/// the per-row softmax work is amortized over fewer keys); 128, 256 and 512
+/// measured alike here, and 512 doubles the score scratch.
 constexpr int64_t kKeyBlock = 256;
 /// Register tiles per query block: a block reuses every key and value it
 /// loads 16 times, and 64–96-row blocks give 176–256 parallel iterations at
@@ -33,8 +33,9 @@ constexpr int64_t kTilesPerQueryBlock = 16;
 struct AttnTile {
   int64_t width;
   /// 4×4 with 32 vector registers (AVX-512: 16 accumulators, 4 loaded
-  /// vectors, a broadcast); 6×2 with 16 (AVX2/SSE: 12 + 2 + 1, no spills;
-  /// 4×2 has only 8 accumulators, below the latency-throughput product).
+  /// vectors, a broadcast; DESIGN.md §7 measured it at 94% of peak); 6×2
+  /// with 16 (AVX2/SSE: 12 + 2 + 1, no spills). Measured with AVX2: 6×2 at
+  /// least as fast as 4×2 (only 8 accumulators), 5×2 and 4×3; 3×4 spills.
   int64_t rows;
   int64_t vectors;
   int64_t columns() const { return width * vectors; }
