@@ -23,8 +23,8 @@ AttnTile attnTileFor(int64_t vectorWidth) {
 }
 
 Value ceilDivConst(ImplicitLocOpBuilder &b, Value a, int64_t c) {
-  return b.create<arith::DivUIOp>(b.create<arith::AddIOp>(a, indexConst(b, c - 1)),
-                                  indexConst(b, c));
+  return b.create<arith::DivUIOp>(
+      b.create<arith::AddIOp>(a, indexConst(b, c - 1)), indexConst(b, c));
 }
 
 static Value addConst(ImplicitLocOpBuilder &b, Value a, int64_t c) {
@@ -36,7 +36,7 @@ static Value addConst(ImplicitLocOpBuilder &b, Value a, int64_t c) {
 /// tile of keys [p·c, p·c + c) reads panel p, D·c contiguous floats
 /// (rows of a [D, S] transpose would be S apart, one cache set).
 Value packKeys(ImplicitLocOpBuilder &b, const AttnTile &tile, Value key,
-             ArrayRef<Value> sizes) {
+               ArrayRef<Value> sizes) {
   auto keyType = cast<MemRefType>(key.getType());
   int64_t c = tile.columns();
   auto type = MemRefType::get({keyType.getDimSize(0), keyType.getDimSize(2),
@@ -47,24 +47,25 @@ Value packKeys(ImplicitLocOpBuilder &b, const AttnTile &tile, Value key,
       b, type, {sizes[0], sizes[2], panels, sizes[3], indexConst(b, c)});
   Value last = b.create<arith::SubIOp>(sizes[1], indexConst(b, 1));
   // Per panel, key by key: each key row is read contiguously.
-  parallelLoops(b, {sizes[0], sizes[2], panels}, [&](ImplicitLocOpBuilder &b,
-                                                     ValueRange ivs) {
-    sequentialLoops(b, {indexConst(b, c)}, [&](ImplicitLocOpBuilder &b,
-                                               ValueRange i) {
-      Value s = b.create<arith::AddIOp>(
-          b.create<arith::MulIOp>(ivs[2], indexConst(b, c)), i[0]);
-      Value inside =
-          b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, s, sizes[1]);
-      Value row = indexMin(b, s, last);
-      sequentialLoops(b, {sizes[3]}, [&](ImplicitLocOpBuilder &b,
-                                         ValueRange d) {
-        Value k = loadF32(b, key, {ivs[0], row, ivs[1], d[0]});
-        b.create<memref::StoreOp>(
-            b.create<arith::SelectOp>(inside, k, f32Const(b, 0.0)), keyT,
-            ValueRange{ivs[0], ivs[1], ivs[2], d[0], i[0]});
+  parallelLoops(
+      b, {sizes[0], sizes[2], panels},
+      [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+        sequentialLoops(
+            b, {indexConst(b, c)}, [&](ImplicitLocOpBuilder &b, ValueRange i) {
+              Value s = b.create<arith::AddIOp>(
+                  b.create<arith::MulIOp>(ivs[2], indexConst(b, c)), i[0]);
+              Value inside = b.create<arith::CmpIOp>(arith::CmpIPredicate::slt,
+                                                     s, sizes[1]);
+              Value row = indexMin(b, s, last);
+              sequentialLoops(
+                  b, {sizes[3]}, [&](ImplicitLocOpBuilder &b, ValueRange d) {
+                    Value k = loadF32(b, key, {ivs[0], row, ivs[1], d[0]});
+                    b.create<memref::StoreOp>(
+                        b.create<arith::SelectOp>(inside, k, f32Const(b, 0.0)),
+                        keyT, ValueRange{ivs[0], ivs[1], ivs[2], d[0], i[0]});
+                  });
+            });
       });
-    });
-  });
   return keyT;
 }
 
@@ -72,7 +73,7 @@ Value packKeys(ImplicitLocOpBuilder &b, const AttnTile &tile, Value key,
 /// (Dv' = Dv rounded up to c = tile columns, the padding zero): the value
 /// tile of one chunk reads c contiguous floats per key.
 Value packValues(ImplicitLocOpBuilder &b, const AttnTile &tile, Value value,
-               ArrayRef<Value> sizes) {
+                 ArrayRef<Value> sizes) {
   auto valueType = cast<MemRefType>(value.getType());
   int64_t c = tile.columns();
   int64_t dv = valueType.getDimSize(3);
@@ -87,28 +88,29 @@ Value packValues(ImplicitLocOpBuilder &b, const AttnTile &tile, Value value,
   // Vector copies; masked only where Dv leaves a partial chunk.
   int64_t w = tile.width;
   bool partial = ShapedType::isDynamic(dv) || dv % c != 0;
-  parallelLoops(b, {sizes[0], sizes[2], chunks}, [&](ImplicitLocOpBuilder &b,
-                                                     ValueRange ivs) {
-    Value c0 = b.create<arith::MulIOp>(ivs[2], indexConst(b, c));
-    SmallVector<Value> columns, masks;
-    for (int64_t j = 0; j < tile.vectors; ++j) {
-      columns.push_back(
-          b.create<arith::AddIOp>(c0, indexConst(b, j * w)));
-      if (partial)
-        masks.push_back(laneMask(
-            b, b.create<arith::SubIOp>(sizes[3], columns.back()), w));
-    }
-    sequentialLoops(b, {sizes[1]}, [&](ImplicitLocOpBuilder &b,
-                                       ValueRange s) {
-      for (int64_t j = 0; j < tile.vectors; ++j) {
-        SmallVector<Value> at{ivs[0], s[0], ivs[1], columns[j]};
-        Value v = partial ? maskedLoadVector(b, value, at, masks[j], w)
-                          : loadVector(b, value, at, w);
-        storeVector(b, v, valueP,
+  parallelLoops(
+      b, {sizes[0], sizes[2], chunks},
+      [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+        Value c0 = b.create<arith::MulIOp>(ivs[2], indexConst(b, c));
+        SmallVector<Value> columns, masks;
+        for (int64_t j = 0; j < tile.vectors; ++j) {
+          columns.push_back(b.create<arith::AddIOp>(c0, indexConst(b, j * w)));
+          if (partial)
+            masks.push_back(laneMask(
+                b, b.create<arith::SubIOp>(sizes[3], columns.back()), w));
+        }
+        sequentialLoops(
+            b, {sizes[1]}, [&](ImplicitLocOpBuilder &b, ValueRange s) {
+              for (int64_t j = 0; j < tile.vectors; ++j) {
+                SmallVector<Value> at{ivs[0], s[0], ivs[1], columns[j]};
+                Value v = partial ? maskedLoadVector(b, value, at, masks[j], w)
+                                  : loadVector(b, value, at, w);
+                storeVector(
+                    b, v, valueP,
                     {ivs[0], ivs[1], ivs[2], s[0], indexConst(b, j * w)});
-      }
-    });
-  });
+              }
+            });
+      });
   return valueP;
 }
 
@@ -119,41 +121,42 @@ void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
   Value columnTiles = ceilDivConst(b, count, tile.columns());
   // Column tiles outside: a tile's keys (D × 64 floats) stay in L1 while
   // the row tiles sweep past them.
-  sequentialLoops(b, {columnTiles, groups}, [&](ImplicitLocOpBuilder &b,
-                                                ValueRange ivs) {
-    Value column =
-        b.create<arith::MulIOp>(ivs[0], indexConst(b, tile.columns()));
-    // k0 is a whole number of tiles: the tile is one keyT panel.
-    Value panel = b.create<arith::DivUIOp>(b.create<arith::AddIOp>(k0, column),
-                                           indexConst(b, tile.columns()));
-    Value row0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, tile.rows));
-    SmallVector<Value> rows;
-    for (int64_t r = 0; r < tile.rows; ++r)
-      rows.push_back(addConst(b, row0, r));
-    SmallVector<Value> init(tile.rows * nv,
-                            floatConst(b, f32Vector(b, w), 0.0));
-    SmallVector<Value> acc = forReduce(
-        b, indexConst(b, 0), headDim, init,
-        [&](ImplicitLocOpBuilder &b, Value d,
-            ValueRange acc) -> SmallVector<Value> {
-          SmallVector<Value> keys;
+  sequentialLoops(
+      b, {columnTiles, groups}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+        Value column =
+            b.create<arith::MulIOp>(ivs[0], indexConst(b, tile.columns()));
+        // k0 is a whole number of tiles: the tile is one keyT panel.
+        Value panel = b.create<arith::DivUIOp>(
+            b.create<arith::AddIOp>(k0, column), indexConst(b, tile.columns()));
+        Value row0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, tile.rows));
+        SmallVector<Value> rows;
+        for (int64_t r = 0; r < tile.rows; ++r)
+          rows.push_back(addConst(b, row0, r));
+        SmallVector<Value> init(tile.rows * nv,
+                                floatConst(b, f32Vector(b, w), 0.0));
+        SmallVector<Value> acc = forReduce(
+            b, indexConst(b, 0), headDim, init,
+            [&](ImplicitLocOpBuilder &b, Value d,
+                ValueRange acc) -> SmallVector<Value> {
+              SmallVector<Value> keys;
+              for (int64_t j = 0; j < nv; ++j)
+                keys.push_back(loadVector(
+                    b, keyT, {batch, kvHead, panel, d, indexConst(b, j * w)},
+                    w));
+              SmallVector<Value> next;
+              for (int64_t r = 0; r < tile.rows; ++r) {
+                Value q = splat(
+                    b, b.create<memref::LoadOp>(qs, ValueRange{rows[r], d}), w);
+                for (int64_t j = 0; j < nv; ++j)
+                  next.push_back(fma(b, q, keys[j], acc[r * nv + j]));
+              }
+              return next;
+            });
+        for (int64_t r = 0; r < tile.rows; ++r)
           for (int64_t j = 0; j < nv; ++j)
-            keys.push_back(loadVector(
-                b, keyT, {batch, kvHead, panel, d, indexConst(b, j * w)}, w));
-          SmallVector<Value> next;
-          for (int64_t r = 0; r < tile.rows; ++r) {
-            Value q = splat(
-                b, b.create<memref::LoadOp>(qs, ValueRange{rows[r], d}), w);
-            for (int64_t j = 0; j < nv; ++j)
-              next.push_back(fma(b, q, keys[j], acc[r * nv + j]));
-          }
-          return next;
-        });
-    for (int64_t r = 0; r < tile.rows; ++r)
-      for (int64_t j = 0; j < nv; ++j)
-        storeVector(b, acc[r * nv + j], scores,
-                    {rows[r], addConst(b, column, j * w)});
-  });
+            storeVector(b, acc[r * nv + j], scores,
+                        {rows[r], addConst(b, column, j * w)});
+      });
 }
 
 void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
@@ -162,50 +165,52 @@ void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
                       Value os) {
   int64_t w = tile.width, nv = tile.vectors;
   Value chunks = b.create<memref::DimOp>(valueP, 2);
-  sequentialLoops(b, {chunks, groups}, [&](ImplicitLocOpBuilder &b,
-                                           ValueRange ivs) {
-    Value chunk = ivs[0];
-    Value c0 = b.create<arith::MulIOp>(chunk, indexConst(b, tile.columns()));
-    Value row0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, tile.rows));
-    SmallVector<Value> rows, columns, init;
-    for (int64_t r = 0; r < tile.rows; ++r)
-      rows.push_back(addConst(b, row0, r));
-    for (int64_t j = 0; j < nv; ++j)
-      columns.push_back(addConst(b, c0, j * w));
-    for (int64_t r = 0; r < tile.rows; ++r) {
-      Value scale;
-      if (corr)
-        scale = splat(b, b.create<memref::LoadOp>(corr, rows[r]), w);
-      for (int64_t j = 0; j < nv; ++j) {
-        Value o = loadVector(b, os, {rows[r], columns[j]}, w);
-        init.push_back(scale ? b.create<arith::MulFOp>(o, scale).getResult()
-                             : o);
-      }
-    }
-    SmallVector<Value> acc = forReduce(
-        b, indexConst(b, 0), count, init,
-        [&](ImplicitLocOpBuilder &b, Value s,
-            ValueRange acc) -> SmallVector<Value> {
-          Value key = b.create<arith::AddIOp>(k0, s);
-          SmallVector<Value> values;
-          for (int64_t j = 0; j < nv; ++j)
-            values.push_back(loadVector(
-                b, valueP, {batch, kvHead, chunk, key, indexConst(b, j * w)},
-                w));
-          SmallVector<Value> next;
-          for (int64_t r = 0; r < tile.rows; ++r) {
-            Value p = splat(
-                b, b.create<memref::LoadOp>(weights, ValueRange{rows[r], s}),
-                w);
-            for (int64_t j = 0; j < nv; ++j)
-              next.push_back(fma(b, p, values[j], acc[r * nv + j]));
+  sequentialLoops(
+      b, {chunks, groups}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+        Value chunk = ivs[0];
+        Value c0 =
+            b.create<arith::MulIOp>(chunk, indexConst(b, tile.columns()));
+        Value row0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, tile.rows));
+        SmallVector<Value> rows, columns, init;
+        for (int64_t r = 0; r < tile.rows; ++r)
+          rows.push_back(addConst(b, row0, r));
+        for (int64_t j = 0; j < nv; ++j)
+          columns.push_back(addConst(b, c0, j * w));
+        for (int64_t r = 0; r < tile.rows; ++r) {
+          Value scale;
+          if (corr)
+            scale = splat(b, b.create<memref::LoadOp>(corr, rows[r]), w);
+          for (int64_t j = 0; j < nv; ++j) {
+            Value o = loadVector(b, os, {rows[r], columns[j]}, w);
+            init.push_back(scale ? b.create<arith::MulFOp>(o, scale).getResult()
+                                 : o);
           }
-          return next;
-        });
-    for (int64_t r = 0; r < tile.rows; ++r)
-      for (int64_t j = 0; j < nv; ++j)
-        storeVector(b, acc[r * nv + j], os, {rows[r], columns[j]});
-  });
+        }
+        SmallVector<Value> acc = forReduce(
+            b, indexConst(b, 0), count, init,
+            [&](ImplicitLocOpBuilder &b, Value s,
+                ValueRange acc) -> SmallVector<Value> {
+              Value key = b.create<arith::AddIOp>(k0, s);
+              SmallVector<Value> values;
+              for (int64_t j = 0; j < nv; ++j)
+                values.push_back(loadVector(
+                    b, valueP,
+                    {batch, kvHead, chunk, key, indexConst(b, j * w)}, w));
+              SmallVector<Value> next;
+              for (int64_t r = 0; r < tile.rows; ++r) {
+                Value p = splat(
+                    b,
+                    b.create<memref::LoadOp>(weights, ValueRange{rows[r], s}),
+                    w);
+                for (int64_t j = 0; j < nv; ++j)
+                  next.push_back(fma(b, p, values[j], acc[r * nv + j]));
+              }
+              return next;
+            });
+        for (int64_t r = 0; r < tile.rows; ++r)
+          for (int64_t j = 0; j < nv; ++j)
+            storeVector(b, acc[r * nv + j], os, {rows[r], columns[j]});
+      });
 }
 
 Value exp2NonPositive(ImplicitLocOpBuilder &b, Value x) {
@@ -222,13 +227,13 @@ Value exp2NonPositive(ImplicitLocOpBuilder &b, Value x) {
        {1.339887440266574e-3, 9.618437357674640e-3, 5.550332471162809e-2,
         2.402264791363012e-1, 6.931472028550421e-1, 1.0})
     p = fma(b, p, f, c(coefficient));
-  auto intType = VectorType::get(cast<VectorType>(type).getShape(),
-                                 b.getI32Type());
+  auto intType =
+      VectorType::get(cast<VectorType>(type).getShape(), b.getI32Type());
   Value bits = b.create<arith::ShLIOp>(
       b.create<arith::AddIOp>(
           b.create<arith::FPToSIOp>(intType, n),
-          b.create<arith::ConstantOp>(DenseElementsAttr::get(
-              intType, b.getI32IntegerAttr(127)))),
+          b.create<arith::ConstantOp>(
+              DenseElementsAttr::get(intType, b.getI32IntegerAttr(127)))),
       b.create<arith::ConstantOp>(
           DenseElementsAttr::get(intType, b.getI32IntegerAttr(23))));
   return b.create<arith::MulFOp>(p, b.create<arith::BitcastOp>(type, bits));

@@ -2,8 +2,8 @@
 //
 // The two products of a flash-attention block as outer-product micro-GEMMs
 // on vector registers, and the vector online softmax between them. A block
-// is up to AttnTile::queryBlock() query rows (pre-scaled, f32 scratch [BQ, D]) against
-// up to kKeyBlock keys; the scores/weights of the block live in scratch
+// is up to AttnTile::queryBlock() query rows (pre-scaled, f32 scratch [BQ, D])
+// against up to kKeyBlock keys; the scores/weights of the block live in scratch
 // [BQ, BK], the output accumulators in scratch [BQ, Dv'] (Dv' = Dv padded to
 // whole vectors).
 //
@@ -57,11 +57,12 @@ Value packKeys(ImplicitLocOpBuilder &b, const AttnTile &tile, Value key,
 Value packValues(ImplicitLocOpBuilder &b, const AttnTile &tile, Value value,
                  llvm::ArrayRef<Value> sizes);
 
-/// scores[r, j] = Σ_d qs[r, d] · key[k0 + j, d] for the rows [0, tile.rows·groups)
-/// and columns [0, roundup(count, tile columns)): rows×(vectors·W) register
-/// tiles, one broadcast q element against `vectors` key vectors per d. The
-/// keys are packed in panels keyT [B, Hkv, S'/cols, D, cols] (zero padding),
-/// so a tile reads one contiguous D×cols panel; k0 is a multiple of cols.
+/// scores[r, j] = Σ_d qs[r, d] · key[k0 + j, d] for the rows [0,
+/// tile.rows·groups) and columns [0, roundup(count, tile columns)):
+/// rows×(vectors·W) register tiles, one broadcast q element against `vectors`
+/// key vectors per d. The keys are packed in panels keyT [B, Hkv, S'/cols, D,
+/// cols] (zero padding), so a tile reads one contiguous D×cols panel; k0 is a
+/// multiple of cols.
 void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
                 Value keyT, Value batch, Value kvHead, Value headDim, Value k0,
                 Value count, Value groups, Value scores);

@@ -1,14 +1,14 @@
 //===- AttnToLoops.cpp - Attention ops to loops ---------------------------===//
 //
 // Lowers attn.attention to flash attention in explicit vector code: one
-// parallel iteration per (batch, head, block of query rows (AttnTile::queryBlock))
-// walks the union of the intervals of keys its rows see, in blocks of
-// kKeyBlock keys. Per key block: scores by a register-tiled micro-GEMM
-// (AttnKernel.h), a vector online softmax per row (running max, running sum,
-// a correction factor), then the weighted values by a second micro-GEMM into
-// an output accumulator in scratch. Blocks that every row sees whole run
-// without a mask; only blocks on an edge of some row's interval (the
-// diagonal of a causal mask, the ends of a window) are masked elementwise.
+// parallel iteration per (batch, head, block of query rows) walks the union
+// of the intervals of keys its rows see, in blocks of kKeyBlock keys. Per key
+// block: scores by a register-tiled micro-GEMM (AttnKernel.h), a vector online
+// softmax per row (running max, running sum, a correction factor), then the
+// weighted values by a second micro-GEMM into an output accumulator in scratch.
+// Blocks that every row sees whole run without a mask; only blocks on an edge
+// of some row's interval (the diagonal of a causal mask, the ends of a window)
+// are masked elementwise.
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,15 +58,11 @@ Value loadIndex(ImplicitLocOpBuilder &b, Value memref, Value index) {
 Value zigzag(ImplicitLocOpBuilder &b, Value i, Value n) {
   Value half = b.create<arith::DivUIOp>(i, indexConst(b, 2));
   Value odd = b.create<arith::CmpIOp>(
-      arith::CmpIPredicate::ne,
-      b.create<arith::RemUIOp>(i, indexConst(b, 2)), indexConst(b, 0));
+      arith::CmpIPredicate::ne, b.create<arith::RemUIOp>(i, indexConst(b, 2)),
+      indexConst(b, 0));
   Value fromEnd = b.create<arith::SubIOp>(
       b.create<arith::SubIOp>(n, indexConst(b, 1)), half);
   return b.create<arith::SelectOp>(odd, fromEnd, half);
-}
-
-Value scalarMax(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
-  return fastMax(b, lhs, rhs);
 }
 
 struct AttentionToLoops : OpConversionPattern<AttentionOp> {
@@ -105,9 +101,8 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
         [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
           Value batch = ivs[0], head = ivs[1];
           Value kvHead = b.create<arith::DivUIOp>(head, group);
-          Value t0 =
-              b.create<arith::MulIOp>(zigzag(b, ivs[2], queryBlocks),
-                                      indexConst(b, tile.queryBlock()));
+          Value t0 = b.create<arith::MulIOp>(zigzag(b, ivs[2], queryBlocks),
+                                             indexConst(b, tile.queryBlock()));
           Value rows = indexMin(b, indexConst(b, tile.queryBlock()),
                                 b.create<arith::SubIOp>(rowsTotal, t0));
           Value groups = ceilDivConst(b, rows, tile.rows);
@@ -123,13 +118,14 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
           Value os = zeroScratch(
               b, {bq, ShapedType::isDynamic(chunks)
                           ? b.create<arith::MulIOp>(
-                                b.create<memref::DimOp>(valueP, 2),
-                                indexConst(b, tile.columns()))
+                                 b.create<memref::DimOp>(valueP, 2),
+                                 indexConst(b, tile.columns()))
                                 .getResult()
                           : indexConst(b, chunks * tile.columns())});
           Value ms = scratch(b, {bq}), ls = scratch(b, {bq}),
                 cs = scratch(b, {bq});
-          auto indexScratch = MemRefType::get({tile.queryBlock()}, b.getIndexType());
+          auto indexScratch =
+              MemRefType::get({tile.queryBlock()}, b.getIndexType());
           Value los = b.create<memref::AllocaOp>(indexScratch);
           Value his = b.create<memref::AllocaOp>(indexScratch);
           Value lowest = f32Const(b, -std::numeric_limits<float>::infinity());
@@ -142,17 +138,17 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
           // Softmax scores are kept in base 2 (scaled by log2 e), so that
           // the weights are exp2(x - max): one multiply fewer per score.
           double log2e = power ? 1.0 : M_LOG2E;
-          Value scale =
-              f32Const(b, op.getScale().convertToDouble() * log2e);
+          Value scale = f32Const(b, op.getScale().convertToDouble() * log2e);
           sequentialLoops(
               b, {rows, headDim}, [&](ImplicitLocOpBuilder &b, ValueRange rd) {
                 Value t = b.create<arith::AddIOp>(t0, rd[0]);
                 Value q = loadF32(b, query, {batch, t, head, rd[1]});
-                b.create<memref::StoreOp>(b.create<arith::MulFOp>(q, scale),
-                                          qs, rd);
+                b.create<memref::StoreOp>(b.create<arith::MulFOp>(q, scale), qs,
+                                          rd);
               });
           // The rows of the last register tile past the end score 0.
-          Value tileRows = b.create<arith::MulIOp>(groups, indexConst(b, tile.rows));
+          Value tileRows =
+              b.create<arith::MulIOp>(groups, indexConst(b, tile.rows));
           scf::buildLoopNest(
               b, b.getLoc(), {rows, zero}, {tileRows, headDim},
               {indexConst(b, 1), indexConst(b, 1)},
@@ -171,8 +167,8 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                     visibleKeys(b, op, adaptor.getSeqOffsets(), t, keys);
                 b.create<memref::StoreOp>(lo, los, r);
                 b.create<memref::StoreOp>(hi, his, r);
-                Value some = b.create<arith::CmpIOp>(arith::CmpIPredicate::slt,
-                                                     lo, hi);
+                Value some =
+                    b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, lo, hi);
                 auto pick = [&](Value updated, Value old) -> Value {
                   return b.create<arith::SelectOp>(some, updated, old);
                 };
@@ -181,8 +177,8 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                         pick(indexMax(b, acc[2], lo), acc[2]),
                         pick(indexMin(b, acc[3], hi), acc[3])};
               });
-          Value unionLo = bounds[0], unionHi = bounds[1],
-                commonLo = bounds[2], commonHi = bounds[3];
+          Value unionLo = bounds[0], unionHi = bounds[1], commonLo = bounds[2],
+                commonHi = bounds[3];
           // Blocks start at whole register tiles so that every key vector
           // read lies inside the padded keyT row.
           Value ct = indexConst(b, tile.columns());
@@ -210,9 +206,14 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                         arith::CmpIPredicate::eq,
                         b.create<arith::RemUIOp>(count, indexConst(b, w)),
                         zero));
-                WeightArgs args{op,    adaptor.getBias(), batch, head, t0,
-                                rows,  k0,                k1,    count, scores,
-                                ms,    ls,                cs,    los,  his};
+                WeightArgs args{op,    adaptor.getBias(),
+                                batch, head,
+                                t0,    rows,
+                                k0,    k1,
+                                count, scores,
+                                ms,    ls,
+                                cs,    los,
+                                his};
                 b.create<scf::IfOp>(
                     whole,
                     [&](OpBuilder &nested, Location loc) {
@@ -231,22 +232,24 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
               });
 
           // out = acc / sum; rows that see no key (or only -inf scores) are 0.
-          sequentialLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange r) {
-            Value lo = b.create<memref::LoadOp>(los, r);
-            Value hi = b.create<memref::LoadOp>(his, r);
-            Value empty =
-                b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, lo, hi);
-            Value inverse = divideOrZero(
-                b, f32Const(b, 1.0), b.create<memref::LoadOp>(ls, r));
-            inverse = b.create<arith::SelectOp>(empty, zeroF, inverse);
-            Value t = b.create<arith::AddIOp>(t0, r[0]);
-            sequentialLoops(
-                b, {valueDim}, [&](ImplicitLocOpBuilder &b, ValueRange d) {
-                  Value o = b.create<memref::LoadOp>(os, ValueRange{r[0], d[0]});
-                  storeF32(b, b.create<arith::MulFOp>(o, inverse), out,
-                           {batch, t, head, d[0]});
-                });
-          });
+          sequentialLoops(
+              b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange r) {
+                Value lo = b.create<memref::LoadOp>(los, r);
+                Value hi = b.create<memref::LoadOp>(his, r);
+                Value empty =
+                    b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, lo, hi);
+                Value inverse = divideOrZero(b, f32Const(b, 1.0),
+                                             b.create<memref::LoadOp>(ls, r));
+                inverse = b.create<arith::SelectOp>(empty, zeroF, inverse);
+                Value t = b.create<arith::AddIOp>(t0, r[0]);
+                sequentialLoops(
+                    b, {valueDim}, [&](ImplicitLocOpBuilder &b, ValueRange d) {
+                      Value o =
+                          b.create<memref::LoadOp>(os, ValueRange{r[0], d[0]});
+                      storeF32(b, b.create<arith::MulFOp>(o, inverse), out,
+                               {batch, t, head, d[0]});
+                    });
+              });
         });
     rewriter.replaceOp(op, out);
     return success();
@@ -262,14 +265,14 @@ private:
   /// Turns row r's scores of the block into weights in place: + bias, the
   /// mask (when `masked`), then exp(x - running max) with the running sum
   /// and the correction of the earlier blocks, or x^p (power).
-  void weights(ImplicitLocOpBuilder &b, WeightArgs a,
-               bool masked) const {
+  void weights(ImplicitLocOpBuilder &b, WeightArgs a, bool masked) const {
     int64_t w = tile.width;
     bool power = a.op.getNormalizer() == Normalizer::power;
     Value zero = indexConst(b, 0);
     Value vectors = ceilDivConst(b, a.count, w);
     auto vecType = f32Vector(b, w);
-    Value lowestV = floatConst(b, vecType, -std::numeric_limits<float>::infinity());
+    Value lowestV =
+        floatConst(b, vecType, -std::numeric_limits<float>::infinity());
     Value zeroV = floatConst(b, vecType, 0.0);
     auto i32 = b.getI32Type();
     auto i32Vec = VectorType::get({w}, i32);
@@ -334,41 +337,39 @@ private:
 
       if (power) {
         int64_t p = static_cast<int64_t>(*a.op.getPower());
-        Value sum = forReduce(
-            b, zero, vectors, {zeroV},
-            [&](ImplicitLocOpBuilder &b, Value v,
-                ValueRange acc) -> SmallVector<Value> {
-              Value column = columnOf(b, v);
-              Value x = integerPower(b, prepared(b, column, zeroV), p);
-              storeVector(b, x, a.scores, {r, column});
-              return {b.create<arith::AddFOp>(acc[0], x)};
-            })[0];
+        Value sum = forReduce(b, zero, vectors, {zeroV},
+                              [&](ImplicitLocOpBuilder &b, Value v,
+                                  ValueRange acc) -> SmallVector<Value> {
+                                Value column = columnOf(b, v);
+                                Value x = integerPower(
+                                    b, prepared(b, column, zeroV), p);
+                                storeVector(b, x, a.scores, {r, column});
+                                return {b.create<arith::AddFOp>(acc[0], x)};
+                              })[0];
         Value l = b.create<memref::LoadOp>(a.ls, r);
-        b.create<memref::StoreOp>(
-            b.create<arith::AddFOp>(l, reduceAdd(b, sum)), a.ls, r);
+        b.create<memref::StoreOp>(b.create<arith::AddFOp>(l, reduceAdd(b, sum)),
+                                  a.ls, r);
         return;
       }
 
       bool rewrite = masked || a.bias;
-      Value maxV = forReduce(
-          b, zero, vectors, {lowestV},
-          [&](ImplicitLocOpBuilder &b, Value v,
-              ValueRange acc) -> SmallVector<Value> {
-            Value column = columnOf(b, v);
-            Value x = prepared(b, column, lowestV);
-            if (rewrite)
-              storeVector(b, x, a.scores, {r, column});
-            return {fastMax(b, acc[0], x)};
-          })[0];
+      Value maxV = forReduce(b, zero, vectors, {lowestV},
+                             [&](ImplicitLocOpBuilder &b, Value v,
+                                 ValueRange acc) -> SmallVector<Value> {
+                               Value column = columnOf(b, v);
+                               Value x = prepared(b, column, lowestV);
+                               if (rewrite)
+                                 storeVector(b, x, a.scores, {r, column});
+                               return {fastMax(b, acc[0], x)};
+                             })[0];
       Value old = b.create<memref::LoadOp>(a.ms, r);
-      Value max = scalarMax(b, reduceMax(b, maxV), old);
+      Value max = fastMax(b, reduceMax(b, maxV), old);
       // While every score so far is -inf (an additive -inf bias, a masked
       // lane), shift by 0 so that exp gives 0 rather than exp(-inf + inf).
       Value lowest = f32Const(b, -std::numeric_limits<float>::infinity());
       Value allMasked =
           b.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ, max, lowest);
-      Value shift =
-          b.create<arith::SelectOp>(allMasked, f32Const(b, 0.0), max);
+      Value shift = b.create<arith::SelectOp>(allMasked, f32Const(b, 0.0), max);
       Value correction =
           b.create<math::Exp2Op>(b.create<arith::SubFOp>(old, shift));
       Value shiftV = splat(b, shift, w);
@@ -457,7 +458,6 @@ private:
     hi = indexMin(b, hi, keys);
     return {lo, hi};
   }
-
 };
 
 } // namespace
