@@ -12,6 +12,9 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 
 namespace kiln {
@@ -25,6 +28,19 @@ AttnTile attnTileFor(int64_t vectorWidth) {
 Value ceilDivConst(ImplicitLocOpBuilder &b, Value a, int64_t c) {
   return b.create<arith::DivUIOp>(
       b.create<arith::AddIOp>(a, indexConst(b, c - 1)), indexConst(b, c));
+}
+
+/// `x^p` for a positive integer `p`, by repeated squaring.
+static Value integerPower(ImplicitLocOpBuilder &b, Value x, int64_t p) {
+  Value result;
+  for (Value square = x; p > 0; p >>= 1) {
+    if (p & 1)
+      result =
+          result ? b.create<arith::MulFOp>(result, square).getResult() : square;
+    if (p > 1)
+      square = b.create<arith::MulFOp>(square, square);
+  }
+  return result;
 }
 
 static Value addConst(ImplicitLocOpBuilder &b, Value a, int64_t c) {
@@ -237,6 +253,140 @@ Value exp2NonPositive(ImplicitLocOpBuilder &b, Value x) {
       b.create<arith::ConstantOp>(
           DenseElementsAttr::get(intType, b.getI32IntegerAttr(23))));
   return b.create<arith::MulFOp>(p, b.create<arith::BitcastOp>(type, bits));
+}
+
+/// Turns row r's scores of the block into weights in place: + bias, the
+/// mask (when `masked`), then exp(x - running max) with the running sum
+/// and the correction of the earlier blocks, or x^p (power).
+void blockWeights(ImplicitLocOpBuilder &b, const AttnTile &tile,
+                  const BlockWeights &a, bool masked) {
+  int64_t w = tile.width;
+  bool power = a.power.has_value();
+  Value zero = indexConst(b, 0);
+  Value vectors = ceilDivConst(b, a.count, w);
+  auto vecType = f32Vector(b, w);
+  Value lowestV =
+      floatConst(b, vecType, -std::numeric_limits<float>::infinity());
+  Value zeroV = floatConst(b, vecType, 0.0);
+  auto i32 = b.getI32Type();
+  auto i32Vec = VectorType::get({w}, i32);
+  Value iota;
+  if (masked) {
+    SmallVector<int32_t> lanes;
+    for (int64_t i = 0; i < w; ++i)
+      lanes.push_back(static_cast<int32_t>(i));
+    iota = b.create<arith::ConstantOp>(
+        DenseElementsAttr::get(i32Vec, ArrayRef<int32_t>(lanes)));
+  }
+  sequentialLoops(b, {a.rows}, [&](ImplicitLocOpBuilder &b, ValueRange rr) {
+    Value r = rr[0];
+    Value t = b.create<arith::AddIOp>(a.t0, r);
+    Value loV, hiV;
+    if (masked) {
+      auto toVec = [&](Value index) {
+        return b.create<vector::BroadcastOp>(
+            i32Vec, b.create<arith::IndexCastOp>(i32, index));
+      };
+      loV = toVec(b.create<memref::LoadOp>(a.los, r));
+      hiV = toVec(indexMin(b, b.create<memref::LoadOp>(a.his, r), a.k1));
+    }
+    // Lanes of vector v that the row sees.
+    auto visible = [&](ImplicitLocOpBuilder &b, Value column) -> Value {
+      Value key = b.create<arith::AddIOp>(a.k0, column);
+      Value keysV = b.create<arith::AddIOp>(
+          b.create<vector::BroadcastOp>(i32Vec,
+                                        b.create<arith::IndexCastOp>(i32, key)),
+          iota);
+      return b.create<arith::AndIOp>(
+          b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, keysV, loV),
+          b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, keysV, hiV));
+    };
+    // The score vector at `column`, with bias and mask (masked lanes get
+    // `fill`), written back when it changed.
+    auto prepared = [&](ImplicitLocOpBuilder &b, Value column,
+                        Value fill) -> Value {
+      Value x = loadVector(b, a.scores, {r, column}, w);
+      if (a.bias) {
+        Value key = b.create<arith::AddIOp>(a.k0, column);
+        auto shape = cast<MemRefType>(a.bias.getType()).getShape();
+        SmallVector<Value> at =
+            broadcastIndices(b, shape, {a.batch, a.head, t, key});
+        Value bias;
+        if (shape.back() == 1) {
+          bias = splat(b, b.create<memref::LoadOp>(a.bias, at), w);
+        } else {
+          Value left = b.create<arith::SubIOp>(a.count, column);
+          bias = maskedLoadVector(b, a.bias, at, laneMask(b, left, w), w);
+        }
+        x = power ? b.create<arith::AddFOp>(x, bias).getResult()
+                  : fma(b, bias, floatConst(b, vecType, M_LOG2E), x);
+      }
+      if (masked)
+        x = b.create<arith::SelectOp>(visible(b, column), x, fill);
+      return x;
+    };
+    auto columnOf = [&](ImplicitLocOpBuilder &b, Value v) -> Value {
+      return b.create<arith::MulIOp>(v, indexConst(b, w));
+    };
+
+    if (power) {
+      int64_t p = *a.power;
+      Value sum =
+          forReduce(b, zero, vectors, {zeroV},
+                    [&](ImplicitLocOpBuilder &b, Value v,
+                        ValueRange acc) -> SmallVector<Value> {
+                      Value column = columnOf(b, v);
+                      Value x = integerPower(b, prepared(b, column, zeroV), p);
+                      storeVector(b, x, a.scores, {r, column});
+                      return {b.create<arith::AddFOp>(acc[0], x)};
+                    })[0];
+      Value l = b.create<memref::LoadOp>(a.ls, r);
+      b.create<memref::StoreOp>(b.create<arith::AddFOp>(l, reduceAdd(b, sum)),
+                                a.ls, r);
+      return;
+    }
+
+    bool rewrite = masked || a.bias;
+    Value maxV = forReduce(b, zero, vectors, {lowestV},
+                           [&](ImplicitLocOpBuilder &b, Value v,
+                               ValueRange acc) -> SmallVector<Value> {
+                             Value column = columnOf(b, v);
+                             Value x = prepared(b, column, lowestV);
+                             if (rewrite)
+                               storeVector(b, x, a.scores, {r, column});
+                             return {fastMax(b, acc[0], x)};
+                           })[0];
+    Value old = b.create<memref::LoadOp>(a.ms, r);
+    Value max = fastMax(b, reduceMax(b, maxV), old);
+    // While every score so far is -inf (an additive -inf bias, a masked
+    // lane), shift by 0 so that exp gives 0 rather than exp(-inf + inf).
+    Value lowest = f32Const(b, -std::numeric_limits<float>::infinity());
+    Value allMasked =
+        b.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ, max, lowest);
+    Value shift = b.create<arith::SelectOp>(allMasked, f32Const(b, 0.0), max);
+    Value correction =
+        b.create<math::Exp2Op>(b.create<arith::SubFOp>(old, shift));
+    Value shiftV = splat(b, shift, w);
+    Value sum = forReduce(
+        b, zero, vectors, {zeroV},
+        [&](ImplicitLocOpBuilder &b, Value v,
+            ValueRange acc) -> SmallVector<Value> {
+          Value column = columnOf(b, v);
+          Value x = loadVector(b, a.scores, {r, column}, w);
+          Value e = exp2NonPositive(b, b.create<arith::SubFOp>(x, shiftV));
+          if (masked)
+            e = b.create<arith::SelectOp>(visible(b, column), e, zeroV);
+          storeVector(b, e, a.scores, {r, column});
+          return {b.create<arith::AddFOp>(acc[0], e)};
+        })[0];
+    Value l = b.create<memref::LoadOp>(a.ls, r);
+    b.create<memref::StoreOp>(
+        b.create<arith::AddFOp>(b.create<arith::MulFOp>(l, correction),
+                                reduceAdd(b, sum)),
+        a.ls, r);
+    b.create<memref::StoreOp>(max, a.ms, r);
+    b.create<memref::StoreOp>(correction, a.cs, r);
+  });
 }
 
 } // namespace kiln

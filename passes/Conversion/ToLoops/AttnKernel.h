@@ -14,6 +14,8 @@
 
 #include "passes/Conversion/ToLoops/VectorBuilder.h"
 
+#include <optional>
+
 namespace kiln {
 
 /// Keys per block of the online softmax: 256 keys of D=64 f32 (64 KB) stay
@@ -76,6 +78,26 @@ void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
                       Value weights, Value valueP, Value batch, Value kvHead,
                       Value k0, Value count, Value groups, Value corr,
                       Value os);
+
+/// One key block's online-softmax step, per query row r < rows.
+struct BlockWeights {
+  /// The additive bias (null: none) and the indices its rows are read at.
+  Value bias, batch, head, t0;
+  /// Valid rows; the block's keys [k0, k1), count = k1 - k0.
+  Value rows, k0, k1, count;
+  /// Scores [rows, kKeyBlock], running max, sum and correction [rows], each
+  /// row's visible interval [los, his).
+  Value scores, ms, ls, cs, los, his;
+  /// The power normalizer's p; none: softmax in base 2.
+  std::optional<int64_t> power;
+};
+
+/// Turns row r's scores of the block into weights in place: + bias, the
+/// mask (when `masked`: lanes outside [los[r], min(his[r], k1)) ), then
+/// exp2(x - running max) with the running sum and the correction factor
+/// for the earlier blocks, or x^p (power, masked lanes 0, no max).
+void blockWeights(ImplicitLocOpBuilder &b, const AttnTile &tile,
+                  const BlockWeights &a, bool masked);
 
 /// 2^x for an f32 vector x <= 0 (-inf included, which gives 0): a degree-6
 /// polynomial and an exponent shift, about half the instructions of the

@@ -32,19 +32,6 @@ using namespace kiln::attn;
 
 namespace {
 
-/// `x^p` for a positive integer `p` (scalar or vector), by repeated squaring.
-Value integerPower(ImplicitLocOpBuilder &b, Value x, int64_t p) {
-  Value result;
-  for (Value square = x; p > 0; p >>= 1) {
-    if (p & 1)
-      result =
-          result ? b.create<arith::MulFOp>(result, square).getResult() : square;
-    if (p > 1)
-      square = b.create<arith::MulFOp>(square, square);
-  }
-  return result;
-}
-
 /// An index-typed integer loaded from `memref` at `index`.
 Value loadIndex(ImplicitLocOpBuilder &b, Value memref, Value index) {
   Value value = b.create<memref::LoadOp>(memref, index);
@@ -206,24 +193,33 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                         arith::CmpIPredicate::eq,
                         b.create<arith::RemUIOp>(count, indexConst(b, w)),
                         zero));
-                WeightArgs args{op,    adaptor.getBias(),
-                                batch, head,
-                                t0,    rows,
-                                k0,    k1,
-                                count, scores,
-                                ms,    ls,
-                                cs,    los,
-                                his};
+                BlockWeights args{adaptor.getBias(),
+                                  batch,
+                                  head,
+                                  t0,
+                                  rows,
+                                  k0,
+                                  k1,
+                                  count,
+                                  scores,
+                                  ms,
+                                  ls,
+                                  cs,
+                                  los,
+                                  his,
+                                  std::nullopt};
+                if (power)
+                  args.power = static_cast<int64_t>(*op.getPower());
                 b.create<scf::IfOp>(
                     whole,
                     [&](OpBuilder &nested, Location loc) {
                       ImplicitLocOpBuilder b(loc, nested);
-                      weights(b, args, /*masked=*/false);
+                      blockWeights(b, tile, args, /*masked=*/false);
                       b.create<scf::YieldOp>();
                     },
                     [&](OpBuilder &nested, Location loc) {
                       ImplicitLocOpBuilder b(loc, nested);
-                      weights(b, args, /*masked=*/true);
+                      blockWeights(b, tile, args, /*masked=*/true);
                       b.create<scf::YieldOp>();
                     });
                 accumulateValues(b, tile, scores, valueP, batch, kvHead, k0,
@@ -256,145 +252,6 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
   }
 
 private:
-  struct WeightArgs {
-    AttentionOp op;
-    Value bias, batch, head, t0, rows, k0, k1, count, scores, ms, ls, cs, los,
-        his;
-  };
-
-  /// Turns row r's scores of the block into weights in place: + bias, the
-  /// mask (when `masked`), then exp(x - running max) with the running sum
-  /// and the correction of the earlier blocks, or x^p (power).
-  void weights(ImplicitLocOpBuilder &b, WeightArgs a, bool masked) const {
-    int64_t w = tile.width;
-    bool power = a.op.getNormalizer() == Normalizer::power;
-    Value zero = indexConst(b, 0);
-    Value vectors = ceilDivConst(b, a.count, w);
-    auto vecType = f32Vector(b, w);
-    Value lowestV =
-        floatConst(b, vecType, -std::numeric_limits<float>::infinity());
-    Value zeroV = floatConst(b, vecType, 0.0);
-    auto i32 = b.getI32Type();
-    auto i32Vec = VectorType::get({w}, i32);
-    Value iota;
-    if (masked) {
-      SmallVector<int32_t> lanes;
-      for (int64_t i = 0; i < w; ++i)
-        lanes.push_back(static_cast<int32_t>(i));
-      iota = b.create<arith::ConstantOp>(
-          DenseElementsAttr::get(i32Vec, ArrayRef<int32_t>(lanes)));
-    }
-    sequentialLoops(b, {a.rows}, [&](ImplicitLocOpBuilder &b, ValueRange rr) {
-      Value r = rr[0];
-      Value t = b.create<arith::AddIOp>(a.t0, r);
-      Value loV, hiV;
-      if (masked) {
-        auto toVec = [&](Value index) {
-          return b.create<vector::BroadcastOp>(
-              i32Vec, b.create<arith::IndexCastOp>(i32, index));
-        };
-        loV = toVec(b.create<memref::LoadOp>(a.los, r));
-        hiV = toVec(indexMin(b, b.create<memref::LoadOp>(a.his, r), a.k1));
-      }
-      // Lanes of vector v that the row sees.
-      auto visible = [&](ImplicitLocOpBuilder &b, Value column) -> Value {
-        Value key = b.create<arith::AddIOp>(a.k0, column);
-        Value keysV = b.create<arith::AddIOp>(
-            b.create<vector::BroadcastOp>(
-                i32Vec, b.create<arith::IndexCastOp>(i32, key)),
-            iota);
-        return b.create<arith::AndIOp>(
-            b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, keysV, loV),
-            b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, keysV, hiV));
-      };
-      // The score vector at `column`, with bias and mask (masked lanes get
-      // `fill`), written back when it changed.
-      auto prepared = [&](ImplicitLocOpBuilder &b, Value column,
-                          Value fill) -> Value {
-        Value x = loadVector(b, a.scores, {r, column}, w);
-        if (a.bias) {
-          Value key = b.create<arith::AddIOp>(a.k0, column);
-          auto shape = cast<MemRefType>(a.bias.getType()).getShape();
-          SmallVector<Value> at =
-              broadcastIndices(b, shape, {a.batch, a.head, t, key});
-          Value bias;
-          if (shape.back() == 1) {
-            bias = splat(b, b.create<memref::LoadOp>(a.bias, at), w);
-          } else {
-            Value left = b.create<arith::SubIOp>(a.count, column);
-            bias = maskedLoadVector(b, a.bias, at, laneMask(b, left, w), w);
-          }
-          x = power ? b.create<arith::AddFOp>(x, bias).getResult()
-                    : fma(b, bias, floatConst(b, vecType, M_LOG2E), x);
-        }
-        if (masked)
-          x = b.create<arith::SelectOp>(visible(b, column), x, fill);
-        return x;
-      };
-      auto columnOf = [&](ImplicitLocOpBuilder &b, Value v) -> Value {
-        return b.create<arith::MulIOp>(v, indexConst(b, w));
-      };
-
-      if (power) {
-        int64_t p = static_cast<int64_t>(*a.op.getPower());
-        Value sum = forReduce(b, zero, vectors, {zeroV},
-                              [&](ImplicitLocOpBuilder &b, Value v,
-                                  ValueRange acc) -> SmallVector<Value> {
-                                Value column = columnOf(b, v);
-                                Value x = integerPower(
-                                    b, prepared(b, column, zeroV), p);
-                                storeVector(b, x, a.scores, {r, column});
-                                return {b.create<arith::AddFOp>(acc[0], x)};
-                              })[0];
-        Value l = b.create<memref::LoadOp>(a.ls, r);
-        b.create<memref::StoreOp>(b.create<arith::AddFOp>(l, reduceAdd(b, sum)),
-                                  a.ls, r);
-        return;
-      }
-
-      bool rewrite = masked || a.bias;
-      Value maxV = forReduce(b, zero, vectors, {lowestV},
-                             [&](ImplicitLocOpBuilder &b, Value v,
-                                 ValueRange acc) -> SmallVector<Value> {
-                               Value column = columnOf(b, v);
-                               Value x = prepared(b, column, lowestV);
-                               if (rewrite)
-                                 storeVector(b, x, a.scores, {r, column});
-                               return {fastMax(b, acc[0], x)};
-                             })[0];
-      Value old = b.create<memref::LoadOp>(a.ms, r);
-      Value max = fastMax(b, reduceMax(b, maxV), old);
-      // While every score so far is -inf (an additive -inf bias, a masked
-      // lane), shift by 0 so that exp gives 0 rather than exp(-inf + inf).
-      Value lowest = f32Const(b, -std::numeric_limits<float>::infinity());
-      Value allMasked =
-          b.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ, max, lowest);
-      Value shift = b.create<arith::SelectOp>(allMasked, f32Const(b, 0.0), max);
-      Value correction =
-          b.create<math::Exp2Op>(b.create<arith::SubFOp>(old, shift));
-      Value shiftV = splat(b, shift, w);
-      Value sum = forReduce(
-          b, zero, vectors, {zeroV},
-          [&](ImplicitLocOpBuilder &b, Value v,
-              ValueRange acc) -> SmallVector<Value> {
-            Value column = columnOf(b, v);
-            Value x = loadVector(b, a.scores, {r, column}, w);
-            Value e = exp2NonPositive(b, b.create<arith::SubFOp>(x, shiftV));
-            if (masked)
-              e = b.create<arith::SelectOp>(visible(b, column), e, zeroV);
-            storeVector(b, e, a.scores, {r, column});
-            return {b.create<arith::AddFOp>(acc[0], e)};
-          })[0];
-      Value l = b.create<memref::LoadOp>(a.ls, r);
-      b.create<memref::StoreOp>(
-          b.create<arith::AddFOp>(b.create<arith::MulFOp>(l, correction),
-                                  reduceAdd(b, sum)),
-          a.ls, r);
-      b.create<memref::StoreOp>(max, a.ms, r);
-      b.create<memref::StoreOp>(correction, a.cs, r);
-    });
-  }
-
   /// The interval `[lo, hi)` of keys query `row` sees. Every mask (and the
   /// sequence of a packed batch) selects a contiguous interval.
   static std::pair<Value, Value> visibleKeys(ImplicitLocOpBuilder &b,
