@@ -3,9 +3,9 @@
 // Flash attention in vector code (vector width 8, the pass default: 6×2
 // register tiles of vector<8xf32>, 96-row query blocks, 256-key blocks).
 // Keys are packed into zero-padded f32 panels [B, Hkv, S'/16, D, 16] and
-// values into [B, Hkv, Dv'/16, S, 16]; each (batch, head, query block)
-// (visited in the order 0, n-1, 1, n-2, ... to balance causal work across
-// threads) copies its scaled queries, finds every row's visible interval, and walks
+// values into [B, Hkv, Dv'/16, S, 16]. Threads take (batch, head, query
+// block) items from an atomic counter (last query block first); each item
+// copies its scaled queries, finds every row's visible interval, and walks
 // the union of the intervals, aligned down to a panel, in key blocks: scores
 // by a 6×2 outer-product tile over d, a vector online softmax per row (no
 // mask when every row sees the whole block, else a lane mask from the
@@ -20,13 +20,18 @@
 // CHECK: %[[VP:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<2x4x1x?x16xf32>
 // CHECK: scf.parallel
 // CHECK: vector.store %{{.*}}, %[[VP]]
-// CHECK: scf.parallel (%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[QB:[a-z0-9_]+]]) =
-// CHECK: %[[HALF:.*]] = arith.divui %[[QB]], %c2
-// CHECK: %[[BLOCK:.*]] = arith.select %{{.*}}, %{{.*}}, %[[HALF]]
-// CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
+// CHECK: %[[COUNTER:.*]] = memref.alloca() : memref<1xi64>
+// CHECK: scf.parallel (%{{[a-z0-9_]+}}) =
 // CHECK: %[[QS:.*]] = memref.alloca() : memref<96x16xf32>
 // CHECK: %[[P:.*]] = memref.alloca() : memref<96x256xf32>
 // CHECK: %[[O:.*]] = memref.alloca() : memref<96x16xf32>
+// CHECK: scf.while
+// CHECK: memref.atomic_rmw addi %{{.*}}, %[[COUNTER]]
+// CHECK: } do {
+// CHECK-NEXT: ^bb0(%[[G:.*]]: index):
+// CHECK: %[[QB:.*]] = arith.remui %[[G]]
+// CHECK: %[[BLOCK:.*]] = arith.subi %{{.*}}, %[[QB]]
+// CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
 // CHECK: arith.mulf %{{.*}}, %cst{{.*}} : f32
 // CHECK: %[[B:.*]]:4 = scf.for %[[R:.*]] = {{.*}} iter_args
 // CHECK: %[[ROW:.*]] = arith.addi %[[T0]], %[[R]]
@@ -72,7 +77,7 @@ func.func @causal(%q: tensor<2x?x4x16xf32>, %k: tensor<2x?x4x16xf32>,
 
 // No mask: every row sees [0, S).
 // CHECK-LABEL: func.func @no_mask
-// CHECK: scf.parallel (%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}) =
+// CHECK: scf.while
 // CHECK: scf.for %{{.*}} = %c0{{.*}} to %{{.*}} step %c1{{.*}} iter_args
 // CHECK: arith.addi
 // CHECK-NOT: arith.addi
@@ -89,9 +94,13 @@ func.func @no_mask(%q: tensor<1x8x2x16xf32>, %k: tensor<1x32x2x16xf32>,
 // Sliding window: lo = max(t + 1 - window, 0) per row; the key blocks start
 // at the smallest lo.
 // CHECK-LABEL: func.func @sliding_window
-// CHECK: scf.parallel (%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[QB:[a-z0-9_]+]]) =
-// CHECK: %[[HALF:.*]] = arith.divui %[[QB]], %c2
-// CHECK: %[[BLOCK:.*]] = arith.select %{{.*}}, %{{.*}}, %[[HALF]]
+// CHECK: scf.parallel (%{{[a-z0-9_]+}}) =
+// CHECK: scf.while
+// CHECK: memref.atomic_rmw addi
+// CHECK: } do {
+// CHECK-NEXT: ^bb0(%[[G:.*]]: index):
+// CHECK: %[[QB:.*]] = arith.remui %[[G]]
+// CHECK: %[[BLOCK:.*]] = arith.subi %{{.*}}, %[[QB]]
 // CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
 // CHECK: %[[B:.*]]:4 = scf.for %[[R:.*]] = {{.*}} iter_args
 // CHECK: %[[T:.*]] = arith.addi %[[T0]], %[[R]]
@@ -115,9 +124,13 @@ func.func @sliding_window(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32>,
 // Block diagonal: lo = floor(t / block) * block, hi = min(lo + block, S).
 // CHECK-LABEL: func.func @block_diagonal
 // CHECK: %[[S:.*]] = memref.dim %arg1, %c1{{(_[0-9]+)?}} :
-// CHECK: scf.parallel (%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[QB:[a-z0-9_]+]]) =
-// CHECK: %[[HALF:.*]] = arith.divui %[[QB]], %c2
-// CHECK: %[[BLOCK:.*]] = arith.select %{{.*}}, %{{.*}}, %[[HALF]]
+// CHECK: scf.parallel (%{{[a-z0-9_]+}}) =
+// CHECK: scf.while
+// CHECK: memref.atomic_rmw addi
+// CHECK: } do {
+// CHECK-NEXT: ^bb0(%[[G:.*]]: index):
+// CHECK: %[[QB:.*]] = arith.remui %[[G]]
+// CHECK: %[[BLOCK:.*]] = arith.subi %{{.*}}, %[[QB]]
 // CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
 // CHECK: scf.for %[[R:.*]] = {{.*}} iter_args
 // CHECK: %[[T:.*]] = arith.addi %[[T0]], %[[R]]
@@ -137,9 +150,13 @@ func.func @block_diagonal(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32>,
 
 // Causal block diagonal also caps hi at t + 1.
 // CHECK-LABEL: func.func @block_diagonal_causal
-// CHECK: scf.parallel (%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[QB:[a-z0-9_]+]]) =
-// CHECK: %[[HALF:.*]] = arith.divui %[[QB]], %c2
-// CHECK: %[[BLOCK:.*]] = arith.select %{{.*}}, %{{.*}}, %[[HALF]]
+// CHECK: scf.parallel (%{{[a-z0-9_]+}}) =
+// CHECK: scf.while
+// CHECK: memref.atomic_rmw addi
+// CHECK: } do {
+// CHECK-NEXT: ^bb0(%[[G:.*]]: index):
+// CHECK: %[[QB:.*]] = arith.remui %[[G]]
+// CHECK: %[[BLOCK:.*]] = arith.subi %{{.*}}, %[[QB]]
 // CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
 // CHECK: scf.for %[[R:.*]] = {{.*}} iter_args
 // CHECK: %[[T:.*]] = arith.addi %[[T0]], %[[R]]
@@ -166,7 +183,10 @@ func.func @block_diagonal_causal(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32
 // CHECK: %[[KT:.*]] = memref.alloc(%[[HKV]], %{{.*}}) {alignment = 64 : i64} : memref<1x?x?x16x16xf32>
 // CHECK: memref.load %arg1[
 // CHECK: %[[VP:.*]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<1x?x2x?x16xf32>
-// CHECK: scf.parallel (%[[B:[a-z0-9_]+]], %[[HEAD:[a-z0-9_]+]], %{{[a-z0-9_]+}}) =
+// CHECK: scf.while
+// CHECK: %[[REST:.*]] = arith.divui %[[G:.*]], %{{.*}}
+// CHECK: %[[B:.*]] = arith.divui %[[REST]], %[[H]]
+// CHECK: %[[HEAD:.*]] = arith.remui %[[REST]], %[[H]]
 // CHECK: %[[KVH:.*]] = arith.divui %[[HEAD]], %[[GROUP]]
 // CHECK: vector.load %[[KT]][%[[B]], %[[KVH]], %{{.*}}, %{{.*}}, %{{.*}}]
 // CHECK: vector.load %[[VP]][%[[B]], %[[KVH]], %{{.*}}, %{{.*}}, %{{.*}}]
@@ -182,7 +202,8 @@ func.func @gqa(%q: tensor<1x?x?x16xf32>, %k: tensor<1x?x?x16xf32>,
 // vectors of the block's keys; f16 storage computes in f32.
 // CHECK-LABEL: func.func @bias_f16
 // CHECK: arith.extf %{{.*}} : f16 to f32
-// CHECK: scf.parallel (%{{[a-z0-9_]+}}, %[[H:[a-z0-9_]+]], %{{[a-z0-9_]+}}) =
+// CHECK: scf.while
+// CHECK: %[[H:.*]] = arith.remui %{{.*}}, %c2
 // CHECK: %[[BIAS:.*]] = vector.maskedload %arg3[%[[H]], %{{.*}}, %{{.*}}], %{{.*}}, %{{.*}} : memref<2x?x?xf16>, vector<8xi1>, vector<8xf16> into vector<8xf16>
 // CHECK: %[[BIAS32:.*]] = arith.extf %[[BIAS]] : vector<8xf16> to vector<8xf32>
 // CHECK: arith.mulf %[[BIAS32]], %{{.*}} fastmath<contract> : vector<8xf32>
@@ -200,9 +221,13 @@ func.func @bias_f16(%q: tensor<1x?x2x8xf16>, %k: tensor<1x?x2x8xf16>,
 // Packed sequences: per row, a search over the offsets finds [start, end)
 // of the row's sequence; the mask counts positions from start.
 // CHECK-LABEL: func.func @seq_offsets
-// CHECK: scf.parallel (%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[QB:[a-z0-9_]+]]) =
-// CHECK: %[[HALF:.*]] = arith.divui %[[QB]], %c2
-// CHECK: %[[BLOCK:.*]] = arith.select %{{.*}}, %{{.*}}, %[[HALF]]
+// CHECK: scf.parallel (%{{[a-z0-9_]+}}) =
+// CHECK: scf.while
+// CHECK: memref.atomic_rmw addi
+// CHECK: } do {
+// CHECK-NEXT: ^bb0(%[[G:.*]]: index):
+// CHECK: %[[QB:.*]] = arith.remui %[[G]]
+// CHECK: %[[BLOCK:.*]] = arith.subi %{{.*}}, %[[QB]]
 // CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
 // CHECK: scf.for %[[R:.*]] = {{.*}} iter_args
 // CHECK: %[[T:.*]] = arith.addi %[[T0]], %[[R]]
