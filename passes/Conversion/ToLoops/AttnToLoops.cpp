@@ -1,12 +1,18 @@
 //===- AttnToLoops.cpp - Attention ops to loops ---------------------------===//
 //
-// Lowers attn.attention to a flash-style loop nest: one parallel iteration
-// per (batch, head, query row) walks only the interval of keys its mask lets
-// it see, in blocks of 64 keys, with an online softmax (running max, running
-// sum and an output accumulator in scratch), so no T×S matrix ever exists.
+// Lowers attn.attention to flash attention in explicit vector code: one
+// parallel iteration per (batch, head, block of query rows) walks the union
+// of the intervals of keys its rows see, in blocks of kKeyBlock keys. Per key
+// block: scores by a register-tiled micro-GEMM (AttnKernel.h), a vector online
+// softmax per row (running max, running sum, a correction factor), then the
+// weighted values by a second micro-GEMM into an output accumulator in scratch.
+// Blocks that every row sees whole run without a mask; only blocks on an edge
+// of some row's interval (the diagonal of a causal mask, the ends of a window)
+// are masked elementwise.
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/ToLoops/AttnKernel.h"
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
 
@@ -17,6 +23,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -25,23 +32,6 @@ using namespace kiln::attn;
 
 namespace {
 
-/// Keys per block of the online softmax: the scores of one block live in a
-/// small stack buffer.
-constexpr int64_t kKeyBlock = 64;
-
-/// `x^p` for a positive integer `p`, by repeated squaring.
-Value integerPower(ImplicitLocOpBuilder &b, Value x, int64_t p) {
-  Value result;
-  for (Value square = x; p > 0; p >>= 1) {
-    if (p & 1)
-      result =
-          result ? b.create<arith::MulFOp>(result, square).getResult() : square;
-    if (p > 1)
-      square = b.create<arith::MulFOp>(square, square);
-  }
-  return result;
-}
-
 /// An index-typed integer loaded from `memref` at `index`.
 Value loadIndex(ImplicitLocOpBuilder &b, Value memref, Value index) {
   Value value = b.create<memref::LoadOp>(memref, index);
@@ -49,7 +39,12 @@ Value loadIndex(ImplicitLocOpBuilder &b, Value memref, Value index) {
 }
 
 struct AttentionToLoops : OpConversionPattern<AttentionOp> {
-  using OpConversionPattern::OpConversionPattern;
+  AttentionToLoops(TypeConverter &converter, MLIRContext *context,
+                   const KernelOptions &options)
+      : OpConversionPattern(converter, context),
+        tile(attnTileFor(options.vectorWidth)) {}
+
+  AttnTile tile;
 
   LogicalResult
   matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
@@ -60,140 +55,230 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
     SmallVector<Value> qSizes = memrefSizes(b, query);
     SmallVector<Value> kSizes = memrefSizes(b, key);
     Value headDim = qSizes[3], valueDim = memrefSizes(b, value)[3];
-    Value keys = kSizes[1];
+    Value rowsTotal = qSizes[1], keys = kSizes[1];
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
     Value out =
         allocBuffer(b, type, {qSizes[0], qSizes[1], qSizes[2], valueDim});
     // Query heads per key/value head (grouped-query attention).
     Value group = b.create<arith::DivUIOp>(qSizes[2], kSizes[2]);
-    // Keys as f32 [B, Hkv, D, S]: a block's scores are then a sum over d of
-    // contiguous, vectorizable rows instead of one horizontal dot per key.
-    Value keyT = transposeKeys(b, key, kSizes);
+    // Keys and values repacked once per call into the panels the two
+    // micro-GEMMs stream through (f32, zero-padded to whole tiles).
+    Value keyT = packKeys(b, tile, key, kSizes);
+    Value valueP = packValues(b, tile, value, memrefSizes(b, value));
+    Value queryBlocks = ceilDivConst(b, rowsTotal, tile.queryBlock());
+    bool power = op.getNormalizer() == Normalizer::power;
+    int64_t w = tile.width;
 
-    parallelLoops(
-        b, {qSizes[0], qSizes[2], qSizes[1]},
-        [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-          Value batch = ivs[0], head = ivs[1], row = ivs[2];
-          Value kvHead = b.create<arith::DivUIOp>(head, group);
-          auto [lo, hi] =
-              visibleKeys(b, op, adaptor.getSeqOffsets(), row, keys);
+    // Dynamic schedule: one scf.parallel iteration per block, but each
+    // iteration takes blocks from a shared atomic counter until none are
+    // left, so the first iteration a thread runs does its share of the work
+    // whatever the thread count, a thread slowed down by another process
+    // takes fewer blocks, and the rest find the counter spent. Blocks are
+    // taken last query block first (the costliest under a causal mask).
+    Value batches = qSizes[0], heads = qSizes[2];
+    Value total = b.create<arith::MulIOp>(
+        b.create<arith::MulIOp>(batches, heads), queryBlocks);
+    Value counter =
+        b.create<memref::AllocaOp>(MemRefType::get({1}, b.getI64Type()));
+    b.create<memref::StoreOp>(
+        b.create<arith::ConstantOp>(b.getI64IntegerAttr(0)), counter,
+        indexConst(b, 0));
 
-          // The query row, converted once.
-          Value q = scratch(b, {headDim});
-          sequentialLoops(
-              b, {headDim}, [&](ImplicitLocOpBuilder &b, ValueRange d) {
-                b.create<memref::StoreOp>(
-                    loadF32(b, query, {batch, row, head, d[0]}), q, d);
-              });
-          Value acc = zeroScratch(b, {valueDim});
-          // scale · dot + bias[b, h, t, s]: the score of key `s`.
-          auto scaleAndBias = [&](ImplicitLocOpBuilder &b, Value dot,
-                                  Value s) -> Value {
-            Value result = b.create<arith::MulFOp>(
-                dot, f32Const(b, op.getScale().convertToDouble()));
-            if (Value bias = adaptor.getBias()) {
-              auto shape = cast<MemRefType>(bias.getType()).getShape();
-              result = b.create<arith::AddFOp>(
-                  result,
-                  loadF32(b, bias,
-                          broadcastIndices(b, shape, {batch, head, row, s})));
-            }
-            return result;
-          };
-          auto score = [&](ImplicitLocOpBuilder &b, Value s) {
-            Value dot =
-                forReduce(b, indexConst(b, 0), headDim, {f32Const(b, 0.0)},
-                          [&](ImplicitLocOpBuilder &b, Value d,
-                              ValueRange sum) -> SmallVector<Value> {
-                            Value x = b.create<memref::LoadOp>(q, d);
-                            Value y = loadF32(b, key, {batch, s, kvHead, d});
-                            return {multiplyAccumulate(b, sum[0], x, y)};
-                          })[0];
-            return scaleAndBias(b, dot, s);
-          };
-          // scores[j] = score(first + j) for the keys [first, last).
-          auto blockScores = [&](ImplicitLocOpBuilder &b, Value first,
-                                 Value last, Value scores) {
-            Value count = b.create<arith::SubIOp>(last, first);
+    parallelLoops(b, {total}, [&](ImplicitLocOpBuilder &b, ValueRange) {
+      Value bq = indexConst(b, tile.queryBlock());
+      // Scratch: the scaled queries, the block's scores, the output
+      // accumulators, per row the running max, sum and correction and the
+      // visible interval.
+      Value qs = scratch(b, {bq, headDim});
+      Value scores = scratch(b, {bq, indexConst(b, kKeyBlock)});
+      int64_t chunks = cast<MemRefType>(valueP.getType()).getDimSize(2);
+      Value os = scratch(b, {bq, ShapedType::isDynamic(chunks)
+                                     ? b.create<arith::MulIOp>(
+                                            b.create<memref::DimOp>(valueP, 2),
+                                            indexConst(b, tile.columns()))
+                                           .getResult()
+                                     : indexConst(b, chunks * tile.columns())});
+      Value ms = scratch(b, {bq}), ls = scratch(b, {bq}), cs = scratch(b, {bq});
+      auto indexScratch =
+          MemRefType::get({tile.queryBlock()}, b.getIndexType());
+      Value los = b.create<memref::AllocaOp>(indexScratch);
+      Value his = b.create<memref::AllocaOp>(indexScratch);
+      b.create<scf::WhileOp>(
+          TypeRange{b.getIndexType()}, ValueRange{},
+          [&](OpBuilder &nested, Location loc, ValueRange) {
+            ImplicitLocOpBuilder b(loc, nested);
+            Value taken = b.create<memref::AtomicRMWOp>(
+                arith::AtomicRMWKind::addi,
+                b.create<arith::ConstantOp>(b.getI64IntegerAttr(1)), counter,
+                ValueRange{indexConst(b, 0)});
+            Value g = b.create<arith::IndexCastOp>(b.getIndexType(), taken);
+            b.create<scf::ConditionOp>(
+                b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, g, total),
+                ValueRange{g});
+          },
+          [&](OpBuilder &nested, Location loc, ValueRange args) {
+            ImplicitLocOpBuilder b(loc, nested);
+            Value g = args[0];
+            Value rest = b.create<arith::DivUIOp>(g, queryBlocks);
+            Value block = b.create<arith::SubIOp>(
+                b.create<arith::SubIOp>(queryBlocks, indexConst(b, 1)),
+                b.create<arith::RemUIOp>(g, queryBlocks));
+            Value batch = b.create<arith::DivUIOp>(rest, heads);
+            Value head = b.create<arith::RemUIOp>(rest, heads);
+            Value kvHead = b.create<arith::DivUIOp>(head, group);
+            Value t0 = b.create<arith::MulIOp>(
+                block, indexConst(b, tile.queryBlock()));
+            Value rows =
+                indexMin(b, bq, b.create<arith::SubIOp>(rowsTotal, t0));
+            Value groups = ceilDivConst(b, rows, tile.rows);
+            Value zero = indexConst(b, 0);
+            Value lowest = f32Const(b, -std::numeric_limits<float>::infinity());
             Value zeroF = f32Const(b, 0.0);
-            sequentialLoops(b, {count},
-                            [&](ImplicitLocOpBuilder &b, ValueRange j) {
-                              b.create<memref::StoreOp>(zeroF, scores, j);
+            sequentialLoops(b, {bq},
+                            [&](ImplicitLocOpBuilder &b, ValueRange r) {
+                              b.create<memref::StoreOp>(lowest, ms, r);
+                              b.create<memref::StoreOp>(zeroF, ls, r);
+                              b.create<memref::StoreOp>(zeroF, cs, r);
                             });
+            sequentialLoops(b, memrefSizes(b, os),
+                            [&](ImplicitLocOpBuilder &b, ValueRange ro) {
+                              b.create<memref::StoreOp>(zeroF, os, ro);
+                            });
+            // Softmax scores are kept in base 2 (scaled by log2 e), so that
+            // the weights are exp2(x - max): one multiply fewer per score.
+            double log2e = power ? 1.0 : M_LOG2E;
+            Value scale = f32Const(b, op.getScale().convertToDouble() * log2e);
             sequentialLoops(
-                b, {headDim}, [&](ImplicitLocOpBuilder &b, ValueRange d) {
-                  Value qd = b.create<memref::LoadOp>(q, d);
-                  sequentialLoops(
-                      b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
-                        Value s = b.create<arith::AddIOp>(first, j[0]);
-                        Value k = b.create<memref::LoadOp>(
-                            keyT, ValueRange{batch, kvHead, d[0], s});
-                        Value partial = b.create<memref::LoadOp>(scores, j);
-                        b.create<memref::StoreOp>(
-                            multiplyAccumulate(b, partial, qd, k), scores, j);
-                      });
+                b, {rows, headDim},
+                [&](ImplicitLocOpBuilder &b, ValueRange rd) {
+                  Value t = b.create<arith::AddIOp>(t0, rd[0]);
+                  Value q = loadF32(b, query, {batch, t, head, rd[1]});
+                  b.create<memref::StoreOp>(b.create<arith::MulFOp>(q, scale),
+                                            qs, rd);
                 });
-            sequentialLoops(
-                b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
-                  Value s = b.create<arith::AddIOp>(first, j[0]);
-                  b.create<memref::StoreOp>(
-                      scaleAndBias(b, b.create<memref::LoadOp>(scores, j), s),
-                      scores, j);
+            // The rows of the last register tile past the end score 0.
+            Value tileRows =
+                b.create<arith::MulIOp>(groups, indexConst(b, tile.rows));
+            scf::buildLoopNest(
+                b, b.getLoc(), {rows, zero}, {tileRows, headDim},
+                {indexConst(b, 1), indexConst(b, 1)},
+                [&](OpBuilder &nested, Location loc, ValueRange rd) {
+                  nested.create<memref::StoreOp>(loc, zeroF, qs, rd);
                 });
-          };
-          // acc += weight · value[s].
-          auto accumulate = [&](ImplicitLocOpBuilder &b, Value s,
-                                Value weight) {
-            sequentialLoops(
-                b, {valueDim}, [&](ImplicitLocOpBuilder &b, ValueRange d) {
-                  Value v = loadF32(b, value, {batch, s, kvHead, d[0]});
-                  Value a = b.create<memref::LoadOp>(acc, d);
-                  b.create<memref::StoreOp>(
-                      b.create<arith::AddFOp>(
-                          a, b.create<arith::MulFOp>(weight, v)),
-                      acc, d);
-                });
-          };
 
-          Value sum = op.getNormalizer() == Normalizer::power
-                          ? powerWeights(b, op, lo, hi, score, accumulate)
-                          : softmaxWeights(b, lo, hi, valueDim, acc,
-                                           blockScores, accumulate);
-          sequentialLoops(b, {valueDim},
-                          [&](ImplicitLocOpBuilder &b, ValueRange d) {
-                            Value a = b.create<memref::LoadOp>(acc, d);
-                            storeF32(b, divideOrZero(b, a, sum), out,
-                                     {batch, row, head, d[0]});
-                          });
-        });
+            // Each row's interval; the union (of non-empty ones) bounds the
+            // key blocks, the intersection says which blocks need no mask.
+            SmallVector<Value> bounds = forReduce(
+                b, zero, rows, {keys, zero, zero, keys},
+                [&](ImplicitLocOpBuilder &b, Value r,
+                    ValueRange acc) -> SmallVector<Value> {
+                  Value t = b.create<arith::AddIOp>(t0, r);
+                  auto [lo, hi] =
+                      visibleKeys(b, op, adaptor.getSeqOffsets(), t, keys);
+                  b.create<memref::StoreOp>(lo, los, r);
+                  b.create<memref::StoreOp>(hi, his, r);
+                  Value some = b.create<arith::CmpIOp>(
+                      arith::CmpIPredicate::slt, lo, hi);
+                  auto pick = [&](Value updated, Value old) -> Value {
+                    return b.create<arith::SelectOp>(some, updated, old);
+                  };
+                  return {pick(indexMin(b, acc[0], lo), acc[0]),
+                          pick(indexMax(b, acc[1], hi), acc[1]),
+                          pick(indexMax(b, acc[2], lo), acc[2]),
+                          pick(indexMin(b, acc[3], hi), acc[3])};
+                });
+            Value unionLo = bounds[0], unionHi = bounds[1],
+                  commonLo = bounds[2], commonHi = bounds[3];
+            // Blocks start at whole register tiles so that every key vector
+            // read lies inside the padded keyT row.
+            Value ct = indexConst(b, tile.columns());
+            Value first = b.create<arith::MulIOp>(
+                b.create<arith::DivUIOp>(unionLo, ct), ct);
+
+            b.create<scf::ForOp>(
+                first, unionHi, indexConst(b, kKeyBlock), std::nullopt,
+                [&](OpBuilder &nested, Location loc, Value k0, ValueRange) {
+                  ImplicitLocOpBuilder b(loc, nested);
+                  Value k1 = indexMin(
+                      b, b.create<arith::AddIOp>(k0, indexConst(b, kKeyBlock)),
+                      unionHi);
+                  Value count = b.create<arith::SubIOp>(k1, k0);
+                  scoreTiles(b, tile, qs, keyT, batch, kvHead, headDim, k0,
+                             count, groups, scores);
+                  // Seen whole by every row, and whole vectors: no mask.
+                  Value whole = b.create<arith::AndIOp>(
+                      b.create<arith::AndIOp>(
+                          b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, k0,
+                                                  commonLo),
+                          b.create<arith::CmpIOp>(arith::CmpIPredicate::sle, k1,
+                                                  commonHi)),
+                      b.create<arith::CmpIOp>(
+                          arith::CmpIPredicate::eq,
+                          b.create<arith::RemUIOp>(count, indexConst(b, w)),
+                          zero));
+                  BlockWeights args{adaptor.getBias(),
+                                    batch,
+                                    head,
+                                    t0,
+                                    rows,
+                                    k0,
+                                    k1,
+                                    count,
+                                    scores,
+                                    ms,
+                                    ls,
+                                    cs,
+                                    los,
+                                    his,
+                                    std::nullopt};
+                  if (power)
+                    args.power = static_cast<int64_t>(*op.getPower());
+                  b.create<scf::IfOp>(
+                      whole,
+                      [&](OpBuilder &nested, Location loc) {
+                        ImplicitLocOpBuilder b(loc, nested);
+                        blockWeights(b, tile, args, /*masked=*/false);
+                        b.create<scf::YieldOp>();
+                      },
+                      [&](OpBuilder &nested, Location loc) {
+                        ImplicitLocOpBuilder b(loc, nested);
+                        blockWeights(b, tile, args, /*masked=*/true);
+                        b.create<scf::YieldOp>();
+                      });
+                  accumulateValues(b, tile, scores, valueP, batch, kvHead, k0,
+                                   count, groups, power ? Value() : cs, os);
+                  b.create<scf::YieldOp>();
+                });
+
+            // out = acc / sum; rows that see no key (or only -inf scores) are
+            // 0.
+            sequentialLoops(
+                b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange r) {
+                  Value lo = b.create<memref::LoadOp>(los, r);
+                  Value hi = b.create<memref::LoadOp>(his, r);
+                  Value empty = b.create<arith::CmpIOp>(
+                      arith::CmpIPredicate::sge, lo, hi);
+                  Value inverse = divideOrZero(b, f32Const(b, 1.0),
+                                               b.create<memref::LoadOp>(ls, r));
+                  inverse = b.create<arith::SelectOp>(empty, zeroF, inverse);
+                  Value t = b.create<arith::AddIOp>(t0, r[0]);
+                  sequentialLoops(b, {valueDim},
+                                  [&](ImplicitLocOpBuilder &b, ValueRange d) {
+                                    Value o = b.create<memref::LoadOp>(
+                                        os, ValueRange{r[0], d[0]});
+                                    storeF32(
+                                        b, b.create<arith::MulFOp>(o, inverse),
+                                        out, {batch, t, head, d[0]});
+                                  });
+                });
+            b.create<scf::YieldOp>();
+          });
+    });
     rewriter.replaceOp(op, out);
     return success();
   }
 
 private:
-  using ScoreFn = llvm::function_ref<Value(ImplicitLocOpBuilder &, Value)>;
-  using BlockScoreFn =
-      llvm::function_ref<void(ImplicitLocOpBuilder &, Value, Value, Value)>;
-  using AccumulateFn =
-      llvm::function_ref<void(ImplicitLocOpBuilder &, Value, Value)>;
-
-  /// Copies `key` [B, S, Hkv, D] into a new f32 buffer [B, Hkv, D, S].
-  static Value transposeKeys(ImplicitLocOpBuilder &b, Value key,
-                             ArrayRef<Value> sizes) {
-    auto keyType = cast<MemRefType>(key.getType());
-    auto type = MemRefType::get({keyType.getDimSize(0), keyType.getDimSize(2),
-                                 keyType.getDimSize(3), keyType.getDimSize(1)},
-                                b.getF32Type());
-    Value keyT = allocBuffer(b, type, {sizes[0], sizes[2], sizes[3], sizes[1]});
-    rowParallelLoops(b, {sizes[0], sizes[2], sizes[3], sizes[1]},
-                     [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-                       b.create<memref::StoreOp>(
-                           loadF32(b, key, {ivs[0], ivs[3], ivs[1], ivs[2]}),
-                           keyT, ivs);
-                     });
-    return keyT;
-  }
-
   /// The interval `[lo, hi)` of keys query `row` sees. Every mask (and the
   /// sequence of a packed batch) selects a contiguous interval.
   static std::pair<Value, Value> visibleKeys(ImplicitLocOpBuilder &b,
@@ -257,85 +342,6 @@ private:
     hi = indexMin(b, hi, keys);
     return {lo, hi};
   }
-
-  /// Online softmax over `[lo, hi)` in blocks of kKeyBlock keys: the block's
-  /// scores go to scratch, the running max rescales the accumulator and the
-  /// running sum. Returns the sum of the weights.
-  static Value softmaxWeights(ImplicitLocOpBuilder &b, Value lo, Value hi,
-                              Value valueDim, Value acc,
-                              BlockScoreFn blockScores,
-                              AccumulateFn accumulate) {
-    Value scores = b.create<memref::AllocaOp>(
-        MemRefType::get({kKeyBlock}, b.getF32Type()));
-    Value lowest = f32Const(b, -std::numeric_limits<float>::infinity());
-    Value zeroF = f32Const(b, 0.0);
-    auto blocks = b.create<scf::ForOp>(
-        lo, hi, indexConst(b, kKeyBlock), ValueRange{lowest, zeroF},
-        [&](OpBuilder &nested, Location loc, Value first, ValueRange running) {
-          ImplicitLocOpBuilder b(loc, nested);
-          Value last = indexMin(
-              b, b.create<arith::AddIOp>(first, indexConst(b, kKeyBlock)), hi);
-          blockScores(b, first, last, scores);
-          Value blockMax =
-              forReduce(b, indexConst(b, 0),
-                        b.create<arith::SubIOp>(last, first), {lowest},
-                        [&](ImplicitLocOpBuilder &b, Value j,
-                            ValueRange max) -> SmallVector<Value> {
-                          Value x = b.create<memref::LoadOp>(scores, j);
-                          return {b.create<arith::MaximumFOp>(max[0], x)};
-                        })[0];
-          Value max = b.create<arith::MaximumFOp>(running[0], blockMax);
-          // While every score so far is -inf (an additive -inf bias), shift
-          // by 0 instead so that exp gives 0 rather than exp(-inf + inf).
-          Value allMasked =
-              b.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ, max, lowest);
-          Value shift = b.create<arith::SelectOp>(allMasked, zeroF, max);
-          Value correction =
-              b.create<math::ExpOp>(b.create<arith::SubFOp>(running[0], shift));
-          sequentialLoops(b, {valueDim},
-                          [&](ImplicitLocOpBuilder &b, ValueRange d) {
-                            Value a = b.create<memref::LoadOp>(acc, d);
-                            b.create<memref::StoreOp>(
-                                b.create<arith::MulFOp>(a, correction), acc, d);
-                          });
-          // The weights first, in a loop of their own that vectorizes the
-          // exp, then the weighted values.
-          Value count = b.create<arith::SubIOp>(last, first);
-          Value blockSum = forReduce(
-              b, indexConst(b, 0), count, {zeroF},
-              [&](ImplicitLocOpBuilder &b, Value j,
-                  ValueRange sum) -> SmallVector<Value> {
-                Value x = b.create<memref::LoadOp>(scores, j);
-                Value w =
-                    b.create<math::ExpOp>(b.create<arith::SubFOp>(x, shift));
-                b.create<memref::StoreOp>(w, scores, j);
-                return {b.create<arith::AddFOp>(sum[0], w,
-                                                arith::FastMathFlags::reassoc)};
-              })[0];
-          sequentialLoops(b, {count},
-                          [&](ImplicitLocOpBuilder &b, ValueRange j) {
-                            accumulate(b, b.create<arith::AddIOp>(first, j[0]),
-                                       b.create<memref::LoadOp>(scores, j));
-                          });
-          Value total = b.create<arith::AddFOp>(
-              b.create<arith::MulFOp>(running[1], correction), blockSum);
-          b.create<scf::YieldOp>(ValueRange{max, total});
-        });
-    return blocks.getResult(1);
-  }
-
-  /// Power normalizer: weights score^p, no max to track. Returns their sum.
-  static Value powerWeights(ImplicitLocOpBuilder &b, AttentionOp op, Value lo,
-                            Value hi, ScoreFn score, AccumulateFn accumulate) {
-    int64_t p = static_cast<int64_t>(*op.getPower());
-    return forReduce(b, lo, hi, {f32Const(b, 0.0)},
-                     [&](ImplicitLocOpBuilder &b, Value s,
-                         ValueRange sum) -> SmallVector<Value> {
-                       Value w = integerPower(b, score(b, s), p);
-                       accumulate(b, s, w);
-                       return {b.create<arith::AddFOp>(sum[0], w)};
-                     })[0];
-  }
 };
 
 } // namespace
@@ -343,5 +349,5 @@ private:
 void kiln::populateAttnToLoopsPatterns(const KernelOptions &options,
                                        TypeConverter &converter,
                                        RewritePatternSet &patterns) {
-  patterns.add<AttentionToLoops>(converter, patterns.getContext());
+  patterns.add<AttentionToLoops>(converter, patterns.getContext(), options);
 }

@@ -1,22 +1,72 @@
 // RUN: kiln-opt %s --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=attn.
 
-// Every query row walks only its visible keys [lo, hi) in blocks of 64 with
-// an online softmax: scratch for the query row, the accumulator and the
-// block's scores, a running max and a running sum.
+// Flash attention in vector code (vector width 8, the pass default: 6×2
+// register tiles of vector<8xf32>, 96-row query blocks, 256-key blocks).
+// Keys are packed into zero-padded f32 panels [B, Hkv, S'/16, D, 16] and
+// values into [B, Hkv, Dv'/16, S, 16]. Threads take (batch, head, query
+// block) items from an atomic counter (last query block first); each item
+// copies its scaled queries, finds every row's visible interval, and walks
+// the union of the intervals, aligned down to a panel, in key blocks: scores
+// by a 6×2 outer-product tile over d, a vector online softmax per row (no
+// mask when every row sees the whole block, else a lane mask from the
+// row's interval; scores in base 2, weights by an exp2 polynomial), then
+// the weighted values by a second 6×2 tile over keys.
 // CHECK-LABEL: func.func @causal
-// CHECK: %[[S:.*]] = memref.dim %arg1, %c1{{(_[0-9]+)?}} :
-// CHECK: memref.alloc
-// CHECK: scf.parallel (%{{.*}}, %{{.*}}, %[[T:.*]]) =
-// CHECK: %[[NEXT:.*]] = arith.addi %[[T]], %c1{{(_[0-9]+)?}} :
-// CHECK: %[[HI:.*]] = arith.minsi %[[NEXT]], %[[S]]
-// CHECK: memref.alloca() : memref<16xf32>
-// CHECK: memref.alloca() : memref<16xf32>
-// CHECK: memref.alloca() : memref<64xf32>
-// CHECK: scf.for %{{.*}} = %c0{{(_[0-9]+)?}} to %[[HI]] step %c64 iter_args
-// CHECK: arith.maximumf
-// CHECK: math.exp
-// CHECK: math.exp
+// CHECK: %[[T:.*]] = memref.dim %arg0, %c1
+// CHECK: %[[S:.*]] = memref.dim %arg1, %c1
+// CHECK: %[[KT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<2x4x?x16x16xf32>
+// CHECK: scf.parallel
+// CHECK: memref.store %{{.*}}, %[[KT]]
+// CHECK: %[[VP:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<2x4x1x?x16xf32>
+// CHECK: scf.parallel
+// CHECK: vector.store %{{.*}}, %[[VP]]
+// CHECK: %[[COUNTER:.*]] = memref.alloca() : memref<1xi64>
+// CHECK: scf.parallel (%{{[a-z0-9_]+}}) =
+// CHECK: %[[QS:.*]] = memref.alloca() : memref<96x16xf32>
+// CHECK: %[[P:.*]] = memref.alloca() : memref<96x256xf32>
+// CHECK: %[[O:.*]] = memref.alloca() : memref<96x16xf32>
+// CHECK: scf.while
+// CHECK: memref.atomic_rmw addi %{{.*}}, %[[COUNTER]]
+// CHECK: } do {
+// CHECK-NEXT: ^bb0(%[[G:.*]]: index):
+// CHECK: %[[QB:.*]] = arith.remui %[[G]]
+// CHECK: %[[BLOCK:.*]] = arith.subi %{{.*}}, %[[QB]]
+// CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
+// CHECK: arith.mulf %{{.*}}, %cst{{.*}} : f32
+// CHECK: %[[B:.*]]:4 = scf.for %[[R:.*]] = {{.*}} iter_args
+// CHECK: %[[ROW:.*]] = arith.addi %[[T0]], %[[R]]
+// CHECK: %[[NEXT:.*]] = arith.addi %[[ROW]], %c1
+// CHECK: arith.minsi %[[NEXT]], %[[S]]
+// CHECK: %[[FIRST:.*]] = arith.divui %[[B]]#0, %c16
+// CHECK: %[[ALIGNED:.*]] = arith.muli %[[FIRST]], %c16
+// CHECK: scf.for %[[K0:.*]] = %[[ALIGNED]] to %[[B]]#1 step %c256
+// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: vector.load %[[KT]]
+// CHECK: vector.load %[[KT]]
+// CHECK: vector.broadcast
+// CHECK: arith.mulf %{{.*}} fastmath<contract> : vector<8xf32>
+// CHECK: arith.addf %{{.*}} fastmath<contract> : vector<8xf32>
+// CHECK: vector.store %{{.*}}, %[[P]]
+// CHECK: arith.cmpi sge, %[[K0]], %[[B]]#2
+// CHECK: scf.if
+// CHECK-NOT: vector<8xi32>
+// CHECK: arith.cmpf ogt, {{.*}} : vector<8xf32>
+// CHECK: vector.reduction <maxnumf>
+// CHECK: math.exp2 %{{.*}} : f32
+// CHECK: math.floor %{{.*}} : vector<8xf32>
+// CHECK: arith.fptosi %{{.*}} : vector<8xf32> to vector<8xi32>
+// CHECK: arith.bitcast %{{.*}} : vector<8xi32> to vector<8xf32>
+// CHECK: } else {
+// CHECK: arith.cmpi sge, %{{.*}} : vector<8xi32>
+// CHECK: arith.cmpi slt, %{{.*}} : vector<8xi32>
+// CHECK: math.floor %{{.*}} : vector<8xf32>
+// CHECK: arith.select %{{.*}} : vector<8xi1>, vector<8xf32>
+// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: vector.load %[[VP]]
+// CHECK: memref.load %[[P]]
+// CHECK: vector.store %{{.*}}, %[[O]]
 // CHECK: arith.divf
+// CHECK: memref.store %{{.*}}, %alloc[
 func.func @causal(%q: tensor<2x?x4x16xf32>, %k: tensor<2x?x4x16xf32>,
                   %v: tensor<2x?x4x16xf32>) -> tensor<2x?x4x16xf32> {
   %0 = attn.attention %q, %k, %v {mask = #attn<mask causal>, scale = 0.25 : f64}
@@ -27,10 +77,12 @@ func.func @causal(%q: tensor<2x?x4x16xf32>, %k: tensor<2x?x4x16xf32>,
 
 // No mask: every row sees [0, S).
 // CHECK-LABEL: func.func @no_mask
-// CHECK: scf.parallel
+// CHECK: scf.while
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %{{.*}} step %c1{{.*}} iter_args
+// CHECK: arith.addi
 // CHECK-NOT: arith.addi
 // CHECK: %[[HI:.*]] = arith.minsi %c32{{(_[0-9]+)?}}, %c32
-// CHECK: scf.for %{{.*}} = %c0{{(_[0-9]+)?}} to %[[HI]] step %c64 iter_args
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}}#1 step %c256
 func.func @no_mask(%q: tensor<1x8x2x16xf32>, %k: tensor<1x32x2x16xf32>,
                    %v: tensor<1x32x2x16xf32>) -> tensor<1x8x2x16xf32> {
   %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.25 : f64}
@@ -39,14 +91,27 @@ func.func @no_mask(%q: tensor<1x8x2x16xf32>, %k: tensor<1x32x2x16xf32>,
   return %0 : tensor<1x8x2x16xf32>
 }
 
-// Sliding window: lo = max(t + 1 - window, 0).
+// Sliding window: lo = max(t + 1 - window, 0) per row; the key blocks start
+// at the smallest lo.
 // CHECK-LABEL: func.func @sliding_window
-// CHECK: scf.parallel (%{{.*}}, %{{.*}}, %[[T:.*]]) =
+// CHECK: scf.parallel (%{{[a-z0-9_]+}}) =
+// CHECK: scf.while
+// CHECK: memref.atomic_rmw addi
+// CHECK: } do {
+// CHECK-NEXT: ^bb0(%[[G:.*]]: index):
+// CHECK: %[[QB:.*]] = arith.remui %[[G]]
+// CHECK: %[[BLOCK:.*]] = arith.subi %{{.*}}, %[[QB]]
+// CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
+// CHECK: %[[B:.*]]:4 = scf.for %[[R:.*]] = {{.*}} iter_args
+// CHECK: %[[T:.*]] = arith.addi %[[T0]], %[[R]]
 // CHECK: %[[NEXT:.*]] = arith.addi %[[T]], %c1{{(_[0-9]+)?}} :
 // CHECK: %[[FROM:.*]] = arith.subi %[[NEXT]], %c4{{(_[0-9]+)?}} :
 // CHECK: %[[LO:.*]] = arith.maxsi %[[FROM]], %c0
 // CHECK: %[[HI:.*]] = arith.minsi %[[NEXT]]
-// CHECK: scf.for %{{.*}} = %[[LO]] to %[[HI]] step %c64
+// CHECK: arith.minsi %{{.*}}, %[[LO]]
+// CHECK: arith.maxsi %{{.*}}, %[[HI]]
+// CHECK: arith.divui %[[B]]#0, %c16
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[B]]#1 step %c256
 func.func @sliding_window(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32>,
                           %v: tensor<1x?x2x8xf32>) -> tensor<1x?x2x8xf32> {
   %0 = attn.attention %q, %k, %v {mask = #attn<mask sliding_window>, window = 4,
@@ -59,12 +124,21 @@ func.func @sliding_window(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32>,
 // Block diagonal: lo = floor(t / block) * block, hi = min(lo + block, S).
 // CHECK-LABEL: func.func @block_diagonal
 // CHECK: %[[S:.*]] = memref.dim %arg1, %c1{{(_[0-9]+)?}} :
-// CHECK: scf.parallel (%{{.*}}, %{{.*}}, %[[T:.*]]) =
+// CHECK: scf.parallel (%{{[a-z0-9_]+}}) =
+// CHECK: scf.while
+// CHECK: memref.atomic_rmw addi
+// CHECK: } do {
+// CHECK-NEXT: ^bb0(%[[G:.*]]: index):
+// CHECK: %[[QB:.*]] = arith.remui %[[G]]
+// CHECK: %[[BLOCK:.*]] = arith.subi %{{.*}}, %[[QB]]
+// CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
+// CHECK: scf.for %[[R:.*]] = {{.*}} iter_args
+// CHECK: %[[T:.*]] = arith.addi %[[T0]], %[[R]]
 // CHECK: %[[Q:.*]] = arith.divui %[[T]], %c3
 // CHECK: %[[LO:.*]] = arith.muli %[[Q]], %c3
 // CHECK: %[[END:.*]] = arith.addi %[[LO]], %c3
 // CHECK: %[[HI:.*]] = arith.minsi %[[END]], %[[S]]
-// CHECK: scf.for %{{.*}} = %[[LO]] to %{{.*}} step %c64
+// CHECK: step %c256
 func.func @block_diagonal(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32>,
                           %v: tensor<1x?x2x8xf32>) -> tensor<1x?x2x8xf32> {
   %0 = attn.attention %q, %k, %v {mask = #attn<mask block_diagonal>, block = 3,
@@ -76,7 +150,16 @@ func.func @block_diagonal(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32>,
 
 // Causal block diagonal also caps hi at t + 1.
 // CHECK-LABEL: func.func @block_diagonal_causal
-// CHECK: scf.parallel (%{{.*}}, %{{.*}}, %[[T:.*]]) =
+// CHECK: scf.parallel (%{{[a-z0-9_]+}}) =
+// CHECK: scf.while
+// CHECK: memref.atomic_rmw addi
+// CHECK: } do {
+// CHECK-NEXT: ^bb0(%[[G:.*]]: index):
+// CHECK: %[[QB:.*]] = arith.remui %[[G]]
+// CHECK: %[[BLOCK:.*]] = arith.subi %{{.*}}, %[[QB]]
+// CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
+// CHECK: scf.for %[[R:.*]] = {{.*}} iter_args
+// CHECK: %[[T:.*]] = arith.addi %[[T0]], %[[R]]
 // CHECK: arith.divui %[[T]], %c3
 // CHECK: %[[END:.*]] = arith.minsi
 // CHECK: %[[NEXT:.*]] = arith.addi %[[T]], %c1{{(_[0-9]+)?}} :
@@ -91,19 +174,22 @@ func.func @block_diagonal_causal(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32
 }
 
 // Grouped-query attention with dynamic head counts: the kv head is
-// h / (H / Hkv), computed at run time. Keys are first copied to f32
-// [B, Hkv, D, S] so that a block's scores are contiguous rows.
+// h / (H / Hkv), computed at run time, and indexes the packed keys and
+// values. Dv = 32 is two value chunks.
 // CHECK-LABEL: func.func @gqa
 // CHECK-DAG: %[[H:.*]] = memref.dim %arg0, %c2{{(_[0-9]+)?}} :
 // CHECK-DAG: %[[HKV:.*]] = memref.dim %arg1, %c2{{(_[0-9]+)?}} :
 // CHECK: %[[GROUP:.*]] = arith.divui %[[H]], %[[HKV]]
-// CHECK: %[[KT:.*]] = memref.alloc(%[[HKV]], %{{.*}}) {alignment = 64 : i64} : memref<1x?x16x?xf32>
-// CHECK: scf.parallel
+// CHECK: %[[KT:.*]] = memref.alloc(%[[HKV]], %{{.*}}) {alignment = 64 : i64} : memref<1x?x?x16x16xf32>
 // CHECK: memref.load %arg1[
-// CHECK: scf.parallel (%[[B:.*]], %[[HEAD:.*]], %[[T:.*]]) =
+// CHECK: %[[VP:.*]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<1x?x2x?x16xf32>
+// CHECK: scf.while
+// CHECK: %[[REST:.*]] = arith.divui %[[G:.*]], %{{.*}}
+// CHECK: %[[B:.*]] = arith.divui %[[REST]], %[[H]]
+// CHECK: %[[HEAD:.*]] = arith.remui %[[REST]], %[[H]]
 // CHECK: %[[KVH:.*]] = arith.divui %[[HEAD]], %[[GROUP]]
-// CHECK: memref.load %[[KT]][%[[B]], %[[KVH]], %{{.*}}, %{{.*}}]
-// CHECK: memref.load %arg2[%[[B]], %{{.*}}, %[[KVH]], %{{.*}}]
+// CHECK: vector.load %[[KT]][%[[B]], %[[KVH]], %{{.*}}, %{{.*}}, %{{.*}}]
+// CHECK: vector.load %[[VP]][%[[B]], %[[KVH]], %{{.*}}, %{{.*}}, %{{.*}}]
 func.func @gqa(%q: tensor<1x?x?x16xf32>, %k: tensor<1x?x?x16xf32>,
                %v: tensor<1x?x?x32xf32>) -> tensor<1x?x?x32xf32> {
   %0 = attn.attention %q, %k, %v {mask = #attn<mask causal>, scale = 0.25 : f64}
@@ -112,13 +198,15 @@ func.func @gqa(%q: tensor<1x?x?x16xf32>, %k: tensor<1x?x?x16xf32>,
   return %0 : tensor<1x?x?x32xf32>
 }
 
-// An additive bias [H, T, S] broadcast over the batch; f16 storage computes
-// in f32.
+// An additive bias [H, T, S] broadcast over the batch, loaded as masked
+// vectors of the block's keys; f16 storage computes in f32.
 // CHECK-LABEL: func.func @bias_f16
-// CHECK: scf.parallel (%{{.*}}, %[[H:.*]], %[[T:.*]]) =
-// CHECK: %[[BIAS:.*]] = memref.load %arg3[%[[H]], %[[T]], %{{.*}}] : memref<2x?x?xf16>
-// CHECK: %[[BIAS32:.*]] = arith.extf %[[BIAS]] : f16 to f32
-// CHECK: arith.addf %{{.*}}, %[[BIAS32]]
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: scf.while
+// CHECK: %[[H:.*]] = arith.remui %{{.*}}, %c2
+// CHECK: %[[BIAS:.*]] = vector.maskedload %arg3[%[[H]], %{{.*}}, %{{.*}}], %{{.*}}, %{{.*}} : memref<2x?x?xf16>, vector<8xi1>, vector<8xf16> into vector<8xf16>
+// CHECK: %[[BIAS32:.*]] = arith.extf %[[BIAS]] : vector<8xf16> to vector<8xf32>
+// CHECK: arith.mulf %[[BIAS32]], %{{.*}} fastmath<contract> : vector<8xf32>
 // CHECK: arith.truncf %{{.*}} : f32 to f16
 func.func @bias_f16(%q: tensor<1x?x2x8xf16>, %k: tensor<1x?x2x8xf16>,
                     %v: tensor<1x?x2x8xf16>, %bias: tensor<2x?x?xf16>)
@@ -130,10 +218,19 @@ func.func @bias_f16(%q: tensor<1x?x2x8xf16>, %k: tensor<1x?x2x8xf16>,
   return %0 : tensor<1x?x2x8xf16>
 }
 
-// Packed sequences: a search over the offsets finds [start, end) of the
-// row's sequence; the mask counts positions from start.
+// Packed sequences: per row, a search over the offsets finds [start, end)
+// of the row's sequence; the mask counts positions from start.
 // CHECK-LABEL: func.func @seq_offsets
-// CHECK: scf.parallel (%{{.*}}, %{{.*}}, %[[T:.*]]) =
+// CHECK: scf.parallel (%{{[a-z0-9_]+}}) =
+// CHECK: scf.while
+// CHECK: memref.atomic_rmw addi
+// CHECK: } do {
+// CHECK-NEXT: ^bb0(%[[G:.*]]: index):
+// CHECK: %[[QB:.*]] = arith.remui %[[G]]
+// CHECK: %[[BLOCK:.*]] = arith.subi %{{.*}}, %[[QB]]
+// CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
+// CHECK: scf.for %[[R:.*]] = {{.*}} iter_args
+// CHECK: %[[T:.*]] = arith.addi %[[T0]], %[[R]]
 // CHECK: %[[N:.*]] = arith.subi %{{.*}}, %c1
 // CHECK: %[[SEQ:.*]]:2 = scf.for %[[I:.*]] = %c0{{(_[0-9]+)?}} to %[[N]] step
 // CHECK: %[[FIRST:.*]] = arith.index_cast %{{.*}} : i32 to index
@@ -159,12 +256,13 @@ func.func @seq_offsets(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32>,
   return %0 : tensor<1x?x2x8xf32>
 }
 
-// Power normalizer: weights score^4 by squaring, no max, no exp.
+// Power normalizer: weights score^4 by squaring on vectors, no max, no exp,
+// no rescaling of the accumulators.
 // CHECK-LABEL: func.func @power
 // CHECK: scf.parallel
 // CHECK-NOT: math.exp
-// CHECK: %[[SQ:.*]] = arith.mulf %[[S:.*]], %[[S]]
-// CHECK: arith.mulf %[[SQ]], %[[SQ]]
+// CHECK: %[[SQ:.*]] = arith.mulf %[[S:.*]], %[[S]] : vector<8xf32>
+// CHECK: arith.mulf %[[SQ]], %[[SQ]] : vector<8xf32>
 // CHECK-NOT: math.exp
 // CHECK: arith.cmpf oeq
 // CHECK: arith.divf
