@@ -150,11 +150,16 @@ void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
   Value panelBlock = indexConst(b, kPanelsPerBlock);
   Value rowBlocks = b.create<arith::CeilDivUIOp>(rows, rowBlock);
   Value panelBlocks = b.create<arith::CeilDivUIOp>(panels, panelBlock);
-  parallelLoops(b, {rowBlocks, panelBlocks}, [&](ImplicitLocOpBuilder &b,
+  // Panel blocks outermost: OpenMP's static schedule hands each thread a
+  // contiguous run of (panel block, row block) pairs, so a short last row
+  // block (M = 128 is 96 + 32 rows with AVX2) is shared by all threads
+  // instead of making one of them idle, and consecutive blocks of a thread
+  // reuse the same panels from cache.
+  parallelLoops(b, {panelBlocks, rowBlocks}, [&](ImplicitLocOpBuilder &b,
                                                  ValueRange ivs) {
-    Value m0 = b.create<arith::MulIOp>(ivs[0], rowBlock);
+    Value m0 = b.create<arith::MulIOp>(ivs[1], rowBlock);
     Value mEnd = indexMin(b, b.create<arith::AddIOp>(m0, rowBlock), rows);
-    Value p0 = b.create<arith::MulIOp>(ivs[1], panelBlock);
+    Value p0 = b.create<arith::MulIOp>(ivs[0], panelBlock);
     Value pEnd = indexMin(b, b.create<arith::AddIOp>(p0, panelBlock), panels);
     b.create<scf::ForOp>(p0, pEnd, indexConst(b, 1), std::nullopt,
                          [&](OpBuilder &nested, Location loc, Value panel,
