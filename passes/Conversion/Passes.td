@@ -63,7 +63,9 @@ def EmitModelABI : Pass<"kiln-emit-model-abi", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"entryFunction", "entry", "std::string", "\"kiln_main\"",
-           "Name of the lowered model function">
+           "Name of the lowered model function">,
+    Option<"packFunction", "pack", "std::string", "\"kiln_pack\"",
+           "Name of the lowered weight-packing function">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }

@@ -143,12 +143,13 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
       return signalPassFailure();
     ArrayRef<SignatureShape> packShapes = ArrayRef(shapes->all).slice(
         shapes->firstParam, shapes->numParams + shapes->numPacked);
-    auto pack = module.lookupSymbol<LLVM::LLVMFuncOp>("kiln_pack");
+    auto pack = module.lookupSymbol<LLVM::LLVMFuncOp>(packFunction);
     if (pack && failed(checkArguments(pack, packShapes)))
       return signalPassFailure();
     if (!pack && shapes->numPacked) {
       module.emitError("the signature lists packed weights but there is no "
-                       "llvm.func @kiln_pack");
+                       "llvm.func @")
+          << packFunction;
       return signalPassFailure();
     }
 

@@ -1,7 +1,9 @@
-// RUN: kiln-opt %s --kiln-emit-model-abi=entry=model | FileCheck %s
+// RUN: kiln-opt %s --kiln-emit-model-abi="entry=model pack=prepare" | FileCheck %s
 
-// The pass option `entry` names the lowered model function; the entry point
-// calls it with one descriptor per signature tensor (here one static [4]).
+// The pass options `entry` and `pack` name the lowered model and packing
+// functions; the entry point calls the model with one descriptor per
+// signature tensor (here one static [4]), kiln_compiled_pack calls the
+// packing function with the parameters' (here none).
 
 // CHECK-LABEL: llvm.func internal @model(
 // CHECK-LABEL: llvm.func @kiln_compiled_entry
@@ -11,8 +13,14 @@
 // CHECK-DAG: %[[X:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
 // CHECK: llvm.call @model(%[[X]], %[[X]], %[[ZERO]], %[[FOUR]], %[[ONE]])
 // CHECK-NEXT: llvm.return
+// CHECK-LABEL: llvm.func @kiln_compiled_pack
+// CHECK: llvm.call @prepare()
+// CHECK-NEXT: llvm.return
 module attributes {kiln.signature = "{\22dims\22:[],\22inputs\22:[{\22shape\22:[4]}],\22params\22:[],\22outputs\22:[]}", kiln.source = "{}"} {
   llvm.func @model(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: i64, %arg3: i64, %arg4: i64) {
+    llvm.return
+  }
+  llvm.func @prepare() {
     llvm.return
   }
 }
