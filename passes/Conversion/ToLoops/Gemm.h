@@ -54,6 +54,27 @@ using TileEpilogue = llvm::function_ref<void(
 void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
               const GemmRhs &rhs, Value panels, TileEpilogue epilogue);
 
+/// The operands of one GEMM of a batch.
+struct GemmOperands {
+  /// [M, K], possibly a strided view.
+  Value a;
+  GemmRhs rhs;
+};
+/// Builds the operands of the GEMM at batch indices `batch`.
+using GemmBatchViews = llvm::function_ref<GemmOperands(
+    ImplicitLocOpBuilder &, ValueRange batch)>;
+/// A TileEpilogue that also receives the batch indices.
+using BatchTileEpilogue = llvm::function_ref<void(
+    ImplicitLocOpBuilder &, ValueRange batch, Value row, Value panel,
+    ValueRange accs)>;
+
+/// emitGemm for every index of `batchSizes`, all of M rows and `panels`
+/// panels; the batch joins the parallel loop, so threads share the batch
+/// and the blocks of each GEMM alike.
+void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+                     ValueRange batchSizes, Value rows, Value panels,
+                     GemmBatchViews views, BatchTileEpilogue epilogue);
+
 /// Type of the panels packed from `sources` weights of shape [N, K]; each
 /// panel interleaves `panelColumns / sources` columns of every source.
 mlir::MemRefType packedPanelsType(mlir::MLIRContext *context,

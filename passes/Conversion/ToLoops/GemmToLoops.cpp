@@ -122,26 +122,21 @@ struct MatmulToLoops : GemmPattern<MatmulOp> {
     Value out = allocBuffer(b, type, sizes);
     auto lhsBatch = lhsType.getShape().drop_back(2);
     auto rhsBatch = rhsType.getShape().drop_back(2);
-    Value panels = panelCount(b, columns, tiling.panelColumns());
-    // Batches run one after another, each GEMM on every thread.
-    sequentialLoops(b, ArrayRef<Value>(sizes).drop_back(2),
-                    [&](ImplicitLocOpBuilder &b, ValueRange batch) {
-                      Value a = matrixAt(
-                          b, lhs, broadcastIndices(b, lhsBatch, batch));
-                      Value bm = matrixAt(
-                          b, rhs, broadcastIndices(b, rhsBatch, batch));
-                      Value c = matrixAt(b, out, batch);
-                      emitGemm(b, tiling, a, {GemmRhs::Layout::RowMajor, bm},
-                               panels,
-                               [&](ImplicitLocOpBuilder &b, Value row,
-                                   Value panel, ValueRange accs) {
-                                 Value col0 = b.create<arith::MulIOp>(
-                                     panel,
-                                     indexConst(b, tiling.panelColumns()));
-                                 storeTileRow(b, c, row, col0, accs,
-                                              tiling.width);
-                               });
-                    });
+    int64_t perPanel = tiling.panelColumns();
+    emitBatchedGemm(
+        b, tiling, ArrayRef<Value>(sizes).drop_back(2), sizes[rank - 2],
+        panelCount(b, columns, perPanel),
+        [&](ImplicitLocOpBuilder &b, ValueRange batch) {
+          Value a = matrixAt(b, lhs, broadcastIndices(b, lhsBatch, batch));
+          Value bm = matrixAt(b, rhs, broadcastIndices(b, rhsBatch, batch));
+          return GemmOperands{a, {GemmRhs::Layout::RowMajor, bm}};
+        },
+        [&](ImplicitLocOpBuilder &b, ValueRange batch, Value row, Value panel,
+            ValueRange accs) {
+          Value col0 = b.create<arith::MulIOp>(panel, indexConst(b, perPanel));
+          storeTileRow(b, matrixAt(b, out, batch), row, col0, accs,
+                       tiling.width);
+        });
     rewriter.replaceOp(op, out);
     return success();
   }

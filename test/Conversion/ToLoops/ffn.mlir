@@ -3,7 +3,8 @@
 // ffn.mlp and ffn.glu run the register-tiled GEMM of gemm.mlir over the
 // rows of the collapsed input, with an f32 hidden buffer [rows, hidden]
 // written once: the bias and activation (and for GLU the gate product) are
-// applied to the accumulator registers in the epilogue.
+// applied to the accumulators in the epilogue, one loop over a tile's rows
+// reading them back from the tile scratch.
 
 // CHECK-LABEL: func.func @mlp
 // CHECK-SAME: (%[[X:.*]]: memref<?x?x64xf32>, %[[WIN:.*]]: memref<256x64xf32>, %[[BIN:.*]]: memref<256xf32>, %[[WOUT:.*]]: memref<32x256xf32>, %[[BOUT:.*]]: memref<32xf32>, %[[OUT:.*]]: memref<?x?x32xf32>)
@@ -13,10 +14,14 @@
 // CHECK: %[[PIN:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x64x32xf32>
 // CHECK: memref.load %[[WIN]]
 // CHECK: scf.parallel
+// CHECK: %[[TILE:.*]] = memref.alloca() : memref<8x32xf32>
 // CHECK: %[[ACC:.*]]:16 = scf.for {{.*}} iter_args
 // CHECK: vector.load %[[PIN]]
+// CHECK: vector.store %[[ACC]]#0, %[[TILE]]
+// CHECK: scf.for
+// CHECK: %[[ROW:.*]] = vector.load %[[TILE]]
 // CHECK: %[[BIAS:.*]] = vector.maskedload %[[BIN]]
-// CHECK: %[[PRE:.*]] = arith.addf %[[ACC]]#0, %[[BIAS]] : vector<16xf32>
+// CHECK: %[[PRE:.*]] = arith.addf %[[ROW]], %[[BIAS]] : vector<16xf32>
 // CHECK: arith.mulf %[[PRE]]
 // CHECK: math.erf %{{.*}} : vector<16xf32>
 // CHECK: vector.maskedstore %[[H]]
@@ -29,8 +34,10 @@
 // CHECK: %[[ACC2:.*]]:16 = scf.for {{.*}} iter_args
 // CHECK: vector.load %[[POUT]]
 // CHECK: memref.load %[[H]]
+// CHECK: scf.for
+// CHECK: %[[ROW2:.*]] = vector.load
 // CHECK: %[[BIAS2:.*]] = vector.load %[[BOUT]]
-// CHECK: %[[SUM:.*]] = arith.addf %[[ACC2]]#0, %[[BIAS2]]
+// CHECK: %[[SUM:.*]] = arith.addf %[[ROW2]], %[[BIAS2]]
 // CHECK: vector.store %[[SUM]], %[[YM]]
 // CHECK: memref.copy %[[Y]], %[[OUT]]
 // CHECK-NEXT: return
@@ -45,10 +52,11 @@ func.func @mlp(%x: tensor<?x?x64xf32>, %w_in: tensor<256x64xf32>, %b_in: tensor<
 // on the accumulators themselves.
 // CHECK-LABEL: func.func @mlp_relu2
 // CHECK: %[[ACC:.*]]:8 = scf.for
-// CHECK: scf.yield
-// CHECK-NEXT: }
-// CHECK-NEXT: %[[POS:.*]] = arith.cmpf ogt, %[[ACC]]#0
-// CHECK-NEXT: %[[R:.*]] = arith.select %[[POS]], %[[ACC]]#0
+// CHECK: scf.for
+// CHECK-NEXT: %[[ROW:.*]] = vector.load
+// CHECK-NEXT: vector.load
+// CHECK-NEXT: %[[POS:.*]] = arith.cmpf ogt, %[[ROW]]
+// CHECK-NEXT: %[[R:.*]] = arith.select %[[POS]], %[[ROW]]
 // CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[R]], %[[R]] : vector<16xf32>
 // CHECK: vector.{{(masked)?}}store {{.*}}%[[SQ]]
 func.func @mlp_relu2(%x: tensor<4x16xf32>, %w_in: tensor<32x16xf32>,
@@ -86,18 +94,22 @@ func.func @mlp_gelu_tanh_silu(%x: tensor<4x16xf32>, %w_in: tensor<32x16xf32>,
 // CHECK: memref.store %{{.*}}, %[[PGU]]
 // CHECK: %[[G:.*]]:16 = scf.for
 // CHECK: vector.load %[[PGU]]
-// CHECK: arith.negf %[[G]]#0
+// CHECK: scf.for
+// CHECK: %[[GATE:.*]] = vector.load
+// CHECK: %[[UP:.*]] = vector.load
+// CHECK: arith.negf %[[GATE]]
 // CHECK: math.exp
 // CHECK: arith.divf
-// CHECK: %[[SILU:.*]] = arith.mulf %[[G]]#0
-// CHECK: %[[GATED:.*]] = arith.mulf %[[SILU]], %[[G]]#1
+// CHECK: %[[SILU:.*]] = arith.mulf %[[GATE]]
+// CHECK: %[[GATED:.*]] = arith.mulf %[[SILU]], %[[UP]]
 // CHECK: vector.maskedstore %[[H]][{{.*}}], %{{.*}}, %[[GATED]]
 // CHECK: %[[PD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x128x32xf32>
 // CHECK: memref.load %[[WD]]
 // CHECK: %[[D:.*]]:16 = scf.for
 // CHECK: vector.load %[[PD]]
 // CHECK: memref.load %[[H]]
-// CHECK: vector.maskedstore %{{.*}}, %{{.*}}, %[[D]]#0
+// CHECK: vector.store %[[D]]#0
+// CHECK: vector.maskedstore
 // CHECK: memref.copy %[[Y]], %[[OUT]]
 func.func @glu(%x: tensor<?x?x64xf32>, %w_gate: tensor<128x64xf32>,
                %w_up: tensor<128x64xf32>, %w_down: tensor<64x128xf32>) -> tensor<?x?x64xf32> {

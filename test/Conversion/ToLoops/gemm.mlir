@@ -22,6 +22,7 @@
 // CHECK: %[[ROWS:.*]] = memref.dim %[[XM]], %c0
 // CHECK: %[[BLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c128
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[BLOCKS]])
+// CHECK: %[[TILE:.*]] = memref.alloca() : memref<8x32xf32>
 // CHECK: scf.for %[[P:.*]] = %c0 to %c2
 // Full 8-row tiles.
 // CHECK: scf.for %[[M:.*]] = {{.*}} step %c8
@@ -32,18 +33,24 @@
 // CHECK: %[[A0V:.*]] = vector.broadcast %[[A0]] : f32 to vector<16xf32>
 // CHECK: %[[PROD:.*]] = arith.mulf %[[A0V]], %[[B0]] fastmath<contract>
 // CHECK: arith.addf %[[PROD]], %{{.*}} fastmath<contract>
-// The epilogue adds the bias and stores a vector whole where it fits, with
-// the lanes past column 39 masked off where it does not.
+// The accumulators go through an 8 x 32 scratch tile, so that the epilogue
+// is one loop over the tile's rows. It adds the bias and stores a vector
+// whole where it fits, with the lanes past column 39 masked off where not.
+// CHECK: vector.store %[[ACC]]#0, %[[TILE]][%c0, %c0] : memref<8x32xf32>, vector<16xf32>
+// CHECK: vector.store %[[ACC]]#15, %[[TILE]][%c7, %c16]
+// CHECK: scf.for %[[R:.*]] = %c0 to %c8 step %c1 {
+// CHECK: %[[ROW0:.*]] = vector.load %[[TILE]][%[[R]], %c0]
+// CHECK: %[[ROW:.*]] = arith.addi %[[M]], %[[R]]
 // CHECK: %[[COL:.*]] = arith.muli %[[P]], %c32
 // CHECK: %[[LEFT:.*]] = arith.subi %c40, %[[COL]]
 // CHECK: %[[MASK:.*]] = vector.create_mask %[[LEFT]] : vector<16xi1>
 // CHECK: %[[BIAS:.*]] = vector.maskedload %[[B]][%[[COL]]], %[[MASK]]
-// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]]#0, %[[BIAS]]
+// CHECK: %[[SUM:.*]] = arith.addf %[[ROW0]], %[[BIAS]]
 // CHECK: %[[FITS:.*]] = arith.cmpi sge, %[[LEFT]], %c16
 // CHECK: scf.if %[[FITS]] {
-// CHECK-NEXT: vector.store %[[SUM]], %[[YM]][%[[M]], %[[COL]]]
+// CHECK-NEXT: vector.store %[[SUM]], %[[YM]][%[[ROW]], %[[COL]]]
 // CHECK-NEXT: } else {
-// CHECK-NEXT: vector.maskedstore %[[YM]][%[[M]], %[[COL]]], %[[MASK]], %[[SUM]]
+// CHECK-NEXT: vector.maskedstore %[[YM]][%[[ROW]], %[[COL]]], %[[MASK]], %[[SUM]]
 // The rows past the last full tile: tiles of 4, 2 and 1 rows.
 // CHECK: scf.if
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
@@ -78,24 +85,24 @@ func.func @linear_vector_f16(%x: tensor<64xf16>, %w: tensor<32x64xf16>) -> tenso
 }
 
 // matmul reads its right operand row-major in place, with edge masks fixed
-// for the whole K loop; batches run one after another on strided views, the
-// dynamic batch size from lhs, the dynamic N from rhs, rhs's batch
-// broadcasting from the right.
+// for the whole K loop. The batch dimensions join the parallel loop (before
+// the panel and row blocks), each iteration viewing its batch's matrices as
+// strided subviews: the dynamic batch size from lhs, the dynamic N from rhs,
+// rhs's batch broadcasting from the right.
 // CHECK-LABEL: func.func @matmul
 // CHECK-SAME: (%[[A:.*]]: memref<?x4x8x16xf32>, %[[B:.*]]: memref<4x16x?xf32>,
 // CHECK: %[[BATCH:.*]] = memref.dim %[[A]], %c0
 // CHECK: %[[N:.*]] = memref.dim %[[B]], %c2
 // CHECK: %[[C:.*]] = memref.alloc(%[[BATCH]], %[[N]]) {alignment = 64 : i64} : memref<?x4x8x?xf32>
-// CHECK: scf.for %[[I0:.*]] = %c0 to %[[BATCH]]
-// CHECK: scf.for %[[I1:.*]] = %c0 to %c4
+// CHECK: scf.parallel (%[[I0:.*]], %[[I1:.*]], %{{.*}}) = (%c0, %c0, %c0) to (%[[BATCH]], %c4, %{{.*}})
 // CHECK: %[[AV:.*]] = memref.subview %[[A]][%[[I0]], %[[I1]], 0, 0] [1, 1, 8, 16]
 // CHECK: %[[BV:.*]] = memref.subview %[[B]][%[[I1]], 0, 0] [1, 16, %[[N]]]
-// CHECK: %[[CV:.*]] = memref.subview %[[C]][%[[I0]], %[[I1]], 0, 0] [1, 1, 8, %[[N]]]
-// CHECK: scf.parallel
+// CHECK: memref.alloca() : memref<8x32xf32>
 // CHECK: vector.create_mask
 // CHECK: scf.for %[[K:.*]] = %c0 to %c16 {{.*}} iter_args
 // CHECK: vector.maskedload %[[BV]][%[[K]], %{{.*}}]
 // CHECK: memref.load %[[AV]][%c0, %[[K]]]
+// CHECK: %[[CV:.*]] = memref.subview %[[C]][%[[I0]], %[[I1]], 0, 0] [1, 1, 8, %[[N]]]
 // CHECK: vector.maskedstore %[[CV]]
 func.func @matmul(%a: tensor<?x4x8x16xf32>, %b: tensor<4x16x?xf32>) -> tensor<?x4x8x?xf32> {
   %0 = graph.matmul %a, %b : tensor<?x4x8x16xf32>, tensor<4x16x?xf32> -> tensor<?x4x8x?xf32>
