@@ -101,6 +101,7 @@ kiln_status *packWeights(kiln_session &session) {
   }
   if (session.threads > 0 && model.setNumThreads)
     model.setNumThreads(session.threads);
+  // A model without parameters still gets a valid pointer.
   buffers.push_back(nullptr);
   model.pack(buffers.data());
   session.paramsBound = true;

@@ -16,10 +16,17 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     Converts every Kiln op, and the boundary of each function, from tensors
     to memrefs in one step. Each op allocates its result and fills it with
     scf loops (outer loops `scf.parallel`, so they can run on threads) of
-    arith/math code: attention as a tiled online softmax that never holds a
-    score matrix, scans as sequential recurrences per channel, projections
-    as register-blocked GEMM loops. Function results become trailing
-    out-parameters, the destination-passing form of the compiled-model ABI.
+    vector/arith/math code for `vector-width` f32 lanes: projections as a
+    register-tiled GEMM, attention as a blocked flash kernel with
+    register-tiled products, scans vectorized across channels. Function
+    results become trailing out-parameters, the destination-passing form of
+    the compiled-model ABI.
+
+    In a module with a `kiln.signature`, the GEMM weights that are
+    parameters of `@kiln_main` are packed once, at bind time: the function
+    gets a panels argument per packed weight (after the parameters), the
+    module a `@kiln_pack(params..., panels...)` that fills them, and the
+    signature a "packed" list (docs/abi.md).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", "8",

@@ -100,6 +100,12 @@ struct ConvertKilnToLoopsPass
   using ConvertKilnToLoopsBase::ConvertKilnToLoopsBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // Vectors of 1 to 64 lanes: LLVM legalizes any of them on any x86-64.
+    if (vectorWidth < 1 || vectorWidth > 64) {
+      module.emitError("vector-width must be between 1 and 64 f32 lanes, got ")
+          << static_cast<int64_t>(vectorWidth);
+      return signalPassFailure();
+    }
     PackedWeights packedWeights;
     if (auto model = module.lookupSymbol<func::FuncOp>(kModelFunction);
         model && !model.isExternal() &&
