@@ -316,7 +316,8 @@ GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
 void storeTileRow(ImplicitLocOpBuilder &b, Value c, Value row, Value col0,
                   ValueRange values, int64_t width) {
   Value n = b.create<memref::DimOp>(c, 1);
-  for (auto [v, value] : llvm::enumerate(values)) {
+  for (size_t v = 0; v < values.size(); ++v) {
+    Value value = values[v];
     Value col = b.create<arith::AddIOp>(
         col0, indexConst(b, static_cast<int64_t>(v) * width));
     Value left = b.create<arith::SubIOp>(n, col);
