@@ -45,8 +45,10 @@ SmallVector<SmallVector<unsigned>> weightGroups(Operation *op) {
 LogicalResult planPackedWeights(ModuleOp module, func::FuncOp model,
                                 const GemmTiling &tiling,
                                 PackedWeights &plan) {
+  // Without a signature there is no bind time; with a packing function the
+  // module has been planned already (this pass's own output, run again).
   auto signatureAttr = module->getAttrOfType<StringAttr>("kiln.signature");
-  if (!signatureAttr)
+  if (!signatureAttr || module.lookupSymbol(kPackFunction))
     return success();
   auto json = llvm::json::parse(signatureAttr.getValue());
   llvm::json::Object *signature = json ? json->getAsObject() : nullptr;
@@ -63,6 +65,11 @@ LogicalResult planPackedWeights(ModuleOp module, func::FuncOp model,
     return model.emitError("expected ")
            << firstParam + numParams
            << " arguments (the signature's inputs and params)";
+  for (unsigned p = 0; p < numParams; ++p)
+    if (!isa<RankedTensorType>(body.getArgument(firstParam + p).getType()))
+      return model.emitError("expected parameter ")
+             << p << " (argument " << firstParam + p
+             << ") to be a ranked tensor";
 
   // The parameter indices behind `operands` of `op`, if all are parameters.
   auto paramsOf = [&](Operation *op, ArrayRef<unsigned> operands)

@@ -18,3 +18,12 @@ module attributes {kiln.signature = "{\22inputs\22: [{}], \22params\22: [{}]}"} 
     return
   }
 }
+
+// -----
+
+module attributes {kiln.signature = "{\22inputs\22: [], \22params\22: [{}]}"} {
+  // expected-error @+1 {{expected parameter 0 (argument 0) to be a ranked tensor}}
+  func.func @kiln_main(%w: memref<4xf32>) {
+    return
+  }
+}

@@ -1,10 +1,15 @@
 // RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s
+// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 | kiln-opt --kiln-convert-to-loops=vector-width=16 | FileCheck %s --check-prefix=TWICE
 
 // GEMM weights that are parameters are packed once, at bind time: the model
 // function takes their panels after the parameters, the signature lists
 // them under "packed", and @kiln_pack fills them from the parameters. A
 // parameter used by two GEMMs is packed once; GLU's gate and up weights
 // share one buffer; a weight that is a graph input is packed per call.
+
+// Run again on its own output, the pass plans nothing more.
+// TWICE-COUNT-1: func.func private @kiln_pack
+// TWICE-NOT: func.func private @kiln_pack
 
 // CHECK: kiln.signature = "{{.*}}\22packed\22:[{\22dtype\22:\22f32\22,\22params\22:[\22w\22],\22shape\22:[2,64,32]},{\22dtype\22:\22f32\22,\22params\22:[\22wg\22,\22wu\22],\22shape\22:[3,64,32]},{\22dtype\22:\22f32\22,\22params\22:[\22wd\22],\22shape\22:[2,40,32]}]
 // CHECK-LABEL: func.func @kiln_main
