@@ -72,4 +72,13 @@ struct kiln_session {
   std::vector<std::unique_ptr<void, decltype(&std::free)>> packed;
 };
 
+namespace kiln::runtime {
+
+/// Gives the model's OpenMP runtime the session's thread count, if it has
+/// one. OpenMP keeps the count per calling thread, so this precedes every
+/// call into the model.
+void applyThreads(const kiln_session &session);
+
+} // namespace kiln::runtime
+
 #endif // KILN_RUNTIME_OBJECTS_H

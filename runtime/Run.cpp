@@ -251,9 +251,7 @@ kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
     buffers.push_back(packed.get());
   for (size_t n = 0; n < sig.outputs.size(); ++n)
     buffers.push_back(outputs[n].data);
-  // The thread count is per calling thread in OpenMP, so set it on each run.
-  if (session->threads > 0 && model.setNumThreads)
-    model.setNumThreads(session->threads);
+  applyThreads(*session);
   // A model without dims still gets a valid pointer.
   dims.push_back(0);
   model.entry(buffers.data(), dims.data());

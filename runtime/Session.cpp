@@ -99,8 +99,7 @@ kiln_status *packWeights(kiln_session &session) {
     session.packed.emplace_back(data, &std::free);
     buffers.push_back(data);
   }
-  if (session.threads > 0 && model.setNumThreads)
-    model.setNumThreads(session.threads);
+  applyThreads(session);
   // A model without parameters still gets a valid pointer.
   buffers.push_back(nullptr);
   model.pack(buffers.data());
@@ -124,6 +123,11 @@ kiln_status *bindParams(kiln_session &session, const kiln_tensor *params) {
 }
 
 } // namespace
+
+void kiln::runtime::applyThreads(const kiln_session &session) {
+  if (session.threads > 0 && session.model->setNumThreads)
+    session.model->setNumThreads(session.threads);
+}
 
 extern "C" {
 

@@ -146,8 +146,10 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                             });
             // Softmax scores are kept in base 2 (scaled by log2 e), so that
             // the weights are exp2(x - max): one multiply fewer per score.
-            double log2e = power ? 1.0 : M_LOG2E;
-            Value scale = f32Const(b, op.getScale().convertToDouble() * log2e);
+            // The power normalizer's weights are the scaled scores as is.
+            double toBase2 = power ? 1.0 : M_LOG2E;
+            Value scale =
+                f32Const(b, op.getScale().convertToDouble() * toBase2);
             sequentialLoops(
                 b, {rows, headDim},
                 [&](ImplicitLocOpBuilder &b, ValueRange rd) {

@@ -54,90 +54,37 @@ Value allocResult(ImplicitLocOpBuilder &b, MemRefType type, Value input,
   return allocBuffer(b, type, sizes);
 }
 
-/// A pattern that knows the kernels' target options.
-template <typename Op> struct FFNPattern : OpConversionPattern<Op> {
-  FFNPattern(const KernelOptions &options, TypeConverter &converter,
-             MLIRContext *context)
-      : OpConversionPattern<Op>(converter, context), options(options),
-        tiling(GemmTiling::forWidth(options.vectorWidth)) {}
-
-  /// `out` = `hidden` · `weight`ᵀ (+ `bias`), the output projection.
-  void emitProjection(ImplicitLocOpBuilder &b, Op op, unsigned operand,
-                      Value hidden, Value weight, Value bias, Value out) const {
-    int64_t perPanel = tiling.panelColumns();
-    Value c = collapseToMatrix(b, out);
-    GemmRhs rhs = weightPanels(b, tiling, options, op, operand, {weight});
-    emitGemm(b, tiling, hidden, rhs,
-             panelCount(b, memrefSizes(b, weight)[0], perPanel),
-             [&](ImplicitLocOpBuilder &b, Value row, Value panel,
-                 ValueRange accs) {
-               Value col0 =
-                   b.create<arith::MulIOp>(panel, indexConst(b, perPanel));
-               storeTileRow(b, c, row, col0,
-                            addBiasVectors(b, bias, col0, accs), tiling.width);
-             });
-  }
-
-  /// `accs` + bias[col0 ...] when there is a bias.
-  SmallVector<Value> addBiasVectors(ImplicitLocOpBuilder &b, Value bias,
-                                    Value col0, ValueRange accs) const {
-    SmallVector<Value> values(accs);
-    if (!bias)
-      return values;
-    SmallVector<Value> biases =
-        loadRowVectors(b, bias, col0, values.size(), tiling.width);
-    for (auto [value, add] : llvm::zip(values, biases))
-      value = b.create<arith::AddFOp>(value, add);
-    return values;
-  }
-
-  KernelOptions options;
-  GemmTiling tiling;
-};
-
-struct MLPToLoops : FFNPattern<MLPOp> {
-  using FFNPattern::FFNPattern;
+struct MLPToLoops : GemmPattern<MLPOp> {
+  using GemmPattern::GemmPattern;
   LogicalResult
   matchAndRewrite(MLPOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
     Value x = collapseToMatrix(b, adaptor.getInput());
-    Value out = allocResult(b, type, adaptor.getInput(), adaptor.getWOut());
+    Value out =
+        allocResult(b, resultType(op), adaptor.getInput(), adaptor.getWOut());
     Value wIn = adaptor.getWIn();
     Value hidden = allocHidden(b, x, wIn);
-    ScalarFn act = scalarFn(op.getActivation());
-    Value bIn = adaptor.getBIn();
-    int64_t perPanel = tiling.panelColumns();
-    GemmRhs rhs = weightPanels(b, tiling, options, op,
-                               op.getWInMutable().getOperandNumber(), {wIn});
-    emitGemm(b, tiling, x, rhs,
-             panelCount(b, memrefSizes(b, wIn)[0], perPanel),
-             [&](ImplicitLocOpBuilder &b, Value row, Value panel,
-                 ValueRange accs) {
-               Value col0 =
-                   b.create<arith::MulIOp>(panel, indexConst(b, perPanel));
-               SmallVector<Value> values = addBiasVectors(b, bIn, col0, accs);
-               for (Value &value : values)
-                 value = emitScalarFn(b, act, value);
-               storeTileRow(b, hidden, row, col0, values, tiling.width);
-             });
-    emitProjection(b, op, op.getWOutMutable().getOperandNumber(), hidden,
-                   adaptor.getWOut(), adaptor.getBOut(), out);
+    emitProjection(b, tiling, options, op,
+                   op.getWInMutable().getOperandNumber(), x, wIn,
+                   adaptor.getBIn(), hidden, scalarFn(op.getActivation()));
+    emitProjection(b, tiling, options, op,
+                   op.getWOutMutable().getOperandNumber(), hidden,
+                   adaptor.getWOut(), adaptor.getBOut(), out, std::nullopt);
     rewriter.replaceOp(op, out);
     return success();
   }
 };
 
-struct GLUToLoops : FFNPattern<GLUOp> {
-  using FFNPattern::FFNPattern;
+struct GLUToLoops : GemmPattern<GLUOp> {
+  using GemmPattern::GemmPattern;
   LogicalResult
   matchAndRewrite(GLUOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
     Value x = collapseToMatrix(b, adaptor.getInput());
-    Value out = allocResult(b, type, adaptor.getInput(), adaptor.getWDown());
+    Value out =
+        allocResult(b, resultType(op), adaptor.getInput(), adaptor.getWDown());
     Value wGate = adaptor.getWGate();
     Value hidden = allocHidden(b, x, wGate);
     ScalarFn act = scalarFn(op.getActivation());
@@ -148,20 +95,19 @@ struct GLUToLoops : FFNPattern<GLUOp> {
     GemmRhs rhs = weightPanels(b, tiling, options, op,
                                op.getWGateMutable().getOperandNumber(),
                                {wGate, adaptor.getWUp()});
-    emitGemm(b, tiling, x, rhs,
-             panelCount(b, memrefSizes(b, wGate)[0], perPanel),
-             [&](ImplicitLocOpBuilder &b, Value row, Value panel,
-                 ValueRange accs) {
-               Value col0 =
-                   b.create<arith::MulIOp>(panel, indexConst(b, perPanel));
-               SmallVector<Value> values;
-               for (int64_t v = 0; v < half; ++v)
-                 values.push_back(b.create<arith::MulFOp>(
-                     emitScalarFn(b, act, accs[v]), accs[half + v]));
-               storeTileRow(b, hidden, row, col0, values, tiling.width);
-             });
-    emitProjection(b, op, op.getWDownMutable().getOperandNumber(), hidden,
-                   adaptor.getWDown(), Value(), out);
+    emitGemm(
+        b, tiling, x, rhs, ceilDiv(b, memrefSizes(b, wGate)[0], perPanel),
+        [&](ImplicitLocOpBuilder &b, Value row, Value panel, ValueRange accs) {
+          Value col0 = b.create<arith::MulIOp>(panel, indexConst(b, perPanel));
+          SmallVector<Value> values;
+          for (int64_t v = 0; v < half; ++v)
+            values.push_back(b.create<arith::MulFOp>(
+                emitScalarFn(b, act, accs[v]), accs[half + v]));
+          storeTileRow(b, hidden, row, col0, values, tiling.width);
+        });
+    emitProjection(b, tiling, options, op,
+                   op.getWDownMutable().getOperandNumber(), hidden,
+                   adaptor.getWDown(), Value(), out, std::nullopt);
     rewriter.replaceOp(op, out);
     return success();
   }

@@ -38,10 +38,6 @@ GemmTiling GemmTiling::forWidth(int64_t width) {
   return {width, 6, 2};
 }
 
-Value panelCount(ImplicitLocOpBuilder &b, Value columns, int64_t perPanel) {
-  return b.create<arith::CeilDivUIOp>(columns, indexConst(b, perPanel));
-}
-
 /// B's row `k` across panel `panel`: `vectors` f32 vectors.
 static SmallVector<Value> loadRhsRow(ImplicitLocOpBuilder &b,
                                      const GemmTiling &tiling,
@@ -295,7 +291,7 @@ Value packPanelsPerCall(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
   SmallVector<Value> sourceSizes = memrefSizes(b, sources.front());
   int64_t perSource = tiling.panelColumns() / sources.size();
   Value packed = allocBuffer(b, type,
-                             {panelCount(b, sourceSizes[0], perSource),
+                             {ceilDiv(b, sourceSizes[0], perSource),
                               sourceSizes[1],
                               indexConst(b, tiling.panelColumns())});
   emitPackPanels(b, tiling, sources, packed);
@@ -313,6 +309,33 @@ GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
   return {GemmRhs::Layout::Panels, panels};
 }
 
+void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+                    const KernelOptions &options, Operation *op,
+                    unsigned operand, Value a, Value weight, Value bias,
+                    Value c, std::optional<ScalarFn> activation) {
+  int64_t perPanel = tiling.panelColumns();
+  Value cm = collapseToMatrix(b, c);
+  GemmRhs rhs = weightPanels(b, tiling, options, op, operand, {weight});
+  emitGemm(b, tiling, collapseToMatrix(b, a), rhs,
+           ceilDiv(b, memrefSizes(b, weight)[0], perPanel),
+           [&](ImplicitLocOpBuilder &b, Value row, Value panel,
+               ValueRange accs) {
+             Value col0 =
+                 b.create<arith::MulIOp>(panel, indexConst(b, perPanel));
+             SmallVector<Value> values(accs);
+             if (bias) {
+               SmallVector<Value> biases = loadRowVectors(
+                   b, bias, col0, tiling.vectors, tiling.width);
+               for (auto [value, add] : llvm::zip(values, biases))
+                 value = b.create<arith::AddFOp>(value, add);
+             }
+             if (activation)
+               for (Value &value : values)
+                 value = emitScalarFn(b, *activation, value);
+             storeTileRow(b, cm, row, col0, values, tiling.width);
+           });
+}
+
 void storeTileRow(ImplicitLocOpBuilder &b, Value c, Value row, Value col0,
                   ValueRange values, int64_t width) {
   Value n = b.create<memref::DimOp>(c, 1);
@@ -323,20 +346,12 @@ void storeTileRow(ImplicitLocOpBuilder &b, Value c, Value row, Value col0,
     Value left = b.create<arith::SubIOp>(n, col);
     // A plain store where the vector fits: AVX2's masked store
     // (vmaskmovps) is microcoded and slow on AMD cores.
-    Value fits = b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, left,
-                                         indexConst(b, width));
-    b.create<scf::IfOp>(
-        fits,
-        [&](OpBuilder &nested, Location loc) {
-          ImplicitLocOpBuilder inner(loc, nested);
-          storeVector(inner, value, c, {row, col});
-          inner.create<scf::YieldOp>();
-        },
-        [&](OpBuilder &nested, Location loc) {
-          ImplicitLocOpBuilder inner(loc, nested);
-          maskedStoreVector(inner, value, c, {row, col},
-                            laneMask(inner, left, width));
-          inner.create<scf::YieldOp>();
+    ifWholeVector(
+        b, left, width,
+        [&](ImplicitLocOpBuilder &b) { storeVector(b, value, c, {row, col}); },
+        [&](ImplicitLocOpBuilder &b) {
+          maskedStoreVector(b, value, c, {row, col},
+                            laneMask(b, left, width));
         });
   }
 }

@@ -19,6 +19,8 @@
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
 
+#include <optional>
+
 namespace kiln {
 
 /// The register tile of the micro-kernel for one vector width.
@@ -46,8 +48,8 @@ struct GemmRhs {
 
 /// Consumes the finished accumulators of one row of a tile: `accs` holds
 /// `vectors` f32 vectors for the columns of panel `panel`.
-using TileEpilogue = llvm::function_ref<void(
-    ImplicitLocOpBuilder &, Value row, Value panel, ValueRange accs)>;
+using TileEpilogue = llvm::function_ref<void(ImplicitLocOpBuilder &, Value row,
+                                             Value panel, ValueRange accs)>;
 
 /// Runs the epilogue on Σ_k A[m, k] · B[k, panel columns] for every row m of
 /// `a` ([M, K]) and every panel in [0, `panels`).
@@ -61,12 +63,12 @@ struct GemmOperands {
   GemmRhs rhs;
 };
 /// Builds the operands of the GEMM at batch indices `batch`.
-using GemmBatchViews = llvm::function_ref<GemmOperands(
-    ImplicitLocOpBuilder &, ValueRange batch)>;
+using GemmBatchViews =
+    llvm::function_ref<GemmOperands(ImplicitLocOpBuilder &, ValueRange batch)>;
 /// A TileEpilogue that also receives the batch indices.
-using BatchTileEpilogue = llvm::function_ref<void(
-    ImplicitLocOpBuilder &, ValueRange batch, Value row, Value panel,
-    ValueRange accs)>;
+using BatchTileEpilogue =
+    llvm::function_ref<void(ImplicitLocOpBuilder &, ValueRange batch, Value row,
+                            Value panel, ValueRange accs)>;
 
 /// emitGemm for every index of `batchSizes`, all of M rows and `panels`
 /// panels; the batch joins the parallel loop, so threads share the batch
@@ -99,13 +101,36 @@ GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                      const KernelOptions &options, mlir::Operation *op,
                      unsigned operand, ValueRange sources);
 
-/// Number of panels covering `columns` columns with `perPanel` per panel.
-Value panelCount(ImplicitLocOpBuilder &b, Value columns, int64_t perPanel);
-
 /// Stores `values` (f32 vectors of `width` lanes) at c[row, col0 + v·width],
 /// the lanes past the last column of `c` masked off.
 void storeTileRow(ImplicitLocOpBuilder &b, Value c, Value row, Value col0,
                   ValueRange values, int64_t width);
+
+/// `c` = act(`a` · `weight`ᵀ + `bias`) for `a` [..., K], `weight` [N, K]
+/// (operand `operand` of `op`, packed as weightPanels does), an optional
+/// `bias` [N] and `c` [..., N], the leading dimensions of `a` and `c`
+/// collapsed into rows: linear, and the projections of mlp and glu.
+void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+                    const KernelOptions &options, mlir::Operation *op,
+                    unsigned operand, Value a, Value weight, Value bias,
+                    Value c, std::optional<ScalarFn> activation);
+
+/// A conversion pattern for a GEMM op: the kernel options and the tile they
+/// select.
+template <typename Op> struct GemmPattern : mlir::OpConversionPattern<Op> {
+  GemmPattern(const KernelOptions &options, mlir::TypeConverter &converter,
+              mlir::MLIRContext *context)
+      : mlir::OpConversionPattern<Op>(converter, context), options(options),
+        tiling(GemmTiling::forWidth(options.vectorWidth)) {}
+
+  mlir::MemRefType resultType(Op op) const {
+    return mlir::cast<mlir::MemRefType>(
+        this->getTypeConverter()->convertType(op.getType()));
+  }
+
+  KernelOptions options;
+  GemmTiling tiling;
+};
 
 /// Loads `count` vectors of `vector[col0 + v·width]` (bias rows), lanes past
 /// the end reading 0.

@@ -20,22 +20,6 @@ using namespace kiln::graph;
 
 namespace {
 
-/// A pattern that knows the kernels' target options.
-template <typename Op> struct GemmPattern : OpConversionPattern<Op> {
-  GemmPattern(const KernelOptions &options, TypeConverter &converter,
-              MLIRContext *context)
-      : OpConversionPattern<Op>(converter, context), options(options),
-        tiling(GemmTiling::forWidth(options.vectorWidth)) {}
-
-  MemRefType resultType(Op op) const {
-    return cast<MemRefType>(
-        this->getTypeConverter()->convertType(op.getType()));
-  }
-
-  KernelOptions options;
-  GemmTiling tiling;
-};
-
 struct LinearToLoops : GemmPattern<LinearOp> {
   using GemmPattern::GemmPattern;
   LogicalResult
@@ -44,29 +28,11 @@ struct LinearToLoops : GemmPattern<LinearOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value input = adaptor.getInput(), weight = adaptor.getWeight();
     SmallVector<Value> sizes = memrefSizes(b, input);
-    Value columns = memrefSizes(b, weight)[0];
-    sizes.back() = columns;
+    sizes.back() = memrefSizes(b, weight)[0];
     Value out = allocBuffer(b, resultType(op), sizes);
-    Value c = collapseToMatrix(b, out), bias = adaptor.getBias();
-    int64_t perPanel = tiling.panelColumns();
-    GemmRhs rhs = weightPanels(b, tiling, options, op,
-                               op.getWeightMutable().getOperandNumber(),
-                               {weight});
-    emitGemm(b, tiling, collapseToMatrix(b, input), rhs,
-             panelCount(b, columns, perPanel),
-             [&](ImplicitLocOpBuilder &b, Value row, Value panel,
-                 ValueRange accs) {
-               Value col0 =
-                   b.create<arith::MulIOp>(panel, indexConst(b, perPanel));
-               SmallVector<Value> values(accs);
-               if (bias) {
-                 SmallVector<Value> biases = loadRowVectors(
-                     b, bias, col0, tiling.vectors, tiling.width);
-                 for (auto [value, add] : llvm::zip(values, biases))
-                   value = b.create<arith::AddFOp>(value, add);
-               }
-               storeTileRow(b, c, row, col0, values, tiling.width);
-             });
+    emitProjection(b, tiling, options, op,
+                   op.getWeightMutable().getOperandNumber(), input, weight,
+                   adaptor.getBias(), out, std::nullopt);
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -125,7 +91,7 @@ struct MatmulToLoops : GemmPattern<MatmulOp> {
     int64_t perPanel = tiling.panelColumns();
     emitBatchedGemm(
         b, tiling, ArrayRef<Value>(sizes).drop_back(2), sizes[rank - 2],
-        panelCount(b, columns, perPanel),
+        ceilDiv(b, columns, perPanel),
         [&](ImplicitLocOpBuilder &b, ValueRange batch) {
           Value a = matrixAt(b, lhs, broadcastIndices(b, lhsBatch, batch));
           Value bm = matrixAt(b, rhs, broadcastIndices(b, rhsBatch, batch));

@@ -33,6 +33,10 @@ Value f32Const(ImplicitLocOpBuilder &b, double value) {
   return floatConst(b, b.getF32Type(), value);
 }
 
+Value ceilDiv(ImplicitLocOpBuilder &b, Value size, int64_t divisor) {
+  return b.create<arith::CeilDivUIOp>(size, indexConst(b, divisor));
+}
+
 SmallVector<Value> memrefSizes(ImplicitLocOpBuilder &b, Value memref) {
   auto type = cast<MemRefType>(memref.getType());
   SmallVector<Value> sizes;

@@ -47,6 +47,9 @@ Value indexConst(ImplicitLocOpBuilder &b, int64_t value);
 Value floatConst(ImplicitLocOpBuilder &b, mlir::Type type, double value);
 Value f32Const(ImplicitLocOpBuilder &b, double value);
 
+/// ⌈size / divisor⌉ for an index `size`: blocks of `divisor` covering it.
+Value ceilDiv(ImplicitLocOpBuilder &b, Value size, int64_t divisor);
+
 /// Size of every dimension of `memref` as an index value.
 llvm::SmallVector<Value> memrefSizes(ImplicitLocOpBuilder &b, Value memref);
 

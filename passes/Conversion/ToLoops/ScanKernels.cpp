@@ -30,25 +30,10 @@ void forChannelBlock(ImplicitLocOpBuilder &b, Value d0, Value channels,
   ChannelBlock partial{laneMask(b, remaining, width), width};
   if (staticChannels && *staticChannels < width)
     return body(b, partial);
-  Value full = b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, remaining,
-                                       indexConst(b, width));
-  b.create<scf::IfOp>(
-      full,
-      [&](OpBuilder &nested, Location loc) {
-        ImplicitLocOpBuilder ib(loc, nested);
-        body(ib, ChannelBlock{Value(), width});
-        ib.create<scf::YieldOp>();
-      },
-      [&](OpBuilder &nested, Location loc) {
-        ImplicitLocOpBuilder ib(loc, nested);
-        body(ib, partial);
-        ib.create<scf::YieldOp>();
-      });
-}
-
-/// ceil(size / width) blocks.
-Value blockCount(ImplicitLocOpBuilder &b, Value size, int64_t width) {
-  return b.create<arith::CeilDivUIOp>(size, indexConst(b, width));
+  ifWholeVector(
+      b, remaining, width,
+      [&](ImplicitLocOpBuilder &b) { body(b, ChannelBlock{Value(), width}); },
+      [&](ImplicitLocOpBuilder &b) { body(b, partial); });
 }
 
 /// 2^x on f32 vectors in registers, for the decays exp(Δ·A) = 2^(Δ·A·log2 e)

@@ -42,9 +42,6 @@ void forChannelBlock(
     llvm::function_ref<void(ImplicitLocOpBuilder &, const ChannelBlock &)>
         body);
 
-/// ceil(size / width) blocks.
-Value blockCount(ImplicitLocOpBuilder &b, Value size, int64_t width);
-
 /// 2^x, e^x, softplus(x) and silu(x) of f32 vectors, as arith code in
 /// registers (see ScanKernels.cpp for the approximations and their errors).
 Value vectorExp2(ImplicitLocOpBuilder &b, Value x);

@@ -112,7 +112,7 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
                     });
 
     parallelLoops(
-        b, {sizes[0], blockCount(b, channels, width)},
+        b, {sizes[0], ceilDiv(b, channels, width)},
         [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
           Value batch = ivs[0];
           Value d0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, width));
@@ -319,7 +319,7 @@ struct LinearRecurrenceToLoops : OpConversionPattern<LinearRecurrenceOp> {
     bool reverse = op.getReverse();
 
     parallelLoops(
-        b, {sizes[0], blockCount(b, channels, width)},
+        b, {sizes[0], ceilDiv(b, channels, width)},
         [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
           Value batch = ivs[0];
           Value d0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, width));

@@ -7,6 +7,7 @@
 #include "passes/Conversion/ToLoops/VectorBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 
@@ -53,6 +54,21 @@ void storeVector(ImplicitLocOpBuilder &b, Value value, Value memref,
 Value laneMask(ImplicitLocOpBuilder &b, Value count, int64_t width) {
   auto type = VectorType::get({width}, b.getI1Type());
   return b.create<vector::CreateMaskOp>(type, ValueRange{count});
+}
+
+void ifWholeVector(ImplicitLocOpBuilder &b, Value remaining, int64_t width,
+                   llvm::function_ref<void(ImplicitLocOpBuilder &)> whole,
+                   llvm::function_ref<void(ImplicitLocOpBuilder &)> partial) {
+  Value fits = b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, remaining,
+                                       indexConst(b, width));
+  auto branch = [](llvm::function_ref<void(ImplicitLocOpBuilder &)> body) {
+    return [body](OpBuilder &nested, Location loc) {
+      ImplicitLocOpBuilder inner(loc, nested);
+      body(inner);
+      inner.create<scf::YieldOp>();
+    };
+  };
+  b.create<scf::IfOp>(fits, branch(whole), branch(partial));
 }
 
 Value maskedLoadVector(ImplicitLocOpBuilder &b, Value memref,

@@ -35,6 +35,13 @@ void storeVector(ImplicitLocOpBuilder &b, Value value, Value memref,
 /// when `count >= width`).
 Value laneMask(ImplicitLocOpBuilder &b, Value count, int64_t width);
 
+/// Emits `whole` where `remaining` elements fill a `width`-lane vector and
+/// `partial` (the masked form) where they do not, as the two branches of an
+/// scf.if: a whole vector needs no mask, which AVX2 makes costly.
+void ifWholeVector(ImplicitLocOpBuilder &b, Value remaining, int64_t width,
+                   llvm::function_ref<void(ImplicitLocOpBuilder &)> whole,
+                   llvm::function_ref<void(ImplicitLocOpBuilder &)> partial);
+
 /// Loads the lanes of `mask` (others read as `padding`), as f32.
 Value maskedLoadVector(ImplicitLocOpBuilder &b, Value memref,
                        ValueRange indices, Value mask, int64_t width,
