@@ -32,7 +32,8 @@ using namespace mlir;
 namespace kiln::driver {
 namespace {
 
-constexpr const char *kStages[] = {"import", "loops", "llvm-dialect", nullptr};
+constexpr const char *kStages[] = {"import", "fusion", "loops",
+                                   "llvm-dialect", nullptr};
 
 int fail(const std::string &message) {
   llvm::errs() << "kiln-compile: error: " << message << "\n";
@@ -168,6 +169,8 @@ int compile(const CompileOptions &options) {
       options.output.empty() ? defaultOutput(options) : options.output;
   bool textOutput = !options.stopAfter.empty() || options.emit == Emit::MLIR ||
                     options.emit == Emit::LLVM || options.emit == Emit::Asm;
+  if (output == "-" && options.fusionReport)
+    return fail("--fusion-report prints to stdout; give -o a file name");
   if (output == "-" && !textOutput)
     return fail("-o - writes text (MLIR, LLVM IR, assembly) to stdout; give "
                 "a file name for a library or an object");
@@ -218,6 +221,7 @@ int compile(const CompileOptions &options) {
   CPUPipelineOptions pipelineOptions;
   pipelineOptions.parallel = options.parallel;
   pipelineOptions.vectorWidth = target::f32VectorWidth(*machine);
+  pipelineOptions.fusionReport = options.fusionReport ? "-" : "";
   auto runPipeline = [&](auto build, const char *stage) {
     PassManager pm(&context);
     build(pm, pipelineOptions);
@@ -229,6 +233,12 @@ int compile(const CompileOptions &options) {
     progress.done(stage);
     return true;
   };
+  // -O0 keeps one kernel per JSON node, for debugging.
+  pipelineOptions.fusion = options.fusion && options.optLevel > 0;
+  if (!runPipeline(buildFusionPipeline, "fusion"))
+    return fail("fusion failed");
+  if (options.stopAfter == "fusion")
+    return finishText(printModule(*module));
   if (!runPipeline(buildKilnToLoopsPipeline, "loops"))
     return fail("lowering to loops failed");
   if (options.stopAfter == "loops")

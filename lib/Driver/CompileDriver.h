@@ -26,12 +26,17 @@ struct CompileOptions {
   std::string sm = "sm_80";
   unsigned optLevel = 3;
   /// Stage after which to stop and write that stage's IR: "import",
-  /// "loops" or "llvm-dialect"; empty runs to `emit`.
+  /// "fusion", "loops" or "llvm-dialect"; empty runs to `emit`.
   std::string stopAfter;
   /// Print one line per stage with its duration to stderr.
   bool progress = false;
   /// Run parallel loops on threads.
   bool parallel = true;
+  /// Run the fusion passes (never at -O0).
+  bool fusion = true;
+  /// Print which JSON nodes each kernel computes, and why candidates did
+  /// not fuse, to stdout.
+  bool fusionReport = false;
 };
 
 /// The stage names accepted by CompileOptions::stopAfter.

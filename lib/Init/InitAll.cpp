@@ -14,6 +14,7 @@
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Scan/IR/ScanDialect.h"
 #include "passes/Conversion/Passes.h"
+#include "passes/Fusion/Passes.h"
 #include "passes/Pipelines/Pipelines.h"
 
 #include "mlir/InitAllDialects.h"
@@ -32,5 +33,6 @@ void kiln::registerAllDialects(mlir::DialectRegistry &registry) {
 void kiln::registerAllPasses() {
   mlir::registerAllPasses();
   registerConversionPasses();
+  registerFusionPasses();
   registerPipelines();
 }

@@ -9,6 +9,7 @@
 
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Conversion/Passes.h"
+#include "passes/Fusion/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -18,6 +19,27 @@
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+
+void kiln::buildFusionPipeline(OpPassManager &pm,
+                               const CPUPipelineOptions &options) {
+  if (options.fusion) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    // Raising first: the epilogues then fold into the raised ops too.
+    OpPassManager &func = pm.nest<func::FuncOp>();
+    func.addPass(createRaiseAttention());
+    func.addPass(createRaiseFFN());
+    func.addPass(createFuseEpilogues());
+    func.addPass(createFuseElementwise());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+  if (!options.fusionReport.empty()) {
+    FusionReportOptions report;
+    report.outputFile = options.fusionReport;
+    pm.addPass(createFusionReport(report));
+  }
+}
 
 void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
@@ -64,6 +86,7 @@ void kiln::buildLoopsToLLVMPipeline(OpPassManager &pm,
 
 void kiln::buildCPUPipeline(OpPassManager &pm,
                             const CPUPipelineOptions &options) {
+  buildFusionPipeline(pm, options);
   buildKilnToLoopsPipeline(pm, options);
   buildLoopsToLLVMPipeline(pm, options);
 }
@@ -73,4 +96,8 @@ void kiln::registerPipelines() {
       "kiln-cpu-pipeline",
       "Lower a Kiln model to the LLVM dialect with the compiled-model ABI",
       buildCPUPipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "kiln-fusion-pipeline",
+      "Run Kiln's tensor-level fusion passes in their pipeline order",
+      buildFusionPipeline);
 }

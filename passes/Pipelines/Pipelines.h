@@ -26,7 +26,22 @@ struct CPUPipelineOptions
                      "AVX-512, 8 for AVX2, 4 for SSE); kiln-compile derives "
                      "it from --cpu"),
       llvm::cl::init(8)};
+  Option<bool> fusion{*this, "fusion",
+                      llvm::cl::desc("Run the fusion passes first (kiln-compile "
+                                     "turns them off at -O0)"),
+                      llvm::cl::init(true)};
+  Option<std::string> fusionReport{
+      *this, "fusion-report",
+      llvm::cl::desc("Write the fusion report there ('-' for stdout) after "
+                     "fusion; empty for none"),
+      llvm::cl::init("")};
 };
+
+/// Raises primitive graphs into the fused ops and folds epilogues and
+/// elementwise chains, on tensors: the stage every target shares. With
+/// `fusion` off it only writes the report, if one is asked for.
+void buildFusionPipeline(mlir::OpPassManager &pm,
+                         const CPUPipelineOptions &options);
 
 /// Kiln dialects on tensors -> loops over buffers (memref, scf, arith, math).
 void buildKilnToLoopsPipeline(mlir::OpPassManager &pm,
@@ -39,6 +54,7 @@ void buildLoopsToLLVMPipeline(mlir::OpPassManager &pm,
 
 /// The whole CPU path: buildKilnToLoopsPipeline then
 /// buildLoopsToLLVMPipeline.
+/// Fusion, then the lowering to loops and to LLVM.
 void buildCPUPipeline(mlir::OpPassManager &pm,
                       const CPUPipelineOptions &options);
 

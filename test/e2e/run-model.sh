@@ -4,10 +4,11 @@
 # usage: run-model.sh MODEL.json WORKDIR [--rtol X] [--atol X]
 #                     [--compile-flag FLAG]... [kiln-gen-data options...]
 #
-# Compiles MODEL.json once with kiln-compile, then for every (batch, seq) case
-# below generates weights and inputs with kiln-gen-data (a distinct seed per
-# case; extra options such as --scale are passed through) and runs the same
-# library with kiln-run --check, which compares every output with the
+# Compiles MODEL.json with kiln-compile twice, with the fusion passes and
+# without (--no-fusion), then for every (batch, seq) case below generates
+# weights and inputs with kiln-gen-data (a distinct seed per case; extra
+# options such as --scale are passed through) and runs both libraries with
+# kiln-run --check, which compares every output with the
 # reference evaluator, at kiln-run's default tolerances unless --rtol or
 # --atol is given (a test that loosens them says why). --compile-flag passes
 # a flag to kiln-compile (e.g. --cpu=x86-64 for the SSE kernels). Prints the check lines
@@ -65,10 +66,13 @@ print(1 if m.get("params") else 0, int("batch" in dims), int("seq" in dims),
 ' "$model") || { echo "run-model: cannot read $model" >&2; exit 1; }
 read -r has_params has_batch has_seq inputs <<<"$info"
 
-kiln-compile "$model" "${compile_flags[@]}" -o "$work/model.so" || {
-  echo "run-model: kiln-compile failed for $model"
-  exit 1
-}
+for variant in fusion no-fusion; do
+  kiln-compile "$model" "${compile_flags[@]}" "--$variant" \
+      -o "$work/$variant.so" || {
+    echo "run-model: kiln-compile --$variant failed for $model"
+    exit 1
+  }
+done
 
 seed=0
 for c in $cases; do
@@ -93,10 +97,12 @@ for c in $cases; do
     echo "case ${c} seed $seed: FAIL (kiln-gen-data)"
     exit 1
   fi
-  if ! kiln-run "$work/model.so" "${run_args[@]}" --output "$dir/out/" \
-       --check "${tolerance[@]}" -q; then
-    echo "case ${c} seed $seed: FAIL ($model)"
-    exit 1
-  fi
+  for variant in fusion no-fusion; do
+    if ! kiln-run "$work/$variant.so" "${run_args[@]}" \
+         --output "$dir/$variant/" --check "${tolerance[@]}" -q; then
+      echo "case ${c} seed $seed: FAIL ($model, --$variant)"
+      exit 1
+    fi
+  done
   echo "case ${c} seed $seed: PASS"
 done

@@ -60,6 +60,11 @@ int main(int argc, char **argv) {
   app.add_flag("--progress,!--no-progress", options.progress,
                "Print one line per stage (default: when stderr is a "
                "terminal)");
+  app.add_flag("--fusion,!--no-fusion", options.fusion,
+               "Run the fusion passes (default: on, off at -O0)");
+  app.add_flag("--fusion-report", options.fusionReport,
+               "Print which JSON nodes each fused kernel computes, and why "
+               "the candidates that did not fuse did not, to stdout");
   app.add_flag("--parallel,!--no-parallel", options.parallel,
                "Run parallel loops on threads (default: on)");
   app.footer("MLIR pass-manager options such as --mlir-print-ir-after-all "

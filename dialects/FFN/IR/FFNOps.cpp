@@ -14,6 +14,8 @@
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::ffn;
+using kiln::graph::Activation;
+using kiln::graph::stringifyActivation;
 
 /// Checks `weight` is [rows, cols] (either may be dynamic in `expected`).
 static LogicalResult expectMatrix(Operation *op, Value weight, StringRef name,

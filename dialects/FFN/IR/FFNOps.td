@@ -8,42 +8,53 @@
 #define KILN_FFN_OPS
 
 include "dialects/FFN/IR/FFNDialect.td"
+include "dialects/Graph/IR/GraphDialect.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def FFN_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
 
-def FFN_MLPOp : FFN_Op<"mlp", [Pure, AttrSizedOperandSegments]> {
+def FFN_MLPOp : FFN_Op<"mlp", [Pure, AttrSizedOperandSegments,
+    OptionalTypesMatchWith<"the residual has the result's type",
+                           "result", "residual", "$_self">]> {
   let summary = "two-layer perceptron act(x·w_inᵀ + b_in)·w_outᵀ + b_out";
   let description = [{
     `input [..., D]`, `w_in [F, D]`, `b_in [F]`, `w_out [E, F]`, `b_out [E]`
     give `[..., E]`. `relu2` is `relu(x)^2`, `gelu` the erf form and
-    `gelu_tanh` the tanh approximation.
+    `gelu_tanh` the tanh approximation. The optional `residual`, of the
+    result's type, is added to the result (a fused epilogue,
+    kiln-fuse-epilogues).
   }];
   let arguments = (ins FFN_FloatTensor:$input, FFN_FloatTensor:$w_in,
                        Optional<FFN_FloatTensor>:$b_in,
                        FFN_FloatTensor:$w_out,
                        Optional<FFN_FloatTensor>:$b_out,
-                       FFN_ActivationAttr:$activation);
+                       Optional<FFN_FloatTensor>:$residual,
+                       Graph_ActivationAttr:$activation);
   let results = (outs FFN_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $w_in (`bias` $b_in^)? `,` $w_out (`bias` $b_out^)?
-    attr-dict `:` functional-type(operands, results)
+    (`residual` $residual^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
 
-def FFN_GLUOp : FFN_Op<"glu", [Pure]> {
+def FFN_GLUOp : FFN_Op<"glu", [Pure,
+    OptionalTypesMatchWith<"the residual has the result's type",
+                           "result", "residual", "$_self">]> {
   let summary = "gated linear unit (act(x·w_gateᵀ) * x·w_upᵀ)·w_downᵀ";
   let description = [{
     SwiGLU (`silu`), GeGLU (`gelu`) or ReGLU (`relu`). `input [..., D]`,
-    `w_gate, w_up [F, D]`, `w_down [E, F]` give `[..., E]`.
+    `w_gate, w_up [F, D]`, `w_down [E, F]` give `[..., E]`; the optional
+    `residual`, of the result's type, is added to the result.
   }];
   let arguments = (ins FFN_FloatTensor:$input, FFN_FloatTensor:$w_gate,
                        FFN_FloatTensor:$w_up, FFN_FloatTensor:$w_down,
-                       FFN_ActivationAttr:$activation);
+                       Optional<FFN_FloatTensor>:$residual,
+                       Graph_ActivationAttr:$activation);
   let results = (outs FFN_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $w_gate `,` $w_up `,` $w_down attr-dict `:`
+    $input `,` $w_gate `,` $w_up `,` $w_down (`residual` $residual^)?
+    attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;

@@ -11,6 +11,8 @@
 #define KILN_GRAPH_DIALECT
 
 include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
 
 def Graph_Dialect : Dialect {
   let name = "graph";
@@ -24,9 +26,26 @@ def Graph_Dialect : Dialect {
     operands, as `tensor.empty` does.
   }];
   let hasConstantMaterializer = 0;
+  let useDefaultAttributePrinterParser = 1;
 }
 
 class Graph_Op<string mnemonic, list<Trait> traits = []>
     : Op<Graph_Dialect, mnemonic, traits>;
+
+// The one pointwise activation enum of Kiln: the activation of ffn.mlp and
+// ffn.glu, and of a projection's fused epilogue.
+def Graph_Activation : I32EnumAttr<"Activation", "pointwise activation", [
+    I32EnumAttrCase<"relu", 0>,
+    I32EnumAttrCase<"gelu", 1>,
+    I32EnumAttrCase<"gelu_tanh", 2>,
+    I32EnumAttrCase<"silu", 3>,
+    I32EnumAttrCase<"relu2", 4>,
+    I32EnumAttrCase<"sigmoid", 5>,
+    I32EnumAttrCase<"tanh", 6>]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::kiln::graph";
+}
+def Graph_ActivationAttr
+    : EnumAttr<Graph_Dialect, Graph_Activation, "activation">;
 
 #endif // KILN_GRAPH_DIALECT

@@ -457,5 +457,28 @@ OpFoldResult CastOp::fold(FoldAdaptor) {
   return {};
 }
 
+bool kiln::graph::isElementwise(Operation *op) {
+  return isa<ReluOp, GeluOp, GeluTanhOp, SiluOp, SigmoidOp, TanhOp, ExpOp,
+             SoftplusOp, NegOp, RsqrtOp, AddOp, SubOp, MulOp, DivOp, CastOp>(
+      op);
+}
+
+LogicalResult FusedElementwiseOp::verify() {
+  Block &body = getBody().front();
+  if (body.getArgumentTypes() != getInputs().getTypes())
+    return emitOpError("body arguments must have the types of the inputs");
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError("body must end with graph.yield");
+  if (yield.getValue().getType() != getType())
+    return emitOpError("yields ")
+           << yield.getValue().getType() << " but the result is " << getType();
+  for (Operation &op : body.without_terminator())
+    if (!isElementwise(&op))
+      return op.emitOpError("cannot be part of a fused elementwise group: "
+                            "only elementwise ops can");
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/Graph/IR/GraphOps.cpp.inc"

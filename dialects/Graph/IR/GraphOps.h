@@ -17,4 +17,11 @@
 #define GET_OP_CLASSES
 #include "dialects/Graph/IR/GraphOps.h.inc"
 
+namespace kiln::graph {
+/// Whether `op` computes each result element from the elements of its
+/// operands at the same (broadcast) index alone: the ops a
+/// graph.fused_elementwise body may hold.
+bool isElementwise(mlir::Operation *op);
+} // namespace kiln::graph
+
 #endif // KILN_DIALECTS_GRAPH_IR_GRAPHOPS_H

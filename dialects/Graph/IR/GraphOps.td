@@ -66,18 +66,34 @@ def Graph_RsqrtOp : Graph_UnaryOp<"rsqrt", "1 / sqrt(x)">;
 // Projections and normalization
 //===----------------------------------------------------------------------===//
 
-def Graph_LinearOp : Graph_Op<"linear", [Pure]> {
-  let summary = "affine projection y = x · weightᵀ + bias";
+def Graph_LinearOp : Graph_Op<"linear", [Pure, AttrSizedOperandSegments,
+    OptionalTypesMatchWith<"the residual has the result's type",
+                           "result", "residual", "$_self">]> {
+  let summary = "affine projection y = act(x · weightᵀ + bias) + residual";
   let description = [{
     `input` is `[..., in]`, `weight` is `[out, in]` (PyTorch layout) and the
     optional `bias` is `[out]`; the result is `[..., out]`.
+
+    The fused epilogue (kiln-fuse-epilogues) is optional: `activation`
+    applied after the bias, then `residual`, of the result's type, added.
+    A linear imported from JSON has neither.
   }];
   let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
-                       Optional<Graph_FloatTensor>:$bias);
+                       Optional<Graph_FloatTensor>:$bias,
+                       Optional<Graph_FloatTensor>:$residual,
+                       OptionalAttr<Graph_ActivationAttr>:$activation);
   let results = (outs Graph_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+    $input `,` $weight (`,` $bias^)? (`residual` $residual^)? attr-dict `:`
+    functional-type(operands, results)
   }];
+  let builders = [
+    OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$input,
+                   "mlir::Value":$weight, "mlir::Value":$bias), [{
+      build($_builder, $_state, result, input, weight, bias, mlir::Value(),
+            ActivationAttr());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 
@@ -272,6 +288,37 @@ def Graph_CastOp : Graph_Op<"cast", [Pure, SameOperandsAndResultShape]> {
   let results = (outs Graph_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Fusion groups
+//===----------------------------------------------------------------------===//
+
+def Graph_FusedElementwiseOp : Graph_Op<"fused_elementwise",
+    [Pure, IsolatedFromAbove, SingleBlock]> {
+  let summary = "a chain of elementwise ops computed in one loop nest";
+  let description = [{
+    Formed by kiln-fuse-elementwise. The body is the fused subgraph: block
+    arguments stand for `inputs`, its ops are elementwise graph ops (unary,
+    broadcasting binary, cast) and `graph.yield` gives the result. The
+    kernel visits each element of the result once and evaluates the body on
+    scalars, every input read at its broadcast index, so the intermediate
+    tensors of the chain never exist in memory.
+  }];
+  let arguments = (ins Variadic<Graph_Tensor>:$inputs);
+  let results = (outs Graph_Tensor:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` functional-type($inputs, results) $body
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_YieldOp : Graph_Op<"yield", [Pure, Terminator,
+    HasParent<"FusedElementwiseOp">]> {
+  let summary = "the value a fusion group computes";
+  let arguments = (ins Graph_Tensor:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
 }
 
 #endif // KILN_GRAPH_OPS

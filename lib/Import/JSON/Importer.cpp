@@ -221,15 +221,16 @@ SmallVector<Value> Importer::importComposite(const model::Node &node,
         attrs["reverse"].get<bool>() ? builder.getUnitAttr() : UnitAttr());
 
   auto activation = [&]() {
-    auto act = ffn::symbolizeActivation(attrs["activation"].get<std::string>());
-    return ffn::ActivationAttr::get(builder.getContext(), *act);
+    auto act = graph::symbolizeActivation(attrs["activation"].get<std::string>());
+    return graph::ActivationAttr::get(builder.getContext(), *act);
   };
   if (node.op == "mlp")
     return single<ffn::MLPOp>(loc, node, x0, x1, x2, input(node, 3),
-                              input(node, 4), activation());
+                              input(node, 4), /*residual=*/Value(),
+                              activation());
   if (node.op == "glu")
     return single<ffn::GLUOp>(loc, node, x0, x1, x2, input(node, 3),
-                              activation());
+                              /*residual=*/Value(), activation());
   return {};
 }
 

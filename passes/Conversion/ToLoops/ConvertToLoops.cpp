@@ -121,7 +121,7 @@ struct ConvertKilnToLoopsPass
     options.packedWeights = &packedWeights;
     BufferTypeConverter converter;
     RewritePatternSet patterns(&getContext());
-    populateElementwiseToLoopsPatterns(converter, patterns);
+    populateElementwiseToLoopsPatterns(options, converter, patterns);
     populateGraphToLoopsPatterns(options, converter, patterns);
     populateGemmToLoopsPatterns(options, converter, patterns);
     populateDataMovementToLoopsPatterns(converter, patterns);

@@ -21,22 +21,6 @@ using namespace kiln::ffn;
 
 namespace {
 
-ScalarFn scalarFn(Activation activation) {
-  switch (activation) {
-  case Activation::relu:
-    return ScalarFn::Relu;
-  case Activation::gelu:
-    return ScalarFn::Gelu;
-  case Activation::gelu_tanh:
-    return ScalarFn::GeluTanh;
-  case Activation::silu:
-    return ScalarFn::Silu;
-  case Activation::relu2:
-    return ScalarFn::Relu2;
-  }
-  llvm_unreachable("unknown activation");
-}
-
 /// Allocates the f32 hidden activations [rows of x, rows of weight].
 Value allocHidden(ImplicitLocOpBuilder &b, Value x, Value weight) {
   int64_t hidden = cast<MemRefType>(weight.getType()).getDimSize(0);
@@ -67,10 +51,11 @@ struct MLPToLoops : GemmPattern<MLPOp> {
     Value hidden = allocHidden(b, x, wIn);
     emitProjection(b, tiling, options, op,
                    op.getWInMutable().getOperandNumber(), x, wIn,
-                   adaptor.getBIn(), hidden, scalarFn(op.getActivation()));
+                   adaptor.getBIn(), hidden, activationFn(op.getActivation()));
     emitProjection(b, tiling, options, op,
                    op.getWOutMutable().getOperandNumber(), hidden,
-                   adaptor.getWOut(), adaptor.getBOut(), out, std::nullopt);
+                   adaptor.getWOut(), adaptor.getBOut(), out, std::nullopt,
+                   adaptor.getResidual());
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -87,7 +72,7 @@ struct GLUToLoops : GemmPattern<GLUOp> {
         allocResult(b, resultType(op), adaptor.getInput(), adaptor.getWDown());
     Value wGate = adaptor.getWGate();
     Value hidden = allocHidden(b, x, wGate);
-    ScalarFn act = scalarFn(op.getActivation());
+    ScalarFn act = activationFn(op.getActivation());
     // Gate and up projections in one GEMM: each panel holds gate columns in
     // its first half and the same up columns in its second, so the gated
     // product is formed in registers and the hidden buffer written once.
@@ -107,7 +92,8 @@ struct GLUToLoops : GemmPattern<GLUOp> {
         });
     emitProjection(b, tiling, options, op,
                    op.getWDownMutable().getOperandNumber(), hidden,
-                   adaptor.getWDown(), Value(), out, std::nullopt);
+                   adaptor.getWDown(), Value(), out, std::nullopt,
+                   adaptor.getResidual());
     rewriter.replaceOp(op, out);
     return success();
   }

@@ -312,9 +312,11 @@ GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
 void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                     const KernelOptions &options, Operation *op,
                     unsigned operand, Value a, Value weight, Value bias,
-                    Value c, std::optional<ScalarFn> activation) {
+                    Value c, std::optional<ScalarFn> activation,
+                    Value residual) {
   int64_t perPanel = tiling.panelColumns();
   Value cm = collapseToMatrix(b, c);
+  Value residualMatrix = residual ? collapseToMatrix(b, residual) : Value();
   GemmRhs rhs = weightPanels(b, tiling, options, op, operand, {weight});
   emitGemm(b, tiling, collapseToMatrix(b, a), rhs,
            ceilDiv(b, memrefSizes(b, weight)[0], perPanel),
@@ -332,12 +334,13 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
              if (activation)
                for (Value &value : values)
                  value = emitScalarFn(b, *activation, value);
-             storeTileRow(b, cm, row, col0, values, tiling.width);
+             storeTileRow(b, cm, row, col0, values, tiling.width,
+                          residualMatrix);
            });
 }
 
 void storeTileRow(ImplicitLocOpBuilder &b, Value c, Value row, Value col0,
-                  ValueRange values, int64_t width) {
+                  ValueRange values, int64_t width, Value residual) {
   Value n = b.create<memref::DimOp>(c, 1);
   for (size_t v = 0; v < values.size(); ++v) {
     Value value = values[v];
@@ -348,10 +351,21 @@ void storeTileRow(ImplicitLocOpBuilder &b, Value c, Value row, Value col0,
     // (vmaskmovps) is microcoded and slow on AMD cores.
     ifWholeVector(
         b, left, width,
-        [&](ImplicitLocOpBuilder &b) { storeVector(b, value, c, {row, col}); },
         [&](ImplicitLocOpBuilder &b) {
-          maskedStoreVector(b, value, c, {row, col},
-                            laneMask(b, left, width));
+          Value sum = residual ? b.create<arith::AddFOp>(
+                                     value, loadVector(b, residual, {row, col},
+                                                       width))
+                               : value;
+          storeVector(b, sum, c, {row, col});
+        },
+        [&](ImplicitLocOpBuilder &b) {
+          Value mask = laneMask(b, left, width);
+          Value sum = residual ? b.create<arith::AddFOp>(
+                                     value, maskedLoadVector(b, residual,
+                                                             {row, col}, mask,
+                                                             width))
+                               : value;
+          maskedStoreVector(b, sum, c, {row, col}, mask);
         });
   }
 }

@@ -102,18 +102,21 @@ GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                      unsigned operand, ValueRange sources);
 
 /// Stores `values` (f32 vectors of `width` lanes) at c[row, col0 + v·width],
-/// the lanes past the last column of `c` masked off.
+/// the lanes past the last column of `c` masked off; with a `residual`
+/// matrix of c's shape, adds its elements at the same place first.
 void storeTileRow(ImplicitLocOpBuilder &b, Value c, Value row, Value col0,
-                  ValueRange values, int64_t width);
+                  ValueRange values, int64_t width, Value residual = {});
 
-/// `c` = act(`a` · `weight`ᵀ + `bias`) for `a` [..., K], `weight` [N, K]
-/// (operand `operand` of `op`, packed as weightPanels does), an optional
-/// `bias` [N] and `c` [..., N], the leading dimensions of `a` and `c`
-/// collapsed into rows: linear, and the projections of mlp and glu.
+/// `c` = act(`a` · `weight`ᵀ + `bias`) + `residual` for `a` [..., K],
+/// `weight` [N, K] (operand `operand` of `op`, packed as weightPanels does),
+/// an optional `bias` [N], `c` [..., N] and an optional `residual` of c's
+/// shape, the leading dimensions of `a` and `c` collapsed into rows: linear,
+/// and the projections of mlp and glu.
 void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                     const KernelOptions &options, mlir::Operation *op,
                     unsigned operand, Value a, Value weight, Value bias,
-                    Value c, std::optional<ScalarFn> activation);
+                    Value c, std::optional<ScalarFn> activation,
+                    Value residual = {});
 
 /// A conversion pattern for a GEMM op: the kernel options and the tile they
 /// select.

@@ -30,9 +30,12 @@ struct LinearToLoops : GemmPattern<LinearOp> {
     SmallVector<Value> sizes = memrefSizes(b, input);
     sizes.back() = memrefSizes(b, weight)[0];
     Value out = allocBuffer(b, resultType(op), sizes);
+    std::optional<ScalarFn> activation;
+    if (auto act = op.getActivation())
+      activation = activationFn(*act);
     emitProjection(b, tiling, options, op,
                    op.getWeightMutable().getOperandNumber(), input, weight,
-                   adaptor.getBias(), out, std::nullopt);
+                   adaptor.getBias(), out, activation, adaptor.getResidual());
     rewriter.replaceOp(op, out);
     return success();
   }

@@ -266,3 +266,23 @@ Value indexMax(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
 }
 
 } // namespace kiln
+
+kiln::ScalarFn kiln::activationFn(graph::Activation activation) {
+  switch (activation) {
+  case graph::Activation::relu:
+    return ScalarFn::Relu;
+  case graph::Activation::gelu:
+    return ScalarFn::Gelu;
+  case graph::Activation::gelu_tanh:
+    return ScalarFn::GeluTanh;
+  case graph::Activation::silu:
+    return ScalarFn::Silu;
+  case graph::Activation::relu2:
+    return ScalarFn::Relu2;
+  case graph::Activation::sigmoid:
+    return ScalarFn::Sigmoid;
+  case graph::Activation::tanh:
+    return ScalarFn::Tanh;
+  }
+  llvm_unreachable("unknown activation");
+}

@@ -11,6 +11,8 @@
 #ifndef KILN_PASSES_CONVERSION_TOLOOPS_LOOPBUILDER_H
 #define KILN_PASSES_CONVERSION_TOLOOPS_LOOPBUILDER_H
 
+#include "dialects/Graph/IR/GraphDialect.h"
+
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
@@ -95,6 +97,9 @@ Value reciprocalSqrt(ImplicitLocOpBuilder &b, Value x);
 
 /// Emits `fn(x)` for an f32 scalar or vector (or an integer, for Neg).
 Value emitScalarFn(ImplicitLocOpBuilder &b, ScalarFn fn, Value x);
+
+/// The scalar function of a graph activation.
+ScalarFn activationFn(graph::Activation activation);
 
 /// Stack buffer of f32 with the given sizes (static where they are
 /// constants). Placed in a parallel body, which is an automatic allocation

@@ -40,8 +40,10 @@ struct KernelOptions {
   const PackedWeights *packedWeights = nullptr;
 };
 
-/// Unary and binary elementwise graph ops, and graph.cast.
-void populateElementwiseToLoopsPatterns(mlir::TypeConverter &converter,
+/// Unary and binary elementwise graph ops, graph.cast and
+/// graph.fused_elementwise.
+void populateElementwiseToLoopsPatterns(const KernelOptions &options,
+                                        mlir::TypeConverter &converter,
                                         mlir::RewritePatternSet &patterns);
 /// norms, softmax, embedding, rope, conv1d, reductions.
 void populateGraphToLoopsPatterns(const KernelOptions &options,

@@ -43,7 +43,7 @@
 // CHECK-NEXT: return
 func.func @mlp(%x: tensor<?x?x64xf32>, %w_in: tensor<256x64xf32>, %b_in: tensor<256xf32>,
                %w_out: tensor<32x256xf32>, %b_out: tensor<32xf32>) -> tensor<?x?x32xf32> {
-  %0 = ffn.mlp %x, %w_in bias %b_in, %w_out bias %b_out {activation = #ffn<activation gelu>}
+  %0 = ffn.mlp %x, %w_in bias %b_in, %w_out bias %b_out {activation = #graph<activation gelu>}
       : (tensor<?x?x64xf32>, tensor<256x64xf32>, tensor<256xf32>, tensor<32x256xf32>, tensor<32xf32>) -> tensor<?x?x32xf32>
   return %0 : tensor<?x?x32xf32>
 }
@@ -61,7 +61,7 @@ func.func @mlp(%x: tensor<?x?x64xf32>, %w_in: tensor<256x64xf32>, %b_in: tensor<
 // CHECK: vector.{{(masked)?}}store {{.*}}%[[SQ]]
 func.func @mlp_relu2(%x: tensor<4x16xf32>, %w_in: tensor<32x16xf32>,
                      %w_out: tensor<16x32xf32>) -> tensor<4x16xf32> {
-  %0 = ffn.mlp %x, %w_in, %w_out {activation = #ffn<activation relu2>}
+  %0 = ffn.mlp %x, %w_in, %w_out {activation = #graph<activation relu2>}
       : (tensor<4x16xf32>, tensor<32x16xf32>, tensor<16x32xf32>) -> tensor<4x16xf32>
   return %0 : tensor<4x16xf32>
 }
@@ -73,9 +73,9 @@ func.func @mlp_relu2(%x: tensor<4x16xf32>, %w_in: tensor<32x16xf32>,
 // CHECK: math.exp %{{.*}} : vector<16xf32>
 func.func @mlp_gelu_tanh_silu(%x: tensor<4x16xf32>, %w_in: tensor<32x16xf32>,
                               %w_out: tensor<16x32xf32>) -> tensor<4x16xf32> {
-  %0 = ffn.mlp %x, %w_in, %w_out {activation = #ffn<activation gelu_tanh>}
+  %0 = ffn.mlp %x, %w_in, %w_out {activation = #graph<activation gelu_tanh>}
       : (tensor<4x16xf32>, tensor<32x16xf32>, tensor<16x32xf32>) -> tensor<4x16xf32>
-  %1 = ffn.mlp %0, %w_in, %w_out {activation = #ffn<activation silu>}
+  %1 = ffn.mlp %0, %w_in, %w_out {activation = #graph<activation silu>}
       : (tensor<4x16xf32>, tensor<32x16xf32>, tensor<16x32xf32>) -> tensor<4x16xf32>
   return %1 : tensor<4x16xf32>
 }
@@ -113,7 +113,7 @@ func.func @mlp_gelu_tanh_silu(%x: tensor<4x16xf32>, %w_in: tensor<32x16xf32>,
 // CHECK: memref.copy %[[Y]], %[[OUT]]
 func.func @glu(%x: tensor<?x?x64xf32>, %w_gate: tensor<128x64xf32>,
                %w_up: tensor<128x64xf32>, %w_down: tensor<64x128xf32>) -> tensor<?x?x64xf32> {
-  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #ffn<activation silu>}
+  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<?x?x64xf32>, tensor<128x64xf32>, tensor<128x64xf32>, tensor<64x128xf32>) -> tensor<?x?x64xf32>
   return %0 : tensor<?x?x64xf32>
 }
@@ -125,9 +125,9 @@ func.func @glu(%x: tensor<?x?x64xf32>, %w_gate: tensor<128x64xf32>,
 // CHECK: arith.select
 func.func @glu_gelu_relu(%x: tensor<4x16xf16>, %w_gate: tensor<32x16xf16>,
                          %w_up: tensor<32x16xf16>, %w_down: tensor<16x32xf16>) -> tensor<4x16xf16> {
-  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #ffn<activation gelu>}
+  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation gelu>}
       : (tensor<4x16xf16>, tensor<32x16xf16>, tensor<32x16xf16>, tensor<16x32xf16>) -> tensor<4x16xf16>
-  %1 = ffn.glu %0, %w_gate, %w_up, %w_down {activation = #ffn<activation relu>}
+  %1 = ffn.glu %0, %w_gate, %w_up, %w_down {activation = #graph<activation relu>}
       : (tensor<4x16xf16>, tensor<32x16xf16>, tensor<32x16xf16>, tensor<16x32xf16>) -> tensor<4x16xf16>
   return %1 : tensor<4x16xf16>
 }

@@ -47,7 +47,7 @@ module attributes {
       -> (tensor<?x40xf32>, tensor<?x40xf32>, tensor<?x64xf32>, tensor<?x40xf32>) {
     %0 = graph.linear %x, %w : (tensor<?x64xf32>, tensor<40x64xf32>) -> tensor<?x40xf32>
     %1 = graph.linear %x, %w : (tensor<?x64xf32>, tensor<40x64xf32>) -> tensor<?x40xf32>
-    %2 = ffn.glu %x, %wg, %wu, %wd {activation = #ffn<activation silu>}
+    %2 = ffn.glu %x, %wg, %wu, %wd {activation = #graph<activation silu>}
         : (tensor<?x64xf32>, tensor<40x64xf32>, tensor<40x64xf32>, tensor<64x40xf32>) -> tensor<?x64xf32>
     %3 = graph.linear %x, %xw : (tensor<?x64xf32>, tensor<40x64xf32>) -> tensor<?x40xf32>
     return %0, %1, %2, %3 : tensor<?x40xf32>, tensor<?x40xf32>, tensor<?x64xf32>, tensor<?x40xf32>

@@ -6,7 +6,7 @@
 
 func.func @mlp_rank0(%x: tensor<f32>, %w_in: tensor<16x8xf32>, %w_out: tensor<4x16xf32>) -> tensor<4xf32> {
   // expected-error @+1 {{'ffn.mlp' op input must have rank at least 1}}
-  %0 = ffn.mlp %x, %w_in, %w_out {activation = #ffn<activation relu>}
+  %0 = ffn.mlp %x, %w_in, %w_out {activation = #graph<activation relu>}
       : (tensor<f32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
@@ -15,7 +15,7 @@ func.func @mlp_rank0(%x: tensor<f32>, %w_in: tensor<16x8xf32>, %w_out: tensor<4x
 
 func.func @mlp_weight_rank(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out: tensor<64xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'ffn.mlp' op w_in and w_out must have rank 2}}
-  %0 = ffn.mlp %x, %w_in, %w_out {activation = #ffn<activation relu>}
+  %0 = ffn.mlp %x, %w_in, %w_out {activation = #graph<activation relu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<64xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -24,7 +24,7 @@ func.func @mlp_weight_rank(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out:
 
 func.func @mlp_w_in(%x: tensor<2x8xf32>, %w_in: tensor<16x6xf32>, %w_out: tensor<4x16xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'ffn.mlp' op w_in must have shape [16, 8], got [16, 6]}}
-  %0 = ffn.mlp %x, %w_in, %w_out {activation = #ffn<activation relu>}
+  %0 = ffn.mlp %x, %w_in, %w_out {activation = #graph<activation relu>}
       : (tensor<2x8xf32>, tensor<16x6xf32>, tensor<4x16xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -33,7 +33,7 @@ func.func @mlp_w_in(%x: tensor<2x8xf32>, %w_in: tensor<16x6xf32>, %w_out: tensor
 
 func.func @mlp_w_out(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out: tensor<4x12xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'ffn.mlp' op w_out must have shape [4, 16], got [4, 12]}}
-  %0 = ffn.mlp %x, %w_in, %w_out {activation = #ffn<activation relu>}
+  %0 = ffn.mlp %x, %w_in, %w_out {activation = #graph<activation relu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<4x12xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -42,7 +42,7 @@ func.func @mlp_w_out(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out: tenso
 
 func.func @mlp_b_in(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %b_in: tensor<4xf32>, %w_out: tensor<4x16xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'ffn.mlp' op b_in must have shape [16], got [4]}}
-  %0 = ffn.mlp %x, %w_in bias %b_in, %w_out {activation = #ffn<activation relu>}
+  %0 = ffn.mlp %x, %w_in bias %b_in, %w_out {activation = #graph<activation relu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<4xf32>, tensor<4x16xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -51,7 +51,7 @@ func.func @mlp_b_in(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %b_in: tensor<
 
 func.func @mlp_b_out(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out: tensor<4x16xf32>, %b_out: tensor<4x1xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'ffn.mlp' op b_out must have shape [4], got [4, 1]}}
-  %0 = ffn.mlp %x, %w_in, %w_out bias %b_out {activation = #ffn<activation relu>}
+  %0 = ffn.mlp %x, %w_in, %w_out bias %b_out {activation = #graph<activation relu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<4x16xf32>, tensor<4x1xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -60,7 +60,7 @@ func.func @mlp_b_out(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out: tenso
 
 func.func @mlp_element_type(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out: tensor<4x16xf16>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'ffn.mlp' op requires one element type for all operands and results}}
-  %0 = ffn.mlp %x, %w_in, %w_out {activation = #ffn<activation relu>}
+  %0 = ffn.mlp %x, %w_in, %w_out {activation = #graph<activation relu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<4x16xf16>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -69,7 +69,7 @@ func.func @mlp_element_type(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out
 
 func.func @mlp_result(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out: tensor<4x16xf32>) -> tensor<2x16xf32> {
   // expected-error @+1 {{'ffn.mlp' op result shape [2, 16] does not match the inferred shape [2, 4]}}
-  %0 = ffn.mlp %x, %w_in, %w_out {activation = #ffn<activation relu>}
+  %0 = ffn.mlp %x, %w_in, %w_out {activation = #graph<activation relu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<2x16xf32>
   return %0 : tensor<2x16xf32>
 }
@@ -78,7 +78,7 @@ func.func @mlp_result(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out: tens
 
 func.func @glu_activation(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up: tensor<16x8xf32>, %w_down: tensor<4x16xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'ffn.glu' op activation must be silu, gelu or relu, got gelu_tanh}}
-  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #ffn<activation gelu_tanh>}
+  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation gelu_tanh>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -87,7 +87,7 @@ func.func @glu_activation(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up:
 
 func.func @glu_activation_relu2(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up: tensor<16x8xf32>, %w_down: tensor<4x16xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'ffn.glu' op activation must be silu, gelu or relu, got relu2}}
-  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #ffn<activation relu2>}
+  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation relu2>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -96,7 +96,7 @@ func.func @glu_activation_relu2(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, 
 
 func.func @glu_rank0(%x: tensor<f32>, %w_gate: tensor<16x8xf32>, %w_up: tensor<16x8xf32>, %w_down: tensor<4x16xf32>) -> tensor<4xf32> {
   // expected-error @+1 {{'ffn.glu' op input must have rank at least 1}}
-  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #ffn<activation silu>}
+  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<f32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
@@ -105,7 +105,7 @@ func.func @glu_rank0(%x: tensor<f32>, %w_gate: tensor<16x8xf32>, %w_up: tensor<1
 
 func.func @glu_weight_rank(%x: tensor<2x8xf32>, %w_gate: tensor<16x8x1xf32>, %w_up: tensor<16x8xf32>, %w_down: tensor<4x16xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'ffn.glu' op w_gate and w_down must have rank 2}}
-  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #ffn<activation silu>}
+  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<2x8xf32>, tensor<16x8x1xf32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -114,7 +114,7 @@ func.func @glu_weight_rank(%x: tensor<2x8xf32>, %w_gate: tensor<16x8x1xf32>, %w_
 
 func.func @glu_w_gate(%x: tensor<2x8xf32>, %w_gate: tensor<16x9xf32>, %w_up: tensor<16x8xf32>, %w_down: tensor<4x16xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'ffn.glu' op w_gate must have shape [16, 8], got [16, 9]}}
-  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #ffn<activation silu>}
+  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<2x8xf32>, tensor<16x9xf32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -123,7 +123,7 @@ func.func @glu_w_gate(%x: tensor<2x8xf32>, %w_gate: tensor<16x9xf32>, %w_up: ten
 
 func.func @glu_w_up(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up: tensor<12x8xf32>, %w_down: tensor<4x16xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'ffn.glu' op w_up must have shape [16, 8], got [12, 8]}}
-  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #ffn<activation silu>}
+  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<12x8xf32>, tensor<4x16xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -132,7 +132,7 @@ func.func @glu_w_up(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up: tenso
 
 func.func @glu_w_down(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up: tensor<16x8xf32>, %w_down: tensor<4x8xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'ffn.glu' op w_down must have shape [4, 16], got [4, 8]}}
-  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #ffn<activation silu>}
+  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<4x8xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -141,7 +141,7 @@ func.func @glu_w_down(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up: ten
 
 func.func @glu_element_type(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up: tensor<16x8xbf16>, %w_down: tensor<4x16xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'ffn.glu' op requires one element type for all operands and results}}
-  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #ffn<activation silu>}
+  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<16x8xbf16>, tensor<4x16xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -150,7 +150,7 @@ func.func @glu_element_type(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_u
 
 func.func @glu_result(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up: tensor<16x8xf32>, %w_down: tensor<4x16xf32>) -> tensor<2x8xf32> {
   // expected-error @+1 {{'ffn.glu' op result shape [2, 8] does not match the inferred shape [2, 4]}}
-  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #ffn<activation silu>}
+  %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<2x8xf32>
   return %0 : tensor<2x8xf32>
 }

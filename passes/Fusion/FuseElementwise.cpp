@@ -1,0 +1,138 @@
+//===- FuseElementwise.cpp - Chains of elementwise ops into one kernel ----===//
+//
+// The kiln-fuse-elementwise pass. Each elementwise op on its own is a loop
+// nest that reads its operands from memory and writes its result back; a
+// chain of them (the scale, exp, mul and add of a hand-written block) is
+// memory-bound. Grouped into one graph.fused_elementwise, the chain reads
+// its inputs once and writes one result.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Fusion/FusionSupport.h"
+#include "passes/Fusion/Passes.h"
+
+#include "mlir/IR/IRMapping.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_FUSEELEMENTWISE
+#include "passes/Fusion/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+/// Builds the body of a group being formed: values from outside become
+/// block arguments (one per distinct value) and the members' ops are cloned
+/// in order.
+class GroupBuilder {
+public:
+  GroupBuilder(OpBuilder &builder, Block *body) : builder(builder), body(body) {
+    builder.setInsertionPointToEnd(body);
+  }
+
+  /// Clones `member` (an elementwise op or a group) into the body; returns
+  /// the value it computes there.
+  Value add(Operation *member) {
+    if (auto group = dyn_cast<FusedElementwiseOp>(member)) {
+      Block &inner = group.getBody().front();
+      for (auto [arg, input] :
+           llvm::zip(inner.getArguments(), group.getInputs()))
+        mapping.map(arg, inside(input));
+      for (Operation &op : inner.without_terminator())
+        builder.clone(op, mapping);
+      Value yielded = inner.getTerminator()->getOperand(0);
+      mapping.map(group.getResult(), mapping.lookup(yielded));
+      return mapping.lookup(yielded);
+    }
+    for (Value operand : member->getOperands())
+      inside(operand);
+    return builder.clone(*member, mapping)->getResult(0);
+  }
+
+  llvm::ArrayRef<Value> inputs() const { return outside; }
+
+private:
+  Value inside(Value value) {
+    if (Value mapped = mapping.lookupOrNull(value))
+      return mapped;
+    outside.push_back(value);
+    Value arg = body->addArgument(value.getType(), value.getLoc());
+    mapping.map(value, arg);
+    return arg;
+  }
+
+  OpBuilder &builder;
+  Block *body;
+  IRMapping mapping;
+  SmallVector<Value> outside;
+};
+
+/// Replaces `consumer` and its operand's producer by one group.
+void merge(Operation *producer, Operation *consumer) {
+  OpBuilder builder(consumer);
+  auto block = std::make_unique<Block>();
+  GroupBuilder group(builder, block.get());
+  group.add(producer);
+  Value result = group.add(consumer);
+  builder.create<YieldOp>(consumer->getLoc(), result);
+
+  builder.setInsertionPoint(consumer);
+  auto fused = builder.create<FusedElementwiseOp>(
+      fusedLoc({producer, consumer}), consumer->getResult(0).getType(),
+      group.inputs());
+  fused.getBody().push_back(block.release());
+  consumer->getResult(0).replaceAllUsesWith(fused.getResult());
+  consumer->erase();
+  producer->erase();
+}
+
+struct FuseElementwisePass
+    : kiln::impl::FuseElementwiseBase<FuseElementwisePass> {
+  void runOnOperation() override {
+    // In program order, so a producer has absorbed its own producers
+    // before its consumer absorbs it.
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      getOperation().walk([&](Operation *consumer) {
+        if (!isElementwiseKernel(consumer) ||
+            isa_and_nonnull<FusedElementwiseOp>(consumer->getParentOp()))
+          return WalkResult::advance();
+        for (Value operand : consumer->getOperands()) {
+          Operation *producer = operand.getDefiningOp();
+          std::string why;
+          if (producer && isElementwiseKernel(producer) &&
+              succeeded(canFuseElementwise(producer, consumer, why))) {
+            merge(producer, consumer);
+            changed = true;
+            return WalkResult::interrupt();
+          }
+        }
+        return WalkResult::advance();
+      });
+    }
+  }
+};
+
+} // namespace
+
+LogicalResult kiln::canFuseElementwise(Operation *producer,
+                                       Operation *consumer, std::string &why) {
+  Value result = producer->getResult(0);
+  if (!result.hasOneUse()) {
+    why = otherUsersReason(result, consumer);
+    return failure();
+  }
+  auto produced = cast<RankedTensorType>(result.getType()).getShape();
+  auto consumed =
+      cast<RankedTensorType>(consumer->getResult(0).getType()).getShape();
+  if (produced != consumed) {
+    why = "the consumer broadcasts it; fused, it would be recomputed for "
+          "every element of the broadcast";
+    return failure();
+  }
+  return success();
+}

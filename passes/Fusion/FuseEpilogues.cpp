@@ -1,0 +1,126 @@
+//===- FuseEpilogues.cpp - Activations and residuals into GEMMs -----------===//
+//
+// The kiln-fuse-epilogues pass. What follows a projection elementwise (its
+// activation, the residual add of a transformer block) is applied by the
+// GEMM kernel to its accumulators, so the projection's result is written
+// once instead of being written, read and written again.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Fusion/FusionSupport.h"
+#include "passes/Fusion/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_FUSEEPILOGUES
+#include "passes/Fusion/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+/// Whether `value` is available before `op` runs: the residual must be, as
+/// the GEMM reads it in its epilogue.
+bool isDefinedBefore(Value value, Operation *op) {
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return value.getParentBlock() == op->getBlock();
+  return def->getBlock() == op->getBlock() && def->isBeforeInBlock(op);
+}
+
+Value residualOf(Operation *gemm) {
+  return llvm::TypeSwitch<Operation *, Value>(gemm)
+      .Case<LinearOp, ffn::MLPOp, ffn::GLUOp>(
+          [](auto op) { return op.getResidual(); });
+}
+
+/// The add's operand that is not `gemm`'s result.
+Value otherOperand(AddOp add, Operation *gemm) {
+  return add.getLhs() == gemm->getResult(0) ? add.getRhs() : add.getLhs();
+}
+
+struct FuseEpiloguePattern : RewritePattern {
+  FuseEpiloguePattern(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+  LogicalResult matchAndRewrite(Operation *gemm,
+                                PatternRewriter &rewriter) const override {
+    if (!isGemmWithEpilogue(gemm))
+      return failure();
+    Operation *user = soleUser(gemm->getResult(0));
+    std::string why;
+    if (!user || failed(canFuseEpilogue(gemm, user, why)))
+      return failure();
+    Location loc = fusedLoc({gemm, user});
+    if (std::optional<Activation> act = activationOf(user)) {
+      auto linear = cast<LinearOp>(gemm);
+      rewriter.modifyOpInPlace(linear, [&] {
+        linear.setActivationAttr(ActivationAttr::get(getContext(), *act));
+        linear->setLoc(loc);
+      });
+    } else {
+      Value residual = otherOperand(cast<AddOp>(user), gemm);
+      rewriter.modifyOpInPlace(gemm, [&] {
+        llvm::TypeSwitch<Operation *>(gemm)
+            .Case<LinearOp, ffn::MLPOp, ffn::GLUOp>([&](auto op) {
+              op.getResidualMutable().assign(residual);
+            });
+        gemm->setLoc(loc);
+      });
+    }
+    rewriter.replaceOp(user, gemm->getResults());
+    return success();
+  }
+};
+
+struct FuseEpiloguesPass : kiln::impl::FuseEpiloguesBase<FuseEpiloguesPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FuseEpiloguePattern>(&getContext());
+    if (failed(applyPatternsAndFoldGreedily(getOperation(),
+                                            std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+LogicalResult kiln::canFuseEpilogue(Operation *gemm, Operation *user,
+                                    std::string &why) {
+  auto fail = [&](const Twine &reason) {
+    why = reason.str();
+    return failure();
+  };
+  if (residualOf(gemm))
+    return fail("the projection already adds a residual, the last step of "
+                "its epilogue");
+  if (activationOf(user)) {
+    auto linear = dyn_cast<LinearOp>(gemm);
+    if (!linear)
+      return fail("the output projection of " +
+                  gemm->getName().getStringRef() +
+                  " takes no activation");
+    if (linear.getActivation())
+      return fail("the projection already applies an activation");
+    return success();
+  }
+  auto add = dyn_cast<AddOp>(user);
+  if (!add)
+    return fail(user->getName().getStringRef() +
+                " is not an epilogue a GEMM applies (an activation or a "
+                "residual add)");
+  Value residual = otherOperand(add, gemm);
+  if (residual == gemm->getResult(0))
+    return fail("the add doubles the projection rather than adding a residual");
+  if (residual.getType() != gemm->getResult(0).getType() ||
+      add.getType() != residual.getType())
+    return fail("the residual is broadcast; the epilogue adds one of the "
+                "result's shape");
+  if (!isDefinedBefore(residual, gemm))
+    return fail("the residual is computed after the projection");
+  return success();
+}

@@ -1,0 +1,127 @@
+//===- FusionReport.cpp - Which JSON nodes each kernel computes -----------===//
+//
+// The kiln-fusion-report pass. Each op after fusion is one kernel; its
+// location holds the JSON pointers of the nodes it computes (the fusion
+// passes fuse the locations of what they merge). Refusals are found again
+// by asking each fusion's own check about the candidates left in the IR.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Fusion/FusionSupport.h"
+#include "passes/Fusion/Passes.h"
+
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <set>
+
+namespace kiln {
+#define GEN_PASS_DEF_FUSIONREPORT
+#include "passes/Fusion/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+/// The kernel kind a report line names.
+std::string kindOf(Operation *op) {
+  if (isa<attn::AttentionOp>(op))
+    return "attention";
+  if (isa<LinearOp, MatmulOp>(op))
+    return "gemm";
+  if (isElementwiseKernel(op))
+    return "elementwise";
+  return op->getName().stripDialect().str();
+}
+
+/// The first node pointer of `op`, where a refusal is reported.
+std::string firstPointer(Operation *op) {
+  SmallVector<std::string> pointers = nodePointers(op->getLoc());
+  return pointers.empty() ? std::string("?") : pointers.front();
+}
+
+/// What a candidate whose check passes, yet is still in the IR, says.
+constexpr const char *kFusionOff =
+    "it fuses, but the fusion passes did not run (-O0 or --no-fusion)";
+
+/// Why `op`, a candidate left in the IR, did not fuse; empty when it was
+/// no candidate.
+std::string refusal(Operation *op) {
+  std::string why;
+  if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
+    if (failed(matchAttention(softmax, why)))
+      return "not raised to attention: " + why;
+    return kFusionOff;
+  }
+  if (auto linear = dyn_cast<LinearOp>(op)) {
+    Operation *def = linear.getInput().getDefiningOp();
+    if (!def || !(activationOf(def) || isa<MulOp>(def)))
+      return {};
+    if (failed(matchFFN(linear, why)))
+      return "not raised to mlp or glu: " + why;
+    return kFusionOff;
+  }
+  if (!isElementwiseKernel(op))
+    return {};
+  for (Value operand : op->getOperands()) {
+    Operation *producer = operand.getDefiningOp();
+    if (!producer)
+      continue;
+    if (isGemmWithEpilogue(producer)) {
+      if (!operand.hasOneUse())
+        return "not an epilogue of " + firstPointer(producer) + ": " +
+               otherUsersReason(operand, op);
+      if (failed(canFuseEpilogue(producer, op, why)))
+        return "not an epilogue of " + firstPointer(producer) + ": " + why;
+      return kFusionOff;
+    } else if (isa<MatmulOp>(producer)) {
+      return "not an epilogue of " + firstPointer(producer) +
+             ": a batched matmul takes no epilogue";
+    } else if (isElementwiseKernel(producer)) {
+      if (failed(canFuseElementwise(producer, op, why)))
+        return "not grouped with " + firstPointer(producer) + ": " + why;
+      return kFusionOff;
+    }
+  }
+  return {};
+}
+
+struct FusionReportPass : kiln::impl::FusionReportBase<FusionReportPass> {
+  using FusionReportBase::FusionReportBase;
+  void runOnOperation() override {
+    std::string error;
+    std::unique_ptr<llvm::ToolOutputFile> file =
+        openOutputFile(outputFile, &error);
+    if (!file) {
+      getOperation().emitError("cannot write the fusion report: ") << error;
+      return signalPassFailure();
+    }
+    llvm::raw_ostream &os = file->os();
+    std::set<std::string> reported;
+    SmallVector<std::string> refusals;
+    getOperation().walk([&](Operation *op) {
+      if (isa_and_nonnull<FusedElementwiseOp>(op->getParentOp()) ||
+          op->getNumResults() == 0)
+        return;
+      SmallVector<std::string> nodes;
+      for (std::string &pointer : nodePointers(op->getLoc()))
+        if (reported.insert(pointer).second)
+          nodes.push_back(pointer);
+      if (!nodes.empty())
+        os << "fused " << kindOf(op) << ": " << llvm::join(nodes, ", ")
+           << "\n";
+      if (std::string why = refusal(op); !why.empty())
+        refusals.push_back("not fused: " + firstPointer(op) + ": " + why);
+    });
+    for (const std::string &line : refusals)
+      os << line << "\n";
+    file->keep();
+    markAllAnalysesPreserved();
+  }
+};
+
+} // namespace

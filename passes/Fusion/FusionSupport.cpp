@@ -1,0 +1,76 @@
+//===- FusionSupport.cpp - Locations and users for fusion -----------------===//
+
+#include "passes/Fusion/FusionSupport.h"
+
+#include "mlir/IR/Location.h"
+
+using namespace mlir;
+using namespace kiln;
+
+static void collectPointers(Location loc, SmallVector<std::string> &out) {
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    StringRef pointer = name.getName().strref();
+    if (pointer.starts_with("/") && !llvm::is_contained(out, pointer))
+      out.push_back(pointer.str());
+    return;
+  }
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      collectPointers(inner, out);
+}
+
+SmallVector<std::string> kiln::nodePointers(Location loc) {
+  SmallVector<std::string> pointers;
+  collectPointers(loc, pointers);
+  return pointers;
+}
+
+Location kiln::fusedLoc(ArrayRef<Operation *> ops) {
+  SmallVector<Location> locs;
+  for (Operation *op : ops)
+    locs.push_back(op->getLoc());
+  return FusedLoc::get(ops.front()->getContext(), locs);
+}
+
+Operation *kiln::soleUser(Value value) {
+  if (!value.hasOneUse())
+    return nullptr;
+  return *value.getUsers().begin();
+}
+
+std::string kiln::otherUsersReason(Value value, Operation *consumer) {
+  std::string reason = "its result also feeds";
+  int listed = 0;
+  for (Operation *user : value.getUsers()) {
+    SmallVector<std::string> pointers = nodePointers(user->getLoc());
+    if (user == consumer || pointers.empty() || listed == 3)
+      continue;
+    reason += (listed++ ? ", " : " ") + pointers.front();
+  }
+  return listed ? reason : "its result has several users";
+}
+
+std::optional<graph::Activation> kiln::activationOf(Operation *op) {
+  using graph::Activation;
+  if (isa<graph::ReluOp>(op))
+    return Activation::relu;
+  if (isa<graph::GeluOp>(op))
+    return Activation::gelu;
+  if (isa<graph::GeluTanhOp>(op))
+    return Activation::gelu_tanh;
+  if (isa<graph::SiluOp>(op))
+    return Activation::silu;
+  if (isa<graph::SigmoidOp>(op))
+    return Activation::sigmoid;
+  if (isa<graph::TanhOp>(op))
+    return Activation::tanh;
+  return std::nullopt;
+}
+
+bool kiln::isElementwiseKernel(Operation *op) {
+  return graph::isElementwise(op) || isa<graph::FusedElementwiseOp>(op);
+}
+
+bool kiln::isGemmWithEpilogue(Operation *op) {
+  return isa<graph::LinearOp, ffn::MLPOp, ffn::GLUOp>(op);
+}

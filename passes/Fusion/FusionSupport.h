@@ -1,0 +1,89 @@
+//===- FusionSupport.h - What the fusion passes share -----------*- C++ -*-===//
+//
+// The candidate checks of each fusion pass, declared here so that
+// kiln-fusion-report explains a refusal with the very check that made it,
+// and the location helpers that carry JSON node pointers through fusion.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_FUSION_FUSIONSUPPORT_H
+#define KILN_PASSES_FUSION_FUSIONSUPPORT_H
+
+#include "dialects/Attn/IR/AttnOps.h"
+#include "dialects/FFN/IR/FFNOps.h"
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+#include <string>
+
+namespace kiln {
+
+/// The JSON pointers ("/nodes/7") of the nodes a location stands for.
+llvm::SmallVector<std::string> nodePointers(mlir::Location loc);
+
+/// One location for an op that computes what `ops` computed.
+mlir::Location fusedLoc(llvm::ArrayRef<mlir::Operation *> ops);
+
+/// The only user of `value`, or null (no user, or several).
+mlir::Operation *soleUser(mlir::Value value);
+
+/// "its result also feeds /nodes/9" for a value with several users, naming
+/// those other than `consumer`.
+std::string otherUsersReason(mlir::Value value,
+                             mlir::Operation *consumer = nullptr);
+
+/// The pieces of `matmul(softmax(mask?(scale?(matmul(q, kᵀ)))), v)`.
+struct AttentionMatch {
+  /// q [B, H, T, D], kᵀ [B, H, D, S] and v [B, H, S, Dv], as the primitive
+  /// graph has them.
+  mlir::Value query, keyT, value;
+  /// A scalar the scores are multiplied (or divided) by, if any.
+  mlir::Value scale;
+  bool divideByScale = false;
+  /// The additive mask or bias, if any.
+  mlir::Value bias;
+  /// matmul(·, v), whose result the attention replaces.
+  graph::MatmulOp output;
+  /// Every op the attention replaces, the producer side first.
+  llvm::SmallVector<mlir::Operation *> ops;
+};
+/// Matches the attention graph around `softmax`; on failure says why.
+mlir::FailureOr<AttentionMatch> matchAttention(graph::SoftmaxOp softmax,
+                                               std::string &why);
+
+/// `out(act(in(x)))` for an ffn.mlp, or `down(act(gate(x)) * up(x))` for an
+/// ffn.glu; `up` is null for an MLP.
+struct FFNMatch {
+  graph::LinearOp in, up, out;
+  graph::Activation activation;
+  /// The activation op, and the gating mul of a GLU.
+  mlir::Operation *act = nullptr, *gate = nullptr;
+};
+/// Matches the MLP or GLU that `out` (the last projection) ends; on failure
+/// says why.
+mlir::FailureOr<FFNMatch> matchFFN(graph::LinearOp out, std::string &why);
+
+/// The activation of a unary graph op, if it is one a GEMM epilogue takes.
+std::optional<graph::Activation> activationOf(mlir::Operation *op);
+
+/// Whether `user`, the only user of `gemm`'s result, folds into its
+/// epilogue: an activation (linear only) or the add of a residual.
+mlir::LogicalResult canFuseEpilogue(mlir::Operation *gemm,
+                                    mlir::Operation *user, std::string &why);
+
+/// Whether the elementwise `producer` (an op or a group) joins the group
+/// of `consumer`, which uses its result.
+mlir::LogicalResult canFuseElementwise(mlir::Operation *producer,
+                                       mlir::Operation *consumer,
+                                       std::string &why);
+
+/// graph::isElementwise, or a graph.fused_elementwise group.
+bool isElementwiseKernel(mlir::Operation *op);
+
+/// The ops whose results go through a GEMM kernel with an epilogue.
+bool isGemmWithEpilogue(mlir::Operation *op);
+
+} // namespace kiln
+
+#endif // KILN_PASSES_FUSION_FUSIONSUPPORT_H

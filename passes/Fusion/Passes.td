@@ -1,0 +1,77 @@
+//===- Passes.td - Kiln fusion passes ---------------------*- tablegen -*-===//
+//
+// Tensor-level fusion: raise graphs of primitive ops into the attn and ffn
+// ops whose kernels fuse them, fold epilogues into the GEMMs, group chains of
+// elementwise ops, and report what fused. They run before bufferization, so
+// every target lowers the same fused ops (docs/compiler.md, "Fusion").
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_FUSION_PASSES
+#define KILN_FUSION_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def RaiseAttention : Pass<"kiln-raise-attention", "mlir::func::FuncOp"> {
+  let summary = "Raise matmul-softmax-matmul graphs into attn.attention";
+  let description = [{
+    Rewrites `matmul(softmax(mask?(scale?(matmul(q, kᵀ)))), v)` on
+    `[B, H, T, D]` operands into one `attn.attention`, so a model written
+    with primitives runs the flash kernel: the scale is a `mul` or `div` by
+    a scalar (a constant becomes the op's `scale`, any other scalar tensor
+    scales the query), the mask an `add` of a tensor broadcastable to the
+    scores (the op's `bias`), the softmax over the last axis. Transposes
+    that only move the heads axis are absorbed. Every intermediate must have
+    no other user.
+  }];
+  let dependentDialects = ["kiln::attn::AttnDialect"];
+}
+
+def RaiseFFN : Pass<"kiln-raise-ffn", "mlir::func::FuncOp"> {
+  let summary = "Raise linear-activation-linear graphs into ffn.mlp and ffn.glu";
+  let description = [{
+    `linear(act(linear(x, w_in, b_in)), w_out, b_out)` becomes `ffn.mlp` and
+    `linear(act(linear(x, w_gate)) * linear(x, w_up), w_down)` becomes
+    `ffn.glu`, for every activation the ops take, so the hidden activations
+    are produced and consumed by one fused kernel.
+  }];
+  let dependentDialects = ["kiln::ffn::FFNDialect"];
+}
+
+def FuseEpilogues : Pass<"kiln-fuse-epilogues", "mlir::func::FuncOp"> {
+  let summary = "Fold activations and residual adds into the GEMMs";
+  let description = [{
+    A `graph.linear` whose only user is an activation takes it as its
+    `activation`; a `graph.linear`, `ffn.mlp` or `ffn.glu` whose only user
+    adds a tensor of the same type takes that tensor as its `residual`. The
+    GEMM kernel applies both to its accumulators before the store.
+  }];
+}
+
+def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Group chains of elementwise ops into graph.fused_elementwise";
+  let description = [{
+    An elementwise op whose result has a single user, another elementwise
+    op with a result of the same type, joins that user's group; the group
+    becomes one loop nest with no intermediate buffer. A producer whose
+    result the consumer broadcasts stays apart (fusing it would recompute
+    it per element of the broadcast).
+  }];
+}
+
+def FusionReport : Pass<"kiln-fusion-report", "mlir::ModuleOp"> {
+  let summary = "Print which JSON nodes each fused kernel computes";
+  let description = [{
+    For a module after fusion, prints one line per kernel,
+    `fused <kind>: /nodes/i, /nodes/j, ...` (the JSON pointers of the nodes
+    it computes, read from the op locations), then one line per candidate
+    that did not fuse, `not fused: /nodes/k: <reason>`. The reasons come
+    from the same checks the fusion passes apply. The IR is not changed.
+  }];
+  let options = [
+    Option<"outputFile", "output", "std::string", "\"-\"",
+           "Where to write the report ('-' for stdout)">
+  ];
+}
+
+#endif // KILN_FUSION_PASSES

@@ -1,0 +1,148 @@
+//===- RaiseFFN.cpp - Linear-activation-linear graphs to ffn ops ----------===//
+//
+// The kiln-raise-ffn pass: `linear → activation → linear` becomes ffn.mlp
+// and `act(linear(x, w_gate)) * linear(x, w_up) → linear` becomes ffn.glu,
+// whose kernels apply the activation (and the gate) to the accumulators of
+// the first GEMM, and whose weights are packed together at bind time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Fusion/FusionSupport.h"
+#include "passes/Fusion/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_RAISEFFN
+#include "passes/Fusion/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+/// A linear imported as is: no fused epilogue yet.
+bool isPlainLinear(LinearOp op) {
+  return op && !op.getResidual() && !op.getActivation();
+}
+
+/// Activations ffn.mlp takes: those of its enum but sigmoid and tanh, which
+/// a JSON mlp cannot name (docs/json-ir.md).
+bool isMLPActivation(Activation act) {
+  return act != Activation::sigmoid && act != Activation::tanh;
+}
+
+/// Activations ffn.glu takes: SwiGLU, GeGLU and ReGLU.
+bool isGLUActivation(Activation act) {
+  return act == Activation::silu || act == Activation::gelu ||
+         act == Activation::relu;
+}
+
+struct RaiseFFNPattern : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearOp out,
+                                PatternRewriter &rewriter) const override {
+    std::string why;
+    FailureOr<FFNMatch> match = matchFFN(out, why);
+    if (failed(match))
+      return rewriter.notifyMatchFailure(out, why);
+    auto activation = ActivationAttr::get(getContext(), match->activation);
+    if (!match->up) {
+      auto mlp = rewriter.create<ffn::MLPOp>(
+          fusedLoc({match->in, match->act, out}), out.getType(),
+          match->in.getInput(), match->in.getWeight(), match->in.getBias(),
+          out.getWeight(), out.getBias(), /*residual=*/Value(), activation);
+      rewriter.replaceOp(out, mlp);
+    } else {
+      Location loc =
+          fusedLoc({match->in, match->up, match->act, match->gate, out});
+      auto glu = rewriter.create<ffn::GLUOp>(
+          loc, out.getType(), match->in.getInput(), match->in.getWeight(),
+          match->up.getWeight(), out.getWeight(), /*residual=*/Value(),
+          activation);
+      rewriter.replaceOp(out, glu);
+    }
+    return success();
+  }
+};
+
+struct RaiseFFNPass : kiln::impl::RaiseFFNBase<RaiseFFNPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<RaiseFFNPattern>(&getContext());
+    if (failed(applyPatternsAndFoldGreedily(getOperation(),
+                                            std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+FailureOr<FFNMatch> kiln::matchFFN(LinearOp out, std::string &why) {
+  auto fail = [&](const Twine &reason) {
+    why = reason.str();
+    return failure();
+  };
+  if (!isPlainLinear(out))
+    return fail("the projection already has a fused epilogue");
+  Value hidden = out.getInput();
+  Operation *def = hidden.getDefiningOp();
+  if (!def)
+    return fail("the projection's input is not computed by the graph");
+  if (!hidden.hasOneUse())
+    return fail(otherUsersReason(hidden));
+
+  FFNMatch match;
+  match.out = out;
+  if (std::optional<Activation> act = activationOf(def)) {
+    auto in = def->getOperand(0).getDefiningOp<LinearOp>();
+    if (!isPlainLinear(in))
+      return fail("the activation's input is not a plain linear");
+    if (!in.getResult().hasOneUse())
+      return fail(otherUsersReason(in.getResult()));
+    if (!isMLPActivation(*act))
+      return fail("ffn.mlp takes no " + stringifyActivation(*act) +
+                  " activation");
+    match.in = in;
+    match.act = def;
+    match.activation = *act;
+    return match;
+  }
+  if (auto mul = dyn_cast<MulOp>(def)) {
+    // act(gate) * up, in either order.
+    for (int gateSide = 0; gateSide < 2; ++gateSide) {
+      Operation *act = mul->getOperand(gateSide).getDefiningOp();
+      auto up = mul->getOperand(1 - gateSide).getDefiningOp<LinearOp>();
+      std::optional<Activation> kind = act ? activationOf(act) : std::nullopt;
+      if (!kind || !up)
+        continue;
+      auto gate = act->getOperand(0).getDefiningOp<LinearOp>();
+      if (!isPlainLinear(gate) || !isPlainLinear(up))
+        return fail("the gate or up projection is not a plain linear");
+      if (gate.getInput() != up.getInput())
+        return fail("the gate and up projections read different inputs");
+      if (gate.getBias() || up.getBias() || out.getBias())
+        return fail("ffn.glu takes no biases");
+      if (!isGLUActivation(*kind))
+        return fail("ffn.glu takes silu, gelu or relu, not " +
+                    stringifyActivation(*kind));
+      for (Value value : {mul->getOperand(gateSide), Value(up.getResult()),
+                          Value(gate.getResult())})
+        if (!value.hasOneUse())
+          return fail(otherUsersReason(value));
+      if (gate.getType() != up.getType() || mul.getType() != up.getType())
+        return fail("the gate and up projections differ in shape");
+      match.in = gate;
+      match.up = up;
+      match.act = act;
+      match.gate = mul;
+      match.activation = *kind;
+      return match;
+    }
+    return fail("the product is not act(linear) * linear");
+  }
+  return fail("the projection's input is neither an activation of a linear "
+              "nor a gated product");
+}

@@ -1,0 +1,49 @@
+// RUN: kiln-opt %s -split-input-file --kiln-fuse-epilogues | FileCheck %s
+
+// A linear's activation and the residual add after it, and the residual add
+// after an mlp, fold into the GEMMs.
+
+// CHECK-LABEL: func.func @block
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[W:.*]]: tensor<8x8xf32>, %[[B:.*]]: tensor<8xf32>, %[[W1:.*]]: tensor<16x8xf32>, %[[W2:.*]]: tensor<8x16xf32>)
+// CHECK-NEXT: %[[H:.*]] = graph.linear %[[X]], %[[W]], %[[B]] residual %[[X]] {activation = #graph<activation silu>}
+// CHECK-NEXT: %[[Y:.*]] = ffn.mlp %[[H]], %[[W1]], %[[W2]] residual %[[H]] {activation = #graph<activation relu>}
+// CHECK-NEXT: return %[[Y]]
+func.func @block(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>,
+                 %w1: tensor<16x8xf32>, %w2: tensor<8x16xf32>) -> tensor<?x8xf32> {
+  %l = graph.linear %x, %w, %b : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  %a = graph.silu %l : tensor<?x8xf32>
+  %h = graph.add %x, %a : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %m = ffn.mlp %h, %w1, %w2 {activation = #graph<activation relu>} : (tensor<?x8xf32>, tensor<16x8xf32>, tensor<8x16xf32>) -> tensor<?x8xf32>
+  %y = graph.add %m, %h : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// Not folded: a broadcast residual, a result with a second user, an
+// activation after an mlp, and a residual computed after the projection.
+
+// CHECK-LABEL: func.func @refused
+// CHECK: %[[L1:.*]] = graph.linear %{{.*}}, %{{.*}} : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+// CHECK: graph.add %[[L1]], %{{.*}} : tensor<?x8xf32>, tensor<8xf32>
+// CHECK: %[[L2:.*]] = graph.linear %{{.*}}, %{{.*}} : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+// CHECK: graph.relu %[[L2]]
+// CHECK: %[[M:.*]] = ffn.mlp
+// CHECK: graph.tanh %[[M]]
+// CHECK: %[[L3:.*]] = graph.linear %{{.*}}, %{{.*}} : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+// CHECK: %[[LATE:.*]] = graph.exp
+// CHECK: graph.add %[[L3]], %[[LATE]]
+func.func @refused(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %v: tensor<8xf32>,
+                   %w1: tensor<16x8xf32>, %w2: tensor<8x16xf32>)
+    -> (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) {
+  %l1 = graph.linear %x, %w : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %r1 = graph.add %l1, %v : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  %l2 = graph.linear %x, %w : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %r2 = graph.relu %l2 : tensor<?x8xf32>
+  %m = ffn.mlp %x, %w1, %w2 {activation = #graph<activation relu>} : (tensor<?x8xf32>, tensor<16x8xf32>, tensor<8x16xf32>) -> tensor<?x8xf32>
+  %r3 = graph.tanh %m : tensor<?x8xf32>
+  %l3 = graph.linear %x, %w : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %late = graph.exp %x : tensor<?x8xf32>
+  %r4 = graph.add %l3, %late : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  return %r1, %r2, %l2, %r3, %r4 : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>
+}
