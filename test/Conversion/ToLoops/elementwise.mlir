@@ -1,4 +1,5 @@
 // RUN: kiln-opt %s --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=graph.
+// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts | FileCheck %s --check-prefix=FUSED
 
 // Unary activations, broadcasting binary arithmetic and casts: one result
 // buffer, outer dims in scf.parallel, the last dim in an scf.for, and the
@@ -186,4 +187,30 @@ func.func @casts(%x: tensor<?x8xf32>) -> tensor<?x8xi64> {
   %5 = graph.cast %4 : tensor<?x8xi64> -> tensor<?x8xi32>
   %6 = graph.cast %5 : tensor<?x8xi32> -> tensor<?x8xi64>
   return %6 : tensor<?x8xi64>
+}
+
+// A fused group is one loop nest: rows in parallel, 16-lane vectors along
+// the last dimension (a masked tail), the broadcast bias loaded as a vector
+// and the chain evaluated in registers with no intermediate buffer.
+
+// FUSED-LABEL: func.func @fused_group
+// FUSED: memref.alloc
+// FUSED-NOT: memref.alloc
+// FUSED: scf.parallel
+// FUSED: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c16
+// FUSED: vector.load %{{.*}} : memref<?x20xf32>, vector<16xf32>
+// FUSED: vector.load %{{.*}} : memref<20xf32>, vector<16xf32>
+// FUSED: arith.addf %{{.*}} : vector<16xf32>
+// FUSED: math.exp %{{.*}} : vector<16xf32>
+// FUSED: vector.store
+// FUSED: vector.maskedload
+// FUSED: vector.maskedstore
+func.func @fused_group(%x: tensor<?x20xf32>, %b: tensor<20xf32>) -> tensor<?x20xf32> {
+  %0 = graph.fused_elementwise %x, %b : (tensor<?x20xf32>, tensor<20xf32>) -> tensor<?x20xf32> {
+  ^bb0(%a: tensor<?x20xf32>, %c: tensor<20xf32>):
+    %s = graph.add %a, %c : tensor<?x20xf32>, tensor<20xf32> -> tensor<?x20xf32>
+    %e = graph.exp %s : tensor<?x20xf32>
+    graph.yield %e : tensor<?x20xf32>
+  }
+  return %0 : tensor<?x20xf32>
 }

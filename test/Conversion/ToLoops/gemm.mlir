@@ -108,3 +108,17 @@ func.func @matmul(%a: tensor<?x4x8x16xf32>, %b: tensor<4x16x?xf32>) -> tensor<?x
   %0 = graph.matmul %a, %b : tensor<?x4x8x16xf32>, tensor<4x16x?xf32> -> tensor<?x4x8x?xf32>
   return %0 : tensor<?x4x8x?xf32>
 }
+
+// The fused epilogue of a linear: the activation on the accumulators, then
+// the residual loaded at the tile's place and added before the store.
+
+// CHECK-LABEL: func.func @linear_epilogue
+// CHECK: scf.parallel
+// CHECK: math.tanh %{{.*}} : vector<16xf32>
+// CHECK: %[[R:.*]] = vector.load %{{.*}} : memref<?x40xf32>, vector<16xf32>
+// CHECK: %[[S:.*]] = arith.addf %{{.*}}, %[[R]] : vector<16xf32>
+// CHECK: vector.store %[[S]]
+func.func @linear_epilogue(%x: tensor<?x64xf32>, %w: tensor<40x64xf32>, %r: tensor<?x40xf32>) -> tensor<?x40xf32> {
+  %0 = graph.linear %x, %w residual %r {activation = #graph<activation tanh>} : (tensor<?x64xf32>, tensor<40x64xf32>, tensor<?x40xf32>) -> tensor<?x40xf32>
+  return %0 : tensor<?x40xf32>
+}

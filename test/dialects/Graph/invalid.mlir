@@ -631,3 +631,60 @@ func.func @split_sum(%x: tensor<?x8xf32>) -> (tensor<?x4xf32>, tensor<?x2xf32>) 
   %0:2 = graph.split %x {axis = 1 : i64} : tensor<?x8xf32> -> tensor<?x4xf32>, tensor<?x2xf32>
   return %0#0, %0#1 : tensor<?x4xf32>, tensor<?x2xf32>
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Fused forms
+//===----------------------------------------------------------------------===//
+
+func.func @linear_residual_type(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'graph.linear' op failed to verify that the residual has the result's type}}
+  %0 = graph.linear %x, %w residual %x : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<?x8xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @fused_argument_types(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'graph.fused_elementwise' op body arguments must have the types of the inputs}}
+  %0 = graph.fused_elementwise %x : (tensor<?x8xf32>) -> tensor<?x8xf32> {
+  ^bb0(%a: tensor<8xf32>):
+    graph.yield %a : tensor<8xf32>
+  }
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @fused_yield_type(%x: tensor<?x8xf32>) -> tensor<?x8xf16> {
+  // expected-error @+1 {{'graph.fused_elementwise' op yields 'tensor<?x8xf32>' but the result is 'tensor<?x8xf16>'}}
+  %0 = graph.fused_elementwise %x : (tensor<?x8xf32>) -> tensor<?x8xf16> {
+  ^bb0(%a: tensor<?x8xf32>):
+    graph.yield %a : tensor<?x8xf32>
+  }
+  return %0 : tensor<?x8xf16>
+}
+
+// -----
+
+func.func @fused_not_elementwise(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = graph.fused_elementwise %x : (tensor<?x8xf32>) -> tensor<?x8xf32> {
+  ^bb0(%a: tensor<?x8xf32>):
+    // expected-error @+1 {{'graph.softmax' op cannot be part of a fused elementwise group: only elementwise ops can}}
+    %s = graph.softmax %a {axis = 1 : i64} : tensor<?x8xf32>
+    graph.yield %s : tensor<?x8xf32>
+  }
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @fused_terminator(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'graph.fused_elementwise' op body must end with graph.yield}}
+  %0 = graph.fused_elementwise %x : (tensor<?x8xf32>) -> tensor<?x8xf32> {
+  ^bb0(%a: tensor<?x8xf32>):
+    %e = graph.exp %a : tensor<?x8xf32>
+  }
+  return %0 : tensor<?x8xf32>
+}

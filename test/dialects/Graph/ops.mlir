@@ -192,3 +192,21 @@ func.func @cast(%x: tensor<?x8xf32>, %i: tensor<4xi64>)
   %2 = graph.cast %i : tensor<4xi64> -> tensor<4xf16>
   return %0, %1, %2 : tensor<?x8xbf16>, tensor<?x8xi32>, tensor<4xf16>
 }
+
+// A projection with its fused epilogue, and a fused elementwise group.
+
+// CHECK-LABEL: func.func @fused
+func.func @fused(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>)
+    -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  // CHECK: graph.linear %{{.*}}, %{{.*}}, %{{.*}} residual %{{.*}} {activation = #graph<activation gelu_tanh>} : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %0 = graph.linear %x, %w, %b residual %x {activation = #graph<activation gelu_tanh>} : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: graph.fused_elementwise %{{.*}}, %{{.*}} : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32> {
+  // CHECK: graph.add
+  // CHECK: graph.yield %{{.*}} : tensor<?x8xf32>
+  %1 = graph.fused_elementwise %0, %b : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32> {
+  ^bb0(%a: tensor<?x8xf32>, %c: tensor<8xf32>):
+    %s = graph.add %a, %c : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+    graph.yield %s : tensor<?x8xf32>
+  }
+  return %0, %1 : tensor<?x8xf32>, tensor<?x8xf32>
+}
