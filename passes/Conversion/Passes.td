@@ -40,6 +40,23 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
   ];
 }
 
+def OutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
+  let summary = "Move each kernel's loop nest into a function shared by "
+                "identical kernels";
+  let description = [{
+    Runs on loops over buffers (after the deallocation pipeline). Every
+    top-level loop nest of `@kiln_main` and `@kiln_pack` (one kernel, or
+    one weight's packing) becomes a private
+    function taking the buffers and sizes it reads, and a call; constants
+    are cloned in, so the kernel keeps its static tile bounds. Kernels with
+    identical bodies, such as the same projection in every layer of a
+    transformer, share one function, so LLVM optimizes and emits each
+    distinct kernel once: compile time follows the number of distinct
+    layers, not their count. The functions are `noinline`.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 def LowerMath : Pass<"kiln-lower-math", "mlir::ModuleOp"> {
   let summary = "Lower f32 math functions to polynomial code and LLVM "
                 "intrinsics";

@@ -57,6 +57,7 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
 
 void kiln::buildLoopsToLLVMPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
+  pm.addPass(createOutlineKernels());
   if (options.parallel)
     pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
