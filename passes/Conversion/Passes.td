@@ -40,6 +40,18 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
   ];
 }
 
+def FreeBuffersEarly : Pass<"kiln-free-buffers-early", "mlir::func::FuncOp"> {
+  let summary = "Free each temporary buffer right after its last use";
+  let description = [{
+    The deallocation pipeline frees a function's temporary buffers at its
+    end, so a 12-layer model holds every layer's activations at once. This
+    pass moves each `memref.dealloc` of a buffer allocated in the function's
+    body to just after the last top-level op that uses the buffer or a view
+    of it. The allocator then hands the memory to the next layers' buffers:
+    peak working memory follows the live activations, about one layer's.
+  }];
+}
+
 def OutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
   let summary = "Move each kernel's loop nest into a function shared by "
                 "identical kernels";

@@ -53,6 +53,7 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
+  pm.addNestedPass<func::FuncOp>(createFreeBuffersEarly());
 }
 
 void kiln::buildLoopsToLLVMPipeline(OpPassManager &pm,
