@@ -50,6 +50,56 @@ def _scan(u, delta, a, bm, cm, dskip, z, dbias):
     return ((y + dskip * u[0]) * jax.nn.silu(z[0]))[None]
 
 
+def _model_fn(spec):
+    """GPT-2 blocks (pre-LN) or BERT layers (post-LN) on a dict of
+    parameters: jax.nn.dot_product_attention on [B, T, H, Dh] (is_causal),
+    jax.nn.gelu (approximate=True is the tanh form), LayerNorm written out
+    (biased variance, as PyTorch)."""
+    d, heads, eps = spec["d"], spec["heads"], spec["eps"]
+    causal = spec["causal"]
+    approximate = spec["activation"] == "gelu_tanh"
+
+    def ln(p, x, prefix):
+        mean = x.mean(-1, keepdims=True)
+        var = jnp.square(x - mean).mean(-1, keepdims=True)
+        return ((x - mean) * lax.rsqrt(var + eps) * p[prefix + ".w"]
+                + p[prefix + ".b"])
+
+    def lin(p, x, prefix):
+        return x @ p[prefix + ".w"].T + p[prefix + ".b"]
+
+    def attend(q, k, v):
+        b, t = q.shape[:2]
+        q, k, v = (z.reshape(b, t, heads, d // heads) for z in (q, k, v))
+        return jax.nn.dot_product_attention(
+            q, k, v, is_causal=causal).reshape(b, t, d)
+
+    def gelu(x):
+        return jax.nn.gelu(x, approximate=approximate)
+
+    def gpt2(p, x):
+        for i in range(spec["layers"]):
+            pre = f"l{i}."
+            q, k, v = jnp.split(lin(p, ln(p, x, pre + "ln1"), pre + "attn.qkv"),
+                                3, axis=-1)
+            x = x + lin(p, attend(q, k, v), pre + "attn.proj")
+            h = gelu(lin(p, ln(p, x, pre + "ln2"), pre + "mlp.fc"))
+            x = x + lin(p, h, pre + "mlp.out")
+        return ln(p, x, "ln_f") if spec.get("final_ln") else x
+
+    def bert(p, x):
+        for i in range(spec["layers"]):
+            pre = f"l{i}."
+            q, k, v = (lin(p, x, f"{pre}attn.{n}") for n in "qkv")
+            x = ln(p, x + lin(p, attend(q, k, v), pre + "attn.out"),
+                   pre + "ln1")
+            f = lin(p, gelu(lin(p, x, pre + "ffn.in")), pre + "ffn.out")
+            x = ln(p, x + f, pre + "ln2")
+        return x
+
+    return {"gpt2": gpt2, "bert": bert}[spec["workload"]]
+
+
 _ARGS = {"attention": ("q", "k", "v"),
          "swiglu": ("x", "w_gate", "w_up", "w_down"),
          "scan": ("u", "delta", "A", "Bm", "Cm", "Dskip", "z", "delta_bias")}
@@ -57,6 +107,13 @@ _ARGS = {"attention": ("q", "k", "v"),
 
 def build(spec, arrays, threads):
     kind = spec["workload"]
+    if kind in ("gpt2", "bert"):
+        compiled = jax.jit(_model_fn(spec))
+        params = {n: jax.device_put(a) for n, a in arrays.items()
+                  if n not in ("x", "mask")}
+        x = jax.device_put(arrays["x"])
+        return (lambda: compiled(params, x).block_until_ready(),
+                lambda result: jax.device_get(result))
     fn = {"attention": lambda: _attention_fn(spec), "swiglu": lambda: _swiglu,
           "scan": lambda: _scan}[kind]()
     compiled = jax.jit(fn)

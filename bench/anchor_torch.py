@@ -108,7 +108,71 @@ def _scan(spec, arrays):
     return run
 
 
+def _model(spec, arrays):
+    """GPT-2 blocks (pre-LN) or BERT layers (post-LN) written as a PyTorch
+    user would (HF's modeling code, functional form): F.layer_norm, F.linear,
+    view/transpose, matmul · scale, masked_fill with finfo.min above the
+    diagonal when causal, softmax, matmul, F.gelu (approximate='tanh' for
+    GPT-2). torch 1.13 has no scaled_dot_product_attention; used if present.
+    """
+    p = {n: torch.from_numpy(a) for n, a in arrays.items()}
+    d, heads, eps = spec["d"], spec["heads"], spec["eps"]
+    dh = d // heads
+    causal = spec["causal"]
+    t = spec["T"]
+    hidden = torch.ones(t, t, dtype=torch.bool).triu(1) if causal else None
+    sdpa = getattr(F, "scaled_dot_product_attention", None)
+    approximate = "tanh" if spec["activation"] == "gelu_tanh" else "none"
+
+    def ln(x, prefix):
+        return F.layer_norm(x, (d,), p[prefix + ".w"], p[prefix + ".b"], eps)
+
+    def lin(x, prefix):
+        return F.linear(x, p[prefix + ".w"], p[prefix + ".b"])
+
+    def attend(q, k, v):
+        b, n = q.shape[:2]
+        q, k, v = (z.view(b, n, heads, dh).transpose(1, 2) for z in (q, k, v))
+        if sdpa is not None:
+            o = sdpa(q, k, v, is_causal=causal)
+        else:
+            s = torch.matmul(q, k.transpose(-1, -2)).mul_(1 / math.sqrt(dh))
+            if causal:
+                s.masked_fill_(hidden, torch.finfo(s.dtype).min)
+            o = torch.matmul(torch.softmax(s, dim=-1), v)
+        return o.transpose(1, 2).reshape(b, n, d)
+
+    def gpt2(x):
+        for i in range(spec["layers"]):
+            pre = f"l{i}."
+            q, k, v = lin(ln(x, pre + "ln1"), pre + "attn.qkv").split(d, -1)
+            x = x + lin(attend(q, k, v), pre + "attn.proj")
+            h = F.gelu(lin(ln(x, pre + "ln2"), pre + "mlp.fc"),
+                       approximate=approximate)
+            x = x + lin(h, pre + "mlp.out")
+        return ln(x, "ln_f") if spec.get("final_ln") else x
+
+    def bert(x):
+        for i in range(spec["layers"]):
+            pre = f"l{i}."
+            q, k, v = (lin(x, f"{pre}attn.{n}") for n in "qkv")
+            x = ln(x + lin(attend(q, k, v), pre + "attn.out"), pre + "ln1")
+            f = lin(F.gelu(lin(x, pre + "ffn.in"), approximate=approximate),
+                    pre + "ffn.out")
+            x = ln(x + f, pre + "ln2")
+        return x
+
+    forward = {"gpt2": gpt2, "bert": bert}[spec["workload"]]
+    x = p["x"]
+
+    def run():
+        with torch.inference_mode():
+            return forward(x)
+    return run
+
+
 def build(spec, arrays, threads):
-    kinds = {"attention": _attention, "swiglu": _swiglu, "scan": _scan}
+    kinds = {"attention": _attention, "swiglu": _swiglu, "scan": _scan,
+             "gpt2": _model, "bert": _model}
     run = kinds[spec["workload"]](spec, arrays)
     return run, lambda result: result.numpy()

@@ -30,6 +30,32 @@ def read_safetensors(path):
     return tensors
 
 
+def write_safetensors(path, tensors):
+    """Writes NumPy arrays (by name) as a .safetensors file, in name order."""
+    names = {np.dtype(v): k for k, v in _ST_DTYPES.items()}
+    header, offset, blobs = {}, 0, []
+    for name in sorted(tensors):
+        array = np.ascontiguousarray(tensors[name])
+        blob = array.tobytes()
+        header[name] = {"dtype": names[array.dtype], "shape": list(array.shape),
+                        "data_offsets": [offset, offset + len(blob)]}
+        offset += len(blob)
+        blobs.append(blob)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)  # the data starts 8-byte aligned
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
+def causal_mask(t, value):
+    """[t, t] float32: 0 where key s <= query t, `value` above the diagonal
+    (an additive mask, as HF's with finfo.min)."""
+    return np.triu(np.full((t, t), value, dtype=np.float32), k=1)
+
+
 def load_case(case_dir):
     """The case's spec.json and its arrays: every input and parameter, by
     the JSON IR name, exactly the data Kiln was given."""

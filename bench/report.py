@@ -1,8 +1,10 @@
 """Markdown report of a bench/suite.py run (from its results dict)."""
 
-SIDE_ORDER = ["kiln", "ort", "torch", "jax", "c"]
-NAMES = {"kiln": "Kiln", "ort": "ONNX Runtime", "torch": "PyTorch",
-         "jax": "JAX", "c": "hand-fused C"}
+SIDE_ORDER = ["kiln", "kiln_primitives", "ort", "ort_ops", "torch", "jax",
+              "c"]
+NAMES = {"kiln": "Kiln", "kiln_primitives": "Kiln primitives",
+         "ort": "ONNX Runtime", "ort_ops": "ONNX Runtime (attention as ONNX "
+         "ops)", "torch": "PyTorch", "jax": "JAX", "c": "hand-fused C"}
 
 
 def ms(x):
@@ -24,9 +26,13 @@ def num(x, digits=1):
     return "—" if x is None else f"{x:.{digits}f}"
 
 
-def side_name(key, side, anchors):
+def side_name(key, side, anchors, entry=None):
     if key == "kiln":
+        if entry and "kiln_primitives" in entry["sides"]:
+            return "**Kiln, composite form** (kiln-run --bench)"
         return "**Kiln** (kiln-run --bench)"
+    if key == "kiln_primitives":
+        return "**Kiln, primitives form** (kiln-run --bench)"
     info = anchors.get(key, {})
     name = side.get("name") or info.get("name") or NAMES.get(key, key)
     version = side.get("version") or info.get("version")
@@ -35,7 +41,7 @@ def side_name(key, side, anchors):
 
 def fastest_peer(entry):
     peers = [(side["median_ms"], key) for key, side in entry["sides"].items()
-             if key != "kiln" and "median_ms" in side]
+             if not key.startswith("kiln") and "median_ms" in side]
     return min(peers) if peers else (None, None)
 
 
@@ -83,18 +89,36 @@ def summary(results):
              "|---|---:|---|---:|---:|---:|---:|"]
     anchors = results.get("anchors", {})
     for entry in results["workloads"]:
-        kiln = entry["sides"].get("kiln", {})
-        k = kiln.get("median_ms")
         peer_ms, peer = fastest_peer(entry)
-        rate = gflops(entry["flops"], k)
         peer_name = side_name(peer, entry["sides"][peer], anchors) if peer \
             else "—"
-        lines.append(
-            f"| {entry['title']} | "
-            f"{ms(k) if k else 'skipped: ' + kiln.get('skipped', '?')}"
-            f" | {peer_name} | {ms(peer_ms)} | "
-            f"{num(peer_ms / k, 2) + '×' if k and peer_ms else '—'} | "
-            f"{num(rate)} | {pct(rate, peak_at(results, entry['threads']))} |")
+        forms = [("kiln", entry["title"])]
+        if "kiln_primitives" in entry["sides"]:
+            forms = [("kiln", entry["title"] + " — Kiln composite form"),
+                     ("kiln_primitives",
+                      entry["title"] + " — Kiln primitives form")]
+        for key, title in forms:
+            kiln = entry["sides"].get(key, {})
+            k = kiln.get("median_ms")
+            rate = gflops(entry["flops"], k)
+            lines.append(
+                f"| {title} | "
+                f"{ms(k) if k else 'skipped: ' + kiln.get('skipped', '?')}"
+                f" | {peer_name} | {ms(peer_ms)} | "
+                f"{num(peer_ms / k, 2) + '×' if k and peer_ms else '—'} | "
+                f"{num(rate)} | "
+                f"{pct(rate, peak_at(results, entry['threads']))} |")
+    big = results.get("gpt2_12", {})
+    if "compile_median_s" in big:
+        lines.append(f"| kiln-compile, {big['title']} (median of "
+                     f"{len(big['compile_s'])}) | {big['compile_median_s']:.2f}"
+                     f" s (CPU {big.get('compile_cpu_median_s', 0):.2f} s) | "
+                     "— | — | — | — | — |")
+    if "max_rss_mib" in big:
+        lines.append(f"| kiln-run peak RSS, {big['title']} | "
+                     f"{big['max_rss_mib']:.0f} MiB (weights + 2 layers' "
+                     f"activations: {big['target_mib']:.0f} MiB) | — | — | — "
+                     "| — | — |")
     gemm = results.get("gemm", {})
     for row in gemm.get("rows", []):
         rate = gflops(row["flops"], row["kiln_ms"])
@@ -110,8 +134,21 @@ def workload_table(results, entry):
     anchors = results.get("anchors", {})
     peak = peak_at(results, entry["threads"])
     lines = ["", f"### {entry['title']}", ""]
-    if "compile_s" in entry:
-        lines.append(f"kiln-compile took {entry['compile_s']:.1f} s. "
+    compile_s = entry.get("compile_s")
+    if isinstance(compile_s, dict):
+        lines.append("kiln-compile took " + ", ".join(
+            f"{t:.1f} s ({'composite' if k == 'kiln' else 'primitives'})"
+            for k, t in compile_s.items()) + f". {entry['threads']} "
+            "thread(s). Every other side is compared with Kiln's composite "
+            "form: ok when np.allclose(side, Kiln, rtol="
+            f"{entry['tolerance'][0]:g}, atol={entry['tolerance'][1]:g}). The "
+            "primitives form gets the same weights and 1/√Dh as the "
+            "parameter `attn.scale`"
+            + (", and the causal mask as the input `mask`"
+               if "causal" in entry["title"] else "") + ".")
+        lines.append("")
+    elif compile_s is not None:
+        lines.append(f"kiln-compile took {compile_s:.1f} s. "
                      f"{entry['threads']} thread(s).")
         lines.append("")
     lines += ["| side | median ms | GFLOP/s | % peak | Kiln speedup (side ms "
@@ -122,7 +159,7 @@ def workload_table(results, entry):
         side = entry["sides"].get(key)
         if side is None:
             continue
-        name = side_name(key, side, anchors)
+        name = side_name(key, side, anchors, entry)
         if "median_ms" not in side:
             lines.append(f"| {name} | skipped: {side.get('skipped', '?')} "
                          "| | | | | |")
@@ -130,7 +167,7 @@ def workload_table(results, entry):
         t = side["median_ms"]
         rate = gflops(entry["flops"], t)
         check = side.get("check", {})
-        note = (f" ({side['reps']} reps)" if key != "kiln" and
+        note = (f" ({side['reps']} reps)" if not key.startswith("kiln") and
                 side.get("reps") != results["env"]["reps"] else "")
         lines.append(
             f"| {name}{note} | {ms(t)} | {num(rate)} | {pct(rate, peak)} | "
@@ -141,7 +178,13 @@ def workload_table(results, entry):
     if k and peer:
         lines += ["", f"Fastest peer: {side_name(peer, entry['sides'][peer], anchors)}"
                   f" at {ms(peer_ms)} ms; Kiln speedup over it "
-                  f"**{peer_ms / k:.2f}×**."]
+                  f"**{peer_ms / k:.2f}×**"
+                  + (" (composite form)" if "kiln_primitives" in
+                     entry["sides"] else "") + "."]
+        prim = entry["sides"].get("kiln_primitives", {}).get("median_ms")
+        if prim:
+            lines[-1] += (f" Primitives form: **{peer_ms / prim:.2f}×** "
+                          f"({ms(prim)} ms).")
     return lines
 
 
@@ -240,10 +283,57 @@ def memory_table(results):
     return lines
 
 
+def gpt2_12_table(results):
+    big = results.get("gpt2_12")
+    if big is None:
+        return []
+    lines = ["", f"## {big['title']}: compile time and peak memory", "",
+             f"{big['layers']} GPT-2 blocks (composite `attention` and `mlp`, "
+             f"pre-LN, causal) and a final LayerNorm on hidden states "
+             f"x [1, seq, {big['d']}]; no embedding or LM head.", ""]
+    if big.get("skipped"):
+        return lines + [f"skipped: {big['skipped']}"]
+    if "compile_s" in big:
+        lines += [f"- `kiln-compile model.json -o model.so`: median "
+                  f"**{big['compile_median_s']:.2f} s** of "
+                  f"{len(big['compile_s'])} (" + ", ".join(
+                      f"{t:.2f}" for t in big["compile_s"]) + " s wall); "
+                  "its user + system CPU time (less sensitive to a busy "
+                  "machine): median "
+                  f"{big.get('compile_cpu_median_s', 0):.2f} s. Issue 7's "
+                  "target: ≤ 4 s."]
+    if big.get("memory_skipped"):
+        lines += [f"- peak memory skipped: {big['memory_skipped']}"]
+    elif "max_rss_mib" in big:
+        within = big["max_rss_mib"] <= big["target_mib"]
+        lines += [
+            f"- Max RSS of one `kiln-run` at T={big['T']}, {big['threads']} "
+            f"thread(s) (getrusage of the child): **{big['max_rss_mib']:.0f} "
+            f"MiB**; it ran {big['run_s']:.1f} s.",
+            f"- Weights (fp32, every parameter): {big['weights_mib']:.0f} MiB."
+            f" One layer's activations: {big['layer_activations_mib']:.0f} MiB"
+            f" = 4 bytes × T × (10·d + hidden) = every tensor one composite "
+            f"block produces, once: ln1 (d), qkv (3d), attention out (d), "
+            f"proj (d), residual (d), ln2 (d), MLP hidden (hidden = 4d), MLP "
+            f"out (d), residual (d) per token (no T×T scores: the attention "
+            f"is flash-style); all {big['layers']} layers': "
+            f"{big['layers'] * big['layer_activations_mib']:.0f} MiB. Model "
+            f"input and output: {big['io_mib']:.0f} MiB.",
+            f"- Weights + 2 layers' activations = **{big['target_mib']:.0f} "
+            f"MiB**: the peak RSS is "
+            + (f"within it ({big['max_rss_mib'] - big['target_mib']:+.0f} "
+               "MiB)." if within else
+               f"**{big['max_rss_mib'] - big['target_mib']:.0f} MiB above "
+               f"it** ({big['max_rss_mib'] / big['target_mib']:.2f}×)."),
+        ]
+    return lines
+
+
 def render(results):
     lines = header(results) + summary(results)
     lines += ["", "## Workloads"]
     for entry in results["workloads"]:
         lines += workload_table(results, entry)
     lines += scaling(results) + gemm_table(results) + memory_table(results)
+    lines += gpt2_12_table(results)
     return "\n".join(lines) + "\n"

@@ -2,7 +2,8 @@
 # bench/run.sh — Kiln's benchmark suite in one command (bench/README.md).
 #
 #   bench/run.sh [--quick] [--threads N] [--reps R] [--warmup W]
-#                [--only attention|swiglu|scan|gemm|memory]...
+#                [--only attention|swiglu|scan|gemm|memory|models|gpt2-block|
+#                        bert-encoder|compile-gpt2-12|memory-gpt2-12]...
 #                [--build-dir DIR] [--out DIR] [--no-install] [--no-build]
 #
 # 1. bench/setup.sh installs what is missing: Debian's python3-torch and
@@ -13,6 +14,7 @@
 #    found for kiln-bench).
 # 3. bench/suite.py runs every workload, Kiln and its anchors in the same
 #    run, and writes DIR/bench-results/report.md and results.json.
+#    `--only models` runs the four whole-model workloads of issue 7.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$repo/build
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
     --build-dir) build=$(realpath -m "$2"); shift 2 ;;
     --no-install) install=0; shift ;;
     --no-build) compile=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done

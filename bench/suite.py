@@ -23,7 +23,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import report  # noqa: E402
 import workloads  # noqa: E402
+from bench_io import (causal_mask, median, read_safetensors,  # noqa: E402
+                      write_safetensors)
 from workloads import Case  # noqa: E402
+
+# `--only models` runs all four.
+MODEL_WORKLOADS = ["gpt2-block", "bert-encoder", "compile-gpt2-12",
+                   "memory-gpt2-12"]
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 # PyTorch is several times slower on these VMs without these (DESIGN.md §7).
@@ -130,29 +136,31 @@ class Suite:
             json.dump(spec, f, indent=1)
         return folder
 
-    def compile_case(self, folder):
-        """kiln-compile model.json -o model.so; returns the seconds it took,
+    def compile_case(self, folder, stem="model"):
+        """kiln-compile STEM.json -o STEM.so; returns the seconds it took,
         or raises RuntimeError."""
         start = time.perf_counter()
         ok, _, message = run_cmd([self.tool("kiln-compile"),
-                                  os.path.join(folder, "model.json"), "-o",
-                                  os.path.join(folder, "model.so")])
+                                  os.path.join(folder, stem + ".json"), "-o",
+                                  os.path.join(folder, stem + ".so")])
         if not ok:
             raise RuntimeError(f"kiln-compile failed: {message}")
         return time.perf_counter() - start
 
-    def kiln_run_cmd(self, folder, case, threads):
-        cmd = [self.tool("kiln-run"), os.path.join(folder, "model.so"),
+    def kiln_run_cmd(self, folder, case, threads, stem="model",
+                     input_names=None):
+        cmd = [self.tool("kiln-run"), os.path.join(folder, stem + ".so"),
                "--threads", str(threads), "-q"]
         if case.has_params:
             cmd += ["--weights", os.path.join(folder, "weights.safetensors")]
-        for n in case.input_names:
+        for n in input_names or case.input_names:
             cmd += ["--input", f"{n}={os.path.join(folder, n + '.npy')}"]
         return cmd
 
-    def time_kiln(self, folder, case, threads, output=None):
+    def time_kiln(self, folder, case, threads, output=None, stem="model",
+                  input_names=None):
         """kiln-run --bench R: its median (after its one warm-up run)."""
-        cmd = self.kiln_run_cmd(folder, case, threads)
+        cmd = self.kiln_run_cmd(folder, case, threads, stem, input_names)
         cmd += ["--bench", str(self.args.reps)]
         if output:
             cmd += ["--output", output]
@@ -214,7 +222,7 @@ class Suite:
                 k: result[k] for k in ("name", "version", "notes")}
         if "median_ms" in result:
             result["check"] = compare(os.path.join(folder, "kiln.npy"),
-                                      output)
+                                      output, *case.tolerance)
         return result
 
     # -- workloads ----------------------------------------------------------
@@ -252,6 +260,145 @@ class Suite:
         if scaling and threads != 1 and "median_ms" in kiln:
             log(f"{case.name}: Kiln, 1 thread (scaling)")
             entry["kiln_1_thread"] = self.time_kiln(folder, case, 1)
+
+    def prepare_model_case(self, case):
+        """Both forms' JSON, one set of data for both: kiln-gen-data on the
+        primitives form (a superset: its weights add "attn.scale", its
+        inputs the causal "mask"), then the scale and the mask overwritten
+        with their real values. The composite form ignores the extra
+        tensor in the weights file."""
+        folder = os.path.join(self.cases_dir, case.name)
+        os.makedirs(folder, exist_ok=True)
+        for stem, model in (("model", case.model),
+                            ("primitives", case.primitives)):
+            with open(os.path.join(folder, stem + ".json"), "w") as f:
+                json.dump(model, f, indent=1)
+        names = [d["name"] for d in case.primitives["inputs"]]
+        inputs = {n: os.path.join(folder, f"{n}.npy") for n in names}
+        weights = os.path.join(folder, "weights.safetensors")
+        cmd = [self.tool("kiln-gen-data"),
+               os.path.join(folder, "primitives.json"), "--seed", "1",
+               "--weights", weights]
+        cmd += [f"--input={n}={p}" for n, p in inputs.items()]
+        cmd += [f"--dim={k}={v}" for k, v in case.dims.items()]
+        ok, _, message = run_cmd(cmd)
+        if not ok:
+            raise RuntimeError(f"kiln-gen-data failed: {message}")
+        tensors = read_safetensors(weights)
+        tensors["attn.scale"] = np.array(
+            [1 / np.sqrt(case.spec["d"] // case.spec["heads"])], np.float32)
+        write_safetensors(weights, tensors)
+        if "mask" in inputs:
+            np.save(inputs["mask"], causal_mask(case.dims["seq"],
+                                                case.spec["mask_value"]))
+        spec = dict(case.spec, inputs=inputs, weights=weights)
+        with open(os.path.join(folder, "spec.json"), "w") as f:
+            json.dump(spec, f, indent=1)
+        return folder, names
+
+    def run_model_case(self, case):
+        """A whole model: Kiln's composite form (the reference every other
+        side is compared with), Kiln's primitives form, then the anchors."""
+        threads = self.args.threads
+        log(f"{case.name}: data and compile (composite, primitives)")
+        entry = {"name": case.name, "title": case.title, "flops": case.flops,
+                 "threads": threads, "sides": {}, "compile_s": {},
+                 "tolerance": list(case.tolerance)}
+        self.results["workloads"].append(entry)
+        try:
+            folder, prim_inputs = self.prepare_model_case(case)
+        except RuntimeError as e:
+            entry["sides"]["kiln"] = {"skipped": str(e)}
+            log(f"{case.name}: skipped: {e}")
+            return
+        outputs = {}
+        for key, stem, inputs in (("kiln", "model", case.input_names),
+                                  ("kiln_primitives", "primitives",
+                                   prim_inputs)):
+            outputs[key] = os.path.join(folder, key + ".npy")
+            if os.path.exists(outputs[key]):
+                os.remove(outputs[key])
+            try:
+                entry["compile_s"][key] = self.compile_case(folder, stem)
+                log(f"{case.name}: Kiln {key}, {threads} thread(s)")
+                entry["sides"][key] = self.time_kiln(
+                    folder, case, threads, outputs[key], stem, inputs)
+            except RuntimeError as e:
+                entry["sides"][key] = {"skipped": str(e)}
+            side = entry["sides"][key]
+            log(f"  -> {side.get('median_ms', side.get('skipped'))}")
+        if "median_ms" in entry["sides"]["kiln_primitives"]:
+            entry["sides"]["kiln_primitives"]["check"] = compare(
+                outputs["kiln"], outputs["kiln_primitives"], *case.tolerance)
+        for framework in case.anchors:
+            log(f"{case.name}: {framework}")
+            entry["sides"][framework] = self.run_anchor(framework, folder,
+                                                        case, threads)
+            side = entry["sides"][framework]
+            log(f"  -> {side.get('median_ms', side.get('skipped'))}")
+
+    def run_gpt2_12(self, want_compile, want_memory):
+        """The 12-layer GPT-2-size model: kiln-compile's time (median of
+        COMPILE_REPS), then the peak RSS of one kiln-run at T=2048 beside
+        the weights and two layers' activations."""
+        case = workloads.gpt2_12()
+        entry = {"name": case.name, "title": case.title,
+                 "layers": case.spec["layers"], "T": case.spec["T"],
+                 "d": case.spec["d"], "hidden": case.spec["hidden"],
+                 "threads": self.args.threads}
+        self.results["gpt2_12"] = entry
+        log(f"{case.name}: data")
+        try:
+            folder = self.prepare_case(case)
+        except RuntimeError as e:
+            entry["skipped"] = str(e)
+            return
+        reps = workloads.COMPILE_REPS if want_compile else 1
+        times, cpu_times = [], []
+        for i in range(reps):
+            log(f"{case.name}: kiln-compile ({i + 1}/{reps})")
+            code, seconds, usage = timed_child(
+                [self.tool("kiln-compile"), os.path.join(folder, "model.json"),
+                 "-o", os.path.join(folder, "model.so")],
+                os.path.join(folder, "kiln-compile.log"))
+            if code != 0:
+                entry["skipped"] = (f"kiln-compile failed (exit {code}, see "
+                                    f"{folder}/kiln-compile.log)")
+                return
+            times.append(seconds)
+            cpu_times.append(usage.ru_utime + usage.ru_stime)
+        if want_compile:
+            entry["compile_s"] = times
+            entry["compile_median_s"] = median(times)
+            entry["compile_cpu_s"] = cpu_times
+            entry["compile_cpu_median_s"] = median(cpu_times)
+            log(f"  -> {entry['compile_median_s']:.2f} s "
+                f"(CPU {entry['compile_cpu_median_s']:.2f} s)")
+        if not want_memory:
+            return
+        log(f"{case.name}: peak RSS of kiln-run")
+        cmd = self.kiln_run_cmd(folder, case, self.args.threads)
+        cmd += ["--output", os.path.join(folder, "kiln.npy")]
+        code, seconds, usage = timed_child(
+            cmd, os.path.join(folder, "kiln-run.log"))
+        if code != 0:
+            entry["memory_skipped"] = f"kiln-run failed (exit {code})"
+            return
+        params = case.model["params"]
+        t, d = case.spec["T"], case.spec["d"]
+        entry.update({
+            "max_rss_mib": usage.ru_maxrss / 1024.0,
+            "weights_mib": sum(4 * int(np.prod(p["shape"])) for p in params)
+            / 2**20,
+            "layer_activations_mib": workloads.gpt2_layer_activation_bytes(
+                t, 1, d, case.spec["hidden"]) / 2**20,
+            "io_mib": 2 * 4 * t * d / 2**20, "run_s": seconds})
+        entry["target_mib"] = (entry["weights_mib"]
+                               + 2 * entry["layer_activations_mib"])
+        log(f"  -> {entry['max_rss_mib']:.0f} MiB (weights "
+            f"{entry['weights_mib']:.0f} + 2 layers "
+            f"{2 * entry['layer_activations_mib']:.0f} = "
+            f"{entry['target_mib']:.0f} MiB)")
 
     def run_gemm(self):
         shapes = (workloads.GEMM_SHAPES_QUICK if self.args.quick
@@ -346,7 +493,9 @@ class Suite:
         os.makedirs(self.cases_dir, exist_ok=True)
         self.results["env"] = self.environment()
         only = set(self.args.only or ["attention", "swiglu", "scan", "gemm",
-                                      "memory"])
+                                      "memory", "models"])
+        if "models" in only:
+            only |= set(MODEL_WORKLOADS)
         problem = self.build_c_helpers()
         if problem:
             self.results["notes"].append(f"C helpers {problem}")
@@ -365,6 +514,13 @@ class Suite:
             self.run_gemm()
         if "memory" in only:
             self.run_memory()
+        if "gpt2-block" in only:
+            self.run_model_case(workloads.gpt2_block())
+        if "bert-encoder" in only:
+            self.run_model_case(workloads.bert_encoder())
+        if "compile-gpt2-12" in only or "memory-gpt2-12" in only:
+            self.run_gpt2_12("compile-gpt2-12" in only,
+                             "memory-gpt2-12" in only)
         self.results["env"]["load_end"] = os.getloadavg()
         self.results["anchors"] = self.anchor_info
         with open(os.path.join(self.out, "results.json"), "w") as f:
@@ -377,8 +533,26 @@ class Suite:
             "results.json)")
 
 
-def compare(kiln_path, other_path):
-    """Largest |difference| and that over max |Kiln|; ok below 1e-3."""
+def timed_child(cmd, log_path):
+    """Runs cmd with its output to log_path; returns (exit code, wall
+    seconds, its rusage: max RSS, user and system CPU time)."""
+    start = time.perf_counter()
+    with open(log_path, "w") as logf:
+        try:
+            proc = subprocess.Popen(cmd, stdout=logf, stderr=logf)
+        except OSError as e:
+            logf.write(f"{cmd[0]}: {e}\n")
+            return 127, 0.0, None
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, time.perf_counter() - start, usage
+
+
+def compare(kiln_path, other_path, rtol=None, atol=None):
+    """Largest |difference| and that over max |Kiln|. Without tolerances:
+    ok when that ratio is below 1e-3. With them (whole models): ok when
+    np.allclose(other, kiln, rtol, atol), i.e. every element has
+    |other - kiln| <= atol + rtol·|kiln|."""
     if not (os.path.exists(kiln_path) and os.path.exists(other_path)):
         return {"status": "not compared (an output is missing)"}
     kiln, other = np.load(kiln_path), np.load(other_path)
@@ -388,8 +562,12 @@ def compare(kiln_path, other_path):
     scale = float(np.max(np.abs(kiln))) or 1.0
     if not np.isfinite(diff):
         return {"status": "MISMATCH (non-finite values)", "max_abs": diff}
-    return {"status": "ok" if diff / scale < 1e-3 else "MISMATCH",
-            "max_abs": diff, "max_rel": diff / scale}
+    if rtol is None:
+        ok = diff / scale < 1e-3
+    else:
+        ok = bool(np.allclose(other, kiln, rtol=rtol, atol=atol))
+    return {"status": "ok" if ok else "MISMATCH", "max_abs": diff,
+            "max_rel": diff / scale}
 
 
 def main():
@@ -410,7 +588,7 @@ def main():
                         help="fewer reps, GEMM shapes and memory lengths")
     parser.add_argument("--only", action="append",
                         choices=["attention", "swiglu", "scan", "gemm",
-                                 "memory"])
+                                 "memory", "models", *MODEL_WORKLOADS])
     args = parser.parse_args()
     if args.reps is None:
         args.reps = 3 if args.quick else 10

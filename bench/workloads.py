@@ -47,6 +47,9 @@ class Case:
         self.dims, self.flops, self.anchors = dims, flops, anchors
         self.reps_cap = reps_cap or {}
 
+    # (rtol, atol) for suite.compare; None: max |diff| / max |Kiln| < 1e-3.
+    tolerance = (None, None)
+
     @property
     def input_names(self):
         return [d["name"] for d in self.model["inputs"]]
@@ -102,3 +105,224 @@ def scan(t=SCAN_T, d=SCAN_D, n=SCAN_N):
                 f"selective scan D={d}, N={n}, T={t}, batch 1 (softplus Δ, "
                 "delta_bias, D skip, z gate)", model, spec, {"seq": t}, None,
                 ["jax", "torch", "c"], reps_cap={"torch": (1, 3)})
+
+
+# -- Whole models (issue 7) ----------------------------------------------------
+#
+# Parameter names (read by every anchor): layer i's tensors are "l{i}.<name>",
+# PyTorch layout (weight [out, in]).
+#   GPT-2 block (pre-LN): ln1.w ln1.b attn.qkv.w [3d, d] attn.qkv.b attn.proj.w
+#     attn.proj.b ln2.w ln2.b mlp.fc.w [4d, d] mlp.fc.b mlp.out.w [d, 4d]
+#     mlp.out.b; the 12-layer model adds ln_f.w, ln_f.b.
+#   BERT layer (post-LN): attn.q.w attn.q.b attn.k.w attn.k.b attn.v.w attn.v.b
+#     attn.out.w attn.out.b ln1.w ln1.b ffn.in.w ffn.in.b ffn.out.w ffn.out.b
+#     ln2.w ln2.b.
+# The primitives forms add one shared parameter "attn.scale" [1] (1/sqrt(Dh),
+# written by the suite over kiln-gen-data's random value) and, when causal,
+# the graph input "mask" [seq, seq] (0 on and below the diagonal, MASK_VALUE
+# above, written by the suite over kiln-gen-data's random one).
+GPT2_D, GPT2_HEADS, GPT2_HIDDEN, GPT2_T, GPT2_B = 768, 12, 3072, 512, 1
+BERT_LAYERS, BERT_D, BERT_HEADS, BERT_HIDDEN = 6, 384, 12, 1536
+BERT_B, BERT_T = 8, 128
+GPT2_12_LAYERS, MEMORY_GPT2_T = 12, 2048
+COMPILE_REPS = 3
+MASK_VALUE = -1e9      # as HF's finfo.min, but finite under any arithmetic
+# allclose(anchor, Kiln, rtol, atol): whole models accumulate fp32 rounding
+# over many ops (and ORT/JAX use their own exp/erf/tanh approximations).
+MODEL_RTOL, MODEL_ATOL = 1e-3, 1e-3
+
+
+class Graph:
+    """A JSON IR model being written, node by node."""
+
+    def __init__(self, name, dims):
+        self.name, self.dims = name, dims
+        self.inputs, self.params, self.nodes = [], [], []
+
+    def input(self, name, shape):
+        self.inputs.append(_decl(name, shape))
+        return name
+
+    def param(self, name, shape):
+        if not any(p["name"] == name for p in self.params):
+            self.params.append(_decl(name, shape))
+        return name
+
+    def op(self, op, inputs, out, **attrs):
+        node = {"op": op, "inputs": list(inputs), "outputs":
+                [out] if isinstance(out, str) else list(out)}
+        if attrs:
+            node["attrs"] = attrs
+        self.nodes.append(node)
+        return out
+
+    def linear(self, x, prefix, n_out, n_in, out):
+        return self.op("linear", [x, self.param(prefix + ".w", [n_out, n_in]),
+                                  self.param(prefix + ".b", [n_out])], out)
+
+    def layer_norm(self, x, prefix, d, eps, out):
+        return self.op("layer_norm", [x, self.param(prefix + ".w", [d]),
+                                      self.param(prefix + ".b", [d])], out,
+                       eps=eps)
+
+    def model(self, outputs):
+        return {"kiln": 1, "name": self.name, "dims": self.dims,
+                "inputs": self.inputs, "params": self.params,
+                "nodes": self.nodes, "outputs": outputs}
+
+
+def _attention_block(g, p, q, k, v, heads, d, causal, primitives, out):
+    """q, k, v [batch, seq, d] -> out [batch, seq, d]: the composite
+    `attention` op, or matmul(q, transpose(k)) · scale (+ mask) -> softmax ->
+    matmul(·, v) written with primitives."""
+    dh = d // heads
+    split = ["batch", "seq", heads, dh]
+    q4, k4, v4 = (g.op("reshape", [t], f"{p}attn.{n}4", shape=split)
+                  for t, n in ((q, "q"), (k, "k"), (v, "v")))
+    if not primitives:
+        a4 = g.op("attention", [q4, k4, v4], p + "attn.a4",
+                  mask={"kind": "causal" if causal else "none"})
+    else:
+        qh = g.op("transpose", [q4], p + "attn.qh", perm=[0, 2, 1, 3])
+        kt = g.op("transpose", [k4], p + "attn.kt", perm=[0, 2, 3, 1])
+        vh = g.op("transpose", [v4], p + "attn.vh", perm=[0, 2, 1, 3])
+        s = g.op("matmul", [qh, kt], p + "attn.s")
+        s = g.op("mul", [s, g.param("attn.scale", [1])], p + "attn.ss")
+        if causal:
+            s = g.op("add", [s, "mask"], p + "attn.sm")
+        w = g.op("softmax", [s], p + "attn.w", axis=-1)
+        oh = g.op("matmul", [w, vh], p + "attn.oh")
+        a4 = g.op("transpose", [oh], p + "attn.a4", perm=[0, 2, 1, 3])
+    return g.op("reshape", [a4], out, shape=["batch", "seq", d])
+
+
+def _ffn(g, p, x, d, hidden, activation, primitives, prefix_in, prefix_out,
+         out):
+    if not primitives:
+        return g.op("mlp", [x, g.param(prefix_in + ".w", [hidden, d]),
+                            g.param(prefix_in + ".b", [hidden]),
+                            g.param(prefix_out + ".w", [d, hidden]),
+                            g.param(prefix_out + ".b", [d])], out,
+                    activation=activation)
+    h = g.linear(x, prefix_in, hidden, d, p + "ffn.h")
+    h = g.op(activation, [h], p + "ffn.act")
+    return g.linear(h, prefix_out, d, hidden, out)
+
+
+def gpt2_graph(name, layers, d=GPT2_D, heads=GPT2_HEADS, hidden=GPT2_HIDDEN,
+               primitives=False, final_ln=False):
+    """GPT-2 blocks (pre-LN, biases, causal, gelu_tanh) on hidden states
+    x [batch, seq, d]."""
+    g = Graph(name, ["batch", "seq"])
+    x = g.input("x", ["batch", "seq", d])
+    if primitives:
+        g.input("mask", ["seq", "seq"])
+    for i in range(layers):
+        p = f"l{i}."
+        h = g.layer_norm(x, p + "ln1", d, 1e-5, p + "ln1")
+        qkv = g.linear(h, p + "attn.qkv", 3 * d, d, p + "attn.qkv")
+        q, k, v = g.op("split", [qkv], [p + "attn.q", p + "attn.k",
+                                        p + "attn.v"], axis=-1)
+        a = _attention_block(g, p, q, k, v, heads, d, True, primitives,
+                             p + "attn.a")
+        o = g.linear(a, p + "attn.proj", d, d, p + "attn.o")
+        r = g.op("add", [x, o], p + "r1")
+        h = g.layer_norm(r, p + "ln2", d, 1e-5, p + "ln2")
+        m = _ffn(g, p, h, d, hidden, "gelu_tanh", primitives, p + "mlp.fc",
+                 p + "mlp.out", p + "mlp")
+        x = g.op("add", [r, m], p + "out")
+    if final_ln:
+        x = g.layer_norm(x, "ln_f", d, 1e-5, "y")
+    return g.model([x])
+
+
+def bert_graph(name, layers=BERT_LAYERS, d=BERT_D, heads=BERT_HEADS,
+               hidden=BERT_HIDDEN, primitives=False):
+    """BERT encoder layers (post-LN, eps 1e-12, gelu erf, no mask) on hidden
+    states x [batch, seq, d]."""
+    g = Graph(name, ["batch", "seq"])
+    x = g.input("x", ["batch", "seq", d])
+    for i in range(layers):
+        p = f"l{i}."
+        q, k, v = (g.linear(x, f"{p}attn.{n}", d, d, f"{p}attn.{n}")
+                   for n in ("q", "k", "v"))
+        a = _attention_block(g, p, q, k, v, heads, d, False, primitives,
+                             p + "attn.a")
+        o = g.linear(a, p + "attn.out", d, d, p + "attn.o")
+        r = g.op("add", [x, o], p + "r1")
+        h = g.layer_norm(r, p + "ln1", d, 1e-12, p + "ln1")
+        f = _ffn(g, p, h, d, hidden, "gelu", primitives, p + "ffn.in",
+                 p + "ffn.out", p + "ffn")
+        r2 = g.op("add", [h, f], p + "r2")
+        x = g.layer_norm(r2, p + "ln2", d, 1e-12, p + "out")
+    return g.model([x])
+
+
+class ModelCase(Case):
+    """A whole model in two Kiln forms (composite ops, and primitives only)
+    sharing one weights file; `model` is the composite form."""
+
+    def __init__(self, name, title, composite, primitives, spec, dims, flops,
+                 anchors):
+        super().__init__(name, title, composite, spec, dims, flops, anchors)
+        self.primitives = primitives
+        self.tolerance = (MODEL_RTOL, MODEL_ATOL)
+
+
+def _layer_flops(t, b, d, hidden, heads, linear_width, causal):
+    """2·(tokens)·(weights) for the GEMMs, 4·d per visible query-key pair."""
+    pairs = t * (t + 1) / 2 if causal else t * t
+    return b * (2.0 * t * d * linear_width + 4.0 * d * pairs)
+
+
+def gpt2_block(t=GPT2_T, b=GPT2_B):
+    d, heads, hidden = GPT2_D, GPT2_HEADS, GPT2_HIDDEN
+    spec = {"workload": "gpt2", "layers": 1, "d": d, "heads": heads,
+            "hidden": hidden, "B": b, "T": t, "causal": True, "eps": 1e-5,
+            "activation": "gelu_tanh", "final_ln": False,
+            "mask_value": MASK_VALUE}
+    return ModelCase(
+        "gpt2-block", f"GPT-2 block d={d}, {heads} heads, MLP {hidden}, "
+        f"T={t}, batch {b}, causal",
+        gpt2_graph("bench_gpt2_block", 1),
+        gpt2_graph("bench_gpt2_block_primitives", 1, primitives=True),
+        spec, {"batch": b, "seq": t},
+        _layer_flops(t, b, d, hidden, heads, 4 * d + 2 * hidden, True),
+        ["ort", "ort_ops", "torch", "jax"])
+
+
+def bert_encoder(t=BERT_T, b=BERT_B, layers=BERT_LAYERS):
+    d, heads, hidden = BERT_D, BERT_HEADS, BERT_HIDDEN
+    spec = {"workload": "bert", "layers": layers, "d": d, "heads": heads,
+            "hidden": hidden, "B": b, "T": t, "causal": False, "eps": 1e-12,
+            "activation": "gelu"}
+    return ModelCase(
+        "bert-encoder", f"BERT encoder, {layers} layers, d={d}, {heads} heads,"
+        f" FFN {hidden}, {b}×{t} tokens, no mask",
+        bert_graph("bench_bert_encoder", layers),
+        bert_graph("bench_bert_encoder_primitives", layers, primitives=True),
+        spec, {"batch": b, "seq": t},
+        layers * _layer_flops(t, b, d, hidden, heads, 4 * d + 2 * hidden,
+                              False),
+        ["ort", "ort_ops", "torch", "jax"])
+
+
+def gpt2_12(t=MEMORY_GPT2_T, layers=GPT2_12_LAYERS):
+    """The 12-layer GPT-2-size stack (composite ops, final LayerNorm) for
+    compile time and peak memory."""
+    d, hidden = GPT2_D, GPT2_HIDDEN
+    spec = {"workload": "gpt2", "layers": layers, "d": d, "heads": GPT2_HEADS,
+            "hidden": hidden, "B": 1, "T": t, "causal": True, "eps": 1e-5,
+            "activation": "gelu_tanh", "final_ln": True}
+    return Case(f"gpt2-{layers}-T{t}", f"GPT-2 {layers} layers d={d}, T={t}",
+                gpt2_graph(f"bench_gpt2_{layers}", layers, final_ln=True),
+                spec, {"batch": 1, "seq": t}, None, [])
+
+
+def gpt2_layer_activation_bytes(t, b=1, d=GPT2_D, hidden=GPT2_HIDDEN):
+    """One GPT-2 layer's activations: every tensor the composite block
+    produces, once, in fp32: ln1 (d) + qkv (3d) + attention out (d) + proj
+    (d) + residual (d) + ln2 (d) + MLP hidden (4d = `hidden`) + MLP out (d) +
+    residual (d) per token = (10d + hidden) · 4 bytes per token; with a
+    flash-style attention no T×T tensor is needed."""
+    return 4 * b * t * (10 * d + hidden)
