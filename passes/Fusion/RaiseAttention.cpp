@@ -105,8 +105,8 @@ struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
     } else if (match->scale) {
       q = rewriter.create<MulOp>(helperLoc, q.getType(), q, match->scale);
     }
-    Value k = transpose(rewriter, loc, match->keyT, {0, 3, 1, 2});
-    Value v = transpose(rewriter, loc, match->value, {0, 2, 1, 3});
+    Value k = transpose(rewriter, helperLoc, match->keyT, {0, 3, 1, 2});
+    Value v = transpose(rewriter, helperLoc, match->value, {0, 2, 1, 3});
     RankedTensorType outType = tensorOf(match->output.getResult());
     auto resultType = RankedTensorType::get(
         {outType.getDimSize(0), outType.getDimSize(2), outType.getDimSize(1),
