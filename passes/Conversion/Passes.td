@@ -64,9 +64,10 @@ def OutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
     identical bodies, such as the same projection in every layer of a
     transformer, share one function, so LLVM optimizes and emits each
     distinct kernel once: compile time follows the number of distinct
-    layers, not their count. The functions are `noinline`.
+    layers, not their count. The functions are `noinline` and internal.
   }];
-  let dependentDialects = ["mlir::func::FuncDialect"];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect"];
 }
 
 def LowerMath : Pass<"kiln-lower-math", "mlir::ModuleOp"> {

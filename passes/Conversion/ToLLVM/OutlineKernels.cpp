@@ -24,9 +24,12 @@ using namespace kiln;
 
 namespace {
 
-/// The kernels of a function body: its top-level loop nests.
+/// The kernels of a function body: its top-level loop nests that write
+/// buffers. A loop that yields values (a whole-tensor reduction) stays, as
+/// its results are used in place.
 bool isKernel(Operation &op) {
-  return isa<scf::ParallelOp, scf::ForOp, scf::IfOp>(op);
+  return isa<scf::ParallelOp, scf::ForOp, scf::IfOp>(op) &&
+         op.getNumResults() == 0;
 }
 
 /// Builds `func.func private @name(captured...)` holding a clone of
@@ -48,6 +51,10 @@ func::FuncOp outline(Operation *kernel, ArrayRef<Value> captured,
   // LLVM would inline a kernel called once and undo the sharing of the rest.
   func->setAttr("passthrough",
                 builder.getArrayAttr({builder.getStringAttr("noinline")}));
+  // Not exported from the model library.
+  func->setAttr("llvm.linkage", LLVM::LinkageAttr::get(
+                                    builder.getContext(),
+                                    LLVM::Linkage::Internal));
   return func;
 }
 

@@ -2,17 +2,21 @@
 // RUN: kiln-opt %s --kiln-cpu-pipeline=parallel=false | FileCheck %s --check-prefix=SERIAL
 
 // The whole CPU pipeline on a one-op model: the model function is lowered
-// to the LLVM dialect and made internal, and kiln-emit-model-abi adds the
-// five exported symbols of docs/abi.md around it. The signature has one
+// to the LLVM dialect and made internal, its kernel outlined into a
+// noinline function it calls, and kiln-emit-model-abi adds the five
+// exported symbols of docs/abi.md around it. The signature has one
 // symbolic dim `n`, an input x [n, 4], a param w [4] and an output y [n, 4].
 
+// CHECK-LABEL: llvm.func internal @kiln_kernel
+// CHECK-SAME: passthrough = ["noinline"]
+// CHECK: omp.parallel
+// CHECK: omp.wsloop
+// CHECK: llvm.fmul
 // CHECK-LABEL: llvm.func internal @kiln_main
 // CHECK-SAME: (%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: i64, %arg3: i64, %arg4: i64, %arg5: i64, %arg6: i64,
 // CHECK-SAME: %arg7: !llvm.ptr, %arg8: !llvm.ptr, %arg9: i64, %arg10: i64, %arg11: i64,
 // CHECK-SAME: %arg12: !llvm.ptr, %arg13: !llvm.ptr, %arg14: i64, %arg15: i64, %arg16: i64, %arg17: i64, %arg18: i64)
-// CHECK: omp.parallel
-// CHECK: omp.wsloop
-// CHECK: llvm.fmul
+// CHECK: llvm.call @kiln_kernel(
 
 // The strings are NUL-terminated copies of the module attributes.
 // CHECK: llvm.mlir.global private constant @kiln_compiled_signature_data("{\22abi\22:1,\22dims\22:[\22n\22],{{.*}}\00")

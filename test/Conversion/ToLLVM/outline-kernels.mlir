@@ -6,7 +6,7 @@
 
 // CHECK-LABEL: func.func private @kiln_kernel(
 // CHECK-SAME: %[[N:.*]]: index, %[[IN:.*]]: memref<?xf32>, %[[OUT:.*]]: memref<?xf32>)
-// CHECK-SAME: passthrough = ["noinline"]
+// CHECK-SAME: llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]
 // CHECK-DAG: arith.constant 0 : index
 // CHECK-DAG: arith.constant 2.000000e+00 : f32
 // CHECK: scf.parallel
