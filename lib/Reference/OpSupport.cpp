@@ -43,6 +43,8 @@ std::optional<double> roundToDType(double x, model::DType type) {
     return roundToFormat(x, 11, -14, 65504.0);
   case model::DType::BF16:
     return roundToFormat(x, 8, -126, std::ldexp(255.0, 120));
+  case model::DType::Bool:
+    return x != 0 ? 1.0 : 0.0;
   case model::DType::I32:
   case model::DType::I64: {
     if (!std::isfinite(x) || std::fabs(x) >= std::ldexp(1.0, 63))

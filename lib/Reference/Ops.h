@@ -101,7 +101,8 @@ using OpFn = bool (*)(OpContext &ctx);
 
 // Elementwise and normalization ops (ElementwiseOps.cpp).
 bool evalUnary(OpContext &ctx);  ///< Every unary op, selected by name.
-bool evalBinary(OpContext &ctx); ///< add, sub, mul, div.
+/// add, sub, mul, div, maximum, minimum, pow and the comparisons.
+bool evalBinary(OpContext &ctx);
 bool evalSoftmax(OpContext &ctx);
 bool evalLayerNorm(OpContext &ctx);
 bool evalRmsNorm(OpContext &ctx);
@@ -131,6 +132,16 @@ bool evalRope(OpContext &ctx);
 bool evalSelectiveScan(OpContext &ctx);
 bool evalLinearRecurrence(OpContext &ctx);
 bool evalConv1d(OpContext &ctx);
+
+// Generation glue ops (IndexingOps.cpp).
+bool evalConstant(OpContext &ctx);
+bool evalArange(OpContext &ctx);
+bool evalGather(OpContext &ctx);
+bool evalTakeAlongAxis(OpContext &ctx);
+bool evalArgmax(OpContext &ctx);
+bool evalTopK(OpContext &ctx);
+bool evalCumsum(OpContext &ctx);
+bool evalWhere(OpContext &ctx);
 
 } // namespace kiln::reference::detail
 

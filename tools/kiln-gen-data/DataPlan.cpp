@@ -170,9 +170,11 @@ void fill(const model::Model &m, int id, const Usage &usage,
       x = -(1 + 3 * random.uniform());
       break;
     default:
-      // Integers without a known role get small non-negative values.
+      // Integers without a known role get small non-negative values, bools
+      // are true or false alike.
       x = isFloat ? bound * random.symmetric()
-                  : std::floor(8 * random.uniform());
+                  : std::floor((value.type.dtype == model::DType::Bool ? 2 : 8) *
+                               random.uniform());
       break;
     }
     kiln_tensor_set(&tensor, i, x);

@@ -236,7 +236,7 @@ private:
     if (!expectType(diag, node, pointer, node.is_object(), "a node object") ||
         !checkKeys(diag, node, pointer,
                    {"op", "inputs", "outputs", "attrs", "name"},
-                   {"op", "inputs", "outputs"}, "a node"))
+                   {"op", "outputs"}, "a node"))
       return false;
     RawNode raw;
     const json &op = node["op"];
@@ -253,9 +253,14 @@ private:
         !expectType(diag, node["name"], pointer + "/name",
                     node["name"].is_string(), "a string"))
       return false;
+    // Only an op without inputs (constant) may leave the list out.
+    if (!node.contains("inputs") && spec.minInputs() > 0)
+      return diag.fail(pointer + "/inputs",
+                       "missing required key 'inputs' in a node");
     raw.attrs = node.contains("attrs") ? &node["attrs"] : &emptyAttrs;
     if (!parseAttrKeys(*raw.attrs, pointer + "/attrs", spec) ||
-        !parseNames(node["inputs"], pointer + "/inputs", raw.inputNames))
+        (node.contains("inputs") &&
+         !parseNames(node["inputs"], pointer + "/inputs", raw.inputNames)))
       return false;
     for (size_t i = 0; i < raw.inputNames.size(); ++i)
       raw.inputPointers.push_back(pointer + "/inputs/" + std::to_string(i));

@@ -45,6 +45,7 @@ OpSpec make(const char *name, std::vector<std::string> inputs) {
 OpSpec unary(const char *name, bool floatOnly) {
   OpSpec spec = make(name, {"x"});
   spec.floatOnly = floatOnly;
+  spec.numericOnly = true;
   spec.infer = inferUnary;
   return spec;
 }
@@ -52,6 +53,7 @@ OpSpec unary(const char *name, bool floatOnly) {
 OpSpec binary(const char *name, bool floatOnly) {
   OpSpec spec = make(name, {"a", "b"});
   spec.floatOnly = floatOnly;
+  spec.numericOnly = true;
   spec.infer = inferBinary;
   return spec;
 }
@@ -128,6 +130,31 @@ std::vector<OpSpec> buildTable() {
       reduce("reduce_sum", false),
       reduce("reduce_mean", true),
       reduce("reduce_max", false),
+      // Additions to v1 (DESIGN.md §4).
+      op("constant", {}, {"value", "dtype", "shape"}, inferConstant),
+      op("arange", {"x"}, {"axis", "start", "dtype"}, inferArange),
+      op("gather", {"x", "indices"}, {"axis"}, inferGather),
+      op("take_along_axis", {"x", "indices"}, {"axis"}, inferTakeAlongAxis),
+      op("argmax", {"x"}, {"axis", "keepdims"}, inferArgmax),
+      op("top_k", {"x"}, {"k", "axis"}, inferTopK, 1, 2),
+      op("cumsum", {"x"}, {"axis", "exclusive", "reverse"}, inferCumsum),
+      unary("log", true),
+      unary("sqrt", true),
+      unary("abs", true),
+      unary("square", true),
+      unary("erf", true),
+      unary("sin", true),
+      unary("cos", true),
+      binary("maximum", false),
+      binary("minimum", false),
+      binary("pow", true),
+      op("equal", {"a", "b"}, {}, inferComparison),
+      op("not_equal", {"a", "b"}, {}, inferComparison),
+      op("less", {"a", "b"}, {}, inferComparison),
+      op("less_equal", {"a", "b"}, {}, inferComparison),
+      op("greater", {"a", "b"}, {}, inferComparison),
+      op("greater_equal", {"a", "b"}, {}, inferComparison),
+      op("where", {"cond", "a", "b"}, {}, inferWhere),
   };
   return ops;
 }

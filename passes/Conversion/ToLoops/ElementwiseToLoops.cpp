@@ -60,29 +60,6 @@ Value emitBinary(ImplicitLocOpBuilder &b, BinaryKind kind, Value lhs,
   llvm_unreachable("unknown binary op");
 }
 
-/// Size of each result dimension of a broadcast: static sizes as constants,
-/// dynamic ones read from whichever operand carries that dimension.
-SmallVector<Value> broadcastSizes(ImplicitLocOpBuilder &b, MemRefType result,
-                                  ValueRange operands) {
-  SmallVector<Value> sizes;
-  int64_t rank = result.getRank();
-  for (int64_t d = 0; d < rank; ++d) {
-    if (!result.isDynamicDim(d)) {
-      sizes.push_back(indexConst(b, result.getDimSize(d)));
-      continue;
-    }
-    for (Value operand : operands) {
-      auto type = cast<MemRefType>(operand.getType());
-      int64_t od = d - (rank - type.getRank());
-      if (od >= 0 && type.isDynamicDim(od)) {
-        sizes.push_back(b.create<memref::DimOp>(operand, od));
-        break;
-      }
-    }
-  }
-  return sizes;
-}
-
 template <typename Op, BinaryKind Kind>
 struct BinaryToLoops : OpConversionPattern<Op> {
   using OpConversionPattern<Op>::OpConversionPattern;

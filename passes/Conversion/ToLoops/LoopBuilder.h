@@ -113,6 +113,12 @@ llvm::SmallVector<Value> broadcastIndices(ImplicitLocOpBuilder &b,
                                           llvm::ArrayRef<int64_t> operandShape,
                                           ValueRange ivs);
 
+/// Size of each result dimension of a broadcast: static sizes as constants,
+/// dynamic ones read from whichever operand carries that dimension.
+llvm::SmallVector<Value> broadcastSizes(ImplicitLocOpBuilder &b,
+                                        mlir::MemRefType result,
+                                        ValueRange operands);
+
 /// Clamps an integer index value (any integer type) into `[0, bound)` and
 /// returns it as `index`.
 Value clampIndex(ImplicitLocOpBuilder &b, Value id, Value bound);
