@@ -17,7 +17,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/SymbolTable.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -98,18 +97,17 @@ struct ConstantToLoops : OpConversionPattern<ConstantOp> {
       return success();
     }
     auto module = op->getParentOfType<ModuleOp>();
-    memref::GlobalOp global;
+    std::string name;
+    for (int i = 0; name.empty() || module.lookupSymbol(name); ++i)
+      name = "kiln_constant_" + std::to_string(i);
     {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPointToStart(module.getBody());
-      global = rewriter.create<memref::GlobalOp>(
-          op.getLoc(), "kiln_constant", rewriter.getStringAttr("private"),
-          type, value, /*constant=*/true, rewriter.getI64IntegerAttr(64));
+      rewriter.create<memref::GlobalOp>(
+          op.getLoc(), name, rewriter.getStringAttr("private"), type, value,
+          /*constant=*/true, rewriter.getI64IntegerAttr(64));
     }
-    // Unique among the module's symbols ("kiln_constant_1", ...).
-    SymbolTable(module).insert(global);
-    rewriter.replaceOpWithNewOp<memref::GetGlobalOp>(op, type,
-                                                     global.getSymName());
+    rewriter.replaceOpWithNewOp<memref::GetGlobalOp>(op, type, name);
     return success();
   }
 };
