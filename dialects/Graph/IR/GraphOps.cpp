@@ -511,16 +511,6 @@ LogicalResult WhereOp::verify() {
   return verifyResultShape(*this, *shape);
 }
 
-LogicalResult ConstantOp::verify() {
-  auto type = dyn_cast<ShapedType>(getValue().getType());
-  if (!type || type.getShape() != getResult().getType().getShape() ||
-      type.getElementType() != getResult().getType().getElementType())
-    return emitOpError("value of type ")
-           << getValue().getType() << " does not match the result type "
-           << getResult().getType();
-  return success();
-}
-
 /// Checks that `axis` is a dimension of `type`.
 static LogicalResult verifyAxis(Operation *op, ShapedType type, int64_t axis) {
   if (axis < 0 || axis >= type.getRank())

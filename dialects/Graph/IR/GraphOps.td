@@ -340,12 +340,12 @@ def Graph_WhereOp : Graph_Op<"where", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_ConstantOp : Graph_Op<"constant", [Pure]> {
+def Graph_ConstantOp : Graph_Op<"constant",
+    [Pure, AllTypesMatch<["value", "result"]>]> {
   let summary = "a tensor given inline";
   let arguments = (ins ElementsAttr:$value);
   let results = (outs Graph_AnyTensor:$result);
-  let assemblyFormat = "$value attr-dict `:` type($result)";
-  let hasVerifier = 1;
+  let assemblyFormat = "$value attr-dict";
 }
 
 def Graph_ArangeOp : Graph_Op<"arange", [Pure]> {

@@ -86,16 +86,6 @@ bool flattenValue(OpContext &c, const json &value, const std::string &pointer,
   return true;
 }
 
-/// The output dim `d` of NumPy broadcasting of two single dims.
-bool broadcastDim(OpContext &c, size_t input, Dim a, Dim b, Dim &out) {
-  Shape shape;
-  std::string error;
-  if (!broadcastShapes(c.model, {a}, {b}, shape, error))
-    return c.failInput(input, c.describe(input) + ": " + error);
-  out = shape[0];
-  return true;
-}
-
 } // namespace
 
 bool inferConstant(OpContext &c) {
@@ -189,11 +179,17 @@ bool inferTakeAlongAxis(OpContext &c) {
     return false;
   Shape out;
   for (int64_t d = 0; d < c.rank(X); ++d) {
-    Dim dim = c.shape(Indices)[d];
-    if (d != axis &&
-        !broadcastDim(c, Indices, c.shape(X)[d], c.shape(Indices)[d], dim))
-      return false;
-    out.push_back(dim);
+    Shape dim = {c.shape(Indices)[d]};
+    std::string error;
+    if (d != axis && !broadcastShapes(c.model, {c.shape(X)[d]},
+                                      {c.shape(Indices)[d]}, dim, error))
+      return c.failInput(Indices, c.describe(Indices) + " has shape " +
+                                      c.str(c.shape(Indices)) + "; expected dim " +
+                                      std::to_string(d) + " to broadcast with " +
+                                      c.str(c.shape(X)[d]) + ", dim " +
+                                      std::to_string(d) + " of x " +
+                                      c.str(c.shape(X)));
+    out.push_back(dim[0]);
   }
   c.attrs = {{"axis", axis}};
   return c.produce({c.type(X).dtype, out});
