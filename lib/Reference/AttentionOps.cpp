@@ -102,20 +102,6 @@ static bool parseNormalizer(OpContext &ctx, Normalizer &norm) {
   return true;
 }
 
-/// Checks the seq_offsets tensor: nondecreasing, within [0, T].
-static bool checkOffsets(OpContext &ctx, const Tensor &offsets, int64_t t) {
-  if (!ctx.expectRank(offsets, "seq_offsets", 1))
-    return false;
-  for (int64_t i = 0; i < offsets.numel(); ++i) {
-    double prev = i ? offsets.data[i - 1] : 0.0;
-    if (!(offsets.data[i] >= prev && offsets.data[i] <= t))
-      return ctx.fail("seq_offsets must be nondecreasing within [0, " +
-                      std::to_string(t) + "], element " + std::to_string(i) +
-                      " is " + formatNumber(offsets.data[i]));
-  }
-  return true;
-}
-
 bool evalAttention(OpContext &ctx) {
   const Tensor *q, *k, *v;
   const Tensor *bias = ctx.input(3), *offsets = ctx.input(4);
@@ -149,7 +135,7 @@ bool evalAttention(OpContext &ctx) {
   }
   if (offsets && nt != ns)
     return ctx.fail("seq_offsets needs as many keys as queries");
-  if (offsets && !checkOffsets(ctx, *offsets, nt))
+  if (offsets && !checkSeqOffsets(ctx, *offsets, nt))
     return false;
 
   Tensor out = zeros(q->dtype, {nb, nt, nh, dv});
@@ -216,7 +202,7 @@ bool evalAttention(OpContext &ctx) {
 static double identity(double x) { return x; }
 
 bool evalLinearAttention(OpContext &ctx) {
-  const Tensor *q, *k, *v;
+  const Tensor *q, *k, *v, *offsets = ctx.input(3);
   std::string featureMap, normalize;
   bool causal;
   if (!ctx.require(0, "q", q) || !ctx.require(1, "k", k) ||
@@ -241,12 +227,20 @@ bool evalLinearAttention(OpContext &ctx) {
       !ctx.expectDim(*k, "k", 3, d) || !ctx.expectDim(*v, "v", 0, nb) ||
       !ctx.expectDim(*v, "v", 1, ns) || !ctx.expectDim(*v, "v", 2, nh))
     return false;
-  if (causal && ns != nt)
-    return ctx.fail("causal linear attention needs as many keys as queries");
+  if ((causal || offsets) && ns != nt)
+    return ctx.fail("causal or packed linear attention needs as many keys "
+                    "as queries");
+  // Queries [begin, end) see the keys of the same range (keys [0, S) when
+  // neither packed nor causal).
+  std::vector<std::pair<int64_t, int64_t>> sequences;
+  if (!sequenceRanges(ctx, offsets, nt, sequences))
+    return false;
 
+  // Tokens outside every packed sequence stay zero.
   Tensor out = zeros(q->dtype, {nb, nt, nh, dv});
   for (int64_t b = 0; b < nb; ++b)
-    for (int64_t h = 0; h < nh; ++h) {
+    for (int64_t h = 0; h < nh; ++h)
+      for (auto [begin, end] : sequences) {
       // state[i][j] = Σ_s φ(k[s])_i v[s]_j and zsum[i] = Σ_s φ(k[s])_i over
       // the keys seen so far (all of them when not causal).
       std::vector<double> state(d * dv, 0.0), zsum(d, 0.0);
@@ -261,9 +255,9 @@ bool evalLinearAttention(OpContext &ctx) {
         }
       };
       if (!causal)
-        for (int64_t s = 0; s < ns; ++s)
+        for (int64_t s = begin; s < (offsets ? end : ns); ++s)
           addKey(s);
-      for (int64_t t = 0; t < nt; ++t) {
+      for (int64_t t = begin; t < end; ++t) {
         if (causal)
           addKey(t);
         const double *qr = &q->data[rowStart(*q, b, t, h)];

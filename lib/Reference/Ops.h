@@ -96,6 +96,16 @@ struct OpContext {
   bool attrInts(const char *key, std::vector<int64_t> &out);
 };
 
+/// Checks the seq_offsets tensor of a packed batch: nondecreasing, within
+/// [0, T].
+bool checkSeqOffsets(OpContext &ctx, const Tensor &offsets, int64_t t);
+
+/// The token ranges [begin, end) of the sequences of a packed batch along an
+/// axis of `t` tokens: one per pair of consecutive `offsets`, or all of
+/// [0, t) without offsets.
+bool sequenceRanges(OpContext &ctx, const Tensor *offsets, int64_t t,
+                    std::vector<std::pair<int64_t, int64_t>> &ranges);
+
 /// An op implementation: fills ctx.results or fails.
 using OpFn = bool (*)(OpContext &ctx);
 

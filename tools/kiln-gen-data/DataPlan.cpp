@@ -97,7 +97,7 @@ Usage classify(const model::Model &m, int id) {
       } else if (node.op == "rope" && pos == 1) {
         usage.role = Role::Positions;
         return usage;
-      } else if (node.op == "attention" && pos == 4) {
+      } else if ((int)pos == model::seqOffsetsInput(node.op)) {
         usage.role = Role::SeqOffsets;
         usage.lengthOf = node.inputs[0];
         return usage;

@@ -194,7 +194,8 @@ LogicalResult RopeOp::verify() {
 LogicalResult Conv1dOp::verify() {
   Type element = getInput().getType().getElementType();
   auto differs = [&](Value value) {
-    return getElementTypeOrSelf(value.getType()) != element;
+    return value != getSeqOffsets() &&
+           getElementTypeOrSelf(value.getType()) != element;
   };
   // One message for both checks, so that a mismatch is reported once.
   if (llvm::any_of(getOperation()->getOperands(), differs) ||
@@ -212,9 +213,10 @@ LogicalResult Conv1dOp::verify() {
   // The taps are unrolled, so the kernel size must be known.
   if (ShapedType::isDynamic(weight[1]))
     return emitOpError("kernel size must be static");
-  if (getBias())
-    return verifyFeatureVector(*this, getBias(), "bias", shape[2]);
-  return success();
+  if (getBias() &&
+      failed(verifyFeatureVector(*this, getBias(), "bias", shape[2])))
+    return failure();
+  return verifySeqOffsets(*this, getSeqOffsets());
 }
 
 //===----------------------------------------------------------------------===//

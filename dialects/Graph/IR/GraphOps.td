@@ -166,17 +166,22 @@ def Graph_RopeOp : Graph_Op<"rope", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_Conv1dOp : Graph_Op<"conv1d", [Pure]> {
+def Graph_Conv1dOp : Graph_Op<"conv1d", [Pure, AttrSizedOperandSegments]> {
   let summary = "causal depthwise 1-D convolution over the sequence";
   let description = [{
     `y[b,t,c] = bias[c] + sum_k weight[c,k] * x[b, t-K+1+k, c]`, with `x`
     zero before `t = 0`. `input [B, T, C]`, `weight [C, K]`, `bias [C]`.
+    With `seq_offsets` (`[N+1]` offsets along T, a packed batch) `x` is zero
+    before the start of each token's sequence, and tokens outside every
+    sequence are zero.
   }];
   let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
-                       Optional<Graph_FloatTensor>:$bias);
+                       Optional<Graph_FloatTensor>:$bias,
+                       Optional<Graph_IntTensor>:$seq_offsets);
   let results = (outs Graph_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+    $input `,` $weight (`,` $bias^)? (`seq_offsets` $seq_offsets^)? attr-dict
+    `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

@@ -206,7 +206,8 @@ SmallVector<Value> Importer::importComposite(const model::Node &node,
                                                   : attn::Normalize::denominator;
     auto *ctx = builder.getContext();
     return single<attn::LinearAttentionOp>(
-        loc, node, x0, x1, x2, attn::FeatureMapAttr::get(ctx, featureMap),
+        loc, node, x0, x1, x2, input(node, 3),
+        attn::FeatureMapAttr::get(ctx, featureMap),
         attrs["causal"].get<bool>() ? builder.getUnitAttr() : UnitAttr(),
         attn::NormalizeAttr::get(ctx, normalize));
   }
@@ -215,6 +216,7 @@ SmallVector<Value> Importer::importComposite(const model::Node &node,
     auto op = builder.create<scan::SelectiveScanOp>(
         loc, typeOf(node.outputs[0]), stateType, x0, x1, x2, input(node, 3),
         input(node, 4), input(node, 5), input(node, 6), input(node, 7),
+        input(node, 8),
         attrs["delta_softplus"].get<bool>() ? builder.getUnitAttr()
                                             : UnitAttr());
     SmallVector<Value> results = {op.getY()};
@@ -224,7 +226,7 @@ SmallVector<Value> Importer::importComposite(const model::Node &node,
   }
   if (node.op == "linear_recurrence")
     return single<scan::LinearRecurrenceOp>(
-        loc, node, x0, x1, x2,
+        loc, node, x0, x1, x2, input(node, 3),
         attrs["reverse"].get<bool>() ? builder.getUnitAttr() : UnitAttr());
 
   auto activation = [&]() {
@@ -296,7 +298,7 @@ SmallVector<Value> Importer::importGraphOp(const model::Node &node,
         builder.getI64IntegerAttr(attrs["rotary_dim"]),
         attrs["interleaved"].get<bool>() ? builder.getUnitAttr() : UnitAttr());
   if (op == "conv1d")
-    return single<Conv1dOp>(loc, node, x0, x1, x2);
+    return single<Conv1dOp>(loc, node, x0, x1, x2, input(node, 3));
   if (op == "reduce_sum" || op == "reduce_mean" || op == "reduce_max") {
     auto axes = builder.getDenseI64ArrayAttr(
         attrs["axes"].get<std::vector<int64_t>>());

@@ -113,6 +113,10 @@ std::optional<Model> parseModel(const std::string &text,
 /// Reads the file and calls parseModel.
 std::optional<Model> loadModel(const std::string &path, Error &error);
 
+/// The input position of an op's packed-batch `seq_offsets` (attention,
+/// linear_attention, selective_scan, linear_recurrence, conv1d), or -1.
+int seqOffsetsInput(const std::string &op);
+
 /// Formats a shape as "[batch, seq, 64]".
 std::string formatShape(const Model &model, const Shape &shape);
 

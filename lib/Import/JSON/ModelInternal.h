@@ -84,6 +84,8 @@ struct OpSpec {
   bool isOptional(size_t position) const;
   /// Inputs up to and including the last required one.
   size_t minInputs() const;
+  /// Position of the packed-batch `seq_offsets` input, or -1.
+  int seqOffsetsPosition() const;
 };
 
 /// The spec of an op, or nullptr for an unknown op.
@@ -164,6 +166,10 @@ struct OpContext {
   std::string str(const Shape &shape) const { return formatShape(model, shape); }
   std::string str(const Dim &dim) const { return formatDim(model, dim); }
 };
+
+/// Checks an optional `seq_offsets` input `[N + 1]` (i32 or i64) of a packed
+/// batch against the sequence length `T` of input 0 `[B, T, ...]`.
+bool checkSeqOffsets(OpContext &c, size_t offsets);
 
 /// NumPy broadcasting of two shapes; on failure sets `message`.
 bool broadcastShapes(const Model &model, const Shape &a, const Shape &b,

@@ -298,8 +298,8 @@ private:
     return true;
   }
 
-  /// attention's `seq_offsets` may name its value as an attr; it becomes
-  /// input 4 so that consumers see one form.
+  /// `seq_offsets` of a packed batch may name its value as an attr; it
+  /// becomes the op's seq_offsets input so that consumers see one form.
   bool moveSeqOffsets(RawNode &raw, const std::string &pointer) {
     if (!raw.attrs->contains("seq_offsets"))
       return true;
@@ -309,13 +309,16 @@ private:
                     name.is_string() && !name.get<std::string>().empty(),
                     "a value name"))
       return false;
-    if (raw.inputNames.size() > 4 && !raw.inputNames[4].empty())
-      return diag.fail(where, "seq_offsets is given both as input 4 and as "
-                              "an attr; expected one of them");
-    raw.inputNames.resize(5);
-    raw.inputPointers.resize(5, pointer + "/inputs");
-    raw.inputNames[4] = name.get<std::string>();
-    raw.inputPointers[4] = where;
+    size_t position = raw.spec->seqOffsetsPosition();
+    if (raw.inputNames.size() > position &&
+        !raw.inputNames[position].empty())
+      return diag.fail(where, "seq_offsets is given both as input " +
+                                  std::to_string(position) +
+                                  " and as an attr; expected one of them");
+    raw.inputNames.resize(position + 1);
+    raw.inputPointers.resize(position + 1, pointer + "/inputs");
+    raw.inputNames[position] = name.get<std::string>();
+    raw.inputPointers[position] = where;
     return true;
   }
 

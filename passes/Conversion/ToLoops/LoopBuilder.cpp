@@ -278,6 +278,35 @@ Value clampIndex(ImplicitLocOpBuilder &b, Value id, Value bound) {
   return indexMax(b, indexMin(b, index, last), indexConst(b, 0));
 }
 
+void forEachSequence(ImplicitLocOpBuilder &b, Value offsets, Value steps,
+                     SequenceBody body) {
+  if (!offsets)
+    return body(b, indexConst(b, 0), steps);
+  Value one = indexConst(b, 1);
+  Value count = b.create<arith::SubIOp>(memrefSizes(b, offsets)[0], one);
+  sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange i) {
+    auto bound = [&](Value at) {
+      Value offset = b.create<memref::LoadOp>(offsets, at);
+      return indexMin(b, indexMax(b, b.create<arith::IndexCastOp>(
+                                         b.getIndexType(), offset),
+                                  indexConst(b, 0)),
+                      steps);
+    };
+    Value begin = bound(i[0]);
+    Value end = indexMax(b, bound(b.create<arith::AddIOp>(i[0], one)), begin);
+    body(b, begin, end);
+  });
+}
+
+void fillZero(ImplicitLocOpBuilder &b, Value buffer) {
+  Type element = cast<MemRefType>(buffer.getType()).getElementType();
+  Value zero = b.create<arith::ConstantOp>(b.getZeroAttr(element));
+  rowParallelLoops(b, memrefSizes(b, buffer),
+                   [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+                     b.create<memref::StoreOp>(zero, buffer, ivs);
+                   });
+}
+
 Value indexMin(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
   return b.create<arith::MinSIOp>(lhs, rhs);
 }

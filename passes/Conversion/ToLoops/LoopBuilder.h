@@ -123,6 +123,17 @@ llvm::SmallVector<Value> broadcastSizes(ImplicitLocOpBuilder &b,
 /// returns it as `index`.
 Value clampIndex(ImplicitLocOpBuilder &b, Value id, Value bound);
 
+/// Runs `body(begin, end)` once per sequence of a packed batch, the tokens
+/// [offsets[i], offsets[i+1]) of an axis of `steps` tokens (clamped into
+/// it), or once over [0, steps) when `offsets` is null.
+using SequenceBody =
+    llvm::function_ref<void(ImplicitLocOpBuilder &, Value begin, Value end)>;
+void forEachSequence(ImplicitLocOpBuilder &b, Value offsets, Value steps,
+                     SequenceBody body);
+
+/// Stores zeros into every element of `buffer` (float or integer).
+void fillZero(ImplicitLocOpBuilder &b, Value buffer);
+
 /// min/max of index values.
 Value indexMin(ImplicitLocOpBuilder &b, Value lhs, Value rhs);
 Value indexMax(ImplicitLocOpBuilder &b, Value lhs, Value rhs);
