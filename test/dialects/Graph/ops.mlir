@@ -266,3 +266,11 @@ func.func @generation_indexing(%x: tensor<?x?x8xf32>, %ids: tensor<?x3xi64>,
         tensor<?x?x2xf32>, tensor<?x?x2xi64>, tensor<?x?x8xf32>,
         tensor<?x1x8xf32>
 }
+
+// CHECK-LABEL: func.func @conv1d_packed
+func.func @conv1d_packed(%x: tensor<1x?x32xf32>, %w: tensor<32x4xf32>, %o: tensor<5xi32>)
+    -> tensor<1x?x32xf32> {
+  // CHECK: graph.conv1d %{{.*}}, %{{.*}} seq_offsets %{{.*}} : (tensor<1x?x32xf32>, tensor<32x4xf32>, tensor<5xi32>) -> tensor<1x?x32xf32>
+  %0 = graph.conv1d %x, %w seq_offsets %o : (tensor<1x?x32xf32>, tensor<32x4xf32>, tensor<5xi32>) -> tensor<1x?x32xf32>
+  return %0 : tensor<1x?x32xf32>
+}
