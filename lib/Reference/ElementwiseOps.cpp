@@ -215,8 +215,9 @@ bool evalCast(OpContext &ctx) {
   Tensor y = *x;
   y.dtype = *to;
   // Float to int truncates toward zero (PyTorch); values the target cannot
-  // hold are errors rather than the platform's undefined result.
-  if (model::isFloat(x->dtype) && !model::isFloat(*to)) {
+  // hold are errors rather than the platform's undefined result. To bool,
+  // anything nonzero is true (rounding the result does it).
+  if (model::isFloat(x->dtype) && model::isInteger(*to)) {
     double limit = std::ldexp(1.0, *to == model::DType::I32 ? 31 : 63);
     for (size_t i = 0; i < y.data.size(); ++i) {
       double t = std::trunc(y.data[i]);

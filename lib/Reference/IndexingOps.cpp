@@ -74,9 +74,14 @@ bool evalArange(OpContext &ctx) {
       !ctx.attrInt("axis", axis) || !ctx.attrNumber("start", start) ||
       !ctx.attrString("dtype", dtype))
     return false;
+  std::vector<std::pair<int64_t, int64_t>> sequences;
+  if (!sequenceRanges(ctx, ctx.input(1), x->shape[axis], sequences))
+    return false;
+  // Positions count from each packed sequence's start; outside, 0.
   Tensor y = zeros(*model::parseDType(dtype), {x->shape[axis]});
-  for (int64_t i = 0; i < y.numel(); ++i)
-    y.data[i] = start + (double)i;
+  for (auto [begin, end] : sequences)
+    for (int64_t i = begin; i < end; ++i)
+      y.data[i] = start + (double)(i - begin);
   ctx.results.push_back(std::move(y));
   return true;
 }
@@ -210,20 +215,25 @@ bool evalCumsum(OpContext &ctx) {
       !ctx.attrBool("reverse", reverse))
     return false;
   AxisView in(x->shape, axis);
+  std::vector<std::pair<int64_t, int64_t>> sequences;
+  if (!sequenceRanges(ctx, ctx.input(1), in.size, sequences))
+    return false;
+  // Sums restart at every packed sequence; tokens outside stay 0.
   Tensor y = zeros(model::isFloat(x->dtype) ? x->dtype : model::DType::I64,
                    x->shape);
   for (int64_t o = 0; o < in.outer; ++o)
-    for (int64_t i = 0; i < in.inner; ++i) {
-      double sum = 0;
-      for (int64_t step = 0; step < in.size; ++step) {
-        int64_t at = in.at(o, reverse ? in.size - 1 - step : step, i);
-        if (exclusive)
-          y.data[at] = sum;
-        sum += x->data[at];
-        if (!exclusive)
-          y.data[at] = sum;
+    for (int64_t i = 0; i < in.inner; ++i)
+      for (auto [begin, end] : sequences) {
+        double sum = 0;
+        for (int64_t step = 0; step < end - begin; ++step) {
+          int64_t at = in.at(o, reverse ? end - 1 - step : begin + step, i);
+          if (exclusive)
+            y.data[at] = sum;
+          sum += x->data[at];
+          if (!exclusive)
+            y.data[at] = sum;
+        }
       }
-    }
   ctx.results.push_back(std::move(y));
   return true;
 }

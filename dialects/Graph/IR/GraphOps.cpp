@@ -521,8 +521,21 @@ static LogicalResult verifyAxis(Operation *op, ShapedType type, int64_t axis) {
   return success();
 }
 
+/// A packed batch runs along axis 1, the sequence axis of `[B, T, ...]`.
+static LogicalResult verifyPackedAxis(Operation *op, Value seqOffsets,
+                                      int64_t axis) {
+  if (failed(verifySeqOffsets(op, seqOffsets)))
+    return failure();
+  if (seqOffsets && axis != 1)
+    return op->emitOpError("with seq_offsets, axis must be 1 (the sequence "
+                           "axis), got ")
+           << axis;
+  return success();
+}
+
 LogicalResult ArangeOp::verify() {
-  if (failed(verifyAxis(*this, getInput().getType(), getAxis())))
+  if (failed(verifyAxis(*this, getInput().getType(), getAxis())) ||
+      failed(verifyPackedAxis(*this, getSeqOffsets(), getAxis())))
     return failure();
   if (getResult().getType().getRank() != 1)
     return emitOpError("result must have rank 1");
@@ -593,7 +606,8 @@ LogicalResult TopKOp::verify() {
 
 LogicalResult CumsumOp::verify() {
   RankedTensorType input = getInput().getType();
-  if (failed(verifyAxis(*this, input, getAxis())))
+  if (failed(verifyAxis(*this, input, getAxis())) ||
+      failed(verifyPackedAxis(*this, getSeqOffsets(), getAxis())))
     return failure();
   Type from = input.getElementType(), to = getResult().getType().getElementType();
   if (isa<FloatType>(from) ? from != to : !to.isInteger(64))

@@ -357,11 +357,18 @@ def Graph_ArangeOp : Graph_Op<"arange", [Pure]> {
   let summary = "positions start, start + 1, ... along one axis of a tensor";
   let description = [{
     The result is `[n]` with `n` the size of `axis` of `input` (whose values
-    are not read); element `i` is `start + i`.
+    are not read); element `i` is `start + i`. With `seq_offsets` (a packed
+    batch along `axis` 1) positions restart at every sequence start, and
+    tokens outside every sequence are 0.
   }];
-  let arguments = (ins Graph_AnyTensor:$input, I64Attr:$axis, F64Attr:$start);
+  let arguments = (ins Graph_AnyTensor:$input,
+                       Optional<Graph_IntTensor>:$seq_offsets, I64Attr:$axis,
+                       F64Attr:$start);
   let results = (outs Graph_Tensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let assemblyFormat = [{
+    $input (`seq_offsets` $seq_offsets^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
   let hasVerifier = 1;
 }
 
@@ -423,12 +430,18 @@ def Graph_CumsumOp : Graph_Op<"cumsum", [Pure]> {
   let summary = "running sum along one axis";
   let description = [{
     `exclusive` leaves the current entry out; `reverse` sums from the end.
-    Integer sums are i64, as `torch.cumsum`.
+    Integer sums are i64, as `torch.cumsum`. With `seq_offsets` (a packed
+    batch along `axis` 1) the sums restart at every sequence, and tokens
+    outside every sequence are 0.
   }];
-  let arguments = (ins Graph_Tensor:$input, I64Attr:$axis,
+  let arguments = (ins Graph_Tensor:$input,
+                       Optional<Graph_IntTensor>:$seq_offsets, I64Attr:$axis,
                        UnitAttr:$exclusive, UnitAttr:$reverse);
   let results = (outs Graph_Tensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let assemblyFormat = [{
+    $input (`seq_offsets` $seq_offsets^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
   let hasVerifier = 1;
 }
 

@@ -416,7 +416,7 @@ SmallVector<Value> Importer::importAddition(const model::Node &node,
   if (op == "constant")
     return single<ConstantOp>(loc, node, constantValue(node));
   if (op == "arange")
-    return single<ArangeOp>(loc, node, x0, axis(),
+    return single<ArangeOp>(loc, node, x0, x1, axis(),
                             builder.getF64FloatAttr(attrs["start"]));
   if (op == "gather")
     return single<GatherOp>(loc, node, x0, x1, axis());
@@ -435,7 +435,7 @@ SmallVector<Value> Importer::importAddition(const model::Node &node,
     return results;
   }
   if (op == "cumsum")
-    return single<CumsumOp>(loc, node, x0, axis(), flag("exclusive"),
+    return single<CumsumOp>(loc, node, x0, x1, axis(), flag("exclusive"),
                             flag("reverse"));
   return {};
 }

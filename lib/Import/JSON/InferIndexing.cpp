@@ -86,6 +86,18 @@ bool flattenValue(OpContext &c, const json &value, const std::string &pointer,
   return true;
 }
 
+/// A packed batch's `seq_offsets` (input `offsets`) partition the sequence
+/// axis T of `[B, T, ...]`, which must be the op's `axis`.
+bool checkPackedAxis(OpContext &c, size_t offsets, int64_t axis) {
+  if (!checkSeqOffsets(c, offsets))
+    return false;
+  if (!c.has(offsets) || axis == 1)
+    return true;
+  return c.failAttr("axis", "axis " + std::to_string(axis) +
+                                " with seq_offsets; expected 1, the sequence "
+                                "axis T of " + c.describe(0) + " [B, T, ...]");
+}
+
 } // namespace
 
 bool inferConstant(OpContext &c) {
@@ -136,6 +148,7 @@ bool inferArange(OpContext &c) {
   DType dtype;
   if (!c.expectMinRank(0, 1, "[...]") ||
       !c.readAxis("axis", c.rank(0), std::nullopt, axis) ||
+      !checkPackedAxis(c, 1, axis) ||
       !readDTypeAttr(c, "dtype", DType::I64, dtype))
     return false;
   if (dtype == DType::Bool)
@@ -240,6 +253,7 @@ bool inferCumsum(OpContext &c) {
   bool exclusive, reverse;
   if (!c.expectMinRank(0, 1, "[...]") || !c.expectNumeric(0) ||
       !c.readAxis("axis", c.rank(0), std::nullopt, axis) ||
+      !checkPackedAxis(c, 1, axis) ||
       !c.readBool("exclusive", false, exclusive) ||
       !c.readBool("reverse", false, reverse))
     return false;

@@ -151,21 +151,14 @@ static bool inferSymbolicSlice(OpContext &c, int64_t axis) {
     return false;
   const json *rawEnd = c.rawAttr("end");
   json end = nullptr; // The end of the axis.
-  int64_t size = 0;   // 0: the whole (symbolic) axis.
-  if (rawEnd) {
-    int64_t last;
-    if (!c.readInt("end", 0, last))
-      return false;
+  int64_t last = 0;
+  if (rawEnd && !c.readInt("end", 0, last))
+    return false;
+  if (rawEnd)
     end = last;
-    size = last - start;
-    if ((start < 0) != (last < 0))
-      size = -1;
-  } else if (start < 0) {
-    size = -start;
-  } else if (start > 0) {
-    size = -1;
-  }
-  if (size < 0)
+  // Bounds from different ends (or a positive start to the end) leave a
+  // size that depends on the axis.
+  if (rawEnd ? (start < 0) != (last < 0) : start > 0)
     return c.failAttr(rawEnd ? "end" : "start",
                       "slice [" + std::to_string(start) + ", " +
                           (rawEnd ? end.dump() : std::string("end")) +
@@ -175,7 +168,9 @@ static bool inferSymbolicSlice(OpContext &c, int64_t axis) {
                           "both bounds counted from the same end (e.g. "
                           "start -1 for the last position), or the whole "
                           "axis");
-  if (rawEnd && size == 0)
+  // 0: the whole (symbolic) axis.
+  int64_t size = rawEnd ? last - start : -start;
+  if (rawEnd && size <= 0)
     return c.failAttr("end", "empty slice [" + std::to_string(start) + ", " +
                                  end.dump() + ") of axis " +
                                  std::to_string(axis) +

@@ -85,11 +85,21 @@ struct BinaryToLoops : OpConversionPattern<Op> {
 };
 
 /// Converts a scalar between element types; float to integer truncates
-/// toward zero, as PyTorch does.
+/// toward zero, as PyTorch does. Bool (i1) is unsigned, and anything
+/// nonzero (NaN too) converts to true.
 Value convertScalar(ImplicitLocOpBuilder &b, Value value, Type to) {
   Type from = value.getType();
   if (from == to)
     return value;
+  if (to.isInteger(1)) {
+    Value zero = b.create<arith::ConstantOp>(b.getZeroAttr(from));
+    if (isa<FloatType>(from))
+      return b.create<arith::CmpFOp>(arith::CmpFPredicate::UNE, value, zero);
+    return b.create<arith::CmpIOp>(arith::CmpIPredicate::ne, value, zero);
+  }
+  if (from.isInteger(1))
+    return isa<FloatType>(to) ? b.create<arith::UIToFPOp>(to, value).getResult()
+                              : b.create<arith::ExtUIOp>(to, value).getResult();
   auto fromFloat = dyn_cast<FloatType>(from), toFloat = dyn_cast<FloatType>(to);
   if (fromFloat && toFloat) {
     if (fromFloat.getWidth() < toFloat.getWidth())

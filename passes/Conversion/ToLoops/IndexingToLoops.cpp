@@ -122,11 +122,14 @@ struct ArangeToLoops : OpConversionPattern<ArangeOp> {
     Type element = type.getElementType();
     Value size = memrefSizes(b, adaptor.getInput())[op.getAxis()];
     Value out = allocBuffer(b, type, {size});
+    Value offsets = adaptor.getSeqOffsets();
     bool isFloat = isa<FloatType>(element);
     Type compute = isFloat ? b.getF32Type() : element;
     Value start = scalarConst(b, compute, op.getStart().convertToDouble());
-    parallelLoops(b, {size}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-      Value i = b.create<arith::IndexCastOp>(b.getI64Type(), ivs[0]);
+    // Position t of a sequence starting at `first` is start + t - first.
+    auto fill = [&](ImplicitLocOpBuilder &b, Value first, Value t) {
+      Value i = b.create<arith::IndexCastOp>(
+          b.getI64Type(), b.createOrFold<arith::SubIOp>(t, first));
       Value offset =
           isFloat ? b.create<arith::SIToFPOp>(compute, i).getResult()
           : element.isInteger(64)
@@ -134,8 +137,25 @@ struct ArangeToLoops : OpConversionPattern<ArangeOp> {
               : b.create<arith::TruncIOp>(compute, i).getResult();
       Value value = isFloat ? b.create<arith::AddFOp>(start, offset).getResult()
                             : b.create<arith::AddIOp>(start, offset).getResult();
-      storeF32(b, value, out, ivs);
-    });
+      storeF32(b, value, out, {t});
+    };
+    if (!offsets) {
+      parallelLoops(b, {size}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+        fill(b, indexConst(b, 0), ivs[0]);
+      });
+    } else {
+      // Tokens outside every packed sequence are 0.
+      fillZero(b, out);
+      forEachSequence(b, offsets, size,
+                      [&](ImplicitLocOpBuilder &b, Value begin, Value end) {
+        forReduce(b, begin, end, {},
+                  [&](ImplicitLocOpBuilder &b, Value t,
+                      ValueRange) -> SmallVector<Value> {
+                    fill(b, begin, t);
+                    return {};
+                  });
+      });
+    }
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -320,29 +340,41 @@ struct CumsumToLoops : OpConversionPattern<CumsumOp> {
     MemRefType type = resultType(getTypeConverter(), op);
     Value out = allocBuffer(b, type, memrefSizes(b, input));
     Value size = memrefSizes(b, input)[axis];
+    Value offsets = adaptor.getSeqOffsets();
+    // Tokens outside every packed sequence are 0.
+    if (offsets)
+      fillZero(b, out);
     bool isFloat = isa<FloatType>(type.getElementType());
     // Float sums run in f64 so that long axes keep f32 accuracy.
     Type sumType = isFloat ? Type(b.getF64Type()) : Type(b.getI64Type());
     parallelLoops(b, sizesWithout(b, input, axis),
                   [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-      Value last = b.create<arith::SubIOp>(size, indexConst(b, 1));
-      forReduce(b, indexConst(b, 0), size, {scalarConst(b, sumType, 0)},
-                [&](ImplicitLocOpBuilder &b, Value step, ValueRange sum) {
-        Value t = op.getReverse() ? b.create<arith::SubIOp>(last, step)
-                                  : step;
-        SmallVector<Value> at = withAxis(ivs, axis, t);
-        Value x = b.create<memref::LoadOp>(input, at);
-        x = isFloat ? b.create<arith::ExtFOp>(sumType, x).getResult()
-            : x.getType() == sumType
-                ? x
-                : b.create<arith::ExtSIOp>(sumType, x).getResult();
-        Value next = isFloat ? b.create<arith::AddFOp>(sum[0], x).getResult()
-                             : b.create<arith::AddIOp>(sum[0], x).getResult();
-        Value stored = op.getExclusive() ? sum[0] : next;
-        if (isFloat)
-          stored = b.create<arith::TruncFOp>(type.getElementType(), stored);
-        b.create<memref::StoreOp>(stored, out, at);
-        return SmallVector<Value>{next};
+      // Sums restart at every packed sequence [begin, end).
+      forEachSequence(b, offsets, size, [&](ImplicitLocOpBuilder &b,
+                                            Value begin, Value end) {
+        Value last = b.create<arith::SubIOp>(end, indexConst(b, 1));
+        forReduce(b, begin, end, {scalarConst(b, sumType, 0)},
+                  [&](ImplicitLocOpBuilder &b, Value step, ValueRange sum) {
+          // Backwards: end - 1 - (step - begin).
+          Value t = op.getReverse()
+                        ? b.create<arith::SubIOp>(
+                               b.createOrFold<arith::AddIOp>(last, begin), step)
+                              .getResult()
+                        : step;
+          SmallVector<Value> at = withAxis(ivs, axis, t);
+          Value x = b.create<memref::LoadOp>(input, at);
+          x = isFloat ? b.create<arith::ExtFOp>(sumType, x).getResult()
+              : x.getType() == sumType
+                  ? x
+                  : b.create<arith::ExtSIOp>(sumType, x).getResult();
+          Value next = isFloat ? b.create<arith::AddFOp>(sum[0], x).getResult()
+                               : b.create<arith::AddIOp>(sum[0], x).getResult();
+          Value stored = op.getExclusive() ? sum[0] : next;
+          if (isFloat)
+            stored = b.create<arith::TruncFOp>(type.getElementType(), stored);
+          b.create<memref::StoreOp>(stored, out, at);
+          return SmallVector<Value>{next};
+        });
       });
     });
     rewriter.replaceOp(op, out);

@@ -69,7 +69,7 @@ func.func @top_k(%x: tensor<?x8xf32>) -> tensor<?x2xf32> {
 // CHECK: arith.extf %{{.*}} : f32 to f64
 // CHECK: arith.truncf %{{.*}} : f64 to f32
 func.func @cumsum(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
-  %0 = graph.cumsum %x {axis = 1 : i64, reverse} : tensor<?x?xf32> -> tensor<?x?xf32>
+  %0 = graph.cumsum %x {axis = 1 : i64, reverse} : (tensor<?x?xf32>) -> tensor<?x?xf32>
   return %0 : tensor<?x?xf32>
 }
 

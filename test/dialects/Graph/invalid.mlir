@@ -664,7 +664,7 @@ func.func @where_no_broadcast(%c: tensor<3xi1>, %a: tensor<4xf32>) -> tensor<4xf
 
 func.func @arange_axis(%x: tensor<?x8xf32>) -> tensor<?xi64> {
   // expected-error @+1 {{'graph.arange' op axis 2 is out of range for rank 2}}
-  %0 = graph.arange %x {axis = 2 : i64, start = 0.0 : f64} : tensor<?x8xf32> -> tensor<?xi64>
+  %0 = graph.arange %x {axis = 2 : i64, start = 0.0 : f64} : (tensor<?x8xf32>) -> tensor<?xi64>
   return %0 : tensor<?xi64>
 }
 
@@ -672,7 +672,7 @@ func.func @arange_axis(%x: tensor<?x8xf32>) -> tensor<?xi64> {
 
 func.func @arange_rank(%x: tensor<?x8xf32>) -> tensor<8x1xi64> {
   // expected-error @+1 {{'graph.arange' op result must have rank 1}}
-  %0 = graph.arange %x {axis = 1 : i64, start = 0.0 : f64} : tensor<?x8xf32> -> tensor<8x1xi64>
+  %0 = graph.arange %x {axis = 1 : i64, start = 0.0 : f64} : (tensor<?x8xf32>) -> tensor<8x1xi64>
   return %0 : tensor<8x1xi64>
 }
 
@@ -728,7 +728,7 @@ func.func @top_k_indices(%x: tensor<?x8xf32>) -> tensor<?x3xi64> {
 
 func.func @cumsum_type(%x: tensor<?x8xi32>) -> tensor<?x8xi32> {
   // expected-error @+1 {{'graph.cumsum' op result element type must be the input's (float) or i64 (integer), got 'i32'}}
-  %0 = graph.cumsum %x {axis = 1 : i64} : tensor<?x8xi32> -> tensor<?x8xi32>
+  %0 = graph.cumsum %x {axis = 1 : i64} : (tensor<?x8xi32>) -> tensor<?x8xi32>
   return %0 : tensor<?x8xi32>
 }
 
@@ -738,4 +738,12 @@ func.func @slice_dynamic_empty(%x: tensor<?x8xf32>) -> tensor<1x8xf32> {
   // expected-error @+1 {{'graph.slice' op range [-2, -3) of a dynamic axis must count both bounds from the same end and be non-empty}}
   %0 = graph.slice %x {axis = 0 : i64, start = -2 : i64, end = -3 : i64} : tensor<?x8xf32> -> tensor<1x8xf32>
   return %0 : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @cumsum_packed_axis(%x: tensor<2x?xf32>, %o: tensor<3xi32>) -> tensor<2x?xf32> {
+  // expected-error @+1 {{'graph.cumsum' op with seq_offsets, axis must be 1 (the sequence axis), got 0}}
+  %0 = graph.cumsum %x seq_offsets %o {axis = 0 : i64} : (tensor<2x?xf32>, tensor<3xi32>) -> tensor<2x?xf32>
+  return %0 : tensor<2x?xf32>
 }

@@ -244,8 +244,8 @@ func.func @generation_indexing(%x: tensor<?x?x8xf32>, %ids: tensor<?x3xi64>,
   %0 = graph.constant dense<[1.0, 2.0]> : tensor<2xf32>
   // CHECK: graph.constant dense<[true, false, true]> : tensor<3xi1>
   %1 = graph.constant dense<[true, false, true]> : tensor<3xi1>
-  // CHECK: graph.arange %{{.*}} {axis = 1 : i64, start = 0.000000e+00 : f64} : tensor<?x?x8xf32> -> tensor<?xi64>
-  %2 = graph.arange %x {axis = 1 : i64, start = 0.0 : f64} : tensor<?x?x8xf32> -> tensor<?xi64>
+  // CHECK: graph.arange %{{.*}} {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<?x?x8xf32>) -> tensor<?xi64>
+  %2 = graph.arange %x {axis = 1 : i64, start = 0.0 : f64} : (tensor<?x?x8xf32>) -> tensor<?xi64>
   // CHECK: graph.gather %{{.*}}, %{{.*}} {axis = 2 : i64} : (tensor<?x?x8xf32>, tensor<?x3xi64>) -> tensor<?x?x?x3xf32>
   %3 = graph.gather %x, %ids {axis = 2 : i64} : (tensor<?x?x8xf32>, tensor<?x3xi64>) -> tensor<?x?x?x3xf32>
   // CHECK: graph.take_along_axis
@@ -257,7 +257,7 @@ func.func @generation_indexing(%x: tensor<?x?x8xf32>, %ids: tensor<?x3xi64>,
   // CHECK: graph.top_k %{{.*}} {axis = 2 : i64, k = 2 : i64} : tensor<?x?x8xf32> -> tensor<?x?x2xf32>, tensor<?x?x2xi64>
   %7:2 = graph.top_k %x {axis = 2 : i64, k = 2 : i64} : tensor<?x?x8xf32> -> tensor<?x?x2xf32>, tensor<?x?x2xi64>
   // CHECK: graph.cumsum %{{.*}} {axis = 1 : i64, exclusive, reverse}
-  %8 = graph.cumsum %x {axis = 1 : i64, exclusive, reverse} : tensor<?x?x8xf32> -> tensor<?x?x8xf32>
+  %8 = graph.cumsum %x {axis = 1 : i64, exclusive, reverse} : (tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
   // CHECK: graph.slice %{{.*}} {axis = 1 : i64, start = -1 : i64} : tensor<?x?x8xf32> -> tensor<?x1x8xf32>
   %9 = graph.slice %x {axis = 1 : i64, start = -1 : i64} : tensor<?x?x8xf32> -> tensor<?x1x8xf32>
   return %0, %1, %2, %3, %4, %5, %6, %7#0, %7#1, %8, %9
@@ -273,4 +273,14 @@ func.func @conv1d_packed(%x: tensor<1x?x32xf32>, %w: tensor<32x4xf32>, %o: tenso
   // CHECK: graph.conv1d %{{.*}}, %{{.*}} seq_offsets %{{.*}} : (tensor<1x?x32xf32>, tensor<32x4xf32>, tensor<5xi32>) -> tensor<1x?x32xf32>
   %0 = graph.conv1d %x, %w seq_offsets %o : (tensor<1x?x32xf32>, tensor<32x4xf32>, tensor<5xi32>) -> tensor<1x?x32xf32>
   return %0 : tensor<1x?x32xf32>
+}
+
+// CHECK-LABEL: func.func @packed_positions
+func.func @packed_positions(%x: tensor<1x?xi32>, %o: tensor<?xi64>)
+    -> (tensor<?xi64>, tensor<1x?xi64>) {
+  // CHECK: graph.arange %{{.*}} seq_offsets %{{.*}} {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<1x?xi32>, tensor<?xi64>) -> tensor<?xi64>
+  %0 = graph.arange %x seq_offsets %o {axis = 1 : i64, start = 0.0 : f64} : (tensor<1x?xi32>, tensor<?xi64>) -> tensor<?xi64>
+  // CHECK: graph.cumsum %{{.*}} seq_offsets %{{.*}} {axis = 1 : i64}
+  %1 = graph.cumsum %x seq_offsets %o {axis = 1 : i64} : (tensor<1x?xi32>, tensor<?xi64>) -> tensor<1x?xi64>
+  return %0, %1 : tensor<?xi64>, tensor<1x?xi64>
 }
