@@ -32,12 +32,9 @@ struct NpyDType {
   const char *descr;
   kiln_dtype dtype;
 };
-constexpr NpyDType kNpyDTypes[] = {{"<f4", KILN_F32},
-                                   {"<f2", KILN_F16},
-                                   {"<u2", KILN_BF16},
-                                   {"<i4", KILN_I32},
-                                   {"<i8", KILN_I64},
-                                   {"|b1", KILN_BOOL}};
+constexpr NpyDType kNpyDTypes[] = {{"<f4", KILN_F32},  {"<f2", KILN_F16},
+                                   {"<u2", KILN_BF16}, {"<i4", KILN_I32},
+                                   {"<i8", KILN_I64},  {"|b1", KILN_BOOL}};
 
 using FilePtr = std::unique_ptr<FILE, int (*)(FILE *)>;
 

@@ -241,40 +241,40 @@ bool evalLinearAttention(OpContext &ctx) {
   for (int64_t b = 0; b < nb; ++b)
     for (int64_t h = 0; h < nh; ++h)
       for (auto [begin, end] : sequences) {
-      // state[i][j] = Σ_s φ(k[s])_i v[s]_j and zsum[i] = Σ_s φ(k[s])_i over
-      // the keys seen so far (all of them when not causal).
-      std::vector<double> state(d * dv, 0.0), zsum(d, 0.0);
-      auto addKey = [&](int64_t s) {
-        const double *kr = &k->data[rowStart(*k, b, s, h)];
-        const double *vr = &v->data[rowStart(*v, b, s, h)];
-        for (int64_t i = 0; i < d; ++i) {
-          double fk = phi(kr[i]);
-          zsum[i] += fk;
-          for (int64_t j = 0; j < dv; ++j)
-            state[i * dv + j] += fk * vr[j];
+        // state[i][j] = Σ_s φ(k[s])_i v[s]_j and zsum[i] = Σ_s φ(k[s])_i over
+        // the keys seen so far (all of them when not causal).
+        std::vector<double> state(d * dv, 0.0), zsum(d, 0.0);
+        auto addKey = [&](int64_t s) {
+          const double *kr = &k->data[rowStart(*k, b, s, h)];
+          const double *vr = &v->data[rowStart(*v, b, s, h)];
+          for (int64_t i = 0; i < d; ++i) {
+            double fk = phi(kr[i]);
+            zsum[i] += fk;
+            for (int64_t j = 0; j < dv; ++j)
+              state[i * dv + j] += fk * vr[j];
+          }
+        };
+        if (!causal)
+          for (int64_t s = begin; s < (offsets ? end : ns); ++s)
+            addKey(s);
+        for (int64_t t = begin; t < end; ++t) {
+          if (causal)
+            addKey(t);
+          const double *qr = &q->data[rowStart(*q, b, t, h)];
+          double *o = &out.data[rowStart(out, b, t, h)];
+          double denom = 0;
+          for (int64_t i = 0; i < d; ++i) {
+            double fq = phi(qr[i]);
+            denom += fq * zsum[i];
+            for (int64_t j = 0; j < dv; ++j)
+              o[j] += fq * state[i * dv + j];
+          }
+          // A zero denominator (possible with relu or identity) gives 0.
+          if (normalize == "denominator")
+            for (int64_t j = 0; j < dv; ++j)
+              o[j] = denom == 0 ? 0.0 : o[j] / denom;
         }
-      };
-      if (!causal)
-        for (int64_t s = begin; s < (offsets ? end : ns); ++s)
-          addKey(s);
-      for (int64_t t = begin; t < end; ++t) {
-        if (causal)
-          addKey(t);
-        const double *qr = &q->data[rowStart(*q, b, t, h)];
-        double *o = &out.data[rowStart(out, b, t, h)];
-        double denom = 0;
-        for (int64_t i = 0; i < d; ++i) {
-          double fq = phi(qr[i]);
-          denom += fq * zsum[i];
-          for (int64_t j = 0; j < dv; ++j)
-            o[j] += fq * state[i * dv + j];
-        }
-        // A zero denominator (possible with relu or identity) gives 0.
-        if (normalize == "denominator")
-          for (int64_t j = 0; j < dv; ++j)
-            o[j] = denom == 0 ? 0.0 : o[j] / denom;
       }
-    }
   ctx.results.push_back(std::move(out));
   return true;
 }

@@ -96,9 +96,8 @@ bool evalBinary(OpContext &ctx) {
   Dims sb = broadcastStrides(b->shape, shape);
   static const std::set<std::string> comparisons = {
       "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"};
-  Tensor y = zeros(comparisons.count(ctx.node.op) ? model::DType::Bool
-                                                  : a->dtype,
-                   shape);
+  Tensor y = zeros(
+      comparisons.count(ctx.node.op) ? model::DType::Bool : a->dtype, shape);
   for (int64_t i = 0; i < y.numel(); ++i)
     y.data[i] = f(a->data[offsetOf(i, shape, sa)],
                   b->data[offsetOf(i, shape, sb)]);

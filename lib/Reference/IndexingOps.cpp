@@ -33,8 +33,10 @@ bool resolveIndex(OpContext &ctx, double raw, int64_t size, int64_t &out) {
   out = index < 0 ? index + size : index;
   if (out >= 0 && out < size)
     return true;
-  return ctx.fail("index " + std::to_string(index) + " out of range for an "
-                  "axis of size " + std::to_string(size));
+  return ctx.fail("index " + std::to_string(index) +
+                  " out of range for an "
+                  "axis of size " +
+                  std::to_string(size));
 }
 
 /// `a` before `b` in descending order: larger, NaN the largest (PyTorch).
@@ -219,8 +221,8 @@ bool evalCumsum(OpContext &ctx) {
   if (!sequenceRanges(ctx, ctx.input(1), in.size, sequences))
     return false;
   // Sums restart at every packed sequence; tokens outside stay 0.
-  Tensor y = zeros(model::isFloat(x->dtype) ? x->dtype : model::DType::I64,
-                   x->shape);
+  Tensor y =
+      zeros(model::isFloat(x->dtype) ? x->dtype : model::DType::I64, x->shape);
   for (int64_t o = 0; o < in.outer; ++o)
     for (int64_t i = 0; i < in.inner; ++i)
       for (auto [begin, end] : sequences) {

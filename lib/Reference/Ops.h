@@ -110,7 +110,7 @@ bool sequenceRanges(OpContext &ctx, const Tensor *offsets, int64_t t,
 using OpFn = bool (*)(OpContext &ctx);
 
 // Elementwise and normalization ops (ElementwiseOps.cpp).
-bool evalUnary(OpContext &ctx);  ///< Every unary op, selected by name.
+bool evalUnary(OpContext &ctx); ///< Every unary op, selected by name.
 /// add, sub, mul, div, maximum, minimum, pow and the comparisons.
 bool evalBinary(OpContext &ctx);
 bool evalSoftmax(OpContext &ctx);

@@ -54,25 +54,25 @@ bool evalSelectiveScan(OpContext &ctx) {
   for (int64_t b = 0; b < nb; ++b)
     for (int64_t d = 0; d < nd; ++d)
       for (auto [begin, end] : sequences) {
-      std::fill(h.begin(), h.end(), 0.0);
-      for (int64_t t = begin; t < end; ++t) {
-        int64_t btd = (b * nt + t) * nd + d, btn = (b * nt + t) * nn;
-        double dt = delta->data[btd] + (deltaBias ? deltaBias->data[d] : 0.0);
-        if (deltaSoftplus)
-          dt = softplus(dt);
-        double ut = u->data[btd], out = 0;
-        for (int64_t n = 0; n < nn; ++n) {
-          h[n] = std::exp(dt * a->data[d * nn + n]) * h[n] +
-                 dt * bm->data[btn + n] * ut;
-          out += h[n] * cm->data[btn + n];
+        std::fill(h.begin(), h.end(), 0.0);
+        for (int64_t t = begin; t < end; ++t) {
+          int64_t btd = (b * nt + t) * nd + d, btn = (b * nt + t) * nn;
+          double dt = delta->data[btd] + (deltaBias ? deltaBias->data[d] : 0.0);
+          if (deltaSoftplus)
+            dt = softplus(dt);
+          double ut = u->data[btd], out = 0;
+          for (int64_t n = 0; n < nn; ++n) {
+            h[n] = std::exp(dt * a->data[d * nn + n]) * h[n] +
+                   dt * bm->data[btn + n] * ut;
+            out += h[n] * cm->data[btn + n];
+          }
+          if (dskip)
+            out += dskip->data[d] * ut;
+          if (z)
+            out *= silu(z->data[btd]);
+          y.data[btd] = out;
         }
-        if (dskip)
-          out += dskip->data[d] * ut;
-        if (z)
-          out *= silu(z->data[btd]);
-        y.data[btd] = out;
-      }
-      std::copy(h.begin(), h.end(), &last.data[(b * nd + d) * nn]);
+        std::copy(h.begin(), h.end(), &last.data[(b * nd + d) * nn]);
       }
   ctx.results.push_back(std::move(y));
   if (ctx.node.outputs.size() == 2)
@@ -97,16 +97,16 @@ bool evalLinearRecurrence(OpContext &ctx) {
   for (int64_t bi = 0; bi < nb; ++bi)
     for (int64_t d = 0; d < nd; ++d)
       for (auto [begin, end] : sequences) {
-      // h[t] = a[t]·h[t∓1] + b[t], starting from h0 (or 0) before the first
-      // step of every sequence in the direction of the scan.
-      double state = h0 ? h0->data[bi * nd + d] : 0.0;
-      for (int64_t step = 0; step < end - begin; ++step) {
-        int64_t t = reverse ? end - 1 - step : begin + step;
-        int64_t i = (bi * nt + t) * nd + d;
-        state = a->data[i] * state + b->data[i];
-        h.data[i] = state;
+        // h[t] = a[t]·h[t∓1] + b[t], starting from h0 (or 0) before the first
+        // step of every sequence in the direction of the scan.
+        double state = h0 ? h0->data[bi * nd + d] : 0.0;
+        for (int64_t step = 0; step < end - begin; ++step) {
+          int64_t t = reverse ? end - 1 - step : begin + step;
+          int64_t i = (bi * nt + t) * nd + d;
+          state = a->data[i] * state + b->data[i];
+          h.data[i] = state;
+        }
       }
-    }
   ctx.results.push_back(std::move(h));
   return true;
 }
@@ -129,17 +129,17 @@ bool evalConv1d(OpContext &ctx) {
   for (int64_t b = 0; b < nb; ++b)
     for (auto [begin, end] : sequences)
       for (int64_t t = begin; t < end; ++t)
-      for (int64_t c = 0; c < nc; ++c) {
-        // y[t, c] = bias[c] + Σ_k w[c, k]·x[t-K+1+k, c], zero before the
-        // start of the sequence.
-        double acc = bias ? bias->data[c] : 0.0;
-        for (int64_t k = 0; k < nk; ++k) {
-          int64_t src = t - nk + 1 + k;
-          if (src >= begin)
-            acc += w->data[c * nk + k] * x->data[(b * nt + src) * nc + c];
+        for (int64_t c = 0; c < nc; ++c) {
+          // y[t, c] = bias[c] + Σ_k w[c, k]·x[t-K+1+k, c], zero before the
+          // start of the sequence.
+          double acc = bias ? bias->data[c] : 0.0;
+          for (int64_t k = 0; k < nk; ++k) {
+            int64_t src = t - nk + 1 + k;
+            if (src >= begin)
+              acc += w->data[c * nk + k] * x->data[(b * nt + src) * nc + c];
+          }
+          y.data[(b * nt + t) * nc + c] = acc;
         }
-        y.data[(b * nt + t) * nc + c] = acc;
-      }
   ctx.results.push_back(std::move(y));
   return true;
 }

@@ -172,9 +172,10 @@ void fill(const model::Model &m, int id, const Usage &usage,
     default:
       // Integers without a known role get small non-negative values, bools
       // are true or false alike.
-      x = isFloat ? bound * random.symmetric()
-                  : std::floor((value.type.dtype == model::DType::Bool ? 2 : 8) *
-                               random.uniform());
+      x = isFloat
+              ? bound * random.symmetric()
+              : std::floor((value.type.dtype == model::DType::Bool ? 2 : 8) *
+                           random.uniform());
       break;
     }
     kiln_tensor_set(&tensor, i, x);

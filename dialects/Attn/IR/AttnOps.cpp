@@ -122,9 +122,8 @@ LogicalResult LinearAttentionOp::verify() {
                        /*allowGroups=*/false)) ||
       failed(verifySeqOffsets(*this, getSeqOffsets())))
     return failure();
-  if (getSeqOffsets() &&
-      !dimsCompatible(getQuery().getType().getDimSize(1),
-                      getKey().getType().getDimSize(1)))
+  if (getSeqOffsets() && !dimsCompatible(getQuery().getType().getDimSize(1),
+                                         getKey().getType().getDimSize(1)))
     return emitOpError("with seq_offsets, queries and keys must be the same "
                        "tokens");
   return success();

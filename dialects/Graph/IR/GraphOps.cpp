@@ -378,8 +378,8 @@ LogicalResult SliceOp::verify() {
   RankedTensorType input = getInput().getType();
   int64_t axis = getAxis(), start = getStart();
   if (axis < 0 || axis >= input.getRank())
-    return emitOpError("axis ") << axis << " is out of range for rank "
-                                << input.getRank();
+    return emitOpError("axis ")
+           << axis << " is out of range for rank " << input.getRank();
   if (input.getElementType() != getResult().getType().getElementType())
     return emitOpError("cannot change the element type");
   SmallVector<int64_t> expected(input.getShape());
@@ -484,8 +484,8 @@ static LogicalResult verifyCompare(Operation *op) {
   Value lhs = op->getOperand(0), rhs = op->getOperand(1);
   if (failed(verifySameElementType(op, {lhs, rhs})))
     return failure();
-  auto shape = broadcastShapes(tensorType(lhs).getShape(),
-                               tensorType(rhs).getShape());
+  auto shape =
+      broadcastShapes(tensorType(lhs).getShape(), tensorType(rhs).getShape());
   if (failed(shape))
     return op->emitOpError("operand shapes ")
            << formatShape(tensorType(lhs).getShape()) << " and "
@@ -516,8 +516,8 @@ LogicalResult WhereOp::verify() {
 /// Checks that `axis` is a dimension of `type`.
 static LogicalResult verifyAxis(Operation *op, ShapedType type, int64_t axis) {
   if (axis < 0 || axis >= type.getRank())
-    return op->emitOpError("axis ") << axis << " is out of range for rank "
-                                    << type.getRank();
+    return op->emitOpError("axis ")
+           << axis << " is out of range for rank " << type.getRank();
   return success();
 }
 
@@ -539,8 +539,7 @@ LogicalResult ArangeOp::verify() {
     return failure();
   if (getResult().getType().getRank() != 1)
     return emitOpError("result must have rank 1");
-  return verifyResultShape(*this,
-                           {getInput().getType().getDimSize(getAxis())});
+  return verifyResultShape(*this, {getInput().getType().getDimSize(getAxis())});
 }
 
 LogicalResult GatherOp::verify() {
@@ -609,7 +608,8 @@ LogicalResult CumsumOp::verify() {
   if (failed(verifyAxis(*this, input, getAxis())) ||
       failed(verifyPackedAxis(*this, getSeqOffsets(), getAxis())))
     return failure();
-  Type from = input.getElementType(), to = getResult().getType().getElementType();
+  Type from = input.getElementType(),
+       to = getResult().getType().getElementType();
   if (isa<FloatType>(from) ? from != to : !to.isInteger(64))
     return emitOpError("result element type must be the input's (float) or "
                        "i64 (integer), got ")

@@ -426,9 +426,9 @@ SmallVector<Value> Importer::importAddition(const model::Node &node,
     return single<ArgmaxOp>(loc, node, x0, axis(), flag("keepdims"));
   if (op == "top_k") {
     Type indices = node.outputs.size() > 1 ? typeOf(node.outputs[1]) : Type();
-    auto topK = builder.create<TopKOp>(
-        loc, typeOf(node.outputs[0]), indices, x0,
-        builder.getI64IntegerAttr(attrs["k"]), axis());
+    auto topK =
+        builder.create<TopKOp>(loc, typeOf(node.outputs[0]), indices, x0,
+                               builder.getI64IntegerAttr(attrs["k"]), axis());
     SmallVector<Value> results = {topK.getValues()};
     if (indices)
       results.push_back(topK.getIndices());

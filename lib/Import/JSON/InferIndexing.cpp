@@ -37,7 +37,8 @@ bool readElement(OpContext &c, const json &item, const std::string &pointer,
       return true;
     }
     return c.diag.fail(pointer, "expected true, false, 0 or 1 for a bool "
-                                "constant, got " + brief(item));
+                                "constant, got " +
+                                    brief(item));
   }
   if (!item.is_number())
     return c.diag.fail(pointer, "expected a number, got " + jsonTypeName(item));
@@ -47,7 +48,8 @@ bool readElement(OpContext &c, const json &item, const std::string &pointer,
   }
   std::optional<int64_t> number = asInt(item);
   int64_t limit = int64_t(1) << 31;
-  if (!number || (dtype == DType::I32 && (*number < -limit || *number >= limit)))
+  if (!number ||
+      (dtype == DType::I32 && (*number < -limit || *number >= limit)))
     return c.diag.fail(pointer, std::string("expected an integer in the range "
                                             "of ") +
                                     dtypeName(dtype) + ", got " + brief(item));
@@ -63,8 +65,10 @@ bool flattenValue(OpContext &c, const json &value, const std::string &pointer,
   if (!value.is_array()) {
     if (depth != shape.size())
       return c.diag.fail(pointer, "expected a nested array of shape " +
-                                      brief(json(shape)) + ", got a scalar "
-                                      "at depth " + std::to_string(depth));
+                                      brief(json(shape)) +
+                                      ", got a scalar "
+                                      "at depth " +
+                                      std::to_string(depth));
     json element;
     if (!readElement(c, value, pointer, dtype, element))
       return false;
@@ -78,7 +82,8 @@ bool flattenValue(OpContext &c, const json &value, const std::string &pointer,
     shape.push_back((int64_t)value.size());
   else if (depth >= shape.size() || shape[depth] != (int64_t)value.size())
     return c.diag.fail(pointer, "ragged array: expected a nested array of "
-                                "shape " + brief(json(shape)));
+                                "shape " +
+                                    brief(json(shape)));
   for (size_t i = 0; i < value.size(); ++i)
     if (!flattenValue(c, value[i], pointer + "/" + std::to_string(i), dtype,
                       depth + 1, shape, flat))
@@ -95,7 +100,8 @@ bool checkPackedAxis(OpContext &c, size_t offsets, int64_t axis) {
     return true;
   return c.failAttr("axis", "axis " + std::to_string(axis) +
                                 " with seq_offsets; expected 1, the sequence "
-                                "axis T of " + c.describe(0) + " [B, T, ...]");
+                                "axis T of " +
+                                c.describe(0) + " [B, T, ...]");
 }
 
 } // namespace
@@ -156,13 +162,15 @@ bool inferArange(OpContext &c) {
                                "i32 or i64) for op 'arange', got bool");
   json start = 0;
   if (const json *raw = c.rawAttr("start")) {
-    bool ok = isFloat(dtype) ? raw->is_number() && std::isfinite(raw->get<double>())
-                             : asInt(*raw).has_value();
+    bool ok = isFloat(dtype)
+                  ? raw->is_number() && std::isfinite(raw->get<double>())
+                  : asInt(*raw).has_value();
     if (!ok)
-      return c.failAttr("start", std::string("expected ") +
-                                     (isFloat(dtype) ? "a number" : "an integer") +
-                                     " for an arange of dtype " +
-                                     dtypeName(dtype) + ", got " + brief(*raw));
+      return c.failAttr("start",
+                        std::string("expected ") +
+                            (isFloat(dtype) ? "a number" : "an integer") +
+                            " for an arange of dtype " + dtypeName(dtype) +
+                            ", got " + brief(*raw));
     start = *raw;
   }
   c.attrs = {{"axis", axis}, {"start", start}, {"dtype", dtypeName(dtype)}};
@@ -196,12 +204,12 @@ bool inferTakeAlongAxis(OpContext &c) {
     std::string error;
     if (d != axis && !broadcastShapes(c.model, {c.shape(X)[d]},
                                       {c.shape(Indices)[d]}, dim, error))
-      return c.failInput(Indices, c.describe(Indices) + " has shape " +
-                                      c.str(c.shape(Indices)) + "; expected dim " +
-                                      std::to_string(d) + " to broadcast with " +
-                                      c.str(c.shape(X)[d]) + ", dim " +
-                                      std::to_string(d) + " of x " +
-                                      c.str(c.shape(X)));
+      return c.failInput(Indices,
+                         c.describe(Indices) + " has shape " +
+                             c.str(c.shape(Indices)) + "; expected dim " +
+                             std::to_string(d) + " to broadcast with " +
+                             c.str(c.shape(X)[d]) + ", dim " +
+                             std::to_string(d) + " of x " + c.str(c.shape(X)));
     out.push_back(dim[0]);
   }
   c.attrs = {{"axis", axis}};
@@ -237,7 +245,8 @@ bool inferTopK(OpContext &c) {
   const Dim &size = c.shape(0)[axis];
   if (k <= 0 || (size.isStatic() && k > size.size))
     return c.failAttr("k", "k = " + std::to_string(k) + " for axis " +
-                               std::to_string(axis) + " of size " + c.str(size) +
+                               std::to_string(axis) + " of size " +
+                               c.str(size) +
                                "; expected 1 <= k <= the size of the axis");
   Shape out = c.shape(0);
   out[axis] = Dim::fixed(k);

@@ -203,10 +203,10 @@ bool inferAttention(OpContext &c) {
                                    "; expected a shape broadcastable to "
                                    "[B, H, T, S] = " + c.str(target));
   }
-  if (c.has(Offsets) &&
-      (!checkSeqOffsets(c, Offsets) ||
-       !c.expectDim(K, 1, q[1], "T of q: packed sequences attend within "
-                                "the same tokens")))
+  if (c.has(Offsets) && (!checkSeqOffsets(c, Offsets) ||
+                         !c.expectDim(K, 1, q[1],
+                                      "T of q: packed sequences attend within "
+                                      "the same tokens")))
     return false;
 
   double defaultScale = 0;

@@ -53,9 +53,10 @@ bool OpContext::expectFloat(size_t i) {
 bool OpContext::expectNumeric(size_t i) {
   if (type(i).dtype != DType::Bool)
     return true;
-  return failInput(i, describe(i) + " has dtype bool; expected a numeric "
-                                    "tensor for op '" + spec.name +
-                          "' (cast it first)");
+  return failInput(i, describe(i) +
+                          " has dtype bool; expected a numeric "
+                          "tensor for op '" +
+                          spec.name + "' (cast it first)");
 }
 
 bool OpContext::expectIndex(size_t i) {

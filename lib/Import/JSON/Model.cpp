@@ -39,9 +39,8 @@ const char *dtypeName(DType type) {
 }
 
 std::optional<DType> parseDType(const std::string &name) {
-  for (DType type :
-       {DType::F32, DType::F16, DType::BF16, DType::I32, DType::I64,
-        DType::Bool})
+  for (DType type : {DType::F32, DType::F16, DType::BF16, DType::I32,
+                     DType::I64, DType::Bool})
     if (name == dtypeName(type))
       return type;
   return std::nullopt;

@@ -310,8 +310,7 @@ private:
                     "a value name"))
       return false;
     size_t position = raw.spec->seqOffsetsPosition();
-    if (raw.inputNames.size() > position &&
-        !raw.inputNames[position].empty())
+    if (raw.inputNames.size() > position && !raw.inputNames[position].empty())
       return diag.fail(where, "seq_offsets is given both as input " +
                                   std::to_string(position) +
                                   " and as an attr; expected one of them");

@@ -135,8 +135,8 @@ std::vector<OpSpec> buildTable() {
       reduce("reduce_max", false),
       // Additions to v1 (DESIGN.md §4).
       op("constant", {}, {"value", "dtype", "shape"}, inferConstant),
-      op("arange", {"x", "seq_offsets?"}, {"axis", "start", "dtype", "seq_offsets"},
-         inferArange),
+      op("arange", {"x", "seq_offsets?"},
+         {"axis", "start", "dtype", "seq_offsets"}, inferArange),
       op("gather", {"x", "indices"}, {"axis"}, inferGather),
       op("take_along_axis", {"x", "indices"}, {"axis"}, inferTakeAlongAxis),
       op("argmax", {"x"}, {"axis", "keepdims"}, inferArgmax),

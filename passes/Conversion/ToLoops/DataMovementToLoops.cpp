@@ -101,10 +101,10 @@ struct SliceToLoops : OpConversionPattern<SliceOp> {
     }
     // A dynamic axis: a negative start counts from its end; an axis shorter
     // than the slice repeats its edge rather than reading out of bounds.
-    Value first = start < 0 ? b.create<arith::AddIOp>(inSize,
-                                                      indexConst(b, start))
-                                  .getResult()
-                            : indexConst(b, start);
+    Value first =
+        start < 0
+            ? b.create<arith::AddIOp>(inSize, indexConst(b, start)).getResult()
+            : indexConst(b, start);
     Value last = b.create<arith::SubIOp>(inSize, indexConst(b, 1));
     rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       SmallVector<Value> from(ivs);

@@ -274,22 +274,23 @@ struct Conv1dToLoops : ToLoopsPattern<Conv1dOp> {
       sequentialLoops(b, {steps}, [&](ImplicitLocOpBuilder &b, ValueRange t) {
         b.create<memref::StoreOp>(steps, starts, t);
       });
-      forEachSequence(b, offsets, steps,
-                      [&](ImplicitLocOpBuilder &b, Value begin, Value end) {
-        b.create<scf::ForOp>(
-            begin, end, indexConst(b, 1), ValueRange(),
-            [&](OpBuilder &nested, Location loc, Value t, ValueRange) {
-              nested.create<memref::StoreOp>(loc, begin, starts, t);
-              nested.create<scf::YieldOp>(loc);
-            });
-      });
+      forEachSequence(
+          b, offsets, steps,
+          [&](ImplicitLocOpBuilder &b, Value begin, Value end) {
+            b.create<scf::ForOp>(
+                begin, end, indexConst(b, 1), ValueRange(),
+                [&](OpBuilder &nested, Location loc, Value t, ValueRange) {
+                  nested.create<memref::StoreOp>(loc, begin, starts, t);
+                  nested.create<scf::YieldOp>(loc);
+                });
+          });
     }
     rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       Value t = ivs[1], c = ivs[2];
       Value acc = bias ? loadF32(b, bias, {c}) : f32Const(b, 0.0);
       Value zeroF = f32Const(b, 0.0), zero = indexConst(b, 0);
-      Value start = starts ? b.create<memref::LoadOp>(starts, t).getResult()
-                           : zero;
+      Value start =
+          starts ? b.create<memref::LoadOp>(starts, t).getResult() : zero;
       for (int64_t k = 0; k < kernel; ++k) {
         // x[t - K + 1 + k], zero before the sequence start.
         Value s = b.create<arith::SubIOp>(t, indexConst(b, kernel - 1 - k));

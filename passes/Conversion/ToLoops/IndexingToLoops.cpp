@@ -41,9 +41,8 @@ Value scalarConst(ImplicitLocOpBuilder &b, Type type, double value) {
 /// reports it instead).
 Value wrapIndex(ImplicitLocOpBuilder &b, Value index, Value size) {
   Value position = b.create<arith::IndexCastOp>(b.getIndexType(), index);
-  Value negative =
-      b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, position,
-                              indexConst(b, 0));
+  Value negative = b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, position,
+                                           indexConst(b, 0));
   position = b.create<arith::SelectOp>(
       negative, b.create<arith::AddIOp>(position, size), position);
   Value last = b.create<arith::SubIOp>(size, indexConst(b, 1));
@@ -88,7 +87,8 @@ struct ConstantToLoops : OpConversionPattern<ConstantOp> {
     if (value.isSplat()) {
       // A splat of any size costs a fill, not an initializer of that size.
       Value out = allocBuffer(b, type, {});
-      Value element = b.create<arith::ConstantOp>(value.getSplatValue<TypedAttr>());
+      Value element =
+          b.create<arith::ConstantOp>(value.getSplatValue<TypedAttr>());
       sequentialLoops(b, memrefSizes(b, out),
                       [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
                         b.create<memref::StoreOp>(element, out, ivs);
@@ -130,13 +130,13 @@ struct ArangeToLoops : OpConversionPattern<ArangeOp> {
     auto fill = [&](ImplicitLocOpBuilder &b, Value first, Value t) {
       Value i = b.create<arith::IndexCastOp>(
           b.getI64Type(), b.createOrFold<arith::SubIOp>(t, first));
-      Value offset =
-          isFloat ? b.create<arith::SIToFPOp>(compute, i).getResult()
-          : element.isInteger(64)
-              ? i
-              : b.create<arith::TruncIOp>(compute, i).getResult();
-      Value value = isFloat ? b.create<arith::AddFOp>(start, offset).getResult()
-                            : b.create<arith::AddIOp>(start, offset).getResult();
+      Value offset = isFloat ? b.create<arith::SIToFPOp>(compute, i).getResult()
+                     : element.isInteger(64)
+                         ? i
+                         : b.create<arith::TruncIOp>(compute, i).getResult();
+      Value value = isFloat
+                        ? b.create<arith::AddFOp>(start, offset).getResult()
+                        : b.create<arith::AddIOp>(start, offset).getResult();
       storeF32(b, value, out, {t});
     };
     if (!offsets) {
@@ -148,13 +148,13 @@ struct ArangeToLoops : OpConversionPattern<ArangeOp> {
       fillZero(b, out);
       forEachSequence(b, offsets, size,
                       [&](ImplicitLocOpBuilder &b, Value begin, Value end) {
-        forReduce(b, begin, end, {},
-                  [&](ImplicitLocOpBuilder &b, Value t,
-                      ValueRange) -> SmallVector<Value> {
-                    fill(b, begin, t);
-                    return {};
-                  });
-      });
+                        forReduce(b, begin, end, {},
+                                  [&](ImplicitLocOpBuilder &b, Value t,
+                                      ValueRange) -> SmallVector<Value> {
+                                    fill(b, begin, t);
+                                    return {};
+                                  });
+                      });
     }
     rewriter.replaceOp(op, out);
     return success();
@@ -176,8 +176,8 @@ struct GatherToLoops : OpConversionPattern<GatherOp> {
     sizes.append(inSizes.begin() + axis + 1, inSizes.end());
     Value out = allocBuffer(b, resultType(getTypeConverter(), op), sizes);
     rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-      Value index = b.create<memref::LoadOp>(
-          indices, ivs.slice(axis, indexRank));
+      Value index =
+          b.create<memref::LoadOp>(indices, ivs.slice(axis, indexRank));
       SmallVector<Value> at(ivs.take_front(axis));
       at.push_back(wrapIndex(b, index, inSizes[axis]));
       llvm::append_range(at, ivs.drop_front(axis + indexRank));
@@ -234,15 +234,15 @@ struct ArgmaxToLoops : OpConversionPattern<ArgmaxOp> {
     parallelLoops(b, outer, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       Value zero = indexConst(b, 0);
       Value first = loadF32(b, input, withAxis(ivs, axis, zero));
-      SmallVector<Value> best = forReduce(
-          b, indexConst(b, 1), size, {first, zero},
-          [&](ImplicitLocOpBuilder &b, Value k, ValueRange acc) {
-            Value x = loadF32(b, input, withAxis(ivs, axis, k));
-            Value better = greaterThan(b, x, acc[0]);
-            return SmallVector<Value>{
-                b.create<arith::SelectOp>(better, x, acc[0]),
-                b.create<arith::SelectOp>(better, k, acc[1])};
-          });
+      SmallVector<Value> best =
+          forReduce(b, indexConst(b, 1), size, {first, zero},
+                    [&](ImplicitLocOpBuilder &b, Value k, ValueRange acc) {
+                      Value x = loadF32(b, input, withAxis(ivs, axis, k));
+                      Value better = greaterThan(b, x, acc[0]);
+                      return SmallVector<Value>{
+                          b.create<arith::SelectOp>(better, x, acc[0]),
+                          b.create<arith::SelectOp>(better, k, acc[1])};
+                    });
       SmallVector<Value> at(ivs);
       if (op.getKeepdims())
         at.insert(at.begin() + axis, zero);
@@ -268,8 +268,7 @@ struct TopKToLoops : OpConversionPattern<TopKOp> {
     MemRefType valuesType = resultType(getTypeConverter(), op.getValues());
     Value values = allocBuffer(b, valuesType, outSizes);
     // The indices order the values even when they are not asked for.
-    auto indicesType =
-        MemRefType::get(valuesType.getShape(), b.getI64Type());
+    auto indicesType = MemRefType::get(valuesType.getShape(), b.getI64Type());
     Value indices = allocBuffer(b, indicesType, outSizes);
     parallelLoops(b, outer, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       sequentialLoops(b, {size}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
@@ -284,36 +283,36 @@ struct TopKToLoops : OpConversionPattern<TopKOp> {
         };
         Value lastSlot = indexConst(b, k - 1);
         auto enters = b.create<scf::IfOp>(beats(b, lastSlot),
-                                           /*withElseRegion=*/false);
-        ImplicitLocOpBuilder then(b.getLoc(),
-                                  enters.getThenBodyBuilder());
+                                          /*withElseRegion=*/false);
+        ImplicitLocOpBuilder then(b.getLoc(), enters.getThenBodyBuilder());
         // Insertion from the back: slot p takes slot p-1's entry while x
         // beats it, else x itself; the slots x does not beat keep theirs.
-        sequentialLoops(then, {indexConst(then, k)},
-                        [&](ImplicitLocOpBuilder &b, ValueRange q) {
-          Value p = b.create<arith::SubIOp>(lastSlot, q[0]);
-          Value previous = indexMax(
-              b, b.create<arith::SubIOp>(p, indexConst(b, 1)),
-              indexConst(b, 0));
-          Value shift = b.create<arith::AndIOp>(
-              b.create<arith::CmpIOp>(arith::CmpIPredicate::sgt, p,
-                                      indexConst(b, 0)),
-              beats(b, previous));
-          auto store =
-              b.create<scf::IfOp>(beats(b, p), /*withElseRegion=*/false);
-          ImplicitLocOpBuilder in(b.getLoc(), store.getThenBodyBuilder());
-          SmallVector<Value> from = withAxis(ivs, axis, previous);
-          SmallVector<Value> to = withAxis(ivs, axis, p);
-          in.create<memref::StoreOp>(
-              in.create<arith::SelectOp>(
-                  shift, in.create<memref::LoadOp>(values, from),
-                  storeForm(in, x, valuesType)),
-              values, to);
-          in.create<memref::StoreOp>(
-              in.create<arith::SelectOp>(
-                  shift, in.create<memref::LoadOp>(indices, from), index),
-              indices, to);
-        });
+        sequentialLoops(
+            then, {indexConst(then, k)},
+            [&](ImplicitLocOpBuilder &b, ValueRange q) {
+              Value p = b.create<arith::SubIOp>(lastSlot, q[0]);
+              Value previous =
+                  indexMax(b, b.create<arith::SubIOp>(p, indexConst(b, 1)),
+                           indexConst(b, 0));
+              Value shift = b.create<arith::AndIOp>(
+                  b.create<arith::CmpIOp>(arith::CmpIPredicate::sgt, p,
+                                          indexConst(b, 0)),
+                  beats(b, previous));
+              auto store =
+                  b.create<scf::IfOp>(beats(b, p), /*withElseRegion=*/false);
+              ImplicitLocOpBuilder in(b.getLoc(), store.getThenBodyBuilder());
+              SmallVector<Value> from = withAxis(ivs, axis, previous);
+              SmallVector<Value> to = withAxis(ivs, axis, p);
+              in.create<memref::StoreOp>(
+                  in.create<arith::SelectOp>(
+                      shift, in.create<memref::LoadOp>(values, from),
+                      storeForm(in, x, valuesType)),
+                  values, to);
+              in.create<memref::StoreOp>(
+                  in.create<arith::SelectOp>(
+                      shift, in.create<memref::LoadOp>(indices, from), index),
+                  indices, to);
+            });
       });
     });
     rewriter.replaceOp(op, op.getIndices() ? ValueRange{values, indices}
@@ -324,8 +323,7 @@ struct TopKToLoops : OpConversionPattern<TopKOp> {
   /// `x` (computed in f32) converted to the element type of `type`.
   static Value storeForm(ImplicitLocOpBuilder &b, Value x, MemRefType type) {
     Type element = type.getElementType();
-    return x.getType() == element ? x
-                                  : b.create<arith::TruncFOp>(element, x);
+    return x.getType() == element ? x : b.create<arith::TruncFOp>(element, x);
   }
 };
 
@@ -347,36 +345,46 @@ struct CumsumToLoops : OpConversionPattern<CumsumOp> {
     bool isFloat = isa<FloatType>(type.getElementType());
     // Float sums run in f64 so that long axes keep f32 accuracy.
     Type sumType = isFloat ? Type(b.getF64Type()) : Type(b.getI64Type());
-    parallelLoops(b, sizesWithout(b, input, axis),
-                  [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-      // Sums restart at every packed sequence [begin, end).
-      forEachSequence(b, offsets, size, [&](ImplicitLocOpBuilder &b,
-                                            Value begin, Value end) {
-        Value last = b.create<arith::SubIOp>(end, indexConst(b, 1));
-        forReduce(b, begin, end, {scalarConst(b, sumType, 0)},
-                  [&](ImplicitLocOpBuilder &b, Value step, ValueRange sum) {
-          // Backwards: end - 1 - (step - begin).
-          Value t = op.getReverse()
-                        ? b.create<arith::SubIOp>(
-                               b.createOrFold<arith::AddIOp>(last, begin), step)
-                              .getResult()
-                        : step;
-          SmallVector<Value> at = withAxis(ivs, axis, t);
-          Value x = b.create<memref::LoadOp>(input, at);
-          x = isFloat ? b.create<arith::ExtFOp>(sumType, x).getResult()
-              : x.getType() == sumType
-                  ? x
-                  : b.create<arith::ExtSIOp>(sumType, x).getResult();
-          Value next = isFloat ? b.create<arith::AddFOp>(sum[0], x).getResult()
-                               : b.create<arith::AddIOp>(sum[0], x).getResult();
-          Value stored = op.getExclusive() ? sum[0] : next;
-          if (isFloat)
-            stored = b.create<arith::TruncFOp>(type.getElementType(), stored);
-          b.create<memref::StoreOp>(stored, out, at);
-          return SmallVector<Value>{next};
+    parallelLoops(
+        b, sizesWithout(b, input, axis),
+        [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+          // Sums restart at every packed sequence [begin, end).
+          forEachSequence(
+              b, offsets, size,
+              [&](ImplicitLocOpBuilder &b, Value begin, Value end) {
+                Value last = b.create<arith::SubIOp>(end, indexConst(b, 1));
+                forReduce(
+                    b, begin, end, {scalarConst(b, sumType, 0)},
+                    [&](ImplicitLocOpBuilder &b, Value step, ValueRange sum) {
+                      // Backwards: end - 1 - (step - begin).
+                      Value t =
+                          op.getReverse()
+                              ? b.create<arith::SubIOp>(
+                                     b.createOrFold<arith::AddIOp>(last, begin),
+                                     step)
+                                    .getResult()
+                              : step;
+                      SmallVector<Value> at = withAxis(ivs, axis, t);
+                      Value x = b.create<memref::LoadOp>(input, at);
+                      x = isFloat
+                              ? b.create<arith::ExtFOp>(sumType, x).getResult()
+                          : x.getType() == sumType
+                              ? x
+                              : b.create<arith::ExtSIOp>(sumType, x)
+                                    .getResult();
+                      Value next =
+                          isFloat
+                              ? b.create<arith::AddFOp>(sum[0], x).getResult()
+                              : b.create<arith::AddIOp>(sum[0], x).getResult();
+                      Value stored = op.getExclusive() ? sum[0] : next;
+                      if (isFloat)
+                        stored = b.create<arith::TruncFOp>(
+                            type.getElementType(), stored);
+                      b.create<memref::StoreOp>(stored, out, at);
+                      return SmallVector<Value>{next};
+                    });
+              });
         });
-      });
-    });
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -387,6 +395,6 @@ struct CumsumToLoops : OpConversionPattern<CumsumOp> {
 void kiln::populateIndexingToLoopsPatterns(TypeConverter &converter,
                                            RewritePatternSet &patterns) {
   patterns.add<ConstantToLoops, ArangeToLoops, GatherToLoops,
-               TakeAlongAxisToLoops, ArgmaxToLoops, TopKToLoops,
-               CumsumToLoops>(converter, patterns.getContext());
+               TakeAlongAxisToLoops, ArgmaxToLoops, TopKToLoops, CumsumToLoops>(
+      converter, patterns.getContext());
 }

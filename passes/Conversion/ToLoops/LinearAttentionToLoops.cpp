@@ -129,13 +129,13 @@ struct LinearAttentionToLoops : OpConversionPattern<LinearAttentionOp> {
             keySum = scratch(b, {paddedD});
           // A zero state and key sum, at the start of every sequence.
           auto resetState = [&](ImplicitLocOpBuilder &b) {
-            sequentialLoops(b, {headDim}, [&](ImplicitLocOpBuilder &b,
-                                               ValueRange i) {
-              forSteps(b, paddedDv, width,
-                       [&](ImplicitLocOpBuilder &b, Value j) {
-                         storeVector(b, zeroV, state, {i[0], j});
-                       });
-            });
+            sequentialLoops(
+                b, {headDim}, [&](ImplicitLocOpBuilder &b, ValueRange i) {
+                  forSteps(b, paddedDv, width,
+                           [&](ImplicitLocOpBuilder &b, Value j) {
+                             storeVector(b, zeroV, state, {i[0], j});
+                           });
+                });
             if (normalize)
               forSteps(b, paddedD, width,
                        [&](ImplicitLocOpBuilder &b, Value i) {
@@ -236,49 +236,50 @@ struct LinearAttentionToLoops : OpConversionPattern<LinearAttentionOp> {
 
           // Rows [begin, end) see the keys of the same range; without a
           // packed batch and causal mask, every key of [0, S).
-          forEachSequence(b, offsets, rows, [&](ImplicitLocOpBuilder &b,
-                                                Value begin, Value end) {
-            resetState(b);
-            Value keyEnd = offsets ? end : keys;
-            if (op.getCausal()) {
-              // Row t sees keys up to t; keys past the key sequence do not
-              // exist.
-              forReduce(b, begin, end, {}, [&](ImplicitLocOpBuilder &b,
-                                               Value t, ValueRange)
-                                               -> SmallVector<Value> {
-                Value hasKey =
-                    b.create<arith::CmpIOp>(arith::CmpIPredicate::ult, t, keys);
-                b.create<scf::IfOp>(
-                    hasKey,
-                    [&](OpBuilder &nested, Location loc) {
-                      ImplicitLocOpBuilder ib(loc, nested);
-                      keyFeatures(ib, t);
-                      sweep(ib, t, t, queryFeatures(ib, t));
-                      ib.create<scf::YieldOp>();
-                    },
-                    [&](OpBuilder &nested, Location loc) {
-                      ImplicitLocOpBuilder ib(loc, nested);
-                      sweep(ib, Value(), t, queryFeatures(ib, t));
-                      ib.create<scf::YieldOp>();
-                    });
-                return {};
+          forEachSequence(
+              b, offsets, rows,
+              [&](ImplicitLocOpBuilder &b, Value begin, Value end) {
+                resetState(b);
+                Value keyEnd = offsets ? end : keys;
+                if (op.getCausal()) {
+                  // Row t sees keys up to t; keys past the key sequence do not
+                  // exist.
+                  forReduce(b, begin, end, {},
+                            [&](ImplicitLocOpBuilder &b, Value t,
+                                ValueRange) -> SmallVector<Value> {
+                              Value hasKey = b.create<arith::CmpIOp>(
+                                  arith::CmpIPredicate::ult, t, keys);
+                              b.create<scf::IfOp>(
+                                  hasKey,
+                                  [&](OpBuilder &nested, Location loc) {
+                                    ImplicitLocOpBuilder ib(loc, nested);
+                                    keyFeatures(ib, t);
+                                    sweep(ib, t, t, queryFeatures(ib, t));
+                                    ib.create<scf::YieldOp>();
+                                  },
+                                  [&](OpBuilder &nested, Location loc) {
+                                    ImplicitLocOpBuilder ib(loc, nested);
+                                    sweep(ib, Value(), t, queryFeatures(ib, t));
+                                    ib.create<scf::YieldOp>();
+                                  });
+                              return {};
+                            });
+                  return;
+                }
+                forReduce(b, begin, keyEnd, {},
+                          [&](ImplicitLocOpBuilder &b, Value s,
+                              ValueRange) -> SmallVector<Value> {
+                            keyFeatures(b, s);
+                            sweep(b, s, Value(), Value());
+                            return {};
+                          });
+                forReduce(b, begin, end, {},
+                          [&](ImplicitLocOpBuilder &b, Value t,
+                              ValueRange) -> SmallVector<Value> {
+                            sweep(b, Value(), t, queryFeatures(b, t));
+                            return {};
+                          });
               });
-              return;
-            }
-            forReduce(b, begin, keyEnd, {},
-                      [&](ImplicitLocOpBuilder &b, Value s,
-                          ValueRange) -> SmallVector<Value> {
-                        keyFeatures(b, s);
-                        sweep(b, s, Value(), Value());
-                        return {};
-                      });
-            forReduce(b, begin, end, {},
-                      [&](ImplicitLocOpBuilder &b, Value t,
-                          ValueRange) -> SmallVector<Value> {
-                        sweep(b, Value(), t, queryFeatures(b, t));
-                        return {};
-                      });
-          });
         });
     rewriter.replaceOp(op, out);
     return success();

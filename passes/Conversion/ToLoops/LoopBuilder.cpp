@@ -287,10 +287,11 @@ void forEachSequence(ImplicitLocOpBuilder &b, Value offsets, Value steps,
   sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange i) {
     auto bound = [&](Value at) {
       Value offset = b.create<memref::LoadOp>(offsets, at);
-      return indexMin(b, indexMax(b, b.create<arith::IndexCastOp>(
-                                         b.getIndexType(), offset),
-                                  indexConst(b, 0)),
-                      steps);
+      return indexMin(
+          b,
+          indexMax(b, b.create<arith::IndexCastOp>(b.getIndexType(), offset),
+                   indexConst(b, 0)),
+          steps);
     };
     Value begin = bound(i[0]);
     Value end = indexMax(b, bound(b.create<arith::AddIOp>(i[0], one)), begin);

@@ -67,19 +67,18 @@ Value emitMath(ImplicitLocOpBuilder &b, MathFn fn, Value x) {
   llvm_unreachable("unknown math function");
 }
 
-template <typename Op, MathFn Fn>
-struct MathToLoops : OpConversionPattern<Op> {
+template <typename Op, MathFn Fn> struct MathToLoops : OpConversionPattern<Op> {
   using OpConversionPattern<Op>::OpConversionPattern;
   LogicalResult
   matchAndRewrite(Op op, typename Op::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     rewriter.replaceOp(
-        op, broadcastElementwise(
-                b, op, this->getTypeConverter(), {adaptor.getInput()},
-                [](ImplicitLocOpBuilder &b, ValueRange x) {
-                  return emitMath(b, Fn, x[0]);
-                }));
+        op, broadcastElementwise(b, op, this->getTypeConverter(),
+                                 {adaptor.getInput()},
+                                 [](ImplicitLocOpBuilder &b, ValueRange x) {
+                                   return emitMath(b, Fn, x[0]);
+                                 }));
     return success();
   }
 };
@@ -110,12 +109,11 @@ struct BinaryMathToLoops : OpConversionPattern<Op> {
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     rewriter.replaceOp(
-        op, broadcastElementwise(
-                b, op, this->getTypeConverter(),
-                {adaptor.getLhs(), adaptor.getRhs()},
-                [](ImplicitLocOpBuilder &b, ValueRange v) {
-                  return emitBinary(b, Fn, v[0], v[1]);
-                }));
+        op, broadcastElementwise(b, op, this->getTypeConverter(),
+                                 {adaptor.getLhs(), adaptor.getRhs()},
+                                 [](ImplicitLocOpBuilder &b, ValueRange v) {
+                                   return emitBinary(b, Fn, v[0], v[1]);
+                                 }));
     return success();
   }
 };
@@ -128,8 +126,7 @@ struct Relation {
   arith::CmpIPredicate si, ui;
 };
 
-template <typename Op>
-struct CompareToLoops : OpConversionPattern<Op> {
+template <typename Op> struct CompareToLoops : OpConversionPattern<Op> {
   CompareToLoops(const TypeConverter &converter, MLIRContext *context,
                  Relation relation)
       : OpConversionPattern<Op>(converter, context), relation(relation) {}
@@ -176,16 +173,15 @@ struct WhereToLoops : OpConversionPattern<WhereOp> {
 void kiln::populateMathToLoopsPatterns(TypeConverter &converter,
                                        RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
-  patterns.add<MathToLoops<LogOp, MathFn::Log>,
-               MathToLoops<SqrtOp, MathFn::Sqrt>,
-               MathToLoops<AbsOp, MathFn::Abs>,
-               MathToLoops<SquareOp, MathFn::Square>,
-               MathToLoops<ErfOp, MathFn::Erf>, MathToLoops<SinOp, MathFn::Sin>,
-               MathToLoops<CosOp, MathFn::Cos>,
-               BinaryMathToLoops<MaximumOp, BinaryFn::Maximum>,
-               BinaryMathToLoops<MinimumOp, BinaryFn::Minimum>,
-               BinaryMathToLoops<PowOp, BinaryFn::Pow>, WhereToLoops>(
-      converter, context);
+  patterns.add<
+      MathToLoops<LogOp, MathFn::Log>, MathToLoops<SqrtOp, MathFn::Sqrt>,
+      MathToLoops<AbsOp, MathFn::Abs>, MathToLoops<SquareOp, MathFn::Square>,
+      MathToLoops<ErfOp, MathFn::Erf>, MathToLoops<SinOp, MathFn::Sin>,
+      MathToLoops<CosOp, MathFn::Cos>,
+      BinaryMathToLoops<MaximumOp, BinaryFn::Maximum>,
+      BinaryMathToLoops<MinimumOp, BinaryFn::Minimum>,
+      BinaryMathToLoops<PowOp, BinaryFn::Pow>, WhereToLoops>(converter,
+                                                             context);
   using F = arith::CmpFPredicate;
   using I = arith::CmpIPredicate;
   patterns.add<CompareToLoops<EqualOp>>(converter, context,

@@ -137,13 +137,13 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
           forChannelBlock(
               b, d0, channels, width,
               [&](ImplicitLocOpBuilder &b, const ChannelBlock &cb) {
-                forEachSequence(b, offsets, steps,
-                                [&](ImplicitLocOpBuilder &b, Value begin,
-                                    Value end) {
-                                  emitBlock(b, adaptor, cb, batch, d0, begin,
-                                            end, states, aT, y, stateBuffer,
-                                            buffers, softplus, inRegisters);
-                                });
+                forEachSequence(
+                    b, offsets, steps,
+                    [&](ImplicitLocOpBuilder &b, Value begin, Value end) {
+                      emitBlock(b, adaptor, cb, batch, d0, begin, end, states,
+                                aT, y, stateBuffer, buffers, softplus,
+                                inRegisters);
+                    });
               });
           if (finalState) {
             Value lanes = indexMin(b, b.create<arith::SubIOp>(channels, d0),
@@ -168,8 +168,7 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
   /// state; leaves the last state in `stateBuffer` [N, W].
   void emitBlock(ImplicitLocOpBuilder &b, OpAdaptor adaptor,
                  const ChannelBlock &cb, Value batch, Value d0, Value begin,
-                 Value end,
-                 Value states, Value aT, Value y, Value stateBuffer,
+                 Value end, Value states, Value aT, Value y, Value stateBuffer,
                  const StepBuffers &buffers, bool softplus,
                  bool inRegisters) const {
     Value u = adaptor.getU(), delta = adaptor.getDelta(), bm = adaptor.getB(),
@@ -219,28 +218,27 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
 
     if (!inRegisters) {
       // The states stay in the scratch buffer: one loop over n per step.
-      forReduce(b, begin, end, {}, [&](ImplicitLocOpBuilder &b, Value step,
-                                       ValueRange) -> SmallVector<Value> {
-        Value t[] = {step};
-        Value dt = computeDelta(b, t[0]);
-        Value ut = cb.load(b, u, {batch, t[0], d0});
-        Value dtu = b.create<arith::MulFOp>(dt, ut);
-        Value out = forReduce(b, c0, states, {zeroV},
-                              [&](ImplicitLocOpBuilder &b, Value n,
-                                  ValueRange sum) -> SmallVector<Value> {
-                                SmallVector<Value> at = {n, c0};
-                                Value acc = sum[0];
-                                Value hn =
-                                    loadVector(b, stateBuffer, at, width);
-                                storeVector(b,
-                                            update(b, n, t[0], dt, dtu, hn,
-                                                   acc),
-                                            stateBuffer, at);
-                                return {acc};
-                              })[0];
-        finish(b, t[0], out, ut, Value());
-        return {};
-      });
+      forReduce(b, begin, end, {},
+                [&](ImplicitLocOpBuilder &b, Value step,
+                    ValueRange) -> SmallVector<Value> {
+                  Value t[] = {step};
+                  Value dt = computeDelta(b, t[0]);
+                  Value ut = cb.load(b, u, {batch, t[0], d0});
+                  Value dtu = b.create<arith::MulFOp>(dt, ut);
+                  Value out = forReduce(
+                      b, c0, states, {zeroV},
+                      [&](ImplicitLocOpBuilder &b, Value n,
+                          ValueRange sum) -> SmallVector<Value> {
+                        SmallVector<Value> at = {n, c0};
+                        Value acc = sum[0];
+                        Value hn = loadVector(b, stateBuffer, at, width);
+                        storeVector(b, update(b, n, t[0], dt, dtu, hn, acc),
+                                    stateBuffer, at);
+                        return {acc};
+                      })[0];
+                  finish(b, t[0], out, ut, Value());
+                  return {};
+                });
       return;
     }
 
@@ -346,28 +344,30 @@ struct LinearRecurrenceToLoops : OpConversionPattern<LinearRecurrenceOp> {
                 Value init = h0 ? cb.load(b, h0, {batch, d0})
                                 : floatConst(b, f32Vector(b, width), 0.0);
                 // Every sequence starts from h0 (or 0).
-                forEachSequence(b, offsets, steps, [&](ImplicitLocOpBuilder &b,
-                                                       Value begin, Value end) {
-                  Value last = b.create<arith::SubIOp>(end, indexConst(b, 1));
-                  forReduce(b, begin, end, {init},
-                            [&](ImplicitLocOpBuilder &b, Value step,
-                                ValueRange h) -> SmallVector<Value> {
-                              // Backwards: end - 1 - (step - begin).
-                              Value t =
-                                  reverse ? b.create<arith::SubIOp>(
+                forEachSequence(
+                    b, offsets, steps,
+                    [&](ImplicitLocOpBuilder &b, Value begin, Value end) {
+                      Value last =
+                          b.create<arith::SubIOp>(end, indexConst(b, 1));
+                      forReduce(b, begin, end, {init},
+                                [&](ImplicitLocOpBuilder &b, Value step,
+                                    ValueRange h) -> SmallVector<Value> {
+                                  // Backwards: end - 1 - (step - begin).
+                                  Value t =
+                                      reverse
+                                          ? b.create<arith::SubIOp>(
                                                  b.createOrFold<arith::AddIOp>(
                                                      last, begin),
                                                  step)
                                                 .getResult()
                                           : step;
-                              SmallVector<Value> at = {batch, t, d0};
-                              Value next =
-                                  fma(b, cb.load(b, a, at), h[0],
-                                      cb.load(b, bv, at));
-                              cb.store(b, next, out, at);
-                              return {next};
-                            });
-                });
+                                  SmallVector<Value> at = {batch, t, d0};
+                                  Value next = fma(b, cb.load(b, a, at), h[0],
+                                                   cb.load(b, bv, at));
+                                  cb.store(b, next, out, at);
+                                  return {next};
+                                });
+                    });
               });
         });
     rewriter.replaceOp(op, out);

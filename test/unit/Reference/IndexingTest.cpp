@@ -19,22 +19,21 @@ const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 TEST(ReferenceIndexing, ArgmaxTakesTheFirstTieAndNaN) {
   Tensor x = tensor({2, 4}, {1, 3, 3, 0, 2, kNaN, 7, kNaN});
-  expectNear(runOp("argmax", {x}, {{"axis", 1}, {"keepdims", false}}, {2},
-                   DType::I64),
-             tensor({2}, {1, 1}, DType::I64), 0);
+  expectNear(
+      runOp("argmax", {x}, {{"axis", 1}, {"keepdims", false}}, {2}, DType::I64),
+      tensor({2}, {1, 1}, DType::I64), 0);
 }
 
 TEST(ReferenceIndexing, TopKSortsDescendingWithTiesInIndexOrder) {
   ModelBuilder b;
   b.input({"x", DType::F32, {5}})
-      .node("top_k", {"x"},
-            {{"v", DType::F32, {3}}, {"i", DType::I64, {3}}},
+      .node("top_k", {"x"}, {{"v", DType::F32, {3}}, {"i", DType::I64, {3}}},
             {{"k", 3}, {"axis", 0}})
       .output("v")
       .output("i");
   std::string error;
-  auto out = evaluate(b.model(), {{"x", tensor({5}, {2, 5, 2, 5, 1})}}, {},
-                      error);
+  auto out =
+      evaluate(b.model(), {{"x", tensor({5}, {2, 5, 2, 5, 1})}}, {}, error);
   ASSERT_TRUE(out) << error;
   expectNear((*out)[0], tensor({3}, {5, 5, 2}), 0);
   expectNear((*out)[1], tensor({3}, {1, 3, 0}, DType::I64), 0);
@@ -46,8 +45,8 @@ TEST(ReferenceIndexing, GatherWrapsNegativeIndicesAndRejectsOthers) {
   expectNear(runOp("gather", {x, ids}, {{"axis", 1}}, {2, 2}),
              tensor({2, 2}, {2, 0, 12, 10}), 0);
   std::string error;
-  EXPECT_FALSE(tryOp("gather", {x, tensor({1}, {3}, DType::I64)},
-                     {{"axis", 1}}, {{2, 1}}, error));
+  EXPECT_FALSE(tryOp("gather", {x, tensor({1}, {3}, DType::I64)}, {{"axis", 1}},
+                     {{2, 1}}, error));
   EXPECT_EQ(error, "gather at /nodes/0: index 3 out of range for an axis of "
                    "size 3");
 }
@@ -71,12 +70,12 @@ TEST(ReferenceIndexing, CumsumExclusiveReverse) {
 
 TEST(ReferenceIndexing, SliceCountsFromTheEndOfASymbolicAxis) {
   Tensor x = tensor({5}, {0, 1, 2, 3, 4});
-  expectNear(runOp("slice", {x}, {{"axis", 0}, {"start", -3}, {"end", -1}},
-                   {2}),
-             tensor({2}, {2, 3}), 0);
-  expectNear(runOp("slice", {x}, {{"axis", 0}, {"start", -1}, {"end", nullptr}},
-                   {1}),
-             tensor({1}, {4}), 0);
+  expectNear(
+      runOp("slice", {x}, {{"axis", 0}, {"start", -3}, {"end", -1}}, {2}),
+      tensor({2}, {2, 3}), 0);
+  expectNear(
+      runOp("slice", {x}, {{"axis", 0}, {"start", -1}, {"end", nullptr}}, {1}),
+      tensor({1}, {4}), 0);
 }
 
 TEST(ReferenceIndexing, ComparisonsAreBoolAndFalseWithNaN) {
@@ -115,9 +114,9 @@ TEST(ReferencePacked, Conv1dSeesOnlyItsOwnSequence) {
   Tensor x = tensor({1, 4, 1}, {1, 2, 3, 4});
   Tensor w = tensor({1, 2}, {1, 10});
   Tensor offsets = tensor({3}, {0, 1, 4}, DType::I64);
-  expectNear(runOp("conv1d", {x, w, std::nullopt, offsets}, json::object(),
-                   {1, 4, 1}),
-             tensor({1, 4, 1}, {10, 20, 32, 43}), 0);
+  expectNear(
+      runOp("conv1d", {x, w, std::nullopt, offsets}, json::object(), {1, 4, 1}),
+      tensor({1, 4, 1}, {10, 20, 32, 43}), 0);
 }
 
 } // namespace
