@@ -104,6 +104,8 @@ double kiln_tensor_get(const kiln_tensor *tensor, int64_t index) {
     std::memcpy(&value, data + 8 * index, 8);
     return static_cast<double>(value);
   }
+  case KILN_BOOL:
+    return data[index] != 0 ? 1.0 : 0.0;
   }
   return std::numeric_limits<double>::quiet_NaN();
 }
@@ -133,6 +135,9 @@ void kiln_tensor_set(kiln_tensor *tensor, int64_t index, double value) {
     std::memcpy(data + 8 * index, &stored, 8);
     return;
   }
+  case KILN_BOOL:
+    data[index] = value != 0 ? 1 : 0;
+    return;
   }
 }
 

@@ -32,11 +32,9 @@ struct NpyDType {
   const char *descr;
   kiln_dtype dtype;
 };
-constexpr NpyDType kNpyDTypes[] = {{"<f4", KILN_F32},
-                                   {"<f2", KILN_F16},
-                                   {"<u2", KILN_BF16},
-                                   {"<i4", KILN_I32},
-                                   {"<i8", KILN_I64}};
+constexpr NpyDType kNpyDTypes[] = {{"<f4", KILN_F32},  {"<f2", KILN_F16},
+                                   {"<u2", KILN_BF16}, {"<i4", KILN_I32},
+                                   {"<i8", KILN_I64},  {"|b1", KILN_BOOL}};
 
 using FilePtr = std::unique_ptr<FILE, int (*)(FILE *)>;
 
@@ -140,7 +138,7 @@ kiln_status *parseDescr(const std::string &descr, kiln_tensor &out) {
   return makeStatus(KILN_ERROR_FORMAT,
                     "unsupported dtype " + quote(descr) + hint +
                         "; Kiln reads '<f4', '<f2', '<u2' (bf16 bits), "
-                        "'<i4' and '<i8'");
+                        "'<i4', '<i8' and '|b1' (bool)");
 }
 
 /// Parses the header dict into dtype, rank and shape.

@@ -37,11 +37,11 @@ struct DTypeEntry {
   int kiln; ///< kiln_dtype, or -1 when Kiln cannot compute with it.
 };
 constexpr DTypeEntry kDTypes[] = {
-    {"F32", 4, KILN_F32}, {"F16", 2, KILN_F16}, {"BF16", 2, KILN_BF16},
-    {"I32", 4, KILN_I32}, {"I64", 8, KILN_I64}, {"F64", 8, -1},
-    {"I8", 1, -1},        {"U8", 1, -1},        {"I16", 2, -1},
-    {"U16", 2, -1},       {"U32", 4, -1},       {"U64", 8, -1},
-    {"BOOL", 1, -1},      {"F8_E4M3", 1, -1},   {"F8_E5M2", 1, -1}};
+    {"F32", 4, KILN_F32},   {"F16", 2, KILN_F16}, {"BF16", 2, KILN_BF16},
+    {"I32", 4, KILN_I32},   {"I64", 8, KILN_I64}, {"F64", 8, -1},
+    {"I8", 1, -1},          {"U8", 1, -1},        {"I16", 2, -1},
+    {"U16", 2, -1},         {"U32", 4, -1},       {"U64", 8, -1},
+    {"BOOL", 1, KILN_BOOL}, {"F8_E4M3", 1, -1},   {"F8_E5M2", 1, -1}};
 
 const DTypeEntry *findDType(const std::string &name) {
   for (const DTypeEntry &entry : kDTypes)

@@ -60,7 +60,8 @@ kiln_status *parseTensor(const json &node, const std::string &pointer,
   auto dtype = node.find("dtype");
   if (dtype == node.end() || !dtype->is_string() ||
       kiln_dtype_parse(dtype->get<std::string>().c_str(), &out.info.dtype))
-    return fail(pointer + "/dtype", "expected one of f32, f16, bf16, i32, i64");
+    return fail(pointer + "/dtype",
+                "expected one of f32, f16, bf16, i32, i64, bool");
   auto shape = node.find("shape");
   if (shape == node.end() || !shape->is_array())
     return fail(pointer + "/shape", "expected an array");

@@ -20,8 +20,8 @@ struct DTypeInfo {
   const char *name;
   size_t size;
 };
-constexpr DTypeInfo kDTypes[] = {
-    {"f32", 4}, {"f16", 2}, {"bf16", 2}, {"i32", 4}, {"i64", 8}};
+constexpr DTypeInfo kDTypes[] = {{"f32", 4}, {"f16", 2}, {"bf16", 2},
+                                 {"i32", 4}, {"i64", 8}, {"bool", 1}};
 constexpr int kNumDTypes = sizeof(kDTypes) / sizeof(kDTypes[0]);
 
 bool validDType(kiln_dtype dtype) {

@@ -102,20 +102,6 @@ static bool parseNormalizer(OpContext &ctx, Normalizer &norm) {
   return true;
 }
 
-/// Checks the seq_offsets tensor: nondecreasing, within [0, T].
-static bool checkOffsets(OpContext &ctx, const Tensor &offsets, int64_t t) {
-  if (!ctx.expectRank(offsets, "seq_offsets", 1))
-    return false;
-  for (int64_t i = 0; i < offsets.numel(); ++i) {
-    double prev = i ? offsets.data[i - 1] : 0.0;
-    if (!(offsets.data[i] >= prev && offsets.data[i] <= t))
-      return ctx.fail("seq_offsets must be nondecreasing within [0, " +
-                      std::to_string(t) + "], element " + std::to_string(i) +
-                      " is " + formatNumber(offsets.data[i]));
-  }
-  return true;
-}
-
 bool evalAttention(OpContext &ctx) {
   const Tensor *q, *k, *v;
   const Tensor *bias = ctx.input(3), *offsets = ctx.input(4);
@@ -149,7 +135,7 @@ bool evalAttention(OpContext &ctx) {
   }
   if (offsets && nt != ns)
     return ctx.fail("seq_offsets needs as many keys as queries");
-  if (offsets && !checkOffsets(ctx, *offsets, nt))
+  if (offsets && !checkSeqOffsets(ctx, *offsets, nt))
     return false;
 
   Tensor out = zeros(q->dtype, {nb, nt, nh, dv});
@@ -216,7 +202,7 @@ bool evalAttention(OpContext &ctx) {
 static double identity(double x) { return x; }
 
 bool evalLinearAttention(OpContext &ctx) {
-  const Tensor *q, *k, *v;
+  const Tensor *q, *k, *v, *offsets = ctx.input(3);
   std::string featureMap, normalize;
   bool causal;
   if (!ctx.require(0, "q", q) || !ctx.require(1, "k", k) ||
@@ -241,46 +227,54 @@ bool evalLinearAttention(OpContext &ctx) {
       !ctx.expectDim(*k, "k", 3, d) || !ctx.expectDim(*v, "v", 0, nb) ||
       !ctx.expectDim(*v, "v", 1, ns) || !ctx.expectDim(*v, "v", 2, nh))
     return false;
-  if (causal && ns != nt)
-    return ctx.fail("causal linear attention needs as many keys as queries");
+  if ((causal || offsets) && ns != nt)
+    return ctx.fail("causal or packed linear attention needs as many keys "
+                    "as queries");
+  // Queries [begin, end) see the keys of the same range (keys [0, S) when
+  // neither packed nor causal).
+  std::vector<std::pair<int64_t, int64_t>> sequences;
+  if (!sequenceRanges(ctx, offsets, nt, sequences))
+    return false;
 
+  // Tokens outside every packed sequence stay zero.
   Tensor out = zeros(q->dtype, {nb, nt, nh, dv});
   for (int64_t b = 0; b < nb; ++b)
-    for (int64_t h = 0; h < nh; ++h) {
-      // state[i][j] = Σ_s φ(k[s])_i v[s]_j and zsum[i] = Σ_s φ(k[s])_i over
-      // the keys seen so far (all of them when not causal).
-      std::vector<double> state(d * dv, 0.0), zsum(d, 0.0);
-      auto addKey = [&](int64_t s) {
-        const double *kr = &k->data[rowStart(*k, b, s, h)];
-        const double *vr = &v->data[rowStart(*v, b, s, h)];
-        for (int64_t i = 0; i < d; ++i) {
-          double fk = phi(kr[i]);
-          zsum[i] += fk;
-          for (int64_t j = 0; j < dv; ++j)
-            state[i * dv + j] += fk * vr[j];
+    for (int64_t h = 0; h < nh; ++h)
+      for (auto [begin, end] : sequences) {
+        // state[i][j] = Σ_s φ(k[s])_i v[s]_j and zsum[i] = Σ_s φ(k[s])_i over
+        // the keys seen so far (all of them when not causal).
+        std::vector<double> state(d * dv, 0.0), zsum(d, 0.0);
+        auto addKey = [&](int64_t s) {
+          const double *kr = &k->data[rowStart(*k, b, s, h)];
+          const double *vr = &v->data[rowStart(*v, b, s, h)];
+          for (int64_t i = 0; i < d; ++i) {
+            double fk = phi(kr[i]);
+            zsum[i] += fk;
+            for (int64_t j = 0; j < dv; ++j)
+              state[i * dv + j] += fk * vr[j];
+          }
+        };
+        if (!causal)
+          for (int64_t s = begin; s < (offsets ? end : ns); ++s)
+            addKey(s);
+        for (int64_t t = begin; t < end; ++t) {
+          if (causal)
+            addKey(t);
+          const double *qr = &q->data[rowStart(*q, b, t, h)];
+          double *o = &out.data[rowStart(out, b, t, h)];
+          double denom = 0;
+          for (int64_t i = 0; i < d; ++i) {
+            double fq = phi(qr[i]);
+            denom += fq * zsum[i];
+            for (int64_t j = 0; j < dv; ++j)
+              o[j] += fq * state[i * dv + j];
+          }
+          // A zero denominator (possible with relu or identity) gives 0.
+          if (normalize == "denominator")
+            for (int64_t j = 0; j < dv; ++j)
+              o[j] = denom == 0 ? 0.0 : o[j] / denom;
         }
-      };
-      if (!causal)
-        for (int64_t s = 0; s < ns; ++s)
-          addKey(s);
-      for (int64_t t = 0; t < nt; ++t) {
-        if (causal)
-          addKey(t);
-        const double *qr = &q->data[rowStart(*q, b, t, h)];
-        double *o = &out.data[rowStart(out, b, t, h)];
-        double denom = 0;
-        for (int64_t i = 0; i < d; ++i) {
-          double fq = phi(qr[i]);
-          denom += fq * zsum[i];
-          for (int64_t j = 0; j < dv; ++j)
-            o[j] += fq * state[i * dv + j];
-        }
-        // A zero denominator (possible with relu or identity) gives 0.
-        if (normalize == "denominator")
-          for (int64_t j = 0; j < dv; ++j)
-            o[j] = denom == 0 ? 0.0 : o[j] / denom;
       }
-    }
   ctx.results.push_back(std::move(out));
   return true;
 }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 
 namespace kiln::reference::detail {
 
@@ -26,6 +27,13 @@ static double (*unaryFunction(const std::string &op))(double) {
       {"softplus", softplus},
       {"neg", [](double x) { return -x; }},
       {"rsqrt", [](double x) { return 1.0 / std::sqrt(x); }},
+      {"log", [](double x) { return std::log(x); }},
+      {"sqrt", [](double x) { return std::sqrt(x); }},
+      {"abs", [](double x) { return std::fabs(x); }},
+      {"square", [](double x) { return x * x; }},
+      {"erf", [](double x) { return std::erf(x); }},
+      {"sin", [](double x) { return std::sin(x); }},
+      {"cos", [](double x) { return std::cos(x); }},
   };
   auto it = table.find(op);
   return it == table.end() ? nullptr : it->second;
@@ -52,6 +60,18 @@ static double (*binaryFunction(const std::string &op))(double, double) {
       {"sub", [](double u, double v) { return u - v; }},
       {"mul", [](double u, double v) { return u * v; }},
       {"div", [](double u, double v) { return u / v; }},
+      // NaN propagates, as torch.maximum and torch.minimum.
+      {"maximum",
+       [](double u, double v) { return std::isnan(v) ? v : std::max(u, v); }},
+      {"minimum",
+       [](double u, double v) { return std::isnan(v) ? v : std::min(u, v); }},
+      {"pow", [](double u, double v) { return std::pow(u, v); }},
+      {"equal", [](double u, double v) { return double(u == v); }},
+      {"not_equal", [](double u, double v) { return double(u != v); }},
+      {"less", [](double u, double v) { return double(u < v); }},
+      {"less_equal", [](double u, double v) { return double(u <= v); }},
+      {"greater", [](double u, double v) { return double(u > v); }},
+      {"greater_equal", [](double u, double v) { return double(u >= v); }},
   };
   auto it = table.find(op);
   return it == table.end() ? nullptr : it->second;
@@ -74,7 +94,10 @@ bool evalBinary(OpContext &ctx) {
                     formatDims(b->shape) + " do not broadcast");
   Dims sa = broadcastStrides(a->shape, shape);
   Dims sb = broadcastStrides(b->shape, shape);
-  Tensor y = zeros(a->dtype, shape);
+  static const std::set<std::string> comparisons = {
+      "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"};
+  Tensor y = zeros(
+      comparisons.count(ctx.node.op) ? model::DType::Bool : a->dtype, shape);
   for (int64_t i = 0; i < y.numel(); ++i)
     y.data[i] = f(a->data[offsetOf(i, shape, sa)],
                   b->data[offsetOf(i, shape, sb)]);
@@ -191,8 +214,9 @@ bool evalCast(OpContext &ctx) {
   Tensor y = *x;
   y.dtype = *to;
   // Float to int truncates toward zero (PyTorch); values the target cannot
-  // hold are errors rather than the platform's undefined result.
-  if (model::isFloat(x->dtype) && !model::isFloat(*to)) {
+  // hold are errors rather than the platform's undefined result. To bool,
+  // anything nonzero is true (rounding the result does it).
+  if (model::isFloat(x->dtype) && model::isInteger(*to)) {
     double limit = std::ldexp(1.0, *to == model::DType::I32 ? 31 : 63);
     for (size_t i = 0; i < y.data.size(); ++i) {
       double t = std::trunc(y.data[i]);

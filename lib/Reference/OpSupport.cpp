@@ -43,6 +43,8 @@ std::optional<double> roundToDType(double x, model::DType type) {
     return roundToFormat(x, 11, -14, 65504.0);
   case model::DType::BF16:
     return roundToFormat(x, 8, -126, std::ldexp(255.0, 120));
+  case model::DType::Bool:
+    return x != 0 ? 1.0 : 0.0;
   case model::DType::I32:
   case model::DType::I64: {
     if (!std::isfinite(x) || std::fabs(x) >= std::ldexp(1.0, 63))
@@ -190,6 +192,34 @@ bool OpContext::expectOutputs(size_t min, size_t max) {
   return fail("has " + std::to_string(n) + " outputs, expected " +
               (min == max ? std::to_string(min)
                           : std::to_string(min) + " to " + std::to_string(max)));
+}
+
+bool checkSeqOffsets(OpContext &ctx, const Tensor &offsets, int64_t t) {
+  if (!ctx.expectRank(offsets, "seq_offsets", 1))
+    return false;
+  for (int64_t i = 0; i < offsets.numel(); ++i) {
+    double prev = i ? offsets.data[i - 1] : 0.0;
+    if (!(offsets.data[i] >= prev && offsets.data[i] <= t))
+      return ctx.fail("seq_offsets must be nondecreasing within [0, " +
+                      std::to_string(t) + "], element " + std::to_string(i) +
+                      " is " + formatNumber(offsets.data[i]));
+  }
+  return true;
+}
+
+bool sequenceRanges(OpContext &ctx, const Tensor *offsets, int64_t t,
+                    std::vector<std::pair<int64_t, int64_t>> &ranges) {
+  ranges.clear();
+  if (!offsets) {
+    ranges.push_back({0, t});
+    return true;
+  }
+  if (!checkSeqOffsets(ctx, *offsets, t))
+    return false;
+  for (int64_t i = 0; i + 1 < offsets->numel(); ++i)
+    ranges.push_back({static_cast<int64_t>(offsets->data[i]),
+                      static_cast<int64_t>(offsets->data[i + 1])});
+  return true;
 }
 
 /// The attribute `key`, or nullptr when the node has none by that name.

@@ -96,12 +96,23 @@ struct OpContext {
   bool attrInts(const char *key, std::vector<int64_t> &out);
 };
 
+/// Checks the seq_offsets tensor of a packed batch: nondecreasing, within
+/// [0, T].
+bool checkSeqOffsets(OpContext &ctx, const Tensor &offsets, int64_t t);
+
+/// The token ranges [begin, end) of the sequences of a packed batch along an
+/// axis of `t` tokens: one per pair of consecutive `offsets`, or all of
+/// [0, t) without offsets.
+bool sequenceRanges(OpContext &ctx, const Tensor *offsets, int64_t t,
+                    std::vector<std::pair<int64_t, int64_t>> &ranges);
+
 /// An op implementation: fills ctx.results or fails.
 using OpFn = bool (*)(OpContext &ctx);
 
 // Elementwise and normalization ops (ElementwiseOps.cpp).
-bool evalUnary(OpContext &ctx);  ///< Every unary op, selected by name.
-bool evalBinary(OpContext &ctx); ///< add, sub, mul, div.
+bool evalUnary(OpContext &ctx); ///< Every unary op, selected by name.
+/// add, sub, mul, div, maximum, minimum, pow and the comparisons.
+bool evalBinary(OpContext &ctx);
 bool evalSoftmax(OpContext &ctx);
 bool evalLayerNorm(OpContext &ctx);
 bool evalRmsNorm(OpContext &ctx);
@@ -131,6 +142,16 @@ bool evalRope(OpContext &ctx);
 bool evalSelectiveScan(OpContext &ctx);
 bool evalLinearRecurrence(OpContext &ctx);
 bool evalConv1d(OpContext &ctx);
+
+// Generation glue ops (IndexingOps.cpp).
+bool evalConstant(OpContext &ctx);
+bool evalArange(OpContext &ctx);
+bool evalGather(OpContext &ctx);
+bool evalTakeAlongAxis(OpContext &ctx);
+bool evalArgmax(OpContext &ctx);
+bool evalTopK(OpContext &ctx);
+bool evalCumsum(OpContext &ctx);
+bool evalWhere(OpContext &ctx);
 
 } // namespace kiln::reference::detail
 

@@ -103,10 +103,19 @@ bool evalSlice(OpContext &ctx) {
   const Tensor *x;
   int64_t axis, start, end;
   if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
-      !axisAttr(ctx, x->shape.size(), axis) || !ctx.attrInt("start", start) ||
-      !ctx.attrInt("end", end))
+      !axisAttr(ctx, x->shape.size(), axis) || !ctx.attrInt("start", start))
     return false;
   int64_t size = x->shape[axis];
+  // On a symbolic axis a negative start counts both bounds from the end, and
+  // a null end is the end of the axis.
+  if (ctx.node.attrs.value("end", nlohmann::json()).is_null())
+    end = size;
+  else if (!ctx.attrInt("end", end))
+    return false;
+  else if (start < 0)
+    end += size;
+  if (start < 0)
+    start += size;
   if (!(0 <= start && start <= end && end <= size))
     return ctx.fail("range [" + std::to_string(start) + ", " +
                     std::to_string(end) + ") is not within [0, " +

@@ -97,7 +97,7 @@ Usage classify(const model::Model &m, int id) {
       } else if (node.op == "rope" && pos == 1) {
         usage.role = Role::Positions;
         return usage;
-      } else if (node.op == "attention" && pos == 4) {
+      } else if ((int)pos == model::seqOffsetsInput(node.op)) {
         usage.role = Role::SeqOffsets;
         usage.lengthOf = node.inputs[0];
         return usage;
@@ -170,9 +170,12 @@ void fill(const model::Model &m, int id, const Usage &usage,
       x = -(1 + 3 * random.uniform());
       break;
     default:
-      // Integers without a known role get small non-negative values.
-      x = isFloat ? bound * random.symmetric()
-                  : std::floor(8 * random.uniform());
+      // Integers without a known role get small non-negative values, bools
+      // are true or false alike.
+      x = isFloat
+              ? bound * random.symmetric()
+              : std::floor((value.type.dtype == model::DType::Bool ? 2 : 8) *
+                           random.uniform());
       break;
     }
     kiln_tensor_set(&tensor, i, x);

@@ -29,6 +29,8 @@ model::DType toModelDType(kiln_dtype dtype) {
     return model::DType::I32;
   case KILN_I64:
     return model::DType::I64;
+  case KILN_BOOL:
+    return model::DType::Bool;
   case KILN_F32:
     break;
   }

@@ -114,16 +114,19 @@ LogicalResult AttentionOp::verify() {
     if (tensorType(bias).getElementType() != q.getElementType())
       return emitOpError("bias element type must match the query's");
   }
-  if (Value offsets = getSeqOffsets())
-    if (tensorType(offsets).getRank() != 1)
-      return emitOpError("seq_offsets must be a 1-D tensor of sequence "
-                         "boundaries");
-  return success();
+  return verifySeqOffsets(*this, getSeqOffsets());
 }
 
 LogicalResult LinearAttentionOp::verify() {
-  return verifyQKV(*this, getQuery(), getKey(), getValue(), getResult(),
-                   /*allowGroups=*/false);
+  if (failed(verifyQKV(*this, getQuery(), getKey(), getValue(), getResult(),
+                       /*allowGroups=*/false)) ||
+      failed(verifySeqOffsets(*this, getSeqOffsets())))
+    return failure();
+  if (getSeqOffsets() && !dimsCompatible(getQuery().getType().getDimSize(1),
+                                         getKey().getType().getDimSize(1)))
+    return emitOpError("with seq_offsets, queries and keys must be the same "
+                       "tokens");
+  return success();
 }
 
 #define GET_OP_CLASSES

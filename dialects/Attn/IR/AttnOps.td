@@ -62,16 +62,20 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [Pure]> {
     `o[t] = φ(q[t])ᵀ S[t]`, `S[t] = Σ_{s<=t} φ(k[s]) v[s]ᵀ`, divided by
     `φ(q[t])ᵀ Σ_{s<=t} φ(k[s])` when `normalize = denominator`. Without
     `causal` the sums run over every `s`. All operands are `[B, T, H, D]`
-    (value may have its own last dimension).
+    (value may have its own last dimension). With `seq_offsets` (`[N+1]`
+    offsets along T, a packed batch) the sums run within each sequence, and
+    tokens outside every sequence are zero.
   }];
   let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
                        Attn_FloatTensor:$value,
+                       Optional<Attn_IntTensor>:$seq_offsets,
                        Attn_FeatureMapAttr:$feature_map,
                        UnitAttr:$causal,
                        Attn_NormalizeAttr:$normalize);
   let results = (outs Attn_FloatTensor:$result);
   let assemblyFormat = [{
-    $query `,` $key `,` $value attr-dict `:` functional-type(operands, results)
+    $query `,` $key `,` $value (`seq_offsets` $seq_offsets^)? attr-dict
+    `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

@@ -194,7 +194,8 @@ LogicalResult RopeOp::verify() {
 LogicalResult Conv1dOp::verify() {
   Type element = getInput().getType().getElementType();
   auto differs = [&](Value value) {
-    return getElementTypeOrSelf(value.getType()) != element;
+    return value != getSeqOffsets() &&
+           getElementTypeOrSelf(value.getType()) != element;
   };
   // One message for both checks, so that a mismatch is reported once.
   if (llvm::any_of(getOperation()->getOperands(), differs) ||
@@ -212,9 +213,10 @@ LogicalResult Conv1dOp::verify() {
   // The taps are unrolled, so the kernel size must be known.
   if (ShapedType::isDynamic(weight[1]))
     return emitOpError("kernel size must be static");
-  if (getBias())
-    return verifyFeatureVector(*this, getBias(), "bias", shape[2]);
-  return success();
+  if (getBias() &&
+      failed(verifyFeatureVector(*this, getBias(), "bias", shape[2])))
+    return failure();
+  return verifySeqOffsets(*this, getSeqOffsets());
 }
 
 //===----------------------------------------------------------------------===//
@@ -374,25 +376,37 @@ static LogicalResult verifyStaticAxis(Operation *op, RankedTensorType type,
 
 LogicalResult SliceOp::verify() {
   RankedTensorType input = getInput().getType();
-  int64_t axis = getAxis(), start = getStart(), end = getEnd();
-  if (failed(verifyStaticAxis(*this, input, axis)))
-    return failure();
-  int64_t size = input.getDimSize(axis);
-  if (start < 0 || start >= end || end > size)
-    return emitOpError("range [")
-           << start << ", " << end
-           << ") is not a non-empty range within [0, " << size << ")";
-  SmallVector<int64_t> expected(input.getShape());
-  expected[axis] = end - start;
+  int64_t axis = getAxis(), start = getStart();
+  if (axis < 0 || axis >= input.getRank())
+    return emitOpError("axis ")
+           << axis << " is out of range for rank " << input.getRank();
   if (input.getElementType() != getResult().getType().getElementType())
     return emitOpError("cannot change the element type");
+  SmallVector<int64_t> expected(input.getShape());
+  std::optional<int64_t> end = getEnd();
+  if (input.isDynamicDim(axis)) {
+    // Both bounds from the same end of the axis (docs/json-ir.md, slice).
+    int64_t last = end.value_or(0);
+    if ((start < 0) != (last < 0 || !end) || last - start <= 0)
+      return emitOpError("range [")
+             << start << ", " << (end ? std::to_string(*end) : "end")
+             << ") of a dynamic axis must count both bounds from the same "
+                "end and be non-empty";
+    expected[axis] = last - start;
+    return verifyResultShape(*this, expected);
+  }
+  int64_t size = input.getDimSize(axis);
+  if (!end || start < 0 || start >= *end || *end > size)
+    return emitOpError("range [")
+           << start << ", " << (end ? std::to_string(*end) : "end")
+           << ") is not a non-empty range within [0, " << size << ")";
+  expected[axis] = *end - start;
   return verifyResultShape(*this, expected);
 }
 
 OpFoldResult SliceOp::fold(FoldAdaptor) {
   if (getInput().getType() == getResult().getType() && getStart() == 0 &&
-      static_cast<int64_t>(getEnd()) ==
-          getInput().getType().getDimSize(getAxis()))
+      getEnd() == getInput().getType().getDimSize(getAxis()))
     return getInput();
   return {};
 }
@@ -455,6 +469,152 @@ OpFoldResult CastOp::fold(FoldAdaptor) {
   if (getInput().getType() == getResult().getType())
     return getInput();
   return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Additions for generation
+//===----------------------------------------------------------------------===//
+
+LogicalResult MaximumOp::verify() { return verifyBinary(*this); }
+LogicalResult MinimumOp::verify() { return verifyBinary(*this); }
+LogicalResult PowOp::verify() { return verifyBinary(*this); }
+
+/// Comparisons: operands of one element type, broadcast, a bool result.
+static LogicalResult verifyCompare(Operation *op) {
+  Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+  if (failed(verifySameElementType(op, {lhs, rhs})))
+    return failure();
+  auto shape =
+      broadcastShapes(tensorType(lhs).getShape(), tensorType(rhs).getShape());
+  if (failed(shape))
+    return op->emitOpError("operand shapes ")
+           << formatShape(tensorType(lhs).getShape()) << " and "
+           << formatShape(tensorType(rhs).getShape()) << " do not broadcast";
+  return verifyResultShape(op, *shape);
+}
+
+LogicalResult EqualOp::verify() { return verifyCompare(*this); }
+LogicalResult NotEqualOp::verify() { return verifyCompare(*this); }
+LogicalResult LessOp::verify() { return verifyCompare(*this); }
+LogicalResult LessEqualOp::verify() { return verifyCompare(*this); }
+LogicalResult GreaterOp::verify() { return verifyCompare(*this); }
+LogicalResult GreaterEqualOp::verify() { return verifyCompare(*this); }
+
+LogicalResult WhereOp::verify() {
+  if (failed(verifySameElementType(*this, {getLhs(), getRhs(), getResult()})))
+    return failure();
+  auto values = broadcastShapes(getLhs().getType().getShape(),
+                                getRhs().getType().getShape());
+  FailureOr<SmallVector<int64_t>> shape = failure();
+  if (succeeded(values))
+    shape = broadcastShapes(getCond().getType().getShape(), *values);
+  if (failed(shape))
+    return emitOpError("operand shapes do not broadcast");
+  return verifyResultShape(*this, *shape);
+}
+
+/// Checks that `axis` is a dimension of `type`.
+static LogicalResult verifyAxis(Operation *op, ShapedType type, int64_t axis) {
+  if (axis < 0 || axis >= type.getRank())
+    return op->emitOpError("axis ")
+           << axis << " is out of range for rank " << type.getRank();
+  return success();
+}
+
+/// A packed batch runs along axis 1, the sequence axis of `[B, T, ...]`.
+static LogicalResult verifyPackedAxis(Operation *op, Value seqOffsets,
+                                      int64_t axis) {
+  if (failed(verifySeqOffsets(op, seqOffsets)))
+    return failure();
+  if (seqOffsets && axis != 1)
+    return op->emitOpError("with seq_offsets, axis must be 1 (the sequence "
+                           "axis), got ")
+           << axis;
+  return success();
+}
+
+LogicalResult ArangeOp::verify() {
+  if (failed(verifyAxis(*this, getInput().getType(), getAxis())) ||
+      failed(verifyPackedAxis(*this, getSeqOffsets(), getAxis())))
+    return failure();
+  if (getResult().getType().getRank() != 1)
+    return emitOpError("result must have rank 1");
+  return verifyResultShape(*this, {getInput().getType().getDimSize(getAxis())});
+}
+
+LogicalResult GatherOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (failed(verifyAxis(*this, input, getAxis())) ||
+      failed(verifySameElementType(*this, {getInput(), getResult()})))
+    return failure();
+  ArrayRef<int64_t> shape = input.getShape();
+  SmallVector<int64_t> expected(shape.take_front(getAxis()));
+  llvm::append_range(expected, getIndices().getType().getShape());
+  llvm::append_range(expected, shape.drop_front(getAxis() + 1));
+  return verifyResultShape(*this, expected);
+}
+
+LogicalResult TakeAlongAxisOp::verify() {
+  RankedTensorType input = getInput().getType();
+  ArrayRef<int64_t> indices = getIndices().getType().getShape();
+  if (failed(verifyAxis(*this, input, getAxis())) ||
+      failed(verifySameElementType(*this, {getInput(), getResult()})))
+    return failure();
+  if (static_cast<int64_t>(indices.size()) != input.getRank())
+    return emitOpError("indices must have the rank of the input");
+  SmallVector<int64_t> expected;
+  for (auto [d, size] : llvm::enumerate(input.getShape())) {
+    auto dim = broadcastShapes({size}, {indices[d]});
+    if (d == getAxis())
+      expected.push_back(indices[d]);
+    else if (succeeded(dim))
+      expected.push_back((*dim)[0]);
+    else
+      return emitOpError("dimension ") << d << " does not broadcast";
+  }
+  return verifyResultShape(*this, expected);
+}
+
+LogicalResult ArgmaxOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (failed(verifyAxis(*this, input, getAxis())))
+    return failure();
+  SmallVector<int64_t> expected(input.getShape());
+  if (getKeepdims())
+    expected[getAxis()] = 1;
+  else
+    expected.erase(expected.begin() + getAxis());
+  return verifyResultShape(*this, expected);
+}
+
+LogicalResult TopKOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (failed(verifyAxis(*this, input, getAxis())) ||
+      failed(verifySameElementType(*this, {getInput(), getValues()})))
+    return failure();
+  int64_t size = input.getDimSize(getAxis()), k = getK();
+  if (k < 1 || (!ShapedType::isDynamic(size) && k > size))
+    return emitOpError("k = ") << k << " must be in [1, " << size << "]";
+  SmallVector<int64_t> expected(input.getShape());
+  expected[getAxis()] = k;
+  if (getIndices() &&
+      !shapesCompatible(getIndices().getType().getShape(), expected))
+    return emitOpError("indices must have the shape of the values");
+  return verifyResultShape(*this, expected);
+}
+
+LogicalResult CumsumOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (failed(verifyAxis(*this, input, getAxis())) ||
+      failed(verifyPackedAxis(*this, getSeqOffsets(), getAxis())))
+    return failure();
+  Type from = input.getElementType(),
+       to = getResult().getType().getElementType();
+  if (isa<FloatType>(from) ? from != to : !to.isInteger(64))
+    return emitOpError("result element type must be the input's (float) or "
+                       "i64 (integer), got ")
+           << to;
+  return verifyResultShape(*this, input.getShape());
 }
 
 bool kiln::graph::isElementwise(Operation *op) {

@@ -18,6 +18,9 @@ include "mlir/IR/OpBase.td"
 def Graph_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
 def Graph_IntTensor : RankedTensorOf<[I32, I64]>;
 def Graph_Tensor : RankedTensorOf<[F32, F16, BF16, I32, I64]>;
+/// Any Kiln tensor, including bool (i1: one byte per element in memory).
+def Graph_AnyTensor : RankedTensorOf<[F32, F16, BF16, I32, I64, I1]>;
+def Graph_BoolTensor : RankedTensorOf<[I1]>;
 
 //===----------------------------------------------------------------------===//
 // Elementwise
@@ -179,17 +182,22 @@ def Graph_RopeOp : Graph_Op<"rope", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_Conv1dOp : Graph_Op<"conv1d", [Pure]> {
+def Graph_Conv1dOp : Graph_Op<"conv1d", [Pure, AttrSizedOperandSegments]> {
   let summary = "causal depthwise 1-D convolution over the sequence";
   let description = [{
     `y[b,t,c] = bias[c] + sum_k weight[c,k] * x[b, t-K+1+k, c]`, with `x`
     zero before `t = 0`. `input [B, T, C]`, `weight [C, K]`, `bias [C]`.
+    With `seq_offsets` (`[N+1]` offsets along T, a packed batch) `x` is zero
+    before the start of each token's sequence, and tokens outside every
+    sequence are zero.
   }];
   let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
-                       Optional<Graph_FloatTensor>:$bias);
+                       Optional<Graph_FloatTensor>:$bias,
+                       Optional<Graph_IntTensor>:$seq_offsets);
   let results = (outs Graph_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+    $input `,` $weight (`,` $bias^)? (`seq_offsets` $seq_offsets^)? attr-dict
+    `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -224,8 +232,8 @@ def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
     Row-major reshape. `sizes` gives the value of each dynamic result
     dimension, in order.
   }];
-  let arguments = (ins Graph_Tensor:$input, Variadic<Index>:$sizes);
-  let results = (outs Graph_Tensor:$result);
+  let arguments = (ins Graph_AnyTensor:$input, Variadic<Index>:$sizes);
+  let results = (outs Graph_AnyTensor:$result);
   let assemblyFormat = [{
     $input (`sizes` `(` $sizes^ `)`)? attr-dict `:` type($input) `->` type($result)
   }];
@@ -237,8 +245,8 @@ def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
 def Graph_TransposeOp : Graph_Op<"transpose", [Pure]> {
   let summary = "permute dimensions";
   let description = "Result dimension `i` is input dimension `perm[i]`.";
-  let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$perm);
-  let results = (outs Graph_Tensor:$result);
+  let arguments = (ins Graph_AnyTensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Graph_AnyTensor:$result);
   let assemblyFormat = [{
     $input attr-dict `:` type($input) `->` type($result)
   }];
@@ -248,10 +256,17 @@ def Graph_TransposeOp : Graph_Op<"transpose", [Pure]> {
 }
 
 def Graph_SliceOp : Graph_Op<"slice", [Pure]> {
-  let summary = "contiguous range [start, end) of one static axis";
-  let arguments = (ins Graph_Tensor:$input, I64Attr:$axis, I64Attr:$start,
-                       I64Attr:$end);
-  let results = (outs Graph_Tensor:$result);
+  let summary = "contiguous range [start, end) of one axis";
+  let description = [{
+    On a static axis `0 <= start < end <= size`. On a dynamic axis the
+    result's size is static: a negative `start` counts from the end, and so
+    does `end` (negative, or absent for the end of the axis); a non-negative
+    `start` needs a non-negative `end`, and the axis must then be at least
+    `end` long at run time (shorter axes read their last position).
+  }];
+  let arguments = (ins Graph_AnyTensor:$input, I64Attr:$axis, I64Attr:$start,
+                       OptionalAttr<I64Attr>:$end);
+  let results = (outs Graph_AnyTensor:$result);
   let assemblyFormat = [{
     $input attr-dict `:` type($input) `->` type($result)
   }];
@@ -261,8 +276,8 @@ def Graph_SliceOp : Graph_Op<"slice", [Pure]> {
 
 def Graph_ConcatOp : Graph_Op<"concat", [Pure]> {
   let summary = "concatenate tensors along one static axis";
-  let arguments = (ins Variadic<Graph_Tensor>:$inputs, I64Attr:$axis);
-  let results = (outs Graph_Tensor:$result);
+  let arguments = (ins Variadic<Graph_AnyTensor>:$inputs, I64Attr:$axis);
+  let results = (outs Graph_AnyTensor:$result);
   let assemblyFormat = [{
     $inputs attr-dict `:` functional-type($inputs, results)
   }];
@@ -271,8 +286,8 @@ def Graph_ConcatOp : Graph_Op<"concat", [Pure]> {
 
 def Graph_SplitOp : Graph_Op<"split", [Pure]> {
   let summary = "split a tensor into consecutive parts along one static axis";
-  let arguments = (ins Graph_Tensor:$input, I64Attr:$axis);
-  let results = (outs Variadic<Graph_Tensor>:$results);
+  let arguments = (ins Graph_AnyTensor:$input, I64Attr:$axis);
+  let results = (outs Variadic<Graph_AnyTensor>:$results);
   let assemblyFormat = [{
     $input attr-dict `:` type($input) `->` type($results)
   }];
@@ -284,10 +299,166 @@ def Graph_CastOp : Graph_Op<"cast", [Pure, SameOperandsAndResultShape]> {
   let description = [{
     Float to integer truncates toward zero, as PyTorch's `.to()`.
   }];
-  let arguments = (ins Graph_Tensor:$input);
-  let results = (outs Graph_Tensor:$result);
+  let arguments = (ins Graph_AnyTensor:$input);
+  let results = (outs Graph_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Additions for generation: more math, comparisons, creation, indexing,
+// selection and scans along an axis (docs/json-ir.md, "Additions to v1").
+//===----------------------------------------------------------------------===//
+
+def Graph_LogOp : Graph_UnaryOp<"log", "log(x)">;
+def Graph_SqrtOp : Graph_UnaryOp<"sqrt", "sqrt(x)">;
+def Graph_AbsOp : Graph_UnaryOp<"abs", "|x|">;
+def Graph_SquareOp : Graph_UnaryOp<"square", "x * x">;
+def Graph_ErfOp : Graph_UnaryOp<"erf", "erf(x)">;
+def Graph_SinOp : Graph_UnaryOp<"sin", "sin(x)">;
+def Graph_CosOp : Graph_UnaryOp<"cos", "cos(x)">;
+
+def Graph_MaximumOp : Graph_BinaryOp<"maximum", [Commutative]> {
+  let description = "NaN in either operand gives NaN, as `torch.maximum`.";
+}
+def Graph_MinimumOp : Graph_BinaryOp<"minimum", [Commutative]> {
+  let description = "NaN in either operand gives NaN, as `torch.minimum`.";
+}
+def Graph_PowOp : Graph_BinaryOp<"pow"> {
+  let arguments = (ins Graph_FloatTensor:$lhs, Graph_FloatTensor:$rhs);
+  let results = (outs Graph_FloatTensor:$result);
+}
+
+class Graph_CompareOp<string mnemonic, string relation>
+    : Graph_Op<mnemonic, [Pure]> {
+  let summary = "elementwise `" # relation # "` with NumPy broadcasting";
+  let description = [{
+    A bool (`i1`) result; a comparison with NaN is false except `not_equal`.
+  }];
+  let arguments = (ins Graph_AnyTensor:$lhs, Graph_AnyTensor:$rhs);
+  let results = (outs Graph_BoolTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_EqualOp : Graph_CompareOp<"equal", "a == b">;
+def Graph_NotEqualOp : Graph_CompareOp<"not_equal", "a != b">;
+def Graph_LessOp : Graph_CompareOp<"less", "a < b">;
+def Graph_LessEqualOp : Graph_CompareOp<"less_equal", "a <= b">;
+def Graph_GreaterOp : Graph_CompareOp<"greater", "a > b">;
+def Graph_GreaterEqualOp : Graph_CompareOp<"greater_equal", "a >= b">;
+
+def Graph_WhereOp : Graph_Op<"where", [Pure]> {
+  let summary = "elementwise `cond ? lhs : rhs` with NumPy broadcasting";
+  let arguments = (ins Graph_BoolTensor:$cond, Graph_AnyTensor:$lhs,
+                       Graph_AnyTensor:$rhs);
+  let results = (outs Graph_AnyTensor:$result);
+  let assemblyFormat = [{
+    $cond `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_ConstantOp : Graph_Op<"constant",
+    [Pure, AllTypesMatch<["value", "result"]>]> {
+  let summary = "a tensor given inline";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Graph_AnyTensor:$result);
+  let assemblyFormat = "$value attr-dict";
+}
+
+def Graph_ArangeOp : Graph_Op<"arange", [Pure]> {
+  let summary = "positions start, start + 1, ... along one axis of a tensor";
+  let description = [{
+    The result is `[n]` with `n` the size of `axis` of `input` (whose values
+    are not read); element `i` is `start + i`. With `seq_offsets` (a packed
+    batch along `axis` 1) positions restart at every sequence start, and
+    tokens outside every sequence are 0.
+  }];
+  let arguments = (ins Graph_AnyTensor:$input,
+                       Optional<Graph_IntTensor>:$seq_offsets, I64Attr:$axis,
+                       F64Attr:$start);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = [{
+    $input (`seq_offsets` $seq_offsets^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_GatherOp : Graph_Op<"gather", [Pure]> {
+  let summary = "NumPy take: select entries of one axis by index";
+  let description = [{
+    The result has shape `input[:axis] + indices + input[axis+1:]`. Negative
+    indices count from the end; the generated code clamps indices that are
+    still out of range.
+  }];
+  let arguments = (ins Graph_AnyTensor:$input, Graph_IntTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs Graph_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_TakeAlongAxisOp : Graph_Op<"take_along_axis", [Pure]> {
+  let summary = "NumPy take_along_axis";
+  let description = [{
+    `indices` has the rank of `input`; the other dimensions broadcast
+    against each other, and `axis` takes the size of `indices`. Index
+    handling as in `graph.gather`.
+  }];
+  let arguments = (ins Graph_AnyTensor:$input, Graph_IntTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs Graph_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_ArgmaxOp : Graph_Op<"argmax", [Pure]> {
+  let summary = "index of the largest entry along one axis";
+  let description = "Ties give the lowest index; NaN counts as the largest.";
+  let arguments = (ins Graph_Tensor:$input, I64Attr:$axis, UnitAttr:$keepdims);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Graph_TopKOp : Graph_Op<"top_k", [Pure]> {
+  let summary = "the k largest entries along one axis, sorted descending";
+  let description = [{
+    Ties keep the lower index first; NaN counts as the largest. `indices` is
+    optional.
+  }];
+  let arguments = (ins Graph_Tensor:$input, I64Attr:$k, I64Attr:$axis);
+  let results = (outs Graph_Tensor:$values,
+                      Optional<RankedTensorOf<[I64]>>:$indices);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type(results)";
+  let hasVerifier = 1;
+}
+
+def Graph_CumsumOp : Graph_Op<"cumsum", [Pure]> {
+  let summary = "running sum along one axis";
+  let description = [{
+    `exclusive` leaves the current entry out; `reverse` sums from the end.
+    Integer sums are i64, as `torch.cumsum`. With `seq_offsets` (a packed
+    batch along `axis` 1) the sums restart at every sequence, and tokens
+    outside every sequence are 0.
+  }];
+  let arguments = (ins Graph_Tensor:$input,
+                       Optional<Graph_IntTensor>:$seq_offsets, I64Attr:$axis,
+                       UnitAttr:$exclusive, UnitAttr:$reverse);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = [{
+    $input (`seq_offsets` $seq_offsets^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

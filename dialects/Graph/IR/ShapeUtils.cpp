@@ -40,15 +40,23 @@ bool shapesCompatible(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
          });
 }
 
-LogicalResult verifyUniformElementType(Operation *op) {
+LogicalResult verifyUniformElementType(Operation *op, Value seqOffsets) {
   Type element = getElementTypeOrSelf(op->getOperand(0).getType());
   auto differs = [&](Value value) {
-    return getElementTypeOrSelf(value.getType()) != element;
+    return value != seqOffsets &&
+           getElementTypeOrSelf(value.getType()) != element;
   };
   if (llvm::any_of(op->getOperands(), differs) ||
       llvm::any_of(op->getResults(), differs))
     return op->emitOpError("requires one element type for all operands "
                            "and results");
+  return success();
+}
+
+LogicalResult verifySeqOffsets(Operation *op, Value seqOffsets) {
+  if (seqOffsets && tensorType(seqOffsets).getRank() != 1)
+    return op->emitOpError("seq_offsets must be a 1-D tensor of sequence "
+                           "boundaries");
   return success();
 }
 

@@ -36,8 +36,15 @@ bool shapesCompatible(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);
 /// Formats a shape as `[?, ?, 64]` for diagnostics.
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
 
-/// Checks that all operands and results of `op` share one element type.
-mlir::LogicalResult verifyUniformElementType(mlir::Operation *op);
+/// Checks that all operands and results of `op` share one element type,
+/// except the integer `seqOffsets` of a packed batch when given.
+mlir::LogicalResult verifyUniformElementType(mlir::Operation *op,
+                                             mlir::Value seqOffsets = {});
+
+/// Checks the optional `seq_offsets` of a packed batch: `[N + 1]` sequence
+/// boundaries along the sequence axis.
+mlir::LogicalResult verifySeqOffsets(mlir::Operation *op,
+                                     mlir::Value seqOffsets);
 
 /// Returns `value`'s type as a RankedTensorType (Kiln ops only take ranked
 /// tensors, which ODS checks before the verifiers run).

@@ -27,8 +27,12 @@ static LogicalResult expectShape(Operation *op, Value value, StringRef name,
 }
 
 LogicalResult SelectiveScanOp::verify() {
-  if (failed(verifyUniformElementType(*this)))
+  if (failed(verifyUniformElementType(*this, getSeqOffsets())) ||
+      failed(verifySeqOffsets(*this, getSeqOffsets())))
     return failure();
+  if (getSeqOffsets() && getFinalState())
+    return emitOpError("has no final state with seq_offsets (one state per "
+                       "batch row cannot hold one per sequence)");
   ArrayRef<int64_t> u = getU().getType().getShape();
   ArrayRef<int64_t> a = getA().getType().getShape();
   if (u.size() != 3)
@@ -55,7 +59,8 @@ LogicalResult SelectiveScanOp::verify() {
 }
 
 LogicalResult LinearRecurrenceOp::verify() {
-  if (failed(verifyUniformElementType(*this)))
+  if (failed(verifyUniformElementType(*this, getSeqOffsets())) ||
+      failed(verifySeqOffsets(*this, getSeqOffsets())))
     return failure();
   ArrayRef<int64_t> a = getA().getType().getShape();
   if (a.size() != 3)

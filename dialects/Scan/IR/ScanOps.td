@@ -11,6 +11,7 @@ include "dialects/Scan/IR/ScanDialect.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Scan_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+def Scan_IntTensor : RankedTensorOf<[I32, I64]>;
 
 def Scan_SelectiveScanOp : Scan_Op<"selective_scan",
     [Pure, AttrSizedOperandSegments]> {
@@ -23,7 +24,9 @@ def Scan_SelectiveScanOp : Scan_Op<"selective_scan",
     `y[t] = Σ_n h[t] C[t,n] + D[d] u[t]`, then `y[t] *= silu(z[t])` when `z`
     is given. Shapes: `u, delta, z [B, T, D]`, `A [D, N]`, `B, C [B, T, N]`,
     `D, delta_bias [D]`; results `y [B, T, D]` and, optionally, the final
-    state `h[T-1]` as `[B, D, N]`.
+    state `h[T-1]` as `[B, D, N]`. With `seq_offsets` (`[N+1]` offsets along
+    T, a packed batch) the state restarts from 0 at every sequence start,
+    tokens outside every sequence are zero, and there is no final state.
   }];
   let arguments = (ins Scan_FloatTensor:$u, Scan_FloatTensor:$delta,
                        Scan_FloatTensor:$A, Scan_FloatTensor:$B,
@@ -31,27 +34,36 @@ def Scan_SelectiveScanOp : Scan_Op<"selective_scan",
                        Optional<Scan_FloatTensor>:$D,
                        Optional<Scan_FloatTensor>:$z,
                        Optional<Scan_FloatTensor>:$delta_bias,
+                       Optional<Scan_IntTensor>:$seq_offsets,
                        UnitAttr:$delta_softplus);
   let results = (outs Scan_FloatTensor:$y,
                       Optional<Scan_FloatTensor>:$final_state);
   let assemblyFormat = [{
     $u `,` $delta `,` $A `,` $B `,` $C (`D` $D^)? (`z` $z^)?
-    (`delta_bias` $delta_bias^)? attr-dict `:` functional-type(operands, results)
+    (`delta_bias` $delta_bias^)? (`seq_offsets` $seq_offsets^)? attr-dict
+    `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
 
-def Scan_LinearRecurrenceOp : Scan_Op<"linear_recurrence", [Pure]> {
+def Scan_LinearRecurrenceOp : Scan_Op<"linear_recurrence",
+    [Pure, AttrSizedOperandSegments]> {
   let summary = "first-order linear recurrence h[t] = a[t] h[t-1] + b[t]";
   let description = [{
     `a, b [B, T, D]`, optional `h0 [B, D]` (zero when absent). With
     `reverse` the recurrence runs from `T-1` down: `h[t] = a[t] h[t+1] + b[t]`.
+    With `seq_offsets` (`[N+1]` offsets along T, a packed batch) every
+    sequence runs on its own from `h0`, and tokens outside every sequence
+    are zero.
   }];
   let arguments = (ins Scan_FloatTensor:$a, Scan_FloatTensor:$b,
-                       Optional<Scan_FloatTensor>:$h0, UnitAttr:$reverse);
+                       Optional<Scan_FloatTensor>:$h0,
+                       Optional<Scan_IntTensor>:$seq_offsets,
+                       UnitAttr:$reverse);
   let results = (outs Scan_FloatTensor:$result);
   let assemblyFormat = [{
-    $a `,` $b (`init` $h0^)? attr-dict `:` functional-type(operands, results)
+    $a `,` $b (`init` $h0^)? (`seq_offsets` $seq_offsets^)? attr-dict
+    `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

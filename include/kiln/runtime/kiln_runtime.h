@@ -52,10 +52,11 @@ typedef enum kiln_dtype {
   KILN_F16 = 1,
   KILN_BF16 = 2,
   KILN_I32 = 3,
-  KILN_I64 = 4
+  KILN_I64 = 4,
+  KILN_BOOL = 5 /**< one byte per element, 0 or 1 (NumPy `|b1`) */
 } kiln_dtype;
 
-/** "f32", "f16", "bf16", "i32", "i64"; "?" for anything else. */
+/** "f32", "f16", "bf16", "i32", "i64", "bool"; "?" for anything else. */
 const char *kiln_dtype_name(kiln_dtype dtype);
 /** Element size in bytes; 0 for an invalid dtype. */
 size_t kiln_dtype_size(kiln_dtype dtype);

@@ -42,6 +42,9 @@ private:
   LogicalResult importNode(const model::Node &node);
   SmallVector<Value> importComposite(const model::Node &node, Location loc);
   SmallVector<Value> importGraphOp(const model::Node &node, Location loc);
+  /// The generation glue ops (docs/json-ir.md, "Additions to v1").
+  SmallVector<Value> importAddition(const model::Node &node, Location loc);
+  DenseElementsAttr constantValue(const model::Node &node);
 
   template <typename Op, typename... Args>
   SmallVector<Value> single(Location loc, const model::Node &node,
@@ -70,6 +73,8 @@ Type Importer::elementType(model::DType dtype) {
     return builder.getI32Type();
   case model::DType::I64:
     return builder.getI64Type();
+  case model::DType::Bool:
+    return builder.getI1Type();
   }
   llvm_unreachable("unknown dtype");
 }
@@ -152,6 +157,8 @@ LogicalResult Importer::importNode(const model::Node &node) {
   SmallVector<Value> results = importComposite(node, loc);
   if (results.empty())
     results = importGraphOp(node, loc);
+  if (results.empty())
+    results = importAddition(node, loc);
   if (results.size() != node.outputs.size())
     return emitError(loc) << "cannot import op '" << node.op << "'";
   for (auto [id, result] : llvm::zip(node.outputs, results))
@@ -199,7 +206,8 @@ SmallVector<Value> Importer::importComposite(const model::Node &node,
                                                   : attn::Normalize::denominator;
     auto *ctx = builder.getContext();
     return single<attn::LinearAttentionOp>(
-        loc, node, x0, x1, x2, attn::FeatureMapAttr::get(ctx, featureMap),
+        loc, node, x0, x1, x2, input(node, 3),
+        attn::FeatureMapAttr::get(ctx, featureMap),
         attrs["causal"].get<bool>() ? builder.getUnitAttr() : UnitAttr(),
         attn::NormalizeAttr::get(ctx, normalize));
   }
@@ -208,6 +216,7 @@ SmallVector<Value> Importer::importComposite(const model::Node &node,
     auto op = builder.create<scan::SelectiveScanOp>(
         loc, typeOf(node.outputs[0]), stateType, x0, x1, x2, input(node, 3),
         input(node, 4), input(node, 5), input(node, 6), input(node, 7),
+        input(node, 8),
         attrs["delta_softplus"].get<bool>() ? builder.getUnitAttr()
                                             : UnitAttr());
     SmallVector<Value> results = {op.getY()};
@@ -217,7 +226,7 @@ SmallVector<Value> Importer::importComposite(const model::Node &node,
   }
   if (node.op == "linear_recurrence")
     return single<scan::LinearRecurrenceOp>(
-        loc, node, x0, x1, x2,
+        loc, node, x0, x1, x2, input(node, 3),
         attrs["reverse"].get<bool>() ? builder.getUnitAttr() : UnitAttr());
 
   auto activation = [&]() {
@@ -290,7 +299,7 @@ SmallVector<Value> Importer::importGraphOp(const model::Node &node,
         builder.getI64IntegerAttr(attrs["rotary_dim"]),
         attrs["interleaved"].get<bool>() ? builder.getUnitAttr() : UnitAttr());
   if (op == "conv1d")
-    return single<Conv1dOp>(loc, node, x0, x1, x2);
+    return single<Conv1dOp>(loc, node, x0, x1, x2, input(node, 3));
   if (op == "reduce_sum" || op == "reduce_mean" || op == "reduce_max") {
     auto axes = builder.getDenseI64ArrayAttr(
         attrs["axes"].get<std::vector<int64_t>>());
@@ -313,11 +322,16 @@ SmallVector<Value> Importer::importGraphOp(const model::Node &node,
     return single<TransposeOp>(
         loc, node, x0,
         builder.getDenseI64ArrayAttr(attrs["perm"].get<std::vector<int64_t>>()));
-  if (op == "slice")
-    return single<SliceOp>(loc, node, x0,
-                           builder.getI64IntegerAttr(attrs["axis"]),
-                           builder.getI64IntegerAttr(attrs["start"]),
-                           builder.getI64IntegerAttr(attrs["end"]));
+  if (op == "slice") {
+    // The whole of a symbolic axis is the input itself.
+    if (typeOf(node.outputs[0]) == x0.getType())
+      return {x0};
+    const json &end = attrs["end"];
+    return single<SliceOp>(
+        loc, node, x0, builder.getI64IntegerAttr(attrs["axis"]),
+        builder.getI64IntegerAttr(attrs["start"]),
+        end.is_null() ? IntegerAttr() : builder.getI64IntegerAttr(end));
+  }
   if (op == "concat") {
     SmallVector<Value> inputs;
     for (int id : node.inputs)
@@ -335,6 +349,95 @@ SmallVector<Value> Importer::importGraphOp(const model::Node &node,
   }
   if (op == "cast")
     return single<CastOp>(loc, node, x0);
+  return {};
+}
+
+DenseElementsAttr Importer::constantValue(const model::Node &node) {
+  auto type = cast<RankedTensorType>(typeOf(node.outputs[0]));
+  Type element = type.getElementType();
+  auto attr = [&](const json &number) -> Attribute {
+    if (isa<FloatType>(element))
+      return builder.getFloatAttr(element, number.get<double>());
+    return builder.getIntegerAttr(element, number.get<int64_t>());
+  };
+  const json &value = node.attrs["value"];
+  if (!value.is_array())
+    return DenseElementsAttr::get(type, attr(value));
+  SmallVector<Attribute> elements;
+  for (const json &number : value)
+    elements.push_back(attr(number));
+  return DenseElementsAttr::get(type, elements);
+}
+
+SmallVector<Value> Importer::importAddition(const model::Node &node,
+                                            Location loc) {
+  using namespace graph;
+  const json &attrs = node.attrs;
+  const std::string &op = node.op;
+  Value x0 = input(node, 0), x1 = input(node, 1), x2 = input(node, 2);
+  auto axis = [&]() { return builder.getI64IntegerAttr(attrs["axis"]); };
+  auto flag = [&](const char *key) {
+    return attrs[key].get<bool>() ? builder.getUnitAttr() : UnitAttr();
+  };
+
+  if (op == "log")
+    return single<LogOp>(loc, node, x0);
+  if (op == "sqrt")
+    return single<SqrtOp>(loc, node, x0);
+  if (op == "abs")
+    return single<AbsOp>(loc, node, x0);
+  if (op == "square")
+    return single<SquareOp>(loc, node, x0);
+  if (op == "erf")
+    return single<ErfOp>(loc, node, x0);
+  if (op == "sin")
+    return single<SinOp>(loc, node, x0);
+  if (op == "cos")
+    return single<CosOp>(loc, node, x0);
+  if (op == "maximum")
+    return single<MaximumOp>(loc, node, x0, x1);
+  if (op == "minimum")
+    return single<MinimumOp>(loc, node, x0, x1);
+  if (op == "pow")
+    return single<PowOp>(loc, node, x0, x1);
+  if (op == "equal")
+    return single<EqualOp>(loc, node, x0, x1);
+  if (op == "not_equal")
+    return single<NotEqualOp>(loc, node, x0, x1);
+  if (op == "less")
+    return single<LessOp>(loc, node, x0, x1);
+  if (op == "less_equal")
+    return single<LessEqualOp>(loc, node, x0, x1);
+  if (op == "greater")
+    return single<GreaterOp>(loc, node, x0, x1);
+  if (op == "greater_equal")
+    return single<GreaterEqualOp>(loc, node, x0, x1);
+  if (op == "where")
+    return single<WhereOp>(loc, node, x0, x1, x2);
+  if (op == "constant")
+    return single<ConstantOp>(loc, node, constantValue(node));
+  if (op == "arange")
+    return single<ArangeOp>(loc, node, x0, x1, axis(),
+                            builder.getF64FloatAttr(attrs["start"]));
+  if (op == "gather")
+    return single<GatherOp>(loc, node, x0, x1, axis());
+  if (op == "take_along_axis")
+    return single<TakeAlongAxisOp>(loc, node, x0, x1, axis());
+  if (op == "argmax")
+    return single<ArgmaxOp>(loc, node, x0, axis(), flag("keepdims"));
+  if (op == "top_k") {
+    Type indices = node.outputs.size() > 1 ? typeOf(node.outputs[1]) : Type();
+    auto topK =
+        builder.create<TopKOp>(loc, typeOf(node.outputs[0]), indices, x0,
+                               builder.getI64IntegerAttr(attrs["k"]), axis());
+    SmallVector<Value> results = {topK.getValues()};
+    if (indices)
+      results.push_back(topK.getIndices());
+    return results;
+  }
+  if (op == "cumsum")
+    return single<CumsumOp>(loc, node, x0, x1, axis(), flag("exclusive"),
+                            flag("reverse"));
   return {};
 }
 

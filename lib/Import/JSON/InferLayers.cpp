@@ -105,7 +105,8 @@ bool inferMatmul(OpContext &c) {
 
 bool inferBinary(OpContext &c) {
   enum { A, B };
-  if ((c.spec.floatOnly && !c.expectFloat(A)) || !c.expectSameDType(B, A))
+  if ((c.spec.floatOnly && !c.expectFloat(A)) ||
+      (c.spec.numericOnly && !c.expectNumeric(A)) || !c.expectSameDType(B, A))
     return false;
   Shape shape;
   std::string error;
@@ -116,7 +117,8 @@ bool inferBinary(OpContext &c) {
 }
 
 bool inferUnary(OpContext &c) {
-  if (c.spec.floatOnly && !c.expectFloat(0))
+  if ((c.spec.floatOnly && !c.expectFloat(0)) ||
+      (c.spec.numericOnly && !c.expectNumeric(0)))
     return false;
   c.attrs = json::object();
   return c.produce(c.type(0));
@@ -172,7 +174,7 @@ bool inferCast(OpContext &c) {
 
 bool inferReduce(OpContext &c) {
   if (!c.expectMinRank(0, 1, "[...]") ||
-      (c.spec.floatOnly && !c.expectFloat(0)))
+      (c.spec.floatOnly && !c.expectFloat(0)) || !c.expectNumeric(0))
     return false;
   int64_t rank = c.rank(0);
   std::vector<bool> reduced(rank, false);

@@ -174,6 +174,11 @@ bool checkHeads(OpContext &c, size_t q, size_t k) {
 
 } // namespace
 
+bool checkSeqOffsets(OpContext &c, size_t offsets) {
+  return !c.has(offsets) ||
+         (c.expectIndex(offsets) && c.expectRank(offsets, 1, "[N + 1]"));
+}
+
 bool inferAttention(OpContext &c) {
   enum { Q, K, V, Bias, Offsets };
   for (size_t i : {Q, K, V})
@@ -198,10 +203,10 @@ bool inferAttention(OpContext &c) {
                                    "; expected a shape broadcastable to "
                                    "[B, H, T, S] = " + c.str(target));
   }
-  if (c.has(Offsets) &&
-      (!c.expectIndex(Offsets) || !c.expectRank(Offsets, 1, "[N + 1]") ||
-       !c.expectDim(K, 1, q[1], "T of q: packed sequences attend within "
-                                "the same tokens")))
+  if (c.has(Offsets) && (!checkSeqOffsets(c, Offsets) ||
+                         !c.expectDim(K, 1, q[1],
+                                      "T of q: packed sequences attend within "
+                                      "the same tokens")))
     return false;
 
   double defaultScale = 0;
@@ -221,11 +226,13 @@ bool inferAttention(OpContext &c) {
 }
 
 bool inferLinearAttention(OpContext &c) {
-  enum { Q, K, V };
+  enum { Q, K, V, Offsets };
   for (size_t i : {Q, K, V})
     if (!c.expectRank(i, 4, "[B, T, H, D]") || !c.expectFloat(i) ||
         !c.expectSameDType(i, Q) || !c.expectSameShape(i, Q))
       return false;
+  if (!checkSeqOffsets(c, Offsets))
+    return false;
   std::string featureMap, normalize;
   bool causal;
   if (!c.readEnum("feature_map", {"elu1", "relu", "identity"}, "elu1",
@@ -241,7 +248,7 @@ bool inferLinearAttention(OpContext &c) {
 }
 
 bool inferSelectiveScan(OpContext &c) {
-  enum { U, Delta, A, Bm, Cm, Dskip, Z, DeltaBias };
+  enum { U, Delta, A, Bm, Cm, Dskip, Z, DeltaBias, Offsets };
   if (!c.expectRank(U, 3, "[B, T, D]") || !c.expectFloat(U))
     return false;
   for (size_t i = Delta; i <= DeltaBias; ++i)
@@ -260,8 +267,13 @@ bool inferSelectiveScan(OpContext &c) {
     if (c.has(i) &&
         (!c.expectRank(i, 1, "[D]") || !c.expectDim(i, 0, u[2], "D of u")))
       return false;
-  if (c.has(Z) && !c.expectSameShape(Z, U))
+  if ((c.has(Z) && !c.expectSameShape(Z, U)) || !checkSeqOffsets(c, Offsets))
     return false;
+  // One final state per batch row cannot hold a state per packed sequence.
+  if (c.has(Offsets) && c.numOutputs == 2)
+    return c.diag.fail(c.pointer + "/outputs",
+                       "selective_scan with seq_offsets has one output (y); "
+                       "expected no final state, which is per batch row");
   bool softplus;
   if (!c.readBool("delta_softplus", false, softplus))
     return false;
@@ -273,7 +285,7 @@ bool inferSelectiveScan(OpContext &c) {
 }
 
 bool inferLinearRecurrence(OpContext &c) {
-  enum { A, B, H0 };
+  enum { A, B, H0, Offsets };
   if (!c.expectRank(A, 3, "[B, T, D]") || !c.expectFloat(A) ||
       !c.expectSameDType(B, A) || !c.expectSameShape(B, A))
     return false;
@@ -282,6 +294,8 @@ bool inferLinearRecurrence(OpContext &c) {
       (!c.expectSameDType(H0, A) || !c.expectRank(H0, 2, "[B, D]") ||
        !c.expectDim(H0, 0, a[0], "B of a") ||
        !c.expectDim(H0, 1, a[2], "D of a")))
+    return false;
+  if (!checkSeqOffsets(c, Offsets))
     return false;
   bool reverse;
   if (!c.readBool("reverse", false, reverse))
@@ -328,7 +342,7 @@ bool inferRope(OpContext &c) {
 }
 
 bool inferConv1d(OpContext &c) {
-  enum { X, W, Bias };
+  enum { X, W, Bias, Offsets };
   if (!c.expectRank(X, 3, "[B, T, C]") || !c.expectFloat(X) ||
       !c.expectSameDType(W, X) || !c.expectRank(W, 2, "[C, K]") ||
       !c.expectDim(W, 0, c.shape(X)[2], "C of x"))
@@ -336,6 +350,8 @@ bool inferConv1d(OpContext &c) {
   if (c.has(Bias) &&
       (!c.expectSameDType(Bias, X) || !c.expectRank(Bias, 1, "[C]") ||
        !c.expectDim(Bias, 0, c.shape(X)[2], "C of x")))
+    return false;
+  if (!checkSeqOffsets(c, Offsets))
     return false;
   c.attrs = json::object();
   return c.produce(c.type(X));

@@ -2,8 +2,9 @@
 //
 // Validation, attr normalization and shape inference for reshape,
 // transpose, slice, concat and split. Symbolic dims are never split or
-// merged: reshape keeps the same symbols and only regroups static sizes, and
-// slice/concat/split work on static axes.
+// merged: reshape keeps the same symbols and only regroups static sizes,
+// concat/split work on static axes, and slice keeps a static number of
+// positions of a symbolic axis (or all of them).
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,19 +34,6 @@ std::string symbolNames(const Model &model, const std::vector<int> &symbols) {
   for (int symbol : symbols)
     names.push_back(model.dims[symbol]);
   return names.empty() ? "none" : join(names);
-}
-
-/// Reads an optional integer attr (slice bounds).
-bool readInt(OpContext &c, const std::string &key, int64_t def, int64_t &out) {
-  const json *value = c.rawAttr(key);
-  out = def;
-  if (!value)
-    return true;
-  std::optional<int64_t> number = asInt(*value);
-  if (!number)
-    return c.failAttr(key, "expected an integer, got " + brief(*value));
-  out = *number;
-  return true;
 }
 
 } // namespace
@@ -155,14 +143,54 @@ bool inferTranspose(OpContext &c) {
   return c.produce({c.type(0).dtype, shape});
 }
 
+/// A slice of a symbolic axis: both bounds counted from the same end, so
+/// that the result's size is static, or the whole axis.
+static bool inferSymbolicSlice(OpContext &c, int64_t axis) {
+  int64_t start;
+  if (!c.readInt("start", 0, start))
+    return false;
+  const json *rawEnd = c.rawAttr("end");
+  json end = nullptr; // The end of the axis.
+  int64_t last = 0;
+  if (rawEnd && !c.readInt("end", 0, last))
+    return false;
+  if (rawEnd)
+    end = last;
+  // Bounds from different ends (or a positive start to the end) leave a
+  // size that depends on the axis.
+  if (rawEnd ? (start < 0) != (last < 0) : start > 0)
+    return c.failAttr(rawEnd ? "end" : "start",
+                      "slice [" + std::to_string(start) + ", " +
+                          (rawEnd ? end.dump() : std::string("end")) +
+                          ") of symbolic axis " + std::to_string(axis) + " (" +
+                          c.str(c.shape(0)[axis]) +
+                          ") has a size that depends on the axis; expected "
+                          "both bounds counted from the same end (e.g. "
+                          "start -1 for the last position), or the whole "
+                          "axis");
+  // 0: the whole (symbolic) axis.
+  int64_t size = rawEnd ? last - start : -start;
+  if (rawEnd && size <= 0)
+    return c.failAttr("end", "empty slice [" + std::to_string(start) + ", " +
+                                 end.dump() + ") of axis " +
+                                 std::to_string(axis) +
+                                 "; expected start < end");
+  TensorType type = c.type(0);
+  if (size > 0)
+    type.shape[axis] = Dim::fixed(size);
+  c.attrs = {{"axis", axis}, {"start", start}, {"end", end}};
+  return c.produce(type);
+}
+
 bool inferSlice(OpContext &c) {
   int64_t axis, start, end;
   if (!c.expectMinRank(0, 1, "[...]") ||
-      !c.readAxis("axis", c.rank(0), std::nullopt, axis) ||
-      !c.expectStatic(0, axis, "(the sliced axis)"))
+      !c.readAxis("axis", c.rank(0), std::nullopt, axis))
     return false;
+  if (!c.shape(0)[axis].isStatic())
+    return inferSymbolicSlice(c, axis);
   int64_t size = c.shape(0)[axis].size;
-  if (!readInt(c, "start", 0, start) || !readInt(c, "end", size, end))
+  if (!c.readInt("start", 0, start) || !c.readInt("end", size, end))
     return false;
   // Python slice bounds: negative counts from the end, then clamp.
   auto clamp = [size](int64_t v) {

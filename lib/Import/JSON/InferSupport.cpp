@@ -50,6 +50,15 @@ bool OpContext::expectFloat(size_t i) {
                           "bf16) for op '" + spec.name + "'");
 }
 
+bool OpContext::expectNumeric(size_t i) {
+  if (type(i).dtype != DType::Bool)
+    return true;
+  return failInput(i, describe(i) +
+                          " has dtype bool; expected a numeric "
+                          "tensor for op '" +
+                          spec.name + "' (cast it first)");
+}
+
 bool OpContext::expectIndex(size_t i) {
   DType t = type(i).dtype;
   if (t == DType::I32 || t == DType::I64)
@@ -112,6 +121,18 @@ bool OpContext::readBool(const std::string &key, bool def, bool &out) {
   if (!value->is_boolean())
     return failAttr(key, "expected a boolean, got " + jsonTypeName(*value));
   out = value->get<bool>();
+  return true;
+}
+
+bool OpContext::readInt(const std::string &key, int64_t def, int64_t &out) {
+  const json *value = rawAttr(key);
+  out = def;
+  if (!value)
+    return true;
+  std::optional<int64_t> number = asInt(*value);
+  if (!number)
+    return failAttr(key, "expected an integer, got " + brief(*value));
+  out = *number;
   return true;
 }
 

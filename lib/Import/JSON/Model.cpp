@@ -32,13 +32,15 @@ const char *dtypeName(DType type) {
     return "i32";
   case DType::I64:
     return "i64";
+  case DType::Bool:
+    return "bool";
   }
   return "?";
 }
 
 std::optional<DType> parseDType(const std::string &name) {
-  for (DType type :
-       {DType::F32, DType::F16, DType::BF16, DType::I32, DType::I64})
+  for (DType type : {DType::F32, DType::F16, DType::BF16, DType::I32,
+                     DType::I64, DType::Bool})
     if (name == dtypeName(type))
       return type;
   return std::nullopt;
@@ -46,6 +48,8 @@ std::optional<DType> parseDType(const std::string &name) {
 
 int64_t dtypeSize(DType type) {
   switch (type) {
+  case DType::Bool:
+    return 1;
   case DType::F16:
   case DType::BF16:
     return 2;
@@ -61,6 +65,8 @@ int64_t dtypeSize(DType type) {
 bool isFloat(DType type) {
   return type == DType::F32 || type == DType::F16 || type == DType::BF16;
 }
+
+bool isInteger(DType type) { return type == DType::I32 || type == DType::I64; }
 
 int Model::lookup(const std::string &name) const {
   for (size_t i = 0; i < values.size(); ++i)
@@ -212,7 +218,7 @@ bool isIdentifier(const std::string &text) {
 
 bool readDType(Diag &diag, const json &value, const std::string &pointer,
                DType &out) {
-  const char *expected = "f32, f16, bf16, i32, i64";
+  const char *expected = "f32, f16, bf16, i32, i64, bool";
   if (!value.is_string())
     return diag.fail(pointer, std::string("expected a dtype name (one of ") +
                                   expected + "), got " + jsonTypeName(value));

@@ -22,15 +22,19 @@
 
 namespace kiln::model {
 
-enum class DType { F32, F16, BF16, I32, I64 };
+/// Bool is one byte per element holding 0 or 1 (NumPy `|b1`), the result
+/// type of comparisons.
+enum class DType { F32, F16, BF16, I32, I64, Bool };
 
-/// Returns "f32", "f16", "bf16", "i32" or "i64".
+/// Returns "f32", "f16", "bf16", "i32", "i64" or "bool".
 const char *dtypeName(DType type);
 /// Parses a dtype name; std::nullopt for anything else.
 std::optional<DType> parseDType(const std::string &name);
 /// Size of one element in bytes.
 int64_t dtypeSize(DType type);
 bool isFloat(DType type);
+/// i32 or i64.
+bool isInteger(DType type);
 
 /// One dimension: either a static size or a symbolic dimension declared in
 /// the model's `dims` (an index into Model::dims).
@@ -108,6 +112,10 @@ std::optional<Model> parseModel(const std::string &text,
 
 /// Reads the file and calls parseModel.
 std::optional<Model> loadModel(const std::string &path, Error &error);
+
+/// The input position of an op's packed-batch `seq_offsets` (attention,
+/// linear_attention, selective_scan, linear_recurrence, conv1d), or -1.
+int seqOffsetsInput(const std::string &op);
 
 /// Formats a shape as "[batch, seq, 64]".
 std::string formatShape(const Model &model, const Shape &shape);

@@ -75,6 +75,8 @@ struct OpSpec {
   std::vector<std::string> attrs;
   /// Element-wise and reduction ops: reject integer inputs.
   bool floatOnly = false;
+  /// Arithmetic element-wise and reduction ops: reject bool inputs.
+  bool numericOnly = false;
   bool (*infer)(OpContext &) = nullptr;
 
   /// The role name without its '?'.
@@ -82,6 +84,8 @@ struct OpSpec {
   bool isOptional(size_t position) const;
   /// Inputs up to and including the last required one.
   size_t minInputs() const;
+  /// Position of the packed-batch `seq_offsets` input, or -1.
+  int seqOffsetsPosition() const;
 };
 
 /// The spec of an op, or nullptr for an unknown op.
@@ -125,6 +129,8 @@ struct OpContext {
   bool expectMinRank(size_t i, int64_t rank, const char *layout);
   /// Input i is a floating-point tensor.
   bool expectFloat(size_t i);
+  /// Input i is not bool: the op computes with numbers.
+  bool expectNumeric(size_t i);
   /// Input i is an i32 or i64 tensor.
   bool expectIndex(size_t i);
   /// Input i has the dtype of input j.
@@ -144,6 +150,7 @@ struct OpContext {
   /// Each reader fills `out` from the raw attr, or with `def` when absent,
   /// after checking its type and range.
   bool readBool(const std::string &key, bool def, bool &out);
+  bool readInt(const std::string &key, int64_t def, int64_t &out);
   bool readPositiveNumber(const std::string &key, double def, double &out);
   bool readEnum(const std::string &key, std::initializer_list<const char *> options,
                 const char *def, std::string &out);
@@ -159,6 +166,10 @@ struct OpContext {
   std::string str(const Shape &shape) const { return formatShape(model, shape); }
   std::string str(const Dim &dim) const { return formatDim(model, dim); }
 };
+
+/// Checks an optional `seq_offsets` input `[N + 1]` (i32 or i64) of a packed
+/// batch against the sequence length `T` of input 0 `[B, T, ...]`.
+bool checkSeqOffsets(OpContext &c, size_t offsets);
 
 /// NumPy broadcasting of two shapes; on failure sets `message`.
 bool broadcastShapes(const Model &model, const Shape &a, const Shape &b,
@@ -191,6 +202,15 @@ bool inferTranspose(OpContext &c);
 bool inferSlice(OpContext &c);
 bool inferConcat(OpContext &c);
 bool inferSplit(OpContext &c);
+bool inferConstant(OpContext &c);
+bool inferArange(OpContext &c);
+bool inferGather(OpContext &c);
+bool inferTakeAlongAxis(OpContext &c);
+bool inferArgmax(OpContext &c);
+bool inferTopK(OpContext &c);
+bool inferCumsum(OpContext &c);
+bool inferComparison(OpContext &c);
+bool inferWhere(OpContext &c);
 
 } // namespace kiln::model::detail
 

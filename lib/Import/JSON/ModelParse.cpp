@@ -236,7 +236,7 @@ private:
     if (!expectType(diag, node, pointer, node.is_object(), "a node object") ||
         !checkKeys(diag, node, pointer,
                    {"op", "inputs", "outputs", "attrs", "name"},
-                   {"op", "inputs", "outputs"}, "a node"))
+                   {"op", "outputs"}, "a node"))
       return false;
     RawNode raw;
     const json &op = node["op"];
@@ -253,9 +253,14 @@ private:
         !expectType(diag, node["name"], pointer + "/name",
                     node["name"].is_string(), "a string"))
       return false;
+    // Only an op without inputs (constant) may leave the list out.
+    if (!node.contains("inputs") && spec.minInputs() > 0)
+      return diag.fail(pointer + "/inputs",
+                       "missing required key 'inputs' in a node");
     raw.attrs = node.contains("attrs") ? &node["attrs"] : &emptyAttrs;
     if (!parseAttrKeys(*raw.attrs, pointer + "/attrs", spec) ||
-        !parseNames(node["inputs"], pointer + "/inputs", raw.inputNames))
+        (node.contains("inputs") &&
+         !parseNames(node["inputs"], pointer + "/inputs", raw.inputNames)))
       return false;
     for (size_t i = 0; i < raw.inputNames.size(); ++i)
       raw.inputPointers.push_back(pointer + "/inputs/" + std::to_string(i));
@@ -293,8 +298,8 @@ private:
     return true;
   }
 
-  /// attention's `seq_offsets` may name its value as an attr; it becomes
-  /// input 4 so that consumers see one form.
+  /// `seq_offsets` of a packed batch may name its value as an attr; it
+  /// becomes the op's seq_offsets input so that consumers see one form.
   bool moveSeqOffsets(RawNode &raw, const std::string &pointer) {
     if (!raw.attrs->contains("seq_offsets"))
       return true;
@@ -304,13 +309,15 @@ private:
                     name.is_string() && !name.get<std::string>().empty(),
                     "a value name"))
       return false;
-    if (raw.inputNames.size() > 4 && !raw.inputNames[4].empty())
-      return diag.fail(where, "seq_offsets is given both as input 4 and as "
-                              "an attr; expected one of them");
-    raw.inputNames.resize(5);
-    raw.inputPointers.resize(5, pointer + "/inputs");
-    raw.inputNames[4] = name.get<std::string>();
-    raw.inputPointers[4] = where;
+    size_t position = raw.spec->seqOffsetsPosition();
+    if (raw.inputNames.size() > position && !raw.inputNames[position].empty())
+      return diag.fail(where, "seq_offsets is given both as input " +
+                                  std::to_string(position) +
+                                  " and as an attr; expected one of them");
+    raw.inputNames.resize(position + 1);
+    raw.inputPointers.resize(position + 1, pointer + "/inputs");
+    raw.inputNames[position] = name.get<std::string>();
+    raw.inputPointers[position] = where;
     return true;
   }
 

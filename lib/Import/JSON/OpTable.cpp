@@ -45,6 +45,7 @@ OpSpec make(const char *name, std::vector<std::string> inputs) {
 OpSpec unary(const char *name, bool floatOnly) {
   OpSpec spec = make(name, {"x"});
   spec.floatOnly = floatOnly;
+  spec.numericOnly = true;
   spec.infer = inferUnary;
   return spec;
 }
@@ -52,6 +53,7 @@ OpSpec unary(const char *name, bool floatOnly) {
 OpSpec binary(const char *name, bool floatOnly) {
   OpSpec spec = make(name, {"a", "b"});
   spec.floatOnly = floatOnly;
+  spec.numericOnly = true;
   spec.infer = inferBinary;
   return spec;
 }
@@ -86,13 +88,15 @@ std::vector<OpSpec> buildTable() {
   std::vector<OpSpec> ops = {
       op("attention", {"q", "k", "v", "bias?", "seq_offsets?"},
          {"scale", "mask", "normalizer", "seq_offsets"}, inferAttention),
-      op("linear_attention", {"q", "k", "v"},
-         {"feature_map", "causal", "normalize"}, inferLinearAttention),
+      op("linear_attention", {"q", "k", "v", "seq_offsets?"},
+         {"feature_map", "causal", "normalize", "seq_offsets"},
+         inferLinearAttention),
       op("selective_scan",
-         {"u", "delta", "A", "Bm", "Cm", "Dskip?", "z?", "delta_bias?"},
-         {"delta_softplus"}, inferSelectiveScan, 1, 2),
-      op("linear_recurrence", {"a", "b", "h0?"}, {"reverse"},
-         inferLinearRecurrence),
+         {"u", "delta", "A", "Bm", "Cm", "Dskip?", "z?", "delta_bias?",
+          "seq_offsets?"},
+         {"delta_softplus", "seq_offsets"}, inferSelectiveScan, 1, 2),
+      op("linear_recurrence", {"a", "b", "h0?", "seq_offsets?"},
+         {"reverse", "seq_offsets"}, inferLinearRecurrence),
       op("mlp", {"x", "w_in", "b_in?", "w_out", "b_out?"}, {"activation"},
          inferMlp),
       op("glu", {"x", "w_gate", "w_up", "w_down"}, {"activation"}, inferGlu),
@@ -118,7 +122,8 @@ std::vector<OpSpec> buildTable() {
       op("embedding", {"ids", "table"}, {}, inferEmbedding),
       op("rope", {"x", "positions?"}, {"theta", "rotary_dim", "interleaved"},
          inferRope),
-      op("conv1d", {"x", "w", "bias?"}, {}, inferConv1d),
+      op("conv1d", {"x", "w", "bias?", "seq_offsets?"}, {"seq_offsets"},
+         inferConv1d),
       op("reshape", {"x"}, {"shape"}, inferReshape),
       op("transpose", {"x"}, {"perm"}, inferTranspose),
       op("slice", {"x"}, {"axis", "start", "end"}, inferSlice),
@@ -128,6 +133,33 @@ std::vector<OpSpec> buildTable() {
       reduce("reduce_sum", false),
       reduce("reduce_mean", true),
       reduce("reduce_max", false),
+      // Additions to v1 (DESIGN.md §4).
+      op("constant", {}, {"value", "dtype", "shape"}, inferConstant),
+      op("arange", {"x", "seq_offsets?"},
+         {"axis", "start", "dtype", "seq_offsets"}, inferArange),
+      op("gather", {"x", "indices"}, {"axis"}, inferGather),
+      op("take_along_axis", {"x", "indices"}, {"axis"}, inferTakeAlongAxis),
+      op("argmax", {"x"}, {"axis", "keepdims"}, inferArgmax),
+      op("top_k", {"x"}, {"k", "axis"}, inferTopK, 1, 2),
+      op("cumsum", {"x", "seq_offsets?"},
+         {"axis", "exclusive", "reverse", "seq_offsets"}, inferCumsum),
+      unary("log", true),
+      unary("sqrt", true),
+      unary("abs", true),
+      unary("square", true),
+      unary("erf", true),
+      unary("sin", true),
+      unary("cos", true),
+      binary("maximum", false),
+      binary("minimum", false),
+      binary("pow", true),
+      op("equal", {"a", "b"}, {}, inferComparison),
+      op("not_equal", {"a", "b"}, {}, inferComparison),
+      op("less", {"a", "b"}, {}, inferComparison),
+      op("less_equal", {"a", "b"}, {}, inferComparison),
+      op("greater", {"a", "b"}, {}, inferComparison),
+      op("greater_equal", {"a", "b"}, {}, inferComparison),
+      op("where", {"cond", "a", "b"}, {}, inferWhere),
   };
   return ops;
 }
@@ -146,6 +178,13 @@ const OpSpec *findOp(const std::string &name) {
   return nullptr;
 }
 
+int OpSpec::seqOffsetsPosition() const {
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i] == "seq_offsets?")
+      return (int)i;
+  return -1;
+}
+
 std::vector<std::string> opNames() {
   std::vector<std::string> names;
   for (const OpSpec &spec : table())
@@ -154,3 +193,12 @@ std::vector<std::string> opNames() {
 }
 
 } // namespace kiln::model::detail
+
+namespace kiln::model {
+
+int seqOffsetsInput(const std::string &op) {
+  const detail::OpSpec *spec = detail::findOp(op);
+  return spec ? spec->seqOffsetsPosition() : -1;
+}
+
+} // namespace kiln::model

@@ -65,17 +65,18 @@ std::string buildSignature(const model::Model &model) {
   for (auto [id, bound] : bounds)
     checks.push_back({{"input", model.value(id).name}, {"bound", bound}});
   signature["index_checks"] = checks;
-  // Graph inputs used as attention seq_offsets must partition the query
-  // sequence: non-decreasing values in [0, T].
+  // Graph inputs used as seq_offsets must partition the sequence axis T of
+  // the op's first input [B, T, ...]: non-decreasing values in [0, T].
   json offsetChecks = json::array();
   for (const model::Node &node : model.nodes) {
-    if (node.op != "attention" || node.inputs.size() < 5 ||
-        node.inputs[4] < 0 ||
-        model.value(node.inputs[4]).kind != model::ValueKind::Input)
+    int position = model::seqOffsetsInput(node.op);
+    if (position < 0 || (int)node.inputs.size() <= position ||
+        node.inputs[position] < 0 ||
+        model.value(node.inputs[position]).kind != model::ValueKind::Input)
       continue;
     const model::Dim &seq = model.value(node.inputs[0]).type.shape[1];
     offsetChecks.push_back(
-        {{"input", model.value(node.inputs[4]).name},
+        {{"input", model.value(node.inputs[position]).name},
          {"bound", seq.isStatic() ? json(seq.size) : json(model.dims[seq.symbol])}});
   }
   signature["offset_checks"] = offsetChecks;

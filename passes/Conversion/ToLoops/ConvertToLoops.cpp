@@ -122,6 +122,8 @@ struct ConvertKilnToLoopsPass
     BufferTypeConverter converter;
     RewritePatternSet patterns(&getContext());
     populateElementwiseToLoopsPatterns(options, converter, patterns);
+    populateMathToLoopsPatterns(converter, patterns);
+    populateIndexingToLoopsPatterns(converter, patterns);
     populateGraphToLoopsPatterns(options, converter, patterns);
     populateGemmToLoopsPatterns(options, converter, patterns);
     populateDataMovementToLoopsPatterns(converter, patterns);

@@ -87,12 +87,33 @@ struct SliceToLoops : OpConversionPattern<SliceOp> {
   matchAndRewrite(SliceOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    int64_t axis = op.getAxis();
-    SmallVector<Value> sizes = memrefSizes(b, adaptor.getInput());
-    sizes[axis] = indexConst(b, op.getEnd() - op.getStart());
-    Value out = allocBuffer(b, convertedType(getTypeConverter(), op), sizes);
-    copyAlongAxis(b, adaptor.getInput(), out, sizes, axis, op.getStart(),
-                  /*shiftSource=*/true);
+    int64_t axis = op.getAxis(), start = op.getStart();
+    Value input = adaptor.getInput();
+    MemRefType type = convertedType(getTypeConverter(), op);
+    SmallVector<Value> sizes = memrefSizes(b, input);
+    Value inSize = sizes[axis];
+    sizes[axis] = indexConst(b, type.getDimSize(axis));
+    Value out = allocBuffer(b, type, sizes);
+    if (!cast<MemRefType>(input.getType()).isDynamicDim(axis)) {
+      copyAlongAxis(b, input, out, sizes, axis, start, /*shiftSource=*/true);
+      rewriter.replaceOp(op, out);
+      return success();
+    }
+    // A dynamic axis: a negative start counts from its end; an axis shorter
+    // than the slice repeats its edge rather than reading out of bounds.
+    Value first =
+        start < 0
+            ? b.create<arith::AddIOp>(inSize, indexConst(b, start)).getResult()
+            : indexConst(b, start);
+    Value last = b.create<arith::SubIOp>(inSize, indexConst(b, 1));
+    rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+      SmallVector<Value> from(ivs);
+      from[axis] = indexMax(
+          b, indexMin(b, b.create<arith::AddIOp>(first, ivs[axis]), last),
+          indexConst(b, 0));
+      b.create<memref::StoreOp>(b.create<memref::LoadOp>(input, from), out,
+                                ivs);
+    });
     rewriter.replaceOp(op, out);
     return success();
   }

@@ -66,29 +66,6 @@ Value emitBinary(ImplicitLocOpBuilder &b, BinaryKind kind, Value lhs,
   llvm_unreachable("unknown binary op");
 }
 
-/// Size of each result dimension of a broadcast: static sizes as constants,
-/// dynamic ones read from whichever operand carries that dimension.
-SmallVector<Value> broadcastSizes(ImplicitLocOpBuilder &b, MemRefType result,
-                                  ValueRange operands) {
-  SmallVector<Value> sizes;
-  int64_t rank = result.getRank();
-  for (int64_t d = 0; d < rank; ++d) {
-    if (!result.isDynamicDim(d)) {
-      sizes.push_back(indexConst(b, result.getDimSize(d)));
-      continue;
-    }
-    for (Value operand : operands) {
-      auto type = cast<MemRefType>(operand.getType());
-      int64_t od = d - (rank - type.getRank());
-      if (od >= 0 && type.isDynamicDim(od)) {
-        sizes.push_back(b.create<memref::DimOp>(operand, od));
-        break;
-      }
-    }
-  }
-  return sizes;
-}
-
 template <typename Op, BinaryKind Kind>
 struct BinaryToLoops : OpConversionPattern<Op> {
   using OpConversionPattern<Op>::OpConversionPattern;
@@ -114,11 +91,21 @@ struct BinaryToLoops : OpConversionPattern<Op> {
 };
 
 /// Converts a scalar between element types; float to integer truncates
-/// toward zero, as PyTorch does.
+/// toward zero, as PyTorch does. Bool (i1) is unsigned, and anything
+/// nonzero (NaN too) converts to true.
 Value convertScalar(ImplicitLocOpBuilder &b, Value value, Type to) {
   Type from = value.getType();
   if (from == to)
     return value;
+  if (to.isInteger(1)) {
+    Value zero = b.create<arith::ConstantOp>(b.getZeroAttr(from));
+    if (isa<FloatType>(from))
+      return b.create<arith::CmpFOp>(arith::CmpFPredicate::UNE, value, zero);
+    return b.create<arith::CmpIOp>(arith::CmpIPredicate::ne, value, zero);
+  }
+  if (from.isInteger(1))
+    return isa<FloatType>(to) ? b.create<arith::UIToFPOp>(to, value).getResult()
+                              : b.create<arith::ExtUIOp>(to, value).getResult();
   auto fromFloat = dyn_cast<FloatType>(from), toFloat = dyn_cast<FloatType>(to);
   if (fromFloat && toFloat) {
     if (fromFloat.getWidth() < toFloat.getWidth())

@@ -259,25 +259,53 @@ struct Conv1dToLoops : ToLoopsPattern<Conv1dOp> {
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value input = adaptor.getInput(), weight = adaptor.getWeight();
-    Value bias = adaptor.getBias();
+    Value bias = adaptor.getBias(), offsets = adaptor.getSeqOffsets();
     SmallVector<Value> sizes = memrefSizes(b, input);
     Value out = allocBuffer(b, resultType(op), sizes);
     int64_t kernel = op.getWeight().getType().getDimSize(1);
+    // A packed batch: the first token of each token's sequence, T for a
+    // token outside every sequence.
+    Value starts;
+    if (offsets) {
+      Value steps = sizes[1];
+      starts = allocBuffer(
+          b, MemRefType::get({ShapedType::kDynamic}, b.getIndexType()),
+          {steps});
+      sequentialLoops(b, {steps}, [&](ImplicitLocOpBuilder &b, ValueRange t) {
+        b.create<memref::StoreOp>(steps, starts, t);
+      });
+      forEachSequence(
+          b, offsets, steps,
+          [&](ImplicitLocOpBuilder &b, Value begin, Value end) {
+            b.create<scf::ForOp>(
+                begin, end, indexConst(b, 1), ValueRange(),
+                [&](OpBuilder &nested, Location loc, Value t, ValueRange) {
+                  nested.create<memref::StoreOp>(loc, begin, starts, t);
+                  nested.create<scf::YieldOp>(loc);
+                });
+          });
+    }
     rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       Value t = ivs[1], c = ivs[2];
       Value acc = bias ? loadF32(b, bias, {c}) : f32Const(b, 0.0);
       Value zeroF = f32Const(b, 0.0), zero = indexConst(b, 0);
+      Value start =
+          starts ? b.create<memref::LoadOp>(starts, t).getResult() : zero;
       for (int64_t k = 0; k < kernel; ++k) {
         // x[t - K + 1 + k], zero before the sequence start.
         Value s = b.create<arith::SubIOp>(t, indexConst(b, kernel - 1 - k));
         Value valid =
-            b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, s, zero);
+            b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, s, start);
         Value x = loadF32(b, input, {ivs[0], indexMax(b, s, zero), c});
         Value w = loadF32(b, weight, {c, indexConst(b, k)});
         Value term = b.create<arith::SelectOp>(
             valid, b.create<arith::MulFOp>(w, x), zeroF);
         acc = b.create<arith::AddFOp>(acc, term);
       }
+      if (starts)
+        acc = b.create<arith::SelectOp>(
+            b.create<arith::CmpIOp>(arith::CmpIPredicate::ule, start, t), acc,
+            zeroF);
       storeF32(b, acc, out, ivs);
     });
     rewriter.replaceOp(op, out);

@@ -97,6 +97,10 @@ struct LinearAttentionToLoops : OpConversionPattern<LinearAttentionOp> {
     Value valueDim = memrefSizes(b, value)[3];
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
     Value out = allocBuffer(b, type, {qSizes[0], rows, qSizes[2], valueDim});
+    Value offsets = adaptor.getSeqOffsets();
+    // Tokens outside every packed sequence are zero.
+    if (offsets)
+      fillZero(b, out);
     FeatureMap map = op.getFeatureMap();
     bool normalize = op.getNormalize() == Normalize::denominator;
 
@@ -119,20 +123,25 @@ struct LinearAttentionToLoops : OpConversionPattern<LinearAttentionOp> {
           Value paddedD = roundUp(b, headDim, width);
           Value paddedDv = roundUp(b, valueDim, blockLanes);
           Value state = scratch(b, {headDim, paddedDv});
-          sequentialLoops(b, {headDim}, [&](ImplicitLocOpBuilder &b,
-                                             ValueRange i) {
-            forSteps(b, paddedDv, width, [&](ImplicitLocOpBuilder &b, Value j) {
-              storeVector(b, zeroV, state, {i[0], j});
-            });
-          });
           Value keySum, phiQ = scratch(b, {paddedD}),
                         phiK = scratch(b, {paddedD});
-          if (normalize) {
+          if (normalize)
             keySum = scratch(b, {paddedD});
-            forSteps(b, paddedD, width, [&](ImplicitLocOpBuilder &b, Value i) {
-              storeVector(b, zeroV, keySum, {i});
-            });
-          }
+          // A zero state and key sum, at the start of every sequence.
+          auto resetState = [&](ImplicitLocOpBuilder &b) {
+            sequentialLoops(
+                b, {headDim}, [&](ImplicitLocOpBuilder &b, ValueRange i) {
+                  forSteps(b, paddedDv, width,
+                           [&](ImplicitLocOpBuilder &b, Value j) {
+                             storeVector(b, zeroV, state, {i[0], j});
+                           });
+                });
+            if (normalize)
+              forSteps(b, paddedD, width,
+                       [&](ImplicitLocOpBuilder &b, Value i) {
+                         storeVector(b, zeroV, keySum, {i});
+                       });
+          };
 
           // φ(x[t]) into `phi`, zero in the padding lanes.
           auto computePhi = [&](ImplicitLocOpBuilder &b, Value x, Value t,
@@ -225,38 +234,52 @@ struct LinearAttentionToLoops : OpConversionPattern<LinearAttentionOp> {
             });
           };
 
-          if (op.getCausal()) {
-            // Row t sees keys 0..t; keys past the key sequence do not exist.
-            sequentialLoops(
-                b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange t) {
-                  Value hasKey = b.create<arith::CmpIOp>(
-                      arith::CmpIPredicate::ult, t[0], keys);
-                  b.create<scf::IfOp>(
-                      hasKey,
-                      [&](OpBuilder &nested, Location loc) {
-                        ImplicitLocOpBuilder ib(loc, nested);
-                        keyFeatures(ib, t[0]);
-                        sweep(ib, t[0], t[0], queryFeatures(ib, t[0]));
-                        ib.create<scf::YieldOp>();
-                      },
-                      [&](OpBuilder &nested, Location loc) {
-                        ImplicitLocOpBuilder ib(loc, nested);
-                        sweep(ib, Value(), t[0], queryFeatures(ib, t[0]));
-                        ib.create<scf::YieldOp>();
-                      });
-                });
-          } else {
-            sequentialLoops(b, {keys},
-                            [&](ImplicitLocOpBuilder &b, ValueRange s) {
-                              keyFeatures(b, s[0]);
-                              sweep(b, s[0], Value(), Value());
+          // Rows [begin, end) see the keys of the same range; without a
+          // packed batch and causal mask, every key of [0, S).
+          forEachSequence(
+              b, offsets, rows,
+              [&](ImplicitLocOpBuilder &b, Value begin, Value end) {
+                resetState(b);
+                Value keyEnd = offsets ? end : keys;
+                if (op.getCausal()) {
+                  // Row t sees keys up to t; keys past the key sequence do not
+                  // exist.
+                  forReduce(b, begin, end, {},
+                            [&](ImplicitLocOpBuilder &b, Value t,
+                                ValueRange) -> SmallVector<Value> {
+                              Value hasKey = b.create<arith::CmpIOp>(
+                                  arith::CmpIPredicate::ult, t, keys);
+                              b.create<scf::IfOp>(
+                                  hasKey,
+                                  [&](OpBuilder &nested, Location loc) {
+                                    ImplicitLocOpBuilder ib(loc, nested);
+                                    keyFeatures(ib, t);
+                                    sweep(ib, t, t, queryFeatures(ib, t));
+                                    ib.create<scf::YieldOp>();
+                                  },
+                                  [&](OpBuilder &nested, Location loc) {
+                                    ImplicitLocOpBuilder ib(loc, nested);
+                                    sweep(ib, Value(), t, queryFeatures(ib, t));
+                                    ib.create<scf::YieldOp>();
+                                  });
+                              return {};
                             });
-            sequentialLoops(b, {rows},
-                            [&](ImplicitLocOpBuilder &b, ValueRange t) {
-                              sweep(b, Value(), t[0],
-                                    queryFeatures(b, t[0]));
-                            });
-          }
+                  return;
+                }
+                forReduce(b, begin, keyEnd, {},
+                          [&](ImplicitLocOpBuilder &b, Value s,
+                              ValueRange) -> SmallVector<Value> {
+                            keyFeatures(b, s);
+                            sweep(b, s, Value(), Value());
+                            return {};
+                          });
+                forReduce(b, begin, end, {},
+                          [&](ImplicitLocOpBuilder &b, Value t,
+                              ValueRange) -> SmallVector<Value> {
+                            sweep(b, Value(), t, queryFeatures(b, t));
+                            return {};
+                          });
+              });
         });
     rewriter.replaceOp(op, out);
     return success();

@@ -251,10 +251,61 @@ SmallVector<Value> broadcastIndices(ImplicitLocOpBuilder &b,
   return indices;
 }
 
+SmallVector<Value> broadcastSizes(ImplicitLocOpBuilder &b, MemRefType result,
+                                  ValueRange operands) {
+  SmallVector<Value> sizes;
+  int64_t rank = result.getRank();
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!result.isDynamicDim(d)) {
+      sizes.push_back(indexConst(b, result.getDimSize(d)));
+      continue;
+    }
+    for (Value operand : operands) {
+      auto type = cast<MemRefType>(operand.getType());
+      int64_t od = d - (rank - type.getRank());
+      if (od >= 0 && type.isDynamicDim(od)) {
+        sizes.push_back(b.create<memref::DimOp>(operand, od));
+        break;
+      }
+    }
+  }
+  return sizes;
+}
+
 Value clampIndex(ImplicitLocOpBuilder &b, Value id, Value bound) {
   Value index = b.create<arith::IndexCastOp>(b.getIndexType(), id);
   Value last = b.create<arith::SubIOp>(bound, indexConst(b, 1));
   return indexMax(b, indexMin(b, index, last), indexConst(b, 0));
+}
+
+void forEachSequence(ImplicitLocOpBuilder &b, Value offsets, Value steps,
+                     SequenceBody body) {
+  if (!offsets)
+    return body(b, indexConst(b, 0), steps);
+  Value one = indexConst(b, 1);
+  Value count = b.create<arith::SubIOp>(memrefSizes(b, offsets)[0], one);
+  sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange i) {
+    auto bound = [&](Value at) {
+      Value offset = b.create<memref::LoadOp>(offsets, at);
+      return indexMin(
+          b,
+          indexMax(b, b.create<arith::IndexCastOp>(b.getIndexType(), offset),
+                   indexConst(b, 0)),
+          steps);
+    };
+    Value begin = bound(i[0]);
+    Value end = indexMax(b, bound(b.create<arith::AddIOp>(i[0], one)), begin);
+    body(b, begin, end);
+  });
+}
+
+void fillZero(ImplicitLocOpBuilder &b, Value buffer) {
+  Type element = cast<MemRefType>(buffer.getType()).getElementType();
+  Value zero = b.create<arith::ConstantOp>(b.getZeroAttr(element));
+  rowParallelLoops(b, memrefSizes(b, buffer),
+                   [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+                     b.create<memref::StoreOp>(zero, buffer, ivs);
+                   });
 }
 
 Value indexMin(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {

@@ -118,9 +118,26 @@ llvm::SmallVector<Value> broadcastIndices(ImplicitLocOpBuilder &b,
                                           llvm::ArrayRef<int64_t> operandShape,
                                           ValueRange ivs);
 
+/// Size of each result dimension of a broadcast: static sizes as constants,
+/// dynamic ones read from whichever operand carries that dimension.
+llvm::SmallVector<Value> broadcastSizes(ImplicitLocOpBuilder &b,
+                                        mlir::MemRefType result,
+                                        ValueRange operands);
+
 /// Clamps an integer index value (any integer type) into `[0, bound)` and
 /// returns it as `index`.
 Value clampIndex(ImplicitLocOpBuilder &b, Value id, Value bound);
+
+/// Runs `body(begin, end)` once per sequence of a packed batch, the tokens
+/// [offsets[i], offsets[i+1]) of an axis of `steps` tokens (clamped into
+/// it), or once over [0, steps) when `offsets` is null.
+using SequenceBody =
+    llvm::function_ref<void(ImplicitLocOpBuilder &, Value begin, Value end)>;
+void forEachSequence(ImplicitLocOpBuilder &b, Value offsets, Value steps,
+                     SequenceBody body);
+
+/// Stores zeros into every element of `buffer` (float or integer).
+void fillZero(ImplicitLocOpBuilder &b, Value buffer);
 
 /// min/max of index values.
 Value indexMin(ImplicitLocOpBuilder &b, Value lhs, Value rhs);

@@ -45,6 +45,13 @@ struct KernelOptions {
 void populateElementwiseToLoopsPatterns(const KernelOptions &options,
                                         mlir::TypeConverter &converter,
                                         mlir::RewritePatternSet &patterns);
+/// log, sqrt, abs, square, erf, sin, cos, maximum, minimum, pow, the
+/// comparisons and where.
+void populateMathToLoopsPatterns(mlir::TypeConverter &converter,
+                                 mlir::RewritePatternSet &patterns);
+/// constant, arange, gather, take_along_axis, argmax, top_k and cumsum.
+void populateIndexingToLoopsPatterns(mlir::TypeConverter &converter,
+                                     mlir::RewritePatternSet &patterns);
 /// norms, softmax, embedding, rope, conv1d, reductions.
 void populateGraphToLoopsPatterns(const KernelOptions &options,
                                   mlir::TypeConverter &converter,

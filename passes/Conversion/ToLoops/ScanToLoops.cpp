@@ -88,6 +88,10 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
     Value steps = sizes[1], channels = sizes[2],
           states = memrefSizes(b, a)[1];
     Value y = allocBuffer(b, resultType(getTypeConverter(), op, 0), sizes);
+    Value offsets = adaptor.getSeqOffsets();
+    // Tokens outside every packed sequence are zero.
+    if (offsets)
+      fillZero(b, y);
     Value finalState;
     if (op.getFinalState())
       finalState = allocBuffer(b, resultType(getTypeConverter(), op, 1),
@@ -130,12 +134,17 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
             if (adaptor.getZ())
               buffers.gate = scratch(b, {chunk, vectorWidth});
           }
-          forChannelBlock(b, d0, channels, width,
-                          [&](ImplicitLocOpBuilder &b, const ChannelBlock &cb) {
-                            emitBlock(b, adaptor, cb, batch, d0, steps, states,
-                                      aT, y, stateBuffer, buffers, softplus,
-                                      inRegisters);
-                          });
+          forChannelBlock(
+              b, d0, channels, width,
+              [&](ImplicitLocOpBuilder &b, const ChannelBlock &cb) {
+                forEachSequence(
+                    b, offsets, steps,
+                    [&](ImplicitLocOpBuilder &b, Value begin, Value end) {
+                      emitBlock(b, adaptor, cb, batch, d0, begin, end, states,
+                                aT, y, stateBuffer, buffers, softplus,
+                                inRegisters);
+                    });
+              });
           if (finalState) {
             Value lanes = indexMin(b, b.create<arith::SubIOp>(channels, d0),
                                    indexConst(b, width));
@@ -155,11 +164,11 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
     return success();
   }
 
-  /// The scan of one channel block over all steps; leaves the last state in
-  /// `stateBuffer` [N, W].
+  /// The scan of one channel block over the steps [begin, end), from a zero
+  /// state; leaves the last state in `stateBuffer` [N, W].
   void emitBlock(ImplicitLocOpBuilder &b, OpAdaptor adaptor,
-                 const ChannelBlock &cb, Value batch, Value d0, Value steps,
-                 Value states, Value aT, Value y, Value stateBuffer,
+                 const ChannelBlock &cb, Value batch, Value d0, Value begin,
+                 Value end, Value states, Value aT, Value y, Value stateBuffer,
                  const StepBuffers &buffers, bool softplus,
                  bool inRegisters) const {
     Value u = adaptor.getU(), delta = adaptor.getDelta(), bm = adaptor.getB(),
@@ -209,25 +218,27 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
 
     if (!inRegisters) {
       // The states stay in the scratch buffer: one loop over n per step.
-      sequentialLoops(b, {steps}, [&](ImplicitLocOpBuilder &b, ValueRange t) {
-        Value dt = computeDelta(b, t[0]);
-        Value ut = cb.load(b, u, {batch, t[0], d0});
-        Value dtu = b.create<arith::MulFOp>(dt, ut);
-        Value out = forReduce(b, c0, states, {zeroV},
-                              [&](ImplicitLocOpBuilder &b, Value n,
-                                  ValueRange sum) -> SmallVector<Value> {
-                                SmallVector<Value> at = {n, c0};
-                                Value acc = sum[0];
-                                Value hn =
-                                    loadVector(b, stateBuffer, at, width);
-                                storeVector(b,
-                                            update(b, n, t[0], dt, dtu, hn,
-                                                   acc),
-                                            stateBuffer, at);
-                                return {acc};
-                              })[0];
-        finish(b, t[0], out, ut, Value());
-      });
+      forReduce(b, begin, end, {},
+                [&](ImplicitLocOpBuilder &b, Value step,
+                    ValueRange) -> SmallVector<Value> {
+                  Value t[] = {step};
+                  Value dt = computeDelta(b, t[0]);
+                  Value ut = cb.load(b, u, {batch, t[0], d0});
+                  Value dtu = b.create<arith::MulFOp>(dt, ut);
+                  Value out = forReduce(
+                      b, c0, states, {zeroV},
+                      [&](ImplicitLocOpBuilder &b, Value n,
+                          ValueRange sum) -> SmallVector<Value> {
+                        SmallVector<Value> at = {n, c0};
+                        Value acc = sum[0];
+                        Value hn = loadVector(b, stateBuffer, at, width);
+                        storeVector(b, update(b, n, t[0], dt, dtu, hn, acc),
+                                    stateBuffer, at);
+                        return {acc};
+                      })[0];
+                  finish(b, t[0], out, ut, Value());
+                  return {};
+                });
       return;
     }
 
@@ -240,10 +251,10 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
     int64_t groups = llvm::divideCeil(numStates, kStateGroup);
     Value chunk = indexConst(b, kTimeChunk);
     b.create<scf::ForOp>(
-        c0, steps, chunk, ValueRange(),
+        begin, end, chunk, ValueRange(),
         [&](OpBuilder &nested, Location loc, Value t0, ValueRange) {
           ImplicitLocOpBuilder b(loc, nested);
-          Value tEnd = indexMin(b, b.create<arith::AddIOp>(t0, chunk), steps);
+          Value tEnd = indexMin(b, b.create<arith::AddIOp>(t0, chunk), end);
           b.create<scf::ForOp>(
               t0, tEnd, indexConst(b, 1), ValueRange(),
               [&](OpBuilder &nested, Location loc, Value t, ValueRange) {
@@ -313,9 +324,13 @@ struct LinearRecurrenceToLoops : OpConversionPattern<LinearRecurrenceOp> {
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value a = adaptor.getA(), bv = adaptor.getB(), h0 = adaptor.getH0();
+    Value offsets = adaptor.getSeqOffsets();
     SmallVector<Value> sizes = memrefSizes(b, a);
     Value steps = sizes[1], channels = sizes[2];
     Value out = allocBuffer(b, resultType(getTypeConverter(), op, 0), sizes);
+    // Tokens outside every packed sequence are zero.
+    if (offsets)
+      fillZero(b, out);
     bool reverse = op.getReverse();
 
     parallelLoops(
@@ -328,21 +343,31 @@ struct LinearRecurrenceToLoops : OpConversionPattern<LinearRecurrenceOp> {
               [&](ImplicitLocOpBuilder &b, const ChannelBlock &cb) {
                 Value init = h0 ? cb.load(b, h0, {batch, d0})
                                 : floatConst(b, f32Vector(b, width), 0.0);
-                Value last = b.create<arith::SubIOp>(steps, indexConst(b, 1));
-                forReduce(b, indexConst(b, 0), steps, {init},
-                          [&](ImplicitLocOpBuilder &b, Value step,
-                              ValueRange h) -> SmallVector<Value> {
-                            Value t = reverse ? b.create<arith::SubIOp>(
-                                                     last, step)
-                                                    .getResult()
-                                              : step;
-                            SmallVector<Value> at = {batch, t, d0};
-                            Value next =
-                                fma(b, cb.load(b, a, at), h[0],
-                                    cb.load(b, bv, at));
-                            cb.store(b, next, out, at);
-                            return {next};
-                          });
+                // Every sequence starts from h0 (or 0).
+                forEachSequence(
+                    b, offsets, steps,
+                    [&](ImplicitLocOpBuilder &b, Value begin, Value end) {
+                      Value last =
+                          b.create<arith::SubIOp>(end, indexConst(b, 1));
+                      forReduce(b, begin, end, {init},
+                                [&](ImplicitLocOpBuilder &b, Value step,
+                                    ValueRange h) -> SmallVector<Value> {
+                                  // Backwards: end - 1 - (step - begin).
+                                  Value t =
+                                      reverse
+                                          ? b.create<arith::SubIOp>(
+                                                 b.createOrFold<arith::AddIOp>(
+                                                     last, begin),
+                                                 step)
+                                                .getResult()
+                                          : step;
+                                  SmallVector<Value> at = {batch, t, d0};
+                                  Value next = fma(b, cb.load(b, a, at), h[0],
+                                                   cb.load(b, bv, at));
+                                  cb.store(b, next, out, at);
+                                  return {next};
+                                });
+                    });
               });
         });
     rewriter.replaceOp(op, out);

@@ -175,3 +175,20 @@ func.func @linear_recurrence_reverse_h0(%a: tensor<2x?x5xf32>,
       -> tensor<2x?x5xf32>
   return %h : tensor<2x?x5xf32>
 }
+
+// A packed batch: the output starts zeroed, and each channel block runs one
+// recurrence per sequence over [offsets[i], offsets[i+1]) clamped into T.
+// CHECK-LABEL: func.func @recurrence_packed
+// CHECK: memref.store %cst{{.*}} : memref<1x?x8xf32>
+// CHECK: scf.parallel
+// CHECK: scf.for %[[I:.*]] = %c0{{.*}} to
+// CHECK: %[[O:.*]] = memref.load %{{.*}}[%[[I]]] : memref<?xi32>
+// CHECK: arith.index_cast %[[O]] : i32 to index
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: vector.load %{{.*}} : memref<1x?x8xf32>, vector<8xf32>
+func.func @recurrence_packed(%a: tensor<1x?x8xf32>, %o: tensor<?xi32>) -> tensor<1x?x8xf32> {
+  %0 = scan.linear_recurrence %a, %a seq_offsets %o : (tensor<1x?x8xf32>, tensor<1x?x8xf32>, tensor<?xi32>) -> tensor<1x?x8xf32>
+  return %0 : tensor<1x?x8xf32>
+}

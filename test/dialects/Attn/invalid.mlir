@@ -289,3 +289,13 @@ func.func @linear_result(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v:
       : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x8xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
 }
+
+// -----
+
+func.func @linear_attention_packed_cross(%q: tensor<2x8x4x16xf32>, %k: tensor<2x6x4x16xf32>,
+                                         %o: tensor<3xi32>) -> tensor<2x8x4x16xf32> {
+  // expected-error @+1 {{'attn.linear_attention' op with seq_offsets, queries and keys must be the same tokens}}
+  %0 = attn.linear_attention %q, %k, %k seq_offsets %o {feature_map = #attn<feature_map relu>, normalize = #attn<normalize none>}
+      : (tensor<2x8x4x16xf32>, tensor<2x6x4x16xf32>, tensor<2x6x4x16xf32>, tensor<3xi32>) -> tensor<2x8x4x16xf32>
+  return %0 : tensor<2x8x4x16xf32>
+}

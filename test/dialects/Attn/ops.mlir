@@ -93,3 +93,11 @@ func.func @linear_attention(%q: tensor<?x?x4x16xf32>, %k: tensor<?x?x4x16xf32>,
       : (tensor<?x?x4x16xf32>, tensor<?x?x4x16xf32>, tensor<?x?x4x32xf32>) -> tensor<?x?x4x32xf32>
   return %0, %1, %2 : tensor<?x?x4x32xf32>, tensor<?x?x4x32xf32>, tensor<?x?x4x32xf32>
 }
+
+// CHECK-LABEL: func.func @linear_attention_packed
+func.func @linear_attention_packed(%q: tensor<1x?x4x16xf32>, %o: tensor<?xi64>) -> tensor<1x?x4x16xf32> {
+  // CHECK: attn.linear_attention %{{.*}}, %{{.*}}, %{{.*}} seq_offsets %{{.*}} {causal
+  %0 = attn.linear_attention %q, %q, %q seq_offsets %o {causal, feature_map = #attn<feature_map elu1>, normalize = #attn<normalize denominator>}
+      : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<?xi64>) -> tensor<1x?x4x16xf32>
+  return %0 : tensor<1x?x4x16xf32>
+}

@@ -483,8 +483,8 @@ func.func @slice_axis_range(%x: tensor<?x8xf32>) -> tensor<?x4xf32> {
 // -----
 
 func.func @slice_dynamic_axis(%x: tensor<?x8xf32>) -> tensor<4x8xf32> {
-  // expected-error @+1 {{'graph.slice' op axis 0 must be a static dimension}}
-  %0 = graph.slice %x {axis = 0 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x8xf32> -> tensor<4x8xf32>
+  // expected-error @+1 {{'graph.slice' op range [1, end) of a dynamic axis must count both bounds from the same end and be non-empty}}
+  %0 = graph.slice %x {axis = 0 : i64, start = 1 : i64} : tensor<?x8xf32> -> tensor<4x8xf32>
   return %0 : tensor<4x8xf32>
 }
 
@@ -630,6 +630,122 @@ func.func @split_sum(%x: tensor<?x8xf32>) -> (tensor<?x4xf32>, tensor<?x2xf32>) 
   // expected-error @+1 {{'graph.split' op result sizes sum to 6, expected 8}}
   %0:2 = graph.split %x {axis = 1 : i64} : tensor<?x8xf32> -> tensor<?x4xf32>, tensor<?x2xf32>
   return %0#0, %0#1 : tensor<?x4xf32>, tensor<?x2xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Additions for generation
+//===----------------------------------------------------------------------===//
+
+func.func @compare_element_type(%a: tensor<4xf32>, %b: tensor<4xi32>) -> tensor<4xi1> {
+  // expected-error @+1 {{'graph.less' op requires all operands and results to have element type 'f32'}}
+  %0 = graph.less %a, %b : tensor<4xf32>, tensor<4xi32> -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
+
+// -----
+
+func.func @compare_no_broadcast(%a: tensor<3xf32>, %b: tensor<4xf32>) -> tensor<4xi1> {
+  // expected-error @+1 {{'graph.equal' op operand shapes [3] and [4] do not broadcast}}
+  %0 = graph.equal %a, %b : tensor<3xf32>, tensor<4xf32> -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
+
+// -----
+
+func.func @where_no_broadcast(%c: tensor<3xi1>, %a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'graph.where' op operand shapes do not broadcast}}
+  %0 = graph.where %c, %a, %a : (tensor<3xi1>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @arange_axis(%x: tensor<?x8xf32>) -> tensor<?xi64> {
+  // expected-error @+1 {{'graph.arange' op axis 2 is out of range for rank 2}}
+  %0 = graph.arange %x {axis = 2 : i64, start = 0.0 : f64} : (tensor<?x8xf32>) -> tensor<?xi64>
+  return %0 : tensor<?xi64>
+}
+
+// -----
+
+func.func @arange_rank(%x: tensor<?x8xf32>) -> tensor<8x1xi64> {
+  // expected-error @+1 {{'graph.arange' op result must have rank 1}}
+  %0 = graph.arange %x {axis = 1 : i64, start = 0.0 : f64} : (tensor<?x8xf32>) -> tensor<8x1xi64>
+  return %0 : tensor<8x1xi64>
+}
+
+// -----
+
+func.func @gather_shape(%x: tensor<?x8xf32>, %i: tensor<3xi32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'graph.gather' op result shape [?, 4] does not match the inferred shape [?, 3]}}
+  %0 = graph.gather %x, %i {axis = 1 : i64} : (tensor<?x8xf32>, tensor<3xi32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @take_along_axis_rank(%x: tensor<?x8xf32>, %i: tensor<3xi32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{'graph.take_along_axis' op indices must have the rank of the input}}
+  %0 = graph.take_along_axis %x, %i {axis = 1 : i64} : (tensor<?x8xf32>, tensor<3xi32>) -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @take_along_axis_broadcast(%x: tensor<2x8xf32>, %i: tensor<3x1xi32>) -> tensor<2x1xf32> {
+  // expected-error @+1 {{'graph.take_along_axis' op dimension 0 does not broadcast}}
+  %0 = graph.take_along_axis %x, %i {axis = 1 : i64} : (tensor<2x8xf32>, tensor<3x1xi32>) -> tensor<2x1xf32>
+  return %0 : tensor<2x1xf32>
+}
+
+// -----
+
+func.func @argmax_shape(%x: tensor<?x8xf32>) -> tensor<?x8xi64> {
+  // expected-error @+1 {{'graph.argmax' op result shape [?, 8] does not match the inferred shape [?]}}
+  %0 = graph.argmax %x {axis = 1 : i64} : tensor<?x8xf32> -> tensor<?x8xi64>
+  return %0 : tensor<?x8xi64>
+}
+
+// -----
+
+func.func @top_k_range(%x: tensor<?x8xf32>) -> tensor<?x9xf32> {
+  // expected-error @+1 {{'graph.top_k' op k = 9 must be in [1, 8]}}
+  %0 = graph.top_k %x {axis = 1 : i64, k = 9 : i64} : tensor<?x8xf32> -> tensor<?x9xf32>
+  return %0 : tensor<?x9xf32>
+}
+
+// -----
+
+func.func @top_k_indices(%x: tensor<?x8xf32>) -> tensor<?x3xi64> {
+  // expected-error @+1 {{'graph.top_k' op indices must have the shape of the values}}
+  %0:2 = graph.top_k %x {axis = 1 : i64, k = 2 : i64} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x3xi64>
+  return %0#1 : tensor<?x3xi64>
+}
+
+// -----
+
+func.func @cumsum_type(%x: tensor<?x8xi32>) -> tensor<?x8xi32> {
+  // expected-error @+1 {{'graph.cumsum' op result element type must be the input's (float) or i64 (integer), got 'i32'}}
+  %0 = graph.cumsum %x {axis = 1 : i64} : (tensor<?x8xi32>) -> tensor<?x8xi32>
+  return %0 : tensor<?x8xi32>
+}
+
+// -----
+
+func.func @slice_dynamic_empty(%x: tensor<?x8xf32>) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'graph.slice' op range [-2, -3) of a dynamic axis must count both bounds from the same end and be non-empty}}
+  %0 = graph.slice %x {axis = 0 : i64, start = -2 : i64, end = -3 : i64} : tensor<?x8xf32> -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @cumsum_packed_axis(%x: tensor<2x?xf32>, %o: tensor<3xi32>) -> tensor<2x?xf32> {
+  // expected-error @+1 {{'graph.cumsum' op with seq_offsets, axis must be 1 (the sequence axis), got 0}}
+  %0 = graph.cumsum %x seq_offsets %o {axis = 0 : i64} : (tensor<2x?xf32>, tensor<3xi32>) -> tensor<2x?xf32>
+  return %0 : tensor<2x?xf32>
 }
 
 // -----

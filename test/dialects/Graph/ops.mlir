@@ -193,6 +193,98 @@ func.func @cast(%x: tensor<?x8xf32>, %i: tensor<4xi64>)
   return %0, %1, %2 : tensor<?x8xbf16>, tensor<?x8xi32>, tensor<4xf16>
 }
 
+// CHECK-LABEL: func.func @generation_math
+func.func @generation_math(%x: tensor<?x4xf32>, %b: tensor<4xf32>, %i: tensor<?x4xi32>)
+    -> (tensor<?x4xf32>, tensor<?x4xi1>, tensor<?x4xf32>) {
+  // CHECK: graph.log %{{.*}} : tensor<?x4xf32>
+  %0 = graph.log %x : tensor<?x4xf32>
+  // CHECK: graph.sqrt
+  %1 = graph.sqrt %0 : tensor<?x4xf32>
+  // CHECK: graph.abs
+  %2 = graph.abs %1 : tensor<?x4xf32>
+  // CHECK: graph.square
+  %3 = graph.square %2 : tensor<?x4xf32>
+  // CHECK: graph.erf
+  %4 = graph.erf %3 : tensor<?x4xf32>
+  // CHECK: graph.sin
+  %5 = graph.sin %4 : tensor<?x4xf32>
+  // CHECK: graph.cos
+  %6 = graph.cos %5 : tensor<?x4xf32>
+  // CHECK: graph.maximum %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %7 = graph.maximum %6, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  // CHECK: graph.minimum
+  %8 = graph.minimum %i, %i : tensor<?x4xi32>, tensor<?x4xi32> -> tensor<?x4xi32>
+  // CHECK: graph.pow
+  %9 = graph.pow %7, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  // CHECK: graph.less %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xi1>
+  %10 = graph.less %9, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xi1>
+  // CHECK: graph.equal
+  %11 = graph.equal %8, %i : tensor<?x4xi32>, tensor<?x4xi32> -> tensor<?x4xi1>
+  // CHECK: graph.not_equal
+  %12 = graph.not_equal %11, %10 : tensor<?x4xi1>, tensor<?x4xi1> -> tensor<?x4xi1>
+  // CHECK: graph.less_equal
+  %13 = graph.less_equal %x, %x : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xi1>
+  // CHECK: graph.greater
+  %14 = graph.greater %x, %x : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xi1>
+  // CHECK: graph.greater_equal
+  %15 = graph.greater_equal %x, %x : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xi1>
+  // CHECK: graph.where %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x4xi1>, tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  %16 = graph.where %12, %9, %b : (tensor<?x4xi1>, tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  return %16, %15, %9 : tensor<?x4xf32>, tensor<?x4xi1>, tensor<?x4xf32>
+}
+
+// CHECK-LABEL: func.func @generation_indexing
+func.func @generation_indexing(%x: tensor<?x?x8xf32>, %ids: tensor<?x3xi64>,
+                               %last: tensor<?x1x1xi32>)
+    -> (tensor<2xf32>, tensor<3xi1>, tensor<?xi64>, tensor<?x?x?x3xf32>,
+        tensor<?x1x8xf32>, tensor<?x?xi64>, tensor<?x1x8xi64>,
+        tensor<?x?x2xf32>, tensor<?x?x2xi64>, tensor<?x?x8xf32>,
+        tensor<?x1x8xf32>) {
+  // CHECK: graph.constant dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>
+  %0 = graph.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  // CHECK: graph.constant dense<[true, false, true]> : tensor<3xi1>
+  %1 = graph.constant dense<[true, false, true]> : tensor<3xi1>
+  // CHECK: graph.arange %{{.*}} {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<?x?x8xf32>) -> tensor<?xi64>
+  %2 = graph.arange %x {axis = 1 : i64, start = 0.0 : f64} : (tensor<?x?x8xf32>) -> tensor<?xi64>
+  // CHECK: graph.gather %{{.*}}, %{{.*}} {axis = 2 : i64} : (tensor<?x?x8xf32>, tensor<?x3xi64>) -> tensor<?x?x?x3xf32>
+  %3 = graph.gather %x, %ids {axis = 2 : i64} : (tensor<?x?x8xf32>, tensor<?x3xi64>) -> tensor<?x?x?x3xf32>
+  // CHECK: graph.take_along_axis
+  %4 = graph.take_along_axis %x, %last {axis = 1 : i64} : (tensor<?x?x8xf32>, tensor<?x1x1xi32>) -> tensor<?x1x8xf32>
+  // CHECK: graph.argmax %{{.*}} {axis = 2 : i64} : tensor<?x?x8xf32> -> tensor<?x?xi64>
+  %5 = graph.argmax %x {axis = 2 : i64} : tensor<?x?x8xf32> -> tensor<?x?xi64>
+  // CHECK: graph.argmax %{{.*}} {axis = 1 : i64, keepdims}
+  %6 = graph.argmax %x {axis = 1 : i64, keepdims} : tensor<?x?x8xf32> -> tensor<?x1x8xi64>
+  // CHECK: graph.top_k %{{.*}} {axis = 2 : i64, k = 2 : i64} : tensor<?x?x8xf32> -> tensor<?x?x2xf32>, tensor<?x?x2xi64>
+  %7:2 = graph.top_k %x {axis = 2 : i64, k = 2 : i64} : tensor<?x?x8xf32> -> tensor<?x?x2xf32>, tensor<?x?x2xi64>
+  // CHECK: graph.cumsum %{{.*}} {axis = 1 : i64, exclusive, reverse}
+  %8 = graph.cumsum %x {axis = 1 : i64, exclusive, reverse} : (tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  // CHECK: graph.slice %{{.*}} {axis = 1 : i64, start = -1 : i64} : tensor<?x?x8xf32> -> tensor<?x1x8xf32>
+  %9 = graph.slice %x {axis = 1 : i64, start = -1 : i64} : tensor<?x?x8xf32> -> tensor<?x1x8xf32>
+  return %0, %1, %2, %3, %4, %5, %6, %7#0, %7#1, %8, %9
+      : tensor<2xf32>, tensor<3xi1>, tensor<?xi64>, tensor<?x?x?x3xf32>,
+        tensor<?x1x8xf32>, tensor<?x?xi64>, tensor<?x1x8xi64>,
+        tensor<?x?x2xf32>, tensor<?x?x2xi64>, tensor<?x?x8xf32>,
+        tensor<?x1x8xf32>
+}
+
+// CHECK-LABEL: func.func @conv1d_packed
+func.func @conv1d_packed(%x: tensor<1x?x32xf32>, %w: tensor<32x4xf32>, %o: tensor<5xi32>)
+    -> tensor<1x?x32xf32> {
+  // CHECK: graph.conv1d %{{.*}}, %{{.*}} seq_offsets %{{.*}} : (tensor<1x?x32xf32>, tensor<32x4xf32>, tensor<5xi32>) -> tensor<1x?x32xf32>
+  %0 = graph.conv1d %x, %w seq_offsets %o : (tensor<1x?x32xf32>, tensor<32x4xf32>, tensor<5xi32>) -> tensor<1x?x32xf32>
+  return %0 : tensor<1x?x32xf32>
+}
+
+// CHECK-LABEL: func.func @packed_positions
+func.func @packed_positions(%x: tensor<1x?xi32>, %o: tensor<?xi64>)
+    -> (tensor<?xi64>, tensor<1x?xi64>) {
+  // CHECK: graph.arange %{{.*}} seq_offsets %{{.*}} {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<1x?xi32>, tensor<?xi64>) -> tensor<?xi64>
+  %0 = graph.arange %x seq_offsets %o {axis = 1 : i64, start = 0.0 : f64} : (tensor<1x?xi32>, tensor<?xi64>) -> tensor<?xi64>
+  // CHECK: graph.cumsum %{{.*}} seq_offsets %{{.*}} {axis = 1 : i64}
+  %1 = graph.cumsum %x seq_offsets %o {axis = 1 : i64} : (tensor<1x?xi32>, tensor<?xi64>) -> tensor<1x?xi64>
+  return %0, %1 : tensor<?xi64>, tensor<1x?xi64>
+}
+
 // A projection with its fused epilogue, and a fused elementwise group.
 
 // CHECK-LABEL: func.func @fused

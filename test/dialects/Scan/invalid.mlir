@@ -157,3 +157,21 @@ func.func @recurrence_h0(%a: tensor<2x8x4xf32>, %b: tensor<2x8x4xf32>, %h0: tens
   %0 = scan.linear_recurrence %a, %b init %h0 : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
 }
+
+// -----
+
+func.func @scan_packed_state(%u: tensor<1x8x4xf32>, %A: tensor<4x2xf32>, %B: tensor<1x8x2xf32>,
+                             %o: tensor<3xi32>) -> tensor<1x4x2xf32> {
+  // expected-error @+1 {{'scan.selective_scan' op has no final state with seq_offsets (one state per batch row cannot hold one per sequence)}}
+  %0:2 = scan.selective_scan %u, %u, %A, %B, %B seq_offsets %o
+      : (tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<4x2xf32>, tensor<1x8x2xf32>, tensor<1x8x2xf32>, tensor<3xi32>) -> (tensor<1x8x4xf32>, tensor<1x4x2xf32>)
+  return %0#1 : tensor<1x4x2xf32>
+}
+
+// -----
+
+func.func @recurrence_offsets_rank(%a: tensor<2x8x4xf32>, %o: tensor<3x1xi32>) -> tensor<2x8x4xf32> {
+  // expected-error @+1 {{'scan.linear_recurrence' op seq_offsets must be a 1-D tensor of sequence boundaries}}
+  %0 = scan.linear_recurrence %a, %a seq_offsets %o : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<3x1xi32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}

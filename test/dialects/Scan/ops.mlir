@@ -45,3 +45,17 @@ func.func @linear_recurrence(%a: tensor<?x?x64xf32>, %b: tensor<?x?x64xf32>,
   %2 = scan.linear_recurrence %s, %s {reverse} : (tensor<1x3x2xbf16>, tensor<1x3x2xbf16>) -> tensor<1x3x2xbf16>
   return %0, %1, %2 : tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<1x3x2xbf16>
 }
+
+// Packed batches: seq_offsets restarts every sequence.
+// CHECK-LABEL: func.func @packed
+func.func @packed(%u: tensor<1x?x8xf32>, %A: tensor<8x4xf32>,
+                  %B: tensor<1x?x4xf32>, %o: tensor<?xi32>, %h0: tensor<1x8xf32>)
+    -> (tensor<1x?x8xf32>, tensor<1x?x8xf32>) {
+  // CHECK: scan.selective_scan %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} seq_offsets %{{.*}} : (tensor<1x?x8xf32>, tensor<1x?x8xf32>, tensor<8x4xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<?xi32>) -> tensor<1x?x8xf32>
+  %0 = scan.selective_scan %u, %u, %A, %B, %B seq_offsets %o
+      : (tensor<1x?x8xf32>, tensor<1x?x8xf32>, tensor<8x4xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<?xi32>) -> tensor<1x?x8xf32>
+  // CHECK: scan.linear_recurrence %{{.*}}, %{{.*}} init %{{.*}} seq_offsets %{{.*}} {reverse}
+  %1 = scan.linear_recurrence %u, %u init %h0 seq_offsets %o {reverse}
+      : (tensor<1x?x8xf32>, tensor<1x?x8xf32>, tensor<1x8xf32>, tensor<?xi32>) -> tensor<1x?x8xf32>
+  return %0, %1 : tensor<1x?x8xf32>, tensor<1x?x8xf32>
+}

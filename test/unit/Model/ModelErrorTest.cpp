@@ -295,8 +295,11 @@ TEST(ModelErrorTest, ShapesThatDoNotInfer) {
                        "attrs": {"axis": 2, "sizes": [16, 32]}}])",
                   "/nodes/0/attrs/sizes", {"sizes add up to 48; expected 64"});
   expectNodeError(R"([{"op": "slice", "inputs": ["x"], "outputs": ["y"],
-                       "attrs": {"axis": 1, "end": 8}}])",
-                  "/nodes/0/inputs/0", {"expected dim 1 to be static"});
+                       "attrs": {"axis": 1, "start": 2}}])",
+                  "/nodes/0/attrs/start", {"depends on the axis"});
+  expectNodeError(R"([{"op": "slice", "inputs": ["x"], "outputs": ["y"],
+                       "attrs": {"axis": 1, "start": -4, "end": 2}}])",
+                  "/nodes/0/attrs/end", {"same end"});
   expectNodeError(R"([{"op": "slice", "inputs": ["x"], "outputs": ["y"],
                        "attrs": {"axis": 2, "start": 40, "end": -30}}])",
                   "/nodes/0/attrs/end", {"empty slice [40, 34)"});

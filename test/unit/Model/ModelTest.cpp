@@ -243,7 +243,7 @@ TEST(ModelTest, MatmulTransposeConcatAndRecurrences) {
             nlohmann::json({{"theta", 500000.0},
                             {"rotary_dim", 8},
                             {"interleaved", true}}));
-  EXPECT_EQ(producerOf(m, "h")->inputs, (std::vector<int>{0, 0, -1}));
+  EXPECT_EQ(producerOf(m, "h")->inputs, (std::vector<int>{0, 0, -1, -1}));
 }
 
 TEST(ModelTest, ReshapeRegroupsStaticSizesOnly) {

@@ -54,8 +54,8 @@ protected:
 };
 
 TEST_F(NpyTest, RoundTripsEveryDType) {
-  const kiln_dtype dtypes[] = {KILN_F32, KILN_F16, KILN_BF16, KILN_I32,
-                               KILN_I64};
+  const kiln_dtype dtypes[] = {KILN_F32, KILN_F16, KILN_BF16,
+                               KILN_I32, KILN_I64, KILN_BOOL};
   for (kiln_dtype dtype : dtypes) {
     kiln_tensor tensor = {nullptr, dtype, 3, {2, 1, 3}};
     ASSERT_EQ(message(kiln_tensor_alloc(&tensor)), "");
