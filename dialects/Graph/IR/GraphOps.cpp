@@ -619,8 +619,9 @@ LogicalResult CumsumOp::verify() {
 
 bool kiln::graph::isElementwise(Operation *op) {
   return isa<ReluOp, GeluOp, GeluTanhOp, SiluOp, SigmoidOp, TanhOp, ExpOp,
-             SoftplusOp, NegOp, RsqrtOp, AddOp, SubOp, MulOp, DivOp, CastOp>(
-      op);
+             SoftplusOp, NegOp, RsqrtOp, LogOp, SqrtOp, AbsOp, SquareOp, ErfOp,
+             SinOp, CosOp, AddOp, SubOp, MulOp, DivOp, MaximumOp, MinimumOp,
+             PowOp, CastOp>(op);
 }
 
 LogicalResult FusedElementwiseOp::verify() {

@@ -476,8 +476,8 @@ def Graph_FusedElementwiseOp : Graph_Op<"fused_elementwise",
     scalars, every input read at its broadcast index, so the intermediate
     tensors of the chain never exist in memory.
   }];
-  let arguments = (ins Variadic<Graph_Tensor>:$inputs);
-  let results = (outs Graph_Tensor:$result);
+  let arguments = (ins Variadic<Graph_AnyTensor>:$inputs);
+  let results = (outs Graph_AnyTensor:$result);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
     $inputs attr-dict `:` functional-type($inputs, results) $body
@@ -488,7 +488,7 @@ def Graph_FusedElementwiseOp : Graph_Op<"fused_elementwise",
 def Graph_YieldOp : Graph_Op<"yield", [Pure, Terminator,
     HasParent<"FusedElementwiseOp">]> {
   let summary = "the value a fusion group computes";
-  let arguments = (ins Graph_Tensor:$value);
+  let arguments = (ins Graph_AnyTensor:$value);
   let assemblyFormat = "$value attr-dict `:` type($value)";
 }
 

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/ToLoops/ElementwiseScalar.h"
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
 #include "passes/Conversion/ToLoops/VectorBuilder.h"
@@ -176,7 +177,8 @@ Value emitElementwiseScalar(ImplicitLocOpBuilder &b, Operation *op,
         if (isa<FloatType>(value.getType()) && !value.getType().isF32())
           return b.create<arith::ExtFOp>(b.getF32Type(), value).getResult();
         return value;
-      });
+      })
+      .Default([&](Operation *op) { return emitMathScalar(b, op, operands); });
 }
 
 /// Evaluates the body of `op` on `inputs` (scalars or vectors, one per

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/ToLoops/ElementwiseScalar.h"
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
 
@@ -14,6 +15,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -86,7 +89,7 @@ template <typename Op, MathFn Fn> struct MathToLoops : OpConversionPattern<Op> {
 enum class BinaryFn { Maximum, Minimum, Pow };
 
 Value emitBinary(ImplicitLocOpBuilder &b, BinaryFn fn, Value x, Value y) {
-  bool isFloat = isa<FloatType>(x.getType());
+  bool isFloat = isa<FloatType>(getElementTypeOrSelf(x.getType()));
   switch (fn) {
   case BinaryFn::Maximum:
     // arith.maximumf propagates NaN, as torch.maximum.
@@ -169,6 +172,26 @@ struct WhereToLoops : OpConversionPattern<WhereOp> {
 };
 
 } // namespace
+
+Value kiln::emitMathScalar(ImplicitLocOpBuilder &b, Operation *op,
+                          ValueRange operands) {
+  auto math = [&](MathFn fn) { return emitMath(b, fn, operands[0]); };
+  auto binary = [&](BinaryFn fn) {
+    return emitBinary(b, fn, operands[0], operands[1]);
+  };
+  return llvm::TypeSwitch<Operation *, Value>(op)
+      .Case([&](LogOp) { return math(MathFn::Log); })
+      .Case([&](SqrtOp) { return math(MathFn::Sqrt); })
+      .Case([&](AbsOp) { return math(MathFn::Abs); })
+      .Case([&](SquareOp) { return math(MathFn::Square); })
+      .Case([&](ErfOp) { return math(MathFn::Erf); })
+      .Case([&](SinOp) { return math(MathFn::Sin); })
+      .Case([&](CosOp) { return math(MathFn::Cos); })
+      .Case([&](MaximumOp) { return binary(BinaryFn::Maximum); })
+      .Case([&](MinimumOp) { return binary(BinaryFn::Minimum); })
+      .Case([&](PowOp) { return binary(BinaryFn::Pow); })
+      .Default([](Operation *) { return Value(); });
+}
 
 void kiln::populateMathToLoopsPatterns(TypeConverter &converter,
                                        RewritePatternSet &patterns) {
