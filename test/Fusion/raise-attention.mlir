@@ -87,3 +87,19 @@ func.func @tensor_scale(%q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf32>,
   %o = graph.matmul %p, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
   return %o : tensor<2x4x8x16xf32>
 }
+
+// -----
+
+// A graph.constant divisor (a JSON `constant` node) becomes the scale.
+
+// CHECK-LABEL: func.func @constant_divisor
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #attn<mask none>, scale = 1.250000e-01 : f64}
+func.func @constant_divisor(%q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf32>,
+                            %v: tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32> {
+  %s = graph.constant dense<8.000000e+00> : tensor<f32>
+  %s0 = graph.matmul %q, %kt : tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32> -> tensor<2x4x8x8xf32>
+  %s1 = graph.div %s0, %s : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %p = graph.softmax %s1 {axis = 3 : i64} : tensor<2x4x8x8xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+  return %o : tensor<2x4x8x16xf32>
+}

@@ -617,6 +617,8 @@ LogicalResult CumsumOp::verify() {
   return verifyResultShape(*this, input.getShape());
 }
 
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
 bool kiln::graph::isElementwise(Operation *op) {
   return isa<ReluOp, GeluOp, GeluTanhOp, SiluOp, SigmoidOp, TanhOp, ExpOp,
              SoftplusOp, NegOp, RsqrtOp, LogOp, SqrtOp, AbsOp, SquareOp, ErfOp,

@@ -362,11 +362,16 @@ def Graph_WhereOp : Graph_Op<"where", [Pure]> {
 }
 
 def Graph_ConstantOp : Graph_Op<"constant",
-    [Pure, AllTypesMatch<["value", "result"]>]> {
+    [Pure, ConstantLike, AllTypesMatch<["value", "result"]>]> {
   let summary = "a tensor given inline";
+  let description = [{
+    Constant-like, so the fusion passes read its value (a constant attention
+    scale becomes the op's `scale`).
+  }];
   let arguments = (ins ElementsAttr:$value);
   let results = (outs Graph_AnyTensor:$result);
   let assemblyFormat = "$value attr-dict";
+  let hasFolder = 1;
 }
 
 def Graph_ArangeOp : Graph_Op<"arange", [Pure]> {
