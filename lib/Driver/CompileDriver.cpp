@@ -13,6 +13,7 @@
 #include "lib/Import/JSON/Model.h"
 #include "lib/Target/CPU/TargetCPU.h"
 #include "passes/Pipelines/Pipelines.h"
+#include "runtime/LibraryTrailer.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -21,6 +22,7 @@
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -88,6 +90,29 @@ bool writeAtomically(const std::string &path, llvm::StringRef contents,
     return false;
   }
   return true;
+}
+
+/// Appends the checksum trailer the runtime verifies before loading a
+/// library (runtime/LibraryTrailer.h).
+bool appendChecksum(const std::string &path, std::string &error) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) {
+    error = "cannot read '" + path + "': " + buffer.getError().message();
+    return false;
+  }
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+  std::string trailer = runtime::makeTrailer(
+      reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size());
+  std::error_code ec;
+  llvm::raw_fd_ostream stream(path, ec, llvm::sys::fs::OF_Append);
+  if (!ec) {
+    stream << trailer;
+    stream.close();
+    ec = stream.error();
+  }
+  if (ec)
+    error = "cannot write '" + path + "': " + ec.message();
+  return !ec;
 }
 
 std::string defaultOutput(const CompileOptions &options) {
@@ -274,8 +299,10 @@ int compile(const CompileOptions &options) {
   bool linked = writeAtomically(std::string(object), code, error);
   llvm::SmallString<256> temp(output);
   temp += ".tmp-link";
-  linked = linked && target::linkSharedLibrary(std::string(object),
-                                               std::string(temp), error);
+  linked = linked &&
+           target::linkSharedLibrary(std::string(object), std::string(temp),
+                                     error) &&
+           appendChecksum(std::string(temp), error);
   llvm::sys::fs::remove(object);
   if (!linked) {
     llvm::sys::fs::remove(temp);
