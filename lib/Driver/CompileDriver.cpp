@@ -251,6 +251,9 @@ int compile(const CompileOptions &options) {
     if (!module)
       return 1;
     stage = detectStage(*module);
+    if (stage != Stage::LLVMDialect &&
+        failed(verifyModelSignature(*module, stage)))
+      return 1;
     progress.done("parse");
   } else {
     model::Error modelError;

@@ -22,6 +22,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/JSON.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -105,6 +106,72 @@ const char *kiln::stageName(Stage stage) {
   return "";
 }
 
+LogicalResult kiln::verifyModelSignature(ModuleOp module, Stage stage) {
+  auto text = module->getAttrOfType<StringAttr>("kiln.signature");
+  auto main = module.lookupSymbol<func::FuncOp>("kiln_main");
+  if (!text || !main)
+    return module.emitError("expected a kiln.signature attribute and a "
+                            "func.func @kiln_main");
+  auto json = llvm::json::parse(text.getValue());
+  const llvm::json::Object *root = json ? json->getAsObject() : nullptr;
+  if (!root) {
+    llvm::consumeError(json.takeError());
+    return module.emitError("kiln.signature is not a JSON object");
+  }
+  // ABI order; packed weights exist from the loops stage on, as arguments.
+  SmallVector<Type> types(main.getArgumentTypes());
+  if (stage == Stage::Imported)
+    llvm::append_range(types, main.getResultTypes());
+  SmallVector<const llvm::json::Object *> tensors;
+  for (StringRef group : {"inputs", "params", "packed", "outputs"}) {
+    const llvm::json::Array *list = root->getArray(group);
+    if (!list && group == "packed")
+      continue;
+    if (!list)
+      return module.emitError("kiln.signature has no '") << group << "' list";
+    for (const llvm::json::Value &tensor : *list)
+      tensors.push_back(tensor.getAsObject());
+  }
+  if (tensors.size() != types.size())
+    return main.emitError("the signature lists ")
+           << tensors.size() << " tensors but @kiln_main has " << types.size();
+  for (size_t index = 0; index < tensors.size(); ++index) {
+    const llvm::json::Object *tensor = tensors[index];
+    Type type = types[index];
+    auto shaped = dyn_cast<ShapedType>(type);
+    const llvm::json::Array *shape =
+        tensor ? tensor->getArray("shape") : nullptr;
+    std::optional<StringRef> dtype =
+        tensor ? tensor->getString("dtype") : std::nullopt;
+    auto mismatch = [&](StringRef what) {
+      return main.emitError("tensor ")
+             << index << " of the signature does not match " << type << ": "
+             << what;
+    };
+    if (!shaped || !shaped.hasRank() || !shape || !dtype)
+      return mismatch("expected a ranked tensor or memref and a signature "
+                      "entry with a dtype and a shape");
+    Type element = shaped.getElementType();
+    std::pair<StringRef, bool> dtypes[] = {
+        {"f32", element.isF32()},
+        {"f16", element.isF16()},
+        {"bf16", element.isBF16()},
+        {"i32", element.isSignlessInteger(32)},
+        {"i64", element.isSignlessInteger(64)}};
+    for (auto [name, matches] : dtypes)
+      if (*dtype == name && !matches)
+        return mismatch(("dtype " + *dtype).str());
+    if (static_cast<int64_t>(shape->size()) != shaped.getRank())
+      return mismatch("rank " + std::to_string(shape->size()));
+    for (auto [d, dim] : llvm::enumerate(*shape)) {
+      std::optional<int64_t> size = dim.getAsInteger();
+      if (size ? shaped.getDimSize(d) != *size : !shaped.isDynamicDim(d))
+        return mismatch("dim " + std::to_string(d));
+    }
+  }
+  return success();
+}
+
 namespace {
 
 /// kiln-cpu-pipeline: the CPU pipeline from whatever stage the module is at.
@@ -131,6 +198,9 @@ struct StagedCPUPipeline
     kiln::CPUPipelineOptions options;
     fill(options);
     kiln::Stage stage = kiln::detectStage(getOperation());
+    if (stage != kiln::Stage::LLVMDialect &&
+        failed(kiln::verifyModelSignature(getOperation(), stage)))
+      return signalPassFailure();
     OpPassManager pm(ModuleOp::getOperationName());
     if (stage == kiln::Stage::Imported)
       kiln::buildKilnToLoopsPipeline(pm, options);

@@ -53,6 +53,13 @@ Stage detectStage(mlir::ModuleOp module);
 /// "import", "loops" or "llvm-dialect", the --stop-after name of a stage.
 const char *stageName(Stage stage);
 
+/// Checks that @kiln_main agrees with the kiln.signature attribute, tensor
+/// by tensor (count, element type, rank, each static size; a symbolic dim
+/// must be dynamic), on imported or loops IR. The runtime sizes every buffer
+/// from the signature, so hand-edited IR that disagrees would read or write
+/// out of bounds; the importer and the passes always agree.
+mlir::LogicalResult verifyModelSignature(mlir::ModuleOp module, Stage stage);
+
 /// Registers `kiln-cpu-pipeline` for kiln-opt. It runs the stages that
 /// `detectStage` finds still to do, so it accepts the output of any stage.
 void registerPipelines();
