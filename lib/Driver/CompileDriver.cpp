@@ -269,9 +269,8 @@ int compile(const CompileOptions &options) {
                   "please report it with the model)");
     progress.done("import");
   }
-  // kStages lists the stages in the order of Stage.
-  for (int i = 0; kStages[i]; ++i)
-    if (options.stopAfter == kStages[i] && i < static_cast<int>(stage))
+  for (Stage earlier : {Stage::Imported, Stage::Loops})
+    if (earlier < stage && options.stopAfter == stageName(earlier))
       return fail("--stop-after=" + options.stopAfter + ": '" +
                   options.input + "' is already past that stage (it is " +
                   stageName(stage) + " IR)");
