@@ -1,20 +1,19 @@
 //===- Model.cpp - Load a compiled model and expose its signature ---------===//
 //
-// Opens a model library with dlopen, checks the ABI version before calling
-// anything else, and parses the signature. The accessors of the C API read
+// Validates a model library's bytes (ModelLibrary.h), opens it with dlopen,
+// checks the ABI version before calling anything else, and parses the
+// signature. The accessors of the C API read
 // the parsed signature; they never fail.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/ModelLibrary.h"
 #include "runtime/Objects.h"
 #include "runtime/Status.h"
 
 #include <dlfcn.h>
-#include <sys/stat.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <new>
 
 using namespace kiln::runtime;
@@ -27,10 +26,8 @@ kiln::runtime::LoadedModel::~LoadedModel() {
 namespace {
 
 kiln_status *loadLibrary(const std::string &path, LoadedModel &model) {
-  struct stat info;
-  if (stat(path.c_str(), &info) != 0)
-    return makeStatus(KILN_ERROR_IO, "cannot open model " + quote(path) + ": " +
-                                         std::strerror(errno));
+  if (kiln_status *status = validateModelLibraryFile(path))
+    return status;
   // A bare file name would make dlopen search the library path instead of
   // the current directory.
   std::string dlPath = path.find('/') == std::string::npos ? "./" + path : path;

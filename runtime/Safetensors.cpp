@@ -184,6 +184,20 @@ kiln_status *parseSafetensors(const uint8_t *bytes, uint64_t size,
   if (size < 8)
     return formatError("file has " + std::to_string(size) +
                        " bytes, fewer than the 8-byte header length");
+  // Other files Kiln users have at hand, recognized by their magic rather
+  // than reported as an absurd header length.
+  auto startsWith = [&](const char *magic, size_t length) {
+    return size >= length && std::memcmp(bytes, magic, length) == 0;
+  };
+  if (startsWith("\x93NUMPY", 6))
+    return formatError("not a safetensors file: it is a .npy array (weights "
+                       "must be one .safetensors file)");
+  if (startsWith("\x7f" "ELF", 4))
+    return formatError("not a safetensors file: it is an ELF file (a "
+                       "compiled model?)");
+  if (startsWith("{", 1))
+    return formatError("not a safetensors file: it starts with '{' (a JSON "
+                       "file?) where the 8-byte header length belongs");
   uint64_t headerSize = 0;
   for (int i = 7; i >= 0; --i)
     headerSize = headerSize << 8 | bytes[i];

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake ninja-build g++ python3
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19
-  libomp-19-dev nlohmann-json3-dev libcli11-dev libgtest-dev
+  libomp-19-dev libclang-rt-19-dev nlohmann-json3-dev libcli11-dev libgtest-dev
 )
 missing=()
 for p in "${packages[@]}"; do

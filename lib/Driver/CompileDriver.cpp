@@ -1,8 +1,9 @@
 //===- CompileDriver.cpp - The stages of kiln-compile ---------------------===//
 //
-// Implements CompileDriver.h. MLIR diagnostics (verifier or pass failures)
-// are printed with their locations; model errors come from the JSON
-// validator with their JSON pointers.
+// Implements CompileDriver.h. MLIR diagnostics (parser, verifier or pass
+// failures) are printed with their locations; model errors come from the
+// JSON validator with their JSON pointers. An MLIR input continues from the
+// stage detectStage finds, so every --stop-after output can be carried on.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,14 +14,19 @@
 #include "lib/Import/JSON/Model.h"
 #include "lib/Target/CPU/TargetCPU.h"
 #include "passes/Pipelines/Pipelines.h"
+#include "runtime/LibraryTrailer.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -91,22 +97,65 @@ bool writeAtomically(const std::string &path, llvm::StringRef contents,
   return true;
 }
 
-std::string defaultOutput(const CompileOptions &options) {
-  llvm::SmallString<256> path(options.input);
-  const char *extension = "so";
-  switch (options.emit) {
-  case Emit::Lib: extension = "so"; break;
-  case Emit::Obj: extension = "o"; break;
-  case Emit::MLIR: extension = "mlir"; break;
-  case Emit::LLVM: extension = "ll"; break;
-  case Emit::Asm: extension = "s"; break;
-  case Emit::PTX: extension = "ptx"; break;
+/// Appends the checksum trailer the runtime verifies before loading a
+/// library (runtime/LibraryTrailer.h).
+bool appendChecksum(const std::string &path, std::string &error) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) {
+    error = "cannot read '" + path + "': " + buffer.getError().message();
+    return false;
   }
-  // A stage's IR is MLIR text, whatever the final artifact would have been.
-  if (!options.stopAfter.empty())
-    extension = "mlir";
-  llvm::sys::path::replace_extension(path, extension);
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+  std::string trailer = runtime::makeTrailer(
+      reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size());
+  std::error_code ec;
+  llvm::raw_fd_ostream stream(path, ec, llvm::sys::fs::OF_Append);
+  if (!ec) {
+    stream << trailer;
+    stream.close();
+    ec = stream.error();
+  }
+  if (ec)
+    error = "cannot write '" + path + "': " + ec.message();
+  return !ec;
+}
+
+/// Without -o, text goes to stdout (as with mlir-opt) and a library or an
+/// object next to the input, named after it.
+std::string defaultOutput(const CompileOptions &options, bool textOutput) {
+  if (textOutput)
+    return "-";
+  llvm::SmallString<256> path(options.input);
+  llvm::sys::path::replace_extension(path,
+                                     options.emit == Emit::Obj ? "o" : "so");
   return std::string(path);
+}
+
+/// A JSON model starts with '{'; anything else is taken for MLIR, as is
+/// any .mlir file.
+bool isMLIRInput(const std::string &path) {
+  llvm::StringRef extension = llvm::sys::path::extension(path);
+  if (extension == ".mlir")
+    return true;
+  if (extension == ".json")
+    return false;
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  return buffer && !(*buffer)->getBuffer().ltrim().starts_with("{");
+}
+
+/// The model's JSON text that the importer records (the kiln.source
+/// attribute, a string global once the ABI is emitted); the C header of
+/// --emit=obj is derived from it.
+std::optional<std::string> embeddedSource(ModuleOp module) {
+  if (auto source = module->getAttrOfType<StringAttr>("kiln.source"))
+    return source.getValue().str();
+  auto global = module.lookupSymbol<LLVM::GlobalOp>(
+      "kiln_compiled_source_data");
+  auto value = global ? dyn_cast_or_null<StringAttr>(global.getValueOrNull())
+                      : StringAttr();
+  if (!value)
+    return std::nullopt;
+  return value.getValue().rtrim('\0').str();
 }
 
 /// The C header written next to an object: the ABI of docs/abi.md.
@@ -165,28 +214,26 @@ int compile(const CompileOptions &options) {
   if (options.emit == Emit::PTX)
     return fail("--emit=ptx needs --target=cuda, which this build does not "
                 "have yet");
-  std::string output =
-      options.output.empty() ? defaultOutput(options) : options.output;
   bool textOutput = !options.stopAfter.empty() || options.emit == Emit::MLIR ||
                     options.emit == Emit::LLVM || options.emit == Emit::Asm;
+  std::string output = options.output.empty()
+                           ? defaultOutput(options, textOutput)
+                           : options.output;
   if (output == "-" && options.fusionReport)
     return fail("--fusion-report prints to stdout; give -o a file name");
   if (output == "-" && !textOutput)
     return fail("-o - writes text (MLIR, LLVM IR, assembly) to stdout; give "
                 "a file name for a library or an object");
+  if (output != "-" && llvm::sys::fs::is_directory(output))
+    return fail("cannot write '" + output + "': it is a directory; give a "
+                "file name, such as '" +
+                (llvm::StringRef(output).rtrim('/') + "/model.so").str() +
+                "'");
   llvm::StringRef folder = llvm::sys::path::parent_path(output);
   if (!folder.empty() && !llvm::sys::fs::is_directory(folder))
     return fail("cannot write '" + output + "': folder '" + folder.str() +
                 "' does not exist");
   Progress progress(options.progress);
-
-  model::Error modelError;
-  std::optional<model::Model> model = model::loadModel(options.input,
-                                                       modelError);
-  if (!model) {
-    llvm::errs() << modelError.str() << "\n";
-    return 1;
-  }
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -194,11 +241,49 @@ int compile(const CompileOptions &options) {
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
-  OwningOpRef<ModuleOp> module = importModel(context, *model);
-  if (!module || failed(verify(*module)))
-    return fail("the imported model does not verify (an importer bug; please "
-                "report it with the model)");
-  progress.done("import");
+  OwningOpRef<ModuleOp> module;
+  Stage stage = Stage::Imported;
+  if (isMLIRInput(options.input)) {
+    std::string message;
+    auto buffer = mlir::openInputFile(options.input, &message);
+    if (!buffer)
+      return fail(message);
+    sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+    // parseSourceFile verifies the module and reports with locations.
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return 1;
+    stage = detectStage(*module);
+    if (stage != Stage::LLVMDialect &&
+        failed(verifyModelSignature(*module, stage)))
+      return 1;
+    progress.done("parse");
+  } else {
+    model::Error modelError;
+    std::optional<model::Model> model =
+        model::loadModel(options.input, modelError);
+    if (!model) {
+      llvm::errs() << modelError.str() << "\n";
+      return 1;
+    }
+    module = importModel(context, *model);
+    if (!module || failed(verify(*module)))
+      return fail("the imported model does not verify (an importer bug; "
+                  "please report it with the model)");
+    progress.done("import");
+  }
+  // Fusion works on the imported (tensor) form, so it is past for the same
+  // inputs as the import stage.
+  for (Stage earlier : {Stage::Imported, Stage::Loops})
+    if (earlier < stage &&
+        (options.stopAfter == stageName(earlier) ||
+         (earlier == Stage::Imported && options.stopAfter == "fusion")))
+      return fail("--stop-after=" + options.stopAfter + ": '" +
+                  options.input + "' is already past that stage (it is " +
+                  stageName(stage) + " IR)");
+  // A C header is derived from the model the IR was imported from.
+  std::optional<std::string> source = embeddedSource(*module);
+
   std::string error;
   auto finishText = [&](const std::string &text) {
     if (output == "-") {
@@ -207,7 +292,7 @@ int compile(const CompileOptions &options) {
     }
     return writeAtomically(output, text, error) ? 0 : fail(error);
   };
-  if (options.stopAfter == "import" ||
+  if (options.stopAfter == stageName(stage) ||
       (options.stopAfter.empty() && options.emit == Emit::MLIR))
     return finishText(printModule(*module));
 
@@ -233,21 +318,31 @@ int compile(const CompileOptions &options) {
     progress.done(stage);
     return true;
   };
-  // -O0 keeps one kernel per JSON node, for debugging.
-  pipelineOptions.fusion = options.fusion && options.optLevel > 0;
-  if (!runPipeline(buildFusionPipeline, "fusion"))
-    return fail("fusion failed");
-  if (options.stopAfter == "fusion")
-    return finishText(printModule(*module));
-  if (!runPipeline(buildKilnToLoopsPipeline, "loops"))
-    return fail("lowering to loops failed");
-  if (options.stopAfter == "loops")
-    return finishText(printModule(*module));
-  if (!runPipeline(buildLoopsToLLVMPipeline, "llvm-dialect"))
-    return fail("lowering to the LLVM dialect failed");
-  if (options.stopAfter == "llvm-dialect")
-    return finishText(printModule(*module));
+  if (stage == Stage::Imported) {
+    // -O0 keeps one kernel per JSON node, for debugging.
+    pipelineOptions.fusion = options.fusion && options.optLevel > 0;
+    if (!runPipeline(buildFusionPipeline, "fusion"))
+      return fail("fusion failed");
+    if (options.stopAfter == "fusion")
+      return finishText(printModule(*module));
+    if (!runPipeline(buildKilnToLoopsPipeline, "loops"))
+      return fail("lowering to loops failed");
+    if (options.stopAfter == "loops")
+      return finishText(printModule(*module));
+  }
+  if (stage != Stage::LLVMDialect) {
+    if (!runPipeline(buildLoopsToLLVMPipeline, "llvm-dialect"))
+      return fail("lowering to the LLVM dialect failed");
+    if (options.stopAfter == "llvm-dialect")
+      return finishText(printModule(*module));
+  }
 
+  // LLVM-dialect input was written by --stop-after=llvm-dialect, or it is
+  // not a model at all.
+  if (!module->lookupSymbol<LLVM::LLVMFuncOp>("kiln_compiled_entry"))
+    return fail("'" + options.input + "' has no kiln_compiled_entry: it is "
+                "not a model's IR (give a model JSON, or the MLIR that "
+                "kiln-compile --emit=mlir or --stop-after wrote)");
   llvm::LLVMContext llvmContext;
   auto llvmModule = target::translateAndOptimize(*module, llvmContext, *machine,
                                                  targetOptions, error);
@@ -269,6 +364,14 @@ int compile(const CompileOptions &options) {
   if (options.emit == Emit::Asm)
     return finishText(code);
   if (options.emit == Emit::Obj) {
+    model::Error modelError;
+    std::optional<model::Model> model =
+        source ? model::parseModel(*source, options.input, modelError)
+               : std::nullopt;
+    if (!model)
+      return fail("cannot write the C header of '" + output + "': " +
+                  (source ? modelError.str()
+                          : "the IR does not carry the model's source"));
     llvm::SmallString<256> header(output);
     llvm::sys::path::replace_extension(header, "h");
     if (!writeAtomically(std::string(header), objectHeader(*model), error))
@@ -284,8 +387,10 @@ int compile(const CompileOptions &options) {
   bool linked = writeAtomically(std::string(object), code, error);
   llvm::SmallString<256> temp(output);
   temp += ".tmp-link";
-  linked = linked && target::linkSharedLibrary(std::string(object),
-                                               std::string(temp), error);
+  linked = linked &&
+           target::linkSharedLibrary(std::string(object), std::string(temp),
+                                     error) &&
+           appendChecksum(std::string(temp), error);
   llvm::sys::fs::remove(object);
   if (!linked) {
     llvm::sys::fs::remove(temp);

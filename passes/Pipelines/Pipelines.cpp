@@ -1,6 +1,10 @@
 //===- Pipelines.cpp - Kiln's compilation pipelines -----------------------===//
 //
-// buildCPUPipeline and its kiln-opt registration. The order of the LLVM
+// buildCPUPipeline, stage detection and the kiln-opt registration. The
+// registered pipeline is one pass that runs the remaining stages as a
+// dynamic pipeline: the deallocation pipeline must not run twice (on loops
+// IR that already frees its buffers it fails), so what runs depends on the
+// input. The order of the LLVM
 // lowering follows what is known to work in MLIR 19 (DESIGN.md §7):
 // memrefs are finalized before scf becomes cf (alloca scopes), and the
 // functions are lowered before OpenMP regions.
@@ -14,8 +18,12 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/JSON.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -93,11 +101,167 @@ void kiln::buildCPUPipeline(OpPassManager &pm,
   buildLoopsToLLVMPipeline(pm, options);
 }
 
+kiln::Stage kiln::detectStage(ModuleOp module) {
+  bool imported = false, lowered = true;
+  auto isTensor = [](Type type) { return isa<TensorType>(type); };
+  module.walk([&](Operation *op) {
+    if (op == module.getOperation())
+      return;
+    StringRef dialect = op->getName().getDialectNamespace();
+    if (llvm::is_contained({"graph", "attn", "scan", "ffn"}, dialect) ||
+        llvm::any_of(op->getResultTypes(), isTensor))
+      imported = true;
+    if (auto func = dyn_cast<func::FuncOp>(op))
+      imported |= llvm::any_of(func.getArgumentTypes(), isTensor) ||
+                  llvm::any_of(func.getResultTypes(), isTensor);
+    // OpenMP regions stay omp ops on LLVM types after the last conversion.
+    lowered &= dialect == "llvm" || dialect == "omp";
+  });
+  if (imported)
+    return Stage::Imported;
+  return lowered ? Stage::LLVMDialect : Stage::Loops;
+}
+
+const char *kiln::stageName(Stage stage) {
+  switch (stage) {
+  case Stage::Imported: return "import";
+  case Stage::Loops: return "loops";
+  case Stage::LLVMDialect: return "llvm-dialect";
+  }
+  return "";
+}
+
+LogicalResult kiln::verifyModelSignature(ModuleOp module, Stage stage) {
+  auto text = module->getAttrOfType<StringAttr>("kiln.signature");
+  auto main = module.lookupSymbol<func::FuncOp>("kiln_main");
+  if (!text || !main)
+    return module.emitError("expected a kiln.signature attribute and a "
+                            "func.func @kiln_main");
+  auto json = llvm::json::parse(text.getValue());
+  const llvm::json::Object *root = json ? json->getAsObject() : nullptr;
+  if (!root) {
+    llvm::consumeError(json.takeError());
+    return module.emitError("kiln.signature is not a JSON object");
+  }
+  // ABI order; packed weights exist from the loops stage on, as arguments.
+  SmallVector<Type> types(main.getArgumentTypes());
+  if (stage == Stage::Imported)
+    llvm::append_range(types, main.getResultTypes());
+  SmallVector<const llvm::json::Object *> tensors;
+  for (StringRef group : {"inputs", "params", "packed", "outputs"}) {
+    const llvm::json::Array *list = root->getArray(group);
+    if (!list && group == "packed")
+      continue;
+    if (!list)
+      return module.emitError("kiln.signature has no '") << group << "' list";
+    for (const llvm::json::Value &tensor : *list)
+      tensors.push_back(tensor.getAsObject());
+  }
+  if (tensors.size() != types.size())
+    return main.emitError("the signature lists ")
+           << tensors.size() << " tensors but @kiln_main has " << types.size();
+  for (size_t index = 0; index < tensors.size(); ++index) {
+    const llvm::json::Object *tensor = tensors[index];
+    Type type = types[index];
+    auto shaped = dyn_cast<ShapedType>(type);
+    const llvm::json::Array *shape =
+        tensor ? tensor->getArray("shape") : nullptr;
+    std::optional<StringRef> dtype =
+        tensor ? tensor->getString("dtype") : std::nullopt;
+    auto mismatch = [&](StringRef what) {
+      return main.emitError("tensor ")
+             << index << " of the signature does not match " << type << ": "
+             << what;
+    };
+    if (!shaped || !shaped.hasRank() || !shape || !dtype)
+      return mismatch("expected a ranked tensor or memref and a signature "
+                      "entry with a dtype and a shape");
+    Type element = shaped.getElementType();
+    std::pair<StringRef, bool> dtypes[] = {
+        {"f32", element.isF32()},
+        {"f16", element.isF16()},
+        {"bf16", element.isBF16()},
+        {"i32", element.isSignlessInteger(32)},
+        {"i64", element.isSignlessInteger(64)}};
+    for (auto [name, matches] : dtypes)
+      if (*dtype == name && !matches)
+        return mismatch(("dtype " + *dtype).str());
+    if (static_cast<int64_t>(shape->size()) != shaped.getRank())
+      return mismatch("rank " + std::to_string(shape->size()));
+    for (auto [d, dim] : llvm::enumerate(*shape)) {
+      std::optional<int64_t> size = dim.getAsInteger();
+      if (size ? shaped.getDimSize(d) != *size : !shaped.isDynamicDim(d))
+        return mismatch("dim " + std::to_string(d));
+    }
+  }
+  return success();
+}
+
+namespace {
+
+/// kiln-cpu-pipeline: the CPU pipeline from whatever stage the module is at.
+struct StagedCPUPipeline
+    : PassWrapper<StagedCPUPipeline, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(StagedCPUPipeline)
+
+  explicit StagedCPUPipeline(const kiln::CPUPipelineOptions &options)
+      : parallel(options.parallel), vectorWidth(options.vectorWidth),
+        fusion(options.fusion), fusionReport(options.fusionReport) {}
+  StringRef getArgument() const override { return "kiln-staged-cpu-pipeline"; }
+  StringRef getDescription() const override {
+    return "Run the CPU pipeline's remaining stages";
+  }
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    kiln::CPUPipelineOptions options;
+    fill(options);
+    OpPassManager pm(ModuleOp::getOperationName());
+    kiln::buildCPUPipeline(pm, options);
+    pm.getDependentDialects(registry);
+  }
+
+  void runOnOperation() override {
+    kiln::CPUPipelineOptions options;
+    fill(options);
+    kiln::Stage stage = kiln::detectStage(getOperation());
+    if (stage != kiln::Stage::LLVMDialect &&
+        failed(kiln::verifyModelSignature(getOperation(), stage)))
+      return signalPassFailure();
+    OpPassManager pm(ModuleOp::getOperationName());
+    if (stage == kiln::Stage::Imported) {
+      kiln::buildFusionPipeline(pm, options);
+      kiln::buildKilnToLoopsPipeline(pm, options);
+    }
+    if (stage != kiln::Stage::LLVMDialect)
+      kiln::buildLoopsToLLVMPipeline(pm, options);
+    if (failed(runPipeline(pm, getOperation())))
+      signalPassFailure();
+  }
+
+  void fill(kiln::CPUPipelineOptions &options) const {
+    options.parallel = parallel;
+    options.vectorWidth = vectorWidth;
+    options.fusion = fusion;
+    options.fusionReport = fusionReport;
+  }
+
+  bool parallel;
+  int64_t vectorWidth;
+  bool fusion;
+  std::string fusionReport;
+};
+
+} // namespace
+
 void kiln::registerPipelines() {
   PassPipelineRegistration<CPUPipelineOptions>(
       "kiln-cpu-pipeline",
-      "Lower a Kiln model to the LLVM dialect with the compiled-model ABI",
-      buildCPUPipeline);
+      "Lower a Kiln model to the LLVM dialect with the compiled-model ABI, "
+      "from whichever stage the input is at (imported, loops or LLVM "
+      "dialect)",
+      [](OpPassManager &pm, const CPUPipelineOptions &options) {
+        pm.addPass(std::make_unique<StagedCPUPipeline>(options));
+      });
   PassPipelineRegistration<CPUPipelineOptions>(
       "kiln-fusion-pipeline",
       "Run Kiln's tensor-level fusion passes in their pipeline order",

@@ -8,6 +8,7 @@
 #ifndef KILN_PASSES_PIPELINES_PIPELINES_H
 #define KILN_PASSES_PIPELINES_PIPELINES_H
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -58,7 +59,25 @@ void buildLoopsToLLVMPipeline(mlir::OpPassManager &pm,
 void buildCPUPipeline(mlir::OpPassManager &pm,
                       const CPUPipelineOptions &options);
 
-/// Registers `kiln-cpu-pipeline` for kiln-opt.
+/// How far a module has been lowered: the IR kiln-compile writes with
+/// --emit=mlir (Imported), --stop-after=loops and --stop-after=llvm-dialect.
+enum class Stage { Imported, Loops, LLVMDialect };
+
+/// Recognizes the stage of `module` from the ops and types it holds.
+Stage detectStage(mlir::ModuleOp module);
+
+/// "import", "loops" or "llvm-dialect", the --stop-after name of a stage.
+const char *stageName(Stage stage);
+
+/// Checks that @kiln_main agrees with the kiln.signature attribute, tensor
+/// by tensor (count, element type, rank, each static size; a symbolic dim
+/// must be dynamic), on imported or loops IR. The runtime sizes every buffer
+/// from the signature, so hand-edited IR that disagrees would read or write
+/// out of bounds; the importer and the passes always agree.
+mlir::LogicalResult verifyModelSignature(mlir::ModuleOp module, Stage stage);
+
+/// Registers `kiln-cpu-pipeline` for kiln-opt. It runs the stages that
+/// `detectStage` finds still to do, so it accepts the output of any stage.
 void registerPipelines();
 
 } // namespace kiln

@@ -1,13 +1,16 @@
 //===- kiln-compile.cpp - Compile a Kiln model ahead of time --------------===//
 //
 // The command line of the compiler: CLI11 for Kiln's own options, with the
-// MLIR pass-manager options (--mlir-print-ir-after-all, --mlir-timing, ...)
-// passed through to llvm::cl. The work is done by lib/Driver.
+// MLIR options (--mlir-print-ir-after-all, --mlir-timing, ...) passed
+// through to llvm::cl; any other unknown option is an error here rather
+// than an LLVM suggestion. The work is done by lib/Driver.
 //
 //===----------------------------------------------------------------------===//
 
 #include "kiln/InitAllPasses.h"
+#include "kiln/Version.h"
 #include "lib/Driver/CompileDriver.h"
+#include "lib/Driver/ToolSupport.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -21,41 +24,69 @@
 
 using kiln::driver::Emit;
 
+namespace {
+
+int usageError(const std::string &message) {
+  llvm::errs() << "kiln-compile: error: " << message
+               << " (see kiln-compile --help)\n";
+  return 1;
+}
+
+/// The name of an llvm::cl option argument: "--mlir-timing=x" -> "mlir-timing".
+llvm::StringRef optionName(llvm::StringRef argument) {
+  return argument.ltrim('-').split('=').first;
+}
+
+} // namespace
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   kiln::driver::CompileOptions options;
   options.progress = isatty(STDERR_FILENO);
 
-  CLI::App app{"kiln-compile: compile a Kiln JSON IR model ahead of time"};
+  CLI::App app{"kiln-compile: compile a Kiln JSON IR model, or the MLIR of "
+               "any stage, ahead of time"};
   app.allow_extras();
-  app.add_option("model", options.input, "Model description (JSON IR v1)")
+  app.set_version_flag("--version", kiln::versionText("kiln-compile"));
+  app.add_option("model", options.input,
+                 "Model description (JSON IR v1), or MLIR written by "
+                 "--emit=mlir or --stop-after: compilation continues from "
+                 "the stage it is at")
       ->required();
   app.add_option("-o,--output", options.output,
-                 "Output file (default: the model path with the emitted "
-                 "kind's extension; - for stdout with text outputs)");
+                 "Output file; - for stdout. Default: stdout for text "
+                 "(mlir, llvm, asm, --stop-after), the model path with .so "
+                 "or .o for a library or an object");
   std::map<std::string, Emit> emits = {
       {"lib", Emit::Lib}, {"obj", Emit::Obj}, {"mlir", Emit::MLIR},
       {"llvm", Emit::LLVM}, {"asm", Emit::Asm}, {"ptx", Emit::PTX}};
-  app.add_option("--emit", options.emit,
-                 "lib (shared library), obj (object + C header), mlir "
-                 "(imported IR), llvm (LLVM IR), asm, ptx")
-      ->transform(CLI::CheckedTransformer(emits, CLI::ignore_case));
-  app.add_option("--target", options.target, "cpu or cuda")
-      ->check(CLI::IsMember({"cpu", "cuda"}));
+  std::string emitName = "lib";
+  CLI::Option *emit =
+      app.add_option("--emit", emitName,
+                     "lib (shared library), obj (object + C header), mlir "
+                     "(imported IR), llvm (LLVM IR), asm, ptx")
+          ->check(CLI::IsMember({"lib", "obj", "mlir", "llvm", "asm", "ptx"}))
+          ->capture_default_str();
+  app.add_option("--target", options.target, "Code generator")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
   app.add_option("--cpu", options.cpu,
                  "CPU to generate code for: native, or an LLVM CPU name "
-                 "such as x86-64-v3");
+                 "such as x86-64-v3")
+      ->capture_default_str();
   CLI::Option *sm =
-      app.add_option("--sm", options.sm, "CUDA architecture (sm_80, sm_90)")
-          ->check(CLI::IsMember({"sm_80", "sm_90"}));
+      app.add_option("--sm", options.sm, "CUDA architecture (--target=cuda)")
+          ->check(CLI::IsMember({"sm_80", "sm_90"}))
+          ->capture_default_str();
   app.add_option("-O", options.optLevel, "Optimization level 0-3")
-      ->check(CLI::Range(0u, 3u));
+      ->check(CLI::Range(0u, 3u))
+      ->capture_default_str();
   std::vector<std::string> stages;
   for (const char *const *stage = kiln::driver::stopAfterStages(); *stage;
        ++stage)
     stages.push_back(*stage);
   app.add_option("--stop-after", options.stopAfter,
-                 "Stop after a stage and write its IR")
+                 "Stop after a stage and write its IR (MLIR text)")
       ->check(CLI::IsMember(stages));
   app.add_flag("--progress,!--no-progress", options.progress,
                "Print one line per stage (default: when stderr is a "
@@ -67,18 +98,23 @@ int main(int argc, char **argv) {
                "the candidates that did not fuse did not, to stdout");
   app.add_flag("--parallel,!--no-parallel", options.parallel,
                "Run parallel loops on threads (default: on)");
-  app.footer("MLIR pass-manager options such as --mlir-print-ir-after-all "
-             "and --mlir-timing are accepted too.");
+  app.footer("MLIR options such as --mlir-print-ir-after-all and "
+             "--mlir-timing are accepted too.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
-    // --help and --version exit 0; usage errors exit 1 like every error.
-    return app.exit(e) == 0 ? 0 : 1;
+    // --help and --version print to stdout and exit 0.
+    if (e.get_exit_code() == 0)
+      return app.exit(e);
+    return usageError(e.what());
   }
-  if (sm->count() && options.target != "cuda") {
-    llvm::errs() << "kiln-compile: error: --sm applies to --target=cuda only\n";
-    return 1;
-  }
+  options.emit = emits.at(emitName);
+  if (sm->count() && options.target != "cuda")
+    return usageError("--sm applies to --target=cuda only");
+  if (!options.stopAfter.empty() && emit->count() &&
+      options.emit != Emit::MLIR)
+    return usageError("--stop-after=" + options.stopAfter +
+                      " writes MLIR; it conflicts with --emit=" + emitName);
 
   // Registered so that --mlir-print-ir-after=<pass> can name Kiln's passes.
   kiln::registerAllPasses();
@@ -88,11 +124,18 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   std::vector<std::string> extras = app.remaining();
   std::vector<const char *> clArgs = {argv[0]};
-  for (const std::string &extra : extras)
+  auto &registered = llvm::cl::getRegisteredOptions();
+  for (const std::string &extra : extras) {
+    if (extra.empty() || extra[0] != '-')
+      return usageError("unexpected argument '" + extra + "'");
+    llvm::StringRef name = optionName(extra);
+    if (!name.starts_with("mlir-") || !registered.count(name))
+      return usageError("unknown option '" + extra + "'");
     clArgs.push_back(extra.c_str());
-  if (!llvm::cl::ParseCommandLineOptions(static_cast<int>(clArgs.size()),
-                                         clArgs.data(), "kiln-compile",
-                                         &llvm::errs()))
+  }
+  if (!kiln::driver::parseCommandLine("kiln-compile",
+                                      static_cast<int>(clArgs.size()),
+                                      clArgs.data(), "kiln-compile"))
     return 1;
   return kiln::driver::compile(options);
 }

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/Version.h"
 #include "tools/kiln-gen-data/DataPlan.h"
 
 #include "kiln/runtime/kiln_runtime.hpp"
@@ -175,6 +176,7 @@ int main(int argc, char **argv) {
   Options options;
   CLI::App app{"Generates deterministic weights and inputs for a Kiln model.",
                "kiln-gen-data"};
+  app.set_version_flag("--version", kiln::versionText("kiln-gen-data"));
   app.add_option("model", options.model,
                  "Model: JSON IR (.json) or a compiled model (.so)")
       ->required();

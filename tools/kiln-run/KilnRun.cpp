@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/Version.h"
 #include "tools/kiln-run/RunCheck.h"
 #include "tools/kiln-run/RunInputs.h"
 #include "tools/kiln-run/RunOutputs.h"
@@ -22,7 +23,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 #include <iostream>
+
+#include <sched.h>
 
 using namespace kiln;
 using namespace kiln::run;
@@ -46,6 +50,15 @@ struct Options {
 int fail(const std::string &message) {
   std::cerr << "kiln-run: error: " << message << "\n";
   return 1;
+}
+
+/// The CPUs this process may run on (its affinity mask, as taskset and
+/// containers restrict it).
+int availableCpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    return CPU_COUNT(&set);
+  return static_cast<int>(std::thread::hardware_concurrency());
 }
 
 /// The weights file to use: --weights, else the source's `weights` path,
@@ -139,6 +152,10 @@ int runTool(const Options &options) {
     if (options.threads > 1 && kiln_session_num_threads(rawSession) == 1)
       std::cerr << "kiln-run: warning: the model has no OpenMP runtime; it "
                    "runs on 1 thread\n";
+    else if (int cpus = availableCpus(); cpus > 0 && options.threads > cpus)
+      std::cerr << "kiln-run: warning: --threads " << options.threads
+                << " exceeds the " << cpus << " CPUs available to this "
+                << "process; the threads will share them and run slower\n";
   }
 
   OutputPlan plan;
@@ -216,6 +233,7 @@ int main(int argc, char **argv) {
   Options options;
   CLI::App app{"Runs a compiled Kiln model on .npy or safetensors inputs.",
                "kiln-run"};
+  app.set_version_flag("--version", versionText("kiln-run"));
   app.add_option("model", options.model, "Compiled model (.so)")->required();
   app.add_option("--weights", options.weights,
                  "Weights (.safetensors); default: the model's own weights "
@@ -227,12 +245,14 @@ int main(int argc, char **argv) {
                  "DIR/<name>.npy, or one .safetensors file");
   app.add_option("--device", options.device, "cpu or cuda")
       ->capture_default_str();
-  app.add_option("--threads", options.threads, "Threads per run");
+  app.add_option("--threads", options.threads,
+                 "Threads per run (default: OpenMP's, one per CPU)");
   app.add_option("--bench", options.bench,
                  "Time N runs after a warm-up and print the median")
       ->check(CLI::PositiveNumber);
   app.add_flag("--check", options.check,
-               "Compare the outputs with the reference evaluator");
+               "Compare the outputs with the reference evaluator: each "
+               "element within atol + rtol * |reference|");
   app.add_option("--rtol", options.tolerance.rtol, "Relative tolerance")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

@@ -120,7 +120,8 @@ bool checkOutputs(const kiln_model *compiled, const std::string &modelPath,
     line << "check " << name << ": max abs err " << std::setprecision(3)
          << result.maxAbsErr << ", max rel err " << result.maxRelErr;
     if (result.ok) {
-      line << ": PASS";
+      line << ": PASS (rtol " << tolerance.rtol << " atol " << tolerance.atol
+           << ")";
     } else {
       ++failures;
       line << ": FAIL (" << result.mismatches << " elements outside rtol "

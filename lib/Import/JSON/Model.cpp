@@ -130,6 +130,19 @@ std::optional<Model> parseModel(const std::string &text,
     error.location = syntaxLocation(text, fileName, e.byte);
     error.message = syntaxMessage(e.what());
     return std::nullopt;
+  } catch (const json::out_of_range &e) {
+    // A number beyond double's range (found by kiln-fuzz-json-model): the
+    // exception quotes the number but gives no position, so find it.
+    std::string what = e.what();
+    size_t open = what.find('\''), close = what.rfind('\'');
+    size_t at = open < close
+                    ? text.find(what.substr(open + 1, close - open - 1))
+                    : std::string::npos;
+    error.location = at == std::string::npos
+                         ? fileName
+                         : syntaxLocation(text, fileName, at + 1);
+    error.message = what.substr(what.find("] ") + 2);
+    return std::nullopt;
   }
   std::optional<Model> model = detail::buildModel(root, fileName, diag);
   if (!model)

@@ -5,8 +5,9 @@
 // attributes or model function, a malformed signature, or a model function
 // whose arguments do not match the signature's tensors.
 
-// The pipeline fails on this file's first module, which has no attributes.
-// PIPELINE: error: expected the kiln.signature and kiln.source module attributes and an llvm.func @kiln_main
+// The pipeline fails on this file's first module, which has no attributes:
+// kiln-cpu-pipeline checks the signature before lowering anything.
+// PIPELINE: error: expected a kiln.signature attribute and a func.func @kiln_main
 
 // expected-error @+1 {{expected the kiln.signature and kiln.source module attributes and an llvm.func @kiln_main}}
 module {
