@@ -119,10 +119,8 @@ struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
         IntegerAttr(), IntegerAttr(), UnitAttr(), attn::NormalizerAttr(),
         IntegerAttr());
     Value out = transpose(rewriter, helperLoc, attention, {0, 2, 1, 3});
+    // The rest of the matched chain is dead now; the driver erases it.
     rewriter.replaceOp(match->output, out);
-    for (Operation *op : llvm::reverse(match->ops))
-      if (op->use_empty())
-        rewriter.eraseOp(op);
     return success();
   }
 };
