@@ -70,8 +70,9 @@ private:
   SmallVector<Value> outside;
 };
 
-/// Replaces `consumer` and its operand's producer by one group.
-void merge(Operation *producer, Operation *consumer) {
+/// Replaces `consumer` and its operand's producer by one group, at the
+/// consumer's place; returns the group.
+Operation *merge(Operation *producer, Operation *consumer) {
   OpBuilder builder(consumer);
   auto block = std::make_unique<Block>();
   GroupBuilder group(builder, block.get());
@@ -87,33 +88,34 @@ void merge(Operation *producer, Operation *consumer) {
   consumer->getResult(0).replaceAllUsesWith(fused.getResult());
   consumer->erase();
   producer->erase();
+  return fused;
 }
 
 struct FuseElementwisePass
     : kiln::impl::FuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
-    // In program order, so a producer has absorbed its own producers
-    // before its consumer absorbs it.
-    bool changed = true;
-    while (changed) {
-      changed = false;
-      getOperation().walk([&](Operation *consumer) {
-        if (!isElementwiseKernel(consumer) ||
-            isa_and_nonnull<FusedElementwiseOp>(consumer->getParentOp()))
-          return WalkResult::advance();
-        for (Value operand : consumer->getOperands()) {
-          Operation *producer = operand.getDefiningOp();
-          std::string why;
-          if (producer && isElementwiseKernel(producer) &&
-              succeeded(canFuseElementwise(producer, consumer, why))) {
-            merge(producer, consumer);
-            changed = true;
-            return WalkResult::interrupt();
-          }
-        }
-        return WalkResult::advance();
-      });
+    // One pass in program order: a producer has absorbed its own producers
+    // before its consumer absorbs it, and a new group stays at its
+    // consumer's place, where it may absorb the producer of another operand.
+    for (Block &block : getOperation().getBody())
+      for (Operation *op = &block.front(); op; op = op->getNextNode())
+        while (Operation *producer = fusibleProducer(op))
+          op = merge(producer, op);
+  }
+
+  /// An elementwise producer of one of `consumer`'s operands that may join
+  /// its group, or null.
+  static Operation *fusibleProducer(Operation *consumer) {
+    if (!isElementwiseKernel(consumer))
+      return nullptr;
+    for (Value operand : consumer->getOperands()) {
+      Operation *producer = operand.getDefiningOp();
+      std::string why;
+      if (producer && isElementwiseKernel(producer) &&
+          succeeded(canFuseElementwise(producer, consumer, why)))
+        return producer;
     }
+    return nullptr;
   }
 };
 
