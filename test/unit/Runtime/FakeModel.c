@@ -21,7 +21,9 @@
 #define FEATURES 4
 #define VOCAB 16
 
-static int fakeThreads = 1;
+/* Per thread, as OpenMP's nthreads-var ICV is: sessions on different threads
+   each set their own count without racing. */
+static _Thread_local int fakeThreads = 1;
 
 void omp_set_num_threads(int threads) { fakeThreads = threads; }
 int omp_get_max_threads(void) { return fakeThreads; }
