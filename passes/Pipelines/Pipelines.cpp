@@ -59,6 +59,9 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Before the deallocation pipeline and LLVM: both then see each distinct
+  // kernel once, not once per layer.
+  pm.addPass(createOutlineKernels());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
   pm.addNestedPass<func::FuncOp>(createFreeBuffersEarly());
@@ -66,7 +69,6 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
 
 void kiln::buildLoopsToLLVMPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
-  pm.addPass(createOutlineKernels());
   if (options.parallel)
     pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
