@@ -52,6 +52,8 @@ kiln_status *resolveSymbols(const LoadedModel &model,
       reinterpret_cast<LoadedModel::EntryFn>(lookup("kiln_compiled_entry"));
   symbols.pack =
       reinterpret_cast<LoadedModel::PackFn>(lookup("kiln_compiled_pack"));
+  symbols.pack_one = reinterpret_cast<LoadedModel::PackOneFn>(
+      lookup("kiln_compiled_pack_one"));
   for (auto [present, name] :
        {std::pair{symbols.abi_version != nullptr, "kiln_compiled_abi_version"},
         std::pair{symbols.signature != nullptr, "kiln_compiled_signature"},
@@ -85,6 +87,7 @@ kiln_status *adoptSymbols(const kiln_compiled_model &symbols,
       model.source = sourceText;
   model.entry = symbols.entry;
   model.pack = symbols.pack;
+  model.packOne = symbols.pack_one;
   // The model's OpenMP runtime: dlsym on the handle also searches the
   // model's dependencies; a linked model shares the application's.
   void *scope = model.handle ? model.handle : RTLD_DEFAULT;

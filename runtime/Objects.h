@@ -24,6 +24,7 @@ namespace kiln::runtime {
 struct LoadedModel {
   using EntryFn = void (*)(void *const *, const int64_t *);
   using PackFn = void (*)(void *const *);
+  using PackOneFn = void (*)(void *const *, int64_t);
   using SetThreadsFn = void (*)(int);
   using GetThreadsFn = int (*)();
 
@@ -35,6 +36,8 @@ struct LoadedModel {
   EntryFn entry = nullptr;
   /// Fills the packed weights from the parameters (docs/abi.md).
   PackFn pack = nullptr;
+  /// Fills one packed buffer; optional.
+  PackOneFn packOne = nullptr;
   /// omp_set_num_threads from the model's OpenMP runtime, if it links one.
   SetThreadsFn setNumThreads = nullptr;
   GetThreadsFn getMaxThreads = nullptr;

@@ -252,6 +252,22 @@ SafetensorsFile::~SafetensorsFile() {
     munmap(mapping, mappingSize);
 }
 
+void SafetensorsFile::releasePages(const void *start, size_t bytes) const {
+  auto begin = reinterpret_cast<uintptr_t>(start);
+  auto base = reinterpret_cast<uintptr_t>(mapping);
+  if (!mapping || begin < base || bytes > mappingSize ||
+      begin - base > mappingSize - bytes)
+    return;
+  uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t first = (begin + page - 1) / page * page;
+  uintptr_t last = (begin + bytes) / page * page;
+  // The mapping is private, read-only and never written: dropping a page
+  // loses nothing, the next read maps it again from the page cache. Advice
+  // that fails only leaves the pages resident.
+  if (first < last)
+    madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+}
+
 kiln_status *SafetensorsFile::tensor(int32_t index, kiln_tensor &out) const {
   const SafetensorsEntry &entry = entries[index];
   const DTypeEntry *dtype = findDType(entry.dtype);

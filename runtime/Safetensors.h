@@ -50,6 +50,11 @@ struct SafetensorsFile {
 
   /// Describes entry `index` as a Kiln tensor pointing into the mapping.
   kiln_status *tensor(int32_t index, kiln_tensor &out) const;
+
+  /// Lets the operating system drop the mapped pages that lie wholly inside
+  /// [data, data + bytes): a read afterwards maps them again from the file,
+  /// so the contents never change. Does nothing outside the mapping.
+  void releasePages(const void *data, size_t bytes) const;
 };
 
 /// Maps `path` read-only and validates it.

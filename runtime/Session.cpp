@@ -82,13 +82,34 @@ kiln_status *alignedData(kiln_session &session, const kiln_tensor &tensor,
   return nullptr;
 }
 
+/// Lets the pages of the parameters that packed buffer `filled` reads go
+/// when the model reads them only packed and no later buffer reads them.
+/// Only for weights mapped from a file: their pages come back intact.
+void releasePackedParams(const Signature &sig, const kiln_tensor *params,
+                         const SafetensorsFile &file, size_t filled) {
+  for (int32_t p : sig.packed[filled].params) {
+    bool readLater = false;
+    for (size_t later = filled + 1; later < sig.packed.size(); ++later) {
+      const std::vector<int32_t> &sources = sig.packed[later].params;
+      readLater |= std::find(sources.begin(), sources.end(), p) != sources.end();
+    }
+    if (sig.params[p].packedOnly && !readLater)
+      file.releasePages(params[p].data, kiln_tensor_num_bytes(&params[p]));
+  }
+}
+
 /// Allocates the packed weights and fills them from the bound parameters
-/// through the model's kiln_compiled_pack (docs/abi.md).
-kiln_status *packWeights(kiln_session &session) {
+/// through the model's kiln_compiled_pack (docs/abi.md). With weights
+/// mapped from `file`, buffer by buffer, so that at most one buffer's
+/// parameters are resident beside the packed copies.
+kiln_status *packWeights(kiln_session &session, const kiln_tensor *params,
+                         const SafetensorsFile *file) {
   const LoadedModel &model = *session.model;
+  const Signature &sig = model.signature;
   session.packed.clear();
   std::vector<void *> buffers(session.params);
-  for (size_t bytes : model.signature.packedBytes) {
+  for (const PackedSpec &spec : sig.packed) {
+    size_t bytes = spec.bytes;
     // 64 bytes: one cache line, and the alignment of a full AVX-512 vector.
     size_t rounded = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
     void *data = std::aligned_alloc(64, rounded);
@@ -102,12 +123,22 @@ kiln_status *packWeights(kiln_session &session) {
   applyThreads(session);
   // A model without parameters still gets a valid pointer.
   buffers.push_back(nullptr);
-  model.pack(buffers.data());
+  if (file && model.packOne) {
+    for (size_t i = 0; i < sig.packed.size(); ++i) {
+      model.packOne(buffers.data(), static_cast<int64_t>(i));
+      releasePackedParams(sig, params, *file, i);
+    }
+  } else {
+    model.pack(buffers.data());
+    for (size_t i = 0; file && i < sig.packed.size(); ++i)
+      releasePackedParams(sig, params, *file, i);
+  }
   session.paramsBound = true;
   return nullptr;
 }
 
-kiln_status *bindParams(kiln_session &session, const kiln_tensor *params) {
+kiln_status *bindParams(kiln_session &session, const kiln_tensor *params,
+                        const SafetensorsFile *file) {
   const auto &specs = session.model->signature.params;
   session.paramsBound = false;
   session.copies.clear();
@@ -119,7 +150,7 @@ kiln_status *bindParams(kiln_session &session, const kiln_tensor *params) {
             alignedData(session, params[i], session.params[i]))
       return status;
   }
-  return packWeights(session);
+  return packWeights(session, params, file);
 }
 
 } // namespace
@@ -177,7 +208,7 @@ kiln_status *kiln_session_bind_params(kiln_session *session, int32_t count,
   if (count > 0 && !params)
     return nullArgument("kiln_session_bind_params", "params");
   session->weights.reset();
-  return bindParams(*session, params);
+  return bindParams(*session, params, /*file=*/nullptr);
 }
 
 kiln_status *kiln_session_bind_weights(kiln_session *session,
@@ -205,7 +236,7 @@ kiln_status *kiln_session_bind_weights(kiln_session *session,
     if (kiln_status *status =
             file.tensor(file.byName.at(specs[i].name), params[i]))
       return status;
-  if (kiln_status *status = bindParams(*session, params.data()))
+  if (kiln_status *status = bindParams(*session, params.data(), &file))
     return prefixStatus(status, file.path + ": ");
   session->weights = weights->impl;
   return nullptr;

@@ -192,8 +192,17 @@ kiln_status *parseOffsetChecks(const json &root, Signature &sig) {
   return nullptr;
 }
 
+/// Index of the parameter named by `name`, or -1.
+int32_t findParam(const Signature &sig, const json &name) {
+  for (size_t p = 0; p < sig.params.size(); ++p)
+    if (name.is_string() && sig.params[p].name == name.get<std::string>())
+      return static_cast<int32_t>(p);
+  return -1;
+}
+
 /// The optional "packed" list: f32 buffers with static shapes whose sizes
-/// the session allocates at bind time.
+/// the session allocates at bind time, and the parameters they are filled
+/// from.
 kiln_status *parsePacked(const json &root, Signature &sig) {
   auto packed = root.find("packed");
   if (packed == root.end())
@@ -219,7 +228,37 @@ kiln_status *parsePacked(const json &root, Signature &sig) {
     if (!checkedProduct(sizes, static_cast<int>(shape->size()), elements) ||
         elements > INT64_MAX / 4)
       return fail(pointer + "/shape", "too large");
-    sig.packedBytes.push_back(static_cast<size_t>(elements) * 4);
+    PackedSpec spec;
+    spec.bytes = static_cast<size_t>(elements) * 4;
+    auto params = buffer.find("params");
+    if (params != buffer.end() && !params->is_array())
+      return fail(pointer + "/params", "expected an array of parameter names");
+    for (size_t p = 0; params != buffer.end() && p < params->size(); ++p) {
+      int32_t param = findParam(sig, (*params)[p]);
+      if (param < 0)
+        return fail(pointer + "/params/" + std::to_string(p),
+                    "expected the name of a parameter");
+      spec.params.push_back(param);
+    }
+    sig.packed.push_back(std::move(spec));
+  }
+  return nullptr;
+}
+
+/// The optional "packed_only" list: names of parameters the model reads
+/// only through packed buffers.
+kiln_status *parsePackedOnly(const json &root, Signature &sig) {
+  auto names = root.find("packed_only");
+  if (names == root.end())
+    return nullptr;
+  if (!names->is_array())
+    return fail("/packed_only", "expected an array of parameter names");
+  for (size_t i = 0; i < names->size(); ++i) {
+    int32_t param = findParam(sig, (*names)[i]);
+    if (param < 0)
+      return fail("/packed_only/" + std::to_string(i),
+                  "expected the name of a parameter");
+    sig.params[param].packedOnly = true;
   }
   return nullptr;
 }
@@ -318,9 +357,12 @@ kiln_status *parseSignature(const std::string &text, Signature &sig) {
     return status;
   if (kiln_status *status = parseDevices(root, sig))
     return status;
+  if (kiln_status *status = checkConsistency(sig))
+    return status;
+  // After the names are known to be unique: these refer to parameters.
   if (kiln_status *status = parsePacked(root, sig))
     return status;
-  return checkConsistency(sig);
+  return parsePackedOnly(root, sig);
 }
 
 } // namespace kiln::runtime

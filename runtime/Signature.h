@@ -31,6 +31,15 @@ struct TensorSpec {
   bool isOffsets = false;
   int64_t offsetsBound = 0;
   int32_t offsetsSymbol = -1;
+  /// For a parameter: the model reads it only through its packed buffers.
+  bool packedOnly = false;
+};
+
+/// A packed weight buffer (docs/abi.md): its size and the parameters
+/// (indices into `params`) it is filled from.
+struct PackedSpec {
+  size_t bytes = 0;
+  std::vector<int32_t> params;
 };
 
 /// A validated signature. Not copyable: the tensor infos point into it.
@@ -38,8 +47,8 @@ struct Signature {
   std::string name;
   std::vector<std::string> dims;
   std::vector<TensorSpec> inputs, params, outputs;
-  /// Bytes of each packed weight buffer (docs/abi.md), in ABI order.
-  std::vector<size_t> packedBytes;
+  /// The packed weight buffers, in ABI order.
+  std::vector<PackedSpec> packed;
   /// Devices the model has code for; "cpu" when the signature says nothing.
   std::vector<std::string> devices;
 

@@ -25,8 +25,10 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     In a module with a `kiln.signature`, the GEMM weights that are
     parameters of `@kiln_main` are packed once, at bind time: the function
     gets a panels argument per packed weight (after the parameters), the
-    module a `@kiln_pack(params..., panels...)` that fills them, and the
-    signature a "packed" list (docs/abi.md).
+    module a `@kiln_pack(params..., panels..., which: i64)` that fills them
+    (buffer `which`, or all when it is negative), and the signature a
+    "packed" list and a "packed_only" list of the parameters read through
+    packed buffers only (docs/abi.md).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", "8",
@@ -96,7 +98,9 @@ def EmitModelABI : Pass<"kiln-emit-model-abi", "mlir::ModuleOp"> {
     and `kiln.source` module attributes and adds `kiln_compiled_abi_version`,
     `kiln_compiled_signature`, `kiln_compiled_source` and `kiln_compiled_entry`, the
     last unpacking `(void **buffers, const int64_t *dims)` into the memref
-    descriptors of the model function (see docs/abi.md).
+    descriptors of the model function, and `kiln_compiled_pack` and
+    `kiln_compiled_pack_one`, which call the packing function for every
+    packed buffer or one (see docs/abi.md).
   }];
   let options = [
     Option<"entryFunction", "entry", "std::string", "\"kiln_main\"",

@@ -122,6 +122,10 @@ typedef struct kiln_compiled_model {
   const char *(*source)(void);
   void (*entry)(void *const *buffers, const int64_t *dims);
   void (*pack)(void *const *buffers);
+  /** Optional (NULL: the runtime packs all at once): fills packed buffer
+      `which` only, so that each parameter's pages can be released as soon
+      as the buffers read from it are filled. */
+  void (*pack_one)(void *const *buffers, int64_t which);
 } kiln_compiled_model;
 
 /** Opens a compiled model (.so) with dlopen, checks

@@ -5,8 +5,9 @@
 // adds the C entry points of docs/abi.md around it: the version, the
 // signature and source strings, `kiln_compiled_entry`, which builds each
 // descriptor from a bare pointer, the static sizes and the run-time values of
-// the symbolic dimensions, and `kiln_compiled_pack`, which fills the packed
-// weights from the parameters through `@kiln_pack`.
+// the symbolic dimensions, and `kiln_compiled_pack` and
+// `kiln_compiled_pack_one`, which fill all packed weights, or one, from the
+// parameters through `@kiln_pack`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -144,7 +145,7 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
     ArrayRef<SignatureShape> packShapes = ArrayRef(shapes->all).slice(
         shapes->firstParam, shapes->numParams + shapes->numPacked);
     auto pack = module.lookupSymbol<LLVM::LLVMFuncOp>(packFunction);
-    if (pack && failed(checkArguments(pack, packShapes)))
+    if (pack && failed(checkArguments(pack, packShapes, /*extra=*/1)))
       return signalPassFailure();
     if (!pack && shapes->numPacked) {
       module.emitError("the signature lists packed weights but there is no "
@@ -158,9 +159,10 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
     addStringGetter(b, "kiln_compiled_signature", signature.getValue());
     addStringGetter(b, "kiln_compiled_source", source.getValue());
     emitVersion(b);
-    emitCaller(b, "kiln_compiled_entry", model, shapes->all,
-               /*withDims=*/true);
-    emitCaller(b, "kiln_compiled_pack", pack, packShapes, /*withDims=*/false);
+    emitCaller(b, "kiln_compiled_entry", model, shapes->all, Trailer::Dims);
+    emitCaller(b, "kiln_compiled_pack", pack, packShapes, Trailer::PackAll);
+    emitCaller(b, "kiln_compiled_pack_one", pack, packShapes,
+               Trailer::PackOne);
     // Only the ABI symbols are exported; the model itself may be inlined.
     model.setLinkage(LLVM::Linkage::Internal);
     if (pack)
@@ -179,27 +181,42 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
         b.create<LLVM::ConstantOp>(b.getI32Type(), b.getI32IntegerAttr(2))});
   }
 
-  /// Checks that `func` takes one exploded memref descriptor per shape.
+  /// Checks that `func` takes one exploded memref descriptor per shape,
+  /// then `extra` scalars.
   LogicalResult checkArguments(LLVM::LLVMFuncOp func,
-                               ArrayRef<SignatureShape> shapes) {
-    size_t expectedArgs = 0;
+                               ArrayRef<SignatureShape> shapes,
+                               size_t extra = 0) {
+    size_t expectedArgs = extra;
     for (const SignatureShape &shape : shapes)
       expectedArgs += 3 + 2 * shape.size();
     if (func.getNumArguments() == expectedArgs)
       return success();
     return func.emitError("expected ")
            << expectedArgs << " arguments (one memref descriptor per tensor "
-           << "of the signature), got " << func.getNumArguments();
+           << "of the signature" << (extra ? ", then the buffer to pack" : "")
+           << "), got " << func.getNumArguments();
   }
 
-  /// Adds `void name(void *const *buffers[, const int64_t *dims])`, which
-  /// calls `callee` (when there is one) with a descriptor per shape.
+  /// What an exported function takes after `void *const *buffers`, and
+  /// passes after the descriptors.
+  enum class Trailer {
+    Dims,    ///< `const int64_t *dims`, read for the symbolic sizes.
+    PackAll, ///< Nothing; passes -1: fill every packed buffer.
+    PackOne, ///< `int64_t which`, passed on: fill that buffer only.
+  };
+
+  /// Adds `void name(void *const *buffers, <trailer>)`, which calls `callee`
+  /// (when there is one) with a descriptor per shape.
   void emitCaller(ImplicitLocOpBuilder &b, StringRef name,
                   LLVM::LLVMFuncOp callee, ArrayRef<SignatureShape> shapes,
-                  bool withDims) {
+                  Trailer trailer) {
     auto ptr = LLVM::LLVMPointerType::get(b.getContext());
     Type i64 = b.getI64Type();
-    SmallVector<Type> params(withDims ? 2 : 1, ptr);
+    SmallVector<Type> params = {ptr};
+    if (trailer == Trailer::Dims)
+      params.push_back(ptr);
+    if (trailer == Trailer::PackOne)
+      params.push_back(i64);
     auto func = b.create<LLVM::LLVMFuncOp>(
         name, LLVM::LLVMFunctionType::get(
                   LLVM::LLVMVoidType::get(b.getContext()), params));
@@ -211,7 +228,7 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
       return;
     }
     Value buffers = entry->getArgument(0);
-    Value dims = withDims ? entry->getArgument(1) : Value();
+    Value dims = trailer == Trailer::Dims ? entry->getArgument(1) : Value();
     auto constant = [&](int64_t value) -> Value {
       return b.create<LLVM::ConstantOp>(i64, b.getI64IntegerAttr(value));
     };
@@ -245,6 +262,10 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
       args.append(sizes);
       args.append(strides);
     }
+    if (trailer == Trailer::PackAll)
+      args.push_back(constant(-1));
+    if (trailer == Trailer::PackOne)
+      args.push_back(entry->getArgument(1));
     b.create<LLVM::CallOp>(callee, args);
     b.create<LLVM::ReturnOp>(ValueRange{});
   }

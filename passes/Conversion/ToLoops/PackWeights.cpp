@@ -9,7 +9,10 @@
 #include "dialects/FFN/IR/FFNOps.h"
 #include "dialects/Graph/IR/GraphOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 
@@ -87,11 +90,15 @@ LogicalResult planPackedWeights(ModuleOp module, func::FuncOp model,
   };
 
   SmallVector<PackedBuffer> buffers;
+  // Operands that will read panels instead of their parameter.
+  llvm::DenseSet<OpOperand *> packedReads;
   model.walk([&](Operation *op) {
     for (const SmallVector<unsigned> &group : weightGroups(op)) {
       std::optional<SmallVector<unsigned>> sources = paramsOf(op, group);
       if (!sources)
         continue;
+      for (unsigned operand : group)
+        packedReads.insert(&op->getOpOperand(operand));
       auto *existing = llvm::find_if(buffers, [&](const PackedBuffer &buffer) {
         return buffer.params == *sources;
       });
@@ -107,8 +114,10 @@ LogicalResult planPackedWeights(ModuleOp module, func::FuncOp model,
     }
   });
 
-  // @kiln_pack(params..., panels...): every parameter, so that the ABI
-  // passes the same buffers whichever are packed.
+  // @kiln_pack(params..., panels..., which): every parameter, so that the
+  // ABI passes the same buffers whichever are packed; `which` selects one
+  // buffer to fill, or all when negative, so that the runtime can release
+  // a parameter's pages as soon as the buffers read from it are filled.
   ImplicitLocOpBuilder b(model.getLoc(), module.getBodyRegion());
   b.setInsertionPointToEnd(module.getBody());
   SmallVector<Type> argTypes;
@@ -120,10 +129,15 @@ LogicalResult planPackedWeights(ModuleOp module, func::FuncOp model,
   }
   for (const PackedBuffer &buffer : buffers)
     argTypes.push_back(buffer.panels.getType());
+  argTypes.push_back(b.getI64Type());
   auto pack = b.create<func::FuncOp>(kPackFunction,
                                      b.getFunctionType(argTypes, {}));
   pack.setPrivate();
   b.setInsertionPointToStart(pack.addEntryBlock());
+  Value which = pack.getArguments().back();
+  Value all = b.create<arith::CmpIOp>(
+      arith::CmpIPredicate::slt, which,
+      b.create<arith::ConstantIntOp>(0, b.getI64Type()));
   llvm::json::Array packed;
   for (auto [i, buffer] : llvm::enumerate(buffers)) {
     SmallVector<Value> sources;
@@ -133,7 +147,16 @@ LogicalResult planPackedWeights(ModuleOp module, func::FuncOp model,
       const llvm::json::Object *param = (*params)[p].getAsObject();
       names.push_back(param ? param->getString("name").value_or("") : "");
     }
-    emitPackPanels(b, tiling, sources, pack.getArgument(numParams + i));
+    Value selected = b.create<arith::OrIOp>(
+        all, b.create<arith::CmpIOp>(
+                 arith::CmpIPredicate::eq, which,
+                 b.create<arith::ConstantIntOp>(i, b.getI64Type())));
+    auto ifSelected = b.create<scf::IfOp>(selected, /*withElseRegion=*/false);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifSelected.thenBlock());
+      emitPackPanels(b, tiling, sources, pack.getArgument(numParams + i));
+    }
     auto type = cast<MemRefType>(buffer.panels.getType());
     packed.push_back(llvm::json::Object{
         {"dtype", "f32"},
@@ -142,6 +165,20 @@ LogicalResult planPackedWeights(ModuleOp module, func::FuncOp model,
   }
   b.create<func::ReturnOp>();
   signature->insert({"packed", std::move(packed)});
+  // Parameters the model never reads once packed: the runtime may let the
+  // operating system drop their pages (docs/abi.md).
+  llvm::json::Array packedOnly;
+  for (unsigned p = 0; p < numParams; ++p) {
+    Value param = body.getArgument(firstParam + p);
+    if (param.use_empty() ||
+        !llvm::all_of(param.getUses(), [&](OpOperand &use) {
+          return packedReads.contains(&use);
+        }))
+      continue;
+    const llvm::json::Object *entry = (*params)[p].getAsObject();
+    packedOnly.push_back(entry ? entry->getString("name").value_or("") : "");
+  }
+  signature->insert({"packed_only", std::move(packedOnly)});
   module->setAttr("kiln.signature",
                   b.getStringAttr(llvm::formatv("{0}", llvm::json::Value(
                                                            std::move(*signature)))

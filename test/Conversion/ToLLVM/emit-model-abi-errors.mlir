@@ -104,7 +104,7 @@ module attributes {kiln.signature = "{\22dims\22:[],\22inputs\22:[],\22params\22
   llvm.func @kiln_main(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: i64, %arg3: i64, %arg4: i64) {
     llvm.return
   }
-  // expected-error @+1 {{expected 5 arguments (one memref descriptor per tensor of the signature), got 0}}
+  // expected-error @+1 {{expected 6 arguments (one memref descriptor per tensor of the signature, then the buffer to pack), got 0}}
   llvm.func @kiln_pack() {
     llvm.return
   }

@@ -5,12 +5,19 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/Safetensors.h"
+
 #include "RuntimeTestUtil.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fstream>
+#include <numeric>
+#include <unistd.h>
+#include <vector>
 
+using namespace kiln::runtime;
 using namespace kiln::runtime::test;
 
 namespace {
@@ -211,6 +218,52 @@ TEST_F(SafetensorsTest, ReportsMissingFile) {
       kiln_weights_open(dir.path("none.safetensors").c_str(), &weights);
   EXPECT_EQ(kiln_status_get_code(status), KILN_ERROR_IO);
   EXPECT_NE(message(status).find("No such file"), std::string::npos);
+}
+
+/// Resident bytes of the mapping that contains `address`, from
+/// /proc/self/smaps; -1 if not found.
+long residentBytes(const void *address) {
+  std::ifstream smaps("/proc/self/smaps");
+  auto target = reinterpret_cast<uintptr_t>(address);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    uintptr_t begin = 0, end = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &begin, &end) == 2) {
+      inside = begin <= target && target < end;
+      continue;
+    }
+    long kib = 0;
+    if (inside && std::sscanf(line.c_str(), "Rss: %ld kB", &kib) == 1)
+      return kib * 1024;
+  }
+  return -1;
+}
+
+TEST_F(SafetensorsTest, ReleasedPagesReadBackIntact) {
+  std::vector<float> values(1 << 18); // 1 MiB
+  std::iota(values.begin(), values.end(), 0.0f);
+  kiln_tensor tensor = {values.data(), KILN_F32, 1,
+                        {static_cast<int64_t>(values.size())}};
+  const char *name = "w";
+  std::string path = dir.path("big.safetensors");
+  ASSERT_EQ(message(kiln_safetensors_write(path.c_str(), 1, &name, &tensor)),
+            "");
+  std::shared_ptr<SafetensorsFile> file;
+  ASSERT_EQ(message(openSafetensors(path, file)), "");
+  kiln_tensor read;
+  ASSERT_EQ(message(file->tensor(0, read)), "");
+  size_t bytes = values.size() * sizeof(float);
+  ASSERT_EQ(std::memcmp(read.data, values.data(), bytes), 0);
+  EXPECT_GE(residentBytes(read.data), static_cast<long>(bytes));
+
+  file->releasePages(read.data, bytes);
+  // Only the pages the tensor shares with the header may stay.
+  EXPECT_LE(residentBytes(read.data), 2 * sysconf(_SC_PAGESIZE));
+  EXPECT_EQ(std::memcmp(read.data, values.data(), bytes), 0);
+  // Ranges outside the mapping are left alone.
+  file->releasePages(values.data(), bytes);
+  file->releasePages(nullptr, 0);
+  EXPECT_EQ(values[12345], 12345.0f);
 }
 
 } // namespace

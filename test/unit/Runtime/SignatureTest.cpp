@@ -25,6 +25,7 @@ const char *kValid = R"({"abi": 2, "name": "m", "dims": ["b", "t"],
   "inputs": [{"name": "ids", "dtype": "i64", "shape": ["b", "t"]}],
   "params": [{"name": "w", "dtype": "bf16", "shape": [8, 2]}],
   "packed": [{"dtype": "f32", "shape": [1, 2, 16], "params": ["w"]}],
+  "packed_only": ["w"],
   "outputs": [{"name": "y", "dtype": "f32", "shape": ["b", "t", 2]}],
   "index_checks": [{"input": "ids", "bound": 8}]})";
 
@@ -39,7 +40,10 @@ TEST(SignatureTest, ParsesValidSignature) {
   EXPECT_EQ(ids.symbol[1], 1);
   EXPECT_EQ(signature.params[0].info.dtype, KILN_BF16);
   EXPECT_EQ(signature.formatShape(signature.outputs[0].info), "[b, t, 2]");
-  EXPECT_EQ(signature.packedBytes, std::vector<size_t>{1 * 2 * 16 * 4});
+  ASSERT_EQ(signature.packed.size(), 1u);
+  EXPECT_EQ(signature.packed[0].bytes, 1u * 2 * 16 * 4);
+  EXPECT_EQ(signature.packed[0].params, std::vector<int32_t>{0});
+  EXPECT_TRUE(signature.params[0].packedOnly);
   EXPECT_EQ(signature.devices, std::vector<std::string>{"cpu"});
 }
 
@@ -62,6 +66,18 @@ TEST(SignatureTest, RejectsBrokenSignatures) {
             std::string::npos);
   EXPECT_NE(with("[1, 2, 16]", "[4294967296, 4294967296, 16]")
                 .find("/packed/0/shape: too large"),
+            std::string::npos);
+  EXPECT_NE(with(R"("params": ["w"])", R"("params": "w")")
+                .find("/packed/0/params: expected an array of parameter names"),
+            std::string::npos);
+  EXPECT_NE(with(R"("params": ["w"])", R"("params": ["v"])")
+                .find("/packed/0/params/0: expected the name of a parameter"),
+            std::string::npos);
+  EXPECT_NE(with(R"("packed_only": ["w"])", R"("packed_only": "w")")
+                .find("/packed_only: expected an array of parameter names"),
+            std::string::npos);
+  EXPECT_NE(with(R"("packed_only": ["w"])", R"("packed_only": ["w", 3])")
+                .find("/packed_only/1: expected the name of a parameter"),
             std::string::npos);
   EXPECT_NE(with(R"("dtype": "i64")", R"("dtype": "u8")")
                 .find("/inputs/0/dtype: expected one of f32"),
