@@ -44,6 +44,17 @@ std::string firstPointer(Operation *op) {
   return pointers.empty() ? std::string("?") : pointers.front();
 }
 
+/// Orders "/nodes/9" before "/nodes/10": by node index, then as text.
+bool nodeOrder(StringRef lhs, StringRef rhs) {
+  auto index = [](StringRef pointer) {
+    unsigned value = ~0u;
+    if (pointer.consume_front("/nodes/"))
+      pointer.consumeInteger(10, value);
+    return value;
+  };
+  return std::make_pair(index(lhs), lhs) < std::make_pair(index(rhs), rhs);
+}
+
 /// What a candidate whose check passes, yet is still in the IR, says.
 constexpr const char *kFusionOff =
     "it fuses, but the fusion passes did not run (-O0 or --no-fusion)";
@@ -111,6 +122,7 @@ struct FusionReportPass : kiln::impl::FusionReportBase<FusionReportPass> {
       for (std::string &pointer : nodePointers(op->getLoc()))
         if (reported.insert(pointer).second)
           nodes.push_back(pointer);
+      llvm::sort(nodes, nodeOrder);
       if (!nodes.empty())
         os << "fused " << kindOf(op) << ": " << llvm::join(nodes, ", ")
            << "\n";

@@ -12,6 +12,7 @@
 #include "dialects/Attn/IR/AttnOps.h"
 #include "dialects/FFN/IR/FFNOps.h"
 #include "dialects/Graph/IR/GraphOps.h"
+#include "passes/Fusion/PositionMask.h"
 
 #include "mlir/IR/PatternMatch.h"
 
@@ -41,8 +42,10 @@ struct AttentionMatch {
   /// A scalar the scores are multiplied (or divided) by, if any.
   mlir::Value scale;
   bool divideByScale = false;
-  /// The additive mask or bias, if any.
+  /// The additive mask or bias, if any, when it is not a position mask.
   mlir::Value bias;
+  /// A causal or sliding-window mask built from positions.
+  PositionMask mask;
   /// matmul(·, v), whose result the attention replaces.
   graph::MatmulOp output;
   /// Every op the attention replaces, the producer side first.

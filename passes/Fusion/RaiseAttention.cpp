@@ -115,9 +115,11 @@ struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
     auto attention = rewriter.create<attn::AttentionOp>(
         loc, resultType, q, k, v, match->bias, /*seq_offsets=*/Value(),
         rewriter.getF64FloatAttr(scale),
-        attn::MaskKindAttr::get(getContext(), attn::MaskKind::none),
-        IntegerAttr(), IntegerAttr(), UnitAttr(), attn::NormalizerAttr(),
-        IntegerAttr());
+        attn::MaskKindAttr::get(getContext(), match->mask.kind),
+        match->mask.kind == attn::MaskKind::sliding_window
+            ? rewriter.getI64IntegerAttr(match->mask.window)
+            : IntegerAttr(),
+        IntegerAttr(), UnitAttr(), attn::NormalizerAttr(), IntegerAttr());
     Value out = transpose(rewriter, helperLoc, attention, {0, 2, 1, 3});
     // The rest of the matched chain is dead now; the driver erases it.
     rewriter.replaceOp(match->output, out);
@@ -168,21 +170,48 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
     return fail(otherUsersReason(value));
   };
 
-  if (auto add = scores.getDefiningOp<AddOp>()) {
+  if (auto where = scores.getDefiningOp<WhereOp>()) {
+    // where(cond, scores, -inf) or where(cond, -inf, scores).
+    if (failed(singleUse(scores)))
+      return failure();
+    bool lhsIsScores = isScoreChain(where.getLhs());
+    if (!lhsIsScores && !isScoreChain(where.getRhs()))
+      return fail("neither branch of the mask where is q·kᵀ");
+    if (!isHidingFill(lhsIsScores ? where.getRhs() : where.getLhs()))
+      return fail("the mask where does not hide scores with a constant of "
+                  "at most -1e4");
+    std::optional<PositionMask> mask =
+        classifyVisibility(where.getCond(), lhsIsScores, where);
+    if (!mask)
+      return fail("the mask where's condition is not a causal or "
+                  "sliding-window function of the query and key positions");
+    scores = lhsIsScores ? where.getLhs() : where.getRhs();
+    match.mask = *mask;
+    match.ops.insert(match.ops.begin(), where);
+    match.ops.insert(match.ops.begin(), mask->ops.begin(), mask->ops.end());
+  } else if (auto add = scores.getDefiningOp<AddOp>()) {
     if (failed(singleUse(scores)))
       return failure();
     bool lhsIsScores = isScoreChain(add.getLhs());
     if (!lhsIsScores && !isScoreChain(add.getRhs()))
       return fail("neither operand of the mask add is q·kᵀ");
     scores = lhsIsScores ? add.getLhs() : add.getRhs();
-    match.bias = lhsIsScores ? add.getRhs() : add.getLhs();
-    auto broadcast = broadcastShapes(tensorOf(match.bias).getShape(),
+    Value additive = lhsIsScores ? add.getRhs() : add.getLhs();
+    auto broadcast = broadcastShapes(tensorOf(additive).getShape(),
                                      scoresType.getShape());
-    if (failed(broadcast) || tensorOf(match.bias).getRank() > 4 ||
+    if (failed(broadcast) || tensorOf(additive).getRank() > 4 ||
         !shapesCompatible(*broadcast, scoresType.getShape()))
       return fail("the mask does not broadcast to the scores [batch, heads, "
                   "queries, keys]");
+    // A mask of positions becomes the kernel's mask, which skips hidden key
+    // blocks; anything else is added as a bias.
+    if (std::optional<PositionMask> mask = classifyAdditiveMask(additive, add))
+      match.mask = *mask;
+    else
+      match.bias = additive;
     match.ops.insert(match.ops.begin(), add);
+    match.ops.insert(match.ops.begin(), match.mask.ops.begin(),
+                     match.mask.ops.end());
   }
   Operation *scaleOp = scores.getDefiningOp();
   if (isa_and_nonnull<MulOp, DivOp>(scaleOp)) {

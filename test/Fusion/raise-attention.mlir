@@ -103,3 +103,137 @@ func.func @constant_divisor(%q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf32>,
   %o = graph.matmul %p, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
   return %o : tensor<2x4x8x16xf32>
 }
+
+// -----
+
+// A causal mask built from positions, where(k <= q, scores, -1e9), becomes
+// the kernel's causal mask; the mask ops die with the chain.
+
+// CHECK-LABEL: func.func @causal_from_positions
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #attn<mask causal>, scale = 1.000000e+00 : f64}
+// CHECK-NOT: graph.where
+// CHECK-NOT: graph.arange
+func.func @causal_from_positions(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                                 %v: tensor<2x4x?x16xf32>, %n: index)
+    -> tensor<2x4x?x16xf32> {
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %seen = graph.greater_equal %rows, %pos : tensor<?x1xi64>, tensor<?xi64> -> tensor<?x?xi1>
+  %hide = graph.constant dense<-1.000000e+09> : tensor<f32>
+  %s1 = graph.where %seen, %s0, %hide : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o : tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// The mask written the other way round, where(k > q, -inf-like, scores),
+// with the key positions offset by one (k + 1 > q + 1): still causal.
+
+// CHECK-LABEL: func.func @causal_hiding_future
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #attn<mask causal>
+func.func @causal_hiding_future(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                                %v: tensor<2x4x?x16xf32>, %n: index)
+    -> tensor<2x4x?x16xf32> {
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %pos = graph.arange %q {axis = 2 : i64, start = 1.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %future = graph.greater %pos, %rows : tensor<?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %hide = graph.constant dense<-3.400000e+38> : tensor<1x1xf32>
+  %s1 = graph.where %future, %hide, %s0 : (tensor<?x?xi1>, tensor<1x1xf32>, tensor<2x4x?x?xf32>) -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o : tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// An additive mask of 0 where 0 <= q - k < 5 and -1e4 elsewhere is a
+// sliding window of 5, not a bias.
+
+// CHECK-LABEL: func.func @window_from_distance
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #attn<mask sliding_window>, scale = 1.000000e+00 : f64, window = 5 : i64}
+func.func @window_from_distance(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                                %v: tensor<2x4x?x16xf32>, %n: index)
+    -> tensor<2x4x?x16xf32> {
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %dist = graph.sub %rows, %pos : tensor<?x1xi64>, tensor<?xi64> -> tensor<?x?xi64>
+  %zero = graph.constant dense<0> : tensor<i64>
+  %five = graph.constant dense<5> : tensor<i64>
+  %past = graph.greater_equal %dist, %zero : tensor<?x?xi64>, tensor<i64> -> tensor<?x?xi1>
+  %near = graph.less %dist, %five : tensor<?x?xi64>, tensor<i64> -> tensor<?x?xi1>
+  %open = graph.constant dense<0.000000e+00> : tensor<f32>
+  %shut = graph.constant dense<-1.000000e+04> : tensor<f32>
+  %m0 = graph.where %near, %open, %shut : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %m1 = graph.where %past, %m0, %shut : (tensor<?x?xi1>, tensor<?x?xf32>, tensor<f32>) -> tensor<?x?xf32>
+  %s1 = graph.add %s0, %m1 : tensor<2x4x?x?xf32>, tensor<?x?xf32> -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o : tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// Not a position mask: it also hides key 0 of every row (k == 0), so it
+// stays an additive bias, exact but without block skipping.
+
+// CHECK-LABEL: func.func @additive_not_a_window
+// CHECK: %[[M:.*]] = graph.where
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %[[M]] {mask = #attn<mask none>
+func.func @additive_not_a_window(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                                 %v: tensor<2x4x?x16xf32>)
+    -> tensor<2x4x?x16xf32> {
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %zero = graph.constant dense<0> : tensor<i64>
+  %first = graph.equal %pos, %zero : tensor<?xi64>, tensor<i64> -> tensor<?xi1>
+  %open = graph.constant dense<0.000000e+00> : tensor<f32>
+  %shut = graph.constant dense<-1.000000e+04> : tensor<f32>
+  %m = graph.where %first, %shut, %open : (tensor<?xi1>, tensor<f32>, tensor<f32>) -> tensor<?xf32>
+  %s1 = graph.add %s0, %m : tensor<2x4x?x?xf32>, tensor<?xf32> -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o : tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// Not raised: the where keeps scores of -1 for hidden keys, which softmax
+// still weighs.
+
+// CHECK-LABEL: func.func @where_fill_too_small
+// CHECK-NOT: attn.attention
+func.func @where_fill_too_small(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                                %v: tensor<2x4x?x16xf32>, %n: index)
+    -> tensor<2x4x?x16xf32> {
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %seen = graph.greater_equal %rows, %pos : tensor<?x1xi64>, tensor<?xi64> -> tensor<?x?xi1>
+  %hide = graph.constant dense<-1.000000e+00> : tensor<f32>
+  %s1 = graph.where %seen, %s0, %hide : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o : tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// Not raised: the condition is a run-time input, not built from positions.
+
+// CHECK-LABEL: func.func @where_runtime_condition
+// CHECK-NOT: attn.attention
+func.func @where_runtime_condition(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                                   %v: tensor<2x4x?x16xf32>, %seen: tensor<?x?xi1>)
+    -> tensor<2x4x?x16xf32> {
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %hide = graph.constant dense<-1.000000e+09> : tensor<f32>
+  %s1 = graph.where %seen, %s0, %hide : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o : tensor<2x4x?x16xf32>
+}
