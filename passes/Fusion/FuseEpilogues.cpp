@@ -1,9 +1,11 @@
 //===- FuseEpilogues.cpp - Activations and residuals into GEMMs -----------===//
 //
 // The kiln-fuse-epilogues pass. What follows a projection elementwise (its
-// activation, the residual add of a transformer block) is applied by the
-// GEMM kernel to its accumulators, so the projection's result is written
-// once instead of being written, read and written again.
+// activation, the residual add of a transformer block, a cast to a 16-bit
+// type) is applied by the GEMM kernel to its accumulators, so the
+// projection's result is written once instead of being written, read and
+// written again. The epilogue is the activation, then either the residual
+// (of the result's type) or the cast.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,7 +58,12 @@ struct FuseEpiloguePattern : RewritePattern {
     if (!user || failed(canFuseEpilogue(gemm, user, why)))
       return failure();
     Location loc = fusedLoc({gemm, user});
-    if (std::optional<Activation> act = activationOf(user)) {
+    if (isa<CastOp>(user)) {
+      rewriter.modifyOpInPlace(gemm, [&] {
+        gemm->getResult(0).setType(user->getResult(0).getType());
+        gemm->setLoc(loc);
+      });
+    } else if (std::optional<Activation> act = activationOf(user)) {
       auto linear = cast<LinearOp>(gemm);
       rewriter.modifyOpInPlace(linear, [&] {
         linear.setActivationAttr(ActivationAttr::get(getContext(), *act));
@@ -87,6 +94,25 @@ struct FuseEpiloguesPass : kiln::impl::FuseEpiloguesBase<FuseEpiloguesPass> {
   }
 };
 
+/// A cast the GEMM applies as it stores: from f32 accumulators to another
+/// float type, one rounding, as the unfused cast of an f32 result makes.
+LogicalResult canFuseCast(Operation *gemm, CastOp cast, std::string &why) {
+  Type from = getElementTypeOrSelf(gemm->getResult(0).getType());
+  Type to = getElementTypeOrSelf(cast.getType());
+  llvm::raw_string_ostream os(why);
+  if (!isa<LinearOp>(gemm))
+    os << "the output projection of " << gemm->getName().getStringRef()
+       << " keeps its input's type";
+  else if (!from.isF32())
+    os << "the projection rounds to " << from
+       << " first; a fused cast would skip that rounding";
+  else if (!isa<FloatType>(to))
+    os << "the cast is to " << to << ", not to a float type";
+  else
+    return success();
+  return failure();
+}
+
 } // namespace
 
 LogicalResult kiln::canFuseEpilogue(Operation *gemm, Operation *user,
@@ -95,9 +121,16 @@ LogicalResult kiln::canFuseEpilogue(Operation *gemm, Operation *user,
     why = reason.str();
     return failure();
   };
+  auto resultType = cast<RankedTensorType>(gemm->getResult(0).getType());
+  auto inputType = cast<RankedTensorType>(gemm->getOperand(0).getType());
+  if (resultType.getElementType() != inputType.getElementType())
+    return fail("the projection already casts its result, the last step of "
+                "its epilogue");
   if (residualOf(gemm))
     return fail("the projection already adds a residual, the last step of "
                 "its epilogue");
+  if (auto castOp = dyn_cast<CastOp>(user))
+    return canFuseCast(gemm, castOp, why);
   if (activationOf(user)) {
     auto linear = dyn_cast<LinearOp>(gemm);
     if (!linear)

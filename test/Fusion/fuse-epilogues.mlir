@@ -47,3 +47,49 @@ func.func @refused(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %v: tensor<8xf32>,
   %r4 = graph.add %l3, %late : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
   return %r1, %r2, %l2, %r3, %r4 : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>
 }
+
+// -----
+
+// A cast of an f32 projection to bf16 follows its activation in the
+// epilogue: the GEMM rounds its accumulators once, as it stores them.
+
+// CHECK-LABEL: func.func @cast_last
+// CHECK-NEXT: %[[Y:.*]] = graph.linear %{{.*}}, %{{.*}}, %{{.*}} {activation = #graph<activation gelu>} : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xbf16>
+// CHECK-NEXT: return %[[Y]]
+func.func @cast_last(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>) -> tensor<?x8xbf16> {
+  %l = graph.linear %x, %w, %b : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  %a = graph.gelu %l : tensor<?x8xf32>
+  %y = graph.cast %a : tensor<?x8xf32> -> tensor<?x8xbf16>
+  return %y : tensor<?x8xbf16>
+}
+
+// -----
+
+// Not folded: nothing follows a cast (the add stays); a cast after a
+// residual; a cast of an f16 projection (its f16 rounding would be
+// skipped); a cast to an integer.
+
+// CHECK-LABEL: func.func @cast_refused
+// CHECK: %[[L:.*]] = graph.linear %{{.*}}, %{{.*}} : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf16>
+// CHECK: graph.add %[[L]]
+// CHECK: %[[R:.*]] = graph.linear %{{.*}}, %{{.*}} residual %{{.*}} : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+// CHECK: graph.cast %[[R]] : tensor<?x8xf32> -> tensor<?x8xf16>
+// CHECK: %[[H:.*]] = graph.linear %{{.*}}, %{{.*}} : (tensor<?x8xf16>, tensor<8x8xf16>) -> tensor<?x8xf16>
+// CHECK: graph.cast %[[H]] : tensor<?x8xf16> -> tensor<?x8xf32>
+// CHECK: %[[I:.*]] = graph.linear %{{.*}}, %{{.*}} : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+// CHECK: graph.cast %[[I]] : tensor<?x8xf32> -> tensor<?x8xi32>
+func.func @cast_refused(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %r: tensor<?x8xf16>,
+                        %xh: tensor<?x8xf16>, %wh: tensor<8x8xf16>)
+    -> (tensor<?x8xf16>, tensor<?x8xf16>, tensor<?x8xf32>, tensor<?x8xi32>) {
+  %l = graph.linear %x, %w : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %c = graph.cast %l : tensor<?x8xf32> -> tensor<?x8xf16>
+  %s = graph.add %c, %r : tensor<?x8xf16>, tensor<?x8xf16> -> tensor<?x8xf16>
+  %rl = graph.linear %x, %w : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %rs = graph.add %rl, %x : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %rc = graph.cast %rs : tensor<?x8xf32> -> tensor<?x8xf16>
+  %h = graph.linear %xh, %wh : (tensor<?x8xf16>, tensor<8x8xf16>) -> tensor<?x8xf16>
+  %hc = graph.cast %h : tensor<?x8xf16> -> tensor<?x8xf32>
+  %i = graph.linear %x, %w : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %ic = graph.cast %i : tensor<?x8xf32> -> tensor<?x8xi32>
+  return %s, %rc, %hc, %ic : tensor<?x8xf16>, tensor<?x8xf16>, tensor<?x8xf32>, tensor<?x8xi32>
+}

@@ -76,8 +76,14 @@ LogicalResult DivOp::verify() { return verifyBinary(*this); }
 //===----------------------------------------------------------------------===//
 
 LogicalResult LinearOp::verify() {
-  if (failed(verifySameElementType(*this, getOperation()->getOperands())) ||
-      failed(verifySameElementType(*this, {getInput(), getResult()})))
+  // The result may have another float type (a fused cast), then without a
+  // residual.
+  SmallVector<Value> factors = {getInput(), getWeight()};
+  if (getBias())
+    factors.push_back(getBias());
+  if (getResidual())
+    factors.push_back(getResult());
+  if (failed(verifySameElementType(*this, factors)))
     return failure();
   ArrayRef<int64_t> input = getInput().getType().getShape();
   ArrayRef<int64_t> weight = getWeight().getType().getShape();

@@ -79,7 +79,9 @@ def Graph_LinearOp : Graph_Op<"linear", [Pure, AttrSizedOperandSegments,
 
     The fused epilogue (kiln-fuse-epilogues) is optional: `activation`
     applied after the bias, then `residual`, of the result's type, added.
-    A linear imported from JSON has neither.
+    The result's element type may differ from the input's (a fused `cast`,
+    one rounding of the f32 accumulators); such a linear has no residual.
+    A linear imported from JSON has none of them.
   }];
   let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
                        Optional<Graph_FloatTensor>:$bias,
