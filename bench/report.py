@@ -1,4 +1,5 @@
 """Markdown report of a bench/suite.py run (from its results dict)."""
+import decode
 
 SIDE_ORDER = ["kiln", "kiln_primitives", "ort", "ort_ops", "torch", "jax",
               "c"]
@@ -336,4 +337,6 @@ def render(results):
         lines += workload_table(results, entry)
     lines += scaling(results) + gemm_table(results) + memory_table(results)
     lines += gpt2_12_table(results)
+    if "decode" in results:
+        lines += ["", decode.table(results["decode"])]
     return "\n".join(lines) + "\n"

@@ -61,4 +61,4 @@ if ! /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
   exit 1
 fi
 exec /usr/bin/python3 "$repo/bench/suite.py" --kiln-bin "$build/bin" \
-  --venv "$venv" --out "$build/bench-results" "${args[@]}"
+  --venv "$venv" --hf-site "$build/bench-hf" --out "$build/bench-results" "${args[@]}"

@@ -14,6 +14,8 @@ venv=${1:?usage: bench/setup.sh VENV_DIR}
 # Versions that resolve and install on Debian 12's Python 3.11; change
 # together and re-run (the venv is rebuilt when this line changes).
 PIP_PINS="onnxruntime==1.32.0 onnx==1.23.2 jax[cpu]==0.10.2 jaxlib==0.10.2 numpy==2.4.6"
+# transformers and its pure-Python dependencies; numpy and torch are Debian's.
+HF_PINS="transformers==4.39.3 tokenizers==0.15.2 huggingface_hub==0.24.6 safetensors==0.4.5 regex==2024.9.11 pyyaml==6.0.2 packaging==24.1 filelock==3.16.1 requests==2.32.3 tqdm==4.66.5 urllib3==2.2.3 idna==3.10 certifi==2024.8.30 charset_normalizer==3.3.2 fsspec==2024.9.0 typing_extensions==4.12.2"
 
 note() { echo "bench/setup: $*"; }
 
@@ -76,6 +78,27 @@ else
       "$venv/bin/python" -m pip install -q --disable-pip-version-check "$p" \
         >>/tmp/kiln-bench-venv.log 2>&1 || note "skipped: pip install $p failed"
     done
+  fi
+fi
+
+# Hugging Face transformers for the decode anchor, next to the venv: it runs
+# on Debian's PyTorch 1.13 (the last transformers whose Mamba and GPT-2
+# generate need no torch 2), so it goes to a --target folder that
+# /usr/bin/python3 reads through PYTHONPATH.
+hf_site="$(dirname "$venv")/bench-hf"
+hf_stamp="$hf_site/.kiln-pins"
+if [ "$(cat "$hf_stamp" 2>/dev/null)" = "$HF_PINS" ]; then
+  :
+elif [ "${KILN_BENCH_NO_INSTALL:-0}" = 1 ]; then
+  note "skipped: no up-to-date transformers at $hf_site and KILN_BENCH_NO_INSTALL=1"
+else
+  note "installing transformers into $hf_site (pip install --target, $HF_PINS)"
+  rm -rf "$hf_site"
+  if /usr/bin/python3 -m pip install -q --disable-pip-version-check \
+       --no-deps --target "$hf_site" $HF_PINS >/tmp/kiln-bench-hf.log 2>&1; then
+    echo "$HF_PINS" >"$hf_stamp"
+  else
+    note "skipped: pip install of transformers failed (see /tmp/kiln-bench-hf.log)"
   fi
 fi
 exit 0

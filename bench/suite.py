@@ -21,6 +21,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import decode  # noqa: E402
 import report  # noqa: E402
 import workloads  # noqa: E402
 from bench_io import (causal_mask, median, read_safetensors,  # noqa: E402
@@ -87,6 +88,8 @@ class Suite:
         flags = ["-O3", "-march=native", "-fopenmp"]
         for cmd in ([cc, *flags, os.path.join(HERE, "peak.c"), "-o",
                      os.path.join(helpers, "peak")],
+                    [cc, *flags, os.path.join(HERE, "triad.c"), "-o",
+                     os.path.join(helpers, "triad")],
                     [cc, *flags, "-ffast-math", "-shared", "-fPIC",
                      os.path.join(HERE, "scan_ref.c"), "-o",
                      os.path.join(helpers, "scan_ref.so"), "-lm"]):
@@ -400,6 +403,23 @@ class Suite:
             f"{2 * entry['layer_activations_mib']:.0f} = "
             f"{entry['target_mib']:.0f} MiB)")
 
+    def run_decode(self):
+        """Decode tokens/s of Kiln and transformers (bench/decode.py)."""
+        triad = None
+        ok, out, message = run_cmd(
+            [os.path.join(self.out, "bin", "triad"), str(self.args.threads)])
+        m = re.search(r"triad_gbs \d+ ([0-9.]+)", out) if ok else None
+        if m:
+            triad = float(m.group(1))
+        else:
+            self.results["notes"].append(f"STREAM triad skipped: {message}")
+        log(f"measured triad bandwidth: {triad} GB/s")
+        peak = self.results.get("peak", {}).get(self.args.threads)
+        env = dict(os.environ, **TORCH_ENV)
+        self.results["decode"] = decode.run(
+            self.bin, self.out, self.args.threads, self.args.reps,
+            self.args.hf_site, env, log, peak, triad)
+
     def run_gemm(self):
         shapes = (workloads.GEMM_SHAPES_QUICK if self.args.quick
                   else workloads.GEMM_SHAPES)
@@ -493,7 +513,7 @@ class Suite:
         os.makedirs(self.cases_dir, exist_ok=True)
         self.results["env"] = self.environment()
         only = set(self.args.only or ["attention", "swiglu", "scan", "gemm",
-                                      "memory", "models"])
+                                      "memory", "models", "decode"])
         if "models" in only:
             only |= set(MODEL_WORKLOADS)
         problem = self.build_c_helpers()
@@ -521,6 +541,8 @@ class Suite:
         if "compile-gpt2-12" in only or "memory-gpt2-12" in only:
             self.run_gpt2_12("compile-gpt2-12" in only,
                              "memory-gpt2-12" in only)
+        if "decode" in only:
+            self.run_decode()
         self.results["env"]["load_end"] = os.getloadavg()
         self.results["anchors"] = self.anchor_info
         with open(os.path.join(self.out, "results.json"), "w") as f:
@@ -579,6 +601,9 @@ def main():
                                                        "bench-venv"))
     parser.add_argument("--out", default=os.path.join(repo, "build",
                                                       "bench-results"))
+    parser.add_argument("--hf-site", default=os.path.join(repo, "build",
+                                                          "bench-hf"),
+                        help="where bench/setup.sh put transformers")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--reps", type=int, default=None,
                         help="timed runs per side (default 10, quick 3)")
@@ -588,7 +613,8 @@ def main():
                         help="fewer reps, GEMM shapes and memory lengths")
     parser.add_argument("--only", action="append",
                         choices=["attention", "swiglu", "scan", "gemm",
-                                 "memory", "models", *MODEL_WORKLOADS])
+                                 "memory", "models", "decode",
+                                 *MODEL_WORKLOADS])
     args = parser.parse_args()
     if args.reps is None:
         args.reps = 3 if args.quick else 10
