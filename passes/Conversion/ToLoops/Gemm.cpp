@@ -28,6 +28,12 @@ constexpr int64_t kRowTilesPerBlock = 16;
 /// above, blocks are small enough for two threads to balance even at
 /// M = 128 and large enough to amortize the loop overhead.
 constexpr int64_t kPanelsPerBlock = 8;
+/// With at most this many row blocks (a decode step, a short prompt), the
+/// panels are split into about kFewRowsPanelBlocks blocks instead: N = 768
+/// is only 3 blocks of 8 panels, which leaves a thread of two idle a third
+/// of the time.
+constexpr int64_t kFewRowBlocks = 2;
+constexpr int64_t kFewRowsPanelBlocks = 16;
 
 GemmTiling GemmTiling::forWidth(int64_t width) {
   // AVX-512 has 32 registers: 8 rows × 2 vectors = 16 accumulators (enough
@@ -194,7 +200,16 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                      ValueRange batchSizes, Value rows, Value panels,
                      GemmBatchViews views, BatchTileEpilogue epilogue) {
   Value rowBlock = indexConst(b, tiling.rows * kRowTilesPerBlock);
-  Value panelBlock = indexConst(b, kPanelsPerBlock);
+  Value rowBlocks = b.create<arith::CeilDivUIOp>(rows, rowBlock);
+  Value fewRows = b.create<arith::CmpIOp>(arith::CmpIPredicate::ule, rowBlocks,
+                                          indexConst(b, kFewRowBlocks));
+  Value finePanelBlock = indexMax(
+      b, indexConst(b, 1),
+      b.create<arith::CeilDivUIOp>(panels,
+                                   indexConst(b, kFewRowsPanelBlocks)));
+  Value panelBlock = b.create<arith::SelectOp>(
+      fewRows, indexMin(b, finePanelBlock, indexConst(b, kPanelsPerBlock)),
+      indexConst(b, kPanelsPerBlock));
   // Panel blocks before row blocks: OpenMP's static schedule hands each
   // thread a contiguous run of (panel block, row block) pairs, so a short
   // last row block (M = 128 is 96 + 32 rows with AVX2) is shared by all
@@ -202,7 +217,7 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
   // thread reuse the same panels from cache.
   SmallVector<Value> bounds(batchSizes);
   bounds.push_back(b.create<arith::CeilDivUIOp>(panels, panelBlock));
-  bounds.push_back(b.create<arith::CeilDivUIOp>(rows, rowBlock));
+  bounds.push_back(rowBlocks);
   parallelLoops(b, bounds, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
     ValueRange batch = ivs.drop_back(2);
     Value m0 = b.create<arith::MulIOp>(ivs.back(), rowBlock);

@@ -18,12 +18,18 @@
 // CHECK: memref.load %[[W]]
 // CHECK: memref.store %{{.*}}, %[[PANELS]]
 // CHECK: %[[XM:.*]] = memref.collapse_shape %[[X]]
-// Threads over blocks of 128 rows (the 2 panels make one panel block).
+// Threads over blocks of panels × blocks of 128 rows: 8 panels per block,
+// or, with at most 2 row blocks, the panels split in about 16 blocks (here
+// one panel each).
 // CHECK: %[[ROWS:.*]] = memref.dim %[[XM]], %c0
 // CHECK: %[[BLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c128
-// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[BLOCKS]])
+// CHECK: %[[FEW:.*]] = arith.cmpi ule, %[[BLOCKS]], %c2
+// CHECK: %[[PER:.*]] = arith.select %[[FEW]], %c1, %c8
+// CHECK: %[[PBLOCKS:.*]] = arith.ceildivui %c2, %[[PER]]
+// CHECK: scf.parallel (%[[PB:.*]], %{{.*}}) = (%c0, %c0) to (%[[PBLOCKS]], %[[BLOCKS]])
+// CHECK: %[[P0:.*]] = arith.muli %[[PB]], %[[PER]]
 // CHECK: %[[TILE:.*]] = memref.alloca() : memref<8x32xf32>
-// CHECK: scf.for %[[P:.*]] = %c0 to %c2
+// CHECK: scf.for %[[P:.*]] = %[[P0]] to
 // Full 8-row tiles.
 // CHECK: scf.for %[[M:.*]] = {{.*}} step %c8
 // CHECK: %[[ACC:.*]]:16 = scf.for %[[K:.*]] = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<16xf32>,
