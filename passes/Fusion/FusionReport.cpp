@@ -12,6 +12,7 @@
 
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 #include <set>
@@ -103,6 +104,35 @@ std::string refusal(Operation *op) {
 
 struct FusionReportPass : kiln::impl::FusionReportBase<FusionReportPass> {
   using FusionReportBase::FusionReportBase;
+  /// The JSON nodes (from kiln.source) that no kernel's location names:
+  /// constants become attributes or are folded into their readers; other
+  /// nodes were folded away (an identity reshape, an unused result).
+  void reportNodesWithoutKernel(llvm::raw_ostream &os,
+                                const std::set<std::string> &reported) {
+    auto source = getOperation()->getAttrOfType<StringAttr>("kiln.source");
+    llvm::Expected<llvm::json::Value> json =
+        llvm::json::parse(source ? source.getValue() : "{}");
+    if (!json) {
+      llvm::consumeError(json.takeError());
+      return;
+    }
+    const llvm::json::Object *model = json->getAsObject();
+    const llvm::json::Array *nodes = model ? model->getArray("nodes") : nullptr;
+    SmallVector<std::string> constants, folded;
+    for (size_t i = 0; nodes && i < nodes->size(); ++i) {
+      std::string pointer = "/nodes/" + std::to_string(i);
+      if (reported.count(pointer))
+        continue;
+      const llvm::json::Object *node = (*nodes)[i].getAsObject();
+      bool constant = node && node->getString("op") == "constant";
+      (constant ? constants : folded).push_back(pointer);
+    }
+    if (!constants.empty())
+      os << "fused constant: " << llvm::join(constants, ", ") << "\n";
+    if (!folded.empty())
+      os << "fused folded: " << llvm::join(folded, ", ") << "\n";
+  }
+
   void runOnOperation() override {
     std::string error;
     std::unique_ptr<llvm::ToolOutputFile> file =
@@ -129,6 +159,7 @@ struct FusionReportPass : kiln::impl::FusionReportBase<FusionReportPass> {
       if (std::string why = refusal(op); !why.empty())
         refusals.push_back("not fused: " + firstPointer(op) + ": " + why);
     });
+    reportNodesWithoutKernel(os, reported);
     for (const std::string &line : refusals)
       os << line << "\n";
     file->keep();

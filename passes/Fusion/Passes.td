@@ -66,7 +66,11 @@ def FusionReport : Pass<"kiln-fusion-report", "mlir::ModuleOp"> {
     `fused <kind>: /nodes/i, /nodes/j, ...` (the JSON pointers of the nodes
     it computes, read from the op locations), then one line per candidate
     that did not fuse, `not fused: /nodes/k: <reason>`. The reasons come
-    from the same checks the fusion passes apply. The IR is not changed.
+    from the same checks the fusion passes apply. With the JSON model in
+    the module's `kiln.source`, every node is accounted for: nodes no
+    kernel computes are listed as `fused constant:` (constants, folded into
+    the kernels that read them) and `fused folded:` (nodes canonicalization
+    removed: identity reshapes, unused results). The IR is not changed.
   }];
   let options = [
     Option<"outputFile", "output", "std::string", "\"-\"",
