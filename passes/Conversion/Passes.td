@@ -96,7 +96,10 @@ def EmitModelABI : Pass<"kiln-emit-model-abi", "mlir::ModuleOp"> {
     and `kiln.source` module attributes and adds `kiln_compiled_abi_version`,
     `kiln_compiled_signature`, `kiln_compiled_source` and `kiln_compiled_entry`, the
     last unpacking `(void **buffers, const int64_t *dims)` into the memref
-    descriptors of the model function (see docs/abi.md).
+    descriptors of the model function (see docs/abi.md). A module with the
+    generation entries `@kiln_prefill` and `@kiln_decode` also gets
+    `kiln_compiled_prefill` and `kiln_compiled_decode`, unpacked the same
+    way from the signature's "generation" object.
   }];
   let options = [
     Option<"entryFunction", "entry", "std::string", "\"kiln_main\"",
