@@ -171,6 +171,9 @@ int runTool(const Options &options) {
   if (rt::failed(kiln_model_open(options.model.c_str(), &rawModel), error))
     return fail(error);
   rt::Model model(rawModel);
+  // A model that cannot generate is refused before its weights are read.
+  if (options.generate > 0 && !checkCanGenerate(rawModel, error))
+    return fail(error);
 
   kiln_session *rawSession = nullptr;
   if (rt::failed(

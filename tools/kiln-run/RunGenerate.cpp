@@ -85,9 +85,7 @@ bool checkLogits(const kiln_model *model, std::string &error) {
 
 } // namespace
 
-bool generate(kiln_model *model, kiln_session *session,
-              const kiln_tensor &prompt, const GenerateOptions &options,
-              rt::OwnedTensor &ids, std::ostream &out, std::string &error) {
+bool checkCanGenerate(const kiln_model *model, std::string &error) {
   const char *reason = "";
   if (!kiln_model_can_generate(model, &reason)) {
     error = std::string("model '") + kiln_model_name(model) +
@@ -96,7 +94,13 @@ bool generate(kiln_model *model, kiln_session *session,
                                 "entries; compile it again");
     return false;
   }
-  if (!checkLogits(model, error))
+  return checkLogits(model, error);
+}
+
+bool generate(kiln_model *model, kiln_session *session,
+              const kiln_tensor &prompt, const GenerateOptions &options,
+              rt::OwnedTensor &ids, std::ostream &out, std::string &error) {
+  if (!checkCanGenerate(model, error))
     return false;
   int64_t batch = prompt.shape[0], length = prompt.shape[1];
   if (batch > INT32_MAX) {

@@ -21,6 +21,10 @@ struct GenerateOptions {
   bool quiet = false;
 };
 
+/// Checks that the model has generation entries and logits as its first
+/// output; else `error` says why (the compiler's located reason).
+bool checkCanGenerate(const kiln_model *model, std::string &error);
+
 /// Prefills every row of `prompt` (the model's [batch, seq] token ids) as
 /// its own sequence, then greedy-decodes `options.tokens` tokens per row
 /// from the last position of the first output (the logits), and returns
