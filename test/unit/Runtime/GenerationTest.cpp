@@ -309,7 +309,7 @@ INSTANTIATE_TEST_SUITE_P(
     Models, Generation,
     testing::Values("causal-gqa", "sliding-window", "block-causal", "power",
                     "learned-positions", "linear-attention",
-                    "linear-recurrence", "llama-tiny", "mamba-tiny",
+                    "linear-recurrence", "gpt2-tiny", "llama-tiny", "mamba-tiny",
                     "sliding-window-example", "power-attention"),
     [](const testing::TestParamInfo<const char *> &info) {
       std::string name = info.param;
