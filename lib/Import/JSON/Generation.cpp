@@ -139,8 +139,10 @@ bool Planner::checkStateful(int index, const Node &node) {
                 "runtime session keeps the sequences apart");
   for (int id : node.inputs)
     if (plan.batchedInDecode.count(id))
-      return fail(node.pointer, "positions from 'arange' can only feed "
-                                "'embedding' when generating");
+      return fail(node.pointer, "positions from 'arange' along the sequence "
+                                "can only feed 'embedding', 'cast' and unary "
+                                "ops, and their result an elementwise op with "
+                                "a [batch, seq, ...] result, when generating");
   if (!checkBatchSeq(node, node.inputs[0]))
     return false;
 
@@ -236,7 +238,9 @@ bool Planner::checkNode(int index, const Node &node) {
     int id = node.inputs[i];
     if (!plan.batchedInDecode.count(id))
       continue;
-    if (op == "embedding" && i == 0) {
+    // An embedding, cast or unary op of positions keeps their batch dim.
+    if ((op == "embedding" && i == 0) ||
+        (isPositionwise(op) && node.inputs.size() == 1)) {
       plan.batchedInDecode.insert(node.outputs[0]);
       continue;
     }
@@ -248,9 +252,9 @@ bool Planner::checkNode(int index, const Node &node) {
                          out.size() == model.value(id).type.shape.size() + 1;
     if (!broadcastBack)
       return fail(node.pointer, "positions from 'arange' along the sequence "
-                                "can only feed 'embedding', and its result an "
-                                "elementwise op with a [batch, seq, ...] "
-                                "result, when generating");
+                                "can only feed 'embedding', 'cast' and unary "
+                                "ops, and their result an elementwise op with "
+                                "a [batch, seq, ...] result, when generating");
   }
   if (isPositionwise(op))
     return true;
