@@ -22,11 +22,17 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     results become trailing out-parameters, the destination-passing form of
     the compiled-model ABI.
 
+    The stateful ops of the generation entries (`attn.decode_attention`,
+    the `*_step` ops, `graph.ring_store`) read and write their state
+    arguments in place.
+
     In a module with a `kiln.signature`, the GEMM weights that are
-    parameters of `@kiln_main` are packed once, at bind time: the function
-    gets a panels argument per packed weight (after the parameters), the
-    module a `@kiln_pack(params..., panels...)` that fills them, and the
-    signature a "packed" list (docs/abi.md).
+    parameters of `@kiln_main` (and of the generation entries `@kiln_prefill`
+    and `@kiln_decode`, which share them) are packed once, at bind time: each
+    such function gets a panels argument per packed weight (after its other
+    arguments, the same list for all), the module a
+    `@kiln_pack(params..., panels...)` that fills them, and the signature a
+    "packed" list (docs/abi.md).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", "8",
