@@ -175,8 +175,11 @@ std::vector<int64_t> callDims(const kiln_session &session, int32_t count,
 extern "C" {
 
 int kiln_model_can_generate(const kiln_model *model, const char **reason) {
-  if (!model)
+  if (!model) {
+    if (reason)
+      *reason = "no model";
     return 0;
+  }
   const GenerationSpec &generation = model->impl->signature.generation;
   if (reason)
     *reason = generation.available ? "" : generation.unavailable.c_str();
