@@ -52,6 +52,10 @@ kiln_status *resolveSymbols(const LoadedModel &model,
       reinterpret_cast<LoadedModel::EntryFn>(lookup("kiln_compiled_entry"));
   symbols.pack =
       reinterpret_cast<LoadedModel::PackFn>(lookup("kiln_compiled_pack"));
+  symbols.prefill =
+      reinterpret_cast<LoadedModel::EntryFn>(lookup("kiln_compiled_prefill"));
+  symbols.decode =
+      reinterpret_cast<LoadedModel::EntryFn>(lookup("kiln_compiled_decode"));
   symbols.pack_one = reinterpret_cast<LoadedModel::PackOneFn>(
       lookup("kiln_compiled_pack_one"));
   for (auto [present, name] :
@@ -87,6 +91,8 @@ kiln_status *adoptSymbols(const kiln_compiled_model &symbols,
       model.source = sourceText;
   model.entry = symbols.entry;
   model.pack = symbols.pack;
+  model.prefill = symbols.prefill;
+  model.decode = symbols.decode;
   model.packOne = symbols.pack_one;
   // The model's OpenMP runtime: dlsym on the handle also searches the
   // model's dependencies; a linked model shares the application's.
@@ -98,6 +104,12 @@ kiln_status *adoptSymbols(const kiln_compiled_model &symbols,
   if (kiln_status *status = parseSignature(model.signatureJson,
                                            model.signature))
     return prefixStatus(status, model.path + ": ");
+  GenerationSpec &generation = model.signature.generation;
+  if (generation.available && (!model.prefill || !model.decode))
+    return makeStatus(KILN_ERROR_FORMAT,
+                      "model " + quote(model.path) +
+                          " lists generation entries but does not export "
+                          "kiln_compiled_prefill and kiln_compiled_decode");
   return nullptr;
 }
 

@@ -36,6 +36,8 @@ struct LoadedModel {
   EntryFn entry = nullptr;
   /// Fills the packed weights from the parameters (docs/abi.md).
   PackFn pack = nullptr;
+  /// The generation entries; null for a model without them.
+  EntryFn prefill = nullptr, decode = nullptr;
   /// Fills one packed buffer; optional.
   PackOneFn packOne = nullptr;
   /// omp_set_num_threads from the model's OpenMP runtime, if it links one.
@@ -73,6 +75,15 @@ struct kiln_session {
   /// The weights the compiled code reads in its own layout, one buffer per
   /// signature "packed" entry, filled by kiln_compiled_pack at bind time.
   std::vector<std::unique_ptr<void, decltype(&std::free)>> packed;
+  /// Generation state (kiln_session_reserve): one buffer per signature
+  /// "generation.state" entry, for `maxSequences` sequences of at most
+  /// `capacity` tokens, and each sequence's length.
+  int32_t maxSequences = 0;
+  int64_t capacity = 0;
+  std::vector<std::unique_ptr<void, decltype(&std::free)>> state;
+  /// Bytes of one sequence's row of each state buffer.
+  std::vector<size_t> stateRowBytes;
+  std::vector<int64_t> lengths;
 };
 
 namespace kiln::runtime {

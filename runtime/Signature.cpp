@@ -48,7 +48,7 @@ kiln_status *fail(const std::string &pointer, const std::string &message) {
 }
 
 kiln_status *parseTensor(const json &node, const std::string &pointer,
-                         const Signature &sig, bool staticOnly,
+                         const std::vector<std::string> &dims, bool staticOnly,
                          TensorSpec &out) {
   if (!node.is_object())
     return fail(pointer, "expected an object with name, dtype and shape");
@@ -81,8 +81,8 @@ kiln_status *parseTensor(const json &node, const std::string &pointer,
     } else if (dim.is_string()) {
       if (staticOnly)
         return fail(where, "parameter shapes must be static");
-      for (size_t d = 0; d < sig.dims.size(); ++d)
-        if (sig.dims[d] == dim.get<std::string>())
+      for (size_t d = 0; d < dims.size(); ++d)
+        if (dims[d] == dim.get<std::string>())
           out.info.symbol[i] = static_cast<int32_t>(d);
       if (out.info.symbol[i] < 0)
         return fail(where, "undeclared dim " + quote(dim.get<std::string>()));
@@ -105,8 +105,8 @@ kiln_status *parseTensorList(const json &root, const char *key,
   tensors.resize(list->size());
   for (size_t i = 0; i < list->size(); ++i)
     if (kiln_status *status =
-            parseTensor((*list)[i], pointer + "/" + std::to_string(i), sig,
-                        role == KILN_ROLE_PARAM, tensors[i]))
+            parseTensor((*list)[i], pointer + "/" + std::to_string(i),
+                        sig.dims, role == KILN_ROLE_PARAM, tensors[i]))
       return status;
   return nullptr;
 }
@@ -263,6 +263,83 @@ kiln_status *parsePackedOnly(const json &root, Signature &sig) {
   return nullptr;
 }
 
+/// The optional "generation" object: the entries' dims, inputs and state,
+/// or why the model has no such entries.
+kiln_status *parseGeneration(const json &root, Signature &sig) {
+  GenerationSpec &gen = sig.generation;
+  auto found = root.find("generation");
+  if (found == root.end())
+    return nullptr;
+  const json &object = *found;
+  if (!object.is_object())
+    return fail("/generation", "expected an object");
+  if (auto reason = object.find("unavailable"); reason != object.end()) {
+    if (!reason->is_string())
+      return fail("/generation/unavailable", "expected a string");
+    gen.unavailable = reason->get<std::string>();
+    return nullptr;
+  }
+  auto dims = object.find("dims");
+  if (dims == object.end() || !dims->is_array())
+    return fail("/generation/dims", "expected an array of names");
+  for (const json &dim : *dims) {
+    if (!dim.is_string())
+      return fail("/generation/dims", "expected an array of names");
+    gen.dims.push_back(dim.get<std::string>());
+  }
+  auto symbol = [&](const std::string &name) {
+    auto it = std::find(gen.dims.begin(), gen.dims.end(), name);
+    return it == gen.dims.end() ? -1 : static_cast<int32_t>(it - gen.dims.begin());
+  };
+  gen.sequencesSymbol = symbol("sequences");
+  gen.capacitySymbol = symbol("capacity");
+  if (gen.sequencesSymbol < 0 || gen.capacitySymbol < 0)
+    return fail("/generation/dims", "expected 'sequences' and 'capacity'");
+  for (auto [key, list] : {std::pair{"inputs", &gen.inputs},
+                           std::pair{"state", &gen.state}}) {
+    std::string pointer = std::string("/generation/") + key;
+    auto tensors = object.find(key);
+    if (tensors == object.end() || !tensors->is_array())
+      return fail(pointer, "expected an array");
+    list->resize(tensors->size());
+    for (size_t i = 0; i < tensors->size(); ++i)
+      if (kiln_status *status =
+              parseTensor((*tensors)[i], pointer + "/" + std::to_string(i),
+                          gen.dims, false, (*list)[i]))
+        return status;
+  }
+  for (TensorSpec &spec : gen.state)
+    spec.info.name = spec.name.c_str();
+  // Token ids [batch, seq], then slots and positions, i64 [batch].
+  const std::vector<TensorSpec> &inputs = gen.inputs;
+  bool valid = inputs.size() == 3 && inputs[0].info.rank == 2 &&
+               inputs[0].info.symbol[0] >= 0 && inputs[0].info.symbol[1] >= 0 &&
+               (inputs[0].info.dtype == KILN_I32 ||
+                inputs[0].info.dtype == KILN_I64);
+  for (size_t i = 1; valid && i < 3; ++i)
+    valid = inputs[i].info.dtype == KILN_I64 && inputs[i].info.rank == 1 &&
+            inputs[i].info.symbol[0] == inputs[0].info.symbol[0];
+  if (!valid)
+    return fail("/generation/inputs",
+                "expected token ids [batch, seq], then slots and positions "
+                "i64 [batch]");
+  gen.batchSymbol = inputs[0].info.symbol[0];
+  gen.seqSymbol = inputs[0].info.symbol[1];
+  for (size_t i = 0; i < gen.state.size(); ++i) {
+    const kiln_tensor_info &info = gen.state[i].info;
+    if (info.dtype != KILN_F32 || info.rank < 2 ||
+        info.symbol[0] != gen.sequencesSymbol)
+      return fail("/generation/state/" + std::to_string(i),
+                  "expected f32 [sequences, ...]");
+    for (int d = 1; d < info.rank; ++d)
+      if (info.symbol[d] >= 0 && info.symbol[d] != gen.capacitySymbol)
+        return fail("/generation/state/" + std::to_string(i) + "/shape",
+                    "only 'sequences' and 'capacity' may be symbolic");
+  }
+  gen.available = true;
+  return nullptr;
+}
+
 kiln_status *parseDevices(const json &root, Signature &sig) {
   auto devices = root.find("devices");
   if (devices == root.end()) {
@@ -362,7 +439,9 @@ kiln_status *parseSignature(const std::string &text, Signature &sig) {
   // After the names are known to be unique: these refer to parameters.
   if (kiln_status *status = parsePacked(root, sig))
     return status;
-  return parsePackedOnly(root, sig);
+  if (kiln_status *status = parsePackedOnly(root, sig))
+    return status;
+  return parseGeneration(root, sig);
 }
 
 } // namespace kiln::runtime

@@ -43,6 +43,22 @@ struct PackedSpec {
 };
 
 /// A validated signature. Not copyable: the tensor infos point into it.
+/// The prefill and decode entries (docs/abi.md, "Generation").
+struct GenerationSpec {
+  /// Whether the model has them; else why not (empty for a model compiled
+  /// before they existed).
+  bool available = false;
+  std::string unavailable;
+  /// The model's dims, then "sequences" and "capacity".
+  std::vector<std::string> dims;
+  int32_t batchSymbol = -1, seqSymbol = -1, sequencesSymbol = -1,
+          capacitySymbol = -1;
+  /// The token ids, slots and positions.
+  std::vector<TensorSpec> inputs;
+  /// Per-sequence f32 state buffers, shaped with the dims above.
+  std::vector<TensorSpec> state;
+};
+
 struct Signature {
   std::string name;
   std::vector<std::string> dims;
@@ -51,6 +67,7 @@ struct Signature {
   std::vector<PackedSpec> packed;
   /// Devices the model has code for; "cpu" when the signature says nothing.
   std::vector<std::string> devices;
+  GenerationSpec generation;
 
   Signature() = default;
   Signature(const Signature &) = delete;

@@ -10,6 +10,7 @@
 #include "lib/Driver/CompileDriver.h"
 
 #include "kiln/InitAllDialects.h"
+#include "lib/Import/JSON/Generation.h"
 #include "lib/Import/JSON/Importer.h"
 #include "lib/Import/JSON/Model.h"
 #include "lib/Target/CPU/TargetCPU.h"
@@ -175,13 +176,22 @@ std::string objectHeader(const model::Model &model) {
           "const char *kiln_compiled_source(void);\n"
           "void kiln_compiled_entry(void *const *buffers, const int64_t *dims);\n"
           "void kiln_compiled_pack(void *const *buffers);\n"
-          "void kiln_compiled_pack_one(void *const *buffers, int64_t which);\n"
-          "\n/* Initializes a kiln_compiled_model (kiln/runtime/kiln_runtime.h)\n"
+          "void kiln_compiled_pack_one(void *const *buffers, int64_t which);\n";
+  // The generation entries (docs/abi.md, "Generation"), when derived.
+  bool generates = model::planGeneration(model).available();
+  if (generates)
+    text += "void kiln_compiled_prefill(void *const *buffers, "
+            "const int64_t *dims);\n"
+            "void kiln_compiled_decode(void *const *buffers, "
+            "const int64_t *dims);\n";
+  text += "\n/* Initializes a kiln_compiled_model (kiln/runtime/kiln_runtime.h)\n"
           "   for kiln_model_open_linked. */\n"
           "#define KILN_COMPILED_MODEL_SYMBOLS                                  \\\n"
           "  {kiln_compiled_abi_version, kiln_compiled_signature,             \\\n"
-          "   kiln_compiled_source, kiln_compiled_entry, kiln_compiled_pack, \\\n"
-          "   kiln_compiled_pack_one}\n";
+          "   kiln_compiled_source, kiln_compiled_entry, kiln_compiled_pack,  \\\n";
+  text += generates ? "   kiln_compiled_prefill, kiln_compiled_decode, "
+                    : "   0, 0, ";
+  text += "kiln_compiled_pack_one}\n";
   text += "\n/* Buffers, in order:";
   for (const std::vector<int> *group : {&model.inputs, &model.params,
                                         &model.outputs})

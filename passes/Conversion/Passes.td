@@ -22,13 +22,19 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     results become trailing out-parameters, the destination-passing form of
     the compiled-model ABI.
 
+    The stateful ops of the generation entries (`attn.decode_attention`,
+    the `*_step` ops, `graph.ring_store`) read and write their state
+    arguments in place.
+
     In a module with a `kiln.signature`, the GEMM weights that are
-    parameters of `@kiln_main` are packed once, at bind time: the function
-    gets a panels argument per packed weight (after the parameters), the
-    module a `@kiln_pack(params..., panels..., which: i64)` that fills them
-    (buffer `which`, or all when it is negative), and the signature a
-    "packed" list and a "packed_only" list of the parameters read through
-    packed buffers only (docs/abi.md).
+    parameters of `@kiln_main` (and of the generation entries `@kiln_prefill`
+    and `@kiln_decode`, which share them) are packed once, at bind time: each
+    such function gets a panels argument per packed weight (after its other
+    arguments, the same list for all), the module a
+    `@kiln_pack(params..., panels..., which: i64)` that fills them (buffer
+    `which`, or all when it is negative), and the signature a "packed" list
+    and a "packed_only" list of the parameters read through packed buffers
+    only (docs/abi.md).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", "8",
@@ -100,7 +106,10 @@ def EmitModelABI : Pass<"kiln-emit-model-abi", "mlir::ModuleOp"> {
     last unpacking `(void **buffers, const int64_t *dims)` into the memref
     descriptors of the model function, and `kiln_compiled_pack` and
     `kiln_compiled_pack_one`, which call the packing function for every
-    packed buffer or one (see docs/abi.md).
+    packed buffer or one (see docs/abi.md). A module with the generation
+    entries `@kiln_prefill` and `@kiln_decode` also gets
+    `kiln_compiled_prefill` and `kiln_compiled_decode`, unpacked the same
+    way from the signature's "generation" object.
   }];
   let options = [
     Option<"entryFunction", "entry", "std::string", "\"kiln_main\"",

@@ -5,7 +5,8 @@
 // Loads a compiled model through the runtime C API, binds weights, reads
 // inputs (.npy or safetensors), runs once (or --bench N times after a
 // warm-up), optionally compares with the reference evaluator (--check), and
-// writes the outputs atomically. Every error is one line
+// writes the outputs atomically. With --generate N it prefills every row of
+// the token input and greedy-decodes N tokens per row (RunGenerate.h). Every error is one line
 // "kiln-run: error: <message>" on stderr and exit status 1; no output file is
 // written unless everything, the check included, succeeded.
 //
@@ -13,6 +14,7 @@
 
 #include "kiln/Version.h"
 #include "tools/kiln-run/RunCheck.h"
+#include "tools/kiln-run/RunGenerate.h"
 #include "tools/kiln-run/RunInputs.h"
 #include "tools/kiln-run/RunOutputs.h"
 
@@ -45,6 +47,7 @@ struct Options {
   bool check = false;
   CheckTolerance tolerance;
   bool quiet = false;
+  int generate = 0;
 };
 
 int fail(const std::string &message) {
@@ -132,12 +135,45 @@ bool bench(kiln_session *session, const std::vector<kiln_tensor> &inputs,
   return true;
 }
 
+/// --generate: the generated ids, written to the one --output .npy.
+int runGenerate(kiln_model *model, kiln_session *session,
+                const std::vector<rt::OwnedTensor> &inputs,
+                const Options &options) {
+  std::string error;
+  if (options.check)
+    return fail("--check compares the full-sequence entry; it does not "
+                "apply to --generate");
+  if (options.outputs.size() > 1 ||
+      (options.outputs.size() == 1 &&
+       fs::path(options.outputs[0]).extension() != ".npy"))
+    return fail("--generate writes one .npy file of token ids; give one "
+                "--output FILE.npy");
+  if (inputs.size() != 1)
+    return fail("--generate needs the model's one input, the token ids");
+  GenerateOptions generateOptions;
+  generateOptions.tokens = options.generate;
+  generateOptions.bench = options.bench;
+  generateOptions.quiet = options.quiet;
+  rt::OwnedTensor ids;
+  if (!generate(model, session, inputs[0].tensor, generateOptions, ids,
+                std::cout, error))
+    return fail(error);
+  if (!options.outputs.empty() &&
+      rt::failed(kiln_npy_write(options.outputs[0].c_str(), &ids.tensor),
+                 error))
+    return fail(error);
+  return 0;
+}
+
 int runTool(const Options &options) {
   std::string error;
   kiln_model *rawModel = nullptr;
   if (rt::failed(kiln_model_open(options.model.c_str(), &rawModel), error))
     return fail(error);
   rt::Model model(rawModel);
+  // A model that cannot generate is refused before its weights are read.
+  if (options.generate > 0 && !checkCanGenerate(rawModel, error))
+    return fail(error);
 
   kiln_session *rawSession = nullptr;
   if (rt::failed(
@@ -159,7 +195,7 @@ int runTool(const Options &options) {
   }
 
   OutputPlan plan;
-  if (!planOutputs(rawModel, options.outputs, plan, error))
+  if (!options.generate && !planOutputs(rawModel, options.outputs, plan, error))
     return fail(error);
 
   std::string weightsPath;
@@ -178,6 +214,8 @@ int runTool(const Options &options) {
   std::vector<rt::OwnedTensor> inputs;
   if (!loadInputs(rawModel, options.inputs, inputs, error))
     return fail(error);
+  if (options.generate > 0)
+    return runGenerate(rawModel, rawSession, inputs, options);
   std::vector<kiln_tensor> inputViews, outputViews;
   for (const rt::OwnedTensor &input : inputs)
     inputViews.push_back(input.tensor);
@@ -260,6 +298,11 @@ int main(int argc, char **argv) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_flag("-q,--quiet", options.quiet, "Do not print output summaries");
+  app.add_option("--generate", options.generate,
+                 "Prefill each row of the token input, then greedy-decode N "
+                 "tokens per row and write them (i64 [batch, N]) to --output; "
+                 "with --bench, print prefill and decode tokens/s")
+      ->check(CLI::PositiveNumber);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {

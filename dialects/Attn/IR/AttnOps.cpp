@@ -129,5 +129,46 @@ LogicalResult LinearAttentionOp::verify() {
   return success();
 }
 
+LogicalResult DecodeAttentionOp::verify() {
+  if (failed(verifyQKV(*this, getQuery(), getKey(), getValue(), getResult(),
+                       /*allowGroups=*/true)))
+    return failure();
+  if (getMask() == MaskKind::none)
+    return emitOpError("decode needs a causal, sliding_window or "
+                       "block_diagonal mask");
+  if ((getNormalizer() == Normalizer::power) != getPower().has_value())
+    return emitOpError("power is required exactly with the power normalizer");
+  ArrayRef<int64_t> k = getKey().getType().getShape();
+  ArrayRef<int64_t> v = getValue().getType().getShape();
+  int64_t batch = getQuery().getType().getDimSize(0);
+  ArrayRef<int64_t> cache = getKeyCache().getType().getShape();
+  int64_t ring = cache.size() == 4 ? cache[1] : ShapedType::kDynamic;
+  if (failed(verifyGenerationState(*this, getKeyCache(),
+                                   {ShapedType::kDynamic, ring, k[2], k[3]},
+                                   getSlots(), getPositions(), batch)) ||
+      failed(verifyGenerationState(*this, getValueCache(),
+                                   {ShapedType::kDynamic, ring, v[2], v[3]},
+                                   Value(), Value(), batch)))
+    return failure();
+  return success();
+}
+
+LogicalResult LinearAttentionStepOp::verify() {
+  if (failed(verifyQKV(*this, getQuery(), getKey(), getValue(), getResult(),
+                       /*allowGroups=*/false)))
+    return failure();
+  ArrayRef<int64_t> k = getKey().getType().getShape();
+  ArrayRef<int64_t> v = getValue().getType().getShape();
+  int64_t batch = getQuery().getType().getDimSize(0);
+  if (failed(verifyGenerationState(
+          *this, getKvState(), {ShapedType::kDynamic, k[2], k[3], v[3]},
+          getSlots(), Value(), batch)) ||
+      failed(verifyGenerationState(*this, getKeySum(),
+                                   {ShapedType::kDynamic, k[2], k[3]},
+                                   Value(), Value(), batch)))
+    return failure();
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/Attn/IR/AttnOps.cpp.inc"

@@ -80,4 +80,71 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Generation: one-step forms that read and update per-sequence state
+//===----------------------------------------------------------------------===//
+
+def Attn_DecodeAttentionOp : Attn_Op<"decode_attention",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "one decode step of causal attention against a K/V cache";
+  let description = [{
+    The step form of `attn.attention` that `kiln-compile` derives for the
+    `decode` entry (docs/compiler.md, "Generation"). `query [B, 1, H, D]`,
+    the new token's `key [B, 1, Hkv, D]` and `value [B, 1, Hkv, Dv]`;
+    `key_cache [S, R, Hkv, D]` and `value_cache [S, R, Hkv, Dv]` hold the
+    keys and values of `S` sequences in rings of `R` entries; row `b` is
+    sequence `slots[b]`, its new token at position `positions[b]`.
+
+    The op first stores the new key and value at ring entry `p mod R`, then
+    attends over the ring's visible entries: `min(p + 1, R)` of them for
+    `causal` (R is the capacity) and `sliding_window` (R is the window), and
+    `p mod R + 1` for a causal `block_diagonal` mask (R is the block). The
+    order of keys does not matter to attention, so the ring needs no
+    rotation. `scale`, `normalizer` and `power` are those of
+    `attn.attention`.
+  }];
+  let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
+                       Attn_FloatTensor:$value,
+                       Arg<F32Tensor, "", [MemRead, MemWrite]>:$key_cache,
+                       Arg<F32Tensor, "", [MemRead, MemWrite]>:$value_cache,
+                       I64Tensor:$slots, I64Tensor:$positions,
+                       F64Attr:$scale,
+                       Attn_MaskKindAttr:$mask,
+                       DefaultValuedAttr<Attn_NormalizerAttr,
+                                         "Normalizer::softmax">:$normalizer,
+                       OptionalAttr<I64Attr>:$power);
+  let results = (outs Attn_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `cache` $key_cache `,` $value_cache
+    `slots` $slots `positions` $positions attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_LinearAttentionStepOp : Attn_Op<"linear_attention_step",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "causal linear attention continued from per-sequence sums";
+  let description = [{
+    The stateful form of causal `attn.linear_attention` for the `prefill`
+    and `decode` entries: row `b` of `query, key, value [B, T, H, D]`
+    continues sequence `slots[b]` from its running sums
+    `kv_state [S, H, D, Dv]` (`Σ φ(k) vᵀ`) and `key_sum [S, H, D]`
+    (`Σ φ(k)`), and leaves the sums after its last token there.
+  }];
+  let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
+                       Attn_FloatTensor:$value,
+                       Arg<F32Tensor, "", [MemRead, MemWrite]>:$kv_state,
+                       Arg<F32Tensor, "", [MemRead, MemWrite]>:$key_sum,
+                       I64Tensor:$slots,
+                       Attn_FeatureMapAttr:$feature_map,
+                       Attn_NormalizeAttr:$normalize);
+  let results = (outs Attn_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `state` $kv_state `,` $key_sum
+    `slots` $slots attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // KILN_ATTN_OPS

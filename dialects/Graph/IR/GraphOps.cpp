@@ -649,5 +649,33 @@ LogicalResult FusedElementwiseOp::verify() {
   return success();
 }
 
+LogicalResult Conv1dStepOp::verify() {
+  ArrayRef<int64_t> shape = getInput().getType().getShape();
+  ArrayRef<int64_t> weight = getWeight().getType().getShape();
+  if (shape.size() != 3 || getResult().getType() != getInput().getType())
+    return emitOpError("input and result must be one [batch, seq, channels] "
+                       "type");
+  if (weight.size() != 2 || ShapedType::isDynamic(weight[1]) ||
+      weight[1] < 2 || !dimsCompatible(weight[0], shape[2]))
+    return emitOpError("weight must be [channels, kernel] with a static "
+                       "kernel of at least 2, got ")
+           << formatShape(weight);
+  return verifyGenerationState(*this, getState(),
+                               {ShapedType::kDynamic, weight[1] - 1, shape[2]},
+                               getSlots(), getPositions(), shape[0]);
+}
+
+LogicalResult RingStoreOp::verify() {
+  ArrayRef<int64_t> values = getValues().getType().getShape();
+  ArrayRef<int64_t> state = getState().getType().getShape();
+  if (values.size() < 2 || state.size() != values.size())
+    return emitOpError("values must be [batch, seq, ...] and state "
+                       "[sequences, ring, ...] of the same rank");
+  SmallVector<int64_t> expected = {ShapedType::kDynamic, state[1]};
+  llvm::append_range(expected, values.drop_front(2));
+  return verifyGenerationState(*this, getState(), expected, getSlots(),
+                               getPositions(), values[0]);
+}
+
 #define GET_OP_CLASSES
 #include "dialects/Graph/IR/GraphOps.cpp.inc"

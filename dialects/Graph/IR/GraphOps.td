@@ -499,4 +499,50 @@ def Graph_YieldOp : Graph_Op<"yield", [Pure, Terminator,
   let assemblyFormat = "$value attr-dict `:` type($value)";
 }
 
+//===----------------------------------------------------------------------===//
+// Generation: per-sequence state of the prefill and decode entries
+//===----------------------------------------------------------------------===//
+
+def Graph_Conv1dStepOp : Graph_Op<"conv1d_step",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "causal conv1d continued from a ring of past inputs";
+  let description = [{
+    The stateful form of `graph.conv1d` for the `prefill` and `decode`
+    entries. Row `b` of `input [B, T, C]` continues sequence `slots[b]`,
+    whose token `t` is at position `positions[b] + t`. `state [S, K-1, C]`
+    holds each sequence's last `K-1` inputs, input at position `p` in entry
+    `p mod (K-1)`; taps before position 0 read zero. After the outputs,
+    the last `K-1` inputs of the row replace those entries.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
+                       Optional<Graph_FloatTensor>:$bias,
+                       Arg<F32Tensor, "", [MemRead, MemWrite]>:$state,
+                       I64Tensor:$slots, I64Tensor:$positions);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? `state` $state `slots` $slots
+    `positions` $positions attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_RingStoreOp : Graph_Op<"ring_store"> {
+  let summary = "store a sequence's last values into a per-sequence ring";
+  let description = [{
+    `state [S, R, ...]` holds `S` rings of `R` entries. For row `b` of
+    `values [B, T, ...]` (whose token `t` is at position
+    `positions[b] + t`), the last `min(T, R)` tokens are stored into ring
+    `slots[b]` at entry `position mod R`, converted to f32. The `prefill`
+    entry fills attention's K/V caches with it.
+  }];
+  let arguments = (ins Arg<F32Tensor, "", [MemWrite]>:$state,
+                       Graph_FloatTensor:$values,
+                       I64Tensor:$slots, I64Tensor:$positions);
+  let assemblyFormat = [{
+    $values `into` $state `slots` $slots `positions` $positions attr-dict
+    `:` type($values) `,` type($state) `,` type($slots) `,` type($positions)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // KILN_GRAPH_OPS

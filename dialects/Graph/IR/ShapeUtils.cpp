@@ -60,6 +60,24 @@ LogicalResult verifySeqOffsets(Operation *op, Value seqOffsets) {
   return success();
 }
 
+LogicalResult verifyGenerationState(Operation *op, Value state,
+                                    ArrayRef<int64_t> expected, Value slots,
+                                    Value positions, int64_t batch) {
+  ArrayRef<int64_t> shape = tensorType(state).getShape();
+  if (!shapesCompatible(shape, expected))
+    return op->emitOpError("state must have shape ")
+           << formatShape(expected) << ", got " << formatShape(shape);
+  for (Value index : {slots, positions}) {
+    if (!index)
+      continue;
+    ArrayRef<int64_t> indexShape = tensorType(index).getShape();
+    if (indexShape.size() != 1 || !dimsCompatible(indexShape[0], batch))
+      return op->emitOpError("slots and positions must be [batch] with batch = ")
+             << batch << ", got " << formatShape(indexShape);
+  }
+  return success();
+}
+
 std::string formatShape(ArrayRef<int64_t> shape) {
   std::string text = "[";
   for (auto [i, dim] : llvm::enumerate(shape)) {

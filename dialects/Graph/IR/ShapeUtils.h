@@ -46,6 +46,17 @@ mlir::LogicalResult verifyUniformElementType(mlir::Operation *op,
 mlir::LogicalResult verifySeqOffsets(mlir::Operation *op,
                                      mlir::Value seqOffsets);
 
+/// Checks the per-sequence state of a generation op (docs/compiler.md,
+/// "Generation"): `state` is compatible with `expected` (whose first
+/// dimension, the sequences, is dynamic), and `slots` and `positions` (when
+/// given) are `[batch]`.
+mlir::LogicalResult verifyGenerationState(mlir::Operation *op,
+                                          mlir::Value state,
+                                          llvm::ArrayRef<int64_t> expected,
+                                          mlir::Value slots,
+                                          mlir::Value positions,
+                                          int64_t batch);
+
 /// Returns `value`'s type as a RankedTensorType (Kiln ops only take ranked
 /// tensors, which ODS checks before the verifiers run).
 inline mlir::RankedTensorType tensorType(mlir::Value value) {

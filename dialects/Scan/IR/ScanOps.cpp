@@ -73,5 +73,31 @@ LogicalResult LinearRecurrenceOp::verify() {
   return success();
 }
 
+LogicalResult SelectiveScanStepOp::verify() {
+  ArrayRef<int64_t> u = getU().getType().getShape();
+  ArrayRef<int64_t> a = getA().getType().getShape();
+  if (u.size() != 3 || a.size() != 2)
+    return emitOpError("u must be [batch, seq, channels] and A "
+                       "[channels, states]");
+  if (failed(expectShape(*this, getDelta(), "delta", u)) ||
+      failed(expectShape(*this, getY(), "y", u)))
+    return failure();
+  return verifyGenerationState(*this, getState(),
+                               {ShapedType::kDynamic, u[2], a[1]}, getSlots(),
+                               Value(), u[0]);
+}
+
+LogicalResult LinearRecurrenceStepOp::verify() {
+  ArrayRef<int64_t> a = getA().getType().getShape();
+  if (a.size() != 3)
+    return emitOpError("a must be [batch, seq, channels], got ")
+           << formatShape(a);
+  if (failed(expectShape(*this, getB(), "b", a)) ||
+      failed(expectShape(*this, getResult(), "result", a)))
+    return failure();
+  return verifyGenerationState(*this, getState(), {ShapedType::kDynamic, a[2]},
+                               getSlots(), Value(), a[0]);
+}
+
 #define GET_OP_CLASSES
 #include "dialects/Scan/IR/ScanOps.cpp.inc"

@@ -68,4 +68,54 @@ def Scan_LinearRecurrenceOp : Scan_Op<"linear_recurrence",
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Generation: scans continued from per-sequence state
+//===----------------------------------------------------------------------===//
+
+def Scan_SelectiveScanStepOp : Scan_Op<"selective_scan_step",
+    [AttrSizedOperandSegments, MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "selective scan continued from per-sequence state";
+  let description = [{
+    The stateful form of `scan.selective_scan` for the `prefill` and
+    `decode` entries: row `b` continues sequence `slots[b]` from its state
+    `state [S, D, N]` instead of zero, and leaves the state after its last
+    token there. Operands and `delta_softplus` as for `scan.selective_scan`.
+  }];
+  let arguments = (ins Scan_FloatTensor:$u, Scan_FloatTensor:$delta,
+                       Scan_FloatTensor:$A, Scan_FloatTensor:$Bm,
+                       Scan_FloatTensor:$Cm,
+                       Optional<Scan_FloatTensor>:$D,
+                       Optional<Scan_FloatTensor>:$z,
+                       Optional<Scan_FloatTensor>:$delta_bias,
+                       Arg<F32Tensor, "", [MemRead, MemWrite]>:$state,
+                       I64Tensor:$slots,
+                       UnitAttr:$delta_softplus);
+  let results = (outs Scan_FloatTensor:$y);
+  let assemblyFormat = [{
+    $u `,` $delta `,` $A `,` $Bm `,` $Cm (`skip` $D^)? (`gate` $z^)?
+    (`delta_bias` $delta_bias^)? `state` $state `slots` $slots attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Scan_LinearRecurrenceStepOp : Scan_Op<"linear_recurrence_step",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "linear recurrence continued from per-sequence state";
+  let description = [{
+    The stateful form of a forward `scan.linear_recurrence`: row `b` of
+    `a, b [B, T, D]` continues sequence `slots[b]` from `state [S, D]` and
+    leaves its last `h` there.
+  }];
+  let arguments = (ins Scan_FloatTensor:$a, Scan_FloatTensor:$b,
+                       Arg<F32Tensor, "", [MemRead, MemWrite]>:$state,
+                       I64Tensor:$slots);
+  let results = (outs Scan_FloatTensor:$result);
+  let assemblyFormat = [{
+    $a `,` $b `state` $state `slots` $slots attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // KILN_SCAN_OPS

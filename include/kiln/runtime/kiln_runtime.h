@@ -122,6 +122,9 @@ typedef struct kiln_compiled_model {
   const char *(*source)(void);
   void (*entry)(void *const *buffers, const int64_t *dims);
   void (*pack)(void *const *buffers);
+  /** The generation entries; NULL for a model without them. */
+  void (*prefill)(void *const *buffers, const int64_t *dims);
+  void (*decode)(void *const *buffers, const int64_t *dims);
   /** Optional (NULL: the runtime packs all at once): fills packed buffer
       `which` only, so that each parameter's pages can be released as soon
       as the buffers read from it are filled. */
@@ -239,6 +242,65 @@ kiln_status *kiln_session_output_shapes(kiln_session *session,
 kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
                               const kiln_tensor *inputs, int32_t num_outputs,
                               const kiln_tensor *outputs);
+
+/*===-- Generation --------------------------------------------------------===*/
+
+/* A model whose ops allow it has `prefill` and `decode` entries next to the
+   full-sequence one (docs/abi.md, "Generation"): the compiler derives each
+   stateful op's one-step form and its per-sequence state (K/V caches,
+   conv1d inputs, scan states, linear-attention sums). A session holds that
+   state for up to `max_sequences` sequences of up to `max_length` tokens
+   each, allocated once by kiln_session_reserve; sequences are numbered
+   0 .. max_sequences - 1 and start empty.
+
+   A typical loop: kiln_session_reserve, then kiln_session_prefill of each
+   prompt (one call per prompt length), then kiln_session_decode steps that
+   feed each sequence's next token, sequences at any lengths mixed in one
+   step. The outputs of both are the model's outputs for the tokens given:
+   [count, n, ...] for a prefill of n tokens, [count, 1, ...] for a step. */
+
+/** Whether the model has the generation entries. When it does not and
+    `reason` is not NULL, *reason says why, located at the node or attribute
+    at fault (e.g. "/nodes/4/attrs/mask: attention with mask 'none' sees
+    later tokens ..."), or is "" for a model compiled without them. */
+int kiln_model_can_generate(const kiln_model *model, const char **reason);
+
+/** Allocates the session's generation state for `max_sequences` sequences
+    of at most `max_length` tokens each (zeroed; every sequence empty).
+    Calling it again replaces the state and forgets every sequence. */
+kiln_status *kiln_session_reserve(kiln_session *session,
+                                  int32_t max_sequences, int64_t max_length);
+
+/** Starts each of `count` distinct `sequences` anew with a prompt: `tokens`
+    is [count, n] in the dtype of the model's token input (all prompts of one
+    call have the same length; call once per length). `outputs` are the
+    model's outputs for these tokens, shapes [count, n, ...] as the
+    signature's with batch = count and seq = n. n = 0 only empties the
+    sequences (outputs are then not touched and may be NULL). Fails when
+    n exceeds the session's max_length. */
+kiln_status *kiln_session_prefill(kiln_session *session, int32_t count,
+                                  const int32_t *sequences,
+                                  const kiln_tensor *tokens,
+                                  int32_t num_outputs,
+                                  const kiln_tensor *outputs);
+
+/** Appends one token to each of `count` distinct `sequences`, which may hold
+    different numbers of tokens (including none): `tokens` is [count, 1],
+    `outputs` [count, 1, ...]. Fails, changing nothing, when a sequence is
+    full (holds max_length tokens). */
+kiln_status *kiln_session_decode(kiln_session *session, int32_t count,
+                                 const int32_t *sequences,
+                                 const kiln_tensor *tokens,
+                                 int32_t num_outputs,
+                                 const kiln_tensor *outputs);
+
+/** Empties one sequence (drops its tokens and state). */
+kiln_status *kiln_session_reset_sequence(kiln_session *session,
+                                         int32_t sequence);
+
+/** Tokens held by a sequence; -1 when there is no such sequence. */
+int64_t kiln_session_sequence_length(const kiln_session *session,
+                                     int32_t sequence);
 
 /*===-- .npy files --------------------------------------------------------===*/
 

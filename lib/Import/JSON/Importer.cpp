@@ -4,9 +4,15 @@
 // been checked and shape-inferred (Model.h), so every node's attributes are
 // normalized and every value's type is known; this file only translates.
 //
+// A model that can generate (Generation.h) also gets `@kiln_prefill` and
+// `@kiln_decode`: the same nodes, with each stateful node in its stateful
+// form reading and updating the per-sequence state arguments
+// (docs/compiler.md, "Generation").
+//
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/JSON/Importer.h"
+#include "lib/Import/JSON/Generation.h"
 
 #include "dialects/Attn/IR/AttnOps.h"
 #include "dialects/FFN/IR/FFNOps.h"
@@ -24,22 +30,36 @@ using nlohmann::json;
 namespace kiln {
 namespace {
 
+/// The function being emitted: the full-sequence model, or one of the
+/// generation entries.
+enum class Entry { Full, Prefill, Decode };
+
 class Importer {
 public:
   Importer(MLIRContext &context, const model::Model &model)
-      : model(model), builder(&context) {}
+      : model(model), plan(model::planGeneration(model)), builder(&context) {}
 
   OwningOpRef<ModuleOp> run();
 
 private:
+  LogicalResult emitFunction(ModuleOp module, Entry kind);
   Type elementType(model::DType dtype);
   RankedTensorType tensorType(const model::TensorType &type);
-  Type typeOf(int id) { return tensorType(model.value(id).type); }
+  /// The type of value `id` in the function being emitted.
+  Type typeOf(int id);
+  /// The stateful form of a node in a generation entry; empty when the node
+  /// has none.
+  SmallVector<Value> importStateful(const model::Node &node, int index,
+                                    Location loc);
+  /// `arange` along the sequence in the decode entry.
+  Value importDecodePositions(const model::Node &node, Location loc);
+  /// Each token's position, `positions[:, None] + arange(seq)` `[batch, seq]`.
+  Value tokenPositions(Location loc);
   /// The mapped value of input `position` of `node`, or null when absent.
   Value input(const model::Node &node, size_t position);
   /// The run-time size of a symbolic dimension.
   Value symbolSize(int symbol);
-  LogicalResult importNode(const model::Node &node);
+  LogicalResult importNode(const model::Node &node, int index);
   SmallVector<Value> importComposite(const model::Node &node, Location loc);
   SmallVector<Value> importGraphOp(const model::Node &node, Location loc);
   /// The generation glue ops (docs/json-ir.md, "Additions to v1").
@@ -55,11 +75,25 @@ private:
   }
 
   const model::Model &model;
+  const model::GenerationPlan plan;
   OpBuilder builder;
   std::vector<Value> values;
   DenseMap<int, Value> symbolSizes;
   Block *entry = nullptr;
+  Entry kind = Entry::Full;
+  /// Arguments of the generation entries.
+  Value slots, positions, positionsOfTokens;
+  SmallVector<Value> states;
 };
+
+Type Importer::typeOf(int id) {
+  RankedTensorType type = tensorType(model.value(id).type);
+  if (kind != Entry::Decode || !plan.batchedInDecode.count(id))
+    return type;
+  SmallVector<int64_t> shape = {ShapedType::kDynamic};
+  llvm::append_range(shape, type.getShape());
+  return RankedTensorType::get(shape, type.getElementType());
+}
 
 Type Importer::elementType(model::DType dtype) {
   switch (dtype) {
@@ -122,39 +156,192 @@ OwningOpRef<ModuleOp> Importer::run() {
   module->getOperation()->setAttr("kiln.source",
                                   builder.getStringAttr(model.source));
 
+  if (failed(emitFunction(*module, Entry::Full)))
+    return nullptr;
+  if (plan.available() && (failed(emitFunction(*module, Entry::Prefill)) ||
+                           failed(emitFunction(*module, Entry::Decode))))
+    return nullptr;
+  return module;
+}
+
+LogicalResult Importer::emitFunction(ModuleOp module, Entry entryKind) {
+  kind = entryKind;
+  Location fileLoc = FileLineColLoc::get(builder.getContext(),
+                                         model.name + ".json", 0, 0);
+  bool generating = kind != Entry::Full;
+  auto indexType = RankedTensorType::get({ShapedType::kDynamic},
+                                         builder.getI64Type());
   SmallVector<Type> argTypes, resultTypes;
-  for (const std::vector<int> *group : {&model.inputs, &model.params})
-    for (int id : *group)
-      argTypes.push_back(typeOf(id));
+  for (int id : model.inputs)
+    argTypes.push_back(typeOf(id));
+  if (generating)
+    argTypes.append({indexType, indexType});
+  for (int id : model.params)
+    argTypes.push_back(typeOf(id));
+  if (generating)
+    for (const model::StateBuffer &state : plan.states) {
+      SmallVector<int64_t> shape = {ShapedType::kDynamic};
+      if (state.hasRing)
+        shape.push_back(state.ring ? state.ring : ShapedType::kDynamic);
+      llvm::append_range(shape, state.rest);
+      argTypes.push_back(RankedTensorType::get(shape, builder.getF32Type()));
+    }
   for (int id : model.outputs)
     resultTypes.push_back(typeOf(id));
-  builder.setInsertionPointToEnd(module->getBody());
+  builder.setInsertionPointToEnd(module.getBody());
+  StringRef name = kind == Entry::Full      ? kModelFunctionName
+                   : kind == Entry::Prefill ? kPrefillFunctionName
+                                            : kDecodeFunctionName;
   auto func = builder.create<func::FuncOp>(
-      fileLoc, kModelFunctionName,
-      builder.getFunctionType(argTypes, resultTypes));
+      fileLoc, name, builder.getFunctionType(argTypes, resultTypes));
   entry = func.addEntryBlock();
 
   values.assign(model.values.size(), Value());
+  symbolSizes.clear();
+  positionsOfTokens = Value();
+  states.clear();
   unsigned argument = 0;
-  for (const std::vector<int> *group : {&model.inputs, &model.params})
-    for (int id : *group)
-      values[id] = entry->getArgument(argument++);
+  for (int id : model.inputs)
+    values[id] = entry->getArgument(argument++);
+  if (generating) {
+    slots = entry->getArgument(argument++);
+    positions = entry->getArgument(argument++);
+  }
+  for (int id : model.params)
+    values[id] = entry->getArgument(argument++);
+  if (generating)
+    for (size_t i = 0; i < plan.states.size(); ++i)
+      states.push_back(entry->getArgument(argument++));
   builder.setInsertionPointToEnd(entry);
-  for (const model::Node &node : model.nodes)
-    if (failed(importNode(node)))
-      return nullptr;
+  for (auto [index, node] : llvm::enumerate(model.nodes))
+    if (failed(importNode(node, index)))
+      return failure();
   SmallVector<Value> results;
   for (int id : model.outputs)
     results.push_back(values[id]);
   builder.create<func::ReturnOp>(fileLoc, results);
-  return module;
+  return success();
 }
 
-LogicalResult Importer::importNode(const model::Node &node) {
+Value Importer::tokenPositions(Location loc) {
+  if (positionsOfTokens)
+    return positionsOfTokens;
+  using namespace graph;
+  Type i64 = builder.getI64Type();
+  int64_t dynamic = ShapedType::kDynamic;
+  Value column = builder.create<ReshapeOp>(
+      loc, RankedTensorType::get({dynamic, 1}, i64), positions,
+      ValueRange{symbolSize(plan.batchSymbol)});
+  Value steps = builder.create<ArangeOp>(
+      loc, RankedTensorType::get({dynamic}, i64), values[plan.tokens],
+      Value(), builder.getI64IntegerAttr(1), builder.getF64FloatAttr(0.0));
+  positionsOfTokens = builder.create<AddOp>(
+      loc, RankedTensorType::get({dynamic, dynamic}, i64), column, steps);
+  return positionsOfTokens;
+}
+
+Value Importer::importDecodePositions(const model::Node &node, Location loc) {
+  auto type = cast<RankedTensorType>(typeOf(node.outputs[0]));
+  Value result = tokenPositions(loc);
+  if (type.getElementType() != builder.getI64Type())
+    result = builder.create<graph::CastOp>(loc, type, result);
+  double start = node.attrs["start"].get<double>();
+  if (start == 0.0)
+    return result;
+  auto scalar = RankedTensorType::get({}, type.getElementType());
+  Attribute value =
+      isa<FloatType>(type.getElementType())
+          ? Attribute(builder.getFloatAttr(type.getElementType(), start))
+          : Attribute(builder.getIntegerAttr(type.getElementType(),
+                                             static_cast<int64_t>(start)));
+  Value offset = builder.create<graph::ConstantOp>(
+      loc, scalar, DenseElementsAttr::get(scalar, value));
+  return builder.create<graph::AddOp>(loc, type, result, offset);
+}
+
+SmallVector<Value> Importer::importStateful(const model::Node &node, int index,
+                                            Location loc) {
+  if (kind == Entry::Full)
+    return {};
+  if (kind == Entry::Decode && node.op == "arange" &&
+      plan.batchedInDecode.count(node.outputs[0]))
+    return {importDecodePositions(node, loc)};
+  if (kind == Entry::Decode && node.op == "rope" && !input(node, 1)) {
+    const json &attrs = node.attrs;
+    return single<graph::RopeOp>(
+        loc, node, input(node, 0), tokenPositions(loc),
+        builder.getF64FloatAttr(attrs["theta"]),
+        builder.getI64IntegerAttr(attrs["rotary_dim"]),
+        attrs["interleaved"].get<bool>() ? builder.getUnitAttr() : UnitAttr());
+  }
+  auto found = plan.firstState.find(index);
+  if (found == plan.firstState.end())
+    return {};
+  Value state = states[found->second];
+  Value x0 = input(node, 0), x1 = input(node, 1), x2 = input(node, 2);
+  const json &attrs = node.attrs;
+  if (node.op == "attention") {
+    Value valueCache = states[found->second + 1];
+    if (kind == Entry::Prefill) {
+      // The full-sequence attention over the prompt, which fills the cache.
+      SmallVector<Value> result = importComposite(node, loc);
+      builder.create<graph::RingStoreOp>(loc, state, x1, slots, positions);
+      builder.create<graph::RingStoreOp>(loc, valueCache, x2, slots,
+                                         positions);
+      return result;
+    }
+    auto mask = llvm::StringSwitch<attn::MaskKind>(
+                    attrs["mask"]["kind"].get<std::string>())
+                    .Case("sliding_window", attn::MaskKind::sliding_window)
+                    .Case("block_diagonal", attn::MaskKind::block_diagonal)
+                    .Default(attn::MaskKind::causal);
+    auto op = builder.create<attn::DecodeAttentionOp>(
+        loc, typeOf(node.outputs[0]), x0, x1, x2, state, valueCache, slots,
+        positions, builder.getF64FloatAttr(attrs["scale"].get<double>()),
+        attn::MaskKindAttr::get(builder.getContext(), mask),
+        attn::NormalizerAttr(), IntegerAttr());
+    if (attrs["normalizer"]["kind"] == "power") {
+      op.setNormalizer(attn::Normalizer::power);
+      op.setPower(attrs["normalizer"]["p"].get<int64_t>());
+    }
+    return {op.getResult()};
+  }
+  if (node.op == "linear_attention") {
+    auto featureMap = llvm::StringSwitch<attn::FeatureMap>(
+                          attrs["feature_map"].get<std::string>())
+                          .Case("relu", attn::FeatureMap::relu)
+                          .Case("identity", attn::FeatureMap::identity)
+                          .Default(attn::FeatureMap::elu1);
+    auto normalize = attrs["normalize"] == "none" ? attn::Normalize::none
+                                                  : attn::Normalize::denominator;
+    auto *ctx = builder.getContext();
+    return single<attn::LinearAttentionStepOp>(
+        loc, node, x0, x1, x2, state, states[found->second + 1], slots,
+        attn::FeatureMapAttr::get(ctx, featureMap),
+        attn::NormalizeAttr::get(ctx, normalize));
+  }
+  if (node.op == "selective_scan")
+    return single<scan::SelectiveScanStepOp>(
+        loc, node, x0, x1, x2, input(node, 3), input(node, 4), input(node, 5),
+        input(node, 6), input(node, 7), state, slots,
+        attrs["delta_softplus"].get<bool>() ? builder.getUnitAttr()
+                                            : UnitAttr());
+  if (node.op == "linear_recurrence")
+    return single<scan::LinearRecurrenceStepOp>(loc, node, x0, x1, state,
+                                                slots);
+  if (node.op == "conv1d")
+    return single<graph::Conv1dStepOp>(loc, node, x0, x1, x2, state, slots,
+                                       positions);
+  return {};
+}
+
+LogicalResult Importer::importNode(const model::Node &node, int index) {
   Location loc = NameLoc::get(builder.getStringAttr(node.pointer),
                               FileLineColLoc::get(builder.getContext(),
                                                   model.name + ".json", 0, 0));
-  SmallVector<Value> results = importComposite(node, loc);
+  SmallVector<Value> results = importStateful(node, index, loc);
+  if (results.empty())
+    results = importComposite(node, loc);
   if (results.empty())
     results = importGraphOp(node, loc);
   if (results.empty())

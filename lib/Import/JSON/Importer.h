@@ -22,6 +22,11 @@ namespace kiln {
 
 /// Name of the model function in imported modules.
 inline constexpr const char *kModelFunctionName = "kiln_main";
+/// The generation entries (docs/compiler.md, "Generation"): arguments are
+/// the token input, `slots` and `positions` (i64 [batch]), the parameters
+/// and the per-sequence state buffers; results are the model's outputs.
+inline constexpr const char *kPrefillFunctionName = "kiln_prefill";
+inline constexpr const char *kDecodeFunctionName = "kiln_decode";
 
 /// Imports `model` into a new module in `context` (which must have the Kiln
 /// dialects loaded or registered). The module is not yet verified.

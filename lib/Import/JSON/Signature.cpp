@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/JSON/Importer.h"
+#include "lib/Import/JSON/Generation.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -80,6 +81,8 @@ std::string buildSignature(const model::Model &model) {
          {"bound", seq.isStatic() ? json(seq.size) : json(model.dims[seq.symbol])}});
   }
   signature["offset_checks"] = offsetChecks;
+  signature["generation"] =
+      model::describeGeneration(model, model::planGeneration(model));
   return signature.dump();
 }
 

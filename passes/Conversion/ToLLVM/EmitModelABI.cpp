@@ -43,24 +43,33 @@ struct SignatureShapes {
 };
 
 /// Reads the shapes of inputs, params, packed weights (optional) and
-/// outputs, in ABI order.
-FailureOr<SignatureShapes> parseShapes(StringRef text, std::string &error) {
+/// outputs, in ABI order; for a generation entry (docs/abi.md,
+/// "Generation"), its inputs and dims and the state after the params.
+FailureOr<SignatureShapes> parseShapes(StringRef text, bool generation,
+                                       std::string &error) {
   auto json = llvm::json::parse(text);
   if (!json) {
     error = llvm::toString(json.takeError());
     return failure();
   }
   const llvm::json::Object *root = json->getAsObject();
-  const llvm::json::Array *dims = root ? root->getArray("dims") : nullptr;
+  const llvm::json::Object *entry =
+      !root ? nullptr : generation ? root->getObject("generation") : root;
+  const llvm::json::Array *dims = entry ? entry->getArray("dims") : nullptr;
   if (!dims) {
-    error = "signature has no 'dims' array";
+    error = generation ? "signature has no 'generation' entries"
+                       : "signature has no 'dims' array";
     return failure();
   }
   SignatureShapes shapes;
-  for (StringRef group : {"inputs", "params", "packed", "outputs"}) {
-    const llvm::json::Array *tensors = root->getArray(group);
+  for (StringRef group : {"inputs", "params", "state", "packed", "outputs"}) {
+    const llvm::json::Object *holder =
+        group == "inputs" || group == "state" ? entry : root;
+    const llvm::json::Array *tensors = holder->getArray(group);
     if (group == "params")
       shapes.firstParam = shapes.all.size();
+    if (group == "state" && !generation)
+      continue;
     if (!tensors && group == "packed")
       continue;
     if (!tensors) {
@@ -135,7 +144,7 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
       return signalPassFailure();
     }
     std::string error;
-    auto shapes = parseShapes(signature.getValue(), error);
+    auto shapes = parseShapes(signature.getValue(), /*generation=*/false, error);
     if (failed(shapes)) {
       module.emitError("invalid kiln.signature: ") << error;
       return signalPassFailure();
@@ -163,12 +172,39 @@ struct EmitModelABIPass : kiln::impl::EmitModelABIBase<EmitModelABIPass> {
     emitCaller(b, "kiln_compiled_pack", pack, packShapes, Trailer::PackAll);
     emitCaller(b, "kiln_compiled_pack_one", pack, packShapes,
                Trailer::PackOne);
+    if (failed(emitGenerationEntries(b, module, signature.getValue())))
+      return signalPassFailure();
     // Only the ABI symbols are exported; the model itself may be inlined.
     model.setLinkage(LLVM::Linkage::Internal);
     if (pack)
       pack.setLinkage(LLVM::Linkage::Internal);
     module->removeAttr("kiln.signature");
     module->removeAttr("kiln.source");
+  }
+
+  /// `kiln_compiled_prefill` and `kiln_compiled_decode`, when the model has
+  /// generation entries.
+  LogicalResult emitGenerationEntries(ImplicitLocOpBuilder &b,
+                                      ModuleOp module, StringRef signature) {
+    auto prefill = module.lookupSymbol<LLVM::LLVMFuncOp>("kiln_prefill");
+    auto decode = module.lookupSymbol<LLVM::LLVMFuncOp>("kiln_decode");
+    if (!prefill && !decode)
+      return success();
+    std::string error;
+    auto shapes = parseShapes(signature, /*generation=*/true, error);
+    if (failed(shapes))
+      return module.emitError("invalid kiln.signature: ") << error;
+    for (auto [name, func] : {std::pair{"kiln_compiled_prefill", prefill},
+                              std::pair{"kiln_compiled_decode", decode}}) {
+      if (!func)
+        return module.emitError("expected both llvm.func @kiln_prefill and "
+                                "@kiln_decode");
+      if (failed(checkArguments(func, shapes->all)))
+        return failure();
+      emitCaller(b, name, func, shapes->all, Trailer::Dims);
+      func.setLinkage(LLVM::Linkage::Internal);
+    }
+    return success();
   }
 
   void emitVersion(ImplicitLocOpBuilder &b) {

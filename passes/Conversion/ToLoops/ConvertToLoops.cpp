@@ -107,10 +107,7 @@ struct ConvertKilnToLoopsPass
       return signalPassFailure();
     }
     PackedWeights packedWeights;
-    if (auto model = module.lookupSymbol<func::FuncOp>(kModelFunction);
-        model && !model.isExternal() &&
-        failed(planPackedWeights(module, model,
-                                 GemmTiling::forWidth(vectorWidth),
+    if (failed(planPackedWeights(module, GemmTiling::forWidth(vectorWidth),
                                  packedWeights)))
       return signalPassFailure();
     for (auto func : module.getOps<func::FuncOp>())
@@ -131,6 +128,7 @@ struct ConvertKilnToLoopsPass
     populateLinearAttentionToLoopsPatterns(options, converter, patterns);
     populateScanToLoopsPatterns(options, converter, patterns);
     populateFFNToLoopsPatterns(options, converter, patterns);
+    populateGenerationToLoopsPatterns(converter, patterns);
 
     ConversionTarget target(getContext());
     target.addIllegalDialect<graph::GraphDialect, attn::AttnDialect,

@@ -25,7 +25,14 @@ namespace {
 /// One packed buffer: the parameters it is packed from, in panel order.
 struct PackedBuffer {
   SmallVector<unsigned> params;
-  BlockArgument panels;
+  MemRefType type;
+};
+
+/// A function whose GEMM weights read packed buffers, and where its
+/// parameters start among its arguments.
+struct PackedFunction {
+  func::FuncOp func;
+  unsigned firstParam;
 };
 
 /// The weight operands of a GEMM op that share one packed buffer: one
@@ -45,8 +52,7 @@ SmallVector<SmallVector<unsigned>> weightGroups(Operation *op) {
 
 } // namespace
 
-LogicalResult planPackedWeights(ModuleOp module, func::FuncOp model,
-                                const GemmTiling &tiling,
+LogicalResult planPackedWeights(ModuleOp module, const GemmTiling &tiling,
                                 PackedWeights &plan) {
   // Without a signature there is no bind time; with a packing function the
   // module has been planned already (this pass's own output, run again).
@@ -62,57 +68,92 @@ LogicalResult planPackedWeights(ModuleOp module, func::FuncOp model,
     return module.emitError("invalid kiln.signature: expected 'inputs' and "
                             "'params' arrays");
   }
-  Block &body = model.getBody().front();
-  unsigned firstParam = inputs->size(), numParams = params->size();
-  if (body.getNumArguments() < firstParam + numParams)
-    return model.emitError("expected ")
-           << firstParam + numParams
-           << " arguments (the signature's inputs and params)";
-  for (unsigned p = 0; p < numParams; ++p)
-    if (!isa<RankedTensorType>(body.getArgument(firstParam + p).getType()))
-      return model.emitError("expected parameter ")
-             << p << " (argument " << firstParam + p
-             << ") to be a ranked tensor";
+  auto model = module.lookupSymbol<func::FuncOp>(kModelFunction);
+  if (!model || model.isExternal())
+    return success();
+  unsigned numParams = params->size();
+  SmallVector<PackedFunction> functions = {{model, (unsigned)inputs->size()}};
+  // The generation entries take the token input, slots and positions.
+  const llvm::json::Object *generation = signature->getObject("generation");
+  const llvm::json::Array *generationInputs =
+      generation ? generation->getArray("inputs") : nullptr;
+  for (StringRef name : {kPrefillFunction, kDecodeFunction}) {
+    auto func = module.lookupSymbol<func::FuncOp>(name);
+    if (!func || func.isExternal())
+      continue;
+    if (!generationInputs)
+      return func.emitError("expected the signature's generation inputs");
+    functions.push_back({func, (unsigned)generationInputs->size()});
+  }
+  for (auto [func, firstParam] : functions) {
+    Block &body = func.getBody().front();
+    if (body.getNumArguments() < firstParam + numParams)
+      return func.emitError("expected ")
+             << firstParam + numParams
+             << " arguments (the signature's inputs and params)";
+    for (unsigned p = 0; p < numParams; ++p)
+      if (!isa<RankedTensorType>(body.getArgument(firstParam + p).getType()))
+        return func.emitError("expected parameter ")
+               << p << " (argument " << firstParam + p
+               << ") to be a ranked tensor";
+  }
 
   // The parameter indices behind `operands` of `op`, if all are parameters.
-  auto paramsOf = [&](Operation *op, ArrayRef<unsigned> operands)
+  auto paramsOf = [&](const PackedFunction &function, Operation *op,
+                      ArrayRef<unsigned> operands)
       -> std::optional<SmallVector<unsigned>> {
+    func::FuncOp func = function.func;
+    Block &body = func.getBody().front();
     SmallVector<unsigned> indices;
     for (unsigned operand : operands) {
       auto arg = dyn_cast<BlockArgument>(op->getOperand(operand));
       if (!arg || arg.getOwner() != &body ||
-          arg.getArgNumber() < firstParam ||
-          arg.getArgNumber() >= firstParam + numParams)
+          arg.getArgNumber() < function.firstParam ||
+          arg.getArgNumber() >= function.firstParam + numParams)
         return std::nullopt;
-      indices.push_back(arg.getArgNumber() - firstParam);
+      indices.push_back(arg.getArgNumber() - function.firstParam);
     }
     return indices;
   };
 
+  // Every packed GEMM weight of every function, then the same panels
+  // arguments for each function.
   SmallVector<PackedBuffer> buffers;
   // Operands that will read panels instead of their parameter.
   llvm::DenseSet<OpOperand *> packedReads;
-  model.walk([&](Operation *op) {
-    for (const SmallVector<unsigned> &group : weightGroups(op)) {
-      std::optional<SmallVector<unsigned>> sources = paramsOf(op, group);
-      if (!sources)
-        continue;
-      for (unsigned operand : group)
-        packedReads.insert(&op->getOpOperand(operand));
-      auto *existing = llvm::find_if(buffers, [&](const PackedBuffer &buffer) {
-        return buffer.params == *sources;
-      });
-      if (existing == buffers.end()) {
-        auto weight = cast<RankedTensorType>(op->getOperand(group[0]).getType());
-        MemRefType type =
-            packedPanelsType(module.getContext(), tiling, weight.getDimSize(0),
-                             weight.getDimSize(1), group.size());
-        buffers.push_back({*sources, body.addArgument(type, op->getLoc())});
-        existing = std::prev(buffers.end());
+  SmallVector<std::tuple<unsigned, Operation *, unsigned, size_t>> uses;
+  for (auto [f, function] : llvm::enumerate(functions))
+    function.func.walk([&](Operation *op) {
+      for (const SmallVector<unsigned> &group : weightGroups(op)) {
+        std::optional<SmallVector<unsigned>> sources =
+            paramsOf(function, op, group);
+        if (!sources)
+          continue;
+        for (unsigned operand : group)
+          packedReads.insert(&op->getOpOperand(operand));
+        auto *existing =
+            llvm::find_if(buffers, [&](const PackedBuffer &buffer) {
+              return buffer.params == *sources;
+            });
+        if (existing == buffers.end()) {
+          auto weight =
+              cast<RankedTensorType>(op->getOperand(group[0]).getType());
+          buffers.push_back(
+              {*sources, packedPanelsType(module.getContext(), tiling,
+                                          weight.getDimSize(0),
+                                          weight.getDimSize(1), group.size())});
+          existing = std::prev(buffers.end());
+        }
+        uses.emplace_back(f, op, group[0], existing - buffers.begin());
       }
-      plan.insert(op, group[0], existing->panels);
-    }
-  });
+    });
+  SmallVector<SmallVector<Value>> panels(functions.size());
+  for (auto [f, function] : llvm::enumerate(functions))
+    for (const PackedBuffer &buffer : buffers)
+      panels[f].push_back(function.func.getBody().front().addArgument(
+          buffer.type, function.func.getLoc()));
+  for (auto [f, op, operand, buffer] : uses)
+    plan.insert(op, operand, panels[f][buffer]);
 
   // @kiln_pack(params..., panels..., which): every parameter, so that the
   // ABI passes the same buffers whichever are packed; `which` selects one
@@ -123,12 +164,12 @@ LogicalResult planPackedWeights(ModuleOp module, func::FuncOp model,
   SmallVector<Type> argTypes;
   for (unsigned p = 0; p < numParams; ++p) {
     auto tensor = cast<RankedTensorType>(
-        body.getArgument(firstParam + p).getType());
+        model.getArgument(functions[0].firstParam + p).getType());
     argTypes.push_back(
         MemRefType::get(tensor.getShape(), tensor.getElementType()));
   }
   for (const PackedBuffer &buffer : buffers)
-    argTypes.push_back(buffer.panels.getType());
+    argTypes.push_back(buffer.type);
   argTypes.push_back(b.getI64Type());
   auto pack = b.create<func::FuncOp>(kPackFunction,
                                      b.getFunctionType(argTypes, {}));
@@ -157,7 +198,7 @@ LogicalResult planPackedWeights(ModuleOp module, func::FuncOp model,
       b.setInsertionPointToStart(ifSelected.thenBlock());
       emitPackPanels(b, tiling, sources, pack.getArgument(numParams + i));
     }
-    auto type = cast<MemRefType>(buffer.panels.getType());
+    MemRefType type = buffer.type;
     packed.push_back(llvm::json::Object{
         {"dtype", "f32"},
         {"shape", llvm::json::Array(type.getShape())},
@@ -169,11 +210,14 @@ LogicalResult planPackedWeights(ModuleOp module, func::FuncOp model,
   // operating system drop their pages (docs/abi.md).
   llvm::json::Array packedOnly;
   for (unsigned p = 0; p < numParams; ++p) {
-    Value param = body.getArgument(firstParam + p);
-    if (param.use_empty() ||
-        !llvm::all_of(param.getUses(), [&](OpOperand &use) {
-          return packedReads.contains(&use);
-        }))
+    bool read = false, readUnpacked = false;
+    for (PackedFunction &function : functions)
+      for (OpOperand &use :
+           function.func.getArgument(function.firstParam + p).getUses()) {
+        read = true;
+        readUnpacked |= !packedReads.contains(&use);
+      }
+    if (!read || readUnpacked)
       continue;
     const llvm::json::Object *entry = (*params)[p].getAsObject();
     packedOnly.push_back(entry ? entry->getString("name").value_or("") : "");

@@ -20,17 +20,21 @@
 
 namespace kiln {
 
-/// Name of the model function whose parameters are packed.
+/// Names of the functions whose parameters are packed: the model and its
+/// generation entries (docs/compiler.md, "Generation").
 inline constexpr llvm::StringLiteral kModelFunction = "kiln_main";
+inline constexpr llvm::StringLiteral kPrefillFunction = "kiln_prefill";
+inline constexpr llvm::StringLiteral kDecodeFunction = "kiln_decode";
 /// Name of the generated packing function.
 inline constexpr llvm::StringLiteral kPackFunction = "kiln_pack";
 
-/// Adds the panels arguments to `model` (still on tensors), `@kiln_pack` to
+/// Adds the panels arguments to the model function and its generation
+/// entries (still on tensors; each gets every packed buffer, in one order,
+/// so that a session passes the same buffers to all), `@kiln_pack` to
 /// `module` and the "packed" list to its kiln.signature, and fills `plan`.
 /// A module without a signature (an MLIR test) packs nothing: every weight
 /// is then packed per call.
 mlir::LogicalResult planPackedWeights(mlir::ModuleOp module,
-                                      mlir::func::FuncOp model,
                                       const GemmTiling &tiling,
                                       PackedWeights &plan);
 

@@ -138,3 +138,77 @@ TEST(SignatureTest, ParsesOffsetChecks) {
 }
 
 } // namespace
+
+namespace {
+
+/// kValid with a "generation" object (docs/abi.md, "Generation").
+std::string withGeneration(const std::string &generation) {
+  std::string text = kValid;
+  text.insert(text.rfind('}'), ", \"generation\": " + generation);
+  return text;
+}
+
+const char *kGeneration = R"({"dims": ["b", "t", "sequences", "capacity"],
+  "inputs": [{"name": "ids", "dtype": "i64", "shape": ["b", "t"]},
+             {"name": "slots", "dtype": "i64", "shape": ["b"]},
+             {"name": "positions", "dtype": "i64", "shape": ["b"]}],
+  "state": [{"name": "/nodes/1 key cache", "dtype": "f32",
+             "shape": ["sequences", "capacity", 2, 4]},
+            {"name": "/nodes/2 state", "dtype": "f32",
+             "shape": ["sequences", 8]}]})";
+
+TEST(SignatureTest, ParsesGeneration) {
+  Signature signature;
+  ASSERT_EQ(message(parseSignature(withGeneration(kGeneration), signature)),
+            "");
+  const GenerationSpec &generation = signature.generation;
+  EXPECT_TRUE(generation.available);
+  EXPECT_EQ(generation.batchSymbol, 0);
+  EXPECT_EQ(generation.seqSymbol, 1);
+  EXPECT_EQ(generation.sequencesSymbol, 2);
+  EXPECT_EQ(generation.capacitySymbol, 3);
+  ASSERT_EQ(generation.state.size(), 2u);
+  EXPECT_EQ(generation.state[0].info.symbol[1], 3);
+  EXPECT_EQ(generation.state[1].info.shape[1], 8);
+
+  Signature without;
+  ASSERT_EQ(message(parseSignature(
+                withGeneration(R"({"unavailable": "/nodes/3: why"})"),
+                without)),
+            "");
+  EXPECT_FALSE(without.generation.available);
+  EXPECT_EQ(without.generation.unavailable, "/nodes/3: why");
+}
+
+TEST(SignatureTest, RejectsBrokenGeneration) {
+  auto with = [](const std::string &from, const std::string &to) {
+    std::string text = kGeneration;
+    text.replace(text.find(from), from.size(), to);
+    return parse(withGeneration(text));
+  };
+  EXPECT_NE(parse(withGeneration("3")).find("/generation: expected an object"),
+            std::string::npos);
+  EXPECT_NE(with(R"("sequences", "capacity"])", R"("s", "c"])")
+                .find("/generation/dims: expected 'sequences' and 'capacity'"),
+            std::string::npos);
+  EXPECT_NE(with(R"("name": "slots", "dtype": "i64")",
+                 R"("name": "slots", "dtype": "i32")")
+                .find("/generation/inputs: expected token ids [batch, seq], "
+                      "then slots and positions i64 [batch]"),
+            std::string::npos);
+  EXPECT_NE(with(R"("dtype": "f32",
+             "shape": ["sequences", 8])",
+                 R"("dtype": "f16",
+             "shape": ["sequences", 8])")
+                .find("/generation/state/1: expected f32 [sequences, ...]"),
+            std::string::npos);
+  EXPECT_NE(with(R"(["sequences", 8])", R"(["sequences", "b"])")
+                .find("/generation/state/1/shape: only 'sequences' and "
+                      "'capacity' may be symbolic"),
+            std::string::npos);
+  EXPECT_NE(with(R"(["sequences", 8])", R"(["sequences", "q"])")
+                .find("/generation/state/1/shape/1: undeclared dim 'q'"),
+            std::string::npos);
+}
+
+} // namespace
