@@ -132,8 +132,9 @@ void kiln::buildGPUToNVVMPipeline(OpPassManager &pm,
   // f32 math becomes polynomials, as on the CPU: no libdevice call per
   // element, and the same numerics.
   device.addPass(createGPUApproximateMath());
-  device.addPass(createLowerAffinePass());
+  // Subviews expand into affine.apply, which lower-affine then removes.
   device.addPass(memref::createExpandStridedMetadataPass());
+  device.addPass(createLowerAffinePass());
   device.addPass(arith::createArithExpandOpsPass());
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.reassociateFPReductions = true;

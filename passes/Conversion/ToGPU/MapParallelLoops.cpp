@@ -50,7 +50,7 @@ struct GPUMapParallelLoopsPass
     if (blockSize < 1 || blockSize > 1024) {
       getOperation().emitError("block-size must be between 1 and 1024 "
                                "threads, got ")
-          << blockSize;
+          << blockSize.getValue();
       return signalPassFailure();
     }
     func::FuncOp func = getOperation();

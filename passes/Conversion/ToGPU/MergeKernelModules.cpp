@@ -62,6 +62,8 @@ struct GPUMergeKernelModulesPass
           if (symbol && symbols.lookup(symbol.getName()))
             continue;
           op.moveBefore(merged.getBody()->getTerminator());
+          if (symbol)
+            symbols.insert(&op);
           continue;
         }
         auto sourceRef = SymbolRefAttr::get(

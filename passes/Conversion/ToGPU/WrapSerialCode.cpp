@@ -46,6 +46,12 @@ bool isDeviceMemory(Value memref, Operation *top, Block &body) {
     return root.getParentBlock() == &body;
   if (top->isAncestor(def))
     return false;
+  // The host keeps its own copy of a constant global, so it may read one.
+  if (auto global = dyn_cast<memref::GetGlobalOp>(def)) {
+    auto symbol = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+        def, global.getNameAttr());
+    return !symbol || !symbol.getConstant();
+  }
   return !isa<memref::AllocaOp>(def);
 }
 
@@ -117,20 +123,55 @@ struct GPUWrapSerialCodePass
       if (touchesDevice(copy, body))
         copyInParallel(copy, rewriter);
 
-    SmallVector<SmallVector<Operation *>> runs(1);
-    for (Operation &op : body.without_terminator()) {
-      if (touchesDevice(&op, body))
-        runs.back().push_back(&op);
-      else if (!runs.back().empty())
-        runs.emplace_back();
-    }
-    for (ArrayRef<Operation *> run : runs)
-      if (!run.empty() && failed(wrap(run, rewriter)))
+    // A run of device code goes on past frees, which can wait until after
+    // it, past allocations, which can come before it, and past host
+    // computations, which can go before it if they do not depend on it or
+    // join it if they do.
+    SmallVector<Operation *> run, before, after;
+    llvm::SmallPtrSet<Operation *, 16> inRun;
+    auto dependsOnRun = [&](Operation *op) {
+      return llvm::any_of(op->getOperands(), [&](Value operand) {
+        Operation *def = operand.getDefiningOp();
+        return def && inRun.contains(def);
+      });
+    };
+    auto flush = [&]() -> LogicalResult {
+      if (!run.empty()) {
+        for (Operation *op : before)
+          op->moveBefore(run.front());
+        for (Operation *op : llvm::reverse(after))
+          op->moveAfter(run.back());
+        if (failed(wrap(run, rewriter)))
+          return failure();
+      }
+      run.clear();
+      before.clear();
+      after.clear();
+      inRun.clear();
+      return success();
+    };
+    for (Operation &op : llvm::make_early_inc_range(body.without_terminator())) {
+      bool device = touchesDevice(&op, body);
+      bool pure = isPure(&op) && op.getNumRegions() == 0;
+      if (device || (!run.empty() && pure && dependsOnRun(&op))) {
+        run.push_back(&op);
+        inRun.insert(&op);
+      } else if (!run.empty() && (pure || isa<gpu::AllocOp>(op)) &&
+                 !dependsOnRun(&op)) {
+        before.push_back(&op);
+      } else if (!run.empty() && isa<gpu::DeallocOp>(op)) {
+        after.push_back(&op);
+      } else if (failed(flush())) {
         return signalPassFailure();
+      }
+    }
+    if (failed(flush()))
+      return signalPassFailure();
   }
 
-  /// Moves the ops of `run` (consecutive in the function's block) into one
-  /// one-iteration parallel loop.
+  /// Moves the ops of `run` (consecutive in the function's block once the
+  /// ops between them have moved aside) into one one-iteration parallel
+  /// loop.
   LogicalResult wrap(ArrayRef<Operation *> run, IRRewriter &rewriter) {
     llvm::SmallPtrSet<Operation *, 8> inRun(run.begin(), run.end());
     Block &body = *run.front()->getBlock();
