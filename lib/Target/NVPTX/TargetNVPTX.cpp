@@ -8,9 +8,12 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -22,17 +25,16 @@ using namespace mlir;
 namespace kiln::target {
 
 std::string findLibdevice() {
-  for (const char *variable : {"CUDA_PATH", "CUDA_HOME"}) {
-    const char *root = std::getenv(variable);
-    if (!root || !*root)
-      continue;
-    llvm::SmallString<256> path(root);
-    llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
-    if (llvm::sys::fs::exists(path))
-      return std::string(path);
-  }
-  const char *fallback = "/usr/local/cuda/nvvm/libdevice/libdevice.10.bc";
-  return llvm::sys::fs::exists(fallback) ? fallback : "";
+  // The first variable that is set names the toolkit, as nvcc does.
+  std::string root = "/usr/local/cuda";
+  for (const char *variable : {"CUDA_PATH", "CUDA_HOME"})
+    if (const char *value = std::getenv(variable); value && *value) {
+      root = value;
+      break;
+    }
+  llvm::SmallString<256> path(root);
+  llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
+  return llvm::sys::fs::exists(path) ? std::string(path) : "";
 }
 
 LogicalResult checkLibdeviceCalls(ModuleOp module,
@@ -42,7 +44,7 @@ LogicalResult checkLibdeviceCalls(ModuleOp module,
   WalkResult result = module.walk([](gpu::GPUModuleOp kernels) {
     for (auto function : kernels.getOps<LLVM::LLVMFuncOp>())
       if (function.isExternal() && function.getName().starts_with("__nv_")) {
-        function.emitError("the kernels call CUDA libdevice's '")
+        emitError(function.getLoc(), "the kernels call CUDA libdevice's '")
             << function.getName()
             << "' (f64 math), but no libdevice.10.bc was found: install the "
                "CUDA toolkit or set CUDA_PATH to it";
@@ -54,18 +56,34 @@ LogicalResult checkLibdeviceCalls(ModuleOp module,
 }
 
 bool kernelsToLLVMIR(ModuleOp module, std::string &text, std::string &error) {
+  // gpu-module-to-binary's "llvm" format is the bitcode that the NVPTX back
+  // end would get: triple, data layout and libdevice linked in.
+  OwningOpRef<ModuleOp> copy = module.clone();
+  PassManager pm(module.getContext());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "llvm";
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+  if (failed(pm.run(*copy))) {
+    error = "cannot translate the kernels to LLVM IR";
+    return false;
+  }
   llvm::raw_string_ostream stream(text);
   llvm::LLVMContext context;
-  for (auto kernels : module.getOps<gpu::GPUModuleOp>()) {
-    std::unique_ptr<llvm::Module> llvmModule =
-        translateModuleToLLVMIR(kernels, context, kernels.getName());
-    if (!llvmModule) {
-      error = "cannot translate gpu.module '" + kernels.getName().str() +
-              "' to LLVM IR";
-      return false;
+  for (auto kernels : copy->getOps<gpu::BinaryOp>())
+    for (Attribute attribute : kernels.getObjects()) {
+      auto object = cast<gpu::ObjectAttr>(attribute);
+      auto bitcode = llvm::MemoryBuffer::getMemBuffer(
+          object.getObject().getValue(), kernels.getName(),
+          /*RequiresNullTerminator=*/false);
+      llvm::Expected<std::unique_ptr<llvm::Module>> llvmModule =
+          llvm::parseBitcodeFile(*bitcode, context);
+      if (!llvmModule) {
+        error = "cannot read the kernels' bitcode: " +
+                llvm::toString(llvmModule.takeError());
+        return false;
+      }
+      (*llvmModule)->print(stream, nullptr);
     }
-    llvmModule->print(stream, nullptr);
-  }
   if (text.empty()) {
     error = "the module has no kernels in the NVVM dialect";
     return false;

@@ -16,8 +16,8 @@
 
 namespace kiln::target {
 
-/// CUDA's libdevice.10.bc under $CUDA_PATH, $CUDA_HOME or /usr/local/cuda
-/// (first found); empty when there is none.
+/// CUDA's libdevice.10.bc in the toolkit named by $CUDA_PATH, else
+/// $CUDA_HOME, else /usr/local/cuda; empty when it is not there.
 std::string findLibdevice();
 
 /// Fails, with an error at the declaration, when the kernels of `module`

@@ -28,7 +28,10 @@ std::string bodyText(gpu::GPUFuncOp kernel) {
   kernel.setName("kernel");
   std::string text;
   llvm::raw_string_ostream stream(text);
-  kernel->print(stream, OpPrintingFlags().printGenericOpForm());
+  // Local scope: value numbers restart in each kernel, as they must for
+  // identical kernels to print identically.
+  kernel->print(stream,
+                OpPrintingFlags().printGenericOpForm().useLocalScope());
   kernel.setName(name);
   return text;
 }
