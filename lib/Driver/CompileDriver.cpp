@@ -302,6 +302,9 @@ int compile(const CompileOptions &options) {
                   "fusion, loops, " + (cuda ? "gpu, nvvm" : "llvm-dialect") +
                   ")");
   }
+  if (cuda && options.gpuEmulation)
+    return fail("--gpu-emulation runs the CUDA lowering on the CPU; it "
+                "applies to --target=cpu");
   bool textOutput = !options.stopAfter.empty() || options.emit == Emit::MLIR ||
                     options.emit == Emit::LLVM || options.emit == Emit::Asm ||
                     options.emit == Emit::PTX;
@@ -400,7 +403,10 @@ int compile(const CompileOptions &options) {
     return fail(error);
   CPUPipelineOptions pipelineOptions;
   pipelineOptions.parallel = options.parallel;
-  pipelineOptions.vectorWidth = target::f32VectorWidth(*machine);
+  // Emulated GPU kernels are the CUDA path's, with its vector width.
+  pipelineOptions.vectorWidth = options.gpuEmulation
+                                    ? kGPUVectorWidth
+                                    : target::f32VectorWidth(*machine);
   pipelineOptions.fusionReport = options.fusionReport ? "-" : "";
   auto runPipeline = [&](auto build, const char *stage) {
     PassManager pm(&context);
@@ -424,6 +430,14 @@ int compile(const CompileOptions &options) {
       return fail("lowering to loops failed");
     if (options.stopAfter == "loops")
       return finishText(printModule(*module));
+  }
+  if (options.gpuEmulation && stage != Stage::LLVMDialect) {
+    NVPTXPipelineOptions gpuOptions;
+    PassManager pm(&context);
+    buildGPUEmulationPipeline(pm, gpuOptions);
+    if (failed(applyPassManagerCLOptions(pm)) || failed(pm.run(*module)))
+      return fail("emulating the GPU lowering failed");
+    progress.done("gpu-emulation");
   }
   if (stage != Stage::LLVMDialect) {
     if (!runPipeline(buildLoopsToLLVMPipeline, "llvm-dialect"))

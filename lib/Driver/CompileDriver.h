@@ -36,6 +36,10 @@ struct CompileOptions {
   bool parallel = true;
   /// Run the fusion passes (never at -O0).
   bool fusion = true;
+  /// CPU target only: lower as for CUDA down to the kernel launches, then
+  /// run the launches as parallel loops on the CPU (tests the GPU lowering
+  /// without a GPU).
+  bool gpuEmulation = false;
   /// Print which JSON nodes each kernel computes, and why candidates did
   /// not fuse, to stdout.
   bool fusionReport = false;

@@ -112,14 +112,28 @@ void kiln::NVPTXPipelineOptions::fillSharedStages(
   shared.fusionReport = fusionReport;
 }
 
+/// Device buffers, serial code wrapped, parallel loops mapped to launches.
+static void buildLaunchesPipeline(OpPassManager &pm,
+                                  const kiln::NVPTXPipelineOptions &options) {
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(kiln::createGPUDeviceBuffers());
+  func.addPass(kiln::createGPUWrapSerialCode());
+  kiln::GPUMapParallelLoopsOptions map;
+  map.blockSize = options.blockSize;
+  func.addPass(kiln::createGPUMapParallelLoops(map));
+}
+
+void kiln::buildGPUEmulationPipeline(OpPassManager &pm,
+                                     const NVPTXPipelineOptions &options) {
+  buildLaunchesPipeline(pm, options);
+  pm.addNestedPass<func::FuncOp>(createGPUEmulateLaunches());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
 void kiln::buildLoopsToGPUPipeline(OpPassManager &pm,
                                    const NVPTXPipelineOptions &options) {
-  OpPassManager &func = pm.nest<func::FuncOp>();
-  func.addPass(createGPUDeviceBuffers());
-  func.addPass(createGPUWrapSerialCode());
-  GPUMapParallelLoopsOptions map;
-  map.blockSize = options.blockSize;
-  func.addPass(createGPUMapParallelLoops(map));
+  buildLaunchesPipeline(pm, options);
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createGPUMergeKernelModules());
   pm.addPass(createCanonicalizerPass());

@@ -102,6 +102,12 @@ void buildCPUPipeline(mlir::OpPassManager &pm,
 void buildLoopsToGPUPipeline(mlir::OpPassManager &pm,
                              const NVPTXPipelineOptions &options);
 
+/// For testing without a GPU: the steps of buildLoopsToGPUPipeline before
+/// outlining, then every launch turned back into a parallel loop, so that
+/// the CPU back end runs the GPU path's host code and kernels.
+void buildGPUEmulationPipeline(mlir::OpPassManager &pm,
+                               const NVPTXPipelineOptions &options);
+
 /// The kernels' gpu.module -> NVVM (the LLVM dialect) with an #nvvm.target.
 void buildGPUToNVVMPipeline(mlir::OpPassManager &pm,
                             const NVPTXPipelineOptions &options);

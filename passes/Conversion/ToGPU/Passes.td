@@ -117,4 +117,22 @@ def GPUNativeMath : Pass<"kiln-gpu-native-math", "mlir::gpu::GPUModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def GPUEmulateLaunches : Pass<"kiln-gpu-emulate-launches",
+                              "mlir::func::FuncOp"> {
+  let summary = "Run gpu.launch bodies as CPU parallel loops (testing)";
+  let description = [{
+    Turns each `gpu.launch` of the function back into an `scf.parallel`
+    over (block, thread) pairs, its `gpu.block_id`/`gpu.thread_id` x the
+    loop's indices (y and z are 0), and `gpu.alloc`/`gpu.dealloc` into
+    `memref.alloc`/`memref.dealloc`. The kernels Kiln makes use no shared
+    memory or barrier, so every thread is independent and the result is
+    exact. With it the CPU pipeline runs the IR of the GPU path
+    (`kiln-compile --gpu-emulation`): the device buffers, the wrapped
+    serial code and the thread mapping are tested against the reference
+    evaluator on machines without a GPU.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 #endif // KILN_GPU_PASSES
