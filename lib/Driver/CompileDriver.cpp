@@ -204,8 +204,13 @@ std::string printModule(ModuleOp module) {
   return text;
 }
 
+/// compileCUDA's result when the module is host code in the LLVM dialect,
+/// to be linked into a library.
+constexpr int kHostCodeReady = -1;
+
 /// The rest of the CUDA path from `stage`: the gpu dialect, NVVM, then
-/// LLVM IR of the kernels or their PTX; `finish` writes the text output.
+/// LLVM IR of the kernels or their PTX, which `finish` writes, or for a
+/// library the host code around the PTX (kHostCodeReady).
 template <typename Finish>
 int compileCUDA(const CompileOptions &options, ModuleOp module, Stage stage,
                 Progress &progress, Finish &finish) {
@@ -273,6 +278,13 @@ int compileCUDA(const CompileOptions &options, ModuleOp module, Stage stage,
   }
   if (!run(buildNVVMToPTXPipeline, "ptx"))
     return fail("generating PTX failed");
+  if (options.emit == Emit::Lib) {
+    if (!run([](OpPassManager &pm,
+                const NVPTXPipelineOptions &) { buildGPUHostToLLVMPipeline(pm); },
+             "host"))
+      return fail("lowering the host code to the LLVM dialect failed");
+    return kHostCodeReady;
+  }
   if (!target::extractPTX(module, text, error))
     return fail(error);
   return finish(text);
@@ -291,9 +303,6 @@ int compile(const CompileOptions &options) {
     return fail(std::string("--emit=") +
                 (options.emit == Emit::Obj ? "obj" : "asm") +
                 " is for --target=cpu; --target=cuda writes ptx, mlir or llvm");
-  if (cuda && options.emit == Emit::Lib && options.stopAfter.empty())
-    return fail("--target=cuda cannot link a shared library yet; use "
-                "--emit=ptx (or --emit=mlir, --emit=llvm, --stop-after)");
   if (!options.stopAfter.empty()) {
     bool gpuStage = options.stopAfter == "gpu" || options.stopAfter == "nvvm";
     if (cuda ? options.stopAfter == "llvm-dialect" : gpuStage)
@@ -388,8 +397,13 @@ int compile(const CompileOptions &options) {
       (options.stopAfter.empty() && options.emit == Emit::MLIR))
     return finishText(printModule(*module));
 
-  if (cuda)
-    return compileCUDA(options, *module, stage, progress, finishText);
+  if (cuda) {
+    int status = compileCUDA(options, *module, stage, progress, finishText);
+    if (status != kHostCodeReady)
+      return status;
+    // The host code links into a library like a CPU model's.
+    stage = Stage::LLVMDialect;
+  }
 
   if (stage == Stage::GPU || stage == Stage::NVVM)
     return fail("'" + options.input + "' holds GPU kernels (" +

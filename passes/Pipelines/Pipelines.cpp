@@ -126,6 +126,7 @@ static void buildLaunchesPipeline(OpPassManager &pm,
 void kiln::buildGPUEmulationPipeline(OpPassManager &pm,
                                      const NVPTXPipelineOptions &options) {
   buildLaunchesPipeline(pm, options);
+  pm.addNestedPass<func::FuncOp>(createGPUHostAllocations());
   pm.addNestedPass<func::FuncOp>(createGPUEmulateLaunches());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -176,6 +177,29 @@ void kiln::buildNVVMToPTXPipeline(OpPassManager &pm,
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = "isa";
   pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void kiln::buildGPUHostToLLVMPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(createGPUHostAllocations());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // The allocation functions become calls to the runtime's device
+  // allocator (kiln-gpu-launch-through-api).
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
+  pm.addPass(createConvertSCFToCFPass());
+  // The launches' grid sizes use ceildivui, which arith-to-llvm lacks.
+  pm.addPass(arith::createArithExpandOpsPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createGPULaunchThroughAPI());
+  pm.addPass(createEmitModelABI());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void kiln::buildNVPTXPipeline(OpPassManager &pm,

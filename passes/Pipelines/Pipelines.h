@@ -116,6 +116,12 @@ void buildGPUToNVVMPipeline(mlir::OpPassManager &pm,
 void buildNVVMToPTXPipeline(mlir::OpPassManager &pm,
                             const NVPTXPipelineOptions &options);
 
+/// The host code of a module whose kernels are PTX (after
+/// buildNVVMToPTXPipeline) -> the LLVM dialect with the compiled-model ABI,
+/// launching kernels and allocating device memory through the runtime's
+/// function table (docs/abi.md, "CUDA models").
+void buildGPUHostToLLVMPipeline(mlir::OpPassManager &pm);
+
 /// The whole GPU path: fusion, loops, the gpu dialect, NVVM and PTX.
 void buildNVPTXPipeline(mlir::OpPassManager &pm,
                         const NVPTXPipelineOptions &options);

@@ -27,36 +27,13 @@ struct GPUEmulateLaunchesPass
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     SmallVector<gpu::LaunchOp> launches;
-    WalkResult result = getOperation().walk([&](Operation *op) {
-      if (auto launch = dyn_cast<gpu::LaunchOp>(op)) {
-        launches.push_back(launch);
-        return WalkResult::skip();
-      }
-      rewriter.setInsertionPoint(op);
-      if (auto alloc = dyn_cast<gpu::AllocOp>(op)) {
-        if (alloc.getAsyncToken())
-          return fail(op, "is asynchronous");
-        rewriter.replaceOpWithNewOp<memref::AllocOp>(
-            alloc, alloc.getType(), alloc.getDynamicSizes(),
-            alloc.getSymbolOperands());
-      } else if (auto dealloc = dyn_cast<gpu::DeallocOp>(op)) {
-        if (dealloc.getAsyncToken())
-          return fail(op, "is asynchronous");
-        rewriter.replaceOpWithNewOp<memref::DeallocOp>(dealloc,
-                                                       dealloc.getMemref());
-      }
-      return WalkResult::advance();
+    getOperation().walk([&](gpu::LaunchOp launch) {
+      launches.push_back(launch);
+      return WalkResult::skip();
     });
-    if (result.wasInterrupted())
-      return signalPassFailure();
     for (gpu::LaunchOp launch : launches)
       if (failed(emulate(launch, rewriter)))
         return signalPassFailure();
-  }
-
-  WalkResult fail(Operation *op, StringRef why) {
-    op->emitOpError(why) << "; only Kiln's synchronous GPU code is emulated";
-    return WalkResult::interrupt();
   }
 
   /// Replaces `launch` by an scf.parallel over its blocks and threads (x

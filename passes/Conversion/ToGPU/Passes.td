@@ -123,8 +123,8 @@ def GPUEmulateLaunches : Pass<"kiln-gpu-emulate-launches",
   let description = [{
     Turns each `gpu.launch` of the function back into an `scf.parallel`
     over (block, thread) pairs, its `gpu.block_id`/`gpu.thread_id` x the
-    loop's indices (y and z are 0), and `gpu.alloc`/`gpu.dealloc` into
-    `memref.alloc`/`memref.dealloc`. The kernels Kiln makes use no shared
+    loop's indices (y and z are 0); run after
+    `kiln-gpu-host-allocations`. The kernels Kiln makes use no shared
     memory or barrier, so every thread is independent and the result is
     exact. With it the CPU pipeline runs the IR of the GPU path
     (`kiln-compile --gpu-emulation`): the device buffers, the wrapped
@@ -133,6 +133,42 @@ def GPUEmulateLaunches : Pass<"kiln-gpu-emulate-launches",
   }];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::memref::MemRefDialect"];
+}
+
+def GPUHostAllocations : Pass<"kiln-gpu-host-allocations",
+                              "mlir::func::FuncOp"> {
+  let summary = "Turn the host's gpu.alloc/gpu.dealloc into memref ones";
+  let description = [{
+    Once every access to device memory is in a kernel, the only heap
+    buffers the host function allocates are device buffers. This pass makes
+    them `memref.alloc`/`memref.dealloc` again, so that the standard memref
+    lowering handles their descriptors: with `use-generic-functions` it
+    calls `_mlir_memref_to_llvm_alloc`/`_mlir_memref_to_llvm_free`, which
+    `kiln-gpu-launch-through-api` routes to the runtime's device allocator
+    (and `--gpu-emulation` leaves as host memory). Asynchronous allocations
+    are an error: Kiln makes none.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
+def GPULaunchThroughAPI : Pass<"kiln-gpu-launch-through-api",
+                               "mlir::ModuleOp"> {
+  let summary = "Launch kernels and allocate device memory through the "
+                "runtime's function table";
+  let description = [{
+    Runs on the host module in the LLVM dialect (after `gpu-to-llvm`),
+    with the kernels compiled into a `gpu.binary`. Each `gpu.launch_func`
+    becomes a call through the `launch` entry of the table the runtime
+    binds with `kiln_compiled_gpu_bind` (docs/abi.md, "CUDA models"): the
+    kernel's name, the grid and block sizes in x, and an array of pointers
+    to the kernel's arguments, as cuLaunchKernel takes them. The memref
+    lowering's allocation functions call the table's `alloc` and `free`.
+    The PTX becomes `kiln_compiled_gpu_ptx()`, the signature names `cuda`
+    as the model's device, and the gpu dialect is gone, so the module
+    translates to LLVM IR like a CPU model; the model library has no
+    link-time CUDA dependency.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
 #endif // KILN_GPU_PASSES

@@ -24,12 +24,3 @@ func.func @shared_memory(%n: index) {
   }
   return
 }
-
-// -----
-
-func.func @asynchronous() {
-  %token = gpu.wait async
-  // expected-error @below {{'gpu.alloc' op is asynchronous; only Kiln's synchronous GPU code is emulated}}
-  %buffer, %done = gpu.alloc async [%token] () : memref<4xf32>
-  return
-}

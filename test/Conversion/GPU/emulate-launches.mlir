@@ -1,8 +1,9 @@
-// RUN: kiln-opt %s --kiln-gpu-emulate-launches | FileCheck %s --implicit-check-not=gpu.
+// RUN: kiln-opt %s --kiln-gpu-host-allocations --kiln-gpu-emulate-launches | FileCheck %s --implicit-check-not=gpu.
 
 // A launch becomes a parallel loop over (block, thread) pairs whose
-// indices stand for the block and thread ids (0 in y and z); device
-// buffers become heap buffers.
+// indices stand for the block and thread ids (0 in y and z); with
+// kiln-gpu-host-allocations, as --gpu-emulation runs it, device buffers
+// become heap buffers.
 
 // CHECK-LABEL: func.func @launch
 // CHECK-SAME: (%[[OUT:.*]]: memref<?xf32>, %[[GRID:.*]]: index)
