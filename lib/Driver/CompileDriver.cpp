@@ -279,6 +279,16 @@ int compileCUDA(const CompileOptions &options, ModuleOp module, Stage stage,
   if (!run(buildNVVMToPTXPipeline, "ptx"))
     return fail("generating PTX failed");
   if (options.emit == Emit::Lib) {
+    // A cubin for the chosen arch spares the driver JIT-compiling the PTX
+    // at load time; without a toolkit the PTX alone serves.
+    if (std::string ptxas = target::findPtxas(); !ptxas.empty()) {
+      std::string cubin;
+      if (!target::extractPTX(module, text, error) ||
+          !target::assembleCubin(ptxas, text, options.sm, cubin, error) ||
+          !target::addCubin(module, cubin, error))
+        return fail(error);
+      progress.done("cubin");
+    }
     if (!run([](OpPassManager &pm,
                 const NVPTXPipelineOptions &) { buildGPUHostToLLVMPipeline(pm); },
              "host"))

@@ -13,7 +13,9 @@
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -24,17 +26,82 @@ using namespace mlir;
 
 namespace kiln::target {
 
-std::string findLibdevice() {
-  // The first variable that is set names the toolkit, as nvcc does.
-  std::string root = "/usr/local/cuda";
+/// The CUDA toolkit: the first of $CUDA_PATH and $CUDA_HOME that is set,
+/// as nvcc does, else /usr/local/cuda.
+static std::string toolkitRoot() {
   for (const char *variable : {"CUDA_PATH", "CUDA_HOME"})
-    if (const char *value = std::getenv(variable); value && *value) {
-      root = value;
-      break;
-    }
-  llvm::SmallString<256> path(root);
+    if (const char *value = std::getenv(variable); value && *value)
+      return value;
+  return "/usr/local/cuda";
+}
+
+std::string findLibdevice() {
+  llvm::SmallString<256> path(toolkitRoot());
   llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
   return llvm::sys::fs::exists(path) ? std::string(path) : "";
+}
+
+std::string findPtxas() {
+  llvm::SmallString<256> path(toolkitRoot());
+  llvm::sys::path::append(path, "bin", "ptxas");
+  return llvm::sys::fs::can_execute(path) ? std::string(path) : "";
+}
+
+bool assembleCubin(const std::string &ptxas, const std::string &ptx,
+                   const std::string &sm, std::string &cubin,
+                   std::string &error) {
+  llvm::SmallString<256> input, output, messages;
+  for (auto [path, extension] :
+       {std::pair{&input, "ptx"}, {&output, "cubin"}, {&messages, "txt"}})
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("kiln-ptxas", extension, *path)) {
+      error = "cannot create a temporary file for ptxas: " + ec.message();
+      return false;
+    }
+  auto cleanup = llvm::make_scope_exit([&] {
+    for (const auto &path : {input, output, messages})
+      llvm::sys::fs::remove(path);
+  });
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream stream(input, ec);
+    stream << ptx;
+    if (ec || stream.has_error()) {
+      error = "cannot write '" + std::string(input) + "'";
+      return false;
+    }
+  }
+  std::string arch = "-arch=" + sm;
+  llvm::StringRef args[] = {ptxas, arch, input, "-o", output};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, std::nullopt,
+                                                llvm::StringRef(messages)};
+  int status = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects);
+  auto bytes = llvm::MemoryBuffer::getFile(output);
+  if (status != 0 || !bytes) {
+    auto text = llvm::MemoryBuffer::getFile(messages);
+    error = "ptxas " + arch + " failed on the generated PTX" +
+            (text ? ": " + (*text)->getBuffer().take_front(1000).rtrim().str()
+                  : std::string());
+    return false;
+  }
+  cubin = (*bytes)->getBuffer().str();
+  return true;
+}
+
+bool addCubin(ModuleOp module, const std::string &cubin, std::string &error) {
+  SmallVector<gpu::BinaryOp> binaries(module.getOps<gpu::BinaryOp>());
+  if (binaries.size() != 1 || binaries.front().getObjects().empty()) {
+    error = "expected one gpu.binary with the model's PTX";
+    return false;
+  }
+  gpu::BinaryOp binary = binaries.front();
+  auto ptx = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
+  SmallVector<Attribute> objects(binary.getObjects().getValue());
+  objects.push_back(gpu::ObjectAttr::get(
+      module.getContext(), ptx.getTarget(), gpu::CompilationTarget::Binary,
+      StringAttr::get(module.getContext(), cubin), DictionaryAttr()));
+  binary.setObjectsAttr(ArrayAttr::get(module.getContext(), objects));
+  return true;
 }
 
 LogicalResult checkLibdeviceCalls(ModuleOp module,

@@ -20,6 +20,19 @@ namespace kiln::target {
 /// $CUDA_HOME, else /usr/local/cuda; empty when it is not there.
 std::string findLibdevice();
 
+/// The ptxas of that toolkit; empty when it is not there.
+std::string findPtxas();
+
+/// Assembles `ptx` for `sm` with `ptxas` into `cubin`; false with `error`
+/// (ptxas's first messages) when it fails.
+bool assembleCubin(const std::string &ptxas, const std::string &ptx,
+                   const std::string &sm, std::string &cubin,
+                   std::string &error);
+
+/// Adds `cubin` to the module's gpu.binary, beside its PTX.
+bool addCubin(mlir::ModuleOp module, const std::string &cubin,
+              std::string &error);
+
 /// Fails, with an error at the declaration, when the kernels of `module`
 /// (NVVM stage) call a libdevice function and `libdevice` is empty: PTX
 /// that calls an undefined function does not assemble.

@@ -10,6 +10,7 @@
 
 #include "passes/Conversion/ToGPU/Passes.h"
 
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/JSON.h"
@@ -38,11 +39,20 @@ struct GPULaunchThroughAPIPass
           << binaries.size();
       return signalPassFailure();
     }
-    std::optional<StringRef> ptx;
-    for (Attribute attribute : binaries.front().getObjects())
-      if (auto object = dyn_cast<gpu::ObjectAttr>(attribute);
-          object && object.getFormat() == gpu::CompilationTarget::Assembly)
+    std::optional<StringRef> ptx, cubin;
+    StringRef chip;
+    for (Attribute attribute : binaries.front().getObjects()) {
+      auto object = dyn_cast<gpu::ObjectAttr>(attribute);
+      if (!object)
+        continue;
+      if (object.getFormat() == gpu::CompilationTarget::Assembly) {
         ptx = object.getObject().getValue();
+        if (auto target = dyn_cast<NVVM::NVVMTargetAttr>(object.getTarget()))
+          chip = target.getChip();
+      } else if (object.getFormat() == gpu::CompilationTarget::Binary) {
+        cubin = object.getObject().getValue();
+      }
+    }
     if (!ptx) {
       binaries.front().emitOpError("holds no PTX (compile the kernels with "
                                    "format=isa)");
@@ -60,6 +70,8 @@ struct GPULaunchThroughAPIPass
     addBind(builder, loc);
     addStringGetter(builder, loc, "kiln_compiled_gpu_ptx",
                     ptx->rtrim('\0'));
+    addStringGetter(builder, loc, "kiln_compiled_gpu_arch", chip);
+    addCubinGetter(builder, loc, cubin);
     defineAllocation(module, "_mlir_memref_to_llvm_alloc", kAlloc);
     defineAllocation(module, "_mlir_memref_to_llvm_free", kFree);
 
@@ -130,6 +142,34 @@ struct GPULaunchThroughAPIPass
     builder.setInsertionPointToStart(function.addEntryBlock(builder));
     builder.create<LLVM::ReturnOp>(
         loc, ValueRange{builder.create<LLVM::AddressOfOp>(loc, global)});
+  }
+
+  /// const void *kiln_compiled_gpu_cubin(int64_t *size): the cubin and its
+  /// size, or null and 0 when the model was compiled without ptxas.
+  void addCubinGetter(OpBuilder &builder, Location loc,
+                      std::optional<StringRef> cubin) {
+    LLVM::GlobalOp global;
+    if (cubin)
+      global = builder.create<LLVM::GlobalOp>(
+          loc, LLVM::LLVMArrayType::get(builder.getI8Type(), cubin->size()),
+          /*isConstant=*/true, LLVM::Linkage::Private,
+          "kiln_compiled_gpu_cubin_data", builder.getStringAttr(*cubin));
+    auto function = builder.create<LLVM::LLVMFuncOp>(
+        loc, "kiln_compiled_gpu_cubin",
+        LLVM::LLVMFunctionType::get(ptrType, {ptrType}));
+    OpBuilder::InsertionGuard guard(builder);
+    Block *entry = function.addEntryBlock(builder);
+    builder.setInsertionPointToStart(entry);
+    int64_t size = cubin ? static_cast<int64_t>(cubin->size()) : 0;
+    builder.create<LLVM::StoreOp>(
+        loc,
+        builder.create<LLVM::ConstantOp>(loc, i64,
+                                         builder.getI64IntegerAttr(size)),
+        entry->getArgument(0));
+    Value data = global ? builder.create<LLVM::AddressOfOp>(loc, global)
+                              .getResult()
+                        : builder.create<LLVM::ZeroOp>(loc, ptrType).getResult();
+    builder.create<LLVM::ReturnOp>(loc, ValueRange{data});
   }
 
   /// Calls entry `entry` of the bound table with the bound context first.

@@ -163,7 +163,10 @@ def GPULaunchThroughAPI : Pass<"kiln-gpu-launch-through-api",
     kernel's name, the grid and block sizes in x, and an array of pointers
     to the kernel's arguments, as cuLaunchKernel takes them. The memref
     lowering's allocation functions call the table's `alloc` and `free`.
-    The PTX becomes `kiln_compiled_gpu_ptx()`, the signature names `cuda`
+    The PTX becomes `kiln_compiled_gpu_ptx()`, its arch
+    `kiln_compiled_gpu_arch()`, a cubin in the binary (kiln-compile adds one
+    when ptxas is installed) `kiln_compiled_gpu_cubin()`; the signature
+    names `cuda`
     as the model's device, and the gpu dialect is gone, so the module
     translates to LLVM IR like a CPU model; the model library has no
     link-time CUDA dependency.

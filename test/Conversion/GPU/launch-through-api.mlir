@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-gpu-launch-through-api | FileCheck %s --implicit-check-not=gpu.
+// RUN: kiln-opt %s --split-input-file --kiln-gpu-launch-through-api | FileCheck %s --implicit-check-not=gpu.
 
 // A launch becomes a call through the `launch` entry (index 2) of the
 // bound table with the kernel's name, the x sizes and an array of pointers
@@ -34,9 +34,15 @@
 // CHECK-LABEL: llvm.func @kiln_compiled_gpu_bind(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
 // CHECK: llvm.mlir.global private constant @kiln_compiled_gpu_ptx_data("//ptx\00")
 // CHECK-LABEL: llvm.func @kiln_compiled_gpu_ptx() -> !llvm.ptr
+// CHECK: llvm.mlir.global private constant @kiln_compiled_gpu_arch_data("sm_80\00")
+// CHECK-LABEL: llvm.func @kiln_compiled_gpu_cubin(%{{.*}}: !llvm.ptr) -> !llvm.ptr
+// CHECK: %[[NONE:.*]] = llvm.mlir.constant(0 : i64)
+// CHECK: llvm.store %[[NONE]]
+// CHECK: %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK: llvm.return %[[NULL]]
 // CHECK: llvm.mlir.global private constant @kiln_kernel_name_kiln_main_kernel("kiln_main_kernel\00")
 module attributes {gpu.container_module, kiln.signature = "{\"abi\":2}"} {
-  gpu.binary @kiln_kernels [#gpu.object<#nvvm.target, assembly = "//ptx">]
+  gpu.binary @kiln_kernels [#gpu.object<#nvvm.target<chip = "sm_80">, assembly = "//ptx">]
   llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
   llvm.func @_mlir_memref_to_llvm_free(!llvm.ptr)
   llvm.func @host(%p: !llvm.ptr, %n: i64, %grid: i64) {
@@ -47,4 +53,18 @@ module attributes {gpu.container_module, kiln.signature = "{\"abi\":2}"} {
     llvm.call @_mlir_memref_to_llvm_free(%buffer) : (!llvm.ptr) -> ()
     llvm.return
   }
+}
+
+// -----
+
+// A cubin beside the PTX is returned with its size.
+
+// CHECK: llvm.mlir.global private constant @kiln_compiled_gpu_cubin_data("\7FELF")
+// CHECK-LABEL: llvm.func @kiln_compiled_gpu_cubin(%{{.*}}: !llvm.ptr) -> !llvm.ptr
+// CHECK: %[[SIZE:.*]] = llvm.mlir.constant(4 : i64)
+// CHECK: llvm.store %[[SIZE]]
+// CHECK: %[[DATA:.*]] = llvm.mlir.addressof @kiln_compiled_gpu_cubin_data
+// CHECK: llvm.return %[[DATA]]
+module attributes {gpu.container_module} {
+  gpu.binary @kiln_kernels [#gpu.object<#nvvm.target, assembly = "//ptx">, #gpu.object<#nvvm.target, bin = "\7FELF">]
 }
