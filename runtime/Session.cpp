@@ -19,8 +19,17 @@ using namespace kiln::runtime;
 namespace {
 
 kiln_status *checkDevice(const LoadedModel &model, const std::string &device) {
-  if (device == "cpu")
-    return nullptr;
+  const auto &devices = model.signature.devices;
+  // A CUDA model's entry points take device memory and launch kernels
+  // through a table only a CUDA session binds.
+  if (device == "cpu") {
+    if (std::find(devices.begin(), devices.end(), "cpu") != devices.end())
+      return nullptr;
+    return makeStatus(KILN_ERROR_UNAVAILABLE,
+                      "device 'cpu': model " + quote(model.signature.name) +
+                          " has no CPU code (it was compiled with "
+                          "--target=cuda); compile it with --target=cpu");
+  }
   if (device != "cuda")
     return makeStatus(KILN_ERROR_INVALID_ARGUMENT,
                       "unknown device " + quote(device) +
@@ -28,7 +37,6 @@ kiln_status *checkDevice(const LoadedModel &model, const std::string &device) {
   std::string deviceName;
   if (kiln_status *status = loadCudaDriver(deviceName))
     return status;
-  const auto &devices = model.signature.devices;
   if (std::find(devices.begin(), devices.end(), "cuda") == devices.end())
     return makeStatus(KILN_ERROR_UNAVAILABLE,
                       "device 'cuda' (" + deviceName + "): model " +

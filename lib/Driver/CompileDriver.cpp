@@ -14,6 +14,7 @@
 #include "lib/Import/JSON/Importer.h"
 #include "lib/Import/JSON/Model.h"
 #include "lib/Target/CPU/TargetCPU.h"
+#include "lib/Target/NVPTX/TargetNVPTX.h"
 #include "passes/Pipelines/Pipelines.h"
 #include "runtime/LibraryTrailer.h"
 
@@ -40,7 +41,7 @@ namespace kiln::driver {
 namespace {
 
 constexpr const char *kStages[] = {"import", "fusion", "loops",
-                                   "llvm-dialect", nullptr};
+                                   "llvm-dialect", "gpu", "nvvm", nullptr};
 
 int fail(const std::string &message) {
   llvm::errs() << "kiln-compile: error: " << message << "\n";
@@ -215,19 +216,129 @@ std::string printModule(ModuleOp module) {
   return text;
 }
 
+/// compileCUDA's result when the module is host code in the LLVM dialect,
+/// to be linked into a library.
+constexpr int kHostCodeReady = -1;
+
+/// The rest of the CUDA path from `stage`: the gpu dialect, NVVM, then
+/// LLVM IR of the kernels or their PTX, which `finish` writes, or for a
+/// library the host code around the PTX (kHostCodeReady).
+template <typename Finish>
+int compileCUDA(const CompileOptions &options, ModuleOp module, Stage stage,
+                Progress &progress, Finish &finish) {
+  if (stage == Stage::LLVMDialect)
+    return fail("'" + options.input + "' is CPU code in the LLVM dialect; "
+                "--target=cuda starts from a model or the MLIR of an earlier "
+                "stage");
+  NVPTXPipelineOptions gpuOptions;
+  gpuOptions.chip = options.sm;
+  // -O0 keeps one kernel per JSON node, as on the CPU.
+  gpuOptions.fusion = options.fusion && options.optLevel > 0;
+  gpuOptions.fusionReport = options.fusionReport ? "-" : "";
+  gpuOptions.libdevice = target::findLibdevice();
+  gpuOptions.optLevel = options.optLevel;
+  auto run = [&](auto build, const char *name) {
+    PassManager pm(module.getContext());
+    build(pm, gpuOptions);
+    if (failed(applyPassManagerCLOptions(pm)))
+      return false;
+    applyDefaultTimingPassManagerCLOptions(pm);
+    if (failed(pm.run(module)))
+      return false;
+    progress.done(name);
+    return true;
+  };
+  auto shared = [](auto build) {
+    return [build](OpPassManager &pm, const NVPTXPipelineOptions &gpu) {
+      CPUPipelineOptions sharedOptions;
+      gpu.fillSharedStages(sharedOptions);
+      build(pm, sharedOptions);
+    };
+  };
+  auto stopHere = [&](const char *name) {
+    return options.stopAfter == name;
+  };
+  if (stage == Stage::Imported) {
+    if (!run(shared(buildFusionPipeline), "fusion"))
+      return fail("fusion failed");
+    if (stopHere("fusion"))
+      return finish(printModule(module));
+    if (!run(shared(buildKilnToLoopsPipeline), "loops"))
+      return fail("lowering to loops failed");
+    if (stopHere("loops"))
+      return finish(printModule(module));
+  }
+  if (stage == Stage::Imported || stage == Stage::Loops) {
+    if (!run(buildLoopsToGPUPipeline, "gpu"))
+      return fail("lowering to GPU kernels failed");
+    if (stopHere("gpu"))
+      return finish(printModule(module));
+  }
+  if (stage != Stage::NVVM) {
+    if (!run(buildGPUToNVVMPipeline, "nvvm"))
+      return fail("lowering the kernels to NVVM failed");
+    if (stopHere("nvvm"))
+      return finish(printModule(module));
+  }
+  if (failed(target::checkLibdeviceCalls(module, gpuOptions.libdevice)))
+    return 1;
+  std::string text, error;
+  if (options.emit == Emit::LLVM) {
+    if (!target::kernelsToLLVMIR(module, text, error))
+      return fail(error);
+    return finish(text);
+  }
+  if (!run(buildNVVMToPTXPipeline, "ptx"))
+    return fail("generating PTX failed");
+  if (options.emit == Emit::Lib) {
+    // A cubin for the chosen arch spares the driver JIT-compiling the PTX
+    // at load time; without a toolkit the PTX alone serves.
+    if (std::string ptxas = target::findPtxas(); !ptxas.empty()) {
+      std::string cubin;
+      if (!target::extractPTX(module, text, error) ||
+          !target::assembleCubin(ptxas, text, options.sm, cubin, error) ||
+          !target::addCubin(module, cubin, error))
+        return fail(error);
+      progress.done("cubin");
+    }
+    if (!run([](OpPassManager &pm,
+                const NVPTXPipelineOptions &) { buildGPUHostToLLVMPipeline(pm); },
+             "host"))
+      return fail("lowering the host code to the LLVM dialect failed");
+    return kHostCodeReady;
+  }
+  if (!target::extractPTX(module, text, error))
+    return fail(error);
+  return finish(text);
+}
+
 } // namespace
 
 const char *const *stopAfterStages() { return kStages; }
 
 int compile(const CompileOptions &options) {
-  if (options.target != "cpu")
-    return fail("target '" + options.target +
-                "' has no code generator in this build; use --target=cpu");
-  if (options.emit == Emit::PTX)
-    return fail("--emit=ptx needs --target=cuda, which this build does not "
-                "have yet");
+  // kiln-compile's command line admits only cpu and cuda, sm_80 and sm_90.
+  bool cuda = options.target == "cuda";
+  if (!cuda && options.emit == Emit::PTX)
+    return fail("--emit=ptx needs --target=cuda");
+  if (cuda && (options.emit == Emit::Obj || options.emit == Emit::Asm))
+    return fail(std::string("--emit=") +
+                (options.emit == Emit::Obj ? "obj" : "asm") +
+                " is for --target=cpu; --target=cuda writes ptx, mlir or llvm");
+  if (!options.stopAfter.empty()) {
+    bool gpuStage = options.stopAfter == "gpu" || options.stopAfter == "nvvm";
+    if (cuda ? options.stopAfter == "llvm-dialect" : gpuStage)
+      return fail("--stop-after=" + options.stopAfter + " is not a stage of " +
+                  "--target=" + options.target + " (its stages: import, "
+                  "fusion, loops, " + (cuda ? "gpu, nvvm" : "llvm-dialect") +
+                  ")");
+  }
+  if (cuda && options.gpuEmulation)
+    return fail("--gpu-emulation runs the CUDA lowering on the CPU; it "
+                "applies to --target=cpu");
   bool textOutput = !options.stopAfter.empty() || options.emit == Emit::MLIR ||
-                    options.emit == Emit::LLVM || options.emit == Emit::Asm;
+                    options.emit == Emit::LLVM || options.emit == Emit::Asm ||
+                    options.emit == Emit::PTX;
   std::string output = options.output.empty()
                            ? defaultOutput(options, textOutput)
                            : options.output;
@@ -286,7 +397,7 @@ int compile(const CompileOptions &options) {
   }
   // Fusion works on the imported (tensor) form, so it is past for the same
   // inputs as the import stage.
-  for (Stage earlier : {Stage::Imported, Stage::Loops})
+  for (Stage earlier : {Stage::Imported, Stage::Loops, Stage::GPU})
     if (earlier < stage &&
         (options.stopAfter == stageName(earlier) ||
          (earlier == Stage::Imported && options.stopAfter == "fusion")))
@@ -308,6 +419,17 @@ int compile(const CompileOptions &options) {
       (options.stopAfter.empty() && options.emit == Emit::MLIR))
     return finishText(printModule(*module));
 
+  if (cuda) {
+    int status = compileCUDA(options, *module, stage, progress, finishText);
+    if (status != kHostCodeReady)
+      return status;
+    // The host code links into a library like a CPU model's.
+    stage = Stage::LLVMDialect;
+  }
+
+  if (stage == Stage::GPU || stage == Stage::NVVM)
+    return fail("'" + options.input + "' holds GPU kernels (" +
+                stageName(stage) + " IR); compile it with --target=cuda");
   // The target machine comes first: the kernels' vector width follows it.
   target::CPUTargetOptions targetOptions;
   targetOptions.cpu = options.cpu;
@@ -317,7 +439,10 @@ int compile(const CompileOptions &options) {
     return fail(error);
   CPUPipelineOptions pipelineOptions;
   pipelineOptions.parallel = options.parallel;
-  pipelineOptions.vectorWidth = target::f32VectorWidth(*machine);
+  // Emulated GPU kernels are the CUDA path's, with its vector width.
+  pipelineOptions.vectorWidth = options.gpuEmulation
+                                    ? kGPUVectorWidth
+                                    : target::f32VectorWidth(*machine);
   pipelineOptions.fusionReport = options.fusionReport ? "-" : "";
   auto runPipeline = [&](auto build, const char *stage) {
     PassManager pm(&context);
@@ -341,6 +466,14 @@ int compile(const CompileOptions &options) {
       return fail("lowering to loops failed");
     if (options.stopAfter == "loops")
       return finishText(printModule(*module));
+  }
+  if (options.gpuEmulation && stage != Stage::LLVMDialect) {
+    NVPTXPipelineOptions gpuOptions;
+    PassManager pm(&context);
+    buildGPUEmulationPipeline(pm, gpuOptions);
+    if (failed(applyPassManagerCLOptions(pm)) || failed(pm.run(*module)))
+      return fail("emulating the GPU lowering failed");
+    progress.done("gpu-emulation");
   }
   if (stage != Stage::LLVMDialect) {
     if (!runPipeline(buildLoopsToLLVMPipeline, "llvm-dialect"))

@@ -23,10 +23,12 @@ struct CompileOptions {
   Emit emit = Emit::Lib;
   std::string target = "cpu";
   std::string cpu = "native";
-  std::string sm = "sm_80";
+  /// CUDA architecture of --target=cuda.
+  std::string sm = "sm_90";
   unsigned optLevel = 3;
   /// Stage after which to stop and write that stage's IR: "import",
-  /// "fusion", "loops" or "llvm-dialect"; empty runs to `emit`.
+  /// "fusion", "loops", then "llvm-dialect" (cpu) or "gpu" and "nvvm"
+  /// (cuda); empty runs to `emit`.
   std::string stopAfter;
   /// Print one line per stage with its duration to stderr.
   bool progress = false;
@@ -34,6 +36,10 @@ struct CompileOptions {
   bool parallel = true;
   /// Run the fusion passes (never at -O0).
   bool fusion = true;
+  /// CPU target only: lower as for CUDA down to the kernel launches, then
+  /// run the launches as parallel loops on the CPU (tests the GPU lowering
+  /// without a GPU).
+  bool gpuEmulation = false;
   /// Print which JSON nodes each kernel computes, and why candidates did
   /// not fuse, to stdout.
   bool fusionReport = false;

@@ -14,6 +14,7 @@
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Scan/IR/ScanDialect.h"
 #include "passes/Conversion/Passes.h"
+#include "passes/Conversion/ToGPU/Passes.h"
 #include "passes/Fusion/Passes.h"
 #include "passes/Pipelines/Pipelines.h"
 
@@ -33,6 +34,7 @@ void kiln::registerAllDialects(mlir::DialectRegistry &registry) {
 void kiln::registerAllPasses() {
   mlir::registerAllPasses();
   registerConversionPasses();
+  registerGPUPasses();
   registerFusionPasses();
   registerPipelines();
 }

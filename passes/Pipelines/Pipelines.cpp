@@ -13,12 +13,15 @@
 
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Conversion/Passes.h"
+#include "passes/Conversion/ToGPU/Passes.h"
 #include "passes/Fusion/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Pass/Pass.h"
@@ -61,7 +64,8 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   // Before the deallocation pipeline and LLVM: both then see each distinct
   // kernel once, not once per layer.
-  pm.addPass(createOutlineKernels());
+  if (options.outlineKernels)
+    pm.addPass(createOutlineKernels());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
   pm.addNestedPass<func::FuncOp>(createFreeBuffersEarly());
@@ -103,8 +107,121 @@ void kiln::buildCPUPipeline(OpPassManager &pm,
   buildLoopsToLLVMPipeline(pm, options);
 }
 
+void kiln::NVPTXPipelineOptions::fillSharedStages(
+    CPUPipelineOptions &shared) const {
+  shared.parallel = true;
+  shared.vectorWidth = kGPUVectorWidth;
+  shared.fusion = fusion;
+  shared.fusionReport = fusionReport;
+  // Each parallel loop becomes a kernel of its own, deduplicated by
+  // kiln-gpu-merge-kernel-modules; host functions around them would only
+  // add calls.
+  shared.outlineKernels = false;
+}
+
+/// Device buffers, serial code wrapped, parallel loops mapped to launches.
+static void buildLaunchesPipeline(OpPassManager &pm,
+                                  const kiln::NVPTXPipelineOptions &options) {
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(kiln::createGPUDeviceBuffers());
+  func.addPass(kiln::createGPUWrapSerialCode());
+  kiln::GPUMapParallelLoopsOptions map;
+  map.blockSize = options.blockSize;
+  func.addPass(kiln::createGPUMapParallelLoops(map));
+}
+
+void kiln::buildGPUEmulationPipeline(OpPassManager &pm,
+                                     const NVPTXPipelineOptions &options) {
+  buildLaunchesPipeline(pm, options);
+  pm.addNestedPass<func::FuncOp>(createGPUHostAllocations());
+  pm.addNestedPass<func::FuncOp>(createGPUEmulateLaunches());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void kiln::buildLoopsToGPUPipeline(OpPassManager &pm,
+                                   const NVPTXPipelineOptions &options) {
+  buildLaunchesPipeline(pm, options);
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createGPUMergeKernelModules());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void kiln::buildGPUToNVVMPipeline(OpPassManager &pm,
+                                  const NVPTXPipelineOptions &options) {
+  OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+  // f32 math becomes polynomials, as on the CPU: no libdevice call per
+  // element, and the same numerics.
+  device.addPass(createGPUApproximateMath());
+  // Subviews expand into affine.apply, which lower-affine then removes.
+  device.addPass(memref::createExpandStridedMetadataPass());
+  device.addPass(createLowerAffinePass());
+  device.addPass(arith::createArithExpandOpsPass());
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.reassociateFPReductions = true;
+  device.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  device.addPass(createConvertSCFToCFPass());
+  device.addPass(createConvertGpuOpsToNVVMOps());
+  device.addPass(createGPUNativeMath());
+  device.addPass(createReconcileUnrealizedCastsPass());
+  device.addPass(createCanonicalizerPass());
+  device.addPass(createCSEPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  // PTX ISA 8.0 (CUDA 12) is the first with sm_90.
+  target.features = "+ptx80";
+  target.optLevel = options.optLevel;
+  SmallVector<std::string> libraries;
+  if (!options.libdevice.empty())
+    libraries.push_back(options.libdevice);
+  target.linkLibs = libraries;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+}
+
+void kiln::buildNVVMToPTXPipeline(OpPassManager &pm,
+                                  const NVPTXPipelineOptions &options) {
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa";
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void kiln::buildGPUHostToLLVMPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(createGPUHostAllocations());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // The allocation functions become calls to the runtime's device
+  // allocator (kiln-gpu-launch-through-api).
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
+  pm.addPass(createConvertSCFToCFPass());
+  // The launches' grid sizes use ceildivui, which arith-to-llvm lacks.
+  pm.addPass(arith::createArithExpandOpsPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createGPULaunchThroughAPI());
+  pm.addPass(createEmitModelABI());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void kiln::buildNVPTXPipeline(OpPassManager &pm,
+                              const NVPTXPipelineOptions &options) {
+  CPUPipelineOptions shared;
+  options.fillSharedStages(shared);
+  buildFusionPipeline(pm, shared);
+  buildKilnToLoopsPipeline(pm, shared);
+  buildLoopsToGPUPipeline(pm, options);
+  buildGPUToNVVMPipeline(pm, options);
+  buildNVVMToPTXPipeline(pm, options);
+}
+
 kiln::Stage kiln::detectStage(ModuleOp module) {
-  bool imported = false, lowered = true;
+  bool imported = false, lowered = true, kernels = false, nvvm = true;
   auto isTensor = [](Type type) { return isa<TensorType>(type); };
   module.walk([&](Operation *op) {
     if (op == module.getOperation())
@@ -118,9 +235,19 @@ kiln::Stage kiln::detectStage(ModuleOp module) {
                   llvm::any_of(func.getResultTypes(), isTensor);
     // OpenMP regions stay omp ops on LLVM types after the last conversion.
     lowered &= dialect == "llvm" || dialect == "omp";
+    if (isa<gpu::GPUModuleOp>(op)) {
+      kernels = true;
+      op->walk([&](Operation *inner) {
+        StringRef name = inner->getName().getDialectNamespace();
+        nvvm &= inner == op || isa<gpu::ModuleEndOp>(inner) ||
+                name == "llvm" || name == "nvvm";
+      });
+    }
   });
   if (imported)
     return Stage::Imported;
+  if (kernels)
+    return nvvm ? Stage::NVVM : Stage::GPU;
   return lowered ? Stage::LLVMDialect : Stage::Loops;
 }
 
@@ -129,6 +256,8 @@ const char *kiln::stageName(Stage stage) {
   case Stage::Imported: return "import";
   case Stage::Loops: return "loops";
   case Stage::LLVMDialect: return "llvm-dialect";
+  case Stage::GPU: return "gpu";
+  case Stage::NVVM: return "nvvm";
   }
   return "";
 }
@@ -253,6 +382,62 @@ struct StagedCPUPipeline
   std::string fusionReport;
 };
 
+/// kiln-cuda-pipeline: the NVPTX pipeline from whatever stage the module
+/// is at.
+struct StagedNVPTXPipeline
+    : PassWrapper<StagedNVPTXPipeline, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(StagedNVPTXPipeline)
+
+  explicit StagedNVPTXPipeline(const kiln::NVPTXPipelineOptions &options) {
+    this->options.copyOptionValuesFrom(options);
+  }
+  StagedNVPTXPipeline(const StagedNVPTXPipeline &other)
+      : PassWrapper(other) {
+    options.copyOptionValuesFrom(other.options);
+  }
+  StringRef getArgument() const override {
+    return "kiln-staged-cuda-pipeline";
+  }
+  StringRef getDescription() const override {
+    return "Run the NVPTX pipeline's remaining stages";
+  }
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    OpPassManager pm(ModuleOp::getOperationName());
+    kiln::buildNVPTXPipeline(pm, options);
+    pm.getDependentDialects(registry);
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    kiln::Stage stage = kiln::detectStage(module);
+    if (stage == kiln::Stage::LLVMDialect) {
+      module.emitError("the module is CPU code in the LLVM dialect; the CUDA "
+                       "pipeline starts from an earlier stage");
+      return signalPassFailure();
+    }
+    if ((stage == kiln::Stage::Imported || stage == kiln::Stage::Loops) &&
+        failed(kiln::verifyModelSignature(module, stage)))
+      return signalPassFailure();
+    OpPassManager pm(ModuleOp::getOperationName());
+    kiln::CPUPipelineOptions shared;
+    options.fillSharedStages(shared);
+    if (stage == kiln::Stage::Imported) {
+      kiln::buildFusionPipeline(pm, shared);
+      kiln::buildKilnToLoopsPipeline(pm, shared);
+    }
+    if (stage == kiln::Stage::Imported || stage == kiln::Stage::Loops)
+      kiln::buildLoopsToGPUPipeline(pm, options);
+    if (stage != kiln::Stage::NVVM)
+      kiln::buildGPUToNVVMPipeline(pm, options);
+    kiln::buildNVVMToPTXPipeline(pm, options);
+    if (failed(runPipeline(pm, module)))
+      signalPassFailure();
+  }
+
+  kiln::NVPTXPipelineOptions options;
+};
+
 } // namespace
 
 void kiln::registerPipelines() {
@@ -263,6 +448,14 @@ void kiln::registerPipelines() {
       "dialect)",
       [](OpPassManager &pm, const CPUPipelineOptions &options) {
         pm.addPass(std::make_unique<StagedCPUPipeline>(options));
+      });
+  PassPipelineRegistration<NVPTXPipelineOptions>(
+      "kiln-cuda-pipeline",
+      "Lower a Kiln model to CUDA kernels as PTX (a gpu.binary) and their "
+      "launches, from whichever stage the input is at (imported, loops, "
+      "gpu or nvvm)",
+      [](OpPassManager &pm, const NVPTXPipelineOptions &options) {
+        pm.addPass(std::make_unique<StagedNVPTXPipeline>(options));
       });
   PassPipelineRegistration<CPUPipelineOptions>(
       "kiln-fusion-pipeline",

@@ -36,7 +36,51 @@ struct CPUPipelineOptions
       llvm::cl::desc("Write the fusion report there ('-' for stdout) after "
                      "fusion; empty for none"),
       llvm::cl::init("")};
+  Option<bool> outlineKernels{
+      *this, "outline-kernels",
+      llvm::cl::desc("Outline each loop nest into a function, identical ones "
+                     "shared, before the deallocation pipeline (the CPU's "
+                     "compile time; the GPU outlines its own kernels)"),
+      llvm::cl::init(true)};
 };
+
+/// Options of the NVPTX (CUDA) pipeline; also the options of
+/// `kiln-cuda-pipeline` in kiln-opt.
+struct NVPTXPipelineOptions
+    : public mlir::PassPipelineOptions<NVPTXPipelineOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("CUDA architecture: sm_80 or sm_90"),
+                           llvm::cl::init("sm_90")};
+  Option<int64_t> blockSize{
+      *this, "block-size",
+      llvm::cl::desc("Threads per block of the kernels (1 to 1024)"),
+      llvm::cl::init(128)};
+  Option<bool> fusion{*this, "fusion",
+                      llvm::cl::desc("Run the fusion passes first (kiln-compile "
+                                     "turns them off at -O0)"),
+                      llvm::cl::init(true)};
+  Option<std::string> fusionReport{
+      *this, "fusion-report",
+      llvm::cl::desc("Write the fusion report there ('-' for stdout) after "
+                     "fusion; empty for none"),
+      llvm::cl::init("")};
+  Option<std::string> libdevice{
+      *this, "libdevice",
+      llvm::cl::desc("Path of CUDA's libdevice.10.bc, linked into the "
+                     "kernels for the f64 math functions; empty for none"),
+      llvm::cl::init("")};
+  Option<unsigned> optLevel{
+      *this, "O", llvm::cl::desc("LLVM optimization level of the kernels"),
+      llvm::cl::init(3)};
+
+  /// Sets the options of the stages the CPU and the GPU share.
+  void fillSharedStages(CPUPipelineOptions &shared) const;
+};
+
+/// The f32 lanes the shared loops stage is given for the GPU: each thread
+/// runs the kernels' vector code, narrow enough to keep per-thread scratch
+/// small.
+constexpr int64_t kGPUVectorWidth = 4;
 
 /// Raises primitive graphs into the fused ops and folds epilogues and
 /// elementwise chains, on tensors: the stage every target shares. With
@@ -59,14 +103,45 @@ void buildLoopsToLLVMPipeline(mlir::OpPassManager &pm,
 void buildCPUPipeline(mlir::OpPassManager &pm,
                       const CPUPipelineOptions &options);
 
+/// Loops over buffers -> the gpu dialect: device buffers, kernels
+/// outlined into one gpu.module, gpu.launch_func on the host.
+void buildLoopsToGPUPipeline(mlir::OpPassManager &pm,
+                             const NVPTXPipelineOptions &options);
+
+/// For testing without a GPU: the steps of buildLoopsToGPUPipeline before
+/// outlining, then every launch turned back into a parallel loop, so that
+/// the CPU back end runs the GPU path's host code and kernels.
+void buildGPUEmulationPipeline(mlir::OpPassManager &pm,
+                               const NVPTXPipelineOptions &options);
+
+/// The kernels' gpu.module -> NVVM (the LLVM dialect) with an #nvvm.target.
+void buildGPUToNVVMPipeline(mlir::OpPassManager &pm,
+                            const NVPTXPipelineOptions &options);
+
+/// The kernels -> PTX in a gpu.binary (LLVM's NVPTX back end).
+void buildNVVMToPTXPipeline(mlir::OpPassManager &pm,
+                            const NVPTXPipelineOptions &options);
+
+/// The host code of a module whose kernels are PTX (after
+/// buildNVVMToPTXPipeline) -> the LLVM dialect with the compiled-model ABI,
+/// launching kernels and allocating device memory through the runtime's
+/// function table (docs/abi.md, "CUDA models").
+void buildGPUHostToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// The whole GPU path: fusion, loops, the gpu dialect, NVVM and PTX.
+void buildNVPTXPipeline(mlir::OpPassManager &pm,
+                        const NVPTXPipelineOptions &options);
+
 /// How far a module has been lowered: the IR kiln-compile writes with
-/// --emit=mlir (Imported), --stop-after=loops and --stop-after=llvm-dialect.
-enum class Stage { Imported, Loops, LLVMDialect };
+/// --emit=mlir (Imported), --stop-after=loops and --stop-after=llvm-dialect
+/// for the CPU, --stop-after=gpu and --stop-after=nvvm for CUDA.
+enum class Stage { Imported, Loops, LLVMDialect, GPU, NVVM };
 
 /// Recognizes the stage of `module` from the ops and types it holds.
 Stage detectStage(mlir::ModuleOp module);
 
-/// "import", "loops" or "llvm-dialect", the --stop-after name of a stage.
+/// "import", "loops", "llvm-dialect", "gpu" or "nvvm", the --stop-after
+/// name of a stage.
 const char *stageName(Stage stage);
 
 /// Checks that @kiln_main agrees with the kiln.signature attribute, tensor
@@ -76,7 +151,7 @@ const char *stageName(Stage stage);
 /// out of bounds; the importer and the passes always agree.
 mlir::LogicalResult verifyModelSignature(mlir::ModuleOp module, Stage stage);
 
-/// Registers `kiln-cpu-pipeline` for kiln-opt. It runs the stages that
+/// Registers `kiln-cpu-pipeline` and `kiln-cuda-pipeline` for kiln-opt. It runs the stages that
 /// `detectStage` finds still to do, so it accepts the output of any stage.
 void registerPipelines();
 

@@ -96,6 +96,10 @@ int main(int argc, char **argv) {
   app.add_flag("--fusion-report", options.fusionReport,
                "Print which JSON nodes each fused kernel computes, and why "
                "the candidates that did not fuse did not, to stdout");
+  app.add_flag("--gpu-emulation", options.gpuEmulation,
+               "Lower as for --target=cuda down to the kernel launches, then "
+               "run them as parallel loops on the CPU: tests the GPU "
+               "lowering where there is no GPU");
   app.add_flag("--parallel,!--no-parallel", options.parallel,
                "Run parallel loops on threads (default: on)");
   app.footer("MLIR options such as --mlir-print-ir-after-all and "

@@ -1,0 +1,177 @@
+//===- Passes.td - Kiln's GPU (NVPTX) lowering passes ------*- tablegen -*-===//
+//
+// Passes that turn the loops-over-buffers form shared with the CPU path
+// into GPU kernels and their launches: device buffers, serial code wrapped
+// into kernels, parallel loops mapped to blocks and threads, and the
+// kernels gathered into one device module.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_GPU_PASSES
+#define KILN_GPU_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def GPUDeviceBuffers : Pass<"kiln-gpu-device-buffers", "mlir::func::FuncOp"> {
+  let summary = "Allocate a model function's buffers in GPU memory";
+  let description = [{
+    Runs on loops over buffers (after the deallocation pipeline). Every
+    `memref.alloc` and `memref.dealloc` of the function becomes `gpu.alloc`
+    and `gpu.dealloc`. A top-level `memref.alloca` that a loop reads or
+    writes (attention's work counter) becomes a `gpu.alloc` freed at the
+    end of the function; one used only by top-level loads and stores and as
+    the shape of a `memref.reshape` stays on the host stack, since the host
+    reads it to build descriptors. The function's arguments are device
+    pointers too: the caller passes GPU memory.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def GPUWrapSerialCode : Pass<"kiln-gpu-wrap-serial-code",
+                             "mlir::func::FuncOp"> {
+  let summary = "Move host code that touches device memory into parallel "
+                "loops";
+  let description = [{
+    After `kiln-gpu-device-buffers`, the host may not read or write device
+    memory. A top-level `memref.copy` becomes an `scf.parallel` nest of
+    loads and stores over the copied elements. Any other run of top-level
+    ops that loads, stores or updates device memory (serial loop nests, the
+    initialization of a counter) is moved into a one-iteration
+    `scf.parallel`, which `kiln-gpu-map-parallel-loops` turns into a
+    single-thread kernel. A value such code computes cannot be used by the
+    host afterwards; that is reported as an error.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def GPUMapParallelLoops : Pass<"kiln-gpu-map-parallel-loops",
+                               "mlir::func::FuncOp"> {
+  let summary = "Turn each top-level parallel loop nest into a gpu.launch";
+  let description = [{
+    Every top-level `scf.parallel` of the function becomes a `gpu.launch`
+    with one thread per iteration: the iteration space is linearized, cut
+    into blocks of `block-size` threads (one thread for a loop known to have
+    one iteration), and each thread recovers its indices by delinearizing
+    its global id; threads past the end do nothing. A launch is skipped
+    when the loop has no iteration. Nested parallel loops stay in the
+    thread's body and run sequentially. Constants and `memref.get_global`
+    that the body uses are cloned into it so that kernels do not capture
+    host-side values that only name data.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", "128",
+           "Threads per block (1 to 1024)">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def GPUMergeKernelModules : Pass<"kiln-gpu-merge-kernel-modules",
+                                 "mlir::ModuleOp"> {
+  let summary = "Gather every outlined kernel into one gpu.module";
+  let description = [{
+    `gpu-kernel-outlining` puts each kernel into its own `gpu.module`. This
+    pass moves all kernels, and the globals they use, into one module named
+    `module-name` and points every `gpu.launch_func` at it, so that a model
+    has one PTX file (one `--emit=ptx` output, one module to load at run
+    time). Kernels whose bodies print identically are merged into one.
+  }];
+  let options = [
+    Option<"moduleName", "module-name", "std::string", "\"kiln_kernels\"",
+           "Name of the merged gpu.module">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def GPUApproximateMath : Pass<"kiln-gpu-approximate-math",
+                              "mlir::gpu::GPUModuleOp"> {
+  let summary = "Expand the kernels' f32 math functions into polynomials";
+  let description = [{
+    Rewrites f32 `math` functions (exp, tanh, erf, log, log1p, ...) in the
+    kernels into MLIR's polynomial approximations, the same code the CPU
+    kernels use, so that CPU and GPU results agree and no libdevice call is
+    needed for them. What is left (fma, floor, sqrt, abs, ...) maps to
+    single PTX instructions (`kiln-gpu-native-math`); f64 functions stay for
+    libdevice. Math ops on vectors are then split into one op per lane,
+    since `convert-gpu-to-nvvm` lowers scalar math only, and `math.fma`,
+    which it does not lower, becomes LLVM's fma intrinsic.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::LLVM::LLVMDialect"];
+}
+
+def GPUNativeMath : Pass<"kiln-gpu-native-math", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Replace libdevice calls that PTX has instructions for";
+  let description = [{
+    Runs after `convert-gpu-to-nvvm`, which turns every math op into a call
+    to CUDA's libdevice (`__nv_sqrtf`, `__nv_floorf`, `__nv_fmaf`, ...).
+    Those that are one PTX instruction (sqrt, floor, ceil, trunc, abs, fma,
+    copysign, min, max, rounding to even) become LLVM intrinsics, which the
+    NVPTX back end emits inline, and their declarations go. Kernels then
+    need libdevice only for the f64 functions (RoPE's angles), which the
+    driver links when it is found.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def GPUEmulateLaunches : Pass<"kiln-gpu-emulate-launches",
+                              "mlir::func::FuncOp"> {
+  let summary = "Run gpu.launch bodies as CPU parallel loops (testing)";
+  let description = [{
+    Turns each `gpu.launch` of the function back into an `scf.parallel`
+    over (block, thread) pairs, its `gpu.block_id`/`gpu.thread_id` x the
+    loop's indices (y and z are 0); run after
+    `kiln-gpu-host-allocations`. The kernels Kiln makes use no shared
+    memory or barrier, so every thread is independent and the result is
+    exact. With it the CPU pipeline runs the IR of the GPU path
+    (`kiln-compile --gpu-emulation`): the device buffers, the wrapped
+    serial code and the thread mapping are tested against the reference
+    evaluator on machines without a GPU.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def GPUHostAllocations : Pass<"kiln-gpu-host-allocations",
+                              "mlir::func::FuncOp"> {
+  let summary = "Turn the host's gpu.alloc/gpu.dealloc into memref ones";
+  let description = [{
+    Once every access to device memory is in a kernel, the only heap
+    buffers the host function allocates are device buffers. This pass makes
+    them `memref.alloc`/`memref.dealloc` again, so that the standard memref
+    lowering handles their descriptors: with `use-generic-functions` it
+    calls `_mlir_memref_to_llvm_alloc`/`_mlir_memref_to_llvm_free`, which
+    `kiln-gpu-launch-through-api` routes to the runtime's device allocator
+    (and `--gpu-emulation` leaves as host memory). Asynchronous allocations
+    are an error: Kiln makes none.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
+def GPULaunchThroughAPI : Pass<"kiln-gpu-launch-through-api",
+                               "mlir::ModuleOp"> {
+  let summary = "Launch kernels and allocate device memory through the "
+                "runtime's function table";
+  let description = [{
+    Runs on the host module in the LLVM dialect (after `gpu-to-llvm`),
+    with the kernels compiled into a `gpu.binary`. Each `gpu.launch_func`
+    becomes a call through the `launch` entry of the table the runtime
+    binds with `kiln_compiled_gpu_bind` (docs/abi.md, "CUDA models"): the
+    kernel's name, the grid and block sizes in x, and an array of pointers
+    to the kernel's arguments, as cuLaunchKernel takes them. The memref
+    lowering's allocation functions call the table's `alloc` and `free`.
+    The PTX becomes `kiln_compiled_gpu_ptx()`, its arch
+    `kiln_compiled_gpu_arch()`, a cubin in the binary (kiln-compile adds one
+    when ptxas is installed) `kiln_compiled_gpu_cubin()`; the signature
+    names `cuda`
+    as the model's device, and the gpu dialect is gone, so the module
+    translates to LLVM IR like a CPU model; the model library has no
+    link-time CUDA dependency.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+#endif // KILN_GPU_PASSES
