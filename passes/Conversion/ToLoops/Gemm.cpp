@@ -24,14 +24,16 @@ namespace kiln {
 /// panel brought into L2 serves them all, so B is streamed from memory once
 /// per 96-128 rows; 8 tiles measured no faster on 512-4096 sized GEMMs.
 constexpr int64_t kRowTilesPerBlock = 16;
-/// Panels per parallel block (256 columns with AVX-512): with the row tiles
-/// above, blocks are small enough for two threads to balance even at
-/// M = 128 and large enough to amortize the loop overhead.
+/// At most this many panels per parallel block (256 columns with AVX-512):
+/// with the row tiles above, blocks are small enough for two threads to
+/// balance even at M = 128 and large enough to amortize the loop overhead.
+/// The panels are split into blocks of equal size: 12 panels (N = 384) as
+/// 8 + 4 would give one thread of two twice the work of the other.
 constexpr int64_t kPanelsPerBlock = 8;
 /// With at most this many row blocks (a decode step, a short prompt), the
-/// panels are split into about kFewRowsPanelBlocks blocks instead: N = 768
-/// is only 3 blocks of 8 panels, which leaves a thread of two idle a third
-/// of the time.
+/// panels are split into at least kFewRowsPanelBlocks blocks (or one per
+/// panel): N = 768 is only 3 blocks of 8 panels, which leaves a thread of
+/// two idle a third of the time.
 constexpr int64_t kFewRowBlocks = 2;
 constexpr int64_t kFewRowsPanelBlocks = 16;
 
@@ -203,13 +205,17 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
   Value rowBlocks = b.create<arith::CeilDivUIOp>(rows, rowBlock);
   Value fewRows = b.create<arith::CmpIOp>(arith::CmpIPredicate::ule, rowBlocks,
                                           indexConst(b, kFewRowBlocks));
-  Value finePanelBlock = indexMax(
+  Value coarseBlocks = b.create<arith::CeilDivUIOp>(
+      panels, indexConst(b, kPanelsPerBlock));
+  Value blocks = b.create<arith::SelectOp>(
+      fewRows,
+      indexMax(b, coarseBlocks,
+               indexMin(b, panels, indexConst(b, kFewRowsPanelBlocks))),
+      coarseBlocks);
+  Value panelBlock = indexMax(
       b, indexConst(b, 1),
       b.create<arith::CeilDivUIOp>(panels,
-                                   indexConst(b, kFewRowsPanelBlocks)));
-  Value panelBlock = b.create<arith::SelectOp>(
-      fewRows, indexMin(b, finePanelBlock, indexConst(b, kPanelsPerBlock)),
-      indexConst(b, kPanelsPerBlock));
+                                   indexMax(b, blocks, indexConst(b, 1))));
   // Panel blocks before row blocks: OpenMP's static schedule hands each
   // thread a contiguous run of (panel block, row block) pairs, so a short
   // last row block (M = 128 is 96 + 32 rows with AVX2) is shared by all

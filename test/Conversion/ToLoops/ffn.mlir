@@ -25,7 +25,8 @@
 // CHECK: arith.mulf %[[PRE]]
 // CHECK: math.erf %{{.*}} : vector<16xf32>
 // CHECK: vector.maskedstore %[[H]]
-// Second GEMM: hidden · w_outᵀ + b_out into the result.
+// Second GEMM: hidden · w_outᵀ + b_out into the result. Its one panel
+// covers N = 32 exactly, so canonicalization drops the masks.
 // CHECK: %[[YM:.*]] = memref.collapse_shape %[[Y]]
 // CHECK: %[[POUT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x256x32xf32>
 // CHECK: memref.load %[[WOUT]]
@@ -35,7 +36,7 @@
 // CHECK: memref.load %[[H]]
 // CHECK: scf.for
 // CHECK: %[[ROW2:.*]] = vector.load
-// CHECK: %[[BIAS2:.*]] = vector.maskedload %[[BOUT]]
+// CHECK: %[[BIAS2:.*]] = vector.load %[[BOUT]]
 // CHECK: %[[SUM:.*]] = arith.addf %[[ROW2]], %[[BIAS2]]
 // CHECK: vector.store %[[SUM]], %[[YM]]
 // CHECK: memref.copy %[[Y]], %[[OUT]]

@@ -18,13 +18,16 @@
 // CHECK: memref.load %[[W]]
 // CHECK: memref.store %{{.*}}, %[[PANELS]]
 // CHECK: %[[XM:.*]] = memref.collapse_shape %[[X]]
-// Threads over blocks of panels × blocks of 128 rows: 8 panels per block,
-// or, with at most 2 row blocks, the panels split in about 16 blocks (here
-// one panel each).
+// Threads over blocks of panels × blocks of 128 rows: the panels split
+// evenly into blocks of at most 8, or, with at most 2 row blocks, into at
+// least 16 blocks (here 2, one panel each).
 // CHECK: %[[ROWS:.*]] = memref.dim %[[XM]], %c0
 // CHECK: %[[BLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c128
 // CHECK: %[[FEW:.*]] = arith.cmpi ule, %[[BLOCKS]], %c2
-// CHECK: %[[PER:.*]] = arith.select %[[FEW]], %c1, %c8
+// CHECK: %[[WANTED:.*]] = arith.select %[[FEW]], %c2, %c1
+// CHECK: %[[NONZERO:.*]] = arith.maxsi %[[WANTED]], %c1
+// CHECK: %[[EVEN:.*]] = arith.ceildivui %c2, %[[NONZERO]]
+// CHECK: %[[PER:.*]] = arith.maxsi %[[EVEN]], %c1
 // CHECK: %[[PBLOCKS:.*]] = arith.ceildivui %c2, %[[PER]]
 // CHECK: scf.parallel (%[[PB:.*]], %{{.*}}) = (%c0, %c0) to (%[[PBLOCKS]], %[[BLOCKS]])
 // CHECK: %[[P0:.*]] = arith.muli %[[PB]], %[[PER]]
