@@ -99,7 +99,7 @@ void releasePackedParams(const Signature &sig, const kiln_tensor *params,
     bool readLater = false;
     for (size_t later = filled + 1; later < sig.packed.size(); ++later) {
       const std::vector<int32_t> &sources = sig.packed[later].params;
-      readLater |= std::find(sources.begin(), sources.end(), p) != sources.end();
+      readLater |= std::count(sources.begin(), sources.end(), p) > 0;
     }
     if (sig.params[p].packedOnly && !readLater)
       file.releasePages(params[p].data, kiln_tensor_num_bytes(&params[p]));

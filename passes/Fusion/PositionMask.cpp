@@ -20,7 +20,6 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
-#include <functional>
 
 using namespace mlir;
 using namespace kiln;
@@ -111,14 +110,11 @@ private:
     }
     if (op->getNumOperands() != 2)
       return std::nullopt;
-    auto combine = binaryFunction(op);
-    if (!combine)
-      return std::nullopt;
     std::optional<double> lhs = operandAt(op->getOperand(0), value, index);
     std::optional<double> rhs = operandAt(op->getOperand(1), value, index);
     if (!lhs || !rhs)
       return std::nullopt;
-    return combine(*lhs, *rhs);
+    return combine(op, *lhs, *rhs);
   }
 
   /// The element of `operand` that broadcasts to `index` of `result`.
@@ -171,21 +167,21 @@ private:
     return std::nullopt;
   }
 
-  static std::function<double(double, double)> binaryFunction(Operation *op) {
-    using Fn = std::function<double(double, double)>;
-    return llvm::TypeSwitch<Operation *, Fn>(op)
-        .Case([](AddOp) { return Fn(std::plus<double>()); })
-        .Case([](SubOp) { return Fn(std::minus<double>()); })
-        .Case([](MulOp) { return Fn(std::multiplies<double>()); })
-        .Case([](MaximumOp) { return Fn([](double a, double b) { return std::max(a, b); }); })
-        .Case([](MinimumOp) { return Fn([](double a, double b) { return std::min(a, b); }); })
-        .Case([](EqualOp) { return Fn([](double a, double b) { return double(a == b); }); })
-        .Case([](NotEqualOp) { return Fn([](double a, double b) { return double(a != b); }); })
-        .Case([](LessOp) { return Fn([](double a, double b) { return double(a < b); }); })
-        .Case([](LessEqualOp) { return Fn([](double a, double b) { return double(a <= b); }); })
-        .Case([](GreaterOp) { return Fn([](double a, double b) { return double(a > b); }); })
-        .Case([](GreaterEqualOp) { return Fn([](double a, double b) { return double(a >= b); }); })
-        .Default([](Operation *) { return Fn(); });
+  /// `op` on two scalars, if it is a binary op the evaluator models.
+  static std::optional<double> combine(Operation *op, double a, double b) {
+    return llvm::TypeSwitch<Operation *, std::optional<double>>(op)
+        .Case([&](AddOp) { return a + b; })
+        .Case([&](SubOp) { return a - b; })
+        .Case([&](MulOp) { return a * b; })
+        .Case([&](MaximumOp) { return std::max(a, b); })
+        .Case([&](MinimumOp) { return std::min(a, b); })
+        .Case([&](EqualOp) { return double(a == b); })
+        .Case([&](NotEqualOp) { return double(a != b); })
+        .Case([&](LessOp) { return double(a < b); })
+        .Case([&](LessEqualOp) { return double(a <= b); })
+        .Case([&](GreaterOp) { return double(a > b); })
+        .Case([&](GreaterEqualOp) { return double(a >= b); })
+        .Default([](Operation *) { return std::nullopt; });
   }
 
   llvm::SetVector<Operation *> ops;
