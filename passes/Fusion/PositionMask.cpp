@@ -81,14 +81,13 @@ private:
       return splatValue(elements);
     }
     if (auto where = dyn_cast<WhereOp>(op)) {
-      std::optional<double> cond = operandAt(where.getCond(), value, index);
+      std::optional<double> cond = operandAt(where.getCond(), index);
       if (!cond)
         return std::nullopt;
-      return operandAt(*cond != 0 ? where.getLhs() : where.getRhs(), value,
-                       index);
+      return operandAt(*cond != 0 ? where.getLhs() : where.getRhs(), index);
     }
     if (auto cast = dyn_cast<CastOp>(op)) {
-      std::optional<double> input = operandAt(cast.getInput(), value, index);
+      std::optional<double> input = operandAt(cast.getInput(), index);
       Type element = cast.getType().getElementType();
       if (!input)
         return std::nullopt;
@@ -105,24 +104,26 @@ private:
       return eval(transpose.getInput(), source);
     }
     if (auto neg = dyn_cast<NegOp>(op)) {
-      std::optional<double> input = operandAt(neg.getInput(), value, index);
+      std::optional<double> input = operandAt(neg.getInput(), index);
       return input ? std::optional<double>(-*input) : std::nullopt;
     }
     if (op->getNumOperands() != 2)
       return std::nullopt;
-    std::optional<double> lhs = operandAt(op->getOperand(0), value, index);
-    std::optional<double> rhs = operandAt(op->getOperand(1), value, index);
+    std::optional<double> lhs = operandAt(op->getOperand(0), index);
+    std::optional<double> rhs = operandAt(op->getOperand(1), index);
     if (!lhs || !rhs)
       return std::nullopt;
     return combine(op, *lhs, *rhs);
   }
 
-  /// The element of `operand` that broadcasts to `index` of `result`.
-  std::optional<double> operandAt(Value operand, Value result,
-                                  ArrayRef<int64_t> index) {
-    auto type = cast<RankedTensorType>(operand.getType());
-    int64_t offset = cast<RankedTensorType>(result.getType()).getRank() -
-                     type.getRank();
+  /// The element of `operand` that broadcasts to `index` of its user's
+  /// result.
+  std::optional<double> operandAt(Value operand, ArrayRef<int64_t> index) {
+    auto type = dyn_cast<RankedTensorType>(operand.getType());
+    int64_t offset = static_cast<int64_t>(index.size()) -
+                     (type ? type.getRank() : 0);
+    if (!type || offset < 0) // A size operand, or not a broadcast.
+      return std::nullopt;
     SmallVector<int64_t> source;
     for (int64_t axis = 0; axis < type.getRank(); ++axis)
       source.push_back(type.getDimSize(axis) == 1 ? 0 : index[axis + offset]);
