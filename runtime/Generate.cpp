@@ -170,6 +170,20 @@ std::vector<int64_t> callDims(const kiln_session &session, int32_t count,
   return dims;
 }
 
+/// What prefill and decode check before anything else: a generating
+/// session, distinct sequences in range, and token ids of the right shape.
+kiln_status *checkStep(const char *function, const kiln_session *session,
+                       int32_t count, const int32_t *sequences,
+                       const kiln_tensor *tokens) {
+  if (!session)
+    return nullArgument(function, "session");
+  if (kiln_status *status = checkGenerating(*session))
+    return status;
+  if (kiln_status *status = checkSequences(*session, count, sequences))
+    return status;
+  return checkTokens(*session, tokens, count);
+}
+
 } // namespace
 
 extern "C" {
@@ -235,13 +249,8 @@ kiln_status *kiln_session_prefill(kiln_session *session, int32_t count,
                                   const kiln_tensor *tokens,
                                   int32_t num_outputs,
                                   const kiln_tensor *outputs) {
-  if (!session)
-    return nullArgument("kiln_session_prefill", "session");
-  if (kiln_status *status = checkGenerating(*session))
-    return status;
-  if (kiln_status *status = checkSequences(*session, count, sequences))
-    return status;
-  if (kiln_status *status = checkTokens(*session, tokens, count))
+  if (kiln_status *status =
+          checkStep("kiln_session_prefill", session, count, sequences, tokens))
     return status;
   int64_t steps = tokens->shape[1];
   if (steps > session->capacity)
@@ -271,13 +280,8 @@ kiln_status *kiln_session_decode(kiln_session *session, int32_t count,
                                  const kiln_tensor *tokens,
                                  int32_t num_outputs,
                                  const kiln_tensor *outputs) {
-  if (!session)
-    return nullArgument("kiln_session_decode", "session");
-  if (kiln_status *status = checkGenerating(*session))
-    return status;
-  if (kiln_status *status = checkSequences(*session, count, sequences))
-    return status;
-  if (kiln_status *status = checkTokens(*session, tokens, count))
+  if (kiln_status *status =
+          checkStep("kiln_session_decode", session, count, sequences, tokens))
     return status;
   if (tokens->shape[1] != 1)
     return invalid("a decode step takes one token per sequence, got " +

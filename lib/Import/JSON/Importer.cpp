@@ -30,6 +30,30 @@ using nlohmann::json;
 namespace kiln {
 namespace {
 
+/// linear_attention's feature map and normalization, from its attrs.
+attn::FeatureMap featureMapOf(const json &attrs) {
+  return llvm::StringSwitch<attn::FeatureMap>(
+             attrs["feature_map"].get<std::string>())
+      .Case("relu", attn::FeatureMap::relu)
+      .Case("identity", attn::FeatureMap::identity)
+      .Default(attn::FeatureMap::elu1);
+}
+
+attn::Normalize normalizeOf(const json &attrs) {
+  return attrs["normalize"] == "none" ? attn::Normalize::none
+                                      : attn::Normalize::denominator;
+}
+
+/// The power normalizer of an attention op, when its attrs ask for it.
+template <typename AttentionOp>
+void setNormalizer(AttentionOp op, const json &attrs) {
+  if (attrs["normalizer"]["kind"] != "power")
+    return;
+  op.setNormalizer(attn::Normalizer::power);
+  op.setPower(attrs["normalizer"]["p"].get<int64_t>());
+}
+
+
 /// The function being emitted: the full-sequence model, or one of the
 /// generation entries.
 enum class Entry { Full, Prefill, Decode };
@@ -300,25 +324,15 @@ SmallVector<Value> Importer::importStateful(const model::Node &node, int index,
         positions, builder.getF64FloatAttr(attrs["scale"].get<double>()),
         attn::MaskKindAttr::get(builder.getContext(), mask),
         attn::NormalizerAttr(), IntegerAttr());
-    if (attrs["normalizer"]["kind"] == "power") {
-      op.setNormalizer(attn::Normalizer::power);
-      op.setPower(attrs["normalizer"]["p"].get<int64_t>());
-    }
+    setNormalizer(op, attrs);
     return {op.getResult()};
   }
   if (node.op == "linear_attention") {
-    auto featureMap = llvm::StringSwitch<attn::FeatureMap>(
-                          attrs["feature_map"].get<std::string>())
-                          .Case("relu", attn::FeatureMap::relu)
-                          .Case("identity", attn::FeatureMap::identity)
-                          .Default(attn::FeatureMap::elu1);
-    auto normalize = attrs["normalize"] == "none" ? attn::Normalize::none
-                                                  : attn::Normalize::denominator;
     auto *ctx = builder.getContext();
     return single<attn::LinearAttentionStepOp>(
         loc, node, x0, x1, x2, state, states[found->second + 1], slots,
-        attn::FeatureMapAttr::get(ctx, featureMap),
-        attn::NormalizeAttr::get(ctx, normalize));
+        attn::FeatureMapAttr::get(ctx, featureMapOf(attrs)),
+        attn::NormalizeAttr::get(ctx, normalizeOf(attrs)));
   }
   if (node.op == "selective_scan")
     return single<scan::SelectiveScanStepOp>(
@@ -377,26 +391,16 @@ SmallVector<Value> Importer::importComposite(const model::Node &node,
       op.setBlock(mask["block"].get<int64_t>());
       op.setCausal(mask.value("causal", false));
     }
-    if (attrs["normalizer"]["kind"] == "power") {
-      op.setNormalizer(attn::Normalizer::power);
-      op.setPower(attrs["normalizer"]["p"].get<int64_t>());
-    }
+    setNormalizer(op, attrs);
     return {op.getResult()};
   }
   if (node.op == "linear_attention") {
-    auto featureMap = llvm::StringSwitch<attn::FeatureMap>(
-                          attrs["feature_map"].get<std::string>())
-                          .Case("relu", attn::FeatureMap::relu)
-                          .Case("identity", attn::FeatureMap::identity)
-                          .Default(attn::FeatureMap::elu1);
-    auto normalize = attrs["normalize"] == "none" ? attn::Normalize::none
-                                                  : attn::Normalize::denominator;
     auto *ctx = builder.getContext();
     return single<attn::LinearAttentionOp>(
         loc, node, x0, x1, x2, input(node, 3),
-        attn::FeatureMapAttr::get(ctx, featureMap),
+        attn::FeatureMapAttr::get(ctx, featureMapOf(attrs)),
         attrs["causal"].get<bool>() ? builder.getUnitAttr() : UnitAttr(),
-        attn::NormalizeAttr::get(ctx, normalize));
+        attn::NormalizeAttr::get(ctx, normalizeOf(attrs)));
   }
   if (node.op == "selective_scan") {
     Type stateType = node.outputs.size() > 1 ? typeOf(node.outputs[1]) : Type();

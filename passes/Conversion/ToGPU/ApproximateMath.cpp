@@ -10,11 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ToGPU/Passes.h"
-
-#include "mlir/Dialect/Math/Transforms/Approximation.h"
-#include "mlir/Dialect/Math/Transforms/Passes.h"
-#include "mlir/IR/TypeUtilities.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "passes/Conversion/ToLLVM/MathApproximation.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_GPUAPPROXIMATEMATH
@@ -28,22 +24,7 @@ namespace {
 struct GPUApproximateMathPass
     : kiln::impl::GPUApproximateMathBase<GPUApproximateMathPass> {
   void runOnOperation() override {
-    SmallVector<Operation *> f32Math;
-    getOperation()->walk([&](Operation *op) {
-      if (isa<math::MathDialect>(op->getDialect()) &&
-          llvm::all_of(op->getOperandTypes(), [](Type type) {
-            return getElementTypeOrSelf(type).isF32();
-          }))
-        f32Math.push_back(op);
-    });
-    RewritePatternSet approximations(&getContext());
-    populateMathPolynomialApproximationPatterns(approximations);
-    // tanh and erf expand into exp, which must be expanded in turn.
-    GreedyRewriteConfig config;
-    config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
-    if (!f32Math.empty() &&
-        failed(applyOpPatternsAndFold(f32Math, std::move(approximations),
-                                      config)))
+    if (failed(kiln::approximateF32Math(getOperation())))
       return signalPassFailure();
     SmallVector<Operation *> vectorMath;
     getOperation()->walk([&](Operation *op) {

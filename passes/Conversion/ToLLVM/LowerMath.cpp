@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/ToLLVM/MathApproximation.h"
 #include "passes/Conversion/Passes.h"
 
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
@@ -43,22 +44,7 @@ bool isIntrinsicMath(Operation *op) {
 
 struct LowerMathPass : kiln::impl::LowerMathBase<LowerMathPass> {
   void runOnOperation() override {
-    SmallVector<Operation *> f32Math;
-    getOperation()->walk([&](Operation *op) {
-      if (isMath(op) && llvm::all_of(op->getOperandTypes(), [](Type type) {
-            return getElementTypeOrSelf(type).isF32();
-          }))
-        f32Math.push_back(op);
-    });
-    RewritePatternSet approximations(&getContext());
-    populateMathPolynomialApproximationPatterns(approximations);
-    // The expansion of one op creates others (tanh and erf use exp); the
-    // driver rewrites those too because it also visits new ops.
-    GreedyRewriteConfig config;
-    config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
-    if (!f32Math.empty() &&
-        failed(applyOpPatternsAndFold(f32Math, std::move(approximations),
-                                      config)))
+    if (failed(kiln::approximateF32Math(getOperation())))
       return signalPassFailure();
 
     LLVMTypeConverter converter(&getContext());
@@ -75,3 +61,22 @@ struct LowerMathPass : kiln::impl::LowerMathBase<LowerMathPass> {
 };
 
 } // namespace
+
+LogicalResult kiln::approximateF32Math(Operation *root) {
+  SmallVector<Operation *> f32Math;
+  root->walk([&](Operation *op) {
+    if (isMath(op) && llvm::all_of(op->getOperandTypes(), [](Type type) {
+          return getElementTypeOrSelf(type).isF32();
+        }))
+      f32Math.push_back(op);
+  });
+  if (f32Math.empty())
+    return success();
+  RewritePatternSet approximations(root->getContext());
+  populateMathPolynomialApproximationPatterns(approximations);
+  // The expansion of one op creates others (tanh and erf use exp); the
+  // driver rewrites those too because it also visits new ops.
+  GreedyRewriteConfig config;
+  config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
+  return applyOpPatternsAndFold(f32Math, std::move(approximations), config);
+}
