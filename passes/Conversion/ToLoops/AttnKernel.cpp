@@ -25,6 +25,15 @@ AttnTile attnTileFor(int64_t vectorWidth) {
   return {vectorWidth, /*rows=*/6, /*vectors=*/2};
 }
 
+AttnTile valueTileFor(const AttnTile &tile, int64_t valueDim) {
+  if (ShapedType::isDynamic(valueDim))
+    return tile;
+  int64_t vectors = tile.vectors;
+  while (vectors % 2 == 0 && (vectors / 2) * tile.width >= valueDim)
+    vectors /= 2;
+  return {tile.width, tile.rows * tile.vectors / vectors, vectors};
+}
+
 Value ceilDivConst(ImplicitLocOpBuilder &b, Value a, int64_t c) {
   return b.create<arith::DivUIOp>(
       b.create<arith::AddIOp>(a, indexConst(b, c - 1)), indexConst(b, c));

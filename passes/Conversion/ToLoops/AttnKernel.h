@@ -46,6 +46,13 @@ struct AttnTile {
 
 AttnTile attnTileFor(int64_t vectorWidth);
 
+/// The tile of the value product for values of `valueDim` columns (dynamic:
+/// unknown): `tile` with fewer vectors and proportionally more rows when
+/// Dv fills fewer vectors than the tile has (D = 32 with AVX-512 fills 2 of
+/// 4: a 4×4 tile would compute zero columns for half its FMAs). The vector
+/// count divides the tile's, so the rows still divide a query block.
+AttnTile valueTileFor(const AttnTile &tile, int64_t valueDim);
+
 /// ceil(a / b) for index values, `b` a positive constant.
 Value ceilDivConst(ImplicitLocOpBuilder &b, Value a, int64_t c);
 

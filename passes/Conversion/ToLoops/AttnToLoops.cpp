@@ -63,8 +63,10 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
     Value group = b.create<arith::DivUIOp>(qSizes[2], kSizes[2]);
     // Keys and values repacked once per call into the panels the two
     // micro-GEMMs stream through (f32, zero-padded to whole tiles).
+    AttnTile valueTile = valueTileFor(
+        tile, cast<MemRefType>(value.getType()).getDimSize(3));
     Value keyT = packKeys(b, tile, key, kSizes);
-    Value valueP = packValues(b, tile, value, memrefSizes(b, value));
+    Value valueP = packValues(b, valueTile, value, memrefSizes(b, value));
     Value queryBlocks = ceilDivConst(b, rowsTotal, tile.queryBlock());
     bool power = op.getNormalizer() == Normalizer::power;
     int64_t w = tile.width;
@@ -95,9 +97,10 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
       Value os = scratch(b, {bq, ShapedType::isDynamic(chunks)
                                      ? b.create<arith::MulIOp>(
                                             b.create<memref::DimOp>(valueP, 2),
-                                            indexConst(b, tile.columns()))
+                                            indexConst(b, valueTile.columns()))
                                            .getResult()
-                                     : indexConst(b, chunks * tile.columns())});
+                                     : indexConst(b, chunks *
+                                                         valueTile.columns())});
       Value ms = scratch(b, {bq}), ls = scratch(b, {bq}), cs = scratch(b, {bq});
       auto indexScratch =
           MemRefType::get({tile.queryBlock()}, b.getIndexType());
@@ -130,8 +133,19 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                 block, indexConst(b, tile.queryBlock()));
             Value rows =
                 indexMin(b, bq, b.create<arith::SubIOp>(rowsTotal, t0));
-            Value groups = ceilDivConst(b, rows, tile.rows);
+            // Both products cover the rows in whole tiles of the larger
+            // one: the score tiles compute every row the value tiles read.
+            Value tileRows = b.create<arith::MulIOp>(
+                ceilDivConst(b, rows, valueTile.rows),
+                indexConst(b, valueTile.rows));
+            Value scoreGroups = b.create<arith::DivUIOp>(
+                tileRows, indexConst(b, tile.rows));
+            Value valueGroups = b.create<arith::DivUIOp>(
+                tileRows, indexConst(b, valueTile.rows));
             Value zero = indexConst(b, 0);
+            auto columnOf = [&](ImplicitLocOpBuilder &b, Value vector) -> Value {
+              return b.create<arith::MulIOp>(vector, indexConst(b, w));
+            };
             Value lowest = f32Const(b, -std::numeric_limits<float>::infinity());
             Value zeroF = f32Const(b, 0.0);
             sequentialLoops(b, {bq},
@@ -140,9 +154,15 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                               b.create<memref::StoreOp>(zeroF, ls, r);
                               b.create<memref::StoreOp>(zeroF, cs, r);
                             });
-            sequentialLoops(b, memrefSizes(b, os),
-                            [&](ImplicitLocOpBuilder &b, ValueRange ro) {
-                              b.create<memref::StoreOp>(zeroF, os, ro);
+            // os has whole vectors per row (Dv padded to tile columns).
+            Value zeroV = floatConst(b, f32Vector(b, w), 0.0);
+            Value osVectors =
+                b.create<arith::DivUIOp>(b.create<memref::DimOp>(os, 1),
+                                         indexConst(b, w));
+            sequentialLoops(b, {tileRows, osVectors},
+                            [&](ImplicitLocOpBuilder &b, ValueRange rv) {
+                              storeVector(b, zeroV, os,
+                                          {rv[0], columnOf(b, rv[1])});
                             });
             // Softmax scores are kept in base 2 (scaled by log2 e), so that
             // the weights are exp2(x - max): one multiply fewer per score.
@@ -150,22 +170,26 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
             double toBase2 = power ? 1.0 : M_LOG2E;
             Value scale =
                 f32Const(b, op.getScale().convertToDouble() * toBase2);
+            // The rows of the last register tile past the end are zero
+            // (they score 0); their loads read the last row, masked off.
+            Value scaleV = splat(b, scale, w);
+            Value lastRow = b.create<arith::SubIOp>(rowsTotal, indexConst(b, 1));
             sequentialLoops(
-                b, {rows, headDim},
-                [&](ImplicitLocOpBuilder &b, ValueRange rd) {
-                  Value t = b.create<arith::AddIOp>(t0, rd[0]);
-                  Value q = loadF32(b, query, {batch, t, head, rd[1]});
-                  b.create<memref::StoreOp>(b.create<arith::MulFOp>(q, scale),
-                                            qs, rd);
-                });
-            // The rows of the last register tile past the end score 0.
-            Value tileRows =
-                b.create<arith::MulIOp>(groups, indexConst(b, tile.rows));
-            scf::buildLoopNest(
-                b, b.getLoc(), {rows, zero}, {tileRows, headDim},
-                {indexConst(b, 1), indexConst(b, 1)},
-                [&](OpBuilder &nested, Location loc, ValueRange rd) {
-                  nested.create<memref::StoreOp>(loc, zeroF, qs, rd);
+                b, {tileRows, ceilDivConst(b, headDim, w)},
+                [&](ImplicitLocOpBuilder &b, ValueRange rv) {
+                  Value t = indexMin(b, b.create<arith::AddIOp>(t0, rv[0]),
+                                     lastRow);
+                  Value d = columnOf(b, rv[1]);
+                  Value inside = b.create<arith::CmpIOp>(
+                      arith::CmpIPredicate::ult, rv[0], rows);
+                  Value lanes = b.create<arith::SelectOp>(
+                      inside, b.create<arith::SubIOp>(headDim, d), zero);
+                  Value q = maskedLoadVector(b, query, {batch, t, head, d},
+                                             laneMask(b, lanes, w), w);
+                  maskedStoreVector(b, b.create<arith::MulFOp>(q, scaleV), qs,
+                                    {rv[0], d},
+                                    laneMask(b, b.create<arith::SubIOp>(headDim, d),
+                                             w));
                 });
 
             // Each row's interval; the union (of non-empty ones) bounds the
@@ -206,7 +230,7 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                       unionHi);
                   Value count = b.create<arith::SubIOp>(k1, k0);
                   scoreTiles(b, tile, qs, keyT, batch, kvHead, headDim, k0,
-                             count, groups, scores);
+                             count, scoreGroups, scores);
                   // Seen whole by every row, and whole vectors: no mask.
                   Value whole = b.create<arith::AndIOp>(
                       b.create<arith::AndIOp>(
@@ -247,8 +271,9 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                         blockWeights(b, tile, args, /*masked=*/true);
                         b.create<scf::YieldOp>();
                       });
-                  accumulateValues(b, tile, scores, valueP, batch, kvHead, k0,
-                                   count, groups, power ? Value() : cs, os);
+                  accumulateValues(b, valueTile, scores, valueP, batch, kvHead,
+                                   k0, count, valueGroups, power ? Value() : cs,
+                                   os);
                   b.create<scf::YieldOp>();
                 });
 
@@ -264,14 +289,18 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                                                b.create<memref::LoadOp>(ls, r));
                   inverse = b.create<arith::SelectOp>(empty, zeroF, inverse);
                   Value t = b.create<arith::AddIOp>(t0, r[0]);
-                  sequentialLoops(b, {valueDim},
-                                  [&](ImplicitLocOpBuilder &b, ValueRange d) {
-                                    Value o = b.create<memref::LoadOp>(
-                                        os, ValueRange{r[0], d[0]});
-                                    storeF32(
-                                        b, b.create<arith::MulFOp>(o, inverse),
-                                        out, {batch, t, head, d[0]});
-                                  });
+                  Value inverseV = splat(b, inverse, w);
+                  sequentialLoops(
+                      b, {ceilDivConst(b, valueDim, w)},
+                      [&](ImplicitLocOpBuilder &b, ValueRange v) {
+                        Value d = columnOf(b, v[0]);
+                        Value o = b.create<arith::MulFOp>(
+                            loadVector(b, os, {r[0], d}, w), inverseV);
+                        maskedStoreVector(
+                            b, o, out, {batch, t, head, d},
+                            laneMask(b, b.create<arith::SubIOp>(valueDim, d),
+                                     w));
+                      });
                 });
             b.create<scf::YieldOp>();
           });

@@ -107,7 +107,10 @@ Value reduceAdd(ImplicitLocOpBuilder &b, Value vector) {
 }
 
 Value reduceMax(ImplicitLocOpBuilder &b, Value vector) {
-  return b.create<vector::ReductionOp>(vector::CombiningKind::MAXNUMF, vector);
+  // nnan lets LLVM reduce by halving shuffles; without it, maxnum's NaN
+  // rule makes it a chain of scalar compares, one per lane.
+  return b.create<vector::ReductionOp>(vector::CombiningKind::MAXNUMF, vector,
+                                       arith::FastMathFlags::nnan);
 }
 
 Value fastMax(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {

@@ -57,7 +57,8 @@ Value splat(ImplicitLocOpBuilder &b, Value scalar, int64_t width);
 /// `a * x + acc`, fused into one FMA where the target has it.
 Value fma(ImplicitLocOpBuilder &b, Value a, Value x, Value acc);
 
-/// Sum and maximum of the lanes of an f32 vector (the sum reassociates).
+/// Sum and maximum of the lanes of an f32 vector (the sum reassociates; the
+/// maximum assumes no NaN lane, whose NaN the caller propagates otherwise).
 Value reduceAdd(ImplicitLocOpBuilder &b, Value vector);
 Value reduceMax(ImplicitLocOpBuilder &b, Value vector);
 

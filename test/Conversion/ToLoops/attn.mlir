@@ -1,4 +1,5 @@
 // RUN: kiln-opt %s --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=attn.
+// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts | FileCheck %s --check-prefix=WIDE
 
 // Flash attention in vector code (vector width 8, the pass default: 6×2
 // register tiles of vector<8xf32>, 96-row query blocks, 256-key blocks).
@@ -32,7 +33,7 @@
 // CHECK: %[[QB:.*]] = arith.remui %[[G]]
 // CHECK: %[[BLOCK:.*]] = arith.subi %{{.*}}, %[[QB]]
 // CHECK: %[[T0:.*]] = arith.muli %[[BLOCK]], %c96
-// CHECK: arith.mulf %{{.*}}, %cst{{.*}} : f32
+// CHECK: arith.mulf %{{.*}}, %{{.*}} : vector<8xf32>
 // CHECK: %[[B:.*]]:4 = scf.for %[[R:.*]] = {{.*}} iter_args
 // CHECK: %[[ROW:.*]] = arith.addi %[[T0]], %[[R]]
 // CHECK: %[[NEXT:.*]] = arith.addi %[[ROW]], %c1
@@ -66,7 +67,7 @@
 // CHECK: memref.load %[[P]]
 // CHECK: vector.store %{{.*}}, %[[O]]
 // CHECK: arith.divf
-// CHECK: memref.store %{{.*}}, %alloc[
+// CHECK: vector.maskedstore %alloc[
 func.func @causal(%q: tensor<2x?x4x16xf32>, %k: tensor<2x?x4x16xf32>,
                   %v: tensor<2x?x4x16xf32>) -> tensor<2x?x4x16xf32> {
   %0 = attn.attention %q, %k, %v {mask = #attn<mask causal>, scale = 0.25 : f64}
@@ -207,7 +208,7 @@ func.func @gqa(%q: tensor<1x?x?x16xf32>, %k: tensor<1x?x?x16xf32>,
 // CHECK: %[[BIAS:.*]] = vector.maskedload %arg3[%[[H]], %{{.*}}, %{{.*}}], %{{.*}}, %{{.*}} : memref<2x?x?xf16>, vector<8xi1>, vector<8xf16> into vector<8xf16>
 // CHECK: %[[BIAS32:.*]] = arith.extf %[[BIAS]] : vector<8xf16> to vector<8xf32>
 // CHECK: arith.mulf %[[BIAS32]], %{{.*}} fastmath<contract> : vector<8xf32>
-// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: arith.truncf %{{.*}} : vector<8xf32> to vector<8xf16>
 func.func @bias_f16(%q: tensor<1x?x2x8xf16>, %k: tensor<1x?x2x8xf16>,
                     %v: tensor<1x?x2x8xf16>, %bias: tensor<2x?x?xf16>)
     -> tensor<1x?x2x8xf16> {
@@ -274,4 +275,38 @@ func.func @power(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32>,
       : (tensor<1x?x2x8xf32>, tensor<1x?x2x8xf32>, tensor<1x?x2x8xf32>)
       -> tensor<1x?x2x8xf32>
   return %0 : tensor<1x?x2x8xf32>
+}
+
+// With 16 lanes the tile is 4×4 (64 columns, 64-row query blocks). Values
+// of 32 columns fill 2 of its 4 vectors, so the value product takes an 8×2
+// tile instead (values packed in chunks of 32, output scratch 32 wide)
+// while the scores keep the 4×4 tile; 64 columns keep 4×4 for both.
+// WIDE-LABEL: func.func @value_dim_32
+// WIDE: memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<2x3x?x32x64xf32>
+// WIDE: memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<2x3x1x?x32xf32>
+// WIDE: memref.alloca() : memref<64x32xf32>
+// WIDE: memref.alloca() : memref<64x256xf32>
+// WIDE: memref.alloca() : memref<64x32xf32>
+// WIDE: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// WIDE-COUNT-4: vector.load %{{.*}} : memref<2x3x?x32x64xf32>, vector<16xf32>
+// WIDE: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// WIDE-COUNT-2: vector.load %{{.*}} : memref<2x3x1x?x32xf32>, vector<16xf32>
+// WIDE-COUNT-8: vector.broadcast
+// WIDE-LABEL: func.func @value_dim_64
+// WIDE: memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<2x3x1x?x64xf32>
+// WIDE: memref.alloca() : memref<64x64xf32>
+func.func @value_dim_32(%q: tensor<2x?x3x32xf32>, %k: tensor<2x?x3x32xf32>,
+                        %v: tensor<2x?x3x32xf32>) -> tensor<2x?x3x32xf32> {
+  %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.125 : f64}
+      : (tensor<2x?x3x32xf32>, tensor<2x?x3x32xf32>, tensor<2x?x3x32xf32>)
+      -> tensor<2x?x3x32xf32>
+  return %0 : tensor<2x?x3x32xf32>
+}
+
+func.func @value_dim_64(%q: tensor<2x?x3x32xf32>, %k: tensor<2x?x3x32xf32>,
+                        %v: tensor<2x?x3x64xf32>) -> tensor<2x?x3x64xf32> {
+  %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.125 : f64}
+      : (tensor<2x?x3x32xf32>, tensor<2x?x3x32xf32>, tensor<2x?x3x64xf32>)
+      -> tensor<2x?x3x64xf32>
+  return %0 : tensor<2x?x3x64xf32>
 }
