@@ -39,7 +39,10 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", "8",
            "f32 lanes of the target's vector registers (16 for AVX-512, "
-           "8 for AVX2, 4 for SSE)">
+           "8 for AVX2, 4 for SSE)">,
+    Option<"blockScratch", "block-scratch", "bool", "true",
+           "Let a parallel iteration allocate scratch for its block of work "
+           "(CPU threads); off for the GPU, where an iteration is a thread">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",

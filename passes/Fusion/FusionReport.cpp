@@ -77,6 +77,18 @@ std::string refusal(Operation *op) {
       return "not raised to mlp or glu: " + why;
     return kFusionOff;
   }
+  if (isa<LayerNormOp, RMSNormOp>(op)) {
+    // A candidate when some GEMM reads it as its input.
+    bool readByGemm = llvm::any_of(op->getUses(), [](OpOperand &use) {
+      return use.getOperandNumber() == 0 &&
+             isa<LinearOp, ffn::MLPOp, ffn::GLUOp>(use.getOwner());
+    });
+    if (!readByGemm)
+      return {};
+    if (failed(canFuseNormPrologue(op, why)))
+      return "not a prologue of its GEMMs: " + why;
+    return kFusionOff;
+  }
   if (!isElementwiseKernel(op))
     return {};
   for (Value operand : op->getOperands()) {

@@ -2,6 +2,7 @@
 
 #include "passes/Fusion/FusionSupport.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Location.h"
 
 using namespace mlir;
@@ -48,6 +49,37 @@ std::string kiln::otherUsersReason(Value value, Operation *consumer) {
     reason += (listed++ ? ", " : " ") + pointers.front();
   }
   return listed ? reason : "its result has several users";
+}
+
+LogicalResult kiln::canFuseNormPrologue(Operation *norm, std::string &why) {
+  Value result = norm->getResult(0);
+  if (result.use_empty()) {
+    why = "its result is unused";
+    return failure();
+  }
+  for (OpOperand &use : result.getUses()) {
+    Operation *user = use.getOwner();
+    if (isa<func::ReturnOp>(user)) {
+      why = "its result is an output of the model";
+      return failure();
+    }
+    SmallVector<std::string> pointers = nodePointers(user->getLoc());
+    std::string name = pointers.empty() ? "an op" : pointers.front();
+    if (!isa<graph::LinearOp, ffn::MLPOp, ffn::GLUOp>(user)) {
+      why = "its result also feeds " + name + ", which is no GEMM";
+      return failure();
+    }
+    if (use.getOperandNumber() != 0) {
+      why = "its result is not the input of " + name +
+            " but another operand (a residual, say)";
+      return failure();
+    }
+    if (user->hasAttr("norm")) {
+      why = name + " already normalizes its input";
+      return failure();
+    }
+  }
+  return success();
 }
 
 std::optional<graph::Activation> kiln::activationOf(Operation *op) {

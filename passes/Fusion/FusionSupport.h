@@ -75,6 +75,12 @@ std::optional<graph::Activation> activationOf(mlir::Operation *op);
 mlir::LogicalResult canFuseEpilogue(mlir::Operation *gemm,
                                     mlir::Operation *user, std::string &why);
 
+/// Whether `norm` (a layer_norm or rms_norm) folds into the GEMMs that read
+/// it: every user is a linear, mlp or glu that takes its result as `input`
+/// and normalizes nothing yet.
+mlir::LogicalResult canFuseNormPrologue(mlir::Operation *norm,
+                                        std::string &why);
+
 /// Whether the elementwise `producer` (an op or a group) joins the group
 /// of `consumer`, which uses its result.
 mlir::LogicalResult canFuseElementwise(mlir::Operation *producer,

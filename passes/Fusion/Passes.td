@@ -48,6 +48,20 @@ def FuseEpilogues : Pass<"kiln-fuse-epilogues", "mlir::func::FuncOp"> {
   }];
 }
 
+def FuseNormPrologues : Pass<"kiln-fuse-norm-prologues",
+                              "mlir::func::FuncOp"> {
+  let summary = "Fold layer_norm and rms_norm into the GEMMs that read them";
+  let description = [{
+    A `graph.layer_norm` or `graph.rms_norm` whose every user is a
+    `graph.linear`, `ffn.mlp` or `ffn.glu` reading it as its `input`
+    becomes the `norm` prologue of each of them: the GEMM reads the norm's
+    input and normalizes its rows itself, once per block of rows, so the
+    normalized activations are never written out. A norm whose result
+    also feeds anything else (the residual of a post-norm block, an output)
+    stays an op of its own.
+  }];
+}
+
 def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
   let summary = "Group chains of elementwise ops into graph.fused_elementwise";
   let description = [{

@@ -41,6 +41,7 @@ void kiln::buildFusionPipeline(OpPassManager &pm,
     func.addPass(createRaiseAttention());
     func.addPass(createRaiseFFN());
     func.addPass(createFuseEpilogues());
+    func.addPass(createFuseNormPrologues());
     func.addPass(createFuseElementwise());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
@@ -58,6 +59,7 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   ConvertKilnToLoopsOptions toLoops;
   toLoops.vectorWidth = options.vectorWidth;
+  toLoops.blockScratch = options.blockScratch;
   pm.addPass(createConvertKilnToLoops(toLoops));
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
@@ -117,6 +119,7 @@ void kiln::NVPTXPipelineOptions::fillSharedStages(
   // kiln-gpu-merge-kernel-modules; host functions around them would only
   // add calls.
   shared.outlineKernels = false;
+  shared.blockScratch = false;
 }
 
 /// Device buffers, serial code wrapped, parallel loops mapped to launches.

@@ -42,6 +42,12 @@ struct CPUPipelineOptions
                      "shared, before the deallocation pipeline (the CPU's "
                      "compile time; the GPU outlines its own kernels)"),
       llvm::cl::init(true)};
+  Option<bool> blockScratch{
+      *this, "block-scratch",
+      llvm::cl::desc("Let a parallel iteration allocate scratch for its "
+                     "block of work (off for the GPU: an iteration is a "
+                     "thread)"),
+      llvm::cl::init(true)};
 };
 
 /// Options of the NVPTX (CUDA) pipeline; also the options of

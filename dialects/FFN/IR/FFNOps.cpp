@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/FFN/IR/FFNOps.h"
+#include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Graph/IR/ShapeUtils.h"
 
 #include "mlir/IR/Builders.h"
@@ -74,6 +75,10 @@ LogicalResult MLPOp::verify() {
   if ((getBIn() && failed(expectVector(getBIn(), "b_in", hidden))) ||
       (getBOut() && failed(expectVector(getBOut(), "b_out", wOut[0]))))
     return failure();
+  if (failed(graph::verifyNormPrologue(*this, getInput(), getNormWeight(),
+                                       getNormBias(), getNorm(),
+                                       getNormEps())))
+    return failure();
   return verifyBlock(*this, getInput(), getResult(), wOut[0]);
 }
 
@@ -94,6 +99,10 @@ LogicalResult GLUOp::verify() {
   if (failed(expectMatrix(*this, getWGate(), "w_gate", hidden, *features)) ||
       failed(expectMatrix(*this, getWUp(), "w_up", hidden, *features)) ||
       failed(expectMatrix(*this, getWDown(), "w_down", down[0], hidden)))
+    return failure();
+  if (failed(graph::verifyNormPrologue(*this, getInput(), getNormWeight(),
+                                       getNormBias(), getNorm(),
+                                       getNormEps())))
     return failure();
   return verifyBlock(*this, getInput(), getResult(), down[0]);
 }

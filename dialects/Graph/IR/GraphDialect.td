@@ -48,4 +48,15 @@ def Graph_Activation : I32EnumAttr<"Activation", "pointwise activation", [
 def Graph_ActivationAttr
     : EnumAttr<Graph_Dialect, Graph_Activation, "activation">;
 
+// The normalization a GEMM applies to the rows of its input before the
+// product: a layer_norm or rms_norm folded into the GEMMs that read it
+// (kiln-fuse-norm-prologues).
+def Graph_NormKind : I32EnumAttr<"NormKind", "row normalization", [
+    I32EnumAttrCase<"layer_norm", 0>,
+    I32EnumAttrCase<"rms_norm", 1>]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::kiln::graph";
+}
+def Graph_NormKindAttr : EnumAttr<Graph_Dialect, Graph_NormKind, "norm">;
+
 #endif // KILN_GRAPH_DIALECT

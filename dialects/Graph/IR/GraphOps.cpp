@@ -99,6 +99,9 @@ LogicalResult LinearOp::verify() {
   if (getBias() && failed(verifyFeatureVector(*this, getBias(), "bias",
                                               weight[0])))
     return failure();
+  if (failed(verifyNormPrologue(*this, getInput(), getNormWeight(),
+                                getNormBias(), getNorm(), getNormEps())))
+    return failure();
   SmallVector<int64_t> expected(input.drop_back());
   expected.push_back(weight[0]);
   return verifyResultShape(*this, expected);
@@ -139,6 +142,34 @@ static LogicalResult verifyNorm(Operation *op, Value input, Value weight,
       (bias && failed(verifyFeatureVector(op, bias, "bias", shape.back()))))
     return failure();
   return verifyResultShape(op, shape);
+}
+
+LogicalResult kiln::graph::verifyNormPrologue(Operation *op, Value input,
+                                              Value normWeight, Value normBias,
+                                              std::optional<NormKind> norm,
+                                              std::optional<APFloat> eps) {
+  if (!norm && !normWeight && !normBias && !eps)
+    return success();
+  if (!norm || !normWeight || !eps)
+    return op->emitOpError(
+        "a norm prologue needs `norm`, `norm_weight` and `norm_eps` together");
+  if (normBias && *norm != NormKind::layer_norm)
+    return op->emitOpError("norm_bias needs a layer_norm prologue, got ")
+           << stringifyNormKind(*norm);
+  if (!(eps->convertToDouble() > 0.0))
+    return op->emitOpError("norm_eps must be positive, got ")
+           << eps->convertToDouble();
+  SmallVector<Value> vectors = {input, normWeight};
+  if (normBias)
+    vectors.push_back(normBias);
+  if (failed(verifySameElementType(op, vectors)))
+    return failure();
+  int64_t features = tensorType(input).getShape().back();
+  if (failed(verifyFeatureVector(op, normWeight, "norm_weight", features)) ||
+      (normBias &&
+       failed(verifyFeatureVector(op, normBias, "norm_bias", features))))
+    return failure();
+  return success();
 }
 
 LogicalResult LayerNormOp::verify() {

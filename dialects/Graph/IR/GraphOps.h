@@ -22,6 +22,16 @@ namespace kiln::graph {
 /// operands at the same (broadcast) index alone: the ops a
 /// graph.fused_elementwise body may hold.
 bool isElementwise(mlir::Operation *op);
+
+/// Verifies the fused norm prologue of a GEMM op (linear, ffn.mlp,
+/// ffn.glu) over its `input`: `norm`, `normWeight` and `eps` come together,
+/// `normBias` only with layer_norm, both vectors of the input's features
+/// and of its element type, and eps positive.
+mlir::LogicalResult verifyNormPrologue(mlir::Operation *op, mlir::Value input,
+                                       mlir::Value normWeight,
+                                       mlir::Value normBias,
+                                       std::optional<NormKind> norm,
+                                       std::optional<llvm::APFloat> eps);
 } // namespace kiln::graph
 
 #endif // KILN_DIALECTS_GRAPH_IR_GRAPHOPS_H

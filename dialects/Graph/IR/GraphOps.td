@@ -81,22 +81,33 @@ def Graph_LinearOp : Graph_Op<"linear", [Pure, AttrSizedOperandSegments,
     applied after the bias, then `residual`, of the result's type, added.
     The result's element type may differ from the input's (a fused `cast`,
     one rounding of the f32 accumulators); such a linear has no residual.
+
+    The fused prologue (kiln-fuse-norm-prologues) is optional too: with
+    `norm`, the rows of `input` are normalized first, as `layer_norm` (with
+    `norm_weight`, an optional `norm_bias` and `norm_eps`) or `rms_norm`
+    (`norm_weight`, `norm_eps`) over the last dimension would.
     A linear imported from JSON has none of them.
   }];
   let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
                        Optional<Graph_FloatTensor>:$bias,
                        Optional<Graph_FloatTensor>:$residual,
-                       OptionalAttr<Graph_ActivationAttr>:$activation);
+                       Optional<Graph_FloatTensor>:$norm_weight,
+                       Optional<Graph_FloatTensor>:$norm_bias,
+                       OptionalAttr<Graph_ActivationAttr>:$activation,
+                       OptionalAttr<Graph_NormKindAttr>:$norm,
+                       OptionalAttr<F64Attr>:$norm_eps);
   let results = (outs Graph_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? (`residual` $residual^)? attr-dict `:`
+    $input `,` $weight (`,` $bias^)? (`residual` $residual^)?
+    (`norm_weight` $norm_weight^)? (`norm_bias` $norm_bias^)? attr-dict `:`
     functional-type(operands, results)
   }];
   let builders = [
     OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$input,
                    "mlir::Value":$weight, "mlir::Value":$bias), [{
       build($_builder, $_state, result, input, weight, bias, mlir::Value(),
-            ActivationAttr());
+            mlir::Value(), mlir::Value(), ActivationAttr(), NormKindAttr(),
+            mlir::FloatAttr());
     }]>
   ];
   let hasVerifier = 1;

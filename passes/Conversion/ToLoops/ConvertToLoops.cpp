@@ -115,6 +115,7 @@ struct ConvertKilnToLoopsPass
 
     KernelOptions options;
     options.vectorWidth = vectorWidth;
+    options.blockScratch = blockScratch;
     options.packedWeights = &packedWeights;
     BufferTypeConverter converter;
     RewritePatternSet patterns(&getContext());

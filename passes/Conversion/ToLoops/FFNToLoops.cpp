@@ -49,9 +49,13 @@ struct MLPToLoops : GemmPattern<MLPOp> {
         allocResult(b, resultType(op), adaptor.getInput(), adaptor.getWOut());
     Value wIn = adaptor.getWIn();
     Value hidden = allocHidden(b, x, wIn);
+    std::optional<GemmPrologue> prologue = gemmPrologue(
+        options, rowNormOf(op.getNorm(), op.getNormEps(),
+                           adaptor.getNormWeight(), adaptor.getNormBias()));
     emitProjection(b, tiling, options, op,
                    op.getWInMutable().getOperandNumber(), x, wIn,
-                   adaptor.getBIn(), hidden, activationFn(op.getActivation()));
+                   adaptor.getBIn(), hidden, activationFn(op.getActivation()),
+                   /*residual=*/Value(), prologue ? &*prologue : nullptr);
     emitProjection(b, tiling, options, op,
                    op.getWOutMutable().getOperandNumber(), hidden,
                    adaptor.getWOut(), adaptor.getBOut(), out, std::nullopt,
@@ -77,6 +81,9 @@ struct GLUToLoops : GemmPattern<GLUOp> {
     // its first half and the same up columns in its second, so the gated
     // product is formed in registers and the hidden buffer written once.
     int64_t half = tiling.vectors / 2, perPanel = half * tiling.width;
+    std::optional<GemmPrologue> prologue = gemmPrologue(
+        options, rowNormOf(op.getNorm(), op.getNormEps(),
+                           adaptor.getNormWeight(), adaptor.getNormBias()));
     GemmRhs rhs = weightPanels(b, tiling, options, op,
                                op.getWGateMutable().getOperandNumber(),
                                {wGate, adaptor.getWUp()});
@@ -89,7 +96,8 @@ struct GLUToLoops : GemmPattern<GLUOp> {
             values.push_back(b.create<arith::MulFOp>(
                 emitScalarFn(b, act, accs[v]), accs[half + v]));
           storeTileRow(b, hidden, row, col0, values, tiling.width);
-        });
+        },
+        prologue ? &*prologue : nullptr);
     emitProjection(b, tiling, options, op,
                    op.getWDownMutable().getOperandNumber(), hidden,
                    adaptor.getWDown(), Value(), out, std::nullopt,

@@ -198,6 +198,23 @@ void TileEmitter::emitPanelColumn(ImplicitLocOpBuilder &b, Value m0,
   }
 }
 
+/// Rows [m0, m0 + count) of `a` normalized into a new f32 buffer of
+/// `capacity` rows (count at most), row r at r.
+static Value normalizedRows(ImplicitLocOpBuilder &b, const RowNorm &norm,
+                            Value a, Value m0, Value count, int64_t capacity) {
+  int64_t depth = cast<MemRefType>(a.getType()).getDimSize(1);
+  auto type = MemRefType::get({capacity, depth}, b.getF32Type());
+  SmallVector<Value> sizes;
+  if (ShapedType::isDynamic(depth))
+    sizes.push_back(b.create<memref::DimOp>(a, 1));
+  Value rows = allocBuffer(b, type, sizes);
+  sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange r) {
+    emitNormalizedRow(b, norm, a, b.create<arith::AddIOp>(m0, r[0]), rows,
+                      r[0]);
+  });
+  return rows;
+}
+
 void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                      ValueRange batchSizes, Value rows, Value panels,
                      GemmBatchViews views, BatchTileEpilogue epilogue) {
@@ -231,15 +248,26 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
     Value p0 = b.create<arith::MulIOp>(ivs[ivs.size() - 2], panelBlock);
     Value pEnd = indexMin(b, b.create<arith::AddIOp>(p0, panelBlock), panels);
     GemmOperands operands = views(b, batch);
+    // With a norm prologue the tiles read the block's rows normalized into
+    // scratch, rows [0, mEnd - m0), and the epilogue gets them back at m0.
+    Value a = operands.a, tileM0 = m0, tileMEnd = mEnd;
+    if (operands.blockNorm) {
+      tileMEnd = b.create<arith::SubIOp>(mEnd, m0);
+      a = normalizedRows(b, *operands.blockNorm, operands.a, m0, tileMEnd,
+                         tiling.rows * kRowTilesPerBlock);
+      tileM0 = indexConst(b, 0);
+    }
     auto batchEpilogue = [&](ImplicitLocOpBuilder &b, Value row, Value panel,
                              ValueRange accs) {
+      if (operands.blockNorm)
+        row = b.create<arith::AddIOp>(row, m0);
       epilogue(b, batch, row, panel, accs);
     };
     // The parallel body is an allocation scope: one scratch per block. The
     // batch is inside the parallel loop, never a loop around it, so the
     // scratch stays at function level even when canonicalization inlines a
     // one-iteration parallel loop.
-    TileEmitter tiles(tiling, operands.a, operands.rhs,
+    TileEmitter tiles(tiling, a, operands.rhs,
                       scratch(b, {indexConst(b, tiling.rows),
                                   indexConst(b, tiling.panelColumns())}),
                       batchEpilogue);
@@ -247,18 +275,34 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                          [&](OpBuilder &nested, Location loc, Value panel,
                              ValueRange) {
                            ImplicitLocOpBuilder inner(loc, nested);
-                           tiles.emitPanelColumn(inner, m0, mEnd, panel);
+                           tiles.emitPanelColumn(inner, tileM0, tileMEnd,
+                                                 panel);
                            inner.create<scf::YieldOp>();
                          });
   });
 }
 
 void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
-              const GemmRhs &rhs, Value panels, TileEpilogue epilogue) {
+              const GemmRhs &rhs, Value panels, TileEpilogue epilogue,
+              const GemmPrologue *prologue) {
+  std::optional<RowNorm> blockNorm;
+  if (prologue && prologue->perBlock) {
+    blockNorm = prologue->norm;
+  } else if (prologue) {
+    auto type = cast<MemRefType>(a.getType());
+    Value rows = b.create<memref::DimOp>(a, 0);
+    Value normalized = allocBuffer(
+        b, MemRefType::get(type.getShape(), b.getF32Type()),
+        memrefSizes(b, a));
+    parallelLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange row) {
+      emitNormalizedRow(b, prologue->norm, a, row[0], normalized, row[0]);
+    });
+    a = normalized;
+  }
   emitBatchedGemm(
       b, tiling, {}, b.create<memref::DimOp>(a, 0), panels,
       [&](ImplicitLocOpBuilder &, ValueRange) {
-        return GemmOperands{a, rhs};
+        return GemmOperands{a, rhs, blockNorm};
       },
       [&](ImplicitLocOpBuilder &b, ValueRange, Value row, Value panel,
           ValueRange accs) { epilogue(b, row, panel, accs); });
@@ -334,7 +378,7 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                     const KernelOptions &options, Operation *op,
                     unsigned operand, Value a, Value weight, Value bias,
                     Value c, std::optional<ScalarFn> activation,
-                    Value residual) {
+                    Value residual, const GemmPrologue *prologue) {
   int64_t perPanel = tiling.panelColumns();
   Value cm = collapseToMatrix(b, c);
   Value residualMatrix = residual ? collapseToMatrix(b, residual) : Value();
@@ -357,7 +401,15 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                  value = emitScalarFn(b, *activation, value);
              storeTileRow(b, cm, row, col0, values, tiling.width,
                           residualMatrix);
-           });
+           },
+           prologue);
+}
+
+std::optional<GemmPrologue> gemmPrologue(const KernelOptions &options,
+                                         std::optional<RowNorm> norm) {
+  if (!norm)
+    return std::nullopt;
+  return GemmPrologue{*norm, options.blockScratch};
 }
 
 void storeTileRow(ImplicitLocOpBuilder &b, Value c, Value row, Value col0,

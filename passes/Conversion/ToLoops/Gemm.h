@@ -17,6 +17,7 @@
 #define KILN_PASSES_CONVERSION_TOLOOPS_GEMM_H
 
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
+#include "passes/Conversion/ToLoops/NormRows.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
 
 #include <optional>
@@ -51,16 +52,30 @@ struct GemmRhs {
 using TileEpilogue = llvm::function_ref<void(ImplicitLocOpBuilder &, Value row,
                                              Value panel, ValueRange accs)>;
 
+/// A's rows normalized before the product: a fused layer_norm or rms_norm.
+struct GemmPrologue {
+  RowNorm norm;
+  /// Each parallel block normalizes its rows into scratch of its own (the
+  /// CPU: the rows' statistics once per block, the rows in cache for the
+  /// product); else all rows go into one buffer before the GEMM (the GPU,
+  /// where a parallel iteration is one thread).
+  bool perBlock;
+};
+
 /// Runs the epilogue on Σ_k A[m, k] · B[k, panel columns] for every row m of
-/// `a` ([M, K]) and every panel in [0, `panels`).
+/// `a` ([M, K]) and every panel in [0, `panels`), A's rows normalized first
+/// when there is a `prologue`.
 void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
-              const GemmRhs &rhs, Value panels, TileEpilogue epilogue);
+              const GemmRhs &rhs, Value panels, TileEpilogue epilogue,
+              const GemmPrologue *prologue = nullptr);
 
 /// The operands of one GEMM of a batch.
 struct GemmOperands {
   /// [M, K], possibly a strided view.
   Value a;
   GemmRhs rhs;
+  /// The normalization each parallel block applies to its rows of `a`.
+  std::optional<RowNorm> blockNorm = std::nullopt;
 };
 /// Builds the operands of the GEMM at batch indices `batch`.
 using GemmBatchViews =
@@ -116,7 +131,12 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                     const KernelOptions &options, mlir::Operation *op,
                     unsigned operand, Value a, Value weight, Value bias,
                     Value c, std::optional<ScalarFn> activation,
-                    Value residual = {});
+                    Value residual = {},
+                    const GemmPrologue *prologue = nullptr);
+
+/// The prologue of a GEMM op for `options`' target, if it has a norm.
+std::optional<GemmPrologue> gemmPrologue(const KernelOptions &options,
+                                         std::optional<RowNorm> norm);
 
 /// A conversion pattern for a GEMM op: the kernel options and the tile they
 /// select.

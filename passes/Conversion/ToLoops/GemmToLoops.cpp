@@ -33,9 +33,13 @@ struct LinearToLoops : GemmPattern<LinearOp> {
     std::optional<ScalarFn> activation;
     if (auto act = op.getActivation())
       activation = activationFn(*act);
+    std::optional<GemmPrologue> prologue = gemmPrologue(
+        options, rowNormOf(op.getNorm(), op.getNormEps(),
+                           adaptor.getNormWeight(), adaptor.getNormBias()));
     emitProjection(b, tiling, options, op,
                    op.getWeightMutable().getOperandNumber(), input, weight,
-                   adaptor.getBias(), out, activation, adaptor.getResidual());
+                   adaptor.getBias(), out, activation, adaptor.getResidual(),
+                   prologue ? &*prologue : nullptr);
     rewriter.replaceOp(op, out);
     return success();
   }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
+#include "passes/Conversion/ToLoops/NormRows.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
 
 #include "dialects/Graph/IR/GraphOps.h"
@@ -34,20 +35,7 @@ template <typename Op> struct ToLoopsPattern : OpConversionPattern<Op> {
   }
 };
 
-/// Sum over `[0, size)` of `term(i)`, an f32.
-Value sumOver(ImplicitLocOpBuilder &b, Value size,
-              llvm::function_ref<Value(ImplicitLocOpBuilder &, Value)> term) {
-  return forReduce(b, indexConst(b, 0), size, {f32Const(b, 0.0)},
-                   [&](ImplicitLocOpBuilder &b, Value i,
-                       ValueRange acc) -> SmallVector<Value> {
-                     // reassoc lets LLVM vectorize the sum into lanes.
-                     return {b.create<arith::AddFOp>(
-                         acc[0], term(b, i), arith::FastMathFlags::reassoc)};
-                   })[0];
-}
-
-/// layer_norm and rms_norm: one row per parallel iteration; the mean and
-/// the variance are separate passes for accuracy.
+/// layer_norm and rms_norm: one row per parallel iteration.
 template <typename Op> struct NormToLoops : ToLoopsPattern<Op> {
   using ToLoopsPattern<Op>::ToLoopsPattern;
   static constexpr bool kIsLayerNorm = std::is_same_v<Op, LayerNormOp>;
@@ -56,43 +44,18 @@ template <typename Op> struct NormToLoops : ToLoopsPattern<Op> {
   matchAndRewrite(Op op, typename Op::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    Value input = adaptor.getInput(), weight = adaptor.getWeight();
-    Value bias;
+    Value input = adaptor.getInput();
+    RowNorm norm{kIsLayerNorm ? NormKind::layer_norm : NormKind::rms_norm,
+                 adaptor.getWeight(), Value(),
+                 op.getEps().convertToDouble()};
     if constexpr (kIsLayerNorm)
-      bias = adaptor.getBias();
+      norm.bias = adaptor.getBias();
     Value out = allocBuffer(b, this->resultType(op), memrefSizes(b, input));
     Value x = collapseToMatrix(b, input), y = collapseToMatrix(b, out);
-    Value rows = b.create<memref::DimOp>(x, 0);
-    Value cols = b.create<memref::DimOp>(x, 1);
-    double eps = op.getEps().convertToDouble();
-    parallelLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-      Value row = ivs[0];
-      Value count = b.create<arith::UIToFPOp>(
-          b.getF32Type(), b.create<arith::IndexCastOp>(b.getI64Type(), cols));
-      Value mean = f32Const(b, 0.0);
-      if constexpr (kIsLayerNorm)
-        mean = b.create<arith::DivFOp>(
-            sumOver(b, cols,
-                    [&](ImplicitLocOpBuilder &b, Value c) {
-                      return loadF32(b, x, {row, c});
-                    }),
-            count);
-      Value squares = sumOver(b, cols, [&](ImplicitLocOpBuilder &b, Value c) {
-        Value centered = b.create<arith::SubFOp>(loadF32(b, x, {row, c}), mean);
-        return b.create<arith::MulFOp>(centered, centered).getResult();
-      });
-      Value variance = b.create<arith::DivFOp>(squares, count);
-      Value rstd = reciprocalSqrt(
-          b, b.create<arith::AddFOp>(variance, f32Const(b, eps)));
-      sequentialLoops(b, {cols}, [&](ImplicitLocOpBuilder &b, ValueRange c) {
-        Value v = b.create<arith::SubFOp>(loadF32(b, x, {row, c[0]}), mean);
-        v = b.create<arith::MulFOp>(b.create<arith::MulFOp>(v, rstd),
-                                    loadF32(b, weight, c));
-        if (bias)
-          v = b.create<arith::AddFOp>(v, loadF32(b, bias, c));
-        storeF32(b, v, y, {row, c[0]});
-      });
-    });
+    parallelLoops(b, {b.create<memref::DimOp>(x, 0)},
+                  [&](ImplicitLocOpBuilder &b, ValueRange row) {
+                    emitNormalizedRow(b, norm, x, row[0], y, row[0]);
+                  });
     rewriter.replaceOp(op, out);
     return success();
   }

@@ -122,6 +122,16 @@ SmallVector<Value> forReduce(ImplicitLocOpBuilder &b, Value lb, Value ub,
   return SmallVector<Value>(loop.getResults());
 }
 
+Value sumOver(ImplicitLocOpBuilder &b, Value size,
+              llvm::function_ref<Value(ImplicitLocOpBuilder &, Value)> term) {
+  return forReduce(b, indexConst(b, 0), size, {f32Const(b, 0.0)},
+                   [&](ImplicitLocOpBuilder &b, Value i,
+                       ValueRange acc) -> SmallVector<Value> {
+                     return {b.create<arith::AddFOp>(
+                         acc[0], term(b, i), arith::FastMathFlags::reassoc)};
+                   })[0];
+}
+
 Value loadF32(ImplicitLocOpBuilder &b, Value memref, ValueRange indices) {
   Value value = b.create<memref::LoadOp>(memref, indices);
   Type type = value.getType();

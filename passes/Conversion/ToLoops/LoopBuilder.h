@@ -81,6 +81,11 @@ using ReduceStep = llvm::function_ref<llvm::SmallVector<Value>(
 llvm::SmallVector<Value> forReduce(ImplicitLocOpBuilder &b, Value lb, Value ub,
                                    ValueRange init, ReduceStep step);
 
+/// Sum over `[0, size)` of the f32 `term(i)`, reassociable so that LLVM
+/// vectorizes it into lanes.
+Value sumOver(ImplicitLocOpBuilder &b, Value size,
+              llvm::function_ref<Value(ImplicitLocOpBuilder &, Value)> term);
+
 /// Loads an element and converts floats to f32 for computing.
 Value loadF32(ImplicitLocOpBuilder &b, Value memref, ValueRange indices);
 /// Stores `value` (an f32 when the buffer holds floats), converting it to

@@ -38,6 +38,10 @@ struct KernelOptions {
   int64_t vectorWidth = 8;
   /// Weights packed at bind time; none when null.
   const PackedWeights *packedWeights = nullptr;
+  /// Whether a parallel iteration may allocate scratch buffers for a block
+  /// of work (a GEMM's normalized rows): true on CPU threads, false on the
+  /// GPU, where a parallel iteration is one thread.
+  bool blockScratch = true;
 };
 
 /// Unary and binary elementwise graph ops, graph.cast and

@@ -154,3 +154,19 @@ func.func @glu_result(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up: ten
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<2x8xf32>
   return %0 : tensor<2x8xf32>
 }
+
+// -----
+
+func.func @mlp_norm_prologue(%x: tensor<?x8xf32>, %w1: tensor<16x8xf32>, %w2: tensor<8x16xf32>, %g: tensor<16xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'ffn.mlp' op norm_weight must have shape [8], got [16]}}
+  %0 = ffn.mlp %x, %w1, %w2 norm_weight %g {activation = #graph<activation relu>, norm = #graph<norm rms_norm>, norm_eps = 1.0e-6 : f64} : (tensor<?x8xf32>, tensor<16x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @glu_norm_prologue(%x: tensor<?x8xf32>, %w1: tensor<16x8xf32>, %w2: tensor<8x16xf32>, %g: tensor<8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'ffn.glu' op a norm prologue needs `norm`, `norm_weight` and `norm_eps` together}}
+  %0 = ffn.glu %x, %w1, %w1, %w2 norm_weight %g {activation = #graph<activation silu>} : (tensor<?x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}

@@ -804,3 +804,43 @@ func.func @fused_terminator(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   }
   return %0 : tensor<?x8xf32>
 }
+
+// -----
+
+func.func @norm_prologue_incomplete(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %g: tensor<8xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'graph.linear' op a norm prologue needs `norm`, `norm_weight` and `norm_eps` together}}
+  %0 = graph.linear %x, %w norm_weight %g {norm = #graph<norm rms_norm>} : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<8xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @norm_prologue_rms_bias(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %g: tensor<8xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'graph.linear' op norm_bias needs a layer_norm prologue, got rms_norm}}
+  %0 = graph.linear %x, %w norm_weight %g norm_bias %g {norm = #graph<norm rms_norm>, norm_eps = 1.0e-5 : f64} : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @norm_prologue_eps(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %g: tensor<8xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'graph.linear' op norm_eps must be positive, got 0}}
+  %0 = graph.linear %x, %w norm_weight %g {norm = #graph<norm rms_norm>, norm_eps = 0.0 : f64} : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<8xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @norm_prologue_features(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %g: tensor<6xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'graph.linear' op norm_weight must have shape [8], got [6]}}
+  %0 = graph.linear %x, %w norm_weight %g {norm = #graph<norm layer_norm>, norm_eps = 1.0e-5 : f64} : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<6xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @norm_prologue_type(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %g: tensor<8xf16>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'graph.linear' op}}
+  %0 = graph.linear %x, %w norm_weight %g {norm = #graph<norm layer_norm>, norm_eps = 1.0e-5 : f64} : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<8xf16>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}

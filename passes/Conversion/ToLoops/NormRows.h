@@ -1,0 +1,43 @@
+//===- NormRows.h - layer_norm and rms_norm of matrix rows ------*- C++ -*-===//
+//
+// The row normalization of graph.layer_norm and graph.rms_norm, shared by
+// their own kernel and by the GEMMs that carry one as a fused prologue
+// (which normalize a block of A's rows into scratch before the product).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_CONVERSION_TOLOOPS_NORMROWS_H
+#define KILN_PASSES_CONVERSION_TOLOOPS_NORMROWS_H
+
+#include "passes/Conversion/ToLoops/LoopBuilder.h"
+
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include <optional>
+
+namespace kiln {
+
+/// A normalization over the last dimension: (x - mean) / sqrt(var + eps) ·
+/// weight + bias (layer_norm, biased variance) or x / sqrt(mean(x²) + eps) ·
+/// weight (rms_norm).
+struct RowNorm {
+  graph::NormKind kind;
+  /// [features], and [features] or null (layer_norm only).
+  Value weight, bias;
+  double eps;
+};
+
+/// The fused prologue of a GEMM op from its `norm`, `norm_eps` attributes
+/// and its converted `norm_weight`, `norm_bias` operands; none without one.
+std::optional<RowNorm> rowNormOf(std::optional<graph::NormKind> kind,
+                                 std::optional<llvm::APFloat> eps,
+                                 Value weight, Value bias);
+
+/// y[yRow, :] = norm(x[xRow, :]) for matrices `x` and `y` of the same
+/// width: the mean and the variance as separate passes, for accuracy.
+void emitNormalizedRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
+                       Value xRow, Value y, Value yRow);
+
+} // namespace kiln
+
+#endif // KILN_PASSES_CONVERSION_TOLOOPS_NORMROWS_H
