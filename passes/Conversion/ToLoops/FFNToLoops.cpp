@@ -49,13 +49,11 @@ struct MLPToLoops : GemmPattern<MLPOp> {
         allocResult(b, resultType(op), adaptor.getInput(), adaptor.getWOut());
     Value wIn = adaptor.getWIn();
     Value hidden = allocHidden(b, x, wIn);
-    std::optional<GemmPrologue> prologue = gemmPrologue(
-        options, rowNormOf(op.getNorm(), op.getNormEps(),
-                           adaptor.getNormWeight(), adaptor.getNormBias()));
+    std::optional<GemmPrologue> prologue = prologueOf(op, adaptor);
     emitProjection(b, tiling, options, op,
                    op.getWInMutable().getOperandNumber(), x, wIn,
                    adaptor.getBIn(), hidden, activationFn(op.getActivation()),
-                   /*residual=*/Value(), prologue ? &*prologue : nullptr);
+                   /*residual=*/Value(), prologue);
     emitProjection(b, tiling, options, op,
                    op.getWOutMutable().getOperandNumber(), hidden,
                    adaptor.getWOut(), adaptor.getBOut(), out, std::nullopt,
@@ -81,9 +79,7 @@ struct GLUToLoops : GemmPattern<GLUOp> {
     // its first half and the same up columns in its second, so the gated
     // product is formed in registers and the hidden buffer written once.
     int64_t half = tiling.vectors / 2, perPanel = half * tiling.width;
-    std::optional<GemmPrologue> prologue = gemmPrologue(
-        options, rowNormOf(op.getNorm(), op.getNormEps(),
-                           adaptor.getNormWeight(), adaptor.getNormBias()));
+    std::optional<GemmPrologue> prologue = prologueOf(op, adaptor);
     GemmRhs rhs = weightPanels(b, tiling, options, op,
                                op.getWGateMutable().getOperandNumber(),
                                {wGate, adaptor.getWUp()});
@@ -97,7 +93,7 @@ struct GLUToLoops : GemmPattern<GLUOp> {
                 emitScalarFn(b, act, accs[v]), accs[half + v]));
           storeTileRow(b, hidden, row, col0, values, tiling.width);
         },
-        prologue ? &*prologue : nullptr);
+        prologue);
     emitProjection(b, tiling, options, op,
                    op.getWDownMutable().getOperandNumber(), hidden,
                    adaptor.getWDown(), Value(), out, std::nullopt,

@@ -284,7 +284,7 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
 
 void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
               const GemmRhs &rhs, Value panels, TileEpilogue epilogue,
-              const GemmPrologue *prologue) {
+              const std::optional<GemmPrologue> &prologue) {
   std::optional<RowNorm> blockNorm;
   if (prologue && prologue->perBlock) {
     blockNorm = prologue->norm;
@@ -378,7 +378,8 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                     const KernelOptions &options, Operation *op,
                     unsigned operand, Value a, Value weight, Value bias,
                     Value c, std::optional<ScalarFn> activation,
-                    Value residual, const GemmPrologue *prologue) {
+                    Value residual,
+                    const std::optional<GemmPrologue> &prologue) {
   int64_t perPanel = tiling.panelColumns();
   Value cm = collapseToMatrix(b, c);
   Value residualMatrix = residual ? collapseToMatrix(b, residual) : Value();
@@ -403,13 +404,6 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                           residualMatrix);
            },
            prologue);
-}
-
-std::optional<GemmPrologue> gemmPrologue(const KernelOptions &options,
-                                         std::optional<RowNorm> norm) {
-  if (!norm)
-    return std::nullopt;
-  return GemmPrologue{*norm, options.blockScratch};
 }
 
 void storeTileRow(ImplicitLocOpBuilder &b, Value c, Value row, Value col0,

@@ -67,7 +67,7 @@ struct GemmPrologue {
 /// when there is a `prologue`.
 void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
               const GemmRhs &rhs, Value panels, TileEpilogue epilogue,
-              const GemmPrologue *prologue = nullptr);
+              const std::optional<GemmPrologue> &prologue = std::nullopt);
 
 /// The operands of one GEMM of a batch.
 struct GemmOperands {
@@ -132,11 +132,7 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                     unsigned operand, Value a, Value weight, Value bias,
                     Value c, std::optional<ScalarFn> activation,
                     Value residual = {},
-                    const GemmPrologue *prologue = nullptr);
-
-/// The prologue of a GEMM op for `options`' target, if it has a norm.
-std::optional<GemmPrologue> gemmPrologue(const KernelOptions &options,
-                                         std::optional<RowNorm> norm);
+                    const std::optional<GemmPrologue> &prologue = std::nullopt);
 
 /// A conversion pattern for a GEMM op: the kernel options and the tile they
 /// select.
@@ -149,6 +145,16 @@ template <typename Op> struct GemmPattern : mlir::OpConversionPattern<Op> {
   mlir::MemRefType resultType(Op op) const {
     return mlir::cast<mlir::MemRefType>(
         this->getTypeConverter()->convertType(op.getType()));
+  }
+  /// The op's fused norm prologue (linear, mlp, glu), if it has one.
+  std::optional<GemmPrologue>
+  prologueOf(Op op, typename Op::Adaptor adaptor) const {
+    std::optional<RowNorm> norm =
+        rowNormOf(op.getNorm(), op.getNormEps(), adaptor.getNormWeight(),
+                  adaptor.getNormBias());
+    if (!norm)
+      return std::nullopt;
+    return GemmPrologue{*norm, options.blockScratch};
   }
 
   KernelOptions options;

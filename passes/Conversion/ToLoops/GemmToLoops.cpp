@@ -33,13 +33,11 @@ struct LinearToLoops : GemmPattern<LinearOp> {
     std::optional<ScalarFn> activation;
     if (auto act = op.getActivation())
       activation = activationFn(*act);
-    std::optional<GemmPrologue> prologue = gemmPrologue(
-        options, rowNormOf(op.getNorm(), op.getNormEps(),
-                           adaptor.getNormWeight(), adaptor.getNormBias()));
+    std::optional<GemmPrologue> prologue = prologueOf(op, adaptor);
     emitProjection(b, tiling, options, op,
                    op.getWeightMutable().getOperandNumber(), input, weight,
                    adaptor.getBias(), out, activation, adaptor.getResidual(),
-                   prologue ? &*prologue : nullptr);
+                   prologue);
     rewriter.replaceOp(op, out);
     return success();
   }
