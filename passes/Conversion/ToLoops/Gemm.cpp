@@ -198,10 +198,12 @@ void TileEmitter::emitPanelColumn(ImplicitLocOpBuilder &b, Value m0,
   }
 }
 
-/// Rows [m0, m0 + count) of `a` normalized into a new f32 buffer of
-/// `capacity` rows (count at most), row r at r.
+/// Rows [m0, m0 + count) of `a` normalized with their `statistics` ([M, 2]
+/// mean and rstd) into a new f32 buffer of `capacity` rows (count at most),
+/// row r at r.
 static Value normalizedRows(ImplicitLocOpBuilder &b, const RowNorm &norm,
-                            Value a, Value m0, Value count, int64_t capacity) {
+                            Value statistics, Value a, Value m0, Value count,
+                            int64_t capacity) {
   int64_t depth = cast<MemRefType>(a.getType()).getDimSize(1);
   auto type = MemRefType::get({capacity, depth}, b.getF32Type());
   SmallVector<Value> sizes;
@@ -209,10 +211,31 @@ static Value normalizedRows(ImplicitLocOpBuilder &b, const RowNorm &norm,
     sizes.push_back(b.create<memref::DimOp>(a, 1));
   Value rows = allocBuffer(b, type, sizes);
   sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange r) {
-    emitNormalizedRow(b, norm, a, b.create<arith::AddIOp>(m0, r[0]), rows,
-                      r[0]);
+    Value row = b.create<arith::AddIOp>(m0, r[0]);
+    RowStatistics rowStatistics{
+        b.create<memref::LoadOp>(statistics,
+                                 ValueRange{row, indexConst(b, 0)}),
+        b.create<memref::LoadOp>(statistics,
+                                 ValueRange{row, indexConst(b, 1)})};
+    emitNormalizeRow(b, norm, a, row, rowStatistics, rows, r[0]);
   });
   return rows;
+}
+
+/// Every row's mean and rstd, f32 [M, 2], in parallel over rows.
+static Value rowStatistics(ImplicitLocOpBuilder &b, const RowNorm &norm,
+                           Value a) {
+  Value rows = b.create<memref::DimOp>(a, 0);
+  Value statistics = allocBuffer(
+      b, MemRefType::get({ShapedType::kDynamic, 2}, b.getF32Type()), {rows});
+  parallelLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange row) {
+    RowStatistics s = emitRowStatistics(b, norm, a, row[0]);
+    b.create<memref::StoreOp>(s.mean, statistics,
+                              ValueRange{row[0], indexConst(b, 0)});
+    b.create<memref::StoreOp>(s.rstd, statistics,
+                              ValueRange{row[0], indexConst(b, 1)});
+  });
+  return statistics;
 }
 
 void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
@@ -253,7 +276,8 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
     Value a = operands.a, tileM0 = m0, tileMEnd = mEnd;
     if (operands.blockNorm) {
       tileMEnd = b.create<arith::SubIOp>(mEnd, m0);
-      a = normalizedRows(b, *operands.blockNorm, operands.a, m0, tileMEnd,
+      a = normalizedRows(b, *operands.blockNorm, operands.statistics,
+                         operands.a, m0, tileMEnd,
                          tiling.rows * kRowTilesPerBlock);
       tileM0 = indexConst(b, 0);
     }
@@ -286,8 +310,10 @@ void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
               const GemmRhs &rhs, Value panels, TileEpilogue epilogue,
               const std::optional<GemmPrologue> &prologue) {
   std::optional<RowNorm> blockNorm;
+  Value statistics;
   if (prologue && prologue->perBlock) {
     blockNorm = prologue->norm;
+    statistics = rowStatistics(b, prologue->norm, a);
   } else if (prologue) {
     auto type = cast<MemRefType>(a.getType());
     Value rows = b.create<memref::DimOp>(a, 0);
@@ -302,7 +328,7 @@ void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
   emitBatchedGemm(
       b, tiling, {}, b.create<memref::DimOp>(a, 0), panels,
       [&](ImplicitLocOpBuilder &, ValueRange) {
-        return GemmOperands{a, rhs, blockNorm};
+        return GemmOperands{a, rhs, blockNorm, statistics};
       },
       [&](ImplicitLocOpBuilder &b, ValueRange, Value row, Value panel,
           ValueRange accs) { epilogue(b, row, panel, accs); });

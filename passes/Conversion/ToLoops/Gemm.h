@@ -55,10 +55,10 @@ using TileEpilogue = llvm::function_ref<void(ImplicitLocOpBuilder &, Value row,
 /// A's rows normalized before the product: a fused layer_norm or rms_norm.
 struct GemmPrologue {
   RowNorm norm;
-  /// Each parallel block normalizes its rows into scratch of its own (the
-  /// CPU: the rows' statistics once per block, the rows in cache for the
-  /// product); else all rows go into one buffer before the GEMM (the GPU,
-  /// where a parallel iteration is one thread).
+  /// The rows' statistics first, then each parallel block normalizes its
+  /// rows into scratch of its own as it packs them (the CPU: the rows in
+  /// cache for the product); else all rows go into one buffer before the
+  /// GEMM (the GPU, where a parallel iteration is one thread).
   bool perBlock;
 };
 
@@ -74,8 +74,10 @@ struct GemmOperands {
   /// [M, K], possibly a strided view.
   Value a;
   GemmRhs rhs;
-  /// The normalization each parallel block applies to its rows of `a`.
+  /// The normalization each parallel block applies to its rows of `a`,
+  /// with the rows' statistics: f32 [M, 2], each row's mean and rstd.
   std::optional<RowNorm> blockNorm = std::nullopt;
+  Value statistics = {};
 };
 /// Builds the operands of the GEMM at batch indices `batch`.
 using GemmBatchViews =

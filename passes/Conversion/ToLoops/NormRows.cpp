@@ -21,35 +21,50 @@ std::optional<RowNorm> rowNormOf(std::optional<graph::NormKind> kind,
   return RowNorm{*kind, weight, bias, eps->convertToDouble()};
 }
 
-void emitNormalizedRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
-                       Value xRow, Value y, Value yRow) {
-  bool layerNorm = norm.kind == graph::NormKind::layer_norm;
+RowStatistics emitRowStatistics(ImplicitLocOpBuilder &b, const RowNorm &norm,
+                                Value x, Value row) {
   Value cols = b.create<memref::DimOp>(x, 1);
   Value count = b.create<arith::UIToFPOp>(
       b.getF32Type(), b.create<arith::IndexCastOp>(b.getI64Type(), cols));
   Value mean = f32Const(b, 0.0);
-  if (layerNorm)
+  if (norm.kind == graph::NormKind::layer_norm)
     mean = b.create<arith::DivFOp>(
         sumOver(b, cols,
                 [&](ImplicitLocOpBuilder &b, Value c) {
-                  return loadF32(b, x, {xRow, c});
+                  return loadF32(b, x, {row, c});
                 }),
         count);
   Value squares = sumOver(b, cols, [&](ImplicitLocOpBuilder &b, Value c) {
-    Value centered = b.create<arith::SubFOp>(loadF32(b, x, {xRow, c}), mean);
+    Value centered = b.create<arith::SubFOp>(loadF32(b, x, {row, c}), mean);
     return b.create<arith::MulFOp>(centered, centered).getResult();
   });
   Value variance = b.create<arith::DivFOp>(squares, count);
-  Value rstd =
-      reciprocalSqrt(b, b.create<arith::AddFOp>(variance, f32Const(b, norm.eps)));
-  sequentialLoops(b, {cols}, [&](ImplicitLocOpBuilder &b, ValueRange c) {
-    Value v = b.create<arith::SubFOp>(loadF32(b, x, {xRow, c[0]}), mean);
-    v = b.create<arith::MulFOp>(b.create<arith::MulFOp>(v, rstd),
-                                loadF32(b, norm.weight, c));
-    if (norm.bias)
-      v = b.create<arith::AddFOp>(v, loadF32(b, norm.bias, c));
-    storeF32(b, v, y, {yRow, c[0]});
-  });
+  Value rstd = reciprocalSqrt(
+      b, b.create<arith::AddFOp>(variance, f32Const(b, norm.eps)));
+  return {mean, rstd};
+}
+
+void emitNormalizeRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
+                      Value xRow, const RowStatistics &statistics, Value y,
+                      Value yRow) {
+  sequentialLoops(
+      b, {b.create<memref::DimOp>(x, 1)},
+      [&](ImplicitLocOpBuilder &b, ValueRange c) {
+        Value v = b.create<arith::SubFOp>(loadF32(b, x, {xRow, c[0]}),
+                                          statistics.mean);
+        v = b.create<arith::MulFOp>(
+            b.create<arith::MulFOp>(v, statistics.rstd),
+            loadF32(b, norm.weight, c));
+        if (norm.bias)
+          v = b.create<arith::AddFOp>(v, loadF32(b, norm.bias, c));
+        storeF32(b, v, y, {yRow, c[0]});
+      });
+}
+
+void emitNormalizedRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
+                       Value xRow, Value y, Value yRow) {
+  emitNormalizeRow(b, norm, x, xRow, emitRowStatistics(b, norm, x, xRow), y,
+                   yRow);
 }
 
 } // namespace kiln

@@ -33,8 +33,24 @@ std::optional<RowNorm> rowNormOf(std::optional<graph::NormKind> kind,
                                  std::optional<llvm::APFloat> eps,
                                  Value weight, Value bias);
 
-/// y[yRow, :] = norm(x[xRow, :]) for matrices `x` and `y` of the same
-/// width: the mean and the variance as separate passes, for accuracy.
+/// A row's statistics: its mean (0 for rms_norm) and 1 / sqrt(var + eps)
+/// (of mean(x²) + eps for rms_norm).
+struct RowStatistics {
+  Value mean, rstd;
+};
+
+/// The statistics of row `row` of matrix `x`: the mean and the variance as
+/// separate passes, for accuracy.
+RowStatistics emitRowStatistics(ImplicitLocOpBuilder &b, const RowNorm &norm,
+                                Value x, Value row);
+
+/// y[yRow, :] = (x[xRow, :] - mean) · rstd · weight + bias for matrices `x`
+/// and `y` of the same width.
+void emitNormalizeRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
+                      Value xRow, const RowStatistics &statistics, Value y,
+                      Value yRow);
+
+/// y[yRow, :] = norm(x[xRow, :]): the statistics, then the row.
 void emitNormalizedRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
                        Value xRow, Value y, Value yRow);
 

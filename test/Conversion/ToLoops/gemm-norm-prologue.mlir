@@ -1,17 +1,22 @@
 // RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
 // RUN: kiln-opt %s --kiln-convert-to-loops="vector-width=16 block-scratch=false" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=ALLROWS --implicit-check-not=graph.
 
-// A linear with a layer_norm prologue. On CPU threads each parallel block
-// of up to 128 rows normalizes its rows into scratch of its own (mean,
-// then variance, then the normalized row), the tiles read the scratch from
-// row 0, and the epilogue stores at the block's rows of the result.
+// A linear with a layer_norm prologue. On CPU threads every row's mean and
+// rstd are computed first (one parallel loop, [rows, 2]); then each
+// parallel block of up to 128 rows normalizes its rows into scratch of its
+// own with them, the tiles read the scratch from row 0, and the epilogue
+// stores at the block's rows of the result.
 // CHECK-LABEL: func.func @linear_layer_norm
+// CHECK: %[[STATS:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x2xf32>
 // CHECK: scf.parallel
-// CHECK: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<128x24xf32>
-// CHECK: scf.for
 // CHECK: arith.divf
 // CHECK: arith.divf
 // CHECK: math.sqrt
+// CHECK: memref.store %{{.*}}, %[[STATS]]
+// CHECK: scf.parallel
+// CHECK: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<128x24xf32>
+// CHECK: memref.load %[[STATS]]
+// CHECK-NOT: arith.divf
 // CHECK: memref.store %{{.*}}, %[[ROWS]]
 // CHECK: memref.load %[[ROWS]]
 // CHECK: vector.store
