@@ -15,13 +15,14 @@
 |*   KILN_FAKE_CUDA_LOG      a file to which every call is appended, one line *|
 |*                           each, and at exit the resources still held       *|
 |*   KILN_FAKE_CUDA_DEVICES  the device count (default 1)                     *|
-|*   KILN_FAKE_CUDA_CC       the compute capability, e.g. 90 (default 80)     *|
+|*   KILN_FAKE_CUDA_CC       the compute capability, e.g. 80 (default 90);    *|
+|*                           PTX for a newer sm_XY is refused, as a driver   *|
+|*                           refuses it                                       *|
 |*   KILN_FAKE_CUDA_FAIL     NAME or NAME@N: call NAME (e.g. cuMemAlloc_v2)    *|
 |*                           fails, every time or only its Nth time           *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
-#define _GNU_SOURCE /* memmem */
 #include <elf.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -36,6 +37,7 @@ enum {
   ERROR_OUT_OF_MEMORY = 2,
   ERROR_INVALID_PTX = 218,
   ERROR_INVALID_CONTEXT = 201,
+  ERROR_NO_BINARY_FOR_GPU = 209,
   ERROR_INVALID_HANDLE = 400,
   ERROR_NOT_FOUND = 500,
   ERROR_ILLEGAL_ADDRESS = 700,
@@ -135,6 +137,7 @@ int cuGetErrorString(int result, const char **text) {
   case ERROR_OUT_OF_MEMORY: *text = "out of memory"; return SUCCESS;
   case ERROR_INVALID_PTX: *text = "a PTX JIT compilation failed"; return SUCCESS;
   case ERROR_INVALID_CONTEXT: *text = "invalid device context"; return SUCCESS;
+  case ERROR_NO_BINARY_FOR_GPU: *text = "no kernel image is available for execution on the device"; return SUCCESS;
   case ERROR_INVALID_HANDLE: *text = "invalid resource handle"; return SUCCESS;
   case ERROR_NOT_FOUND: *text = "named symbol not found"; return SUCCESS;
   case ERROR_ILLEGAL_ADDRESS: *text = "an illegal memory access was encountered"; return SUCCESS;
@@ -170,7 +173,7 @@ int cuDeviceGetName(char *name, int length, int device) {
 
 int cuDeviceGetAttribute(int *value, int attribute, int device) {
   ENTER("cuDeviceGetAttribute");
-  int capability = envInt("KILN_FAKE_CUDA_CC", 80);
+  int capability = envInt("KILN_FAKE_CUDA_CC", 90);
   if (attribute == 75)
     *value = capability / 10;
   else if (attribute == 76)
@@ -216,20 +219,35 @@ static size_t imageSize(const void *image) {
   return strlen((const char *)image) + 1;
 }
 
+/* Writes `text` into the CU_JIT_ERROR_LOG_BUFFER option, if given. */
+static void writeErrorLog(unsigned numOptions, const int *options,
+                          void **values, const char *text) {
+  for (unsigned i = 0; i < numOptions; ++i)
+    if (options[i] == JIT_ERROR_LOG_BUFFER)
+      for (unsigned j = 0; j < numOptions; ++j)
+        if (options[j] == JIT_ERROR_LOG_BUFFER_SIZE_BYTES)
+          snprintf((char *)values[i], (size_t)(uintptr_t)values[j], "%s",
+                   text);
+}
+
 int cuModuleLoadDataEx(void **module, const void *image, unsigned numOptions,
                        int *options, void **optionValues) {
   ENTER("cuModuleLoadDataEx");
   NEED_CONTEXT();
   int isCubin = memcmp(image, ELFMAG, SELFMAG) == 0;
-  if (failing) {
-    for (unsigned i = 0; i < numOptions; ++i)
-      if (options[i] == JIT_ERROR_LOG_BUFFER)
-        for (unsigned j = 0; j < numOptions; ++j)
-          if (options[j] == JIT_ERROR_LOG_BUFFER_SIZE_BYTES)
-            snprintf((char *)optionValues[i],
-                     (size_t)(uintptr_t)optionValues[j],
-                     "ptxas fatal   : fake JIT failure");
-    RETURN(ERROR_INVALID_PTX);
+  const char *target = isCubin ? NULL : strstr(image, ".target sm_");
+  int ptxCapability = target ? atoi(target + strlen(".target sm_")) : 0;
+  int capability = envInt("KILN_FAKE_CUDA_CC", 90);
+  if (failing || ptxCapability > capability) {
+    char text[128];
+    if (failing)
+      snprintf(text, sizeof(text), "ptxas fatal   : fake JIT failure");
+    else
+      snprintf(text, sizeof(text),
+               "ptxas fatal   : SM %d.%d is older than the PTX target",
+               capability / 10, capability % 10);
+    writeErrorLog(numOptions, options, optionValues, text);
+    RETURN(failing ? ERROR_INVALID_PTX : ERROR_NO_BINARY_FOR_GPU);
   }
   Module *loaded = malloc(sizeof(Module));
   loaded->bytes = imageSize(image);
@@ -240,10 +258,8 @@ int cuModuleLoadDataEx(void **module, const void *image, unsigned numOptions,
   if (isCubin) {
     logLine("cuModuleLoadDataEx cubin");
   } else {
-    const char *target = strstr(loaded->image, ".target ");
-    target = target ? target + strlen(".target ") : "?";
-    logLine("cuModuleLoadDataEx ptx %.*s with %u options",
-            (int)strcspn(target, " \n"), target, numOptions);
+    logLine("cuModuleLoadDataEx ptx sm_%d with %u options", ptxCapability,
+            numOptions);
   }
   RETURN(SUCCESS);
 }
