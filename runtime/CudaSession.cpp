@@ -174,8 +174,10 @@ void CudaSession::launchForLibrary(void *context, const char *kernel,
     return;
   }
   void *function = nullptr;
-  if (kiln_status *status = session.module_.function(kernel, function))
-    return session.recordFailure(status);
+  if (kiln_status *status = session.module_.function(kernel, function)) {
+    session.recordFailure(status);
+    return;
+  }
   if (int result = session.module_.driver().launchKernel(
           function, static_cast<unsigned>(gridX), 1, 1,
           static_cast<unsigned>(blockX), 1, 1, 0, session.stream_, params,
