@@ -90,8 +90,8 @@ kiln_status *cudaError(const CudaDriver &driver, const CudaDevice &device,
                        const char *call, int result, const std::string &doing) {
   return makeStatus(result == kCudaErrorOutOfMemory ? KILN_ERROR_RESOURCE
                                                     : KILN_ERROR_UNAVAILABLE,
-                    "device 'cuda' (" + device.name + "): " +
-                        (doing.empty() ? "" : doing + ": ") +
+                    "device 'cuda' (" + device.name +
+                        "): " + (doing.empty() ? "" : doing + ": ") +
                         driver.describe(call, result));
 }
 

@@ -1,4 +1,5 @@
-//===- CudaDriver.h - The CUDA driver API, loaded at run time ----*- C++ -*-===//
+//===- CudaDriver.h - The CUDA driver API, loaded at run time ----*- C++
+//-*-===//
 //
 // The runtime has no link-time CUDA dependency: the driver API is loaded with
 // dlopen("libcuda.so.1") when a session asks for the "cuda" device, so that
@@ -34,9 +35,8 @@ struct CudaDriver {
   int (*primaryCtxRetain)(void **context, int device) = nullptr;
   int (*primaryCtxRelease)(int device) = nullptr;
   int (*ctxSetCurrent)(void *context) = nullptr;
-  int (*moduleLoadDataEx)(void **module, const void *image,
-                          unsigned numOptions, int *options,
-                          void **optionValues) = nullptr;
+  int (*moduleLoadDataEx)(void **module, const void *image, unsigned numOptions,
+                          int *options, void **optionValues) = nullptr;
   int (*moduleUnload)(void *module) = nullptr;
   int (*moduleGetFunction)(void **function, void *module,
                            const char *name) = nullptr;
@@ -47,8 +47,8 @@ struct CudaDriver {
   int (*memFree)(CudaDevicePtr pointer) = nullptr;
   int (*memcpyHtoDAsync)(CudaDevicePtr destination, const void *source,
                          size_t bytes, void *stream) = nullptr;
-  int (*memcpyDtoHAsync)(void *destination, CudaDevicePtr source,
-                         size_t bytes, void *stream) = nullptr;
+  int (*memcpyDtoHAsync)(void *destination, CudaDevicePtr source, size_t bytes,
+                         void *stream) = nullptr;
   int (*launchKernel)(void *function, unsigned gridX, unsigned gridY,
                       unsigned gridZ, unsigned blockX, unsigned blockY,
                       unsigned blockZ, unsigned sharedBytes, void *stream,

@@ -34,7 +34,8 @@ int archComputeCapability(const std::string &arch) {
 }
 
 std::string formatCapability(int capability) {
-  return std::to_string(capability / 10) + "." + std::to_string(capability % 10);
+  return std::to_string(capability / 10) + "." +
+         std::to_string(capability % 10);
 }
 
 } // namespace
@@ -65,15 +66,16 @@ kiln_status *CudaModule::loadImage(const LoadedModel &model) {
       archComputeCapability(arch) == device_.computeCapability) {
     if (int result =
             driver_.moduleLoadDataEx(&module_, cubin, 0, nullptr, nullptr))
-      return error("cuModuleLoadDataEx", result, "loading the cubin of " + what);
+      return error("cuModuleLoadDataEx", result,
+                   "loading the cubin of " + what);
     return nullptr;
   }
   std::string log(kJitLogBytes, '\0');
   int options[] = {kJitErrorLogBuffer, kJitErrorLogBufferSizeBytes};
   void *values[] = {log.data(),
                     reinterpret_cast<void *>(uintptr_t{kJitLogBytes})};
-  int result = driver_.moduleLoadDataEx(&module_, model.gpu.ptx(), 2, options,
-                                        values);
+  int result =
+      driver_.moduleLoadDataEx(&module_, model.gpu.ptx(), 2, options, values);
   if (!result)
     return nullptr;
   log.resize(log.find('\0'));
@@ -82,7 +84,7 @@ kiln_status *CudaModule::loadImage(const LoadedModel &model) {
     hint = " (the PTX needs a newer GPU; compile the model with --sm=sm_" +
            std::to_string(device_.computeCapability) + ")";
   kiln_status *status = error("cuModuleLoadDataEx", result,
-                               "compiling the PTX of " + what + hint);
+                              "compiling the PTX of " + what + hint);
   if (status && !log.empty())
     status->message += ": " + log;
   return status;

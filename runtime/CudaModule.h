@@ -1,4 +1,5 @@
-//===- CudaModule.h - A CUDA model's kernels loaded on the GPU ---*- C++ -*-===//
+//===- CudaModule.h - A CUDA model's kernels loaded on the GPU ---*- C++
+//-*-===//
 //
 // One per model, shared by the model's CUDA sessions: a reference to device
 // 0's primary context, the kernels loaded into it and the kernel handles

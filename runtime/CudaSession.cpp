@@ -133,12 +133,11 @@ void CudaSession::recordFailure(kiln_status *status) {
 
 void *CudaSession::allocateForLibrary(void *context, int64_t bytes) {
   auto &session = *static_cast<CudaSession *>(context);
-  DeviceBuffer buffer;
   if (session.failure_)
     return nullptr;
-  if (kiln_status *status =
-          session.allocate(static_cast<size_t>(std::max<int64_t>(bytes, 0)),
-                           buffer)) {
+  DeviceBuffer buffer;
+  if (kiln_status *status = session.allocate(
+          static_cast<size_t>(std::max<int64_t>(bytes, 0)), buffer)) {
     session.recordFailure(
         prefixStatus(status, "the model's temporary buffer: "));
     return nullptr;
@@ -182,8 +181,8 @@ void CudaSession::launchForLibrary(void *context, const char *kernel,
           function, static_cast<unsigned>(gridX), 1, 1,
           static_cast<unsigned>(blockX), 1, 1, 0, session.stream_, params,
           nullptr))
-    session.recordFailure(session.module_.error(
-        "cuLaunchKernel", result, "kernel " + quote(kernel)));
+    session.recordFailure(session.module_.error("cuLaunchKernel", result,
+                                                "kernel " + quote(kernel)));
 }
 
 kiln_status *CudaSession::bindParams(const kiln_tensor *params) {
@@ -200,8 +199,8 @@ kiln_status *CudaSession::bindParams(const kiln_tensor *params) {
     size_t bytes = byteSize(params[i]);
     params_.emplace_back();
     if (kiln_status *status = allocate(bytes, params_.back()))
-      return prefixStatus(status, "parameter " +
-                                      quote(sig.params[i].name) + ": ");
+      return prefixStatus(status,
+                          "parameter " + quote(sig.params[i].name) + ": ");
     if (bytes)
       if (int result = driver.memcpyHtoDAsync(params_.back().pointer,
                                               params[i].data, bytes, stream_))
@@ -266,12 +265,12 @@ kiln_status *CudaSession::runOnHostTensors(const kiln_tensor *inputs,
                              "copying input " + quote(sig.inputs[n].name));
   }
   for (size_t n = 0; n < sig.outputs.size(); ++n)
-    if (kiln_status *status = stage(sig.inputs.size() + n,
-                                    byteSize(outputs[n]), deviceOutputs[n]))
+    if (kiln_status *status = stage(sig.inputs.size() + n, byteSize(outputs[n]),
+                                    deviceOutputs[n]))
       return prefixStatus(status,
                           "output " + quote(sig.outputs[n].name) + ": ");
-  if (kiln_status *status = runOnDevicePointers(deviceInputs, deviceOutputs,
-                                                dims))
+  if (kiln_status *status =
+          runOnDevicePointers(deviceInputs, deviceOutputs, dims))
     return status;
   for (size_t n = 0; n < sig.outputs.size(); ++n)
     if (size_t bytes = byteSize(outputs[n]))

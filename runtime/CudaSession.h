@@ -1,4 +1,5 @@
-//===- CudaSession.h - A session on the "cuda" device ------------*- C++ -*-===//
+//===- CudaSession.h - A session on the "cuda" device ------------*- C++
+//-*-===//
 //
 // What a CUDA session owns: a stream, the parameters and packed weights in
 // device memory (uploaded once per binding), staging buffers for the inputs
@@ -43,8 +44,7 @@ public:
                                   const kiln_tensor *outputs,
                                   const int64_t *dims);
   /// Copies `bytes` of device memory at `source` to host memory.
-  kiln_status *copyToHost(void *destination, const void *source,
-                          size_t bytes);
+  kiln_status *copyToHost(void *destination, const void *source, size_t bytes);
 
 private:
   struct DeviceBuffer {
@@ -74,8 +74,8 @@ private:
   // The table of device services (struct kiln_compiled_gpu_api).
   static void *allocateForLibrary(void *session, int64_t bytes);
   static void freeForLibrary(void *session, void *pointer);
-  static void launchForLibrary(void *session, const char *kernel,
-                               int64_t gridX, int64_t blockX, void **params);
+  static void launchForLibrary(void *session, const char *kernel, int64_t gridX,
+                               int64_t blockX, void **params);
   void recordFailure(kiln_status *status);
 
   const LoadedModel &model_;

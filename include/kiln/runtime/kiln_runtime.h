@@ -243,10 +243,10 @@ kiln_status *kiln_session_output_shapes(kiln_session *session,
 
 /** Runs the model once. Inputs and outputs are in signature order; every
     dtype and shape, every index input and the output buffers are checked
-    first. Parameters must be bound. On a "cuda"
-    session the tensors are in host memory: the inputs are copied to the
-    device, the kernels run on the session's stream and the outputs are
-    copied back before the call returns. */
+    first. Parameters must be bound. On a "cuda" session the tensors are in
+    host memory: the inputs are copied to the device, the kernels run on the
+    session's stream and the outputs are copied back before the call
+    returns. */
 kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
                               const kiln_tensor *inputs, int32_t num_outputs,
                               const kiln_tensor *outputs);

@@ -31,9 +31,9 @@ protected:
   void SetUp() override {
     ASSERT_TRUE(kFakeCudaDriverChosen);
     ASSERT_TRUE(driver.handle) << dlerror();
-    ASSERT_EQ(message(kiln_model_open((kModels + "/gpt2-tiny.so").c_str(),
-                                      &model)),
-              "");
+    ASSERT_EQ(
+        message(kiln_model_open((kModels + "/gpt2-tiny.so").c_str(), &model)),
+        "");
     ASSERT_EQ(message(kiln_weights_open(
                   (kModels + "/gpt2-tiny.safetensors").c_str(), &weights)),
               "");
@@ -277,9 +277,9 @@ TEST_F(CudaCompiledModelTest, RefusesGeneration) {
   EXPECT_EQ(kiln_status_get_code(status), KILN_ERROR_UNAVAILABLE);
   EXPECT_EQ(message(status), refusal);
   int32_t sequence = 0;
-  EXPECT_EQ(message(kiln_session_prefill(session, 1, &sequence, &input, 1,
-                                         &output)),
-            refusal);
+  EXPECT_EQ(
+      message(kiln_session_prefill(session, 1, &sequence, &input, 1, &output)),
+      refusal);
 }
 
 } // namespace

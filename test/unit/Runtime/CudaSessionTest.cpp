@@ -54,8 +54,7 @@ protected:
   void SetUp() override {
     ASSERT_TRUE(kFakeCudaDriverChosen);
     ASSERT_TRUE(driver.handle) << dlerror();
-    ASSERT_EQ(message(kiln_model_open(KILN_FAKE_CUDA_MODEL_PATH, &model)),
-              "");
+    ASSERT_EQ(message(kiln_model_open(KILN_FAKE_CUDA_MODEL_PATH, &model)), "");
   }
   void TearDown() override {
     for (kiln_session *session : sessions)
@@ -122,9 +121,9 @@ TEST_F(CudaSessionTest, RunsOnDevicePointers) {
   std::copy(run.ids, run.ids + kBatch, deviceIds);
   run.bind(reinterpret_cast<void *>(x), deviceIds, deviceY);
 
-  EXPECT_EQ(message(kiln_session_run_device(session, 2, run.inputs, 1,
-                                            &run.output)),
-            "");
+  EXPECT_EQ(
+      message(kiln_session_run_device(session, 2, run.inputs, 1, &run.output)),
+      "");
   for (int64_t i = 0; i < kBatch * kFeatures; ++i)
     EXPECT_EQ(deviceY[i], run.expected[i]) << "element " << i;
   // The index input is checked on a host copy.
@@ -143,9 +142,9 @@ TEST_F(CudaSessionTest, RunsOnDevicePointers) {
 TEST_F(CudaSessionTest, ChecksTheArgumentsOfDeviceRuns) {
   Case run(0.0f);
   run.bind(run.x, run.ids, run.y);
-  EXPECT_EQ(message(kiln_session_run_device(nullptr, 2, run.inputs, 1,
-                                            &run.output)),
-            "kiln_session_run_device: session is NULL");
+  EXPECT_EQ(
+      message(kiln_session_run_device(nullptr, 2, run.inputs, 1, &run.output)),
+      "kiln_session_run_device: session is NULL");
 
   kiln_model *cpuModel = nullptr;
   ASSERT_EQ(message(kiln_model_open(KILN_FAKE_MODEL_PATH, &cpuModel)), "");
@@ -161,27 +160,26 @@ TEST_F(CudaSessionTest, ChecksTheArgumentsOfDeviceRuns) {
   kiln_session *session = nullptr;
   ASSERT_EQ(message(kiln_session_create(model, "cuda", &session)), "");
   sessions.push_back(session);
-  EXPECT_EQ(message(kiln_session_run_device(session, 2, run.inputs, 1,
-                                            &run.output)),
-            "the model's parameters are not bound; call "
-            "kiln_session_bind_weights first");
+  EXPECT_EQ(
+      message(kiln_session_run_device(session, 2, run.inputs, 1, &run.output)),
+      "the model's parameters are not bound; call "
+      "kiln_session_bind_weights first");
   kiln_tensor param = {run.x, KILN_F32, 1, {kFeatures}};
   ASSERT_EQ(message(kiln_session_bind_params(session, 1, &param)), "");
-  EXPECT_EQ(message(kiln_session_run_device(session, 1, run.inputs, 1,
-                                            &run.output)),
-            "expected 2 inputs (x, ids) but got 1");
-  EXPECT_EQ(message(kiln_session_run_device(session, 2, run.inputs, 1,
-                                            nullptr)),
-            "the outputs array is NULL");
+  EXPECT_EQ(
+      message(kiln_session_run_device(session, 1, run.inputs, 1, &run.output)),
+      "expected 2 inputs (x, ids) but got 1");
+  EXPECT_EQ(
+      message(kiln_session_run_device(session, 2, run.inputs, 1, nullptr)),
+      "the outputs array is NULL");
   kiln_tensor wrong = run.output;
   wrong.dtype = KILN_I64;
-  EXPECT_EQ(message(kiln_session_run_device(session, 2, run.inputs, 1,
-                                            &wrong)),
+  EXPECT_EQ(message(kiln_session_run_device(session, 2, run.inputs, 1, &wrong)),
             "output 'y': dtype i64 but the model expects f32");
   run.inputs[1].shape[0] = kBatch + 1;
-  EXPECT_EQ(message(kiln_session_run_device(session, 2, run.inputs, 1,
-                                            &run.output)),
-            "input 'ids' dim 0 is 4 but 'batch' is 3 from input 'x'");
+  EXPECT_EQ(
+      message(kiln_session_run_device(session, 2, run.inputs, 1, &run.output)),
+      "input 'ids' dim 0 is 4 but 'batch' is 3 from input 'x'");
 }
 
 TEST_F(CudaSessionTest, SessionsOnManyThreadsGetTheirOwnResults) {

@@ -1,4 +1,5 @@
-//===- CudaTestUtil.h - Helpers for the tests on the fake driver -*- C++ -*-===//
+//===- CudaTestUtil.h - Helpers for the tests on the fake driver -*- C++
+//-*-===//
 //
 // The tests of CUDA sessions run on FakeCudaDriver.c. Including this header
 // chooses it before main (a process loads its CUDA driver once), and gives

@@ -18,7 +18,7 @@
 |*   KILN_FAKE_CUDA_CC       the compute capability, e.g. 80 (default 90);    *|
 |*                           PTX for a newer sm_XY is refused, as a driver   *|
 |*                           refuses it                                       *|
-|*   KILN_FAKE_CUDA_FAIL     NAME or NAME@N: call NAME (e.g. cuMemAlloc_v2)    *|
+|*   KILN_FAKE_CUDA_FAIL     NAME or NAME@N: call NAME (e.g. cuMemAlloc_v2) *|
 |*                           fails, every time or only its Nth time           *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
@@ -73,7 +73,8 @@ typedef struct CallCount {
 } CallCount;
 static CallCount callCounts[64];
 
-__attribute__((format(printf, 1, 2))) static void logLine(const char *format, ...) {
+__attribute__((format(printf, 1, 2))) static void logLine(const char *format,
+                                                          ...) {
   const char *path = getenv("KILN_FAKE_CUDA_LOG");
   if (!path)
     return;
@@ -133,15 +134,33 @@ static int envInt(const char *name, int fallback) {
 
 int cuGetErrorString(int result, const char **text) {
   switch (result) {
-  case ERROR_INVALID_VALUE: *text = "invalid argument"; return SUCCESS;
-  case ERROR_OUT_OF_MEMORY: *text = "out of memory"; return SUCCESS;
-  case ERROR_INVALID_PTX: *text = "a PTX JIT compilation failed"; return SUCCESS;
-  case ERROR_INVALID_CONTEXT: *text = "invalid device context"; return SUCCESS;
-  case ERROR_NO_BINARY_FOR_GPU: *text = "no kernel image is available for execution on the device"; return SUCCESS;
-  case ERROR_INVALID_HANDLE: *text = "invalid resource handle"; return SUCCESS;
-  case ERROR_NOT_FOUND: *text = "named symbol not found"; return SUCCESS;
-  case ERROR_ILLEGAL_ADDRESS: *text = "an illegal memory access was encountered"; return SUCCESS;
-  default: *text = NULL; return ERROR_INVALID_VALUE;
+  case ERROR_INVALID_VALUE:
+    *text = "invalid argument";
+    return SUCCESS;
+  case ERROR_OUT_OF_MEMORY:
+    *text = "out of memory";
+    return SUCCESS;
+  case ERROR_INVALID_PTX:
+    *text = "a PTX JIT compilation failed";
+    return SUCCESS;
+  case ERROR_INVALID_CONTEXT:
+    *text = "invalid device context";
+    return SUCCESS;
+  case ERROR_NO_BINARY_FOR_GPU:
+    *text = "no kernel image is available for execution on the device";
+    return SUCCESS;
+  case ERROR_INVALID_HANDLE:
+    *text = "invalid resource handle";
+    return SUCCESS;
+  case ERROR_NOT_FOUND:
+    *text = "named symbol not found";
+    return SUCCESS;
+  case ERROR_ILLEGAL_ADDRESS:
+    *text = "an illegal memory access was encountered";
+    return SUCCESS;
+  default:
+    *text = NULL;
+    return ERROR_INVALID_VALUE;
   }
 }
 
@@ -226,8 +245,7 @@ static void writeErrorLog(unsigned numOptions, const int *options,
     if (options[i] == JIT_ERROR_LOG_BUFFER)
       for (unsigned j = 0; j < numOptions; ++j)
         if (options[j] == JIT_ERROR_LOG_BUFFER_SIZE_BYTES)
-          snprintf((char *)values[i], (size_t)(uintptr_t)values[j], "%s",
-                   text);
+          snprintf((char *)values[i], (size_t)(uintptr_t)values[j], "%s", text);
 }
 
 int cuModuleLoadDataEx(void **module, const void *image, unsigned numOptions,
@@ -275,6 +293,16 @@ int cuModuleUnload(void *module) {
   RETURN(SUCCESS);
 }
 
+/* The first occurrence of `pattern` in `bytes`, or NULL (memmem is a GNU
+   extension). */
+static char *findBytes(char *bytes, size_t size, const char *pattern,
+                       size_t length) {
+  for (size_t i = 0; i + length <= size; ++i)
+    if (memcmp(bytes + i, pattern, length) == 0)
+      return bytes + i;
+  return NULL;
+}
+
 int cuModuleGetFunction(void **function, void *module, const char *name) {
   ENTER("cuModuleGetFunction");
   NEED_CONTEXT();
@@ -283,10 +311,10 @@ int cuModuleGetFunction(void **function, void *module, const char *name) {
      string table. */
   int isCubin = memcmp(loaded->image, ELFMAG, SELFMAG) == 0;
   char pattern[256];
-  int length = snprintf(pattern, sizeof(pattern), isCubin ? "%s" : ".entry %s(",
-                        name);
+  int length =
+      snprintf(pattern, sizeof(pattern), isCubin ? "%s" : ".entry %s(", name);
   size_t patternBytes = (size_t)length + (isCubin ? 1 : 0);
-  char *found = memmem(loaded->image, loaded->bytes, pattern, patternBytes);
+  char *found = findBytes(loaded->image, loaded->bytes, pattern, patternBytes);
   logLine("cuModuleGetFunction %s%s", name, found ? "" : " (not found)");
   if (failing || !found)
     RETURN(ERROR_NOT_FOUND);
@@ -359,8 +387,7 @@ int cuMemFree_v2(uint64_t pointer) {
   ENTER("cuMemFree_v2");
   NEED_CONTEXT();
   Allocation *allocation = findAllocation(pointer, 0);
-  if (failing || !allocation ||
-      allocation->data != (char *)(uintptr_t)pointer)
+  if (failing || !allocation || allocation->data != (char *)(uintptr_t)pointer)
     RETURN(ERROR_INVALID_VALUE);
   free(allocation->data);
   allocation->data = NULL;
@@ -368,8 +395,8 @@ int cuMemFree_v2(uint64_t pointer) {
   RETURN(SUCCESS);
 }
 
-int cuMemcpyHtoDAsync_v2(uint64_t destination, const void *source,
-                         size_t bytes, void *onStream) {
+int cuMemcpyHtoDAsync_v2(uint64_t destination, const void *source, size_t bytes,
+                         void *onStream) {
   ENTER("cuMemcpyHtoDAsync_v2");
   NEED_CONTEXT();
   if (failing || onStream != &stream || !findAllocation(destination, bytes))
@@ -397,8 +424,8 @@ int cuLaunchKernel(void *function, unsigned gridX, unsigned gridY,
   ENTER("cuLaunchKernel");
   NEED_CONTEXT();
   if (failing || !function || onStream != &stream || !params || extra ||
-      gridX == 0 || gridY != 1 || gridZ != 1 || blockX == 0 ||
-      blockX > 1024 || blockY != 1 || blockZ != 1 || sharedBytes)
+      gridX == 0 || gridY != 1 || gridZ != 1 || blockX == 0 || blockX > 1024 ||
+      blockY != 1 || blockZ != 1 || sharedBytes)
     RETURN(ERROR_INVALID_VALUE);
   /* The function handle points at its name inside the module's image. */
   const char *name = function;

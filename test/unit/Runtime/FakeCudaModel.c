@@ -15,8 +15,8 @@
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
-#include <stdint.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define FEATURES 4
 
@@ -58,7 +58,8 @@ const char *kiln_compiled_signature(void) {
          "{\"name\": \"x\", \"dtype\": \"f32\", \"shape\": [\"batch\", 4]},"
          "{\"name\": \"ids\", \"dtype\": \"i32\", \"shape\": [\"batch\"]}],"
          " \"params\": [{\"name\": \"w\", \"dtype\": \"f32\", \"shape\": [4]}],"
-         " \"packed\": [{\"dtype\": \"f32\", \"shape\": [4], \"params\": [\"w\"]}],"
+         " \"packed\": [{\"dtype\": \"f32\", \"shape\": [4], \"params\": "
+         "[\"w\"]}],"
          " \"outputs\": ["
          "{\"name\": \"y\", \"dtype\": \"f32\", \"shape\": [\"batch\", 4]}],"
          " \"index_checks\": [{\"input\": \"ids\", \"bound\": 8}]}";
