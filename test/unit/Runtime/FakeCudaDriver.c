@@ -376,8 +376,10 @@ static Allocation *findAllocation(uint64_t pointer, size_t bytes) {
   char *start = (char *)(uintptr_t)pointer;
   for (int i = 0; i < MAX_ALLOCATIONS; ++i) {
     Allocation *allocation = &allocations[i];
-    if (allocation->data && start >= allocation->data &&
-        start + bytes <= allocation->data + allocation->bytes)
+    /* Allocations may be adjacent: the range starts inside this one. */
+    char *end = allocation->data + allocation->bytes;
+    if (allocation->data && start >= allocation->data && start < end &&
+        start + bytes <= end)
       return allocation;
   }
   return NULL;
@@ -386,7 +388,8 @@ static Allocation *findAllocation(uint64_t pointer, size_t bytes) {
 int cuMemFree_v2(uint64_t pointer) {
   ENTER("cuMemFree_v2");
   NEED_CONTEXT();
-  Allocation *allocation = findAllocation(pointer, 0);
+  Allocation *allocation = findAllocation(pointer, 1);
+  /* Only the start of a live allocation may be freed. */
   if (failing || !allocation || allocation->data != (char *)(uintptr_t)pointer)
     RETURN(ERROR_INVALID_VALUE);
   free(allocation->data);
