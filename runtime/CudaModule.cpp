@@ -10,6 +10,7 @@
 #include "runtime/CudaModule.h"
 #include "runtime/Status.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace kiln::runtime {
@@ -78,11 +79,13 @@ kiln_status *CudaModule::loadImage(const LoadedModel &model) {
       driver_.moduleLoadDataEx(&module_, model.gpu.ptx(), 2, options, values);
   if (!result)
     return nullptr;
-  log.resize(log.find('\0'));
+  log.resize(std::min(log.find('\0'), log.size()));
+  // kiln-compile targets sm_80 and sm_90; sm_80 code runs on every later GPU.
   std::string hint;
-  if (archComputeCapability(arch) > device_.computeCapability)
-    hint = " (the PTX needs a newer GPU; compile the model with --sm=sm_" +
-           std::to_string(device_.computeCapability) + ")";
+  if (device_.computeCapability < 80)
+    hint = " (Kiln's kernels need compute capability 8.0 or newer)";
+  else if (archComputeCapability(arch) > device_.computeCapability)
+    hint = " (the PTX needs a newer GPU; compile the model with --sm=sm_80)";
   kiln_status *status = error("cuModuleLoadDataEx", result,
                               "compiling the PTX of " + what + hint);
   if (status && !log.empty())
