@@ -238,6 +238,32 @@ TEST_F(CudaSessionTest, ReportsAFailedAllocationAfterTheCall) {
             "");
 }
 
+TEST_F(CudaSessionTest, ReportsBadLaunches) {
+  kiln_session *session = boundSession();
+  ASSERT_NE(session, nullptr);
+  Case run(0.0f);
+  run.bind(run.x, run.ids, run.y);
+  {
+    ScopedEnv missing("KILN_FAKE_CUDA_KERNEL", "not_in_the_ptx");
+    EXPECT_EQ(
+        message(kiln_session_run(session, 2, run.inputs, 1, &run.output)),
+        "device 'cuda' (Fake GPU 0): kernel 'not_in_the_ptx': "
+        "cuModuleGetFunction failed with CUDA error 500 (named symbol not "
+        "found)");
+  }
+  {
+    ScopedEnv huge("KILN_FAKE_CUDA_GRID", "4294967296");
+    kiln_status *status =
+        kiln_session_run(session, 2, run.inputs, 1, &run.output);
+    EXPECT_EQ(kiln_status_get_code(status), KILN_ERROR_RESOURCE);
+    EXPECT_EQ(message(status), "kernel 'fake_entry': a launch of 4294967296 "
+                               "blocks of 4 threads exceeds the device's "
+                               "limits");
+  }
+  EXPECT_EQ(message(kiln_session_run(session, 2, run.inputs, 1, &run.output)),
+            "");
+}
+
 TEST_F(CudaSessionTest, ReportsAMissingDevice) {
   ScopedEnv none("KILN_FAKE_CUDA_DEVICES", "0");
   kiln_session *session = nullptr;

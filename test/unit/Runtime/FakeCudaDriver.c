@@ -1,9 +1,9 @@
 /*===- FakeCudaDriver.c - A CUDA driver over host memory, for tests -------===*\
 |*                                                                            *|
 |* Built as libcuda.so.1 in a folder of its own and loaded by the runtime     *|
-|* through $KILN_CUDA_DRIVER, it implements the driver entry points the      *|
-|* runtime uses without a GPU: device memory is host memory (cuMemAlloc is   *|
-|* calloc, copies are memcpy), a module keeps a copy of its image (PTX text  *|
+|* through $KILN_CUDA_DRIVER, it implements the driver entry points the       *|
+|* runtime uses without a GPU: device memory is host memory (cuMemAlloc is    *|
+|* calloc, copies are memcpy), a module keeps a copy of its image (PTX text   *|
 |* or an ELF cubin) and finds a kernel only when its name is in the image,    *|
 |* and cuLaunchKernel checks its arguments and records the launch but runs    *|
 |* nothing: the fake cannot execute PTX, so it checks the runtime's driver    *|
@@ -11,14 +11,14 @@
 |*                                                                            *|
 |* It checks what a driver would refuse: calls without a current context,     *|
 |* copies outside a live allocation, unknown or freed pointers, handles that  *|
-|* are not live. Environment variables steer it:                             *|
+|* are not live. Environment variables steer it:                              *|
 |*   KILN_FAKE_CUDA_LOG      a file to which every call is appended, one line *|
 |*                           each, and at exit the resources still held       *|
 |*   KILN_FAKE_CUDA_DEVICES  the device count (default 1)                     *|
 |*   KILN_FAKE_CUDA_CC       the compute capability, e.g. 80 (default 90);    *|
-|*                           PTX for a newer sm_XY is refused, as a driver   *|
+|*                           PTX for a newer sm_XY is refused, as a driver    *|
 |*                           refuses it                                       *|
-|*   KILN_FAKE_CUDA_FAIL     NAME or NAME@N: call NAME (e.g. cuMemAlloc_v2) *|
+|*   KILN_FAKE_CUDA_FAIL     NAME or NAME@N: call NAME (e.g. cuMemAlloc_v2)   *|
 |*                           fails, every time or only its Nth time           *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/

@@ -7,16 +7,20 @@
 |* FakeCudaDriver.c's device memory is host memory, it then computes their    *|
 |* results itself, on the device pointers it was given:                       *|
 |*                                                                            *|
-|*   packed[f] = 2 * w[f]                       (kiln_compiled_pack)         *|
-|*   y[b,f]    = x[b,f] * packed[f] + ids[b]    (kiln_compiled_entry)        *|
+|*   packed[f] = 2 * w[f]                       (kiln_compiled_pack)          *|
+|*   y[b,f]    = x[b,f] * packed[f] + ids[b]    (kiln_compiled_entry)         *|
 |*                                                                            *|
 |* so a runtime that uploads, packs, orders buffers or copies back wrongly    *|
-|* gets wrong numbers. The entry also allocates and frees a temporary.        *|
+|* gets wrong numbers. The entry also allocates and frees a temporary. Two    *|
+|* environment variables make its launch go wrong for the tests:              *|
+|* KILN_FAKE_CUDA_KERNEL names another kernel, KILN_FAKE_CUDA_GRID sets the   *|
+|* grid size.                                                                 *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #define FEATURES 4
 
@@ -84,7 +88,10 @@ void kiln_compiled_entry(void *const *buffers, const int64_t *dims) {
   int64_t batch = dims[0];
   float *scratch = api->alloc(apiContext, batch * FEATURES * 4);
   void *params[] = {&y};
-  api->launch(apiContext, "fake_entry", batch, FEATURES, params);
+  const char *kernel = getenv("KILN_FAKE_CUDA_KERNEL");
+  const char *grid = getenv("KILN_FAKE_CUDA_GRID");
+  api->launch(apiContext, kernel ? kernel : "fake_entry",
+              grid ? atoll(grid) : batch, FEATURES, params);
   /* After a failed allocation the runtime skips the launch; so does this
      stand-in for the kernel. */
   if (scratch) {
