@@ -376,10 +376,11 @@ static Allocation *findAllocation(uint64_t pointer, size_t bytes) {
   char *start = (char *)(uintptr_t)pointer;
   for (int i = 0; i < MAX_ALLOCATIONS; ++i) {
     Allocation *allocation = &allocations[i];
+    if (!allocation->data)
+      continue;
     /* Allocations may be adjacent: the range starts inside this one. */
     char *end = allocation->data + allocation->bytes;
-    if (allocation->data && start >= allocation->data && start < end &&
-        start + bytes <= end)
+    if (start >= allocation->data && start < end && start + bytes <= end)
       return allocation;
   }
   return NULL;
