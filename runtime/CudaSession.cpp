@@ -186,11 +186,23 @@ void CudaSession::launchForLibrary(void *context, const char *kernel,
 }
 
 kiln_status *CudaSession::bindParams(const kiln_tensor *params) {
-  const Signature &sig = model_.signature;
   if (kiln_status *status = module_.makeCurrent())
     return status;
   if (kiln_status *status = synchronize())
     return status;
+  return finish(uploadAndPack(params));
+}
+
+kiln_status *CudaSession::finish(kiln_status *status) {
+  kiln_status *waited = synchronize();
+  if (!status)
+    return waited;
+  kiln_status_free(waited);
+  return status;
+}
+
+kiln_status *CudaSession::uploadAndPack(const kiln_tensor *params) {
+  const Signature &sig = model_.signature;
   releaseAll(params_);
   releaseAll(packed_);
   std::vector<void *> buffers;
@@ -248,10 +260,16 @@ CudaSession::entryBuffers(const std::vector<void *> &inputs,
 kiln_status *CudaSession::runOnHostTensors(const kiln_tensor *inputs,
                                            const kiln_tensor *outputs,
                                            const int64_t *dims) {
-  const Signature &sig = model_.signature;
-  const CudaDriver &driver = module_.driver();
   if (kiln_status *status = module_.makeCurrent())
     return status;
+  return finish(copyRunAndCopyBack(inputs, outputs, dims));
+}
+
+kiln_status *CudaSession::copyRunAndCopyBack(const kiln_tensor *inputs,
+                                             const kiln_tensor *outputs,
+                                             const int64_t *dims) {
+  const Signature &sig = model_.signature;
+  const CudaDriver &driver = module_.driver();
   std::vector<void *> deviceInputs(sig.inputs.size()),
       deviceOutputs(sig.outputs.size());
   for (size_t n = 0; n < sig.inputs.size(); ++n) {
@@ -278,7 +296,7 @@ kiln_status *CudaSession::runOnHostTensors(const kiln_tensor *inputs,
               outputs[n].data, toDevicePtr(deviceOutputs[n]), bytes, stream_))
         return module_.error("cuMemcpyDtoHAsync_v2", result,
                              "copying output " + quote(sig.outputs[n].name));
-  return synchronize();
+  return nullptr;
 }
 
 kiln_status *CudaSession::runOnDeviceTensors(const kiln_tensor *inputs,

@@ -68,6 +68,14 @@ private:
                                    const std::vector<void *> &outputs,
                                    const int64_t *dims);
   kiln_status *synchronize();
+  /// Waits for the stream after work that ended with `status`, so that no
+  /// queued copy outlives a call (the caller may free its memory, a later
+  /// run reuses the buffers); returns `status`, else the wait's error.
+  kiln_status *finish(kiln_status *status);
+  kiln_status *uploadAndPack(const kiln_tensor *params);
+  kiln_status *copyRunAndCopyBack(const kiln_tensor *inputs,
+                                  const kiln_tensor *outputs,
+                                  const int64_t *dims);
   std::vector<void *> entryBuffers(const std::vector<void *> &inputs,
                                    const std::vector<void *> &outputs) const;
 

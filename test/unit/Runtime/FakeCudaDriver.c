@@ -349,6 +349,7 @@ int cuStreamSynchronize(void *synchronized) {
   NEED_CONTEXT();
   if (synchronized != &stream || liveStreams == 0)
     RETURN(ERROR_INVALID_HANDLE);
+  logLine("cuStreamSynchronize");
   RETURN(failing ? ERROR_ILLEGAL_ADDRESS : SUCCESS);
 }
 
