@@ -44,6 +44,7 @@ const char *resolveAll(void *handle, CudaDriver &driver) {
   resolve(driver.getErrorString, "cuGetErrorString");
   resolve(driver.primaryCtxRetain, "cuDevicePrimaryCtxRetain");
   resolve(driver.primaryCtxRelease, "cuDevicePrimaryCtxRelease_v2");
+  resolve(driver.ctxGetCurrent, "cuCtxGetCurrent");
   resolve(driver.ctxSetCurrent, "cuCtxSetCurrent");
   resolve(driver.moduleLoadDataEx, "cuModuleLoadDataEx");
   resolve(driver.moduleUnload, "cuModuleUnload");

@@ -34,6 +34,7 @@ struct CudaDriver {
   int (*getErrorString)(int result, const char **text) = nullptr;
   int (*primaryCtxRetain)(void **context, int device) = nullptr;
   int (*primaryCtxRelease)(int device) = nullptr;
+  int (*ctxGetCurrent)(void **context) = nullptr;
   int (*ctxSetCurrent)(void *context) = nullptr;
   int (*moduleLoadDataEx)(void **module, const void *image, unsigned numOptions,
                           int *options, void **optionValues) = nullptr;

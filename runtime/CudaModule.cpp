@@ -48,7 +48,8 @@ kiln_status *CudaModule::load(const CudaDriver &driver,
   std::unique_ptr<CudaModule> module(new CudaModule(driver, device));
   if (int result = driver.primaryCtxRetain(&module->context_, device.handle))
     return module->error("cuDevicePrimaryCtxRetain", result);
-  if (kiln_status *status = module->makeCurrent())
+  CudaContextScope scope(*module);
+  if (kiln_status *status = scope.enter())
     return status;
   if (kiln_status *status = module->loadImage(model))
     return status;
@@ -95,18 +96,30 @@ kiln_status *CudaModule::loadImage(const LoadedModel &model) {
 
 CudaModule::~CudaModule() {
   // Errors are ignored: nothing can be done about them in a destructor.
-  kiln_status *notCurrent = module_ ? makeCurrent() : nullptr;
-  if (module_ && !notCurrent)
-    driver_.moduleUnload(module_);
-  kiln_status_free(notCurrent);
+  if (module_) {
+    CudaContextScope scope(*this);
+    kiln_status *notCurrent = scope.enter();
+    if (!notCurrent)
+      driver_.moduleUnload(module_);
+    kiln_status_free(notCurrent);
+  }
   if (context_)
     driver_.primaryCtxRelease(device_.handle);
 }
 
-kiln_status *CudaModule::makeCurrent() const {
-  if (int result = driver_.ctxSetCurrent(context_))
-    return error("cuCtxSetCurrent", result);
+kiln_status *CudaContextScope::enter() {
+  const CudaDriver &driver = module.driver();
+  if (int result = driver.ctxGetCurrent(&previous))
+    return module.error("cuCtxGetCurrent", result);
+  if (int result = driver.ctxSetCurrent(module.context_))
+    return module.error("cuCtxSetCurrent", result);
+  entered = true;
   return nullptr;
+}
+
+CudaContextScope::~CudaContextScope() {
+  if (entered && previous != module.context_)
+    module.driver().ctxSetCurrent(previous);
 }
 
 kiln_status *CudaModule::function(const char *name, void *&out) {

@@ -36,9 +36,6 @@ public:
 
   const CudaDriver &driver() const { return driver_; }
   const CudaDevice &device() const { return device_; }
-  /// Makes the context current on the calling thread; every thread that
-  /// calls the driver for a session does this first.
-  kiln_status *makeCurrent() const;
   /// An error status for a failed driver call on this device.
   kiln_status *error(const char *call, int result,
                      const std::string &doing = "") const {
@@ -50,6 +47,7 @@ public:
   std::mutex &calls() { return calls_; }
 
 private:
+  friend class CudaContextScope;
   CudaModule(const CudaDriver &driver, const CudaDevice &device)
       : driver_(driver), device_(device) {}
   kiln_status *loadImage(const LoadedModel &model);
@@ -60,6 +58,24 @@ private:
   void *module_ = nullptr;
   std::mutex calls_;
   std::map<std::string, void *> functions_;
+};
+
+/// Makes a module's context current on the calling thread for a scope and
+/// gives the caller's own current context back at its end: every runtime
+/// call that uses the driver for a session runs in one.
+class CudaContextScope {
+public:
+  explicit CudaContextScope(const CudaModule &module) : module(module) {}
+  ~CudaContextScope();
+  CudaContextScope(const CudaContextScope &) = delete;
+  CudaContextScope &operator=(const CudaContextScope &) = delete;
+
+  kiln_status *enter();
+
+private:
+  const CudaModule &module;
+  void *previous = nullptr;
+  bool entered = false;
 };
 
 } // namespace kiln::runtime

@@ -52,7 +52,8 @@ kiln_status *CudaSession::create(LoadedModel &model, const CudaDriver &driver,
         return status;
   }
   std::unique_ptr<CudaSession> session(new CudaSession(model, *model.cuda));
-  if (kiln_status *status = session->module_.makeCurrent())
+  CudaContextScope scope(session->module_);
+  if (kiln_status *status = scope.enter())
     return status;
   // A non-blocking stream: the session's work does not wait for, or hold
   // up, work that other code queues on the legacy default stream.
@@ -64,7 +65,8 @@ kiln_status *CudaSession::create(LoadedModel &model, const CudaDriver &driver,
 }
 
 CudaSession::~CudaSession() {
-  kiln_status *notCurrent = module_.makeCurrent();
+  CudaContextScope scope(module_);
+  kiln_status *notCurrent = scope.enter();
   if (!notCurrent) {
     kiln_status_free(synchronize());
     releaseAll(params_);
@@ -186,7 +188,8 @@ void CudaSession::launchForLibrary(void *context, const char *kernel,
 }
 
 kiln_status *CudaSession::bindParams(const kiln_tensor *params) {
-  if (kiln_status *status = module_.makeCurrent())
+  CudaContextScope scope(module_);
+  if (kiln_status *status = scope.enter())
     return status;
   if (kiln_status *status = synchronize())
     return status;
@@ -260,7 +263,8 @@ CudaSession::entryBuffers(const std::vector<void *> &inputs,
 kiln_status *CudaSession::runOnHostTensors(const kiln_tensor *inputs,
                                            const kiln_tensor *outputs,
                                            const int64_t *dims) {
-  if (kiln_status *status = module_.makeCurrent())
+  CudaContextScope scope(module_);
+  if (kiln_status *status = scope.enter())
     return status;
   return finish(copyRunAndCopyBack(inputs, outputs, dims));
 }
@@ -303,7 +307,8 @@ kiln_status *CudaSession::runOnDeviceTensors(const kiln_tensor *inputs,
                                              const kiln_tensor *outputs,
                                              const int64_t *dims) {
   const Signature &sig = model_.signature;
-  if (kiln_status *status = module_.makeCurrent())
+  CudaContextScope scope(module_);
+  if (kiln_status *status = scope.enter())
     return status;
   std::vector<void *> deviceInputs, deviceOutputs;
   for (size_t n = 0; n < sig.inputs.size(); ++n)
@@ -323,7 +328,8 @@ CudaSession::runOnDevicePointers(const std::vector<void *> &inputs,
 
 kiln_status *CudaSession::copyToHost(void *destination, const void *source,
                                      size_t bytes) {
-  if (kiln_status *status = module_.makeCurrent())
+  CudaContextScope scope(module_);
+  if (kiln_status *status = scope.enter())
     return status;
   if (int result = module_.driver().memcpyDtoHAsync(
           destination, toDevicePtr(source), bytes, stream_))

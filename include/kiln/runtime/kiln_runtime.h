@@ -204,7 +204,8 @@ typedef struct kiln_session kiln_session;
 
 /** Creates a session on "cpu" or "cuda". "cuda" loads libcuda.so.1 with
     dlopen (or the library $KILN_CUDA_DRIVER names), runs on device 0 in its
-    primary context with a stream of its own, and fails with
+    primary context (current during each call, the caller's own context
+    restored after) with a stream of its own, and fails with
     KILN_ERROR_UNAVAILABLE when the driver, a device, or CUDA code in the
     model (kiln-compile --target=cuda) is missing; the model's kernels are
     loaded by its first CUDA session. A "cpu" session refuses a CUDA model. */

@@ -102,6 +102,33 @@ TEST_F(CudaSessionTest, RunsOnHostTensors) {
   EXPECT_EQ(countLines(log, "cuLaunchKernel fake_entry grid 3 block 4"), 1);
 }
 
+TEST_F(CudaSessionTest, GivesTheCallersContextBack) {
+  // A thread with no current context has none after each call.
+  kiln_session *session = boundSession();
+  ASSERT_NE(session, nullptr);
+  Case run(0.0f);
+  run.bind(run.x, run.ids, run.y);
+  ASSERT_EQ(message(kiln_session_run(session, 2, run.inputs, 1, &run.output)),
+            "");
+  void *current = &current;
+  ASSERT_EQ(driver.getCurrent(&current), 0);
+  EXPECT_EQ(current, nullptr);
+  {
+    ScopedEnv failing("KILN_FAKE_CUDA_FAIL", "cuCtxGetCurrent");
+    EXPECT_EQ(
+        message(kiln_session_run(session, 2, run.inputs, 1, &run.output)),
+        "device 'cuda' (Fake GPU 0): cuCtxGetCurrent failed with CUDA error "
+        "201 (invalid device context)");
+  }
+  {
+    ScopedEnv failing("KILN_FAKE_CUDA_FAIL", "cuCtxSetCurrent");
+    EXPECT_EQ(
+        message(kiln_session_run(session, 2, run.inputs, 1, &run.output)),
+        "device 'cuda' (Fake GPU 0): cuCtxSetCurrent failed with CUDA error "
+        "201 (invalid device context)");
+  }
+}
+
 TEST_F(CudaSessionTest, RunsOnDevicePointers) {
   kiln_session *session = boundSession();
   ASSERT_NE(session, nullptr);
@@ -134,6 +161,10 @@ TEST_F(CudaSessionTest, RunsOnDevicePointers) {
   EXPECT_EQ(message(status),
             "input 'ids' flat index 1 holds 8, outside [0, 8)");
 
+  // The caller's context is still current: its memory can be freed.
+  void *current = nullptr;
+  ASSERT_EQ(driver.getCurrent(&current), 0);
+  EXPECT_EQ(current, context);
   for (uint64_t pointer : {x, ids, y})
     EXPECT_EQ(driver.memFree(pointer), 0);
   EXPECT_EQ(driver.releaseContext(0), 0);

@@ -46,6 +46,7 @@ struct FakeCudaDriver {
     lookup(liveAllocations, "kilnFakeCudaLiveAllocations");
     lookup(retainContext, "cuDevicePrimaryCtxRetain");
     lookup(releaseContext, "cuDevicePrimaryCtxRelease_v2");
+    lookup(getCurrent, "cuCtxGetCurrent");
     lookup(setCurrent, "cuCtxSetCurrent");
     lookup(memAlloc, "cuMemAlloc_v2");
     lookup(memFree, "cuMemFree_v2");
@@ -65,6 +66,7 @@ struct FakeCudaDriver {
   int (*liveAllocations)();
   int (*retainContext)(void **, int);
   int (*releaseContext)(int);
+  int (*getCurrent)(void **);
   int (*setCurrent)(void *);
   int (*memAlloc)(uint64_t *, size_t);
   int (*memFree)(uint64_t);

@@ -221,6 +221,12 @@ int cuDevicePrimaryCtxRelease_v2(int device) {
   RETURN(SUCCESS);
 }
 
+int cuCtxGetCurrent(void **context) {
+  ENTER("cuCtxGetCurrent");
+  *context = currentContext;
+  RETURN(failing ? ERROR_INVALID_CONTEXT : SUCCESS);
+}
+
 int cuCtxSetCurrent(void *context) {
   ENTER("cuCtxSetCurrent");
   if (failing || (context && context != &primaryContext))
