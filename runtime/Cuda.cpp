@@ -1,16 +1,17 @@
 //===- Cuda.cpp - The CUDA driver, loaded at run time ---------------------===//
 //
-// Only the few driver entry points needed to find a device are declared here,
-// with the driver's C types spelled as plain integers (CUresult is an int,
-// CUdevice an int), so that no CUDA header is needed to build the runtime.
+// Loads libcuda.so.1 (or the library $KILN_CUDA_DRIVER names, which the
+// tests point at a fake driver) once per process, resolves the entry points
+// of CudaDriver.h and finds device 0 and its compute capability.
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/Cuda.h"
+#include "runtime/CudaDriver.h"
 #include "runtime/Status.h"
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <type_traits>
 
@@ -18,83 +19,115 @@ namespace kiln::runtime {
 
 namespace {
 
-struct CudaDriver {
-  int (*init)(unsigned) = nullptr;
-  int (*getCount)(int *) = nullptr;
-  int (*get)(int *, int) = nullptr;
-  int (*getName)(char *, int, int) = nullptr;
-  int (*errorString)(int, const char **) = nullptr;
-};
+constexpr int kAttributeComputeCapabilityMajor = 75;
+constexpr int kAttributeComputeCapabilityMinor = 76;
 
-std::string describe(const CudaDriver &driver, const char *call, int result) {
-  const char *text = nullptr;
-  if (driver.errorString)
-    driver.errorString(result, &text);
-  return std::string(call) + " failed with CUDA error " +
-         std::to_string(result) + (text ? std::string(" (") + text + ")" : "");
+std::string driverPath() {
+  const char *path = std::getenv("KILN_CUDA_DRIVER");
+  return path && *path ? path : "libcuda.so.1";
 }
 
-/// Loads libcuda.so.1 once; the handle stays open for the process lifetime
-/// because a driver must not be unloaded while contexts may exist.
-kiln_status *loadSymbols(CudaDriver &driver) {
-  void *handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!handle)
-    return makeStatus(KILN_ERROR_UNAVAILABLE,
-                      std::string("device 'cuda': cannot load the CUDA driver "
-                                  "(libcuda.so.1): ") +
-                          dlerror());
-  auto resolve = [&](auto &fn, const char *name) {
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
+/// Resolves every entry point; returns the first missing name, or null.
+const char *resolveAll(void *handle, CudaDriver &driver) {
+  const char *missing = nullptr;
+  auto resolve = [&](auto &function, const char *name) {
+    function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(
         dlsym(handle, name));
-    return fn != nullptr;
+    if (!function && !missing)
+      missing = name;
   };
-  resolve(driver.errorString, "cuGetErrorString");
-  if (!resolve(driver.init, "cuInit") ||
-      !resolve(driver.getCount, "cuDeviceGetCount") ||
-      !resolve(driver.get, "cuDeviceGet") ||
-      !resolve(driver.getName, "cuDeviceGetName"))
-    return makeStatus(KILN_ERROR_UNAVAILABLE,
-                      "device 'cuda': libcuda.so.1 lacks the driver API "
-                      "entry points (cuInit, cuDeviceGet...)");
+  resolve(driver.init, "cuInit");
+  resolve(driver.deviceGetCount, "cuDeviceGetCount");
+  resolve(driver.deviceGet, "cuDeviceGet");
+  resolve(driver.deviceGetName, "cuDeviceGetName");
+  resolve(driver.deviceGetAttribute, "cuDeviceGetAttribute");
+  resolve(driver.getErrorString, "cuGetErrorString");
+  resolve(driver.primaryCtxRetain, "cuDevicePrimaryCtxRetain");
+  resolve(driver.primaryCtxRelease, "cuDevicePrimaryCtxRelease_v2");
+  resolve(driver.ctxGetCurrent, "cuCtxGetCurrent");
+  resolve(driver.ctxSetCurrent, "cuCtxSetCurrent");
+  resolve(driver.moduleLoadDataEx, "cuModuleLoadDataEx");
+  resolve(driver.moduleUnload, "cuModuleUnload");
+  resolve(driver.moduleGetFunction, "cuModuleGetFunction");
+  resolve(driver.streamCreate, "cuStreamCreate");
+  resolve(driver.streamDestroy, "cuStreamDestroy_v2");
+  resolve(driver.streamSynchronize, "cuStreamSynchronize");
+  resolve(driver.memAlloc, "cuMemAlloc_v2");
+  resolve(driver.memFree, "cuMemFree_v2");
+  resolve(driver.memcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
+  resolve(driver.memcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
+  resolve(driver.launchKernel, "cuLaunchKernel");
+  return missing;
+}
+
+/// Loads the library and calls cuInit. The handle stays open for the
+/// process lifetime because a driver must not be unloaded while contexts
+/// may exist.
+std::string loadSymbols(CudaDriver &driver) {
+  std::string path = driverPath();
+  void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return "device 'cuda': cannot load the CUDA driver (" + path +
+           "): " + dlerror();
+  if (const char *missing = resolveAll(handle, driver))
+    return "device 'cuda': " + path + " lacks the driver API entry point " +
+           missing + " (a driver older than CUDA 11?)";
   if (int result = driver.init(0))
-    return makeStatus(KILN_ERROR_UNAVAILABLE,
-                      "device 'cuda': " + describe(driver, "cuInit", result));
-  return nullptr;
+    return "device 'cuda': " + driver.describe("cuInit", result);
+  return "";
 }
 
 } // namespace
 
-kiln_status *loadCudaDriver(std::string &deviceName) {
+std::string CudaDriver::describe(const char *call, int result) const {
+  const char *text = nullptr;
+  if (getErrorString)
+    getErrorString(result, &text);
+  return std::string(call) + " failed with CUDA error " +
+         std::to_string(result) + (text ? std::string(" (") + text + ")" : "");
+}
+
+kiln_status *cudaError(const CudaDriver &driver, const CudaDevice &device,
+                       const char *call, int result, const std::string &doing) {
+  return makeStatus(result == kCudaErrorOutOfMemory ? KILN_ERROR_RESOURCE
+                                                    : KILN_ERROR_UNAVAILABLE,
+                    "device 'cuda' (" + device.name +
+                        "): " + (doing.empty() ? "" : doing + ": ") +
+                        driver.describe(call, result));
+}
+
+kiln_status *loadCudaDriver(const CudaDriver *&out, CudaDevice &device) {
   static CudaDriver driver;
   static std::string loadError;
   static std::once_flag once;
-  std::call_once(once, [] {
-    if (kiln_status *status = loadSymbols(driver)) {
-      loadError = status->message;
-      kiln_status_free(status);
-    }
-  });
+  std::call_once(once, [] { loadError = loadSymbols(driver); });
   if (!loadError.empty())
     return makeStatus(KILN_ERROR_UNAVAILABLE, loadError);
-  int count = 0;
-  if (int result = driver.getCount(&count))
+  auto failure = [&](const char *call, int result) {
     return makeStatus(KILN_ERROR_UNAVAILABLE,
-                      "device 'cuda': " +
-                          describe(driver, "cuDeviceGetCount", result));
+                      "device 'cuda': " + driver.describe(call, result));
+  };
+  int count = 0;
+  if (int result = driver.deviceGetCount(&count))
+    return failure("cuDeviceGetCount", result);
   if (count == 0)
     return makeStatus(KILN_ERROR_UNAVAILABLE,
                       "device 'cuda': the CUDA driver reports no device");
-  int device = 0;
   char name[256] = {0};
-  if (int result = driver.get(&device, 0))
-    return makeStatus(KILN_ERROR_UNAVAILABLE,
-                      "device 'cuda': " +
-                          describe(driver, "cuDeviceGet", result));
-  if (int result = driver.getName(name, sizeof(name) - 1, device))
-    return makeStatus(KILN_ERROR_UNAVAILABLE,
-                      "device 'cuda': " +
-                          describe(driver, "cuDeviceGetName", result));
-  deviceName = name;
+  int major = 0, minor = 0;
+  if (int result = driver.deviceGet(&device.handle, 0))
+    return failure("cuDeviceGet", result);
+  if (int result = driver.deviceGetName(name, sizeof(name) - 1, device.handle))
+    return failure("cuDeviceGetName", result);
+  if (int result = driver.deviceGetAttribute(
+          &major, kAttributeComputeCapabilityMajor, device.handle))
+    return failure("cuDeviceGetAttribute", result);
+  if (int result = driver.deviceGetAttribute(
+          &minor, kAttributeComputeCapabilityMinor, device.handle))
+    return failure("cuDeviceGetAttribute", result);
+  device.name = name;
+  device.computeCapability = major * 10 + minor;
+  out = &driver;
   return nullptr;
 }
 

@@ -24,7 +24,21 @@ kiln_status *invalid(const std::string &message) {
   return makeStatus(KILN_ERROR_INVALID_ARGUMENT, message);
 }
 
+/// Generation keeps its state in host memory and calls the entries with
+/// host pointers; a CUDA model's entries take device memory.
+kiln_status *refuseCuda(const kiln_session &session) {
+  if (!session.cuda)
+    return nullptr;
+  return makeStatus(KILN_ERROR_UNAVAILABLE,
+                    "device 'cuda': generation (prefill/decode) is not "
+                    "supported on CUDA sessions yet; run model " +
+                        quote(session.model->signature.name) +
+                        " compiled with --target=cpu on a 'cpu' session");
+}
+
 kiln_status *checkGenerating(const kiln_session &session) {
+  if (kiln_status *status = refuseCuda(session))
+    return status;
   const GenerationSpec &generation = session.model->signature.generation;
   if (!generation.available)
     return invalid("model " + quote(session.model->signature.name) +
@@ -205,7 +219,7 @@ kiln_status *kiln_session_reserve(kiln_session *session, int32_t max_sequences,
   if (!session)
     return nullArgument("kiln_session_reserve", "session");
   const GenerationSpec &generation = session->model->signature.generation;
-  if (!generation.available)
+  if (!generation.available || session->cuda)
     return checkGenerating(*session);
   if (max_sequences < 1 || max_length < 1)
     return invalid("a session needs at least one sequence of one token, got " +

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/CudaModule.h"
 #include "runtime/ModelLibrary.h"
 #include "runtime/Objects.h"
 #include "runtime/Status.h"
@@ -19,6 +20,7 @@
 using namespace kiln::runtime;
 
 kiln::runtime::LoadedModel::~LoadedModel() {
+  cuda.reset();
   if (handle)
     dlclose(handle);
 }
@@ -68,6 +70,19 @@ kiln_status *resolveSymbols(const LoadedModel &model,
                                                " is not a Kiln model: it " +
                                                "does not export " + name);
   return nullptr;
+}
+
+/// Reads the CUDA entry points; a CPU model has none.
+void resolveGpuSymbols(LoadedModel &model) {
+  auto lookup = [&](const char *name) { return dlsym(model.handle, name); };
+  model.gpu.bind = reinterpret_cast<GpuEntryPoints::BindFn>(
+      lookup("kiln_compiled_gpu_bind"));
+  model.gpu.ptx =
+      reinterpret_cast<GpuEntryPoints::TextFn>(lookup("kiln_compiled_gpu_ptx"));
+  model.gpu.arch = reinterpret_cast<GpuEntryPoints::TextFn>(
+      lookup("kiln_compiled_gpu_arch"));
+  model.gpu.cubin = reinterpret_cast<GpuEntryPoints::CubinFn>(
+      lookup("kiln_compiled_gpu_cubin"));
 }
 
 /// Checks the ABI version, then reads the signature and source through
@@ -136,6 +151,7 @@ kiln_status *kiln_model_open(const char *path, kiln_model **out) {
     return status;
   if (kiln_status *status = resolveSymbols(*model, symbols))
     return status;
+  resolveGpuSymbols(*model);
   if (kiln_status *status = adoptSymbols(symbols, *model))
     return status;
   return wrap(std::move(model), out);

@@ -15,10 +15,25 @@
 
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace kiln::runtime {
+
+class CudaModule;
+class CudaSession;
+
+/// The entry points of a CUDA model (docs/abi.md, "CUDA models").
+struct GpuEntryPoints {
+  using BindFn = void (*)(const void *api, void *context);
+  using TextFn = const char *(*)();
+  using CubinFn = const void *(*)(int64_t *size);
+
+  BindFn bind = nullptr;
+  TextFn ptx = nullptr, arch = nullptr;
+  CubinFn cubin = nullptr;
+};
 
 /// A dlopen-ed model library and its parsed signature.
 struct LoadedModel {
@@ -43,6 +58,12 @@ struct LoadedModel {
   /// omp_set_num_threads from the model's OpenMP runtime, if it links one.
   SetThreadsFn setNumThreads = nullptr;
   GetThreadsFn getMaxThreads = nullptr;
+  /// Null members for a CPU model or a model linked into the application.
+  GpuEntryPoints gpu;
+  /// The model's kernels loaded on the GPU, once, by its first CUDA
+  /// session; guarded by `cudaMutex`.
+  std::mutex cudaMutex;
+  std::unique_ptr<CudaModule> cuda;
 
   LoadedModel() = default;
   LoadedModel(const LoadedModel &) = delete;
@@ -84,6 +105,11 @@ struct kiln_session {
   /// Bytes of one sequence's row of each state buffer.
   std::vector<size_t> stateRowBytes;
   std::vector<int64_t> lengths;
+  /// The stream, device memory and bound weights of a "cuda" session;
+  /// null on "cpu". Declared last so that it is destroyed before `model`.
+  std::unique_ptr<kiln::runtime::CudaSession> cuda;
+
+  ~kiln_session();
 };
 
 namespace kiln::runtime {

@@ -3,12 +3,17 @@
 // Every run checks the caller's tensors before the model sees them: counts,
 // dtypes, ranks, static dims, symbolic dims bound consistently across the
 // inputs, index inputs within their bounds, and output buffers shaped as the
-// bound signature. Only then is kiln_compiled_entry called.
+// bound signature. Only then is kiln_compiled_entry called, on the CPU or
+// through the session's CUDA stream.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/CudaSession.h"
 #include "runtime/Objects.h"
 #include "runtime/Status.h"
+
+#include <cstdlib>
+#include <memory>
 
 using namespace kiln::runtime;
 
@@ -199,6 +204,28 @@ kiln_status *checkCountsAndBind(const Signature &sig, int32_t numInputs,
   return bindDims(sig, inputs, dims);
 }
 
+/// Checks the inputs' index and offset values of a run on device tensors
+/// from host copies of those inputs.
+kiln_status *checkDeviceIndices(CudaSession &cuda, const Signature &sig,
+                                const kiln_tensor *inputs,
+                                const std::vector<int64_t> &dims) {
+  std::vector<kiln_tensor> checked(inputs, inputs + sig.inputs.size());
+  std::vector<std::unique_ptr<void, decltype(&std::free)>> copies;
+  for (size_t n = 0; n < sig.inputs.size(); ++n) {
+    const TensorSpec &spec = sig.inputs[n];
+    if (!spec.isOffsets && spec.info.index_bound == 0)
+      continue;
+    kiln_tensor &host = checked[n];
+    if (kiln_status *status = kiln_tensor_alloc(&host))
+      return status;
+    copies.emplace_back(host.data, &std::free);
+    if (kiln_status *status = cuda.copyToHost(
+            host.data, inputs[n].data, kiln_tensor_num_bytes(&host)))
+      return prefixStatus(status, "input " + quote(spec.name) + ": ");
+  }
+  return checkIndices(sig, checked.data(), dims);
+}
+
 } // namespace
 
 extern "C" {
@@ -240,6 +267,10 @@ kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
     return status;
   if (kiln_status *status = checkOutputs(sig, outputs, dims))
     return status;
+  // A model without dims still gets a valid pointer.
+  dims.push_back(0);
+  if (session->cuda)
+    return session->cuda->runOnHostTensors(inputs, outputs, dims.data());
 
   std::vector<void *> buffers;
   buffers.reserve(sig.inputs.size() + sig.params.size() +
@@ -252,10 +283,39 @@ kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
   for (size_t n = 0; n < sig.outputs.size(); ++n)
     buffers.push_back(outputs[n].data);
   applyThreads(*session);
-  // A model without dims still gets a valid pointer.
-  dims.push_back(0);
   model.entry(buffers.data(), dims.data());
   return nullptr;
+}
+
+kiln_status *kiln_session_run_device(kiln_session *session,
+                                     int32_t num_inputs,
+                                     const kiln_tensor *inputs,
+                                     int32_t num_outputs,
+                                     const kiln_tensor *outputs) {
+  if (!session)
+    return nullArgument("kiln_session_run_device", "session");
+  if (!session->cuda)
+    return invalid("kiln_session_run_device: the session is on device " +
+                   quote(session->device) +
+                   "; device pointers need a 'cuda' session (use "
+                   "kiln_session_run)");
+  const Signature &sig = session->model->signature;
+  if (!session->paramsBound)
+    return invalid("the model's parameters are not bound; call "
+                   "kiln_session_bind_weights first");
+  std::vector<int64_t> dims;
+  if (kiln_status *status =
+          checkCountsAndBind(sig, num_inputs, inputs, num_outputs, outputs,
+                             dims))
+    return status;
+  if (kiln_status *status = checkOutputs(sig, outputs, dims))
+    return status;
+  if (kiln_status *status =
+          checkDeviceIndices(*session->cuda, sig, inputs, dims))
+    return status;
+  // A model without dims still gets a valid pointer.
+  dims.push_back(0);
+  return session->cuda->runOnDeviceTensors(inputs, outputs, dims.data());
 }
 
 } // extern "C"

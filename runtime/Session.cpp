@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/Cuda.h"
+#include "runtime/CudaSession.h"
 #include "runtime/Objects.h"
 #include "runtime/Status.h"
 
@@ -34,17 +34,31 @@ kiln_status *checkDevice(const LoadedModel &model, const std::string &device) {
     return makeStatus(KILN_ERROR_INVALID_ARGUMENT,
                       "unknown device " + quote(device) +
                           " (expected cpu or cuda)");
-  std::string deviceName;
-  if (kiln_status *status = loadCudaDriver(deviceName))
+  return nullptr;
+}
+
+/// Loads the driver, checks that the model has CUDA code and starts a CUDA
+/// session on device 0.
+kiln_status *openCudaSession(LoadedModel &model,
+                             std::unique_ptr<CudaSession> &out) {
+  const CudaDriver *driver = nullptr;
+  CudaDevice device;
+  if (kiln_status *status = loadCudaDriver(driver, device))
     return status;
+  const auto &devices = model.signature.devices;
+  std::string prefix = "device 'cuda' (" + device.name + "): model " +
+                       quote(model.signature.name);
   if (std::find(devices.begin(), devices.end(), "cuda") == devices.end())
     return makeStatus(KILN_ERROR_UNAVAILABLE,
-                      "device 'cuda' (" + deviceName + "): model " +
-                          quote(model.signature.name) +
+                      prefix +
                           " has no CUDA code; compile it with --target=cuda");
-  return makeStatus(KILN_ERROR_UNAVAILABLE,
-                    "device 'cuda' (" + deviceName +
-                        "): this runtime cannot launch CUDA models yet");
+  const GpuEntryPoints &gpu = model.gpu;
+  if (!gpu.bind || !gpu.ptx || !gpu.arch || !gpu.cubin)
+    return makeStatus(KILN_ERROR_UNAVAILABLE,
+                      prefix + " does not export kiln_compiled_gpu_bind, "
+                               "_ptx, _arch and _cubin (a model linked into "
+                               "the application runs on cpu only)");
+  return CudaSession::create(model, *driver, device, out);
 }
 
 /// Checks one parameter tensor against its signature entry.
@@ -151,17 +165,25 @@ kiln_status *bindParams(kiln_session &session, const kiln_tensor *params,
   session.paramsBound = false;
   session.copies.clear();
   session.params.assign(specs.size(), nullptr);
-  for (size_t i = 0; i < specs.size(); ++i) {
+  for (size_t i = 0; i < specs.size(); ++i)
     if (kiln_status *status = checkParam(specs[i], params[i]))
       return status;
+  if (session.cuda) {
+    if (kiln_status *status = session.cuda->bindParams(params))
+      return status;
+    session.paramsBound = true;
+    return nullptr;
+  }
+  for (size_t i = 0; i < specs.size(); ++i)
     if (kiln_status *status =
             alignedData(session, params[i], session.params[i]))
       return status;
-  }
   return packWeights(session, params, file);
 }
 
 } // namespace
+
+kiln_session::~kiln_session() = default;
 
 void kiln::runtime::applyThreads(const kiln_session &session) {
   if (session.threads > 0 && session.model->setNumThreads)
@@ -176,11 +198,16 @@ kiln_status *kiln_session_create(kiln_model *model, const char *device,
     return nullArgument("kiln_session_create", !model ? "model" : "out");
   if (kiln_status *status = checkDevice(*model->impl, device ? device : ""))
     return status;
+  std::unique_ptr<CudaSession> cuda;
+  if (std::string(device) == "cuda")
+    if (kiln_status *status = openCudaSession(*model->impl, cuda))
+      return status;
   kiln_session *session = new (std::nothrow) kiln_session{};
   if (!session)
     return makeStatus(KILN_ERROR_RESOURCE, "out of memory");
   session->model = model->impl;
   session->device = device;
+  session->cuda = std::move(cuda);
   session->paramsBound = model->impl->signature.params.empty();
   *out = session;
   return nullptr;
@@ -246,7 +273,9 @@ kiln_status *kiln_session_bind_weights(kiln_session *session,
       return status;
   if (kiln_status *status = bindParams(*session, params.data(), &file))
     return prefixStatus(status, file.path + ": ");
-  session->weights = weights->impl;
+  // A CUDA session has its own copy in device memory.
+  if (!session->cuda)
+    session->weights = weights->impl;
   return nullptr;
 }
 

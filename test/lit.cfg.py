@@ -1,6 +1,7 @@
 # Lit configuration of Kiln's regression tests: dialects, passes, the
 # importer, the tools and end-to-end numerics.
 
+import ctypes
 import os
 import shutil
 
@@ -28,6 +29,9 @@ config.substitutions.append(("%kiln_examples",
 config.substitutions.append(
     ("%kiln_fake_model",
      os.path.join(config.kiln_lib_dir, "kiln_fake_model.so")))
+config.substitutions.append(
+    ("%kiln_fake_cuda_driver",
+     os.path.join(config.kiln_lib_dir, "fake-cuda", "libcuda.so.1")))
 
 # The GPU path is assembled with ptxas for sm_80/sm_90 when the CUDA toolkit
 # is present; execution needs a GPU and its driver.
@@ -37,3 +41,10 @@ if os.path.exists(ptxas):
     config.substitutions.append(("%ptxas", ptxas))
 if os.path.exists("/dev/nvidiactl"):
     config.available_features.add("cuda-device")
+# Whether the real driver loads: without it, kiln-run --device cuda must say
+# so. (The fake driver is never on the library path.)
+try:
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass

@@ -186,7 +186,10 @@ int runTool(const Options &options) {
     if (rt::failed(kiln_session_set_threads(rawSession, options.threads),
                    error))
       return fail(error);
-    if (options.threads > 1 && kiln_session_num_threads(rawSession) == 1)
+    if (options.device == "cuda")
+      std::cerr << "kiln-run: warning: --threads sets CPU threads; the cuda "
+                   "device does not use them\n";
+    else if (options.threads > 1 && kiln_session_num_threads(rawSession) == 1)
       std::cerr << "kiln-run: warning: the model has no OpenMP runtime; it "
                    "runs on 1 thread\n";
     else if (int cpus = availableCpus(); cpus > 0 && options.threads > cpus)

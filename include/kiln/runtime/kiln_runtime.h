@@ -203,8 +203,12 @@ kiln_status *kiln_safetensors_write(const char *path, int32_t count,
 typedef struct kiln_session kiln_session;
 
 /** Creates a session on "cpu" or "cuda". "cuda" loads libcuda.so.1 with
-    dlopen and fails with KILN_ERROR_UNAVAILABLE when the driver, a device,
-    or CUDA code in the model is missing. */
+    dlopen (or the library $KILN_CUDA_DRIVER names), runs on device 0 in its
+    primary context (current during each call, the caller's own context
+    restored after) with a stream of its own, and fails with
+    KILN_ERROR_UNAVAILABLE when the driver, a device, or CUDA code in the
+    model (kiln-compile --target=cuda) is missing; the model's kernels are
+    loaded by its first CUDA session. A "cpu" session refuses a CUDA model. */
 kiln_status *kiln_session_create(kiln_model *model, const char *device,
                                  kiln_session **out);
 void kiln_session_destroy(kiln_session *session);
@@ -218,7 +222,9 @@ int32_t kiln_session_num_threads(const kiln_session *session);
     none may be missing, shapes and dtypes must equal the signature's. Extra
     tensors are ignored. The session keeps the weights mapped. Binding also
     packs the GEMM weights into the compiled kernels' layout, once (see
-    docs/abi.md): rebind after changing a parameter's data. */
+    docs/abi.md): rebind after changing a parameter's data. A "cuda"
+    session uploads the parameters to device memory and packs them there,
+    keeping neither the mapping nor the caller's memory. */
 kiln_status *kiln_session_bind_weights(kiln_session *session,
                                        kiln_weights *weights);
 /** Binds parameters from caller memory, in signature order; the memory must
@@ -238,10 +244,27 @@ kiln_status *kiln_session_output_shapes(kiln_session *session,
 
 /** Runs the model once. Inputs and outputs are in signature order; every
     dtype and shape, every index input and the output buffers are checked
-    first. Parameters must be bound. */
+    first. Parameters must be bound. On a "cuda" session the tensors are in
+    host memory: the inputs are copied to the device, the kernels run on the
+    session's stream and the outputs are copied back before the call
+    returns. */
 kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
                               const kiln_tensor *inputs, int32_t num_outputs,
                               const kiln_tensor *outputs);
+
+/** Runs the model on a "cuda" session with tensors that stay on the GPU:
+    every `data` is a device pointer (a CUdeviceptr) valid in device 0's
+    primary context, which the CUDA runtime API shares. The checks are
+    kiln_session_run's; index and seq_offsets inputs are copied to the host
+    for theirs. The kernels run on the session's stream, after the caller's
+    own work that wrote the inputs has completed (synchronize it first); the
+    call returns when the outputs are written. KILN_ERROR_INVALID_ARGUMENT
+    on a "cpu" session. */
+kiln_status *kiln_session_run_device(kiln_session *session,
+                                     int32_t num_inputs,
+                                     const kiln_tensor *inputs,
+                                     int32_t num_outputs,
+                                     const kiln_tensor *outputs);
 
 /*===-- Generation --------------------------------------------------------===*/
 
@@ -257,7 +280,10 @@ kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
    prompt (one call per prompt length), then kiln_session_decode steps that
    feed each sequence's next token, sequences at any lengths mixed in one
    step. The outputs of both are the model's outputs for the tokens given:
-   [count, n, ...] for a prefill of n tokens, [count, 1, ...] for a step. */
+   [count, n, ...] for a prefill of n tokens, [count, 1, ...] for a step.
+
+   Generation runs on "cpu" sessions only: on a "cuda" session these calls
+   fail with KILN_ERROR_UNAVAILABLE. */
 
 /** Whether the model has the generation entries. When it does not and
     `reason` is not NULL, *reason says why, located at the node or attribute
