@@ -54,6 +54,12 @@ bool allocOutputs(kiln_model *model, kiln_session *session,
 int64_t argmaxAt(const kiln_tensor &logits, int64_t row, int64_t step) {
   int64_t vocab = logits.shape[2];
   int64_t base = (row * logits.shape[1] + step) * vocab;
+  // f32 logits are read in place: a decode step of batch 8 and a 50k
+  // vocabulary is 400k values, too many for a kiln_tensor_get each.
+  if (logits.dtype == KILN_F32) {
+    const float *values = static_cast<const float *>(logits.data) + base;
+    return std::max_element(values, values + vocab) - values;
+  }
   int64_t best = 0;
   double bestValue = kiln_tensor_get(&logits, base);
   for (int64_t v = 1; v < vocab; ++v) {
