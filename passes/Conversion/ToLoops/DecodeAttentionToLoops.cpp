@@ -28,8 +28,7 @@ using namespace kiln;
 
 namespace {
 
-struct DecodeAttentionToVectors
-    : OpConversionPattern<attn::DecodeAttentionOp> {
+struct DecodeAttentionToVectors : OpConversionPattern<attn::DecodeAttentionOp> {
   DecodeAttentionToVectors(const KernelOptions &options,
                            TypeConverter &converter, MLIRContext *context)
       : OpConversionPattern(converter, context), width(options.vectorWidth) {}
@@ -49,14 +48,14 @@ struct DecodeAttentionToVectors
 
     SmallVector<Value> q = memrefSizes(b, adaptor.getQuery());
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    Value out = allocBuffer(b, type, {q[0], q[1], q[2], indexConst(b, valueDim)});
+    Value out =
+        allocBuffer(b, type, {q[0], q[1], q[2], indexConst(b, valueDim)});
     Value group = b.create<arith::DivUIOp>(
         q[2], b.create<memref::DimOp>(adaptor.getKey(), 2));
-    parallelLoops(b, {q[0], q[1], q[2]},
-                  [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-                    emitQuery(b, op, adaptor, keyChunks, valueChunks, ivs,
-                              group, out);
-                  });
+    parallelLoops(
+        b, {q[0], q[1], q[2]}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+          emitQuery(b, op, adaptor, keyChunks, valueChunks, ivs, group, out);
+        });
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -70,19 +69,20 @@ struct DecodeAttentionToVectors
     Value keyCache = adaptor.getKeyCache();
     Value ring = b.create<memref::DimOp>(keyCache, 1);
     SmallVector<Value> k = memrefSizes(b, key);
-    parallelLoops(b, {k[0], k[1], k[2]}, [&](ImplicitLocOpBuilder &b,
-                                             ValueRange ivs) {
-      Value row = stateRow(b, adaptor.getSlots(), ivs[0], keyCache);
-      Value position = b.create<arith::AddIOp>(
-          firstPosition(b, adaptor.getPositions(), ivs[0]), ivs[1]);
-      SmallVector<Value> from = {ivs[0], ivs[1], ivs[2]};
-      SmallVector<Value> to = {row, ringEntry(b, position, ring), ivs[2]};
-      for (size_t i = 0; i < keyChunks.size(); ++i)
-        keyChunks.store(b, keyChunks.load(b, key, from, i), keyCache, to, i);
-      for (size_t i = 0; i < valueChunks.size(); ++i)
-        valueChunks.store(b, valueChunks.load(b, value, from, i),
-                          adaptor.getValueCache(), to, i);
-    });
+    parallelLoops(
+        b, {k[0], k[1], k[2]}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+          Value row = stateRow(b, adaptor.getSlots(), ivs[0], keyCache);
+          Value position = b.create<arith::AddIOp>(
+              firstPosition(b, adaptor.getPositions(), ivs[0]), ivs[1]);
+          SmallVector<Value> from = {ivs[0], ivs[1], ivs[2]};
+          SmallVector<Value> to = {row, ringEntry(b, position, ring), ivs[2]};
+          for (size_t i = 0; i < keyChunks.size(); ++i)
+            keyChunks.store(b, keyChunks.load(b, key, from, i), keyCache, to,
+                            i);
+          for (size_t i = 0; i < valueChunks.size(); ++i)
+            valueChunks.store(b, valueChunks.load(b, value, from, i),
+                              adaptor.getValueCache(), to, i);
+        });
   }
 
   /// One query (`ivs` = sequence row, step, head) over its visible entries.
@@ -133,18 +133,19 @@ struct DecodeAttentionToVectors
             return SmallVector<Value>{row, b.create<arith::AddIOp>(e0, j),
                                       kvHead};
           };
-          sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b,
-                                          ValueRange j) {
-            SmallVector<Value> at = entryAt(b, j[0]);
-            Value dot = b.create<arith::MulFOp>(
-                query[0], keyChunks.load(b, keyCache, at, 0));
-            for (size_t i = 1; i < keyChunks.size(); ++i)
-              dot = fma(b, query[i], keyChunks.load(b, keyCache, at, i), dot);
-            b.create<memref::StoreOp>(reduceAdd(b, dot), scores, j[0]);
-          });
+          sequentialLoops(
+              b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
+                SmallVector<Value> at = entryAt(b, j[0]);
+                Value dot = b.create<arith::MulFOp>(
+                    query[0], keyChunks.load(b, keyCache, at, 0));
+                for (size_t i = 1; i < keyChunks.size(); ++i)
+                  dot =
+                      fma(b, query[i], keyChunks.load(b, keyCache, at, i), dot);
+                b.create<memref::StoreOp>(reduceAdd(b, dot), scores, j[0]);
+              });
           SmallVector<Value> next =
-              blockWeights(b, scores, count, carried, valueChunks.size(),
-                           power, op.getPower().value_or(2));
+              blockWeights(b, scores, count, carried, valueChunks.size(), power,
+                           op.getPower().value_or(2));
           // next: the rescaled accumulators, the sums, the maximum; the
           // weights are back in `scores`.
           SmallVector<Value> accs(next.begin(),
@@ -157,10 +158,10 @@ struct DecodeAttentionToVectors
                     splat(b, b.create<memref::LoadOp>(scores, j), width);
                 SmallVector<Value> updated;
                 for (size_t i = 0; i < valueChunks.size(); ++i)
-                  updated.push_back(fma(
-                      b, weight,
-                      valueChunks.load(b, valueCache, entryAt(b, j), i),
-                      acc[i]));
+                  updated.push_back(
+                      fma(b, weight,
+                          valueChunks.load(b, valueCache, entryAt(b, j), i),
+                          acc[i]));
                 return updated;
               });
           summed.append(next.begin() + valueChunks.size(), next.end());
@@ -221,9 +222,9 @@ struct DecodeAttentionToVectors
 
 } // namespace
 
-void kiln::populateDecodeAttentionToLoopsPatterns(
-    const KernelOptions &options, TypeConverter &converter,
-    RewritePatternSet &patterns) {
+void kiln::populateDecodeAttentionToLoopsPatterns(const KernelOptions &options,
+                                                  TypeConverter &converter,
+                                                  RewritePatternSet &patterns) {
   patterns.add<DecodeAttentionToVectors>(options, converter,
                                          patterns.getContext());
 }

@@ -1,4 +1,4 @@
-//===- GenerationState.h - Rows and positions of generation state -*- C++ -*-===//
+//===- GenerationState.h - State rows of the generation ops -----*- C++ -*-===//
 //
 // Shared by the lowerings of the stateful generation ops (GenerationToLoops,
 // DecodeAttentionToLoops, ScanStepToLoops): row `b` of a batch works on

@@ -1,4 +1,4 @@
-//===- ScanStepToLoops.cpp - Step forms of the recurrences to vectors ------===//
+//===- ScanStepToLoops.cpp - Step forms of the recurrences as vectors ----===//
 //
 // Lowers the per-sequence step ops of the `prefill` and `decode` entries
 // whose state is per channel: scan.selective_scan_step,
@@ -42,8 +42,7 @@ template <typename Op> struct VectorPattern : OpConversionPattern<Op> {
 /// N states as vectors: h = 2^(Δ·A·log2 e)·h + Δu·B, y = Σ h·C; then the
 /// skip and the gate for the block as vectors. The same approximations as
 /// the full scan (ScanKernels.h), so prefill and decode agree.
-struct SelectiveScanStepToVectors
-    : VectorPattern<scan::SelectiveScanStepOp> {
+struct SelectiveScanStepToVectors : VectorPattern<scan::SelectiveScanStepOp> {
   using VectorPattern::VectorPattern;
 
   LogicalResult
@@ -57,27 +56,24 @@ struct SelectiveScanStepToVectors
     SmallVector<Value> sizes = memrefSizes(b, adaptor.getU());
     Value out = allocBuffer(b, resultType(getTypeConverter(), op), sizes);
     Value channels = sizes[2];
-    parallelLoops(b, {sizes[0], ceilDiv(b, channels, width)},
-                  [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-                    Value batch = ivs[0];
-                    Value d0 =
-                        b.create<arith::MulIOp>(ivs[1], indexConst(b, width));
-                    // Per-channel scalars of the block between the passes.
-                    Value lanes = indexConst(b, width);
-                    Value perChannel = scratch(b, {indexConst(b, 3), lanes});
-                    forChannelBlock(b, d0, channels, width,
-                                    [&](ImplicitLocOpBuilder &b,
-                                        const ChannelBlock &cb) {
-                                      sequentialLoops(
-                                          b, {sizes[1]},
-                                          [&](ImplicitLocOpBuilder &b,
-                                              ValueRange t) {
-                                            emitStep(b, adaptor, cb, states,
-                                                     batch, t[0], d0,
-                                                     perChannel, out);
-                                          });
-                                    });
-                  });
+    parallelLoops(
+        b, {sizes[0], ceilDiv(b, channels, width)},
+        [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+          Value batch = ivs[0];
+          Value d0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, width));
+          // Per-channel scalars of the block between the passes.
+          Value lanes = indexConst(b, width);
+          Value perChannel = scratch(b, {indexConst(b, 3), lanes});
+          forChannelBlock(b, d0, channels, width,
+                          [&](ImplicitLocOpBuilder &b, const ChannelBlock &cb) {
+                            sequentialLoops(
+                                b, {sizes[1]},
+                                [&](ImplicitLocOpBuilder &b, ValueRange t) {
+                                  emitStep(b, adaptor, cb, states, batch, t[0],
+                                           d0, perChannel, out);
+                                });
+                          });
+        });
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -85,9 +81,8 @@ struct SelectiveScanStepToVectors
   /// Step `t` of the channel block at `d0`; `perChannel` [3, W] holds Δ,
   /// Δ·u and y of each channel.
   void emitStep(ImplicitLocOpBuilder &b, OpAdaptor adaptor,
-                const ChannelBlock &cb, const StaticChunks &states,
-                Value batch, Value t, Value d0, Value perChannel,
-                Value out) const {
+                const ChannelBlock &cb, const StaticChunks &states, Value batch,
+                Value t, Value d0, Value perChannel, Value out) const {
     Value state = adaptor.getState(), a = adaptor.getA();
     Value bm = adaptor.getBm(), cm = adaptor.getCm();
     SmallVector<Value> at = {batch, t, d0};
@@ -108,17 +103,15 @@ struct SelectiveScanStepToVectors
     Value log2e = floatConst(b, f32Vector(b, width), M_LOG2E);
     sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
       Value channel = b.create<arith::AddIOp>(d0, j[0]);
-      Value dtV = splat(b, b.create<memref::LoadOp>(perChannel,
-                                                    ValueRange{c0, j[0]}),
-                        width);
-      Value dtuV = splat(b, b.create<memref::LoadOp>(perChannel,
-                                                     ValueRange{c1, j[0]}),
-                         width);
+      Value dtV = splat(
+          b, b.create<memref::LoadOp>(perChannel, ValueRange{c0, j[0]}), width);
+      Value dtuV = splat(
+          b, b.create<memref::LoadOp>(perChannel, ValueRange{c1, j[0]}), width);
       Value readout = floatConst(b, f32Vector(b, width), 0.0);
       for (size_t i = 0; i < states.size(); ++i) {
         SmallVector<Value> h = {row, channel};
-        Value scaledA = b.create<arith::MulFOp>(
-            states.load(b, a, {channel}, i), log2e);
+        Value scaledA =
+            b.create<arith::MulFOp>(states.load(b, a, {channel}, i), log2e);
         Value decay = vectorExp2(b, b.create<arith::MulFOp>(dtV, scaledA));
         Value input =
             b.create<arith::MulFOp>(dtuV, states.load(b, bm, {batch, t}, i));
@@ -158,23 +151,23 @@ struct LinearRecurrenceStepToVectors
         [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
           Value batch = ivs[0];
           Value d0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, width));
-          SmallVector<Value> h = {
-              stateRow(b, adaptor.getSlots(), batch, state), d0};
-          forChannelBlock(
-              b, d0, channels, width,
-              [&](ImplicitLocOpBuilder &b, const ChannelBlock &cb) {
-                Value last = forReduce(
-                    b, indexConst(b, 0), sizes[1], {cb.load(b, state, h)},
-                    [&](ImplicitLocOpBuilder &b, Value t,
-                        ValueRange prev) -> SmallVector<Value> {
-                      SmallVector<Value> at = {batch, t, d0};
-                      Value next =
-                          fma(b, cb.load(b, a, at), prev[0], cb.load(b, bv, at));
-                      cb.store(b, next, out, at);
-                      return {next};
-                    })[0];
-                cb.store(b, last, state, h);
-              });
+          SmallVector<Value> h = {stateRow(b, adaptor.getSlots(), batch, state),
+                                  d0};
+          forChannelBlock(b, d0, channels, width,
+                          [&](ImplicitLocOpBuilder &b, const ChannelBlock &cb) {
+                            Value last = forReduce(
+                                b, indexConst(b, 0), sizes[1],
+                                {cb.load(b, state, h)},
+                                [&](ImplicitLocOpBuilder &b, Value t,
+                                    ValueRange prev) -> SmallVector<Value> {
+                                  SmallVector<Value> at = {batch, t, d0};
+                                  Value next = fma(b, cb.load(b, a, at),
+                                                   prev[0], cb.load(b, bv, at));
+                                  cb.store(b, next, out, at);
+                                  return {next};
+                                })[0];
+                            cb.store(b, last, state, h);
+                          });
         });
     rewriter.replaceOp(op, out);
     return success();
@@ -206,11 +199,11 @@ struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
               [&](ImplicitLocOpBuilder &b, const ChannelBlock &cb) {
                 SmallVector<Value> taps =
                     gatherTaps(b, adaptor.getWeight(), d0, cb, kernel);
-                sequentialLoops(b, {sizes[0]}, [&](ImplicitLocOpBuilder &b,
-                                                   ValueRange batch) {
-                  emitSequence(b, adaptor, cb, taps, batch[0], d0, sizes[1],
-                               out);
-                });
+                sequentialLoops(b, {sizes[0]},
+                                [&](ImplicitLocOpBuilder &b, ValueRange batch) {
+                                  emitSequence(b, adaptor, cb, taps, batch[0],
+                                               d0, sizes[1], out);
+                                });
               });
         });
     rewriter.replaceOp(op, out);
@@ -219,9 +212,8 @@ struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
 
   /// weight[d0 + lane, k] for every tap k, as f32 vectors: the weight is
   /// [C, K], so a block's taps are strided and gathered.
-  SmallVector<Value> gatherTaps(ImplicitLocOpBuilder &b, Value weight,
-                                Value d0, const ChannelBlock &cb,
-                                int64_t kernel) const {
+  SmallVector<Value> gatherTaps(ImplicitLocOpBuilder &b, Value weight, Value d0,
+                                const ChannelBlock &cb, int64_t kernel) const {
     auto weightType = cast<MemRefType>(weight.getType());
     Value flat = b.create<memref::CollapseShapeOp>(
         weight, SmallVector<ReassociationIndices>{{0, 1}});
@@ -231,8 +223,7 @@ struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
     auto indexType = VectorType::get({width}, b.getI32Type());
     Value strides = b.create<arith::ConstantOp>(
         DenseElementsAttr::get(indexType, ArrayRef<int32_t>(lanes)));
-    Value mask = cb.mask ? cb.mask
-                         : laneMask(b, indexConst(b, width), width);
+    Value mask = cb.mask ? cb.mask : laneMask(b, indexConst(b, width), width);
     auto storage = VectorType::get({width}, weightType.getElementType());
     Value pass = floatConst(b, storage, 0.0);
     Value rowStart = b.create<arith::MulIOp>(d0, indexConst(b, kernel));
@@ -248,6 +239,31 @@ struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
     return taps;
   }
 
+  /// The input `lag` > 0 tokens before step `t` of row `batch`: in this
+  /// call's input, else in the ring, else zero (before the sequence). Both
+  /// candidates are loaded from clamped, valid places and one selected.
+  Value earlierInput(ImplicitLocOpBuilder &b, OpAdaptor adaptor,
+                     const ChannelBlock &cb, Value batch, Value row,
+                     Value first, Value t, Value d0, int64_t lag) const {
+    Value zero = indexConst(b, 0), lagIndex = indexConst(b, lag);
+    Value ring = b.create<memref::DimOp>(adaptor.getState(), 1);
+    Value local = b.create<arith::SubIOp>(t, lagIndex);
+    Value position =
+        b.create<arith::SubIOp>(b.create<arith::AddIOp>(first, t), lagIndex);
+    Value inInput =
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, local, zero);
+    Value inRing =
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, position, zero);
+    Value fromInput =
+        cb.load(b, adaptor.getInput(), {batch, indexMax(b, local, zero), d0});
+    Value fromRing =
+        cb.load(b, adaptor.getState(),
+                {row, ringEntry(b, indexMax(b, position, zero), ring), d0});
+    Value zeroV = floatConst(b, f32Vector(b, width), 0.0);
+    return b.create<arith::SelectOp>(
+        inInput, fromInput, b.create<arith::SelectOp>(inRing, fromRing, zeroV));
+  }
+
   void emitSequence(ImplicitLocOpBuilder &b, OpAdaptor adaptor,
                     const ChannelBlock &cb, ArrayRef<Value> taps, Value batch,
                     Value d0, Value steps, Value out) const {
@@ -255,34 +271,18 @@ struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
     Value row = stateRow(b, adaptor.getSlots(), batch, state);
     Value first = firstPosition(b, adaptor.getPositions(), batch);
     int64_t kernel = taps.size();
-    Value ring = indexConst(b, kernel - 1), zero = indexConst(b, 0);
-    Value zeroV = floatConst(b, f32Vector(b, width), 0.0);
+    Value ring = indexConst(b, kernel - 1);
     Value bias = adaptor.getBias();
     sequentialLoops(b, {steps}, [&](ImplicitLocOpBuilder &b, ValueRange t) {
-      Value acc = bias ? cb.load(b, bias, {d0}) : zeroV;
-      // The last tap is this call's token itself.
+      Value acc = bias ? cb.load(b, bias, {d0})
+                       : floatConst(b, f32Vector(b, width), 0.0);
+      // Tap k reads the token K-1-k back; the last tap is this call's.
+      for (int64_t k = 0; k + 1 < kernel; ++k)
+        acc = fma(b, taps[k],
+                  earlierInput(b, adaptor, cb, batch, row, first, t[0], d0,
+                               kernel - 1 - k),
+                  acc);
       acc = fma(b, taps.back(), cb.load(b, input, {batch, t[0], d0}), acc);
-      for (int64_t k = 0; k + 1 < kernel; ++k) {
-        // The tap `lag` tokens back: both candidates are loaded from
-        // clamped, valid places and the right one selected.
-        Value lag = indexConst(b, kernel - 1 - k);
-        Value local = b.create<arith::SubIOp>(t[0], lag);
-        Value position =
-            b.create<arith::SubIOp>(b.create<arith::AddIOp>(first, t[0]), lag);
-        Value inInput =
-            b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, local, zero);
-        Value inRing =
-            b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, position, zero);
-        Value fromInput =
-            cb.load(b, input, {batch, indexMax(b, local, zero), d0});
-        Value fromRing = cb.load(
-            b, state,
-            {row, ringEntry(b, indexMax(b, position, zero), ring), d0});
-        Value x = b.create<arith::SelectOp>(
-            inInput, fromInput,
-            b.create<arith::SelectOp>(inRing, fromRing, zeroV));
-        acc = fma(b, taps[k], x, acc);
-      }
       cb.store(b, acc, out, {batch, t[0], d0});
     });
     // Only the last K-1 inputs survive in the ring.
@@ -302,6 +302,5 @@ void kiln::populateScanStepToLoopsPatterns(const KernelOptions &options,
                                            TypeConverter &converter,
                                            RewritePatternSet &patterns) {
   patterns.add<SelectiveScanStepToVectors, LinearRecurrenceStepToVectors,
-               Conv1dStepToVectors>(options, converter,
-                                    patterns.getContext());
+               Conv1dStepToVectors>(options, converter, patterns.getContext());
 }
