@@ -3,10 +3,11 @@
 // Lowers the per-sequence step ops of the `prefill` and `decode` entries
 // whose state is per channel: scan.selective_scan_step,
 // scan.linear_recurrence_step and graph.conv1d_step (docs/compiler.md,
-// "Generation"). A decode step has one token per sequence, so there is no
-// time loop to vectorize: the vectors run across channels (W consecutive
-// channels, the last block masked), and for the selective scan also across
-// the N states of one channel, which are contiguous in its state [D, N].
+// "Generation"), which run a prefill's prompt and every decode step. A
+// decode step has one token per sequence, so there is no time loop to
+// vectorize: the vectors run across channels (W consecutive channels, the
+// last block masked), and for the selective scan also across the N states
+// of one channel, which are contiguous in its state [D, N].
 //
 //===----------------------------------------------------------------------===//
 
