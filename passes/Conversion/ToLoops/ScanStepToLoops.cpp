@@ -42,7 +42,8 @@ template <typename Op> struct VectorPattern : OpConversionPattern<Op> {
 /// (bias, softplus) and Δ·u for the block as vectors, then per channel its
 /// N states as vectors: h = 2^(Δ·A·log2 e)·h + Δu·B, y = Σ h·C; then the
 /// skip and the gate for the block as vectors. The same approximations as
-/// the full scan (ScanKernels.h), so prefill and decode agree.
+/// the full scan (ScanKernels.h), so the generation entries agree with the
+/// full-sequence one.
 struct SelectiveScanStepToVectors : VectorPattern<scan::SelectiveScanStepOp> {
   using VectorPattern::VectorPattern;
 
