@@ -90,38 +90,34 @@ struct DecodeAttentionToVectors : OpConversionPattern<attn::DecodeAttentionOp> {
                  OpAdaptor adaptor, const StaticChunks &keyChunks,
                  const StaticChunks &valueChunks, ValueRange ivs, Value group,
                  Value out) const {
-    Value keyCache = adaptor.getKeyCache(),
-          valueCache = adaptor.getValueCache();
     Value batch = ivs[0], step = ivs[1], head = ivs[2];
-    Value row = stateRow(b, adaptor.getSlots(), batch, keyCache);
+    Value keyCache = adaptor.getKeyCache();
     Value position = b.create<arith::AddIOp>(
         firstPosition(b, adaptor.getPositions(), batch), step);
-    Value ring = b.create<memref::DimOp>(keyCache, 1);
-    Value one = indexConst(b, 1);
-    // The ring's visible entries (attn.decode_attention).
     Value visible =
-        op.getMask() == attn::MaskKind::block_diagonal
-            ? b.create<arith::AddIOp>(ringEntry(b, position, ring), one)
-                  .getResult()
-            : indexMin(b, b.create<arith::AddIOp>(position, one), ring);
-    Value kvHead = b.create<arith::DivUIOp>(head, group);
+        visibleEntries(b, op, position, b.create<memref::DimOp>(keyCache, 1));
     bool power = op.getNormalizer() == attn::Normalizer::power;
-
+    QueryRows rows{keyCache,
+                   adaptor.getValueCache(),
+                   stateRow(b, adaptor.getSlots(), batch, keyCache),
+                   b.create<arith::DivUIOp>(head, group),
+                   scratch(b, {indexConst(b, width)}),
+                   {},
+                   keyChunks,
+                   valueChunks};
     // Scores of the softmax are kept in log2 units, for exp2.
     double scale = op.getScale().convertToDouble() * (power ? 1.0 : M_LOG2E);
     Value scaleV = floatConst(b, f32Vector(b, width), scale);
-    SmallVector<Value> query;
     for (size_t i = 0; i < keyChunks.size(); ++i)
-      query.push_back(b.create<arith::MulFOp>(
+      rows.query.push_back(b.create<arith::MulFOp>(
           keyChunks.load(b, adaptor.getQuery(), {batch, step, head}, i),
           scaleV));
 
-    Value scores = scratch(b, {indexConst(b, width)});
-    Value zeroV = floatConst(b, f32Vector(b, width), 0.0);
     // iter_args: the accumulators, the running weight sums by lane and the
     // running maximum (softmax).
-    SmallVector<Value> init(valueChunks.size(), zeroV);
-    init.push_back(zeroV);
+    size_t accumulators = valueChunks.size();
+    Value zeroV = floatConst(b, f32Vector(b, width), 0.0);
+    SmallVector<Value> init(accumulators + 1, zeroV);
     init.push_back(f32Const(b, -std::numeric_limits<float>::infinity()));
     auto blocks = b.create<scf::ForOp>(
         indexConst(b, 0), visible, indexConst(b, width), init,
@@ -129,50 +125,79 @@ struct DecodeAttentionToVectors : OpConversionPattern<attn::DecodeAttentionOp> {
           ImplicitLocOpBuilder b(loc, nested);
           Value count = indexMin(b, b.create<arith::SubIOp>(visible, e0),
                                  indexConst(b, width));
-          auto entryAt = [&](ImplicitLocOpBuilder &b, Value j) {
-            return SmallVector<Value>{row, b.create<arith::AddIOp>(e0, j),
-                                      kvHead};
-          };
-          sequentialLoops(
-              b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
-                SmallVector<Value> at = entryAt(b, j[0]);
-                Value dot = b.create<arith::MulFOp>(
-                    query[0], keyChunks.load(b, keyCache, at, 0));
-                for (size_t i = 1; i < keyChunks.size(); ++i)
-                  dot =
-                      fma(b, query[i], keyChunks.load(b, keyCache, at, i), dot);
-                b.create<memref::StoreOp>(reduceAdd(b, dot), scores, j[0]);
-              });
+          storeScores(b, rows, e0, count);
           SmallVector<Value> next =
-              blockWeights(b, scores, count, carried, valueChunks.size(), power,
+              blockWeights(b, rows.scores, count, carried, accumulators, power,
                            op.getPower().value_or(2));
-          // next: the rescaled accumulators, the sums, the maximum; the
-          // weights are back in `scores`.
-          SmallVector<Value> accs(next.begin(),
-                                  next.begin() + valueChunks.size());
-          SmallVector<Value> summed = forReduce(
-              b, indexConst(b, 0), count, accs,
-              [&](ImplicitLocOpBuilder &b, Value j,
-                  ValueRange acc) -> SmallVector<Value> {
-                Value weight =
-                    splat(b, b.create<memref::LoadOp>(scores, j), width);
-                SmallVector<Value> updated;
-                for (size_t i = 0; i < valueChunks.size(); ++i)
-                  updated.push_back(
-                      fma(b, weight,
-                          valueChunks.load(b, valueCache, entryAt(b, j), i),
-                          acc[i]));
-                return updated;
-              });
-          summed.append(next.begin() + valueChunks.size(), next.end());
-          b.create<scf::YieldOp>(summed);
+          SmallVector<Value> accs = addValues(
+              b, rows, e0, count, ArrayRef(next).take_front(accumulators));
+          accs.append(next.begin() + accumulators, next.end());
+          b.create<scf::YieldOp>(accs);
         });
 
     ValueRange results = blocks.getResults();
-    Value total = splat(b, reduceAdd(b, results[valueChunks.size()]), width);
-    for (size_t i = 0; i < valueChunks.size(); ++i)
+    Value total = splat(b, reduceAdd(b, results[accumulators]), width);
+    for (size_t i = 0; i < accumulators; ++i)
       valueChunks.store(b, divideOrZero(b, results[i], total), out,
                         {batch, step, head}, i);
+  }
+
+  /// The ring's visible entries for a query at `position`
+  /// (attn.decode_attention): `position mod R + 1` for a block-diagonal
+  /// ring, `min(position + 1, R)` otherwise.
+  Value visibleEntries(ImplicitLocOpBuilder &b, attn::DecodeAttentionOp op,
+                       Value position, Value ring) const {
+    Value one = indexConst(b, 1);
+    if (op.getMask() == attn::MaskKind::block_diagonal)
+      return b.create<arith::AddIOp>(ringEntry(b, position, ring), one);
+    return indexMin(b, b.create<arith::AddIOp>(position, one), ring);
+  }
+
+  /// What one query reads: its sequence's cache row, its K/V head, its
+  /// scaled query vectors, and the scratch vector of a block's scores.
+  struct QueryRows {
+    Value keyCache, valueCache, row, kvHead, scores;
+    SmallVector<Value> query;
+    const StaticChunks &keyChunks, &valueChunks;
+
+    SmallVector<Value> entry(ImplicitLocOpBuilder &b, Value e0, Value j) const {
+      return {row, b.create<arith::AddIOp>(e0, j), kvHead};
+    }
+  };
+
+  /// The scores of entries [e0, e0 + count) into `rows.scores`: one dot
+  /// product (vector FMAs over the head dim, one horizontal sum) each.
+  void storeScores(ImplicitLocOpBuilder &b, const QueryRows &rows, Value e0,
+                   Value count) const {
+    const StaticChunks &chunks = rows.keyChunks;
+    sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
+      SmallVector<Value> at = rows.entry(b, e0, j[0]);
+      Value dot = b.create<arith::MulFOp>(rows.query[0],
+                                          chunks.load(b, rows.keyCache, at, 0));
+      for (size_t i = 1; i < chunks.size(); ++i)
+        dot = fma(b, rows.query[i], chunks.load(b, rows.keyCache, at, i), dot);
+      b.create<memref::StoreOp>(reduceAdd(b, dot), rows.scores, j[0]);
+    });
+  }
+
+  /// `accs` plus weight · value row of each entry in [e0, e0 + count), the
+  /// weights in `rows.scores`.
+  SmallVector<Value> addValues(ImplicitLocOpBuilder &b, const QueryRows &rows,
+                               Value e0, Value count, ValueRange accs) const {
+    const StaticChunks &chunks = rows.valueChunks;
+    return forReduce(
+        b, indexConst(b, 0), count, accs,
+        [&](ImplicitLocOpBuilder &b, Value j,
+            ValueRange acc) -> SmallVector<Value> {
+          Value weight =
+              splat(b, b.create<memref::LoadOp>(rows.scores, j), width);
+          SmallVector<Value> at = rows.entry(b, e0, j);
+          SmallVector<Value> updated;
+          for (size_t i = 0; i < chunks.size(); ++i)
+            updated.push_back(
+                fma(b, weight, chunks.load(b, rows.valueCache, at, i), acc[i]));
+          return updated;
+        });
   }
 
   /// Turns the `count` scores of a block into weights in place, and returns
