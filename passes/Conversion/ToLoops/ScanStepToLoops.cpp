@@ -266,6 +266,8 @@ struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
         inInput, fromInput, b.create<arith::SelectOp>(inRing, fromRing, zeroV));
   }
 
+  /// The steps of row `batch` for the channel block at `d0`, then its ring
+  /// update.
   void emitSequence(ImplicitLocOpBuilder &b, OpAdaptor adaptor,
                     const ChannelBlock &cb, ArrayRef<Value> taps, Value batch,
                     Value d0, Value steps, Value out) const {
