@@ -65,7 +65,9 @@ int64_t argmaxF32(const float *values, int64_t count) {
   float largest = *std::max_element(lanes, lanes + kLanes);
   for (; i < count; ++i)
     largest = values[i] > largest ? values[i] : largest;
-  return std::find(values, values + count, largest) - values;
+  // NaN logits can leave `largest` unmatched: token 0 then, as before.
+  int64_t at = std::find(values, values + count, largest) - values;
+  return at < count ? at : 0;
 }
 
 /// The greedy choice (lowest index among ties) at position `step` of row
