@@ -129,6 +129,8 @@ struct ConvertKilnToLoopsPass
     populateLinearAttentionToLoopsPatterns(options, converter, patterns);
     populateScanToLoopsPatterns(options, converter, patterns);
     populateFFNToLoopsPatterns(options, converter, patterns);
+    populateDecodeAttentionToLoopsPatterns(options, converter, patterns);
+    populateScanStepToLoopsPatterns(options, converter, patterns);
     populateGenerationToLoopsPatterns(converter, patterns);
 
     ConversionTarget target(getContext());

@@ -83,9 +83,16 @@ void populateScanToLoopsPatterns(const KernelOptions &options,
 void populateFFNToLoopsPatterns(const KernelOptions &options,
                                 mlir::TypeConverter &converter,
                                 mlir::RewritePatternSet &patterns);
-/// The stateful ops of the prefill and decode entries: attn.decode_attention,
-/// attn.linear_attention_step, scan.selective_scan_step,
-/// scan.linear_recurrence_step, graph.conv1d_step and graph.ring_store.
+/// The stateful ops of the prefill and decode entries: attn.decode_attention;
+void populateDecodeAttentionToLoopsPatterns(const KernelOptions &options,
+                                            mlir::TypeConverter &converter,
+                                            mlir::RewritePatternSet &patterns);
+/// scan.selective_scan_step, scan.linear_recurrence_step and
+/// graph.conv1d_step;
+void populateScanStepToLoopsPatterns(const KernelOptions &options,
+                                     mlir::TypeConverter &converter,
+                                     mlir::RewritePatternSet &patterns);
+/// attn.linear_attention_step and graph.ring_store.
 void populateGenerationToLoopsPatterns(mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
 

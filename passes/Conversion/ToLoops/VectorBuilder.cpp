@@ -118,4 +118,34 @@ Value fastMax(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
   return b.create<arith::SelectOp>(greater, lhs, rhs);
 }
 
+StaticChunks::StaticChunks(ImplicitLocOpBuilder &b, int64_t count,
+                           int64_t width)
+    : width(width) {
+  for (int64_t offset = 0; offset < count; offset += width)
+    offsets.push_back(indexConst(b, offset));
+  if (count % width)
+    lastMask = laneMask(b, indexConst(b, count % width), width);
+}
+
+Value StaticChunks::mask(size_t i) const {
+  return i + 1 == offsets.size() ? lastMask : Value();
+}
+
+Value StaticChunks::load(ImplicitLocOpBuilder &b, Value memref,
+                         SmallVector<Value> indices, size_t i) const {
+  indices.push_back(offsets[i]);
+  if (Value m = mask(i))
+    return maskedLoadVector(b, memref, indices, m, width);
+  return loadVector(b, memref, indices, width);
+}
+
+void StaticChunks::store(ImplicitLocOpBuilder &b, Value value, Value memref,
+                         SmallVector<Value> indices, size_t i) const {
+  indices.push_back(offsets[i]);
+  if (Value m = mask(i))
+    maskedStoreVector(b, value, memref, indices, m);
+  else
+    storeVector(b, value, memref, indices);
+}
+
 } // namespace kiln

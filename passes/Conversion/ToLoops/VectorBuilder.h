@@ -66,6 +66,29 @@ Value reduceMax(ImplicitLocOpBuilder &b, Value vector);
 /// (arith.maximumf lowers to a NaN-propagating sequence).
 Value fastMax(ImplicitLocOpBuilder &b, Value lhs, Value rhs);
 
+/// The `width`-lane vectors covering a static number of elements along the
+/// last dimension of a buffer: their offsets, and the mask of the last one
+/// when `width` does not divide the count (a constant, so the other vectors
+/// need none).
+struct StaticChunks {
+  StaticChunks(ImplicitLocOpBuilder &b, int64_t count, int64_t width);
+
+  size_t size() const { return offsets.size(); }
+  /// The mask of chunk `i`, null when it is whole.
+  Value mask(size_t i) const;
+  /// Chunk `i` of the row at `indices` (the chunk's offset is appended), as
+  /// f32; lanes past the count read 0.
+  Value load(ImplicitLocOpBuilder &b, Value memref,
+             llvm::SmallVector<Value> indices, size_t i) const;
+  /// Stores chunk `i` of the row at `indices`, lanes past the count kept.
+  void store(ImplicitLocOpBuilder &b, Value value, Value memref,
+             llvm::SmallVector<Value> indices, size_t i) const;
+
+  llvm::SmallVector<Value> offsets;
+  Value lastMask;
+  int64_t width;
+};
+
 } // namespace kiln
 
 #endif // KILN_PASSES_CONVERSION_TOLOOPS_VECTORBUILDER_H

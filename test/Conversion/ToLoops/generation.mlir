@@ -1,26 +1,38 @@
 // RUN: kiln-opt %s --kiln-convert-to-loops --reconcile-unrealized-casts --canonicalize --cse \
 // RUN:   | FileCheck %s --implicit-check-not=attn. --implicit-check-not=scan. --implicit-check-not=graph.
 
-// The stateful ops of the prefill and decode entries become loop nests that
+// The stateful ops of the prefill and decode entries become kernels that
 // read and update their state arguments in place, at row slots[b] (clamped
-// into the state) and ring entry position mod R.
+// into the state) and ring entry position mod R. The step kernels are
+// vector code (the default vector width here is 8 lanes).
 
 // CHECK-LABEL: func.func @decode_attention
 // CHECK-SAME: %[[K:[a-z0-9]+]]: memref<?x1x2x16xf32>, %{{.*}}: memref<?x1x2x16xf32>, %[[KC:[a-z0-9]+]]: memref<?x?x2x16xf32>, %[[VC:[a-z0-9]+]]: memref<?x?x2x16xf32>
-// The new key and value go to ring entry p mod R of row slots[b] first.
+// The new key and value go to ring entry p mod R of row slots[b] first, as
+// two vectors of the head dim each.
 // CHECK: %[[R:.*]] = memref.dim %[[KC]], %c1
 // CHECK: scf.parallel
 // CHECK: arith.minsi
 // CHECK: %[[ENTRY:.*]] = arith.remui %{{.*}}, %[[R]]
-// CHECK: memref.store %{{.*}}, %[[KC]][%{{.*}}, %[[ENTRY]],
-// CHECK: memref.store %{{.*}}, %[[VC]][%{{.*}}, %[[ENTRY]],
-// Then each (sequence, head) attends over the visible entries: p mod R + 1
-// for a block-diagonal ring, with an online softmax.
+// CHECK: vector.store %{{.*}}, %[[KC]][%{{.*}}, %[[ENTRY]], %{{.*}}, %c0] : memref<?x?x2x16xf32>, vector<8xf32>
+// CHECK: vector.store %{{.*}}, %[[KC]][%{{.*}}, %[[ENTRY]], %{{.*}}, %c8]
+// CHECK: vector.store %{{.*}}, %[[VC]][%{{.*}}, %[[ENTRY]], %{{.*}}, %c0]
+// Then each (sequence, head) attends over the visible entries (p mod R + 1
+// for a block-diagonal ring) in blocks of 8: a dot product per entry, the
+// block's weights from one vector exp2 against the running maximum, and
+// the value rows scaled into two accumulator vectors.
 // CHECK: scf.parallel
 // CHECK: %[[VISIBLE:.*]] = arith.addi %{{.*}}, %c1
-// CHECK: scf.for %{{.*}} = %c0 to %[[VISIBLE]]
-// CHECK: arith.maximumf
-// CHECK: math.exp
+// CHECK: scf.for %[[E0:.*]] = %c0 to %[[VISIBLE]] step %c8 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, f32)
+// CHECK: scf.for
+// CHECK: vector.load %[[KC]]
+// CHECK: vector.reduction <add>
+// CHECK: vector.create_mask
+// CHECK: vector.reduction <maxnumf>
+// CHECK: math.floor %{{.*}} : vector<8xf32>
+// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>)
+// CHECK: vector.load %[[VC]]
+// CHECK: arith.divf %{{.*}} : vector<8xf32>
 // CHECK: memref.copy
 func.func @decode_attention(%q: tensor<?x1x4x16xf32>, %k: tensor<?x1x2x16xf32>,
                             %v: tensor<?x1x2x16xf32>, %kc: tensor<?x?x2x16xf32>,
@@ -32,11 +44,13 @@ func.func @decode_attention(%q: tensor<?x1x4x16xf32>, %k: tensor<?x1x2x16xf32>,
   return %0 : tensor<?x1x4x16xf32>
 }
 
-// A causal cache sees min(p + 1, R) entries; the power normalizer squares.
+// A causal cache sees min(p + 1, R) entries; the power normalizer squares
+// the scores, without exp or maximum.
 // CHECK-LABEL: func.func @decode_attention_power
 // CHECK: arith.minsi
 // CHECK: scf.for
-// CHECK-NOT: math.exp
+// CHECK-NOT: math.floor
+// CHECK-NOT: maxnumf
 // CHECK: return
 func.func @decode_attention_power(%q: tensor<?x1x2x8xf32>, %kc: tensor<?x?x2x8xf32>,
                                   %slots: tensor<?xi64>, %pos: tensor<?xi64>)
@@ -45,6 +59,26 @@ func.func @decode_attention_power(%q: tensor<?x1x2x8xf32>, %kc: tensor<?x?x2x8xf
       {mask = #attn<mask causal>, normalizer = #attn<normalizer power>, power = 2 : i64, scale = 0.25 : f64}
       : (tensor<?x1x2x8xf32>, tensor<?x1x2x8xf32>, tensor<?x1x2x8xf32>, tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>, tensor<?xi64>, tensor<?xi64>) -> tensor<?x1x2x8xf32>
   return %0 : tensor<?x1x2x8xf32>
+}
+
+// GQA (4 query heads on 2 K/V heads: head h reads K/V head h / 2) with a
+// head dim of 12: a whole vector and one masked to its first 4 lanes.
+// CHECK-LABEL: func.func @decode_attention_gqa_masked
+// CHECK-SAME: %[[KC:[a-z0-9]+]]: memref<?x?x2x12xf32>
+// CHECK: %[[MASK:.*]] = vector.constant_mask [4] : vector<8xi1>
+// CHECK: vector.maskedstore %[[KC]][%{{.*}}, %{{.*}}, %{{.*}}, %c8], %[[MASK]]
+// CHECK: scf.parallel (%{{.*}}, %[[HEAD:[a-z0-9]+]]) = (%c0, %c0) to (%{{.*}}, %c4)
+// CHECK: %[[KVHEAD:.*]] = arith.divui %[[HEAD]], %c2
+// CHECK: vector.load %[[KC]][%{{.*}}, %{{.*}}, %[[KVHEAD]], %c0]
+// CHECK: vector.maskedload %[[KC]][%{{.*}}, %{{.*}}, %[[KVHEAD]], %c8], %[[MASK]]
+// CHECK: vector.maskedstore %{{.*}}[%{{.*}}, %{{.*}}, %[[HEAD]], %c8], %[[MASK]]
+func.func @decode_attention_gqa_masked(%q: tensor<?x1x4x12xf32>, %k: tensor<?x1x2x12xf32>,
+                                       %kc: tensor<?x?x2x12xf32>, %slots: tensor<?xi64>,
+                                       %pos: tensor<?xi64>) -> tensor<?x1x4x12xf32> {
+  %0 = attn.decode_attention %q, %k, %k cache %kc, %kc slots %slots positions %pos
+      {mask = #attn<mask sliding_window>, scale = 0.25 : f64}
+      : (tensor<?x1x4x12xf32>, tensor<?x1x2x12xf32>, tensor<?x1x2x12xf32>, tensor<?x?x2x12xf32>, tensor<?x?x2x12xf32>, tensor<?xi64>, tensor<?xi64>) -> tensor<?x1x4x12xf32>
+  return %0 : tensor<?x1x4x12xf32>
 }
 
 // CHECK-LABEL: func.func @linear_attention_step
@@ -62,12 +96,21 @@ func.func @linear_attention_step(%q: tensor<?x?x2x8xf32>, %s: tensor<?x2x8x8xf32
   return %0 : tensor<?x?x2x8xf32>
 }
 
+// Per (sequence, block of 8 channels): Δ = softplus(delta) and Δ·u as
+// vectors, then per channel its 16 states as two vectors: the decays from
+// exp2, the state updated in place and the readout summed; then the skip
+// and the silu gate for the block.
 // CHECK-LABEL: func.func @selective_scan_step
 // CHECK-SAME: %[[H:[a-z0-9]+]]: memref<?x32x16xf32>
-// CHECK: scf.parallel
-// CHECK: math.exp
-// CHECK: memref.load %[[H]]
-// CHECK: memref.store %{{.*}}, %[[H]]
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%{{.*}}, %c4)
+// CHECK: math.absf %{{.*}} : vector<8xf32>
+// CHECK: scf.for
+// CHECK: vector.load %[[H]][%{{.*}}, %{{.*}}, %c0]
+// CHECK: vector.store %{{.*}}, %[[H]][%{{.*}}, %{{.*}}, %c0]
+// CHECK: vector.load %[[H]][%{{.*}}, %{{.*}}, %c8]
+// CHECK: vector.store %{{.*}}, %[[H]][%{{.*}}, %{{.*}}, %c8]
+// CHECK: vector.reduction <add>
+// CHECK: arith.divf %{{.*}} : vector<8xf32>
 func.func @selective_scan_step(%u: tensor<?x?x32xf32>, %A: tensor<32x16xf32>,
                                %B: tensor<?x?x16xf32>, %D: tensor<32xf32>,
                                %h: tensor<?x32x16xf32>, %slots: tensor<?xi64>)
@@ -77,12 +120,35 @@ func.func @selective_scan_step(%u: tensor<?x?x32xf32>, %A: tensor<32x16xf32>,
   return %0 : tensor<?x?x32xf32>
 }
 
+// Five states: one vector masked to its first 5 lanes; 12 channels: a
+// whole block and a masked one.
+// CHECK-LABEL: func.func @selective_scan_step_masked
+// CHECK-SAME: %[[H:[a-z0-9]+]]: memref<?x12x5xf32>
+// CHECK: %[[STATES:.*]] = vector.constant_mask [5] : vector<8xi1>
+// CHECK: %[[CHANNELS:.*]] = vector.create_mask
+// CHECK: scf.if
+// CHECK: vector.maskedload %[[H]][%{{.*}}, %{{.*}}, %c0], %[[STATES]]
+// CHECK: vector.maskedstore %[[H]][%{{.*}}, %{{.*}}, %c0], %[[STATES]]
+// CHECK: } else {
+// CHECK: vector.maskedload %{{.*}}, %[[CHANNELS]]
+// CHECK: vector.maskedstore %[[H]][%{{.*}}, %{{.*}}, %c0], %[[STATES]]
+// CHECK: vector.maskedstore %{{.*}}, %[[CHANNELS]]
+func.func @selective_scan_step_masked(%u: tensor<?x?x12xf32>, %A: tensor<12x5xf32>,
+                                      %B: tensor<?x?x5xf32>, %h: tensor<?x12x5xf32>,
+                                      %slots: tensor<?xi64>) -> tensor<?x?x12xf32> {
+  %0 = scan.selective_scan_step %u, %u, %A, %B, %B state %h slots %slots
+      : (tensor<?x?x12xf32>, tensor<?x?x12xf32>, tensor<12x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x12x5xf32>, tensor<?xi64>) -> tensor<?x?x12xf32>
+  return %0 : tensor<?x?x12xf32>
+}
+
+// The state of a block of 8 channels is loaded once, carried through the
+// steps and stored back.
 // CHECK-LABEL: func.func @linear_recurrence_step
 // CHECK-SAME: %[[H:[a-z0-9]+]]: memref<?x32xf32>
 // CHECK: scf.parallel
-// CHECK: memref.load %[[H]]
-// CHECK: scf.for
-// CHECK: memref.store %{{.*}}, %[[H]]
+// CHECK: %[[H0:.*]] = vector.load %[[H]]
+// CHECK: %[[LAST:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[H0]]) -> (vector<8xf32>)
+// CHECK: vector.store %[[LAST]], %[[H]]
 func.func @linear_recurrence_step(%a: tensor<?x?x32xf32>, %h: tensor<?x32xf32>,
                                   %slots: tensor<?xi64>) -> tensor<?x?x32xf32> {
   %0 = scan.linear_recurrence_step %a, %a state %h slots %slots
@@ -90,14 +156,16 @@ func.func @linear_recurrence_step(%a: tensor<?x?x32xf32>, %h: tensor<?x32xf32>,
   return %0 : tensor<?x?x32xf32>
 }
 
-// The taps before this call's tokens read the ring of K-1 = 3 inputs; the
+// The taps of a block of channels are gathered from the [C, K] weight once;
+// the taps before this call's tokens read the ring of K-1 = 3 inputs; the
 // last inputs then replace their entries.
 // CHECK-LABEL: func.func @conv1d_step
 // CHECK-SAME: %[[RING:[a-z0-9]+]]: memref<?x3x8xf32>
-// CHECK: scf.parallel
-// CHECK: memref.load %[[RING]]
+// CHECK-COUNT-4: vector.gather
+// CHECK: scf.for
+// CHECK: vector.load %[[RING]]
 // CHECK: arith.select
-// CHECK: memref.store %{{.*}}, %[[RING]]
+// CHECK: vector.store %{{.*}}, %[[RING]]
 func.func @conv1d_step(%x: tensor<?x?x8xf32>, %w: tensor<8x4xf32>, %b: tensor<8xf32>,
                        %s: tensor<?x3x8xf32>, %slots: tensor<?xi64>,
                        %pos: tensor<?xi64>) -> tensor<?x?x8xf32> {

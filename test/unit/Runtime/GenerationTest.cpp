@@ -4,10 +4,12 @@
 // models compiled by kiln-compile with every stateful op (attention with
 // each mask that decodes, GQA, the power normalizer and learned positions;
 // causal linear attention; a Mamba block's conv1d and selective scan; a
-// linear recurrence), driving the runtime C API with three sequences of
-// different lengths, a prefill of k tokens followed by n - k decode steps
-// gives the logits of one prefill of n tokens, for k = 0, k = n - 1 and k
-// differing per sequence; and one prefill gives the full-sequence entry's
+// linear recurrence; odd-sizes: head dims, state and channel counts that
+// no vector width divides), driving the runtime C API with three sequences
+// of different lengths, a prefill of k tokens followed by n - k decode
+// steps gives the logits of one prefill of n tokens, for k = 0, k = n - 1
+// and k differing per sequence, also with the longest sequence filling the
+// session's capacity; and one prefill gives the full-sequence entry's
 // logits. Also the session API's errors: capacity, sequence numbers,
 // missing reserve.
 //
@@ -158,15 +160,17 @@ protected:
     return result;
   }
 
-  /// Prefills sequence s with `prefix[s]` tokens (one call per length),
-  /// then decodes the rest of every prompt in steps over the sequences that
+  /// Prefills sequence s with `prefix[s]` tokens (one call per length) in a
+  /// session of `capacity` tokens per sequence, then decodes the rest of
+  /// every prompt in steps over the sequences that
   /// still have tokens, comparing every output with `expected`.
   void prefillThenDecode(const std::vector<int64_t> &prefix,
-                         const std::vector<std::vector<double>> &expected) {
+                         const std::vector<std::vector<double>> &expected,
+                         int64_t capacity = kCapacity) {
     std::string what = "prefix " + std::to_string(prefix[0]) + "/" +
                        std::to_string(prefix[1]) + "/" +
                        std::to_string(prefix[2]);
-    ASSERT_EQ(message(kiln_session_reserve(session, 3, kCapacity)), "");
+    ASSERT_EQ(message(kiln_session_reserve(session, 3, capacity)), "");
     int64_t vocab = 0;
     for (int32_t s = 0; s < 3; ++s) {
       Owned ids = tokens({s}, {0}, prefix[s]);
@@ -251,6 +255,12 @@ TEST_P(Generation, DecodeFromPrefixesOfDifferentLengths) {
   prefillThenDecode({11, 1, 6}, wholePrefills());
 }
 
+TEST_P(Generation, DecodeUntilTheCacheIsFull) {
+  // The longest prompt fills its sequence's cache: the last step writes
+  // the last entry and attends over all of them.
+  prefillThenDecode({3, 0, 8}, wholePrefills(), kLengths[0]);
+}
+
 TEST_P(Generation, ResetSequenceStartsAgain) {
   std::vector<std::vector<double>> expected = wholePrefills();
   // Sequence 2 holds its whole prompt; reset, it decodes like a new one.
@@ -309,7 +319,8 @@ INSTANTIATE_TEST_SUITE_P(
     Models, Generation,
     testing::Values("causal-gqa", "sliding-window", "block-causal", "power",
                     "learned-positions", "linear-attention",
-                    "linear-recurrence", "gpt2-tiny", "llama-tiny", "mamba-tiny",
+                    "linear-recurrence", "odd-sizes", "gpt2-tiny", "llama-tiny",
+                    "mamba-tiny",
                     "sliding-window-example", "power-attention"),
     [](const testing::TestParamInfo<const char *> &info) {
       std::string name = info.param;
