@@ -63,6 +63,26 @@ def FreeBuffersEarly : Pass<"kiln-free-buffers-early", "mlir::func::FuncOp"> {
   }];
 }
 
+def PrefetchPanels : Pass<"kiln-prefetch-panels", "mlir::func::FuncOp"> {
+  let summary = "Prefetch the GEMM's weight panels some k steps ahead";
+  let description = [{
+    Every `vector.load` the GEMM micro-kernel marks `kiln.panel_row` (a row
+    of a packed weight panel `[P, K, NR]`, indices `[p, k, c]`) gets a
+    `memref.prefetch` of the same panel `distance` rows ahead before it.
+    With few rows of A (a decode step) each panel row feeds few FMAs, and
+    the loads wait on memory without it. Runs after the deallocation
+    pipeline, which rejects `memref.prefetch` (an op with unknown memory
+    effects); a prefetch past the panel's end is harmless (it never
+    faults). The mark is removed.
+  }];
+  let options = [
+    Option<"distance", "distance", "int64_t", "16",
+           "k steps ahead (16 rows of a 128-byte AVX-512 panel: 2 KiB)">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def OutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
   let summary = "Move each kernel's loop nest into a function shared by "
                 "identical kernels";

@@ -71,6 +71,8 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
   pm.addNestedPass<func::FuncOp>(createFreeBuffersEarly());
+  if (options.prefetchPanels)
+    pm.addNestedPass<func::FuncOp>(createPrefetchPanels());
 }
 
 void kiln::buildLoopsToLLVMPipeline(OpPassManager &pm,
@@ -120,6 +122,7 @@ void kiln::NVPTXPipelineOptions::fillSharedStages(
   // add calls.
   shared.outlineKernels = false;
   shared.blockScratch = false;
+  shared.prefetchPanels = false;
 }
 
 /// Device buffers, serial code wrapped, parallel loops mapped to launches.

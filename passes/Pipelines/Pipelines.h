@@ -42,6 +42,11 @@ struct CPUPipelineOptions
                      "shared, before the deallocation pipeline (the CPU's "
                      "compile time; the GPU outlines its own kernels)"),
       llvm::cl::init(true)};
+  Option<bool> prefetchPanels{
+      *this, "prefetch-panels",
+      llvm::cl::desc("Prefetch the GEMM's weight panels ahead of the "
+                     "micro-kernel (kiln-prefetch-panels)"),
+      llvm::cl::init(true)};
   Option<bool> blockScratch{
       *this, "block-scratch",
       llvm::cl::desc("Let a parallel iteration allocate scratch for its "

@@ -54,10 +54,13 @@ static SmallVector<Value> loadRhsRow(ImplicitLocOpBuilder &b,
                                      ArrayRef<Value> masks) {
   SmallVector<Value> row;
   for (int64_t v = 0; v < tiling.vectors; ++v) {
-    if (rhs.layout == GemmRhs::Layout::Panels)
-      row.push_back(loadVector(b, rhs.buffer,
-                               {panel, k, indexConst(b, v * tiling.width)},
-                               tiling.width));
+    if (rhs.layout == GemmRhs::Layout::Panels) {
+      auto load = b.create<vector::LoadOp>(
+          f32Vector(b, tiling.width), rhs.buffer,
+          ValueRange{panel, k, indexConst(b, v * tiling.width)});
+      load->setAttr(kPanelRowAttr, b.getUnitAttr());
+      row.push_back(load);
+    }
     else
       row.push_back(maskedLoadVector(b, rhs.buffer, {k, columns[v]}, masks[v],
                                      tiling.width));

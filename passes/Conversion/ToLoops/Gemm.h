@@ -24,6 +24,10 @@
 
 namespace kiln {
 
+/// Marks the micro-kernel's loads of a packed panel row, which
+/// kiln-prefetch-panels prefetches ahead.
+constexpr llvm::StringLiteral kPanelRowAttr = "kiln.panel_row";
+
 /// The register tile of the micro-kernel for one vector width.
 struct GemmTiling {
   /// f32 lanes per vector.

@@ -36,8 +36,8 @@
 // Full 8-row tiles.
 // CHECK: scf.for %[[M:.*]] = {{.*}} step %c8
 // CHECK: %[[ACC:.*]]:16 = scf.for %[[K:.*]] = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<16xf32>,
-// CHECK: %[[B0:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c0] : memref<2x64x32xf32>, vector<16xf32>
-// CHECK: %[[B1:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c16] : memref<2x64x32xf32>, vector<16xf32>
+// CHECK: %[[B0:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c0] {kiln.panel_row} : memref<2x64x32xf32>, vector<16xf32>
+// CHECK: %[[B1:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c16] {kiln.panel_row} : memref<2x64x32xf32>, vector<16xf32>
 // CHECK: %[[A0:.*]] = memref.load %[[XM]][%[[M]], %[[K]]]
 // CHECK: %[[A0V:.*]] = vector.broadcast %[[A0]] : f32 to vector<16xf32>
 // CHECK: %[[PROD:.*]] = arith.mulf %[[A0V]], %[[B0]] fastmath<contract>
