@@ -60,10 +60,10 @@ static SmallVector<Value> loadRhsRow(ImplicitLocOpBuilder &b,
           ValueRange{panel, k, indexConst(b, v * tiling.width)});
       load->setAttr(kPanelRowAttr, b.getUnitAttr());
       row.push_back(load);
-    }
-    else
+    } else {
       row.push_back(maskedLoadVector(b, rhs.buffer, {k, columns[v]}, masks[v],
                                      tiling.width));
+    }
   }
   return row;
 }
