@@ -228,6 +228,22 @@ kiln_status *checkDeviceIndices(CudaSession &cuda, const Signature &sig,
 
 } // namespace
 
+/// What both runs check first: bound parameters, the tensor counts and the
+/// inputs' shapes (binding `dims`). Each run then checks its outputs and
+/// index inputs where their data is.
+static kiln_status *checkRunInputs(const kiln_session &session,
+                                   int32_t num_inputs,
+                                   const kiln_tensor *inputs,
+                                   int32_t num_outputs,
+                                   const kiln_tensor *outputs,
+                                   std::vector<int64_t> &dims) {
+  if (!session.paramsBound)
+    return invalid("the model's parameters are not bound; call "
+                   "kiln_session_bind_weights first");
+  return checkCountsAndBind(session.model->signature, num_inputs, inputs,
+                            num_outputs, outputs, dims);
+}
+
 extern "C" {
 
 kiln_status *
@@ -255,13 +271,9 @@ kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
                               const kiln_tensor *outputs) {
   const LoadedModel &model = *session->model;
   const Signature &sig = model.signature;
-  if (!session->paramsBound)
-    return invalid("the model's parameters are not bound; call "
-                   "kiln_session_bind_weights first");
   std::vector<int64_t> dims;
-  if (kiln_status *status =
-          checkCountsAndBind(sig, num_inputs, inputs, num_outputs, outputs,
-                             dims))
+  if (kiln_status *status = checkRunInputs(*session, num_inputs, inputs,
+                                           num_outputs, outputs, dims))
     return status;
   if (kiln_status *status = checkIndices(sig, inputs, dims))
     return status;
@@ -300,13 +312,9 @@ kiln_status *kiln_session_run_device(kiln_session *session,
                    "; device pointers need a 'cuda' session (use "
                    "kiln_session_run)");
   const Signature &sig = session->model->signature;
-  if (!session->paramsBound)
-    return invalid("the model's parameters are not bound; call "
-                   "kiln_session_bind_weights first");
   std::vector<int64_t> dims;
-  if (kiln_status *status =
-          checkCountsAndBind(sig, num_inputs, inputs, num_outputs, outputs,
-                             dims))
+  if (kiln_status *status = checkRunInputs(*session, num_inputs, inputs,
+                                           num_outputs, outputs, dims))
     return status;
   if (kiln_status *status = checkOutputs(sig, outputs, dims))
     return status;
