@@ -68,11 +68,15 @@ def PrefetchPanels : Pass<"kiln-prefetch-panels", "mlir::func::FuncOp"> {
   let description = [{
     Every `vector.load` the GEMM micro-kernel marks `kiln.panel_row` (a row
     of a packed weight panel `[P, K, NR]`, indices `[p, k, c]`) gets a
-    `memref.prefetch` of the same panel `distance` rows ahead before it.
-    With few rows of A (a decode step) each panel row feeds few FMAs, and
-    the loads wait on memory without it. Runs after the deallocation
+    `memref.prefetch` of the same panel `distance` rows ahead before it,
+    and one of the same row of the next panel into the outer caches
+    (locality 1). With few rows of A (a decode step) each panel row feeds
+    few FMAs, and the loads wait on memory without them; the second stream
+    keeps more cache-line requests in flight than one stream gets from the
+    hardware prefetcher. The GEMM marks only the loads of a panel's first
+    sweep, when it comes from memory. Runs after the deallocation
     pipeline, which rejects `memref.prefetch` (an op with unknown memory
-    effects); a prefetch past the panel's end is harmless (it never
+    effects); a prefetch past the panels' end is harmless (it never
     faults). The mark is removed.
   }];
   let options = [

@@ -46,19 +46,21 @@ GemmTiling GemmTiling::forWidth(int64_t width) {
   return {width, 6, 2};
 }
 
-/// B's row `k` across panel `panel`: `vectors` f32 vectors.
+/// B's row `k` across panel `panel`: `vectors` f32 vectors. Packed rows
+/// read on the panel's first sweep are marked for kiln-prefetch-panels.
 static SmallVector<Value> loadRhsRow(ImplicitLocOpBuilder &b,
                                      const GemmTiling &tiling,
                                      const GemmRhs &rhs, Value k, Value panel,
                                      ArrayRef<Value> columns,
-                                     ArrayRef<Value> masks) {
+                                     ArrayRef<Value> masks, bool firstSweep) {
   SmallVector<Value> row;
   for (int64_t v = 0; v < tiling.vectors; ++v) {
     if (rhs.layout == GemmRhs::Layout::Panels) {
       auto load = b.create<vector::LoadOp>(
           f32Vector(b, tiling.width), rhs.buffer,
           ValueRange{panel, k, indexConst(b, v * tiling.width)});
-      load->setAttr(kPanelRowAttr, b.getUnitAttr());
+      if (firstSweep)
+        load->setAttr(kPanelRowAttr, b.getUnitAttr());
       row.push_back(load);
     } else {
       row.push_back(maskedLoadVector(b, rhs.buffer, {k, columns[v]}, masks[v],
@@ -85,9 +87,10 @@ public:
 
 private:
   /// One tile of `rowCount` rows from `m0`: the K loop carrying the
-  /// accumulators in registers, then the epilogue row by row.
+  /// accumulators in registers, then the epilogue row by row. The panel's
+  /// first sweep reads it from memory; later ones find it in L2.
   void emitTile(ImplicitLocOpBuilder &b, int64_t rowCount, Value m0,
-                Value panel) const;
+                Value panel, bool firstSweep) const;
   /// The epilogue of each row of a finished tile.
   void emitEpilogues(ImplicitLocOpBuilder &b, int64_t rowCount, Value m0,
                      Value panel, ArrayRef<Value> accs) const;
@@ -103,7 +106,7 @@ private:
 } // namespace
 
 void TileEmitter::emitTile(ImplicitLocOpBuilder &b, int64_t rowCount,
-                           Value m0, Value panel) const {
+                           Value m0, Value panel, bool firstSweep) const {
   int64_t vectors = tiling.vectors, width = tiling.width;
   Value depth = b.create<memref::DimOp>(a, 1);
   SmallVector<Value> rows;
@@ -131,7 +134,7 @@ void TileEmitter::emitTile(ImplicitLocOpBuilder &b, int64_t rowCount,
       [&](ImplicitLocOpBuilder &b, Value k,
           ValueRange acc) -> SmallVector<Value> {
         SmallVector<Value> bRow =
-            loadRhsRow(b, tiling, rhs, k, panel, columns, masks);
+            loadRhsRow(b, tiling, rhs, k, panel, columns, masks, firstSweep);
         SmallVector<Value> next;
         for (int64_t r = 0; r < rowCount; ++r) {
           Value aValue = splat(b, loadF32(b, a, {rows[r], k}), width);
@@ -175,11 +178,21 @@ void TileEmitter::emitPanelColumn(ImplicitLocOpBuilder &b, Value m0,
   Value span = b.create<arith::SubIOp>(mEnd, m0);
   Value full = b.create<arith::AddIOp>(
       m0, b.create<arith::MulIOp>(b.create<arith::DivUIOp>(span, tile), tile));
-  b.create<scf::ForOp>(m0, full, tile, std::nullopt,
+  // The first full tile is peeled: it alone streams the panel from memory.
+  Value anyFull =
+      b.create<arith::CmpIOp>(arith::CmpIPredicate::ult, m0, full);
+  b.create<scf::IfOp>(anyFull, [&](OpBuilder &nested, Location loc) {
+    ImplicitLocOpBuilder inner(loc, nested);
+    emitTile(inner, tiling.rows, m0, panel, /*firstSweep=*/true);
+    inner.create<scf::YieldOp>();
+  });
+  b.create<scf::ForOp>(b.create<arith::AddIOp>(m0, tile), full, tile,
+                       std::nullopt,
                        [&](OpBuilder &nested, Location loc, Value m,
                            ValueRange) {
                          ImplicitLocOpBuilder inner(loc, nested);
-                         emitTile(inner, tiling.rows, m, panel);
+                         emitTile(inner, tiling.rows, m, panel,
+                                  /*firstSweep=*/false);
                          inner.create<scf::YieldOp>();
                        });
   Value rest = b.create<arith::SubIOp>(mEnd, full);
@@ -195,7 +208,9 @@ void TileEmitter::emitPanelColumn(ImplicitLocOpBuilder &b, Value m0,
         full, b.create<arith::AndIOp>(rest, indexConst(b, ~(2 * sub - 1))));
     b.create<scf::IfOp>(present, [&](OpBuilder &nested, Location loc) {
       ImplicitLocOpBuilder inner(loc, nested);
-      emitTile(inner, sub, start, panel);
+      // Marked too: with fewer rows than a tile (a decode step) these are
+      // the only sweep; after full tiles, a few redundant prefetches.
+      emitTile(inner, sub, start, panel, /*firstSweep=*/true);
       inner.create<scf::YieldOp>();
     });
   }

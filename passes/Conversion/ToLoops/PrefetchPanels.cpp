@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_PREFETCHPANELS
@@ -28,12 +29,20 @@ struct PrefetchPanelsPass
     getOperation().walk([&](vector::LoadOp load) {
       if (!load->removeAttr(kiln::kPanelRowAttr))
         return;
-      OpBuilder b(load);
-      SmallVector<Value> indices(load.getIndices());
-      Value ahead = b.create<arith::ConstantIndexOp>(load.getLoc(), distance);
-      indices[1] = b.create<arith::AddIOp>(load.getLoc(), indices[1], ahead);
-      b.create<memref::PrefetchOp>(load.getLoc(), load.getBase(), indices,
-                                   /*isWrite=*/false, /*localityHint=*/3,
+      ImplicitLocOpBuilder b(load.getLoc(), load);
+      SmallVector<Value> ahead(load.getIndices());
+      ahead[1] = b.create<arith::AddIOp>(
+          ahead[1], b.create<arith::ConstantIndexOp>(distance));
+      b.create<memref::PrefetchOp>(load.getBase(), ahead, /*isWrite=*/false,
+                                   /*localityHint=*/3, /*isDataCache=*/true);
+      // The next panel, same row, into the outer caches: a second stream
+      // in flight per thread, which a lone sequential stream cannot keep
+      // the memory busy without.
+      SmallVector<Value> nextPanel(load.getIndices());
+      nextPanel[0] = b.create<arith::AddIOp>(
+          nextPanel[0], b.create<arith::ConstantIndexOp>(1));
+      b.create<memref::PrefetchOp>(load.getBase(), nextPanel,
+                                   /*isWrite=*/false, /*localityHint=*/1,
                                    /*isDataCache=*/true);
     });
   }

@@ -33,11 +33,20 @@
 // CHECK: %[[P0:.*]] = arith.muli %[[PB]], %[[PER]]
 // CHECK: %[[TILE:.*]] = memref.alloca() : memref<8x32xf32>
 // CHECK: scf.for %[[P:.*]] = %[[P0]] to
-// Full 8-row tiles.
-// CHECK: scf.for %[[M:.*]] = {{.*}} step %c8
+// The first full 8-row tile is peeled: it sweeps the panel from memory, so
+// its panel loads are marked for kiln-prefetch-panels.
+// CHECK: %[[FULL:.*]] = arith.addi %[[M0:.*]], %{{.*}} : index
+// CHECK: %[[ANY:.*]] = arith.cmpi ult, %[[M0]], %[[FULL]]
+// CHECK: scf.if %[[ANY]] {
+// CHECK: scf.for %[[K0:.*]] = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<16xf32>,
+// CHECK: vector.load %[[PANELS]][%[[P]], %[[K0]], %c0] {kiln.panel_row}
+// CHECK: vector.load %[[PANELS]][%[[P]], %[[K0]], %c16] {kiln.panel_row}
+// The later full tiles find the panel in L2: unmarked.
+// CHECK: %[[SECOND:.*]] = arith.addi %[[M0]], %c8
+// CHECK: scf.for %[[M:.*]] = %[[SECOND]] to %[[FULL]] step %c8
 // CHECK: %[[ACC:.*]]:16 = scf.for %[[K:.*]] = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<16xf32>,
-// CHECK: %[[B0:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c0] {kiln.panel_row} : memref<2x64x32xf32>, vector<16xf32>
-// CHECK: %[[B1:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c16] {kiln.panel_row} : memref<2x64x32xf32>, vector<16xf32>
+// CHECK: %[[B0:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c0] : memref<2x64x32xf32>, vector<16xf32>
+// CHECK: %[[B1:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c16] : memref<2x64x32xf32>, vector<16xf32>
 // CHECK: %[[A0:.*]] = memref.load %[[XM]][%[[M]], %[[K]]]
 // CHECK: %[[A0V:.*]] = vector.broadcast %[[A0]] : f32 to vector<16xf32>
 // CHECK: %[[PROD:.*]] = arith.mulf %[[A0V]], %[[B0]] fastmath<contract>
@@ -60,9 +69,11 @@
 // CHECK-NEXT: vector.store %[[SUM]], %[[YM]][%[[ROW]], %[[COL]]]
 // CHECK-NEXT: } else {
 // CHECK-NEXT: vector.maskedstore %[[YM]][%[[ROW]], %[[COL]]], %[[MASK]], %[[SUM]]
-// The rows past the last full tile: tiles of 4, 2 and 1 rows.
+// The rows past the last full tile: tiles of 4, 2 and 1 rows, marked (with
+// fewer rows than a tile they are the panel's only sweep).
 // CHECK: scf.if
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-NEXT: vector.load %[[PANELS]]{{.*}} {kiln.panel_row}
 // CHECK: scf.if
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK: scf.if

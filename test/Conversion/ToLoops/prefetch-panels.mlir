@@ -2,11 +2,14 @@
 // RUN: kiln-opt %s --kiln-prefetch-panels=distance=8 | FileCheck %s --check-prefix=EIGHT
 
 // A marked panel-row load gets a prefetch of the same panel `distance` k
-// steps ahead, and loses its mark; an unmarked load gets none.
+// steps ahead, one of the same row of the next panel into the outer caches,
+// and loses its mark; an unmarked load gets none.
 // CHECK-LABEL: func.func @panel_rows
 // CHECK: scf.for %[[K:[^ ]*]] =
 // CHECK: %[[AHEAD:.*]] = arith.addi %[[K]], %c16
 // CHECK-NEXT: memref.prefetch %arg0[%arg1, %[[AHEAD]], %c0], read, locality<3>, data
+// CHECK: %[[NEXT:.*]] = arith.addi %arg1, %c1
+// CHECK-NEXT: memref.prefetch %arg0[%[[NEXT]], %[[K]], %c0], read, locality<1>, data
 // CHECK-NEXT: vector.load %arg0[%arg1, %[[K]], %c0] : memref<4x64x32xf32>, vector<16xf32>
 // CHECK-NOT: kiln.panel_row
 // CHECK-NOT: memref.prefetch
