@@ -152,8 +152,10 @@ struct RopeToLoops : ToLoopsPattern<RopeOp> {
     bool interleaved = op.getInterleaved();
     double logTheta = std::log(op.getTheta().convertToDouble());
     Type f64 = b.getF64Type();
+    // One (batch, token) per iteration: its angles are computed once and
+    // serve every head.
     parallelLoops(
-        b, ArrayRef<Value>(sizes).take_front(3),
+        b, ArrayRef<Value>(sizes).take_front(2),
         [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
           Value t = ivs[1];
           Value position =
@@ -163,9 +165,8 @@ struct RopeToLoops : ToLoopsPattern<RopeOp> {
                   : Value(b.create<arith::IndexCastOp>(b.getI64Type(), t));
           // Angles in f64: positions reach thousands, where f32 loses ~1e-4.
           Value pos = b.create<arith::SIToFPOp>(f64, position);
-          auto at = [&](Value d) {
-            return SmallVector<Value>{ivs[0], ivs[1], ivs[2], d};
-          };
+          Value cosines = scratch(b, {indexConst(b, half)});
+          Value sines = scratch(b, {indexConst(b, half)});
           sequentialLoops(
               b, {indexConst(b, half)},
               [&](ImplicitLocOpBuilder &b, ValueRange i) {
@@ -175,40 +176,58 @@ struct RopeToLoops : ToLoopsPattern<RopeOp> {
                     fi, floatConst(b, f64, -2.0 * logTheta / rotary));
                 Value angle = b.create<arith::MulFOp>(
                     pos, b.create<math::ExpOp>(exponent));
-                Value cos = b.create<arith::TruncFOp>(
-                    b.getF32Type(), b.create<math::CosOp>(angle));
-                Value sin = b.create<arith::TruncFOp>(
-                    b.getF32Type(), b.create<math::SinOp>(angle));
-                Value first, second;
-                if (interleaved) {
-                  first = b.create<arith::MulIOp>(i[0], indexConst(b, 2));
-                  second = b.create<arith::AddIOp>(first, indexConst(b, 1));
-                } else {
-                  first = i[0];
-                  second = b.create<arith::AddIOp>(i[0], indexConst(b, half));
-                }
-                Value x1 = loadF32(b, input, at(first));
-                Value x2 = loadF32(b, input, at(second));
-                storeF32(
-                    b,
-                    b.create<arith::SubFOp>(b.create<arith::MulFOp>(x1, cos),
-                                            b.create<arith::MulFOp>(x2, sin)),
-                    out, at(first));
-                storeF32(
-                    b,
-                    b.create<arith::AddFOp>(b.create<arith::MulFOp>(x2, cos),
-                                            b.create<arith::MulFOp>(x1, sin)),
-                    out, at(second));
+                storeF32(b,
+                         b.create<arith::TruncFOp>(
+                             b.getF32Type(), b.create<math::CosOp>(angle)),
+                         cosines, {i[0]});
+                storeF32(b,
+                         b.create<arith::TruncFOp>(
+                             b.getF32Type(), b.create<math::SinOp>(angle)),
+                         sines, {i[0]});
               });
-          // Features past rotary_dim pass through.
-          b.create<scf::ForOp>(
-              indexConst(b, rotary), sizes[3], indexConst(b, 1), std::nullopt,
-              [&](OpBuilder &nested, Location loc, Value d, ValueRange) {
-                ImplicitLocOpBuilder ib(loc, nested);
-                ib.create<memref::StoreOp>(
-                    ib.create<memref::LoadOp>(input, at(d)), out, at(d));
-                ib.create<scf::YieldOp>();
-              });
+          sequentialLoops(b, {sizes[2]}, [&](ImplicitLocOpBuilder &b,
+                                             ValueRange head) {
+            auto at = [&](Value d) {
+              return SmallVector<Value>{ivs[0], ivs[1], head[0], d};
+            };
+            sequentialLoops(
+                b, {indexConst(b, half)},
+                [&](ImplicitLocOpBuilder &b, ValueRange i) {
+                  Value cos = loadF32(b, cosines, {i[0]});
+                  Value sin = loadF32(b, sines, {i[0]});
+                  Value first, second;
+                  if (interleaved) {
+                    first = b.create<arith::MulIOp>(i[0], indexConst(b, 2));
+                    second = b.create<arith::AddIOp>(first, indexConst(b, 1));
+                  } else {
+                    first = i[0];
+                    second =
+                        b.create<arith::AddIOp>(i[0], indexConst(b, half));
+                  }
+                  Value x1 = loadF32(b, input, at(first));
+                  Value x2 = loadF32(b, input, at(second));
+                  storeF32(b,
+                           b.create<arith::SubFOp>(
+                               b.create<arith::MulFOp>(x1, cos),
+                               b.create<arith::MulFOp>(x2, sin)),
+                           out, at(first));
+                  storeF32(b,
+                           b.create<arith::AddFOp>(
+                               b.create<arith::MulFOp>(x2, cos),
+                               b.create<arith::MulFOp>(x1, sin)),
+                           out, at(second));
+                });
+            // Features past rotary_dim pass through.
+            b.create<scf::ForOp>(
+                indexConst(b, rotary), sizes[3], indexConst(b, 1),
+                std::nullopt,
+                [&](OpBuilder &nested, Location loc, Value d, ValueRange) {
+                  ImplicitLocOpBuilder ib(loc, nested);
+                  ib.create<memref::StoreOp>(
+                      ib.create<memref::LoadOp>(input, at(d)), out, at(d));
+                  ib.create<scf::YieldOp>();
+                });
+          });
         });
     rewriter.replaceOp(op, out);
     return success();

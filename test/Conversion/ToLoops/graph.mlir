@@ -78,17 +78,24 @@ func.func @embedding(%ids: tensor<?x?xi32>, %table: tensor<256x64xf32>) -> tenso
   return %0 : tensor<?x?x64xf32>
 }
 
-// rope with positions, rotate-half: pair (i, i + 4) for rotary_dim 8, angles
-// in f64, and features 8..15 copied through.
+// rope with positions, rotate-half: pair (i, i + 4) for rotary_dim 8. One
+// parallel iteration per (batch, token) computes its angles once, in f64,
+// into scratch, and every head reads them; features 8..15 are copied through.
 // CHECK-LABEL: func.func @rope
 // CHECK-SAME: (%[[X:.*]]: memref<?x?x4x16xf32>, %[[POS:.*]]: memref<?x?xi32>,
-// CHECK: scf.parallel (%[[B:.*]], %[[T:.*]], %[[H:.*]]) =
+// CHECK: scf.parallel (%[[B:.*]], %[[T:.*]]) =
 // CHECK: %[[P:.*]] = memref.load %[[POS]][%[[B]], %[[T]]]
 // CHECK: arith.sitofp %[[P]] : i32 to f64
-// CHECK: scf.for %[[I:.*]] = %{{.*}} to %c4
+// CHECK: %[[COS:.*]] = memref.alloca() : memref<4xf32>
+// CHECK: %[[SIN:.*]] = memref.alloca() : memref<4xf32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c4
 // CHECK: math.exp %{{.*}} : f64
 // CHECK: math.cos %{{.*}} : f64
 // CHECK: math.sin %{{.*}} : f64
+// CHECK: scf.for %[[H:.*]] = %{{.*}} to %c4
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %c4
+// CHECK: memref.load %[[COS]][%[[I]]]
+// CHECK: memref.load %[[SIN]][%[[I]]]
 // CHECK: %[[SECOND:.*]] = arith.addi %[[I]], %c4
 // CHECK: memref.load %[[X]][%[[B]], %[[T]], %[[H]], %[[I]]]
 // CHECK: memref.load %[[X]][%[[B]], %[[T]], %[[H]], %[[SECOND]]]
@@ -102,9 +109,11 @@ func.func @rope(%x: tensor<?x?x4x16xf32>, %pos: tensor<?x?xi32>) -> tensor<?x?x4
 
 // Interleaved without positions: the position is t, pair (2i, 2i + 1).
 // CHECK-LABEL: func.func @rope_interleaved
-// CHECK: scf.parallel (%{{.*}}, %[[T:.*]], %{{.*}}) =
+// CHECK: scf.parallel (%{{.*}}, %[[T:.*]]) =
 // CHECK: %[[P:.*]] = arith.index_cast %[[T]] : index to i64
 // CHECK: arith.sitofp %[[P]] : i64 to f64
+// CHECK: math.sin
+// CHECK: scf.for
 // CHECK: scf.for %[[I:.*]] =
 // CHECK: %[[FIRST:.*]] = arith.muli %[[I]], %c2
 // CHECK: arith.addi %[[FIRST]], %c1
