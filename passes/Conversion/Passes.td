@@ -42,7 +42,11 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
            "8 for AVX2, 4 for SSE)">,
     Option<"blockScratch", "block-scratch", "bool", "true",
            "Let a parallel iteration allocate scratch for its block of work "
-           "(CPU threads); off for the GPU, where an iteration is a thread">
+           "(CPU threads); off for the GPU, where an iteration is a thread">,
+    Option<"rowAttention", "row-attention", "bool", "false",
+           "Lower attention with one parallel iteration per query row, its "
+           "query and output in registers (the GPU: a thread per row), "
+           "where the head dims are static and at most 256">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",

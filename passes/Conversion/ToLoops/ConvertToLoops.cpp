@@ -116,6 +116,7 @@ struct ConvertKilnToLoopsPass
     KernelOptions options;
     options.vectorWidth = vectorWidth;
     options.blockScratch = blockScratch;
+    options.rowAttention = rowAttention;
     options.packedWeights = &packedWeights;
     BufferTypeConverter converter;
     RewritePatternSet patterns(&getContext());
@@ -125,6 +126,8 @@ struct ConvertKilnToLoopsPass
     populateGraphToLoopsPatterns(options, converter, patterns);
     populateGemmToLoopsPatterns(options, converter, patterns);
     populateDataMovementToLoopsPatterns(converter, patterns);
+    if (rowAttention)
+      populateAttnRowsToLoopsPatterns(options, converter, patterns);
     populateAttnToLoopsPatterns(options, converter, patterns);
     populateLinearAttentionToLoopsPatterns(options, converter, patterns);
     populateScanToLoopsPatterns(options, converter, patterns);

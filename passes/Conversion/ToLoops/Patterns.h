@@ -42,6 +42,10 @@ struct KernelOptions {
   /// of work (a GEMM's normalized rows): true on CPU threads, false on the
   /// GPU, where a parallel iteration is one thread.
   bool blockScratch = true;
+  /// Whether attn.attention gets a parallel iteration per query row
+  /// (populateAttnRowsToLoopsPatterns): the GPU, whose threads would
+  /// otherwise each hold a block of rows' tiles in local memory.
+  bool rowAttention = false;
 };
 
 /// Unary and binary elementwise graph ops, graph.cast and
@@ -71,6 +75,12 @@ void populateDataMovementToLoopsPatterns(mlir::TypeConverter &converter,
 void populateAttnToLoopsPatterns(const KernelOptions &options,
                                  mlir::TypeConverter &converter,
                                  mlir::RewritePatternSet &patterns);
+/// attn.attention with one parallel iteration per query row and no scratch
+/// (the GPU, where an iteration is a thread), for static head dims up to
+/// 256; tried before populateAttnToLoopsPatterns' blocks of rows.
+void populateAttnRowsToLoopsPatterns(const KernelOptions &options,
+                                     mlir::TypeConverter &converter,
+                                     mlir::RewritePatternSet &patterns);
 /// attn.linear_attention.
 void populateLinearAttentionToLoopsPatterns(const KernelOptions &options,
                                             mlir::TypeConverter &converter,
