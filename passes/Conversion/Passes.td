@@ -18,9 +18,10 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     scf loops (outer loops `scf.parallel`, so they can run on threads) of
     vector/arith/math code for `vector-width` f32 lanes: projections as a
     register-tiled GEMM, attention as a blocked flash kernel with
-    register-tiled products, scans vectorized across channels. Function
-    results become trailing out-parameters, the destination-passing form of
-    the compiled-model ABI.
+    register-tiled products (with `row-attention`, the GPU's form: a flash
+    kernel per query row, its state in registers), scans vectorized across
+    channels. Function results become trailing out-parameters, the
+    destination-passing form of the compiled-model ABI.
 
     The stateful ops of the generation entries (`attn.decode_attention`,
     the `*_step` ops, `graph.ring_store`) read and write their state
