@@ -116,7 +116,6 @@ struct ConvertKilnToLoopsPass
     KernelOptions options;
     options.vectorWidth = vectorWidth;
     options.blockScratch = blockScratch;
-    options.rowAttention = rowAttention;
     options.packedWeights = &packedWeights;
     BufferTypeConverter converter;
     RewritePatternSet patterns(&getContext());
@@ -126,6 +125,7 @@ struct ConvertKilnToLoopsPass
     populateGraphToLoopsPatterns(options, converter, patterns);
     populateGemmToLoopsPatterns(options, converter, patterns);
     populateDataMovementToLoopsPatterns(converter, patterns);
+    // The GPU's form of attention, tried first where it applies.
     if (rowAttention)
       populateAttnRowsToLoopsPatterns(options, converter, patterns);
     populateAttnToLoopsPatterns(options, converter, patterns);

@@ -42,10 +42,6 @@ struct KernelOptions {
   /// of work (a GEMM's normalized rows): true on CPU threads, false on the
   /// GPU, where a parallel iteration is one thread.
   bool blockScratch = true;
-  /// Whether attn.attention gets a parallel iteration per query row
-  /// (populateAttnRowsToLoopsPatterns): the GPU, whose threads would
-  /// otherwise each hold a block of rows' tiles in local memory.
-  bool rowAttention = false;
 };
 
 /// Unary and binary elementwise graph ops, graph.cast and
