@@ -438,11 +438,13 @@ int compile(const CompileOptions &options) {
   if (!machine)
     return fail(error);
   CPUPipelineOptions pipelineOptions;
+  // Emulated GPU kernels are the CUDA path's: the shared stages run with its
+  // options (vector width, a thread per attention row, no block scratch).
+  if (options.gpuEmulation)
+    NVPTXPipelineOptions().fillSharedStages(pipelineOptions);
+  else
+    pipelineOptions.vectorWidth = target::f32VectorWidth(*machine);
   pipelineOptions.parallel = options.parallel;
-  // Emulated GPU kernels are the CUDA path's, with its vector width.
-  pipelineOptions.vectorWidth = options.gpuEmulation
-                                    ? kGPUVectorWidth
-                                    : target::f32VectorWidth(*machine);
   pipelineOptions.fusionReport = options.fusionReport ? "-" : "";
   auto runPipeline = [&](auto build, const char *stage) {
     PassManager pm(&context);

@@ -18,9 +18,10 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     scf loops (outer loops `scf.parallel`, so they can run on threads) of
     vector/arith/math code for `vector-width` f32 lanes: projections as a
     register-tiled GEMM, attention as a blocked flash kernel with
-    register-tiled products, scans vectorized across channels. Function
-    results become trailing out-parameters, the destination-passing form of
-    the compiled-model ABI.
+    register-tiled products (with `row-attention`, the GPU's form: a flash
+    kernel per query row, its state in registers), scans vectorized across
+    channels. Function results become trailing out-parameters, the
+    destination-passing form of the compiled-model ABI.
 
     The stateful ops of the generation entries (`attn.decode_attention`,
     the `*_step` ops, `graph.ring_store`) read and write their state
@@ -42,7 +43,11 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
            "8 for AVX2, 4 for SSE)">,
     Option<"blockScratch", "block-scratch", "bool", "true",
            "Let a parallel iteration allocate scratch for its block of work "
-           "(CPU threads); off for the GPU, where an iteration is a thread">
+           "(CPU threads); off for the GPU, where an iteration is a thread">,
+    Option<"rowAttention", "row-attention", "bool", "false",
+           "Lower attention with one parallel iteration per query row, its "
+           "query and output in registers (the GPU: a thread per row), "
+           "where the head dims are static and at most 256">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",

@@ -60,6 +60,7 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   ConvertKilnToLoopsOptions toLoops;
   toLoops.vectorWidth = options.vectorWidth;
   toLoops.blockScratch = options.blockScratch;
+  toLoops.rowAttention = options.rowAttention;
   pm.addPass(createConvertKilnToLoops(toLoops));
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
@@ -122,6 +123,7 @@ void kiln::NVPTXPipelineOptions::fillSharedStages(
   // add calls.
   shared.outlineKernels = false;
   shared.blockScratch = false;
+  shared.rowAttention = true;
   shared.prefetchPanels = false;
 }
 

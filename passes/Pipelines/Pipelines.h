@@ -53,6 +53,11 @@ struct CPUPipelineOptions
                      "block of work (off for the GPU: an iteration is a "
                      "thread)"),
       llvm::cl::init(true)};
+  Option<bool> rowAttention{
+      *this, "row-attention",
+      llvm::cl::desc("Lower attention with one parallel iteration per query "
+                     "row (on for the GPU: an iteration is a thread)"),
+      llvm::cl::init(false)};
 };
 
 /// Options of the NVPTX (CUDA) pipeline; also the options of

@@ -39,8 +39,7 @@ Value ceilDivConst(ImplicitLocOpBuilder &b, Value a, int64_t c) {
       b.create<arith::AddIOp>(a, indexConst(b, c - 1)), indexConst(b, c));
 }
 
-/// `x^p` for a positive integer `p`, by repeated squaring.
-static Value integerPower(ImplicitLocOpBuilder &b, Value x, int64_t p) {
+Value integerPower(ImplicitLocOpBuilder &b, Value x, int64_t p) {
   Value result;
   for (Value square = x; p > 0; p >>= 1) {
     if (p & 1)

@@ -106,6 +106,10 @@ struct BlockWeights {
 void blockWeights(ImplicitLocOpBuilder &b, const AttnTile &tile,
                   const BlockWeights &a, bool masked);
 
+/// `x^p` for a positive integer `p`, by repeated squaring (scalar or
+/// vector).
+Value integerPower(ImplicitLocOpBuilder &b, Value x, int64_t p);
+
 /// 2^x for an f32 vector x <= 0 (-inf included, which gives 0): a degree-6
 /// polynomial and an exponent shift, about half the instructions of the
 /// general math.exp expansion (no overflow range to handle).

@@ -125,6 +125,9 @@ struct ConvertKilnToLoopsPass
     populateGraphToLoopsPatterns(options, converter, patterns);
     populateGemmToLoopsPatterns(options, converter, patterns);
     populateDataMovementToLoopsPatterns(converter, patterns);
+    // The GPU's form of attention, tried first where it applies.
+    if (rowAttention)
+      populateAttnRowsToLoopsPatterns(options, converter, patterns);
     populateAttnToLoopsPatterns(options, converter, patterns);
     populateLinearAttentionToLoopsPatterns(options, converter, patterns);
     populateScanToLoopsPatterns(options, converter, patterns);

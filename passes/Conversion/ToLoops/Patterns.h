@@ -71,6 +71,12 @@ void populateDataMovementToLoopsPatterns(mlir::TypeConverter &converter,
 void populateAttnToLoopsPatterns(const KernelOptions &options,
                                  mlir::TypeConverter &converter,
                                  mlir::RewritePatternSet &patterns);
+/// attn.attention with one parallel iteration per query row and no scratch
+/// (the GPU, where an iteration is a thread), for static head dims up to
+/// 256; tried before populateAttnToLoopsPatterns' blocks of rows.
+void populateAttnRowsToLoopsPatterns(const KernelOptions &options,
+                                     mlir::TypeConverter &converter,
+                                     mlir::RewritePatternSet &patterns);
 /// attn.linear_attention.
 void populateLinearAttentionToLoopsPatterns(const KernelOptions &options,
                                             mlir::TypeConverter &converter,
