@@ -77,6 +77,15 @@ std::string refusal(Operation *op) {
       return "not raised to mlp or glu: " + why;
     return kFusionOff;
   }
+  if (auto rope = dyn_cast<RopeOp>(op)) {
+    // A candidate when it rotates a projection split into heads.
+    auto reshape = rope.getInput().getDefiningOp<ReshapeOp>();
+    if (!reshape || !reshape.getInput().getDefiningOp<LinearOp>())
+      return {};
+    if (failed(matchRopeProjection(rope, why)))
+      return "not an epilogue of its projection: " + why;
+    return kFusionOff;
+  }
   if (isa<LayerNormOp, RMSNormOp>(op)) {
     // A candidate when some GEMM reads it as its input.
     bool readByGemm = llvm::any_of(op->getUses(), [](OpOperand &use) {

@@ -106,3 +106,38 @@ bool kiln::isElementwiseKernel(Operation *op) {
 bool kiln::isGemmWithEpilogue(Operation *op) {
   return isa<graph::LinearOp, ffn::MLPOp, ffn::GLUOp>(op);
 }
+
+FailureOr<RopeProjection> kiln::matchRopeProjection(graph::RopeOp rope,
+                                                    std::string &why) {
+  auto reshape = rope.getInput().getDefiningOp<graph::ReshapeOp>();
+  auto linear = reshape ? reshape.getInput().getDefiningOp<graph::LinearOp>()
+                        : graph::LinearOp();
+  if (!linear) {
+    why = "its input is not a linear's result split into heads";
+    return failure();
+  }
+  SmallVector<std::string> pointers = nodePointers(linear->getLoc());
+  std::string projection = pointers.empty() ? "the projection" : pointers[0];
+  ArrayRef<int64_t> heads = rope.getInput().getType().getShape();
+  ArrayRef<int64_t> features = linear.getResult().getType().getShape();
+  // [B, T, H·D] -> [B, T, H, D], which keeps each row's features in order.
+  if (features.size() != 3 ||
+      !llvm::equal(heads.take_front(2), features.take_front(2)) ||
+      ShapedType::isDynamic(heads[3])) {
+    why = "the reshape of " + projection + " is no split of [batch, seq, features] into heads";
+    return failure();
+  }
+  if (!reshape.getResult().hasOneUse()) {
+    why = otherUsersReason(reshape.getResult(), rope);
+    return failure();
+  }
+  if (!linear.getResult().hasOneUse()) {
+    why = projection + ": " + otherUsersReason(linear.getResult(), reshape);
+    return failure();
+  }
+  if (linear.getRopeHeadDim()) {
+    why = projection + " already rotates its result";
+    return failure();
+  }
+  return RopeProjection{linear, reshape};
+}

@@ -81,6 +81,15 @@ mlir::LogicalResult canFuseEpilogue(mlir::Operation *gemm,
 mlir::LogicalResult canFuseNormPrologue(mlir::Operation *norm,
                                         std::string &why);
 
+/// `rope(reshape(linear(x)))`: a projection whose result, split into heads,
+/// is rotated (the query and key projections of a Llama-style attention).
+struct RopeProjection {
+  graph::LinearOp linear;
+  graph::ReshapeOp reshape;
+};
+/// Matches the projection `rope` rotates; on failure says why.
+mlir::FailureOr<RopeProjection> matchRopeProjection(graph::RopeOp rope,
+                                                    std::string &why);
 /// Whether the elementwise `producer` (an op or a group) joins the group
 /// of `consumer`, which uses its result.
 mlir::LogicalResult canFuseElementwise(mlir::Operation *producer,

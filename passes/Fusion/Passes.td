@@ -62,6 +62,20 @@ def FuseNormPrologues : Pass<"kiln-fuse-norm-prologues",
   }];
 }
 
+def FuseRopeProjections : Pass<"kiln-fuse-rope-projections",
+                                "mlir::func::FuncOp"> {
+  let summary = "Fold rope into the projection whose heads it rotates";
+  let description = [{
+    `graph.rope(graph.reshape(graph.linear(x)))`, where the reshape splits
+    the projection's `[B, T, H·D]` result into heads `[B, T, H, D]`,
+    becomes the linear's rope epilogue (`rope_head_dim`, `rope_rotary_dim`,
+    `rope_theta`, `rope_interleaved`, `rope_positions`) followed by the
+    reshape. The lowering rotates each GEMM block's heads right after the
+    block computes them. A projection or reshape whose result has another
+    user, or a reshape that is no split into heads, stays as it is.
+  }];
+}
+
 def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
   let summary = "Group chains of elementwise ops into graph.fused_elementwise";
   let description = [{

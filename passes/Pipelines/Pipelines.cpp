@@ -42,6 +42,7 @@ void kiln::buildFusionPipeline(OpPassManager &pm,
     func.addPass(createRaiseFFN());
     func.addPass(createFuseEpilogues());
     func.addPass(createFuseNormPrologues());
+    func.addPass(createFuseRopeProjections());
     func.addPass(createFuseElementwise());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());

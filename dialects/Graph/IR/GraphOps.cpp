@@ -102,9 +102,44 @@ LogicalResult LinearOp::verify() {
   if (failed(verifyNormPrologue(*this, getInput(), getNormWeight(),
                                 getNormBias(), getNorm(), getNormEps())))
     return failure();
+  if (failed(verifyRopeEpilogue()))
+    return failure();
   SmallVector<int64_t> expected(input.drop_back());
   expected.push_back(weight[0]);
   return verifyResultShape(*this, expected);
+}
+
+LogicalResult LinearOp::verifyRopeEpilogue() {
+  std::optional<uint64_t> headDim = getRopeHeadDim(),
+                          rotaryDim = getRopeRotaryDim();
+  std::optional<APFloat> theta = getRopeTheta();
+  if (!headDim && !rotaryDim && !theta && !getRopePositions() &&
+      !getRopeInterleaved())
+    return success();
+  if (!headDim || !rotaryDim || !theta)
+    return emitOpError("a rope epilogue needs `rope_head_dim`, "
+                       "`rope_rotary_dim` and `rope_theta` together");
+  ArrayRef<int64_t> shape = getResult().getType().getShape();
+  if (shape.size() != 3)
+    return emitOpError("a rope epilogue needs a [batch, seq, heads * "
+                       "head_dim] result, got ")
+           << formatShape(shape);
+  int64_t head = *headDim, rotary = *rotaryDim;
+  if (!ShapedType::isDynamic(shape[2]) && shape[2] % head != 0)
+    return emitOpError("result features ")
+           << shape[2] << " are no multiple of rope_head_dim " << head;
+  if (rotary % 2 != 0 || rotary > head)
+    return emitOpError("rope_rotary_dim must be even and at most "
+                       "rope_head_dim ")
+           << head << ", got " << rotary;
+  if (!(theta->convertToDouble() > 0.0))
+    return emitOpError("rope_theta must be positive");
+  if (getRopePositions() &&
+      !shapesCompatible(getRopePositions().getType().getShape(),
+                        shape.take_front(2)))
+    return emitOpError("rope_positions must have shape [batch, seq], got ")
+           << formatShape(getRopePositions().getType().getShape());
+  return success();
 }
 
 LogicalResult MatmulOp::verify() {

@@ -86,6 +86,12 @@ def Graph_LinearOp : Graph_Op<"linear", [Pure, AttrSizedOperandSegments,
     `norm`, the rows of `input` are normalized first, as `layer_norm` (with
     `norm_weight`, an optional `norm_bias` and `norm_eps`) or `rms_norm`
     (`norm_weight`, `norm_eps`) over the last dimension would.
+
+    The fused rotary embedding (kiln-fuse-rope-projections) is optional:
+    with `rope_head_dim` D, the result `[B, T, H·D]` is rotated, after the
+    rest of the epilogue, as `graph.rope` (with `rope_theta`,
+    `rope_rotary_dim`, `rope_interleaved` and the optional
+    `rope_positions [B, T]`) would rotate its `[B, T, H, D]` reshape.
     A linear imported from JSON has none of them.
   }];
   let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
@@ -93,24 +99,35 @@ def Graph_LinearOp : Graph_Op<"linear", [Pure, AttrSizedOperandSegments,
                        Optional<Graph_FloatTensor>:$residual,
                        Optional<Graph_FloatTensor>:$norm_weight,
                        Optional<Graph_FloatTensor>:$norm_bias,
+                       Optional<Graph_IntTensor>:$rope_positions,
                        OptionalAttr<Graph_ActivationAttr>:$activation,
                        OptionalAttr<Graph_NormKindAttr>:$norm,
-                       OptionalAttr<F64Attr>:$norm_eps);
+                       OptionalAttr<F64Attr>:$norm_eps,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$rope_head_dim,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$rope_rotary_dim,
+                       OptionalAttr<F64Attr>:$rope_theta,
+                       UnitAttr:$rope_interleaved);
   let results = (outs Graph_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? (`residual` $residual^)?
-    (`norm_weight` $norm_weight^)? (`norm_bias` $norm_bias^)? attr-dict `:`
+    (`norm_weight` $norm_weight^)? (`norm_bias` $norm_bias^)?
+    (`rope_positions` $rope_positions^)? attr-dict `:`
     functional-type(operands, results)
   }];
   let builders = [
     OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$input,
                    "mlir::Value":$weight, "mlir::Value":$bias), [{
       build($_builder, $_state, result, input, weight, bias, mlir::Value(),
-            mlir::Value(), mlir::Value(), ActivationAttr(), NormKindAttr(),
-            mlir::FloatAttr());
+            mlir::Value(), mlir::Value(), mlir::Value(), ActivationAttr(),
+            NormKindAttr(), mlir::FloatAttr(), mlir::IntegerAttr(),
+            mlir::IntegerAttr(), mlir::FloatAttr(), mlir::UnitAttr());
     }]>
   ];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The rope epilogue's attrs and operand, all or none (GraphOps.cpp).
+    mlir::LogicalResult verifyRopeEpilogue();
+  }];
 }
 
 def Graph_MatmulOp : Graph_Op<"matmul", [Pure]> {

@@ -256,9 +256,76 @@ static Value rowStatistics(ImplicitLocOpBuilder &b, const RowNorm &norm,
   return statistics;
 }
 
+namespace {
+
+/// A projection's rope angles, one row of cos and sin per row of C.
+struct RopeRows {
+  ProjectionRope rope;
+  Value cosines, sines;
+
+  /// Rotates heads [h0, hEnd) of rows [m0, mEnd) of `c` ([rows, N]) in
+  /// place.
+  void rotate(ImplicitLocOpBuilder &b, Value c, Value m0, Value mEnd,
+              Value h0, Value hEnd) const {
+    Value one = indexConst(b, 1);
+    b.create<scf::ForOp>(
+        m0, mEnd, one, std::nullopt,
+        [&](OpBuilder &nested, Location loc, Value row, ValueRange) {
+          ImplicitLocOpBuilder b(loc, nested);
+          b.create<scf::ForOp>(
+              h0, hEnd, one, std::nullopt,
+              [&](OpBuilder &nested, Location loc, Value head, ValueRange) {
+                ImplicitLocOpBuilder b(loc, nested);
+                Value base = b.create<arith::MulIOp>(
+                    head, indexConst(b, rope.headDim));
+                auto column = [&](ImplicitLocOpBuilder &b, Value d) {
+                  return SmallVector<Value>{
+                      row, b.create<arith::AddIOp>(base, d)};
+                };
+                emitRotateHead(
+                    b, rope.spec, cosines, sines, row,
+                    [&](ImplicitLocOpBuilder &b, Value d) {
+                      return loadF32(b, c, column(b, d));
+                    },
+                    [&](ImplicitLocOpBuilder &b, Value d, Value value) {
+                      storeF32(b, value, c, column(b, d));
+                    });
+                b.create<scf::YieldOp>();
+              });
+          b.create<scf::YieldOp>();
+        });
+  }
+};
+
+/// The angles of every row of `c` [B, T, N], in parallel over rows.
+RopeRows ropeAngles(ImplicitLocOpBuilder &b, const ProjectionRope &rope,
+                    Value c) {
+  SmallVector<Value> sizes = memrefSizes(b, c);
+  Value rows = b.create<arith::MulIOp>(sizes[0], sizes[1]);
+  auto type = MemRefType::get({ShapedType::kDynamic, rope.spec.pairs()},
+                              b.getF32Type());
+  RopeRows angles{rope, allocBuffer(b, type, {rows}),
+                  allocBuffer(b, type, {rows})};
+  parallelLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange row) {
+    Value batch = b.create<arith::DivUIOp>(row[0], sizes[1]);
+    Value token = b.create<arith::RemUIOp>(row[0], sizes[1]);
+    Value position =
+        rope.positions
+            ? Value(b.create<memref::LoadOp>(rope.positions,
+                                             ValueRange{batch, token}))
+            : Value(b.create<arith::IndexCastOp>(b.getI64Type(), token));
+    emitRopeAngles(b, rope.spec, position, angles.cosines, angles.sines,
+                   row[0]);
+  });
+  return angles;
+}
+
+} // namespace
+
 void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                      ValueRange batchSizes, Value rows, Value panels,
-                     GemmBatchViews views, BatchTileEpilogue epilogue) {
+                     GemmBatchViews views, BatchTileEpilogue epilogue,
+                     const GemmBlockEpilogue *block) {
   Value rowBlock = indexConst(b, tiling.rows * kRowTilesPerBlock);
   Value rowBlocks = b.create<arith::CeilDivUIOp>(rows, rowBlock);
   Value fewRows = b.create<arith::CmpIOp>(arith::CmpIPredicate::ule, rowBlocks,
@@ -274,6 +341,10 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
       b, indexConst(b, 1),
       b.create<arith::CeilDivUIOp>(panels,
                                    indexMax(b, blocks, indexConst(b, 1))));
+  if (block)
+    panelBlock = b.create<arith::MulIOp>(
+        ceilDiv(b, panelBlock, block->panelMultiple),
+        indexConst(b, block->panelMultiple));
   // Panel blocks before row blocks: OpenMP's static schedule hands each
   // thread a contiguous run of (panel block, row block) pairs, so a short
   // last row block (M = 128 is 96 + 32 rows with AVX2) is shared by all
@@ -321,12 +392,15 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                                                  panel);
                            inner.create<scf::YieldOp>();
                          });
+    if (block)
+      block->body(b, m0, mEnd, p0, pEnd);
   });
 }
 
 void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
               const GemmRhs &rhs, Value panels, TileEpilogue epilogue,
-              const std::optional<GemmPrologue> &prologue) {
+              const std::optional<GemmPrologue> &prologue,
+              const GemmBlockEpilogue *block) {
   std::optional<RowNorm> blockNorm;
   Value statistics;
   if (prologue && prologue->perBlock) {
@@ -349,7 +423,8 @@ void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
         return GemmOperands{a, rhs, blockNorm, statistics};
       },
       [&](ImplicitLocOpBuilder &b, ValueRange, Value row, Value panel,
-          ValueRange accs) { epilogue(b, row, panel, accs); });
+          ValueRange accs) { epilogue(b, row, panel, accs); },
+      block);
 }
 
 MemRefType packedPanelsType(MLIRContext *context, const GemmTiling &tiling,
@@ -423,9 +498,29 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                     unsigned operand, Value a, Value weight, Value bias,
                     Value c, std::optional<ScalarFn> activation,
                     Value residual,
-                    const std::optional<GemmPrologue> &prologue) {
+                    const std::optional<GemmPrologue> &prologue,
+                    const std::optional<ProjectionRope> &rope) {
   int64_t perPanel = tiling.panelColumns();
   Value cm = collapseToMatrix(b, c);
+  std::optional<RopeRows> ropeRows;
+  std::optional<GemmBlockEpilogue> block;
+  if (rope) {
+    ropeRows = ropeAngles(b, *rope, c);
+    // A block that holds whole heads rotates them right after its tiles;
+    // else every row is rotated after the GEMM.
+    int64_t headDim = rope->headDim;
+    if (headDim % perPanel == 0)
+      block = GemmBlockEpilogue{
+          headDim / perPanel,
+          [&, headDim](ImplicitLocOpBuilder &b, Value m0, Value mEnd, Value p0,
+                       Value pEnd) {
+            int64_t panelsPerHead = headDim / perPanel;
+            ropeRows->rotate(
+                b, cm, m0, mEnd,
+                b.create<arith::DivUIOp>(p0, indexConst(b, panelsPerHead)),
+                b.create<arith::DivUIOp>(pEnd, indexConst(b, panelsPerHead)));
+          }};
+  }
   Value residualMatrix = residual ? collapseToMatrix(b, residual) : Value();
   GemmRhs rhs = weightPanels(b, tiling, options, op, operand, {weight});
   emitGemm(b, tiling, collapseToMatrix(b, a), rhs,
@@ -447,7 +542,18 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
              storeTileRow(b, cm, row, col0, values, tiling.width,
                           residualMatrix);
            },
-           prologue);
+           prologue, block ? &*block : nullptr);
+  if (ropeRows && !block) {
+    Value heads = b.create<arith::DivUIOp>(
+        b.create<memref::DimOp>(cm, 1), indexConst(b, rope->headDim));
+    parallelLoops(b, {b.create<memref::DimOp>(cm, 0)},
+                  [&](ImplicitLocOpBuilder &b, ValueRange row) {
+                    ropeRows->rotate(
+                        b, cm, row[0],
+                        b.create<arith::AddIOp>(row[0], indexConst(b, 1)),
+                        indexConst(b, 0), heads);
+                  });
+  }
 }
 
 void storeTileRow(ImplicitLocOpBuilder &b, Value c, Value row, Value col0,

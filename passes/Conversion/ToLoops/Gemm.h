@@ -19,7 +19,9 @@
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
 #include "passes/Conversion/ToLoops/NormRows.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
+#include "passes/Conversion/ToLoops/Rope.h"
 
+#include <functional>
 #include <optional>
 
 namespace kiln {
@@ -51,6 +53,14 @@ struct GemmRhs {
   Value buffer;
 };
 
+/// A projection's rope epilogue: heads of `headDim` columns, rotated by
+/// `spec` at `positions` [B, T] (null: each row's token index).
+struct ProjectionRope {
+  RopeSpec spec;
+  int64_t headDim;
+  Value positions;
+};
+
 /// Consumes the finished accumulators of one row of a tile: `accs` holds
 /// `vectors` f32 vectors for the columns of panel `panel`.
 using TileEpilogue = llvm::function_ref<void(ImplicitLocOpBuilder &, Value row,
@@ -66,12 +76,24 @@ struct GemmPrologue {
   bool perBlock;
 };
 
+/// Work on a whole parallel block once its tiles are done, while its part
+/// of C is in cache: a rope epilogue rotates the block's heads.
+struct GemmBlockEpilogue {
+  /// Blocks hold a multiple of this many panels (a head's columns).
+  int64_t panelMultiple;
+  /// Runs with the block's rows [m0, mEnd) and panels [p0, pEnd).
+  std::function<void(ImplicitLocOpBuilder &, Value m0, Value mEnd, Value p0,
+                     Value pEnd)>
+      body;
+};
+
 /// Runs the epilogue on Σ_k A[m, k] · B[k, panel columns] for every row m of
 /// `a` ([M, K]) and every panel in [0, `panels`), A's rows normalized first
-/// when there is a `prologue`.
+/// when there is a `prologue`, then `block` on each parallel block.
 void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
               const GemmRhs &rhs, Value panels, TileEpilogue epilogue,
-              const std::optional<GemmPrologue> &prologue = std::nullopt);
+              const std::optional<GemmPrologue> &prologue = std::nullopt,
+              const GemmBlockEpilogue *block = nullptr);
 
 /// The operands of one GEMM of a batch.
 struct GemmOperands {
@@ -96,7 +118,8 @@ using BatchTileEpilogue =
 /// and the blocks of each GEMM alike.
 void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                      ValueRange batchSizes, Value rows, Value panels,
-                     GemmBatchViews views, BatchTileEpilogue epilogue);
+                     GemmBatchViews views, BatchTileEpilogue epilogue,
+                     const GemmBlockEpilogue *block = nullptr);
 
 /// Type of the panels packed from `sources` weights of shape [N, K]; each
 /// panel interleaves `panelColumns / sources` columns of every source.
@@ -132,13 +155,15 @@ void storeTileRow(ImplicitLocOpBuilder &b, Value c, Value row, Value col0,
 /// `weight` [N, K] (operand `operand` of `op`, packed as weightPanels does),
 /// an optional `bias` [N], `c` [..., N] and an optional `residual` of c's
 /// shape, the leading dimensions of `a` and `c` collapsed into rows: linear,
-/// and the projections of mlp and glu.
+/// and the projections of mlp and glu. With `rope`, c [B, T, N] is then
+/// rotated head by head.
 void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                     const KernelOptions &options, mlir::Operation *op,
                     unsigned operand, Value a, Value weight, Value bias,
                     Value c, std::optional<ScalarFn> activation,
                     Value residual = {},
-                    const std::optional<GemmPrologue> &prologue = std::nullopt);
+                    const std::optional<GemmPrologue> &prologue = std::nullopt,
+                    const std::optional<ProjectionRope> &rope = std::nullopt);
 
 /// A conversion pattern for a GEMM op: the kernel options and the tile they
 /// select.

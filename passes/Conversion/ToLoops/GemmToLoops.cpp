@@ -34,10 +34,17 @@ struct LinearToLoops : GemmPattern<LinearOp> {
     if (auto act = op.getActivation())
       activation = activationFn(*act);
     std::optional<GemmPrologue> prologue = prologueOf(op, adaptor);
+    std::optional<ProjectionRope> rope;
+    if (std::optional<uint64_t> headDim = op.getRopeHeadDim())
+      rope = ProjectionRope{
+          RopeSpec{static_cast<int64_t>(*op.getRopeRotaryDim()),
+                   op.getRopeTheta()->convertToDouble(),
+                   op.getRopeInterleaved()},
+          static_cast<int64_t>(*headDim), adaptor.getRopePositions()};
     emitProjection(b, tiling, options, op,
                    op.getWeightMutable().getOperandNumber(), input, weight,
                    adaptor.getBias(), out, activation, adaptor.getResidual(),
-                   prologue);
+                   prologue, rope);
     rewriter.replaceOp(op, out);
     return success();
   }

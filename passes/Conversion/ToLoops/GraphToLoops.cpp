@@ -9,6 +9,7 @@
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
 #include "passes/Conversion/ToLoops/NormRows.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
+#include "passes/Conversion/ToLoops/Rope.h"
 
 #include "dialects/Graph/IR/GraphOps.h"
 
@@ -148,78 +149,40 @@ struct RopeToLoops : ToLoopsPattern<RopeOp> {
     Value input = adaptor.getInput(), positions = adaptor.getPositions();
     SmallVector<Value> sizes = memrefSizes(b, input);
     Value out = allocBuffer(b, resultType(op), sizes);
-    int64_t rotary = op.getRotaryDim(), half = rotary / 2;
-    bool interleaved = op.getInterleaved();
-    double logTheta = std::log(op.getTheta().convertToDouble());
-    Type f64 = b.getF64Type();
-    // One (batch, token) per iteration: its angles are computed once and
-    // serve every head.
+    RopeSpec spec{static_cast<int64_t>(op.getRotaryDim()),
+                  op.getTheta().convertToDouble(),
+                  op.getInterleaved()};
+    // One (batch, token) per iteration: its angles are computed once, into
+    // scratch, and serve every head.
     parallelLoops(
         b, ArrayRef<Value>(sizes).take_front(2),
         [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-          Value t = ivs[1];
           Value position =
               positions
-                  ? Value(b.create<memref::LoadOp>(positions,
-                                                   ValueRange{ivs[0], ivs[1]}))
-                  : Value(b.create<arith::IndexCastOp>(b.getI64Type(), t));
-          // Angles in f64: positions reach thousands, where f32 loses ~1e-4.
-          Value pos = b.create<arith::SIToFPOp>(f64, position);
-          Value cosines = scratch(b, {indexConst(b, half)});
-          Value sines = scratch(b, {indexConst(b, half)});
-          sequentialLoops(
-              b, {indexConst(b, half)},
-              [&](ImplicitLocOpBuilder &b, ValueRange i) {
-                Value fi = b.create<arith::SIToFPOp>(
-                    f64, b.create<arith::IndexCastOp>(b.getI64Type(), i[0]));
-                Value exponent = b.create<arith::MulFOp>(
-                    fi, floatConst(b, f64, -2.0 * logTheta / rotary));
-                Value angle = b.create<arith::MulFOp>(
-                    pos, b.create<math::ExpOp>(exponent));
-                storeF32(b,
-                         b.create<arith::TruncFOp>(
-                             b.getF32Type(), b.create<math::CosOp>(angle)),
-                         cosines, {i[0]});
-                storeF32(b,
-                         b.create<arith::TruncFOp>(
-                             b.getF32Type(), b.create<math::SinOp>(angle)),
-                         sines, {i[0]});
-              });
+                  ? Value(b.create<memref::LoadOp>(positions, ivs))
+                  : Value(b.create<arith::IndexCastOp>(b.getI64Type(),
+                                                       ivs[1]));
+          Value zero = indexConst(b, 0);
+          Value pairs = indexConst(b, spec.pairs());
+          Value cosines = scratch(b, {indexConst(b, 1), pairs});
+          Value sines = scratch(b, {indexConst(b, 1), pairs});
+          emitRopeAngles(b, spec, position, cosines, sines, zero);
           sequentialLoops(b, {sizes[2]}, [&](ImplicitLocOpBuilder &b,
                                              ValueRange head) {
             auto at = [&](Value d) {
               return SmallVector<Value>{ivs[0], ivs[1], head[0], d};
             };
-            sequentialLoops(
-                b, {indexConst(b, half)},
-                [&](ImplicitLocOpBuilder &b, ValueRange i) {
-                  Value cos = loadF32(b, cosines, {i[0]});
-                  Value sin = loadF32(b, sines, {i[0]});
-                  Value first, second;
-                  if (interleaved) {
-                    first = b.create<arith::MulIOp>(i[0], indexConst(b, 2));
-                    second = b.create<arith::AddIOp>(first, indexConst(b, 1));
-                  } else {
-                    first = i[0];
-                    second =
-                        b.create<arith::AddIOp>(i[0], indexConst(b, half));
-                  }
-                  Value x1 = loadF32(b, input, at(first));
-                  Value x2 = loadF32(b, input, at(second));
-                  storeF32(b,
-                           b.create<arith::SubFOp>(
-                               b.create<arith::MulFOp>(x1, cos),
-                               b.create<arith::MulFOp>(x2, sin)),
-                           out, at(first));
-                  storeF32(b,
-                           b.create<arith::AddFOp>(
-                               b.create<arith::MulFOp>(x2, cos),
-                               b.create<arith::MulFOp>(x1, sin)),
-                           out, at(second));
+            emitRotateHead(
+                b, spec, cosines, sines, zero,
+                [&](ImplicitLocOpBuilder &b, Value d) {
+                  return loadF32(b, input, at(d));
+                },
+                [&](ImplicitLocOpBuilder &b, Value d, Value value) {
+                  storeF32(b, value, out, at(d));
                 });
             // Features past rotary_dim pass through.
             b.create<scf::ForOp>(
-                indexConst(b, rotary), sizes[3], indexConst(b, 1),
+                indexConst(b, spec.rotaryDim), sizes[3], indexConst(b, 1),
                 std::nullopt,
                 [&](OpBuilder &nested, Location loc, Value d, ValueRange) {
                   ImplicitLocOpBuilder ib(loc, nested);

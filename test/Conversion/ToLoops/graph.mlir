@@ -85,17 +85,17 @@ func.func @embedding(%ids: tensor<?x?xi32>, %table: tensor<256x64xf32>) -> tenso
 // CHECK-SAME: (%[[X:.*]]: memref<?x?x4x16xf32>, %[[POS:.*]]: memref<?x?xi32>,
 // CHECK: scf.parallel (%[[B:.*]], %[[T:.*]]) =
 // CHECK: %[[P:.*]] = memref.load %[[POS]][%[[B]], %[[T]]]
+// CHECK: %[[COS:.*]] = memref.alloca() : memref<1x4xf32>
+// CHECK: %[[SIN:.*]] = memref.alloca() : memref<1x4xf32>
 // CHECK: arith.sitofp %[[P]] : i32 to f64
-// CHECK: %[[COS:.*]] = memref.alloca() : memref<4xf32>
-// CHECK: %[[SIN:.*]] = memref.alloca() : memref<4xf32>
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c4
 // CHECK: math.exp %{{.*}} : f64
 // CHECK: math.cos %{{.*}} : f64
 // CHECK: math.sin %{{.*}} : f64
 // CHECK: scf.for %[[H:.*]] = %{{.*}} to %c4
 // CHECK: scf.for %[[I:.*]] = %{{.*}} to %c4
-// CHECK: memref.load %[[COS]][%[[I]]]
-// CHECK: memref.load %[[SIN]][%[[I]]]
+// CHECK: memref.load %[[COS]][%{{.*}}, %[[I]]]
+// CHECK: memref.load %[[SIN]][%{{.*}}, %[[I]]]
 // CHECK: %[[SECOND:.*]] = arith.addi %[[I]], %c4
 // CHECK: memref.load %[[X]][%[[B]], %[[T]], %[[H]], %[[I]]]
 // CHECK: memref.load %[[X]][%[[B]], %[[T]], %[[H]], %[[SECOND]]]

@@ -844,3 +844,59 @@ func.func @norm_prologue_type(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %g: tens
   %0 = graph.linear %x, %w norm_weight %g {norm = #graph<norm layer_norm>, norm_eps = 1.0e-5 : f64} : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<8xf16>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+func.func @rope_epilogue_partial(%x: tensor<?x?x8xf32>, %w: tensor<32x8xf32>) -> tensor<?x?x32xf32> {
+  // expected-error @+1 {{'graph.linear' op a rope epilogue needs `rope_head_dim`, `rope_rotary_dim` and `rope_theta` together}}
+  %0 = graph.linear %x, %w {rope_head_dim = 16 : i64, rope_theta = 10000.0 : f64} : (tensor<?x?x8xf32>, tensor<32x8xf32>) -> tensor<?x?x32xf32>
+  return %0 : tensor<?x?x32xf32>
+}
+
+// -----
+
+func.func @rope_epilogue_rank(%x: tensor<?x8xf32>, %w: tensor<32x8xf32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'graph.linear' op a rope epilogue needs a [batch, seq, heads * head_dim] result, got [?, 32]}}
+  %0 = graph.linear %x, %w {rope_head_dim = 16 : i64, rope_rotary_dim = 16 : i64, rope_theta = 10000.0 : f64} : (tensor<?x8xf32>, tensor<32x8xf32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @rope_epilogue_heads(%x: tensor<?x?x8xf32>, %w: tensor<40x8xf32>) -> tensor<?x?x40xf32> {
+  // expected-error @+1 {{'graph.linear' op result features 40 are no multiple of rope_head_dim 16}}
+  %0 = graph.linear %x, %w {rope_head_dim = 16 : i64, rope_rotary_dim = 16 : i64, rope_theta = 10000.0 : f64} : (tensor<?x?x8xf32>, tensor<40x8xf32>) -> tensor<?x?x40xf32>
+  return %0 : tensor<?x?x40xf32>
+}
+
+// -----
+
+func.func @rope_epilogue_rotary(%x: tensor<?x?x8xf32>, %w: tensor<32x8xf32>) -> tensor<?x?x32xf32> {
+  // expected-error @+1 {{'graph.linear' op rope_rotary_dim must be even and at most rope_head_dim 16, got 18}}
+  %0 = graph.linear %x, %w {rope_head_dim = 16 : i64, rope_rotary_dim = 18 : i64, rope_theta = 10000.0 : f64} : (tensor<?x?x8xf32>, tensor<32x8xf32>) -> tensor<?x?x32xf32>
+  return %0 : tensor<?x?x32xf32>
+}
+
+// -----
+
+func.func @rope_epilogue_theta(%x: tensor<?x?x8xf32>, %w: tensor<32x8xf32>) -> tensor<?x?x32xf32> {
+  // expected-error @+1 {{'graph.linear' op rope_theta must be positive}}
+  %0 = graph.linear %x, %w {rope_head_dim = 16 : i64, rope_rotary_dim = 16 : i64, rope_theta = 0.0 : f64} : (tensor<?x?x8xf32>, tensor<32x8xf32>) -> tensor<?x?x32xf32>
+  return %0 : tensor<?x?x32xf32>
+}
+
+// -----
+
+func.func @rope_epilogue_positions(%x: tensor<2x4x8xf32>, %w: tensor<32x8xf32>, %p: tensor<2x5xi32>) -> tensor<2x4x32xf32> {
+  // expected-error @+1 {{'graph.linear' op rope_positions must have shape [batch, seq], got [2, 5]}}
+  %0 = graph.linear %x, %w rope_positions %p {rope_head_dim = 16 : i64, rope_rotary_dim = 16 : i64, rope_theta = 10000.0 : f64} : (tensor<2x4x8xf32>, tensor<32x8xf32>, tensor<2x5xi32>) -> tensor<2x4x32xf32>
+  return %0 : tensor<2x4x32xf32>
+}
+
+// -----
+
+func.func @rope_epilogue_head_dim(%x: tensor<?x?x8xf32>, %w: tensor<32x8xf32>) -> tensor<?x?x32xf32> {
+  // expected-error @+1 {{'graph.linear' op attribute 'rope_head_dim' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %0 = graph.linear %x, %w {rope_head_dim = 0 : i64, rope_rotary_dim = 16 : i64, rope_theta = 10000.0 : f64} : (tensor<?x?x8xf32>, tensor<32x8xf32>) -> tensor<?x?x32xf32>
+  return %0 : tensor<?x?x32xf32>
+}

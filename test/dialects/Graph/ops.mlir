@@ -302,3 +302,14 @@ func.func @fused(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>)
   }
   return %0, %1 : tensor<?x8xf32>, tensor<?x8xf32>
 }
+
+// A linear with a rope epilogue, with positions and without.
+// CHECK-LABEL: func.func @linear_rope
+func.func @linear_rope(%x: tensor<?x?x8xf32>, %w: tensor<32x8xf32>, %p: tensor<?x?xi64>)
+    -> (tensor<?x?x32xf32>, tensor<?x?x32xf32>) {
+  // CHECK: graph.linear %{{.*}}, %{{.*}} rope_positions %{{.*}} {rope_head_dim = 16 : i64, rope_rotary_dim = 8 : i64, rope_theta = 1.000000e+04 : f64} : (tensor<?x?x8xf32>, tensor<32x8xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  %0 = graph.linear %x, %w rope_positions %p {rope_head_dim = 16 : i64, rope_rotary_dim = 8 : i64, rope_theta = 10000.0 : f64} : (tensor<?x?x8xf32>, tensor<32x8xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  // CHECK: graph.linear %{{.*}}, %{{.*}} {rope_head_dim = 16 : i64, rope_interleaved, rope_rotary_dim = 16 : i64, rope_theta = 5.000000e+05 : f64} : (tensor<?x?x8xf32>, tensor<32x8xf32>) -> tensor<?x?x32xf32>
+  %1 = graph.linear %x, %w {rope_head_dim = 16 : i64, rope_rotary_dim = 16 : i64, rope_theta = 500000.0 : f64, rope_interleaved} : (tensor<?x?x8xf32>, tensor<32x8xf32>) -> tensor<?x?x32xf32>
+  return %0, %1 : tensor<?x?x32xf32>, tensor<?x?x32xf32>
+}
