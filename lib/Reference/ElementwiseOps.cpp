@@ -108,9 +108,11 @@ bool evalSoftmax(OpContext &ctx) {
   if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
       !ctx.attrInt("axis", axis))
     return false;
-  if (axis < 0 || axis >= static_cast<int64_t>(x->shape.size()))
-    return ctx.fail("axis " + std::to_string(axis) + " out of range for " +
-                    formatDims(x->shape));
+  Dims shape;
+  if (!ctx.applyRule(
+          shapes::softmaxShape(shapeOf(*x), axis, shapes::Naming{{"x"}}),
+          shape))
+    return false;
   int64_t n = x->shape[axis];
   int64_t inner = stridesOf(x->shape)[axis];
   int64_t outer = x->numel() / (n * inner);

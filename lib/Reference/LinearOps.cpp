@@ -163,12 +163,14 @@ bool evalMatmul(OpContext &ctx) {
 
 bool evalEmbedding(OpContext &ctx) {
   const Tensor *ids, *table;
+  Dims shape;
   if (!ctx.require(0, "ids", ids) || !ctx.require(1, "table", table) ||
-      !ctx.expectOutputs(1, 1) || !ctx.expectRank(*table, "table", 2))
+      !ctx.expectOutputs(1, 1) ||
+      !ctx.applyRule(shapes::embeddingShape(shapeOf(*ids), shapeOf(*table),
+                                            shapes::Naming{{"ids", "table"}}),
+                     shape))
     return false;
   int64_t vocab = table->shape[0], width = table->shape[1];
-  Dims shape = ids->shape;
-  shape.push_back(width);
   Tensor y = zeros(table->dtype, shape);
   for (int64_t i = 0; i < ids->numel(); ++i) {
     double id = ids->data[i];

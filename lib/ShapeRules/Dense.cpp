@@ -1,6 +1,6 @@
 //===- Dense.cpp - Shape rules of the ops on features ---------------------===//
 //
-// matmul, linear, mlp, glu and the norms. Weights follow PyTorch,
+// matmul, linear, mlp, glu, the norms and embedding. Weights follow PyTorch,
 // `[out, in]`; the features of x are its last dim.
 //
 //===----------------------------------------------------------------------===//
@@ -148,6 +148,15 @@ ShapeResult normShape(const Shape &x, const Shape &weight, const Shape *bias,
   if (!checks.ok())
     return checks.takeError();
   return x;
+}
+
+ShapeResult embeddingShape(const Shape &ids, const Shape &table,
+                           const Naming &naming) {
+  if (table.size() != 2)
+    return rankError(naming, 1, table, 2, "[V, D]");
+  Shape out = ids;
+  out.push_back(table[1]);
+  return out;
 }
 
 } // namespace kiln::shapes

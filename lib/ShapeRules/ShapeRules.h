@@ -104,7 +104,6 @@ public:
 
   explicit operator bool() const { return result.has_value(); }
   const Shape &operator*() const { return *result; }
-  const Shape *operator->() const { return &*result; }
   const RuleError &error() const { return failure; }
 
 private:
@@ -190,6 +189,23 @@ ShapeResult gluShape(const Shape &x, const Shape &wGate, const Shape &wUp,
 /// bias (2) `[D]` → x's shape.
 ShapeResult normShape(const Shape &x, const Shape &weight, const Shape *bias,
                       const Naming &naming);
+
+/// embedding: ids (0) of any shape, table (1) `[V, D]` → `[ids..., D]`.
+ShapeResult embeddingShape(const Shape &ids, const Shape &table,
+                           const Naming &naming);
+
+//===----------------------------------------------------------------------===//
+// Ops along axes (Reduction.cpp)
+//===----------------------------------------------------------------------===//
+
+/// softmax: x (0) `[..., D]` along `axis` (attr "axis") → x's shape.
+ShapeResult softmaxShape(const Shape &x, int64_t axis, const Naming &naming);
+
+/// reduce_sum, reduce_mean, reduce_max: x (0) of rank ≥ 1 over unique
+/// `axes` (attr "axes", any order); reduced dims are dropped, or kept as 1
+/// with `keepdims`.
+ShapeResult reduceShape(const Shape &x, const std::vector<int64_t> &axes,
+                        bool keepdims, const Naming &naming);
 
 //===----------------------------------------------------------------------===//
 // Attention (Attention.cpp)

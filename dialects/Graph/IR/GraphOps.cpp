@@ -171,25 +171,26 @@ LogicalResult RMSNormOp::verify() {
 }
 
 LogicalResult SoftmaxOp::verify() {
-  int64_t rank = getInput().getType().getRank();
-  int64_t axis = getAxis();
-  if (axis < 0 || axis >= rank)
-    return emitOpError("axis ") << axis << " is out of range for rank "
-                                << rank;
+  // SameOperandsAndResultType checks the result.
+  shapes::ShapeResult rule =
+      shapes::softmaxShape(ruleShape(getInput().getType().getShape()),
+                           getAxis(), shapes::Naming{{"input"}});
+  if (!rule)
+    return emitOpError(rule.error().message);
   return success();
 }
 
 LogicalResult EmbeddingOp::verify() {
-  ArrayRef<int64_t> table = getTable().getType().getShape();
-  if (table.size() != 2)
-    return emitOpError("table must have rank 2 [vocab, features], got ")
-           << formatShape(table);
+  shapes::ShapeResult rule =
+      shapes::embeddingShape(ruleShape(getIds().getType().getShape()),
+                             ruleShape(getTable().getType().getShape()),
+                             shapes::Naming{{"ids", "table"}});
+  if (!rule)
+    return emitOpError(rule.error().message);
   if (getTable().getType().getElementType() !=
       getResult().getType().getElementType())
     return emitOpError("result element type must match the table's");
-  SmallVector<int64_t> expected(getIds().getType().getShape());
-  expected.push_back(table[1]);
-  return verifyResultShape(*this, expected);
+  return verifyShapeRule(*this, rule, getResult());
 }
 
 LogicalResult RopeOp::verify() {
@@ -252,23 +253,16 @@ static LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes,
                                   bool keepdims) {
   if (failed(verifySameElementType(op, {op->getOperand(0), op->getResult(0)})))
     return failure();
-  ArrayRef<int64_t> shape = tensorType(op->getOperand(0)).getShape();
-  int64_t rank = shape.size();
-  for (auto [i, axis] : llvm::enumerate(axes)) {
-    if (axis < 0 || axis >= rank)
-      return op->emitOpError("axis ") << axis << " is out of range for rank "
-                                      << rank;
-    if (i > 0 && axes[i - 1] >= axis)
+  // The IR keeps axes sorted (its canonical form); the rule checks the rest.
+  for (size_t i = 1; i < axes.size(); ++i)
+    if (axes[i - 1] >= axes[i])
       return op->emitOpError("axes must be sorted and unique");
-  }
-  SmallVector<int64_t> expected;
-  for (int64_t d = 0; d < rank; ++d) {
-    if (!llvm::is_contained(axes, d))
-      expected.push_back(shape[d]);
-    else if (keepdims)
-      expected.push_back(1);
-  }
-  return verifyResultShape(op, expected);
+  return verifyShapeRule(
+      op,
+      shapes::reduceShape(ruleShape(tensorType(op->getOperand(0)).getShape()),
+                          std::vector<int64_t>(axes.begin(), axes.end()),
+                          keepdims, shapes::Naming{{"input"}}),
+      op->getResult(0));
 }
 
 LogicalResult ReduceSumOp::verify() {

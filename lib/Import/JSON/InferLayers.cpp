@@ -125,11 +125,14 @@ bool inferUnary(OpContext &c) {
 
 bool inferSoftmax(OpContext &c) {
   int64_t axis;
+  Shape shape;
   if (!c.expectMinRank(0, 1, "[..., D]") || !c.expectFloat(0) ||
-      !c.readAxis("axis", c.rank(0), c.rank(0) - 1, axis))
+      !c.readAxis("axis", c.rank(0), c.rank(0) - 1, axis) ||
+      !c.applyRule(
+          shapes::softmaxShape(ruleShape(c.shape(0)), axis, c.naming()), shape))
     return false;
   c.attrs = {{"axis", axis}};
-  return c.produce(c.type(0));
+  return c.produce({c.type(0).dtype, shape});
 }
 
 bool inferNorm(OpContext &c) {
@@ -150,14 +153,16 @@ bool inferNorm(OpContext &c) {
 
 bool inferEmbedding(OpContext &c) {
   enum { Ids, Table };
-  if (!c.expectIndex(Ids) || !c.expectRank(Table, 2, "[V, D]") ||
+  Shape shape;
+  if (!c.expectIndex(Ids) ||
+      !c.applyRule(shapes::embeddingShape(ruleShape(c.shape(Ids)),
+                                          ruleShape(c.shape(Table)),
+                                          c.naming()),
+                   shape) ||
       !c.expectStatic(Table, 0, "(the vocabulary size bounds the ids)"))
     return false;
-  TensorType type = c.type(Ids);
-  type.dtype = c.type(Table).dtype;
-  type.shape.push_back(c.shape(Table)[1]);
   c.attrs = json::object();
-  return c.produce(type);
+  return c.produce({c.type(Table).dtype, shape});
 }
 
 bool inferCast(OpContext &c) {
@@ -206,16 +211,15 @@ bool inferReduce(OpContext &c) {
   bool keepdims;
   if (!c.readBool("keepdims", false, keepdims))
     return false;
-  json normalized = json::array();
-  Shape shape;
-  for (int64_t d = 0; d < rank; ++d) {
+  std::vector<int64_t> normalized;
+  for (int64_t d = 0; d < rank; ++d)
     if (reduced[d])
       normalized.push_back(d);
-    if (!reduced[d])
-      shape.push_back(c.shape(0)[d]);
-    else if (keepdims)
-      shape.push_back(Dim::fixed(1));
-  }
+  Shape shape;
+  if (!c.applyRule(shapes::reduceShape(ruleShape(c.shape(0)), normalized,
+                                       keepdims, c.naming()),
+                   shape))
+    return false;
   c.attrs = {{"axes", normalized}, {"keepdims", keepdims}};
   return c.produce({c.type(0).dtype, shape});
 }

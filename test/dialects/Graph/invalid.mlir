@@ -223,7 +223,7 @@ func.func @softmax_negative_axis(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
 // -----
 
 func.func @embedding_table_rank(%ids: tensor<?xi32>, %table: tensor<256xf32>) -> tensor<?x1xf32> {
-  // expected-error @+1 {{'graph.embedding' op table must have rank 2 [vocab, features], got [256]}}
+  // expected-error @+1 {{'graph.embedding' op table has shape [256]; expected 2 dims [V, D]}}
   %0 = graph.embedding %ids, %table : (tensor<?xi32>, tensor<256xf32>) -> tensor<?x1xf32>
   return %0 : tensor<?x1xf32>
 }

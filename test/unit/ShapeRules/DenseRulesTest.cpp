@@ -97,6 +97,15 @@ TEST(Norm, ShapesAndErrors) {
               "bias has shape [1, 8]; expected 1 dims [D]");
 }
 
+TEST(Embedding, ShapesAndErrors) {
+  Naming names = naming({"ids", "table"});
+  expectShape(embeddingShape({Sym(0), Sym(1)}, {S(512), S(64)}, names),
+              {Sym(0), Sym(1), S(64)});
+  expectShape(embeddingShape({U()}, {U(), U()}, names), {U(), U()});
+  expectError(embeddingShape({Sym(0)}, {S(256)}, names), 1,
+              "table has shape [256]; expected 2 dims [V, D]");
+}
+
 TEST(Naming, DescribeOverridesTheRole) {
   Naming names({"x", "w", "bias"});
   names.describe = [](size_t i) { return "input " + std::to_string(i); };
