@@ -27,13 +27,11 @@ static LogicalResult verifyQKV(Operation *op, Value query, Value key,
     return op->emitOpError("query, key, value and result must share one "
                            "element type");
   return verifyShapeRule(
-      op,
-      shapes::attentionShape(ruleShape(tensorType(query).getShape()),
-                             ruleShape(tensorType(key).getShape()),
-                             ruleShape(tensorType(value).getShape()),
-                             allowGroups,
-                             shapes::Naming{{"query", "key", "value"}}),
-      result);
+      op, shapes::attentionShape(ruleShape(tensorType(query).getShape()),
+                                 ruleShape(tensorType(key).getShape()),
+                                 ruleShape(tensorType(value).getShape()),
+                                 allowGroups,
+                                 shapes::Naming{{"query", "key", "value"}}));
 }
 
 LogicalResult AttentionOp::verify() {

@@ -39,7 +39,7 @@ static LogicalResult verifyBlock(BlockOp op, const shapes::ShapeResult &rule) {
                                        op.getNormBias(), op.getNorm(),
                                        op.getNormEps())))
     return failure();
-  return verifyShapeRule(op, rule, op.getResult());
+  return verifyShapeRule(op, rule);
 }
 
 LogicalResult MLPOp::verify() {

@@ -28,16 +28,6 @@ static LogicalResult verifySameElementType(Operation *op, ValueRange values) {
   return success();
 }
 
-static LogicalResult verifyResultShape(Operation *op,
-                                       ArrayRef<int64_t> expected) {
-  ArrayRef<int64_t> actual = tensorType(op->getResult(0)).getShape();
-  if (!shapesCompatible(actual, expected))
-    return op->emitOpError("result shape ")
-           << formatShape(actual) << " does not match the inferred shape "
-           << formatShape(expected);
-  return success();
-}
-
 /// Checks a per-feature vector (norm weight, bias) of `size` elements.
 static LogicalResult verifyFeatureVector(Operation *op, Value vector,
                                          StringRef name, int64_t size) {
@@ -64,7 +54,7 @@ static LogicalResult verifyBinary(Operation *op) {
   if (failed(verifySameElementType(op, {op->getOperand(0), op->getOperand(1),
                                         op->getResult(0)})))
     return failure();
-  return verifyShapeRule(op, binaryShape(op), op->getResult(0));
+  return verifyShapeRule(op, binaryShape(op));
 }
 
 LogicalResult AddOp::verify() { return verifyBinary(*this); }
@@ -98,18 +88,16 @@ LogicalResult LinearOp::verify() {
   if (failed(verifyNormPrologue(*this, getInput(), getNormWeight(),
                                 getNormBias(), getNorm(), getNormEps())))
     return failure();
-  return verifyShapeRule(*this, rule, getResult());
+  return verifyShapeRule(*this, rule);
 }
 
 LogicalResult MatmulOp::verify() {
   if (failed(verifySameElementType(*this, {getLhs(), getRhs(), getResult()})))
     return failure();
   return verifyShapeRule(
-      *this,
-      shapes::matmulShape(ruleShape(getLhs().getType().getShape()),
-                          ruleShape(getRhs().getType().getShape()),
-                          shapes::Naming{{"lhs", "rhs"}}),
-      getResult());
+      *this, shapes::matmulShape(ruleShape(getLhs().getType().getShape()),
+                                 ruleShape(getRhs().getType().getShape()),
+                                 shapes::Naming{{"lhs", "rhs"}}));
 }
 
 /// Shared by layer_norm and rms_norm: normalization over the last dimension.
@@ -124,12 +112,10 @@ static LogicalResult verifyNorm(Operation *op, Value input, Value weight,
   if (bias)
     biasShape = ruleShape(tensorType(bias).getShape());
   return verifyShapeRule(
-      op,
-      shapes::normShape(ruleShape(tensorType(input).getShape()),
-                        ruleShape(tensorType(weight).getShape()),
-                        biasShape ? &*biasShape : nullptr,
-                        shapes::Naming{{"input", "weight", "bias"}}),
-      op->getResult(0));
+      op, shapes::normShape(ruleShape(tensorType(input).getShape()),
+                            ruleShape(tensorType(weight).getShape()),
+                            biasShape ? &*biasShape : nullptr,
+                            shapes::Naming{{"input", "weight", "bias"}}));
 }
 
 LogicalResult kiln::graph::verifyNormPrologue(Operation *op, Value input,
@@ -190,7 +176,7 @@ LogicalResult EmbeddingOp::verify() {
   if (getTable().getType().getElementType() !=
       getResult().getType().getElementType())
     return emitOpError("result element type must match the table's");
-  return verifyShapeRule(*this, rule, getResult());
+  return verifyShapeRule(*this, rule);
 }
 
 LogicalResult RopeOp::verify() {
@@ -261,8 +247,7 @@ static LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes,
       op,
       shapes::reduceShape(ruleShape(tensorType(op->getOperand(0)).getShape()),
                           std::vector<int64_t>(axes.begin(), axes.end()),
-                          keepdims, shapes::Naming{{"input"}}),
-      op->getResult(0));
+                          keepdims, shapes::Naming{{"input"}}));
 }
 
 LogicalResult ReduceSumOp::verify() {
@@ -502,7 +487,7 @@ LogicalResult PowOp::verify() { return verifyBinary(*this); }
 static LogicalResult verifyCompare(Operation *op) {
   if (failed(verifySameElementType(op, {op->getOperand(0), op->getOperand(1)})))
     return failure();
-  return verifyShapeRule(op, binaryShape(op), op->getResult(0));
+  return verifyShapeRule(op, binaryShape(op));
 }
 
 LogicalResult EqualOp::verify() { return verifyCompare(*this); }
@@ -516,12 +501,10 @@ LogicalResult WhereOp::verify() {
   if (failed(verifySameElementType(*this, {getLhs(), getRhs(), getResult()})))
     return failure();
   return verifyShapeRule(
-      *this,
-      shapes::whereShape(ruleShape(getCond().getType().getShape()),
-                         ruleShape(getLhs().getType().getShape()),
-                         ruleShape(getRhs().getType().getShape()),
-                         shapes::Naming{{"cond", "lhs", "rhs"}}),
-      getResult());
+      *this, shapes::whereShape(ruleShape(getCond().getType().getShape()),
+                                ruleShape(getLhs().getType().getShape()),
+                                ruleShape(getRhs().getType().getShape()),
+                                shapes::Naming{{"cond", "lhs", "rhs"}}));
 }
 
 /// Checks that `axis` is a dimension of `type`.
@@ -571,11 +554,10 @@ LogicalResult TakeAlongAxisOp::verify() {
   if (failed(verifyAxis(*this, input, getAxis())) ||
       failed(verifySameElementType(*this, {getInput(), getResult()})))
     return failure();
-  return verifyShapeRule(*this,
-                         shapes::takeAlongAxisShape(
-                             ruleShape(input.getShape()), ruleShape(indices),
-                             getAxis(), shapes::Naming{{"input", "indices"}}),
-                         getResult());
+  return verifyShapeRule(
+      *this, shapes::takeAlongAxisShape(ruleShape(input.getShape()),
+                                        ruleShape(indices), getAxis(),
+                                        shapes::Naming{{"input", "indices"}}));
 }
 
 LogicalResult ArgmaxOp::verify() {

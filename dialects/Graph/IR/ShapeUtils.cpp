@@ -27,17 +27,19 @@ SmallVector<int64_t> mlirShape(const shapes::Shape &shape) {
   return sizes;
 }
 
-LogicalResult verifyShapeRule(Operation *op, const shapes::ShapeResult &rule,
-                              Value result) {
-  if (!rule)
-    return op->emitOpError(rule.error().message);
-  SmallVector<int64_t> expected = mlirShape(*rule);
-  ArrayRef<int64_t> actual = tensorType(result).getShape();
+LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected) {
+  ArrayRef<int64_t> actual = tensorType(op->getResult(0)).getShape();
   if (!shapesCompatible(actual, expected))
     return op->emitOpError("result shape ")
            << formatShape(actual) << " does not match the inferred shape "
            << formatShape(expected);
   return success();
+}
+
+LogicalResult verifyShapeRule(Operation *op, const shapes::ShapeResult &rule) {
+  if (!rule)
+    return op->emitOpError(rule.error().message);
+  return verifyResultShape(op, mlirShape(*rule));
 }
 
 bool shapesCompatible(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {

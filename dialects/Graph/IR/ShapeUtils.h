@@ -31,11 +31,14 @@ shapes::Shape ruleShape(llvm::ArrayRef<int64_t> shape);
 /// An MLIR shape from a rule's result: unknown (or symbolic) is dynamic.
 llvm::SmallVector<int64_t> mlirShape(const shapes::Shape &shape);
 
-/// Emits a failed rule's message as an op error, or checks that `result`
-/// has a shape compatible with the rule's.
+/// Checks that the result of single-result `op` has a shape compatible
+/// with `expected`.
+mlir::LogicalResult verifyResultShape(mlir::Operation *op,
+                                      llvm::ArrayRef<int64_t> expected);
+/// Emits a failed rule's message as an op error, or checks the result of
+/// single-result `op` against the rule's shape.
 mlir::LogicalResult verifyShapeRule(mlir::Operation *op,
-                                    const shapes::ShapeResult &rule,
-                                    mlir::Value result);
+                                    const shapes::ShapeResult &rule);
 
 /// True when every dimension pair is compatible and the ranks are equal.
 bool shapesCompatible(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);
