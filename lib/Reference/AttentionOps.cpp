@@ -57,6 +57,17 @@ struct Normalizer {
 } // namespace
 
 /// Reads `mask` ({kind, window | block, causal}).
+/// q, k and v shaped by the attention rule; `groupedHeads` admits fewer k/v
+/// heads (GQA).
+static bool checkQKV(OpContext &ctx, const Tensor &q, const Tensor &k,
+                     const Tensor &v, bool groupedHeads) {
+  Dims out;
+  return ctx.applyRule(shapes::attentionShape(shapeOf(q), shapeOf(k),
+                                              shapeOf(v), groupedHeads,
+                                              shapes::Naming{{"q", "k", "v"}}),
+                       out);
+}
+
 static bool parseMask(OpContext &ctx, Mask &mask) {
   const nlohmann::json *m = field(ctx.node.attrs, "mask");
   const nlohmann::json *kind = m ? field(*m, "kind") : nullptr;
@@ -111,26 +122,20 @@ bool evalAttention(OpContext &ctx) {
   if (!ctx.require(0, "q", q) || !ctx.require(1, "k", k) ||
       !ctx.require(2, "v", v) || !ctx.expectOutputs(1, 1) ||
       !ctx.attrNumber("scale", scale) || !parseMask(ctx, mask) ||
-      !parseNormalizer(ctx, norm) || !ctx.expectRank(*q, "q", 4) ||
-      !ctx.expectRank(*k, "k", 4) || !ctx.expectRank(*v, "v", 4))
+      !parseNormalizer(ctx, norm) || !checkQKV(ctx, *q, *k, *v, true))
     return false;
   int64_t nb = q->shape[0], nt = q->shape[1], nh = q->shape[2],
           d = q->shape[3];
   int64_t ns = k->shape[1], nhkv = k->shape[2], dv = v->shape[3];
-  if (!ctx.expectDim(*k, "k", 0, nb) || !ctx.expectDim(*k, "k", 3, d) ||
-      !ctx.expectDim(*v, "v", 0, nb) || !ctx.expectDim(*v, "v", 1, ns) ||
-      !ctx.expectDim(*v, "v", 2, nhkv))
-    return false;
-  if (nh % nhkv != 0)
-    return ctx.fail("q has " + std::to_string(nh) +
-                    " heads, not a multiple of the " + std::to_string(nhkv) +
-                    " heads of k and v");
-  Dims scores{nb, nh, nt, ns}, broadcast, biasStrides(4, 0);
+  Dims scores{nb, nh, nt, ns}, biasStrides(4, 0);
   if (bias) {
-    if (!broadcastShapes(bias->shape, scores, broadcast) || broadcast != scores)
-      return ctx.fail("bias " + formatDims(bias->shape) +
-                      " does not broadcast to [B, H, T, S] = " +
-                      formatDims(scores));
+    Dims broadcast;
+    if (!ctx.applyRule(shapes::broadcastToShape(
+                           shapeOf(*bias), shapes::staticShape(scores), 3,
+                           "[B, H, T, S]",
+                           shapes::Naming{{"q", "k", "v", "bias"}}),
+                       broadcast))
+      return false;
     biasStrides = broadcastStrides(bias->shape, scores);
   }
   if (offsets && nt != ns)
@@ -209,8 +214,8 @@ bool evalLinearAttention(OpContext &ctx) {
       !ctx.require(2, "v", v) || !ctx.expectOutputs(1, 1) ||
       !ctx.attrString("feature_map", featureMap) ||
       !ctx.attrBool("causal", causal) ||
-      !ctx.attrString("normalize", normalize) || !ctx.expectRank(*q, "q", 4) ||
-      !ctx.expectRank(*k, "k", 4) || !ctx.expectRank(*v, "v", 4))
+      !ctx.attrString("normalize", normalize) ||
+      !checkQKV(ctx, *q, *k, *v, false))
     return false;
   double (*phi)(double) = featureMap == "elu1"       ? elu1
                           : featureMap == "relu"     ? relu
@@ -223,10 +228,6 @@ bool evalLinearAttention(OpContext &ctx) {
   int64_t nb = q->shape[0], nt = q->shape[1], nh = q->shape[2],
           d = q->shape[3];
   int64_t ns = k->shape[1], dv = v->shape[3];
-  if (!ctx.expectDim(*k, "k", 0, nb) || !ctx.expectDim(*k, "k", 2, nh) ||
-      !ctx.expectDim(*k, "k", 3, d) || !ctx.expectDim(*v, "v", 0, nb) ||
-      !ctx.expectDim(*v, "v", 1, ns) || !ctx.expectDim(*v, "v", 2, nh))
-    return false;
   if ((causal || offsets) && ns != nt)
     return ctx.fail("causal or packed linear attention needs as many keys "
                     "as queries");

@@ -16,13 +16,9 @@ namespace kiln::reference::detail {
 
 /// The scalar function of a unary op, or nullptr for another name.
 static double (*unaryFunction(const std::string &op))(double) {
+  if (std::optional<Activation> activation = parseActivation(op))
+    return activationFunction(*activation);
   static const std::map<std::string, double (*)(double)> table = {
-      {"relu", relu},
-      {"gelu", gelu},
-      {"gelu_tanh", geluTanh},
-      {"silu", silu},
-      {"sigmoid", sigmoid},
-      {"tanh", [](double x) { return std::tanh(x); }},
       {"exp", [](double x) { return std::exp(x); }},
       {"softplus", softplus},
       {"neg", [](double x) { return -x; }},
@@ -89,9 +85,10 @@ bool evalBinary(OpContext &ctx) {
     return ctx.fail(std::string("a is ") + model::dtypeName(a->dtype) +
                     " but b is " + model::dtypeName(b->dtype));
   Dims shape;
-  if (!broadcastShapes(a->shape, b->shape, shape))
-    return ctx.fail("shapes " + formatDims(a->shape) + " and " +
-                    formatDims(b->shape) + " do not broadcast");
+  if (!ctx.applyRule(shapes::elementwiseShape(shapeOf(*a), shapeOf(*b),
+                                              shapes::Naming{{"a", "b"}}),
+                     shape))
+    return false;
   Dims sa = broadcastStrides(a->shape, shape);
   Dims sb = broadcastStrides(b->shape, shape);
   static const std::set<std::string> comparisons = {
@@ -111,9 +108,11 @@ bool evalSoftmax(OpContext &ctx) {
   if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
       !ctx.attrInt("axis", axis))
     return false;
-  if (axis < 0 || axis >= static_cast<int64_t>(x->shape.size()))
-    return ctx.fail("axis " + std::to_string(axis) + " out of range for " +
-                    formatDims(x->shape));
+  Dims shape;
+  if (!ctx.applyRule(
+          shapes::softmaxShape(shapeOf(*x), axis, shapes::Naming{{"x"}}),
+          shape))
+    return false;
   int64_t n = x->shape[axis];
   int64_t inner = stridesOf(x->shape)[axis];
   int64_t outer = x->numel() / (n * inner);
@@ -145,13 +144,12 @@ static bool normOperands(OpContext &ctx, const Tensor *&x, const Tensor *&w,
       !ctx.expectOutputs(1, 1) || !ctx.attrNumber("eps", eps))
     return false;
   bias = ctx.input(2);
-  if (x->shape.empty())
-    return ctx.fail("x must have at least one dim");
-  int64_t d = x->shape.back();
-  if (!ctx.expectRank(*w, "weight", 1) || !ctx.expectDim(*w, "weight", 0, d))
-    return false;
-  return !bias ||
-         (ctx.expectRank(*bias, "bias", 1) && ctx.expectDim(*bias, "bias", 0, d));
+  std::optional<shapes::Shape> biasShape;
+  Dims shape;
+  return ctx.applyRule(
+      shapes::normShape(shapeOf(*x), shapeOf(*w), shapeOf(bias, biasShape),
+                        shapes::Naming{{"x", "weight", "bias"}}),
+      shape);
 }
 
 bool evalLayerNorm(OpContext &ctx) {

@@ -116,16 +116,19 @@ bool evalTakeAlongAxis(OpContext &ctx) {
   const Tensor *x, *indices;
   int64_t axis;
   if (!ctx.require(0, "x", x) || !ctx.require(1, "indices", indices) ||
-      !ctx.expectOutputs(1, 1) || !ctx.attrInt("axis", axis) ||
-      !ctx.expectRank(*indices, "indices", x->shape.size()))
+      !ctx.expectOutputs(1, 1) || !ctx.attrInt("axis", axis))
     return false;
-  // Broadcast every dim but `axis`, which takes the size of the indices.
-  Dims xShape = x->shape, shape;
+  if (axis < 0 || axis >= static_cast<int64_t>(x->shape.size()))
+    return ctx.fail("axis " + std::to_string(axis) + " out of range for " +
+                    formatDims(x->shape));
+  Dims shape;
+  if (!ctx.applyRule(
+          shapes::takeAlongAxisShape(shapeOf(*x), shapeOf(*indices), axis,
+                                     shapes::Naming{{"x", "indices"}}),
+          shape))
+    return false;
+  Dims xShape = x->shape;
   xShape[axis] = 1;
-  if (!broadcastShapes(xShape, indices->shape, shape))
-    return ctx.fail("x " + formatDims(x->shape) + " and indices " +
-                    formatDims(indices->shape) + " do not broadcast");
-  shape[axis] = indices->shape[axis];
   // x's own strides, 0 on `axis` (added per index) and on broadcast dims.
   Dims xStrides = stridesOf(x->shape);
   int64_t axisStride = xStrides[axis];
@@ -245,12 +248,12 @@ bool evalWhere(OpContext &ctx) {
   if (!ctx.require(0, "cond", cond) || !ctx.require(1, "a", a) ||
       !ctx.require(2, "b", b) || !ctx.expectOutputs(1, 1))
     return false;
-  Dims ab, shape;
-  if (!broadcastShapes(a->shape, b->shape, ab) ||
-      !broadcastShapes(cond->shape, ab, shape))
-    return ctx.fail("shapes " + formatDims(cond->shape) + ", " +
-                    formatDims(a->shape) + " and " + formatDims(b->shape) +
-                    " do not broadcast");
+  Dims shape;
+  if (!ctx.applyRule(shapes::whereShape(shapeOf(*cond), shapeOf(*a),
+                                        shapeOf(*b),
+                                        shapes::Naming{{"cond", "a", "b"}}),
+                     shape))
+    return false;
   Dims sc = broadcastStrides(cond->shape, shape);
   Dims sa = broadcastStrides(a->shape, shape);
   Dims sb = broadcastStrides(b->shape, shape);

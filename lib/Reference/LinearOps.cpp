@@ -9,6 +9,7 @@
 #include "lib/Reference/Ops.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace kiln::reference::detail {
 
@@ -28,29 +29,12 @@ static std::vector<double> dense(const std::vector<double> &x, int64_t rows,
   return y;
 }
 
-/// Checks that `w` is a [*, in] matrix and `bias`, when given, is [rows of w].
-static bool checkWeight(OpContext &ctx, const Tensor &w, const char *what,
-                        int64_t in, const Tensor *bias, const char *biasWhat) {
-  if (!ctx.expectRank(w, what, 2) || !ctx.expectDim(w, what, 1, in))
-    return false;
-  return !bias || (ctx.expectRank(*bias, biasWhat, 1) &&
-                   ctx.expectDim(*bias, biasWhat, 0, w.shape[0]));
-}
-
-/// The input x [..., in] of a dense op; fails on a scalar.
-static bool denseInput(OpContext &ctx, const Tensor *&x) {
-  if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1))
-    return false;
-  return !x->shape.empty() || ctx.fail("x must have at least one dim");
-}
-
-/// A tensor shaped like `x` with its last dim replaced by `size`.
-static Tensor withLastDim(const Tensor &x, int64_t size,
+/// The result of a dense op on x: `shape`, x's dtype, `data`.
+static Tensor denseResult(const Tensor &x, Dims shape,
                           std::vector<double> data) {
   Tensor y;
   y.dtype = x.dtype;
-  y.shape = x.shape;
-  y.shape.back() = size;
+  y.shape = std::move(shape);
   y.data = std::move(data);
   return y;
 }
@@ -58,69 +42,79 @@ static Tensor withLastDim(const Tensor &x, int64_t size,
 bool evalLinear(OpContext &ctx) {
   const Tensor *x, *w;
   const Tensor *bias = ctx.input(2);
-  if (!denseInput(ctx, x) || !ctx.require(1, "w", w) ||
-      !checkWeight(ctx, *w, "w", x->shape.back(), bias, "bias"))
+  std::optional<shapes::Shape> biasShape;
+  Dims shape;
+  if (!ctx.require(0, "x", x) || !ctx.require(1, "w", w) ||
+      !ctx.expectOutputs(1, 1) ||
+      !ctx.applyRule(shapes::linearShape(shapeOf(*x), shapeOf(*w),
+                                         shapeOf(bias, biasShape),
+                                         shapes::Naming{{"x", "w", "bias"}}),
+                     shape))
     return false;
   int64_t rows = x->numel() / x->shape.back();
-  ctx.results.push_back(withLastDim(*x, w->shape[0], dense(x->data, rows, *w, bias)));
+  ctx.results.push_back(denseResult(*x, shape, dense(x->data, rows, *w, bias)));
   return true;
 }
 
-/// The activation of an mlp node, or of a glu node when `glu` (which allows
-/// only silu, gelu and relu), by its attribute name.
-static bool activation(OpContext &ctx, bool glu, double (*&f)(double)) {
-  static const std::map<std::string, double (*)(double)> table = {
-      {"relu", relu}, {"gelu", gelu}, {"gelu_tanh", geluTanh},
-      {"silu", silu}, {"relu2", relu2}};
+/// The scalar function of the node's `activation`, one that `allowed`
+/// accepts.
+static bool activation(OpContext &ctx, bool (*allowed)(Activation),
+                       double (*&f)(double)) {
   std::string name;
   if (!ctx.attrString("activation", name))
     return false;
-  auto it = table.find(name);
-  if (it == table.end() || (glu && name != "silu" && name != "gelu" &&
-                            name != "relu"))
+  std::optional<Activation> act = parseActivation(name);
+  if (!act || !allowed(*act))
     return ctx.fail("unknown activation '" + name + "'");
-  f = it->second;
+  f = activationFunction(*act);
   return true;
 }
 
 bool evalMlp(OpContext &ctx) {
   const Tensor *x, *wIn, *wOut;
   const Tensor *bIn = ctx.input(2), *bOut = ctx.input(4);
+  std::optional<shapes::Shape> bInShape, bOutShape;
   double (*act)(double);
-  if (!denseInput(ctx, x) || !ctx.require(1, "w_in", wIn) ||
-      !ctx.require(3, "w_out", wOut) || !activation(ctx, false, act) ||
-      !checkWeight(ctx, *wIn, "w_in", x->shape.back(), bIn, "b_in") ||
-      !checkWeight(ctx, *wOut, "w_out", wIn->shape[0], bOut, "b_out"))
+  Dims shape;
+  if (!ctx.require(0, "x", x) || !ctx.require(1, "w_in", wIn) ||
+      !ctx.require(3, "w_out", wOut) || !ctx.expectOutputs(1, 1) ||
+      !activation(ctx, isMlpActivation, act) ||
+      !ctx.applyRule(
+          shapes::mlpShape(
+              shapeOf(*x), shapeOf(*wIn), shapeOf(bIn, bInShape),
+              shapeOf(*wOut), shapeOf(bOut, bOutShape),
+              shapes::Naming{{"x", "w_in", "b_in", "w_out", "b_out"}}),
+          shape))
     return false;
   int64_t rows = x->numel() / x->shape.back();
   std::vector<double> hidden = dense(x->data, rows, *wIn, bIn);
   for (double &h : hidden)
     h = act(h);
   ctx.results.push_back(
-      withLastDim(*x, wOut->shape[0], dense(hidden, rows, *wOut, bOut)));
+      denseResult(*x, shape, dense(hidden, rows, *wOut, bOut)));
   return true;
 }
 
 bool evalGlu(OpContext &ctx) {
   const Tensor *x, *wGate, *wUp, *wDown;
   double (*act)(double);
-  if (!denseInput(ctx, x) || !ctx.require(1, "w_gate", wGate) ||
+  Dims shape;
+  if (!ctx.require(0, "x", x) || !ctx.require(1, "w_gate", wGate) ||
       !ctx.require(2, "w_up", wUp) || !ctx.require(3, "w_down", wDown) ||
-      !activation(ctx, true, act))
+      !ctx.expectOutputs(1, 1) || !activation(ctx, isGluActivation, act) ||
+      !ctx.applyRule(
+          shapes::gluShape(shapeOf(*x), shapeOf(*wGate), shapeOf(*wUp),
+                           shapeOf(*wDown),
+                           shapes::Naming{{"x", "w_gate", "w_up", "w_down"}}),
+          shape))
     return false;
-  int64_t in = x->shape.back();
-  if (!checkWeight(ctx, *wGate, "w_gate", in, nullptr, "") ||
-      !checkWeight(ctx, *wUp, "w_up", in, nullptr, "") ||
-      !ctx.expectDim(*wUp, "w_up", 0, wGate->shape[0]) ||
-      !checkWeight(ctx, *wDown, "w_down", wGate->shape[0], nullptr, ""))
-    return false;
-  int64_t rows = x->numel() / in;
+  int64_t rows = x->numel() / x->shape.back();
   std::vector<double> gate = dense(x->data, rows, *wGate, nullptr);
   std::vector<double> up = dense(x->data, rows, *wUp, nullptr);
   for (size_t i = 0; i < gate.size(); ++i)
     gate[i] = act(gate[i]) * up[i];
   ctx.results.push_back(
-      withLastDim(*x, wDown->shape[0], dense(gate, rows, *wDown, nullptr)));
+      denseResult(*x, shape, dense(gate, rows, *wDown, nullptr)));
   return true;
 }
 
@@ -135,20 +129,17 @@ bool evalMatmul(OpContext &ctx) {
   // is dropped from the result.
   Dims as = a->shape.size() == 1 ? Dims{1, a->shape[0]} : a->shape;
   Dims bs = b->shape.size() == 1 ? Dims{b->shape[0], 1} : b->shape;
+  Dims shape;
+  if (!ctx.applyRule(shapes::matmulShape(shapes::staticShape(as),
+                                         shapes::staticShape(bs),
+                                         shapes::Naming{{"a", "b"}}),
+                     shape))
+    return false;
   int64_t m = as[as.size() - 2], k = as.back(), n = bs.back();
-  if (bs[bs.size() - 2] != k)
-    return ctx.fail("contraction dims differ: a is " + formatDims(a->shape) +
-                    ", b is " + formatDims(b->shape));
   Dims aBatch(as.begin(), as.end() - 2), bBatch(bs.begin(), bs.end() - 2);
-  Dims batch;
-  if (!broadcastShapes(aBatch, bBatch, batch))
-    return ctx.fail("batch dims of " + formatDims(a->shape) + " and " +
-                    formatDims(b->shape) + " do not broadcast");
+  Dims batch(shape.begin(), shape.end() - 2);
   Dims aStrides = broadcastStrides(aBatch, batch);
   Dims bStrides = broadcastStrides(bBatch, batch);
-  Dims shape = batch;
-  shape.push_back(m);
-  shape.push_back(n);
   Tensor y = zeros(a->dtype, shape);
   for (int64_t bi = 0; bi < product(batch); ++bi) {
     const double *pa = &a->data[offsetOf(bi, batch, aStrides) * m * k];
@@ -172,12 +163,14 @@ bool evalMatmul(OpContext &ctx) {
 
 bool evalEmbedding(OpContext &ctx) {
   const Tensor *ids, *table;
+  Dims shape;
   if (!ctx.require(0, "ids", ids) || !ctx.require(1, "table", table) ||
-      !ctx.expectOutputs(1, 1) || !ctx.expectRank(*table, "table", 2))
+      !ctx.expectOutputs(1, 1) ||
+      !ctx.applyRule(shapes::embeddingShape(shapeOf(*ids), shapeOf(*table),
+                                            shapes::Naming{{"ids", "table"}}),
+                     shape))
     return false;
   int64_t vocab = table->shape[0], width = table->shape[1];
-  Dims shape = ids->shape;
-  shape.push_back(width);
   Tensor y = zeros(table->dtype, shape);
   for (int64_t i = 0; i < ids->numel(); ++i) {
     double id = ids->data[i];

@@ -99,17 +99,14 @@ Tensor zeros(model::DType dtype, const Dims &shape) {
   return t;
 }
 
-bool broadcastShapes(const Dims &a, const Dims &b, Dims &out) {
-  size_t rank = std::max(a.size(), b.size());
-  out.assign(rank, 1);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
-    int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
-    if (da != db && da != 1 && db != 1)
-      return false;
-    out[rank - 1 - i] = da == 1 ? db : da;
-  }
-  return true;
+shapes::Shape shapeOf(const Tensor &t) { return shapes::staticShape(t.shape); }
+
+const shapes::Shape *shapeOf(const Tensor *t,
+                             std::optional<shapes::Shape> &storage) {
+  if (!t)
+    return nullptr;
+  storage = shapeOf(*t);
+  return &*storage;
 }
 
 Dims broadcastStrides(const Dims &in, const Dims &out) {
@@ -148,9 +145,36 @@ double softplus(double x) { return x > 20.0 ? x : std::log1p(std::exp(x)); }
 double relu2(double x) { return relu(x) * relu(x); }
 double elu1(double x) { return x > 0 ? x + 1.0 : std::exp(x); }
 
+double (*activationFunction(Activation activation))(double) {
+  switch (activation) {
+  case Activation::relu:
+    return relu;
+  case Activation::gelu:
+    return gelu;
+  case Activation::gelu_tanh:
+    return geluTanh;
+  case Activation::silu:
+    return silu;
+  case Activation::relu2:
+    return relu2;
+  case Activation::sigmoid:
+    return sigmoid;
+  case Activation::tanh:
+    return [](double x) { return std::tanh(x); };
+  }
+  return nullptr;
+}
+
 //===----------------------------------------------------------------------===//
 // OpContext
 //===----------------------------------------------------------------------===//
+
+bool OpContext::applyRule(const shapes::ShapeResult &rule, Dims &out) {
+  if (!rule)
+    return fail(rule.error().message);
+  out = shapes::sizesOf(*rule);
+  return true;
+}
 
 bool OpContext::fail(const std::string &message) {
   error = node.op + " at " + node.pointer + ": " + message;

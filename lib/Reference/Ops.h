@@ -11,6 +11,8 @@
 #define KILN_REFERENCE_OPS_H
 
 #include "lib/Reference/Evaluator.h"
+#include "lib/ShapeRules/Activation.h"
+#include "lib/ShapeRules/ShapeRules.h"
 
 #include <cstdint>
 #include <string>
@@ -34,11 +36,15 @@ std::string formatDims(const Dims &shape);
 std::string formatNumber(double x);
 /// A zero-filled tensor.
 Tensor zeros(model::DType dtype, const Dims &shape);
-/// The NumPy broadcast of two shapes, or false when they are incompatible.
-bool broadcastShapes(const Dims &a, const Dims &b, Dims &out);
 /// Strides that map an index of `out` onto a tensor of shape `in` broadcast
 /// to it (right-aligned, stride 0 on broadcast dims). `in` must broadcast.
 Dims broadcastStrides(const Dims &in, const Dims &out);
+/// The shape rules' view of a tensor's shape.
+shapes::Shape shapeOf(const Tensor &t);
+/// The same for an optional tensor: nullptr when absent; `storage` holds
+/// the shape.
+const shapes::Shape *shapeOf(const Tensor *t,
+                             std::optional<shapes::Shape> &storage);
 /// Offset of the flat index `flat` of a tensor of shape `shape` under
 /// `strides` (which may be broadcast strides).
 int64_t offsetOf(int64_t flat, const Dims &shape, const Dims &strides);
@@ -55,6 +61,8 @@ double silu(double x);
 double softplus(double x); ///< PyTorch: x > 20 → x, else log1p(exp(x)).
 double relu2(double x);    ///< relu(x)².
 double elu1(double x);     ///< elu(x) + 1.
+/// The scalar function of an activation.
+double (*activationFunction(Activation activation))(double);
 
 //===----------------------------------------------------------------------===//
 // Op context
@@ -86,6 +94,8 @@ struct OpContext {
   bool expectDim(const Tensor &t, const char *what, size_t axis, int64_t size);
   /// Fails unless the node has between `min` and `max` outputs.
   bool expectOutputs(size_t min, size_t max);
+  /// Takes a shape rule's result into `out`, or fails with its message.
+  bool applyRule(const shapes::ShapeResult &rule, Dims &out);
 
   // Typed access to normalized attributes; a missing key or a wrong type
   // fails with a message naming the attribute.

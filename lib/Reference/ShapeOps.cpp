@@ -209,14 +209,15 @@ bool evalReduce(OpContext &ctx) {
   if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
       !ctx.attrInts("axes", axes) || !ctx.attrBool("keepdims", keepdims))
     return false;
+  Dims shape;
+  if (!ctx.applyRule(shapes::reduceShape(shapeOf(*x), axes, keepdims,
+                                         shapes::Naming{{"x"}}),
+                     shape))
+    return false;
   size_t rank = x->shape.size();
   std::vector<bool> reduced(rank, false);
-  for (int64_t a : axes) {
-    if (a < 0 || a >= static_cast<int64_t>(rank) || reduced[a])
-      return ctx.fail("axes must be unique and within rank " +
-                      std::to_string(rank));
+  for (int64_t a : axes)
     reduced[a] = true;
-  }
   // Accumulate into the keepdims-shaped result: each input element goes to
   // the output element with the reduced coordinates set to 0.
   Dims kept = x->shape;
@@ -239,12 +240,7 @@ bool evalReduce(OpContext &ctx) {
     for (double &v : y.data)
       v /= count;
   }
-  if (!keepdims) {
-    y.shape.clear();
-    for (size_t i = 0; i < rank; ++i)
-      if (!reduced[i])
-        y.shape.push_back(x->shape[i]);
-  }
+  y.shape = shape;
   ctx.results.push_back(std::move(y));
   return true;
 }

@@ -82,8 +82,7 @@ LogicalResult kiln::canFuseNormPrologue(Operation *norm, std::string &why) {
   return success();
 }
 
-std::optional<graph::Activation> kiln::activationOf(Operation *op) {
-  using graph::Activation;
+std::optional<Activation> kiln::activationOf(Operation *op) {
   if (isa<graph::ReluOp>(op))
     return Activation::relu;
   if (isa<graph::GeluOp>(op))

@@ -59,7 +59,7 @@ mlir::FailureOr<AttentionMatch> matchAttention(graph::SoftmaxOp softmax,
 /// ffn.glu; `up` is null for an MLP.
 struct FFNMatch {
   graph::LinearOp in, up, out;
-  graph::Activation activation;
+  Activation activation;
   /// The activation op, and the gating mul of a GLU.
   mlir::Operation *act = nullptr, *gate = nullptr;
 };
@@ -68,7 +68,7 @@ struct FFNMatch {
 mlir::FailureOr<FFNMatch> matchFFN(graph::LinearOp out, std::string &why);
 
 /// The activation of a unary graph op, if it is one a GEMM epilogue takes.
-std::optional<graph::Activation> activationOf(mlir::Operation *op);
+std::optional<Activation> activationOf(mlir::Operation *op);
 
 /// Whether `user`, the only user of `gemm`'s result, folds into its
 /// epilogue: an activation (linear only) or the add of a residual.

@@ -197,10 +197,9 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
       return fail("neither operand of the mask add is q·kᵀ");
     scores = lhsIsScores ? add.getLhs() : add.getRhs();
     Value additive = lhsIsScores ? add.getRhs() : add.getLhs();
-    auto broadcast = broadcastShapes(tensorOf(additive).getShape(),
-                                     scoresType.getShape());
-    if (failed(broadcast) || tensorOf(additive).getRank() > 4 ||
-        !shapesCompatible(*broadcast, scoresType.getShape()))
+    if (!shapes::broadcastToShape(ruleShape(tensorOf(additive).getShape()),
+                                  ruleShape(scoresType.getShape()), 0,
+                                  "the scores", shapes::Naming{{"mask"}}))
       return fail("the mask does not broadcast to the scores [batch, heads, "
                   "queries, keys]");
     // A mask of positions becomes the kernel's mask, which skips hidden key

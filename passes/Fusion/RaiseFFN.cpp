@@ -28,18 +28,6 @@ bool isPlainLinear(LinearOp op) {
   return op && !op.getResidual() && !op.getActivation();
 }
 
-/// Activations ffn.mlp takes: those of its enum but sigmoid and tanh, which
-/// a JSON mlp cannot name (docs/json-ir.md).
-bool isMLPActivation(Activation act) {
-  return act != Activation::sigmoid && act != Activation::tanh;
-}
-
-/// Activations ffn.glu takes: SwiGLU, GeGLU and ReGLU.
-bool isGLUActivation(Activation act) {
-  return act == Activation::silu || act == Activation::gelu ||
-         act == Activation::relu;
-}
-
 struct RaiseFFNPattern : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp out,
@@ -102,8 +90,8 @@ FailureOr<FFNMatch> kiln::matchFFN(LinearOp out, std::string &why) {
       return fail("the activation's input is not a plain linear");
     if (!in.getResult().hasOneUse())
       return fail(otherUsersReason(in.getResult()));
-    if (!isMLPActivation(*act))
-      return fail("ffn.mlp takes no " + stringifyActivation(*act) +
+    if (!isMlpActivation(*act))
+      return fail(std::string("ffn.mlp takes no ") + activationName(*act) +
                   " activation");
     match.in = in;
     match.act = def;
@@ -125,9 +113,9 @@ FailureOr<FFNMatch> kiln::matchFFN(LinearOp out, std::string &why) {
         return fail("the gate and up projections read different inputs");
       if (gate.getBias() || up.getBias() || out.getBias())
         return fail("ffn.glu takes no biases");
-      if (!isGLUActivation(*kind))
-        return fail("ffn.glu takes silu, gelu or relu, not " +
-                    stringifyActivation(*kind));
+      if (!isGluActivation(*kind))
+        return fail("ffn.glu takes " + describeActivations(gluActivations()) +
+                    ", not " + activationName(*kind));
       for (Value value : {mul->getOperand(gateSide), Value(up.getResult()),
                           Value(gate.getResult())})
         if (!value.hasOneUse())

@@ -15,51 +15,23 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::attn;
 
-/// Checks the shared [B, T, H, D] structure of query, key and value: ranks,
-/// batch, head grouping and head sizes. `allowGroups` admits fewer k/v heads.
+/// Checks query, key and value (the shape rule: ranks, batch, head
+/// grouping, head sizes) and the result. `allowGroups` admits fewer k/v
+/// heads.
 static LogicalResult verifyQKV(Operation *op, Value query, Value key,
                                Value value, Value result, bool allowGroups) {
-  auto q = tensorType(query), k = tensorType(key), v = tensorType(value);
-  if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
-    return op->emitOpError("query, key and value must be [batch, seq, heads, "
-                           "head_dim]");
-  Type element = q.getElementType();
-  if (k.getElementType() != element || v.getElementType() != element ||
+  Type element = tensorType(query).getElementType();
+  if (tensorType(key).getElementType() != element ||
+      tensorType(value).getElementType() != element ||
       tensorType(result).getElementType() != element)
     return op->emitOpError("query, key, value and result must share one "
                            "element type");
-  if (!dimsCompatible(q.getDimSize(0), k.getDimSize(0)) ||
-      !dimsCompatible(k.getDimSize(0), v.getDimSize(0)) ||
-      !dimsCompatible(q.getDimSize(0), v.getDimSize(0)))
-    return op->emitOpError("query, key and value batch sizes differ");
-  if (!shapesCompatible(k.getShape().take_front(3), v.getShape().take_front(3)))
-    return op->emitOpError("key ")
-           << formatShape(k.getShape()) << " and value "
-           << formatShape(v.getShape()) << " differ in batch, seq or heads";
-  if (!dimsCompatible(q.getDimSize(3), k.getDimSize(3)))
-    return op->emitOpError("query head_dim ")
-           << q.getDimSize(3) << " differs from key head_dim "
-           << k.getDimSize(3);
-  int64_t heads = q.getDimSize(2), kvHeads = k.getDimSize(2);
-  // The head grouping divides by the key/value heads, even when the query
-  // heads are dynamic.
-  if (kvHeads == 0)
-    return op->emitOpError("key/value heads must be positive");
-  if (!ShapedType::isDynamic(heads) && !ShapedType::isDynamic(kvHeads)) {
-    if (allowGroups ? heads % kvHeads != 0 : heads != kvHeads)
-      return op->emitOpError(allowGroups ? "query heads must be a multiple "
-                                           "of key/value heads, got "
-                                         : "query and key/value heads "
-                                           "differ: ")
-             << heads << " and " << kvHeads;
-  }
-  SmallVector<int64_t> expected(q.getShape().take_front(3));
-  expected.push_back(v.getDimSize(3));
-  if (!shapesCompatible(tensorType(result).getShape(), expected))
-    return op->emitOpError("result shape ")
-           << formatShape(tensorType(result).getShape())
-           << " does not match the inferred shape " << formatShape(expected);
-  return success();
+  return verifyShapeRule(
+      op, shapes::attentionShape(ruleShape(tensorType(query).getShape()),
+                                 ruleShape(tensorType(key).getShape()),
+                                 ruleShape(tensorType(value).getShape()),
+                                 allowGroups,
+                                 shapes::Naming{{"query", "key", "value"}}));
 }
 
 LogicalResult AttentionOp::verify() {
@@ -102,15 +74,11 @@ LogicalResult AttentionOp::verify() {
     auto q = getQuery().getType(), k = getKey().getType();
     SmallVector<int64_t> scores = {q.getDimSize(0), q.getDimSize(2),
                                    q.getDimSize(1), k.getDimSize(1)};
-    ArrayRef<int64_t> shape = tensorType(bias).getShape();
-    auto broadcast = broadcastShapes(scores, shape);
-    if (shape.size() > 4 || failed(broadcast) ||
-        !shapesCompatible(*broadcast, scores))
-      return emitOpError("bias ")
-             << formatShape(shape)
-             << " does not broadcast to the scores [batch, heads, seq, "
-                "key_seq] = "
-             << formatShape(scores);
+    shapes::ShapeResult rule = shapes::broadcastToShape(
+        ruleShape(tensorType(bias).getShape()), ruleShape(scores), 0,
+        "the scores [batch, heads, seq, key_seq]", shapes::Naming{{"bias"}});
+    if (!rule)
+      return emitOpError(rule.error().message);
     if (tensorType(bias).getElementType() != q.getElementType())
       return emitOpError("bias element type must match the query's");
   }

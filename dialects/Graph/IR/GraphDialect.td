@@ -32,21 +32,21 @@ def Graph_Dialect : Dialect {
 class Graph_Op<string mnemonic, list<Trait> traits = []>
     : Op<Graph_Dialect, mnemonic, traits>;
 
-// The one pointwise activation enum of Kiln: the activation of ffn.mlp and
-// ffn.glu, and of a projection's fused epilogue.
-def Graph_Activation : I32EnumAttr<"Activation", "pointwise activation", [
-    I32EnumAttrCase<"relu", 0>,
-    I32EnumAttrCase<"gelu", 1>,
-    I32EnumAttrCase<"gelu_tanh", 2>,
-    I32EnumAttrCase<"silu", 3>,
-    I32EnumAttrCase<"relu2", 4>,
-    I32EnumAttrCase<"sigmoid", 5>,
-    I32EnumAttrCase<"tanh", 6>]> {
-  let genSpecializedAttr = 0;
-  let cppNamespace = "::kiln::graph";
+// The pointwise activation of ffn.mlp and ffn.glu, and of a projection's
+// fused epilogue. Its enum is Kiln's one list of activations,
+// `kiln::Activation` (lib/ShapeRules/Activation.h), which the importer, the
+// lowering and the reference evaluator share; printed by its name.
+def Graph_ActivationAttr : AttrDef<Graph_Dialect, "Activation"> {
+  let mnemonic = "activation";
+  let summary = "pointwise activation";
+  let parameters = (ins
+      AttrParameter<"::kiln::Activation", "a pointwise activation">:$value);
+  let assemblyFormat = "$value";
+  let returnType = "::kiln::Activation";
+  let convertFromStorage = "$_self.getValue()";
+  let constBuilderCall =
+      "::kiln::graph::ActivationAttr::get($_builder.getContext(), $0)";
 }
-def Graph_ActivationAttr
-    : EnumAttr<Graph_Dialect, Graph_Activation, "activation">;
 
 // The normalization a GEMM applies to the rows of its input before the
 // product: a layer_norm or rms_norm folded into the GEMMs that read it

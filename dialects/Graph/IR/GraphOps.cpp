@@ -28,16 +28,6 @@ static LogicalResult verifySameElementType(Operation *op, ValueRange values) {
   return success();
 }
 
-static LogicalResult verifyResultShape(Operation *op,
-                                       ArrayRef<int64_t> expected) {
-  ArrayRef<int64_t> actual = tensorType(op->getResult(0)).getShape();
-  if (!shapesCompatible(actual, expected))
-    return op->emitOpError("result shape ")
-           << formatShape(actual) << " does not match the inferred shape "
-           << formatShape(expected);
-  return success();
-}
-
 /// Checks a per-feature vector (norm weight, bias) of `size` elements.
 static LogicalResult verifyFeatureVector(Operation *op, Value vector,
                                          StringRef name, int64_t size) {
@@ -52,18 +42,19 @@ static LogicalResult verifyFeatureVector(Operation *op, Value vector,
 // Elementwise
 //===----------------------------------------------------------------------===//
 
+/// The broadcast rule of a binary op or a comparison.
+static shapes::ShapeResult binaryShape(Operation *op) {
+  return shapes::elementwiseShape(
+      ruleShape(tensorType(op->getOperand(0)).getShape()),
+      ruleShape(tensorType(op->getOperand(1)).getShape()),
+      shapes::Naming{{"lhs", "rhs"}});
+}
+
 static LogicalResult verifyBinary(Operation *op) {
   if (failed(verifySameElementType(op, {op->getOperand(0), op->getOperand(1),
                                         op->getResult(0)})))
     return failure();
-  auto shape = broadcastShapes(tensorType(op->getOperand(0)).getShape(),
-                               tensorType(op->getOperand(1)).getShape());
-  if (failed(shape))
-    return op->emitOpError("operand shapes ")
-           << formatShape(tensorType(op->getOperand(0)).getShape()) << " and "
-           << formatShape(tensorType(op->getOperand(1)).getShape())
-           << " do not broadcast";
-  return verifyResultShape(op, *shape);
+  return verifyShapeRule(op, binaryShape(op));
 }
 
 LogicalResult AddOp::verify() { return verifyBinary(*this); }
@@ -85,28 +76,21 @@ LogicalResult LinearOp::verify() {
     factors.push_back(getResult());
   if (failed(verifySameElementType(*this, factors)))
     return failure();
-  ArrayRef<int64_t> input = getInput().getType().getShape();
-  ArrayRef<int64_t> weight = getWeight().getType().getShape();
-  if (input.empty())
-    return emitOpError("input must have rank at least 1");
-  if (weight.size() != 2)
-    return emitOpError("weight must have rank 2 [out, in], got ")
-           << formatShape(weight);
-  if (!dimsCompatible(input.back(), weight[1]))
-    return emitOpError("input features ")
-           << input.back() << " do not match weight [out, in] = "
-           << formatShape(weight);
-  if (getBias() && failed(verifyFeatureVector(*this, getBias(), "bias",
-                                              weight[0])))
-    return failure();
+  std::optional<shapes::Shape> bias;
+  if (getBias())
+    bias = ruleShape(getBias().getType().getShape());
+  shapes::ShapeResult rule = shapes::linearShape(
+      ruleShape(getInput().getType().getShape()),
+      ruleShape(getWeight().getType().getShape()), bias ? &*bias : nullptr,
+      shapes::Naming{{"input", "weight", "bias"}});
+  if (!rule)
+    return emitOpError(rule.error().message);
   if (failed(verifyNormPrologue(*this, getInput(), getNormWeight(),
                                 getNormBias(), getNorm(), getNormEps())))
     return failure();
   if (failed(verifyRopeEpilogue()))
     return failure();
-  SmallVector<int64_t> expected(input.drop_back());
-  expected.push_back(weight[0]);
-  return verifyResultShape(*this, expected);
+  return verifyShapeRule(*this, rule);
 }
 
 LogicalResult LinearOp::verifyRopeEpilogue() {
@@ -145,21 +129,10 @@ LogicalResult LinearOp::verifyRopeEpilogue() {
 LogicalResult MatmulOp::verify() {
   if (failed(verifySameElementType(*this, {getLhs(), getRhs(), getResult()})))
     return failure();
-  ArrayRef<int64_t> lhs = getLhs().getType().getShape();
-  ArrayRef<int64_t> rhs = getRhs().getType().getShape();
-  if (lhs.size() < 2 || rhs.size() < 2)
-    return emitOpError("operands must have rank at least 2");
-  if (!dimsCompatible(lhs.back(), rhs[rhs.size() - 2]))
-    return emitOpError("contraction sizes differ: ")
-           << formatShape(lhs) << " x " << formatShape(rhs);
-  auto batch = broadcastShapes(lhs.drop_back(2), rhs.drop_back(2));
-  if (failed(batch))
-    return emitOpError("batch dimensions do not broadcast: ")
-           << formatShape(lhs) << " x " << formatShape(rhs);
-  SmallVector<int64_t> expected(*batch);
-  expected.push_back(lhs[lhs.size() - 2]);
-  expected.push_back(rhs.back());
-  return verifyResultShape(*this, expected);
+  return verifyShapeRule(
+      *this, shapes::matmulShape(ruleShape(getLhs().getType().getShape()),
+                                 ruleShape(getRhs().getType().getShape()),
+                                 shapes::Naming{{"lhs", "rhs"}}));
 }
 
 /// Shared by layer_norm and rms_norm: normalization over the last dimension.
@@ -170,13 +143,14 @@ static LogicalResult verifyNorm(Operation *op, Value input, Value weight,
     return failure();
   if (!(eps > 0.0))
     return op->emitOpError("eps must be positive, got ") << eps;
-  ArrayRef<int64_t> shape = tensorType(input).getShape();
-  if (shape.empty())
-    return op->emitOpError("input must have rank at least 1");
-  if (failed(verifyFeatureVector(op, weight, "weight", shape.back())) ||
-      (bias && failed(verifyFeatureVector(op, bias, "bias", shape.back()))))
-    return failure();
-  return verifyResultShape(op, shape);
+  std::optional<shapes::Shape> biasShape;
+  if (bias)
+    biasShape = ruleShape(tensorType(bias).getShape());
+  return verifyShapeRule(
+      op, shapes::normShape(ruleShape(tensorType(input).getShape()),
+                            ruleShape(tensorType(weight).getShape()),
+                            biasShape ? &*biasShape : nullptr,
+                            shapes::Naming{{"input", "weight", "bias"}}));
 }
 
 LogicalResult kiln::graph::verifyNormPrologue(Operation *op, Value input,
@@ -218,25 +192,26 @@ LogicalResult RMSNormOp::verify() {
 }
 
 LogicalResult SoftmaxOp::verify() {
-  int64_t rank = getInput().getType().getRank();
-  int64_t axis = getAxis();
-  if (axis < 0 || axis >= rank)
-    return emitOpError("axis ") << axis << " is out of range for rank "
-                                << rank;
+  // SameOperandsAndResultType checks the result.
+  shapes::ShapeResult rule =
+      shapes::softmaxShape(ruleShape(getInput().getType().getShape()),
+                           getAxis(), shapes::Naming{{"input"}});
+  if (!rule)
+    return emitOpError(rule.error().message);
   return success();
 }
 
 LogicalResult EmbeddingOp::verify() {
-  ArrayRef<int64_t> table = getTable().getType().getShape();
-  if (table.size() != 2)
-    return emitOpError("table must have rank 2 [vocab, features], got ")
-           << formatShape(table);
+  shapes::ShapeResult rule =
+      shapes::embeddingShape(ruleShape(getIds().getType().getShape()),
+                             ruleShape(getTable().getType().getShape()),
+                             shapes::Naming{{"ids", "table"}});
+  if (!rule)
+    return emitOpError(rule.error().message);
   if (getTable().getType().getElementType() !=
       getResult().getType().getElementType())
     return emitOpError("result element type must match the table's");
-  SmallVector<int64_t> expected(getIds().getType().getShape());
-  expected.push_back(table[1]);
-  return verifyResultShape(*this, expected);
+  return verifyShapeRule(*this, rule);
 }
 
 LogicalResult RopeOp::verify() {
@@ -299,23 +274,15 @@ static LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes,
                                   bool keepdims) {
   if (failed(verifySameElementType(op, {op->getOperand(0), op->getResult(0)})))
     return failure();
-  ArrayRef<int64_t> shape = tensorType(op->getOperand(0)).getShape();
-  int64_t rank = shape.size();
-  for (auto [i, axis] : llvm::enumerate(axes)) {
-    if (axis < 0 || axis >= rank)
-      return op->emitOpError("axis ") << axis << " is out of range for rank "
-                                      << rank;
-    if (i > 0 && axes[i - 1] >= axis)
+  // The IR keeps axes sorted (its canonical form); the rule checks the rest.
+  for (size_t i = 1; i < axes.size(); ++i)
+    if (axes[i - 1] >= axes[i])
       return op->emitOpError("axes must be sorted and unique");
-  }
-  SmallVector<int64_t> expected;
-  for (int64_t d = 0; d < rank; ++d) {
-    if (!llvm::is_contained(axes, d))
-      expected.push_back(shape[d]);
-    else if (keepdims)
-      expected.push_back(1);
-  }
-  return verifyResultShape(op, expected);
+  return verifyShapeRule(
+      op,
+      shapes::reduceShape(ruleShape(tensorType(op->getOperand(0)).getShape()),
+                          std::vector<int64_t>(axes.begin(), axes.end()),
+                          keepdims, shapes::Naming{{"input"}}));
 }
 
 LogicalResult ReduceSumOp::verify() {
@@ -553,16 +520,9 @@ LogicalResult PowOp::verify() { return verifyBinary(*this); }
 
 /// Comparisons: operands of one element type, broadcast, a bool result.
 static LogicalResult verifyCompare(Operation *op) {
-  Value lhs = op->getOperand(0), rhs = op->getOperand(1);
-  if (failed(verifySameElementType(op, {lhs, rhs})))
+  if (failed(verifySameElementType(op, {op->getOperand(0), op->getOperand(1)})))
     return failure();
-  auto shape =
-      broadcastShapes(tensorType(lhs).getShape(), tensorType(rhs).getShape());
-  if (failed(shape))
-    return op->emitOpError("operand shapes ")
-           << formatShape(tensorType(lhs).getShape()) << " and "
-           << formatShape(tensorType(rhs).getShape()) << " do not broadcast";
-  return verifyResultShape(op, *shape);
+  return verifyShapeRule(op, binaryShape(op));
 }
 
 LogicalResult EqualOp::verify() { return verifyCompare(*this); }
@@ -575,14 +535,11 @@ LogicalResult GreaterEqualOp::verify() { return verifyCompare(*this); }
 LogicalResult WhereOp::verify() {
   if (failed(verifySameElementType(*this, {getLhs(), getRhs(), getResult()})))
     return failure();
-  auto values = broadcastShapes(getLhs().getType().getShape(),
-                                getRhs().getType().getShape());
-  FailureOr<SmallVector<int64_t>> shape = failure();
-  if (succeeded(values))
-    shape = broadcastShapes(getCond().getType().getShape(), *values);
-  if (failed(shape))
-    return emitOpError("operand shapes do not broadcast");
-  return verifyResultShape(*this, *shape);
+  return verifyShapeRule(
+      *this, shapes::whereShape(ruleShape(getCond().getType().getShape()),
+                                ruleShape(getLhs().getType().getShape()),
+                                ruleShape(getRhs().getType().getShape()),
+                                shapes::Naming{{"cond", "lhs", "rhs"}}));
 }
 
 /// Checks that `axis` is a dimension of `type`.
@@ -632,19 +589,10 @@ LogicalResult TakeAlongAxisOp::verify() {
   if (failed(verifyAxis(*this, input, getAxis())) ||
       failed(verifySameElementType(*this, {getInput(), getResult()})))
     return failure();
-  if (static_cast<int64_t>(indices.size()) != input.getRank())
-    return emitOpError("indices must have the rank of the input");
-  SmallVector<int64_t> expected;
-  for (auto [d, size] : llvm::enumerate(input.getShape())) {
-    auto dim = broadcastShapes({size}, {indices[d]});
-    if (d == getAxis())
-      expected.push_back(indices[d]);
-    else if (succeeded(dim))
-      expected.push_back((*dim)[0]);
-    else
-      return emitOpError("dimension ") << d << " does not broadcast";
-  }
-  return verifyResultShape(*this, expected);
+  return verifyShapeRule(
+      *this, shapes::takeAlongAxisShape(ruleShape(input.getShape()),
+                                        ruleShape(indices), getAxis(),
+                                        shapes::Naming{{"input", "indices"}}));
 }
 
 LogicalResult ArgmaxOp::verify() {

@@ -12,25 +12,34 @@ using namespace mlir;
 
 namespace kiln {
 
-FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> lhs,
-                                                ArrayRef<int64_t> rhs) {
-  size_t rank = std::max(lhs.size(), rhs.size());
-  SmallVector<int64_t> result(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t a = i < rank - lhs.size() ? 1 : lhs[i - (rank - lhs.size())];
-    int64_t b = i < rank - rhs.size() ? 1 : rhs[i - (rank - rhs.size())];
-    if (a == 1)
-      result[i] = b;
-    else if (b == 1)
-      result[i] = a;
-    else if (ShapedType::isDynamic(a))
-      result[i] = b;
-    else if (ShapedType::isDynamic(b) || a == b)
-      result[i] = a;
-    else
-      return failure();
-  }
-  return result;
+shapes::Shape ruleShape(ArrayRef<int64_t> shape) {
+  shapes::Shape rule;
+  for (int64_t size : shape)
+    rule.push_back(ShapedType::isDynamic(size) ? shapes::Dim::unknown()
+                                               : shapes::Dim::fixed(size));
+  return rule;
+}
+
+SmallVector<int64_t> mlirShape(const shapes::Shape &shape) {
+  SmallVector<int64_t> sizes;
+  for (const shapes::Dim &dim : shape)
+    sizes.push_back(dim.isStatic() ? dim.size() : ShapedType::kDynamic);
+  return sizes;
+}
+
+LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected) {
+  ArrayRef<int64_t> actual = tensorType(op->getResult(0)).getShape();
+  if (!shapesCompatible(actual, expected))
+    return op->emitOpError("result shape ")
+           << formatShape(actual) << " does not match the inferred shape "
+           << formatShape(expected);
+  return success();
+}
+
+LogicalResult verifyShapeRule(Operation *op, const shapes::ShapeResult &rule) {
+  if (!rule)
+    return op->emitOpError(rule.error().message);
+  return verifyResultShape(op, mlirShape(*rule));
 }
 
 bool shapesCompatible(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {

@@ -9,6 +9,8 @@
 #ifndef KILN_DIALECTS_GRAPH_IR_SHAPEUTILS_H
 #define KILN_DIALECTS_GRAPH_IR_SHAPEUTILS_H
 
+#include "lib/ShapeRules/ShapeRules.h"
+
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -24,11 +26,19 @@ inline bool dimsCompatible(int64_t a, int64_t b) {
          a == b;
 }
 
-/// NumPy broadcast of two shapes, right-aligned. A static 1 broadcasts; a
-/// dynamic dimension against a static one other than 1 takes the static
-/// size. Fails when two static sizes differ and neither is 1.
-mlir::FailureOr<llvm::SmallVector<int64_t>>
-broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);
+/// The shape rules' view of an MLIR shape: a dynamic dimension is unknown.
+shapes::Shape ruleShape(llvm::ArrayRef<int64_t> shape);
+/// An MLIR shape from a rule's result: unknown (or symbolic) is dynamic.
+llvm::SmallVector<int64_t> mlirShape(const shapes::Shape &shape);
+
+/// Checks that the result of single-result `op` has a shape compatible
+/// with `expected`.
+mlir::LogicalResult verifyResultShape(mlir::Operation *op,
+                                      llvm::ArrayRef<int64_t> expected);
+/// Emits a failed rule's message as an op error, or checks the result of
+/// single-result `op` against the rule's shape.
+mlir::LogicalResult verifyShapeRule(mlir::Operation *op,
+                                    const shapes::ShapeResult &rule);
 
 /// True when every dimension pair is compatible and the ranks are equal.
 bool shapesCompatible(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);

@@ -421,7 +421,7 @@ SmallVector<Value> Importer::importComposite(const model::Node &node,
         attrs["reverse"].get<bool>() ? builder.getUnitAttr() : UnitAttr());
 
   auto activation = [&]() {
-    auto act = graph::symbolizeActivation(attrs["activation"].get<std::string>());
+    auto act = parseActivation(attrs["activation"].get<std::string>());
     return graph::ActivationAttr::get(builder.getContext(), *act);
   };
   if (node.op == "mlp")

@@ -195,23 +195,14 @@ bool inferTakeAlongAxis(OpContext &c) {
   enum { X, Indices };
   int64_t axis;
   if (!c.expectMinRank(X, 1, "[...]") || !c.expectIndex(Indices) ||
-      !c.expectRank(Indices, c.rank(X), "(the rank of x)") ||
       !c.readAxis("axis", c.rank(X), std::nullopt, axis))
     return false;
   Shape out;
-  for (int64_t d = 0; d < c.rank(X); ++d) {
-    Shape dim = {c.shape(Indices)[d]};
-    std::string error;
-    if (d != axis && !broadcastShapes(c.model, {c.shape(X)[d]},
-                                      {c.shape(Indices)[d]}, dim, error))
-      return c.failInput(Indices,
-                         c.describe(Indices) + " has shape " +
-                             c.str(c.shape(Indices)) + "; expected dim " +
-                             std::to_string(d) + " to broadcast with " +
-                             c.str(c.shape(X)[d]) + ", dim " +
-                             std::to_string(d) + " of x " + c.str(c.shape(X)));
-    out.push_back(dim[0]);
-  }
+  if (!c.applyRule(shapes::takeAlongAxisShape(ruleShape(c.shape(X)),
+                                              ruleShape(c.shape(Indices)), axis,
+                                              c.naming()),
+                   out))
+    return false;
   c.attrs = {{"axis", axis}};
   return c.produce({c.type(X).dtype, out});
 }
@@ -288,12 +279,12 @@ bool inferWhere(OpContext &c) {
                                  "; expected bool (a comparison's result)");
   if (!c.expectSameDType(B, A))
     return false;
-  Shape ab, out;
-  std::string error;
-  if (!broadcastShapes(c.model, c.shape(A), c.shape(B), ab, error))
-    return c.failInput(B, c.describe(B) + ": " + error);
-  if (!broadcastShapes(c.model, c.shape(Cond), ab, out, error))
-    return c.failInput(Cond, c.describe(Cond) + ": " + error);
+  Shape out;
+  if (!c.applyRule(shapes::whereShape(ruleShape(c.shape(Cond)),
+                                      ruleShape(c.shape(A)),
+                                      ruleShape(c.shape(B)), c.naming()),
+                   out))
+    return false;
   c.attrs = json::object();
   return c.produce({c.type(A).dtype, out});
 }

@@ -8,110 +8,109 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/JSON/ModelInternal.h"
+#include "lib/ShapeRules/Activation.h"
 
 namespace kiln::model::detail {
 namespace {
 
-/// A weight `[out, in]` whose `in` matches `in`; sets `out` to its rows.
-bool checkWeight(OpContext &c, size_t w, Dim in, const std::string &what,
-                 Dim &out) {
-  if (!c.expectSameDType(w, 0) || !c.expectRank(w, 2, "[out, in]") ||
-      !c.expectDim(w, 1, in, what))
+/// x is floating point and every other given input has its dtype.
+bool checkDTypes(OpContext &c) {
+  if (!c.expectFloat(0))
     return false;
-  out = c.shape(w)[0];
+  for (size_t i = 1; i < c.inputs.size(); ++i)
+    if (c.has(i) && !c.expectSameDType(i, 0))
+      return false;
   return true;
 }
 
-/// An optional bias `[n]`.
-bool checkBias(OpContext &c, size_t b, Dim n, const std::string &what) {
-  return !c.has(b) || (c.expectSameDType(b, 0) && c.expectRank(b, 1, "[out]") &&
-                       c.expectDim(b, 0, n, what));
-}
-
-/// x `[..., D]`, floating point; returns D.
-bool checkFeatures(OpContext &c, Dim &features) {
-  if (!c.expectMinRank(0, 1, "[..., D]") || !c.expectFloat(0))
+/// Reads the `activation` attr: one of `allowed`, `def` when absent.
+bool readActivation(OpContext &c, const std::vector<Activation> &allowed,
+                    Activation def) {
+  std::string activation;
+  if (!c.readEnum("activation", activationNames(allowed), activationName(def),
+                  activation))
     return false;
-  features = c.shape(0).back();
+  c.attrs = {{"activation", activation}};
   return true;
 }
 
-/// The type of input 0 with its last dim replaced.
-TensorType withLastDim(const OpContext &c, Dim last) {
-  TensorType type = c.type(0);
-  type.shape.back() = last;
-  return type;
+/// The shape of input i, which must be given.
+shapes::Shape inputShape(const OpContext &c, size_t i) {
+  return *c.ruleInput(i);
+}
+
+/// The shape of optional input i; `storage` keeps it alive.
+const shapes::Shape *optionalInputShape(const OpContext &c, size_t i,
+                                        std::optional<shapes::Shape> &storage) {
+  storage = c.ruleInput(i);
+  return storage ? &*storage : nullptr;
 }
 
 } // namespace
 
 bool inferMlp(OpContext &c) {
   enum { X, WIn, BIn, WOut, BOut };
-  Dim in, hidden, out;
-  std::string activation;
-  if (!checkFeatures(c, in) || !checkWeight(c, WIn, in, "D of x", hidden) ||
-      !checkBias(c, BIn, hidden, "rows of w_in") ||
-      !checkWeight(c, WOut, hidden, "rows of w_in", out) ||
-      !checkBias(c, BOut, out, "rows of w_out") ||
-      !c.readEnum("activation", {"relu", "gelu", "gelu_tanh", "silu", "relu2"},
-                  "gelu", activation))
+  std::optional<shapes::Shape> bIn, bOut;
+  Shape shape;
+  if (!checkDTypes(c) ||
+      !c.applyRule(
+          shapes::mlpShape(inputShape(c, X), inputShape(c, WIn),
+                           optionalInputShape(c, BIn, bIn), inputShape(c, WOut),
+                           optionalInputShape(c, BOut, bOut), c.naming()),
+          shape) ||
+      !readActivation(c, mlpActivations(), Activation::gelu))
     return false;
-  c.attrs = {{"activation", activation}};
-  return c.produce(withLastDim(c, out));
+  return c.produce({c.type(X).dtype, shape});
 }
 
 bool inferGlu(OpContext &c) {
   enum { X, WGate, WUp, WDown };
-  Dim in, hidden, out;
-  std::string activation;
-  if (!checkFeatures(c, in) || !checkWeight(c, WGate, in, "D of x", hidden) ||
-      !c.expectSameShape(WUp, WGate) || !c.expectSameDType(WUp, X) ||
-      !checkWeight(c, WDown, hidden, "rows of w_gate", out) ||
-      !c.readEnum("activation", {"silu", "gelu", "relu"}, "silu", activation))
+  Shape shape;
+  if (!checkDTypes(c) ||
+      !c.applyRule(shapes::gluShape(inputShape(c, X), inputShape(c, WGate),
+                                    inputShape(c, WUp), inputShape(c, WDown),
+                                    c.naming()),
+                   shape) ||
+      !readActivation(c, gluActivations(), Activation::silu))
     return false;
-  c.attrs = {{"activation", activation}};
-  return c.produce(withLastDim(c, out));
+  return c.produce({c.type(X).dtype, shape});
 }
 
 bool inferLinear(OpContext &c) {
   enum { X, W, Bias };
-  Dim in, out;
-  if (!checkFeatures(c, in) || !checkWeight(c, W, in, "D of x", out) ||
-      !checkBias(c, Bias, out, "rows of w"))
+  std::optional<shapes::Shape> bias;
+  Shape shape;
+  if (!checkDTypes(c) ||
+      !c.applyRule(shapes::linearShape(inputShape(c, X), inputShape(c, W),
+                                       optionalInputShape(c, Bias, bias),
+                                       c.naming()),
+                   shape))
     return false;
   c.attrs = json::object();
-  return c.produce(withLastDim(c, out));
+  return c.produce({c.type(X).dtype, shape});
 }
 
 bool inferMatmul(OpContext &c) {
   enum { A, B };
-  for (size_t i : {A, B})
-    if (!c.expectMinRank(i, 2, "[..., M, K] / [..., K, N]") ||
-        !c.expectFloat(i) || !c.expectSameDType(i, A))
-      return false;
-  const Shape &a = c.shape(A), &b = c.shape(B);
-  if (!c.expectDim(B, b.size() - 2, a.back(), "K, the last dim of a"))
+  Shape shape;
+  if (!checkDTypes(c) ||
+      !c.applyRule(
+          shapes::matmulShape(inputShape(c, A), inputShape(c, B), c.naming()),
+          shape))
     return false;
-  Shape batch;
-  std::string error;
-  if (!broadcastShapes(c.model, Shape(a.begin(), a.end() - 2),
-                       Shape(b.begin(), b.end() - 2), batch, error))
-    return c.failInput(B, "batch dims of " + c.describe(B) + ": " + error);
-  batch.push_back(a[a.size() - 2]);
-  batch.push_back(b.back());
   c.attrs = json::object();
-  return c.produce({c.type(A).dtype, batch});
+  return c.produce({c.type(A).dtype, shape});
 }
 
 bool inferBinary(OpContext &c) {
   enum { A, B };
-  if ((c.spec.floatOnly && !c.expectFloat(A)) ||
-      (c.spec.numericOnly && !c.expectNumeric(A)) || !c.expectSameDType(B, A))
-    return false;
   Shape shape;
-  std::string error;
-  if (!broadcastShapes(c.model, c.shape(A), c.shape(B), shape, error))
-    return c.failInput(B, c.describe(B) + ": " + error);
+  if ((c.spec.floatOnly && !c.expectFloat(A)) ||
+      (c.spec.numericOnly && !c.expectNumeric(A)) || !c.expectSameDType(B, A) ||
+      !c.applyRule(shapes::elementwiseShape(inputShape(c, A), inputShape(c, B),
+                                            c.naming()),
+                   shape))
+    return false;
   c.attrs = json::object();
   return c.produce({c.type(A).dtype, shape});
 }
@@ -126,39 +125,44 @@ bool inferUnary(OpContext &c) {
 
 bool inferSoftmax(OpContext &c) {
   int64_t axis;
+  Shape shape;
   if (!c.expectMinRank(0, 1, "[..., D]") || !c.expectFloat(0) ||
-      !c.readAxis("axis", c.rank(0), c.rank(0) - 1, axis))
+      !c.readAxis("axis", c.rank(0), c.rank(0) - 1, axis) ||
+      !c.applyRule(
+          shapes::softmaxShape(ruleShape(c.shape(0)), axis, c.naming()), shape))
     return false;
   c.attrs = {{"axis", axis}};
-  return c.produce(c.type(0));
+  return c.produce({c.type(0).dtype, shape});
 }
 
 bool inferNorm(OpContext &c) {
   enum { X, Weight, Bias };
-  Dim features;
+  std::optional<shapes::Shape> bias;
+  Shape shape;
   double eps;
-  if (!checkFeatures(c, features) || !c.expectSameDType(Weight, X) ||
-      !c.expectRank(Weight, 1, "[D]") ||
-      !c.expectDim(Weight, 0, features, "D of x") ||
-      (c.has(Bias) &&
-       (!c.expectSameDType(Bias, X) || !c.expectRank(Bias, 1, "[D]") ||
-        !c.expectDim(Bias, 0, features, "D of x"))) ||
+  if (!checkDTypes(c) ||
+      !c.applyRule(shapes::normShape(inputShape(c, X), inputShape(c, Weight),
+                                     optionalInputShape(c, Bias, bias),
+                                     c.naming()),
+                   shape) ||
       !c.readPositiveNumber("eps", 1e-5, eps))
     return false;
   c.attrs = {{"eps", eps}};
-  return c.produce(c.type(X));
+  return c.produce({c.type(X).dtype, shape});
 }
 
 bool inferEmbedding(OpContext &c) {
   enum { Ids, Table };
-  if (!c.expectIndex(Ids) || !c.expectRank(Table, 2, "[V, D]") ||
+  Shape shape;
+  if (!c.expectIndex(Ids) ||
+      !c.applyRule(shapes::embeddingShape(ruleShape(c.shape(Ids)),
+                                          ruleShape(c.shape(Table)),
+                                          c.naming()),
+                   shape) ||
       !c.expectStatic(Table, 0, "(the vocabulary size bounds the ids)"))
     return false;
-  TensorType type = c.type(Ids);
-  type.dtype = c.type(Table).dtype;
-  type.shape.push_back(c.shape(Table)[1]);
   c.attrs = json::object();
-  return c.produce(type);
+  return c.produce({c.type(Table).dtype, shape});
 }
 
 bool inferCast(OpContext &c) {
@@ -207,16 +211,15 @@ bool inferReduce(OpContext &c) {
   bool keepdims;
   if (!c.readBool("keepdims", false, keepdims))
     return false;
-  json normalized = json::array();
-  Shape shape;
-  for (int64_t d = 0; d < rank; ++d) {
+  std::vector<int64_t> normalized;
+  for (int64_t d = 0; d < rank; ++d)
     if (reduced[d])
       normalized.push_back(d);
-    if (!reduced[d])
-      shape.push_back(c.shape(0)[d]);
-    else if (keepdims)
-      shape.push_back(Dim::fixed(1));
-  }
+  Shape shape;
+  if (!c.applyRule(shapes::reduceShape(ruleShape(c.shape(0)), normalized,
+                                       keepdims, c.naming()),
+                   shape))
+    return false;
   c.attrs = {{"axes", normalized}, {"keepdims", keepdims}};
   return c.produce({c.type(0).dtype, shape});
 }

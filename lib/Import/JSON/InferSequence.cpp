@@ -157,19 +157,17 @@ bool readNormalizer(OpContext &c, json &out) {
   return true;
 }
 
-/// q and k agree on batch and head size; q's heads are a multiple of k's.
-bool checkHeads(OpContext &c, size_t q, size_t k) {
-  const Shape &qs = c.shape(q), &ks = c.shape(k);
-  if (!c.expectDim(k, 0, qs[0], "B of q") ||
-      !c.expectDim(k, 3, qs[3], "D of q"))
-    return false;
-  Dim hq = qs[2], hk = ks[2];
-  if (hq == hk || (hq.isStatic() && hk.isStatic() && hq.size % hk.size == 0))
-    return true;
-  return c.failInput(k, c.describe(k) + " has " + c.str(hk) +
-                            " heads and q has " + c.str(hq) +
-                            "; expected the heads of q to be a multiple of "
-                            "the heads of k and v (GQA)");
+/// q, k and v: floating point of one dtype, shaped by the attention rule.
+bool checkQKV(OpContext &c, bool groupedHeads) {
+  enum { Q, K, V };
+  for (size_t i : {Q, K, V})
+    if (!c.expectFloat(i) || !c.expectSameDType(i, Q))
+      return false;
+  Shape out;
+  return c.applyRule(
+      shapes::attentionShape(ruleShape(c.shape(Q)), ruleShape(c.shape(K)),
+                             ruleShape(c.shape(V)), groupedHeads, c.naming()),
+      out);
 }
 
 } // namespace
@@ -181,27 +179,19 @@ bool checkSeqOffsets(OpContext &c, size_t offsets) {
 
 bool inferAttention(OpContext &c) {
   enum { Q, K, V, Bias, Offsets };
-  for (size_t i : {Q, K, V})
-    if (!c.expectRank(i, 4, "[B, T, H, D]") || !c.expectFloat(i) ||
-        !c.expectSameDType(i, Q))
-      return false;
-  if (!checkHeads(c, Q, K) || !c.expectSameShape(V, K))
+  // The JSON IR's v has k's shape (Dv = D): the output has q's type.
+  if (!checkQKV(c, /*groupedHeads=*/true) || !c.expectSameShape(V, K))
     return false;
   const Shape &q = c.shape(Q);
   Shape target = {q[0], q[2], q[1], c.shape(K)[1]};
   if (c.has(Bias)) {
-    const Shape &bias = c.shape(Bias);
-    if (!c.expectSameDType(Bias, Q))
+    Shape scores;
+    if (!c.expectSameDType(Bias, Q) ||
+        !c.applyRule(shapes::broadcastToShape(ruleShape(c.shape(Bias)),
+                                              ruleShape(target), Bias,
+                                              "[B, H, T, S]", c.naming()),
+                     scores))
       return false;
-    bool ok = bias.size() <= 4;
-    for (size_t k = 0; ok && k < bias.size(); ++k) {
-      const Dim &d = bias[bias.size() - 1 - k];
-      ok = d == target[3 - k] || (d.isStatic() && d.size == 1);
-    }
-    if (!ok)
-      return c.failInput(Bias, c.describe(Bias) + " has shape " + c.str(bias) +
-                                   "; expected a shape broadcastable to "
-                                   "[B, H, T, S] = " + c.str(target));
   }
   if (c.has(Offsets) && (!checkSeqOffsets(c, Offsets) ||
                          !c.expectDim(K, 1, q[1],
@@ -227,10 +217,10 @@ bool inferAttention(OpContext &c) {
 
 bool inferLinearAttention(OpContext &c) {
   enum { Q, K, V, Offsets };
-  for (size_t i : {Q, K, V})
-    if (!c.expectRank(i, 4, "[B, T, H, D]") || !c.expectFloat(i) ||
-        !c.expectSameDType(i, Q) || !c.expectSameShape(i, Q))
-      return false;
+  // The JSON IR's k and v have q's shape (S = T, Dv = D).
+  if (!checkQKV(c, /*groupedHeads=*/false) || !c.expectSameShape(K, Q) ||
+      !c.expectSameShape(V, Q))
+    return false;
   if (!checkSeqOffsets(c, Offsets))
     return false;
   std::string featureMap, normalize;

@@ -29,17 +29,15 @@ bool OpContext::failInput(size_t i, const std::string &message) {
 bool OpContext::expectRank(size_t i, int64_t wanted, const char *layout) {
   if (rank(i) == wanted)
     return true;
-  return failInput(i, describe(i) + " has shape " + str(shape(i)) +
-                          "; expected " + std::to_string(wanted) + " dims " +
-                          layout);
+  return failRule(
+      shapes::rankError(naming(), i, ruleShape(shape(i)), wanted, layout));
 }
 
 bool OpContext::expectMinRank(size_t i, int64_t wanted, const char *layout) {
   if (rank(i) >= wanted)
     return true;
-  return failInput(i, describe(i) + " has shape " + str(shape(i)) +
-                          "; expected at least " + std::to_string(wanted) +
-                          " dims " + layout);
+  return failRule(
+      shapes::minRankError(naming(), i, ruleShape(shape(i)), wanted, layout));
 }
 
 bool OpContext::expectFloat(size_t i) {
@@ -79,17 +77,15 @@ bool OpContext::expectDim(size_t i, int64_t axis, Dim expected,
                           const std::string &what) {
   if (shape(i)[axis] == expected)
     return true;
-  return failInput(i, describe(i) + " has shape " + str(shape(i)) +
-                          "; expected dim " + std::to_string(axis) + " to be " +
-                          str(expected) + " (" + what + ")");
+  return failRule(shapes::dimError(naming(), i, ruleShape(shape(i)), axis,
+                                   ruleDim(expected), what));
 }
 
 bool OpContext::expectSameShape(size_t i, size_t j) {
   if (shape(i) == shape(j))
     return true;
-  return failInput(i, describe(i) + " has shape " + str(shape(i)) +
-                          "; expected " + str(shape(j)) + ", the shape of " +
-                          describe(j));
+  return failRule(shapes::sameShapeError(naming(), i, ruleShape(shape(i)), j,
+                                         ruleShape(shape(j))));
 }
 
 bool OpContext::expectStatic(size_t i, int64_t axis, const std::string &why) {
@@ -150,13 +146,12 @@ bool OpContext::readPositiveNumber(const std::string &key, double def,
 }
 
 bool OpContext::readEnum(const std::string &key,
-                         std::initializer_list<const char *> options,
-                         const char *def, std::string &out) {
+                         const std::vector<std::string> &names, const char *def,
+                         std::string &out) {
   const json *value = rawAttr(key);
   out = def;
   if (!value)
     return true;
-  std::vector<std::string> names(options.begin(), options.end());
   if (!value->is_string())
     return failAttr(key, "expected one of " + join(names) + ", got " +
                              jsonTypeName(*value));
@@ -191,26 +186,53 @@ bool OpContext::produce(const TensorType &type) {
   return true;
 }
 
-bool broadcastShapes(const Model &model, const Shape &a, const Shape &b,
-                     Shape &out, std::string &message) {
-  size_t rank = std::max(a.size(), b.size());
-  out.assign(rank, Dim::fixed(1));
-  for (size_t k = 0; k < rank; ++k) {
-    const Dim *x = k < a.size() ? &a[a.size() - 1 - k] : nullptr;
-    const Dim *y = k < b.size() ? &b[b.size() - 1 - k] : nullptr;
-    Dim &o = out[rank - 1 - k];
-    if (!x || (x->isStatic() && x->size == 1 && y))
-      o = *y;
-    else if (!y || (y->isStatic() && y->size == 1) || *x == *y)
-      o = *x;
-    else {
-      message = "cannot broadcast " + formatShape(model, a) + " with " +
-                formatShape(model, b) + ": " + formatDim(model, *x) +
-                " vs " + formatDim(model, *y) +
-                " (dims must be equal or one of them 1)";
-      return false;
-    }
-  }
+shapes::Dim ruleDim(const Dim &dim) {
+  return dim.isStatic() ? shapes::Dim::fixed(dim.size)
+                        : shapes::Dim::symbol(dim.symbol);
+}
+
+shapes::Shape ruleShape(const Shape &shape) {
+  shapes::Shape rule;
+  for (const Dim &dim : shape)
+    rule.push_back(ruleDim(dim));
+  return rule;
+}
+
+Shape modelShape(const shapes::Shape &shape) {
+  Shape out;
+  for (const shapes::Dim &dim : shape)
+    out.push_back(dim.isStatic() ? Dim::fixed(dim.size())
+                                 : Dim::symbolic(dim.symbolId()));
+  return out;
+}
+
+shapes::Naming OpContext::naming() const {
+  shapes::Naming naming;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    naming.roles.push_back(spec.role(i));
+  naming.describe = [this](size_t i) { return describe(i); };
+  naming.symbols = model.dims;
+  return naming;
+}
+
+std::optional<shapes::Shape> OpContext::ruleInput(size_t i) const {
+  if (!has(i))
+    return std::nullopt;
+  return ruleShape(shape(i));
+}
+
+bool OpContext::failRule(const shapes::RuleError &error) {
+  if (error.operand >= 0)
+    return failInput(error.operand, error.message);
+  if (!error.attr.empty())
+    return failAttr(error.attr, error.message);
+  return diag.fail(pointer, error.message);
+}
+
+bool OpContext::applyRule(const shapes::ShapeResult &rule, Shape &out) {
+  if (!rule)
+    return failRule(rule.error());
+  out = modelShape(*rule);
   return true;
 }
 

@@ -13,8 +13,8 @@
 #define KILN_IMPORT_JSON_MODELINTERNAL_H
 
 #include "lib/Import/JSON/Model.h"
+#include "lib/ShapeRules/ShapeRules.h"
 
-#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -58,6 +58,11 @@ std::string join(const std::vector<std::string> &items);
 
 /// Formats one dim as "seq" or "64".
 std::string formatDim(const Model &model, const Dim &dim);
+
+/// The shape rules' view of a model dim or shape, and back.
+shapes::Dim ruleDim(const Dim &dim);
+shapes::Shape ruleShape(const Shape &shape);
+Shape modelShape(const shapes::Shape &shape);
 
 struct OpContext;
 
@@ -152,12 +157,23 @@ struct OpContext {
   bool readBool(const std::string &key, bool def, bool &out);
   bool readInt(const std::string &key, int64_t def, int64_t &out);
   bool readPositiveNumber(const std::string &key, double def, double &out);
-  bool readEnum(const std::string &key, std::initializer_list<const char *> options,
+  bool readEnum(const std::string &key, const std::vector<std::string> &options,
                 const char *def, std::string &out);
   /// An axis in [-rank, rank), normalized to [0, rank). Required if no
   /// default is given.
   bool readAxis(const std::string &key, int64_t rank,
                 std::optional<int64_t> def, int64_t &out);
+
+  // --- Shape rules --------------------------------------------------------
+  /// Names the inputs by role and describe(), and the model's dims.
+  shapes::Naming naming() const;
+  /// The shape of input i for a rule; nullopt for an absent optional input.
+  std::optional<shapes::Shape> ruleInput(size_t i) const;
+  /// Records a rule's error at the input or attr it concerns, else at the
+  /// node.
+  bool failRule(const shapes::RuleError &error);
+  /// Takes a rule's result into `out`, or records its error.
+  bool applyRule(const shapes::ShapeResult &rule, Shape &out);
 
   // --- Output -------------------------------------------------------------
   /// Sets every output to `type`.
@@ -170,10 +186,6 @@ struct OpContext {
 /// Checks an optional `seq_offsets` input `[N + 1]` (i32 or i64) of a packed
 /// batch against the sequence length `T` of input 0 `[B, T, ...]`.
 bool checkSeqOffsets(OpContext &c, size_t offsets);
-
-/// NumPy broadcasting of two shapes; on failure sets `message`.
-bool broadcastShapes(const Model &model, const Shape &a, const Shape &b,
-                     Shape &out, std::string &message);
 
 /// Builds the validated model from parsed JSON (parseModel after syntax).
 std::optional<Model> buildModel(const json &root, const std::string &fileName,

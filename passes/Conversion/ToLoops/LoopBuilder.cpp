@@ -328,21 +328,21 @@ Value indexMax(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
 
 } // namespace kiln
 
-kiln::ScalarFn kiln::activationFn(graph::Activation activation) {
+kiln::ScalarFn kiln::activationFn(Activation activation) {
   switch (activation) {
-  case graph::Activation::relu:
+  case Activation::relu:
     return ScalarFn::Relu;
-  case graph::Activation::gelu:
+  case Activation::gelu:
     return ScalarFn::Gelu;
-  case graph::Activation::gelu_tanh:
+  case Activation::gelu_tanh:
     return ScalarFn::GeluTanh;
-  case graph::Activation::silu:
+  case Activation::silu:
     return ScalarFn::Silu;
-  case graph::Activation::relu2:
+  case Activation::relu2:
     return ScalarFn::Relu2;
-  case graph::Activation::sigmoid:
+  case Activation::sigmoid:
     return ScalarFn::Sigmoid;
-  case graph::Activation::tanh:
+  case Activation::tanh:
     return ScalarFn::Tanh;
   }
   llvm_unreachable("unknown activation");

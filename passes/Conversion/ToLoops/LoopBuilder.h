@@ -104,7 +104,7 @@ Value reciprocalSqrt(ImplicitLocOpBuilder &b, Value x);
 Value emitScalarFn(ImplicitLocOpBuilder &b, ScalarFn fn, Value x);
 
 /// The scalar function of a graph activation.
-ScalarFn activationFn(graph::Activation activation);
+ScalarFn activationFn(Activation activation);
 
 /// Stack buffer of f32 with the given sizes (static where they are
 /// constants). Placed in a parallel body, which is an automatic allocation

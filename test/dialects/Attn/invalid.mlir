@@ -5,7 +5,7 @@
 // query batch checked against the value's only through a dynamic key).
 
 func.func @rank(%q: tensor<2x8x64xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op query, key and value must be [batch, seq, heads, head_dim]}}
+  // expected-error @+1 {{'attn.attention' op query has shape [2, 8, 64]; expected 4 dims [B, T, H, D]}}
   %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.25 : f64}
       : (tensor<2x8x64xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
@@ -32,7 +32,7 @@ func.func @result_element_type(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32
 // -----
 
 func.func @batch(%q: tensor<2x8x4x16xf32>, %k: tensor<3x8x4x16xf32>, %v: tensor<3x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op query, key and value batch sizes differ}}
+  // expected-error @+1 {{'attn.attention' op key has shape [3, 8, 4, 16]; expected dim 0 to be 2 (B of query)}}
   %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.25 : f64}
       : (tensor<2x8x4x16xf32>, tensor<3x8x4x16xf32>, tensor<3x8x4x16xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
@@ -41,7 +41,7 @@ func.func @batch(%q: tensor<2x8x4x16xf32>, %k: tensor<3x8x4x16xf32>, %v: tensor<
 // -----
 
 func.func @batch_query_value(%q: tensor<2x8x4x16xf32>, %k: tensor<?x8x4x16xf32>, %v: tensor<3x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op query, key and value batch sizes differ}}
+  // expected-error @+1 {{'attn.attention' op value has shape [3, 8, 4, 16]; expected dim 0 to be 2 (B of query)}}
   %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.25 : f64}
       : (tensor<2x8x4x16xf32>, tensor<?x8x4x16xf32>, tensor<3x8x4x16xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
@@ -50,7 +50,7 @@ func.func @batch_query_value(%q: tensor<2x8x4x16xf32>, %k: tensor<?x8x4x16xf32>,
 // -----
 
 func.func @key_value_seq(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x6x4x16xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op key [2, 8, 4, 16] and value [2, 6, 4, 16] differ in batch, seq or heads}}
+  // expected-error @+1 {{'attn.attention' op value has shape [2, 6, 4, 16]; expected dim 1 to be 8 (S of key)}}
   %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.25 : f64}
       : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x6x4x16xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
@@ -59,7 +59,7 @@ func.func @key_value_seq(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v:
 // -----
 
 func.func @head_dim(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x8xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op query head_dim 16 differs from key head_dim 8}}
+  // expected-error @+1 {{'attn.attention' op key has shape [2, 8, 4, 8]; expected dim 3 to be 16 (D of query)}}
   %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.25 : f64}
       : (tensor<2x8x4x16xf32>, tensor<2x8x4x8xf32>, tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
@@ -68,7 +68,7 @@ func.func @head_dim(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x8xf32>, %v: tenso
 // -----
 
 func.func @groups(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x3x16xf32>, %v: tensor<2x8x3x16xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op query heads must be a multiple of key/value heads, got 4 and 3}}
+  // expected-error @+1 {{'attn.attention' op key has 3 heads and query has 4; expected the heads of query to be a multiple of the heads of key and value (GQA)}}
   %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.25 : f64}
       : (tensor<2x8x4x16xf32>, tensor<2x8x3x16xf32>, tensor<2x8x3x16xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
@@ -77,7 +77,7 @@ func.func @groups(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x3x16xf32>, %v: tensor
 // -----
 
 func.func @zero_kv_heads(%q: tensor<2x8x?x16xf32>, %k: tensor<2x8x0x16xf32>, %v: tensor<2x8x0x16xf32>) -> tensor<2x8x?x16xf32> {
-  // expected-error @+1 {{'attn.attention' op key/value heads must be positive}}
+  // expected-error @+1 {{'attn.attention' op key has 0 heads; expected a positive number of heads}}
   %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.25 : f64}
       : (tensor<2x8x?x16xf32>, tensor<2x8x0x16xf32>, tensor<2x8x0x16xf32>) -> tensor<2x8x?x16xf32>
   return %0 : tensor<2x8x?x16xf32>
@@ -212,7 +212,7 @@ func.func @power_negative(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v
 // -----
 
 func.func @bias_shape(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>, %x0: tensor<2x4x8x7xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op bias [2, 4, 8, 7] does not broadcast to the scores [batch, heads, seq, key_seq] = [2, 4, 8, 8]}}
+  // expected-error @+1 {{'attn.attention' op bias has shape [2, 4, 8, 7]; expected a shape broadcastable to the scores [batch, heads, seq, key_seq] = [2, 4, 8, 8]}}
   %0 = attn.attention %q, %k, %v bias %x0 {mask = #attn<mask none>, scale = 0.25 : f64}
       : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x4x8x7xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
@@ -221,7 +221,7 @@ func.func @bias_shape(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: te
 // -----
 
 func.func @bias_rank(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>, %x0: tensor<1x2x4x8x8xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op bias [1, 2, 4, 8, 8] does not broadcast to the scores [batch, heads, seq, key_seq] = [2, 4, 8, 8]}}
+  // expected-error @+1 {{'attn.attention' op bias has shape [1, 2, 4, 8, 8]; expected a shape broadcastable to the scores [batch, heads, seq, key_seq] = [2, 4, 8, 8]}}
   %0 = attn.attention %q, %k, %v bias %x0 {mask = #attn<mask none>, scale = 0.25 : f64}
       : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<1x2x4x8x8xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
@@ -230,7 +230,7 @@ func.func @bias_rank(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: ten
 // -----
 
 func.func @bias_grows(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x4x16xf32>, %v: tensor<1x8x4x16xf32>, %x0: tensor<2x4x8x8xf32>) -> tensor<1x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op bias [2, 4, 8, 8] does not broadcast to the scores [batch, heads, seq, key_seq] = [1, 4, 8, 8]}}
+  // expected-error @+1 {{'attn.attention' op bias has shape [2, 4, 8, 8]; expected a shape broadcastable to the scores [batch, heads, seq, key_seq] = [1, 4, 8, 8]}}
   %0 = attn.attention %q, %k, %v bias %x0 {mask = #attn<mask none>, scale = 0.25 : f64}
       : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<2x4x8x8xf32>) -> tensor<1x8x4x16xf32>
   return %0 : tensor<1x8x4x16xf32>
@@ -257,7 +257,7 @@ func.func @seq_offsets_rank(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, 
 // -----
 
 func.func @linear_rank(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.linear_attention' op query, key and value must be [batch, seq, heads, head_dim]}}
+  // expected-error @+1 {{'attn.linear_attention' op key has shape [2, 8, 64]; expected 4 dims [B, T, H, D]}}
   %0 = attn.linear_attention %q, %k, %v {feature_map = #attn<feature_map relu>, normalize = #attn<normalize none>}
       : (tensor<2x8x4x16xf32>, tensor<2x8x64xf32>, tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
@@ -275,7 +275,7 @@ func.func @linear_element_type(%q: tensor<2x8x4x16xf16>, %k: tensor<2x8x4x16xf32
 // -----
 
 func.func @linear_heads(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x2x16xf32>, %v: tensor<2x8x2x16xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.linear_attention' op query and key/value heads differ: 4 and 2}}
+  // expected-error @+1 {{'attn.linear_attention' op key has 2 heads and query has 4; expected the heads of query to equal the heads of key and value}}
   %0 = attn.linear_attention %q, %k, %v {feature_map = #attn<feature_map relu>, normalize = #attn<normalize none>}
       : (tensor<2x8x4x16xf32>, tensor<2x8x2x16xf32>, tensor<2x8x2x16xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>

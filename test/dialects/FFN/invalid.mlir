@@ -5,7 +5,7 @@
 // verifiers (ArrayRef::back on an empty shape).
 
 func.func @mlp_rank0(%x: tensor<f32>, %w_in: tensor<16x8xf32>, %w_out: tensor<4x16xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{'ffn.mlp' op input must have rank at least 1}}
+  // expected-error @+1 {{'ffn.mlp' op input has shape []; expected at least 1 dims [..., D]}}
   %0 = ffn.mlp %x, %w_in, %w_out {activation = #graph<activation relu>}
       : (tensor<f32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
@@ -14,7 +14,7 @@ func.func @mlp_rank0(%x: tensor<f32>, %w_in: tensor<16x8xf32>, %w_out: tensor<4x
 // -----
 
 func.func @mlp_weight_rank(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out: tensor<64xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'ffn.mlp' op w_in and w_out must have rank 2}}
+  // expected-error @+1 {{'ffn.mlp' op w_out has shape [64]; expected 2 dims [out, in]}}
   %0 = ffn.mlp %x, %w_in, %w_out {activation = #graph<activation relu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<64xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
@@ -23,7 +23,7 @@ func.func @mlp_weight_rank(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out:
 // -----
 
 func.func @mlp_w_in(%x: tensor<2x8xf32>, %w_in: tensor<16x6xf32>, %w_out: tensor<4x16xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'ffn.mlp' op w_in must have shape [16, 8], got [16, 6]}}
+  // expected-error @+1 {{'ffn.mlp' op w_in has shape [16, 6]; expected dim 1 to be 8 (D of input)}}
   %0 = ffn.mlp %x, %w_in, %w_out {activation = #graph<activation relu>}
       : (tensor<2x8xf32>, tensor<16x6xf32>, tensor<4x16xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
@@ -32,7 +32,7 @@ func.func @mlp_w_in(%x: tensor<2x8xf32>, %w_in: tensor<16x6xf32>, %w_out: tensor
 // -----
 
 func.func @mlp_w_out(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out: tensor<4x12xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'ffn.mlp' op w_out must have shape [4, 16], got [4, 12]}}
+  // expected-error @+1 {{'ffn.mlp' op w_out has shape [4, 12]; expected dim 1 to be 16 (rows of w_in)}}
   %0 = ffn.mlp %x, %w_in, %w_out {activation = #graph<activation relu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<4x12xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
@@ -41,7 +41,7 @@ func.func @mlp_w_out(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out: tenso
 // -----
 
 func.func @mlp_b_in(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %b_in: tensor<4xf32>, %w_out: tensor<4x16xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'ffn.mlp' op b_in must have shape [16], got [4]}}
+  // expected-error @+1 {{'ffn.mlp' op b_in has shape [4]; expected dim 0 to be 16 (rows of w_in)}}
   %0 = ffn.mlp %x, %w_in bias %b_in, %w_out {activation = #graph<activation relu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<4xf32>, tensor<4x16xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
@@ -50,7 +50,7 @@ func.func @mlp_b_in(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %b_in: tensor<
 // -----
 
 func.func @mlp_b_out(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out: tensor<4x16xf32>, %b_out: tensor<4x1xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'ffn.mlp' op b_out must have shape [4], got [4, 1]}}
+  // expected-error @+1 {{'ffn.mlp' op b_out has shape [4, 1]; expected 1 dims [out]}}
   %0 = ffn.mlp %x, %w_in, %w_out bias %b_out {activation = #graph<activation relu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<4x16xf32>, tensor<4x1xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
@@ -95,7 +95,7 @@ func.func @glu_activation_relu2(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, 
 // -----
 
 func.func @glu_rank0(%x: tensor<f32>, %w_gate: tensor<16x8xf32>, %w_up: tensor<16x8xf32>, %w_down: tensor<4x16xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{'ffn.glu' op input must have rank at least 1}}
+  // expected-error @+1 {{'ffn.glu' op input has shape []; expected at least 1 dims [..., D]}}
   %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<f32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
@@ -104,7 +104,7 @@ func.func @glu_rank0(%x: tensor<f32>, %w_gate: tensor<16x8xf32>, %w_up: tensor<1
 // -----
 
 func.func @glu_weight_rank(%x: tensor<2x8xf32>, %w_gate: tensor<16x8x1xf32>, %w_up: tensor<16x8xf32>, %w_down: tensor<4x16xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'ffn.glu' op w_gate and w_down must have rank 2}}
+  // expected-error @+1 {{'ffn.glu' op w_gate has shape [16, 8, 1]; expected 2 dims [out, in]}}
   %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<2x8xf32>, tensor<16x8x1xf32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
@@ -113,7 +113,7 @@ func.func @glu_weight_rank(%x: tensor<2x8xf32>, %w_gate: tensor<16x8x1xf32>, %w_
 // -----
 
 func.func @glu_w_gate(%x: tensor<2x8xf32>, %w_gate: tensor<16x9xf32>, %w_up: tensor<16x8xf32>, %w_down: tensor<4x16xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'ffn.glu' op w_gate must have shape [16, 8], got [16, 9]}}
+  // expected-error @+1 {{'ffn.glu' op w_gate has shape [16, 9]; expected dim 1 to be 8 (D of input)}}
   %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<2x8xf32>, tensor<16x9xf32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
@@ -122,7 +122,7 @@ func.func @glu_w_gate(%x: tensor<2x8xf32>, %w_gate: tensor<16x9xf32>, %w_up: ten
 // -----
 
 func.func @glu_w_up(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up: tensor<12x8xf32>, %w_down: tensor<4x16xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'ffn.glu' op w_up must have shape [16, 8], got [12, 8]}}
+  // expected-error @+1 {{'ffn.glu' op w_up has shape [12, 8]; expected [16, 8], the shape of w_gate}}
   %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<12x8xf32>, tensor<4x16xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
@@ -131,7 +131,7 @@ func.func @glu_w_up(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up: tenso
 // -----
 
 func.func @glu_w_down(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up: tensor<16x8xf32>, %w_down: tensor<4x8xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'ffn.glu' op w_down must have shape [4, 16], got [4, 8]}}
+  // expected-error @+1 {{'ffn.glu' op w_down has shape [4, 8]; expected dim 1 to be 16 (rows of w_gate)}}
   %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<4x8xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>

@@ -23,7 +23,7 @@ func.func @binary_result_element_type(%a: tensor<4xi32>, %b: tensor<4xi32>) -> t
 // -----
 
 func.func @binary_no_broadcast(%a: tensor<3x4xf32>, %b: tensor<5xf32>) -> tensor<3x4xf32> {
-  // expected-error @+1 {{'graph.sub' op operand shapes [3, 4] and [5] do not broadcast}}
+  // expected-error @+1 {{'graph.sub' op rhs: cannot broadcast [3, 4] with [5]: 4 vs 5 (dims must be equal or one of them 1)}}
   %0 = graph.sub %a, %b : tensor<3x4xf32>, tensor<5xf32> -> tensor<3x4xf32>
   return %0 : tensor<3x4xf32>
 }
@@ -59,7 +59,7 @@ func.func @linear_element_type(%x: tensor<2x8xf32>, %w: tensor<4x8xf16>) -> tens
 // -----
 
 func.func @linear_rank0(%x: tensor<f32>, %w: tensor<4x8xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{'graph.linear' op input must have rank at least 1}}
+  // expected-error @+1 {{'graph.linear' op input has shape []; expected at least 1 dims [..., D]}}
   %0 = graph.linear %x, %w : (tensor<f32>, tensor<4x8xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
@@ -67,7 +67,7 @@ func.func @linear_rank0(%x: tensor<f32>, %w: tensor<4x8xf32>) -> tensor<4xf32> {
 // -----
 
 func.func @linear_weight_rank(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'graph.linear' op weight must have rank 2 [out, in], got [8]}}
+  // expected-error @+1 {{'graph.linear' op weight has shape [8]; expected 2 dims [out, in]}}
   %0 = graph.linear %x, %w : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -75,7 +75,7 @@ func.func @linear_weight_rank(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<
 // -----
 
 func.func @linear_features(%x: tensor<?x?x8xf32>, %w: tensor<4x16xf32>) -> tensor<?x?x4xf32> {
-  // expected-error @+1 {{'graph.linear' op input features 8 do not match weight [out, in] = [4, 16]}}
+  // expected-error @+1 {{'graph.linear' op weight has shape [4, 16]; expected dim 1 to be 8 (D of input)}}
   %0 = graph.linear %x, %w : (tensor<?x?x8xf32>, tensor<4x16xf32>) -> tensor<?x?x4xf32>
   return %0 : tensor<?x?x4xf32>
 }
@@ -83,7 +83,7 @@ func.func @linear_features(%x: tensor<?x?x8xf32>, %w: tensor<4x16xf32>) -> tenso
 // -----
 
 func.func @linear_bias(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>, %b: tensor<8xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'graph.linear' op bias must have shape [4], got [8]}}
+  // expected-error @+1 {{'graph.linear' op bias has shape [8]; expected dim 0 to be 4 (rows of weight)}}
   %0 = graph.linear %x, %w, %b : (tensor<2x8xf32>, tensor<4x8xf32>, tensor<8xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -111,7 +111,7 @@ func.func @matmul_element_type(%a: tensor<2x3xf32>, %b: tensor<3x4xbf16>) -> ten
 // -----
 
 func.func @matmul_rank(%a: tensor<3xf32>, %b: tensor<3x4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{'graph.matmul' op operands must have rank at least 2}}
+  // expected-error @+1 {{'graph.matmul' op lhs has shape [3]; expected at least 2 dims [..., M, K] / [..., K, N]}}
   %0 = graph.matmul %a, %b : tensor<3xf32>, tensor<3x4xf32> -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
@@ -119,7 +119,7 @@ func.func @matmul_rank(%a: tensor<3xf32>, %b: tensor<3x4xf32>) -> tensor<4xf32> 
 // -----
 
 func.func @matmul_contraction(%a: tensor<2x3xf32>, %b: tensor<5x4xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'graph.matmul' op contraction sizes differ: [2, 3] x [5, 4]}}
+  // expected-error @+1 {{'graph.matmul' op rhs has shape [5, 4]; expected dim 0 to be 3 (K, the last dim of lhs)}}
   %0 = graph.matmul %a, %b : tensor<2x3xf32>, tensor<5x4xf32> -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -127,7 +127,7 @@ func.func @matmul_contraction(%a: tensor<2x3xf32>, %b: tensor<5x4xf32>) -> tenso
 // -----
 
 func.func @matmul_batch(%a: tensor<2x2x3xf32>, %b: tensor<3x3x4xf32>) -> tensor<2x2x4xf32> {
-  // expected-error @+1 {{'graph.matmul' op batch dimensions do not broadcast: [2, 2, 3] x [3, 3, 4]}}
+  // expected-error @+1 {{'graph.matmul' op batch dims of rhs: cannot broadcast [2] with [3]: 2 vs 3 (dims must be equal or one of them 1)}}
   %0 = graph.matmul %a, %b : tensor<2x2x3xf32>, tensor<3x3x4xf32> -> tensor<2x2x4xf32>
   return %0 : tensor<2x2x4xf32>
 }
@@ -171,7 +171,7 @@ func.func @norm_eps_nan(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<2x8xf3
 // -----
 
 func.func @norm_rank0(%x: tensor<f32>, %w: tensor<1xf32>) -> tensor<f32> {
-  // expected-error @+1 {{'graph.layer_norm' op input must have rank at least 1}}
+  // expected-error @+1 {{'graph.layer_norm' op input has shape []; expected at least 1 dims [..., D]}}
   %0 = graph.layer_norm %x, %w {eps = 1.0e-5 : f64} : (tensor<f32>, tensor<1xf32>) -> tensor<f32>
   return %0 : tensor<f32>
 }
@@ -179,7 +179,7 @@ func.func @norm_rank0(%x: tensor<f32>, %w: tensor<1xf32>) -> tensor<f32> {
 // -----
 
 func.func @norm_weight(%x: tensor<?x?x8xf32>, %w: tensor<16xf32>) -> tensor<?x?x8xf32> {
-  // expected-error @+1 {{'graph.rms_norm' op weight must have shape [8], got [16]}}
+  // expected-error @+1 {{'graph.rms_norm' op weight has shape [16]; expected dim 0 to be 8 (D of input)}}
   %0 = graph.rms_norm %x, %w {eps = 1.0e-6 : f64} : (tensor<?x?x8xf32>, tensor<16xf32>) -> tensor<?x?x8xf32>
   return %0 : tensor<?x?x8xf32>
 }
@@ -187,7 +187,7 @@ func.func @norm_weight(%x: tensor<?x?x8xf32>, %w: tensor<16xf32>) -> tensor<?x?x
 // -----
 
 func.func @norm_bias(%x: tensor<2x8xf32>, %w: tensor<8xf32>, %b: tensor<1x8xf32>) -> tensor<2x8xf32> {
-  // expected-error @+1 {{'graph.layer_norm' op bias must have shape [8], got [1, 8]}}
+  // expected-error @+1 {{'graph.layer_norm' op bias has shape [1, 8]; expected 1 dims [D]}}
   %0 = graph.layer_norm %x, %w, %b {eps = 1.0e-5 : f64} : (tensor<2x8xf32>, tensor<8xf32>, tensor<1x8xf32>) -> tensor<2x8xf32>
   return %0 : tensor<2x8xf32>
 }
@@ -223,7 +223,7 @@ func.func @softmax_negative_axis(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
 // -----
 
 func.func @embedding_table_rank(%ids: tensor<?xi32>, %table: tensor<256xf32>) -> tensor<?x1xf32> {
-  // expected-error @+1 {{'graph.embedding' op table must have rank 2 [vocab, features], got [256]}}
+  // expected-error @+1 {{'graph.embedding' op table has shape [256]; expected 2 dims [V, D]}}
   %0 = graph.embedding %ids, %table : (tensor<?xi32>, tensor<256xf32>) -> tensor<?x1xf32>
   return %0 : tensor<?x1xf32>
 }
@@ -647,7 +647,7 @@ func.func @compare_element_type(%a: tensor<4xf32>, %b: tensor<4xi32>) -> tensor<
 // -----
 
 func.func @compare_no_broadcast(%a: tensor<3xf32>, %b: tensor<4xf32>) -> tensor<4xi1> {
-  // expected-error @+1 {{'graph.equal' op operand shapes [3] and [4] do not broadcast}}
+  // expected-error @+1 {{'graph.equal' op rhs: cannot broadcast [3] with [4]: 3 vs 4 (dims must be equal or one of them 1)}}
   %0 = graph.equal %a, %b : tensor<3xf32>, tensor<4xf32> -> tensor<4xi1>
   return %0 : tensor<4xi1>
 }
@@ -655,7 +655,7 @@ func.func @compare_no_broadcast(%a: tensor<3xf32>, %b: tensor<4xf32>) -> tensor<
 // -----
 
 func.func @where_no_broadcast(%c: tensor<3xi1>, %a: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{'graph.where' op operand shapes do not broadcast}}
+  // expected-error @+1 {{'graph.where' op cond: cannot broadcast [3] with [4]: 3 vs 4 (dims must be equal or one of them 1)}}
   %0 = graph.where %c, %a, %a : (tensor<3xi1>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
@@ -687,7 +687,7 @@ func.func @gather_shape(%x: tensor<?x8xf32>, %i: tensor<3xi32>) -> tensor<?x4xf3
 // -----
 
 func.func @take_along_axis_rank(%x: tensor<?x8xf32>, %i: tensor<3xi32>) -> tensor<?x3xf32> {
-  // expected-error @+1 {{'graph.take_along_axis' op indices must have the rank of the input}}
+  // expected-error @+1 {{'graph.take_along_axis' op indices has shape [3]; expected 2 dims (the rank of input)}}
   %0 = graph.take_along_axis %x, %i {axis = 1 : i64} : (tensor<?x8xf32>, tensor<3xi32>) -> tensor<?x3xf32>
   return %0 : tensor<?x3xf32>
 }
@@ -695,7 +695,7 @@ func.func @take_along_axis_rank(%x: tensor<?x8xf32>, %i: tensor<3xi32>) -> tenso
 // -----
 
 func.func @take_along_axis_broadcast(%x: tensor<2x8xf32>, %i: tensor<3x1xi32>) -> tensor<2x1xf32> {
-  // expected-error @+1 {{'graph.take_along_axis' op dimension 0 does not broadcast}}
+  // expected-error @+1 {{'graph.take_along_axis' op indices has shape [3, 1]; expected dim 0 to broadcast with 2, dim 0 of input [2, 8]}}
   %0 = graph.take_along_axis %x, %i {axis = 1 : i64} : (tensor<2x8xf32>, tensor<3x1xi32>) -> tensor<2x1xf32>
   return %0 : tensor<2x1xf32>
 }

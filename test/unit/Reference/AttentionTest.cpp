@@ -137,8 +137,9 @@ TEST(ReferenceAttention, GqaEqualsRepeatedKvHeads) {
   std::string error;
   EXPECT_FALSE(tryOp("attention", {q, random({2, 4, 4, 3}, 1), random({2, 4, 4, 3}, 2)},
                      maskAttrs(none, 1.0), {{2, 4, 6, 3}}, error));
-  EXPECT_EQ(error, "attention at /nodes/0: q has 6 heads, not a multiple of the 4 "
-                   "heads of k and v");
+  EXPECT_EQ(error, "attention at /nodes/0: k has 4 heads and q has 6; expected "
+                   "the heads of q to be a multiple of the heads of k and v "
+                   "(GQA)");
 }
 
 TEST(ReferenceAttention, AdditiveBiasBroadcasts) {

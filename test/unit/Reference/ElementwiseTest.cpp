@@ -56,7 +56,8 @@ TEST(ReferenceElementwise, BinaryOpsBroadcast) {
   std::string error;
   EXPECT_FALSE(tryOp("add", {random({2, 3}, 1), random({4}, 2)}, json::object(),
                      {{2, 3}}, error));
-  EXPECT_EQ(error, "add at /nodes/0: shapes [2, 3] and [4] do not broadcast");
+  EXPECT_EQ(error, "add at /nodes/0: b: cannot broadcast [2, 3] with [4]: 3 "
+                   "vs 4 (dims must be equal or one of them 1)");
 }
 
 TEST(ReferenceElementwise, SoftmaxAlongAnAxis) {

@@ -39,7 +39,8 @@ TEST(ReferenceLinear, HandValues) {
   std::string error;
   EXPECT_FALSE(tryOp("linear", {x, tensor({3, 3}, std::vector<double>(9, 0)), std::nullopt},
                      json::object(), {{1, 1, 3}}, error));
-  EXPECT_EQ(error, "linear at /nodes/0: w has shape [3, 3], expected dim 1 to be 2");
+  EXPECT_EQ(error, "linear at /nodes/0: w has shape [3, 3]; expected dim 1 "
+                   "to be 2 (D of x)");
 }
 
 TEST(ReferenceLinear, MatmulBroadcastsBatchDims) {
