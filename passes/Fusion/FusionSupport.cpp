@@ -120,6 +120,8 @@ FailureOr<RopeProjection> kiln::matchRopeProjection(graph::RopeOp rope,
   ArrayRef<int64_t> heads = rope.getInput().getType().getShape();
   ArrayRef<int64_t> features = linear.getResult().getType().getShape();
   // [B, T, H·D] -> [B, T, H, D], which keeps each row's features in order.
+  // Dynamic B and T are taken to be the projection's own: the importer's
+  // reshapes keep every symbolic dim where it was (docs/json-ir.md).
   if (features.size() != 3 ||
       !llvm::equal(heads.take_front(2), features.take_front(2)) ||
       ShapedType::isDynamic(heads[3])) {
