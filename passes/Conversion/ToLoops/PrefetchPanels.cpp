@@ -35,9 +35,9 @@ struct PrefetchPanelsPass
           ahead[1], b.create<arith::ConstantIndexOp>(distance));
       b.create<memref::PrefetchOp>(load.getBase(), ahead, /*isWrite=*/false,
                                    /*localityHint=*/3, /*isDataCache=*/true);
-      // The next panel, same row, into the outer caches: a second stream
-      // in flight per thread, which a lone sequential stream cannot keep
-      // the memory busy without.
+      // The same row of the next panel, into the outer caches: a second
+      // stream per thread, since one sequential stream alone did not keep
+      // enough cache-line requests in flight (bench/README.md, decode).
       SmallVector<Value> nextPanel(load.getIndices());
       nextPanel[0] = b.create<arith::AddIOp>(
           nextPanel[0], b.create<arith::ConstantIndexOp>(1));
