@@ -34,6 +34,11 @@ AttnTile valueTileFor(const AttnTile &tile, int64_t valueDim) {
   return {tile.width, tile.rows * tile.vectors / vectors, vectors};
 }
 
+Value queryHeadsPerKeyHead(ImplicitLocOpBuilder &b, Value query, Value key) {
+  return b.create<arith::DivUIOp>(b.create<memref::DimOp>(query, 2),
+                                  b.create<memref::DimOp>(key, 2));
+}
+
 Value ceilDivConst(ImplicitLocOpBuilder &b, Value a, int64_t c) {
   return b.create<arith::DivUIOp>(
       b.create<arith::AddIOp>(a, indexConst(b, c - 1)), indexConst(b, c));

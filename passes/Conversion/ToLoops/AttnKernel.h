@@ -53,6 +53,10 @@ AttnTile attnTileFor(int64_t vectorWidth);
 /// count divides the tile's, so the rows still divide a query block.
 AttnTile valueTileFor(const AttnTile &tile, int64_t valueDim);
 
+/// Query heads per key/value head (grouped-query attention): dim 2 of
+/// `query` over dim 2 of `key`, both [.., .., heads, D] buffers.
+Value queryHeadsPerKeyHead(ImplicitLocOpBuilder &b, Value query, Value key);
+
 /// ceil(a / b) for index values, `b` a positive constant.
 Value ceilDivConst(ImplicitLocOpBuilder &b, Value a, int64_t c);
 

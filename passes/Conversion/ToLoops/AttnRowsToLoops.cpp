@@ -66,9 +66,8 @@ struct AttentionRowsToLoops : OpConversionPattern<AttentionOp> {
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
     Value out =
         allocBuffer(b, type, {q[0], q[1], q[2], indexConst(b, valueDim)});
-    // Query heads per key/value head (grouped-query attention).
-    Value group = b.create<arith::DivUIOp>(
-        q[2], b.create<memref::DimOp>(adaptor.getKey(), 2));
+    Value group =
+        queryHeadsPerKeyHead(b, adaptor.getQuery(), adaptor.getKey());
     parallelLoops(
         b, {q[0], q[2], q[1]}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
           Row row{ivs[0], ivs[1], ivs[2],

@@ -50,8 +50,8 @@ struct DecodeAttentionToVectors : OpConversionPattern<attn::DecodeAttentionOp> {
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
     Value out =
         allocBuffer(b, type, {q[0], q[1], q[2], indexConst(b, valueDim)});
-    Value group = b.create<arith::DivUIOp>(
-        q[2], b.create<memref::DimOp>(adaptor.getKey(), 2));
+    Value group =
+        queryHeadsPerKeyHead(b, adaptor.getQuery(), adaptor.getKey());
     parallelLoops(
         b, {q[0], q[1], q[2]}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
           emitQuery(b, op, adaptor, keyChunks, valueChunks, ivs, group, out);

@@ -508,13 +508,12 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
     ropeRows = ropeAngles(b, *rope, c);
     // A block that holds whole heads rotates them right after its tiles;
     // else every row is rotated after the GEMM.
-    int64_t headDim = rope->headDim;
-    if (headDim % perPanel == 0)
+    int64_t panelsPerHead = rope->headDim / perPanel;
+    if (rope->headDim % perPanel == 0)
       block = GemmBlockEpilogue{
-          headDim / perPanel,
-          [&, headDim](ImplicitLocOpBuilder &b, Value m0, Value mEnd, Value p0,
-                       Value pEnd) {
-            int64_t panelsPerHead = headDim / perPanel;
+          panelsPerHead,
+          [&, panelsPerHead](ImplicitLocOpBuilder &b, Value m0, Value mEnd,
+                             Value p0, Value pEnd) {
             ropeRows->rotate(
                 b, cm, m0, mEnd,
                 b.create<arith::DivUIOp>(p0, indexConst(b, panelsPerHead)),
