@@ -69,6 +69,8 @@ CudaSession::~CudaSession() {
   kiln_status *notCurrent = scope.enter();
   if (!notCurrent) {
     kiln_status_free(synchronize());
+    for (CudaDevicePtr pointer : temporaries_.takeAll())
+      module_.driver().memFree(pointer);
     releaseAll(params_);
     releaseAll(packed_);
     releaseAll(staging_);
@@ -84,10 +86,27 @@ kiln_status *CudaSession::allocate(size_t bytes, DeviceBuffer &out) {
   // still needs a valid address.
   size_t rounded = std::max<size_t>(bytes, 1);
   CudaDevicePtr pointer = 0;
-  if (int result = module_.driver().memAlloc(&pointer, rounded))
+  int result = module_.driver().memAlloc(&pointer, rounded);
+  if (result == kCudaErrorOutOfMemory && temporaries_.freeBuffers()) {
+    if (kiln_status *status = releaseCachedTemporaries())
+      return status;
+    result = module_.driver().memAlloc(&pointer, rounded);
+  }
+  if (result)
     return module_.error("cuMemAlloc_v2", result,
                          "allocating " + std::to_string(bytes) + " bytes");
   out = {pointer, rounded};
+  return nullptr;
+}
+
+kiln_status *CudaSession::releaseCachedTemporaries() {
+  // Kernels queued on the stream may still use them, and cuMemFree does not
+  // promise to wait.
+  if (kiln_status *status = synchronize())
+    return status;
+  for (CudaDevicePtr pointer : temporaries_.takeAllFree())
+    if (int result = module_.driver().memFree(pointer))
+      return module_.error("cuMemFree_v2", result);
   return nullptr;
 }
 
@@ -137,26 +156,28 @@ void *CudaSession::allocateForLibrary(void *context, int64_t bytes) {
   auto &session = *static_cast<CudaSession *>(context);
   if (session.failure_)
     return nullptr;
+  size_t size = static_cast<size_t>(std::max<int64_t>(bytes, 0));
+  if (CudaDevicePtr cached = session.temporaries_.take(size))
+    return toPointer(cached);
   DeviceBuffer buffer;
-  if (kiln_status *status = session.allocate(
-          static_cast<size_t>(std::max<int64_t>(bytes, 0)), buffer)) {
+  if (kiln_status *status =
+          session.allocate(CudaBufferCache::sizeClass(size), buffer)) {
     session.recordFailure(
         prefixStatus(status, "the model's temporary buffer: "));
     return nullptr;
   }
+  session.temporaries_.adopt(buffer.pointer, size);
   return toPointer(buffer.pointer);
 }
 
 void CudaSession::freeForLibrary(void *context, void *pointer) {
   auto &session = *static_cast<CudaSession *>(context);
-  if (!pointer)
-    return;
-  // Kernels queued on the stream may still use the buffer, and cuMemFree
-  // does not promise to wait for them.
-  if (kiln_status *status = session.synchronize())
-    session.recordFailure(status);
-  if (int result = session.module_.driver().memFree(toDevicePtr(pointer)))
-    session.recordFailure(session.module_.error("cuMemFree_v2", result));
+  // Kept for the next allocation; see CudaBufferCache.h for why that needs
+  // no wait.
+  if (pointer && !session.temporaries_.give(toDevicePtr(pointer)))
+    session.recordFailure(makeStatus(
+        KILN_ERROR_INVALID_ARGUMENT,
+        "the model freed a device buffer that is not one of its temporaries"));
 }
 
 void CudaSession::launchForLibrary(void *context, const char *kernel,

@@ -12,6 +12,7 @@
 #ifndef KILN_RUNTIME_CUDASESSION_H
 #define KILN_RUNTIME_CUDASESSION_H
 
+#include "runtime/CudaBufferCache.h"
 #include "runtime/CudaModule.h"
 
 #include <vector>
@@ -54,7 +55,11 @@ private:
 
   CudaSession(const LoadedModel &model, CudaModule &module)
       : model_(model), module_(module) {}
+  /// Allocates device memory; when the device is out of it, gives the
+  /// cached temporaries back to the driver and tries once more.
   kiln_status *allocate(size_t bytes, DeviceBuffer &out);
+  /// Waits for the stream, then frees the cached temporaries not in use.
+  kiln_status *releaseCachedTemporaries();
   void release(DeviceBuffer &buffer);
   void releaseAll(std::vector<DeviceBuffer> &buffers);
   /// Grows staging buffer `slot` to at least `bytes`.
@@ -90,6 +95,8 @@ private:
   CudaModule &module_;
   void *stream_ = nullptr;
   std::vector<DeviceBuffer> params_, packed_, staging_;
+  /// The model's temporary buffers, kept across its calls.
+  CudaBufferCache temporaries_;
   /// The first failure of a table entry during the current library call.
   kiln_status *failure_ = nullptr;
 };

@@ -66,7 +66,11 @@ protected:
   }
 
   std::string run(kiln_session *session) {
-    return message(kiln_session_run(session, 1, &input, 1, &output));
+    return run(session, input, output);
+  }
+  std::string run(kiln_session *session, const kiln_tensor &in,
+                  const kiln_tensor &out) {
+    return message(kiln_session_run(session, 1, &in, 1, &out));
   }
 
   /// The fake driver's log of the test so far.
@@ -119,6 +123,64 @@ TEST_F(CudaCompiledModelTest, UploadsWeightsOncePerBindingAndReusesBuffers) {
   // Rebinding replaces the device copies instead of adding to them.
   ASSERT_EQ(message(kiln_session_bind_weights(session, weights)), "");
   EXPECT_EQ(driver.liveAllocations(), liveAfterOneRun);
+}
+
+TEST_F(CudaCompiledModelTest, KeepsTemporariesForTheNextRun) {
+  kiln_session *session = boundSession();
+  ASSERT_NE(session, nullptr);
+  size_t before = log().size();
+  ASSERT_EQ(run(session), "");
+  std::string first = log().substr(before);
+  EXPECT_GT(countLines(first, "cuMemAlloc_v2"), 2);
+  // Freeing a temporary neither waits for the stream nor frees it: a run
+  // waits twice, for the kernels and for the copies of the outputs.
+  EXPECT_EQ(countLines(first, "cuMemFree_v2"), 0);
+  EXPECT_EQ(countLines(first, "cuStreamSynchronize"), 2);
+  int liveAfterOneRun = driver.liveAllocations();
+
+  before = log().size();
+  ASSERT_EQ(run(session), "");
+  std::string second = log().substr(before);
+  EXPECT_EQ(countLines(second, "cuMemAlloc_v2"), 0);
+  EXPECT_EQ(countLines(second, "cuMemFree_v2"), 0);
+  EXPECT_EQ(countLines(second, "cuStreamSynchronize"), 2);
+  EXPECT_EQ(driver.liveAllocations(), liveAfterOneRun);
+  // Destroying the session frees them (TearDown checks that none is left).
+}
+
+TEST_F(CudaCompiledModelTest, GivesTemporariesBackWhenOutOfMemory) {
+  kiln_session *session = boundSession();
+  ASSERT_NE(session, nullptr);
+  ASSERT_EQ(run(session), "");
+  // No byte more than the session holds: a longer sequence needs larger
+  // staging buffers, and gets them only from the cached temporaries.
+  std::vector<int32_t> longTokens(kBatch * 2 * kSeq, 1);
+  std::vector<float> longLogits(kBatch * 2 * kSeq * kVocab);
+  kiln_tensor longInput = {longTokens.data(), KILN_I32, 2, {kBatch, 2 * kSeq}};
+  kiln_tensor longOutput = {longLogits.data(), KILN_F32, 3,
+                            {kBatch, 2 * kSeq, kVocab}};
+  size_t before = log().size();
+  {
+    ScopedEnv memory("KILN_FAKE_CUDA_MEMORY",
+                     std::to_string(driver.liveBytes()));
+    std::string text = run(session, longInput, longOutput);
+    // The temporaries of the longer sequence do not fit what is left.
+    EXPECT_EQ(text.rfind("the model's temporary buffer: device 'cuda' (Fake "
+                         "GPU 0): allocating ",
+                         0),
+              0u)
+        << text;
+  }
+  std::string ran = log().substr(before);
+  size_t refused = ran.find("cuMemAlloc_v2 80 bytes: out of memory");
+  ASSERT_NE(refused, std::string::npos) << ran;
+  std::string after = ran.substr(refused);
+  // The wait comes before the frees: queued kernels may still use them.
+  size_t waited = after.find("cuStreamSynchronize");
+  size_t freed = after.find("cuMemFree_v2");
+  EXPECT_LT(waited, freed);
+  EXPECT_NE(after.find("cuMemAlloc_v2 80 bytes\n"), std::string::npos);
+  EXPECT_EQ(run(session, longInput, longOutput), "");
 }
 
 TEST_F(CudaCompiledModelTest, LoadsKernelsOncePerModel) {
@@ -179,12 +241,13 @@ TEST_F(CudaCompiledModelTest, RunsOnDevicePointers) {
 TEST_F(CudaCompiledModelTest, ReportsAFailedAllocationAfterTheCall) {
   kiln_session *session = boundSession();
   ASSERT_NE(session, nullptr);
-  // A first run leaves the staging buffers in place: the next failing
-  // allocation is the model's own.
-  ASSERT_EQ(run(session), "");
   size_t before = log().size();
   {
-    ScopedEnv failing("KILN_FAKE_CUDA_FAIL", "cuMemAlloc_v2");
+    // The first run allocates staging buffers for the tokens and the
+    // logits, then the model's first temporary.
+    ScopedEnv failing("KILN_FAKE_CUDA_FAIL",
+                      "cuMemAlloc_v2@" +
+                          std::to_string(driver.calls("cuMemAlloc_v2") + 3));
     kiln_status *status = kiln_session_run(session, 1, &input, 1, &output);
     EXPECT_EQ(kiln_status_get_code(status), KILN_ERROR_RESOURCE);
     std::string text = message(status);

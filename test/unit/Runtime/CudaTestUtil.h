@@ -39,11 +39,13 @@ private:
   const char *name;
 };
 
-/// The fake driver's entry points and its count of live allocations.
+/// The fake driver's entry points, its live allocations and call counts.
 struct FakeCudaDriver {
   FakeCudaDriver() {
     handle = dlopen(KILN_FAKE_CUDA_DRIVER_PATH, RTLD_NOW | RTLD_LOCAL);
     lookup(liveAllocations, "kilnFakeCudaLiveAllocations");
+    lookup(liveBytes, "kilnFakeCudaLiveBytes");
+    lookup(calls, "kilnFakeCudaCalls");
     lookup(retainContext, "cuDevicePrimaryCtxRetain");
     lookup(releaseContext, "cuDevicePrimaryCtxRelease_v2");
     lookup(getCurrent, "cuCtxGetCurrent");
@@ -64,6 +66,9 @@ struct FakeCudaDriver {
 
   void *handle;
   int (*liveAllocations)();
+  size_t (*liveBytes)();
+  /// How many times the process has called a driver entry point.
+  int (*calls)(const char *name);
   int (*retainContext)(void **, int);
   int (*releaseContext)(int);
   int (*getCurrent)(void **);

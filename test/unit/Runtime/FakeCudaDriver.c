@@ -20,6 +20,9 @@
 |*                           refuses it                                       *|
 |*   KILN_FAKE_CUDA_FAIL     NAME or NAME@N: call NAME (e.g. cuMemAlloc_v2)   *|
 |*                           fails, every time or only its Nth time           *|
+|*   KILN_FAKE_CUDA_MEMORY   the device's memory in bytes: cuMemAlloc_v2      *|
+|*                           fails with out of memory beyond it (default: no  *|
+|*                           limit)                                           *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
@@ -359,6 +362,15 @@ int cuStreamSynchronize(void *synchronized) {
   RETURN(failing ? ERROR_ILLEGAL_ADDRESS : SUCCESS);
 }
 
+/* The bytes of all live allocations. Called with the lock held. */
+static size_t liveBytes(void) {
+  size_t bytes = 0;
+  for (int i = 0; i < MAX_ALLOCATIONS; ++i)
+    if (allocations[i].data)
+      bytes += allocations[i].bytes;
+  return bytes;
+}
+
 int cuMemAlloc_v2(uint64_t *pointer, size_t bytes) {
   ENTER("cuMemAlloc_v2");
   NEED_CONTEXT();
@@ -366,6 +378,11 @@ int cuMemAlloc_v2(uint64_t *pointer, size_t bytes) {
     RETURN(ERROR_OUT_OF_MEMORY);
   if (bytes == 0)
     RETURN(ERROR_INVALID_VALUE);
+  const char *memory = getenv("KILN_FAKE_CUDA_MEMORY");
+  if (memory && liveBytes() + bytes > strtoull(memory, NULL, 10)) {
+    logLine("cuMemAlloc_v2 %zu bytes: out of memory", bytes);
+    RETURN(ERROR_OUT_OF_MEMORY);
+  }
   for (int i = 0; i < MAX_ALLOCATIONS; ++i) {
     if (allocations[i].data)
       continue;
@@ -466,4 +483,22 @@ int kilnFakeCudaLiveAllocations(void) {
     live += allocations[i].data != NULL;
   pthread_mutex_unlock(&lock);
   return live;
+}
+
+size_t kilnFakeCudaLiveBytes(void) {
+  pthread_mutex_lock(&lock);
+  size_t bytes = liveBytes();
+  pthread_mutex_unlock(&lock);
+  return bytes;
+}
+
+/* How many times `name` has been called in this process. */
+int kilnFakeCudaCalls(const char *name) {
+  pthread_mutex_lock(&lock);
+  int count = 0;
+  for (int i = 0; i < 64 && callCounts[i].name[0]; ++i)
+    if (strcmp(callCounts[i].name, name) == 0)
+      count = callCounts[i].count;
+  pthread_mutex_unlock(&lock);
+  return count;
 }
