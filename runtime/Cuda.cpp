@@ -56,6 +56,7 @@ const char *resolveAll(void *handle, CudaDriver &driver) {
   resolve(driver.memFree, "cuMemFree_v2");
   resolve(driver.memcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
   resolve(driver.memcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
+  resolve(driver.memsetD8Async, "cuMemsetD8Async");
   resolve(driver.launchKernel, "cuLaunchKernel");
   return missing;
 }

@@ -50,6 +50,8 @@ struct CudaDriver {
                          size_t bytes, void *stream) = nullptr;
   int (*memcpyDtoHAsync)(void *destination, CudaDevicePtr source, size_t bytes,
                          void *stream) = nullptr;
+  int (*memsetD8Async)(CudaDevicePtr destination, unsigned char value,
+                       size_t bytes, void *stream) = nullptr;
   int (*launchKernel)(void *function, unsigned gridX, unsigned gridY,
                       unsigned gridZ, unsigned blockX, unsigned blockY,
                       unsigned blockZ, unsigned sharedBytes, void *stream,

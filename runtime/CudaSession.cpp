@@ -74,6 +74,7 @@ CudaSession::~CudaSession() {
     releaseAll(params_);
     releaseAll(packed_);
     releaseAll(staging_);
+    releaseAll(state_);
     if (stream_)
       module_.driver().streamDestroy(stream_);
   }
@@ -357,6 +358,126 @@ kiln_status *CudaSession::copyToHost(void *destination, const void *source,
     return module_.error("cuMemcpyDtoHAsync_v2", result,
                          "reading an index input");
   return synchronize();
+}
+
+kiln_status *CudaSession::reserveState(const std::vector<size_t> &rowBytes,
+                                       int32_t sequences) {
+  CudaContextScope scope(module_);
+  if (kiln_status *status = scope.enter())
+    return status;
+  // The new buffers first, so that a failure keeps the old state.
+  std::vector<DeviceBuffer> state;
+  kiln_status *failure = nullptr;
+  for (size_t row : rowBytes) {
+    state.emplace_back();
+    size_t bytes = row * static_cast<size_t>(sequences);
+    if ((failure = allocate(bytes, state.back()))) {
+      failure = prefixStatus(failure, "generation state: ");
+      break;
+    }
+    if (int result = module_.driver().memsetD8Async(state.back().pointer, 0,
+                                                    bytes, stream_)) {
+      failure = module_.error("cuMemsetD8Async", result,
+                              "zeroing the generation state");
+      break;
+    }
+  }
+  // Queued kernels may still use the old state, and the zeroing the new.
+  failure = finish(failure);
+  releaseAll(failure ? state : state_);
+  if (failure)
+    return failure;
+  state_ = std::move(state);
+  stateRowBytes_ = rowBytes;
+  return nullptr;
+}
+
+kiln_status *CudaSession::clearSequence(int32_t sequence) {
+  CudaContextScope scope(module_);
+  if (kiln_status *status = scope.enter())
+    return status;
+  for (size_t i = 0; i < state_.size(); ++i) {
+    size_t row = stateRowBytes_[i];
+    if (int result = module_.driver().memsetD8Async(
+            state_[i].pointer + row * static_cast<size_t>(sequence), 0, row,
+            stream_))
+      return finish(module_.error("cuMemsetD8Async", result,
+                                  "clearing sequence " +
+                                      std::to_string(sequence)));
+  }
+  // No wait: the next step's kernels are queued after the clearing.
+  return nullptr;
+}
+
+kiln_status *CudaSession::copyIn(size_t slot, const void *source, size_t bytes,
+                                 const std::string &what, void *&pointer) {
+  if (kiln_status *status = stage(slot, bytes, pointer))
+    return prefixStatus(status, what + ": ");
+  if (bytes)
+    if (int result = module_.driver().memcpyHtoDAsync(toDevicePtr(pointer),
+                                                      source, bytes, stream_))
+      return module_.error("cuMemcpyHtoDAsync_v2", result, "copying " + what);
+  return nullptr;
+}
+
+kiln_status *CudaSession::runStep(LoadedModel::EntryFn entry,
+                                  const kiln_tensor &tokens,
+                                  const std::vector<int64_t> &slots,
+                                  const std::vector<int64_t> &positions,
+                                  const kiln_tensor *outputs,
+                                  const int64_t *dims) {
+  CudaContextScope scope(module_);
+  if (kiln_status *status = scope.enter())
+    return status;
+  return finish(
+      copyStepAndCopyBack(entry, tokens, slots, positions, outputs, dims));
+}
+
+kiln_status *CudaSession::copyStepAndCopyBack(
+    LoadedModel::EntryFn entry, const kiln_tensor &tokens,
+    const std::vector<int64_t> &slots, const std::vector<int64_t> &positions,
+    const kiln_tensor *outputs, const int64_t *dims) {
+  const Signature &sig = model_.signature;
+  const std::vector<TensorSpec> &inputs = sig.generation.inputs;
+  // Staging slots after those of kiln_compiled_entry's inputs and outputs.
+  size_t slot = sig.inputs.size() + sig.outputs.size();
+  std::vector<void *> buffers(3);
+  if (kiln_status *status =
+          copyIn(slot, tokens.data, byteSize(tokens),
+                 "tokens " + quote(inputs[0].name), buffers[0]))
+    return status;
+  if (kiln_status *status =
+          copyIn(slot + 1, slots.data(), slots.size() * sizeof(int64_t),
+                 "input " + quote(inputs[1].name), buffers[1]))
+    return status;
+  if (kiln_status *status = copyIn(
+          slot + 2, positions.data(), positions.size() * sizeof(int64_t),
+          "input " + quote(inputs[2].name), buffers[2]))
+    return status;
+  for (const DeviceBuffer &param : params_)
+    buffers.push_back(toPointer(param.pointer));
+  for (const DeviceBuffer &state : state_)
+    buffers.push_back(toPointer(state.pointer));
+  for (const DeviceBuffer &packed : packed_)
+    buffers.push_back(toPointer(packed.pointer));
+  std::vector<void *> deviceOutputs(sig.outputs.size());
+  for (size_t n = 0; n < sig.outputs.size(); ++n) {
+    if (kiln_status *status =
+            stage(slot + 3 + n, byteSize(outputs[n]), deviceOutputs[n]))
+      return prefixStatus(status,
+                          "output " + quote(sig.outputs[n].name) + ": ");
+    buffers.push_back(deviceOutputs[n]);
+  }
+  if (kiln_status *status =
+          callLibrary([&] { entry(buffers.data(), dims); }))
+    return status;
+  for (size_t n = 0; n < sig.outputs.size(); ++n)
+    if (size_t bytes = byteSize(outputs[n]))
+      if (int result = module_.driver().memcpyDtoHAsync(
+              outputs[n].data, toDevicePtr(deviceOutputs[n]), bytes, stream_))
+        return module_.error("cuMemcpyDtoHAsync_v2", result,
+                             "copying output " + quote(sig.outputs[n].name));
+  return nullptr;
 }
 
 } // namespace kiln::runtime

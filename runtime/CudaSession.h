@@ -47,6 +47,21 @@ public:
   /// Copies `bytes` of device memory at `source` to host memory.
   kiln_status *copyToHost(void *destination, const void *source, size_t bytes);
 
+  /// Generation (docs/abi.md, "Generation"): allocates the state buffers,
+  /// `sequences` zeroed rows of rowBytes[i] bytes each, replacing any
+  /// earlier ones.
+  kiln_status *reserveState(const std::vector<size_t> &rowBytes,
+                            int32_t sequences);
+  /// Zeroes the rows of `sequence` in every state buffer.
+  kiln_status *clearSequence(int32_t sequence);
+  /// Calls kiln_compiled_prefill or _decode (`entry`) on host tensors: the
+  /// tokens, slots and positions are copied to the device, the state and
+  /// weights stay there, the outputs are copied back and waited for.
+  kiln_status *runStep(LoadedModel::EntryFn entry, const kiln_tensor &tokens,
+                       const std::vector<int64_t> &slots,
+                       const std::vector<int64_t> &positions,
+                       const kiln_tensor *outputs, const int64_t *dims);
+
 private:
   struct DeviceBuffer {
     CudaDevicePtr pointer = 0;
@@ -64,6 +79,15 @@ private:
   void releaseAll(std::vector<DeviceBuffer> &buffers);
   /// Grows staging buffer `slot` to at least `bytes`.
   kiln_status *stage(size_t slot, size_t bytes, void *&pointer);
+  /// Stages `bytes` of host memory in `slot` and queues their copy.
+  kiln_status *copyIn(size_t slot, const void *source, size_t bytes,
+                      const std::string &what, void *&pointer);
+  kiln_status *copyStepAndCopyBack(LoadedModel::EntryFn entry,
+                                   const kiln_tensor &tokens,
+                                   const std::vector<int64_t> &slots,
+                                   const std::vector<int64_t> &positions,
+                                   const kiln_tensor *outputs,
+                                   const int64_t *dims);
   /// Binds the library's table to this session and calls `body` with the
   /// model's call lock held, then waits for the stream; reports the first
   /// failure of a table entry, else of the wait.
@@ -95,6 +119,9 @@ private:
   CudaModule &module_;
   void *stream_ = nullptr;
   std::vector<DeviceBuffer> params_, packed_, staging_;
+  /// Generation state, and the bytes of one sequence's row of each buffer.
+  std::vector<DeviceBuffer> state_;
+  std::vector<size_t> stateRowBytes_;
   /// The model's temporary buffers, kept across its calls.
   CudaBufferCache temporaries_;
   /// The first failure of a table entry during the current library call.

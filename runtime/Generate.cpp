@@ -5,10 +5,13 @@
 // allocated once by kiln_session_reserve, each sequence's length, and the
 // checks before every call into kiln_compiled_prefill / kiln_compiled_decode
 // (docs/abi.md): distinct sequences in range, token ids inside the
-// embedding, capacity left, outputs shaped for the call.
+// embedding, capacity left, outputs shaped for the call. On a "cuda"
+// session the state lives in device memory (CudaSession), and each call
+// copies its tokens in and its outputs back.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/CudaSession.h"
 #include "runtime/Objects.h"
 #include "runtime/Status.h"
 
@@ -24,21 +27,7 @@ kiln_status *invalid(const std::string &message) {
   return makeStatus(KILN_ERROR_INVALID_ARGUMENT, message);
 }
 
-/// Generation keeps its state in host memory and calls the entries with
-/// host pointers; a CUDA model's entries take device memory.
-kiln_status *refuseCuda(const kiln_session &session) {
-  if (!session.cuda)
-    return nullptr;
-  return makeStatus(KILN_ERROR_UNAVAILABLE,
-                    "device 'cuda': generation (prefill/decode) is not "
-                    "supported on CUDA sessions yet; run model " +
-                        quote(session.model->signature.name) +
-                        " compiled with --target=cpu on a 'cpu' session");
-}
-
 kiln_status *checkGenerating(const kiln_session &session) {
-  if (kiln_status *status = refuseCuda(session))
-    return status;
   const GenerationSpec &generation = session.model->signature.generation;
   if (!generation.available)
     return invalid("model " + quote(session.model->signature.name) +
@@ -144,21 +133,28 @@ kiln_status *checkOutputs(const kiln_session &session, int32_t numOutputs,
   return nullptr;
 }
 
-void clearSequence(kiln_session &session, int32_t sequence) {
+kiln_status *clearSequence(kiln_session &session, int32_t sequence) {
+  session.lengths[sequence] = 0;
+  if (session.cuda)
+    return session.cuda->clearSequence(sequence);
   for (size_t i = 0; i < session.state.size(); ++i) {
     size_t row = session.stateRowBytes[i];
     std::memset(static_cast<char *>(session.state[i].get()) + row * sequence,
                 0, row);
   }
-  session.lengths[sequence] = 0;
+  return nullptr;
 }
 
 /// Calls an entry: inputs (tokens, slots, positions), params, state,
 /// packed weights, outputs (docs/abi.md, "Generation").
-void callEntry(kiln_session &session, LoadedModel::EntryFn entry,
-               const kiln_tensor *tokens, std::vector<int64_t> &slots,
-               std::vector<int64_t> &positions, const kiln_tensor *outputs,
-               std::vector<int64_t> &dims) {
+kiln_status *callEntry(kiln_session &session, LoadedModel::EntryFn entry,
+                       const kiln_tensor *tokens, std::vector<int64_t> &slots,
+                       std::vector<int64_t> &positions,
+                       const kiln_tensor *outputs,
+                       std::vector<int64_t> &dims) {
+  if (session.cuda)
+    return session.cuda->runStep(entry, *tokens, slots, positions, outputs,
+                                 dims.data());
   std::vector<void *> buffers = {tokens->data, slots.data(), positions.data()};
   buffers.insert(buffers.end(), session.params.begin(), session.params.end());
   for (const auto &state : session.state)
@@ -169,6 +165,27 @@ void callEntry(kiln_session &session, LoadedModel::EntryFn entry,
     buffers.push_back(outputs[n].data);
   applyThreads(session);
   entry(buffers.data(), dims.data());
+  return nullptr;
+}
+
+/// The state of every sequence in host memory, zeroed.
+kiln_status *allocateHostState(kiln_session &session,
+                               const std::vector<size_t> &rowBytes,
+                               int32_t sequences) {
+  const GenerationSpec &generation = session.model->signature.generation;
+  std::vector<std::unique_ptr<void, decltype(&std::free)>> state;
+  for (size_t i = 0; i < rowBytes.size(); ++i) {
+    size_t bytes = rowBytes[i] * static_cast<size_t>(sequences);
+    void *data = std::calloc(bytes, 1);
+    if (!data)
+      return makeStatus(KILN_ERROR_RESOURCE,
+                        "out of memory for state " +
+                            quote(generation.state[i].name) + " (" +
+                            std::to_string(bytes) + " bytes)");
+    state.emplace_back(data, &std::free);
+  }
+  session.state = std::move(state);
+  return nullptr;
 }
 
 /// The dims of a call: the model's (batch = count, seq = steps; others 1),
@@ -219,13 +236,12 @@ kiln_status *kiln_session_reserve(kiln_session *session, int32_t max_sequences,
   if (!session)
     return nullArgument("kiln_session_reserve", "session");
   const GenerationSpec &generation = session->model->signature.generation;
-  if (!generation.available || session->cuda)
+  if (!generation.available)
     return checkGenerating(*session);
   if (max_sequences < 1 || max_length < 1)
     return invalid("a session needs at least one sequence of one token, got " +
                    std::to_string(max_sequences) + " sequences of " +
                    std::to_string(max_length));
-  std::vector<std::unique_ptr<void, decltype(&std::free)>> state;
   std::vector<size_t> rowBytes;
   for (const TensorSpec &spec : generation.state) {
     // One sequence's row: every dim after the first.
@@ -241,16 +257,16 @@ kiln_status *kiln_session_reserve(kiln_session *session, int32_t max_sequences,
     if (row > INT64_MAX / 8 / max_sequences)
       return makeStatus(KILN_ERROR_RESOURCE,
                         "state " + quote(spec.name) + " is too large");
-    size_t bytes = static_cast<size_t>(row) * max_sequences;
-    void *data = std::calloc(bytes, 1);
-    if (!data)
-      return makeStatus(KILN_ERROR_RESOURCE,
-                        "out of memory for state " + quote(spec.name) + " (" +
-                            std::to_string(bytes) + " bytes)");
-    state.emplace_back(data, &std::free);
     rowBytes.push_back(static_cast<size_t>(row));
   }
-  session->state = std::move(state);
+  if (session->cuda) {
+    if (kiln_status *status =
+            session->cuda->reserveState(rowBytes, max_sequences))
+      return status;
+  } else if (kiln_status *status =
+                 allocateHostState(*session, rowBytes, max_sequences)) {
+    return status;
+  }
   session->stateRowBytes = std::move(rowBytes);
   session->maxSequences = max_sequences;
   session->capacity = max_length;
@@ -279,11 +295,13 @@ kiln_status *kiln_session_prefill(kiln_session *session, int32_t count,
   std::vector<int64_t> slots(sequences, sequences + count);
   std::vector<int64_t> positions(count, 0);
   for (int32_t sequence : slots)
-    clearSequence(*session, sequence);
+    if (kiln_status *status = clearSequence(*session, sequence))
+      return status;
   if (steps == 0)
     return nullptr;
-  callEntry(*session, session->model->prefill, tokens, slots, positions,
-            outputs, dims);
+  if (kiln_status *status = callEntry(*session, session->model->prefill,
+                                      tokens, slots, positions, outputs, dims))
+    return status;
   for (int32_t sequence : slots)
     session->lengths[sequence] = steps;
   return nullptr;
@@ -314,8 +332,9 @@ kiln_status *kiln_session_decode(kiln_session *session, int32_t count,
   if (kiln_status *status = checkOutputs(*session, num_outputs, outputs, dims))
     return status;
   std::vector<int64_t> slots(sequences, sequences + count);
-  callEntry(*session, session->model->decode, tokens, slots, positions,
-            outputs, dims);
+  if (kiln_status *status = callEntry(*session, session->model->decode,
+                                      tokens, slots, positions, outputs, dims))
+    return status;
   for (int32_t sequence : slots)
     ++session->lengths[sequence];
   return nullptr;
@@ -330,8 +349,7 @@ kiln_status *kiln_session_reset_sequence(kiln_session *session,
                    "kiln_session_reserve first");
   if (kiln_status *status = checkSequence(*session, sequence))
     return status;
-  clearSequence(*session, sequence);
-  return nullptr;
+  return clearSequence(*session, sequence);
 }
 
 int64_t kiln_session_sequence_length(const kiln_session *session,

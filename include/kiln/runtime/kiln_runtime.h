@@ -282,8 +282,8 @@ kiln_status *kiln_session_run_device(kiln_session *session,
    step. The outputs of both are the model's outputs for the tokens given:
    [count, n, ...] for a prefill of n tokens, [count, 1, ...] for a step.
 
-   Generation runs on "cpu" sessions only: on a "cuda" session these calls
-   fail with KILN_ERROR_UNAVAILABLE. */
+   On a "cuda" session the state lives in device memory, and the tokens
+   and outputs of these calls are host tensors, copied in and back. */
 
 /** Whether the model has the generation entries. When it does not and
     `reason` is not NULL, *reason says why, located at the node or attribute

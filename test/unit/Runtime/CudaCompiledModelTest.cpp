@@ -328,21 +328,88 @@ TEST_F(CudaCompiledModelTest, ReportsWhyTheKernelsDoNotLoad) {
   EXPECT_NE(boundSession(), nullptr);
 }
 
-TEST_F(CudaCompiledModelTest, RefusesGeneration) {
+TEST_F(CudaCompiledModelTest, GeneratesWithStateOnTheDevice) {
   kiln_session *session = boundSession();
   ASSERT_NE(session, nullptr);
   ASSERT_TRUE(kiln_model_can_generate(model, nullptr));
-  const std::string refusal =
-      "device 'cuda': generation (prefill/decode) is not supported on CUDA "
-      "sessions yet; run model 'gpt2-tiny' compiled with --target=cpu on a "
-      "'cpu' session";
-  kiln_status *status = kiln_session_reserve(session, 2, 16);
-  EXPECT_EQ(kiln_status_get_code(status), KILN_ERROR_UNAVAILABLE);
-  EXPECT_EQ(message(status), refusal);
-  int32_t sequence = 0;
-  EXPECT_EQ(
-      message(kiln_session_prefill(session, 1, &sequence, &input, 1, &output)),
-      refusal);
+  size_t before = log().size();
+  ASSERT_EQ(message(kiln_session_reserve(session, 3, 16)), "");
+  std::string reserved = log().substr(before);
+  // Each state buffer is allocated and zeroed on the device.
+  int buffers = countLines(reserved, "cuMemAlloc_v2");
+  EXPECT_GE(buffers, 2);
+  EXPECT_EQ(countLines(reserved, "cuMemsetD8Async"), buffers);
+
+  // A prefill of sequences 2 and 0: their rows of every buffer are zeroed,
+  // the tokens, slots and positions copied in, the logits copied back.
+  int32_t sequences[kBatch] = {2, 0};
+  before = log().size();
+  ASSERT_EQ(message(kiln_session_prefill(session, kBatch, sequences, &input, 1,
+                                         &output)),
+            "");
+  std::string prefilled = log().substr(before);
+  EXPECT_EQ(countLines(prefilled, "cuMemsetD8Async"), kBatch * buffers);
+  EXPECT_EQ(countLines(prefilled, "cuMemcpyHtoDAsync_v2 40 bytes"), 1);
+  EXPECT_EQ(countLines(prefilled, "cuMemcpyHtoDAsync_v2 16 bytes"), 2);
+  EXPECT_GT(countLines(prefilled, "cuLaunchKernel kiln_"), 0);
+  EXPECT_EQ(countLines(prefilled, "cuMemcpyDtoHAsync_v2 10240 bytes"), 1);
+  EXPECT_EQ(kiln_session_sequence_length(session, 2), kSeq);
+  EXPECT_EQ(kiln_session_sequence_length(session, 0), kSeq);
+
+  // A decode step of one token each: no state is cleared.
+  int32_t next[kBatch] = {7, 9};
+  std::vector<float> stepLogits(kBatch * kVocab);
+  kiln_tensor step = {next, KILN_I32, 2, {kBatch, 1}};
+  kiln_tensor stepOutput = {stepLogits.data(), KILN_F32, 3, {kBatch, 1, kVocab}};
+  before = log().size();
+  ASSERT_EQ(message(kiln_session_decode(session, kBatch, sequences, &step, 1,
+                                        &stepOutput)),
+            "");
+  std::string decoded = log().substr(before);
+  EXPECT_EQ(countLines(decoded, "cuMemsetD8Async"), 0);
+  EXPECT_EQ(countLines(decoded, "cuMemcpyDtoHAsync_v2 2048 bytes"), 1);
+  EXPECT_EQ(kiln_session_sequence_length(session, 2), kSeq + 1);
+
+  // A failed step changes no length.
+  {
+    ScopedEnv failing("KILN_FAKE_CUDA_FAIL", "cuLaunchKernel");
+    EXPECT_NE(message(kiln_session_decode(session, kBatch, sequences, &step, 1,
+                                          &stepOutput)),
+              "");
+  }
+  EXPECT_EQ(kiln_session_sequence_length(session, 2), kSeq + 1);
+
+  // Resetting a sequence zeroes its rows.
+  before = log().size();
+  ASSERT_EQ(message(kiln_session_reset_sequence(session, 2)), "");
+  EXPECT_EQ(countLines(log().substr(before), "cuMemsetD8Async"), buffers);
+  EXPECT_EQ(kiln_session_sequence_length(session, 2), 0);
+}
+
+TEST_F(CudaCompiledModelTest, KeepsTheStateWhenAReserveFails) {
+  kiln_session *session = boundSession();
+  ASSERT_NE(session, nullptr);
+  ASSERT_EQ(message(kiln_session_reserve(session, 2, 16)), "");
+  int live = driver.liveAllocations();
+  {
+    ScopedEnv memory("KILN_FAKE_CUDA_MEMORY",
+                     std::to_string(driver.liveBytes()));
+    kiln_status *status = kiln_session_reserve(session, 4, 64);
+    EXPECT_EQ(kiln_status_get_code(status), KILN_ERROR_RESOURCE);
+    EXPECT_EQ(message(status).rfind("generation state: device 'cuda' (Fake "
+                                    "GPU 0): allocating ",
+                                    0),
+              0u);
+  }
+  EXPECT_EQ(driver.liveAllocations(), live);
+  int32_t sequences[kBatch] = {1, 0};
+  EXPECT_EQ(message(kiln_session_prefill(session, kBatch, sequences, &input, 1,
+                                         &output)),
+            "");
+  // A reserve that succeeds replaces the state rather than adding to it.
+  live = driver.liveAllocations();
+  ASSERT_EQ(message(kiln_session_reserve(session, 2, 16)), "");
+  EXPECT_EQ(driver.liveAllocations(), live);
 }
 
 } // namespace

@@ -434,6 +434,17 @@ int cuMemcpyHtoDAsync_v2(uint64_t destination, const void *source, size_t bytes,
   RETURN(SUCCESS);
 }
 
+int cuMemsetD8Async(uint64_t destination, unsigned char value, size_t bytes,
+                    void *onStream) {
+  ENTER("cuMemsetD8Async");
+  NEED_CONTEXT();
+  if (failing || onStream != &stream || !findAllocation(destination, bytes))
+    RETURN(ERROR_INVALID_VALUE);
+  memset((void *)(uintptr_t)destination, value, bytes);
+  logLine("cuMemsetD8Async %zu bytes", bytes);
+  RETURN(SUCCESS);
+}
+
 int cuMemcpyDtoHAsync_v2(void *destination, uint64_t source, size_t bytes,
                          void *onStream) {
   ENTER("cuMemcpyDtoHAsync_v2");
