@@ -47,7 +47,12 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     Option<"rowAttention", "row-attention", "bool", "false",
            "Lower attention with one parallel iteration per query row, its "
            "query and output in registers (the GPU: a thread per row), "
-           "where the head dims are static and at most 256">
+           "where the head dims are static and at most 256">,
+    Option<"chunkedScans", "chunked-scans", "bool", "false",
+           "Lower selective scans (static N up to 16) and linear "
+           "recurrences without packed sequences as chunks of time in three "
+           "parallel loops, one channel per iteration (the GPU: a thread "
+           "per channel and chunk)">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",

@@ -58,6 +58,12 @@ struct CPUPipelineOptions
       llvm::cl::desc("Lower attention with one parallel iteration per query "
                      "row (on for the GPU: an iteration is a thread)"),
       llvm::cl::init(false)};
+  Option<bool> chunkedScans{
+      *this, "chunked-scans",
+      llvm::cl::desc("Lower scans as chunks of time, one channel per "
+                     "parallel iteration (on for the GPU: an iteration is "
+                     "a thread)"),
+      llvm::cl::init(false)};
 };
 
 /// Options of the NVPTX (CUDA) pipeline; also the options of

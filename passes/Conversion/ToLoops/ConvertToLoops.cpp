@@ -130,6 +130,9 @@ struct ConvertKilnToLoopsPass
       populateAttnRowsToLoopsPatterns(options, converter, patterns);
     populateAttnToLoopsPatterns(options, converter, patterns);
     populateLinearAttentionToLoopsPatterns(options, converter, patterns);
+    // The GPU's form of the scans, tried first where it applies.
+    if (chunkedScans)
+      populateScanChunksToLoopsPatterns(converter, patterns);
     populateScanToLoopsPatterns(options, converter, patterns);
     populateFFNToLoopsPatterns(options, converter, patterns);
     populateDecodeAttentionToLoopsPatterns(options, converter, patterns);

@@ -77,6 +77,12 @@ void populateAttnToLoopsPatterns(const KernelOptions &options,
 void populateAttnRowsToLoopsPatterns(const KernelOptions &options,
                                      mlir::TypeConverter &converter,
                                      mlir::RewritePatternSet &patterns);
+/// scan.selective_scan (static N up to 16) and scan.linear_recurrence
+/// without packed sequences, as chunks of time in three parallel loops of
+/// one channel per iteration (the GPU, where an iteration is a thread);
+/// tried before populateScanToLoopsPatterns' blocks of channels.
+void populateScanChunksToLoopsPatterns(mlir::TypeConverter &converter,
+                                       mlir::RewritePatternSet &patterns);
 /// attn.linear_attention.
 void populateLinearAttentionToLoopsPatterns(const KernelOptions &options,
                                             mlir::TypeConverter &converter,
