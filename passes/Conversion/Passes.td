@@ -49,10 +49,11 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
            "query and output in registers (the GPU: a thread per row), "
            "where the head dims are static and at most 256">,
     Option<"chunkedScans", "chunked-scans", "bool", "false",
-           "Lower selective scans (static N up to 16) and linear "
-           "recurrences without packed sequences as chunks of time in three "
-           "parallel loops, one channel per iteration (the GPU: a thread "
-           "per channel and chunk)">
+           "Lower selective scans (static N up to 16), linear recurrences "
+           "and linear attention (static head dim up to 64) without packed "
+           "sequences as chunks of time in three parallel loops, one "
+           "channel (or column of the state) per iteration (the GPU: a "
+           "thread per channel and chunk)">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",

@@ -129,10 +129,13 @@ struct ConvertKilnToLoopsPass
     if (rowAttention)
       populateAttnRowsToLoopsPatterns(options, converter, patterns);
     populateAttnToLoopsPatterns(options, converter, patterns);
-    populateLinearAttentionToLoopsPatterns(options, converter, patterns);
-    // The GPU's form of the scans, tried first where it applies.
-    if (chunkedScans)
+    // The GPU's forms of the scans and linear attention, tried first where
+    // they apply.
+    if (chunkedScans) {
       populateScanChunksToLoopsPatterns(converter, patterns);
+      populateLinearAttentionChunksToLoopsPatterns(converter, patterns);
+    }
+    populateLinearAttentionToLoopsPatterns(options, converter, patterns);
     populateScanToLoopsPatterns(options, converter, patterns);
     populateFFNToLoopsPatterns(options, converter, patterns);
     populateDecodeAttentionToLoopsPatterns(options, converter, patterns);

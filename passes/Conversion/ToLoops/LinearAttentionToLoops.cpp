@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/ToLoops/LinearAttention.h"
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
 #include "passes/Conversion/ToLoops/VectorBuilder.h"
@@ -39,8 +40,10 @@ namespace {
 /// vector registers.
 constexpr int64_t kValueVectors = 4;
 
-/// φ(x) of linear attention, on f32 vectors.
-Value featureMap(ImplicitLocOpBuilder &b, FeatureMap map, Value x) {
+} // namespace
+
+Value kiln::linearAttentionFeature(ImplicitLocOpBuilder &b, FeatureMap map,
+                                   Value x) {
   Type type = x.getType();
   switch (map) {
   case FeatureMap::elu1: {
@@ -57,6 +60,8 @@ Value featureMap(ImplicitLocOpBuilder &b, FeatureMap map, Value x) {
   }
   llvm_unreachable("unknown feature map");
 }
+
+namespace {
 
 /// `size` rounded up to whole vectors of `width` lanes.
 Value roundUp(ImplicitLocOpBuilder &b, Value size, int64_t width) {
@@ -149,7 +154,7 @@ struct LinearAttentionToLoops : OpConversionPattern<LinearAttentionOp> {
             forSteps(b, paddedD, width, [&](ImplicitLocOpBuilder &b, Value i) {
               Value mask = laneMask(
                   b, b.create<arith::SubIOp>(headDim, i), width);
-              Value f = featureMap(
+              Value f = linearAttentionFeature(
                   b, map,
                   maskedLoadVector(b, x, {batch, t, head, i}, mask, width));
               storeVector(b, b.create<arith::SelectOp>(mask, f, zeroV), phi,

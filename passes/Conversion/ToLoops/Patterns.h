@@ -83,6 +83,12 @@ void populateAttnRowsToLoopsPatterns(const KernelOptions &options,
 /// tried before populateScanToLoopsPatterns' blocks of channels.
 void populateScanChunksToLoopsPatterns(mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
+/// attn.linear_attention without packed sequences and with a static head dim
+/// up to 64, as chunks of tokens with one column of the state per iteration
+/// (the GPU, where an iteration is a thread); tried before
+/// populateLinearAttentionToLoopsPatterns' state form.
+void populateLinearAttentionChunksToLoopsPatterns(
+    mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
 /// attn.linear_attention.
 void populateLinearAttentionToLoopsPatterns(const KernelOptions &options,
                                             mlir::TypeConverter &converter,
