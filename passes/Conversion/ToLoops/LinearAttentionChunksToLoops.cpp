@@ -39,11 +39,6 @@ constexpr int64_t kChunk = 64;
 /// denominator, D of the key sum.
 constexpr int64_t kMaxHeadDim = 64;
 
-Value f32Buffer(ImplicitLocOpBuilder &b, ValueRange sizes) {
-  SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
-  return allocBuffer(b, MemRefType::get(shape, b.getF32Type()), sizes);
-}
-
 /// Exclusive prefix sums (or, with `total`, the total into `totals`) over
 /// dimension 1 (the chunks) of `sums`, for every other index.
 void sumOverChunks(ImplicitLocOpBuilder &b, Value sums, bool total,
@@ -96,11 +91,11 @@ struct LinearAttentionChunksToLoops : OpConversionPattern<LinearAttentionOp> {
     Value out = allocBuffer(b, type, {batches, tokens, heads, valueDim});
 
     // Pass 1: each chunk's sums.
-    Value states = f32Buffer(b, {batches, chunks, heads, dim, valueDim});
+    Value states = allocF32Buffer(b, {batches, chunks, heads, dim, valueDim});
     parallelLoops(
         b, {batches, chunks, heads, valueDim},
         [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-          auto [begin, end] = chunkTokens(b, ivs[1], tokens);
+          auto [begin, end] = chunkBounds(b, ivs[1], kChunk, tokens);
           SmallVector<Value> column = forReduce(
               b, begin, end, kernel.zeros(b),
               [&](ImplicitLocOpBuilder &b, Value t, ValueRange s) {
@@ -115,11 +110,11 @@ struct LinearAttentionChunksToLoops : OpConversionPattern<LinearAttentionOp> {
         });
     Value keySums;
     if (normalize) {
-      keySums = f32Buffer(b, {batches, chunks, heads, dim});
+      keySums = allocF32Buffer(b, {batches, chunks, heads, dim});
       parallelLoops(
           b, {batches, chunks, heads, dim},
           [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-            auto [begin, end] = chunkTokens(b, ivs[1], tokens);
+            auto [begin, end] = chunkBounds(b, ivs[1], kChunk, tokens);
             Value sum = forReduce(
                 b, begin, end, {f32Const(b, 0.0)},
                 [&](ImplicitLocOpBuilder &b, Value t, ValueRange acc) {
@@ -135,9 +130,9 @@ struct LinearAttentionChunksToLoops : OpConversionPattern<LinearAttentionOp> {
     // Pass 2: the sums before each chunk, or the totals.
     Value totalStates, totalKeys;
     if (!causal) {
-      totalStates = f32Buffer(b, {batches, heads, dim, valueDim});
+      totalStates = allocF32Buffer(b, {batches, heads, dim, valueDim});
       if (normalize)
-        totalKeys = f32Buffer(b, {batches, heads, dim});
+        totalKeys = allocF32Buffer(b, {batches, heads, dim});
     }
     sumOverChunks(b, states, !causal, totalStates);
     if (normalize)
@@ -159,7 +154,7 @@ struct LinearAttentionChunksToLoops : OpConversionPattern<LinearAttentionOp> {
       parallelLoops(
           b, {batches, chunks, heads, valueDim},
           [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-            auto [begin, end] = chunkTokens(b, ivs[1], tokens);
+            auto [begin, end] = chunkBounds(b, ivs[1], kChunk, tokens);
             SmallVector<Value> init;
             for (int64_t i = 0; i < headDim; ++i)
               init.push_back(b.create<memref::LoadOp>(
@@ -206,15 +201,6 @@ struct LinearAttentionChunksToLoops : OpConversionPattern<LinearAttentionOp> {
     }
     rewriter.replaceOp(op, out);
     return success();
-  }
-
-  /// The tokens of chunk `chunk`: [chunk·kChunk, min(+kChunk, tokens)).
-  static std::pair<Value, Value> chunkTokens(ImplicitLocOpBuilder &b,
-                                             Value chunk, Value tokens) {
-    Value begin = b.create<arith::MulIOp>(chunk, indexConst(b, kChunk));
-    Value end = indexMin(
-        b, b.create<arith::AddIOp>(begin, indexConst(b, kChunk)), tokens);
-    return {begin, end};
   }
 
   /// One thread's arithmetic, on f32 scalars.

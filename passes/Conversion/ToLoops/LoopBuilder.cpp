@@ -56,6 +56,19 @@ Value allocBuffer(ImplicitLocOpBuilder &b, MemRefType type, ValueRange sizes) {
   return b.create<memref::AllocOp>(type, dynamic, b.getI64IntegerAttr(64));
 }
 
+Value allocF32Buffer(ImplicitLocOpBuilder &b, ValueRange sizes) {
+  SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
+  return allocBuffer(b, MemRefType::get(shape, b.getF32Type()), sizes);
+}
+
+std::pair<Value, Value> chunkBounds(ImplicitLocOpBuilder &b, Value chunk,
+                                    int64_t size, Value total) {
+  Value begin = b.create<arith::MulIOp>(chunk, indexConst(b, size));
+  Value end = indexMin(b, b.create<arith::AddIOp>(begin, indexConst(b, size)),
+                       total);
+  return {begin, end};
+}
+
 Value collapseToMatrix(ImplicitLocOpBuilder &b, Value memref) {
   auto type = cast<MemRefType>(memref.getType());
   if (type.getRank() == 2)

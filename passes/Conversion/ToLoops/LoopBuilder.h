@@ -60,6 +60,14 @@ llvm::SmallVector<Value> memrefSizes(ImplicitLocOpBuilder &b, Value memref);
 Value allocBuffer(ImplicitLocOpBuilder &b, mlir::MemRefType type,
                   ValueRange sizes);
 
+/// Allocates an f32 buffer of `sizes`, every dimension dynamic.
+Value allocF32Buffer(ImplicitLocOpBuilder &b, ValueRange sizes);
+
+/// The span [chunk·size, min((chunk + 1)·size, total)) of chunk `chunk` of
+/// `total` steps cut into chunks of `size`.
+std::pair<Value, Value> chunkBounds(ImplicitLocOpBuilder &b, Value chunk,
+                                    int64_t size, Value total);
+
 /// Views a contiguous buffer as `[prod(leading dims), last dim]`.
 Value collapseToMatrix(ImplicitLocOpBuilder &b, Value memref);
 

@@ -56,20 +56,6 @@ MemRefType resultType(const TypeConverter *converter, Operation *op,
       converter->convertType(op->getResult(index).getType()));
 }
 
-Value f32Buffer(ImplicitLocOpBuilder &b, ValueRange sizes) {
-  SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
-  return allocBuffer(b, MemRefType::get(shape, b.getF32Type()), sizes);
-}
-
-/// The steps of chunk `chunk`: [chunk·kChunk, min(+kChunk, steps)).
-std::pair<Value, Value> chunkSteps(ImplicitLocOpBuilder &b, Value chunk,
-                                   Value steps) {
-  Value begin = b.create<arith::MulIOp>(chunk, indexConst(b, kChunk));
-  Value end = indexMin(
-      b, b.create<arith::AddIOp>(begin, indexConst(b, kChunk)), steps);
-  return {begin, end};
-}
-
 /// Folds `step` over the steps [begin, end), backwards when `reverse`.
 SmallVector<Value> overSteps(ImplicitLocOpBuilder &b, Value begin, Value end,
                              bool reverse, ValueRange init, ReduceStep step) {
@@ -109,13 +95,13 @@ struct SelectiveScanChunksToLoops : OpConversionPattern<SelectiveScanOp> {
     Value y = allocBuffer(b, resultType(getTypeConverter(), op, 0), sizes);
     // Σ Δ of each chunk, and each chunk's last state from zero, which pass 2
     // overwrites with the state entering the chunk.
-    Value sums = f32Buffer(b, {batches, chunks, channels});
+    Value sums = allocF32Buffer(b, {batches, chunks, channels});
     Value carries =
-        f32Buffer(b, {batches, chunks, indexConst(b, *states), channels});
+        allocF32Buffer(b, {batches, chunks, indexConst(b, *states), channels});
 
     parallelLoops(b, {batches, chunks, channels},
                   [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-                    auto [begin, end] = chunkSteps(b, ivs[1], steps);
+                    auto [begin, end] = chunkBounds(b, ivs[1], kChunk, steps);
                     SmallVector<Value> rates = step.decayRates(b, ivs[2]);
                     SmallVector<Value> init(*states + 1, zero(b));
                     SmallVector<Value> last = overSteps(
@@ -164,7 +150,7 @@ struct SelectiveScanChunksToLoops : OpConversionPattern<SelectiveScanOp> {
     parallelLoops(
         b, {batches, chunks, channels},
         [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-          auto [begin, end] = chunkSteps(b, ivs[1], steps);
+          auto [begin, end] = chunkBounds(b, ivs[1], kChunk, steps);
           SmallVector<Value> rates = step.decayRates(b, ivs[2]);
           SmallVector<Value> init;
           for (int64_t n = 0; n < *states; ++n)
@@ -286,8 +272,8 @@ struct LinearRecurrenceChunksToLoops
     Value out = allocBuffer(b, resultType(getTypeConverter(), op, 0), sizes);
     // Each chunk's Π a and its last state from zero, which pass 2 overwrites
     // with the state entering the chunk.
-    Value products = f32Buffer(b, {batches, chunks, channels});
-    Value carries = f32Buffer(b, {batches, chunks, channels});
+    Value products = allocF32Buffer(b, {batches, chunks, channels});
+    Value carries = allocF32Buffer(b, {batches, chunks, channels});
     Value zero = floatConst(b, f32Vector(b, kLane), 0.0);
     Value one = floatConst(b, f32Vector(b, kLane), 1.0);
     auto stepAt = [&](ImplicitLocOpBuilder &b, Value batch, Value t, Value d,
@@ -300,7 +286,7 @@ struct LinearRecurrenceChunksToLoops
     parallelLoops(
         b, {batches, chunks, channels},
         [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-          auto [begin, end] = chunkSteps(b, ivs[1], steps);
+          auto [begin, end] = chunkBounds(b, ivs[1], kChunk, steps);
           SmallVector<Value> last = overSteps(
               b, begin, end, reverse, {zero, one},
               [&](ImplicitLocOpBuilder &b, Value t, ValueRange acc) {
@@ -332,7 +318,7 @@ struct LinearRecurrenceChunksToLoops
     parallelLoops(
         b, {batches, chunks, channels},
         [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-          auto [begin, end] = chunkSteps(b, ivs[1], steps);
+          auto [begin, end] = chunkBounds(b, ivs[1], kChunk, steps);
           overSteps(b, begin, end, reverse,
                     {loadVector(b, carries, ivs, kLane)},
                     [&](ImplicitLocOpBuilder &b, Value t, ValueRange h) {
