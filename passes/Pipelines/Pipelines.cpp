@@ -62,6 +62,7 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   toLoops.vectorWidth = options.vectorWidth;
   toLoops.blockScratch = options.blockScratch;
   toLoops.rowAttention = options.rowAttention;
+  toLoops.gpuGemm = options.gpuGemm;
   pm.addPass(createConvertKilnToLoops(toLoops));
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
@@ -125,6 +126,7 @@ void kiln::NVPTXPipelineOptions::fillSharedStages(
   shared.outlineKernels = false;
   shared.blockScratch = false;
   shared.rowAttention = true;
+  shared.gpuGemm = true;
   shared.prefetchPanels = false;
 }
 
