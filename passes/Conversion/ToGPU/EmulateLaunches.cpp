@@ -55,12 +55,9 @@ public:
       return launch.emitOpError("with barriers or block memory needs a "
                                 "constant block size to be emulated");
     blockThreads = *threads;
-    for (BlockArgument slice : launch.getPrivateAttributions())
-      for (Operation *user : slice.getUsers())
-        if (!isa<memref::CastOp>(user))
-          return user->emitOpError("uses a private attribution other than "
-                                   "through memref.cast, which is not "
-                                   "emulated");
+    if (failed(privateToBlockMemory(rewriter)))
+      return failure();
+    rewriter.setInsertionPoint(launch);
     Location loc = launch.getLoc();
     Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
     Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
@@ -73,16 +70,7 @@ public:
       mapping.map(buffer, builder.create<memref::AllocaOp>(
                               loc, cast<MemRefType>(
                                        withoutAddressSpace(buffer.getType()))));
-    for (BlockArgument buffer : launch.getPrivateAttributions()) {
-      auto type = cast<MemRefType>(withoutAddressSpace(buffer.getType()));
-      SmallVector<int64_t> shape = {blockThreads};
-      llvm::append_range(shape, type.getShape());
-      privateBuffers.push_back(builder.create<memref::AllocaOp>(
-          loc, MemRefType::get(shape, type.getElementType())));
-    }
     threadValues.insert(launch.getThreadIds().x);
-    for (BlockArgument buffer : launch.getPrivateAttributions())
-      threadValues.insert(buffer);
     if (failed(emulateBlock(launch.getBody().front(), builder)))
       return failure();
     blocks.walk([](Operation *op) {
@@ -98,6 +86,64 @@ public:
   }
 
 private:
+  /// Gives each private attribution a block buffer with a slice per thread
+  /// (a new workgroup attribution [threads, ...]) and points its loads,
+  /// stores and casts at the thread's slice, so that a thread's values
+  /// outlive the phase that wrote them. Address spaces are dropped
+  /// afterwards, so the slice's workgroup space does not matter.
+  LogicalResult privateToBlockMemory(IRRewriter &rewriter) {
+    Value thread = launch.getThreadIds().x;
+    for (BlockArgument slice :
+         llvm::to_vector(launch.getPrivateAttributions())) {
+      auto type = cast<MemRefType>(slice.getType());
+      SmallVector<int64_t> shape = {blockThreads};
+      llvm::append_range(shape, type.getShape());
+      Value buffer = launch.addWorkgroupAttribution(
+          MemRefType::get(shape, type.getElementType(),
+                          MemRefLayoutAttrInterface(),
+                          gpu::AddressSpaceAttr::get(
+                              launch.getContext(),
+                              gpu::AddressSpace::Workgroup)),
+          slice.getLoc());
+      for (OpOperand &use : llvm::make_early_inc_range(slice.getUses()))
+        if (failed(redirect(rewriter, *use.getOwner(), buffer, thread)))
+          return failure();
+    }
+    return success();
+  }
+
+  /// Rewrites `op`, a user of a private attribution, onto the thread's
+  /// slice of `buffer`.
+  LogicalResult redirect(IRRewriter &rewriter, Operation &op, Value buffer,
+                         Value thread) {
+    rewriter.setInsertionPoint(&op);
+    auto indices = [&](ValueRange rest) {
+      SmallVector<Value> all = {thread};
+      llvm::append_range(all, rest);
+      return all;
+    };
+    Location loc = op.getLoc();
+    if (auto load = dyn_cast<memref::LoadOp>(op))
+      rewriter.replaceOpWithNewOp<memref::LoadOp>(
+          load, buffer, indices(load.getIndices()));
+    else if (auto store = dyn_cast<memref::StoreOp>(op))
+      rewriter.replaceOpWithNewOp<memref::StoreOp>(
+          store, store.getValue(), buffer, indices(store.getIndices()));
+    else if (auto load = dyn_cast<vector::LoadOp>(op))
+      rewriter.replaceOpWithNewOp<vector::LoadOp>(
+          load, load.getVectorType(), buffer, indices(load.getIndices()));
+    else if (auto store = dyn_cast<vector::StoreOp>(op))
+      rewriter.replaceOpWithNewOp<vector::StoreOp>(
+          store, store.getValueToStore(), buffer,
+          indices(store.getIndices()));
+    else if (auto cast = dyn_cast<memref::CastOp>(op))
+      rewriter.replaceOp(cast, threadSlice(rewriter, loc, buffer, thread));
+    else
+      return op.emitOpError("uses a private attribution other than by "
+                            "loads, stores and casts, which is not emulated");
+    return success();
+  }
+
   /// The launch's block id, sizes and unused dimensions.
   void mapLaunchValues(Value blockId, Value zero) {
     gpu::KernelDim3 blocks = launch.getBlockIds(),
@@ -196,20 +242,14 @@ private:
     });
   }
 
-  /// A new phase: a loop over the block's threads, each with its slices of
-  /// the private buffers.
+  /// A new phase: a loop over the block's threads.
   scf::ParallelOp openPhase(OpBuilder &builder, Location loc) {
     Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
     Value one = builder.create<arith::ConstantIndexOp>(loc, 1);
     Value count = builder.create<arith::ConstantIndexOp>(loc, blockThreads);
     auto phase = builder.create<scf::ParallelOp>(
         loc, ValueRange{zero}, ValueRange{count}, ValueRange{one});
-    Value thread = phase.getInductionVars()[0];
-    mapping.map(launch.getThreadIds().x, thread);
-    OpBuilder inside(phase.getBody()->getTerminator());
-    for (auto [attribution, buffer] :
-         llvm::zip(launch.getPrivateAttributions(), privateBuffers))
-      mapping.map(attribution, threadSlice(inside, loc, buffer, thread));
+    mapping.map(launch.getThreadIds().x, phase.getInductionVars()[0]);
     return phase;
   }
 
@@ -233,7 +273,6 @@ private:
   gpu::LaunchOp launch;
   int64_t blockThreads = 0;
   IRMapping mapping;
-  SmallVector<Value> privateBuffers;
   /// Values that differ between the threads of a block, and the phase
   /// that computes each of those the launch body defines.
   DenseSet<Value> threadValues;

@@ -2,7 +2,7 @@
 
 // Only the launches kiln-gpu-map-parallel-loops makes are emulated: x
 // extents only, synchronous, no dynamic shared memory; with barriers or
-// block memory, a constant block size, private memory read through casts,
+// block memory, a constant block size, private memory read by loads, stores and casts,
 // barriers only at the top level or in scf.for loops that every thread runs
 // alike, and no value of a thread kept across a barrier.
 func.func @two_dimensional(%n: index) {
@@ -44,14 +44,15 @@ func.func @dynamic_block_size(%n: index) {
 
 // -----
 
-func.func @private_without_cast(%out: memref<4xf32>) {
+func.func @private_subview(%out: memref<4xf32>) {
   %one = arith.constant 1 : index
   %c0 = arith.constant 0 : index
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %one, %gy = %one, %gz = %one)
              threads(%tx, %ty, %tz) in (%sx = %one, %sy = %one, %sz = %one)
              private(%acc : memref<4xf32, #gpu.address_space<private>>) {
-    // expected-error @below {{'memref.load' op uses a private attribution other than through memref.cast, which is not emulated}}
-    %v = memref.load %acc[%c0] : memref<4xf32, #gpu.address_space<private>>
+    // expected-error @below {{'memref.subview' op uses a private attribution other than by loads, stores and casts, which is not emulated}}
+    %half = memref.subview %acc[0] [2] [1] : memref<4xf32, #gpu.address_space<private>> to memref<2xf32, strided<[1]>, #gpu.address_space<private>>
+    %v = memref.load %half[%c0] : memref<2xf32, strided<[1]>, #gpu.address_space<private>>
     memref.store %v, %out[%c0] : memref<4xf32>
     gpu.terminator
   }
