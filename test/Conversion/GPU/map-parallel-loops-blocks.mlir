@@ -1,5 +1,6 @@
 // RUN: kiln-opt %s --kiln-gpu-map-parallel-loops --canonicalize --cse | FileCheck %s
 // RUN: kiln-opt %s --kiln-gpu-map-parallel-loops | kiln-opt --kiln-gpu-emulate-launches --canonicalize --cse | FileCheck %s --check-prefix=EMU
+// RUN: kiln-opt %s --pass-pipeline='builtin.module(func.func(kiln-gpu-map-parallel-loops),gpu-kernel-outlining,gpu.module(convert-gpu-to-nvvm))' | FileCheck %s --check-prefix=NVVM
 
 // A block loop (a top-level scf.parallel whose body allocates workgroup or
 // private memory, the GEMM's form) becomes one thread block per iteration:
@@ -41,6 +42,18 @@
 // CHECK-NOT: gpu.barrier
 // CHECK:   gpu.terminator
 // CHECK-NOT: memref.alloca
+
+// Outlined and lowered to NVVM, the workgroup buffer is a shared (addrspace 3)
+// global, the private slice a stack array that LLVM's SROA promotes to
+// registers, the block size the kernel's launch bounds (`.maxntid`).
+
+// NVVM: llvm.mlir.global internal @[[SHARED:.*]]() {addr_space = 3 : i32} : !llvm.array<128 x f32>
+// NVVM: llvm.func @blocks_kernel({{.*}}) attributes {gpu.kernel, gpu.known_block_size = array<i32: 128, 1, 1>, nvvm.kernel, nvvm.maxntid = array<i32: 128, 1, 1>}
+// NVVM:   llvm.mlir.addressof @[[SHARED]]
+// NVVM:   llvm.alloca %{{.*}} x f32
+// NVVM-COUNT-3: nvvm.barrier0
+// NVVM-NOT: nvvm.barrier0
+// NVVM:   llvm.return
 
 // kiln-gpu-emulate-launches gives back the block loop: per block the
 // workgroup buffer and the private one with a slice per thread, and each
