@@ -32,7 +32,8 @@ namespace {
 /// `type` without its GPU address space: the CPU has one memory.
 Type withoutAddressSpace(Type type) {
   auto memref = dyn_cast<MemRefType>(type);
-  if (!memref || !isa_and_nonnull<gpu::AddressSpaceAttr>(memref.getMemorySpace()))
+  if (!memref ||
+      !isa_and_nonnull<gpu::AddressSpaceAttr>(memref.getMemorySpace()))
     return type;
   return MemRefType::get(memref.getShape(), memref.getElementType(),
                          memref.getLayout());
@@ -99,11 +100,10 @@ private:
       SmallVector<int64_t> shape = {blockThreads};
       llvm::append_range(shape, type.getShape());
       Value buffer = launch.addWorkgroupAttribution(
-          MemRefType::get(shape, type.getElementType(),
-                          MemRefLayoutAttrInterface(),
-                          gpu::AddressSpaceAttr::get(
-                              launch.getContext(),
-                              gpu::AddressSpace::Workgroup)),
+          MemRefType::get(
+              shape, type.getElementType(), MemRefLayoutAttrInterface(),
+              gpu::AddressSpaceAttr::get(launch.getContext(),
+                                         gpu::AddressSpace::Workgroup)),
           slice.getLoc());
       for (OpOperand &use : llvm::make_early_inc_range(slice.getUses()))
         if (failed(redirect(rewriter, *use.getOwner(), buffer, thread)))
@@ -124,8 +124,8 @@ private:
     };
     Location loc = op.getLoc();
     if (auto load = dyn_cast<memref::LoadOp>(op))
-      rewriter.replaceOpWithNewOp<memref::LoadOp>(
-          load, buffer, indices(load.getIndices()));
+      rewriter.replaceOpWithNewOp<memref::LoadOp>(load, buffer,
+                                                  indices(load.getIndices()));
     else if (auto store = dyn_cast<memref::StoreOp>(op))
       rewriter.replaceOpWithNewOp<memref::StoreOp>(
           store, store.getValue(), buffer, indices(store.getIndices()));
@@ -134,8 +134,7 @@ private:
           load, load.getVectorType(), buffer, indices(load.getIndices()));
     else if (auto store = dyn_cast<vector::StoreOp>(op))
       rewriter.replaceOpWithNewOp<vector::StoreOp>(
-          store, store.getValueToStore(), buffer,
-          indices(store.getIndices()));
+          store, store.getValueToStore(), buffer, indices(store.getIndices()));
     else if (auto cast = dyn_cast<memref::CastOp>(op))
       rewriter.replaceOp(cast, threadSlice(rewriter, loc, buffer, thread));
     else
@@ -170,8 +169,8 @@ private:
       return true;
     llvm::SetVector<Value> used(op.operand_begin(), op.operand_end());
     getUsedValuesDefinedAbove(op.getRegions(), used);
-    return llvm::any_of(used,
-                        [&](Value value) { return threadValues.contains(value); });
+    return llvm::any_of(
+        used, [&](Value value) { return threadValues.contains(value); });
   }
 
   /// Emulates the ops of `source` at `builder`'s insertion point, in the
@@ -321,7 +320,8 @@ struct GPUEmulateLaunchesPass
         ValueRange{one, one});
     Block &body = launch.getBody().front();
     IRMapping mapping;
-    gpu::KernelDim3 blocks = launch.getBlockIds(), threads = launch.getThreadIds();
+    gpu::KernelDim3 blocks = launch.getBlockIds(),
+                    threads = launch.getThreadIds();
     gpu::KernelDim3 gridSize = launch.getGridSizeOperandValues(),
                     blockSize = launch.getBlockSizeOperandValues();
     mapping.map(blocks.x, loop.getInductionVars()[0]);

@@ -17,9 +17,9 @@
 #include "passes/Conversion/ToGPU/Passes.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 namespace kiln {
@@ -64,10 +64,9 @@ std::optional<gpu::AddressSpace> addressSpaceOf(Operation *op) {
 /// Whether `loop` is a block loop: its body allocates workgroup or private
 /// memory for its threads.
 bool isBlockLoop(scf::ParallelOp loop) {
-  return llvm::any_of(loop.getBody()->without_terminator(),
-                      [](Operation &op) {
-                        return addressSpaceOf(&op).has_value();
-                      });
+  return llvm::any_of(loop.getBody()->without_terminator(), [](Operation &op) {
+    return addressSpaceOf(&op).has_value();
+  });
 }
 
 /// The trip counts of `loop`'s dimensions and their product, folded where
@@ -83,8 +82,8 @@ TripCounts tripCounts(IRRewriter &rewriter, scf::ParallelOp loop) {
   TripCounts trips;
   trips.staticTotal = 1;
   trips.total = rewriter.create<arith::ConstantIndexOp>(loc, 1);
-  for (auto [lower, upper, step] : llvm::zip(
-           loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+  for (auto [lower, upper, step] :
+       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
     Value span = rewriter.createOrFold<arith::SubIOp>(loc, upper, lower);
     Value count = rewriter.createOrFold<arith::MaxSIOp>(
         loc, rewriter.createOrFold<arith::CeilDivSIOp>(loc, span, step),
@@ -115,8 +114,7 @@ void delinearize(IRRewriter &rewriter, scf::ParallelOp loop,
       rest = rewriter.createOrFold<arith::DivUIOp>(loc, rest, counts[d]);
     Value iv = rewriter.createOrFold<arith::AddIOp>(
         loc, loop.getLowerBound()[d],
-        rewriter.createOrFold<arith::MulIOp>(loc, position,
-                                             loop.getStep()[d]));
+        rewriter.createOrFold<arith::MulIOp>(loc, position, loop.getStep()[d]));
     mapping.map(loop.getInductionVars()[d], iv);
   }
 }
@@ -181,10 +179,9 @@ public:
       workgroup.push_back(buffer.getType());
     for (memref::AllocaOp buffer : privateBuffers) {
       MemRefType type = buffer.getType();
-      perThread.push_back(MemRefType::get(type.getShape().drop_front(),
-                                          type.getElementType(),
-                                          MemRefLayoutAttrInterface(),
-                                          type.getMemorySpace()));
+      perThread.push_back(
+          MemRefType::get(type.getShape().drop_front(), type.getElementType(),
+                          MemRefLayoutAttrInterface(), type.getMemorySpace()));
     }
     Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
     launch = rewriter.create<gpu::LaunchOp>(
@@ -197,8 +194,7 @@ public:
     rewriter.create<gpu::TerminatorOp>(loc);
     rewriter.setInsertionPointToStart(&kernel);
     IRMapping mapping;
-    delinearize(rewriter, loop, blocks.counts, launch.getBlockIds().x,
-                mapping);
+    delinearize(rewriter, loop, blocks.counts, launch.getBlockIds().x, mapping);
     for (auto [buffer, attribution] :
          llvm::zip(workgroupBuffers, launch.getWorkgroupAttributions()))
       mapping.map(buffer.getResult(), attribution);
@@ -301,7 +297,8 @@ private:
         mapPhase(rewriter, phase, mapping);
         if (!topLevel || &op != lastPhase)
           rewriter.create<gpu::BarrierOp>(op.getLoc());
-      } else if (auto steps = dyn_cast<scf::ForOp>(op); steps && holdsPhase(op)) {
+      } else if (auto steps = dyn_cast<scf::ForOp>(op);
+                 steps && holdsPhase(op)) {
         auto clone = rewriter.create<scf::ForOp>(
             steps.getLoc(), mapping.lookupOrDefault(steps.getLowerBound()),
             mapping.lookupOrDefault(steps.getUpperBound()),
@@ -401,8 +398,8 @@ struct GPUMapParallelLoopsPass
       rewriter.eraseOp(loop);
       return;
     }
-    int64_t threads =
-        trips.staticTotal ? std::min(*trips.staticTotal, blockSize.getValue())
+    int64_t threads = trips.staticTotal
+                          ? std::min(*trips.staticTotal, blockSize.getValue())
                           : blockSize.getValue();
     Value blockThreads = index(threads);
     Value grid = rewriter.createOrFold<arith::CeilDivUIOp>(loc, trips.total,
@@ -427,8 +424,8 @@ struct GPUMapParallelLoopsPass
     // The last block's threads past the end do nothing.
     if (!trips.staticTotal || *trips.staticTotal % threads != 0)
       enterIf(rewriter, loc,
-              rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult,
-                                             id, trips.total));
+              rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, id,
+                                             trips.total));
     IRMapping mapping;
     delinearize(rewriter, loop, trips.counts, id, mapping);
     for (Operation &op : loop.getBody()->without_terminator())

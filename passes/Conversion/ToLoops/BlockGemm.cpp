@@ -45,17 +45,17 @@ constexpr int64_t kATilePitch = kBlockRows + 1;
 
 MemRefType memoryType(ArrayRef<int64_t> shape, MLIRContext *context,
                       gpu::AddressSpace space) {
-  return MemRefType::get(shape, Float32Type::get(context), MemRefLayoutAttrInterface(),
+  return MemRefType::get(shape, Float32Type::get(context),
+                         MemRefLayoutAttrInterface(),
                          gpu::AddressSpaceAttr::get(context, space));
 }
 
 /// Runs `body` as one phase: an scf.parallel over the block's threads.
 void threadPhase(ImplicitLocOpBuilder &b,
                  llvm::function_ref<void(ImplicitLocOpBuilder &, Value)> body) {
-  parallelLoops(b, {indexConst(b, kThreadBlockSize)},
-                [&](ImplicitLocOpBuilder &b, ValueRange thread) {
-                  body(b, thread[0]);
-                });
+  parallelLoops(
+      b, {indexConst(b, kThreadBlockSize)},
+      [&](ImplicitLocOpBuilder &b, ValueRange thread) { body(b, thread[0]); });
 }
 
 /// `buffer[indices]` as f32 where `inside` holds, else 0; the load reads
@@ -130,8 +130,8 @@ public:
   ThreadBlock(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
               GemmOperands operands, Value rows, Value panels, Value m0,
               Value p0)
-      : tiling(tiling), operands(operands), rows(rows), panels(panels),
-        m0(m0), p0(p0) {
+      : tiling(tiling), operands(operands), rows(rows), panels(panels), m0(m0),
+        p0(p0) {
     MLIRContext *context = b.getContext();
     auto workgroup = gpu::AddressSpace::Workgroup;
     depth = b.create<memref::DimOp>(operands.a, 1);
@@ -139,9 +139,9 @@ public:
         memoryType({kDepth, kATilePitch}, context, workgroup));
     bTile = b.create<memref::AllocaOp>(
         memoryType({kDepth, bPitch()}, context, workgroup));
-    accumulators = b.create<memref::AllocaOp>(memoryType(
-        {kThreadBlockSize, kThreadRows, tiling.panelColumns()}, context,
-        gpu::AddressSpace::Private));
+    accumulators = b.create<memref::AllocaOp>(
+        memoryType({kThreadBlockSize, kThreadRows, tiling.panelColumns()},
+                   context, gpu::AddressSpace::Private));
   }
 
   /// Phases: zero the accumulators, then per K step load the tiles and
@@ -187,12 +187,12 @@ private:
     auto type = cast<MemRefType>(accumulators.getType());
     SmallVector<OpFoldResult> offsets = {thread, b.getIndexAttr(0),
                                          b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {
-        b.getIndexAttr(1), b.getIndexAttr(kThreadRows),
-        b.getIndexAttr(tiling.panelColumns())};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                       b.getIndexAttr(kThreadRows),
+                                       b.getIndexAttr(tiling.panelColumns())};
     SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-    auto sliceType = cast<MemRefType>(
-        memref::SubViewOp::inferRankReducedResultType(
+    auto sliceType =
+        cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
             type.getShape().drop_front(), type, offsets, sizes, strides));
     return b.create<memref::SubViewOp>(sliceType, accumulators, offsets, sizes,
                                        strides);
@@ -228,9 +228,9 @@ private:
 
   /// Runs `body` on element `i · threads + thread` for i over the
   /// `elements / threads` elements of a tile each thread loads.
-  void forEachElement(ImplicitLocOpBuilder &b, Value thread, int64_t elements,
-                      llvm::function_ref<void(ImplicitLocOpBuilder &, Value)>
-                          body) const {
+  void forEachElement(
+      ImplicitLocOpBuilder &b, Value thread, int64_t elements,
+      llvm::function_ref<void(ImplicitLocOpBuilder &, Value)> body) const {
     sequentialLoops(b, {indexConst(b, elements / kThreadBlockSize)},
                     [&](ImplicitLocOpBuilder &b, ValueRange i) {
                       body(b, b.create<arith::AddIOp>(
@@ -243,62 +243,68 @@ private:
   /// A[m0 + r, k0 + k] into aTile[k][r]; a warp reads 32 consecutive k of
   /// one row (128 bytes).
   void loadATile(ImplicitLocOpBuilder &b, Value thread, Value k0) const {
-    forEachElement(b, thread, kBlockRows * kDepth,
-                   [&](ImplicitLocOpBuilder &b, Value element) {
-      Value r = b.create<arith::DivUIOp>(element, indexConst(b, kDepth));
-      Value k = b.create<arith::RemUIOp>(element, indexConst(b, kDepth));
-      Value row = b.create<arith::AddIOp>(m0, r);
-      Value kk = b.create<arith::AddIOp>(k0, k);
-      Value inside = b.create<arith::AndIOp>(lessThan(b, row, rows),
-                                             lessThan(b, kk, depth));
-      Value value = loadOrZero(
-          b, operands.a, inside,
-          {clampBelow(b, row, rows), clampBelow(b, kk, depth)});
-      b.create<memref::StoreOp>(value, aTile, ValueRange{k, r});
-    });
+    forEachElement(
+        b, thread, kBlockRows * kDepth,
+        [&](ImplicitLocOpBuilder &b, Value element) {
+          Value r = b.create<arith::DivUIOp>(element, indexConst(b, kDepth));
+          Value k = b.create<arith::RemUIOp>(element, indexConst(b, kDepth));
+          Value row = b.create<arith::AddIOp>(m0, r);
+          Value kk = b.create<arith::AddIOp>(k0, k);
+          Value inside = b.create<arith::AndIOp>(lessThan(b, row, rows),
+                                                 lessThan(b, kk, depth));
+          Value value =
+              loadOrZero(b, operands.a, inside,
+                         {clampBelow(b, row, rows), clampBelow(b, kk, depth)});
+          b.create<memref::StoreOp>(value, aTile, ValueRange{k, r});
+        });
   }
 
   /// Panels [p0, p0 + kBlockPanels) at k rows [k0, k0 + kDepth) into
   /// bTile[k][p · NR + j]: each panel's rows are contiguous in memory.
   void loadPanelTile(ImplicitLocOpBuilder &b, Value thread, Value k0) const {
     int64_t nr = tiling.panelColumns();
-    forEachElement(b, thread, kBlockPanels * kDepth * nr,
-                   [&](ImplicitLocOpBuilder &b, Value element) {
-      Value p = b.create<arith::DivUIOp>(element, indexConst(b, kDepth * nr));
-      Value rest = b.create<arith::RemUIOp>(element, indexConst(b, kDepth * nr));
-      Value k = b.create<arith::DivUIOp>(rest, indexConst(b, nr));
-      Value j = b.create<arith::RemUIOp>(rest, indexConst(b, nr));
-      Value panel = b.create<arith::AddIOp>(p0, p);
-      Value kk = b.create<arith::AddIOp>(k0, k);
-      Value inside = b.create<arith::AndIOp>(lessThan(b, panel, panels),
-                                             lessThan(b, kk, depth));
-      Value value = loadOrZero(
-          b, operands.rhs.buffer, inside,
-          {clampBelow(b, panel, panels), clampBelow(b, kk, depth), j});
-      Value column = b.create<arith::AddIOp>(
-          b.create<arith::MulIOp>(p, indexConst(b, nr)), j);
-      b.create<memref::StoreOp>(value, bTile, ValueRange{k, column});
-    });
+    forEachElement(
+        b, thread, kBlockPanels * kDepth * nr,
+        [&](ImplicitLocOpBuilder &b, Value element) {
+          Value p =
+              b.create<arith::DivUIOp>(element, indexConst(b, kDepth * nr));
+          Value rest =
+              b.create<arith::RemUIOp>(element, indexConst(b, kDepth * nr));
+          Value k = b.create<arith::DivUIOp>(rest, indexConst(b, nr));
+          Value j = b.create<arith::RemUIOp>(rest, indexConst(b, nr));
+          Value panel = b.create<arith::AddIOp>(p0, p);
+          Value kk = b.create<arith::AddIOp>(k0, k);
+          Value inside = b.create<arith::AndIOp>(lessThan(b, panel, panels),
+                                                 lessThan(b, kk, depth));
+          Value value = loadOrZero(
+              b, operands.rhs.buffer, inside,
+              {clampBelow(b, panel, panels), clampBelow(b, kk, depth), j});
+          Value column = b.create<arith::AddIOp>(
+              b.create<arith::MulIOp>(p, indexConst(b, nr)), j);
+          b.create<memref::StoreOp>(value, bTile, ValueRange{k, column});
+        });
   }
 
   /// B[k0 + k, p0 · NR + c] of a row-major [K, N] into bTile[k][c].
-  void loadRowMajorTile(ImplicitLocOpBuilder &b, Value thread,
-                        Value k0) const {
+  void loadRowMajorTile(ImplicitLocOpBuilder &b, Value thread, Value k0) const {
     int64_t columns = kBlockPanels * tiling.panelColumns();
     Value n = b.create<memref::DimOp>(operands.rhs.buffer, 1);
-    Value col0 = b.create<arith::MulIOp>(p0, indexConst(b, tiling.panelColumns()));
-    forEachElement(b, thread, kDepth * columns,
-                   [&](ImplicitLocOpBuilder &b, Value element) {
-      Value k = b.create<arith::DivUIOp>(element, indexConst(b, columns));
-      Value c = b.create<arith::RemUIOp>(element, indexConst(b, columns));
-      Value kk = b.create<arith::AddIOp>(k0, k);
-      Value col = b.create<arith::AddIOp>(col0, c);
-      Value inside = b.create<arith::AndIOp>(lessThan(b, kk, depth),
-                                             lessThan(b, col, n));
-      Value value = loadOrZero(b, operands.rhs.buffer, inside,
-                               {clampBelow(b, kk, depth), clampBelow(b, col, n)});
-      b.create<memref::StoreOp>(value, bTile, ValueRange{k, c});
-    });
+    Value col0 =
+        b.create<arith::MulIOp>(p0, indexConst(b, tiling.panelColumns()));
+    forEachElement(
+        b, thread, kDepth * columns,
+        [&](ImplicitLocOpBuilder &b, Value element) {
+          Value k = b.create<arith::DivUIOp>(element, indexConst(b, columns));
+          Value c = b.create<arith::RemUIOp>(element, indexConst(b, columns));
+          Value kk = b.create<arith::AddIOp>(k0, k);
+          Value col = b.create<arith::AddIOp>(col0, c);
+          Value inside = b.create<arith::AndIOp>(lessThan(b, kk, depth),
+                                                 lessThan(b, col, n));
+          Value value =
+              loadOrZero(b, operands.rhs.buffer, inside,
+                         {clampBelow(b, kk, depth), clampBelow(b, col, n)});
+          b.create<memref::StoreOp>(value, bTile, ValueRange{k, c});
+        });
   }
 
   /// The thread's row group (rows m0 + group · kThreadRows onwards) and
@@ -336,12 +342,12 @@ private:
           SmallVector<Value> next;
           for (int64_t r = 0; r < kThreadRows; ++r) {
             Value a = b.create<memref::LoadOp>(
-                aTile, ValueRange{k, b.create<arith::AddIOp>(
-                                         row0, indexConst(b, r))});
+                aTile,
+                ValueRange{k, b.create<arith::AddIOp>(row0, indexConst(b, r))});
             Value broadcast = splat(b, a, width);
             for (int64_t v = 0; v < tiling.vectors; ++v)
-              next.push_back(fma(b, broadcast, bRow[v],
-                                 acc[r * tiling.vectors + v]));
+              next.push_back(
+                  fma(b, broadcast, bRow[v], acc[r * tiling.vectors + v]));
           }
           return next;
         });
@@ -391,10 +397,10 @@ void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                          ValueRange batchSizes, Value rows, Value panels,
                          GemmBatchViews views, BatchTileEpilogue epilogue) {
   SmallVector<Value> bounds(batchSizes);
-  bounds.push_back(b.createOrFold<arith::CeilDivUIOp>(
-      panels, indexConst(b, kBlockPanels)));
-  bounds.push_back(b.createOrFold<arith::CeilDivUIOp>(
-      rows, indexConst(b, kBlockRows)));
+  bounds.push_back(
+      b.createOrFold<arith::CeilDivUIOp>(panels, indexConst(b, kBlockPanels)));
+  bounds.push_back(
+      b.createOrFold<arith::CeilDivUIOp>(rows, indexConst(b, kBlockRows)));
   // The canonicalizer inlines a parallel loop of one iteration, which would
   // leave the block's workgroup buffers and phases in the function. A
   // second row block, which finds no rows and stores nothing, keeps the
