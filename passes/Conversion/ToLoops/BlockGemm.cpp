@@ -29,9 +29,9 @@ namespace {
 
 /// A block is 64 rows × 8 panels (64 columns at the GPU's 4 lanes): 128
 /// threads of 4 rows × one panel, 32 accumulators each, and tiles of
-/// 2 × 32 × 64 floats (16 KiB of the 48 a block may use statically, so
-/// several blocks share a multiprocessor). A K step of 32 pays one pair of
-/// barriers per 32 × 32 FMAs of each thread.
+/// 2 × 32 × 64 floats (17 KiB with their padding, of the 48 a block may use
+/// statically, so several blocks share a multiprocessor). A K step of 32
+/// pays one pair of barriers per 32 × 32 FMAs of each thread.
 constexpr int64_t kBlockRows = 64;
 constexpr int64_t kBlockPanels = 8;
 constexpr int64_t kThreadRows = 4;
