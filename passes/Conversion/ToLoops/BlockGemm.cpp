@@ -108,15 +108,25 @@ std::optional<int64_t> foldedIndex(Value value) {
   if (std::optional<int64_t> constant = getConstantIntValue(value))
     return constant;
   Operation *op = value.getDefiningOp();
+  if (auto dim = dyn_cast_or_null<memref::DimOp>(op)) {
+    auto type = dyn_cast<MemRefType>(dim.getSource().getType());
+    std::optional<int64_t> d = getConstantIntValue(dim.getIndex());
+    if (!type || !d || type.isDynamicDim(*d))
+      return std::nullopt;
+    return type.getDimSize(*d);
+  }
   if (!op || op->getNumResults() != 1 ||
-      !(isa<memref::DimOp>(op) || isa<arith::ArithDialect>(op->getDialect())))
+      !isa<arith::ArithDialect>(op->getDialect()))
     return std::nullopt;
+  // Folded only with every operand constant: a partial fold may rewrite the
+  // op in place (commutative operands reordered), under the conversion.
   SmallVector<Attribute> operands;
   for (Value operand : op->getOperands()) {
     std::optional<int64_t> folded =
         operand.getType().isIndex() ? foldedIndex(operand) : std::nullopt;
-    operands.push_back(folded ? IntegerAttr::get(operand.getType(), *folded)
-                              : Attribute());
+    if (!folded)
+      return std::nullopt;
+    operands.push_back(IntegerAttr::get(operand.getType(), *folded));
   }
   SmallVector<OpFoldResult> results;
   if (failed(op->fold(operands, results)) || results.size() != 1)
