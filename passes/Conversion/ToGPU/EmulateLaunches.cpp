@@ -165,12 +165,10 @@ private:
   /// Whether every thread must run `op` for itself: it has effects or
   /// reads a value that differs between threads.
   bool perThread(Operation &op) const {
-    if (!isMemoryEffectFree(&op))
-      return true;
-    llvm::SetVector<Value> used(op.operand_begin(), op.operand_end());
-    getUsedValuesDefinedAbove(op.getRegions(), used);
-    return llvm::any_of(
-        used, [&](Value value) { return threadValues.contains(value); });
+    return !isMemoryEffectFree(&op) ||
+           llvm::any_of(usedValues(op), [&](Value value) {
+             return threadValues.contains(value);
+           });
   }
 
   /// Emulates the ops of `source` at `builder`'s insertion point, in the
@@ -204,16 +202,17 @@ private:
       if (!phase)
         phase = openPhase(builder, op.getLoc());
       OpBuilder inside(phase.getBody()->getTerminator());
-      Operation *clone = inside.clone(op, mapping);
+      inside.clone(op, mapping);
       for (Value result : op.getResults()) {
         threadValues.insert(result);
         definedIn[result] = phase;
       }
-      (void)clone;
     }
     return success();
   }
 
+  /// The values `op` reads: its operands and those its regions use from
+  /// above.
   SmallVector<Value> usedValues(Operation &op) const {
     llvm::SetVector<Value> used(op.operand_begin(), op.operand_end());
     getUsedValuesDefinedAbove(op.getRegions(), used);
