@@ -19,7 +19,9 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     vector/arith/math code for `vector-width` f32 lanes: projections as a
     register-tiled GEMM, attention as a blocked flash kernel with
     register-tiled products (with `row-attention`, the GPU's form: a flash
-    kernel per query row, its state in registers), scans vectorized across
+    kernel per query row, its state in registers; with `gpu-gemm`, GEMMs
+    as thread blocks that share tiles in workgroup memory, the form
+    `kiln-gpu-map-parallel-loops` maps to blocks and threads), scans vectorized across
     channels. Function results become trailing out-parameters, the
     destination-passing form of the compiled-model ABI.
 
@@ -53,12 +55,18 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
            "and linear attention (static head dim up to 64) without packed "
            "sequences as chunks of time in three parallel loops, one "
            "channel (or column of the state) per iteration (the GPU: a "
-           "thread per channel and chunk)">
+           "thread per channel and chunk)">,
+    Option<"gpuGemm", "gpu-gemm", "bool", "false",
+           "Lower GEMMs (linear, matmul, mlp, glu) to thread blocks: an "
+           "scf.parallel over output tiles whose body stages A and B tiles "
+           "in workgroup memory and runs phases of per-thread work as "
+           "nested scf.parallel loops (the GPU's form)">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",
     "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
-    "mlir::vector::VectorDialect", "mlir::func::FuncDialect"
+    "mlir::vector::VectorDialect", "mlir::func::FuncDialect",
+    "mlir::gpu::GPUDialect"
   ];
 }
 

@@ -63,6 +63,7 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   toLoops.blockScratch = options.blockScratch;
   toLoops.rowAttention = options.rowAttention;
   toLoops.chunkedScans = options.chunkedScans;
+  toLoops.gpuGemm = options.gpuGemm;
   pm.addPass(createConvertKilnToLoops(toLoops));
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
@@ -127,6 +128,7 @@ void kiln::NVPTXPipelineOptions::fillSharedStages(
   shared.blockScratch = false;
   shared.rowAttention = true;
   shared.chunkedScans = true;
+  shared.gpuGemm = true;
   shared.prefetchPanels = false;
 }
 

@@ -64,6 +64,11 @@ struct CPUPipelineOptions
                      "parallel iteration (on for the GPU: an iteration is "
                      "a thread)"),
       llvm::cl::init(false)};
+  Option<bool> gpuGemm{
+      *this, "gpu-gemm",
+      llvm::cl::desc("Lower GEMMs to thread blocks sharing tiles in "
+                     "workgroup memory (on for the GPU)"),
+      llvm::cl::init(false)};
 };
 
 /// Options of the NVPTX (CUDA) pipeline; also the options of

@@ -2,7 +2,8 @@
 #===- run-model.sh - Compile a model once, check it at many lengths -------===#
 #
 # usage: run-model.sh MODEL.json WORKDIR [--rtol X] [--atol X]
-#                     [--compile-flag FLAG]... [kiln-gen-data options...]
+#                     [--compile-flag FLAG]... [--cases "BxT ..."]
+#                     [kiln-gen-data options...]
 #
 # Compiles MODEL.json with kiln-compile twice, with the fusion passes and
 # without (--no-fusion), then for every (batch, seq) case below generates
@@ -11,7 +12,9 @@
 # kiln-run --check, which compares every output with the
 # reference evaluator, at kiln-run's default tolerances unless --rtol or
 # --atol is given (a test that loosens them says why). --compile-flag passes
-# a flag to kiln-compile (e.g. --cpu=x86-64 for the SSE kernels). Prints the check lines
+# a flag to kiln-compile (e.g. --cpu=x86-64 for the SSE kernels); --cases
+# replaces the case list below (a test that needs particular lengths, such as
+# GEMM rows around a tile size, checks its own case lines). Prints the check lines
 # and "case BxT seed S: PASS" per case, and stops with a non-zero status at
 # the first failure, naming the case. The tools are taken from PATH (lit puts
 # the build's bin directory there); cases.check holds the FileCheck lines that
@@ -23,7 +26,7 @@ set -u -o pipefail
 
 if [ $# -lt 2 ]; then
   echo "usage: $0 MODEL.json WORKDIR [--rtol X] [--atol X] [--compile-flag F]..." \
-       "[kiln-gen-data options...]" >&2
+       "[--cases \"BxT ...\"] [kiln-gen-data options...]" >&2
   exit 2
 fi
 model=$1
@@ -32,6 +35,9 @@ shift 2
 tolerance=()
 compile_flags=()
 gen_options=()
+# (batch, seq) pairs: a single token, short odd lengths, a power of two and
+# one long sequence that is not a multiple of any block or vector width.
+cases="1x1 3x7 2x37 1x128 1x1031"
 while [ $# -gt 0 ]; do
   case $1 in
     --rtol | --atol)
@@ -42,16 +48,16 @@ while [ $# -gt 0 ]; do
       compile_flags+=("$2")
       shift 2
       ;;
+    --cases)
+      cases=$2
+      shift 2
+      ;;
     *)
       gen_options+=("$1")
       shift
       ;;
   esac
 done
-
-# (batch, seq) pairs: a single token, short odd lengths, a power of two and
-# one long sequence that is not a multiple of any block or vector width.
-cases="1x1 3x7 2x37 1x128 1x1031"
 
 rm -rf "$work" && mkdir -p "$work" || exit 1
 

@@ -58,6 +58,20 @@ def GPUMapParallelLoops : Pass<"kiln-gpu-map-parallel-loops",
     thread's body and run sequentially. Constants and `memref.get_global`
     that the body uses are cloned into it so that kernels do not capture
     host-side values that only name data.
+
+    A block loop, a top-level `scf.parallel` whose body allocates
+    `#gpu.address_space<workgroup>` or `<private>` memory (the GEMM's form
+    with `kiln-convert-to-loops gpu-gemm`), is mapped on two levels: one
+    thread block per iteration (the iteration space linearized onto the
+    grid), its workgroup buffers the launch's workgroup attributions, each
+    private buffer `[threads, ...]` a private attribution holding one
+    thread's slice, and each `scf.parallel` of its body (at its top level or
+    in `scf.for` loops over them) a phase of the block's threads, as many as
+    the largest phase has iterations (constant, at most 1024; threads past a
+    smaller phase idle). Phases complete one before the next starts, as
+    nested loops do on the CPU: a `gpu.barrier` follows each phase but the
+    kernel's last. Block code outside the phases runs on every thread and
+    may have no memory effects.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", "128",
@@ -124,9 +138,13 @@ def GPUEmulateLaunches : Pass<"kiln-gpu-emulate-launches",
     Turns each `gpu.launch` of the function back into an `scf.parallel`
     over (block, thread) pairs, its `gpu.block_id`/`gpu.thread_id` x the
     loop's indices (y and z are 0); run after
-    `kiln-gpu-host-allocations`. The kernels Kiln makes use no shared
-    memory or barrier, so every thread is independent and the result is
-    exact. With it the CPU pipeline runs the IR of the GPU path
+    `kiln-gpu-host-allocations`. A launch with barriers or workgroup and
+    private attributions (a mapped block loop) becomes an `scf.parallel`
+    over blocks that allocates the block's memory (private memory with a
+    slice per thread) and runs its phases, the code between barriers, one
+    after the other, each as an `scf.parallel` over the block's threads;
+    barriers may sit at the top of the kernel or in `scf.for` loops that all
+    threads run alike. Both forms are exact. With it the CPU pipeline runs the IR of the GPU path
     (`kiln-compile --gpu-emulation`): the device buffers, the wrapped
     serial code and the thread mapping are tested against the reference
     evaluator on machines without a GPU.

@@ -116,6 +116,7 @@ struct ConvertKilnToLoopsPass
     KernelOptions options;
     options.vectorWidth = vectorWidth;
     options.blockScratch = blockScratch;
+    options.gpuGemm = gpuGemm;
     options.packedWeights = &packedWeights;
     BufferTypeConverter converter;
     RewritePatternSet patterns(&getContext());

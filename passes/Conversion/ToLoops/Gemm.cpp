@@ -326,6 +326,11 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                      ValueRange batchSizes, Value rows, Value panels,
                      GemmBatchViews views, BatchTileEpilogue epilogue,
                      const GemmBlockEpilogue *block) {
+  if (tiling.threadBlocks) {
+    assert(!block && "the GPU form rotates rope heads after the GEMM");
+    return emitThreadBlockGemm(b, tiling, batchSizes, rows, panels, views,
+                               epilogue);
+  }
   Value rowBlock = indexConst(b, tiling.rows * kRowTilesPerBlock);
   Value rowBlocks = b.create<arith::CeilDivUIOp>(rows, rowBlock);
   Value fewRows = b.create<arith::CmpIOp>(arith::CmpIPredicate::ule, rowBlocks,
@@ -403,7 +408,8 @@ void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
               const GemmBlockEpilogue *block) {
   std::optional<RowNorm> blockNorm;
   Value statistics;
-  if (prologue && prologue->perBlock) {
+  // Thread blocks have no scratch of their own to normalize rows into.
+  if (prologue && prologue->perBlock && !tiling.threadBlocks) {
     blockNorm = prologue->norm;
     statistics = rowStatistics(b, prologue->norm, a);
   } else if (prologue) {
@@ -507,9 +513,10 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
   if (rope) {
     ropeRows = ropeAngles(b, *rope, c);
     // A block that holds whole heads rotates them right after its tiles;
-    // else every row is rotated after the GEMM.
+    // else every row is rotated after the GEMM (always on the GPU, where a
+    // block's threads would have to wait for each other's tiles).
     int64_t panelsPerHead = rope->headDim / perPanel;
-    if (rope->headDim % perPanel == 0)
+    if (rope->headDim % perPanel == 0 && !tiling.threadBlocks)
       block = GemmBlockEpilogue{
           panelsPerHead,
           [&, panelsPerHead](ImplicitLocOpBuilder &b, Value m0, Value mEnd,

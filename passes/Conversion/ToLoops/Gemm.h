@@ -38,6 +38,9 @@ struct GemmTiling {
   int64_t rows;
   /// Vectors per tile row; a panel holds `vectors * width` columns (NR).
   int64_t vectors;
+  /// The GPU's form: thread blocks that stage tiles of A and B in workgroup
+  /// memory (emitThreadBlockGemm), each thread a tile of rows × one panel.
+  bool threadBlocks = false;
 
   int64_t panelColumns() const { return vectors * width; }
 
@@ -121,6 +124,23 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                      GemmBatchViews views, BatchTileEpilogue epilogue,
                      const GemmBlockEpilogue *block = nullptr);
 
+/// emitBatchedGemm's GPU form (`tiling.threadBlocks`): an scf.parallel over
+/// (batch..., column block, row block) whose iteration is one thread block
+/// of kThreadBlockSize threads. Its body allocates the block's A and B tiles
+/// in workgroup memory and the threads' accumulators in private memory
+/// (one slice per thread), then runs phases, each an scf.parallel over the
+/// block's threads that completes before the next starts: zero the
+/// accumulators; per K step, load the tiles cooperatively, then accumulate
+/// each thread's rows × one panel from them; finally the epilogue of each
+/// thread's rows. Rows, columns and depth of any size: the tiles are padded
+/// with zeros and the epilogue skips rows and panels past the end.
+void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+                         ValueRange batchSizes, Value rows, Value panels,
+                         GemmBatchViews views, BatchTileEpilogue epilogue);
+
+/// Threads per block of emitThreadBlockGemm.
+constexpr int64_t kThreadBlockSize = 128;
+
 /// Type of the panels packed from `sources` weights of shape [N, K]; each
 /// panel interleaves `panelColumns / sources` columns of every source.
 mlir::MemRefType packedPanelsType(mlir::MLIRContext *context,
@@ -171,7 +191,9 @@ template <typename Op> struct GemmPattern : mlir::OpConversionPattern<Op> {
   GemmPattern(const KernelOptions &options, mlir::TypeConverter &converter,
               mlir::MLIRContext *context)
       : mlir::OpConversionPattern<Op>(converter, context), options(options),
-        tiling(GemmTiling::forWidth(options.vectorWidth)) {}
+        tiling(GemmTiling::forWidth(options.vectorWidth)) {
+    tiling.threadBlocks = options.gpuGemm;
+  }
 
   mlir::MemRefType resultType(Op op) const {
     return mlir::cast<mlir::MemRefType>(

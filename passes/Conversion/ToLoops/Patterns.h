@@ -42,6 +42,9 @@ struct KernelOptions {
   /// of work (a GEMM's normalized rows): true on CPU threads, false on the
   /// GPU, where a parallel iteration is one thread.
   bool blockScratch = true;
+  /// Whether GEMMs take the GPU's thread-block form (Gemm.h,
+  /// emitThreadBlockGemm) rather than the CPU's per-thread register tiles.
+  bool gpuGemm = false;
 };
 
 /// Unary and binary elementwise graph ops, graph.cast and

@@ -1,0 +1,432 @@
+//===- BlockGemm.cpp - GEMMs as GPU thread blocks -------------------------===//
+//
+// The GPU's GEMM (kiln-convert-to-loops gpu-gemm=true). Each iteration of an
+// scf.parallel is a thread block computing kBlockRows rows × kBlockPanels
+// panels of C. Per K step its threads load a tile of A and one of B into
+// workgroup memory together, consecutive threads reading consecutive
+// elements, then each thread accumulates kThreadRows rows × one panel from
+// the tiles into registers. The work of the threads is written as phases:
+// nested scf.parallel loops over the block's threads, each of which
+// completes before the next starts. kiln-gpu-map-parallel-loops keeps that
+// order with a barrier between phases; the CPU (--gpu-emulation) runs them
+// one after the other.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/ToLoops/Gemm.h"
+#include "passes/Conversion/ToLoops/VectorBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+namespace {
+
+/// A block is 64 rows × 8 panels (64 columns at the GPU's 4 lanes): 128
+/// threads of 4 rows × one panel, 32 accumulators each, and tiles of
+/// 2 × 32 × 64 floats (17 KiB with their padding, of the 48 a block may use
+/// statically, so several blocks share a multiprocessor). A K step of 32
+/// pays one pair of barriers per 32 × 32 FMAs of each thread.
+constexpr int64_t kBlockRows = 64;
+constexpr int64_t kBlockPanels = 8;
+constexpr int64_t kThreadRows = 4;
+constexpr int64_t kDepth = 32;
+static_assert(kBlockRows / kThreadRows * kBlockPanels == kThreadBlockSize,
+              "one thread per (row group, panel) of a block");
+/// A's tile is stored k-major (a thread's rows are adjacent for every k)
+/// and each k row padded by one float: the loads, 32 consecutive k of one
+/// row per warp, then store to 32 different banks instead of one.
+constexpr int64_t kATilePitch = kBlockRows + 1;
+
+MemRefType memoryType(ArrayRef<int64_t> shape, MLIRContext *context,
+                      gpu::AddressSpace space) {
+  return MemRefType::get(shape, Float32Type::get(context),
+                         MemRefLayoutAttrInterface(),
+                         gpu::AddressSpaceAttr::get(context, space));
+}
+
+/// Runs `body` as one phase: an scf.parallel over the block's threads.
+void threadPhase(ImplicitLocOpBuilder &b,
+                 llvm::function_ref<void(ImplicitLocOpBuilder &, Value)> body) {
+  parallelLoops(
+      b, {indexConst(b, kThreadBlockSize)},
+      [&](ImplicitLocOpBuilder &b, ValueRange thread) { body(b, thread[0]); });
+}
+
+/// `buffer[indices]` as f32 where `inside` holds, else 0; the load reads
+/// `clamped` indices, always in bounds, so no thread branches around it.
+Value loadOrZero(ImplicitLocOpBuilder &b, Value buffer, Value inside,
+                 ValueRange clamped) {
+  return b.create<arith::SelectOp>(inside, loadF32(b, buffer, clamped),
+                                   f32Const(b, 0.0));
+}
+
+Value lessThan(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
+  return b.create<arith::CmpIOp>(arith::CmpIPredicate::ult, lhs, rhs);
+}
+
+/// `value` clamped to at most `size - 1`.
+Value clampBelow(ImplicitLocOpBuilder &b, Value value, Value size) {
+  return indexMin(b, value, b.create<arith::SubIOp>(size, indexConst(b, 1)));
+}
+
+/// Lanes [col, col + width) of `buffer`[row] as a vector, read element by
+/// element, as all vectors of workgroup and private memory are: the GPU
+/// pipeline's convert-vector-to-llvm cannot convert their address spaces
+/// (convert-gpu-to-nvvm later can), and NVPTX splits 4-byte-aligned vector
+/// accesses into elements anyway.
+Value loadLanes(ImplicitLocOpBuilder &b, Value buffer, Value row, Value col,
+                int64_t width) {
+  Value vector = floatConst(b, f32Vector(b, width), 0.0);
+  for (int64_t lane = 0; lane < width; ++lane) {
+    Value element = b.create<memref::LoadOp>(
+        buffer,
+        ValueRange{row, b.create<arith::AddIOp>(col, indexConst(b, lane))});
+    vector = b.create<vector::InsertOp>(element, vector, lane);
+  }
+  return vector;
+}
+
+void storeLanes(ImplicitLocOpBuilder &b, Value vector, Value buffer, Value row,
+                Value col) {
+  int64_t width = cast<VectorType>(vector.getType()).getNumElements();
+  for (int64_t lane = 0; lane < width; ++lane)
+    b.create<memref::StoreOp>(
+        b.create<vector::ExtractOp>(vector, lane), buffer,
+        ValueRange{row, b.create<arith::AddIOp>(col, indexConst(b, lane))});
+}
+
+/// The value of the index `value` where the arith ops and memref.dim
+/// computing it fold to a constant (static shapes), as the canonicalizer
+/// will find it.
+std::optional<int64_t> foldedIndex(Value value) {
+  if (std::optional<int64_t> constant = getConstantIntValue(value))
+    return constant;
+  Operation *op = value.getDefiningOp();
+  if (auto dim = dyn_cast_or_null<memref::DimOp>(op)) {
+    auto type = dyn_cast<MemRefType>(dim.getSource().getType());
+    std::optional<int64_t> d = getConstantIntValue(dim.getIndex());
+    if (!type || !d || type.isDynamicDim(*d))
+      return std::nullopt;
+    return type.getDimSize(*d);
+  }
+  if (!op || op->getNumResults() != 1 ||
+      !isa<arith::ArithDialect>(op->getDialect()))
+    return std::nullopt;
+  // Folded only with every operand constant: a partial fold may rewrite the
+  // op in place (commutative operands reordered), under the conversion.
+  SmallVector<Attribute> operands;
+  for (Value operand : op->getOperands()) {
+    std::optional<int64_t> folded =
+        operand.getType().isIndex() ? foldedIndex(operand) : std::nullopt;
+    if (!folded)
+      return std::nullopt;
+    operands.push_back(IntegerAttr::get(operand.getType(), *folded));
+  }
+  SmallVector<OpFoldResult> results;
+  if (failed(op->fold(operands, results)) || results.size() != 1)
+    return std::nullopt;
+  return getConstantIntValue(results.front());
+}
+
+/// One thread block's buffers and the part of C it computes.
+class ThreadBlock {
+public:
+  ThreadBlock(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+              GemmOperands operands, Value rows, Value panels, Value m0,
+              Value p0)
+      : tiling(tiling), operands(operands), rows(rows), panels(panels), m0(m0),
+        p0(p0) {
+    MLIRContext *context = b.getContext();
+    auto workgroup = gpu::AddressSpace::Workgroup;
+    depth = b.create<memref::DimOp>(operands.a, 1);
+    aTile = b.create<memref::AllocaOp>(
+        memoryType({kDepth, kATilePitch}, context, workgroup));
+    bTile = b.create<memref::AllocaOp>(
+        memoryType({kDepth, bPitch()}, context, workgroup));
+    accumulators = b.create<memref::AllocaOp>(
+        memoryType({kThreadBlockSize, kThreadRows, tiling.panelColumns()},
+                   context, gpu::AddressSpace::Private));
+  }
+
+  /// Phases: zero the accumulators, then per K step load the tiles and
+  /// accumulate, then the epilogue.
+  void emit(ImplicitLocOpBuilder &b, ValueRange batch,
+            BatchTileEpilogue epilogue) {
+    threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
+      Value zero = floatConst(b, f32Vector(b, tiling.width), 0.0);
+      Value slice = threadSlice(b, thread);
+      forEachAccumulator(b, [&](int64_t r, int64_t v) {
+        storeAccumulator(b, zero, slice, r, v);
+      });
+    });
+    b.create<scf::ForOp>(
+        indexConst(b, 0), depth, indexConst(b, kDepth), std::nullopt,
+        [&](OpBuilder &nested, Location loc, Value k0, ValueRange) {
+          ImplicitLocOpBuilder b(loc, nested);
+          threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
+            loadTiles(b, thread, k0);
+          });
+          threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
+            accumulate(b, thread);
+          });
+          b.create<scf::YieldOp>();
+        });
+    threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
+      storeResults(b, thread, batch, epilogue);
+    });
+  }
+
+private:
+  int64_t bPitch() const {
+    // Packed panels are loaded a panel at a time, 4 k rows per warp; a pad
+    // of one panel spreads those rows over all banks.
+    int64_t columns = kBlockPanels * tiling.panelColumns();
+    return operands.rhs.layout == GemmRhs::Layout::Panels
+               ? columns + tiling.panelColumns()
+               : columns;
+  }
+
+  /// The thread's accumulators, [kThreadRows, NR] f32 in private memory.
+  Value threadSlice(ImplicitLocOpBuilder &b, Value thread) const {
+    auto type = cast<MemRefType>(accumulators.getType());
+    SmallVector<OpFoldResult> offsets = {thread, b.getIndexAttr(0),
+                                         b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                       b.getIndexAttr(kThreadRows),
+                                       b.getIndexAttr(tiling.panelColumns())};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    auto sliceType =
+        cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+            type.getShape().drop_front(), type, offsets, sizes, strides));
+    return b.create<memref::SubViewOp>(sliceType, accumulators, offsets, sizes,
+                                       strides);
+  }
+
+  void forEachAccumulator(ImplicitLocOpBuilder &b,
+                          llvm::function_ref<void(int64_t, int64_t)> fn) const {
+    for (int64_t r = 0; r < kThreadRows; ++r)
+      for (int64_t v = 0; v < tiling.vectors; ++v)
+        fn(r, v);
+  }
+
+  /// Vector `v` of row `r` of a thread's accumulators.
+  Value loadAccumulator(ImplicitLocOpBuilder &b, Value slice, int64_t r,
+                        int64_t v) const {
+    return loadLanes(b, slice, indexConst(b, r),
+                     indexConst(b, v * tiling.width), tiling.width);
+  }
+  void storeAccumulator(ImplicitLocOpBuilder &b, Value value, Value slice,
+                        int64_t r, int64_t v) const {
+    storeLanes(b, value, slice, indexConst(b, r),
+               indexConst(b, v * tiling.width));
+  }
+
+  /// The thread's share of this K step's tiles, zero past M, N and K.
+  void loadTiles(ImplicitLocOpBuilder &b, Value thread, Value k0) const {
+    loadATile(b, thread, k0);
+    if (operands.rhs.layout == GemmRhs::Layout::Panels)
+      loadPanelTile(b, thread, k0);
+    else
+      loadRowMajorTile(b, thread, k0);
+  }
+
+  /// Runs `body` on element `i · threads + thread` for i over the
+  /// `elements / threads` elements of a tile each thread loads.
+  void forEachElement(
+      ImplicitLocOpBuilder &b, Value thread, int64_t elements,
+      llvm::function_ref<void(ImplicitLocOpBuilder &, Value)> body) const {
+    sequentialLoops(b, {indexConst(b, elements / kThreadBlockSize)},
+                    [&](ImplicitLocOpBuilder &b, ValueRange i) {
+                      body(b, b.create<arith::AddIOp>(
+                                  b.create<arith::MulIOp>(
+                                      i[0], indexConst(b, kThreadBlockSize)),
+                                  thread));
+                    });
+  }
+
+  /// A[m0 + r, k0 + k] into aTile[k][r]; a warp reads 32 consecutive k of
+  /// one row (128 bytes).
+  void loadATile(ImplicitLocOpBuilder &b, Value thread, Value k0) const {
+    forEachElement(
+        b, thread, kBlockRows * kDepth,
+        [&](ImplicitLocOpBuilder &b, Value element) {
+          Value r = b.create<arith::DivUIOp>(element, indexConst(b, kDepth));
+          Value k = b.create<arith::RemUIOp>(element, indexConst(b, kDepth));
+          Value row = b.create<arith::AddIOp>(m0, r);
+          Value kk = b.create<arith::AddIOp>(k0, k);
+          Value inside = b.create<arith::AndIOp>(lessThan(b, row, rows),
+                                                 lessThan(b, kk, depth));
+          Value value =
+              loadOrZero(b, operands.a, inside,
+                         {clampBelow(b, row, rows), clampBelow(b, kk, depth)});
+          b.create<memref::StoreOp>(value, aTile, ValueRange{k, r});
+        });
+  }
+
+  /// Panels [p0, p0 + kBlockPanels) at k rows [k0, k0 + kDepth) into
+  /// bTile[k][p · NR + j]: each panel's rows are contiguous in memory.
+  void loadPanelTile(ImplicitLocOpBuilder &b, Value thread, Value k0) const {
+    int64_t nr = tiling.panelColumns();
+    forEachElement(
+        b, thread, kBlockPanels * kDepth * nr,
+        [&](ImplicitLocOpBuilder &b, Value element) {
+          Value p =
+              b.create<arith::DivUIOp>(element, indexConst(b, kDepth * nr));
+          Value rest =
+              b.create<arith::RemUIOp>(element, indexConst(b, kDepth * nr));
+          Value k = b.create<arith::DivUIOp>(rest, indexConst(b, nr));
+          Value j = b.create<arith::RemUIOp>(rest, indexConst(b, nr));
+          Value panel = b.create<arith::AddIOp>(p0, p);
+          Value kk = b.create<arith::AddIOp>(k0, k);
+          Value inside = b.create<arith::AndIOp>(lessThan(b, panel, panels),
+                                                 lessThan(b, kk, depth));
+          Value value = loadOrZero(
+              b, operands.rhs.buffer, inside,
+              {clampBelow(b, panel, panels), clampBelow(b, kk, depth), j});
+          Value column = b.create<arith::AddIOp>(
+              b.create<arith::MulIOp>(p, indexConst(b, nr)), j);
+          b.create<memref::StoreOp>(value, bTile, ValueRange{k, column});
+        });
+  }
+
+  /// B[k0 + k, p0 · NR + c] of a row-major [K, N] into bTile[k][c].
+  void loadRowMajorTile(ImplicitLocOpBuilder &b, Value thread, Value k0) const {
+    int64_t columns = kBlockPanels * tiling.panelColumns();
+    Value n = b.create<memref::DimOp>(operands.rhs.buffer, 1);
+    Value col0 =
+        b.create<arith::MulIOp>(p0, indexConst(b, tiling.panelColumns()));
+    forEachElement(
+        b, thread, kDepth * columns,
+        [&](ImplicitLocOpBuilder &b, Value element) {
+          Value k = b.create<arith::DivUIOp>(element, indexConst(b, columns));
+          Value c = b.create<arith::RemUIOp>(element, indexConst(b, columns));
+          Value kk = b.create<arith::AddIOp>(k0, k);
+          Value col = b.create<arith::AddIOp>(col0, c);
+          Value inside = b.create<arith::AndIOp>(lessThan(b, kk, depth),
+                                                 lessThan(b, col, n));
+          Value value =
+              loadOrZero(b, operands.rhs.buffer, inside,
+                         {clampBelow(b, kk, depth), clampBelow(b, col, n)});
+          b.create<memref::StoreOp>(value, bTile, ValueRange{k, c});
+        });
+  }
+
+  /// The thread's row group (rows m0 + group · kThreadRows onwards) and
+  /// panel (p0 + panel). Panels vary fastest, so a warp's epilogue stores
+  /// cover 64 consecutive columns of 4 rows.
+  std::pair<Value, Value> position(ImplicitLocOpBuilder &b,
+                                   Value thread) const {
+    return {b.create<arith::DivUIOp>(thread, indexConst(b, kBlockPanels)),
+            b.create<arith::RemUIOp>(thread, indexConst(b, kBlockPanels))};
+  }
+
+  /// The thread's accumulators += its rows of aTile × its panel of bTile,
+  /// carried in registers across the K step.
+  void accumulate(ImplicitLocOpBuilder &b, Value thread) const {
+    int64_t width = tiling.width;
+    auto [group, panel] = position(b, thread);
+    Value slice = threadSlice(b, thread);
+    SmallVector<Value> init;
+    forEachAccumulator(b, [&](int64_t r, int64_t v) {
+      init.push_back(loadAccumulator(b, slice, r, v));
+    });
+    Value row0 = b.create<arith::MulIOp>(group, indexConst(b, kThreadRows));
+    Value col0 =
+        b.create<arith::MulIOp>(panel, indexConst(b, tiling.panelColumns()));
+    SmallVector<Value> sums = forReduce(
+        b, indexConst(b, 0), indexConst(b, kDepth), init,
+        [&](ImplicitLocOpBuilder &b, Value k,
+            ValueRange acc) -> SmallVector<Value> {
+          SmallVector<Value> bRow;
+          for (int64_t v = 0; v < tiling.vectors; ++v)
+            bRow.push_back(loadLanes(
+                b, bTile, k,
+                b.create<arith::AddIOp>(col0, indexConst(b, v * width)),
+                width));
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < kThreadRows; ++r) {
+            Value a = b.create<memref::LoadOp>(
+                aTile,
+                ValueRange{k, b.create<arith::AddIOp>(row0, indexConst(b, r))});
+            Value broadcast = splat(b, a, width);
+            for (int64_t v = 0; v < tiling.vectors; ++v)
+              next.push_back(
+                  fma(b, broadcast, bRow[v], acc[r * tiling.vectors + v]));
+          }
+          return next;
+        });
+    forEachAccumulator(b, [&](int64_t r, int64_t v) {
+      storeAccumulator(b, sums[r * tiling.vectors + v], slice, r, v);
+    });
+  }
+
+  /// The epilogue of each of the thread's rows inside C. It is emitted per
+  /// row rather than in a loop over rows so that the accumulators are read
+  /// at constant offsets and stay in registers.
+  void storeResults(ImplicitLocOpBuilder &b, Value thread, ValueRange batch,
+                    BatchTileEpilogue epilogue) const {
+    auto [group, offset] = position(b, thread);
+    Value panel = b.create<arith::AddIOp>(p0, offset);
+    Value first = b.create<arith::AddIOp>(
+        m0, b.create<arith::MulIOp>(group, indexConst(b, kThreadRows)));
+    Value slice = threadSlice(b, thread);
+    Value panelInside = lessThan(b, panel, panels);
+    for (int64_t r = 0; r < kThreadRows; ++r) {
+      Value row = b.create<arith::AddIOp>(first, indexConst(b, r));
+      Value inside =
+          b.create<arith::AndIOp>(panelInside, lessThan(b, row, rows));
+      b.create<scf::IfOp>(inside, [&](OpBuilder &nested, Location loc) {
+        ImplicitLocOpBuilder b(loc, nested);
+        SmallVector<Value> accs;
+        for (int64_t v = 0; v < tiling.vectors; ++v)
+          accs.push_back(loadAccumulator(b, slice, r, v));
+        epilogue(b, batch, row, panel, accs);
+        b.create<scf::YieldOp>();
+      });
+    }
+  }
+
+  const GemmTiling &tiling;
+  GemmOperands operands;
+  Value rows, panels, m0, p0, depth;
+  /// f32 [kDepth, kATilePitch] and [kDepth, bPitch()] in workgroup memory.
+  Value aTile, bTile;
+  /// f32 [threads, kThreadRows, NR] in private memory: a slice per thread.
+  Value accumulators;
+};
+
+} // namespace
+
+void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+                         ValueRange batchSizes, Value rows, Value panels,
+                         GemmBatchViews views, BatchTileEpilogue epilogue) {
+  SmallVector<Value> bounds(batchSizes);
+  bounds.push_back(
+      b.createOrFold<arith::CeilDivUIOp>(panels, indexConst(b, kBlockPanels)));
+  bounds.push_back(
+      b.createOrFold<arith::CeilDivUIOp>(rows, indexConst(b, kBlockRows)));
+  // The canonicalizer inlines a parallel loop of one iteration, which would
+  // leave the block's workgroup buffers and phases in the function. A
+  // second row block, which finds no rows and stores nothing, keeps the
+  // loop where everything is static and fits one block.
+  if (llvm::all_of(bounds, [](Value bound) { return foldedIndex(bound) == 1; }))
+    bounds.back() = indexConst(b, 2);
+  parallelLoops(b, bounds, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+    ValueRange batch = ivs.drop_back(2);
+    Value p0 = b.create<arith::MulIOp>(ivs[ivs.size() - 2],
+                                       indexConst(b, kBlockPanels));
+    Value m0 = b.create<arith::MulIOp>(ivs.back(), indexConst(b, kBlockRows));
+    GemmOperands operands = views(b, batch);
+    assert(!operands.blockNorm && "thread blocks read normalized rows");
+    ThreadBlock(b, tiling, operands, rows, panels, m0, p0)
+        .emit(b, batch, epilogue);
+  });
+}
+
+} // namespace kiln
