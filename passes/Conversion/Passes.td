@@ -60,7 +60,10 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
            "Lower GEMMs (linear, matmul, mlp, glu) to thread blocks: an "
            "scf.parallel over output tiles whose body stages A and B tiles "
            "in workgroup memory and runs phases of per-thread work as "
-           "nested scf.parallel loops (the GPU's form)">
+           "nested scf.parallel loops (the GPU's form)">,
+    Option<"blockNorms", "block-norms", "bool", "false",
+           "Lower layer_norm and rms_norm with a thread block per row whose "
+           "threads read it together, in phases (the GPU's form)">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",

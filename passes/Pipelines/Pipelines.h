@@ -64,6 +64,11 @@ struct CPUPipelineOptions
                      "parallel iteration (on for the GPU: an iteration is "
                      "a thread)"),
       llvm::cl::init(false)};
+  Option<bool> blockNorms{
+      *this, "block-norms",
+      llvm::cl::desc("Lower layer_norm and rms_norm with a thread block per "
+                     "row (on for the GPU)"),
+      llvm::cl::init(false)};
   Option<bool> gpuGemm{
       *this, "gpu-gemm",
       llvm::cl::desc("Lower GEMMs to thread blocks sharing tiles in "

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ToLoops/Gemm.h"
+#include "passes/Conversion/ToLoops/ThreadBlock.h"
 #include "passes/Conversion/ToLoops/VectorBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -42,21 +43,6 @@ static_assert(kBlockRows / kThreadRows * kBlockPanels == kThreadBlockSize,
 /// and each k row padded by one float: the loads, 32 consecutive k of one
 /// row per warp, then store to 32 different banks instead of one.
 constexpr int64_t kATilePitch = kBlockRows + 1;
-
-MemRefType memoryType(ArrayRef<int64_t> shape, MLIRContext *context,
-                      gpu::AddressSpace space) {
-  return MemRefType::get(shape, Float32Type::get(context),
-                         MemRefLayoutAttrInterface(),
-                         gpu::AddressSpaceAttr::get(context, space));
-}
-
-/// Runs `body` as one phase: an scf.parallel over the block's threads.
-void threadPhase(ImplicitLocOpBuilder &b,
-                 llvm::function_ref<void(ImplicitLocOpBuilder &, Value)> body) {
-  parallelLoops(
-      b, {indexConst(b, kThreadBlockSize)},
-      [&](ImplicitLocOpBuilder &b, ValueRange thread) { body(b, thread[0]); });
-}
 
 /// `buffer[indices]` as f32 where `inside` holds, else 0; the load reads
 /// `clamped` indices, always in bounds, so no thread branches around it.
@@ -146,11 +132,11 @@ public:
     auto workgroup = gpu::AddressSpace::Workgroup;
     depth = b.create<memref::DimOp>(operands.a, 1);
     aTile = b.create<memref::AllocaOp>(
-        memoryType({kDepth, kATilePitch}, context, workgroup));
+        f32MemoryType({kDepth, kATilePitch}, context, workgroup));
     bTile = b.create<memref::AllocaOp>(
-        memoryType({kDepth, bPitch()}, context, workgroup));
+        f32MemoryType({kDepth, bPitch()}, context, workgroup));
     accumulators = b.create<memref::AllocaOp>(
-        memoryType({kThreadBlockSize, kThreadRows, tiling.panelColumns()},
+        f32MemoryType({kThreadBlockSize, kThreadRows, tiling.panelColumns()},
                    context, gpu::AddressSpace::Private));
   }
 
@@ -402,6 +388,20 @@ private:
 };
 
 } // namespace
+
+MemRefType f32MemoryType(ArrayRef<int64_t> shape, MLIRContext *context,
+                         gpu::AddressSpace space) {
+  return MemRefType::get(shape, Float32Type::get(context),
+                         MemRefLayoutAttrInterface(),
+                         gpu::AddressSpaceAttr::get(context, space));
+}
+
+void threadPhase(ImplicitLocOpBuilder &b,
+                 llvm::function_ref<void(ImplicitLocOpBuilder &, Value)> body) {
+  parallelLoops(
+      b, {indexConst(b, kThreadBlockSize)},
+      [&](ImplicitLocOpBuilder &b, ValueRange thread) { body(b, thread[0]); });
+}
 
 void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                          ValueRange batchSizes, Value rows, Value panels,

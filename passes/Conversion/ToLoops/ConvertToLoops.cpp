@@ -123,6 +123,9 @@ struct ConvertKilnToLoopsPass
     populateElementwiseToLoopsPatterns(options, converter, patterns);
     populateMathToLoopsPatterns(converter, patterns);
     populateIndexingToLoopsPatterns(converter, patterns);
+    // The GPU's form of the norms, tried first.
+    if (blockNorms)
+      populateNormBlocksToLoopsPatterns(converter, patterns);
     populateGraphToLoopsPatterns(options, converter, patterns);
     populateGemmToLoopsPatterns(options, converter, patterns);
     populateDataMovementToLoopsPatterns(converter, patterns);

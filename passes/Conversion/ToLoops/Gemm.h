@@ -126,7 +126,7 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
 
 /// emitBatchedGemm's GPU form (`tiling.threadBlocks`): an scf.parallel over
 /// (batch..., column block, row block) whose iteration is one thread block
-/// of kThreadBlockSize threads. Its body allocates the block's A and B tiles
+/// of kThreadBlockSize threads (ThreadBlock.h). Its body allocates the block's A and B tiles
 /// in workgroup memory and the threads' accumulators in private memory
 /// (one slice per thread), then runs phases, each an scf.parallel over the
 /// block's threads that completes before the next starts: zero the
@@ -138,8 +138,6 @@ void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                          ValueRange batchSizes, Value rows, Value panels,
                          GemmBatchViews views, BatchTileEpilogue epilogue);
 
-/// Threads per block of emitThreadBlockGemm.
-constexpr int64_t kThreadBlockSize = 128;
 
 /// Type of the panels packed from `sources` weights of shape [N, K]; each
 /// panel interleaves `panelColumns / sources` columns of every source.

@@ -44,21 +44,27 @@ RowStatistics emitRowStatistics(ImplicitLocOpBuilder &b, const RowNorm &norm,
   return {mean, rstd};
 }
 
+void emitNormalizeElement(ImplicitLocOpBuilder &b, const RowNorm &norm,
+                          Value x, Value xRow,
+                          const RowStatistics &statistics, Value y, Value yRow,
+                          Value column) {
+  Value v = b.create<arith::SubFOp>(loadF32(b, x, {xRow, column}),
+                                    statistics.mean);
+  v = b.create<arith::MulFOp>(b.create<arith::MulFOp>(v, statistics.rstd),
+                              loadF32(b, norm.weight, {column}));
+  if (norm.bias)
+    v = b.create<arith::AddFOp>(v, loadF32(b, norm.bias, {column}));
+  storeF32(b, v, y, {yRow, column});
+}
+
 void emitNormalizeRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
                       Value xRow, const RowStatistics &statistics, Value y,
                       Value yRow) {
-  sequentialLoops(
-      b, {b.create<memref::DimOp>(x, 1)},
-      [&](ImplicitLocOpBuilder &b, ValueRange c) {
-        Value v = b.create<arith::SubFOp>(loadF32(b, x, {xRow, c[0]}),
-                                          statistics.mean);
-        v = b.create<arith::MulFOp>(
-            b.create<arith::MulFOp>(v, statistics.rstd),
-            loadF32(b, norm.weight, c));
-        if (norm.bias)
-          v = b.create<arith::AddFOp>(v, loadF32(b, norm.bias, c));
-        storeF32(b, v, y, {yRow, c[0]});
-      });
+  sequentialLoops(b, {b.create<memref::DimOp>(x, 1)},
+                  [&](ImplicitLocOpBuilder &b, ValueRange c) {
+                    emitNormalizeElement(b, norm, x, xRow, statistics, y, yRow,
+                                         c[0]);
+                  });
 }
 
 void emitNormalizedRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,

@@ -44,6 +44,13 @@ struct RowStatistics {
 RowStatistics emitRowStatistics(ImplicitLocOpBuilder &b, const RowNorm &norm,
                                 Value x, Value row);
 
+/// y[yRow, column] = (x[xRow, column] - mean) · rstd · weight[column] +
+/// bias[column].
+void emitNormalizeElement(ImplicitLocOpBuilder &b, const RowNorm &norm,
+                          Value x, Value xRow,
+                          const RowStatistics &statistics, Value y, Value yRow,
+                          Value column);
+
 /// y[yRow, :] = (x[xRow, :] - mean) · rstd · weight + bias for matrices `x`
 /// and `y` of the same width.
 void emitNormalizeRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,

@@ -63,6 +63,11 @@ void populateIndexingToLoopsPatterns(mlir::TypeConverter &converter,
 void populateGraphToLoopsPatterns(const KernelOptions &options,
                                   mlir::TypeConverter &converter,
                                   mlir::RewritePatternSet &patterns);
+/// layer_norm and rms_norm with a thread block per row (the GPU: the
+/// threads of a block read the row together); tried before
+/// populateGraphToLoopsPatterns' row per iteration.
+void populateNormBlocksToLoopsPatterns(mlir::TypeConverter &converter,
+                                       mlir::RewritePatternSet &patterns);
 /// linear and matmul.
 void populateGemmToLoopsPatterns(const KernelOptions &options,
                                  mlir::TypeConverter &converter,
