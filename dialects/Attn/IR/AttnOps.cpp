@@ -106,17 +106,21 @@ LogicalResult DecodeAttentionOp::verify() {
                        "block_diagonal mask");
   if ((getNormalizer() == Normalizer::power) != getPower().has_value())
     return emitOpError("power is required exactly with the power normalizer");
-  ArrayRef<int64_t> k = getKey().getType().getShape();
-  ArrayRef<int64_t> v = getValue().getType().getShape();
   int64_t batch = getQuery().getType().getDimSize(0);
   ArrayRef<int64_t> cache = getKeyCache().getType().getShape();
   int64_t ring = cache.size() == 4 ? cache[1] : ShapedType::kDynamic;
-  if (failed(verifyGenerationState(*this, getKeyCache(),
-                                   {ShapedType::kDynamic, ring, k[2], k[3]},
-                                   getSlots(), getPositions(), batch)) ||
-      failed(verifyGenerationState(*this, getValueCache(),
-                                   {ShapedType::kDynamic, ring, v[2], v[3]},
-                                   Value(), Value(), batch)))
+  shapes::Dim ringDim = ruleShape({ring})[0];
+  shapes::Naming naming{{"key", "value"}};
+  if (failed(verifyGenerationState(
+          *this, getKeyCache(),
+          shapes::ringStateShape(ruleShape(getKey().getType().getShape()),
+                                 ringDim, naming),
+          getSlots(), getPositions(), batch)) ||
+      failed(verifyGenerationState(
+          *this, getValueCache(),
+          shapes::ringStateShape(ruleShape(getValue().getType().getShape()),
+                                 ringDim, naming),
+          Value(), Value(), batch)))
     return failure();
   return success();
 }
@@ -125,15 +129,17 @@ LogicalResult LinearAttentionStepOp::verify() {
   if (failed(verifyQKV(*this, getQuery(), getKey(), getValue(), getResult(),
                        /*allowGroups=*/false)))
     return failure();
-  ArrayRef<int64_t> k = getKey().getType().getShape();
-  ArrayRef<int64_t> v = getValue().getType().getShape();
   int64_t batch = getQuery().getType().getDimSize(0);
-  if (failed(verifyGenerationState(
-          *this, getKvState(), {ShapedType::kDynamic, k[2], k[3], v[3]},
-          getSlots(), Value(), batch)) ||
-      failed(verifyGenerationState(*this, getKeySum(),
-                                   {ShapedType::kDynamic, k[2], k[3]},
-                                   Value(), Value(), batch)))
+  shapes::ShapesResult states = shapes::linearAttentionStateShapes(
+      ruleShape(getKey().getType().getShape()),
+      ruleShape(getValue().getType().getShape()),
+      shapes::Naming{{"key", "value"}});
+  if (!states)
+    return emitOpError(states.error().message);
+  if (failed(verifyGenerationState(*this, getKvState(), (*states)[0],
+                                   getSlots(), Value(), batch)) ||
+      failed(verifyGenerationState(*this, getKeySum(), (*states)[1], Value(),
+                                   Value(), batch)))
     return failure();
   return success();
 }

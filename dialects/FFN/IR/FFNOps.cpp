@@ -16,17 +16,6 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::ffn;
 
-/// The rule's view of an optional operand: nullopt when absent.
-static std::optional<shapes::Shape> optionalShape(Value value) {
-  if (!value)
-    return std::nullopt;
-  return ruleShape(tensorType(value).getShape());
-}
-
-static const shapes::Shape *orNull(const std::optional<shapes::Shape> &shape) {
-  return shape ? &*shape : nullptr;
-}
-
 /// Shared checks: element types, the rule's shapes, the norm prologue and
 /// the result.
 template <typename BlockOp>
@@ -43,13 +32,14 @@ static LogicalResult verifyBlock(BlockOp op, const shapes::ShapeResult &rule) {
 }
 
 LogicalResult MLPOp::verify() {
+  std::optional<shapes::Shape> bIn, bOut;
   return verifyBlock(
       *this, shapes::mlpShape(
                  ruleShape(getInput().getType().getShape()),
                  ruleShape(getWIn().getType().getShape()),
-                 orNull(optionalShape(getBIn())),
+                 optionalRuleShape(getBIn(), bIn),
                  ruleShape(getWOut().getType().getShape()),
-                 orNull(optionalShape(getBOut())),
+                 optionalRuleShape(getBOut(), bOut),
                  shapes::Naming{{"input", "w_in", "b_in", "w_out", "b_out"}}));
 }
 

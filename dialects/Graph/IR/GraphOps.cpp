@@ -77,11 +77,10 @@ LogicalResult LinearOp::verify() {
   if (failed(verifySameElementType(*this, factors)))
     return failure();
   std::optional<shapes::Shape> bias;
-  if (getBias())
-    bias = ruleShape(getBias().getType().getShape());
   shapes::ShapeResult rule = shapes::linearShape(
       ruleShape(getInput().getType().getShape()),
-      ruleShape(getWeight().getType().getShape()), bias ? &*bias : nullptr,
+      ruleShape(getWeight().getType().getShape()),
+      optionalRuleShape(getBias(), bias),
       shapes::Naming{{"input", "weight", "bias"}});
   if (!rule)
     return emitOpError(rule.error().message);
@@ -144,12 +143,10 @@ static LogicalResult verifyNorm(Operation *op, Value input, Value weight,
   if (!(eps > 0.0))
     return op->emitOpError("eps must be positive, got ") << eps;
   std::optional<shapes::Shape> biasShape;
-  if (bias)
-    biasShape = ruleShape(tensorType(bias).getShape());
   return verifyShapeRule(
       op, shapes::normShape(ruleShape(tensorType(input).getShape()),
                             ruleShape(tensorType(weight).getShape()),
-                            biasShape ? &*biasShape : nullptr,
+                            optionalRuleShape(bias, biasShape),
                             shapes::Naming{{"input", "weight", "bias"}}));
 }
 
@@ -215,27 +212,23 @@ LogicalResult EmbeddingOp::verify() {
 }
 
 LogicalResult RopeOp::verify() {
-  if (getInput().getType() != getResult().getType())
-    return emitOpError("result type must equal the input type");
-  ArrayRef<int64_t> shape = getInput().getType().getShape();
-  if (shape.size() != 4)
-    return emitOpError("input must be [batch, seq, heads, head_dim], got ")
-           << formatShape(shape);
-  int64_t rotary = getRotaryDim();
-  if (rotary <= 0 || rotary % 2 != 0)
-    return emitOpError("rotary_dim must be a positive even number, got ")
-           << rotary;
-  if (!ShapedType::isDynamic(shape[3]) && rotary > shape[3])
-    return emitOpError("rotary_dim ")
-           << rotary << " exceeds the head dimension " << shape[3];
   if (!(getTheta().convertToDouble() > 0.0))
     return emitOpError("theta must be positive");
-  if (getPositions() &&
-      !shapesCompatible(getPositions().getType().getShape(),
-                        shape.take_front(2)))
-    return emitOpError("positions must have shape [batch, seq], got ")
-           << formatShape(getPositions().getType().getShape());
-  return success();
+  return verifyInferredType(*this);
+}
+
+LogicalResult RopeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  std::optional<shapes::Shape> positions;
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::ropeShape(ruleShape(input.getShape()),
+                        optionalRuleShape(adaptor.getPositions(), positions),
+                        static_cast<int64_t>(adaptor.getRotaryDim()),
+                        shapes::Naming{{"input", "positions"}}),
+      input.getElementType(), types);
 }
 
 LogicalResult Conv1dOp::verify() {
@@ -244,26 +237,27 @@ LogicalResult Conv1dOp::verify() {
     return value != getSeqOffsets() &&
            getElementTypeOrSelf(value.getType()) != element;
   };
-  // One message for both checks, so that a mismatch is reported once.
-  if (llvm::any_of(getOperation()->getOperands(), differs) ||
-      getInput().getType() != getResult().getType())
-    return emitOpError("result type must equal the input type and all "
-                       "operands share its element type");
-  ArrayRef<int64_t> shape = getInput().getType().getShape();
-  ArrayRef<int64_t> weight = getWeight().getType().getShape();
-  if (shape.size() != 3)
-    return emitOpError("input must be [batch, seq, channels], got ")
-           << formatShape(shape);
-  if (weight.size() != 2 || !dimsCompatible(weight[0], shape[2]))
-    return emitOpError("weight must be [channels, kernel] with channels = ")
-           << shape[2] << ", got " << formatShape(weight);
-  // The taps are unrolled, so the kernel size must be known.
-  if (ShapedType::isDynamic(weight[1]))
-    return emitOpError("kernel size must be static");
-  if (getBias() &&
-      failed(verifyFeatureVector(*this, getBias(), "bias", shape[2])))
+  if (llvm::any_of(getOperation()->getOperands(), differs))
+    return emitOpError("requires all operands but seq_offsets to share the "
+                       "input's element type");
+  if (failed(verifySeqOffsets(*this, getSeqOffsets())))
     return failure();
-  return verifySeqOffsets(*this, getSeqOffsets());
+  return verifyInferredType(*this);
+}
+
+LogicalResult Conv1dOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  std::optional<shapes::Shape> bias;
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::conv1dShape(ruleShape(input.getShape()),
+                          ruleShape(tensorType(adaptor.getWeight()).getShape()),
+                          optionalRuleShape(adaptor.getBias(), bias),
+                          shapes::Naming{{"input", "weight", "bias"}}),
+      input.getElementType(), types);
 }
 
 //===----------------------------------------------------------------------===//
@@ -311,11 +305,12 @@ LogicalResult ReshapeOp::verify() {
     return emitOpError("expects ")
            << result.getNumDynamicDims() << " sizes for the dynamic result "
            << "dimensions, got " << getSizes().size();
-  if (input.hasStaticShape() && result.hasStaticShape() &&
-      input.getNumElements() != result.getNumElements())
-    return emitOpError("cannot reshape ")
-           << input.getNumElements() << " elements into "
-           << result.getNumElements();
+  // The target shape is the result type's; only it can say the shape.
+  shapes::ShapeResult rule = shapes::reshapeShape(
+      ruleShape(input.getShape()), ruleShape(result.getShape()), std::nullopt,
+      shapes::Naming{{"input"}});
+  if (!rule)
+    return emitOpError(rule.error().message);
   return success();
 }
 
@@ -365,25 +360,25 @@ void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results,
   results.add<FoldReshapeChain>(context);
 }
 
-LogicalResult TransposeOp::verify() {
-  ArrayRef<int64_t> perm = getPerm();
-  ArrayRef<int64_t> shape = getInput().getType().getShape();
-  if (perm.size() != shape.size())
-    return emitOpError("perm has ")
-           << perm.size() << " entries for an input of rank " << shape.size();
-  SmallVector<bool> seen(perm.size(), false);
-  SmallVector<int64_t> expected;
-  for (int64_t axis : perm) {
-    if (axis < 0 || axis >= static_cast<int64_t>(perm.size()) || seen[axis])
-      return emitOpError("perm must be a permutation of 0..")
-             << perm.size() - 1;
-    seen[axis] = true;
-    expected.push_back(shape[axis]);
-  }
-  if (getInput().getType().getElementType() !=
-      getResult().getType().getElementType())
-    return emitOpError("cannot change the element type");
-  return verifyResultShape(*this, expected);
+LogicalResult TransposeOp::verify() { return verifyInferredType(*this); }
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::transposeShape(ruleShape(input.getShape()),
+                             std::vector<int64_t>(perm.begin(), perm.end()),
+                             shapes::Naming{{"input"}}),
+      input.getElementType(), types);
+}
+
+bool TransposeOp::isCompatibleReturnTypes(TypeRange inferred,
+                                          TypeRange actual) {
+  return compatibleTensorTypes(inferred, actual);
 }
 
 OpFoldResult TransposeOp::fold(FoldAdaptor) {
@@ -402,45 +397,27 @@ void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
   results.add<FoldTransposeChain>(context);
 }
 
-/// Checks that `axis` names a static dimension of `type`.
-static LogicalResult verifyStaticAxis(Operation *op, RankedTensorType type,
-                                      int64_t axis) {
-  if (axis < 0 || axis >= type.getRank())
-    return op->emitOpError("axis ") << axis << " is out of range for rank "
-                                    << type.getRank();
-  if (type.isDynamicDim(axis))
-    return op->emitOpError("axis ") << axis << " must be a static dimension";
-  return success();
+LogicalResult SliceOp::verify() { return verifyInferredType(*this); }
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> location,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  std::optional<int64_t> end;
+  if (adaptor.getEnd())
+    end = static_cast<int64_t>(*adaptor.getEnd());
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::sliceShape(ruleShape(input.getShape()),
+                         static_cast<int64_t>(adaptor.getAxis()),
+                         static_cast<int64_t>(adaptor.getStart()), end,
+                         shapes::Naming{{"input"}}),
+      input.getElementType(), types);
 }
 
-LogicalResult SliceOp::verify() {
-  RankedTensorType input = getInput().getType();
-  int64_t axis = getAxis(), start = getStart();
-  if (axis < 0 || axis >= input.getRank())
-    return emitOpError("axis ")
-           << axis << " is out of range for rank " << input.getRank();
-  if (input.getElementType() != getResult().getType().getElementType())
-    return emitOpError("cannot change the element type");
-  SmallVector<int64_t> expected(input.getShape());
-  std::optional<int64_t> end = getEnd();
-  if (input.isDynamicDim(axis)) {
-    // Both bounds from the same end of the axis (docs/json-ir.md, slice).
-    int64_t last = end.value_or(0);
-    if ((start < 0) != (last < 0 || !end) || last - start <= 0)
-      return emitOpError("range [")
-             << start << ", " << (end ? std::to_string(*end) : "end")
-             << ") of a dynamic axis must count both bounds from the same "
-                "end and be non-empty";
-    expected[axis] = last - start;
-    return verifyResultShape(*this, expected);
-  }
-  int64_t size = input.getDimSize(axis);
-  if (!end || start < 0 || start >= *end || *end > size)
-    return emitOpError("range [")
-           << start << ", " << (end ? std::to_string(*end) : "end")
-           << ") is not a non-empty range within [0, " << size << ")";
-  expected[axis] = *end - start;
-  return verifyResultShape(*this, expected);
+bool SliceOp::isCompatibleReturnTypes(TypeRange inferred, TypeRange actual) {
+  return compatibleTensorTypes(inferred, actual);
 }
 
 OpFoldResult SliceOp::fold(FoldAdaptor) {
@@ -453,55 +430,58 @@ OpFoldResult SliceOp::fold(FoldAdaptor) {
 LogicalResult ConcatOp::verify() {
   if (getInputs().empty())
     return emitOpError("expects at least one input");
-  SmallVector<Value> all(getInputs());
-  all.push_back(getResult());
-  if (failed(verifySameElementType(*this, all)))
+  if (failed(verifySameElementType(*this, getInputs())))
     return failure();
-  RankedTensorType first = tensorType(getInputs().front());
-  SmallVector<int64_t> expected(first.getShape());
-  int64_t axis = getAxis(), total = 0;
-  for (Value input : getInputs()) {
-    RankedTensorType type = tensorType(input);
-    if (type.getRank() != first.getRank())
-      return emitOpError("inputs must share one rank");
-    if (failed(verifyStaticAxis(*this, type, axis)))
-      return failure();
-    total += type.getDimSize(axis);
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      if (d != axis && !dimsCompatible(type.getDimSize(d), expected[d]))
-        return emitOpError("inputs differ in dimension ") << d;
+  return verifyInferredType(*this);
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  shapes::Naming naming;
+  std::vector<shapes::Shape> inputs;
+  for (Value input : adaptor.getInputs()) {
+    naming.roles.push_back("x" + std::to_string(inputs.size()));
+    inputs.push_back(ruleShape(tensorType(input).getShape()));
   }
-  expected[axis] = total;
-  return verifyResultShape(*this, expected);
+  if (inputs.empty())
+    return emitOptionalError(location, "'", getOperationName(),
+                             "' op expects at least one input");
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::concatShape(inputs, static_cast<int64_t>(adaptor.getAxis()),
+                          naming),
+      tensorType(adaptor.getInputs().front()).getElementType(), types);
+}
+
+bool ConcatOp::isCompatibleReturnTypes(TypeRange inferred, TypeRange actual) {
+  return compatibleTensorTypes(inferred, actual);
 }
 
 LogicalResult SplitOp::verify() {
   RankedTensorType input = getInput().getType();
-  int64_t axis = getAxis();
-  if (failed(verifyStaticAxis(*this, input, axis)))
-    return failure();
   if (getResults().empty())
     return emitOpError("expects at least one result");
-  int64_t total = 0;
+  int64_t axis = getAxis();
+  // The part sizes are the results' sizes along the axis.
+  std::vector<int64_t> sizes;
   for (Value result : getResults()) {
     RankedTensorType type = tensorType(result);
     if (type.getElementType() != input.getElementType() ||
         type.getRank() != input.getRank())
       return emitOpError("results must keep the input's rank and element "
                          "type");
+    // An axis out of range is the rule's to report.
+    if (axis < 0 || axis >= type.getRank())
+      continue;
     if (type.isDynamicDim(axis))
       return emitOpError("result sizes along the axis must be static");
-    total += type.getDimSize(axis);
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      if (d != axis &&
-          !dimsCompatible(type.getDimSize(d), input.getDimSize(d)))
-        return emitOpError("result dimension ") << d << " differs from the "
-                                                << "input's";
+    sizes.push_back(type.getDimSize(axis));
   }
-  if (total != input.getDimSize(axis))
-    return emitOpError("result sizes sum to ")
-           << total << ", expected " << input.getDimSize(axis);
-  return success();
+  return verifyShapeRules(
+      *this, shapes::splitShapes(ruleShape(input.getShape()), axis, sizes,
+                                 sizes.size(), shapes::Naming{{"input"}}));
 }
 
 OpFoldResult CastOp::fold(FoldAdaptor) {
@@ -542,99 +522,115 @@ LogicalResult WhereOp::verify() {
                                 shapes::Naming{{"cond", "lhs", "rhs"}}));
 }
 
-/// Checks that `axis` is a dimension of `type`.
-static LogicalResult verifyAxis(Operation *op, ShapedType type, int64_t axis) {
-  if (axis < 0 || axis >= type.getRank())
-    return op->emitOpError("axis ")
-           << axis << " is out of range for rank " << type.getRank();
-  return success();
-}
-
-/// A packed batch runs along axis 1, the sequence axis of `[B, T, ...]`.
-static LogicalResult verifyPackedAxis(Operation *op, Value seqOffsets,
-                                      int64_t axis) {
-  if (failed(verifySeqOffsets(op, seqOffsets)))
-    return failure();
-  if (seqOffsets && axis != 1)
-    return op->emitOpError("with seq_offsets, axis must be 1 (the sequence "
-                           "axis), got ")
-           << axis;
-  return success();
-}
-
 LogicalResult ArangeOp::verify() {
-  if (failed(verifyAxis(*this, getInput().getType(), getAxis())) ||
-      failed(verifyPackedAxis(*this, getSeqOffsets(), getAxis())))
-    return failure();
-  if (getResult().getType().getRank() != 1)
-    return emitOpError("result must have rank 1");
-  return verifyResultShape(*this, {getInput().getType().getDimSize(getAxis())});
-}
-
-LogicalResult GatherOp::verify() {
-  RankedTensorType input = getInput().getType();
-  if (failed(verifyAxis(*this, input, getAxis())) ||
-      failed(verifySameElementType(*this, {getInput(), getResult()})))
-    return failure();
-  ArrayRef<int64_t> shape = input.getShape();
-  SmallVector<int64_t> expected(shape.take_front(getAxis()));
-  llvm::append_range(expected, getIndices().getType().getShape());
-  llvm::append_range(expected, shape.drop_front(getAxis() + 1));
-  return verifyResultShape(*this, expected);
-}
-
-LogicalResult TakeAlongAxisOp::verify() {
-  RankedTensorType input = getInput().getType();
-  ArrayRef<int64_t> indices = getIndices().getType().getShape();
-  if (failed(verifyAxis(*this, input, getAxis())) ||
-      failed(verifySameElementType(*this, {getInput(), getResult()})))
-    return failure();
+  // The result's element type is its own (a `dtype`), so its type is not
+  // inferred: the verifier checks its shape.
+  std::optional<shapes::Shape> offsets;
   return verifyShapeRule(
-      *this, shapes::takeAlongAxisShape(ruleShape(input.getShape()),
-                                        ruleShape(indices), getAxis(),
-                                        shapes::Naming{{"input", "indices"}}));
+      *this, shapes::arangeShape(ruleShape(getInput().getType().getShape()),
+                                 optionalRuleShape(getSeqOffsets(), offsets),
+                                 getAxis(),
+                                 shapes::Naming{{"input", "seq_offsets"}}));
 }
 
-LogicalResult ArgmaxOp::verify() {
-  RankedTensorType input = getInput().getType();
-  if (failed(verifyAxis(*this, input, getAxis())))
-    return failure();
-  SmallVector<int64_t> expected(input.getShape());
-  if (getKeepdims())
-    expected[getAxis()] = 1;
-  else
-    expected.erase(expected.begin() + getAxis());
-  return verifyResultShape(*this, expected);
+LogicalResult GatherOp::verify() { return verifyInferredType(*this); }
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::gatherShape(ruleShape(input.getShape()),
+                          ruleShape(tensorType(adaptor.getIndices()).getShape()),
+                          static_cast<int64_t>(adaptor.getAxis()),
+                          shapes::Naming{{"input", "indices"}}),
+      input.getElementType(), types);
+}
+
+bool GatherOp::isCompatibleReturnTypes(TypeRange inferred, TypeRange actual) {
+  return compatibleTensorTypes(inferred, actual);
+}
+
+LogicalResult TakeAlongAxisOp::verify() { return verifyInferredType(*this); }
+
+LogicalResult TakeAlongAxisOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::takeAlongAxisShape(
+          ruleShape(input.getShape()),
+          ruleShape(tensorType(adaptor.getIndices()).getShape()),
+          static_cast<int64_t>(adaptor.getAxis()),
+          shapes::Naming{{"input", "indices"}}),
+      input.getElementType(), types);
+}
+
+bool TakeAlongAxisOp::isCompatibleReturnTypes(TypeRange inferred,
+                                              TypeRange actual) {
+  return compatibleTensorTypes(inferred, actual);
+}
+
+LogicalResult ArgmaxOp::verify() { return verifyInferredType(*this); }
+
+LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::argmaxShape(
+          ruleShape(tensorType(adaptor.getInput()).getShape()),
+          static_cast<int64_t>(adaptor.getAxis()), adaptor.getKeepdims(),
+          shapes::Naming{{"input"}}),
+      IntegerType::get(context, 64), types);
+}
+
+bool ArgmaxOp::isCompatibleReturnTypes(TypeRange inferred, TypeRange actual) {
+  return compatibleTensorTypes(inferred, actual);
 }
 
 LogicalResult TopKOp::verify() {
+  // The indices are optional, so the results are not inferred: the
+  // verifier checks both against the rule.
   RankedTensorType input = getInput().getType();
-  if (failed(verifyAxis(*this, input, getAxis())) ||
-      failed(verifySameElementType(*this, {getInput(), getValues()})))
+  if (failed(verifySameElementType(*this, {getInput(), getValues()})))
     return failure();
-  int64_t size = input.getDimSize(getAxis()), k = getK();
-  if (k < 1 || (!ShapedType::isDynamic(size) && k > size))
-    return emitOpError("k = ") << k << " must be in [1, " << size << "]";
-  SmallVector<int64_t> expected(input.getShape());
-  expected[getAxis()] = k;
-  if (getIndices() &&
-      !shapesCompatible(getIndices().getType().getShape(), expected))
-    return emitOpError("indices must have the shape of the values");
-  return verifyResultShape(*this, expected);
+  shapes::ShapeResult rule =
+      shapes::topKShape(ruleShape(input.getShape()), getAxis(), getK(),
+                        shapes::Naming{{"input"}});
+  if (!rule)
+    return emitOpError(rule.error().message);
+  std::vector<shapes::Shape> results(getNumResults(), *rule);
+  return verifyShapeRules(*this, results);
 }
 
-LogicalResult CumsumOp::verify() {
-  RankedTensorType input = getInput().getType();
-  if (failed(verifyAxis(*this, input, getAxis())) ||
-      failed(verifyPackedAxis(*this, getSeqOffsets(), getAxis())))
-    return failure();
-  Type from = input.getElementType(),
-       to = getResult().getType().getElementType();
-  if (isa<FloatType>(from) ? from != to : !to.isInteger(64))
-    return emitOpError("result element type must be the input's (float) or "
-                       "i64 (integer), got ")
-           << to;
-  return verifyResultShape(*this, input.getShape());
+LogicalResult CumsumOp::verify() { return verifyInferredType(*this); }
+
+LogicalResult CumsumOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  std::optional<shapes::Shape> offsets;
+  // As torch.cumsum: integer sums are i64.
+  Type element = input.getElementType();
+  if (!isa<FloatType>(element))
+    element = IntegerType::get(context, 64);
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::cumsumShape(ruleShape(input.getShape()),
+                          optionalRuleShape(adaptor.getSeqOffsets(), offsets),
+                          static_cast<int64_t>(adaptor.getAxis()),
+                          shapes::Naming{{"input", "seq_offsets"}}),
+      element, types);
+}
+
+bool CumsumOp::isCompatibleReturnTypes(TypeRange inferred, TypeRange actual) {
+  return compatibleTensorTypes(inferred, actual);
 }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
@@ -664,31 +660,32 @@ LogicalResult FusedElementwiseOp::verify() {
 }
 
 LogicalResult Conv1dStepOp::verify() {
+  if (getResult().getType() != getInput().getType())
+    return emitOpError("result type must equal the input type");
   ArrayRef<int64_t> shape = getInput().getType().getShape();
-  ArrayRef<int64_t> weight = getWeight().getType().getShape();
-  if (shape.size() != 3 || getResult().getType() != getInput().getType())
-    return emitOpError("input and result must be one [batch, seq, channels] "
-                       "type");
-  if (weight.size() != 2 || ShapedType::isDynamic(weight[1]) ||
-      weight[1] < 2 || !dimsCompatible(weight[0], shape[2]))
-    return emitOpError("weight must be [channels, kernel] with a static "
-                       "kernel of at least 2, got ")
-           << formatShape(weight);
+  shapes::Shape input = ruleShape(shape);
+  shapes::Shape weight = ruleShape(getWeight().getType().getShape());
+  std::optional<shapes::Shape> bias;
+  shapes::Naming naming{{"input", "weight", "bias"}};
+  shapes::ShapeResult rule =
+      shapes::conv1dShape(input, weight, optionalRuleShape(getBias(), bias), naming);
+  if (!rule)
+    return emitOpError(rule.error().message);
   return verifyGenerationState(*this, getState(),
-                               {ShapedType::kDynamic, weight[1] - 1, shape[2]},
+                               shapes::conv1dStateShape(input, weight, naming),
                                getSlots(), getPositions(), shape[0]);
 }
 
 LogicalResult RingStoreOp::verify() {
   ArrayRef<int64_t> values = getValues().getType().getShape();
   ArrayRef<int64_t> state = getState().getType().getShape();
-  if (values.size() < 2 || state.size() != values.size())
-    return emitOpError("values must be [batch, seq, ...] and state "
-                       "[sequences, ring, ...] of the same rank");
-  SmallVector<int64_t> expected = {ShapedType::kDynamic, state[1]};
-  llvm::append_range(expected, values.drop_front(2));
-  return verifyGenerationState(*this, getState(), expected, getSlots(),
-                               getPositions(), values[0]);
+  int64_t ring = state.size() >= 2 ? state[1] : ShapedType::kDynamic;
+  int64_t batch = values.empty() ? ShapedType::kDynamic : values[0];
+  return verifyGenerationState(
+      *this, getState(),
+      shapes::ringStateShape(ruleShape(values), ruleShape({ring})[0],
+                             shapes::Naming{{"values"}}),
+      getSlots(), getPositions(), batch);
 }
 
 #define GET_OP_CLASSES

@@ -1,8 +1,10 @@
 //===- GraphOps.td - Kiln graph dialect operations --------*- tablegen -*-===//
 //
-// Operation definitions of the graph dialect. Shape rules are checked by the
-// verifiers in GraphOps.cpp; dynamic dimensions are accepted wherever a static
-// one could be, and checked when both sides are static.
+// Operation definitions of the graph dialect. Shape rules come from
+// lib/ShapeRules: ops whose result types follow from their operands and attrs
+// infer them (InferTypeOpInterface), the others' verifiers check them in
+// GraphOps.cpp. Dynamic dimensions are accepted wherever a static one could
+// be, and checked when both sides are static.
 //
 //===----------------------------------------------------------------------===//
 
@@ -193,7 +195,7 @@ def Graph_EmbeddingOp : Graph_Op<"embedding", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_RopeOp : Graph_Op<"rope", [Pure]> {
+def Graph_RopeOp : Graph_Op<"rope", [Pure, InferTypeOpAdaptor]> {
   let summary = "rotary position embedding";
   let description = [{
     Rotates the first `rotary_dim` features of `input [B, T, H, D]` by the
@@ -212,7 +214,7 @@ def Graph_RopeOp : Graph_Op<"rope", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_Conv1dOp : Graph_Op<"conv1d", [Pure, AttrSizedOperandSegments]> {
+def Graph_Conv1dOp : Graph_Op<"conv1d", [Pure, AttrSizedOperandSegments, InferTypeOpAdaptor]> {
   let summary = "causal depthwise 1-D convolution over the sequence";
   let description = [{
     `y[b,t,c] = bias[c] + sum_k weight[c,k] * x[b, t-K+1+k, c]`, with `x`
@@ -272,7 +274,7 @@ def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
   let hasCanonicalizer = 1;
 }
 
-def Graph_TransposeOp : Graph_Op<"transpose", [Pure]> {
+def Graph_TransposeOp : Graph_Op<"transpose", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "permute dimensions";
   let description = "Result dimension `i` is input dimension `perm[i]`.";
   let arguments = (ins Graph_AnyTensor:$input, DenseI64ArrayAttr:$perm);
@@ -280,12 +282,12 @@ def Graph_TransposeOp : Graph_Op<"transpose", [Pure]> {
   let assemblyFormat = [{
     $input attr-dict `:` type($input) `->` type($result)
   }];
-  let hasVerifier = 1;
   let hasFolder = 1;
   let hasCanonicalizer = 1;
+  let hasVerifier = 1;
 }
 
-def Graph_SliceOp : Graph_Op<"slice", [Pure]> {
+def Graph_SliceOp : Graph_Op<"slice", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "contiguous range [start, end) of one axis";
   let description = [{
     On a static axis `0 <= start < end <= size`. On a dynamic axis the
@@ -300,11 +302,11 @@ def Graph_SliceOp : Graph_Op<"slice", [Pure]> {
   let assemblyFormat = [{
     $input attr-dict `:` type($input) `->` type($result)
   }];
-  let hasVerifier = 1;
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
-def Graph_ConcatOp : Graph_Op<"concat", [Pure]> {
+def Graph_ConcatOp : Graph_Op<"concat", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "concatenate tensors along one static axis";
   let arguments = (ins Variadic<Graph_AnyTensor>:$inputs, I64Attr:$axis);
   let results = (outs Graph_AnyTensor:$result);
@@ -423,7 +425,7 @@ def Graph_ArangeOp : Graph_Op<"arange", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_GatherOp : Graph_Op<"gather", [Pure]> {
+def Graph_GatherOp : Graph_Op<"gather", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "NumPy take: select entries of one axis by index";
   let description = [{
     The result has shape `input[:axis] + indices + input[axis+1:]`. Negative
@@ -439,7 +441,7 @@ def Graph_GatherOp : Graph_Op<"gather", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_TakeAlongAxisOp : Graph_Op<"take_along_axis", [Pure]> {
+def Graph_TakeAlongAxisOp : Graph_Op<"take_along_axis", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "NumPy take_along_axis";
   let description = [{
     `indices` has the rank of `input`; the other dimensions broadcast
@@ -455,7 +457,7 @@ def Graph_TakeAlongAxisOp : Graph_Op<"take_along_axis", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_ArgmaxOp : Graph_Op<"argmax", [Pure]> {
+def Graph_ArgmaxOp : Graph_Op<"argmax", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "index of the largest entry along one axis";
   let description = "Ties give the lowest index; NaN counts as the largest.";
   let arguments = (ins Graph_Tensor:$input, I64Attr:$axis, UnitAttr:$keepdims);
@@ -477,7 +479,7 @@ def Graph_TopKOp : Graph_Op<"top_k", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_CumsumOp : Graph_Op<"cumsum", [Pure]> {
+def Graph_CumsumOp : Graph_Op<"cumsum", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "running sum along one axis";
   let description = [{
     `exclusive` leaves the current entry out; `reverse` sums from the end.

@@ -15,15 +15,19 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::scan;
 
-/// Checks that `value` is compatible with `expected`; `name` is for messages.
-static LogicalResult expectShape(Operation *op, Value value, StringRef name,
-                                 ArrayRef<int64_t> expected) {
-  ArrayRef<int64_t> shape = tensorType(value).getShape();
-  if (!shapesCompatible(shape, expected))
-    return op->emitOpError() << name << " must have shape "
-                             << formatShape(expected) << ", got "
-                             << formatShape(shape);
-  return success();
+/// The rule of a selective scan and its step form, whose first five
+/// operands are u, delta, A, B and C.
+template <typename Op>
+static shapes::ShapesResult selectiveScanShapes(Op op) {
+  std::optional<shapes::Shape> d, z, deltaBias;
+  auto operand = [&](unsigned i) {
+    return ruleShape(tensorType(op->getOperand(i)).getShape());
+  };
+  return shapes::selectiveScanShapes(
+      operand(0), operand(1), operand(2), operand(3), operand(4),
+      optionalRuleShape(op.getD(), d), optionalRuleShape(op.getZ(), z),
+      optionalRuleShape(op.getDeltaBias(), deltaBias),
+      shapes::Naming{{"u", "delta", "A", "B", "C", "D", "z", "delta_bias"}});
 }
 
 LogicalResult SelectiveScanOp::verify() {
@@ -33,70 +37,59 @@ LogicalResult SelectiveScanOp::verify() {
   if (getSeqOffsets() && getFinalState())
     return emitOpError("has no final state with seq_offsets (one state per "
                        "batch row cannot hold one per sequence)");
-  ArrayRef<int64_t> u = getU().getType().getShape();
-  ArrayRef<int64_t> a = getA().getType().getShape();
-  if (u.size() != 3)
-    return emitOpError("u must be [batch, seq, channels], got ")
-           << formatShape(u);
-  if (a.size() != 2)
-    return emitOpError("A must be [channels, state], got ") << formatShape(a);
-  int64_t channels = u[2], state = a[1];
-  SmallVector<int64_t> stateSeq = {u[0], u[1], state};
-  if (failed(expectShape(*this, getDelta(), "delta", u)) ||
-      failed(expectShape(*this, getA(), "A", {channels, state})) ||
-      failed(expectShape(*this, getB(), "B", stateSeq)) ||
-      failed(expectShape(*this, getC(), "C", stateSeq)) ||
-      (getD() && failed(expectShape(*this, getD(), "D", {channels}))) ||
-      (getZ() && failed(expectShape(*this, getZ(), "z", u))) ||
-      (getDeltaBias() &&
-       failed(expectShape(*this, getDeltaBias(), "delta_bias", {channels}))) ||
-      failed(expectShape(*this, getY(), "y", u)) ||
-      (getFinalState() && failed(expectShape(*this, getFinalState(),
-                                             "final_state",
-                                             {u[0], channels, state}))))
-    return failure();
-  return success();
+  return verifyShapeRules(*this, selectiveScanShapes(*this));
 }
 
 LogicalResult LinearRecurrenceOp::verify() {
   if (failed(verifyUniformElementType(*this, getSeqOffsets())) ||
       failed(verifySeqOffsets(*this, getSeqOffsets())))
     return failure();
-  ArrayRef<int64_t> a = getA().getType().getShape();
-  if (a.size() != 3)
-    return emitOpError("a must be [batch, seq, channels], got ")
-           << formatShape(a);
-  if (failed(expectShape(*this, getB(), "b", a)) ||
-      failed(expectShape(*this, getResult(), "result", a)) ||
-      (getH0() && failed(expectShape(*this, getH0(), "h0", {a[0], a[2]}))))
-    return failure();
-  return success();
+  return verifyInferredType(*this);
+}
+
+/// The rule of a linear recurrence and its step form.
+static shapes::ShapeResult linearRecurrenceShape(Value a, Value b, Value h0) {
+  std::optional<shapes::Shape> init;
+  return shapes::linearRecurrenceShape(
+      ruleShape(tensorType(a).getShape()), ruleShape(tensorType(b).getShape()),
+      optionalRuleShape(h0, init), shapes::Naming{{"a", "b", "h0"}});
+}
+
+LogicalResult LinearRecurrenceOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  return inferRuleType(
+      location, getOperationName(),
+      linearRecurrenceShape(adaptor.getA(), adaptor.getB(), adaptor.getH0()),
+      tensorType(adaptor.getA()).getElementType(), types);
+}
+
+bool LinearRecurrenceOp::isCompatibleReturnTypes(TypeRange inferred,
+                                                 TypeRange actual) {
+  return compatibleTensorTypes(inferred, actual);
 }
 
 LogicalResult SelectiveScanStepOp::verify() {
-  ArrayRef<int64_t> u = getU().getType().getShape();
-  ArrayRef<int64_t> a = getA().getType().getShape();
-  if (u.size() != 3 || a.size() != 2)
-    return emitOpError("u must be [batch, seq, channels] and A "
-                       "[channels, states]");
-  if (failed(expectShape(*this, getDelta(), "delta", u)) ||
-      failed(expectShape(*this, getY(), "y", u)))
+  if (failed(verifyShapeRules(*this, selectiveScanShapes(*this))))
     return failure();
-  return verifyGenerationState(*this, getState(),
-                               {ShapedType::kDynamic, u[2], a[1]}, getSlots(),
-                               Value(), u[0]);
+  ArrayRef<int64_t> u = getU().getType().getShape();
+  return verifyGenerationState(
+      *this, getState(),
+      shapes::selectiveScanStateShape(ruleShape(u),
+                                      ruleShape(getA().getType().getShape()),
+                                      shapes::Naming{{"u", "A"}}),
+      getSlots(), Value(), u[0]);
 }
 
 LogicalResult LinearRecurrenceStepOp::verify() {
-  ArrayRef<int64_t> a = getA().getType().getShape();
-  if (a.size() != 3)
-    return emitOpError("a must be [batch, seq, channels], got ")
-           << formatShape(a);
-  if (failed(expectShape(*this, getB(), "b", a)) ||
-      failed(expectShape(*this, getResult(), "result", a)))
+  if (failed(verifyShapeRule(*this,
+                             linearRecurrenceShape(getA(), getB(), Value()))))
     return failure();
-  return verifyGenerationState(*this, getState(), {ShapedType::kDynamic, a[2]},
-                               getSlots(), Value(), a[0]);
+  ArrayRef<int64_t> a = getA().getType().getShape();
+  return verifyGenerationState(
+      *this, getState(),
+      shapes::linearRecurrenceStateShape(ruleShape(a), shapes::Naming{{"a"}}),
+      getSlots(), Value(), a[0]);
 }
 
 #define GET_OP_CLASSES

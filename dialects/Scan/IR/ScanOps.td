@@ -1,6 +1,7 @@
 //===- ScanOps.td - Kiln scan operations ------------------*- tablegen -*-===//
 //
-// Operation definitions of the scan dialect.
+// Operation definitions of the scan dialect. Shape rules come from
+// lib/ShapeRules/Scan.cpp and State.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -8,6 +9,7 @@
 #define KILN_SCAN_OPS
 
 include "dialects/Scan/IR/ScanDialect.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Scan_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
@@ -47,7 +49,7 @@ def Scan_SelectiveScanOp : Scan_Op<"selective_scan",
 }
 
 def Scan_LinearRecurrenceOp : Scan_Op<"linear_recurrence",
-    [Pure, AttrSizedOperandSegments]> {
+    [Pure, AttrSizedOperandSegments, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "first-order linear recurrence h[t] = a[t] h[t-1] + b[t]";
   let description = [{
     `a, b [B, T, D]`, optional `h0 [B, D]` (zero when absent). With

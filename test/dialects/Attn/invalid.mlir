@@ -248,7 +248,7 @@ func.func @bias_element_type(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>,
 // -----
 
 func.func @seq_offsets_rank(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>, %x0: tensor<2x3xi32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op seq_offsets must be a 1-D tensor of sequence boundaries}}
+  // expected-error @+1 {{'attn.attention' op seq_offsets has shape [2, 3]; expected 1 dims [N + 1]}}
   %0 = attn.attention %q, %k, %v seq_offsets %x0 {mask = #attn<mask none>, scale = 0.25 : f64}
       : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x3xi32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
