@@ -18,19 +18,25 @@ Checks checkAlongAxis(const Shape &x, int64_t axis, const Naming &naming) {
   return checks;
 }
 
-/// With `seqOffsets` (1), the op runs along T, axis 1 of x `[B, T, ...]`.
-void checkPackedAxis(Checks &checks, const Shape *seqOffsets, int64_t axis,
-                     const Naming &naming) {
-  if (!checks.ok() || !seqOffsets)
-    return;
+/// x (0) along `axis`; with `seqOffsets` (1), a packed batch, the op runs
+/// along T, axis 1 of x `[B, T, ...]`.
+std::optional<RuleError> checkPackedAxis(const Shape &x,
+                                         const Shape *seqOffsets, int64_t axis,
+                                         const Naming &naming) {
+  Checks checks = checkAlongAxis(x, axis, naming);
+  if (!checks.ok())
+    return checks.takeError();
+  if (!seqOffsets)
+    return std::nullopt;
   if (std::optional<RuleError> error = checkSeqOffsets(*seqOffsets, 1, naming))
-    checks.fail(*error);
-  else if (axis != 1)
-    checks.fail(RuleError("axis " + std::to_string(axis) +
-                              " with seq_offsets; expected 1, the sequence "
-                              "axis T of " +
-                              naming.subject(0) + " [B, T, ...]",
-                          -1, "axis"));
+    return error;
+  if (axis == 1)
+    return std::nullopt;
+  return RuleError("axis " + std::to_string(axis) +
+                       " with seq_offsets; expected 1, the sequence axis T "
+                       "of " +
+                       naming.subject(0) + " [B, T, ...]",
+                   -1, "axis");
 }
 
 } // namespace
@@ -106,19 +112,17 @@ ShapeResult topKShape(const Shape &x, int64_t axis, int64_t k,
 
 ShapeResult cumsumShape(const Shape &x, const Shape *seqOffsets, int64_t axis,
                         const Naming &naming) {
-  Checks checks = checkAlongAxis(x, axis, naming);
-  checkPackedAxis(checks, seqOffsets, axis, naming);
-  if (!checks.ok())
-    return checks.takeError();
+  if (std::optional<RuleError> error =
+          checkPackedAxis(x, seqOffsets, axis, naming))
+    return *error;
   return x;
 }
 
 ShapeResult arangeShape(const Shape &x, const Shape *seqOffsets, int64_t axis,
                         const Naming &naming) {
-  Checks checks = checkAlongAxis(x, axis, naming);
-  checkPackedAxis(checks, seqOffsets, axis, naming);
-  if (!checks.ok())
-    return checks.takeError();
+  if (std::optional<RuleError> error =
+          checkPackedAxis(x, seqOffsets, axis, naming))
+    return *error;
   return Shape{x[axis]};
 }
 
