@@ -15,28 +15,37 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::attn;
 
-/// Checks query, key and value (the shape rule: ranks, batch, head
-/// grouping, head sizes) and the result. `allowGroups` admits fewer k/v
-/// heads.
-static LogicalResult verifyQKV(Operation *op, Value query, Value key,
-                               Value value, Value result, bool allowGroups) {
-  Type element = tensorType(query).getElementType();
-  if (tensorType(key).getElementType() != element ||
-      tensorType(value).getElementType() != element ||
-      tensorType(result).getElementType() != element)
-    return op->emitOpError("query, key, value and result must share one "
-                           "element type");
-  return verifyShapeRule(
-      op, shapes::attentionShape(ruleShape(tensorType(query).getShape()),
-                                 ruleShape(tensorType(key).getShape()),
-                                 ruleShape(tensorType(value).getShape()),
-                                 allowGroups,
-                                 shapes::Naming{{"query", "key", "value"}}));
+/// The result type of an op on query, key and value: `[B, T, H, Dv]` of
+/// the query's element type. `groupedHeads` admits fewer key/value heads.
+static LogicalResult inferAttentionType(std::optional<Location> location,
+                                        StringRef opName, Value query,
+                                        Value key, Value value,
+                                        bool groupedHeads,
+                                        SmallVectorImpl<Type> &types) {
+  return inferRuleType(
+      location, opName,
+      shapes::attentionShape(ruleShape(tensorType(query).getShape()),
+                             ruleShape(tensorType(key).getShape()),
+                             ruleShape(tensorType(value).getShape()),
+                             groupedHeads,
+                             shapes::Naming{{"query", "key", "value"}}),
+      tensorType(query).getElementType(), types);
+}
+
+/// Checks query, key and value (one element type, and the shape rule:
+/// ranks, batch, head grouping, head sizes) and the result.
+template <typename Op> static LogicalResult verifyQKV(Op op) {
+  Type element = op.getQuery().getType().getElementType();
+  if (op.getKey().getType().getElementType() != element ||
+      op.getValue().getType().getElementType() != element ||
+      op.getResult().getType().getElementType() != element)
+    return op.emitOpError("query, key, value and result must share one "
+                          "element type");
+  return verifyInferredType(op);
 }
 
 LogicalResult AttentionOp::verify() {
-  if (failed(verifyQKV(*this, getQuery(), getKey(), getValue(), getResult(),
-                       /*allowGroups=*/true)))
+  if (failed(verifyQKV(*this)))
     return failure();
   if (!(getScale().convertToDouble() > 0.0) &&
       !(getScale().convertToDouble() < 0.0))
@@ -86,8 +95,7 @@ LogicalResult AttentionOp::verify() {
 }
 
 LogicalResult LinearAttentionOp::verify() {
-  if (failed(verifyQKV(*this, getQuery(), getKey(), getValue(), getResult(),
-                       /*allowGroups=*/false)) ||
+  if (failed(verifyQKV(*this)) ||
       failed(verifySeqOffsets(*this, getSeqOffsets())))
     return failure();
   if (getSeqOffsets() && !dimsCompatible(getQuery().getType().getDimSize(1),
@@ -98,8 +106,7 @@ LogicalResult LinearAttentionOp::verify() {
 }
 
 LogicalResult DecodeAttentionOp::verify() {
-  if (failed(verifyQKV(*this, getQuery(), getKey(), getValue(), getResult(),
-                       /*allowGroups=*/true)))
+  if (failed(verifyQKV(*this)))
     return failure();
   if (getMask() == MaskKind::none)
     return emitOpError("decode needs a causal, sliding_window or "
@@ -126,8 +133,7 @@ LogicalResult DecodeAttentionOp::verify() {
 }
 
 LogicalResult LinearAttentionStepOp::verify() {
-  if (failed(verifyQKV(*this, getQuery(), getKey(), getValue(), getResult(),
-                       /*allowGroups=*/false)))
+  if (failed(verifyQKV(*this)))
     return failure();
   int64_t batch = getQuery().getType().getDimSize(0);
   shapes::ShapesResult states = shapes::linearAttentionStateShapes(

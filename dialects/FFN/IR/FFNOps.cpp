@@ -16,32 +16,42 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::ffn;
 
-/// Shared checks: element types, the rule's shapes, the norm prologue and
-/// the result.
-template <typename BlockOp>
-static LogicalResult verifyBlock(BlockOp op, const shapes::ShapeResult &rule) {
-  if (failed(verifyUniformElementType(op)))
-    return failure();
-  if (!rule)
-    return op.emitOpError(rule.error().message);
-  if (failed(graph::verifyNormPrologue(op, op.getInput(), op.getNormWeight(),
-                                       op.getNormBias(), op.getNorm(),
-                                       op.getNormEps())))
-    return failure();
-  return verifyShapeRule(op, rule);
+/// The mlp rule on an op's operands, or on those of an op being built.
+template <typename OpOrAdaptor>
+static shapes::ShapeResult mlpShape(OpOrAdaptor op) {
+  std::optional<shapes::Shape> bIn, bOut;
+  return shapes::mlpShape(
+      ruleShape(tensorType(op.getInput()).getShape()),
+      ruleShape(tensorType(op.getWIn()).getShape()),
+      optionalRuleShape(op.getBIn(), bIn),
+      ruleShape(tensorType(op.getWOut()).getShape()),
+      optionalRuleShape(op.getBOut(), bOut),
+      shapes::Naming{{"input", "w_in", "b_in", "w_out", "b_out"}});
 }
 
-LogicalResult MLPOp::verify() {
-  std::optional<shapes::Shape> bIn, bOut;
-  return verifyBlock(
-      *this, shapes::mlpShape(
-                 ruleShape(getInput().getType().getShape()),
-                 ruleShape(getWIn().getType().getShape()),
-                 optionalRuleShape(getBIn(), bIn),
-                 ruleShape(getWOut().getType().getShape()),
-                 optionalRuleShape(getBOut(), bOut),
-                 shapes::Naming{{"input", "w_in", "b_in", "w_out", "b_out"}}));
+/// The glu rule, as mlpShape.
+template <typename OpOrAdaptor>
+static shapes::ShapeResult gluShape(OpOrAdaptor op) {
+  return shapes::gluShape(
+      ruleShape(tensorType(op.getInput()).getShape()),
+      ruleShape(tensorType(op.getWGate()).getShape()),
+      ruleShape(tensorType(op.getWUp()).getShape()),
+      ruleShape(tensorType(op.getWDown()).getShape()),
+      shapes::Naming{{"input", "w_gate", "w_up", "w_down"}});
 }
+
+/// Shared checks: element types, the rule's shapes and the result, and the
+/// norm prologue.
+template <typename BlockOp> static LogicalResult verifyBlock(BlockOp op) {
+  if (failed(verifyUniformElementType(op)) ||
+      failed(verifyInferredType(op)))
+    return failure();
+  return graph::verifyNormPrologue(op, op.getInput(), op.getNormWeight(),
+                                   op.getNormBias(), op.getNorm(),
+                                   op.getNormEps());
+}
+
+LogicalResult MLPOp::verify() { return verifyBlock(*this); }
 
 LogicalResult GLUOp::verify() {
   Activation act = getActivation();
@@ -49,13 +59,7 @@ LogicalResult GLUOp::verify() {
     return emitOpError("activation must be ")
            << describeActivations(gluActivations()) << ", got "
            << activationName(act);
-  return verifyBlock(
-      *this,
-      shapes::gluShape(ruleShape(getInput().getType().getShape()),
-                       ruleShape(getWGate().getType().getShape()),
-                       ruleShape(getWUp().getType().getShape()),
-                       ruleShape(getWDown().getType().getShape()),
-                       shapes::Naming{{"input", "w_gate", "w_up", "w_down"}}));
+  return verifyBlock(*this);
 }
 
 #define GET_OP_CLASSES

@@ -42,19 +42,25 @@ static LogicalResult verifyFeatureVector(Operation *op, Value vector,
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-/// The broadcast rule of a binary op or a comparison.
-static shapes::ShapeResult binaryShape(Operation *op) {
-  return shapes::elementwiseShape(
-      ruleShape(tensorType(op->getOperand(0)).getShape()),
-      ruleShape(tensorType(op->getOperand(1)).getShape()),
-      shapes::Naming{{"lhs", "rhs"}});
+/// The result type of a binary op or a comparison: the broadcast of the
+/// operands, of `element`.
+static LogicalResult inferBinaryType(std::optional<Location> location,
+                                     StringRef opName, Value lhs, Value rhs,
+                                     Type element,
+                                     SmallVectorImpl<Type> &types) {
+  return inferRuleType(
+      location, opName,
+      shapes::elementwiseShape(ruleShape(tensorType(lhs).getShape()),
+                               ruleShape(tensorType(rhs).getShape()),
+                               shapes::Naming{{"lhs", "rhs"}}),
+      element, types);
 }
 
-static LogicalResult verifyBinary(Operation *op) {
-  if (failed(verifySameElementType(op, {op->getOperand(0), op->getOperand(1),
-                                        op->getResult(0)})))
+template <typename Op> static LogicalResult verifyBinary(Op op) {
+  if (failed(verifySameElementType(op, {op.getLhs(), op.getRhs(),
+                                        op.getResult()})))
     return failure();
-  return verifyShapeRule(op, binaryShape(op));
+  return verifyInferredType(op);
 }
 
 LogicalResult AddOp::verify() { return verifyBinary(*this); }
@@ -128,26 +134,45 @@ LogicalResult LinearOp::verifyRopeEpilogue() {
 LogicalResult MatmulOp::verify() {
   if (failed(verifySameElementType(*this, {getLhs(), getRhs(), getResult()})))
     return failure();
-  return verifyShapeRule(
-      *this, shapes::matmulShape(ruleShape(getLhs().getType().getShape()),
-                                 ruleShape(getRhs().getType().getShape()),
-                                 shapes::Naming{{"lhs", "rhs"}}));
+  return verifyInferredType(*this);
+}
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  RankedTensorType lhs = tensorType(adaptor.getLhs());
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::matmulShape(ruleShape(lhs.getShape()),
+                          ruleShape(tensorType(adaptor.getRhs()).getShape()),
+                          shapes::Naming{{"lhs", "rhs"}}),
+      lhs.getElementType(), types);
 }
 
 /// Shared by layer_norm and rms_norm: normalization over the last dimension.
-static LogicalResult verifyNorm(Operation *op, Value input, Value weight,
-                                Value bias, double eps) {
+template <typename Op> static LogicalResult verifyNorm(Op op) {
   if (failed(verifySameElementType(op, op->getOperands())) ||
-      failed(verifySameElementType(op, {input, op->getResult(0)})))
+      failed(verifySameElementType(op, {op.getInput(), op.getResult()})))
     return failure();
+  double eps = op.getEps().convertToDouble();
   if (!(eps > 0.0))
-    return op->emitOpError("eps must be positive, got ") << eps;
+    return op.emitOpError("eps must be positive, got ") << eps;
+  return verifyInferredType(op);
+}
+
+/// The result type of layer_norm and rms_norm, the input's.
+static LogicalResult inferNormType(std::optional<Location> location,
+                                   StringRef opName, Value input, Value weight,
+                                   Value bias, SmallVectorImpl<Type> &types) {
   std::optional<shapes::Shape> biasShape;
-  return verifyShapeRule(
-      op, shapes::normShape(ruleShape(tensorType(input).getShape()),
-                            ruleShape(tensorType(weight).getShape()),
-                            optionalRuleShape(bias, biasShape),
-                            shapes::Naming{{"input", "weight", "bias"}}));
+  return inferRuleType(
+      location, opName,
+      shapes::normShape(ruleShape(tensorType(input).getShape()),
+                        ruleShape(tensorType(weight).getShape()),
+                        optionalRuleShape(bias, biasShape),
+                        shapes::Naming{{"input", "weight", "bias"}}),
+      tensorType(input).getElementType(), types);
 }
 
 LogicalResult kiln::graph::verifyNormPrologue(Operation *op, Value input,
@@ -178,14 +203,24 @@ LogicalResult kiln::graph::verifyNormPrologue(Operation *op, Value input,
   return success();
 }
 
-LogicalResult LayerNormOp::verify() {
-  return verifyNorm(*this, getInput(), getWeight(), getBias(),
-                    getEps().convertToDouble());
+LogicalResult LayerNormOp::verify() { return verifyNorm(*this); }
+
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  return inferNormType(location, getOperationName(), adaptor.getInput(),
+                       adaptor.getWeight(), adaptor.getBias(), types);
 }
 
-LogicalResult RMSNormOp::verify() {
-  return verifyNorm(*this, getInput(), getWeight(), Value(),
-                    getEps().convertToDouble());
+LogicalResult RMSNormOp::verify() { return verifyNorm(*this); }
+
+LogicalResult RMSNormOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> location,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  return inferNormType(location, getOperationName(), adaptor.getInput(),
+                       adaptor.getWeight(), Value(), types);
 }
 
 LogicalResult SoftmaxOp::verify() {
@@ -198,17 +233,19 @@ LogicalResult SoftmaxOp::verify() {
   return success();
 }
 
-LogicalResult EmbeddingOp::verify() {
-  shapes::ShapeResult rule =
-      shapes::embeddingShape(ruleShape(getIds().getType().getShape()),
-                             ruleShape(getTable().getType().getShape()),
-                             shapes::Naming{{"ids", "table"}});
-  if (!rule)
-    return emitOpError(rule.error().message);
-  if (getTable().getType().getElementType() !=
-      getResult().getType().getElementType())
-    return emitOpError("result element type must match the table's");
-  return verifyShapeRule(*this, rule);
+LogicalResult EmbeddingOp::verify() { return verifyInferredType(*this); }
+
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  RankedTensorType table = tensorType(adaptor.getTable());
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::embeddingShape(ruleShape(tensorType(adaptor.getIds()).getShape()),
+                             ruleShape(table.getShape()),
+                             shapes::Naming{{"ids", "table"}}),
+      table.getElementType(), types);
 }
 
 LogicalResult RopeOp::verify() {
@@ -264,34 +301,40 @@ LogicalResult Conv1dOp::inferReturnTypes(MLIRContext *,
 // Reductions
 //===----------------------------------------------------------------------===//
 
-static LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes,
-                                  bool keepdims) {
-  if (failed(verifySameElementType(op, {op->getOperand(0), op->getResult(0)})))
-    return failure();
-  // The IR keeps axes sorted (its canonical form); the rule checks the rest.
-  for (size_t i = 1; i < axes.size(); ++i)
-    if (axes[i - 1] >= axes[i])
-      return op->emitOpError("axes must be sorted and unique");
-  return verifyShapeRule(
-      op,
-      shapes::reduceShape(ruleShape(tensorType(op->getOperand(0)).getShape()),
+/// The result type of a reduction: the input's element type.
+static LogicalResult inferReduceType(std::optional<Location> location,
+                                     StringRef opName, Value input,
+                                     ArrayRef<int64_t> axes, bool keepdims,
+                                     SmallVectorImpl<Type> &types) {
+  RankedTensorType type = tensorType(input);
+  return inferRuleType(
+      location, opName,
+      shapes::reduceShape(ruleShape(type.getShape()),
                           std::vector<int64_t>(axes.begin(), axes.end()),
-                          keepdims, shapes::Naming{{"input"}}));
+                          keepdims, shapes::Naming{{"input"}}),
+      type.getElementType(), types);
 }
 
-LogicalResult ReduceSumOp::verify() {
-  return verifyReduce(*this, getAxes(), getKeepdims());
+template <typename Op> static LogicalResult verifyReduce(Op op) {
+  if (failed(verifySameElementType(op, {op.getInput(), op.getResult()})))
+    return failure();
+  // The IR keeps axes sorted (its canonical form); the rule checks the rest.
+  ArrayRef<int64_t> axes = op.getAxes();
+  for (size_t i = 1; i < axes.size(); ++i)
+    if (axes[i - 1] >= axes[i])
+      return op.emitOpError("axes must be sorted and unique");
+  return verifyInferredType(op);
 }
+
+LogicalResult ReduceSumOp::verify() { return verifyReduce(*this); }
 LogicalResult ReduceMeanOp::verify() {
   // An integer mean has no exact result type (docs/json-ir.md: float only).
   Type element = getInput().getType().getElementType();
   if (!isa<FloatType>(element))
     return emitOpError("requires a float element type, got ") << element;
-  return verifyReduce(*this, getAxes(), getKeepdims());
+  return verifyReduce(*this);
 }
-LogicalResult ReduceMaxOp::verify() {
-  return verifyReduce(*this, getAxes(), getKeepdims());
-}
+LogicalResult ReduceMaxOp::verify() { return verifyReduce(*this); }
 
 //===----------------------------------------------------------------------===//
 // Data movement
@@ -376,11 +419,6 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
       input.getElementType(), types);
 }
 
-bool TransposeOp::isCompatibleReturnTypes(TypeRange inferred,
-                                          TypeRange actual) {
-  return compatibleTensorTypes(inferred, actual);
-}
-
 OpFoldResult TransposeOp::fold(FoldAdaptor) {
   // The verifier admits a result more or less static than the input; only
   // an identical type may be replaced by the input.
@@ -416,10 +454,6 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
       input.getElementType(), types);
 }
 
-bool SliceOp::isCompatibleReturnTypes(TypeRange inferred, TypeRange actual) {
-  return compatibleTensorTypes(inferred, actual);
-}
-
 OpFoldResult SliceOp::fold(FoldAdaptor) {
   if (getInput().getType() == getResult().getType() && getStart() == 0 &&
       getEnd() == getInput().getType().getDimSize(getAxis()))
@@ -453,10 +487,6 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
       shapes::concatShape(inputs, static_cast<int64_t>(adaptor.getAxis()),
                           naming),
       tensorType(adaptor.getInputs().front()).getElementType(), types);
-}
-
-bool ConcatOp::isCompatibleReturnTypes(TypeRange inferred, TypeRange actual) {
-  return compatibleTensorTypes(inferred, actual);
 }
 
 LogicalResult SplitOp::verify() {
@@ -499,10 +529,10 @@ LogicalResult MinimumOp::verify() { return verifyBinary(*this); }
 LogicalResult PowOp::verify() { return verifyBinary(*this); }
 
 /// Comparisons: operands of one element type, broadcast, a bool result.
-static LogicalResult verifyCompare(Operation *op) {
-  if (failed(verifySameElementType(op, {op->getOperand(0), op->getOperand(1)})))
+template <typename Op> static LogicalResult verifyCompare(Op op) {
+  if (failed(verifySameElementType(op, {op.getLhs(), op.getRhs()})))
     return failure();
-  return verifyShapeRule(op, binaryShape(op));
+  return verifyInferredType(op);
 }
 
 LogicalResult EqualOp::verify() { return verifyCompare(*this); }
@@ -515,11 +545,21 @@ LogicalResult GreaterEqualOp::verify() { return verifyCompare(*this); }
 LogicalResult WhereOp::verify() {
   if (failed(verifySameElementType(*this, {getLhs(), getRhs(), getResult()})))
     return failure();
-  return verifyShapeRule(
-      *this, shapes::whereShape(ruleShape(getCond().getType().getShape()),
-                                ruleShape(getLhs().getType().getShape()),
-                                ruleShape(getRhs().getType().getShape()),
-                                shapes::Naming{{"cond", "lhs", "rhs"}}));
+  return verifyInferredType(*this);
+}
+
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> location,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  RankedTensorType lhs = tensorType(adaptor.getLhs());
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::whereShape(ruleShape(tensorType(adaptor.getCond()).getShape()),
+                         ruleShape(lhs.getShape()),
+                         ruleShape(tensorType(adaptor.getRhs()).getShape()),
+                         shapes::Naming{{"cond", "lhs", "rhs"}}),
+      lhs.getElementType(), types);
 }
 
 LogicalResult ArangeOp::verify() {
@@ -549,10 +589,6 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
       input.getElementType(), types);
 }
 
-bool GatherOp::isCompatibleReturnTypes(TypeRange inferred, TypeRange actual) {
-  return compatibleTensorTypes(inferred, actual);
-}
-
 LogicalResult TakeAlongAxisOp::verify() { return verifyInferredType(*this); }
 
 LogicalResult TakeAlongAxisOp::inferReturnTypes(
@@ -569,11 +605,6 @@ LogicalResult TakeAlongAxisOp::inferReturnTypes(
       input.getElementType(), types);
 }
 
-bool TakeAlongAxisOp::isCompatibleReturnTypes(TypeRange inferred,
-                                              TypeRange actual) {
-  return compatibleTensorTypes(inferred, actual);
-}
-
 LogicalResult ArgmaxOp::verify() { return verifyInferredType(*this); }
 
 LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *context,
@@ -587,10 +618,6 @@ LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *context,
           static_cast<int64_t>(adaptor.getAxis()), adaptor.getKeepdims(),
           shapes::Naming{{"input"}}),
       IntegerType::get(context, 64), types);
-}
-
-bool ArgmaxOp::isCompatibleReturnTypes(TypeRange inferred, TypeRange actual) {
-  return compatibleTensorTypes(inferred, actual);
 }
 
 LogicalResult TopKOp::verify() {
@@ -627,10 +654,6 @@ LogicalResult CumsumOp::inferReturnTypes(MLIRContext *context,
                           static_cast<int64_t>(adaptor.getAxis()),
                           shapes::Naming{{"input", "seq_offsets"}}),
       element, types);
-}
-
-bool CumsumOp::isCompatibleReturnTypes(TypeRange inferred, TypeRange actual) {
-  return compatibleTensorTypes(inferred, actual);
 }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }

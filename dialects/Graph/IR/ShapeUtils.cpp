@@ -36,19 +36,16 @@ SmallVector<int64_t> mlirShape(const shapes::Shape &shape) {
   return sizes;
 }
 
-LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected) {
+LogicalResult verifyShapeRule(Operation *op, const shapes::ShapeResult &rule) {
+  if (!rule)
+    return op->emitOpError(rule.error().message);
   ArrayRef<int64_t> actual = tensorType(op->getResult(0)).getShape();
+  SmallVector<int64_t> expected = mlirShape(*rule);
   if (!shapesCompatible(actual, expected))
     return op->emitOpError("result shape ")
            << formatShape(actual) << " does not match the inferred shape "
            << formatShape(expected);
   return success();
-}
-
-LogicalResult verifyShapeRule(Operation *op, const shapes::ShapeResult &rule) {
-  if (!rule)
-    return op->emitOpError(rule.error().message);
-  return verifyResultShape(op, mlirShape(*rule));
 }
 
 LogicalResult verifyShapeRules(Operation *op, const shapes::ShapesResult &rule) {

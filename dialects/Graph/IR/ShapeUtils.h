@@ -35,12 +35,9 @@ const shapes::Shape *optionalRuleShape(mlir::Value value,
 /// An MLIR shape from a rule's result: unknown (or symbolic) is dynamic.
 llvm::SmallVector<int64_t> mlirShape(const shapes::Shape &shape);
 
-/// Checks that the result of single-result `op` has a shape compatible
-/// with `expected`.
-mlir::LogicalResult verifyResultShape(mlir::Operation *op,
-                                      llvm::ArrayRef<int64_t> expected);
 /// Emits a failed rule's message as an op error, or checks the result of
-/// single-result `op` against the rule's shape.
+/// single-result `op` against the rule's shape (for an op whose result type
+/// holds more than its operands say, see verifyInferredType otherwise).
 mlir::LogicalResult verifyShapeRule(mlir::Operation *op,
                                     const shapes::ShapeResult &rule);
 
