@@ -95,7 +95,7 @@ func.func @recurrence_b(%a: tensor<?x?x32xf32>, %b: tensor<?x?x16xf32>, %h: tens
 // -----
 
 func.func @conv_type(%x: tensor<?x?x8xf32>, %w: tensor<8x4xf32>, %s: tensor<?x3x8xf32>, %i: tensor<?xi64>) -> tensor<?x?x4xf32> {
-  // expected-error @+1 {{'graph.conv1d_step' op result type must equal the input type}}
+  // expected-error @+1 {{'graph.conv1d_step' op result type 'tensor<?x?x4xf32>' does not match the inferred type 'tensor<?x?x8xf32>'}}
   %0 = graph.conv1d_step %x, %w state %s slots %i positions %i
       : (tensor<?x?x8xf32>, tensor<8x4xf32>, tensor<?x3x8xf32>, tensor<?xi64>, tensor<?xi64>) -> tensor<?x?x4xf32>
   return %0 : tensor<?x?x4xf32>

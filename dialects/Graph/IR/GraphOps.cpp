@@ -282,19 +282,28 @@ LogicalResult Conv1dOp::verify() {
   return verifyInferredType(*this);
 }
 
+/// The result type of conv1d and of its step form: the input's.
+static LogicalResult inferConv1dType(std::optional<Location> location,
+                                     StringRef opName, Value input,
+                                     Value weight, Value bias,
+                                     SmallVectorImpl<Type> &types) {
+  std::optional<shapes::Shape> biasShape;
+  RankedTensorType type = tensorType(input);
+  return inferRuleType(
+      location, opName,
+      shapes::conv1dShape(ruleShape(type.getShape()),
+                          ruleShape(tensorType(weight).getShape()),
+                          optionalRuleShape(bias, biasShape),
+                          shapes::Naming{{"input", "weight", "bias"}}),
+      type.getElementType(), types);
+}
+
 LogicalResult Conv1dOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> location,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
-  RankedTensorType input = tensorType(adaptor.getInput());
-  std::optional<shapes::Shape> bias;
-  return inferRuleType(
-      location, getOperationName(),
-      shapes::conv1dShape(ruleShape(input.getShape()),
-                          ruleShape(tensorType(adaptor.getWeight()).getShape()),
-                          optionalRuleShape(adaptor.getBias(), bias),
-                          shapes::Naming{{"input", "weight", "bias"}}),
-      input.getElementType(), types);
+  return inferConv1dType(location, getOperationName(), adaptor.getInput(),
+                         adaptor.getWeight(), adaptor.getBias(), types);
 }
 
 //===----------------------------------------------------------------------===//
@@ -683,20 +692,22 @@ LogicalResult FusedElementwiseOp::verify() {
 }
 
 LogicalResult Conv1dStepOp::verify() {
-  if (getResult().getType() != getInput().getType())
-    return emitOpError("result type must equal the input type");
+  if (failed(verifyInferredType(*this)))
+    return failure();
   ArrayRef<int64_t> shape = getInput().getType().getShape();
-  shapes::Shape input = ruleShape(shape);
-  shapes::Shape weight = ruleShape(getWeight().getType().getShape());
-  std::optional<shapes::Shape> bias;
-  shapes::Naming naming{{"input", "weight", "bias"}};
-  shapes::ShapeResult rule =
-      shapes::conv1dShape(input, weight, optionalRuleShape(getBias(), bias), naming);
-  if (!rule)
-    return emitOpError(rule.error().message);
-  return verifyGenerationState(*this, getState(),
-                               shapes::conv1dStateShape(input, weight, naming),
-                               getSlots(), getPositions(), shape[0]);
+  shapes::ShapeResult state = shapes::conv1dStateShape(
+      ruleShape(shape), ruleShape(getWeight().getType().getShape()),
+      shapes::Naming{{"input", "weight"}});
+  return verifyGenerationState(*this, getState(), state, getSlots(),
+                               getPositions(), shape[0]);
+}
+
+LogicalResult Conv1dStepOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> location,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  return inferConv1dType(location, getOperationName(), adaptor.getInput(),
+                         adaptor.getWeight(), adaptor.getBias(), types);
 }
 
 LogicalResult RingStoreOp::verify() {

@@ -571,7 +571,7 @@ def Graph_YieldOp : Graph_Op<"yield", [Pure, Terminator,
 //===----------------------------------------------------------------------===//
 
 def Graph_Conv1dStepOp : Graph_Op<"conv1d_step",
-    [MemoryEffects<[MemRead, MemWrite]>]> {
+    [MemoryEffects<[MemRead, MemWrite]>, InferTypeOpAdaptor]> {
   let summary = "causal conv1d continued from a ring of past inputs";
   let description = [{
     The stateful form of `graph.conv1d` for the `prefill` and `decode`

@@ -15,17 +15,19 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::scan;
 
-/// The rule of a selective scan and its step form, whose first five
-/// operands are u, delta, A, B and C.
-template <typename Op>
-static shapes::ShapesResult selectiveScanShapes(Op op) {
+/// The rule of a selective scan and of its step form (on an op or on the
+/// adaptor of one being built); their B and C are named differently.
+template <typename OpOrAdaptor>
+static shapes::ShapesResult selectiveScanShapes(OpOrAdaptor op, Value b,
+                                                Value c) {
   std::optional<shapes::Shape> d, z, deltaBias;
-  auto operand = [&](unsigned i) {
-    return ruleShape(tensorType(op->getOperand(i)).getShape());
+  auto shape = [](Value value) {
+    return ruleShape(tensorType(value).getShape());
   };
   return shapes::selectiveScanShapes(
-      operand(0), operand(1), operand(2), operand(3), operand(4),
-      optionalRuleShape(op.getD(), d), optionalRuleShape(op.getZ(), z),
+      shape(op.getU()), shape(op.getDelta()), shape(op.getA()), shape(b),
+      shape(c), optionalRuleShape(op.getD(), d),
+      optionalRuleShape(op.getZ(), z),
       optionalRuleShape(op.getDeltaBias(), deltaBias),
       shapes::Naming{{"u", "delta", "A", "B", "C", "D", "z", "delta_bias"}});
 }
@@ -37,7 +39,7 @@ LogicalResult SelectiveScanOp::verify() {
   if (getSeqOffsets() && getFinalState())
     return emitOpError("has no final state with seq_offsets (one state per "
                        "batch row cannot hold one per sequence)");
-  return verifyShapeRules(*this, selectiveScanShapes(*this));
+  return verifyShapeRules(*this, selectiveScanShapes(*this, getB(), getC()));
 }
 
 LogicalResult LinearRecurrenceOp::verify() {
@@ -64,13 +66,8 @@ LogicalResult LinearRecurrenceOp::inferReturnTypes(
       tensorType(adaptor.getA()).getElementType(), types);
 }
 
-bool LinearRecurrenceOp::isCompatibleReturnTypes(TypeRange inferred,
-                                                 TypeRange actual) {
-  return compatibleTensorTypes(inferred, actual);
-}
-
 LogicalResult SelectiveScanStepOp::verify() {
-  if (failed(verifyShapeRules(*this, selectiveScanShapes(*this))))
+  if (failed(verifyInferredType(*this)))
     return failure();
   ArrayRef<int64_t> u = getU().getType().getShape();
   return verifyGenerationState(
@@ -81,15 +78,35 @@ LogicalResult SelectiveScanStepOp::verify() {
       getSlots(), Value(), u[0]);
 }
 
+LogicalResult SelectiveScanStepOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  // y, the first of the full scan's results; the state is an operand.
+  shapes::ShapesResult rule =
+      selectiveScanShapes(adaptor, adaptor.getBm(), adaptor.getCm());
+  return inferRuleType(location, getOperationName(),
+                       rule ? shapes::ShapeResult((*rule)[0])
+                            : shapes::ShapeResult(rule.error()),
+                       tensorType(adaptor.getU()).getElementType(), types);
+}
+
 LogicalResult LinearRecurrenceStepOp::verify() {
-  if (failed(verifyShapeRule(*this,
-                             linearRecurrenceShape(getA(), getB(), Value()))))
+  if (failed(verifyInferredType(*this)))
     return failure();
   ArrayRef<int64_t> a = getA().getType().getShape();
   return verifyGenerationState(
       *this, getState(),
       shapes::linearRecurrenceStateShape(ruleShape(a), shapes::Naming{{"a"}}),
       getSlots(), Value(), a[0]);
+}
+
+LogicalResult LinearRecurrenceStepOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  return inferRuleType(
+      location, getOperationName(),
+      linearRecurrenceShape(adaptor.getA(), adaptor.getB(), Value()),
+      tensorType(adaptor.getA()).getElementType(), types);
 }
 
 #define GET_OP_CLASSES
