@@ -1,7 +1,8 @@
 //===- GraphOps.cpp - Kiln graph dialect operations -----------------------===//
 //
-// Verifiers, folders and canonicalization patterns of the graph dialect.
-// Every verifier message is covered by test/dialects/Graph/invalid.mlir.
+// Verifiers, result types inferred from lib/ShapeRules, folders and
+// canonicalization patterns of the graph dialect. Every verifier message is
+// covered by test/dialects/Graph/invalid.mlir.
 //
 //===----------------------------------------------------------------------===//
 

@@ -3,7 +3,7 @@
 // Validation, attr normalization and shape inference for the ops that a
 // language model needs around its layers (DESIGN.md §4, "Additions to v1"):
 // constant and arange, gather and take_along_axis, argmax and top_k, cumsum,
-// comparisons and where.
+// comparisons and where. Their shapes come from lib/ShapeRules.
 //
 //===----------------------------------------------------------------------===//
 

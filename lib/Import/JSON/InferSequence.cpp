@@ -3,7 +3,8 @@
 // Validation, attr normalization and shape inference for the ops that mix
 // information along the sequence: attention (masks, power normalizer, GQA,
 // packed sequences), linear_attention, selective_scan, linear_recurrence,
-// rope and the causal depthwise conv1d.
+// rope and the causal depthwise conv1d. Their shapes come from
+// lib/ShapeRules.
 //
 //===----------------------------------------------------------------------===//
 

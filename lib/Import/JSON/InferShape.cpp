@@ -1,4 +1,4 @@
-//===- InferShape.cpp - Shape rules of the data-movement ops --------------===//
+//===- InferShape.cpp - Attrs and shapes of the data-movement ops ---------===//
 //
 // Reading and normalizing the attrs of reshape, transpose, slice, concat
 // and split, each at its own JSON pointer; their shapes come from the rules

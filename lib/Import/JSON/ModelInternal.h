@@ -187,7 +187,7 @@ struct OpContext {
 };
 
 /// Checks an optional `seq_offsets` input `[N + 1]` (i32 or i64) of a packed
-/// batch against the sequence length `T` of input 0 `[B, T, ...]`.
+/// batch (shapes::checkSeqOffsets).
 bool checkSeqOffsets(OpContext &c, size_t offsets);
 
 /// Builds the validated model from parsed JSON (parseModel after syntax).
