@@ -94,7 +94,8 @@ ShapeResult reshapeShape(const Shape &x, Shape target,
                          "); expected the same symbolic dims",
                      -1, "shape");
   if (inferred) {
-    if (in.product % out.product)
+    // A zero-sized dim (a symbol bound to 0 at run time) leaves -1 open.
+    if (out.product == 0 || in.product % out.product)
       return RuleError(what + "static size " + std::to_string(in.product) +
                            " is not divisible by " +
                            std::to_string(out.product) +

@@ -1,6 +1,7 @@
 //===- AttnOps.cpp - Kiln attention operations ----------------------------===//
 //
-// Verifiers of the attention dialect. Every message is covered by
+// Verifiers of the attention dialect and the result types its ops infer
+// from lib/ShapeRules. Every message is covered by
 // test/dialects/Attn/invalid.mlir.
 //
 //===----------------------------------------------------------------------===//

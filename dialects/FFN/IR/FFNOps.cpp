@@ -1,6 +1,7 @@
 //===- FFNOps.cpp - Kiln feed-forward operations --------------------------===//
 //
-// Verifiers of the feed-forward dialect. Every message is covered by
+// Verifiers of the feed-forward dialect and the result types its ops infer
+// from lib/ShapeRules. Every message is covered by
 // test/dialects/FFN/invalid.mlir.
 //
 //===----------------------------------------------------------------------===//

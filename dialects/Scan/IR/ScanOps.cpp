@@ -1,6 +1,7 @@
 //===- ScanOps.cpp - Kiln scan operations ---------------------------------===//
 //
-// Verifiers of the scan dialect. Every message is covered by
+// Verifiers of the scan dialect and the result types its ops infer from
+// lib/ShapeRules. Every message is covered by
 // test/dialects/Scan/invalid.mlir.
 //
 //===----------------------------------------------------------------------===//

@@ -37,6 +37,10 @@ TEST(Reshape, Errors) {
                   "shape",
                   "cannot reshape x of shape [2, 8] to [4, 5]: static sizes "
                   "multiply to 16 vs 20; expected equal products");
+  // A symbol bound to 0 at run time leaves -1 open.
+  expectAttrError(reshapeShape({S(0), S(8)}, {S(0), S(1)}, 1, names), "shape",
+                  "cannot reshape x of shape [0, 8] to [0, -1]: static size 0 "
+                  "is not divisible by 0, so -1 has no integer size");
   int64_t big = int64_t(1) << 40;
   expectAttrError(reshapeShape({S(big), S(big)}, {S(1)}, std::nullopt, names),
                   "shape", "static sizes overflow a 64-bit integer");
