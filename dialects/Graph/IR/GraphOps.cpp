@@ -57,6 +57,8 @@ static LogicalResult inferBinaryType(std::optional<Location> location,
       element, types);
 }
 
+/// Binary ops, matmul and where: lhs, rhs and the result share an element
+/// type, and the result has the inferred type.
 template <typename Op> static LogicalResult verifyBinary(Op op) {
   if (failed(verifySameElementType(op, {op.getLhs(), op.getRhs(),
                                         op.getResult()})))
@@ -132,11 +134,7 @@ LogicalResult LinearOp::verifyRopeEpilogue() {
   return success();
 }
 
-LogicalResult MatmulOp::verify() {
-  if (failed(verifySameElementType(*this, {getLhs(), getRhs(), getResult()})))
-    return failure();
-  return verifyInferredType(*this);
-}
+LogicalResult MatmulOp::verify() { return verifyBinary(*this); }
 
 LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> location,
@@ -552,11 +550,7 @@ LogicalResult LessEqualOp::verify() { return verifyCompare(*this); }
 LogicalResult GreaterOp::verify() { return verifyCompare(*this); }
 LogicalResult GreaterEqualOp::verify() { return verifyCompare(*this); }
 
-LogicalResult WhereOp::verify() {
-  if (failed(verifySameElementType(*this, {getLhs(), getRhs(), getResult()})))
-    return failure();
-  return verifyInferredType(*this);
-}
+LogicalResult WhereOp::verify() { return verifyBinary(*this); }
 
 LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> location,
