@@ -286,20 +286,19 @@ bool evalRope(OpContext &ctx) {
   double theta;
   int64_t rotaryDim;
   bool interleaved;
+  std::optional<shapes::Shape> positionShape;
+  Dims shape;
   if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
       !ctx.attrNumber("theta", theta) || !ctx.attrInt("rotary_dim", rotaryDim) ||
-      !ctx.attrBool("interleaved", interleaved) || !ctx.expectRank(*x, "x", 4))
+      !ctx.attrBool("interleaved", interleaved) ||
+      !ctx.applyRule(shapes::ropeShape(shapeOf(*x),
+                                       shapeOf(positions, positionShape),
+                                       rotaryDim,
+                                       shapes::Naming{{"x", "positions"}}),
+                     shape))
     return false;
   int64_t nb = x->shape[0], nt = x->shape[1], nh = x->shape[2],
           d = x->shape[3];
-  if (rotaryDim <= 0 || rotaryDim % 2 != 0 || rotaryDim > d)
-    return ctx.fail("rotary_dim " + std::to_string(rotaryDim) +
-                    " must be even and within (0, " + std::to_string(d) + "]");
-  if (positions &&
-      (!ctx.expectRank(*positions, "positions", 2) ||
-       !ctx.expectDim(*positions, "positions", 0, nb) ||
-       !ctx.expectDim(*positions, "positions", 1, nt)))
-    return false;
   int64_t half = rotaryDim / 2;
   Tensor y = *x;
   for (int64_t b = 0; b < nb; ++b)

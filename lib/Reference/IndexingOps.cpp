@@ -72,15 +72,21 @@ bool evalArange(OpContext &ctx) {
   int64_t axis;
   double start;
   std::string dtype;
+  std::optional<shapes::Shape> offsets;
+  Dims shape;
   if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
       !ctx.attrInt("axis", axis) || !ctx.attrNumber("start", start) ||
-      !ctx.attrString("dtype", dtype))
+      !ctx.attrString("dtype", dtype) ||
+      !ctx.applyRule(shapes::arangeShape(shapeOf(*x),
+                                         shapeOf(ctx.input(1), offsets), axis,
+                                         shapes::Naming{{"x", "seq_offsets"}}),
+                     shape))
     return false;
   std::vector<std::pair<int64_t, int64_t>> sequences;
-  if (!sequenceRanges(ctx, ctx.input(1), x->shape[axis], sequences))
+  if (!sequenceRanges(ctx, ctx.input(1), shape[0], sequences))
     return false;
   // Positions count from each packed sequence's start; outside, 0.
-  Tensor y = zeros(*model::parseDType(dtype), {x->shape[axis]});
+  Tensor y = zeros(*model::parseDType(dtype), shape);
   for (auto [begin, end] : sequences)
     for (int64_t i = begin; i < end; ++i)
       y.data[i] = start + (double)(i - begin);
@@ -91,13 +97,14 @@ bool evalArange(OpContext &ctx) {
 bool evalGather(OpContext &ctx) {
   const Tensor *x, *indices;
   int64_t axis;
+  Dims shape;
   if (!ctx.require(0, "x", x) || !ctx.require(1, "indices", indices) ||
-      !ctx.expectOutputs(1, 1) || !ctx.attrInt("axis", axis))
+      !ctx.expectOutputs(1, 1) || !ctx.attrInt("axis", axis) ||
+      !ctx.applyRule(shapes::gatherShape(shapeOf(*x), shapeOf(*indices), axis,
+                                         shapes::Naming{{"x", "indices"}}),
+                     shape))
     return false;
   AxisView in(x->shape, axis);
-  Dims shape(x->shape.begin(), x->shape.begin() + axis);
-  shape.insert(shape.end(), indices->shape.begin(), indices->shape.end());
-  shape.insert(shape.end(), x->shape.begin() + axis + 1, x->shape.end());
   Tensor y = zeros(x->dtype, shape);
   int64_t count = indices->numel();
   for (int64_t o = 0; o < in.outer; ++o)
@@ -118,9 +125,6 @@ bool evalTakeAlongAxis(OpContext &ctx) {
   if (!ctx.require(0, "x", x) || !ctx.require(1, "indices", indices) ||
       !ctx.expectOutputs(1, 1) || !ctx.attrInt("axis", axis))
     return false;
-  if (axis < 0 || axis >= static_cast<int64_t>(x->shape.size()))
-    return ctx.fail("axis " + std::to_string(axis) + " out of range for " +
-                    formatDims(x->shape));
   Dims shape;
   if (!ctx.applyRule(
           shapes::takeAlongAxisShape(shapeOf(*x), shapeOf(*indices), axis,
@@ -152,15 +156,14 @@ bool evalArgmax(OpContext &ctx) {
   const Tensor *x;
   int64_t axis;
   bool keepdims;
+  Dims shape;
   if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
-      !ctx.attrInt("axis", axis) || !ctx.attrBool("keepdims", keepdims))
+      !ctx.attrInt("axis", axis) || !ctx.attrBool("keepdims", keepdims) ||
+      !ctx.applyRule(shapes::argmaxShape(shapeOf(*x), axis, keepdims,
+                                         shapes::Naming{{"x"}}),
+                     shape))
     return false;
   AxisView in(x->shape, axis);
-  Dims shape = x->shape;
-  if (keepdims)
-    shape[axis] = 1;
-  else
-    shape.erase(shape.begin() + axis);
   Tensor y = zeros(model::DType::I64, shape);
   for (int64_t o = 0; o < in.outer; ++o)
     for (int64_t i = 0; i < in.inner; ++i) {
@@ -177,17 +180,14 @@ bool evalArgmax(OpContext &ctx) {
 bool evalTopK(OpContext &ctx) {
   const Tensor *x;
   int64_t axis, k;
+  Dims shape;
   if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 2) ||
-      !ctx.attrInt("axis", axis) || !ctx.attrInt("k", k))
+      !ctx.attrInt("axis", axis) || !ctx.attrInt("k", k) ||
+      !ctx.applyRule(
+          shapes::topKShape(shapeOf(*x), axis, k, shapes::Naming{{"x"}}),
+          shape))
     return false;
-  AxisView in(x->shape, axis);
-  if (k > in.size)
-    return ctx.fail("k = " + std::to_string(k) + " exceeds the size " +
-                    std::to_string(in.size) + " of axis " +
-                    std::to_string(axis));
-  Dims shape = x->shape;
-  shape[axis] = k;
-  AxisView out(shape, axis);
+  AxisView in(x->shape, axis), out(shape, axis);
   Tensor values = zeros(x->dtype, shape);
   Tensor indices = zeros(model::DType::I64, shape);
   std::vector<int64_t> order(in.size);
@@ -215,9 +215,15 @@ bool evalCumsum(OpContext &ctx) {
   const Tensor *x;
   int64_t axis;
   bool exclusive, reverse;
+  std::optional<shapes::Shape> offsets;
+  Dims shape;
   if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
       !ctx.attrInt("axis", axis) || !ctx.attrBool("exclusive", exclusive) ||
-      !ctx.attrBool("reverse", reverse))
+      !ctx.attrBool("reverse", reverse) ||
+      !ctx.applyRule(shapes::cumsumShape(shapeOf(*x),
+                                         shapeOf(ctx.input(1), offsets), axis,
+                                         shapes::Naming{{"x", "seq_offsets"}}),
+                     shape))
     return false;
   AxisView in(x->shape, axis);
   std::vector<std::pair<int64_t, int64_t>> sequences;
@@ -225,7 +231,7 @@ bool evalCumsum(OpContext &ctx) {
     return false;
   // Sums restart at every packed sequence; tokens outside stay 0.
   Tensor y =
-      zeros(model::isFloat(x->dtype) ? x->dtype : model::DType::I64, x->shape);
+      zeros(model::isFloat(x->dtype) ? x->dtype : model::DType::I64, shape);
   for (int64_t o = 0; o < in.outer; ++o)
     for (int64_t i = 0; i < in.inner; ++i)
       for (auto [begin, end] : sequences) {

@@ -176,6 +176,16 @@ bool OpContext::applyRule(const shapes::ShapeResult &rule, Dims &out) {
   return true;
 }
 
+bool OpContext::applyRule(const shapes::ShapesResult &rule,
+                          std::vector<Dims> &out) {
+  if (!rule)
+    return fail(rule.error().message);
+  out.clear();
+  for (const shapes::Shape &shape : *rule)
+    out.push_back(shapes::sizesOf(shape));
+  return true;
+}
+
 bool OpContext::fail(const std::string &message) {
   error = node.op + " at " + node.pointer + ": " + message;
   return false;
@@ -193,22 +203,6 @@ bool OpContext::require(size_t i, const char *what, const Tensor *&out) {
   return true;
 }
 
-bool OpContext::expectRank(const Tensor &t, const char *what, size_t rank) {
-  if (t.shape.size() == rank)
-    return true;
-  return fail(std::string(what) + " has shape " + formatDims(t.shape) +
-              ", expected rank " + std::to_string(rank));
-}
-
-bool OpContext::expectDim(const Tensor &t, const char *what, size_t axis,
-                          int64_t size) {
-  if (axis < t.shape.size() && t.shape[axis] == size)
-    return true;
-  return fail(std::string(what) + " has shape " + formatDims(t.shape) +
-              ", expected dim " + std::to_string(axis) + " to be " +
-              std::to_string(size));
-}
-
 bool OpContext::expectOutputs(size_t min, size_t max) {
   size_t n = node.outputs.size();
   if (n >= min && n <= max)
@@ -219,8 +213,9 @@ bool OpContext::expectOutputs(size_t min, size_t max) {
 }
 
 bool checkSeqOffsets(OpContext &ctx, const Tensor &offsets, int64_t t) {
-  if (!ctx.expectRank(offsets, "seq_offsets", 1))
-    return false;
+  if (std::optional<shapes::RuleError> error = shapes::checkSeqOffsets(
+          shapeOf(offsets), 0, shapes::Naming{{"seq_offsets"}}))
+    return ctx.fail(error->message);
   for (int64_t i = 0; i < offsets.numel(); ++i) {
     double prev = i ? offsets.data[i - 1] : 0.0;
     if (!(offsets.data[i] >= prev && offsets.data[i] <= t))

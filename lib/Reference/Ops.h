@@ -88,14 +88,12 @@ struct OpContext {
   const Tensor *input(size_t i) const;
   /// Fetches required input `i` named `what`; fails when it is absent.
   bool require(size_t i, const char *what, const Tensor *&out);
-  /// Fails unless `t` (called `what`) has rank `rank`.
-  bool expectRank(const Tensor &t, const char *what, size_t rank);
-  /// Fails unless dim `axis` of `t` equals `size`.
-  bool expectDim(const Tensor &t, const char *what, size_t axis, int64_t size);
   /// Fails unless the node has between `min` and `max` outputs.
   bool expectOutputs(size_t min, size_t max);
   /// Takes a shape rule's result into `out`, or fails with its message.
   bool applyRule(const shapes::ShapeResult &rule, Dims &out);
+  /// The same for a rule of several results.
+  bool applyRule(const shapes::ShapesResult &rule, std::vector<Dims> &out);
 
   // Typed access to normalized attributes; a missing key or a wrong type
   // fails with a message naming the attribute.

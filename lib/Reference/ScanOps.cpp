@@ -13,43 +13,35 @@
 
 namespace kiln::reference::detail {
 
-/// Fails unless `t` is absent (an optional input) or has exactly `shape`.
-static bool expectShape(OpContext &ctx, const Tensor *t, const char *what,
-                        const Dims &shape) {
-  if (!t || t->shape == shape)
-    return true;
-  return ctx.fail(std::string(what) + " has shape " + formatDims(t->shape) +
-                  ", expected " + formatDims(shape));
-}
-
 bool evalSelectiveScan(OpContext &ctx) {
   const Tensor *u, *delta, *a, *bm, *cm;
   const Tensor *dskip = ctx.input(5), *z = ctx.input(6),
                *deltaBias = ctx.input(7), *offsets = ctx.input(8);
   bool deltaSoftplus;
+  std::optional<shapes::Shape> dskipShape, zShape, deltaBiasShape;
+  std::vector<Dims> results;
   if (!ctx.require(0, "u", u) || !ctx.require(1, "delta", delta) ||
       !ctx.require(2, "A", a) || !ctx.require(3, "Bm", bm) ||
       !ctx.require(4, "Cm", cm) || !ctx.expectOutputs(1, 2) ||
       !ctx.attrBool("delta_softplus", deltaSoftplus) ||
-      !ctx.expectRank(*u, "u", 3) || !ctx.expectRank(*a, "A", 2))
+      !ctx.applyRule(
+          shapes::selectiveScanShapes(
+              shapeOf(*u), shapeOf(*delta), shapeOf(*a), shapeOf(*bm),
+              shapeOf(*cm), shapeOf(dskip, dskipShape), shapeOf(z, zShape),
+              shapeOf(deltaBias, deltaBiasShape),
+              shapes::Naming{{"u", "delta", "A", "Bm", "Cm", "Dskip", "z",
+                              "delta_bias"}}),
+          results))
     return false;
   int64_t nb = u->shape[0], nt = u->shape[1], nd = u->shape[2],
           nn = a->shape[1];
-  if (!expectShape(ctx, delta, "delta", u->shape) ||
-      !expectShape(ctx, a, "A", {nd, nn}) ||
-      !expectShape(ctx, bm, "Bm", {nb, nt, nn}) ||
-      !expectShape(ctx, cm, "Cm", {nb, nt, nn}) ||
-      !expectShape(ctx, dskip, "Dskip", {nd}) ||
-      !expectShape(ctx, z, "z", u->shape) ||
-      !expectShape(ctx, deltaBias, "delta_bias", {nd}))
-    return false;
   std::vector<std::pair<int64_t, int64_t>> sequences;
   if (!sequenceRanges(ctx, offsets, nt, sequences))
     return false;
 
   // Tokens outside every packed sequence stay zero.
-  Tensor y = zeros(u->dtype, u->shape);
-  Tensor last = zeros(u->dtype, {nb, nd, nn});
+  Tensor y = zeros(u->dtype, results[0]);
+  Tensor last = zeros(u->dtype, results[1]);
   std::vector<double> h(nn);
   for (int64_t b = 0; b < nb; ++b)
     for (int64_t d = 0; d < nd; ++d)
@@ -84,16 +76,20 @@ bool evalLinearRecurrence(OpContext &ctx) {
   const Tensor *a, *b;
   const Tensor *h0 = ctx.input(2), *offsets = ctx.input(3);
   bool reverse;
+  std::optional<shapes::Shape> h0Shape;
+  Dims shape;
   if (!ctx.require(0, "a", a) || !ctx.require(1, "b", b) ||
       !ctx.expectOutputs(1, 1) || !ctx.attrBool("reverse", reverse) ||
-      !ctx.expectRank(*a, "a", 3) || !expectShape(ctx, b, "b", a->shape) ||
-      !expectShape(ctx, h0, "h0", {a->shape[0], a->shape[2]}))
+      !ctx.applyRule(shapes::linearRecurrenceShape(
+                         shapeOf(*a), shapeOf(*b), shapeOf(h0, h0Shape),
+                         shapes::Naming{{"a", "b", "h0"}}),
+                     shape))
     return false;
   int64_t nb = a->shape[0], nt = a->shape[1], nd = a->shape[2];
   std::vector<std::pair<int64_t, int64_t>> sequences;
   if (!sequenceRanges(ctx, offsets, nt, sequences))
     return false;
-  Tensor h = zeros(a->dtype, a->shape);
+  Tensor h = zeros(a->dtype, shape);
   for (int64_t bi = 0; bi < nb; ++bi)
     for (int64_t d = 0; d < nd; ++d)
       for (auto [begin, end] : sequences) {
@@ -114,10 +110,14 @@ bool evalLinearRecurrence(OpContext &ctx) {
 bool evalConv1d(OpContext &ctx) {
   const Tensor *x, *w;
   const Tensor *bias = ctx.input(2), *offsets = ctx.input(3);
+  std::optional<shapes::Shape> biasShape;
+  Dims shape;
   if (!ctx.require(0, "x", x) || !ctx.require(1, "w", w) ||
-      !ctx.expectOutputs(1, 1) || !ctx.expectRank(*x, "x", 3) ||
-      !ctx.expectRank(*w, "w", 2) || !ctx.expectDim(*w, "w", 0, x->shape[2]) ||
-      !expectShape(ctx, bias, "bias", {x->shape[2]}))
+      !ctx.expectOutputs(1, 1) ||
+      !ctx.applyRule(shapes::conv1dShape(shapeOf(*x), shapeOf(*w),
+                                         shapeOf(bias, biasShape),
+                                         shapes::Naming{{"x", "w", "bias"}}),
+                     shape))
     return false;
   int64_t nb = x->shape[0], nt = x->shape[1], nc = x->shape[2],
           nk = w->shape[1];
@@ -125,7 +125,7 @@ bool evalConv1d(OpContext &ctx) {
   if (!sequenceRanges(ctx, offsets, nt, sequences))
     return false;
   // Tokens outside every packed sequence stay zero.
-  Tensor y = zeros(x->dtype, x->shape);
+  Tensor y = zeros(x->dtype, shape);
   for (int64_t b = 0; b < nb; ++b)
     for (auto [begin, end] : sequences)
       for (int64_t t = begin; t < end; ++t)

@@ -21,16 +21,6 @@ static void aroundAxis(const Dims &shape, size_t axis, int64_t &outer,
   inner = product(Dims(shape.begin() + axis + 1, shape.end()));
 }
 
-/// Reads the `axis` attribute and checks it against `rank`.
-static bool axisAttr(OpContext &ctx, size_t rank, int64_t &axis) {
-  if (!ctx.attrInt("axis", axis))
-    return false;
-  if (axis >= 0 && axis < static_cast<int64_t>(rank))
-    return true;
-  return ctx.fail("axis " + std::to_string(axis) + " out of range for rank " +
-                  std::to_string(rank));
-}
-
 bool evalReshape(OpContext &ctx) {
   const Tensor *x;
   if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1))
@@ -38,32 +28,25 @@ bool evalReshape(OpContext &ctx) {
   // The target is the output value's declared type; a symbolic dim that no
   // tensor has bound yet is inferred from the element count.
   const model::Shape &decl = ctx.model.value(ctx.node.outputs[0]).type.shape;
-  Dims shape;
-  int unknown = -1;
+  shapes::Shape target;
+  std::optional<size_t> unbound;
   for (size_t i = 0; i < decl.size(); ++i) {
     int64_t size = decl[i].isStatic() ? decl[i].size
                    : decl[i].symbol < static_cast<int>(ctx.dimValues.size())
                        ? ctx.dimValues[decl[i].symbol]
                        : -1;
-    if (size < 0) {
-      if (unknown >= 0)
-        return ctx.fail("output shape " +
-                        model::formatShape(ctx.model, decl) +
-                        " has more than one unbound dim");
-      unknown = static_cast<int>(i);
-      size = 1;
-    }
-    shape.push_back(size);
+    if (size < 0 && unbound)
+      return ctx.fail("output shape " + model::formatShape(ctx.model, decl) +
+                      " has more than one unbound dim");
+    if (size < 0)
+      unbound = i;
+    target.push_back(shapes::Dim::fixed(size < 0 ? 1 : size));
   }
-  if (unknown >= 0 && product(shape) > 0 && x->numel() % product(shape) == 0)
-    shape[unknown] = x->numel() / product(shape);
-  if (product(shape) != x->numel()) {
-    std::string declared = model::formatShape(ctx.model, decl);
-    std::string resolved = formatDims(shape);
-    return ctx.fail("cannot reshape " + formatDims(x->shape) + " to " +
-                    declared +
-                    (declared == resolved ? "" : " (" + resolved + ")"));
-  }
+  Dims shape;
+  if (!ctx.applyRule(shapes::reshapeShape(shapeOf(*x), target, unbound,
+                                          shapes::Naming{{"x"}}),
+                     shape))
+    return false;
   Tensor y = *x;
   y.shape = shape;
   ctx.results.push_back(std::move(y));
@@ -76,22 +59,16 @@ bool evalTranspose(OpContext &ctx) {
   if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
       !ctx.attrInts("perm", perm))
     return false;
-  size_t rank = x->shape.size();
-  std::vector<bool> seen(rank, false);
-  for (int64_t p : perm) {
-    if (perm.size() != rank || p < 0 || p >= static_cast<int64_t>(rank) ||
-        seen[p])
-      return ctx.fail("perm is not a permutation of " + std::to_string(rank) +
-                      " axes");
-    seen[p] = true;
-  }
+  Dims shape;
+  if (!ctx.applyRule(shapes::transposeShape(shapeOf(*x), perm,
+                                            shapes::Naming{{"x"}}),
+                     shape))
+    return false;
   // Output dim i is input dim perm[i]: walk the output in order and read the
   // input through permuted strides.
-  Dims inStrides = stridesOf(x->shape), shape(rank), strides(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    shape[i] = x->shape[perm[i]];
-    strides[i] = inStrides[perm[i]];
-  }
+  Dims inStrides = stridesOf(x->shape), strides;
+  for (int64_t axis : perm)
+    strides.push_back(inStrides[axis]);
   Tensor y = zeros(x->dtype, shape);
   for (int64_t i = 0; i < y.numel(); ++i)
     y.data[i] = x->data[offsetOf(i, shape, strides)];
@@ -103,11 +80,14 @@ bool evalSlice(OpContext &ctx) {
   const Tensor *x;
   int64_t axis, start, end;
   if (!ctx.require(0, "x", x) || !ctx.expectOutputs(1, 1) ||
-      !axisAttr(ctx, x->shape.size(), axis) || !ctx.attrInt("start", start))
+      !ctx.attrInt("axis", axis) || !ctx.attrInt("start", start))
     return false;
+  if (std::optional<shapes::RuleError> error =
+          shapes::checkAxis(axis, x->shape.size(), "axis"))
+    return ctx.fail(error->message);
   int64_t size = x->shape[axis];
   // On a symbolic axis a negative start counts both bounds from the end, and
-  // a null end is the end of the axis.
+  // a null end is the end of the axis: resolved here against its size.
   if (ctx.node.attrs.value("end", nlohmann::json()).is_null())
     end = size;
   else if (!ctx.attrInt("end", end))
@@ -116,14 +96,13 @@ bool evalSlice(OpContext &ctx) {
     end += size;
   if (start < 0)
     start += size;
-  if (!(0 <= start && start <= end && end <= size))
-    return ctx.fail("range [" + std::to_string(start) + ", " +
-                    std::to_string(end) + ") is not within [0, " +
-                    std::to_string(size) + "]");
+  Dims shape;
+  if (!ctx.applyRule(shapes::sliceShape(shapeOf(*x), axis, start, end,
+                                        shapes::Naming{{"x"}}),
+                     shape))
+    return false;
   int64_t outer, inner;
   aroundAxis(x->shape, axis, outer, inner);
-  Dims shape = x->shape;
-  shape[axis] = end - start;
   Tensor y = zeros(x->dtype, shape);
   for (int64_t o = 0; o < outer; ++o)
     std::copy_n(&x->data[(o * size + start) * inner], (end - start) * inner,
@@ -136,25 +115,25 @@ bool evalConcat(OpContext &ctx) {
   const Tensor *first;
   int64_t axis;
   if (!ctx.require(0, "x0", first) || !ctx.expectOutputs(1, 1) ||
-      !axisAttr(ctx, first->shape.size(), axis))
+      !ctx.attrInt("axis", axis))
     return false;
-  Dims shape = first->shape;
-  shape[axis] = 0;
+  shapes::Naming naming;
+  std::vector<shapes::Shape> inputs;
   for (size_t i = 0; i < ctx.inputs.size(); ++i) {
     const Tensor *x;
     std::string what = "x" + std::to_string(i);
     if (!ctx.require(i, what.c_str(), x))
       return false;
-    Dims expected = first->shape;
-    expected[axis] = x->shape.size() == expected.size() ? x->shape[axis] : -1;
-    if (x->shape != expected || x->dtype != first->dtype)
-      return ctx.fail(what + " is " + model::dtypeName(x->dtype) + " " +
-                      formatDims(x->shape) + ", expected " +
-                      model::dtypeName(first->dtype) + " " +
-                      formatDims(first->shape) + " except along axis " +
-                      std::to_string(axis));
-    shape[axis] += x->shape[axis];
+    if (x->dtype != first->dtype)
+      return ctx.fail(what + " is " + model::dtypeName(x->dtype) +
+                      ", expected " + model::dtypeName(first->dtype) +
+                      ", the dtype of x0");
+    naming.roles.push_back(what);
+    inputs.push_back(shapeOf(*x));
   }
+  Dims shape;
+  if (!ctx.applyRule(shapes::concatShape(inputs, axis, naming), shape))
+    return false;
   int64_t outer, inner;
   aroundAxis(shape, axis, outer, inner);
   Tensor y = zeros(first->dtype, shape);
@@ -174,24 +153,18 @@ bool evalSplit(OpContext &ctx) {
   const Tensor *x;
   int64_t axis;
   std::vector<int64_t> sizes;
-  if (!ctx.require(0, "x", x) || !axisAttr(ctx, x->shape.size(), axis) ||
+  std::vector<Dims> parts;
+  if (!ctx.require(0, "x", x) || !ctx.attrInt("axis", axis) ||
       !ctx.attrInts("sizes", sizes) ||
-      !ctx.expectOutputs(sizes.size(), sizes.size()))
+      !ctx.expectOutputs(sizes.size(), sizes.size()) ||
+      !ctx.applyRule(shapes::splitShapes(shapeOf(*x), axis, sizes, sizes.size(),
+                                         shapes::Naming{{"x"}}),
+                     parts))
     return false;
-  int64_t total = 0;
-  for (int64_t s : sizes) {
-    if (s < 0)
-      return ctx.fail("negative size " + std::to_string(s));
-    total += s;
-  }
-  if (total != x->shape[axis])
-    return ctx.fail("sizes do not add up to dim " + std::to_string(axis) +
-                    " of " + formatDims(x->shape));
   int64_t outer, inner, at = 0;
   aroundAxis(x->shape, axis, outer, inner);
-  for (int64_t n : sizes) {
-    Dims shape = x->shape;
-    shape[axis] = n;
+  for (const Dims &shape : parts) {
+    int64_t n = shape[axis];
     Tensor y = zeros(x->dtype, shape);
     for (int64_t o = 0; o < outer; ++o)
       std::copy_n(&x->data[(o * x->shape[axis] + at) * inner], n * inner,

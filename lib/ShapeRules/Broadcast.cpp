@@ -77,27 +77,4 @@ ShapeResult broadcastToShape(const Shape &shape, const Shape &target,
                    static_cast<int>(operand)};
 }
 
-ShapeResult takeAlongAxisShape(const Shape &x, const Shape &indices,
-                               int64_t axis, const Naming &naming) {
-  if (indices.size() != x.size())
-    return rankError(naming, 1, indices, x.size(),
-                     "(the rank of " + naming.role(0) + ")");
-  Shape out;
-  for (size_t d = 0; d < x.size(); ++d) {
-    ShapeResult dim = broadcastShapes({x[d]}, {indices[d]}, naming);
-    if (static_cast<int64_t>(d) == axis)
-      out.push_back(indices[d]);
-    else if (dim)
-      out.push_back((*dim)[0]);
-    else
-      return RuleError{naming.subject(1) + " has shape " +
-                           naming.format(indices) + "; expected dim " +
-                           std::to_string(d) + " to broadcast with " +
-                           naming.format(x[d]) + ", dim " + std::to_string(d) +
-                           " of " + naming.role(0) + " " + naming.format(x),
-                       1};
-  }
-  return out;
-}
-
 } // namespace kiln::shapes

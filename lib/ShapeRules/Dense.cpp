@@ -5,62 +5,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lib/ShapeRules/ShapeRules.h"
+#include "lib/ShapeRules/Checks.h"
 
 namespace kiln::shapes {
 namespace {
-
-/// Collects the first error of a rule's checks.
-class Checks {
-public:
-  explicit Checks(const Naming &naming) : naming(naming) {}
-
-  bool ok() const { return !error; }
-  RuleError takeError() { return std::move(*error); }
-
-  /// Operand `i` has at least `rank` dims.
-  Checks &minRank(size_t i, const Shape &shape, int64_t rank,
-                  const char *layout) {
-    if (ok() && static_cast<int64_t>(shape.size()) < rank)
-      error = minRankError(naming, i, shape, rank, layout);
-    return *this;
-  }
-  /// Operand `i` has exactly `rank` dims.
-  Checks &rank(size_t i, const Shape &shape, int64_t rank, const char *layout) {
-    if (ok() && static_cast<int64_t>(shape.size()) != rank)
-      error = rankError(naming, i, shape, rank, layout);
-    return *this;
-  }
-  /// Dim `axis` of operand `i` (of sufficient rank) may equal `expected`.
-  Checks &dim(size_t i, const Shape &shape, int64_t axis, const Dim &expected,
-              const std::string &what) {
-    if (ok() && !compatible(shape[axis], expected))
-      error = dimError(naming, i, shape, axis, expected, what);
-    return *this;
-  }
-  /// A weight `[out, in]` whose `in` is `in`.
-  Checks &weight(size_t i, const Shape &shape, const Dim &in,
-                 const std::string &what) {
-    rank(i, shape, 2, "[out, in]");
-    return ok() ? dim(i, shape, 1, in, what) : *this;
-  }
-  /// An optional vector (`layout` "[out]" or "[D]") of `size` elements.
-  Checks &vector(size_t i, const Shape *shape, const Dim &size,
-                 const char *layout, const std::string &what) {
-    if (!shape)
-      return *this;
-    rank(i, *shape, 1, layout);
-    return ok() ? dim(i, *shape, 0, size, what) : *this;
-  }
-  Checks &bias(size_t i, const Shape *shape, const Dim &out,
-               const std::string &what) {
-    return vector(i, shape, out, "[out]", what);
-  }
-
-private:
-  const Naming &naming;
-  std::optional<RuleError> error;
-};
 
 /// `x` with its last dim replaced by `last`.
 Shape withLastDim(Shape x, const Dim &last) {

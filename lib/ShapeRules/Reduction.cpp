@@ -9,17 +9,6 @@
 
 namespace kiln::shapes {
 
-/// An error about `axis` of attr `attr` when it is not a dim of a `rank`-D
-/// operand.
-static std::optional<RuleError> checkAxis(int64_t axis, size_t rank,
-                                          const std::string &attr) {
-  if (axis >= 0 && axis < static_cast<int64_t>(rank))
-    return std::nullopt;
-  return RuleError("axis " + std::to_string(axis) +
-                       " is out of range for rank " + std::to_string(rank),
-                   -1, attr);
-}
-
 ShapeResult softmaxShape(const Shape &x, int64_t axis, const Naming &naming) {
   if (x.empty())
     return minRankError(naming, 0, x, 1, "[..., D]");

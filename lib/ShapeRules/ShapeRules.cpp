@@ -63,6 +63,11 @@ std::string Naming::format(const Shape &shape) const {
   return text + "]";
 }
 
+std::string Naming::attrText(const std::string &attr,
+                             const std::string &formatted) const {
+  return spellAttr ? spellAttr(attr) : formatted;
+}
+
 /// "<operand> has shape [..]; expected " + `expected`.
 static RuleError shapeError(const Naming &naming, size_t operand,
                             const Shape &shape, const std::string &expected) {
@@ -96,6 +101,21 @@ RuleError sameShapeError(const Naming &naming, size_t operand,
   return shapeError(naming, operand, shape,
                     naming.format(otherShape) + ", the shape of " +
                         naming.subject(other));
+}
+
+RuleError staticError(const Naming &naming, size_t operand, const Shape &shape,
+                      int64_t axis, const std::string &why) {
+  return shapeError(naming, operand, shape,
+                    "dim " + std::to_string(axis) + " to be static " + why);
+}
+
+std::optional<RuleError> checkAxis(int64_t axis, size_t rank,
+                                   const std::string &attr) {
+  if (axis >= 0 && axis < static_cast<int64_t>(rank))
+    return std::nullopt;
+  return RuleError("axis " + std::to_string(axis) +
+                       " is out of range for rank " + std::to_string(rank),
+                   -1, attr);
 }
 
 } // namespace kiln::shapes

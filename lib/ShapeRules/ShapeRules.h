@@ -76,6 +76,9 @@ struct Naming {
   std::function<std::string(size_t)> describe;
   /// Names of symbolic dims by id.
   std::vector<std::string> symbols;
+  /// How the value of an attr is written in a message (the JSON front end
+  /// quotes the node's own text); the rule's formatting when unset.
+  std::function<std::string(const std::string &)> spellAttr;
 
   std::string role(size_t operand) const;
   std::string subject(size_t operand) const;
@@ -83,6 +86,9 @@ struct Naming {
   std::string format(const Dim &dim) const;
   /// "[batch, seq, 64]".
   std::string format(const Shape &shape) const;
+  /// Attr `attr` as spellAttr writes it, else `formatted`.
+  std::string attrText(const std::string &attr,
+                       const std::string &formatted) const;
 };
 
 /// Why a rule failed: a message that reads on its own, and the operand
@@ -96,20 +102,24 @@ struct RuleError {
   std::string attr; ///< Attribute name, or empty.
 };
 
-/// A rule's answer: the result shape or the error.
-class ShapeResult {
+/// A rule's answer: the result (one shape, or one per result of an op with
+/// several) or the error.
+template <typename T> class RuleResult {
 public:
-  ShapeResult(Shape shape) : result(std::move(shape)) {}
-  ShapeResult(RuleError error) : failure(std::move(error)) {}
+  RuleResult(T value) : result(std::move(value)) {}
+  RuleResult(RuleError error) : failure(std::move(error)) {}
 
   explicit operator bool() const { return result.has_value(); }
-  const Shape &operator*() const { return *result; }
+  const T &operator*() const { return *result; }
   const RuleError &error() const { return failure; }
 
 private:
-  std::optional<Shape> result;
+  std::optional<T> result;
   RuleError failure{""};
 };
+
+using ShapeResult = RuleResult<Shape>;
+using ShapesResult = RuleResult<std::vector<Shape>>;
 
 //===----------------------------------------------------------------------===//
 // Messages shared by the rules and by the callers' own checks
@@ -128,6 +138,13 @@ RuleError dimError(const Naming &naming, size_t operand, const Shape &shape,
 RuleError sameShapeError(const Naming &naming, size_t operand,
                          const Shape &shape, size_t other,
                          const Shape &otherShape);
+/// "<operand> has shape [..]; expected dim <axis> to be static <why>".
+RuleError staticError(const Naming &naming, size_t operand, const Shape &shape,
+                      int64_t axis, const std::string &why);
+/// "axis <axis> is out of range for rank <rank>", about attr `attr`, unless
+/// `axis` is a dim of a `rank`-D operand.
+std::optional<RuleError> checkAxis(int64_t axis, size_t rank,
+                                   const std::string &attr);
 
 //===----------------------------------------------------------------------===//
 // Broadcasting (Broadcast.cpp)
@@ -156,10 +173,6 @@ ShapeResult broadcastToShape(const Shape &shape, const Shape &target,
                              size_t operand, const std::string &targetName,
                              const Naming &naming);
 
-/// take_along_axis: x (0), indices (1) of x's rank; every dim but `axis`
-/// (in range) broadcasts, `axis` takes the indices' size.
-ShapeResult takeAlongAxisShape(const Shape &x, const Shape &indices,
-                               int64_t axis, const Naming &naming);
 
 //===----------------------------------------------------------------------===//
 // Ops on features (Dense.cpp)
@@ -216,6 +229,147 @@ ShapeResult reduceShape(const Shape &x, const std::vector<int64_t> &axes,
 /// is a multiple of Hkv, else equal to it.
 ShapeResult attentionShape(const Shape &q, const Shape &k, const Shape &v,
                            bool groupedHeads, const Naming &naming);
+
+//===----------------------------------------------------------------------===//
+// Data movement (DataMovement.cpp)
+//
+// Symbolic dims are never split or merged, and an axis that concat, split
+// or a static slice cuts must be static.
+//===----------------------------------------------------------------------===//
+
+/// reshape: x (0) to `target` (attr "shape"), whose dim `inferred` (the
+/// JSON IR's -1) takes the size that keeps the element count. Both sides
+/// have the same symbols and their static sizes the same product; where
+/// either side has an unknown dim only the target's rank is known.
+ShapeResult reshapeShape(const Shape &x, Shape target,
+                         std::optional<size_t> inferred, const Naming &naming);
+
+/// transpose: result dim i is dim `perm[i]` of x (0); `perm` (attr "perm")
+/// is a permutation of x's axes.
+ShapeResult transposeShape(const Shape &x, const std::vector<int64_t> &perm,
+                           const Naming &naming);
+
+/// slice: positions [start, end) of `axis` of x (0), in the IR's canonical
+/// bounds. On a static axis 0 <= start < end <= size (the JSON front end
+/// clamps Python bounds first). On a symbolic or unknown axis the result's
+/// size is static: both bounds count from the same end, a missing `end`
+/// being the end of the axis.
+ShapeResult sliceShape(const Shape &x, int64_t axis, int64_t start,
+                       std::optional<int64_t> end, const Naming &naming);
+
+/// concat: inputs x0, x1, ... (operands 0, 1, ...) of one rank, equal but
+/// along the static `axis`, which adds up.
+ShapeResult concatShape(const std::vector<Shape> &inputs, int64_t axis,
+                        const Naming &naming);
+
+/// split: x (0) cut along its static `axis` into parts of `sizes` (attr
+/// "sizes"), or into `parts` equal parts without them. One shape per part.
+ShapesResult splitShapes(const Shape &x, int64_t axis,
+                         const std::optional<std::vector<int64_t>> &sizes,
+                         size_t parts, const Naming &naming);
+
+//===----------------------------------------------------------------------===//
+// Indexing and ops along one axis (Indexing.cpp)
+//===----------------------------------------------------------------------===//
+
+/// gather (NumPy take): x (0), indices (1) of any shape →
+/// `x[:axis] + indices + x[axis+1:]`.
+ShapeResult gatherShape(const Shape &x, const Shape &indices, int64_t axis,
+                        const Naming &naming);
+
+/// take_along_axis: x (0), indices (1) of x's rank; every dim but `axis`
+/// broadcasts, `axis` takes the indices' size.
+ShapeResult takeAlongAxisShape(const Shape &x, const Shape &indices,
+                               int64_t axis, const Naming &naming);
+
+/// argmax: x (0) without `axis`, or with it as 1 under `keepdims`.
+ShapeResult argmaxShape(const Shape &x, int64_t axis, bool keepdims,
+                        const Naming &naming);
+
+/// top_k: x (0) with `axis` cut to `k` (attr "k", 1 <= k <= its size); the
+/// values and the indices have this shape.
+ShapeResult topKShape(const Shape &x, int64_t axis, int64_t k,
+                      const Naming &naming);
+
+/// cumsum: x (0) along `axis`; with `seq_offsets` (1) of a packed batch,
+/// `axis` is 1, the sequence axis T of x `[B, T, ...]`. Returns x's shape.
+ShapeResult cumsumShape(const Shape &x, const Shape *seqOffsets, int64_t axis,
+                        const Naming &naming);
+
+/// arange: `[n]` for n the size of `axis` of x (0); `seq_offsets` (1) as in
+/// cumsum.
+ShapeResult arangeShape(const Shape &x, const Shape *seqOffsets, int64_t axis,
+                        const Naming &naming);
+
+/// The `seq_offsets` of a packed batch (operand `operand`): `[N + 1]`
+/// sequence boundaries.
+std::optional<RuleError> checkSeqOffsets(const Shape &seqOffsets,
+                                         size_t operand, const Naming &naming);
+
+//===----------------------------------------------------------------------===//
+// Scans (Scan.cpp)
+//===----------------------------------------------------------------------===//
+
+/// selective_scan: u (0) `[B, T, D]`, delta (1) of u's shape, A (2)
+/// `[D, N]`, Bm (3) `[B, T, N]`, Cm (4) of Bm's shape, optional Dskip (5)
+/// `[D]`, z (6) of u's shape, delta_bias (7) `[D]` → y `[B, T, D]` and the
+/// final state `[B, D, N]`.
+ShapesResult selectiveScanShapes(const Shape &u, const Shape &delta,
+                                 const Shape &a, const Shape &bm,
+                                 const Shape &cm, const Shape *dskip,
+                                 const Shape *z, const Shape *deltaBias,
+                                 const Naming &naming);
+
+/// linear_recurrence: a (0) `[B, T, D]`, b (1) of a's shape, optional h0
+/// (2) `[B, D]` → a's shape.
+ShapeResult linearRecurrenceShape(const Shape &a, const Shape &b,
+                                  const Shape *h0, const Naming &naming);
+
+//===----------------------------------------------------------------------===//
+// Position-wise sequence ops (Sequence.cpp)
+//===----------------------------------------------------------------------===//
+
+/// rope: x (0) `[B, T, H, D]` with a D that is not symbolic (the rotation
+/// depends on it), optional positions (1) `[B, T]`; `rotaryDim` (attr
+/// "rotary_dim", even, at most D) defaults to D, which must then be even.
+/// Returns x's shape.
+ShapeResult ropeShape(const Shape &x, const Shape *positions,
+                      std::optional<int64_t> rotaryDim, const Naming &naming);
+
+/// conv1d (causal, depthwise): x (0) `[B, T, C]`, w (1) `[C, K]` with a
+/// static K, optional bias (2) `[C]` → x's shape.
+ShapeResult conv1dShape(const Shape &x, const Shape &w, const Shape *bias,
+                        const Naming &naming);
+
+//===----------------------------------------------------------------------===//
+// Per-sequence state of the generation entries (State.cpp)
+//
+// Each state is `[S, ...]`, S the sequences of a session (unknown here),
+// and holds what a stateful op carries from one call to the next.
+//===----------------------------------------------------------------------===//
+
+/// A ring of past values (attention's key and value caches): values (0)
+/// `[B, T, ...]` → `[S, ring, ...]`, `ring` the positions kept (unknown:
+/// the session's capacity).
+ShapeResult ringStateShape(const Shape &values, const Dim &ring,
+                           const Naming &naming);
+
+/// linear_attention's running sums: k (0) `[B, S, H, D]`, v (1)
+/// `[B, S, H, Dv]` → Σ φ(k) vᵀ `[S, H, D, Dv]` and Σ φ(k) `[S, H, D]`.
+ShapesResult linearAttentionStateShapes(const Shape &k, const Shape &v,
+                                        const Naming &naming);
+
+/// selective_scan's state: u (0) `[B, T, D]`, A (1) `[D, N]` → `[S, D, N]`.
+ShapeResult selectiveScanStateShape(const Shape &u, const Shape &a,
+                                    const Naming &naming);
+
+/// linear_recurrence's state: a (0) `[B, T, D]` → `[S, D]`.
+ShapeResult linearRecurrenceStateShape(const Shape &a, const Naming &naming);
+
+/// conv1d's past inputs: x (0) `[B, T, C]`, w (1) `[C, K]` with a static
+/// K >= 2 → `[S, K - 1, C]`.
+ShapeResult conv1dStateShape(const Shape &x, const Shape &w,
+                             const Naming &naming);
 
 } // namespace kiln::shapes
 

@@ -39,15 +39,15 @@ struct RaiseFFNPattern : OpRewritePattern<LinearOp> {
     auto activation = ActivationAttr::get(getContext(), match->activation);
     if (!match->up) {
       auto mlp = rewriter.create<ffn::MLPOp>(
-          fusedLoc({match->in, match->act, out}), out.getType(),
-          match->in.getInput(), match->in.getWeight(), match->in.getBias(),
-          out.getWeight(), out.getBias(), /*residual=*/Value(), activation);
+          fusedLoc({match->in, match->act, out}), match->in.getInput(),
+          match->in.getWeight(), match->in.getBias(), out.getWeight(),
+          out.getBias(), /*residual=*/Value(), activation);
       rewriter.replaceOp(out, mlp);
     } else {
       Location loc =
           fusedLoc({match->in, match->up, match->act, match->gate, out});
       auto glu = rewriter.create<ffn::GLUOp>(
-          loc, out.getType(), match->in.getInput(), match->in.getWeight(),
+          loc, match->in.getInput(), match->in.getWeight(),
           match->up.getWeight(), out.getWeight(), /*residual=*/Value(),
           activation);
       rewriter.replaceOp(out, glu);

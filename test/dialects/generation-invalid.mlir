@@ -50,7 +50,7 @@ func.func @linear_attention_state(%q: tensor<?x?x2x8xf32>, %s: tensor<?x2x8x4xf3
 // -----
 
 func.func @scan_rank(%u: tensor<?x32xf32>, %A: tensor<32x16xf32>, %B: tensor<?x?x16xf32>, %h: tensor<?x32x16xf32>, %i: tensor<?xi64>) -> tensor<?x32xf32> {
-  // expected-error @+1 {{'scan.selective_scan_step' op u must be [batch, seq, channels] and A [channels, states]}}
+  // expected-error @+1 {{'scan.selective_scan_step' op u has shape [?, 32]; expected 3 dims [B, T, D]}}
   %0 = scan.selective_scan_step %u, %u, %A, %B, %B state %h slots %i
       : (tensor<?x32xf32>, tensor<?x32xf32>, tensor<32x16xf32>, tensor<?x?x16xf32>, tensor<?x?x16xf32>, tensor<?x32x16xf32>, tensor<?xi64>) -> tensor<?x32xf32>
   return %0 : tensor<?x32xf32>
@@ -59,7 +59,7 @@ func.func @scan_rank(%u: tensor<?x32xf32>, %A: tensor<32x16xf32>, %B: tensor<?x?
 // -----
 
 func.func @scan_delta(%u: tensor<?x?x32xf32>, %d: tensor<?x?x16xf32>, %A: tensor<32x16xf32>, %B: tensor<?x?x16xf32>, %h: tensor<?x32x16xf32>, %i: tensor<?xi64>) -> tensor<?x?x32xf32> {
-  // expected-error @+1 {{'scan.selective_scan_step' op delta must have shape [?, ?, 32], got [?, ?, 16]}}
+  // expected-error @+1 {{'scan.selective_scan_step' op delta has shape [?, ?, 16]; expected [?, ?, 32], the shape of u}}
   %0 = scan.selective_scan_step %u, %d, %A, %B, %B state %h slots %i
       : (tensor<?x?x32xf32>, tensor<?x?x16xf32>, tensor<32x16xf32>, tensor<?x?x16xf32>, tensor<?x?x16xf32>, tensor<?x32x16xf32>, tensor<?xi64>) -> tensor<?x?x32xf32>
   return %0 : tensor<?x?x32xf32>
@@ -77,7 +77,7 @@ func.func @scan_state(%u: tensor<?x?x32xf32>, %A: tensor<32x16xf32>, %B: tensor<
 // -----
 
 func.func @recurrence_rank(%a: tensor<?x32xf32>, %h: tensor<?x32xf32>, %i: tensor<?xi64>) -> tensor<?x32xf32> {
-  // expected-error @+1 {{'scan.linear_recurrence_step' op a must be [batch, seq, channels], got [?, 32]}}
+  // expected-error @+1 {{'scan.linear_recurrence_step' op a has shape [?, 32]; expected 3 dims [B, T, D]}}
   %0 = scan.linear_recurrence_step %a, %a state %h slots %i
       : (tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?xi64>) -> tensor<?x32xf32>
   return %0 : tensor<?x32xf32>
@@ -86,7 +86,7 @@ func.func @recurrence_rank(%a: tensor<?x32xf32>, %h: tensor<?x32xf32>, %i: tenso
 // -----
 
 func.func @recurrence_b(%a: tensor<?x?x32xf32>, %b: tensor<?x?x16xf32>, %h: tensor<?x32xf32>, %i: tensor<?xi64>) -> tensor<?x?x32xf32> {
-  // expected-error @+1 {{'scan.linear_recurrence_step' op b must have shape [?, ?, 32], got [?, ?, 16]}}
+  // expected-error @+1 {{'scan.linear_recurrence_step' op b has shape [?, ?, 16]; expected [?, ?, 32], the shape of a}}
   %0 = scan.linear_recurrence_step %a, %b state %h slots %i
       : (tensor<?x?x32xf32>, tensor<?x?x16xf32>, tensor<?x32xf32>, tensor<?xi64>) -> tensor<?x?x32xf32>
   return %0 : tensor<?x?x32xf32>
@@ -95,7 +95,7 @@ func.func @recurrence_b(%a: tensor<?x?x32xf32>, %b: tensor<?x?x16xf32>, %h: tens
 // -----
 
 func.func @conv_type(%x: tensor<?x?x8xf32>, %w: tensor<8x4xf32>, %s: tensor<?x3x8xf32>, %i: tensor<?xi64>) -> tensor<?x?x4xf32> {
-  // expected-error @+1 {{'graph.conv1d_step' op input and result must be one [batch, seq, channels] type}}
+  // expected-error @+1 {{'graph.conv1d_step' op result type 'tensor<?x?x4xf32>' does not match the inferred type 'tensor<?x?x8xf32>'}}
   %0 = graph.conv1d_step %x, %w state %s slots %i positions %i
       : (tensor<?x?x8xf32>, tensor<8x4xf32>, tensor<?x3x8xf32>, tensor<?xi64>, tensor<?xi64>) -> tensor<?x?x4xf32>
   return %0 : tensor<?x?x4xf32>
@@ -104,7 +104,7 @@ func.func @conv_type(%x: tensor<?x?x8xf32>, %w: tensor<8x4xf32>, %s: tensor<?x3x
 // -----
 
 func.func @conv_kernel(%x: tensor<?x?x8xf32>, %w: tensor<8x1xf32>, %s: tensor<?x3x8xf32>, %i: tensor<?xi64>) -> tensor<?x?x8xf32> {
-  // expected-error @+1 {{'graph.conv1d_step' op weight must be [channels, kernel] with a static kernel of at least 2, got [8, 1]}}
+  // expected-error @+1 {{'graph.conv1d_step' op weight has shape [8, 1]; expected dim 1, the kernel size K, to be static and at least 2}}
   %0 = graph.conv1d_step %x, %w state %s slots %i positions %i
       : (tensor<?x?x8xf32>, tensor<8x1xf32>, tensor<?x3x8xf32>, tensor<?xi64>, tensor<?xi64>) -> tensor<?x?x8xf32>
   return %0 : tensor<?x?x8xf32>
@@ -113,7 +113,15 @@ func.func @conv_kernel(%x: tensor<?x?x8xf32>, %w: tensor<8x1xf32>, %s: tensor<?x
 // -----
 
 func.func @ring_rank(%x: tensor<?x?x8xf32>, %s: tensor<?x8xf32>, %i: tensor<?xi64>) {
-  // expected-error @+1 {{'graph.ring_store' op values must be [batch, seq, ...] and state [sequences, ring, ...] of the same rank}}
+  // expected-error @+1 {{'graph.ring_store' op state must have shape [?, 8, 8], got [?, 8]}}
   graph.ring_store %x into %s slots %i positions %i : tensor<?x?x8xf32>, tensor<?x8xf32>, tensor<?xi64>, tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @ring_values(%x: tensor<8xf32>, %s: tensor<?x8xf32>, %i: tensor<?xi64>) {
+  // expected-error @+1 {{'graph.ring_store' op values has shape [8]; expected at least 2 dims [B, T, ...]}}
+  graph.ring_store %x into %s slots %i positions %i : tensor<8xf32>, tensor<?x8xf32>, tensor<?xi64>, tensor<?xi64>
   return
 }

@@ -1,6 +1,7 @@
 //===- AttnOps.cpp - Kiln attention operations ----------------------------===//
 //
-// Verifiers of the attention dialect. Every message is covered by
+// Verifiers of the attention dialect and the result types its ops infer
+// from lib/ShapeRules. Every message is covered by
 // test/dialects/Attn/invalid.mlir.
 //
 //===----------------------------------------------------------------------===//
@@ -15,28 +16,37 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::attn;
 
-/// Checks query, key and value (the shape rule: ranks, batch, head
-/// grouping, head sizes) and the result. `allowGroups` admits fewer k/v
-/// heads.
-static LogicalResult verifyQKV(Operation *op, Value query, Value key,
-                               Value value, Value result, bool allowGroups) {
-  Type element = tensorType(query).getElementType();
-  if (tensorType(key).getElementType() != element ||
-      tensorType(value).getElementType() != element ||
-      tensorType(result).getElementType() != element)
-    return op->emitOpError("query, key, value and result must share one "
-                           "element type");
-  return verifyShapeRule(
-      op, shapes::attentionShape(ruleShape(tensorType(query).getShape()),
-                                 ruleShape(tensorType(key).getShape()),
-                                 ruleShape(tensorType(value).getShape()),
-                                 allowGroups,
-                                 shapes::Naming{{"query", "key", "value"}}));
+/// The result type of an op on query, key and value: `[B, T, H, Dv]` of
+/// the query's element type. `groupedHeads` admits fewer key/value heads.
+static LogicalResult inferAttentionType(std::optional<Location> location,
+                                        StringRef opName, Value query,
+                                        Value key, Value value,
+                                        bool groupedHeads,
+                                        SmallVectorImpl<Type> &types) {
+  return inferRuleType(
+      location, opName,
+      shapes::attentionShape(ruleShape(tensorType(query).getShape()),
+                             ruleShape(tensorType(key).getShape()),
+                             ruleShape(tensorType(value).getShape()),
+                             groupedHeads,
+                             shapes::Naming{{"query", "key", "value"}}),
+      tensorType(query).getElementType(), types);
+}
+
+/// Checks query, key and value (one element type, and the shape rule:
+/// ranks, batch, head grouping, head sizes) and the result.
+template <typename Op> static LogicalResult verifyQKV(Op op) {
+  Type element = op.getQuery().getType().getElementType();
+  if (op.getKey().getType().getElementType() != element ||
+      op.getValue().getType().getElementType() != element ||
+      op.getResult().getType().getElementType() != element)
+    return op.emitOpError("query, key, value and result must share one "
+                          "element type");
+  return verifyInferredType(op);
 }
 
 LogicalResult AttentionOp::verify() {
-  if (failed(verifyQKV(*this, getQuery(), getKey(), getValue(), getResult(),
-                       /*allowGroups=*/true)))
+  if (failed(verifyQKV(*this)))
     return failure();
   if (!(getScale().convertToDouble() > 0.0) &&
       !(getScale().convertToDouble() < 0.0))
@@ -86,8 +96,7 @@ LogicalResult AttentionOp::verify() {
 }
 
 LogicalResult LinearAttentionOp::verify() {
-  if (failed(verifyQKV(*this, getQuery(), getKey(), getValue(), getResult(),
-                       /*allowGroups=*/false)) ||
+  if (failed(verifyQKV(*this)) ||
       failed(verifySeqOffsets(*this, getSeqOffsets())))
     return failure();
   if (getSeqOffsets() && !dimsCompatible(getQuery().getType().getDimSize(1),
@@ -98,42 +107,46 @@ LogicalResult LinearAttentionOp::verify() {
 }
 
 LogicalResult DecodeAttentionOp::verify() {
-  if (failed(verifyQKV(*this, getQuery(), getKey(), getValue(), getResult(),
-                       /*allowGroups=*/true)))
+  if (failed(verifyQKV(*this)))
     return failure();
   if (getMask() == MaskKind::none)
     return emitOpError("decode needs a causal, sliding_window or "
                        "block_diagonal mask");
   if ((getNormalizer() == Normalizer::power) != getPower().has_value())
     return emitOpError("power is required exactly with the power normalizer");
-  ArrayRef<int64_t> k = getKey().getType().getShape();
-  ArrayRef<int64_t> v = getValue().getType().getShape();
   int64_t batch = getQuery().getType().getDimSize(0);
   ArrayRef<int64_t> cache = getKeyCache().getType().getShape();
   int64_t ring = cache.size() == 4 ? cache[1] : ShapedType::kDynamic;
-  if (failed(verifyGenerationState(*this, getKeyCache(),
-                                   {ShapedType::kDynamic, ring, k[2], k[3]},
-                                   getSlots(), getPositions(), batch)) ||
-      failed(verifyGenerationState(*this, getValueCache(),
-                                   {ShapedType::kDynamic, ring, v[2], v[3]},
-                                   Value(), Value(), batch)))
+  shapes::Dim ringDim = ruleShape({ring})[0];
+  shapes::Naming naming{{"key", "value"}};
+  if (failed(verifyGenerationState(
+          *this, getKeyCache(),
+          shapes::ringStateShape(ruleShape(getKey().getType().getShape()),
+                                 ringDim, naming),
+          getSlots(), getPositions(), batch)) ||
+      failed(verifyGenerationState(
+          *this, getValueCache(),
+          shapes::ringStateShape(ruleShape(getValue().getType().getShape()),
+                                 ringDim, naming),
+          Value(), Value(), batch)))
     return failure();
   return success();
 }
 
 LogicalResult LinearAttentionStepOp::verify() {
-  if (failed(verifyQKV(*this, getQuery(), getKey(), getValue(), getResult(),
-                       /*allowGroups=*/false)))
+  if (failed(verifyQKV(*this)))
     return failure();
-  ArrayRef<int64_t> k = getKey().getType().getShape();
-  ArrayRef<int64_t> v = getValue().getType().getShape();
   int64_t batch = getQuery().getType().getDimSize(0);
-  if (failed(verifyGenerationState(
-          *this, getKvState(), {ShapedType::kDynamic, k[2], k[3], v[3]},
-          getSlots(), Value(), batch)) ||
-      failed(verifyGenerationState(*this, getKeySum(),
-                                   {ShapedType::kDynamic, k[2], k[3]},
-                                   Value(), Value(), batch)))
+  shapes::ShapesResult states = shapes::linearAttentionStateShapes(
+      ruleShape(getKey().getType().getShape()),
+      ruleShape(getValue().getType().getShape()),
+      shapes::Naming{{"key", "value"}});
+  if (!states)
+    return emitOpError(states.error().message);
+  if (failed(verifyGenerationState(*this, getKvState(), (*states)[0],
+                                   getSlots(), Value(), batch)) ||
+      failed(verifyGenerationState(*this, getKeySum(), (*states)[1], Value(),
+                                   Value(), batch)))
     return failure();
   return success();
 }

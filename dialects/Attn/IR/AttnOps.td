@@ -8,12 +8,33 @@
 #define KILN_ATTN_OPS
 
 include "dialects/Attn/IR/AttnDialect.td"
+include "dialects/Graph/IR/InferredTypes.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Attn_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
 def Attn_IntTensor : RankedTensorOf<[I32, I64]>;
 
-def Attn_AttentionOp : Attn_Op<"attention", [Pure, AttrSizedOperandSegments]> {
+/// An op on query, key and value whose result `[B, T, H, Dv]` the attention
+/// rule infers (AttnOps.cpp); `groupedHeads` admits fewer key and value
+/// heads (GQA).
+class Attn_QKVOp<string mnemonic, bit groupedHeads, list<Trait> traits = []>
+    : Attn_Op<mnemonic,
+              !listconcat(traits, [InferTypeOpAdaptorWithIsCompatible])>,
+      Kiln_CompatibleResultTypes {
+  let extraClassDefinition = compatibleTypes # [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return inferAttentionType(location, getOperationName(),
+                                adaptor.getQuery(), adaptor.getKey(),
+                                adaptor.getValue(), }] #
+      !if(groupedHeads, "true", "false") # [{, types);
+    }
+  }];
+}
+
+def Attn_AttentionOp : Attn_QKVOp<"attention", /*groupedHeads=*/1,
+                                  [Pure, AttrSizedOperandSegments]> {
   let summary = "scaled dot-product attention with masks and normalizers";
   let description = [{
     `query [B, T, H, D]`, `key [B, S, Hkv, D]`, `value [B, S, Hkv, Dv]` give
@@ -55,7 +76,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
-def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [Pure]> {
+def Attn_LinearAttentionOp : Attn_QKVOp<"linear_attention",
+                                        /*groupedHeads=*/0, [Pure]> {
   let summary = "kernelized linear attention";
   let description = [{
     With `φ` the feature map, the causal form is
@@ -84,7 +106,7 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [Pure]> {
 // Generation: one-step forms that read and update per-sequence state
 //===----------------------------------------------------------------------===//
 
-def Attn_DecodeAttentionOp : Attn_Op<"decode_attention",
+def Attn_DecodeAttentionOp : Attn_QKVOp<"decode_attention", /*groupedHeads=*/1,
     [MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "one decode step of causal attention against a K/V cache";
   let description = [{
@@ -122,8 +144,8 @@ def Attn_DecodeAttentionOp : Attn_Op<"decode_attention",
   let hasVerifier = 1;
 }
 
-def Attn_LinearAttentionStepOp : Attn_Op<"linear_attention_step",
-    [MemoryEffects<[MemRead, MemWrite]>]> {
+def Attn_LinearAttentionStepOp : Attn_QKVOp<"linear_attention_step",
+    /*groupedHeads=*/0, [MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "causal linear attention continued from per-sequence sums";
   let description = [{
     The stateful form of causal `attn.linear_attention` for the `prefill`

@@ -1,6 +1,7 @@
 //===- FFNOps.cpp - Kiln feed-forward operations --------------------------===//
 //
-// Verifiers of the feed-forward dialect. Every message is covered by
+// Verifiers of the feed-forward dialect and the result types its ops infer
+// from lib/ShapeRules. Every message is covered by
 // test/dialects/FFN/invalid.mlir.
 //
 //===----------------------------------------------------------------------===//
@@ -16,42 +17,42 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::ffn;
 
-/// The rule's view of an optional operand: nullopt when absent.
-static std::optional<shapes::Shape> optionalShape(Value value) {
-  if (!value)
-    return std::nullopt;
-  return ruleShape(tensorType(value).getShape());
+/// The mlp rule on an op's operands, or on those of an op being built.
+template <typename OpOrAdaptor>
+static shapes::ShapeResult mlpShape(OpOrAdaptor op) {
+  std::optional<shapes::Shape> bIn, bOut;
+  return shapes::mlpShape(
+      ruleShape(tensorType(op.getInput()).getShape()),
+      ruleShape(tensorType(op.getWIn()).getShape()),
+      optionalRuleShape(op.getBIn(), bIn),
+      ruleShape(tensorType(op.getWOut()).getShape()),
+      optionalRuleShape(op.getBOut(), bOut),
+      shapes::Naming{{"input", "w_in", "b_in", "w_out", "b_out"}});
 }
 
-static const shapes::Shape *orNull(const std::optional<shapes::Shape> &shape) {
-  return shape ? &*shape : nullptr;
+/// The glu rule, as mlpShape.
+template <typename OpOrAdaptor>
+static shapes::ShapeResult gluShape(OpOrAdaptor op) {
+  return shapes::gluShape(
+      ruleShape(tensorType(op.getInput()).getShape()),
+      ruleShape(tensorType(op.getWGate()).getShape()),
+      ruleShape(tensorType(op.getWUp()).getShape()),
+      ruleShape(tensorType(op.getWDown()).getShape()),
+      shapes::Naming{{"input", "w_gate", "w_up", "w_down"}});
 }
 
-/// Shared checks: element types, the rule's shapes, the norm prologue and
-/// the result.
-template <typename BlockOp>
-static LogicalResult verifyBlock(BlockOp op, const shapes::ShapeResult &rule) {
-  if (failed(verifyUniformElementType(op)))
+/// Shared checks: element types, the rule's shapes and the result, and the
+/// norm prologue.
+template <typename BlockOp> static LogicalResult verifyBlock(BlockOp op) {
+  if (failed(verifyUniformElementType(op)) ||
+      failed(verifyInferredType(op)))
     return failure();
-  if (!rule)
-    return op.emitOpError(rule.error().message);
-  if (failed(graph::verifyNormPrologue(op, op.getInput(), op.getNormWeight(),
-                                       op.getNormBias(), op.getNorm(),
-                                       op.getNormEps())))
-    return failure();
-  return verifyShapeRule(op, rule);
+  return graph::verifyNormPrologue(op, op.getInput(), op.getNormWeight(),
+                                   op.getNormBias(), op.getNorm(),
+                                   op.getNormEps());
 }
 
-LogicalResult MLPOp::verify() {
-  return verifyBlock(
-      *this, shapes::mlpShape(
-                 ruleShape(getInput().getType().getShape()),
-                 ruleShape(getWIn().getType().getShape()),
-                 orNull(optionalShape(getBIn())),
-                 ruleShape(getWOut().getType().getShape()),
-                 orNull(optionalShape(getBOut())),
-                 shapes::Naming{{"input", "w_in", "b_in", "w_out", "b_out"}}));
-}
+LogicalResult MLPOp::verify() { return verifyBlock(*this); }
 
 LogicalResult GLUOp::verify() {
   Activation act = getActivation();
@@ -59,13 +60,7 @@ LogicalResult GLUOp::verify() {
     return emitOpError("activation must be ")
            << describeActivations(gluActivations()) << ", got "
            << activationName(act);
-  return verifyBlock(
-      *this,
-      shapes::gluShape(ruleShape(getInput().getType().getShape()),
-                       ruleShape(getWGate().getType().getShape()),
-                       ruleShape(getWUp().getType().getShape()),
-                       ruleShape(getWDown().getType().getShape()),
-                       shapes::Naming{{"input", "w_gate", "w_up", "w_down"}}));
+  return verifyBlock(*this);
 }
 
 #define GET_OP_CLASSES

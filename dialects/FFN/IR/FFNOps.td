@@ -9,13 +9,15 @@
 
 include "dialects/FFN/IR/FFNDialect.td"
 include "dialects/Graph/IR/GraphDialect.td"
+include "dialects/Graph/IR/InferredTypes.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def FFN_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
 
 def FFN_MLPOp : FFN_Op<"mlp", [Pure, AttrSizedOperandSegments,
     OptionalTypesMatchWith<"the residual has the result's type",
-                           "result", "residual", "$_self">]> {
+                           "result", "residual", "$_self">,
+    InferTypeOpAdaptorWithIsCompatible]>, Kiln_CompatibleResultTypes {
   let summary = "two-layer perceptron act(x·w_inᵀ + b_in)·w_outᵀ + b_out";
   let description = [{
     `input [..., D]`, `w_in [F, D]`, `b_in [F]`, `w_out [E, F]`, `b_out [E]`
@@ -43,22 +45,32 @@ def FFN_MLPOp : FFN_Op<"mlp", [Pure, AttrSizedOperandSegments,
     (`norm_bias` $norm_bias^)? attr-dict `:` functional-type(operands, results)
   }];
   let builders = [
-    OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$input,
+    OpBuilder<(ins "mlir::Value":$input,
                    "mlir::Value":$w_in, "mlir::Value":$b_in,
                    "mlir::Value":$w_out, "mlir::Value":$b_out,
                    "mlir::Value":$residual,
                    "::kiln::graph::ActivationAttr":$activation), [{
-      build($_builder, $_state, result, input, w_in, b_in, w_out, b_out,
+      build($_builder, $_state, input, w_in, b_in, w_out, b_out,
             residual, mlir::Value(), mlir::Value(), activation,
             ::kiln::graph::NormKindAttr(), mlir::FloatAttr());
     }]>
   ];
   let hasVerifier = 1;
+  let extraClassDefinition = compatibleTypes # [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return inferRuleType(location, getOperationName(), mlpShape(adaptor),
+                           tensorType(adaptor.getInput()).getElementType(),
+                           types);
+    }
+  }];
 }
 
 def FFN_GLUOp : FFN_Op<"glu", [Pure, AttrSizedOperandSegments,
     OptionalTypesMatchWith<"the residual has the result's type",
-                           "result", "residual", "$_self">]> {
+                           "result", "residual", "$_self">,
+    InferTypeOpAdaptorWithIsCompatible]>, Kiln_CompatibleResultTypes {
   let summary = "gated linear unit (act(x·w_gateᵀ) * x·w_upᵀ)·w_downᵀ";
   let description = [{
     SwiGLU (`silu`), GeGLU (`gelu`) or ReGLU (`relu`). `input [..., D]`,
@@ -82,16 +94,25 @@ def FFN_GLUOp : FFN_Op<"glu", [Pure, AttrSizedOperandSegments,
     functional-type(operands, results)
   }];
   let builders = [
-    OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$input,
+    OpBuilder<(ins "mlir::Value":$input,
                    "mlir::Value":$w_gate, "mlir::Value":$w_up,
                    "mlir::Value":$w_down, "mlir::Value":$residual,
                    "::kiln::graph::ActivationAttr":$activation), [{
-      build($_builder, $_state, result, input, w_gate, w_up, w_down, residual,
+      build($_builder, $_state, input, w_gate, w_up, w_down, residual,
             mlir::Value(), mlir::Value(), activation,
             ::kiln::graph::NormKindAttr(), mlir::FloatAttr());
     }]>
   ];
   let hasVerifier = 1;
+  let extraClassDefinition = compatibleTypes # [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return inferRuleType(location, getOperationName(), gluShape(adaptor),
+                           tensorType(adaptor.getInput()).getElementType(),
+                           types);
+    }
+  }];
 }
 
 #endif // KILN_FFN_OPS

@@ -1,7 +1,8 @@
 //===- GraphOps.cpp - Kiln graph dialect operations -----------------------===//
 //
-// Verifiers, folders and canonicalization patterns of the graph dialect.
-// Every verifier message is covered by test/dialects/Graph/invalid.mlir.
+// Verifiers, result types inferred from lib/ShapeRules, folders and
+// canonicalization patterns of the graph dialect. Every verifier message is
+// covered by test/dialects/Graph/invalid.mlir.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,19 +43,27 @@ static LogicalResult verifyFeatureVector(Operation *op, Value vector,
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-/// The broadcast rule of a binary op or a comparison.
-static shapes::ShapeResult binaryShape(Operation *op) {
-  return shapes::elementwiseShape(
-      ruleShape(tensorType(op->getOperand(0)).getShape()),
-      ruleShape(tensorType(op->getOperand(1)).getShape()),
-      shapes::Naming{{"lhs", "rhs"}});
+/// The result type of a binary op or a comparison: the broadcast of the
+/// operands, of `element`.
+static LogicalResult inferBinaryType(std::optional<Location> location,
+                                     StringRef opName, Value lhs, Value rhs,
+                                     Type element,
+                                     SmallVectorImpl<Type> &types) {
+  return inferRuleType(
+      location, opName,
+      shapes::elementwiseShape(ruleShape(tensorType(lhs).getShape()),
+                               ruleShape(tensorType(rhs).getShape()),
+                               shapes::Naming{{"lhs", "rhs"}}),
+      element, types);
 }
 
-static LogicalResult verifyBinary(Operation *op) {
-  if (failed(verifySameElementType(op, {op->getOperand(0), op->getOperand(1),
-                                        op->getResult(0)})))
+/// Binary ops, matmul and where: lhs, rhs and the result share an element
+/// type, and the result has the inferred type.
+template <typename Op> static LogicalResult verifyBinary(Op op) {
+  if (failed(verifySameElementType(op, {op.getLhs(), op.getRhs(),
+                                        op.getResult()})))
     return failure();
-  return verifyShapeRule(op, binaryShape(op));
+  return verifyInferredType(op);
 }
 
 LogicalResult AddOp::verify() { return verifyBinary(*this); }
@@ -77,11 +86,10 @@ LogicalResult LinearOp::verify() {
   if (failed(verifySameElementType(*this, factors)))
     return failure();
   std::optional<shapes::Shape> bias;
-  if (getBias())
-    bias = ruleShape(getBias().getType().getShape());
   shapes::ShapeResult rule = shapes::linearShape(
       ruleShape(getInput().getType().getShape()),
-      ruleShape(getWeight().getType().getShape()), bias ? &*bias : nullptr,
+      ruleShape(getWeight().getType().getShape()),
+      optionalRuleShape(getBias(), bias),
       shapes::Naming{{"input", "weight", "bias"}});
   if (!rule)
     return emitOpError(rule.error().message);
@@ -126,31 +134,44 @@ LogicalResult LinearOp::verifyRopeEpilogue() {
   return success();
 }
 
-LogicalResult MatmulOp::verify() {
-  if (failed(verifySameElementType(*this, {getLhs(), getRhs(), getResult()})))
-    return failure();
-  return verifyShapeRule(
-      *this, shapes::matmulShape(ruleShape(getLhs().getType().getShape()),
-                                 ruleShape(getRhs().getType().getShape()),
-                                 shapes::Naming{{"lhs", "rhs"}}));
+LogicalResult MatmulOp::verify() { return verifyBinary(*this); }
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  RankedTensorType lhs = tensorType(adaptor.getLhs());
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::matmulShape(ruleShape(lhs.getShape()),
+                          ruleShape(tensorType(adaptor.getRhs()).getShape()),
+                          shapes::Naming{{"lhs", "rhs"}}),
+      lhs.getElementType(), types);
 }
 
 /// Shared by layer_norm and rms_norm: normalization over the last dimension.
-static LogicalResult verifyNorm(Operation *op, Value input, Value weight,
-                                Value bias, double eps) {
+template <typename Op> static LogicalResult verifyNorm(Op op) {
   if (failed(verifySameElementType(op, op->getOperands())) ||
-      failed(verifySameElementType(op, {input, op->getResult(0)})))
+      failed(verifySameElementType(op, {op.getInput(), op.getResult()})))
     return failure();
+  double eps = op.getEps().convertToDouble();
   if (!(eps > 0.0))
-    return op->emitOpError("eps must be positive, got ") << eps;
+    return op.emitOpError("eps must be positive, got ") << eps;
+  return verifyInferredType(op);
+}
+
+/// The result type of layer_norm and rms_norm, the input's.
+static LogicalResult inferNormType(std::optional<Location> location,
+                                   StringRef opName, Value input, Value weight,
+                                   Value bias, SmallVectorImpl<Type> &types) {
   std::optional<shapes::Shape> biasShape;
-  if (bias)
-    biasShape = ruleShape(tensorType(bias).getShape());
-  return verifyShapeRule(
-      op, shapes::normShape(ruleShape(tensorType(input).getShape()),
-                            ruleShape(tensorType(weight).getShape()),
-                            biasShape ? &*biasShape : nullptr,
-                            shapes::Naming{{"input", "weight", "bias"}}));
+  return inferRuleType(
+      location, opName,
+      shapes::normShape(ruleShape(tensorType(input).getShape()),
+                        ruleShape(tensorType(weight).getShape()),
+                        optionalRuleShape(bias, biasShape),
+                        shapes::Naming{{"input", "weight", "bias"}}),
+      tensorType(input).getElementType(), types);
 }
 
 LogicalResult kiln::graph::verifyNormPrologue(Operation *op, Value input,
@@ -181,14 +202,24 @@ LogicalResult kiln::graph::verifyNormPrologue(Operation *op, Value input,
   return success();
 }
 
-LogicalResult LayerNormOp::verify() {
-  return verifyNorm(*this, getInput(), getWeight(), getBias(),
-                    getEps().convertToDouble());
+LogicalResult LayerNormOp::verify() { return verifyNorm(*this); }
+
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  return inferNormType(location, getOperationName(), adaptor.getInput(),
+                       adaptor.getWeight(), adaptor.getBias(), types);
 }
 
-LogicalResult RMSNormOp::verify() {
-  return verifyNorm(*this, getInput(), getWeight(), Value(),
-                    getEps().convertToDouble());
+LogicalResult RMSNormOp::verify() { return verifyNorm(*this); }
+
+LogicalResult RMSNormOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> location,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  return inferNormType(location, getOperationName(), adaptor.getInput(),
+                       adaptor.getWeight(), Value(), types);
 }
 
 LogicalResult SoftmaxOp::verify() {
@@ -201,41 +232,39 @@ LogicalResult SoftmaxOp::verify() {
   return success();
 }
 
-LogicalResult EmbeddingOp::verify() {
-  shapes::ShapeResult rule =
-      shapes::embeddingShape(ruleShape(getIds().getType().getShape()),
-                             ruleShape(getTable().getType().getShape()),
-                             shapes::Naming{{"ids", "table"}});
-  if (!rule)
-    return emitOpError(rule.error().message);
-  if (getTable().getType().getElementType() !=
-      getResult().getType().getElementType())
-    return emitOpError("result element type must match the table's");
-  return verifyShapeRule(*this, rule);
+LogicalResult EmbeddingOp::verify() { return verifyInferredType(*this); }
+
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  RankedTensorType table = tensorType(adaptor.getTable());
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::embeddingShape(ruleShape(tensorType(adaptor.getIds()).getShape()),
+                             ruleShape(table.getShape()),
+                             shapes::Naming{{"ids", "table"}}),
+      table.getElementType(), types);
 }
 
 LogicalResult RopeOp::verify() {
-  if (getInput().getType() != getResult().getType())
-    return emitOpError("result type must equal the input type");
-  ArrayRef<int64_t> shape = getInput().getType().getShape();
-  if (shape.size() != 4)
-    return emitOpError("input must be [batch, seq, heads, head_dim], got ")
-           << formatShape(shape);
-  int64_t rotary = getRotaryDim();
-  if (rotary <= 0 || rotary % 2 != 0)
-    return emitOpError("rotary_dim must be a positive even number, got ")
-           << rotary;
-  if (!ShapedType::isDynamic(shape[3]) && rotary > shape[3])
-    return emitOpError("rotary_dim ")
-           << rotary << " exceeds the head dimension " << shape[3];
   if (!(getTheta().convertToDouble() > 0.0))
     return emitOpError("theta must be positive");
-  if (getPositions() &&
-      !shapesCompatible(getPositions().getType().getShape(),
-                        shape.take_front(2)))
-    return emitOpError("positions must have shape [batch, seq], got ")
-           << formatShape(getPositions().getType().getShape());
-  return success();
+  return verifyInferredType(*this);
+}
+
+LogicalResult RopeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  std::optional<shapes::Shape> positions;
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::ropeShape(ruleShape(input.getShape()),
+                        optionalRuleShape(adaptor.getPositions(), positions),
+                        static_cast<int64_t>(adaptor.getRotaryDim()),
+                        shapes::Naming{{"input", "positions"}}),
+      input.getElementType(), types);
 }
 
 LogicalResult Conv1dOp::verify() {
@@ -244,60 +273,76 @@ LogicalResult Conv1dOp::verify() {
     return value != getSeqOffsets() &&
            getElementTypeOrSelf(value.getType()) != element;
   };
-  // One message for both checks, so that a mismatch is reported once.
-  if (llvm::any_of(getOperation()->getOperands(), differs) ||
-      getInput().getType() != getResult().getType())
-    return emitOpError("result type must equal the input type and all "
-                       "operands share its element type");
-  ArrayRef<int64_t> shape = getInput().getType().getShape();
-  ArrayRef<int64_t> weight = getWeight().getType().getShape();
-  if (shape.size() != 3)
-    return emitOpError("input must be [batch, seq, channels], got ")
-           << formatShape(shape);
-  if (weight.size() != 2 || !dimsCompatible(weight[0], shape[2]))
-    return emitOpError("weight must be [channels, kernel] with channels = ")
-           << shape[2] << ", got " << formatShape(weight);
-  // The taps are unrolled, so the kernel size must be known.
-  if (ShapedType::isDynamic(weight[1]))
-    return emitOpError("kernel size must be static");
-  if (getBias() &&
-      failed(verifyFeatureVector(*this, getBias(), "bias", shape[2])))
+  if (llvm::any_of(getOperation()->getOperands(), differs))
+    return emitOpError("requires all operands but seq_offsets to share the "
+                       "input's element type");
+  if (failed(verifySeqOffsets(*this, getSeqOffsets())))
     return failure();
-  return verifySeqOffsets(*this, getSeqOffsets());
+  return verifyInferredType(*this);
+}
+
+/// The result type of conv1d and of its step form: the input's.
+static LogicalResult inferConv1dType(std::optional<Location> location,
+                                     StringRef opName, Value input,
+                                     Value weight, Value bias,
+                                     SmallVectorImpl<Type> &types) {
+  std::optional<shapes::Shape> biasShape;
+  RankedTensorType type = tensorType(input);
+  return inferRuleType(
+      location, opName,
+      shapes::conv1dShape(ruleShape(type.getShape()),
+                          ruleShape(tensorType(weight).getShape()),
+                          optionalRuleShape(bias, biasShape),
+                          shapes::Naming{{"input", "weight", "bias"}}),
+      type.getElementType(), types);
+}
+
+LogicalResult Conv1dOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  return inferConv1dType(location, getOperationName(), adaptor.getInput(),
+                         adaptor.getWeight(), adaptor.getBias(), types);
 }
 
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
 
-static LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes,
-                                  bool keepdims) {
-  if (failed(verifySameElementType(op, {op->getOperand(0), op->getResult(0)})))
-    return failure();
-  // The IR keeps axes sorted (its canonical form); the rule checks the rest.
-  for (size_t i = 1; i < axes.size(); ++i)
-    if (axes[i - 1] >= axes[i])
-      return op->emitOpError("axes must be sorted and unique");
-  return verifyShapeRule(
-      op,
-      shapes::reduceShape(ruleShape(tensorType(op->getOperand(0)).getShape()),
+/// The result type of a reduction: the input's element type.
+static LogicalResult inferReduceType(std::optional<Location> location,
+                                     StringRef opName, Value input,
+                                     ArrayRef<int64_t> axes, bool keepdims,
+                                     SmallVectorImpl<Type> &types) {
+  RankedTensorType type = tensorType(input);
+  return inferRuleType(
+      location, opName,
+      shapes::reduceShape(ruleShape(type.getShape()),
                           std::vector<int64_t>(axes.begin(), axes.end()),
-                          keepdims, shapes::Naming{{"input"}}));
+                          keepdims, shapes::Naming{{"input"}}),
+      type.getElementType(), types);
 }
 
-LogicalResult ReduceSumOp::verify() {
-  return verifyReduce(*this, getAxes(), getKeepdims());
+template <typename Op> static LogicalResult verifyReduce(Op op) {
+  if (failed(verifySameElementType(op, {op.getInput(), op.getResult()})))
+    return failure();
+  // The IR keeps axes sorted (its canonical form); the rule checks the rest.
+  ArrayRef<int64_t> axes = op.getAxes();
+  for (size_t i = 1; i < axes.size(); ++i)
+    if (axes[i - 1] >= axes[i])
+      return op.emitOpError("axes must be sorted and unique");
+  return verifyInferredType(op);
 }
+
+LogicalResult ReduceSumOp::verify() { return verifyReduce(*this); }
 LogicalResult ReduceMeanOp::verify() {
   // An integer mean has no exact result type (docs/json-ir.md: float only).
   Type element = getInput().getType().getElementType();
   if (!isa<FloatType>(element))
     return emitOpError("requires a float element type, got ") << element;
-  return verifyReduce(*this, getAxes(), getKeepdims());
+  return verifyReduce(*this);
 }
-LogicalResult ReduceMaxOp::verify() {
-  return verifyReduce(*this, getAxes(), getKeepdims());
-}
+LogicalResult ReduceMaxOp::verify() { return verifyReduce(*this); }
 
 //===----------------------------------------------------------------------===//
 // Data movement
@@ -311,11 +356,12 @@ LogicalResult ReshapeOp::verify() {
     return emitOpError("expects ")
            << result.getNumDynamicDims() << " sizes for the dynamic result "
            << "dimensions, got " << getSizes().size();
-  if (input.hasStaticShape() && result.hasStaticShape() &&
-      input.getNumElements() != result.getNumElements())
-    return emitOpError("cannot reshape ")
-           << input.getNumElements() << " elements into "
-           << result.getNumElements();
+  // The target shape is the result type's; only it can say the shape.
+  shapes::ShapeResult rule = shapes::reshapeShape(
+      ruleShape(input.getShape()), ruleShape(result.getShape()), std::nullopt,
+      shapes::Naming{{"input"}});
+  if (!rule)
+    return emitOpError(rule.error().message);
   return success();
 }
 
@@ -365,25 +411,20 @@ void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results,
   results.add<FoldReshapeChain>(context);
 }
 
-LogicalResult TransposeOp::verify() {
-  ArrayRef<int64_t> perm = getPerm();
-  ArrayRef<int64_t> shape = getInput().getType().getShape();
-  if (perm.size() != shape.size())
-    return emitOpError("perm has ")
-           << perm.size() << " entries for an input of rank " << shape.size();
-  SmallVector<bool> seen(perm.size(), false);
-  SmallVector<int64_t> expected;
-  for (int64_t axis : perm) {
-    if (axis < 0 || axis >= static_cast<int64_t>(perm.size()) || seen[axis])
-      return emitOpError("perm must be a permutation of 0..")
-             << perm.size() - 1;
-    seen[axis] = true;
-    expected.push_back(shape[axis]);
-  }
-  if (getInput().getType().getElementType() !=
-      getResult().getType().getElementType())
-    return emitOpError("cannot change the element type");
-  return verifyResultShape(*this, expected);
+LogicalResult TransposeOp::verify() { return verifyInferredType(*this); }
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::transposeShape(ruleShape(input.getShape()),
+                             std::vector<int64_t>(perm.begin(), perm.end()),
+                             shapes::Naming{{"input"}}),
+      input.getElementType(), types);
 }
 
 OpFoldResult TransposeOp::fold(FoldAdaptor) {
@@ -402,45 +443,23 @@ void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
   results.add<FoldTransposeChain>(context);
 }
 
-/// Checks that `axis` names a static dimension of `type`.
-static LogicalResult verifyStaticAxis(Operation *op, RankedTensorType type,
-                                      int64_t axis) {
-  if (axis < 0 || axis >= type.getRank())
-    return op->emitOpError("axis ") << axis << " is out of range for rank "
-                                    << type.getRank();
-  if (type.isDynamicDim(axis))
-    return op->emitOpError("axis ") << axis << " must be a static dimension";
-  return success();
-}
+LogicalResult SliceOp::verify() { return verifyInferredType(*this); }
 
-LogicalResult SliceOp::verify() {
-  RankedTensorType input = getInput().getType();
-  int64_t axis = getAxis(), start = getStart();
-  if (axis < 0 || axis >= input.getRank())
-    return emitOpError("axis ")
-           << axis << " is out of range for rank " << input.getRank();
-  if (input.getElementType() != getResult().getType().getElementType())
-    return emitOpError("cannot change the element type");
-  SmallVector<int64_t> expected(input.getShape());
-  std::optional<int64_t> end = getEnd();
-  if (input.isDynamicDim(axis)) {
-    // Both bounds from the same end of the axis (docs/json-ir.md, slice).
-    int64_t last = end.value_or(0);
-    if ((start < 0) != (last < 0 || !end) || last - start <= 0)
-      return emitOpError("range [")
-             << start << ", " << (end ? std::to_string(*end) : "end")
-             << ") of a dynamic axis must count both bounds from the same "
-                "end and be non-empty";
-    expected[axis] = last - start;
-    return verifyResultShape(*this, expected);
-  }
-  int64_t size = input.getDimSize(axis);
-  if (!end || start < 0 || start >= *end || *end > size)
-    return emitOpError("range [")
-           << start << ", " << (end ? std::to_string(*end) : "end")
-           << ") is not a non-empty range within [0, " << size << ")";
-  expected[axis] = *end - start;
-  return verifyResultShape(*this, expected);
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> location,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  std::optional<int64_t> end;
+  if (adaptor.getEnd())
+    end = static_cast<int64_t>(*adaptor.getEnd());
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::sliceShape(ruleShape(input.getShape()),
+                         static_cast<int64_t>(adaptor.getAxis()),
+                         static_cast<int64_t>(adaptor.getStart()), end,
+                         shapes::Naming{{"input"}}),
+      input.getElementType(), types);
 }
 
 OpFoldResult SliceOp::fold(FoldAdaptor) {
@@ -453,55 +472,54 @@ OpFoldResult SliceOp::fold(FoldAdaptor) {
 LogicalResult ConcatOp::verify() {
   if (getInputs().empty())
     return emitOpError("expects at least one input");
-  SmallVector<Value> all(getInputs());
-  all.push_back(getResult());
-  if (failed(verifySameElementType(*this, all)))
+  if (failed(verifySameElementType(*this, getInputs())))
     return failure();
-  RankedTensorType first = tensorType(getInputs().front());
-  SmallVector<int64_t> expected(first.getShape());
-  int64_t axis = getAxis(), total = 0;
-  for (Value input : getInputs()) {
-    RankedTensorType type = tensorType(input);
-    if (type.getRank() != first.getRank())
-      return emitOpError("inputs must share one rank");
-    if (failed(verifyStaticAxis(*this, type, axis)))
-      return failure();
-    total += type.getDimSize(axis);
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      if (d != axis && !dimsCompatible(type.getDimSize(d), expected[d]))
-        return emitOpError("inputs differ in dimension ") << d;
+  return verifyInferredType(*this);
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  shapes::Naming naming;
+  std::vector<shapes::Shape> inputs;
+  for (Value input : adaptor.getInputs()) {
+    naming.roles.push_back("x" + std::to_string(inputs.size()));
+    inputs.push_back(ruleShape(tensorType(input).getShape()));
   }
-  expected[axis] = total;
-  return verifyResultShape(*this, expected);
+  if (inputs.empty())
+    return emitOptionalError(location, "'", getOperationName(),
+                             "' op expects at least one input");
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::concatShape(inputs, static_cast<int64_t>(adaptor.getAxis()),
+                          naming),
+      tensorType(adaptor.getInputs().front()).getElementType(), types);
 }
 
 LogicalResult SplitOp::verify() {
   RankedTensorType input = getInput().getType();
-  int64_t axis = getAxis();
-  if (failed(verifyStaticAxis(*this, input, axis)))
-    return failure();
   if (getResults().empty())
     return emitOpError("expects at least one result");
-  int64_t total = 0;
+  int64_t axis = getAxis();
+  // The part sizes are the results' sizes along the axis.
+  std::vector<int64_t> sizes;
   for (Value result : getResults()) {
     RankedTensorType type = tensorType(result);
     if (type.getElementType() != input.getElementType() ||
         type.getRank() != input.getRank())
       return emitOpError("results must keep the input's rank and element "
                          "type");
+    // An axis out of range is the rule's to report.
+    if (axis < 0 || axis >= type.getRank())
+      continue;
     if (type.isDynamicDim(axis))
       return emitOpError("result sizes along the axis must be static");
-    total += type.getDimSize(axis);
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      if (d != axis &&
-          !dimsCompatible(type.getDimSize(d), input.getDimSize(d)))
-        return emitOpError("result dimension ") << d << " differs from the "
-                                                << "input's";
+    sizes.push_back(type.getDimSize(axis));
   }
-  if (total != input.getDimSize(axis))
-    return emitOpError("result sizes sum to ")
-           << total << ", expected " << input.getDimSize(axis);
-  return success();
+  return verifyShapeRules(
+      *this, shapes::splitShapes(ruleShape(input.getShape()), axis, sizes,
+                                 sizes.size(), shapes::Naming{{"input"}}));
 }
 
 OpFoldResult CastOp::fold(FoldAdaptor) {
@@ -519,10 +537,10 @@ LogicalResult MinimumOp::verify() { return verifyBinary(*this); }
 LogicalResult PowOp::verify() { return verifyBinary(*this); }
 
 /// Comparisons: operands of one element type, broadcast, a bool result.
-static LogicalResult verifyCompare(Operation *op) {
-  if (failed(verifySameElementType(op, {op->getOperand(0), op->getOperand(1)})))
+template <typename Op> static LogicalResult verifyCompare(Op op) {
+  if (failed(verifySameElementType(op, {op.getLhs(), op.getRhs()})))
     return failure();
-  return verifyShapeRule(op, binaryShape(op));
+  return verifyInferredType(op);
 }
 
 LogicalResult EqualOp::verify() { return verifyCompare(*this); }
@@ -532,109 +550,114 @@ LogicalResult LessEqualOp::verify() { return verifyCompare(*this); }
 LogicalResult GreaterOp::verify() { return verifyCompare(*this); }
 LogicalResult GreaterEqualOp::verify() { return verifyCompare(*this); }
 
-LogicalResult WhereOp::verify() {
-  if (failed(verifySameElementType(*this, {getLhs(), getRhs(), getResult()})))
-    return failure();
-  return verifyShapeRule(
-      *this, shapes::whereShape(ruleShape(getCond().getType().getShape()),
-                                ruleShape(getLhs().getType().getShape()),
-                                ruleShape(getRhs().getType().getShape()),
-                                shapes::Naming{{"cond", "lhs", "rhs"}}));
-}
+LogicalResult WhereOp::verify() { return verifyBinary(*this); }
 
-/// Checks that `axis` is a dimension of `type`.
-static LogicalResult verifyAxis(Operation *op, ShapedType type, int64_t axis) {
-  if (axis < 0 || axis >= type.getRank())
-    return op->emitOpError("axis ")
-           << axis << " is out of range for rank " << type.getRank();
-  return success();
-}
-
-/// A packed batch runs along axis 1, the sequence axis of `[B, T, ...]`.
-static LogicalResult verifyPackedAxis(Operation *op, Value seqOffsets,
-                                      int64_t axis) {
-  if (failed(verifySeqOffsets(op, seqOffsets)))
-    return failure();
-  if (seqOffsets && axis != 1)
-    return op->emitOpError("with seq_offsets, axis must be 1 (the sequence "
-                           "axis), got ")
-           << axis;
-  return success();
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> location,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  RankedTensorType lhs = tensorType(adaptor.getLhs());
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::whereShape(ruleShape(tensorType(adaptor.getCond()).getShape()),
+                         ruleShape(lhs.getShape()),
+                         ruleShape(tensorType(adaptor.getRhs()).getShape()),
+                         shapes::Naming{{"cond", "lhs", "rhs"}}),
+      lhs.getElementType(), types);
 }
 
 LogicalResult ArangeOp::verify() {
-  if (failed(verifyAxis(*this, getInput().getType(), getAxis())) ||
-      failed(verifyPackedAxis(*this, getSeqOffsets(), getAxis())))
-    return failure();
-  if (getResult().getType().getRank() != 1)
-    return emitOpError("result must have rank 1");
-  return verifyResultShape(*this, {getInput().getType().getDimSize(getAxis())});
-}
-
-LogicalResult GatherOp::verify() {
-  RankedTensorType input = getInput().getType();
-  if (failed(verifyAxis(*this, input, getAxis())) ||
-      failed(verifySameElementType(*this, {getInput(), getResult()})))
-    return failure();
-  ArrayRef<int64_t> shape = input.getShape();
-  SmallVector<int64_t> expected(shape.take_front(getAxis()));
-  llvm::append_range(expected, getIndices().getType().getShape());
-  llvm::append_range(expected, shape.drop_front(getAxis() + 1));
-  return verifyResultShape(*this, expected);
-}
-
-LogicalResult TakeAlongAxisOp::verify() {
-  RankedTensorType input = getInput().getType();
-  ArrayRef<int64_t> indices = getIndices().getType().getShape();
-  if (failed(verifyAxis(*this, input, getAxis())) ||
-      failed(verifySameElementType(*this, {getInput(), getResult()})))
-    return failure();
+  // The result's element type is its own (a `dtype`), so its type is not
+  // inferred: the verifier checks its shape.
+  std::optional<shapes::Shape> offsets;
   return verifyShapeRule(
-      *this, shapes::takeAlongAxisShape(ruleShape(input.getShape()),
-                                        ruleShape(indices), getAxis(),
-                                        shapes::Naming{{"input", "indices"}}));
+      *this, shapes::arangeShape(ruleShape(getInput().getType().getShape()),
+                                 optionalRuleShape(getSeqOffsets(), offsets),
+                                 getAxis(),
+                                 shapes::Naming{{"input", "seq_offsets"}}));
 }
 
-LogicalResult ArgmaxOp::verify() {
-  RankedTensorType input = getInput().getType();
-  if (failed(verifyAxis(*this, input, getAxis())))
-    return failure();
-  SmallVector<int64_t> expected(input.getShape());
-  if (getKeepdims())
-    expected[getAxis()] = 1;
-  else
-    expected.erase(expected.begin() + getAxis());
-  return verifyResultShape(*this, expected);
+LogicalResult GatherOp::verify() { return verifyInferredType(*this); }
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::gatherShape(ruleShape(input.getShape()),
+                          ruleShape(tensorType(adaptor.getIndices()).getShape()),
+                          static_cast<int64_t>(adaptor.getAxis()),
+                          shapes::Naming{{"input", "indices"}}),
+      input.getElementType(), types);
+}
+
+LogicalResult TakeAlongAxisOp::verify() { return verifyInferredType(*this); }
+
+LogicalResult TakeAlongAxisOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::takeAlongAxisShape(
+          ruleShape(input.getShape()),
+          ruleShape(tensorType(adaptor.getIndices()).getShape()),
+          static_cast<int64_t>(adaptor.getAxis()),
+          shapes::Naming{{"input", "indices"}}),
+      input.getElementType(), types);
+}
+
+LogicalResult ArgmaxOp::verify() { return verifyInferredType(*this); }
+
+LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::argmaxShape(
+          ruleShape(tensorType(adaptor.getInput()).getShape()),
+          static_cast<int64_t>(adaptor.getAxis()), adaptor.getKeepdims(),
+          shapes::Naming{{"input"}}),
+      IntegerType::get(context, 64), types);
 }
 
 LogicalResult TopKOp::verify() {
+  // The indices are optional, so the results are not inferred: the
+  // verifier checks both against the rule.
   RankedTensorType input = getInput().getType();
-  if (failed(verifyAxis(*this, input, getAxis())) ||
-      failed(verifySameElementType(*this, {getInput(), getValues()})))
+  if (failed(verifySameElementType(*this, {getInput(), getValues()})))
     return failure();
-  int64_t size = input.getDimSize(getAxis()), k = getK();
-  if (k < 1 || (!ShapedType::isDynamic(size) && k > size))
-    return emitOpError("k = ") << k << " must be in [1, " << size << "]";
-  SmallVector<int64_t> expected(input.getShape());
-  expected[getAxis()] = k;
-  if (getIndices() &&
-      !shapesCompatible(getIndices().getType().getShape(), expected))
-    return emitOpError("indices must have the shape of the values");
-  return verifyResultShape(*this, expected);
+  shapes::ShapeResult rule =
+      shapes::topKShape(ruleShape(input.getShape()), getAxis(), getK(),
+                        shapes::Naming{{"input"}});
+  if (!rule)
+    return emitOpError(rule.error().message);
+  std::vector<shapes::Shape> results(getNumResults(), *rule);
+  return verifyShapeRules(*this, results);
 }
 
-LogicalResult CumsumOp::verify() {
-  RankedTensorType input = getInput().getType();
-  if (failed(verifyAxis(*this, input, getAxis())) ||
-      failed(verifyPackedAxis(*this, getSeqOffsets(), getAxis())))
-    return failure();
-  Type from = input.getElementType(),
-       to = getResult().getType().getElementType();
-  if (isa<FloatType>(from) ? from != to : !to.isInteger(64))
-    return emitOpError("result element type must be the input's (float) or "
-                       "i64 (integer), got ")
-           << to;
-  return verifyResultShape(*this, input.getShape());
+LogicalResult CumsumOp::verify() { return verifyInferredType(*this); }
+
+LogicalResult CumsumOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  RankedTensorType input = tensorType(adaptor.getInput());
+  std::optional<shapes::Shape> offsets;
+  // As torch.cumsum: integer sums are i64.
+  Type element = input.getElementType();
+  if (!isa<FloatType>(element))
+    element = IntegerType::get(context, 64);
+  return inferRuleType(
+      location, getOperationName(),
+      shapes::cumsumShape(ruleShape(input.getShape()),
+                          optionalRuleShape(adaptor.getSeqOffsets(), offsets),
+                          static_cast<int64_t>(adaptor.getAxis()),
+                          shapes::Naming{{"input", "seq_offsets"}}),
+      element, types);
 }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
@@ -664,31 +687,34 @@ LogicalResult FusedElementwiseOp::verify() {
 }
 
 LogicalResult Conv1dStepOp::verify() {
+  if (failed(verifyInferredType(*this)))
+    return failure();
   ArrayRef<int64_t> shape = getInput().getType().getShape();
-  ArrayRef<int64_t> weight = getWeight().getType().getShape();
-  if (shape.size() != 3 || getResult().getType() != getInput().getType())
-    return emitOpError("input and result must be one [batch, seq, channels] "
-                       "type");
-  if (weight.size() != 2 || ShapedType::isDynamic(weight[1]) ||
-      weight[1] < 2 || !dimsCompatible(weight[0], shape[2]))
-    return emitOpError("weight must be [channels, kernel] with a static "
-                       "kernel of at least 2, got ")
-           << formatShape(weight);
-  return verifyGenerationState(*this, getState(),
-                               {ShapedType::kDynamic, weight[1] - 1, shape[2]},
-                               getSlots(), getPositions(), shape[0]);
+  shapes::ShapeResult state = shapes::conv1dStateShape(
+      ruleShape(shape), ruleShape(getWeight().getType().getShape()),
+      shapes::Naming{{"input", "weight"}});
+  return verifyGenerationState(*this, getState(), state, getSlots(),
+                               getPositions(), shape[0]);
+}
+
+LogicalResult Conv1dStepOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> location,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  return inferConv1dType(location, getOperationName(), adaptor.getInput(),
+                         adaptor.getWeight(), adaptor.getBias(), types);
 }
 
 LogicalResult RingStoreOp::verify() {
   ArrayRef<int64_t> values = getValues().getType().getShape();
   ArrayRef<int64_t> state = getState().getType().getShape();
-  if (values.size() < 2 || state.size() != values.size())
-    return emitOpError("values must be [batch, seq, ...] and state "
-                       "[sequences, ring, ...] of the same rank");
-  SmallVector<int64_t> expected = {ShapedType::kDynamic, state[1]};
-  llvm::append_range(expected, values.drop_front(2));
-  return verifyGenerationState(*this, getState(), expected, getSlots(),
-                               getPositions(), values[0]);
+  int64_t ring = state.size() >= 2 ? state[1] : ShapedType::kDynamic;
+  int64_t batch = values.empty() ? ShapedType::kDynamic : values[0];
+  return verifyGenerationState(
+      *this, getState(),
+      shapes::ringStateShape(ruleShape(values), ruleShape({ring})[0],
+                             shapes::Naming{{"values"}}),
+      getSlots(), getPositions(), batch);
 }
 
 #define GET_OP_CLASSES

@@ -1,8 +1,10 @@
 //===- GraphOps.td - Kiln graph dialect operations --------*- tablegen -*-===//
 //
-// Operation definitions of the graph dialect. Shape rules are checked by the
-// verifiers in GraphOps.cpp; dynamic dimensions are accepted wherever a static
-// one could be, and checked when both sides are static.
+// Operation definitions of the graph dialect. Shape rules come from
+// lib/ShapeRules: ops whose result types follow from their operands and attrs
+// infer them (InferTypeOpInterface), the others' verifiers check them in
+// GraphOps.cpp. Dynamic dimensions are accepted wherever a static one could
+// be, and checked when both sides are static.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,7 +14,7 @@
 include "dialects/Graph/IR/GraphDialect.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/BuiltinAttributes.td"
-include "mlir/Interfaces/InferTypeOpInterface.td"
+include "dialects/Graph/IR/InferredTypes.td"
 include "mlir/IR/OpBase.td"
 
 def Graph_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
@@ -22,12 +24,21 @@ def Graph_Tensor : RankedTensorOf<[F32, F16, BF16, I32, I64]>;
 def Graph_AnyTensor : RankedTensorOf<[F32, F16, BF16, I32, I64, I1]>;
 def Graph_BoolTensor : RankedTensorOf<[I1]>;
 
+/// An op whose shape rule infers its result type (InferTypeOpInterface,
+/// `inferReturnTypes` in GraphOps.cpp).
+class Graph_InferredOp<string mnemonic, list<Trait> traits = []>
+    : Graph_Op<mnemonic,
+               !listconcat(traits, [InferTypeOpAdaptorWithIsCompatible])>,
+      Kiln_CompatibleResultTypes {
+  let extraClassDefinition = compatibleTypes;
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
 
 class Graph_BinaryOp<string mnemonic, list<Trait> traits = []>
-    : Graph_Op<mnemonic, !listconcat(traits, [Pure])> {
+    : Graph_InferredOp<mnemonic, !listconcat(traits, [Pure])> {
   let summary = "elementwise " # mnemonic # " with NumPy broadcasting";
   let arguments = (ins Graph_Tensor:$lhs, Graph_Tensor:$rhs);
   let results = (outs Graph_Tensor:$result);
@@ -35,6 +46,16 @@ class Graph_BinaryOp<string mnemonic, list<Trait> traits = []>
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
   let hasVerifier = 1;
+  let extraClassDefinition = compatibleTypes # [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return inferBinaryType(location, getOperationName(), adaptor.getLhs(),
+                             adaptor.getRhs(),
+                             tensorType(adaptor.getLhs()).getElementType(),
+                             types);
+    }
+  }];
 }
 
 def Graph_AddOp : Graph_BinaryOp<"add", [Commutative]>;
@@ -130,7 +151,7 @@ def Graph_LinearOp : Graph_Op<"linear", [Pure, AttrSizedOperandSegments,
   }];
 }
 
-def Graph_MatmulOp : Graph_Op<"matmul", [Pure]> {
+def Graph_MatmulOp : Graph_InferredOp<"matmul", [Pure]> {
   let summary = "batched matrix product with broadcast batch dimensions";
   let description = [{
     `[..., M, K] x [..., K, N] -> [..., M, N]`; the leading dimensions
@@ -144,7 +165,7 @@ def Graph_MatmulOp : Graph_Op<"matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_LayerNormOp : Graph_Op<"layer_norm", [Pure]> {
+def Graph_LayerNormOp : Graph_InferredOp<"layer_norm", [Pure]> {
   let summary = "layer normalization over the last dimension";
   let description = [{
     `(x - mean) / sqrt(var + eps) * weight + bias` with the biased variance,
@@ -159,7 +180,7 @@ def Graph_LayerNormOp : Graph_Op<"layer_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_RMSNormOp : Graph_Op<"rms_norm", [Pure]> {
+def Graph_RMSNormOp : Graph_InferredOp<"rms_norm", [Pure]> {
   let summary = "RMS normalization over the last dimension";
   let description = "`x / sqrt(mean(x^2) + eps) * weight`.";
   let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
@@ -179,7 +200,7 @@ def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Graph_EmbeddingOp : Graph_Op<"embedding", [Pure]> {
+def Graph_EmbeddingOp : Graph_InferredOp<"embedding", [Pure]> {
   let summary = "row gather from an embedding table";
   let description = [{
     `ids [...]` and `table [V, D]` give `[..., D]`. Ids outside `[0, V)` are
@@ -193,7 +214,7 @@ def Graph_EmbeddingOp : Graph_Op<"embedding", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_RopeOp : Graph_Op<"rope", [Pure]> {
+def Graph_RopeOp : Graph_Op<"rope", [Pure, InferTypeOpAdaptor]> {
   let summary = "rotary position embedding";
   let description = [{
     Rotates the first `rotary_dim` features of `input [B, T, H, D]` by the
@@ -212,7 +233,8 @@ def Graph_RopeOp : Graph_Op<"rope", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_Conv1dOp : Graph_Op<"conv1d", [Pure, AttrSizedOperandSegments]> {
+def Graph_Conv1dOp : Graph_Op<"conv1d",
+    [Pure, AttrSizedOperandSegments, InferTypeOpAdaptor]> {
   let summary = "causal depthwise 1-D convolution over the sequence";
   let description = [{
     `y[b,t,c] = bias[c] + sum_k weight[c,k] * x[b, t-K+1+k, c]`, with `x`
@@ -237,7 +259,7 @@ def Graph_Conv1dOp : Graph_Op<"conv1d", [Pure, AttrSizedOperandSegments]> {
 //===----------------------------------------------------------------------===//
 
 class Graph_ReduceOp<string mnemonic, string what>
-    : Graph_Op<mnemonic, [Pure]> {
+    : Graph_InferredOp<mnemonic, [Pure]> {
   let summary = what # " over a set of axes";
   let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$axes,
                        UnitAttr:$keepdims);
@@ -246,6 +268,14 @@ class Graph_ReduceOp<string mnemonic, string what>
     $input attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
+  let extraClassDefinition = compatibleTypes # [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return inferReduceType(location, getOperationName(), adaptor.getInput(),
+                             adaptor.getAxes(), adaptor.getKeepdims(), types);
+    }
+  }];
 }
 
 def Graph_ReduceSumOp : Graph_ReduceOp<"reduce_sum", "sum">;
@@ -272,7 +302,7 @@ def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
   let hasCanonicalizer = 1;
 }
 
-def Graph_TransposeOp : Graph_Op<"transpose", [Pure]> {
+def Graph_TransposeOp : Graph_InferredOp<"transpose", [Pure]> {
   let summary = "permute dimensions";
   let description = "Result dimension `i` is input dimension `perm[i]`.";
   let arguments = (ins Graph_AnyTensor:$input, DenseI64ArrayAttr:$perm);
@@ -280,12 +310,12 @@ def Graph_TransposeOp : Graph_Op<"transpose", [Pure]> {
   let assemblyFormat = [{
     $input attr-dict `:` type($input) `->` type($result)
   }];
-  let hasVerifier = 1;
   let hasFolder = 1;
   let hasCanonicalizer = 1;
+  let hasVerifier = 1;
 }
 
-def Graph_SliceOp : Graph_Op<"slice", [Pure]> {
+def Graph_SliceOp : Graph_InferredOp<"slice", [Pure]> {
   let summary = "contiguous range [start, end) of one axis";
   let description = [{
     On a static axis `0 <= start < end <= size`. On a dynamic axis the
@@ -300,11 +330,11 @@ def Graph_SliceOp : Graph_Op<"slice", [Pure]> {
   let assemblyFormat = [{
     $input attr-dict `:` type($input) `->` type($result)
   }];
-  let hasVerifier = 1;
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
-def Graph_ConcatOp : Graph_Op<"concat", [Pure]> {
+def Graph_ConcatOp : Graph_InferredOp<"concat", [Pure]> {
   let summary = "concatenate tensors along one static axis";
   let arguments = (ins Variadic<Graph_AnyTensor>:$inputs, I64Attr:$axis);
   let results = (outs Graph_AnyTensor:$result);
@@ -360,7 +390,7 @@ def Graph_PowOp : Graph_BinaryOp<"pow"> {
 }
 
 class Graph_CompareOp<string mnemonic, string relation>
-    : Graph_Op<mnemonic, [Pure]> {
+    : Graph_InferredOp<mnemonic, [Pure]> {
   let summary = "elementwise `" # relation # "` with NumPy broadcasting";
   let description = [{
     A bool (`i1`) result; a comparison with NaN is false except `not_equal`.
@@ -371,6 +401,15 @@ class Graph_CompareOp<string mnemonic, string relation>
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
   let hasVerifier = 1;
+  let extraClassDefinition = compatibleTypes # [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return inferBinaryType(location, getOperationName(), adaptor.getLhs(),
+                             adaptor.getRhs(),
+                             ::mlir::IntegerType::get(context, 1), types);
+    }
+  }];
 }
 
 def Graph_EqualOp : Graph_CompareOp<"equal", "a == b">;
@@ -380,7 +419,7 @@ def Graph_LessEqualOp : Graph_CompareOp<"less_equal", "a <= b">;
 def Graph_GreaterOp : Graph_CompareOp<"greater", "a > b">;
 def Graph_GreaterEqualOp : Graph_CompareOp<"greater_equal", "a >= b">;
 
-def Graph_WhereOp : Graph_Op<"where", [Pure]> {
+def Graph_WhereOp : Graph_InferredOp<"where", [Pure]> {
   let summary = "elementwise `cond ? lhs : rhs` with NumPy broadcasting";
   let arguments = (ins Graph_BoolTensor:$cond, Graph_AnyTensor:$lhs,
                        Graph_AnyTensor:$rhs);
@@ -423,7 +462,7 @@ def Graph_ArangeOp : Graph_Op<"arange", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_GatherOp : Graph_Op<"gather", [Pure]> {
+def Graph_GatherOp : Graph_InferredOp<"gather", [Pure]> {
   let summary = "NumPy take: select entries of one axis by index";
   let description = [{
     The result has shape `input[:axis] + indices + input[axis+1:]`. Negative
@@ -439,7 +478,7 @@ def Graph_GatherOp : Graph_Op<"gather", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_TakeAlongAxisOp : Graph_Op<"take_along_axis", [Pure]> {
+def Graph_TakeAlongAxisOp : Graph_InferredOp<"take_along_axis", [Pure]> {
   let summary = "NumPy take_along_axis";
   let description = [{
     `indices` has the rank of `input`; the other dimensions broadcast
@@ -455,7 +494,7 @@ def Graph_TakeAlongAxisOp : Graph_Op<"take_along_axis", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_ArgmaxOp : Graph_Op<"argmax", [Pure]> {
+def Graph_ArgmaxOp : Graph_InferredOp<"argmax", [Pure]> {
   let summary = "index of the largest entry along one axis";
   let description = "Ties give the lowest index; NaN counts as the largest.";
   let arguments = (ins Graph_Tensor:$input, I64Attr:$axis, UnitAttr:$keepdims);
@@ -477,7 +516,7 @@ def Graph_TopKOp : Graph_Op<"top_k", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_CumsumOp : Graph_Op<"cumsum", [Pure]> {
+def Graph_CumsumOp : Graph_InferredOp<"cumsum", [Pure]> {
   let summary = "running sum along one axis";
   let description = [{
     `exclusive` leaves the current entry out; `reverse` sums from the end.
@@ -532,7 +571,7 @@ def Graph_YieldOp : Graph_Op<"yield", [Pure, Terminator,
 //===----------------------------------------------------------------------===//
 
 def Graph_Conv1dStepOp : Graph_Op<"conv1d_step",
-    [MemoryEffects<[MemRead, MemWrite]>]> {
+    [MemoryEffects<[MemRead, MemWrite]>, InferTypeOpAdaptor]> {
   let summary = "causal conv1d continued from a ring of past inputs";
   let description = [{
     The stateful form of `graph.conv1d` for the `prefill` and `decode`

@@ -6,6 +6,7 @@
 
 #include "dialects/Graph/IR/ShapeUtils.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
@@ -20,6 +21,14 @@ shapes::Shape ruleShape(ArrayRef<int64_t> shape) {
   return rule;
 }
 
+const shapes::Shape *optionalRuleShape(Value value,
+                                       std::optional<shapes::Shape> &storage) {
+  if (!value)
+    return nullptr;
+  storage = ruleShape(tensorType(value).getShape());
+  return &*storage;
+}
+
 SmallVector<int64_t> mlirShape(const shapes::Shape &shape) {
   SmallVector<int64_t> sizes;
   for (const shapes::Dim &dim : shape)
@@ -27,8 +36,11 @@ SmallVector<int64_t> mlirShape(const shapes::Shape &shape) {
   return sizes;
 }
 
-LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected) {
+LogicalResult verifyShapeRule(Operation *op, const shapes::ShapeResult &rule) {
+  if (!rule)
+    return op->emitOpError(rule.error().message);
   ArrayRef<int64_t> actual = tensorType(op->getResult(0)).getShape();
+  SmallVector<int64_t> expected = mlirShape(*rule);
   if (!shapesCompatible(actual, expected))
     return op->emitOpError("result shape ")
            << formatShape(actual) << " does not match the inferred shape "
@@ -36,10 +48,38 @@ LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected) {
   return success();
 }
 
-LogicalResult verifyShapeRule(Operation *op, const shapes::ShapeResult &rule) {
+LogicalResult verifyShapeRules(Operation *op, const shapes::ShapesResult &rule) {
   if (!rule)
     return op->emitOpError(rule.error().message);
-  return verifyResultShape(op, mlirShape(*rule));
+  for (auto [result, shape] : llvm::zip(op->getResults(), *rule)) {
+    ArrayRef<int64_t> actual = tensorType(result).getShape();
+    SmallVector<int64_t> expected = mlirShape(shape);
+    if (!shapesCompatible(actual, expected))
+      return op->emitOpError("result ")
+             << result.getResultNumber() << " shape " << formatShape(actual)
+             << " does not match the inferred shape " << formatShape(expected);
+  }
+  return success();
+}
+
+LogicalResult inferRuleType(std::optional<Location> location, StringRef opName,
+                            const shapes::ShapeResult &rule, Type element,
+                            SmallVectorImpl<Type> &types) {
+  if (!rule)
+    return emitOptionalError(location, "'", opName, "' op ",
+                             rule.error().message);
+  types.push_back(RankedTensorType::get(mlirShape(*rule), element));
+  return success();
+}
+
+bool compatibleTensorTypes(TypeRange inferred, TypeRange actual) {
+  return inferred.size() == actual.size() &&
+         llvm::all_of(llvm::zip(inferred, actual), [](auto pair) {
+           auto lhs = dyn_cast<RankedTensorType>(std::get<0>(pair));
+           auto rhs = dyn_cast<RankedTensorType>(std::get<1>(pair));
+           return lhs && rhs && lhs.getElementType() == rhs.getElementType() &&
+                  shapesCompatible(lhs.getShape(), rhs.getShape());
+         });
 }
 
 bool shapesCompatible(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
@@ -63,16 +103,23 @@ LogicalResult verifyUniformElementType(Operation *op, Value seqOffsets) {
 }
 
 LogicalResult verifySeqOffsets(Operation *op, Value seqOffsets) {
-  if (seqOffsets && tensorType(seqOffsets).getRank() != 1)
-    return op->emitOpError("seq_offsets must be a 1-D tensor of sequence "
-                           "boundaries");
+  if (!seqOffsets)
+    return success();
+  if (std::optional<shapes::RuleError> error = shapes::checkSeqOffsets(
+          ruleShape(tensorType(seqOffsets).getShape()), 0,
+          shapes::Naming{{"seq_offsets"}}))
+    return op->emitOpError(error->message);
   return success();
 }
 
 LogicalResult verifyGenerationState(Operation *op, Value state,
-                                    ArrayRef<int64_t> expected, Value slots,
-                                    Value positions, int64_t batch) {
+                                    const shapes::ShapeResult &rule,
+                                    Value slots, Value positions,
+                                    int64_t batch) {
+  if (!rule)
+    return op->emitOpError(rule.error().message);
   ArrayRef<int64_t> shape = tensorType(state).getShape();
+  SmallVector<int64_t> expected = mlirShape(*rule);
   if (!shapesCompatible(shape, expected))
     return op->emitOpError("state must have shape ")
            << formatShape(expected) << ", got " << formatShape(shape);

@@ -28,17 +28,51 @@ inline bool dimsCompatible(int64_t a, int64_t b) {
 
 /// The shape rules' view of an MLIR shape: a dynamic dimension is unknown.
 shapes::Shape ruleShape(llvm::ArrayRef<int64_t> shape);
+/// The shape of an optional tensor operand for a rule: nullptr when absent;
+/// `storage` keeps the shape.
+const shapes::Shape *optionalRuleShape(mlir::Value value,
+                                       std::optional<shapes::Shape> &storage);
 /// An MLIR shape from a rule's result: unknown (or symbolic) is dynamic.
 llvm::SmallVector<int64_t> mlirShape(const shapes::Shape &shape);
 
-/// Checks that the result of single-result `op` has a shape compatible
-/// with `expected`.
-mlir::LogicalResult verifyResultShape(mlir::Operation *op,
-                                      llvm::ArrayRef<int64_t> expected);
 /// Emits a failed rule's message as an op error, or checks the result of
-/// single-result `op` against the rule's shape.
+/// single-result `op` against the rule's shape (for an op whose result type
+/// holds more than its operands say, see verifyInferredType otherwise).
 mlir::LogicalResult verifyShapeRule(mlir::Operation *op,
                                     const shapes::ShapeResult &rule);
+
+/// The result types an op infers from a rule (InferTypeOpInterface): a
+/// tensor of the rule's shape and `element`, or the rule's error reported at
+/// `location` as the verifier of `opName` would report it.
+mlir::LogicalResult inferRuleType(std::optional<mlir::Location> location,
+                                  llvm::StringRef opName,
+                                  const shapes::ShapeResult &rule,
+                                  mlir::Type element,
+                                  llvm::SmallVectorImpl<mlir::Type> &types);
+/// True when each inferred type and the declared one are tensors of one
+/// element type whose shapes may be equal at run time: a result may be more
+/// or less static than the rule infers.
+bool compatibleTensorTypes(mlir::TypeRange inferred, mlir::TypeRange actual);
+
+/// The verifier of a single-result op that infers its result type: the
+/// rule's error, or the declared type against the inferred one, each as one
+/// diagnostic. It runs before InferTypeOpInterface's own check, which then
+/// passes (that check adds "failed to infer returned types" to every error).
+template <typename Op>
+mlir::LogicalResult verifyInferredType(Op op) {
+  llvm::SmallVector<mlir::Type, 1> inferred;
+  if (failed(Op::inferReturnTypes(op->getContext(), op->getLoc(),
+                                  op->getOperands(),
+                                  op->getRawDictionaryAttrs(),
+                                  op->getPropertiesStorage(), op->getRegions(),
+                                  inferred)))
+    return mlir::failure();
+  if (!Op::isCompatibleReturnTypes(inferred, op->getResultTypes()))
+    return op.emitOpError("result type ")
+           << op->getResultTypes() << " does not match the inferred type "
+           << inferred;
+  return mlir::success();
+}
 
 /// True when every dimension pair is compatible and the ranks are equal.
 bool shapesCompatible(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);
@@ -56,13 +90,17 @@ mlir::LogicalResult verifyUniformElementType(mlir::Operation *op,
 mlir::LogicalResult verifySeqOffsets(mlir::Operation *op,
                                      mlir::Value seqOffsets);
 
+/// Checks each result of `op` against the shape its rule gives it.
+mlir::LogicalResult verifyShapeRules(mlir::Operation *op,
+                                     const shapes::ShapesResult &rule);
+
 /// Checks the per-sequence state of a generation op (docs/compiler.md,
-/// "Generation"): `state` is compatible with `expected` (whose first
-/// dimension, the sequences, is dynamic), and `slots` and `positions` (when
-/// given) are `[batch]`.
+/// "Generation"): `state` is compatible with the shape of its rule
+/// (lib/ShapeRules/State.cpp), and `slots` and `positions` (when given) are
+/// `[batch]`.
 mlir::LogicalResult verifyGenerationState(mlir::Operation *op,
                                           mlir::Value state,
-                                          llvm::ArrayRef<int64_t> expected,
+                                          const shapes::ShapeResult &expected,
                                           mlir::Value slots,
                                           mlir::Value positions,
                                           int64_t batch);

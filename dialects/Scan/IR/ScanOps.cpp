@@ -1,6 +1,7 @@
 //===- ScanOps.cpp - Kiln scan operations ---------------------------------===//
 //
-// Verifiers of the scan dialect. Every message is covered by
+// Verifiers of the scan dialect and the result types its ops infer from
+// lib/ShapeRules. Every message is covered by
 // test/dialects/Scan/invalid.mlir.
 //
 //===----------------------------------------------------------------------===//
@@ -15,15 +16,21 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::scan;
 
-/// Checks that `value` is compatible with `expected`; `name` is for messages.
-static LogicalResult expectShape(Operation *op, Value value, StringRef name,
-                                 ArrayRef<int64_t> expected) {
-  ArrayRef<int64_t> shape = tensorType(value).getShape();
-  if (!shapesCompatible(shape, expected))
-    return op->emitOpError() << name << " must have shape "
-                             << formatShape(expected) << ", got "
-                             << formatShape(shape);
-  return success();
+/// The rule of a selective scan and of its step form (on an op or on the
+/// adaptor of one being built); their B and C are named differently.
+template <typename OpOrAdaptor>
+static shapes::ShapesResult selectiveScanShapes(OpOrAdaptor op, Value b,
+                                                Value c) {
+  std::optional<shapes::Shape> d, z, deltaBias;
+  auto shape = [](Value value) {
+    return ruleShape(tensorType(value).getShape());
+  };
+  return shapes::selectiveScanShapes(
+      shape(op.getU()), shape(op.getDelta()), shape(op.getA()), shape(b),
+      shape(c), optionalRuleShape(op.getD(), d),
+      optionalRuleShape(op.getZ(), z),
+      optionalRuleShape(op.getDeltaBias(), deltaBias),
+      shapes::Naming{{"u", "delta", "A", "B", "C", "D", "z", "delta_bias"}});
 }
 
 LogicalResult SelectiveScanOp::verify() {
@@ -33,70 +40,74 @@ LogicalResult SelectiveScanOp::verify() {
   if (getSeqOffsets() && getFinalState())
     return emitOpError("has no final state with seq_offsets (one state per "
                        "batch row cannot hold one per sequence)");
-  ArrayRef<int64_t> u = getU().getType().getShape();
-  ArrayRef<int64_t> a = getA().getType().getShape();
-  if (u.size() != 3)
-    return emitOpError("u must be [batch, seq, channels], got ")
-           << formatShape(u);
-  if (a.size() != 2)
-    return emitOpError("A must be [channels, state], got ") << formatShape(a);
-  int64_t channels = u[2], state = a[1];
-  SmallVector<int64_t> stateSeq = {u[0], u[1], state};
-  if (failed(expectShape(*this, getDelta(), "delta", u)) ||
-      failed(expectShape(*this, getA(), "A", {channels, state})) ||
-      failed(expectShape(*this, getB(), "B", stateSeq)) ||
-      failed(expectShape(*this, getC(), "C", stateSeq)) ||
-      (getD() && failed(expectShape(*this, getD(), "D", {channels}))) ||
-      (getZ() && failed(expectShape(*this, getZ(), "z", u))) ||
-      (getDeltaBias() &&
-       failed(expectShape(*this, getDeltaBias(), "delta_bias", {channels}))) ||
-      failed(expectShape(*this, getY(), "y", u)) ||
-      (getFinalState() && failed(expectShape(*this, getFinalState(),
-                                             "final_state",
-                                             {u[0], channels, state}))))
-    return failure();
-  return success();
+  return verifyShapeRules(*this, selectiveScanShapes(*this, getB(), getC()));
 }
 
 LogicalResult LinearRecurrenceOp::verify() {
   if (failed(verifyUniformElementType(*this, getSeqOffsets())) ||
       failed(verifySeqOffsets(*this, getSeqOffsets())))
     return failure();
-  ArrayRef<int64_t> a = getA().getType().getShape();
-  if (a.size() != 3)
-    return emitOpError("a must be [batch, seq, channels], got ")
-           << formatShape(a);
-  if (failed(expectShape(*this, getB(), "b", a)) ||
-      failed(expectShape(*this, getResult(), "result", a)) ||
-      (getH0() && failed(expectShape(*this, getH0(), "h0", {a[0], a[2]}))))
-    return failure();
-  return success();
+  return verifyInferredType(*this);
+}
+
+/// The rule of a linear recurrence and its step form.
+static shapes::ShapeResult linearRecurrenceShape(Value a, Value b, Value h0) {
+  std::optional<shapes::Shape> init;
+  return shapes::linearRecurrenceShape(
+      ruleShape(tensorType(a).getShape()), ruleShape(tensorType(b).getShape()),
+      optionalRuleShape(h0, init), shapes::Naming{{"a", "b", "h0"}});
+}
+
+LogicalResult LinearRecurrenceOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  return inferRuleType(
+      location, getOperationName(),
+      linearRecurrenceShape(adaptor.getA(), adaptor.getB(), adaptor.getH0()),
+      tensorType(adaptor.getA()).getElementType(), types);
 }
 
 LogicalResult SelectiveScanStepOp::verify() {
-  ArrayRef<int64_t> u = getU().getType().getShape();
-  ArrayRef<int64_t> a = getA().getType().getShape();
-  if (u.size() != 3 || a.size() != 2)
-    return emitOpError("u must be [batch, seq, channels] and A "
-                       "[channels, states]");
-  if (failed(expectShape(*this, getDelta(), "delta", u)) ||
-      failed(expectShape(*this, getY(), "y", u)))
+  if (failed(verifyInferredType(*this)))
     return failure();
-  return verifyGenerationState(*this, getState(),
-                               {ShapedType::kDynamic, u[2], a[1]}, getSlots(),
-                               Value(), u[0]);
+  ArrayRef<int64_t> u = getU().getType().getShape();
+  return verifyGenerationState(
+      *this, getState(),
+      shapes::selectiveScanStateShape(ruleShape(u),
+                                      ruleShape(getA().getType().getShape()),
+                                      shapes::Naming{{"u", "A"}}),
+      getSlots(), Value(), u[0]);
+}
+
+LogicalResult SelectiveScanStepOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  // y, the first of the full scan's results; the state is an operand.
+  shapes::ShapesResult rule =
+      selectiveScanShapes(adaptor, adaptor.getBm(), adaptor.getCm());
+  return inferRuleType(location, getOperationName(),
+                       rule ? shapes::ShapeResult((*rule)[0])
+                            : shapes::ShapeResult(rule.error()),
+                       tensorType(adaptor.getU()).getElementType(), types);
 }
 
 LogicalResult LinearRecurrenceStepOp::verify() {
-  ArrayRef<int64_t> a = getA().getType().getShape();
-  if (a.size() != 3)
-    return emitOpError("a must be [batch, seq, channels], got ")
-           << formatShape(a);
-  if (failed(expectShape(*this, getB(), "b", a)) ||
-      failed(expectShape(*this, getResult(), "result", a)))
+  if (failed(verifyInferredType(*this)))
     return failure();
-  return verifyGenerationState(*this, getState(), {ShapedType::kDynamic, a[2]},
-                               getSlots(), Value(), a[0]);
+  ArrayRef<int64_t> a = getA().getType().getShape();
+  return verifyGenerationState(
+      *this, getState(),
+      shapes::linearRecurrenceStateShape(ruleShape(a), shapes::Naming{{"a"}}),
+      getSlots(), Value(), a[0]);
+}
+
+LogicalResult LinearRecurrenceStepOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  return inferRuleType(
+      location, getOperationName(),
+      linearRecurrenceShape(adaptor.getA(), adaptor.getB(), Value()),
+      tensorType(adaptor.getA()).getElementType(), types);
 }
 
 #define GET_OP_CLASSES

@@ -1,6 +1,7 @@
 //===- ScanOps.td - Kiln scan operations ------------------*- tablegen -*-===//
 //
-// Operation definitions of the scan dialect.
+// Operation definitions of the scan dialect. Shape rules come from
+// lib/ShapeRules/Scan.cpp and State.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -8,6 +9,7 @@
 #define KILN_SCAN_OPS
 
 include "dialects/Scan/IR/ScanDialect.td"
+include "dialects/Graph/IR/InferredTypes.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Scan_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
@@ -47,7 +49,8 @@ def Scan_SelectiveScanOp : Scan_Op<"selective_scan",
 }
 
 def Scan_LinearRecurrenceOp : Scan_Op<"linear_recurrence",
-    [Pure, AttrSizedOperandSegments]> {
+    [Pure, AttrSizedOperandSegments, InferTypeOpAdaptorWithIsCompatible]>,
+    Kiln_CompatibleResultTypes {
   let summary = "first-order linear recurrence h[t] = a[t] h[t-1] + b[t]";
   let description = [{
     `a, b [B, T, D]`, optional `h0 [B, D]` (zero when absent). With
@@ -66,6 +69,7 @@ def Scan_LinearRecurrenceOp : Scan_Op<"linear_recurrence",
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDefinition = compatibleTypes;
 }
 
 //===----------------------------------------------------------------------===//
@@ -73,7 +77,8 @@ def Scan_LinearRecurrenceOp : Scan_Op<"linear_recurrence",
 //===----------------------------------------------------------------------===//
 
 def Scan_SelectiveScanStepOp : Scan_Op<"selective_scan_step",
-    [AttrSizedOperandSegments, MemoryEffects<[MemRead, MemWrite]>]> {
+    [AttrSizedOperandSegments, MemoryEffects<[MemRead, MemWrite]>,
+     InferTypeOpAdaptorWithIsCompatible]>, Kiln_CompatibleResultTypes {
   let summary = "selective scan continued from per-sequence state";
   let description = [{
     The stateful form of `scan.selective_scan` for the `prefill` and
@@ -97,10 +102,12 @@ def Scan_SelectiveScanStepOp : Scan_Op<"selective_scan_step",
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDefinition = compatibleTypes;
 }
 
 def Scan_LinearRecurrenceStepOp : Scan_Op<"linear_recurrence_step",
-    [MemoryEffects<[MemRead, MemWrite]>]> {
+    [MemoryEffects<[MemRead, MemWrite]>, InferTypeOpAdaptorWithIsCompatible]>,
+    Kiln_CompatibleResultTypes {
   let summary = "linear recurrence continued from per-sequence state";
   let description = [{
     The stateful form of a forward `scan.linear_recurrence`: row `b` of
@@ -116,6 +123,7 @@ def Scan_LinearRecurrenceStepOp : Scan_Op<"linear_recurrence_step",
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDefinition = compatibleTypes;
 }
 
 #endif // KILN_SCAN_OPS

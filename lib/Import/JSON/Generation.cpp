@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/JSON/Generation.h"
+#include "lib/Import/JSON/ModelInternal.h"
 
 #include <algorithm>
 
@@ -72,8 +73,12 @@ private:
   bool checkNode(int index, const Node &node);
   bool checkStateful(int index, const Node &node);
   bool checkBatchSeq(const Node &node, int id);
+  /// The rules' view of value `id`'s shape.
+  shapes::Shape ruleShape(int id) const {
+    return detail::ruleShape(model.value(id).type.shape);
+  }
   bool addState(int index, const Node &node, const std::string &what,
-                bool hasRing, int64_t ring, std::vector<int64_t> rest);
+                const shapes::ShapeResult &rule, bool hasRing);
 
   const Model &model;
   GenerationPlan plan;
@@ -120,12 +125,25 @@ bool Planner::checkBatchSeq(const Node &node, int id) {
   return true;
 }
 
+/// A state of the rule's shape `[sequences, ring?, rest...]` (State.cpp in
+/// lib/ShapeRules); an unknown ring is the session's capacity.
 bool Planner::addState(int index, const Node &node, const std::string &what,
-                       bool hasRing, int64_t ring, std::vector<int64_t> rest) {
+                       const shapes::ShapeResult &rule, bool hasRing) {
+  if (!rule)
+    return fail(node.pointer, rule.error().message);
+  const shapes::Shape &shape = *rule;
+  auto size = [](const shapes::Dim &dim) {
+    return dim.isStatic() ? dim.size() : -1;
+  };
+  size_t first = hasRing ? 2 : 1;
+  std::vector<int64_t> rest;
+  for (size_t d = first; d < shape.size(); ++d)
+    rest.push_back(size(shape[d]));
   if (!plan.firstState.count(index))
     plan.firstState[index] = (int)plan.states.size();
-  plan.states.push_back(
-      {node.pointer + " " + what, hasRing, ring, std::move(rest)});
+  plan.states.push_back({node.pointer + " " + what, hasRing,
+                         hasRing ? std::max<int64_t>(size(shape[1]), 0) : 0,
+                         std::move(rest)});
   return true;
 }
 
@@ -162,13 +180,17 @@ bool Planner::checkStateful(int index, const Node &node) {
     int key = node.inputs[1], value = node.inputs[2];
     if (!checkBatchSeq(node, key) || !checkBatchSeq(node, value))
       return false;
-    int64_t ring = kind == "sliding_window" ? mask["window"].get<int64_t>()
-                   : kind == "block_diagonal" ? mask["block"].get<int64_t>()
-                                              : 0;
-    return addState(index, node, "key cache", true, ring,
-                    {staticDim(key, 2), staticDim(key, 3)}) &&
-           addState(index, node, "value cache", true, ring,
-                    {staticDim(value, 2), staticDim(value, 3)});
+    shapes::Dim ring =
+        kind == "sliding_window"   ? shapes::Dim::fixed(mask["window"].get<int64_t>())
+        : kind == "block_diagonal" ? shapes::Dim::fixed(mask["block"].get<int64_t>())
+                                   : shapes::Dim::unknown();
+    shapes::Naming naming;
+    return addState(index, node, "key cache",
+                    shapes::ringStateShape(ruleShape(key), ring, naming),
+                    true) &&
+           addState(index, node, "value cache",
+                    shapes::ringStateShape(ruleShape(value), ring, naming),
+                    true);
   }
   if (node.op == "linear_attention") {
     if (!attrs["causal"].get<bool>())
@@ -178,11 +200,12 @@ bool Planner::checkStateful(int index, const Node &node) {
     int key = node.inputs[1], value = node.inputs[2];
     if (!checkBatchSeq(node, key) || !checkBatchSeq(node, value))
       return false;
-    return addState(index, node, "kv sum", false, 0,
-                    {staticDim(key, 2), staticDim(key, 3),
-                     staticDim(value, 3)}) &&
-           addState(index, node, "key sum", false, 0,
-                    {staticDim(key, 2), staticDim(key, 3)});
+    shapes::ShapesResult sums = shapes::linearAttentionStateShapes(
+        ruleShape(key), ruleShape(value), shapes::Naming());
+    if (!sums)
+      return fail(node.pointer, sums.error().message);
+    return addState(index, node, "kv sum", (*sums)[0], false) &&
+           addState(index, node, "key sum", (*sums)[1], false);
   }
   if (node.op == "selective_scan") {
     if (node.outputs.size() > 1)
@@ -193,8 +216,11 @@ bool Planner::checkStateful(int index, const Node &node) {
     if (states < 0)
       return fail(node.pointer + "/inputs/2",
                   "selective_scan needs a static state size to keep state");
-    return addState(index, node, "state", false, 0,
-                    {staticDim(node.inputs[0], 2), states});
+    return addState(index, node, "state",
+                    shapes::selectiveScanStateShape(ruleShape(node.inputs[0]),
+                                                    ruleShape(node.inputs[2]),
+                                                    shapes::Naming()),
+                    false);
   }
   if (node.op == "linear_recurrence") {
     if (attrs["reverse"].get<bool>())
@@ -205,14 +231,18 @@ bool Planner::checkStateful(int index, const Node &node) {
       return fail(node.pointer + "/inputs/2",
                   "linear_recurrence with h0 cannot be generated from; "
                   "every sequence starts from zero state");
-    return addState(index, node, "state", false, 0,
-                    {staticDim(node.inputs[0], 2)});
+    return addState(index, node, "state",
+                    shapes::linearRecurrenceStateShape(
+                        ruleShape(node.inputs[0]), shapes::Naming()),
+                    false);
   }
   // conv1d: a kernel of one tap keeps no state.
-  int64_t kernel = staticDim(node.inputs[1], 1);
-  if (kernel > 1)
-    return addState(index, node, "inputs", true, kernel - 1,
-                    {staticDim(node.inputs[0], 2)});
+  if (staticDim(node.inputs[1], 1) > 1)
+    return addState(index, node, "inputs",
+                    shapes::conv1dStateShape(ruleShape(node.inputs[0]),
+                                             ruleShape(node.inputs[1]),
+                                             shapes::Naming()),
+                    true);
   return true;
 }
 

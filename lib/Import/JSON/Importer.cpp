@@ -90,12 +90,18 @@ private:
   SmallVector<Value> importAddition(const model::Node &node, Location loc);
   DenseElementsAttr constantValue(const model::Node &node);
 
+  /// Creates a one-result op of the node: an op that infers its result
+  /// type from the shared shape rule (InferTypeOpInterface) is built without
+  /// one, any other with the output type the JSON front end inferred.
   template <typename Op, typename... Args>
   SmallVector<Value> single(Location loc, const model::Node &node,
                             Args &&...args) {
-    return {builder.create<Op>(loc, typeOf(node.outputs[0]),
-                               std::forward<Args>(args)...)
-                .getResult()};
+    if constexpr (Op::template hasTrait<InferTypeOpInterface::Trait>())
+      return {builder.create<Op>(loc, std::forward<Args>(args)...).getResult()};
+    else
+      return {builder.create<Op>(loc, typeOf(node.outputs[0]),
+                                 std::forward<Args>(args)...)
+                  .getResult()};
   }
 
   const model::Model &model;

@@ -3,7 +3,7 @@
 // Validation, attr normalization and shape inference for the ops that a
 // language model needs around its layers (DESIGN.md §4, "Additions to v1"):
 // constant and arange, gather and take_along_axis, argmax and top_k, cumsum,
-// comparisons and where.
+// comparisons and where. Their shapes come from lib/ShapeRules.
 //
 //===----------------------------------------------------------------------===//
 
@@ -91,19 +91,6 @@ bool flattenValue(OpContext &c, const json &value, const std::string &pointer,
   return true;
 }
 
-/// A packed batch's `seq_offsets` (input `offsets`) partition the sequence
-/// axis T of `[B, T, ...]`, which must be the op's `axis`.
-bool checkPackedAxis(OpContext &c, size_t offsets, int64_t axis) {
-  if (!checkSeqOffsets(c, offsets))
-    return false;
-  if (!c.has(offsets) || axis == 1)
-    return true;
-  return c.failAttr("axis", "axis " + std::to_string(axis) +
-                                " with seq_offsets; expected 1, the sequence "
-                                "axis T of " +
-                                c.describe(0) + " [B, T, ...]");
-}
-
 } // namespace
 
 bool inferConstant(OpContext &c) {
@@ -152,9 +139,15 @@ bool inferConstant(OpContext &c) {
 bool inferArange(OpContext &c) {
   int64_t axis;
   DType dtype;
+  Shape shape;
+  std::optional<shapes::Shape> offsets;
   if (!c.expectMinRank(0, 1, "[...]") ||
       !c.readAxis("axis", c.rank(0), std::nullopt, axis) ||
-      !checkPackedAxis(c, 1, axis) ||
+      (c.has(1) && !c.expectIndex(1)) ||
+      !c.applyRule(shapes::arangeShape(ruleShape(c.shape(0)),
+                                       c.ruleInput(1, offsets), axis,
+                                       c.naming()),
+                   shape) ||
       !readDTypeAttr(c, "dtype", DType::I64, dtype))
     return false;
   if (dtype == DType::Bool)
@@ -174,19 +167,20 @@ bool inferArange(OpContext &c) {
     start = *raw;
   }
   c.attrs = {{"axis", axis}, {"start", start}, {"dtype", dtypeName(dtype)}};
-  return c.produce({dtype, {c.shape(0)[axis]}});
+  return c.produce({dtype, shape});
 }
 
 bool inferGather(OpContext &c) {
   enum { X, Indices };
   int64_t axis;
+  Shape out;
   if (!c.expectMinRank(X, 1, "[...]") || !c.expectIndex(Indices) ||
-      !c.readAxis("axis", c.rank(X), std::nullopt, axis))
+      !c.readAxis("axis", c.rank(X), std::nullopt, axis) ||
+      !c.applyRule(shapes::gatherShape(ruleShape(c.shape(X)),
+                                       ruleShape(c.shape(Indices)), axis,
+                                       c.naming()),
+                   out))
     return false;
-  const Shape &x = c.shape(X), &indices = c.shape(Indices);
-  Shape out(x.begin(), x.begin() + axis);
-  out.insert(out.end(), indices.begin(), indices.end());
-  out.insert(out.end(), x.begin() + axis + 1, x.end());
   c.attrs = {{"axis", axis}};
   return c.produce({c.type(X).dtype, out});
 }
@@ -214,11 +208,11 @@ bool inferArgmax(OpContext &c) {
       !c.readAxis("axis", c.rank(0), -1 + c.rank(0), axis) ||
       !c.readBool("keepdims", false, keepdims))
     return false;
-  Shape out = c.shape(0);
-  if (keepdims)
-    out[axis] = Dim::fixed(1);
-  else
-    out.erase(out.begin() + axis);
+  Shape out;
+  if (!c.applyRule(shapes::argmaxShape(ruleShape(c.shape(0)), axis, keepdims,
+                                       c.naming()),
+                   out))
+    return false;
   c.attrs = {{"axis", axis}, {"keepdims", keepdims}};
   return c.produce({DType::I64, out});
 }
@@ -233,14 +227,11 @@ bool inferTopK(OpContext &c) {
     return c.failAttr("k", "missing required attr 'k' of op 'top_k'");
   if (!c.readInt("k", 0, k))
     return false;
-  const Dim &size = c.shape(0)[axis];
-  if (k <= 0 || (size.isStatic() && k > size.size))
-    return c.failAttr("k", "k = " + std::to_string(k) + " for axis " +
-                               std::to_string(axis) + " of size " +
-                               c.str(size) +
-                               "; expected 1 <= k <= the size of the axis");
-  Shape out = c.shape(0);
-  out[axis] = Dim::fixed(k);
+  Shape out;
+  if (!c.applyRule(shapes::topKShape(ruleShape(c.shape(0)), axis, k,
+                                     c.naming()),
+                   out))
+    return false;
   c.attrs = {{"k", k}, {"axis", axis}};
   c.outputs = {{c.type(0).dtype, out}};
   if (c.numOutputs == 2)
@@ -251,15 +242,20 @@ bool inferTopK(OpContext &c) {
 bool inferCumsum(OpContext &c) {
   int64_t axis;
   bool exclusive, reverse;
+  std::optional<shapes::Shape> offsets;
+  TensorType type = c.type(0);
   if (!c.expectMinRank(0, 1, "[...]") || !c.expectNumeric(0) ||
       !c.readAxis("axis", c.rank(0), std::nullopt, axis) ||
-      !checkPackedAxis(c, 1, axis) ||
+      (c.has(1) && !c.expectIndex(1)) ||
+      !c.applyRule(shapes::cumsumShape(ruleShape(c.shape(0)),
+                                       c.ruleInput(1, offsets), axis,
+                                       c.naming()),
+                   type.shape) ||
       !c.readBool("exclusive", false, exclusive) ||
       !c.readBool("reverse", false, reverse))
     return false;
   c.attrs = {{"axis", axis}, {"exclusive", exclusive}, {"reverse", reverse}};
   // As torch.cumsum: integer sums are i64.
-  TensorType type = c.type(0);
   if (isInteger(type.dtype))
     type.dtype = DType::I64;
   return c.produce(type);

@@ -39,13 +39,6 @@ shapes::Shape inputShape(const OpContext &c, size_t i) {
   return *c.ruleInput(i);
 }
 
-/// The shape of optional input i; `storage` keeps it alive.
-const shapes::Shape *optionalInputShape(const OpContext &c, size_t i,
-                                        std::optional<shapes::Shape> &storage) {
-  storage = c.ruleInput(i);
-  return storage ? &*storage : nullptr;
-}
-
 } // namespace
 
 bool inferMlp(OpContext &c) {
@@ -55,8 +48,8 @@ bool inferMlp(OpContext &c) {
   if (!checkDTypes(c) ||
       !c.applyRule(
           shapes::mlpShape(inputShape(c, X), inputShape(c, WIn),
-                           optionalInputShape(c, BIn, bIn), inputShape(c, WOut),
-                           optionalInputShape(c, BOut, bOut), c.naming()),
+                           c.ruleInput(BIn, bIn), inputShape(c, WOut),
+                           c.ruleInput(BOut, bOut), c.naming()),
           shape) ||
       !readActivation(c, mlpActivations(), Activation::gelu))
     return false;
@@ -82,7 +75,7 @@ bool inferLinear(OpContext &c) {
   Shape shape;
   if (!checkDTypes(c) ||
       !c.applyRule(shapes::linearShape(inputShape(c, X), inputShape(c, W),
-                                       optionalInputShape(c, Bias, bias),
+                                       c.ruleInput(Bias, bias),
                                        c.naming()),
                    shape))
     return false;
@@ -142,7 +135,7 @@ bool inferNorm(OpContext &c) {
   double eps;
   if (!checkDTypes(c) ||
       !c.applyRule(shapes::normShape(inputShape(c, X), inputShape(c, Weight),
-                                     optionalInputShape(c, Bias, bias),
+                                     c.ruleInput(Bias, bias),
                                      c.naming()),
                    shape) ||
       !c.readPositiveNumber("eps", 1e-5, eps))

@@ -3,7 +3,8 @@
 // Validation, attr normalization and shape inference for the ops that mix
 // information along the sequence: attention (masks, power normalizer, GQA,
 // packed sequences), linear_attention, selective_scan, linear_recurrence,
-// rope and the causal depthwise conv1d.
+// rope and the causal depthwise conv1d. Their shapes come from
+// lib/ShapeRules.
 //
 //===----------------------------------------------------------------------===//
 
@@ -173,8 +174,13 @@ bool checkQKV(OpContext &c, bool groupedHeads) {
 } // namespace
 
 bool checkSeqOffsets(OpContext &c, size_t offsets) {
-  return !c.has(offsets) ||
-         (c.expectIndex(offsets) && c.expectRank(offsets, 1, "[N + 1]"));
+  if (!c.has(offsets))
+    return true;
+  if (!c.expectIndex(offsets))
+    return false;
+  std::optional<shapes::RuleError> error =
+      shapes::checkSeqOffsets(ruleShape(c.shape(offsets)), offsets, c.naming());
+  return !error || c.failRule(*error);
 }
 
 bool inferAttention(OpContext &c) {
@@ -239,25 +245,19 @@ bool inferLinearAttention(OpContext &c) {
 
 bool inferSelectiveScan(OpContext &c) {
   enum { U, Delta, A, Bm, Cm, Dskip, Z, DeltaBias, Offsets };
-  if (!c.expectRank(U, 3, "[B, T, D]") || !c.expectFloat(U))
+  if (!c.expectFloat(U))
     return false;
   for (size_t i = Delta; i <= DeltaBias; ++i)
     if (c.has(i) && !c.expectSameDType(i, U))
       return false;
-  const Shape &u = c.shape(U);
-  if (!c.expectSameShape(Delta, U) || !c.expectRank(A, 2, "[D, N]") ||
-      !c.expectDim(A, 0, u[2], "D of u"))
-    return false;
-  Dim n = c.shape(A)[1];
-  if (!c.expectRank(Bm, 3, "[B, T, N]") || !c.expectDim(Bm, 0, u[0], "B of u") ||
-      !c.expectDim(Bm, 1, u[1], "T of u") || !c.expectDim(Bm, 2, n, "N of A") ||
-      !c.expectSameShape(Cm, Bm))
-    return false;
-  for (size_t i : {Dskip, DeltaBias})
-    if (c.has(i) &&
-        (!c.expectRank(i, 1, "[D]") || !c.expectDim(i, 0, u[2], "D of u")))
-      return false;
-  if ((c.has(Z) && !c.expectSameShape(Z, U)) || !checkSeqOffsets(c, Offsets))
+  std::optional<shapes::Shape> dskip, z, deltaBias;
+  shapes::ShapesResult rule = shapes::selectiveScanShapes(
+      ruleShape(c.shape(U)), ruleShape(c.shape(Delta)), ruleShape(c.shape(A)),
+      ruleShape(c.shape(Bm)), ruleShape(c.shape(Cm)), c.ruleInput(Dskip, dskip),
+      c.ruleInput(Z, z), c.ruleInput(DeltaBias, deltaBias), c.naming());
+  if (!rule)
+    return c.failRule(rule.error());
+  if (!checkSeqOffsets(c, Offsets))
     return false;
   // One final state per batch row cannot hold a state per packed sequence.
   if (c.has(Offsets) && c.numOutputs == 2)
@@ -268,83 +268,76 @@ bool inferSelectiveScan(OpContext &c) {
   if (!c.readBool("delta_softplus", false, softplus))
     return false;
   c.attrs = {{"delta_softplus", softplus}};
-  c.outputs = {c.type(U)};
-  if (c.numOutputs == 2)
-    c.outputs.push_back({c.type(U).dtype, {u[0], u[2], n}});
+  for (size_t i = 0; i < c.numOutputs; ++i)
+    c.outputs.push_back({c.type(U).dtype, modelShape((*rule)[i])});
   return true;
 }
 
 bool inferLinearRecurrence(OpContext &c) {
   enum { A, B, H0, Offsets };
-  if (!c.expectRank(A, 3, "[B, T, D]") || !c.expectFloat(A) ||
-      !c.expectSameDType(B, A) || !c.expectSameShape(B, A))
+  if (!c.expectFloat(A) || !c.expectSameDType(B, A) || (c.has(H0) && !c.expectSameDType(H0, A)))
     return false;
-  const Shape &a = c.shape(A);
-  if (c.has(H0) &&
-      (!c.expectSameDType(H0, A) || !c.expectRank(H0, 2, "[B, D]") ||
-       !c.expectDim(H0, 0, a[0], "B of a") ||
-       !c.expectDim(H0, 1, a[2], "D of a")))
-    return false;
-  if (!checkSeqOffsets(c, Offsets))
+  std::optional<shapes::Shape> h0;
+  Shape shape;
+  if (!c.applyRule(shapes::linearRecurrenceShape(ruleShape(c.shape(A)),
+                                                 ruleShape(c.shape(B)),
+                                                 c.ruleInput(H0, h0),
+                                                 c.naming()),
+                   shape) ||
+      !checkSeqOffsets(c, Offsets))
     return false;
   bool reverse;
   if (!c.readBool("reverse", false, reverse))
     return false;
   c.attrs = {{"reverse", reverse}};
-  return c.produce(c.type(A));
+  return c.produce({c.type(A).dtype, shape});
 }
 
 bool inferRope(OpContext &c) {
   enum { X, Positions };
-  if (!c.expectRank(X, 4, "[B, T, H, D]") || !c.expectFloat(X) ||
-      !c.expectStatic(X, 3, "(the head size D that rope rotates)"))
-    return false;
-  const Shape &x = c.shape(X);
-  if (c.has(Positions) &&
-      (!c.expectIndex(Positions) || !c.expectRank(Positions, 2, "[B, T]") ||
-       !c.expectDim(Positions, 0, x[0], "B of x") ||
-       !c.expectDim(Positions, 1, x[1], "T of x")))
+  if (!c.expectFloat(X) || (c.has(Positions) && !c.expectIndex(Positions)))
     return false;
   double theta;
   bool interleaved;
   if (!c.readPositiveNumber("theta", 10000.0, theta) ||
       !c.readBool("interleaved", false, interleaved))
     return false;
-  int64_t headSize = x[3].size, rotary = headSize;
+  std::optional<int64_t> rotary;
   if (const json *value = c.rawAttr("rotary_dim")) {
+    int64_t size;
     if (!readPositiveInt(c.diag, *value, c.attrPointer("rotary_dim"), true,
-                         rotary))
+                         size))
       return false;
-    if (rotary > headSize)
-      return c.failAttr("rotary_dim", "rotary_dim " + std::to_string(rotary) +
-                                          " exceeds the head size D = " +
-                                          std::to_string(headSize) +
-                                          "; expected at most D");
-  } else if (headSize % 2) {
-    return c.failInput(X, c.describe(X) + " has an odd head size " +
-                              std::to_string(headSize) +
-                              "; expected an even D, or an even 'rotary_dim'");
+    rotary = size;
   }
+  std::optional<shapes::Shape> positions;
+  Shape shape;
+  if (!c.applyRule(shapes::ropeShape(ruleShape(c.shape(X)),
+                                     c.ruleInput(Positions, positions), rotary,
+                                     c.naming()),
+                   shape))
+    return false;
   c.attrs = {{"theta", theta},
-             {"rotary_dim", rotary},
+             {"rotary_dim", rotary.value_or(c.shape(X)[3].size)},
              {"interleaved", interleaved}};
-  return c.produce(c.type(X));
+  return c.produce({c.type(X).dtype, shape});
 }
 
 bool inferConv1d(OpContext &c) {
   enum { X, W, Bias, Offsets };
-  if (!c.expectRank(X, 3, "[B, T, C]") || !c.expectFloat(X) ||
-      !c.expectSameDType(W, X) || !c.expectRank(W, 2, "[C, K]") ||
-      !c.expectDim(W, 0, c.shape(X)[2], "C of x"))
+  if (!c.expectFloat(X) || !c.expectSameDType(W, X) ||
+      (c.has(Bias) && !c.expectSameDType(Bias, X)))
     return false;
-  if (c.has(Bias) &&
-      (!c.expectSameDType(Bias, X) || !c.expectRank(Bias, 1, "[C]") ||
-       !c.expectDim(Bias, 0, c.shape(X)[2], "C of x")))
-    return false;
-  if (!checkSeqOffsets(c, Offsets))
+  std::optional<shapes::Shape> bias;
+  Shape shape;
+  if (!c.applyRule(shapes::conv1dShape(ruleShape(c.shape(X)),
+                                       ruleShape(c.shape(W)),
+                                       c.ruleInput(Bias, bias), c.naming()),
+                   shape) ||
+      !checkSeqOffsets(c, Offsets))
     return false;
   c.attrs = json::object();
-  return c.produce(c.type(X));
+  return c.produce({c.type(X).dtype, shape});
 }
 
 } // namespace kiln::model::detail

@@ -91,9 +91,8 @@ bool OpContext::expectSameShape(size_t i, size_t j) {
 bool OpContext::expectStatic(size_t i, int64_t axis, const std::string &why) {
   if (shape(i)[axis].isStatic())
     return true;
-  return failInput(i, describe(i) + " has shape " + str(shape(i)) +
-                          "; expected dim " + std::to_string(axis) +
-                          " to be static " + why);
+  return failRule(
+      shapes::staticError(naming(), i, ruleShape(shape(i)), axis, why));
 }
 
 std::string OpContext::attrPointer(const std::string &key) const {
@@ -219,6 +218,12 @@ std::optional<shapes::Shape> OpContext::ruleInput(size_t i) const {
   if (!has(i))
     return std::nullopt;
   return ruleShape(shape(i));
+}
+
+const shapes::Shape *
+OpContext::ruleInput(size_t i, std::optional<shapes::Shape> &storage) const {
+  storage = ruleInput(i);
+  return storage ? &*storage : nullptr;
 }
 
 bool OpContext::failRule(const shapes::RuleError &error) {

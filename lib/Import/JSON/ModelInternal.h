@@ -169,6 +169,9 @@ struct OpContext {
   shapes::Naming naming() const;
   /// The shape of input i for a rule; nullopt for an absent optional input.
   std::optional<shapes::Shape> ruleInput(size_t i) const;
+  /// The same as a pointer, nullptr when absent; `storage` keeps the shape.
+  const shapes::Shape *ruleInput(size_t i,
+                                 std::optional<shapes::Shape> &storage) const;
   /// Records a rule's error at the input or attr it concerns, else at the
   /// node.
   bool failRule(const shapes::RuleError &error);
@@ -184,7 +187,7 @@ struct OpContext {
 };
 
 /// Checks an optional `seq_offsets` input `[N + 1]` (i32 or i64) of a packed
-/// batch against the sequence length `T` of input 0 `[B, T, ...]`.
+/// batch (shapes::checkSeqOffsets).
 bool checkSeqOffsets(OpContext &c, size_t offsets);
 
 /// Builds the validated model from parsed JSON (parseModel after syntax).

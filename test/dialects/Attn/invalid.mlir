@@ -86,7 +86,7 @@ func.func @zero_kv_heads(%q: tensor<2x8x?x16xf32>, %k: tensor<2x8x0x16xf32>, %v:
 // -----
 
 func.func @result(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x32xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op result shape [2, 8, 4, 16] does not match the inferred shape [2, 8, 4, 32]}}
+  // expected-error @+1 {{'attn.attention' op result type 'tensor<2x8x4x16xf32>' does not match the inferred type 'tensor<2x8x4x32xf32>'}}
   %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.25 : f64}
       : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x32xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
@@ -248,7 +248,7 @@ func.func @bias_element_type(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>,
 // -----
 
 func.func @seq_offsets_rank(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>, %x0: tensor<2x3xi32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op seq_offsets must be a 1-D tensor of sequence boundaries}}
+  // expected-error @+1 {{'attn.attention' op seq_offsets has shape [2, 3]; expected 1 dims [N + 1]}}
   %0 = attn.attention %q, %k, %v seq_offsets %x0 {mask = #attn<mask none>, scale = 0.25 : f64}
       : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x3xi32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
@@ -284,7 +284,7 @@ func.func @linear_heads(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x2x16xf32>, %v: 
 // -----
 
 func.func @linear_result(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x8xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.linear_attention' op result shape [2, 8, 4, 16] does not match the inferred shape [2, 8, 4, 8]}}
+  // expected-error @+1 {{'attn.linear_attention' op result type 'tensor<2x8x4x16xf32>' does not match the inferred type 'tensor<2x8x4x8xf32>'}}
   %0 = attn.linear_attention %q, %k, %v {feature_map = #attn<feature_map relu>, normalize = #attn<normalize none>}
       : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x8xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>

@@ -68,7 +68,7 @@ func.func @mlp_element_type(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out
 // -----
 
 func.func @mlp_result(%x: tensor<2x8xf32>, %w_in: tensor<16x8xf32>, %w_out: tensor<4x16xf32>) -> tensor<2x16xf32> {
-  // expected-error @+1 {{'ffn.mlp' op result shape [2, 16] does not match the inferred shape [2, 4]}}
+  // expected-error @+1 {{'ffn.mlp' op result type 'tensor<2x16xf32>' does not match the inferred type 'tensor<2x4xf32>'}}
   %0 = ffn.mlp %x, %w_in, %w_out {activation = #graph<activation relu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<2x16xf32>
   return %0 : tensor<2x16xf32>
@@ -149,7 +149,7 @@ func.func @glu_element_type(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_u
 // -----
 
 func.func @glu_result(%x: tensor<2x8xf32>, %w_gate: tensor<16x8xf32>, %w_up: tensor<16x8xf32>, %w_down: tensor<4x16xf32>) -> tensor<2x8xf32> {
-  // expected-error @+1 {{'ffn.glu' op result shape [2, 8] does not match the inferred shape [2, 4]}}
+  // expected-error @+1 {{'ffn.glu' op result type 'tensor<2x8xf32>' does not match the inferred type 'tensor<2x4xf32>'}}
   %0 = ffn.glu %x, %w_gate, %w_up, %w_down {activation = #graph<activation silu>}
       : (tensor<2x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<4x16xf32>) -> tensor<2x8xf32>
   return %0 : tensor<2x8xf32>

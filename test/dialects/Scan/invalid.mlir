@@ -22,7 +22,7 @@ func.func @result_element_type(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>,
 // -----
 
 func.func @u_rank(%u: tensor<2x8xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.selective_scan' op u must be [batch, seq, channels], got [2, 8]}}
+  // expected-error @+1 {{'scan.selective_scan' op u has shape [2, 8]; expected 3 dims [B, T, D]}}
   %0 = scan.selective_scan %u, %delta, %A, %B, %C
       : (tensor<2x8xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
@@ -31,7 +31,7 @@ func.func @u_rank(%u: tensor<2x8xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3
 // -----
 
 func.func @A_rank(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.selective_scan' op A must be [channels, state], got [4]}}
+  // expected-error @+1 {{'scan.selective_scan' op A has shape [4]; expected 2 dims [D, N]}}
   %0 = scan.selective_scan %u, %delta, %A, %B, %C
       : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
@@ -40,7 +40,7 @@ func.func @A_rank(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4
 // -----
 
 func.func @delta_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x7x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.selective_scan' op delta must have shape [2, 8, 4], got [2, 7, 4]}}
+  // expected-error @+1 {{'scan.selective_scan' op delta has shape [2, 7, 4]; expected [2, 8, 4], the shape of u}}
   %0 = scan.selective_scan %u, %delta, %A, %B, %C
       : (tensor<2x8x4xf32>, tensor<2x7x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
@@ -49,7 +49,7 @@ func.func @delta_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x7x4xf32>, %A: ten
 // -----
 
 func.func @A_channels(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<5x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.selective_scan' op A must have shape [4, 3], got [5, 3]}}
+  // expected-error @+1 {{'scan.selective_scan' op A has shape [5, 3]; expected dim 0 to be 4 (D of u)}}
   %0 = scan.selective_scan %u, %delta, %A, %B, %C
       : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<5x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
@@ -58,7 +58,7 @@ func.func @A_channels(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tens
 // -----
 
 func.func @B_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x4xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.selective_scan' op B must have shape [2, 8, 3], got [2, 8, 4]}}
+  // expected-error @+1 {{'scan.selective_scan' op B has shape [2, 8, 4]; expected dim 2 to be 3 (N of A)}}
   %0 = scan.selective_scan %u, %delta, %A, %B, %C
       : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x4xf32>, tensor<2x8x3xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
@@ -67,7 +67,7 @@ func.func @B_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<
 // -----
 
 func.func @C_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<1x8x3xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.selective_scan' op C must have shape [2, 8, 3], got [1, 8, 3]}}
+  // expected-error @+1 {{'scan.selective_scan' op C has shape [1, 8, 3]; expected [2, 8, 3], the shape of B}}
   %0 = scan.selective_scan %u, %delta, %A, %B, %C
       : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<1x8x3xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
@@ -76,7 +76,7 @@ func.func @C_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<
 // -----
 
 func.func @D_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>, %D: tensor<3xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.selective_scan' op D must have shape [4], got [3]}}
+  // expected-error @+1 {{'scan.selective_scan' op D has shape [3]; expected dim 0 to be 4 (D of u)}}
   %0 = scan.selective_scan %u, %delta, %A, %B, %C D %D
       : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>, tensor<3xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
@@ -85,7 +85,7 @@ func.func @D_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<
 // -----
 
 func.func @z_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>, %z: tensor<2x8x1xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.selective_scan' op z must have shape [2, 8, 4], got [2, 8, 1]}}
+  // expected-error @+1 {{'scan.selective_scan' op z has shape [2, 8, 1]; expected [2, 8, 4], the shape of u}}
   %0 = scan.selective_scan %u, %delta, %A, %B, %C z %z
       : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>, tensor<2x8x1xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
@@ -94,7 +94,7 @@ func.func @z_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<
 // -----
 
 func.func @delta_bias_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>, %delta_bias: tensor<1x4xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.selective_scan' op delta_bias must have shape [4], got [1, 4]}}
+  // expected-error @+1 {{'scan.selective_scan' op delta_bias has shape [1, 4]; expected 1 dims [D]}}
   %0 = scan.selective_scan %u, %delta, %A, %B, %C delta_bias %delta_bias
       : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>, tensor<1x4xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
@@ -103,7 +103,7 @@ func.func @delta_bias_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A
 // -----
 
 func.func @y_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x3xf32> {
-  // expected-error @+1 {{'scan.selective_scan' op y must have shape [2, 8, 4], got [2, 8, 3]}}
+  // expected-error @+1 {{'scan.selective_scan' op result 0 shape [2, 8, 3] does not match the inferred shape [2, 8, 4]}}
   %0 = scan.selective_scan %u, %delta, %A, %B, %C
       : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> tensor<2x8x3xf32>
   return %0 : tensor<2x8x3xf32>
@@ -112,7 +112,7 @@ func.func @y_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<
 // -----
 
 func.func @final_state_shape(%u: tensor<2x8x4xf32>, %delta: tensor<2x8x4xf32>, %A: tensor<4x3xf32>, %B: tensor<2x8x3xf32>, %C: tensor<2x8x3xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.selective_scan' op final_state must have shape [2, 4, 3], got [2, 3, 4]}}
+  // expected-error @+1 {{'scan.selective_scan' op result 1 shape [2, 3, 4] does not match the inferred shape [2, 4, 3]}}
   %0:2 = scan.selective_scan %u, %delta, %A, %B, %C
       : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4x3xf32>, tensor<2x8x3xf32>, tensor<2x8x3xf32>) -> (tensor<2x8x4xf32>, tensor<2x3x4xf32>)
   return %0#0 : tensor<2x8x4xf32>
@@ -129,7 +129,7 @@ func.func @recurrence_element_type(%a: tensor<2x8x4xf32>, %b: tensor<2x8x4xf16>)
 // -----
 
 func.func @recurrence_rank(%a: tensor<8x4xf32>, %b: tensor<2x8x4xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.linear_recurrence' op a must be [batch, seq, channels], got [8, 4]}}
+  // expected-error @+1 {{'scan.linear_recurrence' op a has shape [8, 4]; expected 3 dims [B, T, D]}}
   %0 = scan.linear_recurrence %a, %b : (tensor<8x4xf32>, tensor<2x8x4xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
 }
@@ -137,7 +137,7 @@ func.func @recurrence_rank(%a: tensor<8x4xf32>, %b: tensor<2x8x4xf32>) -> tensor
 // -----
 
 func.func @recurrence_b(%a: tensor<2x8x4xf32>, %b: tensor<2x8x5xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.linear_recurrence' op b must have shape [2, 8, 4], got [2, 8, 5]}}
+  // expected-error @+1 {{'scan.linear_recurrence' op b has shape [2, 8, 5]; expected [2, 8, 4], the shape of a}}
   %0 = scan.linear_recurrence %a, %b : (tensor<2x8x4xf32>, tensor<2x8x5xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
 }
@@ -145,7 +145,7 @@ func.func @recurrence_b(%a: tensor<2x8x4xf32>, %b: tensor<2x8x5xf32>) -> tensor<
 // -----
 
 func.func @recurrence_result(%a: tensor<2x8x4xf32>, %b: tensor<2x8x4xf32>) -> tensor<2x4x8xf32> {
-  // expected-error @+1 {{'scan.linear_recurrence' op result must have shape [2, 8, 4], got [2, 4, 8]}}
+  // expected-error @+1 {{'scan.linear_recurrence' op result type 'tensor<2x4x8xf32>' does not match the inferred type 'tensor<2x8x4xf32>'}}
   %0 = scan.linear_recurrence %a, %b : (tensor<2x8x4xf32>, tensor<2x8x4xf32>) -> tensor<2x4x8xf32>
   return %0 : tensor<2x4x8xf32>
 }
@@ -153,7 +153,7 @@ func.func @recurrence_result(%a: tensor<2x8x4xf32>, %b: tensor<2x8x4xf32>) -> te
 // -----
 
 func.func @recurrence_h0(%a: tensor<2x8x4xf32>, %b: tensor<2x8x4xf32>, %h0: tensor<2x8xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.linear_recurrence' op h0 must have shape [2, 4], got [2, 8]}}
+  // expected-error @+1 {{'scan.linear_recurrence' op h0 has shape [2, 8]; expected dim 1 to be 4 (D of a)}}
   %0 = scan.linear_recurrence %a, %b init %h0 : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
 }
@@ -171,7 +171,7 @@ func.func @scan_packed_state(%u: tensor<1x8x4xf32>, %A: tensor<4x2xf32>, %B: ten
 // -----
 
 func.func @recurrence_offsets_rank(%a: tensor<2x8x4xf32>, %o: tensor<3x1xi32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'scan.linear_recurrence' op seq_offsets must be a 1-D tensor of sequence boundaries}}
+  // expected-error @+1 {{'scan.linear_recurrence' op seq_offsets has shape [3, 1]; expected 1 dims [N + 1]}}
   %0 = scan.linear_recurrence %a, %a seq_offsets %o : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<3x1xi32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
 }

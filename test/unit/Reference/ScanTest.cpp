@@ -90,7 +90,8 @@ TEST(ReferenceSelectiveScan, SingleOutputAndShapeErrors) {
   std::string error;
   EXPECT_FALSE(tryOp("selective_scan", {in.u, in.delta, in.a, in.cm, in.bm, random({3}, 1)},
                      {{"delta_softplus", false}}, {{1, 3, 2}}, error));
-  EXPECT_EQ(error, "selective_scan at /nodes/0: Dskip has shape [3], expected [2]");
+  EXPECT_EQ(error, "selective_scan at /nodes/0: Dskip has shape [3]; expected dim 0 "
+                   "to be 2 (D of u)");
 }
 
 TEST(ReferenceLinearRecurrence, ForwardReverseAndInitialState) {

@@ -37,7 +37,8 @@ TEST(ReferenceShape, ReshapeReadsTheDeclaredOutputType) {
   expectNear((*out)[1], iota({2, 6}), 0);
 
   EXPECT_FALSE(tryOp("reshape", {iota({2, 3})}, {{"shape", {4}}}, {{4}}, error));
-  EXPECT_EQ(error, "reshape at /nodes/0: cannot reshape [2, 3] to [4]");
+  EXPECT_EQ(error, "reshape at /nodes/0: cannot reshape x of shape [2, 3] to [4]: "
+                   "static sizes multiply to 6 vs 4; expected equal products");
 }
 
 TEST(ReferenceShape, Transpose) {
@@ -51,7 +52,8 @@ TEST(ReferenceShape, Transpose) {
   expectNear(y, expected, 0);
   std::string error;
   EXPECT_FALSE(tryOp("transpose", {x}, {{"perm", {0, 0, 1}}}, {{2, 2, 3}}, error));
-  EXPECT_EQ(error, "transpose at /nodes/0: perm is not a permutation of 3 axes");
+  EXPECT_EQ(error, "transpose at /nodes/0: expected a permutation of the 3 axes "
+                   "of [2, 3, 4], got [0, 0, 1]");
 }
 
 TEST(ReferenceShape, Slice) {
@@ -70,8 +72,10 @@ TEST(ReferenceShape, Concat) {
   EXPECT_EQ(z.data[17], 5);
   std::string error;
   EXPECT_FALSE(tryOp("concat", {a, iota({3, 3}, DType::I32)}, {{"axis", 1}}, {{2, 4}}, error));
-  EXPECT_EQ(error, "concat at /nodes/0: x1 is i32 [3, 3], expected i32 [2, 1] "
-                   "except along axis 1");
+  EXPECT_EQ(error, "concat at /nodes/0: x1 has shape [3, 3]; expected dim 0 to "
+                   "be 2 (as in input x0)");
+  EXPECT_FALSE(tryOp("concat", {a, iota({2, 3})}, {{"axis", 1}}, {{2, 4}}, error));
+  EXPECT_EQ(error, "concat at /nodes/0: x1 is f32, expected i32, the dtype of x0");
 }
 
 TEST(ReferenceShape, Split) {
@@ -83,7 +87,8 @@ TEST(ReferenceShape, Split) {
   expectNear((*out)[1], tensor({2, 3}, {2, 3, 4, 7, 8, 9}), 0);
   EXPECT_FALSE(tryOp("split", {iota({2, 5})}, {{"axis", 1}, {"sizes", {2, 2}}},
                      {{2, 2}, {2, 2}}, error));
-  EXPECT_EQ(error, "split at /nodes/0: sizes do not add up to dim 1 of [2, 5]");
+  EXPECT_EQ(error, "split at /nodes/0: sizes add up to 4; expected 5, the size "
+                   "of axis 1 of [2, 5]");
 }
 
 TEST(ReferenceShape, Reductions) {

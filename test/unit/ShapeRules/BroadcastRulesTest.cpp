@@ -86,19 +86,5 @@ TEST(BroadcastTo, FitsTheTargetWithoutGrowingIt) {
       "[T, S] = [4, 8]");
 }
 
-TEST(TakeAlongAxis, BroadcastsAllButTheAxis) {
-  Naming names = naming({"x", "indices"});
-  expectShape(
-      takeAlongAxisShape({Sym(0), Sym(1), S(64)}, {S(1), S(1), S(1)}, 1, names),
-      {Sym(0), S(1), S(64)});
-  expectShape(takeAlongAxisShape({U(), S(5)}, {S(3), S(2)}, 1, names),
-              {S(3), S(2)});
-  expectError(takeAlongAxisShape({S(2), S(5)}, {S(3)}, 1, names), 1,
-              "indices has shape [3]; expected 2 dims (the rank of x)");
-  expectError(takeAlongAxisShape({S(2), S(5)}, {S(3), S(1)}, 1, names), 1,
-              "indices has shape [3, 1]; expected dim 0 to broadcast with 2, "
-              "dim 0 of x [2, 5]");
-}
-
 } // namespace
 } // namespace kiln::shapes::test

@@ -30,10 +30,21 @@ inline void expectShape(const ShapeResult &rule, const Shape &expected) {
 }
 
 /// Checks that `rule` failed about `operand` with exactly `message`.
-inline void expectError(const ShapeResult &rule, int operand,
-                        const std::string &message) {
+template <typename T>
+void expectError(const RuleResult<T> &rule, int operand,
+                 const std::string &message) {
   ASSERT_FALSE(rule);
   EXPECT_EQ(rule.error().operand, operand);
+  EXPECT_EQ(rule.error().message, message);
+}
+
+/// Checks that `rule` failed about attr `attr` with exactly `message`.
+template <typename T>
+void expectAttrError(const RuleResult<T> &rule, const std::string &attr,
+                     const std::string &message) {
+  ASSERT_FALSE(rule);
+  EXPECT_EQ(rule.error().operand, -1);
+  EXPECT_EQ(rule.error().attr, attr);
   EXPECT_EQ(rule.error().message, message);
 }
 
