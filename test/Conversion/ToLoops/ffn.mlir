@@ -14,7 +14,7 @@
 // CHECK: %[[PIN:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x64x32xf32>
 // CHECK: memref.load %[[WIN]]
 // CHECK: scf.parallel
-// CHECK: %[[TILE:.*]] = memref.alloca() : memref<8x32xf32>
+// CHECK: %[[TILE:.*]] = memref.alloca() : memref<12x32xf32>
 // CHECK: %[[ACC:.*]]:16 = scf.for {{.*}} iter_args
 // CHECK: vector.load %[[PIN]]
 // CHECK: vector.store %[[ACC]]#0, %[[TILE]]

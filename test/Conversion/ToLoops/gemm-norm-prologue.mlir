@@ -3,7 +3,7 @@
 
 // A linear with a layer_norm prologue. On CPU threads every row's mean and
 // rstd are computed first (one parallel loop, [rows, 2]); then each
-// parallel block of up to 128 rows normalizes its rows into scratch of its
+// parallel block of up to 192 rows normalizes its rows into scratch of its
 // own with them, the tiles read the scratch from row 0, and the epilogue
 // stores at the block's rows of the result.
 // CHECK-LABEL: func.func @linear_layer_norm
@@ -14,7 +14,7 @@
 // CHECK: math.sqrt
 // CHECK: memref.store %{{.*}}, %[[STATS]]
 // CHECK: scf.parallel
-// CHECK: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<128x24xf32>
+// CHECK: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<192x24xf32>
 // CHECK: memref.load %[[STATS]]
 // CHECK-NOT: arith.divf
 // CHECK: memref.store %{{.*}}, %[[ROWS]]
@@ -38,5 +38,5 @@ func.func @linear_layer_norm(%x: tensor<?x24xf32>, %w: tensor<40x24xf32>,
 // ALLROWS: scf.parallel
 // ALLROWS: memref.store %{{.*}}, %[[ALL]]
 // ALLROWS: scf.parallel
-// ALLROWS-NOT: memref.alloc() {{.*}} memref<128x24xf32>
+// ALLROWS-NOT: memref.alloc() {{.*}} memref<192x24xf32>
 // ALLROWS: memref.load %[[ALL]]

@@ -2,7 +2,7 @@
 // RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=AVX2
 
 // linear and matmul run the register-tiled GEMM: with 16-lane vectors a
-// tile is 8 rows × 2 vectors (32 columns), its 16 accumulators carried
+// tile is 12 rows × 2 vectors (32 columns), its 24 accumulators carried
 // through the K loop as iter_args; per k step one row of B (2 vectors) and
 // one broadcast A element per tile row. Without a signature (no bound
 // parameters) the weight is packed into [panels, K, 32] on every call.
@@ -18,11 +18,16 @@
 // CHECK: memref.load %[[W]]
 // CHECK: memref.store %{{.*}}, %[[PANELS]]
 // CHECK: %[[XM:.*]] = memref.collapse_shape %[[X]]
-// Threads over blocks of panels × blocks of 128 rows: the panels split
-// evenly into blocks of at most 8, or, with at most 2 row blocks, into at
-// least 16 blocks (here 2, one panel each).
+// Threads over blocks of panels × blocks of at most 192 rows: the rows
+// split evenly into whole tiles of 12, the panels evenly into blocks of at
+// most 8, or, with at most 2 row blocks, into at least 16 blocks (here 2,
+// one panel each).
 // CHECK: %[[ROWS:.*]] = memref.dim %[[XM]], %c0
-// CHECK: %[[BLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c128
+// CHECK: %[[BLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c192
+// CHECK: %[[SOME:.*]] = arith.maxsi %[[BLOCKS]], %c1
+// CHECK: %[[SHARE:.*]] = arith.ceildivui %[[ROWS]], %[[SOME]]
+// CHECK: %[[TILES:.*]] = arith.ceildivui %[[SHARE]], %c12
+// CHECK: %[[ROWBLOCK:.*]] = arith.muli %[[TILES]], %c12
 // CHECK: %[[FEW:.*]] = arith.cmpi ule, %[[BLOCKS]], %c2
 // CHECK: %[[WANTED:.*]] = arith.select %[[FEW]], %c2, %c1
 // CHECK: %[[NONZERO:.*]] = arith.maxsi %[[WANTED]], %c1
@@ -30,10 +35,11 @@
 // CHECK: %[[PER:.*]] = arith.maxsi %[[EVEN]], %c1
 // CHECK: %[[PBLOCKS:.*]] = arith.ceildivui %c2, %[[PER]]
 // CHECK: scf.parallel (%[[PB:.*]], %{{.*}}) = (%c0, %c0) to (%[[PBLOCKS]], %[[BLOCKS]])
+// CHECK: arith.muli %{{.*}}, %[[ROWBLOCK]]
 // CHECK: %[[P0:.*]] = arith.muli %[[PB]], %[[PER]]
-// CHECK: %[[TILE:.*]] = memref.alloca() : memref<8x32xf32>
+// CHECK: %[[TILE:.*]] = memref.alloca() : memref<12x32xf32>
 // CHECK: scf.for %[[P:.*]] = %[[P0]] to
-// The first full 8-row tile is peeled: it sweeps the panel from memory, so
+// The first full 12-row tile is peeled: it sweeps the panel from memory, so
 // its panel loads are marked for kiln-prefetch-panels.
 // CHECK: %[[FULL:.*]] = arith.addi %[[M0:.*]], %{{.*}} : index
 // CHECK: %[[ANY:.*]] = arith.cmpi ult, %[[M0]], %[[FULL]]
@@ -42,21 +48,21 @@
 // CHECK: vector.load %[[PANELS]][%[[P]], %[[K0]], %c0] {kiln.panel_row}
 // CHECK: vector.load %[[PANELS]][%[[P]], %[[K0]], %c16] {kiln.panel_row}
 // The later full tiles find the panel in L2: unmarked.
-// CHECK: %[[SECOND:.*]] = arith.addi %[[M0]], %c8
-// CHECK: scf.for %[[M:.*]] = %[[SECOND]] to %[[FULL]] step %c8
-// CHECK: %[[ACC:.*]]:16 = scf.for %[[K:.*]] = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<16xf32>,
+// CHECK: %[[SECOND:.*]] = arith.addi %[[M0]], %c12
+// CHECK: scf.for %[[M:.*]] = %[[SECOND]] to %[[FULL]] step %c12
+// CHECK: %[[ACC:.*]]:24 = scf.for %[[K:.*]] = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<16xf32>,
 // CHECK: %[[B0:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c0] : memref<2x64x32xf32>, vector<16xf32>
 // CHECK: %[[B1:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c16] : memref<2x64x32xf32>, vector<16xf32>
 // CHECK: %[[A0:.*]] = memref.load %[[XM]][%[[M]], %[[K]]]
 // CHECK: %[[A0V:.*]] = vector.broadcast %[[A0]] : f32 to vector<16xf32>
 // CHECK: %[[PROD:.*]] = arith.mulf %[[A0V]], %[[B0]] fastmath<contract>
 // CHECK: arith.addf %[[PROD]], %{{.*}} fastmath<contract>
-// The accumulators go through an 8 x 32 scratch tile, so that the epilogue
+// The accumulators go through a 12 x 32 scratch tile, so that the epilogue
 // is one loop over the tile's rows. It adds the bias and stores a vector
 // whole where it fits, with the lanes past column 39 masked off where not.
-// CHECK: vector.store %[[ACC]]#0, %[[TILE]][%c0, %c0] : memref<8x32xf32>, vector<16xf32>
-// CHECK: vector.store %[[ACC]]#15, %[[TILE]][%c7, %c16]
-// CHECK: scf.for %[[R:.*]] = %c0 to %c8 step %c1 {
+// CHECK: vector.store %[[ACC]]#0, %[[TILE]][%c0, %c0] : memref<12x32xf32>, vector<16xf32>
+// CHECK: vector.store %[[ACC]]#23, %[[TILE]][%c11, %c16]
+// CHECK: scf.for %[[R:.*]] = %c0 to %c12 step %c1 {
 // CHECK: %[[ROW0:.*]] = vector.load %[[TILE]][%[[R]], %c0]
 // CHECK: %[[ROW:.*]] = arith.addi %[[M]], %[[R]]
 // CHECK: %[[COL:.*]] = arith.muli %[[P]], %c32
@@ -69,8 +75,11 @@
 // CHECK-NEXT: vector.store %[[SUM]], %[[YM]][%[[ROW]], %[[COL]]]
 // CHECK-NEXT: } else {
 // CHECK-NEXT: vector.maskedstore %[[YM]][%[[ROW]], %[[COL]]], %[[MASK]], %[[SUM]]
-// The rows past the last full tile: tiles of 4, 2 and 1 rows, marked (with
-// fewer rows than a tile they are the panel's only sweep).
+// The rows past the last full tile: tiles of 8, 4, 2 and 1 rows, marked
+// (with fewer rows than a tile they are the panel's only sweep).
+// CHECK: scf.if
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-NEXT: vector.load %[[PANELS]]{{.*}} {kiln.panel_row}
 // CHECK: scf.if
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-NEXT: vector.load %[[PANELS]]{{.*}} {kiln.panel_row}
@@ -117,7 +126,7 @@ func.func @linear_vector_f16(%x: tensor<64xf16>, %w: tensor<32x64xf16>) -> tenso
 // CHECK: scf.parallel (%[[I0:.*]], %[[I1:.*]], %{{.*}}) = (%c0, %c0, %c0) to (%[[BATCH]], %c4, %{{.*}})
 // CHECK: %[[AV:.*]] = memref.subview %[[A]][%[[I0]], %[[I1]], 0, 0] [1, 1, 8, 16]
 // CHECK: %[[BV:.*]] = memref.subview %[[B]][%[[I1]], 0, 0] [1, 16, %[[N]]]
-// CHECK: memref.alloca() : memref<8x32xf32>
+// CHECK: memref.alloca() : memref<12x32xf32>
 // CHECK: vector.create_mask
 // CHECK: scf.for %[[K:.*]] = %c0 to %c16 {{.*}} iter_args
 // CHECK: vector.maskedload %[[BV]][%[[K]], %{{.*}}]
