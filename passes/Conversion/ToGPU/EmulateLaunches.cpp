@@ -154,11 +154,13 @@ private:
                     blockArgs = launch.getBlockSize();
     gpu::KernelDim3 gridSize = launch.getGridSizeOperandValues(),
                     blockSize = launch.getBlockSizeOperandValues();
-    for (auto [arg, size] :
-         llvm::zip(ArrayRef<Value>{gridArgs.x, gridArgs.y, gridArgs.z,
-                                   blockArgs.x, blockArgs.y, blockArgs.z},
-                   ArrayRef<Value>{gridSize.x, gridSize.y, gridSize.z,
-                                   blockSize.x, blockSize.y, blockSize.z}))
+    // Named arrays: a range-for over zip of braced temporaries would read
+    // them after their lifetime ends.
+    Value args[] = {gridArgs.x,  gridArgs.y,  gridArgs.z,
+                    blockArgs.x, blockArgs.y, blockArgs.z};
+    Value sizes[] = {gridSize.x,  gridSize.y,  gridSize.z,
+                     blockSize.x, blockSize.y, blockSize.z};
+    for (auto [arg, size] : llvm::zip(args, sizes))
       mapping.map(arg, size);
   }
 
