@@ -44,14 +44,6 @@ static_assert(kBlockRows / kThreadRows * kBlockPanels == kThreadBlockSize,
 /// row per warp, then store to 32 different banks instead of one.
 constexpr int64_t kATilePitch = kBlockRows + 1;
 
-/// `buffer[indices]` as f32 where `inside` holds, else 0; the load reads
-/// `clamped` indices, always in bounds, so no thread branches around it.
-Value loadOrZero(ImplicitLocOpBuilder &b, Value buffer, Value inside,
-                 ValueRange clamped) {
-  return b.create<arith::SelectOp>(inside, loadF32(b, buffer, clamped),
-                                   f32Const(b, 0.0));
-}
-
 Value lessThan(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
   return b.create<arith::CmpIOp>(arith::CmpIPredicate::ult, lhs, rhs);
 }
@@ -59,6 +51,20 @@ Value lessThan(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
 /// `value` clamped to at most `size - 1`.
 Value clampBelow(ImplicitLocOpBuilder &b, Value value, Value size) {
   return indexMin(b, value, b.create<arith::SubIOp>(size, indexConst(b, 1)));
+}
+
+/// `buffer[i, j, trailing...]` as f32 where i < iSize and j < jSize, else 0;
+/// the load reads clamped indices, always in bounds, so no thread branches
+/// around it.
+Value loadOrZero(ImplicitLocOpBuilder &b, Value buffer, Value i, Value iSize,
+                 Value j, Value jSize, ValueRange trailing = {}) {
+  Value inside =
+      b.create<arith::AndIOp>(lessThan(b, i, iSize), lessThan(b, j, jSize));
+  SmallVector<Value> clamped = {clampBelow(b, i, iSize),
+                                clampBelow(b, j, jSize)};
+  llvm::append_range(clamped, trailing);
+  return b.create<arith::SelectOp>(inside, loadF32(b, buffer, clamped),
+                                   f32Const(b, 0.0));
 }
 
 /// Lanes [col, col + width) of `buffer`[row] as a vector, read element by
@@ -85,39 +91,6 @@ void storeLanes(ImplicitLocOpBuilder &b, Value vector, Value buffer, Value row,
     b.create<memref::StoreOp>(
         b.create<vector::ExtractOp>(vector, lane), buffer,
         ValueRange{row, b.create<arith::AddIOp>(col, indexConst(b, lane))});
-}
-
-/// The value of the index `value` where the arith ops and memref.dim
-/// computing it fold to a constant (static shapes), as the canonicalizer
-/// will find it.
-std::optional<int64_t> foldedIndex(Value value) {
-  if (std::optional<int64_t> constant = getConstantIntValue(value))
-    return constant;
-  Operation *op = value.getDefiningOp();
-  if (auto dim = dyn_cast_or_null<memref::DimOp>(op)) {
-    auto type = dyn_cast<MemRefType>(dim.getSource().getType());
-    std::optional<int64_t> d = getConstantIntValue(dim.getIndex());
-    if (!type || !d || type.isDynamicDim(*d))
-      return std::nullopt;
-    return type.getDimSize(*d);
-  }
-  if (!op || op->getNumResults() != 1 ||
-      !isa<arith::ArithDialect>(op->getDialect()))
-    return std::nullopt;
-  // Folded only with every operand constant: a partial fold may rewrite the
-  // op in place (commutative operands reordered), under the conversion.
-  SmallVector<Attribute> operands;
-  for (Value operand : op->getOperands()) {
-    std::optional<int64_t> folded =
-        operand.getType().isIndex() ? foldedIndex(operand) : std::nullopt;
-    if (!folded)
-      return std::nullopt;
-    operands.push_back(IntegerAttr::get(operand.getType(), *folded));
-  }
-  SmallVector<OpFoldResult> results;
-  if (failed(op->fold(operands, results)) || results.size() != 1)
-    return std::nullopt;
-  return getConstantIntValue(results.front());
 }
 
 /// One thread block's buffers and the part of C it computes.
@@ -246,11 +219,7 @@ private:
           Value k = b.create<arith::RemUIOp>(element, indexConst(b, kDepth));
           Value row = b.create<arith::AddIOp>(m0, r);
           Value kk = b.create<arith::AddIOp>(k0, k);
-          Value inside = b.create<arith::AndIOp>(lessThan(b, row, rows),
-                                                 lessThan(b, kk, depth));
-          Value value =
-              loadOrZero(b, operands.a, inside,
-                         {clampBelow(b, row, rows), clampBelow(b, kk, depth)});
+          Value value = loadOrZero(b, operands.a, row, rows, kk, depth);
           b.create<memref::StoreOp>(value, aTile, ValueRange{k, r});
         });
   }
@@ -270,11 +239,8 @@ private:
           Value j = b.create<arith::RemUIOp>(rest, indexConst(b, nr));
           Value panel = b.create<arith::AddIOp>(p0, p);
           Value kk = b.create<arith::AddIOp>(k0, k);
-          Value inside = b.create<arith::AndIOp>(lessThan(b, panel, panels),
-                                                 lessThan(b, kk, depth));
-          Value value = loadOrZero(
-              b, operands.rhs.buffer, inside,
-              {clampBelow(b, panel, panels), clampBelow(b, kk, depth), j});
+          Value value = loadOrZero(b, operands.rhs.buffer, panel, panels, kk,
+                                   depth, j);
           Value column = b.create<arith::AddIOp>(
               b.create<arith::MulIOp>(p, indexConst(b, nr)), j);
           b.create<memref::StoreOp>(value, bTile, ValueRange{k, column});
@@ -294,11 +260,7 @@ private:
           Value c = b.create<arith::RemUIOp>(element, indexConst(b, columns));
           Value kk = b.create<arith::AddIOp>(k0, k);
           Value col = b.create<arith::AddIOp>(col0, c);
-          Value inside = b.create<arith::AndIOp>(lessThan(b, kk, depth),
-                                                 lessThan(b, col, n));
-          Value value =
-              loadOrZero(b, operands.rhs.buffer, inside,
-                         {clampBelow(b, kk, depth), clampBelow(b, col, n)});
+          Value value = loadOrZero(b, operands.rhs.buffer, kk, depth, col, n);
           b.create<memref::StoreOp>(value, bTile, ValueRange{k, c});
         });
   }
@@ -389,20 +351,6 @@ private:
 
 } // namespace
 
-MemRefType f32MemoryType(ArrayRef<int64_t> shape, MLIRContext *context,
-                         gpu::AddressSpace space) {
-  return MemRefType::get(shape, Float32Type::get(context),
-                         MemRefLayoutAttrInterface(),
-                         gpu::AddressSpaceAttr::get(context, space));
-}
-
-void threadPhase(ImplicitLocOpBuilder &b,
-                 llvm::function_ref<void(ImplicitLocOpBuilder &, Value)> body) {
-  parallelLoops(
-      b, {indexConst(b, kThreadBlockSize)},
-      [&](ImplicitLocOpBuilder &b, ValueRange thread) { body(b, thread[0]); });
-}
-
 void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                          ValueRange batchSizes, Value rows, Value panels,
                          GemmBatchViews views, BatchTileEpilogue epilogue) {
@@ -411,13 +359,8 @@ void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
       b.createOrFold<arith::CeilDivUIOp>(panels, indexConst(b, kBlockPanels)));
   bounds.push_back(
       b.createOrFold<arith::CeilDivUIOp>(rows, indexConst(b, kBlockRows)));
-  // The canonicalizer inlines a parallel loop of one iteration, which would
-  // leave the block's workgroup buffers and phases in the function. A
-  // second row block, which finds no rows and stores nothing, keeps the
-  // loop where everything is static and fits one block.
-  if (llvm::all_of(bounds, [](Value bound) { return foldedIndex(bound) == 1; }))
-    bounds.back() = indexConst(b, 2);
-  parallelLoops(b, bounds, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+  // A row block past the rows finds none and stores nothing.
+  blockLoops(b, bounds, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
     ValueRange batch = ivs.drop_back(2);
     Value p0 = b.create<arith::MulIOp>(ivs[ivs.size() - 2],
                                        indexConst(b, kBlockPanels));

@@ -21,7 +21,6 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -97,7 +96,7 @@ private:
   }
 
   /// Runs `body` when the block's row exists: a block past the rows (the
-  /// second block a single row gets, see emit's caller) stores nothing.
+  /// second block a single row gets, see blockLoops) stores nothing.
   void ifRow(ImplicitLocOpBuilder &b,
              llvm::function_ref<void(ImplicitLocOpBuilder &)> body) {
     Value inside =
@@ -186,13 +185,7 @@ template <typename Op> struct NormBlocksToLoops : OpConversionPattern<Op> {
     Value out = allocBuffer(b, type, memrefSizes(b, input));
     Value x = collapseToMatrix(b, input), y = collapseToMatrix(b, out);
     Value rows = b.createOrFold<memref::DimOp>(x, 0);
-    // The canonicalizer inlines a parallel loop of one iteration, and with
-    // it the block's workgroup buffers and phases: a single row gets a
-    // second, empty block.
-    Value blocks = rows;
-    if (auto single = getConstantIntValue(rows); single && *single == 1)
-      blocks = indexConst(b, 2);
-    parallelLoops(b, {blocks}, [&](ImplicitLocOpBuilder &b, ValueRange row) {
+    blockLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange row) {
       NormRowBlock(b, norm, x, y, rows, row[0]).emit(b);
     });
     rewriter.replaceOp(op, out);

@@ -31,6 +31,14 @@ private:
       panelsOf;
 };
 
+/// The buffer type `converter` gives result `index` of `op`.
+inline mlir::MemRefType convertedResultType(const mlir::TypeConverter &converter,
+                                            mlir::Operation *op,
+                                            unsigned index = 0) {
+  return mlir::cast<mlir::MemRefType>(
+      converter.convertType(op->getResult(index).getType()));
+}
+
 /// What the kernels are specialized for.
 struct KernelOptions {
   /// f32 lanes of the target's vector registers: 16 with AVX-512, 8 with

@@ -50,12 +50,6 @@ constexpr int64_t kMaxStates = 16;
 /// vectors, and a thread handles one channel.
 constexpr int64_t kLane = 1;
 
-MemRefType resultType(const TypeConverter *converter, Operation *op,
-                      unsigned index) {
-  return cast<MemRefType>(
-      converter->convertType(op->getResult(index).getType()));
-}
-
 /// Folds `step` over the steps [begin, end), backwards when `reverse`.
 SmallVector<Value> overSteps(ImplicitLocOpBuilder &b, Value begin, Value end,
                              bool reverse, ValueRange init, ReduceStep step) {
@@ -92,7 +86,7 @@ struct SelectiveScanChunksToLoops : OpConversionPattern<SelectiveScanOp> {
     SmallVector<Value> sizes = memrefSizes(b, adaptor.getU());
     Value batches = sizes[0], steps = sizes[1], channels = sizes[2];
     Value chunks = ceilDiv(b, steps, kChunk);
-    Value y = allocBuffer(b, resultType(getTypeConverter(), op, 0), sizes);
+    Value y = allocBuffer(b, convertedResultType(*getTypeConverter(), op, 0), sizes);
     // Σ Δ of each chunk, and each chunk's last state from zero, which pass 2
     // overwrites with the state entering the chunk.
     Value sums = allocF32Buffer(b, {batches, chunks, channels});
@@ -124,7 +118,7 @@ struct SelectiveScanChunksToLoops : OpConversionPattern<SelectiveScanOp> {
 
     Value finalState;
     if (op.getFinalState())
-      finalState = allocBuffer(b, resultType(getTypeConverter(), op, 1),
+      finalState = allocBuffer(b, convertedResultType(*getTypeConverter(), op, 1),
                                {batches, channels, indexConst(b, *states)});
     parallelLoops(
         b, {batches, indexConst(b, *states), channels},
@@ -269,7 +263,7 @@ struct LinearRecurrenceChunksToLoops
     SmallVector<Value> sizes = memrefSizes(b, a);
     Value batches = sizes[0], steps = sizes[1], channels = sizes[2];
     Value chunks = ceilDiv(b, steps, kChunk);
-    Value out = allocBuffer(b, resultType(getTypeConverter(), op, 0), sizes);
+    Value out = allocBuffer(b, convertedResultType(*getTypeConverter(), op, 0), sizes);
     // Each chunk's Π a and its last state from zero, which pass 2 overwrites
     // with the state entering the chunk.
     Value products = allocF32Buffer(b, {batches, chunks, channels});

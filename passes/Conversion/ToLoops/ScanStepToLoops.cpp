@@ -25,10 +25,6 @@ using namespace kiln;
 
 namespace {
 
-MemRefType resultType(const TypeConverter *converter, Operation *op) {
-  return cast<MemRefType>(converter->convertType(op->getResult(0).getType()));
-}
-
 /// A pattern that knows the target's vector width.
 template <typename Op> struct VectorPattern : OpConversionPattern<Op> {
   VectorPattern(const KernelOptions &options, TypeConverter &converter,
@@ -56,7 +52,7 @@ struct SelectiveScanStepToVectors : VectorPattern<scan::SelectiveScanStepOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     StaticChunks states(b, numStates, width);
     SmallVector<Value> sizes = memrefSizes(b, adaptor.getU());
-    Value out = allocBuffer(b, resultType(getTypeConverter(), op), sizes);
+    Value out = allocBuffer(b, convertedResultType(*getTypeConverter(), op), sizes);
     Value channels = sizes[2];
     parallelLoops(
         b, {sizes[0], ceilDiv(b, channels, width)},
@@ -146,7 +142,7 @@ struct LinearRecurrenceStepToVectors
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value a = adaptor.getA(), bv = adaptor.getB(), state = adaptor.getState();
     SmallVector<Value> sizes = memrefSizes(b, a);
-    Value out = allocBuffer(b, resultType(getTypeConverter(), op), sizes);
+    Value out = allocBuffer(b, convertedResultType(*getTypeConverter(), op), sizes);
     Value channels = sizes[2];
     parallelLoops(
         b, {sizes[0], ceilDiv(b, channels, width)},
@@ -189,7 +185,7 @@ struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     SmallVector<Value> sizes = memrefSizes(b, adaptor.getInput());
-    Value out = allocBuffer(b, resultType(getTypeConverter(), op), sizes);
+    Value out = allocBuffer(b, convertedResultType(*getTypeConverter(), op), sizes);
     int64_t kernel = op.getWeight().getType().getDimSize(1);
     Value channels = sizes[2];
     parallelLoops(

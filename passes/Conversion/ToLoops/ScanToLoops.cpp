@@ -58,13 +58,6 @@ constexpr int64_t kMaxRegisterStates = 64;
 /// that its FMAs do not form one serial chain (FMA latency 4 cycles).
 constexpr int64_t kReadoutPartials = 2;
 
-/// Converted type of result `index` of `op`.
-MemRefType resultType(const TypeConverter *converter, Operation *op,
-                      unsigned index) {
-  return cast<MemRefType>(
-      converter->convertType(op->getResult(index).getType()));
-}
-
 /// Per-block buffers of the register form, [kTimeChunk, W] each: Δ, the
 /// partial readout between passes (several passes only) and silu(z) (with z
 /// only).
@@ -87,14 +80,14 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
     SmallVector<Value> sizes = memrefSizes(b, u);
     Value steps = sizes[1], channels = sizes[2],
           states = memrefSizes(b, a)[1];
-    Value y = allocBuffer(b, resultType(getTypeConverter(), op, 0), sizes);
+    Value y = allocBuffer(b, convertedResultType(*getTypeConverter(), op, 0), sizes);
     Value offsets = adaptor.getSeqOffsets();
     // Tokens outside every packed sequence are zero.
     if (offsets)
       fillZero(b, y);
     Value finalState;
     if (op.getFinalState())
-      finalState = allocBuffer(b, resultType(getTypeConverter(), op, 1),
+      finalState = allocBuffer(b, convertedResultType(*getTypeConverter(), op, 1),
                                {sizes[0], channels, states});
     bool softplus = op.getDeltaSoftplus();
     std::optional<int64_t> staticStates = getConstantIntValue(states);
@@ -327,7 +320,7 @@ struct LinearRecurrenceToLoops : OpConversionPattern<LinearRecurrenceOp> {
     Value offsets = adaptor.getSeqOffsets();
     SmallVector<Value> sizes = memrefSizes(b, a);
     Value steps = sizes[1], channels = sizes[2];
-    Value out = allocBuffer(b, resultType(getTypeConverter(), op, 0), sizes);
+    Value out = allocBuffer(b, convertedResultType(*getTypeConverter(), op, 0), sizes);
     // Tokens outside every packed sequence are zero.
     if (offsets)
       fillZero(b, out);

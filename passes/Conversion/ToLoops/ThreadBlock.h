@@ -27,6 +27,13 @@ mlir::MemRefType f32MemoryType(llvm::ArrayRef<int64_t> shape,
                                mlir::MLIRContext *context,
                                mlir::gpu::AddressSpace space);
 
+/// Runs `body(ivs)` over [0, bounds) as a loop of thread blocks, one block
+/// per iteration. Where every bound is statically 1, the last bound becomes
+/// 2, so that the loop survives canonicalization: the body must skip
+/// iterations past the real bounds.
+void blockLoops(ImplicitLocOpBuilder &b, llvm::SmallVector<Value> bounds,
+                LoopBody body);
+
 /// Runs `body(thread)` as one phase: an scf.parallel over the block's
 /// threads.
 void threadPhase(ImplicitLocOpBuilder &b,
