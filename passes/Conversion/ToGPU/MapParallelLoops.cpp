@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/ToGPU/HostBranches.h"
 #include "passes/Conversion/ToGPU/Passes.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -366,9 +367,7 @@ struct GPUMapParallelLoopsPass
     func::FuncOp func = getOperation();
     if (func.isExternal())
       return;
-    SmallVector<scf::ParallelOp> loops(
-        func.getBody().front().getOps<scf::ParallelOp>());
-    for (scf::ParallelOp loop : loops) {
+    for (scf::ParallelOp loop : kiln::hostParallelLoops(func)) {
       if (loop.getNumReductions() != 0) {
         loop.emitOpError("with reductions cannot be mapped to GPU threads");
         return signalPassFailure();

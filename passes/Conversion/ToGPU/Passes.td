@@ -39,7 +39,11 @@ def GPUWrapSerialCode : Pass<"kiln-gpu-wrap-serial-code",
     initialization of a counter) is moved into a one-iteration
     `scf.parallel`, which `kiln-gpu-map-parallel-loops` turns into a
     single-thread kernel. A value such code computes cannot be used by the
-    host afterwards; that is reported as an error.
+    host afterwards; that is reported as an error. A host branch, an
+    `scf.if` without results on a host value whose blocks hold parallel
+    loops (`kiln_pack`'s choice of the buffer to fill), stays on the host
+    and its blocks are handled like the function's, so that its loops stay
+    parallel and each becomes a kernel that takes only its own buffers.
   }];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::arith::ArithDialect"];
@@ -49,7 +53,8 @@ def GPUMapParallelLoops : Pass<"kiln-gpu-map-parallel-loops",
                                "mlir::func::FuncOp"> {
   let summary = "Turn each top-level parallel loop nest into a gpu.launch";
   let description = [{
-    Every top-level `scf.parallel` of the function becomes a `gpu.launch`
+    Every top-level `scf.parallel` of the function (or of a host branch,
+    see `kiln-gpu-wrap-serial-code`) becomes a `gpu.launch`
     with one thread per iteration: the iteration space is linearized, cut
     into blocks of `block-size` threads (one thread for a loop known to have
     one iteration), and each thread recovers its indices by delinearizing

@@ -4,10 +4,14 @@
 // (kiln-gpu-device-buffers), every top-level op of a model function that
 // reads or writes them must run on the device: copies as parallel loops,
 // everything else as one-iteration parallel loops, which the next pass maps
-// to kernels like the loops the lowering made parallel itself.
+// to kernels like the loops the lowering made parallel itself. A host
+// branch (kiln_pack's choice of the buffer to fill) stays on the host and
+// its blocks are handled like the function's, so that its parallel loops
+// stay parallel.
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/ToGPU/HostBranches.h"
 #include "passes/Conversion/ToGPU/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
@@ -117,10 +121,17 @@ struct GPUWrapSerialCodePass
     func::FuncOp func = getOperation();
     if (func.isExternal())
       return;
-    Block &body = func.getBody().front();
+    if (failed(wrapBlock(func.getBody().front(), func.getBody().front())))
+      signalPassFailure();
+  }
+
+  /// Wraps the device code of `block`, the function's `entry` block or a
+  /// block of a host branch in it.
+  LogicalResult wrapBlock(Block &block, Block &entry) {
     IRRewriter rewriter(&getContext());
-    for (auto copy : llvm::make_early_inc_range(body.getOps<memref::CopyOp>()))
-      if (touchesDevice(copy, body))
+    for (auto copy :
+         llvm::make_early_inc_range(block.getOps<memref::CopyOp>()))
+      if (touchesDevice(copy, entry))
         copyInParallel(copy, rewriter);
 
     // A run of device code goes on past frees, which can wait until after
@@ -150,8 +161,18 @@ struct GPUWrapSerialCodePass
       inRun.clear();
       return success();
     };
-    for (Operation &op : llvm::make_early_inc_range(body.without_terminator())) {
-      bool device = touchesDevice(&op, body);
+    for (Operation &op : llvm::make_early_inc_range(block.without_terminator())) {
+      if (auto branch = dyn_cast<scf::IfOp>(op);
+          branch && kiln::isHostBranch(branch) && !dependsOnRun(branch)) {
+        if (failed(flush()))
+          return failure();
+        for (Region &region : branch->getRegions())
+          for (Block &nested : region)
+            if (failed(wrapBlock(nested, entry)))
+              return failure();
+        continue;
+      }
+      bool device = touchesDevice(&op, entry);
       bool pure = isPure(&op) && op.getNumRegions() == 0;
       if (device || (!run.empty() && pure && dependsOnRun(&op))) {
         run.push_back(&op);
@@ -162,11 +183,10 @@ struct GPUWrapSerialCodePass
       } else if (!run.empty() && isa<gpu::DeallocOp>(op)) {
         after.push_back(&op);
       } else if (failed(flush())) {
-        return signalPassFailure();
+        return failure();
       }
     }
-    if (failed(flush()))
-      return signalPassFailure();
+    return flush();
   }
 
   /// Moves the ops of `run` (consecutive in the function's block once the

@@ -88,3 +88,29 @@ func.func @static(%out: memref<256xf32>) {
   }
   return
 }
+
+// -----
+
+// A parallel loop in a host branch (kiln_pack's choice of the buffer to
+// fill) becomes a launch inside the branch.
+
+// CHECK-LABEL: func.func @host_branch
+// CHECK: scf.if %{{.*}} {
+// CHECK-NEXT: gpu.launch
+// CHECK: memref.store
+// CHECK-NOT: scf.parallel
+func.func @host_branch(%out: memref<8xf32>, %which: i64) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0 : i64
+  %one = arith.constant 1.0 : f32
+  %all = arith.cmpi slt, %which, %zero : i64
+  scf.if %all {
+    scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+      memref.store %one, %out[%i] : memref<8xf32>
+      scf.reduce
+    }
+  }
+  return
+}

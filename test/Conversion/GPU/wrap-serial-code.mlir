@@ -59,3 +59,65 @@ func.func @serial(%in: memref<?xi64>, %n: index) {
   }
   return
 }
+
+// -----
+
+// A host branch (kiln_pack's choice of the buffer to fill) stays on the
+// host: its parallel loop stays a loop of its own, the serial code and the
+// copy in it are handled as in the function's block.
+
+// CHECK-LABEL: func.func @host_branch
+// CHECK-SAME: (%[[IN:.*]]: memref<8xf32>, %[[OUT:.*]]: memref<8xf32>, %[[WHICH:.*]]: i64)
+// CHECK: %[[ALL:.*]] = arith.cmpi slt, %[[WHICH]]
+// CHECK: scf.if %[[ALL]] {
+// CHECK: scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c1{{.*}}) step (%c1{{.*}})
+// CHECK-NEXT:   memref.store %{{.*}}, %[[OUT]][%c0{{.*}}]
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0{{.*}}) to (%c8{{.*}})
+// CHECK-NEXT:   memref.load %[[IN]][%[[I]]]
+// CHECK: scf.parallel (%[[J:.*]]) = (%c0{{.*}}) to (%c8{{.*}})
+// CHECK-NEXT:   %[[V:.*]] = memref.load %[[OUT]][%[[J]]]
+// CHECK-NEXT:   memref.store %[[V]], %[[IN]][%[[J]]]
+// CHECK-NOT: memref.copy
+func.func @host_branch(%in: memref<8xf32>, %out: memref<8xf32>, %which: i64) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0 : i64
+  %one = arith.constant 1.0 : f32
+  %all = arith.cmpi slt, %which, %zero : i64
+  scf.if %all {
+    memref.store %one, %out[%c0] : memref<8xf32>
+    scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+      %v = memref.load %in[%i] : memref<8xf32>
+      memref.store %v, %out[%i] : memref<8xf32>
+      scf.reduce
+    }
+    memref.copy %out, %in : memref<8xf32> to memref<8xf32>
+  }
+  return
+}
+
+// -----
+
+// A branch on a value read from device memory runs on the device, with the
+// parallel loop in it.
+
+// CHECK-LABEL: func.func @device_branch
+// CHECK: scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c1{{.*}}) step (%c1{{.*}})
+// CHECK-NEXT:   %[[FLAG:.*]] = memref.load
+// CHECK-NEXT:   scf.if %[[FLAG]] {
+// CHECK-NEXT:     scf.parallel
+func.func @device_branch(%flag: memref<i1>, %out: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %one = arith.constant 1.0 : f32
+  %set = memref.load %flag[] : memref<i1>
+  scf.if %set {
+    scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+      memref.store %one, %out[%i] : memref<8xf32>
+      scf.reduce
+    }
+  }
+  return
+}
