@@ -61,9 +61,10 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
            "scf.parallel over output tiles whose body stages A and B tiles "
            "in workgroup memory and runs phases of per-thread work as "
            "nested scf.parallel loops (the GPU's form)">,
-    Option<"blockNorms", "block-norms", "bool", "false",
-           "Lower layer_norm and rms_norm with a thread block per row whose "
-           "threads read it together, in phases (the GPU's form)">
+    Option<"blockRows", "block-rows", "bool", "false",
+           "Lower layer_norm, rms_norm and softmax over the last axis with a "
+           "thread block per row whose threads read it together, in phases "
+           "(the GPU's form)">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",

@@ -64,7 +64,7 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   toLoops.rowAttention = options.rowAttention;
   toLoops.chunkedScans = options.chunkedScans;
   toLoops.gpuGemm = options.gpuGemm;
-  toLoops.blockNorms = options.blockNorms;
+  toLoops.blockRows = options.blockRows;
   pm.addPass(createConvertKilnToLoops(toLoops));
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
@@ -130,7 +130,7 @@ void kiln::NVPTXPipelineOptions::fillSharedStages(
   shared.rowAttention = true;
   shared.chunkedScans = true;
   shared.gpuGemm = true;
-  shared.blockNorms = true;
+  shared.blockRows = true;
   shared.prefetchPanels = false;
 }
 

@@ -64,10 +64,10 @@ struct CPUPipelineOptions
                      "parallel iteration (on for the GPU: an iteration is "
                      "a thread)"),
       llvm::cl::init(false)};
-  Option<bool> blockNorms{
-      *this, "block-norms",
-      llvm::cl::desc("Lower layer_norm and rms_norm with a thread block per "
-                     "row (on for the GPU)"),
+  Option<bool> blockRows{
+      *this, "block-rows",
+      llvm::cl::desc("Lower layer_norm, rms_norm and softmax over the last "
+                     "axis with a thread block per row (on for the GPU)"),
       llvm::cl::init(false)};
   Option<bool> gpuGemm{
       *this, "gpu-gemm",

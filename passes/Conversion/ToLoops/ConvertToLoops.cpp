@@ -123,9 +123,11 @@ struct ConvertKilnToLoopsPass
     populateElementwiseToLoopsPatterns(options, converter, patterns);
     populateMathToLoopsPatterns(converter, patterns);
     populateIndexingToLoopsPatterns(converter, patterns);
-    // The GPU's form of the norms, tried first.
-    if (blockNorms)
+    // The GPU's form of the norms and softmax, tried first.
+    if (blockRows) {
       populateNormBlocksToLoopsPatterns(converter, patterns);
+      populateSoftmaxBlocksToLoopsPatterns(converter, patterns);
+    }
     populateGraphToLoopsPatterns(options, converter, patterns);
     populateGemmToLoopsPatterns(options, converter, patterns);
     populateDataMovementToLoopsPatterns(converter, patterns);

@@ -76,6 +76,9 @@ void populateGraphToLoopsPatterns(const KernelOptions &options,
 /// populateGraphToLoopsPatterns' row per iteration.
 void populateNormBlocksToLoopsPatterns(mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
+/// softmax over the last axis with a thread block per row, likewise.
+void populateSoftmaxBlocksToLoopsPatterns(mlir::TypeConverter &converter,
+                                          mlir::RewritePatternSet &patterns);
 /// linear and matmul.
 void populateGemmToLoopsPatterns(const KernelOptions &options,
                                  mlir::TypeConverter &converter,
