@@ -99,8 +99,9 @@ kiln_status *checkTokens(const kiln_session &session, const kiln_tensor *tokens,
 }
 
 /// Checks the outputs against the signature's with batch = count and
-/// seq = steps.
-kiln_status *checkOutputs(const kiln_session &session, int32_t numOutputs,
+/// seq = steps, and that none shares memory with the tokens or another.
+kiln_status *checkOutputs(const kiln_session &session,
+                          const kiln_tensor *tokens, int32_t numOutputs,
                           const kiln_tensor *outputs,
                           const std::vector<int64_t> &dims) {
   const Signature &sig = session.model->signature;
@@ -130,7 +131,10 @@ kiln_status *checkOutputs(const kiln_session &session, int32_t numOutputs,
       return invalid("output " + quote(sig.outputs[n].name) +
                      ": data is NULL");
   }
-  return nullptr;
+  std::vector<NamedTensor> named;
+  for (size_t n = 0; n < sig.outputs.size(); ++n)
+    named.push_back({"output " + quote(sig.outputs[n].name), &outputs[n]});
+  return checkOutputsDisjoint({{"the tokens", tokens}}, named);
 }
 
 kiln_status *clearSequence(kiln_session &session, int32_t sequence) {
@@ -290,7 +294,7 @@ kiln_status *kiln_session_prefill(kiln_session *session, int32_t count,
   std::vector<int64_t> dims = callDims(*session, count, steps);
   if (steps > 0)
     if (kiln_status *status =
-            checkOutputs(*session, num_outputs, outputs, dims))
+            checkOutputs(*session, tokens, num_outputs, outputs, dims))
       return status;
   std::vector<int64_t> slots(sequences, sequences + count);
   std::vector<int64_t> positions(count, 0);
@@ -329,7 +333,7 @@ kiln_status *kiln_session_decode(kiln_session *session, int32_t count,
     positions.push_back(length);
   }
   std::vector<int64_t> dims = callDims(*session, count, 1);
-  if (kiln_status *status = checkOutputs(*session, num_outputs, outputs, dims))
+  if (kiln_status *status = checkOutputs(*session, tokens, num_outputs, outputs, dims))
     return status;
   std::vector<int64_t> slots(sequences, sequences + count);
   if (kiln_status *status = callEntry(*session, session->model->decode,

@@ -119,6 +119,18 @@ namespace kiln::runtime {
 /// call into the model.
 void applyThreads(const kiln_session &session);
 
+/// A tensor of a call and the name its errors give it.
+struct NamedTensor {
+  std::string name;
+  const kiln_tensor *tensor;
+};
+
+/// An error naming the first output whose bytes overlap those of an input
+/// or of another output: the model may write an output while it still
+/// reads its inputs (docs/abi.md).
+kiln_status *checkOutputsDisjoint(const std::vector<NamedTensor> &inputs,
+                                  const std::vector<NamedTensor> &outputs);
+
 } // namespace kiln::runtime
 
 #endif // KILN_RUNTIME_OBJECTS_H

@@ -172,7 +172,18 @@ kiln_tensor outputTensor(const TensorSpec &spec,
   return tensor;
 }
 
-kiln_status *checkOutputs(const Signature &sig, const kiln_tensor *outputs,
+/// Whether the bytes of `a` and `b` overlap.
+bool overlap(const kiln_tensor &a, const kiln_tensor &b) {
+  auto begin = [](const kiln_tensor &t) {
+    return reinterpret_cast<uintptr_t>(t.data);
+  };
+  size_t aBytes = kiln_tensor_num_bytes(&a), bBytes = kiln_tensor_num_bytes(&b);
+  return aBytes && bBytes && begin(a) < begin(b) + bBytes &&
+         begin(b) < begin(a) + aBytes;
+}
+
+kiln_status *checkOutputs(const Signature &sig, const kiln_tensor *inputs,
+                          const kiln_tensor *outputs,
                           const std::vector<int64_t> &dims) {
   for (size_t n = 0; n < sig.outputs.size(); ++n) {
     const TensorSpec &spec = sig.outputs[n];
@@ -188,7 +199,12 @@ kiln_status *checkOutputs(const Signature &sig, const kiln_tensor *outputs,
                        formatShape(expected.shape, expected.rank) + " " +
                        sig.formatShape(spec.info) + " for these inputs");
   }
-  return nullptr;
+  std::vector<NamedTensor> named[2];
+  for (size_t n = 0; n < sig.inputs.size(); ++n)
+    named[0].push_back({"input " + quote(sig.inputs[n].name), &inputs[n]});
+  for (size_t n = 0; n < sig.outputs.size(); ++n)
+    named[1].push_back({"output " + quote(sig.outputs[n].name), &outputs[n]});
+  return checkOutputsDisjoint(named[0], named[1]);
 }
 
 /// Checks the tensor counts, then the inputs, binding the symbolic dims.
@@ -227,6 +243,25 @@ kiln_status *checkDeviceIndices(CudaSession &cuda, const Signature &sig,
 }
 
 } // namespace
+
+kiln_status *
+kiln::runtime::checkOutputsDisjoint(const std::vector<NamedTensor> &inputs,
+                                    const std::vector<NamedTensor> &outputs) {
+  for (size_t n = 0; n < outputs.size(); ++n) {
+    const NamedTensor &output = outputs[n];
+    for (const NamedTensor &input : inputs)
+      if (overlap(*output.tensor, *input.tensor))
+        return invalid(output.name + ": its buffer overlaps that of " +
+                       input.name +
+                       "; outputs may not share memory with inputs");
+    for (size_t m = 0; m < n; ++m)
+      if (overlap(*output.tensor, *outputs[m].tensor))
+        return invalid(output.name + ": its buffer overlaps that of " +
+                       outputs[m].name +
+                       "; outputs may not share memory with each other");
+  }
+  return nullptr;
+}
 
 /// What both runs check first: bound parameters, the tensor counts and the
 /// inputs' shapes (binding `dims`). Each run then checks its outputs and
@@ -277,7 +312,7 @@ kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
     return status;
   if (kiln_status *status = checkIndices(sig, inputs, dims))
     return status;
-  if (kiln_status *status = checkOutputs(sig, outputs, dims))
+  if (kiln_status *status = checkOutputs(sig, inputs, outputs, dims))
     return status;
   // A model without dims still gets a valid pointer.
   dims.push_back(0);
@@ -316,7 +351,7 @@ kiln_status *kiln_session_run_device(kiln_session *session,
   if (kiln_status *status = checkRunInputs(*session, num_inputs, inputs,
                                            num_outputs, outputs, dims))
     return status;
-  if (kiln_status *status = checkOutputs(sig, outputs, dims))
+  if (kiln_status *status = checkOutputs(sig, inputs, outputs, dims))
     return status;
   if (kiln_status *status =
           checkDeviceIndices(*session->cuda, sig, inputs, dims))

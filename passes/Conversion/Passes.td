@@ -74,6 +74,23 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
   ];
 }
 
+def ElideResultCopies : Pass<"kiln-elide-result-copies",
+                              "mlir::func::FuncOp"> {
+  let summary = "Let the op that computes a result write its out-parameter";
+  let description = [{
+    After `kiln-convert-to-loops`, each function result is the buffer of
+    the op that computed it, copied into its out-parameter at the end. A
+    `memref.copy` from a `memref.alloc` of the function's body into an
+    out-parameter used by nothing else, where every use of the buffer (and
+    of its views) comes before the copy, is removed and the buffer replaced
+    by the out-parameter (through a `memref.cast` where the buffer's type
+    has static sizes the parameter's lacks): the op writes the result in
+    place, and a model's logits are not copied once more. The caller's
+    output buffers must not overlap its inputs (docs/abi.md), which the
+    runtime checks.
+  }];
+}
+
 def FreeBuffersEarly : Pass<"kiln-free-buffers-early", "mlir::func::FuncOp"> {
   let summary = "Free each temporary buffer right after its last use";
   let description = [{

@@ -69,6 +69,7 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createElideResultCopies());
   // Before the deallocation pipeline and LLVM: both then see each distinct
   // kernel once, not once per layer.
   if (options.outlineKernels)

@@ -244,7 +244,7 @@ kiln_status *kiln_session_output_shapes(kiln_session *session,
 
 /** Runs the model once. Inputs and outputs are in signature order; every
     dtype and shape, every index input and the output buffers are checked
-    first. Parameters must be bound. On a "cuda" session the tensors are in
+    first (an output may not share memory with an input or another output). Parameters must be bound. On a "cuda" session the tensors are in
     host memory: the inputs are copied to the device, the kernels run on the
     session's stream and the outputs are copied back before the call
     returns. */

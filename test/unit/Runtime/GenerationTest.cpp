@@ -313,6 +313,16 @@ TEST_P(Generation, Errors) {
   Owned pair = tokens({0}, {0}, 2);
   EXPECT_NE(decode(1, &s, pair.tensor).find("one token per sequence"),
             std::string::npos);
+  // The step may write its outputs while it reads the tokens.
+  ASSERT_EQ(message(kiln_session_reset_sequence(session, 0)), "");
+  std::vector<kiln_tensor> aliased = views;
+  aliased[0].data = one.tensor.data;
+  EXPECT_NE(message(kiln_session_decode(session, 1, &s, &one.tensor,
+                                        (int32_t)aliased.size(),
+                                        aliased.data()))
+                .find("its buffer overlaps that of the tokens; outputs may "
+                      "not share memory with inputs"),
+            std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -266,6 +266,26 @@ TEST_F(SessionTest, ChecksOutputs) {
   EXPECT_EQ(run(), "output 'y': dtype i32 but the model expects f32");
 }
 
+TEST_F(SessionTest, RejectsOverlappingOutputs) {
+  createBoundSession();
+  makeTensors();
+  // The model may write an output while it still reads its inputs.
+  outputs[0].data = x.data();
+  EXPECT_EQ(run(), "output 'y': its buffer overlaps that of input 'x'; "
+                   "outputs may not share memory with inputs");
+  // A partial overlap: the last float of y is total's first.
+  std::vector<float> shared(y.size() + total.size() - 1);
+  outputs[0].data = shared.data();
+  outputs[1].data = shared.data() + y.size() - 1;
+  EXPECT_EQ(run(), "output 'total': its buffer overlaps that of output 'y'; "
+                   "outputs may not share memory with each other");
+  // Adjacent buffers do not overlap.
+  shared.resize(y.size() + total.size());
+  outputs[0].data = shared.data();
+  outputs[1].data = shared.data() + y.size();
+  EXPECT_EQ(run(), "");
+}
+
 TEST_F(SessionTest, SetsThreadsOnEachRun) {
   createBoundSession();
   EXPECT_EQ(message(kiln_session_set_threads(session, 0)),
