@@ -62,6 +62,7 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   toLoops.vectorWidth = options.vectorWidth;
   toLoops.blockScratch = options.blockScratch;
   toLoops.rowAttention = options.rowAttention;
+  toLoops.flashAttention = options.flashAttention;
   toLoops.chunkedScans = options.chunkedScans;
   toLoops.gpuGemm = options.gpuGemm;
   toLoops.blockNorms = options.blockNorms;
@@ -128,6 +129,7 @@ void kiln::NVPTXPipelineOptions::fillSharedStages(
   shared.outlineKernels = false;
   shared.blockScratch = false;
   shared.rowAttention = true;
+  shared.flashAttention = true;
   shared.chunkedScans = true;
   shared.gpuGemm = true;
   shared.blockNorms = true;

@@ -58,6 +58,12 @@ struct CPUPipelineOptions
       llvm::cl::desc("Lower attention with one parallel iteration per query "
                      "row (on for the GPU: an iteration is a thread)"),
       llvm::cl::init(false)};
+  Option<bool> flashAttention{
+      *this, "flash-attention",
+      llvm::cl::desc("Lower attention to flash-attention thread blocks, "
+                     "key and value tiles in workgroup memory (on for the "
+                     "GPU)"),
+      llvm::cl::init(false)};
   Option<bool> chunkedScans{
       *this, "chunked-scans",
       llvm::cl::desc("Lower scans as chunks of time, one channel per "
