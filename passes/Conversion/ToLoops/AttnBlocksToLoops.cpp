@@ -127,9 +127,8 @@ public:
         f32MemoryType({shape.keys, shape.keyPitch()}, context, workgroup));
     valueTile = b.create<memref::AllocaOp>(
         f32MemoryType({shape.keys, shape.valuePitch()}, context, workgroup));
-    if (shape.parts > 1)
-      partialScores = b.create<memref::AllocaOp>(f32MemoryType(
-          {kThreadBlockSize, shape.scorePitch()}, context, workgroup));
+    partialScores = b.create<memref::AllocaOp>(f32MemoryType(
+        {kThreadBlockSize, shape.scorePitch()}, context, workgroup));
     auto i32Workgroup = [&](ArrayRef<int64_t> dims) {
       return MemRefType::get(dims, b.getI32Type(), MemRefLayoutAttrInterface(),
                              gpu::AddressSpaceAttr::get(context, workgroup));
@@ -174,7 +173,7 @@ public:
             });
           threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
             ifLive(b, k0, [&](ImplicitLocOpBuilder &b) {
-              weighValues(b, thread, k0);
+              weighValues(b, thread, k0, k1);
             });
           });
           b.create<scf::YieldOp>();
@@ -448,114 +447,161 @@ private:
     });
   }
 
+  /// Row `row`'s score of tile key j (the sum of its parts' partial scores,
+  /// in the same order for every part, plus the bias), and whether the row
+  /// sees the key.
+  std::pair<Value, Value> scoreOf(ImplicitLocOpBuilder &b, const ThreadRow &row,
+                                  Value k0, Value j, Value lo, Value hi) const {
+    Value score;
+    for (int64_t p = 0; p < shape.parts; ++p) {
+      Value partial = b.create<memref::LoadOp>(
+          partialScores,
+          ValueRange{b.create<arith::AddIOp>(row.r,
+                                             indexConst(b, p * shape.rows)),
+                     j});
+      score = score ? b.create<arith::AddFOp>(score, partial) : partial;
+    }
+    Value key = b.create<arith::AddIOp>(k0, j);
+    if (Value bias = adaptor.getBias()) {
+      auto biasShape = cast<MemRefType>(bias.getType()).getShape();
+      Value clampedKey = indexMin(
+          b, key, b.create<arith::SubIOp>(keyCount, indexConst(b, 1)));
+      Value value = loadF32(
+          b, bias,
+          broadcastIndices(b, biasShape, {batch, head, row.clamped, clampedKey}));
+      // Softmax scores are in base 2: the bias too.
+      score = power ? b.create<arith::AddFOp>(score, value).getResult()
+                    : fma(b, value, f32Const(b, M_LOG2E), score);
+    }
+    Value sees = b.create<arith::AndIOp>(
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, key, lo),
+        lessThan(b, key, hi));
+    return {score, sees};
+  }
+
+  /// The scores of the keys [c, c + kScoreLanes) of the tile as a vector,
+  /// masked lanes `masked`, and their visibility.
+  std::pair<Value, Value> scoreChunk(ImplicitLocOpBuilder &b,
+                                     const ThreadRow &row, Value k0, Value c,
+                                     Value lo, Value hi, Value masked) const {
+    SmallVector<Value> lanes, sees;
+    for (int64_t lane = 0; lane < kScoreLanes; ++lane) {
+      auto [score, visible] = scoreOf(
+          b, row, k0, b.create<arith::AddIOp>(c, indexConst(b, lane)), lo, hi);
+      lanes.push_back(b.create<arith::SelectOp>(visible, score, masked));
+      sees.push_back(visible);
+    }
+    return {b.create<vector::FromElementsOp>(f32Vector(b, kScoreLanes), lanes),
+            b.create<vector::FromElementsOp>(
+                VectorType::get({kScoreLanes}, b.getI1Type()), sees)};
+  }
+
   /// Phase: the row's scores of the tile (+ bias, masked), the online
-  /// softmax step or x^p, and the thread's slice of the values weighed.
-  void weighValues(ImplicitLocOpBuilder &b, Value thread, Value k0) const {
+  /// softmax step or x^p, and the thread's slice of the values weighed. A
+  /// thread reads the scores twice from workgroup memory, for the tile's
+  /// maximum and then for the weights, in loops over chunks of 4 keys: a
+  /// loop unrolled over the whole tile kept every score, weight and value
+  /// live at once (254 registers at D = 64).
+  void weighValues(ImplicitLocOpBuilder &b, Value thread, Value k0,
+                   Value k1) const {
     ThreadRow row = rowOf(b, thread);
     ifThen(b, row.valid, [&](ImplicitLocOpBuilder &b) {
+      Value count = b.create<arith::SubIOp>(k1, k0);
+      if (shape.parts == 1) {
+        // The thread's own scores: only it reads its row of partialScores.
+        SmallVector<Value> q =
+            loadAll(b, threadSlice(b, query, thread), shape.querySlice);
+        sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
+          b.create<memref::StoreOp>(dot(b, q, j[0], indexConst(b, 0)),
+                                    partialScores, ValueRange{thread, j[0]});
+        });
+      }
       auto [lo, hi] = rowInterval(b, row.r);
       Value stats = threadSlice(b, statistics, thread);
       Value accSlice = threadSlice(b, accumulators, thread);
-      SmallVector<Value> acc = loadAll(b, accSlice, shape.valueSlice);
-      SmallVector<Value> q;
-      if (shape.parts == 1)
-        q = loadAll(b, threadSlice(b, query, thread), shape.querySlice);
-      Value bias = adaptor.getBias();
       Value lowest = f32Const(b, -std::numeric_limits<float>::infinity());
       Value zero = f32Const(b, 0.0);
-      SmallVector<Value> scores, visible;
-      for (int64_t j = 0; j < shape.keys; ++j) {
-        Value jj = indexConst(b, j);
-        Value key = b.create<arith::AddIOp>(k0, jj);
-        Value score;
-        if (shape.parts == 1) {
-          score = dot(b, q, jj, indexConst(b, 0));
-        } else {
-          for (int64_t p = 0; p < shape.parts; ++p) {
-            Value partial = b.create<memref::LoadOp>(
-                partialScores,
-                ValueRange{b.create<arith::AddIOp>(
-                               row.r, indexConst(b, p * shape.rows)),
-                           jj});
-            score = score ? b.create<arith::AddFOp>(score, partial) : partial;
-          }
-        }
-        if (bias) {
-          auto biasShape = cast<MemRefType>(bias.getType()).getShape();
-          Value clampedKey = indexMin(
-              b, key, b.create<arith::SubIOp>(keyCount, indexConst(b, 1)));
-          Value value = loadF32(
-              b, bias,
-              broadcastIndices(b, biasShape,
-                               {batch, head, row.clamped, clampedKey}));
-          // Softmax scores are in base 2: the bias too.
-          score = power ? b.create<arith::AddFOp>(score, value).getResult()
-                        : fma(b, value, f32Const(b, M_LOG2E), score);
-        }
-        Value sees = b.create<arith::AndIOp>(
-            b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, key, lo),
-            lessThan(b, key, hi));
-        visible.push_back(sees);
-        scores.push_back(score);
-      }
+      Value zero4 = floatConst(b, f32Vector(b, kScoreLanes), 0.0);
+      Value chunks = ceilDivConst(b, count, kScoreLanes);
+      Value step = indexConst(b, kScoreLanes);
+      auto chunkLoop = [&](ValueRange init, ReduceStep body) {
+        return forReduce(b, indexConst(b, 0), chunks, init,
+                         [&](ImplicitLocOpBuilder &b, Value i,
+                             ValueRange carried) -> SmallVector<Value> {
+                           return body(b, b.create<arith::MulIOp>(i, step),
+                                       carried);
+                         });
+      };
 
-      SmallVector<Value> weights;
       Value sum = b.create<memref::LoadOp>(stats, indexConst(b, 1));
-      if (power) {
-        for (auto [score, sees] : llvm::zip(scores, visible)) {
-          weights.push_back(b.create<arith::SelectOp>(
-              sees, integerPower(b, score, static_cast<int64_t>(*op.getPower())),
-              zero));
-          sum = b.create<arith::AddFOp>(sum, weights.back());
-        }
-      } else {
+      SmallVector<Value> acc = loadAll(b, accSlice, shape.valueSlice);
+      Value shift;
+      if (!power) {
         Value max = b.create<memref::LoadOp>(stats, indexConst(b, 0));
-        auto vecType = f32Vector(b, kScoreLanes);
-        SmallVector<Value> chunks;
-        Value newMax = max;
-        for (int64_t c = 0; c < shape.keys; c += kScoreLanes) {
-          SmallVector<Value> lanes;
-          for (int64_t j = c; j < c + kScoreLanes; ++j)
-            lanes.push_back(
-                b.create<arith::SelectOp>(visible[j], scores[j], lowest));
-          chunks.push_back(b.create<vector::FromElementsOp>(vecType, lanes));
-          newMax = fastMax(b, newMax, reduceMax(b, chunks.back()));
-        }
+        Value newMax = chunkLoop(
+            {max},
+            [&](ImplicitLocOpBuilder &b, Value c,
+                ValueRange carried) -> SmallVector<Value> {
+              Value scores = scoreChunk(b, row, k0, c, lo, hi, lowest).first;
+              return {fastMax(b, carried[0], reduceMax(b, scores))};
+            })[0];
         // While every score so far is -inf (masked, or a -inf bias), shift
         // by 0, so that the weights are exp2(-inf) = 0, not exp2(NaN).
         Value allMasked = b.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ,
                                                   newMax, lowest);
-        Value shift = b.create<arith::SelectOp>(allMasked, zero, newMax);
-        Value rescale = exp2NonPositive(
-            b, splat(b, b.create<arith::SubFOp>(max, shift), 1));
-        rescale = b.create<vector::ExtractOp>(rescale, 0);
-        Value tileSum;
-        for (Value chunk : chunks) {
-          Value e = exp2NonPositive(
-              b, b.create<arith::SubFOp>(chunk, splat(b, shift, kScoreLanes)));
-          tileSum = tileSum ? b.create<arith::AddFOp>(tileSum, e) : e;
-          for (int64_t lane = 0; lane < kScoreLanes; ++lane)
-            weights.push_back(b.create<vector::ExtractOp>(e, lane));
-        }
-        sum = fma(b, sum, rescale, reduceAdd(b, tileSum));
+        shift = b.create<arith::SelectOp>(allMasked, zero, newMax);
+        Value rescale = b.create<vector::ExtractOp>(
+            exp2NonPositive(
+                b, splat(b, b.create<arith::SubFOp>(max, shift), 1)),
+            0);
+        sum = b.create<arith::MulFOp>(sum, rescale);
         for (Value &a : acc)
           a = b.create<arith::MulFOp>(a, rescale);
         b.create<memref::StoreOp>(newMax, stats, indexConst(b, 0));
       }
-      b.create<memref::StoreOp>(sum, stats, indexConst(b, 1));
 
       Value first = b.create<arith::MulIOp>(row.part,
                                             indexConst(b, shape.valueSlice));
-      for (auto [j, weight] : llvm::enumerate(weights)) {
-        Value jj = indexConst(b, static_cast<int64_t>(j));
-        for (auto [c, a] : llvm::enumerate(acc)) {
-          Value column = b.create<arith::AddIOp>(
-              first, indexConst(b, static_cast<int64_t>(c)));
-          Value v = b.create<memref::LoadOp>(valueTile, ValueRange{jj, column});
-          a = fma(b, weight, v, a);
-        }
-      }
-      storeAll(b, acc, accSlice);
+      SmallVector<Value> init(acc);
+      init.push_back(sum);
+      SmallVector<Value> results = chunkLoop(
+          init,
+          [&](ImplicitLocOpBuilder &b, Value c,
+              ValueRange carried) -> SmallVector<Value> {
+            Value weights;
+            if (power) {
+              auto [scores, sees] = scoreChunk(b, row, k0, c, lo, hi, zero);
+              weights = b.create<arith::SelectOp>(
+                  sees,
+                  integerPower(b, scores,
+                               static_cast<int64_t>(*op.getPower())),
+                  zero4);
+            } else {
+              Value scores = scoreChunk(b, row, k0, c, lo, hi, lowest).first;
+              weights = exp2NonPositive(
+                  b, b.create<arith::SubFOp>(scores,
+                                             splat(b, shift, kScoreLanes)));
+            }
+            SmallVector<Value> next(carried.drop_back());
+            for (int64_t lane = 0; lane < kScoreLanes; ++lane) {
+              Value weight = b.create<vector::ExtractOp>(weights, lane);
+              Value j = b.create<arith::AddIOp>(c, indexConst(b, lane));
+              for (auto [column, a] : llvm::enumerate(next)) {
+                Value v = b.create<memref::LoadOp>(
+                    valueTile,
+                    ValueRange{j, b.create<arith::AddIOp>(
+                                      first, indexConst(b, static_cast<int64_t>(
+                                                               column)))});
+                a = fma(b, weight, v, a);
+              }
+            }
+            next.push_back(
+                b.create<arith::AddFOp>(carried.back(), reduceAdd(b, weights)));
+            return next;
+          });
+      b.create<memref::StoreOp>(results.back(), stats, indexConst(b, 1));
+      results.pop_back();
+      storeAll(b, results, accSlice);
     });
   }
 
