@@ -53,9 +53,11 @@ constexpr int64_t kScoreLanes = 4;
 /// The tiling of a block, from the static head dims.
 struct FlashShape {
   int64_t headDim, valueDim;
-  /// Threads per query row, each holding a slice of its query and output:
-  /// at most 64 columns of each (about 128 registers of state), so that
-  /// nothing spills at D = Dv = 128 or 256.
+  /// Threads per query row, each holding a slice of at most 32 columns of
+  /// its query and of its output (64 registers of state that live across
+  /// the key loop): 1 up to D, Dv = 32, 2 to 64, 4 to 128, 8 to 256.
+  /// Slices of 64 columns took 250-255 registers at D = 128 (2 blocks of
+  /// 128 threads per multiprocessor); slices of 32, 128-168.
   int64_t parts;
   /// Query rows per block: 128 / parts.
   int64_t rows;
@@ -70,16 +72,27 @@ struct FlashShape {
     s.headDim = headDim;
     s.valueDim = valueDim;
     int64_t widest = std::max(headDim, valueDim);
-    s.parts = widest <= 32 ? 1 : widest <= 128 ? 2 : 4;
+    s.parts = 1;
+    while (s.parts * 32 < widest)
+      s.parts *= 2;
     s.rows = kThreadBlockSize / s.parts;
     s.keys = headDim + valueDim <= 128 ? 32 : 16;
     s.querySlice = (headDim + s.parts - 1) / s.parts;
     s.valueSlice = (valueDim + s.parts - 1) / s.parts;
     return s;
   }
+  /// Where each part's slice starts in a row of the key or value tile: a
+  /// multiple of 4 columns (so the back end can read 4 at once from an
+  /// aligned address), plus 4 where a warp holds two parts (16 rows a
+  /// part) so that their broadcast reads fall on different banks.
+  int64_t stride(int64_t slice) const {
+    return (slice + 3) / 4 * 4 + (rows < 32 ? 4 : 0);
+  }
+  int64_t queryStride() const { return stride(querySlice); }
+  int64_t valueStride() const { return stride(valueSlice); }
   /// Columns of the key and value tiles: the slices of all parts.
-  int64_t keyPitch() const { return parts * querySlice; }
-  int64_t valuePitch() const { return parts * valueSlice; }
+  int64_t keyPitch() const { return parts * queryStride(); }
+  int64_t valuePitch() const { return parts * valueStride(); }
   /// Partial scores are [128 threads][keys + 1]: the pad puts the 32 rows
   /// of a warp on 32 banks.
   int64_t scorePitch() const { return keys + 1; }
@@ -374,18 +387,20 @@ private:
   /// and past the head dims.
   void loadTiles(ImplicitLocOpBuilder &b, Value thread, Value k0,
                  Value k1) const {
-    loadTile(b, thread, k0, k1, adaptor.getKey(), keyTile, shape.keyPitch(),
-             shape.headDim);
+    loadTile(b, thread, k0, k1, adaptor.getKey(), keyTile, shape.querySlice,
+             shape.queryStride(), shape.headDim);
     loadTile(b, thread, k0, k1, adaptor.getValue(), valueTile,
-             shape.valuePitch(), shape.valueDim);
+             shape.valueSlice, shape.valueStride(), shape.valueDim);
   }
 
-  /// tile[j][d] = source[batch, k0 + j, kvHead, d] for element
-  /// `i · 128 + thread` = j · pitch + d: a warp reads consecutive columns
-  /// of a key. Loads read clamped indices and are selected away, so that
-  /// no thread branches around them.
+  /// tile[j][p · stride + c] = source[batch, k0 + j, kvHead, p · slice + c]
+  /// for element `i · 128 + thread` = j · pitch + p · stride + c: a warp
+  /// reads consecutive columns of a key. Loads read clamped indices and are
+  /// selected away, so that no thread branches around them.
   void loadTile(ImplicitLocOpBuilder &b, Value thread, Value k0, Value k1,
-                Value source, Value tile, int64_t pitch, int64_t dims) const {
+                Value source, Value tile, int64_t slice, int64_t stride,
+                int64_t dims) const {
+    int64_t pitch = shape.parts * stride;
     int64_t elements = shape.keys * pitch;
     int64_t steps = (elements + kThreadBlockSize - 1) / kThreadBlockSize;
     sequentialLoops(
@@ -395,10 +410,19 @@ private:
               thread);
           auto store = [&](ImplicitLocOpBuilder &b) {
             Value j = b.create<arith::DivUIOp>(element, indexConst(b, pitch));
-            Value d = b.create<arith::RemUIOp>(element, indexConst(b, pitch));
+            Value column =
+                b.create<arith::RemUIOp>(element, indexConst(b, pitch));
+            Value part =
+                b.create<arith::DivUIOp>(column, indexConst(b, stride));
+            Value c = b.create<arith::RemUIOp>(column, indexConst(b, stride));
+            Value d = b.create<arith::AddIOp>(
+                b.create<arith::MulIOp>(part, indexConst(b, slice)), c);
             Value key = b.create<arith::AddIOp>(k0, j);
             Value inside = b.create<arith::AndIOp>(
                 lessThan(b, key, k1), lessThan(b, d, indexConst(b, dims)));
+            if (slice != stride)
+              inside = b.create<arith::AndIOp>(
+                  inside, lessThan(b, c, indexConst(b, slice)));
             Value clampedKey = indexMin(
                 b, key, b.create<arith::SubIOp>(keyCount, indexConst(b, 1)));
             Value clampedD = indexMin(b, d, indexConst(b, dims - 1));
@@ -406,7 +430,7 @@ private:
                 loadF32(b, source, {batch, clampedKey, kvHead, clampedD});
             b.create<memref::StoreOp>(
                 b.create<arith::SelectOp>(inside, value, f32Const(b, 0.0)),
-                tile, ValueRange{j, d});
+                tile, ValueRange{j, column});
           };
           if (elements % kThreadBlockSize == 0)
             store(b);
@@ -437,7 +461,7 @@ private:
       SmallVector<Value> q =
           loadAll(b, threadSlice(b, query, thread), shape.querySlice);
       Value first = b.create<arith::MulIOp>(row.part,
-                                            indexConst(b, shape.querySlice));
+                                            indexConst(b, shape.queryStride()));
       // Keys past k1 are masked in phase 3: their partials are not needed.
       Value count = b.create<arith::SubIOp>(k1, k0);
       sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
@@ -561,7 +585,7 @@ private:
       }
 
       Value first = b.create<arith::MulIOp>(row.part,
-                                            indexConst(b, shape.valueSlice));
+                                            indexConst(b, shape.valueStride()));
       SmallVector<Value> init(acc);
       init.push_back(sum);
       SmallVector<Value> results = chunkLoop(
