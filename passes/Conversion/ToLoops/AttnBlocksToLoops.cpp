@@ -204,8 +204,13 @@ private:
 
   ThreadRow rowOf(ImplicitLocOpBuilder &b, Value thread) const {
     ThreadRow row;
-    row.part = b.create<arith::DivUIOp>(thread, indexConst(b, shape.rows));
-    row.r = b.create<arith::RemUIOp>(thread, indexConst(b, shape.rows));
+    if (shape.parts == 1) {
+      row.part = indexConst(b, 0);
+      row.r = thread;
+    } else {
+      row.part = b.create<arith::DivUIOp>(thread, indexConst(b, shape.rows));
+      row.r = b.create<arith::RemUIOp>(thread, indexConst(b, shape.rows));
+    }
     row.t = b.create<arith::AddIOp>(t0, row.r);
     row.valid = lessThan(b, row.t, queries);
     // Loads of a row past the queries read the last one (never used).
@@ -256,9 +261,14 @@ private:
                                           indexConst(b, shape.querySlice));
     SmallVector<Value> q;
     for (int64_t d = 0; d < shape.querySlice; ++d) {
-      // Columns past D (the last part's padding) are 0, statically where
-      // every part has them.
+      // Columns past D (the last part's padding) are 0.
       Value column = b.create<arith::AddIOp>(first, indexConst(b, d));
+      if (shape.parts * shape.querySlice == shape.headDim) {
+        Value value = loadF32(b, adaptor.getQuery(),
+                              {batch, row.clamped, head, column});
+        q.push_back(b.create<arith::MulFOp>(value, scaleV));
+        continue;
+      }
       Value inside = lessThan(b, column, indexConst(b, shape.headDim));
       Value clamped = indexMin(b, column, indexConst(b, shape.headDim - 1));
       Value value = loadF32(b, adaptor.getQuery(),
