@@ -129,7 +129,7 @@ void kiln::NVPTXPipelineOptions::fillSharedStages(
   shared.outlineKernels = false;
   shared.blockScratch = false;
   shared.rowAttention = true;
-  shared.flashAttention = true;
+  shared.flashAttention = flashAttention;
   shared.chunkedScans = true;
   shared.gpuGemm = true;
   shared.blockNorms = true;

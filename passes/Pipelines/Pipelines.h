@@ -110,6 +110,11 @@ struct NVPTXPipelineOptions
   Option<unsigned> optLevel{
       *this, "O", llvm::cl::desc("LLVM optimization level of the kernels"),
       llvm::cl::init(3)};
+  Option<bool> flashAttention{
+      *this, "flash-attention",
+      llvm::cl::desc("Lower attention to flash-attention thread blocks "
+                     "(off: a thread per query row)"),
+      llvm::cl::init(true)};
 
   /// Sets the options of the stages the CPU and the GPU share.
   void fillSharedStages(CPUPipelineOptions &shared) const;
