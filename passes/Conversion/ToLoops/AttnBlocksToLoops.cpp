@@ -6,10 +6,11 @@
 // whose iteration is one thread block of 128 threads.
 //
 // A block owns a tile of `rows` query rows of one (batch, head). Each row
-// has `parts` threads (1, 2 or 4, from the head dims), thread
-// `part · rows + r` holding slice `part` of row r's scaled query and of its
-// output accumulator in private memory (registers: read at constant
-// offsets only), so that a warp is 32 rows of one part. The key loop walks
+// has `parts` threads (1, 2, 4 or 8: at most 32 columns of the head dims
+// each), thread `part · rows + r` holding slice `part` of row r's scaled
+// query and of its output accumulator in private memory (registers: read at
+// constant offsets only), so that a warp is 32 rows of one part (16 rows of
+// two at 8 parts). Tiles are taken last first. The key loop walks
 // the tile's visible keys (the union of its rows' intervals, AttnMask.h) in
 // tiles of `keys` keys, each in phases separated by barriers:
 //   1. load: the key and value tiles into workgroup memory, element
@@ -23,7 +24,9 @@
 //      x^p) in registers and accumulates its slice of the values.
 // With one part, a thread computes its scores itself in phase 3. The
 // output is written once, after the key loop: acc / sum, 0 for a row that
-// sees no key.
+// sees no key. With packed sequences the loop bounds can only be a superset
+// (block code may not read the offsets): a phase stores the exact union of
+// the rows' intervals and the phases of a tile outside it do nothing.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,7 +48,8 @@ using namespace kiln::attn;
 
 namespace {
 
-/// The largest head dims of the form: 4 parts of 64 columns each.
+/// The largest head dims of the form: 8 parts of 32 columns each (and the
+/// tiles of 16 keys, 45 KiB of workgroup memory at D = Dv = 256).
 constexpr int64_t kMaxFlashHeadDim = 256;
 /// Lanes of the score vectors (the softmax's exp2 is a vector polynomial).
 constexpr int64_t kScoreLanes = 4;
