@@ -554,7 +554,8 @@ private:
                                     partialScores, ValueRange{thread, j[0]});
         });
       }
-      auto [lo, hi] = rowInterval(b, row.r);
+      Value lo, hi;
+      std::tie(lo, hi) = rowInterval(b, row.r);
       Value stats = threadSlice(b, statistics, thread);
       Value accSlice = threadSlice(b, accumulators, thread);
       Value lowest = f32Const(b, -std::numeric_limits<float>::infinity());
