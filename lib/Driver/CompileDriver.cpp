@@ -237,6 +237,7 @@ int compileCUDA(const CompileOptions &options, ModuleOp module, Stage stage,
   gpuOptions.fusionReport = options.fusionReport ? "-" : "";
   gpuOptions.libdevice = target::findLibdevice();
   gpuOptions.optLevel = options.optLevel;
+  gpuOptions.flashAttention = !options.gpuAttentionRows;
   auto run = [&](auto build, const char *name) {
     PassManager pm(module.getContext());
     build(pm, gpuOptions);
@@ -439,10 +440,13 @@ int compile(const CompileOptions &options) {
     return fail(error);
   CPUPipelineOptions pipelineOptions;
   // Emulated GPU kernels are the CUDA path's: the shared stages run with its
-  // options (vector width, a thread per attention row, no block scratch).
-  if (options.gpuEmulation)
-    NVPTXPipelineOptions().fillSharedStages(pipelineOptions);
-  else
+  // options (vector width, attention's and the GEMMs' thread blocks, no
+  // block scratch).
+  if (options.gpuEmulation) {
+    NVPTXPipelineOptions gpu;
+    gpu.flashAttention = !options.gpuAttentionRows;
+    gpu.fillSharedStages(pipelineOptions);
+  } else
     pipelineOptions.vectorWidth = target::f32VectorWidth(*machine);
   pipelineOptions.parallel = options.parallel;
   pipelineOptions.fusionReport = options.fusionReport ? "-" : "";

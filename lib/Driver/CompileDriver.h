@@ -40,6 +40,9 @@ struct CompileOptions {
   /// run the launches as parallel loops on the CPU (tests the GPU lowering
   /// without a GPU).
   bool gpuEmulation = false;
+  /// The GPU's attention kernel (--target=cuda and --gpu-emulation): flash-
+  /// attention thread blocks, or a thread per query row (`rows`).
+  bool gpuAttentionRows = false;
   /// Print which JSON nodes each kernel computes, and why candidates did
   /// not fuse, to stdout.
   bool fusionReport = false;

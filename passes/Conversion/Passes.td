@@ -18,8 +18,10 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     scf loops (outer loops `scf.parallel`, so they can run on threads) of
     vector/arith/math code for `vector-width` f32 lanes: projections as a
     register-tiled GEMM, attention as a blocked flash kernel with
-    register-tiled products (with `row-attention`, the GPU's form: a flash
-    kernel per query row, its state in registers; with `gpu-gemm`, GEMMs
+    register-tiled products (with `flash-attention`, the GPU's form: a
+    query tile per thread block, key and value tiles in workgroup memory;
+    with `row-attention`, a flash kernel per query row, its state in
+    registers; with `gpu-gemm`, GEMMs
     as thread blocks that share tiles in workgroup memory, the form
     `kiln-gpu-map-parallel-loops` maps to blocks and threads), scans vectorized across
     channels. Function results become trailing out-parameters, the
@@ -50,6 +52,11 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
            "Lower attention with one parallel iteration per query row, its "
            "query and output in registers (the GPU: a thread per row), "
            "where the head dims are static and at most 256">,
+    Option<"flashAttention", "flash-attention", "bool", "false",
+           "Lower attention to flash-attention thread blocks: a query tile "
+           "per block, key and value tiles staged in workgroup memory, the "
+           "online softmax in registers (the GPU's form), where the head "
+           "dims are static and at most 256; tried before row-attention">,
     Option<"chunkedScans", "chunked-scans", "bool", "false",
            "Lower selective scans (static N up to 16), linear recurrences "
            "and linear attention (static head dim up to 64) without packed "

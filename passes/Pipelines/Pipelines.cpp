@@ -62,6 +62,7 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   toLoops.vectorWidth = options.vectorWidth;
   toLoops.blockScratch = options.blockScratch;
   toLoops.rowAttention = options.rowAttention;
+  toLoops.flashAttention = options.flashAttention;
   toLoops.chunkedScans = options.chunkedScans;
   toLoops.gpuGemm = options.gpuGemm;
   toLoops.blockRows = options.blockRows;
@@ -129,6 +130,7 @@ void kiln::NVPTXPipelineOptions::fillSharedStages(
   shared.outlineKernels = false;
   shared.blockScratch = false;
   shared.rowAttention = true;
+  shared.flashAttention = flashAttention;
   shared.chunkedScans = true;
   shared.gpuGemm = true;
   shared.blockRows = true;

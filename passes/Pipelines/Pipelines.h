@@ -58,6 +58,12 @@ struct CPUPipelineOptions
       llvm::cl::desc("Lower attention with one parallel iteration per query "
                      "row (on for the GPU: an iteration is a thread)"),
       llvm::cl::init(false)};
+  Option<bool> flashAttention{
+      *this, "flash-attention",
+      llvm::cl::desc("Lower attention to flash-attention thread blocks, "
+                     "key and value tiles in workgroup memory (on for the "
+                     "GPU)"),
+      llvm::cl::init(false)};
   Option<bool> chunkedScans{
       *this, "chunked-scans",
       llvm::cl::desc("Lower scans as chunks of time, one channel per "
@@ -104,6 +110,11 @@ struct NVPTXPipelineOptions
   Option<unsigned> optLevel{
       *this, "O", llvm::cl::desc("LLVM optimization level of the kernels"),
       llvm::cl::init(3)};
+  Option<bool> flashAttention{
+      *this, "flash-attention",
+      llvm::cl::desc("Lower attention to flash-attention thread blocks "
+                     "(off: a thread per query row)"),
+      llvm::cl::init(true)};
 
   /// Sets the options of the stages the CPU and the GPU share.
   void fillSharedStages(CPUPipelineOptions &shared) const;

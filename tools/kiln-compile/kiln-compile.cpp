@@ -100,6 +100,13 @@ int main(int argc, char **argv) {
                "Lower as for --target=cuda down to the kernel launches, then "
                "run them as parallel loops on the CPU: tests the GPU "
                "lowering where there is no GPU");
+  std::string gpuAttention = "flash";
+  auto *attention = app.add_option("--gpu-attention", gpuAttention,
+                 "The GPU's attention kernel (--target=cuda, --gpu-emulation): "
+                 "flash (a query tile per thread block, key and value tiles "
+                 "in shared memory) or rows (a thread per query row)")
+      ->check(CLI::IsMember({"flash", "rows"}))
+      ->capture_default_str();
   app.add_flag("--parallel,!--no-parallel", options.parallel,
                "Run parallel loops on threads (default: on)");
   app.footer("MLIR options such as --mlir-print-ir-after-all and "
@@ -113,6 +120,10 @@ int main(int argc, char **argv) {
     return usageError(e.what());
   }
   options.emit = emits.at(emitName);
+  options.gpuAttentionRows = gpuAttention == "rows";
+  if (attention->count() && options.target != "cuda" && !options.gpuEmulation)
+    return usageError("--gpu-attention applies to --target=cuda and "
+                      "--gpu-emulation only");
   if (sm->count() && options.target != "cuda")
     return usageError("--sm applies to --target=cuda only");
   if (!options.stopAfter.empty() && emit->count() &&

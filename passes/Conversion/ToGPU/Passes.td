@@ -95,6 +95,9 @@ def GPUMergeKernelModules : Pass<"kiln-gpu-merge-kernel-modules",
     `module-name` and points every `gpu.launch_func` at it, so that a model
     has one PTX file (one `--emit=ptx` output, one module to load at run
     time). Kernels whose bodies print identically are merged into one.
+    Every workgroup attribution gets `llvm.align = 16`: LLVM assumes 16
+    bytes for a large global without an alignment and fuses shared loads
+    into `ld.shared.v4` by it, which the PTX must then declare.
   }];
   let options = [
     Option<"moduleName", "module-name", "std::string", "\"kiln_kernels\"",

@@ -131,7 +131,10 @@ struct ConvertKilnToLoopsPass
     populateGraphToLoopsPatterns(options, converter, patterns);
     populateGemmToLoopsPatterns(options, converter, patterns);
     populateDataMovementToLoopsPatterns(converter, patterns);
-    // The GPU's form of attention, tried first where it applies.
+    // The GPU's forms of attention, tried first where they apply: thread
+    // blocks, then a row per thread.
+    if (flashAttention)
+      populateAttnBlocksToLoopsPatterns(converter, patterns);
     if (rowAttention)
       populateAttnRowsToLoopsPatterns(options, converter, patterns);
     populateAttnToLoopsPatterns(options, converter, patterns);

@@ -96,6 +96,11 @@ void populateAttnToLoopsPatterns(const KernelOptions &options,
 void populateAttnRowsToLoopsPatterns(const KernelOptions &options,
                                      mlir::TypeConverter &converter,
                                      mlir::RewritePatternSet &patterns);
+/// attn.attention as flash-attention thread blocks (the GPU: a query tile
+/// per block, key and value tiles in workgroup memory), for static head dims
+/// up to 256; tried before populateAttnRowsToLoopsPatterns' row per thread.
+void populateAttnBlocksToLoopsPatterns(mlir::TypeConverter &converter,
+                                       mlir::RewritePatternSet &patterns);
 /// scan.selective_scan (static N up to 16) and scan.linear_recurrence
 /// without packed sequences, as chunks of time in three parallel loops of
 /// one channel per iteration (the GPU, where an iteration is a thread);
