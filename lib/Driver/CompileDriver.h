@@ -40,6 +40,9 @@ struct CompileOptions {
   /// run the launches as parallel loops on the CPU (tests the GPU lowering
   /// without a GPU).
   bool gpuEmulation = false;
+  /// How GPU kernels (and --gpu-emulation) multiply f32 GEMMs: "exact"
+  /// (SIMT FMAs) or "tf32" (tensor cores).
+  std::string gpuFP32 = "exact";
   /// Print which JSON nodes each kernel computes, and why candidates did
   /// not fuse, to stdout.
   bool fusionReport = false;

@@ -64,6 +64,8 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   toLoops.rowAttention = options.rowAttention;
   toLoops.chunkedScans = options.chunkedScans;
   toLoops.gpuGemm = options.gpuGemm;
+  toLoops.gpuMMA = options.gpuMMA;
+  toLoops.gpuTF32 = options.gpuTF32;
   toLoops.blockNorms = options.blockNorms;
   pm.addPass(createConvertKilnToLoops(toLoops));
   pm.addPass(createReconcileUnrealizedCastsPass());
@@ -130,6 +132,8 @@ void kiln::NVPTXPipelineOptions::fillSharedStages(
   shared.rowAttention = true;
   shared.chunkedScans = true;
   shared.gpuGemm = true;
+  shared.gpuMMA = true;
+  shared.gpuTF32 = gpuFP32 == GPUFP32::TF32;
   shared.blockNorms = true;
   shared.prefetchPanels = false;
 }
@@ -150,6 +154,7 @@ void kiln::buildGPUEmulationPipeline(OpPassManager &pm,
   buildLaunchesPipeline(pm, options);
   pm.addNestedPass<func::FuncOp>(createGPUHostAllocations());
   pm.addNestedPass<func::FuncOp>(createGPUEmulateLaunches());
+  pm.addNestedPass<func::FuncOp>(createGPUEmulateMMA());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -166,6 +171,10 @@ void kiln::buildLoopsToGPUPipeline(OpPassManager &pm,
 void kiln::buildGPUToNVVMPipeline(OpPassManager &pm,
                                   const NVPTXPipelineOptions &options) {
   OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+  // Tensor-core tiles first: ldmatrix and mma.sync read the tiles' memrefs,
+  // which the memref lowering below would otherwise expand.
+  device.addPass(createGPULowerMMA());
+  device.addPass(createConvertNVGPUToNVVMPass());
   // f32 math becomes polynomials, as on the CPU: no libdevice call per
   // element, and the same numerics.
   device.addPass(createGPUApproximateMath());

@@ -100,6 +100,13 @@ int main(int argc, char **argv) {
                "Lower as for --target=cuda down to the kernel launches, then "
                "run them as parallel loops on the CPU: tests the GPU "
                "lowering where there is no GPU");
+  CLI::Option *gpuFP32 =
+      app.add_option("--gpu-fp32", options.gpuFP32,
+                     "f32 GEMMs on the GPU (--target=cuda, --gpu-emulation): "
+                     "exact (SIMT FMAs) or tf32 (tensor cores, inputs "
+                     "rounded to 10 mantissa bits, ~1e-3 relative error)")
+          ->check(CLI::IsMember({"exact", "tf32"}))
+          ->capture_default_str();
   app.add_flag("--parallel,!--no-parallel", options.parallel,
                "Run parallel loops on threads (default: on)");
   app.footer("MLIR options such as --mlir-print-ir-after-all and "
@@ -115,6 +122,9 @@ int main(int argc, char **argv) {
   options.emit = emits.at(emitName);
   if (sm->count() && options.target != "cuda")
     return usageError("--sm applies to --target=cuda only");
+  if (gpuFP32->count() && options.target != "cuda" && !options.gpuEmulation)
+    return usageError("--gpu-fp32 applies to --target=cuda and "
+                      "--gpu-emulation only");
   if (!options.stopAfter.empty() && emit->count() &&
       options.emit != Emit::MLIR)
     return usageError("--stop-after=" + options.stopAfter +
