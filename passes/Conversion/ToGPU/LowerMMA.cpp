@@ -13,9 +13,10 @@
 //   with tf32Enabled.
 //
 // ldmatrix reads 8 rows of 16 bytes per matrix from workgroup memory: used
-// where the tile is in workgroup memory and its static rows are a multiple
-// of 16 bytes (the op then needs its k indices to be multiples of 8);
-// otherwise 16-bit fragments are loaded element by element too.
+// where the tile is a workgroup attribution of the kernel, whose alignment
+// the pass raises to 16 bytes, and its static rows are a multiple of 16
+// bytes (the op then needs its k indices to be multiples of 8); otherwise
+// 16-bit fragments are loaded element by element too.
 // convert-nvgpu-to-nvvm must run afterwards.
 //
 //===----------------------------------------------------------------------===//
@@ -48,14 +49,30 @@ Value add(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
   return b.create<arith::AddIOp>(lhs, rhs);
 }
 
-/// Whether `ldmatrix` can read `tile`: workgroup memory, rows a static
+/// The kernel and index of the workgroup attribution `tile` is, if it is
+/// one.
+std::optional<std::pair<gpu::GPUFuncOp, unsigned>>
+workgroupAttribution(Value tile) {
+  auto arg = dyn_cast<BlockArgument>(tile);
+  if (!arg)
+    return std::nullopt;
+  auto func = dyn_cast<gpu::GPUFuncOp>(arg.getOwner()->getParentOp());
+  if (!func || arg.getOwner() != &func.getBody().front())
+    return std::nullopt;
+  for (auto [i, attribution] :
+       llvm::enumerate(func.getWorkgroupAttributions()))
+    if (attribution == arg)
+      return std::make_pair(func, static_cast<unsigned>(i));
+  return std::nullopt;
+}
+
+/// Whether `ldmatrix` can read `tile`: a workgroup attribution of the
+/// kernel (whose alignment the pass raises to 16 bytes), rows a static
 /// multiple of 16 bytes.
 bool ldmatrixReadable(Value tile) {
   auto type = cast<MemRefType>(tile.getType());
-  auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
   int64_t pitch = type.getDimSize(1);
-  return space && space.getValue() == gpu::AddressSpace::Workgroup &&
-         !ShapedType::isDynamic(pitch) &&
+  return workgroupAttribution(tile) && !ShapedType::isDynamic(pitch) &&
          pitch * type.getElementTypeBitWidth() % 128 == 0;
 }
 
@@ -201,8 +218,24 @@ struct GPULowerMMAPass : kiln::impl::GPULowerMMABase<GPULowerMMAPass> {
   void runOnOperation() override {
     gpu::GPUModuleOp module = getOperation();
     bool bf16 = false;
+    Builder builder(&getContext());
     module.walk([&](kiln::warp::MMAOp op) {
       bf16 |= op.getElementType().isBF16();
+      // ldmatrix reads rows of 16 bytes at 16-byte aligned addresses; the
+      // attribution's own alignment is only its element's.
+      if (op.getElementType().isF32())
+        return;
+      for (Value tile : {op.getA(), op.getB()}) {
+        if (!ldmatrixReadable(tile))
+          continue;
+        auto [func, index] = *workgroupAttribution(tile);
+        StringRef name = LLVM::LLVMDialect::getAlignAttrName();
+        auto align = dyn_cast_or_null<IntegerAttr>(
+            func.getWorkgroupAttributionAttr(index, name));
+        if (!align || align.getInt() < 16)
+          func.setWorkgroupAttributionAttr(index, name,
+                                           builder.getI64IntegerAttr(16));
+      }
     });
     if (bf16 && !module.lookupSymbol(kBF16Intrinsic)) {
       OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());

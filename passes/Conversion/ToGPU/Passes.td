@@ -182,9 +182,10 @@ def GPULowerMMA : Pass<"kiln-gpu-lower-mma", "mlir::gpu::GPUModuleOp"> {
     `llvm.nvvm.mma.m16n8k16.row.col.bf16` (declared in the module), since
     MLIR 19's MMA ops take no bf16; f32 as TF32, its elements loaded one by
     one, rounded with `cvt.rna.tf32.f32` and multiplied by
-    `nvgpu.mma.sync` m16n8k8 `tf32Enabled`. 16-bit tiles outside workgroup
-    memory, or whose rows are not a static multiple of 16 bytes, are read
-    element by element instead of with `ldmatrix`.
+    `nvgpu.mma.sync` m16n8k8 `tf32Enabled`. `ldmatrix` reads tiles that are
+    workgroup attributions of the kernel, whose `llvm.align` the pass
+    raises to 16 bytes, with rows a static multiple of 16 bytes; other
+    16-bit tiles are read element by element.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect",

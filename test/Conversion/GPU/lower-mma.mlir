@@ -1,8 +1,9 @@
 // RUN: kiln-opt %s --pass-pipeline='builtin.module(gpu.module(kiln-gpu-lower-mma))' | FileCheck %s --implicit-check-not=warp.
 
 // Each warp.mma becomes one tensor-core instruction fed by its lane's
-// fragments. 16-bit tiles in workgroup memory with 16-byte rows are read
-// with ldmatrix: x4 for A, lane l addressing row a_row + l % 16 at column
+// fragments. 16-bit tiles that are workgroup attributions with 16-byte rows
+// are read with ldmatrix, their alignment raised to 16 bytes (a larger one
+// is kept): x4 for A, lane l addressing row a_row + l % 16 at column
 // a_k + 8·(l / 16); x2 for B (stored transposed), lane l addressing row
 // b_col + l % 8 at column b_k + 8·((l / 8) % 2).
 
@@ -13,8 +14,9 @@
 // CHECK: llvm.func @llvm.nvvm.mma.m16n8k16.row.col.bf16(i32, i32, i32, i32, i32, i32, f32, f32, f32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
 gpu.module @kernels {
 
-  // CHECK-LABEL: func.func @f16
-  // CHECK-SAME: (%[[A:.*]]: memref<64x40xf16, #gpu.address_space<workgroup>>, %[[B:.*]]: memref<64x40xf16, #gpu.address_space<workgroup>>, %[[ACC:.*]]: vector<4xf32>, %[[R:.*]]: index, %[[C:.*]]: index, %[[K:.*]]: index, %[[LANE:.*]]: index)
+  // CHECK-LABEL: gpu.func @f16
+  // CHECK-SAME: (%[[ACC:.*]]: vector<4xf32>, %[[R:.*]]: index, %[[C:.*]]: index, %[[K:.*]]: index, %[[LANE:.*]]: index) -> vector<4xf32>
+  // CHECK-SAME: workgroup(%[[A:.*]] : memref<64x40xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[B:.*]] : memref<64x40xf16, #gpu.address_space<workgroup>> {llvm.align = 32 : i64})
   // CHECK: %[[L16:.*]] = arith.remui %[[LANE]], %c16
   // CHECK: %[[AROW:.*]] = arith.addi %[[R]], %[[L16]]
   // CHECK: %[[HALF:.*]] = arith.divui %[[LANE]], %c16
@@ -31,15 +33,16 @@ gpu.module @kernels {
   // CHECK: %[[C2:.*]] = vector.shape_cast %[[ACC]] : vector<4xf32> to vector<2x2xf32>
   // CHECK: %[[D:.*]] = nvgpu.mma.sync(%[[AF]], %[[BF]], %[[C2]]) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
   // CHECK: %[[D4:.*]] = vector.shape_cast %[[D]] : vector<2x2xf32> to vector<4xf32>
-  // CHECK: return %[[D4]]
-  func.func @f16(%a: memref<64x40xf16, #wg>, %b: memref<64x40xf16, #wg>, %acc: vector<4xf32>, %r: index, %c: index, %k: index, %lane: index) -> vector<4xf32> {
+  // CHECK: gpu.return %[[D4]]
+  gpu.func @f16(%acc: vector<4xf32>, %r: index, %c: index, %k: index, %lane: index) -> vector<4xf32>
+      workgroup(%a: memref<64x40xf16, #wg>, %b: memref<64x40xf16, #wg> {llvm.align = 32 : i64}) {
     %d = warp.mma %a[%r, %k], %b[%c, %k], %acc, lane %lane : memref<64x40xf16, #wg>, memref<64x40xf16, #wg>, vector<4xf32>
-    return %d : vector<4xf32>
+    gpu.return %d : vector<4xf32>
   }
 
   // bf16: the same loads; the fragments as i32 pairs for the intrinsic.
-  // CHECK-LABEL: func.func @bf16
-  // CHECK-SAME: %[[ACC:[^:]*]]: vector<4xf32>
+  // CHECK-LABEL: gpu.func @bf16
+  // CHECK-SAME: (%[[ACC:[^:]*]]: vector<4xf32>
   // CHECK: %[[AF:.*]] = nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<64x40xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
   // CHECK: %[[BF:.*]] = nvgpu.ldmatrix {{.*}} {numTiles = 2 : i32, transpose = false} : memref<64x40xbf16, #gpu.address_space<workgroup>> -> vector<2x2xbf16>
   // CHECK: %[[AI:.*]] = vector.bitcast %[[AF]] : vector<4x2xbf16> to vector<4x1xi32>
@@ -49,9 +52,10 @@ gpu.module @kernels {
   // CHECK-COUNT-4: vector.extract %[[ACC]]
   // CHECK: %[[D:.*]] = llvm.call @llvm.nvvm.mma.m16n8k16.row.col.bf16({{.*}}) : (i32, i32, i32, i32, i32, i32, f32, f32, f32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
   // CHECK-COUNT-4: llvm.extractvalue %[[D]]
-  func.func @bf16(%a: memref<64x40xbf16, #wg>, %b: memref<64x40xbf16, #wg>, %acc: vector<4xf32>, %r: index, %c: index, %k: index, %lane: index) -> vector<4xf32> {
+  gpu.func @bf16(%acc: vector<4xf32>, %r: index, %c: index, %k: index, %lane: index) -> vector<4xf32>
+      workgroup(%a: memref<64x40xbf16, #wg>, %b: memref<64x40xbf16, #wg>) {
     %d = warp.mma %a[%r, %k], %b[%c, %k], %acc, lane %lane : memref<64x40xbf16, #wg>, memref<64x40xbf16, #wg>, vector<4xf32>
-    return %d : vector<4xf32>
+    gpu.return %d : vector<4xf32>
   }
 
   // f32: TF32 m16n8k8, the PTX fragments loaded one by one
@@ -80,9 +84,10 @@ gpu.module @kernels {
     return %d : vector<4xf32>
   }
 
-  // Rows of 40 bytes, or a tile outside workgroup memory: the 16-bit
-  // fragments are loaded element by element, a (g, 2t), (g + 8, 2t),
-  // (g, 2t + 8), (g + 8, 2t + 8) and b (g, 2t), (g, 2t + 8), two each.
+  // Rows of 40 bytes, or a tile that is no workgroup attribution (its
+  // alignment unknown): the 16-bit fragments are loaded element by element,
+  // a (g, 2t), (g + 8, 2t), (g, 2t + 8), (g + 8, 2t + 8) and b (g, 2t),
+  // (g, 2t + 8), two each.
   // CHECK-LABEL: func.func @unaligned
   // CHECK-NOT: nvgpu.ldmatrix
   // CHECK-COUNT-8: memref.load %{{.*}} : memref<16x20xf16, #gpu.address_space<workgroup>>
