@@ -165,8 +165,6 @@ public:
     auto workgroup = gpu::AddressSpace::Workgroup;
     depth = b.create<memref::DimOp>(operands.a, 1);
     if (Type element = tiling.mmaElement) {
-      assert(kBlockPanels * tiling.panelColumns() == kBlockColumns &&
-             "tensor-core blocks are 64 columns wide");
       int64_t pitch =
           kDepth + kMMATilePadBytes * 8 / element.getIntOrFloatBitWidth();
       auto space = gpu::AddressSpaceAttr::get(context, workgroup);
@@ -620,9 +618,13 @@ private:
 
 } // namespace
 
-void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &blockTiling,
                          ValueRange batchSizes, Value rows, Value panels,
                          GemmBatchViews views, BatchTileEpilogue epilogue) {
+  // The warps' tiles cover 64 columns: 8 panels of 8 (the GPU's 4 lanes).
+  GemmTiling tiling = blockTiling;
+  if (kBlockPanels * tiling.panelColumns() != kBlockColumns)
+    tiling.mmaElement = {};
   SmallVector<Value> bounds(batchSizes);
   bounds.push_back(
       b.createOrFold<arith::CeilDivUIOp>(panels, indexConst(b, kBlockPanels)));

@@ -1,6 +1,12 @@
 // RUN: kiln-opt %s --split-input-file --kiln-convert-to-loops="vector-width=4 block-scratch=false gpu-gemm=true gpu-mma=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefixes=CHECK,EXACT --implicit-check-not=graph.
 // RUN: kiln-opt %s --split-input-file --kiln-convert-to-loops="vector-width=4 block-scratch=false gpu-gemm=true gpu-mma=true gpu-tf32=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefixes=CHECK,TF32 --implicit-check-not=graph.
 
+// RUN: kiln-opt %s --split-input-file --kiln-convert-to-loops="vector-width=8 block-scratch=false gpu-gemm=true gpu-mma=true gpu-tf32=true" | FileCheck %s --check-prefix=WIDE
+
+// With 8-lane vectors a block's 8 panels are 128 columns, which the warps'
+// tiles do not cover: the SIMT form stays.
+// WIDE-NOT: warp.mma
+
 // With gpu-mma the GPU's GEMM blocks (gemm-blocks.mlir) multiply on tensor
 // cores where B is f16 or bf16, and with gpu-tf32 where it is f32: the
 // tiles keep the input type, A as [64 rows][32 k + 16 bytes], B transposed
