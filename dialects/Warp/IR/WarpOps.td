@@ -30,8 +30,9 @@ def Warp_MMAOp : Warp_Op<"mma", [AllTypesMatch<["acc", "result"]>]> {
     of both tiles gives the instruction: f16 or bf16 with K = 16
     (m16n8k16), or f32 with K = 8 (m16n8k8 on TF32: each element of A and
     B is first rounded to TF32, 10 mantissa bits, to nearest with ties away
-    from zero, as `cvt.rna.tf32.f32` does). Products and sums are f32; the
-    order of the sum is unspecified (the tensor core's, or k order).
+    from zero, as `cvt.rna.tf32.f32` does). Products and sums have f32
+    precision; the order of the sum and the rounding of its partial sums
+    are unspecified (the tensor core's, or k order in IEEE f32).
 
     The op is collective: the 32 threads of a warp execute it together,
     each with `lane` its lane id (the thread index modulo 32 in Kiln's
