@@ -223,6 +223,11 @@ constexpr int kHostCodeReady = -1;
 /// The rest of the CUDA path from `stage`: the gpu dialect, NVVM, then
 /// LLVM IR of the kernels or their PTX, which `finish` writes, or for a
 /// library the host code around the PTX (kHostCodeReady).
+/// The pipelines' value of --gpu-fp32 (kiln-compile accepts only these).
+GPUFP32 gpuFP32Of(const CompileOptions &options) {
+  return options.gpuFP32 == "tf32" ? GPUFP32::TF32 : GPUFP32::Exact;
+}
+
 template <typename Finish>
 int compileCUDA(const CompileOptions &options, ModuleOp module, Stage stage,
                 Progress &progress, Finish &finish) {
@@ -232,6 +237,7 @@ int compileCUDA(const CompileOptions &options, ModuleOp module, Stage stage,
                 "stage");
   NVPTXPipelineOptions gpuOptions;
   gpuOptions.chip = options.sm;
+  gpuOptions.gpuFP32 = gpuFP32Of(options);
   // -O0 keeps one kernel per JSON node, as on the CPU.
   gpuOptions.fusion = options.fusion && options.optLevel > 0;
   gpuOptions.fusionReport = options.fusionReport ? "-" : "";
@@ -442,11 +448,12 @@ int compile(const CompileOptions &options) {
   // Emulated GPU kernels are the CUDA path's: the shared stages run with its
   // options (vector width, attention's and the GEMMs' thread blocks, no
   // block scratch).
-  if (options.gpuEmulation) {
-    NVPTXPipelineOptions gpu;
-    gpu.flashAttention = !options.gpuAttentionRows;
-    gpu.fillSharedStages(pipelineOptions);
-  } else
+  NVPTXPipelineOptions emulated;
+  emulated.flashAttention = !options.gpuAttentionRows;
+  emulated.gpuFP32 = gpuFP32Of(options);
+  if (options.gpuEmulation)
+    emulated.fillSharedStages(pipelineOptions);
+  else
     pipelineOptions.vectorWidth = target::f32VectorWidth(*machine);
   pipelineOptions.parallel = options.parallel;
   pipelineOptions.fusionReport = options.fusionReport ? "-" : "";
@@ -474,9 +481,8 @@ int compile(const CompileOptions &options) {
       return finishText(printModule(*module));
   }
   if (options.gpuEmulation && stage != Stage::LLVMDialect) {
-    NVPTXPipelineOptions gpuOptions;
     PassManager pm(&context);
-    buildGPUEmulationPipeline(pm, gpuOptions);
+    buildGPUEmulationPipeline(pm, emulated);
     if (failed(applyPassManagerCLOptions(pm)) || failed(pm.run(*module)))
       return fail("emulating the GPU lowering failed");
     progress.done("gpu-emulation");

@@ -43,6 +43,9 @@ struct CompileOptions {
   /// The GPU's attention kernel (--target=cuda and --gpu-emulation): flash-
   /// attention thread blocks, or a thread per query row (`rows`).
   bool gpuAttentionRows = false;
+  /// How GPU kernels (and --gpu-emulation) multiply f32 GEMMs: "exact"
+  /// (SIMT FMAs) or "tf32" (tensor cores).
+  std::string gpuFP32 = "exact";
   /// Print which JSON nodes each kernel computes, and why candidates did
   /// not fuse, to stdout.
   bool fusionReport = false;

@@ -13,6 +13,7 @@
 #include "dialects/FFN/IR/FFNDialect.h"
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Scan/IR/ScanDialect.h"
+#include "dialects/Warp/IR/WarpDialect.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/Conversion/ToGPU/Passes.h"
 #include "passes/Fusion/Passes.h"
@@ -25,7 +26,7 @@
 
 void kiln::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<graph::GraphDialect, attn::AttnDialect, scan::ScanDialect,
-                  ffn::FFNDialect>();
+                  ffn::FFNDialect, warp::WarpDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::registerAllToLLVMIRTranslations(registry);

@@ -7,6 +7,7 @@
 #ifndef KILN_PASSES_CONVERSION_PASSES_H
 #define KILN_PASSES_CONVERSION_PASSES_H
 
+#include "dialects/Warp/IR/WarpDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"

@@ -68,6 +68,14 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
            "scf.parallel over output tiles whose body stages A and B tiles "
            "in workgroup memory and runs phases of per-thread work as "
            "nested scf.parallel loops (the GPU's form)">,
+    Option<"gpuMMA", "gpu-mma", "bool", "false",
+           "With gpu-gemm: GEMMs whose weights (B) are f16 or bf16 stage "
+           "their tiles in that type and multiply them on tensor cores "
+           "(warp.mma, m16n8k16), four warps of 32 x 32 per block">,
+    Option<"gpuTF32", "gpu-tf32", "bool", "false",
+           "With gpu-gemm and gpu-mma: f32 GEMMs too, through TF32 "
+           "tensor-core products (warp.mma on f32 tiles, m16n8k8; inputs "
+           "rounded to 10 mantissa bits); off, they keep SIMT FMAs">,
     Option<"blockRows", "block-rows", "bool", "false",
            "Lower layer_norm, rms_norm and softmax over the last axis with a "
            "thread block per row whose threads read it together, in phases "
@@ -77,7 +85,7 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",
     "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
     "mlir::vector::VectorDialect", "mlir::func::FuncDialect",
-    "mlir::gpu::GPUDialect"
+    "mlir::gpu::GPUDialect", "kiln::warp::WarpDialect"
   ];
 }
 

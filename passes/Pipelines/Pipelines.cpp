@@ -65,6 +65,8 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   toLoops.flashAttention = options.flashAttention;
   toLoops.chunkedScans = options.chunkedScans;
   toLoops.gpuGemm = options.gpuGemm;
+  toLoops.gpuMMA = options.gpuMMA;
+  toLoops.gpuTF32 = options.gpuTF32;
   toLoops.blockRows = options.blockRows;
   pm.addPass(createConvertKilnToLoops(toLoops));
   pm.addPass(createReconcileUnrealizedCastsPass());
@@ -133,6 +135,8 @@ void kiln::NVPTXPipelineOptions::fillSharedStages(
   shared.flashAttention = flashAttention;
   shared.chunkedScans = true;
   shared.gpuGemm = true;
+  shared.gpuMMA = true;
+  shared.gpuTF32 = gpuFP32 == GPUFP32::TF32;
   shared.blockRows = true;
   shared.prefetchPanels = false;
 }
@@ -153,6 +157,7 @@ void kiln::buildGPUEmulationPipeline(OpPassManager &pm,
   buildLaunchesPipeline(pm, options);
   pm.addNestedPass<func::FuncOp>(createGPUHostAllocations());
   pm.addNestedPass<func::FuncOp>(createGPUEmulateLaunches());
+  pm.addNestedPass<func::FuncOp>(createGPUEmulateMMA());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -169,6 +174,10 @@ void kiln::buildLoopsToGPUPipeline(OpPassManager &pm,
 void kiln::buildGPUToNVVMPipeline(OpPassManager &pm,
                                   const NVPTXPipelineOptions &options) {
   OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+  // Tensor-core tiles first: ldmatrix and mma.sync read the tiles' memrefs,
+  // which the memref lowering below would otherwise expand.
+  device.addPass(createGPULowerMMA());
+  device.addPass(createConvertNVGPUToNVVMPass());
   // f32 math becomes polynomials, as on the CPU: no libdevice call per
   // element, and the same numerics.
   device.addPass(createGPUApproximateMath());

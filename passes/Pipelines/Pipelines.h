@@ -80,6 +80,24 @@ struct CPUPipelineOptions
       llvm::cl::desc("Lower GEMMs to thread blocks sharing tiles in "
                      "workgroup memory (on for the GPU)"),
       llvm::cl::init(false)};
+  Option<bool> gpuMMA{
+      *this, "gpu-mma",
+      llvm::cl::desc("With gpu-gemm: tensor-core tiles (warp.mma) for GEMMs "
+                     "with f16 or bf16 weights (on for the GPU)"),
+      llvm::cl::init(false)};
+  Option<bool> gpuTF32{
+      *this, "gpu-tf32",
+      llvm::cl::desc("With gpu-mma: f32 GEMMs on tensor cores too, through "
+                     "TF32 (the GPU with gpu-fp32=tf32)"),
+      llvm::cl::init(false)};
+};
+
+/// How the GPU multiplies f32 GEMMs.
+enum class GPUFP32 {
+  /// f32 FMAs on the SIMT cores: results as exact as the CPU's.
+  Exact,
+  /// TF32 tensor cores: inputs rounded to 10 mantissa bits, f32 sums.
+  TF32,
 };
 
 /// Options of the NVPTX (CUDA) pipeline; also the options of
@@ -115,6 +133,16 @@ struct NVPTXPipelineOptions
       llvm::cl::desc("Lower attention to flash-attention thread blocks "
                      "(off: a thread per query row)"),
       llvm::cl::init(true)};
+  Option<GPUFP32> gpuFP32{
+      *this, "gpu-fp32",
+      llvm::cl::desc("f32 GEMMs: exact (SIMT FMAs) or tf32 (tensor cores, "
+                     "inputs rounded to TF32); f16 and bf16 GEMMs always "
+                     "use tensor cores"),
+      llvm::cl::init(GPUFP32::Exact),
+      llvm::cl::values(clEnumValN(GPUFP32::Exact, "exact",
+                                  "f32 FMAs (default)"),
+                       clEnumValN(GPUFP32::TF32, "tf32",
+                                  "TF32 tensor-core products"))};
 
   /// Sets the options of the stages the CPU and the GPU share.
   void fillSharedStages(CPUPipelineOptions &shared) const;

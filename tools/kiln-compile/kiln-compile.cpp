@@ -107,6 +107,13 @@ int main(int argc, char **argv) {
                  "in shared memory) or rows (a thread per query row)")
       ->check(CLI::IsMember({"flash", "rows"}))
       ->capture_default_str();
+  CLI::Option *gpuFP32 =
+      app.add_option("--gpu-fp32", options.gpuFP32,
+                     "f32 GEMMs on the GPU (--target=cuda, --gpu-emulation): "
+                     "exact (SIMT FMAs) or tf32 (tensor cores, inputs "
+                     "rounded to 10 mantissa bits, ~1e-3 relative error)")
+          ->check(CLI::IsMember({"exact", "tf32"}))
+          ->capture_default_str();
   app.add_flag("--parallel,!--no-parallel", options.parallel,
                "Run parallel loops on threads (default: on)");
   app.footer("MLIR options such as --mlir-print-ir-after-all and "
@@ -126,6 +133,9 @@ int main(int argc, char **argv) {
                       "--gpu-emulation only");
   if (sm->count() && options.target != "cuda")
     return usageError("--sm applies to --target=cuda only");
+  if (gpuFP32->count() && options.target != "cuda" && !options.gpuEmulation)
+    return usageError("--gpu-fp32 applies to --target=cuda and "
+                      "--gpu-emulation only");
   if (!options.stopAfter.empty() && emit->count() &&
       options.emit != Emit::MLIR)
     return usageError("--stop-after=" + options.stopAfter +

@@ -161,6 +161,47 @@ def GPUEmulateLaunches : Pass<"kiln-gpu-emulate-launches",
                            "mlir::memref::MemRefDialect"];
 }
 
+def GPUEmulateMMA : Pass<"kiln-gpu-emulate-mma", "mlir::func::FuncOp"> {
+  let summary = "Compute warp.mma per lane on the CPU (testing)";
+  let description = [{
+    For `kiln-compile --gpu-emulation`. Each `warp.mma` becomes its lane's
+    4 dot products, read straight from the tiles: `acc[i] + Σ_k A[row][k] ·
+    B[col][k]` for the row and column of accumulator element i in the PTX
+    m16n8 layout, f16 and bf16 widened to f32, f32 rounded to TF32 (to
+    nearest, ties away from zero, as `cvt.rna.tf32.f32`), products and sums
+    in f32 in k order. A lane's result depends only on the tiles and on its
+    own accumulators, so the emulated phases stay exact whatever order they
+    run their threads in; only the order of the sums differs from the
+    tensor core's.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def GPULowerMMA : Pass<"kiln-gpu-lower-mma", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Lower warp.mma to tensor-core instructions";
+  let description = [{
+    Runs on the kernels' `gpu.module`, before `convert-nvgpu-to-nvvm`. Each
+    `warp.mma` loads its lane's fragments from the tiles and issues one
+    `mma.sync`: f16 through `nvgpu.ldmatrix` and `nvgpu.mma.sync` m16n8k16;
+    bf16 through the same loads and a call of LLVM's
+    `llvm.nvvm.mma.m16n8k16.row.col.bf16` (declared in the module), since
+    MLIR 19's MMA ops take no bf16; f32 as TF32, its elements loaded one by
+    one, rounded with `cvt.rna.tf32.f32` and multiplied by
+    `nvgpu.mma.sync` m16n8k8 `tf32Enabled`. `ldmatrix` reads tiles that are
+    workgroup attributions of the kernel, whose `llvm.align` the pass
+    raises to 16 bytes, with rows a static multiple of 16 bytes; other
+    16-bit tiles are read element by element.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::nvgpu::NVGPUDialect",
+                           "mlir::LLVM::LLVMDialect"];
+}
+
 def GPUHostAllocations : Pass<"kiln-gpu-host-allocations",
                               "mlir::func::FuncOp"> {
   let summary = "Turn the host's gpu.alloc/gpu.dealloc into memref ones";

@@ -11,16 +11,27 @@
 // order with a barrier between phases; the CPU (--gpu-emulation) runs them
 // one after the other.
 //
+// With tensor cores (GemmTiling::mmaElement set) the tiles keep the input
+// type (f16, bf16; f32 for TF32), B's transposed (a row per column of C),
+// and each of the 4 warps multiplies a 32 × 32 quarter of the block as
+// 2 × 4 warp.mma tiles of 16 × 8, a lane holding its accumulator fragments.
+// Once K is done the fragments go to a C tile in workgroup memory, from
+// which every thread runs the same epilogue on 4 rows × one panel as the
+// SIMT form.
+//
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ToLoops/Gemm.h"
 #include "passes/Conversion/ToLoops/ThreadBlock.h"
 #include "passes/Conversion/ToLoops/VectorBuilder.h"
 
+#include "dialects/Warp/IR/WarpOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 
@@ -44,6 +55,26 @@ static_assert(kBlockRows / kThreadRows * kBlockPanels == kThreadBlockSize,
 /// row per warp, then store to 32 different banks instead of one.
 constexpr int64_t kATilePitch = kBlockRows + 1;
 
+/// Tensor cores: 4 warps, each 32 rows × 32 columns of the 64 × 64 block,
+/// as kWarpTileRows × kWarpTileColumns warp.mma tiles of 16 × 8, whose
+/// 8 × 4 accumulators per lane match the SIMT form's 32.
+constexpr int64_t kWarpSize = 32;
+constexpr int64_t kWarpRows = 32;
+constexpr int64_t kWarpColumns = 32;
+constexpr int64_t kWarpTileRows = kWarpRows / 16;
+constexpr int64_t kWarpTileColumns = kWarpColumns / 8;
+constexpr int64_t kBlockColumns = 64;
+static_assert((kBlockRows / kWarpRows) * (kBlockColumns / kWarpColumns) *
+                      kWarpSize ==
+                  kThreadBlockSize,
+              "one warp per 32 × 32 quarter of a block");
+/// A and B tile rows (k contiguous) are padded by 16 bytes: ldmatrix's
+/// 8 row addresses, and the TF32 fragment loads (row g, column t), then
+/// fall on different banks, and rows stay 16-byte aligned.
+constexpr int64_t kMMATilePadBytes = 16;
+/// The C tile's rows are padded by 4 floats.
+constexpr int64_t kCTilePitch = kBlockColumns + 4;
+
 Value lessThan(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
   return b.create<arith::CmpIOp>(arith::CmpIPredicate::ult, lhs, rhs);
 }
@@ -65,6 +96,35 @@ Value loadOrZero(ImplicitLocOpBuilder &b, Value buffer, Value i, Value iSize,
   llvm::append_range(clamped, trailing);
   return b.create<arith::SelectOp>(inside, loadF32(b, buffer, clamped),
                                    f32Const(b, 0.0));
+}
+
+/// `value` converted to the float type `type` (rounded or widened).
+Value convertFloat(ImplicitLocOpBuilder &b, Value value, Type type) {
+  Type from = value.getType();
+  if (from == type)
+    return value;
+  if (from.getIntOrFloatBitWidth() > type.getIntOrFloatBitWidth())
+    return b.create<arith::TruncFOp>(type, value);
+  if (from.getIntOrFloatBitWidth() < type.getIntOrFloatBitWidth())
+    return b.create<arith::ExtFOp>(type, value);
+  // f16 <-> bf16: through f32.
+  return b.create<arith::TruncFOp>(type,
+                                   b.create<arith::ExtFOp>(b.getF32Type(),
+                                                           value));
+}
+
+/// loadOrZero for a tile of element type `type`: the element converted.
+Value loadAsOrZero(ImplicitLocOpBuilder &b, Type type, Value buffer, Value i,
+                   Value iSize, Value j, Value jSize,
+                   ValueRange trailing = {}) {
+  Value inside =
+      b.create<arith::AndIOp>(lessThan(b, i, iSize), lessThan(b, j, jSize));
+  SmallVector<Value> clamped = {clampBelow(b, i, iSize),
+                                clampBelow(b, j, jSize)};
+  llvm::append_range(clamped, trailing);
+  Value value =
+      convertFloat(b, b.create<memref::LoadOp>(buffer, clamped), type);
+  return b.create<arith::SelectOp>(inside, value, floatConst(b, type, 0.0));
 }
 
 /// Lanes [col, col + width) of `buffer`[row] as a vector, read element by
@@ -104,6 +164,25 @@ public:
     MLIRContext *context = b.getContext();
     auto workgroup = gpu::AddressSpace::Workgroup;
     depth = b.create<memref::DimOp>(operands.a, 1);
+    if (Type element = tiling.mmaElement) {
+      int64_t pitch =
+          kDepth + kMMATilePadBytes * 8 / element.getIntOrFloatBitWidth();
+      auto space = gpu::AddressSpaceAttr::get(context, workgroup);
+      aTile = b.create<memref::AllocaOp>(MemRefType::get(
+          {kBlockRows, pitch}, element, MemRefLayoutAttrInterface(), space));
+      if (!element.isF32() &&
+          getElementTypeOrSelf(operands.a.getType()).isF32())
+        aLowTile = b.create<memref::AllocaOp>(
+            cast<MemRefType>(aTile.getType()));
+      bTile = b.create<memref::AllocaOp>(MemRefType::get(
+          {kBlockColumns, pitch}, element, MemRefLayoutAttrInterface(), space));
+      cTile = b.create<memref::AllocaOp>(
+          f32MemoryType({kBlockRows, kCTilePitch}, context, workgroup));
+      accumulators = b.create<memref::AllocaOp>(f32MemoryType(
+          {kThreadBlockSize, kWarpTileRows * kWarpTileColumns, 4}, context,
+          gpu::AddressSpace::Private));
+      return;
+    }
     aTile = b.create<memref::AllocaOp>(
         f32MemoryType({kDepth, kATilePitch}, context, workgroup));
     bTile = b.create<memref::AllocaOp>(
@@ -117,6 +196,8 @@ public:
   /// accumulate, then the epilogue.
   void emit(ImplicitLocOpBuilder &b, ValueRange batch,
             BatchTileEpilogue epilogue) {
+    if (tiling.mmaElement)
+      return emitMMA(b, batch, epilogue);
     threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
       Value zero = floatConst(b, f32Vector(b, tiling.width), 0.0);
       Value slice = threadSlice(b, thread);
@@ -142,6 +223,172 @@ public:
   }
 
 private:
+  /// The tensor-core form's phases: zero the fragments; per K step load
+  /// the tiles, then multiply; store the fragments into the C tile; then
+  /// the epilogue, from the C tile.
+  void emitMMA(ImplicitLocOpBuilder &b, ValueRange batch,
+               BatchTileEpilogue epilogue) {
+    threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
+      Value zero = floatConst(b, f32Vector(b, 4), 0.0);
+      Value slice = threadSlice(b, thread);
+      for (int64_t f = 0; f < kWarpTileRows * kWarpTileColumns; ++f)
+        storeLanes(b, zero, slice, indexConst(b, f), indexConst(b, 0));
+    });
+    b.create<scf::ForOp>(
+        indexConst(b, 0), depth, indexConst(b, kDepth), std::nullopt,
+        [&](OpBuilder &nested, Location loc, Value k0, ValueRange) {
+          ImplicitLocOpBuilder b(loc, nested);
+          threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
+            loadMMATiles(b, thread, k0);
+          });
+          threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
+            multiply(b, thread);
+          });
+          b.create<scf::YieldOp>();
+        });
+    threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
+      storeFragments(b, thread);
+    });
+    threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
+      storeResults(b, thread, batch, epilogue);
+    });
+  }
+
+  /// The thread's warp's first row and column in the block, and its lane.
+  struct WarpPosition {
+    Value row, column, lane;
+  };
+  WarpPosition warpPosition(ImplicitLocOpBuilder &b, Value thread) const {
+    Value warp = b.create<arith::DivUIOp>(thread, indexConst(b, kWarpSize));
+    int64_t warpsPerRow = kBlockColumns / kWarpColumns;
+    return {b.create<arith::MulIOp>(
+                b.create<arith::DivUIOp>(warp, indexConst(b, warpsPerRow)),
+                indexConst(b, kWarpRows)),
+            b.create<arith::MulIOp>(
+                b.create<arith::RemUIOp>(warp, indexConst(b, warpsPerRow)),
+                indexConst(b, kWarpColumns)),
+            b.create<arith::RemUIOp>(thread, indexConst(b, kWarpSize))};
+  }
+
+  /// A[m0 + r, k0 + k] into aTile[r][k] and B's columns of the block at
+  /// k0 + k into bTile[c][k], converted to the tiles' type, zero past M, N
+  /// and K. A warp reads 32 consecutive k of one row of A, and consecutive
+  /// elements of B's panels (or rows).
+  void loadMMATiles(ImplicitLocOpBuilder &b, Value thread, Value k0) const {
+    Type element = tiling.mmaElement;
+    forEachElement(
+        b, thread, kBlockRows * kDepth,
+        [&](ImplicitLocOpBuilder &b, Value e) {
+          Value r = b.create<arith::DivUIOp>(e, indexConst(b, kDepth));
+          Value k = b.create<arith::RemUIOp>(e, indexConst(b, kDepth));
+          Value row = b.create<arith::AddIOp>(m0, r);
+          Value kk = b.create<arith::AddIOp>(k0, k);
+          if (!aLowTile) {
+            Value value =
+                loadAsOrZero(b, element, operands.a, row, rows, kk, depth);
+            b.create<memref::StoreOp>(value, aTile, ValueRange{r, k});
+            return;
+          }
+          // f32 rows as high + low 16-bit parts: 22 (f16) or 16 (bf16)
+          // significant bits instead of 11 or 8.
+          Value value =
+              loadAsOrZero(b, b.getF32Type(), operands.a, row, rows, kk, depth);
+          Value high = b.create<arith::TruncFOp>(element, value);
+          Value low = b.create<arith::TruncFOp>(
+              element, b.create<arith::SubFOp>(
+                           value, b.create<arith::ExtFOp>(b.getF32Type(), high)));
+          b.create<memref::StoreOp>(high, aTile, ValueRange{r, k});
+          b.create<memref::StoreOp>(low, aLowTile, ValueRange{r, k});
+        });
+    int64_t nr = tiling.panelColumns();
+    if (operands.rhs.layout == GemmRhs::Layout::Panels) {
+      forEachElement(
+          b, thread, kBlockColumns * kDepth,
+          [&](ImplicitLocOpBuilder &b, Value e) {
+            Value p = b.create<arith::DivUIOp>(e, indexConst(b, kDepth * nr));
+            Value rest =
+                b.create<arith::RemUIOp>(e, indexConst(b, kDepth * nr));
+            Value k = b.create<arith::DivUIOp>(rest, indexConst(b, nr));
+            Value j = b.create<arith::RemUIOp>(rest, indexConst(b, nr));
+            Value value = loadAsOrZero(
+                b, element, operands.rhs.buffer, b.create<arith::AddIOp>(p0, p),
+                panels, b.create<arith::AddIOp>(k0, k), depth, j);
+            Value column = b.create<arith::AddIOp>(
+                b.create<arith::MulIOp>(p, indexConst(b, nr)), j);
+            b.create<memref::StoreOp>(value, bTile, ValueRange{column, k});
+          });
+      return;
+    }
+    Value n = b.create<memref::DimOp>(operands.rhs.buffer, 1);
+    Value col0 = b.create<arith::MulIOp>(p0, indexConst(b, nr));
+    forEachElement(
+        b, thread, kDepth * kBlockColumns,
+        [&](ImplicitLocOpBuilder &b, Value e) {
+          Value k = b.create<arith::DivUIOp>(e, indexConst(b, kBlockColumns));
+          Value c = b.create<arith::RemUIOp>(e, indexConst(b, kBlockColumns));
+          Value value = loadAsOrZero(b, element, operands.rhs.buffer,
+                                     b.create<arith::AddIOp>(k0, k), depth,
+                                     b.create<arith::AddIOp>(col0, c), n);
+          b.create<memref::StoreOp>(value, bTile, ValueRange{c, k});
+        });
+  }
+
+  /// The warp's 2 × 4 fragments += its rows of aTile × its columns of
+  /// bTile, one warp.mma per 16 × 8 tile and instruction depth.
+  void multiply(ImplicitLocOpBuilder &b, Value thread) const {
+    WarpPosition warp = warpPosition(b, thread);
+    Value slice = threadSlice(b, thread);
+    SmallVector<Value> accs;
+    for (int64_t f = 0; f < kWarpTileRows * kWarpTileColumns; ++f)
+      accs.push_back(
+          loadLanes(b, slice, indexConst(b, f), indexConst(b, 0), 4));
+    int64_t step = tiling.mmaElement.isF32() ? 8 : 16;
+    for (int64_t k = 0; k < kDepth; k += step) {
+      Value kk = indexConst(b, k);
+      for (int64_t i = 0; i < kWarpTileRows; ++i) {
+        Value row =
+            b.create<arith::AddIOp>(warp.row, indexConst(b, i * 16));
+        for (int64_t j = 0; j < kWarpTileColumns; ++j) {
+          Value column =
+              b.create<arith::AddIOp>(warp.column, indexConst(b, j * 8));
+          Value &acc = accs[i * kWarpTileColumns + j];
+          if (aLowTile)
+            acc = b.create<warp::MMAOp>(acc.getType(), aLowTile, row, kk,
+                                        bTile, column, kk, acc, warp.lane);
+          acc = b.create<warp::MMAOp>(acc.getType(), aTile, row, kk, bTile, column, kk, acc,
+                                      warp.lane);
+        }
+      }
+    }
+    for (int64_t f = 0; f < kWarpTileRows * kWarpTileColumns; ++f)
+      storeLanes(b, accs[f], slice, indexConst(b, f), indexConst(b, 0));
+  }
+
+  /// Each lane's fragments into the C tile, at the rows and columns of the
+  /// m16n8 accumulator layout (warp.mma).
+  void storeFragments(ImplicitLocOpBuilder &b, Value thread) const {
+    WarpPosition warp = warpPosition(b, thread);
+    Value slice = threadSlice(b, thread);
+    Value g = b.create<arith::DivUIOp>(warp.lane, indexConst(b, 4));
+    Value t2 = b.create<arith::MulIOp>(
+        b.create<arith::RemUIOp>(warp.lane, indexConst(b, 4)),
+        indexConst(b, 2));
+    Value row0 = b.create<arith::AddIOp>(warp.row, g);
+    Value col0 = b.create<arith::AddIOp>(warp.column, t2);
+    for (int64_t i = 0; i < kWarpTileRows; ++i)
+      for (int64_t j = 0; j < kWarpTileColumns; ++j)
+        for (int64_t e = 0; e < 4; ++e) {
+          int64_t f = i * kWarpTileColumns + j;
+          Value value = b.create<memref::LoadOp>(
+              slice, ValueRange{indexConst(b, f), indexConst(b, e)});
+          Value row = b.create<arith::AddIOp>(
+              row0, indexConst(b, i * 16 + 8 * (e / 2)));
+          Value column =
+              b.create<arith::AddIOp>(col0, indexConst(b, j * 8 + e % 2));
+          b.create<memref::StoreOp>(value, cTile, ValueRange{row, column});
+        }
+  }
+
   int64_t bPitch() const {
     // Packed panels are loaded a panel at a time, 4 k rows per warp; a pad
     // of one panel spreads those rows over all banks.
@@ -151,14 +398,15 @@ private:
                : columns;
   }
 
-  /// The thread's accumulators, [kThreadRows, NR] f32 in private memory.
+  /// The thread's accumulators in private memory: f32 [kThreadRows, NR],
+  /// or with tensor cores [fragments, 4].
   Value threadSlice(ImplicitLocOpBuilder &b, Value thread) const {
     auto type = cast<MemRefType>(accumulators.getType());
     SmallVector<OpFoldResult> offsets = {thread, b.getIndexAttr(0),
                                          b.getIndexAttr(0)};
     SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
-                                       b.getIndexAttr(kThreadRows),
-                                       b.getIndexAttr(tiling.panelColumns())};
+                                       b.getIndexAttr(type.getDimSize(1)),
+                                       b.getIndexAttr(type.getDimSize(2))};
     SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
     auto sliceType =
         cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
@@ -320,10 +568,11 @@ private:
   void storeResults(ImplicitLocOpBuilder &b, Value thread, ValueRange batch,
                     BatchTileEpilogue epilogue) const {
     auto [group, offset] = position(b, thread);
+    Value panelOffset = offset;
     Value panel = b.create<arith::AddIOp>(p0, offset);
     Value first = b.create<arith::AddIOp>(
         m0, b.create<arith::MulIOp>(group, indexConst(b, kThreadRows)));
-    Value slice = threadSlice(b, thread);
+    Value slice = cTile ? Value() : threadSlice(b, thread);
     Value panelInside = lessThan(b, panel, panels);
     for (int64_t r = 0; r < kThreadRows; ++r) {
       Value row = b.create<arith::AddIOp>(first, indexConst(b, r));
@@ -333,7 +582,16 @@ private:
         ImplicitLocOpBuilder b(loc, nested);
         SmallVector<Value> accs;
         for (int64_t v = 0; v < tiling.vectors; ++v)
-          accs.push_back(loadAccumulator(b, slice, r, v));
+          accs.push_back(
+              cTile ? loadLanes(
+                          b, cTile, b.create<arith::SubIOp>(row, m0),
+                          b.create<arith::AddIOp>(
+                              b.create<arith::MulIOp>(
+                                  panelOffset,
+                                  indexConst(b, tiling.panelColumns())),
+                              indexConst(b, v * tiling.width)),
+                          tiling.width)
+                    : loadAccumulator(b, slice, r, v));
         epilogue(b, batch, row, panel, accs);
         b.create<scf::YieldOp>();
       });
@@ -343,17 +601,30 @@ private:
   const GemmTiling &tiling;
   GemmOperands operands;
   Value rows, panels, m0, p0, depth;
-  /// f32 [kDepth, kATilePitch] and [kDepth, bPitch()] in workgroup memory.
+  /// f32 [kDepth, kATilePitch] and [kDepth, bPitch()] in workgroup memory;
+  /// with tensor cores [kBlockRows, pitch] and [kBlockColumns, pitch] of
+  /// the MMA's type, k contiguous.
   Value aTile, bTile;
+  /// With tensor cores and f32 rows of A (normalized rows, an MLP's
+  /// hidden rows) against 16-bit B: what rounding A to B's type leaves,
+  /// A ≈ aTile + aLowTile, multiplied too.
+  Value aLowTile;
+  /// With tensor cores: the block's C, f32 [kBlockRows, kCTilePitch] in
+  /// workgroup memory, for the epilogue.
+  Value cTile;
   /// f32 [threads, kThreadRows, NR] in private memory: a slice per thread.
   Value accumulators;
 };
 
 } // namespace
 
-void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &blockTiling,
                          ValueRange batchSizes, Value rows, Value panels,
                          GemmBatchViews views, BatchTileEpilogue epilogue) {
+  // The warps' tiles cover 64 columns: 8 panels of 8 (the GPU's 4 lanes).
+  GemmTiling tiling = blockTiling;
+  if (kBlockPanels * tiling.panelColumns() != kBlockColumns)
+    tiling.mmaElement = {};
   SmallVector<Value> bounds(batchSizes);
   bounds.push_back(
       b.createOrFold<arith::CeilDivUIOp>(panels, indexConst(b, kBlockPanels)));

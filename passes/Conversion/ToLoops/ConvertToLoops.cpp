@@ -117,6 +117,8 @@ struct ConvertKilnToLoopsPass
     options.vectorWidth = vectorWidth;
     options.blockScratch = blockScratch;
     options.gpuGemm = gpuGemm;
+    options.gpuMMA = gpuMMA;
+    options.gpuTF32 = gpuTF32;
     options.packedWeights = &packedWeights;
     BufferTypeConverter converter;
     RewritePatternSet patterns(&getContext());

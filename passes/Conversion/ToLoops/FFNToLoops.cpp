@@ -13,6 +13,7 @@
 
 #include "dialects/FFN/IR/FFNOps.h"
 
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
 using namespace mlir;
@@ -84,7 +85,9 @@ struct GLUToLoops : GemmPattern<GLUOp> {
                                op.getWGateMutable().getOperandNumber(),
                                {wGate, adaptor.getWUp()});
     emitGemm(
-        b, tiling, x, rhs, ceilDiv(b, memrefSizes(b, wGate)[0], perPanel),
+        b,
+        tiling.forOperands(getElementTypeOrSelf(x), getElementTypeOrSelf(wGate)), x, rhs,
+        ceilDiv(b, memrefSizes(b, wGate)[0], perPanel),
         [&](ImplicitLocOpBuilder &b, Value row, Value panel, ValueRange accs) {
           Value col0 = b.create<arith::MulIOp>(panel, indexConst(b, perPanel));
           SmallVector<Value> values;

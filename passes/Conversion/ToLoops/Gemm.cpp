@@ -13,6 +13,7 @@
 #include "passes/Conversion/ToLoops/Gemm.h"
 #include "passes/Conversion/ToLoops/VectorBuilder.h"
 
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -49,6 +50,18 @@ GemmTiling GemmTiling::forWidth(int64_t width) {
     return {width, 12, 2};
   // AVX2 and SSE have 16: 6 × 2 = 12 accumulators + 2 for B + 1 broadcast.
   return {width, 6, 2};
+}
+
+GemmTiling GemmTiling::forOperands(Type a, Type b) const {
+  GemmTiling tiling = *this;
+  tiling.mmaElement = {};
+  if (!threadBlocks || !mma)
+    return tiling;
+  if ((b.isF16() || b.isBF16()) && (a == b || a.isF32()))
+    tiling.mmaElement = b;
+  else if (tf32 && b.isF32() && (a.isF32() || a.isF16() || a.isBF16()))
+    tiling.mmaElement = b;
+  return tiling;
 }
 
 /// B's row `k` across panel `panel`: `vectors` f32 vectors. Packed rows
@@ -511,13 +524,15 @@ GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
   return {GemmRhs::Layout::Panels, panels};
 }
 
-void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
+void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &blockTiling,
                     const KernelOptions &options, Operation *op,
                     unsigned operand, Value a, Value weight, Value bias,
                     Value c, std::optional<ScalarFn> activation,
                     Value residual,
                     const std::optional<GemmPrologue> &prologue,
                     const std::optional<ProjectionRope> &rope) {
+  GemmTiling tiling = blockTiling.forOperands(getElementTypeOrSelf(a),
+                                              getElementTypeOrSelf(weight));
   int64_t perPanel = tiling.panelColumns();
   Value cm = collapseToMatrix(b, c);
   std::optional<RopeRows> ropeRows;

@@ -41,11 +41,24 @@ struct GemmTiling {
   /// The GPU's form: thread blocks that stage tiles of A and B in workgroup
   /// memory (emitThreadBlockGemm), each thread a tile of rows × one panel.
   bool threadBlocks = false;
+  /// With threadBlocks: GEMMs whose B is f16 or bf16 run on tensor cores
+  /// (warp.mma), and with `tf32` f32 ones too.
+  bool mma = false;
+  bool tf32 = false;
+  /// The element type a GEMM's thread blocks stage their tiles in for
+  /// warp.mma (set by forOperands); null for SIMT FMAs on f32 tiles.
+  mlir::Type mmaElement = {};
 
   int64_t panelColumns() const { return vectors * width; }
 
   /// The tile for `width`-lane vectors (see Gemm.cpp for the reasons).
   static GemmTiling forWidth(int64_t width);
+  /// This tiling for a GEMM of A (element type `a`) by B (`b`, the type of
+  /// the weight or matmul's right operand, whatever its panels hold): B's
+  /// type when it is f16 or bf16 and A has it too or is f32 (normalized or
+  /// hidden rows, rounded when staged), f32 for TF32 when `tf32` allows it
+  /// and B is f32; else no MMA.
+  GemmTiling forOperands(mlir::Type a, mlir::Type b) const;
 };
 
 /// B as the micro-kernel reads it.
@@ -191,6 +204,8 @@ template <typename Op> struct GemmPattern : mlir::OpConversionPattern<Op> {
       : mlir::OpConversionPattern<Op>(converter, context), options(options),
         tiling(GemmTiling::forWidth(options.vectorWidth)) {
     tiling.threadBlocks = options.gpuGemm;
+    tiling.mma = options.gpuGemm && options.gpuMMA;
+    tiling.tf32 = tiling.mma && options.gpuTF32;
   }
 
   mlir::MemRefType resultType(Op op) const {

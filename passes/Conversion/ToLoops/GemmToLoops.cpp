@@ -102,7 +102,10 @@ struct MatmulToLoops : GemmPattern<MatmulOp> {
     auto rhsBatch = rhsType.getShape().drop_back(2);
     int64_t perPanel = tiling.panelColumns();
     emitBatchedGemm(
-        b, tiling, ArrayRef<Value>(sizes).drop_back(2), sizes[rank - 2],
+        b,
+        tiling.forOperands(lhsType.getElementType(),
+                           rhsType.getElementType()),
+        ArrayRef<Value>(sizes).drop_back(2), sizes[rank - 2],
         ceilDiv(b, columns, perPanel),
         [&](ImplicitLocOpBuilder &b, ValueRange batch) {
           Value a = matrixAt(b, lhs, broadcastIndices(b, lhsBatch, batch));

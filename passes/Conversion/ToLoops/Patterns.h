@@ -53,6 +53,10 @@ struct KernelOptions {
   /// Whether GEMMs take the GPU's thread-block form (Gemm.h,
   /// emitThreadBlockGemm) rather than the CPU's per-thread register tiles.
   bool gpuGemm = false;
+  /// With gpuGemm: tensor-core tiles (warp.mma) for f16 and bf16 weights.
+  bool gpuMMA = false;
+  /// With gpuMMA: f32 GEMMs on tensor cores too, through TF32.
+  bool gpuTF32 = false;
 };
 
 /// Unary and binary elementwise graph ops, graph.cast and
