@@ -443,9 +443,13 @@ void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
     Value normalized = allocBuffer(
         b, MemRefType::get(type.getShape(), b.getF32Type()),
         memrefSizes(b, a));
-    parallelLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange row) {
-      emitNormalizedRow(b, prologue->norm, a, row[0], normalized, row[0]);
-    });
+    // On the GPU a thread block per row, whose threads read it together.
+    if (tiling.threadBlocks)
+      emitNormalizedRowBlocks(b, prologue->norm, a, normalized);
+    else
+      parallelLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange row) {
+        emitNormalizedRow(b, prologue->norm, a, row[0], normalized, row[0]);
+      });
     a = normalized;
   }
   emitBatchedGemm(

@@ -34,7 +34,7 @@ Value add(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
 }
 
 /// Normalizes row `row` of `x` into `y`'s.
-void emitNormRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
+void emitNormRowBlock(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
                  Value y, Value rows, Value row) {
   RowBlock block(b, x, rows, row, /*statistics=*/2);
   Value count = b.create<arith::UIToFPOp>(
@@ -80,11 +80,8 @@ template <typename Op> struct NormBlocksToLoops : OpConversionPattern<Op> {
     auto type = cast<MemRefType>(
         this->getTypeConverter()->convertType(op.getType()));
     Value out = allocBuffer(b, type, memrefSizes(b, input));
-    Value x = collapseToMatrix(b, input), y = collapseToMatrix(b, out);
-    Value rows = b.createOrFold<memref::DimOp>(x, 0);
-    blockLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange row) {
-      emitNormRow(b, norm, x, y, rows, row[0]);
-    });
+    emitNormalizedRowBlocks(b, norm, collapseToMatrix(b, input),
+                            collapseToMatrix(b, out));
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -100,6 +97,14 @@ template <typename Op> struct NormBlocksToLoops : OpConversionPattern<Op> {
 };
 
 } // namespace
+
+void kiln::emitNormalizedRowBlocks(ImplicitLocOpBuilder &b,
+                                   const RowNorm &norm, Value x, Value y) {
+  Value rows = b.createOrFold<memref::DimOp>(x, 0);
+  blockLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange row) {
+    emitNormRowBlock(b, norm, x, y, rows, row[0]);
+  });
+}
 
 void kiln::populateNormBlocksToLoopsPatterns(TypeConverter &converter,
                                              RewritePatternSet &patterns) {

@@ -61,6 +61,12 @@ void emitNormalizeRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
 void emitNormalizedRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
                        Value xRow, Value y, Value yRow);
 
+/// y = norm(x) for matrices `x` and `y` of the same shape, as the GPU's
+/// thread blocks: a block per row whose threads read it together
+/// (NormBlocksToLoops.cpp, RowBlock.h).
+void emitNormalizedRowBlocks(ImplicitLocOpBuilder &b, const RowNorm &norm,
+                             Value x, Value y);
+
 } // namespace kiln
 
 #endif // KILN_PASSES_CONVERSION_TOLOOPS_NORMROWS_H

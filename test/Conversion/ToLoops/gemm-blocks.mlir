@@ -121,3 +121,28 @@ func.func @glu(%x: tensor<?x16xf32>, %wg: tensor<12x16xf32>, %wu: tensor<12x16xf
   %0 = ffn.glu %x, %wg, %wu, %wd {activation = #graph<activation silu>} : (tensor<?x16xf32>, tensor<12x16xf32>, tensor<12x16xf32>, tensor<16x12xf32>) -> tensor<?x16xf32>
   return %0 : tensor<?x16xf32>
 }
+
+// -----
+
+// A norm prologue on the GPU: the rows are normalized first, a thread block
+// per row whose threads read it together (the norms' phases, with the
+// statistics in workgroup memory), then the GEMM's blocks read them.
+// CHECK-LABEL: func.func @linear_layer_norm
+// CHECK: %[[NORMALIZED:.*]] = memref.alloc(%{{.*}}) {{.*}} : memref<?x24xf32>
+// CHECK: scf.parallel
+// CHECK: memref.alloca() : memref<128xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.alloca() : memref<2xf32, #gpu.address_space<workgroup>>
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c128)
+// CHECK: memref.store %{{.*}}, %[[NORMALIZED]]
+// CHECK: scf.parallel
+// CHECK: memref.alloca() : memref<32x65xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.load %[[NORMALIZED]]
+func.func @linear_layer_norm(%x: tensor<?x24xf32>, %w: tensor<40x24xf32>,
+                             %g: tensor<24xf32>, %b: tensor<24xf32>)
+    -> tensor<?x40xf32> {
+  %0 = graph.linear %x, %w norm_weight %g norm_bias %b
+      {norm = #graph<norm layer_norm>, norm_eps = 1.0e-5 : f64}
+      : (tensor<?x24xf32>, tensor<40x24xf32>, tensor<24xf32>, tensor<24xf32>)
+      -> tensor<?x40xf32>
+  return %0 : tensor<?x40xf32>
+}
