@@ -9,9 +9,8 @@ namespace kiln {
 bool isHostBranch(scf::IfOp branch) {
   if (branch.getNumResults() != 0)
     return false;
-  WalkResult holdsLoop = branch.walk([](scf::ParallelOp) {
-    return WalkResult::interrupt();
-  });
+  WalkResult holdsLoop =
+      branch.walk([](scf::ParallelOp) { return WalkResult::interrupt(); });
   return holdsLoop.wasInterrupted();
 }
 

@@ -129,8 +129,7 @@ struct GPUWrapSerialCodePass
   /// block of a host branch in it.
   LogicalResult wrapBlock(Block &block, Block &entry) {
     IRRewriter rewriter(&getContext());
-    for (auto copy :
-         llvm::make_early_inc_range(block.getOps<memref::CopyOp>()))
+    for (auto copy : llvm::make_early_inc_range(block.getOps<memref::CopyOp>()))
       if (touchesDevice(copy, entry))
         copyInParallel(copy, rewriter);
 
@@ -161,7 +160,8 @@ struct GPUWrapSerialCodePass
       inRun.clear();
       return success();
     };
-    for (Operation &op : llvm::make_early_inc_range(block.without_terminator())) {
+    for (Operation &op :
+         llvm::make_early_inc_range(block.without_terminator())) {
       if (auto branch = dyn_cast<scf::IfOp>(op);
           branch && kiln::isHostBranch(branch) && !dependsOnRun(branch)) {
         if (failed(flush()))
@@ -206,9 +206,8 @@ struct GPUWrapSerialCodePass
     rewriter.setInsertionPoint(run.front());
     Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
     Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
-    auto loop = rewriter.create<scf::ParallelOp>(loc, ValueRange{zero},
-                                                 ValueRange{one},
-                                                 ValueRange{one});
+    auto loop = rewriter.create<scf::ParallelOp>(
+        loc, ValueRange{zero}, ValueRange{one}, ValueRange{one});
     for (Operation *op : run)
       op->moveBefore(loop.getBody()->getTerminator());
     return success();

@@ -35,7 +35,7 @@ Value add(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
 
 /// Normalizes row `row` of `x` into `y`'s.
 void emitNormRowBlock(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
-                 Value y, Value rows, Value row) {
+                      Value y, Value rows, Value row) {
   RowBlock block(b, x, rows, row, /*statistics=*/2);
   Value count = b.create<arith::UIToFPOp>(
       b.getF32Type(),
@@ -77,8 +77,8 @@ template <typename Op> struct NormBlocksToLoops : OpConversionPattern<Op> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     RowNorm norm = rowNormOf(op, adaptor);
     Value input = adaptor.getInput();
-    auto type = cast<MemRefType>(
-        this->getTypeConverter()->convertType(op.getType()));
+    auto type =
+        cast<MemRefType>(this->getTypeConverter()->convertType(op.getType()));
     Value out = allocBuffer(b, type, memrefSizes(b, input));
     emitNormalizedRowBlocks(b, norm, collapseToMatrix(b, input),
                             collapseToMatrix(b, out));
@@ -98,8 +98,8 @@ template <typename Op> struct NormBlocksToLoops : OpConversionPattern<Op> {
 
 } // namespace
 
-void kiln::emitNormalizedRowBlocks(ImplicitLocOpBuilder &b,
-                                   const RowNorm &norm, Value x, Value y) {
+void kiln::emitNormalizedRowBlocks(ImplicitLocOpBuilder &b, const RowNorm &norm,
+                                   Value x, Value y) {
   Value rows = b.createOrFold<memref::DimOp>(x, 0);
   blockLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange row) {
     emitNormRowBlock(b, norm, x, y, rows, row[0]);

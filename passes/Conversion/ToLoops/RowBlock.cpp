@@ -45,8 +45,8 @@ void RowBlock::reduce(ImplicitLocOpBuilder &b, int64_t slot, double init,
           {f32Const(b, init)},
           [&](ImplicitLocOpBuilder &b, Value thread,
               ValueRange acc) -> SmallVector<Value> {
-            return {combine(b, acc[0],
-                            b.create<memref::LoadOp>(partials, thread))};
+            return {
+                combine(b, acc[0], b.create<memref::LoadOp>(partials, thread))};
           })[0];
       b.create<memref::StoreOp>(finish(b, total), statisticSlots,
                                 indexConst(b, slot));

@@ -18,8 +18,8 @@ namespace kiln {
 
 class RowBlock {
 public:
-  using Combine = llvm::function_ref<Value(ImplicitLocOpBuilder &, Value,
-                                           Value)>;
+  using Combine =
+      llvm::function_ref<Value(ImplicitLocOpBuilder &, Value, Value)>;
   using Map = llvm::function_ref<Value(ImplicitLocOpBuilder &, Value)>;
   using ColumnBody = llvm::function_ref<void(ImplicitLocOpBuilder &, Value)>;
 

@@ -59,9 +59,9 @@ void emitSoftmaxRow(ImplicitLocOpBuilder &b, Value x, Value y, Value rows,
         return b.create<arith::DivFOp>(f32Const(b, 1.0), sum);
       });
   block.forEachColumn(b, [&](ImplicitLocOpBuilder &b, Value column) {
-    Value weight = b.create<arith::MulFOp>(
-        shiftedExp(b, loadF32(b, x, {row, column})),
-        block.statistic(b, kInverseSum));
+    Value weight =
+        b.create<arith::MulFOp>(shiftedExp(b, loadF32(b, x, {row, column})),
+                                block.statistic(b, kInverseSum));
     storeF32(b, weight, y, {row, column});
   });
 }
