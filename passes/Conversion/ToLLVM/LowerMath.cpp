@@ -14,11 +14,8 @@
 
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
-#include "mlir/Dialect/Math/Transforms/Approximation.h"
-#include "mlir/Dialect/Math/Transforms/Passes.h"
-#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/DialectConversion.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_LOWERMATH
@@ -61,22 +58,3 @@ struct LowerMathPass : kiln::impl::LowerMathBase<LowerMathPass> {
 };
 
 } // namespace
-
-LogicalResult kiln::approximateF32Math(Operation *root) {
-  SmallVector<Operation *> f32Math;
-  root->walk([&](Operation *op) {
-    if (isMath(op) && llvm::all_of(op->getOperandTypes(), [](Type type) {
-          return getElementTypeOrSelf(type).isF32();
-        }))
-      f32Math.push_back(op);
-  });
-  if (f32Math.empty())
-    return success();
-  RewritePatternSet approximations(root->getContext());
-  populateMathPolynomialApproximationPatterns(approximations);
-  // The expansion of one op creates others (tanh and erf use exp); the
-  // driver rewrites those too because it also visits new ops.
-  GreedyRewriteConfig config;
-  config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
-  return applyOpPatternsAndFold(f32Math, std::move(approximations), config);
-}

@@ -47,3 +47,18 @@ func.func @scalar_f64(%x: f64) -> (f64, f64) {
   %1 = math.cos %x : f64
   return %0, %1 : f64, f64
 }
+
+// erf is one rational function on the clamped input: no per-interval
+// coefficient selects, ten FMAs for P and Q, one division, the result
+// clamped to [-1, 1].
+// CHECK-LABEL: func.func @vector_erf
+// CHECK-COUNT-2: arith.select
+// CHECK-COUNT-10: llvm.intr.fma
+// CHECK: arith.divf
+// CHECK-COUNT-2: arith.select
+// CHECK-NOT: arith.select
+// CHECK: return
+func.func @vector_erf(%x: vector<16xf32>) -> vector<16xf32> {
+  %0 = math.erf %x : vector<16xf32>
+  return %0 : vector<16xf32>
+}
