@@ -71,7 +71,10 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     Option<"gpuMMA", "gpu-mma", "bool", "false",
            "With gpu-gemm: GEMMs whose weights (B) are f16 or bf16 stage "
            "their tiles in that type and multiply them on tensor cores "
-           "(warp.mma, m16n8k16), four warps of 32 x 32 per block">,
+           "(warp.mma, m16n8k16), four warps of 32 x 32 per block; with "
+           "flash-attention, attention whose query, key and value are f16 "
+           "or bf16 (head dims up to 128) multiplies Q.K^T and P.V on "
+           "tensor cores too">,
     Option<"gpuTF32", "gpu-tf32", "bool", "false",
            "With gpu-gemm and gpu-mma: f32 GEMMs too, through TF32 "
            "tensor-core products (warp.mma on f32 tiles, m16n8k8; inputs "

@@ -30,6 +30,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/ToLoops/AttnFlash.h"
 #include "passes/Conversion/ToLoops/AttnKernel.h"
 #include "passes/Conversion/ToLoops/AttnMask.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
@@ -41,10 +42,12 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::attn;
+using namespace kiln::flash;
 
 namespace {
 
@@ -102,27 +105,6 @@ struct FlashShape {
   int64_t scorePitch() const { return keys + 1; }
 };
 
-Value lessThan(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
-  return b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, lhs, rhs);
-}
-
-Value toI32(ImplicitLocOpBuilder &b, Value index) {
-  return b.create<arith::IndexCastOp>(b.getI32Type(), index);
-}
-
-Value toIndex(ImplicitLocOpBuilder &b, Value i32) {
-  return b.create<arith::IndexCastOp>(b.getIndexType(), i32);
-}
-
-void ifThen(ImplicitLocOpBuilder &b, Value condition,
-            llvm::function_ref<void(ImplicitLocOpBuilder &)> body) {
-  b.create<scf::IfOp>(condition, [&](OpBuilder &nested, Location loc) {
-    ImplicitLocOpBuilder ib(loc, nested);
-    body(ib);
-    ib.create<scf::YieldOp>();
-  });
-}
-
 /// One thread block: a query tile of one (batch, head).
 class FlashBlock {
 public:
@@ -146,13 +128,8 @@ public:
         f32MemoryType({shape.keys, shape.valuePitch()}, context, workgroup));
     partialScores = b.create<memref::AllocaOp>(f32MemoryType(
         {kThreadBlockSize, shape.scorePitch()}, context, workgroup));
-    auto i32Workgroup = [&](ArrayRef<int64_t> dims) {
-      return MemRefType::get(dims, b.getI32Type(), MemRefLayoutAttrInterface(),
-                             gpu::AddressSpaceAttr::get(context, workgroup));
-    };
-    rowKeys = b.create<memref::AllocaOp>(i32Workgroup({2, shape.rows}));
-    if (offsets)
-      tileRange = b.create<memref::AllocaOp>(i32Workgroup({2}));
+    keys.emplace(b, op, offsets, keyCount, queries, t0, shape.rows,
+                 shape.keys);
     query = b.create<memref::AllocaOp>(f32MemoryType(
         {kThreadBlockSize, shape.querySlice}, context, privateSpace));
     accumulators = b.create<memref::AllocaOp>(f32MemoryType(
@@ -167,10 +144,10 @@ public:
     });
     if (offsets)
       threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
-        exactRange(b, thread);
+        keys->exactRange(b, thread);
       });
     Value kStart, kEnd;
-    std::tie(kStart, kEnd) = tileKeys(b);
+    std::tie(kStart, kEnd) = keys->tileKeys(b);
     b.create<scf::ForOp>(
         kStart, kEnd, indexConst(b, shape.keys), std::nullopt,
         [&](OpBuilder &nested, Location loc, Value k0, ValueRange) {
@@ -178,18 +155,18 @@ public:
           Value k1 = indexMin(
               b, b.create<arith::AddIOp>(k0, indexConst(b, shape.keys)), kEnd);
           threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
-            ifLive(b, k0, [&](ImplicitLocOpBuilder &b) {
+            keys->ifLive(b, k0, [&](ImplicitLocOpBuilder &b) {
               loadTiles(b, thread, k0, k1);
             });
           });
           if (shape.parts > 1)
             threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
-              ifLive(b, k0, [&](ImplicitLocOpBuilder &b) {
+              keys->ifLive(b, k0, [&](ImplicitLocOpBuilder &b) {
                 scorePartials(b, thread, k0, k1);
               });
             });
           threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
-            ifLive(b, k0, [&](ImplicitLocOpBuilder &b) {
+            keys->ifLive(b, k0, [&](ImplicitLocOpBuilder &b) {
               weighValues(b, thread, k0, k1);
             });
           });
@@ -289,112 +266,8 @@ private:
     Value firstPart = b.create<arith::CmpIOp>(arith::CmpIPredicate::eq,
                                               row.part, indexConst(b, 0));
     ifThen(b, firstPart, [&](ImplicitLocOpBuilder &b) {
-      auto [lo, hi] = visibleKeys(b, op, offsets, row.clamped, keyCount);
-      Value none = indexConst(b, 0);
-      lo = b.create<arith::SelectOp>(row.valid, lo, none);
-      hi = b.create<arith::SelectOp>(row.valid, hi, none);
-      b.create<memref::StoreOp>(toI32(b, lo), rowKeys,
-                                ValueRange{indexConst(b, 0), row.r});
-      b.create<memref::StoreOp>(toI32(b, hi), rowKeys,
-                                ValueRange{indexConst(b, 1), row.r});
+      keys->storeRowKeys(b, row.r, row.valid, row.clamped);
     });
-  }
-
-  /// Phase (packed sequences): thread 0 stores the union of the rows'
-  /// visible intervals, [min lo, max hi) over the rows that see a key.
-  void exactRange(ImplicitLocOpBuilder &b, Value thread) {
-    Value firstThread = b.create<arith::CmpIOp>(arith::CmpIPredicate::eq,
-                                                thread, indexConst(b, 0));
-    ifThen(b, firstThread, [&](ImplicitLocOpBuilder &b) {
-      SmallVector<Value> range = forReduce(
-          b, indexConst(b, 0), indexConst(b, shape.rows),
-          {keyCount, indexConst(b, 0)},
-          [&](ImplicitLocOpBuilder &b, Value r,
-              ValueRange acc) -> SmallVector<Value> {
-            auto [lo, hi] = rowInterval(b, r);
-            Value sees = lessThan(b, lo, hi);
-            return {b.create<arith::SelectOp>(sees, indexMin(b, acc[0], lo),
-                                              acc[0]),
-                    b.create<arith::SelectOp>(sees, indexMax(b, acc[1], hi),
-                                              acc[1])};
-          });
-      b.create<memref::StoreOp>(toI32(b, range[0]), tileRange,
-                                indexConst(b, 0));
-      b.create<memref::StoreOp>(toI32(b, range[1]), tileRange,
-                                indexConst(b, 1));
-    });
-  }
-
-  /// Row r's visible keys from workgroup memory.
-  std::pair<Value, Value> rowInterval(ImplicitLocOpBuilder &b, Value r) const {
-    Value lo = b.create<memref::LoadOp>(rowKeys, ValueRange{indexConst(b, 0), r});
-    Value hi = b.create<memref::LoadOp>(rowKeys, ValueRange{indexConst(b, 1), r});
-    return {toIndex(b, lo), toIndex(b, hi)};
-  }
-
-  /// The keys the block's loop walks, computed by every thread from
-  /// indices alone (block code has no memory effects): without packed
-  /// sequences the rows' intervals grow with the row (AttnMask.h), so the
-  /// union is [lo of the first row, hi of the last); with them, a superset
-  /// from the mask alone, narrowed per tile by the exact range (ifLive).
-  std::pair<Value, Value> tileKeys(ImplicitLocOpBuilder &b) const {
-    Value one = indexConst(b, 1), zero = indexConst(b, 0);
-    Value end = indexMin(
-        b, b.create<arith::AddIOp>(t0, indexConst(b, shape.rows)), queries);
-    Value last = indexMax(b, b.create<arith::SubIOp>(end, one), zero);
-    Value lo, hi;
-    if (!offsets) {
-      lo = visibleKeys(b, op, Value(), t0, keyCount).first;
-      hi = visibleKeys(b, op, Value(), last, keyCount).second;
-    } else {
-      // Mask positions count from each sequence's start, but in absolute
-      // positions a row t still sees only keys in (t - window, t] (sliding
-      // window), (t - block, t + block) (block diagonal), [0, t] (causal).
-      Value afterLast = b.create<arith::AddIOp>(last, one);
-      lo = zero;
-      hi = keyCount;
-      switch (op.getMask()) {
-      case MaskKind::none:
-        break;
-      case MaskKind::causal:
-        hi = afterLast;
-        break;
-      case MaskKind::sliding_window: {
-        int64_t window = static_cast<int64_t>(*op.getWindow());
-        lo = b.create<arith::AddIOp>(t0, indexConst(b, 1 - window));
-        hi = afterLast;
-        break;
-      }
-      case MaskKind::block_diagonal: {
-        int64_t block = static_cast<int64_t>(*op.getBlock());
-        lo = b.create<arith::AddIOp>(t0, indexConst(b, 1 - block));
-        hi = op.getCausal()
-                 ? afterLast
-                 : b.create<arith::AddIOp>(last, indexConst(b, block))
-                       .getResult();
-        break;
-      }
-      }
-      lo = indexMax(b, lo, zero);
-      hi = indexMin(b, hi, keyCount);
-    }
-    // A block past the queries (see blockLoops) walks no key.
-    hi = b.create<arith::SelectOp>(lessThan(b, t0, queries), hi, lo);
-    return {lo, hi};
-  }
-
-  /// Runs `body` when the key tile at k0 holds a key some row sees: always
-  /// without packed sequences (the loop walks only those tiles), else by
-  /// the exact range in workgroup memory.
-  void ifLive(ImplicitLocOpBuilder &b, Value k0,
-              llvm::function_ref<void(ImplicitLocOpBuilder &)> body) const {
-    if (!offsets)
-      return body(b);
-    Value lo = toIndex(b, b.create<memref::LoadOp>(tileRange, indexConst(b, 0)));
-    Value hi = toIndex(b, b.create<memref::LoadOp>(tileRange, indexConst(b, 1)));
-    Value k1 = b.create<arith::AddIOp>(k0, indexConst(b, shape.keys));
-    ifThen(b, b.create<arith::AndIOp>(lessThan(b, k0, hi), lessThan(b, lo, k1)),
-           body);
   }
 
   /// Phase: keys [k0, k1) and their values into the tiles, zero past them
@@ -555,7 +428,7 @@ private:
         });
       }
       Value lo, hi;
-      std::tie(lo, hi) = rowInterval(b, row.r);
+      std::tie(lo, hi) = keys->rowInterval(b, row.r);
       Value stats = threadSlice(b, statistics, thread);
       Value accSlice = threadSlice(b, accumulators, thread);
       Value lowest = f32Const(b, -std::numeric_limits<float>::infinity());
@@ -680,10 +553,10 @@ private:
   Value offsets, keyCount;
   bool power;
   /// Workgroup: the key and value tiles [keys, pitch] f32, the partial
-  /// scores [128, keys + 1] f32 (parts > 1), the rows' visible keys
-  /// [2, rows] i32 (lo, hi), the exact key range of the block [2] i32
-  /// (packed sequences).
-  Value keyTile, valueTile, partialScores, rowKeys, tileRange;
+  /// scores [128, keys + 1] f32 (parts > 1).
+  Value keyTile, valueTile, partialScores;
+  /// The rows' visible keys (allocated after the tiles).
+  std::optional<FlashTileKeys> keys;
   /// Private, a slice per thread: the scaled query slice, the output
   /// accumulators, and (running max, sum).
   Value query, accumulators, statistics;

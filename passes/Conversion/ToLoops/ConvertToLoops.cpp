@@ -134,7 +134,9 @@ struct ConvertKilnToLoopsPass
     populateGemmToLoopsPatterns(options, converter, patterns);
     populateDataMovementToLoopsPatterns(converter, patterns);
     // The GPU's forms of attention, tried first where they apply: thread
-    // blocks, then a row per thread.
+    // blocks (on tensor cores where they apply), then a row per thread.
+    if (flashAttention && gpuMMA)
+      populateAttnFlashMMAToLoopsPatterns(converter, patterns);
     if (flashAttention)
       populateAttnBlocksToLoopsPatterns(converter, patterns);
     if (rowAttention)

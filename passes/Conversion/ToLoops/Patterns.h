@@ -105,6 +105,11 @@ void populateAttnRowsToLoopsPatterns(const KernelOptions &options,
 /// up to 256; tried before populateAttnRowsToLoopsPatterns' row per thread.
 void populateAttnBlocksToLoopsPatterns(mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
+/// attn.attention as flash-attention thread blocks on tensor cores
+/// (warp.mma) for f16 and bf16 inputs with head dims up to 128; tried before
+/// populateAttnBlocksToLoopsPatterns' SIMT blocks.
+void populateAttnFlashMMAToLoopsPatterns(mlir::TypeConverter &converter,
+                                         mlir::RewritePatternSet &patterns);
 /// scan.selective_scan (static N up to 16) and scan.linear_recurrence
 /// without packed sequences, as chunks of time in three parallel loops of
 /// one channel per iteration (the GPU, where an iteration is a thread);
