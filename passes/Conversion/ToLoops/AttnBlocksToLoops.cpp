@@ -4,6 +4,9 @@
 // flash-attention=true, set by the NVPTX pipeline), in the thread-block
 // form of ThreadBlock.h: an scf.parallel over (batch, head, query tile)
 // whose iteration is one thread block of 128 threads.
+// f16 and bf16 attention with head dims up to 128 takes the tensor-core
+// form of AttnFlashMMA.cpp first (with gpu-mma=true); this SIMT form takes
+// the rest.
 //
 // A block owns a tile of `rows` query rows of one (batch, head). Each row
 // has `parts` threads (1, 2, 4 or 8: at most 32 columns of the head dims

@@ -20,15 +20,16 @@
 //      tiles, stored in f32 to the score tile;
 //   3. weights: thread r < 64 takes row r's scores, scales them (base 2),
 //      adds the bias, masks them to the row's interval, and runs the online
-//      softmax step (or x^p): the weights, rounded to the input type, go to
-//      the weight tile P [64, keys], and the row's running max, sum (of the
-//      rounded weights, so that the output is their exact weighted mean)
-//      and the factor that rescales the earlier keys' output, to
-//      workgroup memory;
+//      softmax step (or x^p): the weights go to two weight tiles [64, keys]
+//      in the input type, high = round(P) and low = round(P - high) (P
+//      rounded once would cost the outputs up to 2^-11 (f16) or 2^-8
+//      (bf16) of |V|, which the f16 and bf16 tolerances do not allow near
+//      zero), and the row's running max, sum and the factor that rescales
+//      the earlier keys' output to workgroup memory;
 //   4. values: each warp's lanes hold the output of its 16 rows as Dv / 8
 //      m16n8 accumulator fragments in private memory (read at constant
 //      offsets: registers), rescaled by their rows' factors, then
-//      += P·V as warp.mma tiles.
+//      += low·V + high·V as warp.mma tiles.
 // After the key loop each lane writes its fragments' elements, acc / sum
 // (0 for a row that sees no key). Rows past the queries see no key (their
 // interval is empty), so their weights are 0 and nothing is written.
