@@ -2,7 +2,9 @@
 //
 // The GPU's flash-attention form of attn.attention on tensor cores
 // (kiln-convert-to-loops flash-attention=true gpu-mma=true), for f16 and
-// bf16 query, key and value with padded head dims up to 128. Like the SIMT
+// bf16 query, key and value with padded head dims up to 128, and with
+// gpu-tf32=true for f32 ones whose f32 tiles fit in 48 KiB (TF32 MMAs; up
+// to D = 88). Like the SIMT
 // form (AttnBlocksToLoops.cpp) it is an scf.parallel over (batch, head,
 // query tile), tiles last first, whose iteration is a thread block of 128
 // threads, written as phases separated by barriers (ThreadBlock.h).
@@ -24,12 +26,13 @@
 //      in the input type, high = round(P) and low = round(P - high) (P
 //      rounded once would cost the outputs up to 2^-11 (f16) or 2^-8
 //      (bf16) of |V|, which the f16 and bf16 tolerances do not allow near
-//      zero), and the row's running max, sum and the factor that rescales
-//      the earlier keys' output to workgroup memory;
+//      zero; TF32 keeps one f32 tile, V's own rounding being as coarse),
+//      and the row's running max, sum and the factor that rescales the
+//      earlier keys' output to workgroup memory;
 //   4. values: each warp's lanes hold the output of its 16 rows as Dv / 8
 //      m16n8 accumulator fragments in private memory (read at constant
 //      offsets: registers), rescaled by their rows' factors, then
-//      += low·V + high·V as warp.mma tiles.
+//      += low·V + high·V (TF32: P·V) as warp.mma tiles.
 // After the key loop each lane writes its fragments' elements, acc / sum
 // (0 for a row that sees no key). Rows past the queries see no key (their
 // interval is empty), so their weights are 0 and nothing is written.
@@ -64,18 +67,17 @@ constexpr int64_t kWarpSize = 32;
 /// Query rows per warp: the M of the m16n8 MMA tiles.
 constexpr int64_t kWarpRows = 16;
 constexpr int64_t kQueryRows = kThreadBlockSize / kWarpSize * kWarpRows;
-/// The K of the 16-bit MMA; the head dims are padded to it (the query and
-/// key tiles) or to the N of a tile, 8 (the value tile's rows).
-constexpr int64_t kMMADepth = 16;
+/// The N of an MMA tile; Dv is padded to it (the value tile's rows).
 constexpr int64_t kMMAColumns = 8;
 /// The largest padded head dims: 16 output fragments (64 registers) per
 /// lane at Dv = 128.
 constexpr int64_t kMaxHeadDim = 128;
 /// Static workgroup memory a block may use.
 constexpr int64_t kMaxSharedBytes = 48 * 1024;
-/// 16-bit tile rows are padded by 16 bytes: ldmatrix's 8 row addresses
-/// then fall on different banks, and rows stay 16-byte aligned.
-constexpr int64_t kPadElements = 8;
+/// Tile rows in the MMA's type are padded by 16 bytes: ldmatrix's 8 row
+/// addresses (and TF32's element loads) then fall on different banks, and
+/// rows stay 16-byte aligned.
+constexpr int64_t kPadBytes = 16;
 /// The f32 score tile's rows are padded by 4 floats.
 constexpr int64_t kScorePad = 4;
 /// Lanes of the score vectors (the softmax's exp2 is a vector polynomial).
@@ -85,39 +87,56 @@ int64_t roundUp(int64_t value, int64_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
-/// The tiling of a block, from the static head dims.
+/// The tiling of a block, from the static head dims and the tiles' type.
 struct MMAFlashShape {
   int64_t headDim, valueDim;
+  /// Bytes of an element of the tiles: 2 (f16, bf16) or 4 (f32, TF32).
+  int64_t elementBytes;
+  /// The MMA's K: 16 for 16-bit tiles, 8 for TF32. D is padded to it.
+  int64_t depth;
   /// Head dims padded to the MMA's K (query, key) and N (value).
   int64_t paddedHeadDim, paddedValueDim;
-  /// Keys per tile: 32 where the tiles fit in 48 KiB, else 16 (the K of
-  /// the P·V MMA).
+  /// Keys per tile: 32 where the tiles fit in 48 KiB, else 16.
   int64_t keys;
+  /// Whether the weights are staged as high and low parts (16-bit tiles;
+  /// with TF32 the values' own rounding is as coarse as the weights').
+  bool splitWeights;
 
-  static MMAFlashShape of(int64_t headDim, int64_t valueDim) {
+  static MMAFlashShape of(int64_t headDim, int64_t valueDim, Type element) {
     MMAFlashShape s;
     s.headDim = headDim;
     s.valueDim = valueDim;
-    s.paddedHeadDim = roundUp(headDim, kMMADepth);
+    s.elementBytes = element.getIntOrFloatBitWidth() / 8;
+    s.depth = element.isF32() ? 8 : 16;
+    s.splitWeights = !element.isF32();
+    s.paddedHeadDim = roundUp(headDim, s.depth);
     s.paddedValueDim = roundUp(valueDim, kMMAColumns);
     s.keys = 32;
     if (s.sharedBytes() > kMaxSharedBytes)
       s.keys = 16;
     return s;
   }
-  int64_t queryPitch() const { return paddedHeadDim + kPadElements; }
-  int64_t valuePitch() const { return keys + kPadElements; }
-  int64_t weightPitch() const { return keys + kPadElements; }
+  /// Whether the block fits: head dims up to 128 and 48 KiB of tiles.
+  bool fits() const {
+    return paddedHeadDim <= kMaxHeadDim && paddedValueDim <= kMaxHeadDim &&
+           sharedBytes() <= kMaxSharedBytes;
+  }
+  int64_t padElements() const { return kPadBytes / elementBytes; }
+  int64_t queryPitch() const { return paddedHeadDim + padElements(); }
+  int64_t valuePitch() const { return keys + padElements(); }
+  int64_t weightPitch() const { return keys + padElements(); }
   int64_t scorePitch() const { return keys + kScorePad; }
   /// The block's workgroup memory: the query, key, transposed value and
-  /// two weight tiles (16-bit), the score tile and the rows' (max, sum,
-  /// factor) (f32), the rows' intervals (i32).
+  /// weight tiles (the MMA's type), the score tile and the rows' (max,
+  /// sum, factor) (f32), the rows' intervals and the exact key range of
+  /// packed sequences (i32).
   int64_t sharedBytes() const {
-    return 2 * (kQueryRows * queryPitch() + keys * queryPitch() +
-                paddedValueDim * valuePitch() +
-                2 * kQueryRows * weightPitch()) +
+    int64_t weightTiles = splitWeights ? 2 : 1;
+    return elementBytes * (kQueryRows * queryPitch() + keys * queryPitch() +
+                           paddedValueDim * valuePitch() +
+                           weightTiles * kQueryRows * weightPitch()) +
            4 * (kQueryRows * scorePitch() + 3 * kQueryRows) +
-           4 * 2 * kQueryRows;
+           4 * (2 * kQueryRows + 2);
   }
   int64_t fragments() const { return paddedValueDim / kMMAColumns; }
 };
@@ -175,7 +194,8 @@ public:
     keyTile = tile(shape.keys, shape.queryPitch());
     valueTile = tile(shape.paddedValueDim, shape.valuePitch());
     weightTile = tile(kQueryRows, shape.weightPitch());
-    lowWeightTile = tile(kQueryRows, shape.weightPitch());
+    if (shape.splitWeights)
+      lowWeightTile = tile(kQueryRows, shape.weightPitch());
     scoreTile = b.create<memref::AllocaOp>(
         f32MemoryType({kQueryRows, shape.scorePitch()}, context, workgroup));
     rowStatistics = b.create<memref::AllocaOp>(
@@ -378,13 +398,13 @@ private:
   }
 
   /// Phase: the warp's scores S[16 rows][keys] = Q·K^T into the score
-  /// tile, one warp.mma per 16 × 8 tile and step of 16 head dims.
+  /// tile, one warp.mma per 16 × 8 tile and step of the MMA's K.
   void multiplyKeys(ImplicitLocOpBuilder &b, Value thread) const {
     Lane lane = Lane::of(b, thread);
     for (int64_t n = 0; n < shape.keys / kMMAColumns; ++n) {
       Value acc = floatConst(b, f32Vector(b, 4), 0.0);
       Value column = indexConst(b, n * kMMAColumns);
-      for (int64_t k = 0; k < shape.paddedHeadDim; k += kMMADepth) {
+      for (int64_t k = 0; k < shape.paddedHeadDim; k += shape.depth) {
         Value kk = indexConst(b, k);
         acc = b.create<warp::MMAOp>(acc.getType(), queryTile, lane.warpRow, kk,
                                     keyTile, column, kk, acc, lane.lane);
@@ -506,22 +526,7 @@ private:
                       b, b.create<arith::SubFOp>(scores,
                                                  splat(b, shift, kScoreLanes)));
                 }
-                // The weights as high + low parts in the input type:
-                // 22 (f16) or 16 (bf16) significant bits, not 11 or 8.
-                auto type = VectorType::get({kScoreLanes}, element);
-                Value high = b.create<arith::TruncFOp>(type, weights);
-                Value low = b.create<arith::TruncFOp>(
-                    type, b.create<arith::SubFOp>(
-                              weights, b.create<arith::ExtFOp>(
-                                           weights.getType(), high)));
-                for (int64_t l = 0; l < kScoreLanes; ++l) {
-                  Value j = b.create<arith::AddIOp>(c, indexConst(b, l));
-                  b.create<memref::StoreOp>(
-                      b.create<vector::ExtractOp>(high, l), weightTile,
-                      ValueRange{r, j});
-                  b.create<memref::StoreOp>(b.create<vector::ExtractOp>(low, l),
-                                            lowWeightTile, ValueRange{r, j});
-                }
+                storeWeights(b, weights, r, c);
                 return {
                     b.create<arith::AddFOp>(carried[0], reduceAdd(b, weights))};
               })[0];
@@ -530,8 +535,32 @@ private:
         });
   }
 
+  /// Row r's weights of tile keys [c, c + 4) into the weight tiles: as
+  /// they are (f32, which the TF32 MMA rounds), or as high + low parts in
+  /// the 16-bit type, 22 (f16) or 16 (bf16) significant bits, not 11 or 8.
+  void storeWeights(ImplicitLocOpBuilder &b, Value weights, Value r,
+                    Value c) const {
+    Value high = weights, low;
+    if (shape.splitWeights) {
+      auto type = VectorType::get({kScoreLanes}, element);
+      high = b.create<arith::TruncFOp>(type, weights);
+      low = b.create<arith::TruncFOp>(
+          type, b.create<arith::SubFOp>(
+                    weights, b.create<arith::ExtFOp>(weights.getType(), high)));
+    }
+    for (int64_t l = 0; l < kScoreLanes; ++l) {
+      Value j = b.create<arith::AddIOp>(c, indexConst(b, l));
+      b.create<memref::StoreOp>(b.create<vector::ExtractOp>(high, l),
+                                weightTile, ValueRange{r, j});
+      if (low)
+        b.create<memref::StoreOp>(b.create<vector::ExtractOp>(low, l),
+                                  lowWeightTile, ValueRange{r, j});
+    }
+  }
+
   /// Phase: the warp's output fragments, rescaled by their rows' factors,
-  /// += P·V, one warp.mma per 16 × 8 tile and step of 16 keys.
+  /// += P·V, one warp.mma per 16 × 8 tile, step of the MMA's K and weight
+  /// tile.
   void multiplyValues(ImplicitLocOpBuilder &b, Value thread) const {
     Lane lane = Lane::of(b, thread);
     Value fragments = laneFragments(b, thread);
@@ -544,11 +573,13 @@ private:
       Value acc =
           b.create<arith::MulFOp>(loadFragment(b, fragments, n), factors);
       Value column = indexConst(b, n * kMMAColumns);
-      for (int64_t k = 0; k < shape.keys; k += kMMADepth) {
+      for (int64_t k = 0; k < shape.keys; k += shape.depth) {
         Value kk = indexConst(b, k);
         for (Value weights : {lowWeightTile, weightTile})
-          acc = b.create<warp::MMAOp>(acc.getType(), weights, lane.warpRow, kk,
-                                      valueTile, column, kk, acc, lane.lane);
+          if (weights)
+            acc = b.create<warp::MMAOp>(acc.getType(), weights, lane.warpRow,
+                                        kk, valueTile, column, kk, acc,
+                                        lane.lane);
       }
       storeFragment(b, acc, fragments, n);
     }
@@ -608,27 +639,29 @@ private:
 
 struct AttentionMMABlocksToLoops : OpConversionPattern<AttentionOp> {
   /// Tried before the SIMT flash form (benefit 3).
-  AttentionMMABlocksToLoops(TypeConverter &converter, MLIRContext *context)
-      : OpConversionPattern(converter, context, /*benefit=*/4) {}
+  AttentionMMABlocksToLoops(TypeConverter &converter, MLIRContext *context,
+                            bool tf32)
+      : OpConversionPattern(converter, context, /*benefit=*/4), tf32(tf32) {}
 
   LogicalResult
   matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Type element = op.getQuery().getType().getElementType();
-    if (!element.isF16() && !element.isBF16())
-      return rewriter.notifyMatchFailure(op, "query must be f16 or bf16");
+    if (!element.isF16() && !element.isBF16() && !(tf32 && element.isF32()))
+      return rewriter.notifyMatchFailure(
+          op, "query must be f16 or bf16 (or f32 with TF32)");
     if (op.getKey().getType().getElementType() != element ||
         op.getValue().getType().getElementType() != element)
       return rewriter.notifyMatchFailure(
           op, "key and value must have the query's type");
     int64_t headDim = op.getQuery().getType().getDimSize(3);
     int64_t valueDim = op.getValue().getType().getDimSize(3);
-    if (ShapedType::isDynamic(headDim) || ShapedType::isDynamic(valueDim) ||
-        roundUp(headDim, kMMADepth) > kMaxHeadDim ||
-        roundUp(valueDim, kMMAColumns) > kMaxHeadDim)
+    if (ShapedType::isDynamic(headDim) || ShapedType::isDynamic(valueDim))
+      return rewriter.notifyMatchFailure(op, "head dims must be static");
+    MMAFlashShape shape = MMAFlashShape::of(headDim, valueDim, element);
+    if (!shape.fits())
       return rewriter.notifyMatchFailure(
-          op, "head dims must be static and at most 128");
-    MMAFlashShape shape = MMAFlashShape::of(headDim, valueDim);
+          op, "head dims must be at most 128, the tiles at most 48 KiB");
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     SmallVector<Value> q = memrefSizes(b, adaptor.getQuery());
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
@@ -655,11 +688,16 @@ struct AttentionMMABlocksToLoops : OpConversionPattern<AttentionOp> {
     rewriter.replaceOp(op, out);
     return success();
   }
+
+  /// Whether f32 attention takes TF32 MMAs.
+  bool tf32;
 };
 
 } // namespace
 
-void kiln::populateAttnFlashMMAToLoopsPatterns(TypeConverter &converter,
+void kiln::populateAttnFlashMMAToLoopsPatterns(const KernelOptions &options,
+                                               TypeConverter &converter,
                                                RewritePatternSet &patterns) {
-  patterns.add<AttentionMMABlocksToLoops>(converter, patterns.getContext());
+  patterns.add<AttentionMMABlocksToLoops>(converter, patterns.getContext(),
+                                          options.gpuTF32);
 }

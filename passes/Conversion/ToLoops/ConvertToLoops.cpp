@@ -136,7 +136,7 @@ struct ConvertKilnToLoopsPass
     // The GPU's forms of attention, tried first where they apply: thread
     // blocks (on tensor cores where they apply), then a row per thread.
     if (flashAttention && gpuMMA)
-      populateAttnFlashMMAToLoopsPatterns(converter, patterns);
+      populateAttnFlashMMAToLoopsPatterns(options, converter, patterns);
     if (flashAttention)
       populateAttnBlocksToLoopsPatterns(converter, patterns);
     if (rowAttention)

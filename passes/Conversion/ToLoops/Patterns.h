@@ -106,9 +106,11 @@ void populateAttnRowsToLoopsPatterns(const KernelOptions &options,
 void populateAttnBlocksToLoopsPatterns(mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
 /// attn.attention as flash-attention thread blocks on tensor cores
-/// (warp.mma) for f16 and bf16 inputs with head dims up to 128; tried before
+/// (warp.mma) for f16 and bf16 inputs with head dims up to 128, and with
+/// gpuTF32 f32 ones whose tiles fit (D up to 88); tried before
 /// populateAttnBlocksToLoopsPatterns' SIMT blocks.
-void populateAttnFlashMMAToLoopsPatterns(mlir::TypeConverter &converter,
+void populateAttnFlashMMAToLoopsPatterns(const KernelOptions &options,
+                                         mlir::TypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
 /// scan.selective_scan (static N up to 16) and scan.linear_recurrence
 /// without packed sequences, as chunks of time in three parallel loops of

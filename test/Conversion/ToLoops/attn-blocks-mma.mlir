@@ -1,4 +1,5 @@
 // RUN: kiln-opt %s --split-input-file --kiln-convert-to-loops="vector-width=4 block-scratch=false row-attention=true flash-attention=true gpu-mma=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=attn.
+// RUN: kiln-opt %s --split-input-file --kiln-convert-to-loops="vector-width=4 block-scratch=false row-attention=true flash-attention=true gpu-mma=true gpu-tf32=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=TF32
 // RUN: kiln-opt %s --split-input-file --kiln-convert-to-loops="vector-width=4 block-scratch=false row-attention=true flash-attention=true gpu-mma=true" --reconcile-unrealized-casts --canonicalize --cse | kiln-opt --split-input-file --pass-pipeline='builtin.module(func.func(kiln-gpu-map-parallel-loops))' | FileCheck %s --check-prefix=BARRIERS
 
 // The GPU's flash-attention form on tensor cores (flash-attention=true
@@ -159,8 +160,8 @@ func.func @f16_d40(%q: tensor<1x?x2x40xf16>, %k: tensor<1x?x2x40xf16>,
 
 // -----
 
-// Past D = 128, and for f32 inputs, the SIMT flash form (attn-blocks.mlir)
-// stays: f32 tiles, no warp.mma.
+// Past D = 128, and for f32 inputs without gpu-tf32, the SIMT flash form
+// (attn-blocks.mlir) stays: f32 tiles, no warp.mma.
 // CHECK-LABEL: func.func @bf16_d160
 // CHECK-NOT: warp.mma
 // CHECK: memref.alloca() : memref<16x192xf32, #gpu.address_space<workgroup>>
@@ -176,6 +177,32 @@ func.func @bf16_d160(%q: tensor<1x?x2x160xbf16>, %k: tensor<1x?x2x160xbf16>,
 
 // -----
 
+// With gpu-tf32 f32 attention takes the tensor-core form too where its f32
+// tiles fit in 48 KiB: D = 64 with 16-key tiles (38,400 bytes), the tiles
+// padded by 4 floats, one weight tile (the values are rounded to TF32 as
+// coarsely as the weights would be), TF32 warp.mma of K = 8. D = 128 does
+// not fit and keeps the SIMT form.
+// TF32-LABEL: func.func @f32_d64
+// TF32: %[[Q:.*]] = memref.alloca() : memref<64x68xf32, #gpu.address_space<workgroup>>
+// TF32: %[[K:.*]] = memref.alloca() : memref<16x68xf32, #gpu.address_space<workgroup>>
+// TF32: %[[VT:.*]] = memref.alloca() : memref<64x20xf32, #gpu.address_space<workgroup>>
+// TF32: %[[P:.*]] = memref.alloca() : memref<64x20xf32, #gpu.address_space<workgroup>>
+// TF32: %[[S:.*]] = memref.alloca() : memref<64x20xf32, #gpu.address_space<workgroup>>
+// TF32-NOT: memref.alloca() : memref<64x20xf32
+// TF32: memref.alloca() : memref<3x64xf32, #gpu.address_space<workgroup>>
+// TF32: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c16 {
+// TF32: warp.mma %[[Q]][%[[ROW:.*]], %c0], %[[K]][%c0, %c0]
+// TF32: warp.mma %[[Q]][%[[ROW]], %c8], %[[K]][%c0, %c8]
+// TF32: warp.mma %[[Q]][%[[ROW]], %c56], %[[K]][%c8, %c56]
+// TF32-NOT: arith.truncf
+// TF32: memref.store %{{.*}}, %[[P]]
+// TF32: warp.mma %[[P]][%[[PROW:.*]], %c0], %[[VT]][%c0, %c0]
+// TF32: warp.mma %[[P]][%[[PROW]], %c8], %[[VT]][%c0, %c8]
+// TF32-NOT: warp.mma %[[P]][%[[PROW]], %c16]
+// TF32: warp.mma %[[P]][%[[PROW]], %c8], %[[VT]][%c56, %c8]
+// TF32-LABEL: func.func @f32_d128
+// TF32-NOT: warp.mma
+// TF32: return
 // CHECK-LABEL: func.func @f32_d64
 // CHECK-NOT: warp.mma
 // CHECK: memref.alloca() : memref<32x64xf32, #gpu.address_space<workgroup>>
@@ -187,4 +214,17 @@ func.func @f32_d64(%q: tensor<1x?x2x64xf32>, %k: tensor<1x?x2x64xf32>,
       : (tensor<1x?x2x64xf32>, tensor<1x?x2x64xf32>, tensor<1x?x2x64xf32>)
       -> tensor<1x?x2x64xf32>
   return %0 : tensor<1x?x2x64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @f32_d128
+// CHECK-NOT: warp.mma
+// CHECK: return
+func.func @f32_d128(%q: tensor<1x?x2x128xf32>, %k: tensor<1x?x2x128xf32>,
+                    %v: tensor<1x?x2x128xf32>) -> tensor<1x?x2x128xf32> {
+  %0 = attn.attention %q, %k, %v {mask = #attn<mask causal>, scale = 0.088 : f64}
+      : (tensor<1x?x2x128xf32>, tensor<1x?x2x128xf32>, tensor<1x?x2x128xf32>)
+      -> tensor<1x?x2x128xf32>
+  return %0 : tensor<1x?x2x128xf32>
 }
