@@ -78,7 +78,9 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     Option<"gpuTF32", "gpu-tf32", "bool", "false",
            "With gpu-gemm and gpu-mma: f32 GEMMs too, through TF32 "
            "tensor-core products (warp.mma on f32 tiles, m16n8k8; inputs "
-           "rounded to 10 mantissa bits); off, they keep SIMT FMAs">,
+           "rounded to 10 mantissa bits), and with flash-attention f32 "
+           "attention whose f32 tiles fit in 48 KiB (D up to 88); off, they "
+           "keep SIMT FMAs">,
     Option<"blockRows", "block-rows", "bool", "false",
            "Lower layer_norm, rms_norm and softmax over the last axis with a "
            "thread block per row whose threads read it together, in phases "

@@ -83,16 +83,17 @@ struct CPUPipelineOptions
   Option<bool> gpuMMA{
       *this, "gpu-mma",
       llvm::cl::desc("With gpu-gemm: tensor-core tiles (warp.mma) for GEMMs "
-                     "with f16 or bf16 weights (on for the GPU)"),
+                     "with f16 or bf16 weights, and with flash-attention for "
+                     "f16 or bf16 attention (on for the GPU)"),
       llvm::cl::init(false)};
   Option<bool> gpuTF32{
       *this, "gpu-tf32",
-      llvm::cl::desc("With gpu-mma: f32 GEMMs on tensor cores too, through "
-                     "TF32 (the GPU with gpu-fp32=tf32)"),
+      llvm::cl::desc("With gpu-mma: f32 GEMMs and attention on tensor cores "
+                     "too, through TF32 (the GPU with gpu-fp32=tf32)"),
       llvm::cl::init(false)};
 };
 
-/// How the GPU multiplies f32 GEMMs.
+/// How the GPU multiplies f32 GEMMs and attention.
 enum class GPUFP32 {
   /// f32 FMAs on the SIMT cores: results as exact as the CPU's.
   Exact,
@@ -135,9 +136,9 @@ struct NVPTXPipelineOptions
       llvm::cl::init(true)};
   Option<GPUFP32> gpuFP32{
       *this, "gpu-fp32",
-      llvm::cl::desc("f32 GEMMs: exact (SIMT FMAs) or tf32 (tensor cores, "
-                     "inputs rounded to TF32); f16 and bf16 GEMMs always "
-                     "use tensor cores"),
+      llvm::cl::desc("f32 GEMMs and attention: exact (SIMT FMAs) or tf32 "
+                     "(tensor cores, inputs rounded to TF32); f16 and bf16 "
+                     "GEMMs and attention always use tensor cores"),
       llvm::cl::init(GPUFP32::Exact),
       llvm::cl::values(clEnumValN(GPUFP32::Exact, "exact",
                                   "f32 FMAs (default)"),

@@ -109,9 +109,10 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   CLI::Option *gpuFP32 =
       app.add_option("--gpu-fp32", options.gpuFP32,
-                     "f32 GEMMs on the GPU (--target=cuda, --gpu-emulation): "
-                     "exact (SIMT FMAs) or tf32 (tensor cores, inputs "
-                     "rounded to 10 mantissa bits, ~1e-3 relative error)")
+                     "f32 GEMMs and attention on the GPU (--target=cuda, "
+                     "--gpu-emulation): exact (SIMT FMAs) or tf32 (tensor "
+                     "cores, inputs rounded to 10 mantissa bits, ~1e-3 "
+                     "relative error)")
           ->check(CLI::IsMember({"exact", "tf32"}))
           ->capture_default_str();
   app.add_flag("--parallel,!--no-parallel", options.parallel,

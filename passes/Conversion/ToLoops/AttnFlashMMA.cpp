@@ -654,6 +654,10 @@ struct AttentionMMABlocksToLoops : OpConversionPattern<AttentionOp> {
         op.getValue().getType().getElementType() != element)
       return rewriter.notifyMatchFailure(
           op, "key and value must have the query's type");
+    // x^p is not shifted by a maximum: its weights can pass f16's 65,504.
+    if (element.isF16() && op.getNormalizer() == Normalizer::power)
+      return rewriter.notifyMatchFailure(
+          op, "f16 weights of the power normalizer can overflow");
     int64_t headDim = op.getQuery().getType().getDimSize(3);
     int64_t valueDim = op.getValue().getType().getDimSize(3);
     if (ShapedType::isDynamic(headDim) || ShapedType::isDynamic(valueDim))

@@ -228,3 +228,28 @@ func.func @f32_d128(%q: tensor<1x?x2x128xf32>, %k: tensor<1x?x2x128xf32>,
       -> tensor<1x?x2x128xf32>
   return %0 : tensor<1x?x2x128xf32>
 }
+
+// -----
+
+// f16 with the power normalizer keeps the SIMT form: x^p is not shifted by
+// a maximum, and its weights could pass f16's 65,504 in the weight tiles.
+// bf16 (f32's range) takes the tensor-core form.
+// CHECK-LABEL: func.func @power_f16
+// CHECK-NOT: warp.mma
+// CHECK: return
+// CHECK-LABEL: func.func @power_bf16
+// CHECK: warp.mma
+func.func @power_f16(%q: tensor<1x?x2x32xf16>, %k: tensor<1x?x2x32xf16>,
+                     %v: tensor<1x?x2x32xf16>) -> tensor<1x?x2x32xf16> {
+  %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.2 : f64, normalizer = #attn<normalizer power>, power = 2 : i64}
+      : (tensor<1x?x2x32xf16>, tensor<1x?x2x32xf16>, tensor<1x?x2x32xf16>)
+      -> tensor<1x?x2x32xf16>
+  return %0 : tensor<1x?x2x32xf16>
+}
+func.func @power_bf16(%q: tensor<1x?x2x32xbf16>, %k: tensor<1x?x2x32xbf16>,
+                      %v: tensor<1x?x2x32xbf16>) -> tensor<1x?x2x32xbf16> {
+  %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.2 : f64, normalizer = #attn<normalizer power>, power = 2 : i64}
+      : (tensor<1x?x2x32xbf16>, tensor<1x?x2x32xbf16>, tensor<1x?x2x32xbf16>)
+      -> tensor<1x?x2x32xbf16>
+  return %0 : tensor<1x?x2x32xbf16>
+}
