@@ -131,8 +131,7 @@ public:
         f32MemoryType({shape.keys, shape.valuePitch()}, context, workgroup));
     partialScores = b.create<memref::AllocaOp>(f32MemoryType(
         {kThreadBlockSize, shape.scorePitch()}, context, workgroup));
-    keys.emplace(b, op, offsets, keyCount, queries, t0, shape.rows,
-                 shape.keys);
+    keys.emplace(b, op, offsets, keyCount, queries, t0, shape.rows, shape.keys);
     query = b.create<memref::AllocaOp>(f32MemoryType(
         {kThreadBlockSize, shape.querySlice}, context, privateSpace));
     accumulators = b.create<memref::AllocaOp>(f32MemoryType(

@@ -577,9 +577,9 @@ private:
         Value kk = indexConst(b, k);
         for (Value weights : {lowWeightTile, weightTile})
           if (weights)
-            acc = b.create<warp::MMAOp>(acc.getType(), weights, lane.warpRow,
-                                        kk, valueTile, column, kk, acc,
-                                        lane.lane);
+            acc =
+                b.create<warp::MMAOp>(acc.getType(), weights, lane.warpRow, kk,
+                                      valueTile, column, kk, acc, lane.lane);
       }
       storeFragment(b, acc, fragments, n);
     }
