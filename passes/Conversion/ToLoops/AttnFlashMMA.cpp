@@ -4,7 +4,7 @@
 // (kiln-convert-to-loops flash-attention=true gpu-mma=true), for f16 and
 // bf16 query, key and value with padded head dims up to 128, and with
 // gpu-tf32=true for f32 ones whose f32 tiles fit in 48 KiB (TF32 MMAs; up
-// to D = 88). Like the SIMT
+// to D = 88); with the power normalizer for bf16 only. Like the SIMT
 // form (AttnBlocksToLoops.cpp) it is an scf.parallel over (batch, head,
 // query tile), tiles last first, whose iteration is a thread block of 128
 // threads, written as phases separated by barriers (ThreadBlock.h).
@@ -655,9 +655,13 @@ struct AttentionMMABlocksToLoops : OpConversionPattern<AttentionOp> {
       return rewriter.notifyMatchFailure(
           op, "key and value must have the query's type");
     // x^p is not shifted by a maximum: its weights can pass f16's 65,504.
-    if (element.isF16() && op.getNormalizer() == Normalizer::power)
+    // And it magnifies the scores' relative error where they nearly cancel,
+    // which TF32's (2^-11 of the products' scale) makes larger than 1e-3.
+    if ((element.isF16() || element.isF32()) &&
+        op.getNormalizer() == Normalizer::power)
       return rewriter.notifyMatchFailure(
-          op, "f16 weights of the power normalizer can overflow");
+          op, "the power normalizer's weights can overflow f16 and magnify "
+              "TF32's score errors");
     int64_t headDim = op.getQuery().getType().getDimSize(3);
     int64_t valueDim = op.getValue().getType().getDimSize(3);
     if (ShapedType::isDynamic(headDim) || ShapedType::isDynamic(valueDim))

@@ -253,3 +253,20 @@ func.func @power_bf16(%q: tensor<1x?x2x32xbf16>, %k: tensor<1x?x2x32xbf16>,
       -> tensor<1x?x2x32xbf16>
   return %0 : tensor<1x?x2x32xbf16>
 }
+
+// -----
+
+// Nor does f32 with the power normalizer under gpu-tf32: x^p, normalized by
+// the sum of the x^p, magnifies the scores' relative error where they
+// nearly cancel, and TF32's is 2^-11 of the products' scale (an f32 test
+// of x^2 missed 2e-3 by 4.8e-3).
+// TF32-LABEL: func.func @power_f32
+// TF32-NOT: warp.mma
+// TF32: return
+func.func @power_f32(%q: tensor<1x?x2x32xf32>, %k: tensor<1x?x2x32xf32>,
+                     %v: tensor<1x?x2x32xf32>) -> tensor<1x?x2x32xf32> {
+  %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.2 : f64, normalizer = #attn<normalizer power>, power = 2 : i64}
+      : (tensor<1x?x2x32xf32>, tensor<1x?x2x32xf32>, tensor<1x?x2x32xf32>)
+      -> tensor<1x?x2x32xf32>
+  return %0 : tensor<1x?x2x32xf32>
+}
