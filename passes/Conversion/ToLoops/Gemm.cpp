@@ -40,6 +40,12 @@ constexpr int64_t kPanelsPerBlock = 8;
 /// two idle a third of the time.
 constexpr int64_t kFewRowBlocks = 2;
 constexpr int64_t kFewRowsPanelBlocks = 16;
+/// K steps per iteration of a full tile's K loop. One step issues 38
+/// vector instructions in the 12 cycles its 24 FMAs take on two ports, near
+/// the front end's 4 per cycle, so the loop's increments, compare and branch
+/// are worth amortizing: unrolled by 4, the BERT encoder's GEMM shapes ran
+/// 3-5% faster on 1 thread. Remainder tiles keep a plain loop (compile time).
+constexpr int64_t kFullTileUnroll = 4;
 
 GemmTiling GemmTiling::forWidth(int64_t width) {
   // AVX-512 has 32 registers: 12 rows × 2 vectors = 24 accumulators, 2 for B
@@ -147,8 +153,9 @@ void TileEmitter::emitTile(ImplicitLocOpBuilder &b, int64_t rowCount,
   }
   SmallVector<Value> init(rowCount * vectors,
                           floatConst(b, f32Vector(b, width), 0.0));
-  SmallVector<Value> accs = forReduce(
-      b, indexConst(b, 0), depth, init,
+  SmallVector<Value> accs = forReduceUnrolled(
+      b, indexConst(b, 0), depth,
+      rowCount == tiling.rows ? kFullTileUnroll : 1, init,
       [&](ImplicitLocOpBuilder &b, Value k,
           ValueRange acc) -> SmallVector<Value> {
         SmallVector<Value> bRow =
