@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ToLoops/Gemm.h"
+#include "passes/Conversion/ToLoops/PackWeights.h"
 #include "passes/Conversion/ToLoops/VectorBuilder.h"
 
 #include "mlir/IR/TypeUtilities.h"
@@ -525,11 +526,8 @@ Value packPanelsPerCall(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
 }
 
 GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
-                     const KernelOptions &options, Operation *op,
-                     unsigned operand, ValueRange sources) {
-  Value panels;
-  if (options.packedWeights)
-    panels = options.packedWeights->lookup(op, operand);
+                     Operation *op, unsigned operand, ValueRange sources) {
+  Value panels = packedPanels(op, operand);
   if (!panels)
     panels = packPanelsPerCall(b, tiling, sources);
   return {GemmRhs::Layout::Panels, panels};
@@ -566,7 +564,7 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &blockTiling,
           }};
   }
   Value residualMatrix = residual ? collapseToMatrix(b, residual) : Value();
-  GemmRhs rhs = weightPanels(b, tiling, options, op, operand, {weight});
+  GemmRhs rhs = weightPanels(b, tiling, op, operand, {weight});
   emitGemm(b, tiling, collapseToMatrix(b, a), rhs,
            ceilDiv(b, memrefSizes(b, weight)[0], perPanel),
            [&](ImplicitLocOpBuilder &b, Value row, Value panel,

@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
-// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=AVX2
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=AVX2
 
 // linear and matmul run the register-tiled GEMM: with 16-lane vectors a
 // tile is 12 rows × 2 vectors (32 columns), its 24 accumulators carried
