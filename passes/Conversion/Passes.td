@@ -10,11 +10,60 @@
 
 include "mlir/Pass/PassBase.td"
 
+def PackWeights : Pass<"kiln-pack-weights", "mlir::ModuleOp"> {
+  let summary = "Pack the GEMM weights that are bound parameters once, at "
+                "bind time";
+  let description = [{
+    In a module with a `kiln.signature`, the GEMM weights (of `linear`,
+    `ffn.mlp` and `ffn.glu`) that are parameters of `@kiln_main` (and of
+    the generation entries `@kiln_prefill` and `@kiln_decode`, which share
+    them) are packed once, when a session binds its weights: each such
+    function gets a panels argument per packed buffer (after its other
+    arguments, the same list for all, f32 `[P, K, NR]` for `vector-width`
+    lanes), each GEMM op a `kiln.packed_panels` attribute naming, per
+    weight operand, the argument that holds its panels, the module a
+    `@kiln_pack(params..., panels..., which: i64)` that fills them (buffer
+    `which`, or all when it is negative), and the signature a "packed" list
+    and a "packed_only" list of the parameters read through packed buffers
+    only (docs/abi.md). Runs on tensors, before kiln-bufferize-boundaries;
+    a module without a signature, or already packed, is left as it is, and
+    its weights are packed on every call.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "8",
+           "f32 lanes of the target's vector registers; the same as "
+           "kiln-convert-to-loops', which checks it">
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::func::FuncDialect"
+  ];
+}
+
+def BufferizeBoundaries : Pass<"kiln-bufferize-boundaries", "mlir::ModuleOp"> {
+  let summary = "Put function boundaries on buffers: memref arguments, "
+                "results as out-parameters";
+  let description = [{
+    The first step of bufferization. Every ranked-tensor argument of a
+    function becomes a memref of the same shape, read in the body through
+    `bufferization.to_tensor`; every ranked-tensor result becomes a
+    trailing out-parameter, written by
+    `bufferization.materialize_in_destination`. This is the
+    destination-passing form of the compiled-model ABI (docs/abi.md). The
+    body stays on tensors: `kiln-convert-to-loops` then lowers its ops to
+    loops over buffers, and `kiln-elide-result-copies` lets the op that
+    computes a result write its out-parameter.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
   let summary = "Lower graph, attn, scan and ffn ops to loops over buffers";
   let description = [{
-    Converts every Kiln op, and the boundary of each function, from tensors
-    to memrefs in one step. Each op allocates its result and fills it with
+    Runs after `kiln-bufferize-boundaries` (functions whose boundary is
+    still on tensors are an error) and lowers every Kiln op from tensors
+    to memrefs. Each op allocates its result and fills it with
     scf loops (outer loops `scf.parallel`, so they can run on threads) of
     vector/arith/math code for `vector-width` f32 lanes: projections as a
     register-tiled GEMM, attention as a blocked flash kernel with
@@ -24,22 +73,17 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     registers; with `gpu-gemm`, GEMMs
     as thread blocks that share tiles in workgroup memory, the form
     `kiln-gpu-map-parallel-loops` maps to blocks and threads), scans vectorized across
-    channels. Function results become trailing out-parameters, the
-    destination-passing form of the compiled-model ABI.
+    channels. `bufferization.to_tensor` becomes its buffer and
+    `bufferization.materialize_in_destination` a copy into the
+    out-parameter.
 
     The stateful ops of the generation entries (`attn.decode_attention`,
     the `*_step` ops, `graph.ring_store`) read and write their state
     arguments in place.
 
-    In a module with a `kiln.signature`, the GEMM weights that are
-    parameters of `@kiln_main` (and of the generation entries `@kiln_prefill`
-    and `@kiln_decode`, which share them) are packed once, at bind time: each
-    such function gets a panels argument per packed weight (after its other
-    arguments, the same list for all), the module a
-    `@kiln_pack(params..., panels..., which: i64)` that fills them (buffer
-    `which`, or all when it is negative), and the signature a "packed" list
-    and a "packed_only" list of the parameters read through packed buffers
-    only (docs/abi.md).
+    A GEMM weight with `kiln.packed_panels` (kiln-pack-weights) is read
+    from its panels argument, which must have the panel width of
+    `vector-width`; any other weight is packed on every call.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", "8",

@@ -68,6 +68,10 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   toLoops.gpuMMA = options.gpuMMA;
   toLoops.gpuTF32 = options.gpuTF32;
   toLoops.blockRows = options.blockRows;
+  PackWeightsOptions packing;
+  packing.vectorWidth = options.vectorWidth;
+  pm.addPass(createPackWeights(packing));
+  pm.addPass(createBufferizeBoundaries());
   pm.addPass(createConvertKilnToLoops(toLoops));
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

@@ -1,10 +1,10 @@
 //===- ConvertToLoops.cpp - Lower Kiln ops to loops over buffers ----------===//
 //
-// The kiln-convert-to-loops pass: rewrites each function from tensors to
-// memrefs (results become trailing out-parameters) and lowers every Kiln op
-// with the pattern sets of Patterns.h. Values cross between converted and
-// not-yet-converted code through unrealized casts, which
-// reconcile-unrealized-casts removes afterwards.
+// The kiln-convert-to-loops pass: lowers every Kiln op of functions whose
+// boundary kiln-bufferize-boundaries has put on buffers, with the pattern
+// sets of Patterns.h. Values cross between converted and not-yet-converted
+// code through unrealized casts, which reconcile-unrealized-casts removes
+// afterwards.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +17,7 @@
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Scan/IR/ScanDialect.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 
@@ -49,50 +50,68 @@ public:
   }
 };
 
-/// Rewrites `func` to take memrefs and to write its results into trailing
-/// out-parameters, bridging to the still tensor-typed body with casts.
-void convertFunctionBoundary(func::FuncOp func) {
-  if (func.isExternal())
-    return;
-  OpBuilder builder(func.getContext());
-  Block &entry = func.getBody().front();
-  builder.setInsertionPointToStart(&entry);
-  SmallVector<Type> argTypes;
-  for (BlockArgument arg : entry.getArguments()) {
-    auto tensor = dyn_cast<RankedTensorType>(arg.getType());
-    if (!tensor) {
-      argTypes.push_back(arg.getType());
-      continue;
-    }
-    auto memref = MemRefType::get(tensor.getShape(), tensor.getElementType());
-    arg.setType(memref);
-    auto cast = builder.create<UnrealizedConversionCastOp>(arg.getLoc(), tensor,
-                                                           ValueRange{arg});
-    arg.replaceAllUsesExcept(cast.getResult(0), cast);
-    argTypes.push_back(memref);
+/// The boundary's buffer, for the tensor the body reads it as.
+struct ToTensorToBuffer : OpConversionPattern<bufferization::ToTensorOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(bufferization::ToTensorOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getMemref());
+    return success();
   }
+};
 
-  auto ret = cast<func::ReturnOp>(entry.getTerminator());
-  SmallVector<Value> kept;
-  builder.setInsertionPoint(ret);
-  for (Value result : ret.getOperands()) {
-    auto tensor = dyn_cast<RankedTensorType>(result.getType());
-    if (!tensor) {
-      kept.push_back(result);
-      continue;
-    }
-    auto memref = MemRefType::get(tensor.getShape(), tensor.getElementType());
-    BlockArgument out = entry.addArgument(memref, ret.getLoc());
-    argTypes.push_back(memref);
-    Value source = builder
-                       .create<UnrealizedConversionCastOp>(ret.getLoc(), memref,
-                                                           ValueRange{result})
-                       .getResult(0);
-    builder.create<memref::CopyOp>(ret.getLoc(), source, out);
+/// A result: the buffer of the op that computed it, copied into the
+/// out-parameter (kiln-elide-result-copies lets the op write it instead).
+struct MaterializeToCopy
+    : OpConversionPattern<bufferization::MaterializeInDestinationOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(bufferization::MaterializeInDestinationOp op,
+                  OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!isa<MemRefType>(adaptor.getDest().getType()))
+      return rewriter.notifyMatchFailure(op, "destination is not a buffer");
+    rewriter.create<memref::CopyOp>(op.getLoc(), adaptor.getSource(),
+                                    adaptor.getDest());
+    rewriter.eraseOp(op);
+    return success();
   }
-  builder.create<func::ReturnOp>(ret.getLoc(), kept);
-  ret.erase();
-  func.setFunctionType(builder.getFunctionType(argTypes, TypeRange(kept)));
+};
+
+/// Functions must come from kiln-bufferize-boundaries; a GEMM's packed
+/// panels from kiln-pack-weights at this vector width.
+LogicalResult checkBufferizedBoundaries(ModuleOp module,
+                                        const GemmTiling &tiling) {
+  for (auto func : module.getOps<func::FuncOp>()) {
+    auto isTensor = llvm::IsaPred<TensorType>;
+    if (llvm::any_of(func.getArgumentTypes(), isTensor) ||
+        llvm::any_of(func.getResultTypes(), isTensor))
+      return func.emitError("function boundary on tensors: "
+                            "kiln-convert-to-loops runs after "
+                            "kiln-bufferize-boundaries");
+  }
+  WalkResult result = module.walk([&](Operation *op) {
+    auto pairs = op->getAttrOfType<DenseI64ArrayAttr>(kPackedPanelsAttr);
+    if (!pairs)
+      return WalkResult::advance();
+    ArrayRef<int64_t> values = pairs.asArrayRef();
+    auto func = op->getParentOfType<func::FuncOp>();
+    for (size_t i = 0; i + 1 < values.size(); i += 2) {
+      Value panels = packedPanels(op, values[i]);
+      auto type = panels ? dyn_cast<MemRefType>(panels.getType()) : nullptr;
+      if (!func || values[i] >= op->getNumOperands() || !type ||
+          type.getRank() != 3 ||
+          type.getDimSize(2) != tiling.panelColumns()) {
+        op->emitOpError("kiln.packed_panels names no panels argument of ")
+            << tiling.panelColumns()
+            << " columns (packed for another vector-width?)";
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
 }
 
 struct ConvertKilnToLoopsPass
@@ -106,12 +125,9 @@ struct ConvertKilnToLoopsPass
           << static_cast<int64_t>(vectorWidth);
       return signalPassFailure();
     }
-    PackedWeights packedWeights;
-    if (failed(planPackedWeights(module, GemmTiling::forWidth(vectorWidth),
-                                 packedWeights)))
+    if (failed(checkBufferizedBoundaries(
+            module, GemmTiling::forWidth(vectorWidth))))
       return signalPassFailure();
-    for (auto func : module.getOps<func::FuncOp>())
-      convertFunctionBoundary(func);
 
     KernelOptions options;
     options.vectorWidth = vectorWidth;
@@ -119,9 +135,10 @@ struct ConvertKilnToLoopsPass
     options.gpuGemm = gpuGemm;
     options.gpuMMA = gpuMMA;
     options.gpuTF32 = gpuTF32;
-    options.packedWeights = &packedWeights;
     BufferTypeConverter converter;
     RewritePatternSet patterns(&getContext());
+    patterns.add<ToTensorToBuffer, MaterializeToCopy>(converter,
+                                                      &getContext());
     populateElementwiseToLoopsPatterns(options, converter, patterns);
     populateMathToLoopsPatterns(converter, patterns);
     populateIndexingToLoopsPatterns(converter, patterns);
@@ -158,7 +175,8 @@ struct ConvertKilnToLoopsPass
     ConversionTarget target(getContext());
     target.addIllegalDialect<graph::GraphDialect, attn::AttnDialect,
                              scan::ScanDialect, ffn::FFNDialect>();
-    target.addIllegalOp<tensor::DimOp>();
+    target.addIllegalOp<tensor::DimOp, bufferization::ToTensorOp,
+                        bufferization::MaterializeInDestinationOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();

@@ -81,7 +81,7 @@ struct GLUToLoops : GemmPattern<GLUOp> {
     // product is formed in registers and the hidden buffer written once.
     int64_t half = tiling.vectors / 2, perPanel = half * tiling.width;
     std::optional<GemmPrologue> prologue = prologueOf(op, adaptor);
-    GemmRhs rhs = weightPanels(b, tiling, options, op,
+    GemmRhs rhs = weightPanels(b, tiling, op,
                                op.getWGateMutable().getOperandNumber(),
                                {wGate, adaptor.getWUp()});
     emitGemm(

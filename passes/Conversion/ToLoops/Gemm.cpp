@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ToLoops/Gemm.h"
+#include "passes/Conversion/ToLoops/PackWeights.h"
 #include "passes/Conversion/ToLoops/VectorBuilder.h"
 
 #include "mlir/IR/TypeUtilities.h"
@@ -40,6 +41,12 @@ constexpr int64_t kPanelsPerBlock = 8;
 /// two idle a third of the time.
 constexpr int64_t kFewRowBlocks = 2;
 constexpr int64_t kFewRowsPanelBlocks = 16;
+/// K steps per iteration of a full tile's K loop. One step issues 38
+/// vector instructions in the 12 cycles its 24 FMAs take on two ports, near
+/// the front end's 4 per cycle, so the loop's increments, compare and branch
+/// are worth amortizing: unrolled by 4, the BERT encoder's GEMM shapes ran
+/// 3-5% faster on 1 thread. Remainder tiles keep a plain loop (compile time).
+constexpr int64_t kFullTileUnroll = 4;
 
 GemmTiling GemmTiling::forWidth(int64_t width) {
   // AVX-512 has 32 registers: 12 rows × 2 vectors = 24 accumulators, 2 for B
@@ -147,8 +154,9 @@ void TileEmitter::emitTile(ImplicitLocOpBuilder &b, int64_t rowCount,
   }
   SmallVector<Value> init(rowCount * vectors,
                           floatConst(b, f32Vector(b, width), 0.0));
-  SmallVector<Value> accs = forReduce(
-      b, indexConst(b, 0), depth, init,
+  SmallVector<Value> accs = forReduceUnrolled(
+      b, indexConst(b, 0), depth,
+      rowCount == tiling.rows ? kFullTileUnroll : 1, init,
       [&](ImplicitLocOpBuilder &b, Value k,
           ValueRange acc) -> SmallVector<Value> {
         SmallVector<Value> bRow =
@@ -518,11 +526,8 @@ Value packPanelsPerCall(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
 }
 
 GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
-                     const KernelOptions &options, Operation *op,
-                     unsigned operand, ValueRange sources) {
-  Value panels;
-  if (options.packedWeights)
-    panels = options.packedWeights->lookup(op, operand);
+                     Operation *op, unsigned operand, ValueRange sources) {
+  Value panels = packedPanels(op, operand);
   if (!panels)
     panels = packPanelsPerCall(b, tiling, sources);
   return {GemmRhs::Layout::Panels, panels};
@@ -559,7 +564,7 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &blockTiling,
           }};
   }
   Value residualMatrix = residual ? collapseToMatrix(b, residual) : Value();
-  GemmRhs rhs = weightPanels(b, tiling, options, op, operand, {weight});
+  GemmRhs rhs = weightPanels(b, tiling, op, operand, {weight});
   emitGemm(b, tiling, collapseToMatrix(b, a), rhs,
            ceilDiv(b, memrefSizes(b, weight)[0], perPanel),
            [&](ImplicitLocOpBuilder &b, Value row, Value panel,

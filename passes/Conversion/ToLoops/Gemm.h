@@ -170,11 +170,11 @@ Value packPanelsPerCall(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                         ValueRange sources);
 
 /// The panels of the weights `sources` (operand `operand` of `op`, and the
-/// ones after it that share its panels): the ones packed at bind time when
-/// `options` has them, else packed on this call.
+/// ones after it that share its panels): the ones kiln-pack-weights packs
+/// at bind time where it did, else packed on this call.
 GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
-                     const KernelOptions &options, mlir::Operation *op,
-                     unsigned operand, ValueRange sources);
+                     mlir::Operation *op, unsigned operand,
+                     ValueRange sources);
 
 /// Stores `values` (f32 vectors of `width` lanes) at c[row, col0 + v·width],
 /// the lanes past the last column of `c` masked off; with a `residual`

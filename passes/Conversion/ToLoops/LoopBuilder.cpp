@@ -135,6 +135,32 @@ SmallVector<Value> forReduce(ImplicitLocOpBuilder &b, Value lb, Value ub,
   return SmallVector<Value>(loop.getResults());
 }
 
+SmallVector<Value> forReduceUnrolled(ImplicitLocOpBuilder &b, Value lb,
+                                     Value ub, int64_t unroll,
+                                     ValueRange init, ReduceStep step) {
+  if (unroll == 1)
+    return forReduce(b, lb, ub, init, step);
+  Value span = b.create<arith::SubIOp>(ub, lb);
+  Value mainEnd = b.create<arith::AddIOp>(
+      lb, b.create<arith::MulIOp>(
+              b.create<arith::DivUIOp>(span, indexConst(b, unroll)),
+              indexConst(b, unroll)));
+  auto loop = b.create<scf::ForOp>(
+      lb, mainEnd, indexConst(b, unroll), init,
+      [&](OpBuilder &nested, Location loc, Value iv, ValueRange acc) {
+        ImplicitLocOpBuilder inner(loc, nested);
+        SmallVector<Value> values(acc);
+        for (int64_t u = 0; u < unroll; ++u)
+          values = step(inner,
+                        u ? Value(inner.create<arith::AddIOp>(
+                                iv, indexConst(inner, u)))
+                          : iv,
+                        values);
+        inner.create<scf::YieldOp>(values);
+      });
+  return forReduce(b, mainEnd, ub, loop.getResults(), step);
+}
+
 Value sumOver(ImplicitLocOpBuilder &b, Value size,
               llvm::function_ref<Value(ImplicitLocOpBuilder &, Value)> term) {
   return forReduce(b, indexConst(b, 0), size, {f32Const(b, 0.0)},

@@ -88,6 +88,11 @@ using ReduceStep = llvm::function_ref<llvm::SmallVector<Value>(
     ImplicitLocOpBuilder &, Value iv, ValueRange acc)>;
 llvm::SmallVector<Value> forReduce(ImplicitLocOpBuilder &b, Value lb, Value ub,
                                    ValueRange init, ReduceStep step);
+/// forReduce with `unroll` steps per iteration of the main loop, then a
+/// loop over the rest.
+llvm::SmallVector<Value> forReduceUnrolled(ImplicitLocOpBuilder &b, Value lb,
+                                           Value ub, int64_t unroll,
+                                           ValueRange init, ReduceStep step);
 
 /// Sum over `[0, size)` of the f32 `term(i)`, reassociable so that LLVM
 /// vectorizes it into lanes.

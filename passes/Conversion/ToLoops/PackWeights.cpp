@@ -1,10 +1,13 @@
 //===- PackWeights.cpp - GEMM weights packed at bind time -----------------===//
 //
-// Implements planPackedWeights of PackWeights.h.
+// The kiln-pack-weights pass: which GEMM weights are packed into panels
+// once, when a session binds its parameters, instead of on every call
+// (docs/abi.md, "Packed weights").
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ToLoops/PackWeights.h"
+#include "passes/Conversion/Passes.h"
 
 #include "dialects/FFN/IR/FFNOps.h"
 #include "dialects/Graph/IR/GraphOps.h"
@@ -13,12 +16,15 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 
 using namespace mlir;
 
 namespace kiln {
+#define GEN_PASS_DEF_PACKWEIGHTS
+#include "passes/Conversion/Passes.h.inc"
 
 namespace {
 
@@ -50,10 +56,9 @@ SmallVector<SmallVector<unsigned>> weightGroups(Operation *op) {
   return {};
 }
 
-} // namespace
-
-LogicalResult planPackedWeights(ModuleOp module, const GemmTiling &tiling,
-                                PackedWeights &plan) {
+/// Adds the panels arguments, `kiln.packed_panels` attributes, `@kiln_pack`
+/// and the signature's "packed" and "packed_only" lists (see Passes.td).
+LogicalResult packWeights(ModuleOp module, const GemmTiling &tiling) {
   // Without a signature there is no bind time; with a packing function the
   // module has been planned already (this pass's own output, run again).
   auto signatureAttr = module->getAttrOfType<StringAttr>("kiln.signature");
@@ -122,7 +127,8 @@ LogicalResult planPackedWeights(ModuleOp module, const GemmTiling &tiling,
   // Operands that will read panels instead of their parameter.
   llvm::DenseSet<OpOperand *> packedReads;
   SmallVector<std::tuple<unsigned, Operation *, unsigned, size_t>> uses;
-  for (auto [f, function] : llvm::enumerate(functions))
+  for (unsigned f = 0; f < functions.size(); ++f) {
+    PackedFunction function = functions[f];
     function.func.walk([&](Operation *op) {
       for (const SmallVector<unsigned> &group : weightGroups(op)) {
         std::optional<SmallVector<unsigned>> sources =
@@ -147,13 +153,24 @@ LogicalResult planPackedWeights(ModuleOp module, const GemmTiling &tiling,
         uses.emplace_back(f, op, group[0], existing - buffers.begin());
       }
     });
-  SmallVector<SmallVector<Value>> panels(functions.size());
-  for (auto [f, function] : llvm::enumerate(functions))
+  }
+  SmallVector<unsigned> firstPanels;
+  for (PackedFunction &function : functions) {
+    firstPanels.push_back(function.func.getNumArguments());
     for (const PackedBuffer &buffer : buffers)
-      panels[f].push_back(function.func.getBody().front().addArgument(
-          buffer.type, function.func.getLoc()));
-  for (auto [f, op, operand, buffer] : uses)
-    plan.insert(op, operand, panels[f][buffer]);
+      function.func.insertArgument(function.func.getNumArguments(),
+                                   buffer.type, DictionaryAttr(),
+                                   function.func.getLoc());
+  }
+  llvm::MapVector<Operation *, SmallVector<int64_t>> panelArguments;
+  for (auto [f, op, operand, buffer] : uses) {
+    SmallVector<int64_t> &pairs = panelArguments[op];
+    pairs.push_back(operand);
+    pairs.push_back(firstPanels[f] + buffer);
+  }
+  for (auto &[op, pairs] : panelArguments)
+    op->setAttr(kPackedPanelsAttr,
+                DenseI64ArrayAttr::get(module.getContext(), pairs));
 
   // @kiln_pack(params..., panels..., which): every parameter, so that the
   // ABI passes the same buffers whichever are packed; `which` selects one
@@ -228,6 +245,36 @@ LogicalResult planPackedWeights(ModuleOp module, const GemmTiling &tiling,
                                                            std::move(*signature)))
                                       .str()));
   return success();
+}
+
+struct PackWeightsPass : impl::PackWeightsBase<PackWeightsPass> {
+  using PackWeightsBase::PackWeightsBase;
+  void runOnOperation() override {
+    if (vectorWidth < 1 || vectorWidth > 64) {
+      getOperation().emitError(
+          "vector-width must be between 1 and 64 f32 lanes, got ")
+          << static_cast<int64_t>(vectorWidth);
+      return signalPassFailure();
+    }
+    if (failed(
+            packWeights(getOperation(), GemmTiling::forWidth(vectorWidth))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+Value packedPanels(Operation *op, unsigned operand) {
+  auto pairs = op->getAttrOfType<DenseI64ArrayAttr>(kPackedPanelsAttr);
+  auto func = op->getParentOfType<func::FuncOp>();
+  if (!pairs || !func)
+    return {};
+  ArrayRef<int64_t> values = pairs.asArrayRef();
+  for (size_t i = 0; i + 1 < values.size(); i += 2)
+    if (values[i] == operand && values[i + 1] >= 0 &&
+        values[i + 1] < func.getNumArguments())
+      return func.getArgument(values[i + 1]);
+  return {};
 }
 
 } // namespace kiln

@@ -28,15 +28,13 @@ inline constexpr llvm::StringLiteral kDecodeFunction = "kiln_decode";
 /// Name of the generated packing function.
 inline constexpr llvm::StringLiteral kPackFunction = "kiln_pack";
 
-/// Adds the panels arguments to the model function and its generation
-/// entries (still on tensors; each gets every packed buffer, in one order,
-/// so that a session passes the same buffers to all), `@kiln_pack` to
-/// `module` and the "packed" list to its kiln.signature, and fills `plan`.
-/// A module without a signature (an MLIR test) packs nothing: every weight
-/// is then packed per call.
-mlir::LogicalResult planPackedWeights(mlir::ModuleOp module,
-                                      const GemmTiling &tiling,
-                                      PackedWeights &plan);
+/// On a GEMM op: [operand, argument] pairs, each weight operand packed at
+/// bind time and the argument of the op's function that holds its panels.
+inline constexpr llvm::StringLiteral kPackedPanelsAttr = "kiln.packed_panels";
+
+/// The function argument holding the packed panels of `op`'s operand
+/// `operand`, or null when the weight is packed on every call.
+mlir::Value packedPanels(mlir::Operation *op, unsigned operand);
 
 } // namespace kiln
 

@@ -12,25 +12,6 @@
 
 namespace kiln {
 
-/// GEMM weights packed into panels once, when a session binds its weights
-/// (docs/abi.md): for an operand of a GEMM op, the function argument that
-/// holds its panels.
-class PackedWeights {
-public:
-  void insert(mlir::Operation *op, unsigned operand, mlir::Value panels) {
-    panelsOf[{op, operand}] = panels;
-  }
-  /// The packed panels of `op`'s operand `operand`, or null when the weight
-  /// is not a bound parameter and is packed on every call.
-  mlir::Value lookup(mlir::Operation *op, unsigned operand) const {
-    return panelsOf.lookup({op, operand});
-  }
-
-private:
-  llvm::DenseMap<std::pair<mlir::Operation *, unsigned>, mlir::Value>
-      panelsOf;
-};
-
 /// The buffer type `converter` gives result `index` of `op`.
 inline mlir::MemRefType convertedResultType(const mlir::TypeConverter &converter,
                                             mlir::Operation *op,
@@ -44,8 +25,6 @@ struct KernelOptions {
   /// f32 lanes of the target's vector registers: 16 with AVX-512, 8 with
   /// AVX/AVX2, 4 with SSE (any x86-64). Tile sizes are multiples of it.
   int64_t vectorWidth = 8;
-  /// Weights packed at bind time; none when null.
-  const PackedWeights *packedWeights = nullptr;
   /// Whether a parallel iteration may allocate scratch buffers for a block
   /// of work (a GEMM's normalized rows): true on CPU threads, false on the
   /// GPU, where a parallel iteration is one thread.

@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=attn.
-// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts | FileCheck %s --check-prefix=WIDE
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=attn.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts | FileCheck %s --check-prefix=WIDE
 
 // Flash attention in vector code (vector width 8, the pass default: 6×2
 // register tiles of vector<8xf32>, 96-row query blocks, 256-key blocks).

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=graph. --implicit-check-not=tensor.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=graph. --implicit-check-not=tensor.
 
 // reshape is a view of the contiguous buffer; transpose, slice, concat and
 // split are copy loops; tensor.dim becomes memref.dim.

@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=graph.
-// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts | FileCheck %s --check-prefix=FUSED
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=graph.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts | FileCheck %s --check-prefix=FUSED
 
 // Unary activations, broadcasting binary arithmetic and casts: one result
 // buffer, outer dims in scf.parallel, the last dim in an scf.for, and the

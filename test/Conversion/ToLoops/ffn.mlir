@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=ffn.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=ffn.
 
 // ffn.mlp and ffn.glu run the register-tiled GEMM of gemm.mlir over the
 // rows of the collapsed input, with an f32 hidden buffer [rows, hidden]

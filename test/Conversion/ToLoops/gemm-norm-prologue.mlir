@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
-// RUN: kiln-opt %s --kiln-convert-to-loops="vector-width=16 block-scratch=false" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=ALLROWS --implicit-check-not=graph.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=16 block-scratch=false" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=ALLROWS --implicit-check-not=graph.
 
 // A linear with a layer_norm prologue. On CPU threads every row's mean and
 // rstd are computed first (one parallel loop, [rows, 2]); then each

@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
-// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=AVX2
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=AVX2
 
 // linear and matmul run the register-tiled GEMM: with 16-lane vectors a
 // tile is 12 rows × 2 vectors (32 columns), its 24 accumulators carried
@@ -44,13 +44,16 @@
 // CHECK: %[[FULL:.*]] = arith.addi %[[M0:.*]], %{{.*}} : index
 // CHECK: %[[ANY:.*]] = arith.cmpi ult, %[[M0]], %[[FULL]]
 // CHECK: scf.if %[[ANY]] {
-// CHECK: scf.for %[[K0:.*]] = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<16xf32>,
+// A full tile's K loop is unrolled by 4 (K = 64 leaves no rest).
+// CHECK: scf.for %[[K0:.*]] = %c0 to %c64 step %c4 iter_args({{.*}}) -> (vector<16xf32>,
 // CHECK: vector.load %[[PANELS]][%[[P]], %[[K0]], %c0] {kiln.panel_row}
 // CHECK: vector.load %[[PANELS]][%[[P]], %[[K0]], %c16] {kiln.panel_row}
+// CHECK: %[[K0NEXT:.*]] = arith.addi %[[K0]], %c1
+// CHECK: vector.load %[[PANELS]][%[[P]], %[[K0NEXT]], %c0] {kiln.panel_row}
 // The later full tiles find the panel in L2: unmarked.
 // CHECK: %[[SECOND:.*]] = arith.addi %[[M0]], %c12
 // CHECK: scf.for %[[M:.*]] = %[[SECOND]] to %[[FULL]] step %c12
-// CHECK: %[[ACC:.*]]:24 = scf.for %[[K:.*]] = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<16xf32>,
+// CHECK: %[[ACC:.*]]:24 = scf.for %[[K:.*]] = %c0 to %c64 step %c4 iter_args({{.*}}) -> (vector<16xf32>,
 // CHECK: %[[B0:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c0] : memref<2x64x32xf32>, vector<16xf32>
 // CHECK: %[[B1:.*]] = vector.load %[[PANELS]][%[[P]], %[[K]], %c16] : memref<2x64x32xf32>, vector<16xf32>
 // CHECK: %[[A0:.*]] = memref.load %[[XM]][%[[M]], %[[K]]]
@@ -150,4 +153,14 @@ func.func @matmul(%a: tensor<?x4x8x16xf32>, %b: tensor<4x16x?xf32>) -> tensor<?x
 func.func @linear_epilogue(%x: tensor<?x64xf32>, %w: tensor<40x64xf32>, %r: tensor<?x40xf32>) -> tensor<?x40xf32> {
   %0 = graph.linear %x, %w residual %r {activation = #graph<activation tanh>} : (tensor<?x64xf32>, tensor<40x64xf32>, tensor<?x40xf32>) -> tensor<?x40xf32>
   return %0 : tensor<?x40xf32>
+}
+
+// K = 30: the unrolled loop takes k < 28 and a plain loop the rest, with
+// the accumulators passed from one to the other.
+// CHECK-LABEL: func.func @linear_odd_depth
+// CHECK: %[[MAIN:.*]]:24 = scf.for %{{.*}} = %c0 to %c28 step %c4 iter_args
+// CHECK: scf.for %{{.*}} = %c28 to %c30 step %c1 iter_args(%{{.*}} = %[[MAIN]]#0,
+func.func @linear_odd_depth(%x: tensor<?x30xf32>, %w: tensor<32x30xf32>) -> tensor<?x32xf32> {
+  %0 = graph.linear %x, %w : (tensor<?x30xf32>, tensor<32x30xf32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
 }

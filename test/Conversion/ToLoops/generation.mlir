@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops --reconcile-unrealized-casts --canonicalize --cse \
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops --reconcile-unrealized-casts --canonicalize --cse \
 // RUN:   | FileCheck %s --implicit-check-not=attn. --implicit-check-not=scan. --implicit-check-not=graph.
 
 // The stateful ops of the prefill and decode entries become kernels that

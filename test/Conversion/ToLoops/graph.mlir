@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=graph.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=graph.
 
 // Graph ops that compute along a dimension: norms, softmax,
 // gathers, RoPE, the causal convolution and reductions.

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=graph.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=graph.
 
 // The generation glue ops: comparisons and where as broadcasting loops,
 // constants as globals (splats as a fill), index ops with wrapped and

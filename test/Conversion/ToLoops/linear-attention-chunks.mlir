@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops="vector-width=4 chunked-scans=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=attn.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 chunked-scans=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=attn.
 
 // Causal with a denominator, D = 2, Dv = 5, in chunks of 64 tokens: (1) per
 // (batch, chunk, head, column j) the chunk's column of S, and per (batch,

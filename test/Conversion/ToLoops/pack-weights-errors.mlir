@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --split-input-file --kiln-convert-to-loops --verify-diagnostics
+// RUN: kiln-opt %s --split-input-file --kiln-pack-weights --verify-diagnostics
 
 // Planning the bind-time packing needs a signature it can read, and a model
 // function with its inputs and parameters.

@@ -1,5 +1,6 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s
-// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=16 | kiln-opt --kiln-convert-to-loops=vector-width=16 | FileCheck %s --check-prefix=TWICE
+// RUN: kiln-opt %s --kiln-pack-weights=vector-width=16 --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s
+// RUN: kiln-opt %s --kiln-pack-weights=vector-width=16 | kiln-opt --kiln-pack-weights=vector-width=16 | FileCheck %s --check-prefix=TWICE
+// RUN: kiln-opt %s --kiln-pack-weights=vector-width=16 | FileCheck %s --check-prefix=PLAN
 
 // GEMM weights that are parameters are packed once, at bind time: the model
 // function takes their panels after the parameters, the signature lists
@@ -8,6 +9,18 @@
 // share one buffer; a weight that is a graph input is packed per call.
 // "packed_only" lists the parameters read through their panels alone: not
 // wg and wu, which a multiplication also reads.
+
+// The plan is in the IR: each GEMM op names, per packed weight operand, the
+// argument holding its panels (the tensors stay until
+// kiln-bufferize-boundaries).
+// PLAN-LABEL: func.func @kiln_main
+// PLAN-SAME: %{{.*}}: tensor<64x40xf32>, %{{.*}}: memref<2x64x32xf32>, %{{.*}}: memref<3x64x32xf32>, %{{.*}}: memref<2x40x32xf32>) ->
+// PLAN: graph.linear {{.*}} {kiln.packed_panels = array<i64: 1, 6>}
+// PLAN: graph.linear {{.*}} {kiln.packed_panels = array<i64: 1, 6>}
+// PLAN: ffn.glu {{.*}} kiln.packed_panels = array<i64: 1, 7, 3, 8>}
+// The weight that is a graph input is not packed at bind time.
+// PLAN-NOT: kiln.packed_panels
+// PLAN: func.func private @kiln_pack
 
 // Run again on its own output, the pass plans nothing more.
 // TWICE-COUNT-1: func.func private @kiln_pack

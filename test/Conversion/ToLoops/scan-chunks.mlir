@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops="vector-width=4 chunked-scans=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=scan.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 chunked-scans=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=scan.
 
 // The selective scan in chunks of 64 steps, one channel per iteration: (1)
 // per (batch, chunk, channel) the chunk from zero, keeping Σ Δ and the last

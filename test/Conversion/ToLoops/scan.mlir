@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=scan.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=scan.
 
 // Selective scan, N = 16: Aᵀ·log2(e) made once; per (batch, block of 8
 // channels) chunks of 64 steps: a first loop stores Δ, then four passes of 4

@@ -1,5 +1,5 @@
-// RUN: not kiln-opt %s --kiln-convert-to-loops=vector-width=0 2>&1 | FileCheck %s
-// RUN: not kiln-opt %s --kiln-convert-to-loops=vector-width=65 2>&1 | FileCheck %s --check-prefix=LARGE
+// RUN: not kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=0 2>&1 | FileCheck %s
+// RUN: not kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=65 2>&1 | FileCheck %s --check-prefix=LARGE
 
 // The kernels' vector width must be a usable number of f32 lanes.
 // CHECK: error: vector-width must be between 1 and 64 f32 lanes, got 0
