@@ -74,7 +74,7 @@ struct SoftmaxBlocksToLoops : OpConversionPattern<SoftmaxOp> {
   matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     int64_t rank = op.getType().getRank();
-    if (rank < 1 || op.getAxis() != rank - 1)
+    if (rank < 1 || static_cast<int64_t>(op.getAxis()) != rank - 1)
       return rewriter.notifyMatchFailure(op, "not a softmax over rows");
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value input = adaptor.getInput();
