@@ -1,5 +1,4 @@
-//===- AttnFlash.h - The keys of a flash-attention block ---------*- C++
-//-*-===//
+//===- AttnFlash.h - The keys of a flash-attention block --------*- C++ -*-===//
 //
 // What the GPU's two flash-attention forms (AttnBlocksToLoops.cpp, SIMT;
 // AttnFlashMMA.cpp, tensor cores) share: the keys a block's query tile
