@@ -79,10 +79,10 @@ struct MaterializeToCopy
   }
 };
 
-/// Functions must come from kiln-bufferize-boundaries; a GEMM's packed
-/// panels from kiln-pack-weights at this vector width.
-LogicalResult checkBufferizedBoundaries(ModuleOp module,
-                                        const GemmTiling &tiling) {
+/// What the pass expects of the steps before it: function boundaries on
+/// buffers (kiln-bufferize-boundaries), and packed panels
+/// (kiln-pack-weights) of this vector width.
+LogicalResult checkPreconditions(ModuleOp module, const GemmTiling &tiling) {
   for (auto func : module.getOps<func::FuncOp>()) {
     auto isTensor = llvm::IsaPred<TensorType>;
     if (llvm::any_of(func.getArgumentTypes(), isTensor) ||
@@ -97,7 +97,13 @@ LogicalResult checkBufferizedBoundaries(ModuleOp module,
       return WalkResult::advance();
     ArrayRef<int64_t> values = pairs.asArrayRef();
     auto func = op->getParentOfType<func::FuncOp>();
-    for (size_t i = 0; i + 1 < values.size(); i += 2) {
+    if (values.size() % 2 != 0) {
+      op->emitOpError("kiln.packed_panels must hold (operand, argument) "
+                      "pairs, got ")
+          << values.size() << " values";
+      return WalkResult::interrupt();
+    }
+    for (size_t i = 0; i < values.size(); i += 2) {
       Value panels = packedPanels(op, values[i]);
       auto type = panels ? dyn_cast<MemRefType>(panels.getType()) : nullptr;
       if (!func || values[i] >= op->getNumOperands() || !type ||
@@ -125,8 +131,7 @@ struct ConvertKilnToLoopsPass
           << static_cast<int64_t>(vectorWidth);
       return signalPassFailure();
     }
-    if (failed(checkBufferizedBoundaries(
-            module, GemmTiling::forWidth(vectorWidth))))
+    if (failed(checkPreconditions(module, GemmTiling::forWidth(vectorWidth))))
       return signalPassFailure();
 
     KernelOptions options;

@@ -31,3 +31,14 @@ func.func @missing_panels(%x: memref<?x64xf32>, %w: memref<40x64xf32>, %out: mem
   bufferization.materialize_in_destination %y in writable %out : (tensor<?x40xf32>, memref<?x40xf32>) -> ()
   return
 }
+
+// -----
+
+func.func @odd_pairs(%x: memref<?x64xf32>, %w: memref<40x64xf32>, %out: memref<?x40xf32>) {
+  %xt = bufferization.to_tensor %x : memref<?x64xf32>
+  %wt = bufferization.to_tensor %w : memref<40x64xf32>
+  // expected-error @+1 {{kiln.packed_panels must hold (operand, argument) pairs, got 3 values}}
+  %y = graph.linear %xt, %wt {kiln.packed_panels = array<i64: 1, 2, 3>} : (tensor<?x64xf32>, tensor<40x64xf32>) -> tensor<?x40xf32>
+  bufferization.materialize_in_destination %y in writable %out : (tensor<?x40xf32>, memref<?x40xf32>) -> ()
+  return
+}
