@@ -148,32 +148,18 @@ public:
       threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
         keys->exactRange(b, thread);
       });
-    Value kStart, kEnd;
-    std::tie(kStart, kEnd) = keys->tileKeys(b);
-    b.create<scf::ForOp>(
-        kStart, kEnd, indexConst(b, shape.keys), std::nullopt,
-        [&](OpBuilder &nested, Location loc, Value k0, ValueRange) {
-          ImplicitLocOpBuilder b(loc, nested);
-          Value k1 = indexMin(
-              b, b.create<arith::AddIOp>(k0, indexConst(b, shape.keys)), kEnd);
-          threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
-            keys->ifLive(b, k0, [&](ImplicitLocOpBuilder &b) {
-              loadTiles(b, thread, k0, k1);
-            });
-          });
-          if (shape.parts > 1)
-            threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
-              keys->ifLive(b, k0, [&](ImplicitLocOpBuilder &b) {
-                scorePartials(b, thread, k0, k1);
-              });
-            });
-          threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
-            keys->ifLive(b, k0, [&](ImplicitLocOpBuilder &b) {
-              weighValues(b, thread, k0, k1);
-            });
-          });
-          b.create<scf::YieldOp>();
-        });
+    auto load = [&](ImplicitLocOpBuilder &b, Value thread, Value k0, Value k1) {
+      loadTiles(b, thread, k0, k1);
+    };
+    auto partials = [&](ImplicitLocOpBuilder &b, Value thread, Value k0,
+                        Value k1) { scorePartials(b, thread, k0, k1); };
+    auto weigh = [&](ImplicitLocOpBuilder &b, Value thread, Value k0,
+                     Value k1) { weighValues(b, thread, k0, k1); };
+    SmallVector<FlashTileKeys::KeyTilePhase> phases = {load};
+    if (shape.parts > 1)
+      phases.push_back(partials);
+    phases.push_back(weigh);
+    keys->emitKeyLoop(b, phases);
     threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
       epilogue(b, thread);
     });
@@ -203,21 +189,6 @@ private:
     return row;
   }
 
-  /// `buffer`[thread], the thread's rank-reduced slice of a private buffer.
-  static Value threadSlice(ImplicitLocOpBuilder &b, Value buffer,
-                           Value thread) {
-    auto type = cast<MemRefType>(buffer.getType());
-    SmallVector<OpFoldResult> offsets = {thread, b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
-                                       b.getIndexAttr(type.getDimSize(1))};
-    SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
-    auto sliceType =
-        cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
-            type.getShape().drop_front(), type, offsets, sizes, strides));
-    return b.create<memref::SubViewOp>(sliceType, buffer, offsets, sizes,
-                                       strides);
-  }
-
   static SmallVector<Value> loadAll(ImplicitLocOpBuilder &b, Value slice,
                                     int64_t count) {
     SmallVector<Value> values;
@@ -237,8 +208,7 @@ private:
   /// row stores the row's visible keys [lo, hi) ([0, 0) past the queries).
   void prologue(ImplicitLocOpBuilder &b, Value thread) {
     ThreadRow row = rowOf(b, thread);
-    // Softmax scores are kept in base 2 (scaled by log2 e), for exp2.
-    double scale = op.getScale().convertToDouble() * (power ? 1.0 : M_LOG2E);
+    double scale = scoreScale(op.getScale(), power);
     Value scaleV = f32Const(b, scale), zero = f32Const(b, 0.0);
     Value first = b.create<arith::MulIOp>(row.part,
                                           indexConst(b, shape.querySlice));

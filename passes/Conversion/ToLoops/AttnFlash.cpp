@@ -2,6 +2,7 @@
 
 #include "passes/Conversion/ToLoops/AttnFlash.h"
 #include "passes/Conversion/ToLoops/AttnMask.h"
+#include "passes/Conversion/ToLoops/ThreadBlock.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -116,6 +117,25 @@ std::pair<Value, Value> FlashTileKeys::tileKeys(ImplicitLocOpBuilder &b) const {
 
 /// Always true without packed sequences (the loop walks only those tiles),
 /// else decided by the exact range in workgroup memory.
+void FlashTileKeys::emitKeyLoop(ImplicitLocOpBuilder &b,
+                                ArrayRef<KeyTilePhase> phases) const {
+  Value kStart, kEnd;
+  std::tie(kStart, kEnd) = tileKeys(b);
+  b.create<scf::ForOp>(
+      kStart, kEnd, indexConst(b, keys), std::nullopt,
+      [&](OpBuilder &nested, Location loc, Value k0, ValueRange) {
+        ImplicitLocOpBuilder b(loc, nested);
+        Value k1 =
+            indexMin(b, b.create<arith::AddIOp>(k0, indexConst(b, keys)), kEnd);
+        for (KeyTilePhase phase : phases)
+          threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
+            ifLive(b, k0,
+                   [&](ImplicitLocOpBuilder &b) { phase(b, thread, k0, k1); });
+          });
+        b.create<scf::YieldOp>();
+      });
+}
+
 void FlashTileKeys::ifLive(
     ImplicitLocOpBuilder &b, Value k0,
     llvm::function_ref<void(ImplicitLocOpBuilder &)> body) const {

@@ -75,6 +75,14 @@ public:
   void ifLive(ImplicitLocOpBuilder &b, Value k0,
               llvm::function_ref<void(ImplicitLocOpBuilder &)> body) const;
 
+  /// One phase of a key tile: `body(thread, k0, k1)` for keys [k0, k1).
+  using KeyTilePhase = llvm::function_ref<void(
+      ImplicitLocOpBuilder &, Value thread, Value k0, Value k1)>;
+  /// The block's key loop: for each tile of the keys tileKeys walks, each
+  /// of `phases` as a thread phase that runs where the tile is live.
+  void emitKeyLoop(ImplicitLocOpBuilder &b,
+                   llvm::ArrayRef<KeyTilePhase> phases) const;
+
   bool packed() const { return static_cast<bool>(offsets); }
 
 private:

@@ -214,36 +214,14 @@ public:
       threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
         keys->exactRange(b, thread);
       });
-    Value kStart, kEnd;
-    std::tie(kStart, kEnd) = keys->tileKeys(b);
-    b.create<scf::ForOp>(
-        kStart, kEnd, indexConst(b, shape.keys), std::nullopt,
-        [&](OpBuilder &nested, Location loc, Value k0, ValueRange) {
-          ImplicitLocOpBuilder b(loc, nested);
-          Value k1 = indexMin(
-              b, b.create<arith::AddIOp>(k0, indexConst(b, shape.keys)), kEnd);
-          auto phase =
-              [&](llvm::function_ref<void(ImplicitLocOpBuilder &, Value)>
-                      body) {
-                threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
-                  keys->ifLive(
-                      b, k0, [&](ImplicitLocOpBuilder &b) { body(b, thread); });
-                });
-              };
-          phase([&](ImplicitLocOpBuilder &b, Value thread) {
-            loadTiles(b, thread, k0, k1);
-          });
-          phase([&](ImplicitLocOpBuilder &b, Value thread) {
-            multiplyKeys(b, thread);
-          });
-          phase([&](ImplicitLocOpBuilder &b, Value thread) {
-            weighRow(b, thread, k0);
-          });
-          phase([&](ImplicitLocOpBuilder &b, Value thread) {
-            multiplyValues(b, thread);
-          });
-          b.create<scf::YieldOp>();
-        });
+    keys->emitKeyLoop(b, {[&](ImplicitLocOpBuilder &b, Value thread, Value k0,
+                              Value k1) { loadTiles(b, thread, k0, k1); },
+                          [&](ImplicitLocOpBuilder &b, Value thread, Value,
+                              Value) { multiplyKeys(b, thread); },
+                          [&](ImplicitLocOpBuilder &b, Value thread, Value k0,
+                              Value) { weighRow(b, thread, k0); },
+                          [&](ImplicitLocOpBuilder &b, Value thread, Value,
+                              Value) { multiplyValues(b, thread); }});
     threadPhase(
         b, [&](ImplicitLocOpBuilder &b, Value thread) { epilogue(b, thread); });
   }
@@ -283,22 +261,6 @@ private:
         source, ValueRange{batch, clampedRow, h, clampedD});
     return b.create<arith::SelectOp>(inside, value,
                                      floatConst(b, element, 0.0));
-  }
-
-  /// The fragments of a lane, [fragments, 4] in private memory.
-  Value laneFragments(ImplicitLocOpBuilder &b, Value thread) const {
-    auto type = cast<MemRefType>(accumulators.getType());
-    SmallVector<OpFoldResult> offsets = {thread, b.getIndexAttr(0),
-                                         b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
-                                       b.getIndexAttr(type.getDimSize(1)),
-                                       b.getIndexAttr(4)};
-    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-    auto sliceType =
-        cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
-            type.getShape().drop_front(), type, offsets, sizes, strides));
-    return b.create<memref::SubViewOp>(sliceType, accumulators, offsets, sizes,
-                                       strides);
   }
 
   static Value loadFragment(ImplicitLocOpBuilder &b, Value fragments,
@@ -343,7 +305,7 @@ private:
                          queries, head, d, shape.headDim, trueValue(b));
           b.create<memref::StoreOp>(value, queryTile, ValueRange{r, d});
         });
-    Value fragments = laneFragments(b, thread);
+    Value fragments = threadSlice(b, accumulators, thread);
     Value zero4 = floatConst(b, f32Vector(b, 4), 0.0);
     for (int64_t n = 0; n < shape.fragments(); ++n)
       storeFragment(b, zero4, fragments, n);
@@ -373,27 +335,29 @@ private:
   /// reads consecutive head dims of a key.
   void loadTiles(ImplicitLocOpBuilder &b, Value thread, Value k0,
                  Value k1) const {
-    int64_t keyPitch = shape.paddedHeadDim;
+    stageKeyTile(b, thread, k0, k1, adaptor.getKey(), shape.headDim,
+                 shape.paddedHeadDim, keyTile, /*transposed=*/false);
+    stageKeyTile(b, thread, k0, k1, adaptor.getValue(), shape.valueDim,
+                 shape.paddedValueDim, valueTile, /*transposed=*/true);
+  }
+
+  /// Keys [k0, k1) of `source` (head dims `dims`) into `tile` as [j][d], or
+  /// [d][j] when `transposed`, for `pitch` head dims, zero past k1 and
+  /// `dims`.
+  void stageKeyTile(ImplicitLocOpBuilder &b, Value thread, Value k0, Value k1,
+                    Value source, int64_t dims, int64_t pitch, Value tile,
+                    bool transposed) const {
     forEachElement(
-        b, thread, shape.keys * keyPitch,
-        [&](ImplicitLocOpBuilder &b, Value e) {
-          Value j = b.create<arith::DivUIOp>(e, indexConst(b, keyPitch));
-          Value d = b.create<arith::RemUIOp>(e, indexConst(b, keyPitch));
+        b, thread, shape.keys * pitch, [&](ImplicitLocOpBuilder &b, Value e) {
+          Value j = b.create<arith::DivUIOp>(e, indexConst(b, pitch));
+          Value d = b.create<arith::RemUIOp>(e, indexConst(b, pitch));
           Value key = b.create<arith::AddIOp>(k0, j);
-          Value value = loadOrZero(b, adaptor.getKey(), key, keyCount, kvHead,
-                                   d, shape.headDim, lessThan(b, key, k1));
-          b.create<memref::StoreOp>(value, keyTile, ValueRange{j, d});
-        });
-    int64_t valuePitch = shape.paddedValueDim;
-    forEachElement(
-        b, thread, shape.keys * valuePitch,
-        [&](ImplicitLocOpBuilder &b, Value e) {
-          Value j = b.create<arith::DivUIOp>(e, indexConst(b, valuePitch));
-          Value c = b.create<arith::RemUIOp>(e, indexConst(b, valuePitch));
-          Value key = b.create<arith::AddIOp>(k0, j);
-          Value value = loadOrZero(b, adaptor.getValue(), key, keyCount, kvHead,
-                                   c, shape.valueDim, lessThan(b, key, k1));
-          b.create<memref::StoreOp>(value, valueTile, ValueRange{c, j});
+          Value value = loadOrZero(b, source, key, keyCount, kvHead, d, dims,
+                                   lessThan(b, key, k1));
+          SmallVector<Value> indices = {j, d};
+          if (transposed)
+            std::swap(indices[0], indices[1]);
+          b.create<memref::StoreOp>(value, tile, indices);
         });
   }
 
@@ -421,8 +385,7 @@ private:
   std::pair<Value, Value> scoreChunk(ImplicitLocOpBuilder &b, Value r,
                                      Value clampedT, Value k0, Value c,
                                      Value lo, Value hi) const {
-    // Softmax scores are kept in base 2 (scaled by log2 e), for exp2.
-    double scale = op.getScale().convertToDouble() * (power ? 1.0 : M_LOG2E);
+    double scale = scoreScale(op.getScale(), power);
     SmallVector<Value> lanes, sees;
     for (int64_t l = 0; l < kScoreLanes; ++l) {
       Value j = b.create<arith::AddIOp>(c, indexConst(b, l));
@@ -563,7 +526,7 @@ private:
   /// tile.
   void multiplyValues(ImplicitLocOpBuilder &b, Value thread) const {
     Lane lane = Lane::of(b, thread);
-    Value fragments = laneFragments(b, thread);
+    Value fragments = threadSlice(b, accumulators, thread);
     // Elements 0, 1 of a fragment are row g's, 2, 3 row g + 8's.
     Value upper = statistic(b, kFactor, lane.row(b, 0));
     Value lower = statistic(b, kFactor, lane.row(b, 2));
@@ -590,7 +553,7 @@ private:
   /// scores).
   void epilogue(ImplicitLocOpBuilder &b, Value thread) const {
     Lane lane = Lane::of(b, thread);
-    Value fragments = laneFragments(b, thread);
+    Value fragments = threadSlice(b, accumulators, thread);
     Value rows[2] = {lane.row(b, 0), lane.row(b, 2)};
     Value sums[2] = {statistic(b, kSum, rows[0]), statistic(b, kSum, rows[1])};
     for (int64_t half = 0; half < 2; ++half) {

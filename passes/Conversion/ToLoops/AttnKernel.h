@@ -14,6 +14,9 @@
 
 #include "passes/Conversion/ToLoops/VectorBuilder.h"
 
+#include "llvm/ADT/APFloat.h"
+
+#include <cmath>
 #include <optional>
 
 namespace kiln {
@@ -109,6 +112,13 @@ struct BlockWeights {
 /// for the earlier blocks, or x^p (power, masked lanes 0, no max).
 void blockWeights(ImplicitLocOpBuilder &b, const AttnTile &tile,
                   const BlockWeights &a, bool masked);
+
+/// What scores are multiplied by: the attention's `scale`, times log2 e for
+/// the softmax, whose scores are kept in base 2 (for exp2); the power
+/// normalizer's are not.
+inline double scoreScale(const llvm::APFloat &scale, bool power) {
+  return scale.convertToDouble() * (power ? 1.0 : M_LOG2E);
+}
 
 /// `x^p` for a positive integer `p`, by repeated squaring (scalar or
 /// vector).

@@ -93,8 +93,7 @@ struct AttentionRowsToLoops : OpConversionPattern<AttentionOp> {
     Value start = warpStart(b, op, offsets, sizes, row, keys, lo);
 
     bool power = op.getNormalizer() == Normalizer::power;
-    // Softmax scores are kept in base 2 (scaled by log2 e), for exp2.
-    double scale = op.getScale().convertToDouble() * (power ? 1.0 : M_LOG2E);
+    double scale = scoreScale(op.getScale(), power);
     Value scaleV = floatConst(b, f32Vector(b, width), scale);
     SmallVector<Value> query;
     for (size_t i = 0; i < keyChunks.size(); ++i)

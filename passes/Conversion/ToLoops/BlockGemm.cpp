@@ -200,7 +200,7 @@ public:
       return emitMMA(b, batch, epilogue);
     threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
       Value zero = floatConst(b, f32Vector(b, tiling.width), 0.0);
-      Value slice = threadSlice(b, thread);
+      Value slice = threadSlice(b, accumulators, thread);
       forEachAccumulator(b, [&](int64_t r, int64_t v) {
         storeAccumulator(b, zero, slice, r, v);
       });
@@ -230,7 +230,7 @@ private:
                BatchTileEpilogue epilogue) {
     threadPhase(b, [&](ImplicitLocOpBuilder &b, Value thread) {
       Value zero = floatConst(b, f32Vector(b, 4), 0.0);
-      Value slice = threadSlice(b, thread);
+      Value slice = threadSlice(b, accumulators, thread);
       for (int64_t f = 0; f < kWarpTileRows * kWarpTileColumns; ++f)
         storeLanes(b, zero, slice, indexConst(b, f), indexConst(b, 0));
     });
@@ -337,7 +337,7 @@ private:
   /// bTile, one warp.mma per 16 × 8 tile and instruction depth.
   void multiply(ImplicitLocOpBuilder &b, Value thread) const {
     WarpPosition warp = warpPosition(b, thread);
-    Value slice = threadSlice(b, thread);
+    Value slice = threadSlice(b, accumulators, thread);
     SmallVector<Value> accs;
     for (int64_t f = 0; f < kWarpTileRows * kWarpTileColumns; ++f)
       accs.push_back(
@@ -368,7 +368,7 @@ private:
   /// m16n8 accumulator layout (warp.mma).
   void storeFragments(ImplicitLocOpBuilder &b, Value thread) const {
     WarpPosition warp = warpPosition(b, thread);
-    Value slice = threadSlice(b, thread);
+    Value slice = threadSlice(b, accumulators, thread);
     Value g = b.create<arith::DivUIOp>(warp.lane, indexConst(b, 4));
     Value t2 = b.create<arith::MulIOp>(
         b.create<arith::RemUIOp>(warp.lane, indexConst(b, 4)),
@@ -396,23 +396,6 @@ private:
     return operands.rhs.layout == GemmRhs::Layout::Panels
                ? columns + tiling.panelColumns()
                : columns;
-  }
-
-  /// The thread's accumulators in private memory: f32 [kThreadRows, NR],
-  /// or with tensor cores [fragments, 4].
-  Value threadSlice(ImplicitLocOpBuilder &b, Value thread) const {
-    auto type = cast<MemRefType>(accumulators.getType());
-    SmallVector<OpFoldResult> offsets = {thread, b.getIndexAttr(0),
-                                         b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
-                                       b.getIndexAttr(type.getDimSize(1)),
-                                       b.getIndexAttr(type.getDimSize(2))};
-    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-    auto sliceType =
-        cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
-            type.getShape().drop_front(), type, offsets, sizes, strides));
-    return b.create<memref::SubViewOp>(sliceType, accumulators, offsets, sizes,
-                                       strides);
   }
 
   void forEachAccumulator(ImplicitLocOpBuilder &b,
@@ -527,7 +510,7 @@ private:
   void accumulate(ImplicitLocOpBuilder &b, Value thread) const {
     int64_t width = tiling.width;
     auto [group, panel] = position(b, thread);
-    Value slice = threadSlice(b, thread);
+    Value slice = threadSlice(b, accumulators, thread);
     SmallVector<Value> init;
     forEachAccumulator(b, [&](int64_t r, int64_t v) {
       init.push_back(loadAccumulator(b, slice, r, v));
@@ -572,7 +555,7 @@ private:
     Value panel = b.create<arith::AddIOp>(p0, offset);
     Value first = b.create<arith::AddIOp>(
         m0, b.create<arith::MulIOp>(group, indexConst(b, kThreadRows)));
-    Value slice = cTile ? Value() : threadSlice(b, thread);
+    Value slice = cTile ? Value() : threadSlice(b, accumulators, thread);
     Value panelInside = lessThan(b, panel, panels);
     for (int64_t r = 0; r < kThreadRows; ++r) {
       Value row = b.create<arith::AddIOp>(first, indexConst(b, r));

@@ -105,8 +105,7 @@ struct DecodeAttentionToVectors : OpConversionPattern<attn::DecodeAttentionOp> {
                    {},
                    keyChunks,
                    valueChunks};
-    // Scores of the softmax are kept in log2 units, for exp2.
-    double scale = op.getScale().convertToDouble() * (power ? 1.0 : M_LOG2E);
+    double scale = scoreScale(op.getScale(), power);
     Value scaleV = floatConst(b, f32Vector(b, width), scale);
     for (size_t i = 0; i < keyChunks.size(); ++i)
       rows.query.push_back(b.create<arith::MulFOp>(

@@ -71,4 +71,19 @@ void blockLoops(ImplicitLocOpBuilder &b, SmallVector<Value> bounds,
   parallelLoops(b, bounds, body);
 }
 
+Value threadSlice(ImplicitLocOpBuilder &b, Value buffer, Value thread) {
+  auto type = cast<MemRefType>(buffer.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  offsets[0] = thread;
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
+  for (int64_t size : type.getShape().drop_front())
+    sizes.push_back(b.getIndexAttr(size));
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  auto sliceType =
+      cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+          type.getShape().drop_front(), type, offsets, sizes, strides));
+  return b.create<memref::SubViewOp>(sliceType, buffer, offsets, sizes,
+                                     strides);
+}
+
 } // namespace kiln

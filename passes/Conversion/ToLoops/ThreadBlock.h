@@ -34,6 +34,10 @@ mlir::MemRefType f32MemoryType(llvm::ArrayRef<int64_t> shape,
 void blockLoops(ImplicitLocOpBuilder &b, llvm::SmallVector<Value> bounds,
                 LoopBody body);
 
+/// `buffer`[thread], the thread's rank-reduced slice of a per-thread
+/// buffer [threads, ...] (private memory).
+Value threadSlice(ImplicitLocOpBuilder &b, Value buffer, Value thread);
+
 /// Runs `body(thread)` as one phase: an scf.parallel over the block's
 /// threads.
 void threadPhase(ImplicitLocOpBuilder &b,
