@@ -550,31 +550,15 @@ struct AttentionBlocksToLoops : OpConversionPattern<AttentionOp> {
           op, "head dims must be static and at most 256");
     FlashShape shape = FlashShape::of(headDim, valueDim);
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    SmallVector<Value> q = memrefSizes(b, adaptor.getQuery());
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    Value out =
-        allocBuffer(b, type, {q[0], q[1], q[2], indexConst(b, valueDim)});
-    Value group =
-        queryHeadsPerKeyHead(b, adaptor.getQuery(), adaptor.getKey());
-    Value tiles = b.createOrFold<arith::CeilDivUIOp>(
-        q[1], indexConst(b, shape.rows));
-    blockLoops(b, {q[0], q[2], tiles},
-               [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-                 // The last tiles first: under a causal mask they have the
-                 // most keys, and the short ones then fill in at the end.
-                 Value tile = b.create<arith::SelectOp>(
-                     lessThan(b, ivs[2], tiles),
-                     b.create<arith::SubIOp>(
-                         b.create<arith::SubIOp>(tiles, indexConst(b, 1)),
-                         ivs[2]),
-                     ivs[2]);
-                 Value t0 = b.create<arith::MulIOp>(
-                     tile, indexConst(b, shape.rows));
-                 Value kvHead = b.create<arith::DivUIOp>(ivs[1], group);
-                 FlashBlock(b, op, adaptor, shape, out, q[1], ivs[0], ivs[1],
-                            kvHead, t0)
-                     .emit(b);
-               });
+    Value out = emitFlashGrid(
+        b, type, adaptor.getQuery(), adaptor.getKey(), valueDim, shape.rows,
+        [&](ImplicitLocOpBuilder &b, Value out, Value queries, Value batch,
+            Value head, Value kvHead, Value t0) {
+          FlashBlock(b, op, adaptor, shape, out, queries, batch, head, kvHead,
+                     t0)
+              .emit(b);
+        });
     rewriter.replaceOp(op, out);
     return success();
   }

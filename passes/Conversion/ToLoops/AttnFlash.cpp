@@ -1,6 +1,7 @@
 //===- AttnFlash.cpp - The keys of a flash-attention block ----------------===//
 
 #include "passes/Conversion/ToLoops/AttnFlash.h"
+#include "passes/Conversion/ToLoops/AttnKernel.h"
 #include "passes/Conversion/ToLoops/AttnMask.h"
 #include "passes/Conversion/ToLoops/ThreadBlock.h"
 
@@ -146,4 +147,28 @@ void FlashTileKeys::ifLive(
   Value k1 = b.create<arith::AddIOp>(k0, indexConst(b, keys));
   ifThen(b, b.create<arith::AndIOp>(lessThan(b, k0, hi), lessThan(b, lo, k1)),
          body);
+}
+
+Value kiln::emitFlashGrid(ImplicitLocOpBuilder &b, MemRefType outType,
+                          Value query, Value key, int64_t valueDim,
+                          int64_t rows, FlashBlockBody block) {
+  SmallVector<Value> q = memrefSizes(b, query);
+  Value out =
+      allocBuffer(b, outType, {q[0], q[1], q[2], indexConst(b, valueDim)});
+  Value group = queryHeadsPerKeyHead(b, query, key);
+  Value tiles = b.createOrFold<arith::CeilDivUIOp>(q[1], indexConst(b, rows));
+  blockLoops(
+      b, {q[0], q[2], tiles}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+        // The last tiles first: under a causal mask they have the
+        // most keys, and the short ones then fill in at the end.
+        Value tile = b.create<arith::SelectOp>(
+            lessThan(b, ivs[2], tiles),
+            b.create<arith::SubIOp>(
+                b.create<arith::SubIOp>(tiles, indexConst(b, 1)), ivs[2]),
+            ivs[2]);
+        Value t0 = b.create<arith::MulIOp>(tile, indexConst(b, rows));
+        Value kvHead = b.create<arith::DivUIOp>(ivs[1], group);
+        block(b, out, q[1], ivs[0], ivs[1], kvHead, t0);
+      });
+  return out;
 }

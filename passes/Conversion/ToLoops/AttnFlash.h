@@ -94,6 +94,20 @@ private:
   Value rowKeys, tileRange;
 };
 
+/// One flash block: query rows [t0, t0 + rows) of (batch, head), reading
+/// key head `kvHead`, writing `out`; `queries` is T.
+using FlashBlockBody =
+    llvm::function_ref<void(ImplicitLocOpBuilder &, Value out, Value queries,
+                            Value batch, Value head, Value kvHead, Value t0)>;
+
+/// The grid both flash forms share: allocates the output ([B, T, H, Dv] of
+/// `outType`, for `query` [B, T, H, D]) and runs `block` as a thread block
+/// per (batch, head, tile of `rows` queries), tiles last first; returns the
+/// output.
+Value emitFlashGrid(ImplicitLocOpBuilder &b, mlir::MemRefType outType,
+                    Value query, Value key, int64_t valueDim, int64_t rows,
+                    FlashBlockBody block);
+
 } // namespace kiln
 
 #endif // KILN_PASSES_CONVERSION_TOLOOPS_ATTNFLASH_H
