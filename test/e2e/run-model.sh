@@ -2,7 +2,8 @@
 #===- run-model.sh - Compile a model once, check it at many lengths -------===#
 #
 # usage: run-model.sh MODEL.json WORKDIR [--rtol X] [--atol X]
-#                     [--compile-flag FLAG]... [--cases "BxT ..."]
+#                     [--compile-flag FLAG]... [--run-flag FLAG]...
+#                     [--prebuilt DIR] [--cases "BxT ..."]
 #                     [kiln-gen-data options...]
 #
 # Compiles MODEL.json with kiln-compile twice, with the fusion passes and
@@ -12,7 +13,11 @@
 # kiln-run --check, which compares every output with the
 # reference evaluator, at kiln-run's default tolerances unless --rtol or
 # --atol is given (a test that loosens them says why). --compile-flag passes
-# a flag to kiln-compile (e.g. --cpu=x86-64 for the SSE kernels); --cases
+# a flag to kiln-compile (e.g. --cpu=x86-64 for the SSE kernels), --run-flag
+# one to kiln-run (e.g. --device cuda); --prebuilt DIR takes the two libraries
+# from DIR/fusion.so and DIR/no-fusion.so instead of compiling them (a GPU
+# machine without the compiler runs libraries built elsewhere; see
+# scripts/gpu-check.sh); --cases
 # replaces the case list below (a test that needs particular lengths, such as
 # GEMM rows around a tile size, checks its own case lines). Prints the check lines
 # and "case BxT seed S: PASS" per case, and stops with a non-zero status at
@@ -34,6 +39,8 @@ work=$2
 shift 2
 tolerance=()
 compile_flags=()
+run_flags=()
+prebuilt=""
 gen_options=()
 # (batch, seq) pairs: a single token, short odd lengths, a power of two and
 # one long sequence that is not a multiple of any block or vector width.
@@ -46,6 +53,14 @@ while [ $# -gt 0 ]; do
       ;;
     --compile-flag)
       compile_flags+=("$2")
+      shift 2
+      ;;
+    --run-flag)
+      run_flags+=("$2")
+      shift 2
+      ;;
+    --prebuilt)
+      prebuilt=$2
       shift 2
       ;;
     --cases)
@@ -72,13 +87,16 @@ print(1 if m.get("params") else 0, int("batch" in dims), int("seq" in dims),
 ' "$model") || { echo "run-model: cannot read $model" >&2; exit 1; }
 read -r has_params has_batch has_seq inputs <<<"$info"
 
-for variant in fusion no-fusion; do
-  kiln-compile "$model" "${compile_flags[@]}" "--$variant" \
-      -o "$work/$variant.so" || {
-    echo "run-model: kiln-compile --$variant failed for $model"
-    exit 1
-  }
-done
+libraries=${prebuilt:-$work}
+if [ -z "$prebuilt" ]; then
+  for variant in fusion no-fusion; do
+    kiln-compile "$model" "${compile_flags[@]}" "--$variant" \
+        -o "$work/$variant.so" || {
+      echo "run-model: kiln-compile --$variant failed for $model"
+      exit 1
+    }
+  done
+fi
 
 seed=0
 for c in $cases; do
@@ -104,7 +122,7 @@ for c in $cases; do
     exit 1
   fi
   for variant in fusion no-fusion; do
-    if ! kiln-run "$work/$variant.so" "${run_args[@]}" \
+    if ! kiln-run "$libraries/$variant.so" "${run_args[@]}" "${run_flags[@]}" \
          --output "$dir/$variant/" --check "${tolerance[@]}" -q; then
       echo "case ${c} seed $seed: FAIL ($model, --$variant)"
       exit 1
