@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 #===- gpu-check.sh - The GPU numerics suite and benchmarks, on a GPU machine ===#
 #
-# usage: scripts/gpu-check.sh BUNDLE.tar.gz OUT_DIR [--quick]
+# usage: scripts/gpu-check.sh BUNDLE.tar.gz OUT_DIR [--quick] [--no-bench]
+#                             [--suite-seconds N] [--skip NAMES_FILE]
 #
 # Runs on a machine with an NVIDIA GPU and its driver but without Kiln's
 # compiler, from the repository root, on a bundle that scripts/gpu-bundle.py
@@ -9,8 +10,12 @@
 #   1. the numerics suite: every line of the bundle's suite.txt through
 #      test/e2e/run-model.sh with the prebuilt libraries and --device cuda
 #      (each case with fusion and without, against the reference evaluator),
-#      in parallel, at most 300 s per line and 270 s in all;
-#   2. bench/gpu/bench.py (needs PyTorch with CUDA).
+#      in parallel, at most 300 s per line and N s in all (270; lines it
+#      does not reach count as not run); --skip leaves out the lines named
+#      in a file of PASS/FAIL lines (an earlier run's numerics.txt), so a
+#      second lease picks up where the first stopped;
+#   2. bench/gpu/bench.py (needs PyTorch with CUDA; --quick: T = 2k and 8k
+#      only), unless --no-bench.
 # Writes OUT_DIR/numerics.txt (one PASS or FAIL line per suite line, then the
 # log of each failure) and OUT_DIR/bench.md, and prints both summaries.
 # Exits non-zero when a suite line failed.
@@ -18,9 +23,20 @@
 #===----------------------------------------------------------------------===#
 
 set -u -o pipefail
-bundle_tar=${1:?usage: $0 BUNDLE.tar.gz OUT_DIR [--quick]}
-out=${2:?usage: $0 BUNDLE.tar.gz OUT_DIR [--quick]}
-quick=${3:-}
+usage="usage: $0 BUNDLE.tar.gz OUT_DIR [--quick] [--no-bench] [--suite-seconds N] [--skip FILE]"
+bundle_tar=${1:?$usage}
+out=${2:?$usage}
+shift 2
+quick="" bench=1 suite_seconds=270 skip=/dev/null
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=1; shift ;;
+    --no-bench) bench=""; shift ;;
+    --suite-seconds) suite_seconds=$2; shift 2 ;;
+    --skip) skip=$(realpath "$2"); shift 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 mkdir -p "$out"
 
@@ -48,13 +64,16 @@ export -f run_line
 export bundle work
 mkdir -p "$work/logs" "$work/runs"
 
-# The whole suite gets at most 270 s, so that the benchmarks still run
-# within one lease; lines it did not reach are counted as not run.
+# The suite has a time limit of its own, so that the benchmarks still run
+# within one lease.
+awk '{print $2}' "$skip" >"$work/skip"
+grep -v -F -x -f "$work/skip" <(cut -f1 "$bundle/suite.txt") >"$work/names"
+grep -F -f <(sed 's/$/\t/' "$work/names") "$bundle/suite.txt" >"$work/suite.txt"
 start=$(date +%s)
-tr '\n' '\0' <"$bundle/suite.txt" |
-  timeout 270 xargs -0 -P "$(nproc)" -I{} bash -c 'run_line "$1"' _ {} |
+tr '\n' '\0' <"$work/suite.txt" |
+  timeout "$suite_seconds" xargs -0 -P "$(nproc)" -I{} bash -c 'run_line "$1"' _ {} |
   sort >"$out/numerics.txt"
-total=$(wc -l <"$bundle/suite.txt")
+total=$(wc -l <"$work/suite.txt")
 passed=$(grep -c '^PASS' "$out/numerics.txt")
 failed=$(grep -c '^FAIL' "$out/numerics.txt")
 echo "numerics: $passed passed, $failed failed, $((total - passed - failed))" \
@@ -64,6 +83,6 @@ for name in $(awk '/^FAIL/ {print $2}' "$out/numerics.txt"); do
 done
 grep '^FAIL' "$out/numerics.txt"
 
-PYTHONUNBUFFERED=1 timeout 400 python3 bench/gpu/bench.py --bundle "$bundle" \
-  ${quick:+--quick} 2>&1 | tee "$out/bench.md"
+[ -n "$bench" ] && PYTHONUNBUFFERED=1 timeout 400 python3 bench/gpu/bench.py \
+  --bundle "$bundle" ${quick:+--quick} 2>&1 | tee "$out/bench.md"
 [ "$failed" -eq 0 ] && [ "$passed" -eq "$total" ]
