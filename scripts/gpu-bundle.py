@@ -2,6 +2,7 @@
 """Builds the bundle that scripts/gpu-check.sh runs on a GPU machine.
 
 usage: scripts/gpu-bundle.py [--build build] [--sm sm_90] [--jobs N] BUNDLE.tar.gz
+       scripts/gpu-bundle.py --list
 
 A GPU machine lent for a few minutes has the CUDA driver but not Kiln's
 compiler (LLVM and MLIR), so everything is compiled here, on the CPU:
@@ -13,6 +14,8 @@ compiler (LLVM and MLIR), so everything is compiled here, on the CPU:
   suite.txt holds one line per invocation: a name, a tab, and the
   run-model.sh arguments that run the prebuilt libraries with
   --device cuda at the test's own cases, tolerances and data options;
+* generation: every example compiled for the CPU (--cpu=x86-64-v3) and
+  for CUDA, whose greedy decodes gpu-check.sh compares token for token;
 * the benchmark models of bench/gpu/models, compiled the same way;
 * the tools that run them (kiln-run, kiln-gen-data, libkiln_runtime.so) and
   the shared libraries they need that a machine with another system may
@@ -20,6 +23,8 @@ compiler (LLVM and MLIR), so everything is compiled here, on the CPU:
 
 The model JSON files are read from the repository, which travels with the
 bundle. Writes one .tar.gz; prints what it compiled and what it skipped.
+--list prints the suite lines (with @BUNDLE@ for the bundle's folder) and
+compiles nothing.
 """
 
 import argparse
@@ -92,6 +97,18 @@ def compile_variants(build, sm, model, flags, out_dir):
     return None
 
 
+def compile_generation(build, sm, model, out_dir):
+    """CPU and CUDA libraries of one example, for the greedy-decode check."""
+    os.makedirs(out_dir, exist_ok=True)
+    for name, flags in (("cpu", ["--cpu=x86-64-v3"]), ("cuda", ["--target=cuda", "--sm=" + sm])):
+        command = [os.path.join(build, "bin", "kiln-compile"), os.path.join(ROOT, model),
+                   *flags, "-o", os.path.join(out_dir, name + ".so")]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            return "kiln-compile failed: " + " ".join(command) + "\n" + result.stderr[-2000:]
+    return None
+
+
 def shared_libraries_to_carry(binaries):
     """LLVM's own runtime libraries the binaries load (not the system's)."""
     found = set()
@@ -105,14 +122,14 @@ def shared_libraries_to_carry(binaries):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("bundle")
+    parser.add_argument("bundle", nargs="?")
+    parser.add_argument("--list", action="store_true", help="print the suite lines only")
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
     parser.add_argument("--sm", default="sm_90")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
     build = os.path.abspath(args.build)
 
-    staging = tempfile.mkdtemp(prefix="kiln-gpu-bundle-")
     jobs, lines, seen = {}, [], set()
     for suite in SUITES:
         for name in sorted(os.listdir(os.path.join(ROOT, suite))):
@@ -132,17 +149,30 @@ def main():
                 if run_args not in seen:
                     seen.add(run_args)
                     lines.append(test + "\t" + run_args)
+    if args.list:
+        print("\n".join(lines))
+        return 0
+    if not args.bundle:
+        parser.error("the bundle's path is required")
     bench_dir = os.path.join(ROOT, "bench", "gpu", "models")
     for name in sorted(os.listdir(bench_dir)):
         if name.endswith(".json"):
             jobs[(os.path.relpath(os.path.join(bench_dir, name), ROOT), ())] = \
                 "bench/" + name[:-5]
 
+    staging = tempfile.mkdtemp(prefix="kiln-gpu-bundle-")
+    examples = sorted(name[:-5] for name in os.listdir(os.path.join(ROOT, "examples"))
+                      if name.endswith(".json"))
+
     failures = []
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         futures = {pool.submit(compile_variants, build, args.sm, model, flags,
                                os.path.join(staging, where)): (model, flags)
                    for (model, flags), where in jobs.items()}
+        futures.update({pool.submit(compile_generation, build, args.sm,
+                                    "examples/%s.json" % name,
+                                    os.path.join(staging, "generate", name)): name
+                        for name in examples})
         for future in concurrent.futures.as_completed(futures):
             if future.result():
                 failures.append(future.result())
@@ -157,6 +187,8 @@ def main():
         f.write(commit + "\n")
     with open(os.path.join(staging, "suite.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
+    with open(os.path.join(staging, "generate.txt"), "w") as f:
+        f.write("\n".join(examples) + "\n")
     binaries = [os.path.join(build, "bin", t) for t in ("kiln-run", "kiln-gen-data")]
     runtime = os.path.join(build, "lib", "libkiln_runtime.so")
     os.makedirs(os.path.join(staging, "bin"))
@@ -165,6 +197,7 @@ def main():
         shutil.copy2(binary, os.path.join(staging, "bin"))
     shutil.copy2(runtime, os.path.join(staging, "lib"))
     models = [os.path.join(staging, where, "fusion.so") for where in jobs.values()]
+    models += [os.path.join(staging, "generate", name, "cpu.so") for name in examples]
     models = [m for m in models if os.path.exists(m)]
     for entry in shared_libraries_to_carry(binaries + [runtime] + models):
         path, soname = entry.split("|")

@@ -14,11 +14,14 @@
 #      does not reach count as not run); --skip leaves out the lines named
 #      in a file of PASS/FAIL lines (an earlier run's numerics.txt), so a
 #      second lease picks up where the first stopped;
-#   2. bench/gpu/bench.py (needs PyTorch with CUDA; --quick: T = 2k and 8k
+#   2. generation: each example's greedy decode (2 prompts of 17 tokens, 8
+#      new tokens) on the GPU must give the tokens the CPU library gives
+#      (a model that cannot generate is reported as such, not failed);
+#   3. bench/gpu/bench.py (needs PyTorch with CUDA; --quick: T = 2k and 8k
 #      only), unless --no-bench.
 # Writes OUT_DIR/numerics.txt (one PASS or FAIL line per suite line, then the
-# log of each failure) and OUT_DIR/bench.md, and prints both summaries.
-# Exits non-zero when a suite line failed.
+# log of each failure), OUT_DIR/generate.txt and OUT_DIR/bench.md, and prints
+# their summaries. Exits non-zero when a suite line or a decode failed.
 #
 #===----------------------------------------------------------------------===#
 
@@ -83,6 +86,27 @@ for name in $(awk '/^FAIL/ {print $2}' "$out/numerics.txt"); do
 done
 grep '^FAIL' "$out/numerics.txt"
 
+# Greedy decodes: the GPU's tokens against the CPU's.
+while read -r name; do
+  dir="$work/generate/$name" libs="$bundle/generate/$name"
+  mkdir -p "$dir"
+  kiln-gen-data "$libs/cpu.so" --seed 7 --weights "$dir/w.safetensors" \
+    --input tokens="$dir/tokens.npy" --dim batch=2 --dim seq=17 >/dev/null
+  for device in cpu cuda; do
+    timeout 120 kiln-run "$libs/$device.so" --device "$device" --generate 8 \
+      --weights "$dir/w.safetensors" --input tokens="$dir/tokens.npy" \
+      --output "$dir/ids-$device.npy" -q >"$dir/$device.log" 2>&1
+  done
+  if grep -q "cannot generate" "$dir/cpu.log"; then
+    echo "NOT GENERATIVE $name"
+  elif cmp -s "$dir/ids-cpu.npy" "$dir/ids-cuda.npy"; then
+    echo "PASS $name"
+  else
+    echo "FAIL $name: $(cat "$dir/cuda.log" "$dir/cpu.log" | tail -n 1)"
+  fi
+done <"$bundle/generate.txt" | tee "$out/generate.txt"
+generate_failed=$(grep -c '^FAIL' "$out/generate.txt")
+
 [ -n "$bench" ] && PYTHONUNBUFFERED=1 timeout 400 python3 bench/gpu/bench.py \
   --bundle "$bundle" ${quick:+--quick} 2>&1 | tee "$out/bench.md"
-[ "$failed" -eq 0 ] && [ "$passed" -eq "$total" ]
+[ "$failed" -eq 0 ] && [ "$passed" -eq "$total" ] && [ "$generate_failed" -eq 0 ]
