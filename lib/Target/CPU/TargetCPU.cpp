@@ -9,6 +9,9 @@
 
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -68,6 +71,84 @@ int64_t f32VectorWidth(const TargetMachine &machine) {
   return 4;
 }
 
+/// Loads, stores and selects of bf16 values, masked or not, move their i16
+/// bit patterns instead. On an x86 CPU without AVX512-BF16, LLVM widens a
+/// bf16 value it must hold in a register to f32 and narrows it back, per
+/// lane, with a call to compiler-rt's __truncsfbf2, which the model
+/// library does not link. Kiln's code computes bf16 bits in i16
+/// (arith-expand), but InstCombine moves the bitcasts to bf16 ahead of
+/// selects and into memory accesses, where instruction selection finds
+/// bf16 values again.
+static void moveBf16AsBits(Module &module) {
+  auto isBf16 = [](Type *type) { return type->getScalarType()->isBFloatTy(); };
+  SmallVector<Instruction *> rewritten;
+  for (Function &function : module)
+    for (Instruction &instruction : instructions(function)) {
+      auto *call = dyn_cast<IntrinsicInst>(&instruction);
+      auto *store = dyn_cast<StoreInst>(&instruction);
+      if (((isa<SelectInst, LoadInst>(instruction)) &&
+           isBf16(instruction.getType())) ||
+          (store && isBf16(store->getValueOperand()->getType())) ||
+          (call && call->getIntrinsicID() == Intrinsic::masked_load &&
+           isBf16(call->getType())) ||
+          (call && call->getIntrinsicID() == Intrinsic::masked_store &&
+           isBf16(call->getArgOperand(0)->getType())))
+        rewritten.push_back(&instruction);
+    }
+  for (Instruction *instruction : rewritten) {
+    IRBuilder<> builder(instruction);
+    // The bits a bitcast made bf16, else a bitcast back: instruction
+    // selection folds an extracted lane through a bitcast, which would
+    // make the lane bf16 again.
+    auto asBits = [&](Value *value) {
+      Type *bits = value->getType()->getWithNewBitWidth(16);
+      if (auto *cast = dyn_cast<BitCastInst>(value);
+          cast && cast->getSrcTy() == bits)
+        return cast->getOperand(0);
+      return builder.CreateBitCast(value, bits);
+    };
+    Value *replacement = nullptr;
+    if (auto *load = dyn_cast<LoadInst>(instruction)) {
+      LoadInst *bits = builder.CreateAlignedLoad(
+          load->getType()->getWithNewBitWidth(16), load->getPointerOperand(),
+          load->getAlign(), load->isVolatile());
+      bits->copyMetadata(*load);
+      replacement = builder.CreateBitCast(bits, load->getType());
+    } else if (auto *store = dyn_cast<StoreInst>(instruction)) {
+      builder
+          .CreateAlignedStore(asBits(store->getValueOperand()),
+                              store->getPointerOperand(), store->getAlign(),
+                              store->isVolatile())
+          ->copyMetadata(*store);
+    } else if (auto *select = dyn_cast<SelectInst>(instruction)) {
+      replacement = builder.CreateBitCast(
+          builder.CreateSelect(select->getCondition(),
+                               asBits(select->getTrueValue()),
+                               asBits(select->getFalseValue())),
+          select->getType());
+    } else {
+      auto *call = cast<IntrinsicInst>(instruction);
+      if (call->getIntrinsicID() == Intrinsic::masked_store) {
+        builder.CreateMaskedStore(
+            asBits(call->getArgOperand(0)), call->getArgOperand(1),
+            cast<ConstantInt>(call->getArgOperand(2))->getAlignValue(),
+            call->getArgOperand(3));
+      } else {
+        Value *passThrough = asBits(call->getArgOperand(3));
+        replacement = builder.CreateBitCast(
+            builder.CreateMaskedLoad(
+                passThrough->getType(), call->getArgOperand(0),
+                cast<ConstantInt>(call->getArgOperand(1))->getAlignValue(),
+                call->getArgOperand(2), passThrough),
+            call->getType());
+      }
+    }
+    if (replacement)
+      instruction->replaceAllUsesWith(replacement);
+    instruction->eraseFromParent();
+  }
+}
+
 std::unique_ptr<Module> translateAndOptimize(mlir::ModuleOp module,
                                              LLVMContext &context,
                                              TargetMachine &machine,
@@ -113,6 +194,7 @@ std::unique_ptr<Module> translateAndOptimize(mlir::ModuleOp module,
                             : options.optLevel == 2 ? OptimizationLevel::O2
                                                     : OptimizationLevel::O3;
   builder.buildPerModuleDefaultPipeline(level).run(*llvmModule, modules);
+  moveBf16AsBits(*llvmModule);
   return llvmModule;
 }
 
