@@ -377,8 +377,13 @@ void blockWeights(ImplicitLocOpBuilder &b, const AttnTile &tile,
     Value allMasked =
         b.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ, max, lowest);
     Value shift = b.create<arith::SelectOp>(allMasked, f32Const(b, 0.0), max);
-    Value correction =
-        b.create<math::Exp2Op>(b.create<arith::SubFOp>(old, shift));
+    // The weights' own polynomial on one lane rather than math.exp2, which
+    // becomes a call to libm's exp2f: in this per-row path the call costs
+    // more than the polynomial, and the vector registers are spilled
+    // around it.
+    Value correction = b.create<vector::ExtractOp>(
+        exp2NonPositive(b, splat(b, b.create<arith::SubFOp>(old, shift), 1)),
+        0);
     Value shiftV = splat(b, shift, w);
     Value sum = forReduce(
         b, zero, vectors, {zeroV},
