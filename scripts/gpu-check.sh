@@ -51,17 +51,15 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader
 echo "Kiln $(cat "$bundle/commit.txt")"
 
 # One suite line: NAME<TAB>run-model.sh arguments (with @BUNDLE@ for the
-# bundle's folder). Prints "PASS NAME" or "FAIL NAME" and keeps the log.
+# bundle's folder). Prints "PASS NAME (S s)" or "FAIL NAME (S s)", S its
+# wall time, and keeps the log.
 run_line() {
-  local name=${1%%$'\t'*} args=${1#*$'\t'}
+  local name=${1%%$'\t'*} args=${1#*$'\t'} verdict=FAIL start=$SECONDS
   local log="$work/logs/${name//\//_}.log"
   eval "set -- ${args//@BUNDLE@/$bundle}"
-  if timeout 300 test/e2e/run-model.sh "$1" "$work/runs/${name//\//_}" "${@:2}" \
-      >"$log" 2>&1; then
-    echo "PASS $name"
-  else
-    echo "FAIL $name"
-  fi
+  timeout 300 test/e2e/run-model.sh "$1" "$work/runs/${name//\//_}" "${@:2}" \
+    >"$log" 2>&1 && verdict=PASS
+  echo "$verdict $name ($((SECONDS - start)) s)"
 }
 export -f run_line
 export bundle work
