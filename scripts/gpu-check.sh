@@ -67,9 +67,9 @@ mkdir -p "$work/logs" "$work/runs"
 
 # The suite has a time limit of its own, so that the benchmarks still run
 # within one lease.
-awk '{print $2}' "$skip" >"$work/skip"
-grep -v -F -x -f "$work/skip" <(cut -f1 "$bundle/suite.txt") >"$work/names"
-grep -F -f <(sed 's/$/\t/' "$work/names") "$bundle/suite.txt" >"$work/suite.txt"
+awk -F'\t' -v skip="$skip" '
+  BEGIN { while ((getline line < skip) > 0) { split(line, word, " "); done[word[2]] } }
+  !($1 in done)' "$bundle/suite.txt" >"$work/suite.txt"
 start=$(date +%s)
 tr '\n' '\0' <"$work/suite.txt" |
   timeout "$suite_seconds" xargs -0 -P "$(nproc)" -I{} bash -c 'run_line "$1"' _ {} |
