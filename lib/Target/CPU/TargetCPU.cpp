@@ -86,7 +86,7 @@ static void moveBf16AsBits(Module &module) {
     for (Instruction &instruction : instructions(function)) {
       auto *call = dyn_cast<IntrinsicInst>(&instruction);
       auto *store = dyn_cast<StoreInst>(&instruction);
-      if (((isa<SelectInst, LoadInst>(instruction)) &&
+      if ((isa<SelectInst, LoadInst>(instruction) &&
            isBf16(instruction.getType())) ||
           (store && isBf16(store->getValueOperand()->getType())) ||
           (call && call->getIntrinsicID() == Intrinsic::masked_load &&
@@ -168,8 +168,10 @@ std::unique_ptr<Module> translateAndOptimize(mlir::ModuleOp module,
     function.addFnAttr("target-cpu", machine.getTargetCPU());
     function.addFnAttr("target-features", machine.getTargetFeatureString());
   }
-  if (options.optLevel == 0)
+  if (options.optLevel == 0) {
+    moveBf16AsBits(*llvmModule);
     return llvmModule;
+  }
 
   LoopAnalysisManager loops;
   FunctionAnalysisManager functions;
