@@ -85,15 +85,24 @@ def invocations(test_path):
         yield model, tuple(flags), others
 
 
+def kiln_compile(build, model, flags, output):
+    """Runs kiln-compile; returns None, or what failed."""
+    command = [os.path.join(build, "bin", "kiln-compile"), os.path.join(ROOT, model),
+               *flags, "-o", output]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode == 0:
+        return None
+    return "kiln-compile failed: " + " ".join(command) + "\n" + result.stderr[-2000:]
+
+
 def compile_variants(build, sm, model, flags, out_dir):
+    """The model for CUDA with fusion and without, as run-model.sh --prebuilt takes them."""
     os.makedirs(out_dir, exist_ok=True)
     for variant in ("fusion", "no-fusion"):
-        command = [os.path.join(build, "bin", "kiln-compile"), os.path.join(ROOT, model),
-                   "--target=cuda", "--sm=" + sm, "--" + variant, *flags,
-                   "-o", os.path.join(out_dir, variant + ".so")]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            return "kiln-compile failed: " + " ".join(command) + "\n" + result.stderr[-2000:]
+        error = kiln_compile(build, model, ["--target=cuda", "--sm=" + sm, "--" + variant, *flags],
+                             os.path.join(out_dir, variant + ".so"))
+        if error:
+            return error
     return None
 
 
@@ -101,22 +110,21 @@ def compile_generation(build, sm, model, out_dir):
     """CPU and CUDA libraries of one example, for the greedy-decode check."""
     os.makedirs(out_dir, exist_ok=True)
     for name, flags in (("cpu", ["--cpu=x86-64-v3"]), ("cuda", ["--target=cuda", "--sm=" + sm])):
-        command = [os.path.join(build, "bin", "kiln-compile"), os.path.join(ROOT, model),
-                   *flags, "-o", os.path.join(out_dir, name + ".so")]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            return "kiln-compile failed: " + " ".join(command) + "\n" + result.stderr[-2000:]
+        error = kiln_compile(build, model, flags, os.path.join(out_dir, name + ".so"))
+        if error:
+            return error
     return None
 
 
 def shared_libraries_to_carry(binaries):
-    """LLVM's own runtime libraries the binaries load (not the system's)."""
+    """(path, soname) of LLVM's own runtime libraries the binaries load (not
+    the system's)."""
     found = set()
     for binary in binaries:
         out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
         for m in re.finditer(r"=> (/\S+)", out):
             if "/llvm-" in m.group(1) or "libomp" in m.group(1):
-                found.add(os.path.realpath(m.group(1)) + "|" + os.path.basename(m.group(1)))
+                found.add((os.path.realpath(m.group(1)), os.path.basename(m.group(1))))
     return sorted(found)
 
 
@@ -199,8 +207,7 @@ def main():
     models = [os.path.join(staging, where, "fusion.so") for where in jobs.values()]
     models += [os.path.join(staging, "generate", name, "cpu.so") for name in examples]
     models = [m for m in models if os.path.exists(m)]
-    for entry in shared_libraries_to_carry(binaries + [runtime] + models):
-        path, soname = entry.split("|")
+    for path, soname in shared_libraries_to_carry(binaries + [runtime] + models):
         shutil.copy2(path, os.path.join(staging, "lib", soname))
     with tarfile.open(args.bundle, "w:gz") as tar:
         tar.add(staging, arcname=".")
