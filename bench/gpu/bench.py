@@ -110,6 +110,11 @@ def rel_error(got, want):
     return ((got.float() - want.float()).abs().max() / want.float().abs().max()).item()
 
 
+def timed(ms, flops):
+    """A time and the rate it gives: "2.08 ms, 65.9 TFLOP/s"."""
+    return "%.2f ms, %.1f TFLOP/s" % (ms, flops / ms / 1e9)
+
+
 def row(*cells):
     print("| " + " | ".join(str(c) for c in cells) + " |", flush=True)
 
@@ -143,8 +148,7 @@ def attention_case(kiln, session, dtype, d, causal, t, reps):
     flops = 4 * batch * heads * t * t * d / (2 if causal else 1)
     row("attention", "%s D=%d %s B=%d T=%d" % (
         str(dtype).split(".")[1], d, "causal" if causal else "full", batch, t),
-        "%.2f ms, %.1f TFLOP/s" % (kiln_ms, flops / kiln_ms / 1e9),
-        "%.2f ms, %.1f TFLOP/s" % (torch_ms, flops / torch_ms / 1e9),
+        timed(kiln_ms, flops), timed(torch_ms, flops),
         "%.2f" % (torch_ms / kiln_ms), "%.1e" % rel_error(y, want))
 
 
@@ -171,8 +175,7 @@ def gemm(kiln, bundle, reps):
     wd = w.cuda()
     torch_ms = median_ms(lambda: x @ wd.t(), reps)
     flops = 2 * n ** 3
-    row("gemm", "bf16 linear %d^3" % n, "%.2f ms, %.1f TFLOP/s" % (kiln_ms, flops / kiln_ms / 1e9),
-        "%.2f ms, %.1f TFLOP/s" % (torch_ms, flops / torch_ms / 1e9),
+    row("gemm", "bf16 linear %d^3" % n, timed(kiln_ms, flops), timed(torch_ms, flops),
         "%.2f" % (torch_ms / kiln_ms), "%.1e" % rel_error(y, x @ wd.t()))
 
 

@@ -71,82 +71,112 @@ int64_t f32VectorWidth(const TargetMachine &machine) {
   return 4;
 }
 
+static bool isBf16(Type *type) { return type->getScalarType()->isBFloatTy(); }
+
+/// The i16 bits of a bf16 value: what a bitcast made bf16, else a bitcast
+/// back (instruction selection folds an extracted lane through a bitcast,
+/// which would make the lane bf16 again).
+static Value *bf16Bits(IRBuilder<> &builder, Value *value) {
+  Type *bits = value->getType()->getWithNewBitWidth(16);
+  if (auto *cast = dyn_cast<BitCastInst>(value);
+      cast && cast->getSrcTy() == bits)
+    return cast->getOperand(0);
+  return builder.CreateBitCast(value, bits);
+}
+
+/// Rewrites `instruction` to move i16 bits if it is a load, store, select
+/// or masked load or store of bf16 values; returns whether it did.
+static bool moveAsBits(Instruction &instruction) {
+  IRBuilder<> builder(&instruction);
+  auto bits = [&](Value *value) { return bf16Bits(builder, value); };
+  Value *replacement = nullptr;
+  auto *call = dyn_cast<IntrinsicInst>(&instruction);
+  Intrinsic::ID intrinsic =
+      call ? call->getIntrinsicID() : Intrinsic::not_intrinsic;
+  if (auto *load = dyn_cast<LoadInst>(&instruction);
+      load && isBf16(load->getType())) {
+    LoadInst *loaded = builder.CreateAlignedLoad(
+        load->getType()->getWithNewBitWidth(16), load->getPointerOperand(),
+        load->getAlign(), load->isVolatile());
+    loaded->copyMetadata(*load);
+    replacement = builder.CreateBitCast(loaded, load->getType());
+  } else if (auto *store = dyn_cast<StoreInst>(&instruction);
+             store && isBf16(store->getValueOperand()->getType())) {
+    builder
+        .CreateAlignedStore(bits(store->getValueOperand()),
+                            store->getPointerOperand(), store->getAlign(),
+                            store->isVolatile())
+        ->copyMetadata(*store);
+  } else if (auto *select = dyn_cast<SelectInst>(&instruction);
+             select && isBf16(select->getType())) {
+    replacement = builder.CreateBitCast(
+        builder.CreateSelect(select->getCondition(),
+                             bits(select->getTrueValue()),
+                             bits(select->getFalseValue())),
+        select->getType());
+  } else if (intrinsic == Intrinsic::masked_store &&
+             isBf16(call->getArgOperand(0)->getType())) {
+    builder.CreateMaskedStore(
+        bits(call->getArgOperand(0)), call->getArgOperand(1),
+        cast<ConstantInt>(call->getArgOperand(2))->getAlignValue(),
+        call->getArgOperand(3));
+  } else if (intrinsic == Intrinsic::masked_load && isBf16(call->getType())) {
+    Value *passThrough = bits(call->getArgOperand(3));
+    replacement = builder.CreateBitCast(
+        builder.CreateMaskedLoad(
+            passThrough->getType(), call->getArgOperand(0),
+            cast<ConstantInt>(call->getArgOperand(1))->getAlignValue(),
+            call->getArgOperand(2), passThrough),
+        call->getType());
+  } else {
+    return false;
+  }
+  if (replacement)
+    instruction.replaceAllUsesWith(replacement);
+  instruction.eraseFromParent();
+  return true;
+}
+
 /// Loads, stores and selects of bf16 values, masked or not, move their i16
 /// bit patterns instead. On an x86 CPU without AVX512-BF16, LLVM widens a
 /// bf16 value it must hold in a register to f32 and narrows it back, per
 /// lane, with a call to compiler-rt's __truncsfbf2, which the model
 /// library does not link. Kiln's code computes bf16 bits in i16
 /// (arith-expand), but InstCombine moves the bitcasts to bf16 ahead of
-/// selects and into memory accesses, where instruction selection finds
-/// bf16 values again.
+/// selects and into memory accesses, and the translation itself stores and
+/// masks bf16 vectors.
 static void moveBf16AsBits(Module &module) {
-  auto isBf16 = [](Type *type) { return type->getScalarType()->isBFloatTy(); };
-  SmallVector<Instruction *> rewritten;
   for (Function &function : module)
-    for (Instruction &instruction : instructions(function)) {
-      auto *call = dyn_cast<IntrinsicInst>(&instruction);
-      auto *store = dyn_cast<StoreInst>(&instruction);
-      if ((isa<SelectInst, LoadInst>(instruction) &&
-           isBf16(instruction.getType())) ||
-          (store && isBf16(store->getValueOperand()->getType())) ||
-          (call && call->getIntrinsicID() == Intrinsic::masked_load &&
-           isBf16(call->getType())) ||
-          (call && call->getIntrinsicID() == Intrinsic::masked_store &&
-           isBf16(call->getArgOperand(0)->getType())))
-        rewritten.push_back(&instruction);
-    }
-  for (Instruction *instruction : rewritten) {
-    IRBuilder<> builder(instruction);
-    // The bits a bitcast made bf16, else a bitcast back: instruction
-    // selection folds an extracted lane through a bitcast, which would
-    // make the lane bf16 again.
-    auto asBits = [&](Value *value) {
-      Type *bits = value->getType()->getWithNewBitWidth(16);
-      if (auto *cast = dyn_cast<BitCastInst>(value);
-          cast && cast->getSrcTy() == bits)
-        return cast->getOperand(0);
-      return builder.CreateBitCast(value, bits);
-    };
-    Value *replacement = nullptr;
-    if (auto *load = dyn_cast<LoadInst>(instruction)) {
-      LoadInst *bits = builder.CreateAlignedLoad(
-          load->getType()->getWithNewBitWidth(16), load->getPointerOperand(),
-          load->getAlign(), load->isVolatile());
-      bits->copyMetadata(*load);
-      replacement = builder.CreateBitCast(bits, load->getType());
-    } else if (auto *store = dyn_cast<StoreInst>(instruction)) {
-      builder
-          .CreateAlignedStore(asBits(store->getValueOperand()),
-                              store->getPointerOperand(), store->getAlign(),
-                              store->isVolatile())
-          ->copyMetadata(*store);
-    } else if (auto *select = dyn_cast<SelectInst>(instruction)) {
-      replacement = builder.CreateBitCast(
-          builder.CreateSelect(select->getCondition(),
-                               asBits(select->getTrueValue()),
-                               asBits(select->getFalseValue())),
-          select->getType());
-    } else {
-      auto *call = cast<IntrinsicInst>(instruction);
-      if (call->getIntrinsicID() == Intrinsic::masked_store) {
-        builder.CreateMaskedStore(
-            asBits(call->getArgOperand(0)), call->getArgOperand(1),
-            cast<ConstantInt>(call->getArgOperand(2))->getAlignValue(),
-            call->getArgOperand(3));
-      } else {
-        Value *passThrough = asBits(call->getArgOperand(3));
-        replacement = builder.CreateBitCast(
-            builder.CreateMaskedLoad(
-                passThrough->getType(), call->getArgOperand(0),
-                cast<ConstantInt>(call->getArgOperand(1))->getAlignValue(),
-                call->getArgOperand(2), passThrough),
-            call->getType());
-      }
-    }
-    if (replacement)
-      instruction->replaceAllUsesWith(replacement);
-    instruction->eraseFromParent();
-  }
+    for (Instruction &instruction :
+         llvm::make_early_inc_range(instructions(function)))
+      moveAsBits(instruction);
+}
+
+/// LLVM's O1-O3 pipeline for `machine`, with glibc's vector math library.
+static void optimize(Module &module, TargetMachine &machine, int optLevel) {
+  LoopAnalysisManager loops;
+  FunctionAnalysisManager functions;
+  CGSCCAnalysisManager cgscc;
+  ModuleAnalysisManager modules;
+  PipelineTuningOptions tuning;
+  tuning.LoopVectorization = optLevel >= 2;
+  tuning.SLPVectorization = optLevel >= 2;
+  PassBuilder builder(&machine, tuning);
+  // glibc's vector math library (libmvec) lets loops over exp, log, sin...
+  // vectorize instead of calling the scalar libm function per element.
+  TargetLibraryInfoImpl libraryInfo(machine.getTargetTriple());
+  libraryInfo.addVectorizableFunctionsFromVecLib(
+      TargetLibraryInfoImpl::LIBMVEC_X86, machine.getTargetTriple());
+  functions.registerPass([&] { return TargetLibraryAnalysis(libraryInfo); });
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(cgscc);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, cgscc, modules);
+  OptimizationLevel level = optLevel == 1   ? OptimizationLevel::O1
+                            : optLevel == 2 ? OptimizationLevel::O2
+                                            : OptimizationLevel::O3;
+  builder.buildPerModuleDefaultPipeline(level).run(module, modules);
 }
 
 std::unique_ptr<Module> translateAndOptimize(mlir::ModuleOp module,
@@ -168,34 +198,8 @@ std::unique_ptr<Module> translateAndOptimize(mlir::ModuleOp module,
     function.addFnAttr("target-cpu", machine.getTargetCPU());
     function.addFnAttr("target-features", machine.getTargetFeatureString());
   }
-  if (options.optLevel == 0) {
-    moveBf16AsBits(*llvmModule);
-    return llvmModule;
-  }
-
-  LoopAnalysisManager loops;
-  FunctionAnalysisManager functions;
-  CGSCCAnalysisManager cgscc;
-  ModuleAnalysisManager modules;
-  PipelineTuningOptions tuning;
-  tuning.LoopVectorization = options.optLevel >= 2;
-  tuning.SLPVectorization = options.optLevel >= 2;
-  PassBuilder builder(&machine, tuning);
-  // glibc's vector math library (libmvec) lets loops over exp, log, sin...
-  // vectorize instead of calling the scalar libm function per element.
-  TargetLibraryInfoImpl libraryInfo(machine.getTargetTriple());
-  libraryInfo.addVectorizableFunctionsFromVecLib(
-      TargetLibraryInfoImpl::LIBMVEC_X86, machine.getTargetTriple());
-  functions.registerPass([&] { return TargetLibraryAnalysis(libraryInfo); });
-  builder.registerModuleAnalyses(modules);
-  builder.registerCGSCCAnalyses(cgscc);
-  builder.registerFunctionAnalyses(functions);
-  builder.registerLoopAnalyses(loops);
-  builder.crossRegisterProxies(loops, functions, cgscc, modules);
-  OptimizationLevel level = options.optLevel == 1   ? OptimizationLevel::O1
-                            : options.optLevel == 2 ? OptimizationLevel::O2
-                                                    : OptimizationLevel::O3;
-  builder.buildPerModuleDefaultPipeline(level).run(*llvmModule, modules);
+  if (options.optLevel > 0)
+    optimize(*llvmModule, machine, options.optLevel);
   moveBf16AsBits(*llvmModule);
   return llvmModule;
 }
