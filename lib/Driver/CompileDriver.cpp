@@ -446,8 +446,7 @@ int compile(const CompileOptions &options) {
     return fail(error);
   CPUPipelineOptions pipelineOptions;
   // Emulated GPU kernels are the CUDA path's: the shared stages run with its
-  // options (vector width, attention's and the GEMMs' thread blocks, no
-  // block scratch).
+  // options (vector width, attention's and the GEMMs' thread blocks).
   NVPTXPipelineOptions emulated;
   emulated.flashAttention = !options.gpuAttentionRows;
   emulated.gpuFP32 = gpuFP32Of(options);

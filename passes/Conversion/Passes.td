@@ -89,9 +89,6 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     Option<"vectorWidth", "vector-width", "int64_t", "8",
            "f32 lanes of the target's vector registers (16 for AVX-512, "
            "8 for AVX2, 4 for SSE)">,
-    Option<"blockScratch", "block-scratch", "bool", "true",
-           "Let a parallel iteration allocate scratch for its block of work "
-           "(CPU threads); off for the GPU, where an iteration is a thread">,
     Option<"rowAttention", "row-attention", "bool", "false",
            "Lower attention with one parallel iteration per query row, its "
            "query and output in registers (the GPU: a thread per row), "

@@ -60,7 +60,6 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   ConvertKilnToLoopsOptions toLoops;
   toLoops.vectorWidth = options.vectorWidth;
-  toLoops.blockScratch = options.blockScratch;
   toLoops.rowAttention = options.rowAttention;
   toLoops.flashAttention = options.flashAttention;
   toLoops.chunkedScans = options.chunkedScans;
@@ -134,7 +133,6 @@ void kiln::NVPTXPipelineOptions::fillSharedStages(
   // kiln-gpu-merge-kernel-modules; host functions around them would only
   // add calls.
   shared.outlineKernels = false;
-  shared.blockScratch = false;
   shared.rowAttention = true;
   shared.flashAttention = flashAttention;
   shared.chunkedScans = true;

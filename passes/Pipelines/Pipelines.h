@@ -47,12 +47,6 @@ struct CPUPipelineOptions
       llvm::cl::desc("Prefetch the GEMM's weight panels ahead of the "
                      "micro-kernel (kiln-prefetch-panels)"),
       llvm::cl::init(true)};
-  Option<bool> blockScratch{
-      *this, "block-scratch",
-      llvm::cl::desc("Let a parallel iteration allocate scratch for its "
-                     "block of work (off for the GPU: an iteration is a "
-                     "thread)"),
-      llvm::cl::init(true)};
   Option<bool> rowAttention{
       *this, "row-attention",
       llvm::cl::desc("Lower attention with one parallel iteration per query "

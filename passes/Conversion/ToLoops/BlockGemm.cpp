@@ -620,7 +620,6 @@ void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &blockTiling,
                                        indexConst(b, kBlockPanels));
     Value m0 = b.create<arith::MulIOp>(ivs.back(), indexConst(b, kBlockRows));
     GemmOperands operands = views(b, batch);
-    assert(!operands.blockNorm && "thread blocks read normalized rows");
     ThreadBlock(b, tiling, operands, rows, panels, m0, p0)
         .emit(b, batch, epilogue);
   });

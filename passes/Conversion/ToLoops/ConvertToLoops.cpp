@@ -136,7 +136,6 @@ struct ConvertKilnToLoopsPass
 
     KernelOptions options;
     options.vectorWidth = vectorWidth;
-    options.blockScratch = blockScratch;
     options.gpuGemm = gpuGemm;
     options.gpuMMA = gpuMMA;
     options.gpuTF32 = gpuTF32;

@@ -50,7 +50,7 @@ struct MLPToLoops : GemmPattern<MLPOp> {
         allocResult(b, resultType(op), adaptor.getInput(), adaptor.getWOut());
     Value wIn = adaptor.getWIn();
     Value hidden = allocHidden(b, x, wIn);
-    std::optional<GemmPrologue> prologue = prologueOf(op, adaptor);
+    std::optional<RowNorm> prologue = prologueOf(op, adaptor);
     emitProjection(b, tiling, options, op,
                    op.getWInMutable().getOperandNumber(), x, wIn,
                    adaptor.getBIn(), hidden, activationFn(op.getActivation()),
@@ -80,7 +80,7 @@ struct GLUToLoops : GemmPattern<GLUOp> {
     // its first half and the same up columns in its second, so the gated
     // product is formed in registers and the hidden buffer written once.
     int64_t half = tiling.vectors / 2, perPanel = half * tiling.width;
-    std::optional<GemmPrologue> prologue = prologueOf(op, adaptor);
+    std::optional<RowNorm> prologue = prologueOf(op, adaptor);
     GemmRhs rhs = weightPanels(b, tiling, op,
                                op.getWGateMutable().getOperandNumber(),
                                {wGate, adaptor.getWUp()});

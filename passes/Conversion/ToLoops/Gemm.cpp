@@ -242,46 +242,6 @@ void TileEmitter::emitPanelColumn(ImplicitLocOpBuilder &b, Value m0,
   }
 }
 
-/// Rows [m0, m0 + count) of `a` normalized with their `statistics` ([M, 2]
-/// mean and rstd) into a new f32 buffer of `capacity` rows (count at most),
-/// row r at r.
-static Value normalizedRows(ImplicitLocOpBuilder &b, const RowNorm &norm,
-                            Value statistics, Value a, Value m0, Value count,
-                            int64_t capacity) {
-  int64_t depth = cast<MemRefType>(a.getType()).getDimSize(1);
-  auto type = MemRefType::get({capacity, depth}, b.getF32Type());
-  SmallVector<Value> sizes;
-  if (ShapedType::isDynamic(depth))
-    sizes.push_back(b.create<memref::DimOp>(a, 1));
-  Value rows = allocBuffer(b, type, sizes);
-  sequentialLoops(b, {count}, [&](ImplicitLocOpBuilder &b, ValueRange r) {
-    Value row = b.create<arith::AddIOp>(m0, r[0]);
-    RowStatistics rowStatistics{
-        b.create<memref::LoadOp>(statistics,
-                                 ValueRange{row, indexConst(b, 0)}),
-        b.create<memref::LoadOp>(statistics,
-                                 ValueRange{row, indexConst(b, 1)})};
-    emitNormalizeRow(b, norm, a, row, rowStatistics, rows, r[0]);
-  });
-  return rows;
-}
-
-/// Every row's mean and rstd, f32 [M, 2], in parallel over rows.
-static Value rowStatistics(ImplicitLocOpBuilder &b, const RowNorm &norm,
-                           Value a) {
-  Value rows = b.create<memref::DimOp>(a, 0);
-  Value statistics = allocBuffer(
-      b, MemRefType::get({ShapedType::kDynamic, 2}, b.getF32Type()), {rows});
-  parallelLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange row) {
-    RowStatistics s = emitRowStatistics(b, norm, a, row[0]);
-    b.create<memref::StoreOp>(s.mean, statistics,
-                              ValueRange{row[0], indexConst(b, 0)});
-    b.create<memref::StoreOp>(s.rstd, statistics,
-                              ValueRange{row[0], indexConst(b, 1)});
-  });
-  return statistics;
-}
-
 namespace {
 
 /// A projection's rope angles, one row of cos and sin per row of C.
@@ -398,27 +358,15 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
     Value p0 = b.create<arith::MulIOp>(ivs[ivs.size() - 2], panelBlock);
     Value pEnd = indexMin(b, b.create<arith::AddIOp>(p0, panelBlock), panels);
     GemmOperands operands = views(b, batch);
-    // With a norm prologue the tiles read the block's rows normalized into
-    // scratch, rows [0, mEnd - m0), and the epilogue gets them back at m0.
-    Value a = operands.a, tileM0 = m0, tileMEnd = mEnd;
-    if (operands.blockNorm) {
-      tileMEnd = b.create<arith::SubIOp>(mEnd, m0);
-      a = normalizedRows(b, *operands.blockNorm, operands.statistics,
-                         operands.a, m0, tileMEnd,
-                         tiling.rows * kRowTilesPerBlock);
-      tileM0 = indexConst(b, 0);
-    }
     auto batchEpilogue = [&](ImplicitLocOpBuilder &b, Value row, Value panel,
                              ValueRange accs) {
-      if (operands.blockNorm)
-        row = b.create<arith::AddIOp>(row, m0);
       epilogue(b, batch, row, panel, accs);
     };
     // The parallel body is an allocation scope: one scratch per block. The
     // batch is inside the parallel loop, never a loop around it, so the
     // scratch stays at function level even when canonicalization inlines a
     // one-iteration parallel loop.
-    TileEmitter tiles(tiling, a, operands.rhs,
+    TileEmitter tiles(tiling, operands.a, operands.rhs,
                       scratch(b, {indexConst(b, tiling.rows),
                                   indexConst(b, tiling.panelColumns())}),
                       batchEpilogue);
@@ -426,8 +374,7 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                          [&](OpBuilder &nested, Location loc, Value panel,
                              ValueRange) {
                            ImplicitLocOpBuilder inner(loc, nested);
-                           tiles.emitPanelColumn(inner, tileM0, tileMEnd,
-                                                 panel);
+                           tiles.emitPanelColumn(inner, m0, mEnd, panel);
                            inner.create<scf::YieldOp>();
                          });
     if (block)
@@ -437,33 +384,31 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
 
 void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
               const GemmRhs &rhs, Value panels, TileEpilogue epilogue,
-              const std::optional<GemmPrologue> &prologue,
+              const std::optional<RowNorm> &prologue,
               const GemmBlockEpilogue *block) {
-  std::optional<RowNorm> blockNorm;
-  Value statistics;
-  // Thread blocks have no scratch of their own to normalize rows into.
-  if (prologue && prologue->perBlock && !tiling.threadBlocks) {
-    blockNorm = prologue->norm;
-    statistics = rowStatistics(b, prologue->norm, a);
-  } else if (prologue) {
-    auto type = cast<MemRefType>(a.getType());
-    Value rows = b.create<memref::DimOp>(a, 0);
-    Value normalized = allocBuffer(
-        b, MemRefType::get(type.getShape(), b.getF32Type()),
-        memrefSizes(b, a));
-    // On the GPU a thread block per row, whose threads read it together.
+  // A's rows are normalized once, into a buffer the tiles read: on CPU
+  // threads a parallel loop over rows (each row's statistics, then the row,
+  // while it is in L1), on the GPU a thread block per row.
+  if (prologue) {
+    Value normalized =
+        allocBuffer(b,
+                    MemRefType::get(cast<MemRefType>(a.getType()).getShape(),
+                                    b.getF32Type()),
+                    memrefSizes(b, a));
     if (tiling.threadBlocks)
-      emitNormalizedRowBlocks(b, prologue->norm, a, normalized);
+      emitNormalizedRowBlocks(b, *prologue, a, normalized);
     else
-      parallelLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange row) {
-        emitNormalizedRow(b, prologue->norm, a, row[0], normalized, row[0]);
-      });
+      parallelLoops(b, {b.create<memref::DimOp>(a, 0)},
+                    [&](ImplicitLocOpBuilder &b, ValueRange row) {
+                      emitNormalizedRow(b, *prologue, a, row[0], normalized,
+                                        row[0]);
+                    });
     a = normalized;
   }
   emitBatchedGemm(
       b, tiling, {}, b.create<memref::DimOp>(a, 0), panels,
       [&](ImplicitLocOpBuilder &, ValueRange) {
-        return GemmOperands{a, rhs, blockNorm, statistics};
+        return GemmOperands{a, rhs};
       },
       [&](ImplicitLocOpBuilder &b, ValueRange, Value row, Value panel,
           ValueRange accs) { epilogue(b, row, panel, accs); },
@@ -536,9 +481,8 @@ GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
 void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &blockTiling,
                     const KernelOptions &options, Operation *op,
                     unsigned operand, Value a, Value weight, Value bias,
-                    Value c, std::optional<ScalarFn> activation,
-                    Value residual,
-                    const std::optional<GemmPrologue> &prologue,
+                    Value c, std::optional<ScalarFn> activation, Value residual,
+                    const std::optional<RowNorm> &prologue,
                     const std::optional<ProjectionRope> &rope) {
   GemmTiling tiling = blockTiling.forOperands(getElementTypeOrSelf(a),
                                               getElementTypeOrSelf(weight));

@@ -82,16 +82,6 @@ struct ProjectionRope {
 using TileEpilogue = llvm::function_ref<void(ImplicitLocOpBuilder &, Value row,
                                              Value panel, ValueRange accs)>;
 
-/// A's rows normalized before the product: a fused layer_norm or rms_norm.
-struct GemmPrologue {
-  RowNorm norm;
-  /// The rows' statistics first, then each parallel block normalizes its
-  /// rows into scratch of its own as it packs them (the CPU: the rows in
-  /// cache for the product); else all rows go into one buffer before the
-  /// GEMM (the GPU, where a parallel iteration is one thread).
-  bool perBlock;
-};
-
 /// Work on a whole parallel block once its tiles are done, while its part
 /// of C is in cache: a rope epilogue rotates the block's heads.
 struct GemmBlockEpilogue {
@@ -108,7 +98,7 @@ struct GemmBlockEpilogue {
 /// when there is a `prologue`, then `block` on each parallel block.
 void emitGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling, Value a,
               const GemmRhs &rhs, Value panels, TileEpilogue epilogue,
-              const std::optional<GemmPrologue> &prologue = std::nullopt,
+              const std::optional<RowNorm> &prologue = std::nullopt,
               const GemmBlockEpilogue *block = nullptr);
 
 /// The operands of one GEMM of a batch.
@@ -116,10 +106,6 @@ struct GemmOperands {
   /// [M, K], possibly a strided view.
   Value a;
   GemmRhs rhs;
-  /// The normalization each parallel block applies to its rows of `a`,
-  /// with the rows' statistics: f32 [M, 2], each row's mean and rstd.
-  std::optional<RowNorm> blockNorm = std::nullopt;
-  Value statistics = {};
 };
 /// Builds the operands of the GEMM at batch indices `batch`.
 using GemmBatchViews =
@@ -193,7 +179,7 @@ void emitProjection(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                     unsigned operand, Value a, Value weight, Value bias,
                     Value c, std::optional<ScalarFn> activation,
                     Value residual = {},
-                    const std::optional<GemmPrologue> &prologue = std::nullopt,
+                    const std::optional<RowNorm> &prologue = std::nullopt,
                     const std::optional<ProjectionRope> &rope = std::nullopt);
 
 /// A conversion pattern for a GEMM op: the kernel options and the tile they
@@ -213,14 +199,9 @@ template <typename Op> struct GemmPattern : mlir::OpConversionPattern<Op> {
         this->getTypeConverter()->convertType(op.getType()));
   }
   /// The op's fused norm prologue (linear, mlp, glu), if it has one.
-  std::optional<GemmPrologue>
-  prologueOf(Op op, typename Op::Adaptor adaptor) const {
-    std::optional<RowNorm> norm =
-        rowNormOf(op.getNorm(), op.getNormEps(), adaptor.getNormWeight(),
-                  adaptor.getNormBias());
-    if (!norm)
-      return std::nullopt;
-    return GemmPrologue{*norm, options.blockScratch};
+  std::optional<RowNorm> prologueOf(Op op, typename Op::Adaptor adaptor) const {
+    return rowNormOf(op.getNorm(), op.getNormEps(), adaptor.getNormWeight(),
+                     adaptor.getNormBias());
   }
 
   KernelOptions options;

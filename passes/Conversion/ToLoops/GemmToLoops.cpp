@@ -33,7 +33,7 @@ struct LinearToLoops : GemmPattern<LinearOp> {
     std::optional<ScalarFn> activation;
     if (auto act = op.getActivation())
       activation = activationFn(*act);
-    std::optional<GemmPrologue> prologue = prologueOf(op, adaptor);
+    std::optional<RowNorm> prologue = prologueOf(op, adaptor);
     std::optional<ProjectionRope> rope;
     if (std::optional<uint64_t> headDim = op.getRopeHeadDim())
       rope = ProjectionRope{

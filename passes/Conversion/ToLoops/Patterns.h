@@ -25,10 +25,6 @@ struct KernelOptions {
   /// f32 lanes of the target's vector registers: 16 with AVX-512, 8 with
   /// AVX/AVX2, 4 with SSE (any x86-64). Tile sizes are multiples of it.
   int64_t vectorWidth = 8;
-  /// Whether a parallel iteration may allocate scratch buffers for a block
-  /// of work (a GEMM's normalized rows): true on CPU threads, false on the
-  /// GPU, where a parallel iteration is one thread.
-  bool blockScratch = true;
   /// Whether GEMMs take the GPU's thread-block form (Gemm.h,
   /// emitThreadBlockGemm) rather than the CPU's per-thread register tiles.
   bool gpuGemm = false;

@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 block-scratch=false row-attention=true flash-attention=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=attn.
-// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 block-scratch=false row-attention=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=ROWS --implicit-check-not=attn.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 row-attention=true flash-attention=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=attn.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 row-attention=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=ROWS --implicit-check-not=attn.
 
 // The GPU's flash-attention form (flash-attention=true): an scf.parallel over
 // (batch, head, query tile) whose iteration is a thread block (ThreadBlock.h),

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 block-scratch=false row-attention=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=attn.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 row-attention=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=attn.
 
 // The GPU form of attention (row-attention=true): one parallel iteration
 // per (batch, head, query row), the row fastest. The scaled query and the
