@@ -100,6 +100,37 @@ void parallelLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body) {
       });
 }
 
+void parallelWorkQueue(
+    ImplicitLocOpBuilder &b, Value items,
+    llvm::function_ref<void(ImplicitLocOpBuilder &)> setup,
+    llvm::function_ref<void(ImplicitLocOpBuilder &, Value)> body) {
+  Value counter =
+      b.create<memref::AllocaOp>(MemRefType::get({1}, b.getI64Type()));
+  b.create<memref::StoreOp>(b.create<arith::ConstantOp>(b.getI64IntegerAttr(0)),
+                            counter, indexConst(b, 0));
+  parallelLoops(b, {items}, [&](ImplicitLocOpBuilder &b, ValueRange) {
+    setup(b);
+    b.create<scf::WhileOp>(
+        TypeRange{b.getIndexType()}, ValueRange{},
+        [&](OpBuilder &nested, Location loc, ValueRange) {
+          ImplicitLocOpBuilder b(loc, nested);
+          Value taken = b.create<memref::AtomicRMWOp>(
+              arith::AtomicRMWKind::addi,
+              b.create<arith::ConstantOp>(b.getI64IntegerAttr(1)), counter,
+              ValueRange{indexConst(b, 0)});
+          Value item = b.create<arith::IndexCastOp>(b.getIndexType(), taken);
+          b.create<scf::ConditionOp>(
+              b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, item, items),
+              ValueRange{item});
+        },
+        [&](OpBuilder &nested, Location loc, ValueRange args) {
+          ImplicitLocOpBuilder b(loc, nested);
+          body(b, args[0]);
+          b.create<scf::YieldOp>();
+        });
+  });
+}
+
 void sequentialLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body) {
   SmallVector<Value> lbs(ubs.size(), indexConst(b, 0));
   SmallVector<Value> steps(ubs.size(), indexConst(b, 1));

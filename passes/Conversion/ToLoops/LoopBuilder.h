@@ -75,6 +75,20 @@ Value collapseToMatrix(ImplicitLocOpBuilder &b, Value memref);
 /// is empty).
 void parallelLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body);
 
+/// Runs `body` on every item of [0, `items`) across threads that take the
+/// items in order from a shared atomic counter: one scf.parallel iteration
+/// per item, but each iteration takes items until none are left, so the
+/// first iteration a thread runs does its share of the work whatever the
+/// thread count, a thread slowed down by another process or given costlier
+/// items takes fewer of them, and the other iterations find the counter
+/// spent. `setup` runs once per iteration before it takes items: scratch it
+/// allocates belongs to the iteration (the parallel body is an allocation
+/// scope).
+void parallelWorkQueue(
+    ImplicitLocOpBuilder &b, Value items,
+    llvm::function_ref<void(ImplicitLocOpBuilder &)> setup,
+    llvm::function_ref<void(ImplicitLocOpBuilder &, Value)> body);
+
 /// Runs `body` over `[0, ubs)` with nested scf.for loops.
 void sequentialLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body);
 
