@@ -55,10 +55,11 @@ def FuseNormPrologues : Pass<"kiln-fuse-norm-prologues",
     A `graph.layer_norm` or `graph.rms_norm` whose every user is a
     `graph.linear`, `ffn.mlp` or `ffn.glu` reading it as its `input`
     becomes the `norm` prologue of each of them: the GEMM reads the norm's
-    input and normalizes its rows itself, once per block of rows, so the
-    normalized activations are never written out. A norm whose result
-    also feeds anything else (the residual of a post-norm block, an output)
-    stays an op of its own.
+    input and normalizes its rows itself (each row's statistics, then the
+    row while it is in L1, into a buffer that lives only for the GEMM;
+    docs/compiler.md, "GEMM"). A norm whose result also feeds anything
+    else (the residual of a post-norm block, an output) stays an op of its
+    own.
   }];
 }
 
