@@ -21,8 +21,11 @@ std::optional<RowNorm> rowNormOf(std::optional<graph::NormKind> kind,
   return RowNorm{*kind, weight, bias, eps->convertToDouble()};
 }
 
-RowStatistics emitRowStatistics(ImplicitLocOpBuilder &b, const RowNorm &norm,
-                                Value x, Value row) {
+/// The statistics of row `row` of matrix `x`: the mean and the variance as
+/// separate passes, for accuracy.
+static RowStatistics emitRowStatistics(ImplicitLocOpBuilder &b,
+                                       const RowNorm &norm, Value x,
+                                       Value row) {
   Value cols = b.create<memref::DimOp>(x, 1);
   Value count = b.create<arith::UIToFPOp>(
       b.getF32Type(), b.create<arith::IndexCastOp>(b.getI64Type(), cols));
@@ -57,20 +60,14 @@ void emitNormalizeElement(ImplicitLocOpBuilder &b, const RowNorm &norm,
   storeF32(b, v, y, {yRow, column});
 }
 
-void emitNormalizeRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
-                      Value xRow, const RowStatistics &statistics, Value y,
-                      Value yRow) {
+void emitNormalizedRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
+                       Value xRow, Value y, Value yRow) {
+  RowStatistics statistics = emitRowStatistics(b, norm, x, xRow);
   sequentialLoops(b, {b.create<memref::DimOp>(x, 1)},
                   [&](ImplicitLocOpBuilder &b, ValueRange c) {
                     emitNormalizeElement(b, norm, x, xRow, statistics, y, yRow,
                                          c[0]);
                   });
-}
-
-void emitNormalizedRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
-                       Value xRow, Value y, Value yRow) {
-  emitNormalizeRow(b, norm, x, xRow, emitRowStatistics(b, norm, x, xRow), y,
-                   yRow);
 }
 
 } // namespace kiln

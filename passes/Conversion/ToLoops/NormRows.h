@@ -39,23 +39,12 @@ struct RowStatistics {
   Value mean, rstd;
 };
 
-/// The statistics of row `row` of matrix `x`: the mean and the variance as
-/// separate passes, for accuracy.
-RowStatistics emitRowStatistics(ImplicitLocOpBuilder &b, const RowNorm &norm,
-                                Value x, Value row);
-
 /// y[yRow, column] = (x[xRow, column] - mean) · rstd · weight[column] +
 /// bias[column].
 void emitNormalizeElement(ImplicitLocOpBuilder &b, const RowNorm &norm,
                           Value x, Value xRow,
                           const RowStatistics &statistics, Value y, Value yRow,
                           Value column);
-
-/// y[yRow, :] = (x[xRow, :] - mean) · rstd · weight + bias for matrices `x`
-/// and `y` of the same width.
-void emitNormalizeRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
-                      Value xRow, const RowStatistics &statistics, Value y,
-                      Value yRow);
 
 /// y[yRow, :] = norm(x[xRow, :]): the statistics, then the row.
 void emitNormalizedRow(ImplicitLocOpBuilder &b, const RowNorm &norm, Value x,
