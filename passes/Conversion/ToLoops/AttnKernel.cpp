@@ -143,9 +143,22 @@ Value packValues(ImplicitLocOpBuilder &b, const AttnTile &tile, Value value,
   return valueP;
 }
 
+Value tileKeyCount(ImplicitLocOpBuilder &b, const AttnTile &tile, Value his,
+                   Value validRows, Value row0, Value k0, Value count) {
+  Value lastRow = b.create<arith::SubIOp>(validRows, indexConst(b, 1));
+  Value hi = b.create<memref::LoadOp>(his, indexMin(b, row0, lastRow));
+  for (int64_t r = 1; r < tile.rows; ++r)
+    hi = indexMax(b, hi,
+                  b.create<memref::LoadOp>(
+                      his, indexMin(b, addConst(b, row0, r), lastRow)));
+  Value seen = b.create<arith::SubIOp>(indexMax(b, hi, k0), k0);
+  return indexMin(b, seen, count);
+}
+
 void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
                 Value keyT, Value batch, Value kvHead, Value headDim, Value k0,
-                Value count, Value groups, Value scores) {
+                Value count, Value groups, Value his, Value validRows,
+                Value scores) {
   int64_t w = tile.width, nv = tile.vectors;
   Value columnTiles = ceilDivConst(b, count, tile.columns());
   // Column tiles outside: a tile's keys (D × 64 floats) stay in L1 while
@@ -154,44 +167,53 @@ void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
       b, {columnTiles, groups}, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
         Value column =
             b.create<arith::MulIOp>(ivs[0], indexConst(b, tile.columns()));
-        // k0 is a whole number of tiles: the tile is one keyT panel.
-        Value panel = b.create<arith::DivUIOp>(
-            b.create<arith::AddIOp>(k0, column), indexConst(b, tile.columns()));
         Value row0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, tile.rows));
-        SmallVector<Value> rows;
-        for (int64_t r = 0; r < tile.rows; ++r)
-          rows.push_back(addConst(b, row0, r));
-        SmallVector<Value> init(tile.rows * nv,
-                                floatConst(b, f32Vector(b, w), 0.0));
-        SmallVector<Value> acc = forReduce(
-            b, indexConst(b, 0), headDim, init,
-            [&](ImplicitLocOpBuilder &b, Value d,
-                ValueRange acc) -> SmallVector<Value> {
-              SmallVector<Value> keys;
-              for (int64_t j = 0; j < nv; ++j)
-                keys.push_back(loadVector(
-                    b, keyT, {batch, kvHead, panel, d, indexConst(b, j * w)},
-                    w));
-              SmallVector<Value> next;
-              for (int64_t r = 0; r < tile.rows; ++r) {
-                Value q = splat(
-                    b, b.create<memref::LoadOp>(qs, ValueRange{rows[r], d}), w);
+        Value seen = b.create<arith::CmpIOp>(
+            arith::CmpIPredicate::ult, column,
+            tileKeyCount(b, tile, his, validRows, row0, k0, count));
+        b.create<scf::IfOp>(seen, [&](OpBuilder &nested, Location loc) {
+          ImplicitLocOpBuilder b(loc, nested);
+          // k0 is a whole number of tiles: the tile is one keyT panel.
+          Value panel =
+              b.create<arith::DivUIOp>(b.create<arith::AddIOp>(k0, column),
+                                       indexConst(b, tile.columns()));
+          SmallVector<Value> rows;
+          for (int64_t r = 0; r < tile.rows; ++r)
+            rows.push_back(addConst(b, row0, r));
+          SmallVector<Value> init(tile.rows * nv,
+                                  floatConst(b, f32Vector(b, w), 0.0));
+          SmallVector<Value> acc = forReduce(
+              b, indexConst(b, 0), headDim, init,
+              [&](ImplicitLocOpBuilder &b, Value d,
+                  ValueRange acc) -> SmallVector<Value> {
+                SmallVector<Value> keys;
                 for (int64_t j = 0; j < nv; ++j)
-                  next.push_back(fma(b, q, keys[j], acc[r * nv + j]));
-              }
-              return next;
-            });
-        for (int64_t r = 0; r < tile.rows; ++r)
-          for (int64_t j = 0; j < nv; ++j)
-            storeVector(b, acc[r * nv + j], scores,
-                        {rows[r], addConst(b, column, j * w)});
+                  keys.push_back(loadVector(
+                      b, keyT, {batch, kvHead, panel, d, indexConst(b, j * w)},
+                      w));
+                SmallVector<Value> next;
+                for (int64_t r = 0; r < tile.rows; ++r) {
+                  Value q = splat(
+                      b, b.create<memref::LoadOp>(qs, ValueRange{rows[r], d}),
+                      w);
+                  for (int64_t j = 0; j < nv; ++j)
+                    next.push_back(fma(b, q, keys[j], acc[r * nv + j]));
+                }
+                return next;
+              });
+          for (int64_t r = 0; r < tile.rows; ++r)
+            for (int64_t j = 0; j < nv; ++j)
+              storeVector(b, acc[r * nv + j], scores,
+                          {rows[r], addConst(b, column, j * w)});
+          b.create<scf::YieldOp>();
+        });
       });
 }
 
 void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
                       Value weights, Value valueP, Value batch, Value kvHead,
-                      Value k0, Value count, Value groups, Value corr,
-                      Value os) {
+                      Value k0, Value count, Value groups, Value his,
+                      Value validRows, Value corr, Value os) {
   int64_t w = tile.width, nv = tile.vectors;
   Value chunks = b.create<memref::DimOp>(valueP, 2);
   sequentialLoops(
@@ -216,7 +238,8 @@ void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
           }
         }
         SmallVector<Value> acc = forReduce(
-            b, indexConst(b, 0), count, init,
+            b, indexConst(b, 0),
+            tileKeyCount(b, tile, his, validRows, row0, k0, count), init,
             [&](ImplicitLocOpBuilder &b, Value s,
                 ValueRange acc) -> SmallVector<Value> {
               Value key = b.create<arith::AddIOp>(k0, s);

@@ -73,25 +73,38 @@ Value packKeys(ImplicitLocOpBuilder &b, const AttnTile &tile, Value key,
 Value packValues(ImplicitLocOpBuilder &b, const AttnTile &tile, Value value,
                  llvm::ArrayRef<Value> sizes);
 
+/// The keys of block [k0, k0 + count) that some row of the register tile
+/// starting at `row0` sees, as a count from k0: the largest of the rows'
+/// visible ends `his` (rows past `validRows` read the last row's) less k0,
+/// clamped to [0, count]. Keys past it are masked off for every row of the
+/// tile (the causal diagonal, a window's end), so its products skip them.
+Value tileKeyCount(ImplicitLocOpBuilder &b, const AttnTile &tile, Value his,
+                   Value validRows, Value row0, Value k0, Value count);
+
 /// scores[r, j] = Σ_d qs[r, d] · key[k0 + j, d] for the rows [0,
-/// tile.rows·groups) and columns [0, roundup(count, tile columns)):
+/// tile.rows·groups) and columns [0, roundup(count, tile columns)), except
+/// the column tiles past a register tile's tileKeyCount (left as they were:
+/// the softmax masks them):
 /// rows×(vectors·W) register tiles, one broadcast q element against `vectors`
 /// key vectors per d. The keys are packed in panels keyT [B, Hkv, S'/cols, D,
 /// cols] (zero padding), so a tile reads one contiguous D×cols panel; k0 is a
 /// multiple of cols.
 void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
                 Value keyT, Value batch, Value kvHead, Value headDim, Value k0,
-                Value count, Value groups, Value scores);
+                Value count, Value groups, Value his, Value validRows,
+                Value scores);
 
 /// os[r, :] = os[r, :] · corr[r] + Σ_{j<count} weights[r, j] · value[k0 + j,
-/// :] for rows [0, tile.rows·groups) (corr null: no rescaling). The values are
+/// :] for rows [0, tile.rows·groups) (corr null: no rescaling), each
+/// register tile's sum stopping at its tileKeyCount (the weights past it
+/// are 0). The values are
 /// packed in chunks of tile columns, valueP [B, Hkv, Dv'/cols, S, cols]
 /// (zero padding), so a tile's loads are contiguous and never masked; os
 /// has Dv' columns.
 void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
                       Value weights, Value valueP, Value batch, Value kvHead,
-                      Value k0, Value count, Value groups, Value corr,
-                      Value os);
+                      Value k0, Value count, Value groups, Value his,
+                      Value validRows, Value corr, Value os);
 
 /// One key block's online-softmax step, per query row r < rows.
 struct BlockWeights {

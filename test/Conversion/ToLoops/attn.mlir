@@ -41,6 +41,14 @@
 // CHECK: %[[FIRST:.*]] = arith.divui %[[B]]#0, %c16
 // CHECK: %[[ALIGNED:.*]] = arith.muli %[[FIRST]], %c16
 // CHECK: scf.for %[[K0:.*]] = %[[ALIGNED]] to %[[B]]#1 step %c256
+// A register tile computes only the key tiles that one of its rows sees:
+// the largest of its rows' interval ends bounds them (the causal diagonal
+// of a 96-row query block costs a tile's rows, not the block's).
+// CHECK: %[[HI0:.*]] = memref.load %[[HIS:.*]][%{{.*}}] : memref<96xindex>
+// CHECK: %[[HI1:.*]] = memref.load %[[HIS]][%{{.*}}] : memref<96xindex>
+// CHECK: arith.maxsi %[[HI0]], %[[HI1]]
+// CHECK: %[[SEEN:.*]] = arith.cmpi ult, %{{.*}}, %{{.*}} : index
+// CHECK: scf.if %[[SEEN]] {
 // CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK: vector.load %[[KT]]
 // CHECK: vector.load %[[KT]]
@@ -66,7 +74,12 @@
 // CHECK: arith.cmpi slt, %{{.*}} : vector<8xi32>
 // CHECK: math.floor %{{.*}} : vector<8xf32>
 // CHECK: arith.select %{{.*}} : vector<8xi1>, vector<8xf32>
-// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// The weighted values of a tile stop at the same bound.
+// CHECK: memref.load %[[HIS]]
+// CHECK: %[[PAST:.*]] = arith.maxsi %{{.*}}, %[[K0]] : index
+// CHECK: %[[SEEN_KEYS:.*]] = arith.subi %[[PAST]], %[[K0]] : index
+// CHECK: %[[LIMIT:.*]] = arith.minsi %[[SEEN_KEYS]], %{{.*}} : index
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %[[LIMIT]] step %c1{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK: vector.load %[[VP]]
 // CHECK: memref.load %[[P]]
 // CHECK: vector.store %{{.*}}, %[[O]]
