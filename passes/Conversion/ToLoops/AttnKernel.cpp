@@ -143,21 +143,28 @@ Value packValues(ImplicitLocOpBuilder &b, const AttnTile &tile, Value value,
   return valueP;
 }
 
-Value tileKeyCount(ImplicitLocOpBuilder &b, const AttnTile &tile, Value his,
-                   Value validRows, Value row0, Value k0, Value count) {
-  Value lastRow = b.create<arith::SubIOp>(validRows, indexConst(b, 1));
-  Value hi = b.create<memref::LoadOp>(his, indexMin(b, row0, lastRow));
-  for (int64_t r = 1; r < tile.rows; ++r)
-    hi = indexMax(b, hi,
-                  b.create<memref::LoadOp>(
-                      his, indexMin(b, addConst(b, row0, r), lastRow)));
-  Value seen = b.create<arith::SubIOp>(indexMax(b, hi, k0), k0);
+Value tileKeyCount(ImplicitLocOpBuilder &b, const AttnTile &tile,
+                   const RowIntervals &intervals, Value row0, Value k0,
+                   Value count) {
+  Value lastRow = b.create<arith::SubIOp>(intervals.rows, indexConst(b, 1));
+  Value blockEnd = b.create<arith::AddIOp>(k0, count);
+  Value end;
+  for (int64_t r = 0; r < tile.rows; ++r) {
+    Value row = indexMin(b, addConst(b, row0, r), lastRow);
+    Value lo = b.create<memref::LoadOp>(intervals.los, row);
+    Value hi = b.create<memref::LoadOp>(intervals.his, row);
+    Value rowEnd = b.create<arith::SelectOp>(
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, lo, hi), hi,
+        blockEnd);
+    end = r ? indexMax(b, end, rowEnd) : rowEnd;
+  }
+  Value seen = b.create<arith::SubIOp>(indexMax(b, end, k0), k0);
   return indexMin(b, seen, count);
 }
 
 void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
                 Value keyT, Value batch, Value kvHead, Value headDim, Value k0,
-                Value count, Value groups, Value his, Value validRows,
+                Value count, Value groups, const RowIntervals &intervals,
                 Value scores) {
   int64_t w = tile.width, nv = tile.vectors;
   Value columnTiles = ceilDivConst(b, count, tile.columns());
@@ -170,7 +177,7 @@ void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
         Value row0 = b.create<arith::MulIOp>(ivs[1], indexConst(b, tile.rows));
         Value seen = b.create<arith::CmpIOp>(
             arith::CmpIPredicate::ult, column,
-            tileKeyCount(b, tile, his, validRows, row0, k0, count));
+            tileKeyCount(b, tile, intervals, row0, k0, count));
         b.create<scf::IfOp>(seen, [&](OpBuilder &nested, Location loc) {
           ImplicitLocOpBuilder b(loc, nested);
           // k0 is a whole number of tiles: the tile is one keyT panel.
@@ -212,8 +219,8 @@ void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
 
 void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
                       Value weights, Value valueP, Value batch, Value kvHead,
-                      Value k0, Value count, Value groups, Value his,
-                      Value validRows, Value corr, Value os) {
+                      Value k0, Value count, Value groups,
+                      const RowIntervals &intervals, Value corr, Value os) {
   int64_t w = tile.width, nv = tile.vectors;
   Value chunks = b.create<memref::DimOp>(valueP, 2);
   sequentialLoops(
@@ -239,7 +246,7 @@ void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
         }
         SmallVector<Value> acc = forReduce(
             b, indexConst(b, 0),
-            tileKeyCount(b, tile, his, validRows, row0, k0, count), init,
+            tileKeyCount(b, tile, intervals, row0, k0, count), init,
             [&](ImplicitLocOpBuilder &b, Value s,
                 ValueRange acc) -> SmallVector<Value> {
               Value key = b.create<arith::AddIOp>(k0, s);

@@ -73,13 +73,23 @@ Value packKeys(ImplicitLocOpBuilder &b, const AttnTile &tile, Value key,
 Value packValues(ImplicitLocOpBuilder &b, const AttnTile &tile, Value value,
                  llvm::ArrayRef<Value> sizes);
 
+/// The visible key interval [los[r], his[r]) of each query row r < rows of
+/// a block (index scratch).
+struct RowIntervals {
+  Value los, his, rows;
+};
+
 /// The keys of block [k0, k0 + count) that some row of the register tile
 /// starting at `row0` sees, as a count from k0: the largest of the rows'
-/// visible ends `his` (rows past `validRows` read the last row's) less k0,
-/// clamped to [0, count]. Keys past it are masked off for every row of the
-/// tile (the causal diagonal, a window's end), so its products skip them.
-Value tileKeyCount(ImplicitLocOpBuilder &b, const AttnTile &tile, Value his,
-                   Value validRows, Value row0, Value k0, Value count);
+/// interval ends less k0 (rows past `rows` read the last row's), clamped
+/// to [0, count]. Keys past it are masked off for every row of the tile
+/// (the causal diagonal, a window's end), so its products skip them. A row
+/// that sees no key counts as seeing the whole block: the softmax runs
+/// unmasked on it when the block is whole for the other rows, so its
+/// scores must be computed, finite values (its output is 0 in the end).
+Value tileKeyCount(ImplicitLocOpBuilder &b, const AttnTile &tile,
+                   const RowIntervals &intervals, Value row0, Value k0,
+                   Value count);
 
 /// scores[r, j] = Σ_d qs[r, d] · key[k0 + j, d] for the rows [0,
 /// tile.rows·groups) and columns [0, roundup(count, tile columns)), except
@@ -91,7 +101,7 @@ Value tileKeyCount(ImplicitLocOpBuilder &b, const AttnTile &tile, Value his,
 /// multiple of cols.
 void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
                 Value keyT, Value batch, Value kvHead, Value headDim, Value k0,
-                Value count, Value groups, Value his, Value validRows,
+                Value count, Value groups, const RowIntervals &intervals,
                 Value scores);
 
 /// os[r, :] = os[r, :] · corr[r] + Σ_{j<count} weights[r, j] · value[k0 + j,
@@ -103,8 +113,8 @@ void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
 /// has Dv' columns.
 void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
                       Value weights, Value valueP, Value batch, Value kvHead,
-                      Value k0, Value count, Value groups, Value his,
-                      Value validRows, Value corr, Value os);
+                      Value k0, Value count, Value groups,
+                      const RowIntervals &intervals, Value corr, Value os);
 
 /// One key block's online-softmax step, per query row r < rows.
 struct BlockWeights {

@@ -200,7 +200,7 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                     unionHi);
                 Value count = b.create<arith::SubIOp>(k1, k0);
                 scoreTiles(b, tile, qs, keyT, batch, kvHead, headDim, k0, count,
-                           scoreGroups, his, rows, scores);
+                           scoreGroups, RowIntervals{los, his, rows}, scores);
                 // Seen whole by every row, and whole vectors: no mask.
                 Value whole = b.create<arith::AndIOp>(
                     b.create<arith::AndIOp>(
@@ -242,7 +242,8 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                       b.create<scf::YieldOp>();
                     });
                 accumulateValues(b, valueTile, scores, valueP, batch, kvHead,
-                                 k0, count, valueGroups, his, rows,
+                                 k0, count, valueGroups,
+                                 RowIntervals{los, his, rows},
                                  power ? Value() : cs, os);
                 b.create<scf::YieldOp>();
               });

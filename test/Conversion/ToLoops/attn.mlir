@@ -43,10 +43,17 @@
 // CHECK: scf.for %[[K0:.*]] = %[[ALIGNED]] to %[[B]]#1 step %c256
 // A register tile computes only the key tiles that one of its rows sees:
 // the largest of its rows' interval ends bounds them (the causal diagonal
-// of a 96-row query block costs a tile's rows, not the block's).
+// of a 96-row query block costs a tile's rows, not the block's); a row that
+// sees no key counts as seeing the whole block.
+// CHECK: %[[LO0:.*]] = memref.load %[[LOS:.*]][%{{.*}}] : memref<96xindex>
 // CHECK: %[[HI0:.*]] = memref.load %[[HIS:.*]][%{{.*}}] : memref<96xindex>
+// CHECK: %[[SOME0:.*]] = arith.cmpi slt, %[[LO0]], %[[HI0]] : index
+// CHECK: %[[END0:.*]] = arith.select %[[SOME0]], %[[HI0]], %{{.*}} : index
+// CHECK: memref.load %[[LOS]]
 // CHECK: %[[HI1:.*]] = memref.load %[[HIS]][%{{.*}}] : memref<96xindex>
-// CHECK: arith.maxsi %[[HI0]], %[[HI1]]
+// CHECK: %[[SOME1:.*]] = arith.cmpi slt, %{{.*}}, %[[HI1]] : index
+// CHECK: %[[END1:.*]] = arith.select %[[SOME1]], %[[HI1]], %{{.*}} : index
+// CHECK: arith.maxsi %[[END0]], %[[END1]]
 // CHECK: %[[SEEN:.*]] = arith.cmpi ult, %{{.*}}, %{{.*}} : index
 // CHECK: scf.if %[[SEEN]] {
 // CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
