@@ -162,6 +162,22 @@ Value tileKeyCount(ImplicitLocOpBuilder &b, const AttnTile &tile,
   return indexMin(b, seen, count);
 }
 
+/// One step of a register tile's outer product: acc[r·V + j] +=
+/// broadcast(a[rows[r], k]) · vectors[j], for the V = vectors.size().
+static SmallVector<Value> outerProductStep(ImplicitLocOpBuilder &b,
+                                           int64_t width, Value a,
+                                           ArrayRef<Value> rows, Value k,
+                                           ArrayRef<Value> vectors,
+                                           ValueRange acc) {
+  SmallVector<Value> next;
+  for (auto [r, row] : llvm::enumerate(rows)) {
+    Value x = splat(b, b.create<memref::LoadOp>(a, ValueRange{row, k}), width);
+    for (auto [j, vector] : llvm::enumerate(vectors))
+      next.push_back(fma(b, x, vector, acc[r * vectors.size() + j]));
+  }
+  return next;
+}
+
 void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
                 Value keyT, Value batch, Value kvHead, Value headDim, Value k0,
                 Value count, Value groups, const RowIntervals &intervals,
@@ -198,15 +214,7 @@ void scoreTiles(ImplicitLocOpBuilder &b, const AttnTile &tile, Value qs,
                   keys.push_back(loadVector(
                       b, keyT, {batch, kvHead, panel, d, indexConst(b, j * w)},
                       w));
-                SmallVector<Value> next;
-                for (int64_t r = 0; r < tile.rows; ++r) {
-                  Value q = splat(
-                      b, b.create<memref::LoadOp>(qs, ValueRange{rows[r], d}),
-                      w);
-                  for (int64_t j = 0; j < nv; ++j)
-                    next.push_back(fma(b, q, keys[j], acc[r * nv + j]));
-                }
-                return next;
+                return outerProductStep(b, w, qs, rows, d, keys, acc);
               });
           for (int64_t r = 0; r < tile.rows; ++r)
             for (int64_t j = 0; j < nv; ++j)
@@ -255,16 +263,7 @@ void accumulateValues(ImplicitLocOpBuilder &b, const AttnTile &tile,
                 values.push_back(loadVector(
                     b, valueP,
                     {batch, kvHead, chunk, key, indexConst(b, j * w)}, w));
-              SmallVector<Value> next;
-              for (int64_t r = 0; r < tile.rows; ++r) {
-                Value p = splat(
-                    b,
-                    b.create<memref::LoadOp>(weights, ValueRange{rows[r], s}),
-                    w);
-                for (int64_t j = 0; j < nv; ++j)
-                  next.push_back(fma(b, p, values[j], acc[r * nv + j]));
-              }
-              return next;
+              return outerProductStep(b, w, weights, rows, s, values, acc);
             });
         for (int64_t r = 0; r < tile.rows; ++r)
           for (int64_t j = 0; j < nv; ++j)
