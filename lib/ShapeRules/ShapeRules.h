@@ -24,11 +24,20 @@ namespace kiln::shapes {
 /// One dimension: a static size, a symbol bound at run time (a JSON model's
 /// `dims`, by id), or unknown (MLIR's `?`). A symbol equals only itself; an
 /// unknown dim may be anything.
+///
+/// An unknown dim may also say where it comes from: dim `axis` of operand
+/// `operand` of the rule's caller. Rules copy dims, so a result dim that
+/// carries an origin is that operand dim's size at run time (the MLIR
+/// layer reifies result shapes this way); the origin never changes what a
+/// rule accepts.
 class Dim {
 public:
   static Dim fixed(int64_t size) { return {Kind::Static, size}; }
   static Dim symbol(int64_t id) { return {Kind::Symbol, id}; }
   static Dim unknown() { return {Kind::Unknown, 0}; }
+  static Dim unknownFrom(int64_t operand, int64_t axis) {
+    return {Kind::Unknown, 1 + operand * kOriginAxes + axis};
+  }
 
   bool isStatic() const { return kind == Kind::Static; }
   bool isSymbol() const { return kind == Kind::Symbol; }
@@ -38,6 +47,10 @@ public:
   int64_t size() const { return value; }
   /// The id of a symbol.
   int64_t symbolId() const { return value; }
+  /// Whether this is an unknown dim with an origin, and its operand and axis.
+  bool hasOrigin() const { return isUnknown() && value > 0; }
+  int64_t originOperand() const { return (value - 1) / kOriginAxes; }
+  int64_t originAxis() const { return (value - 1) % kOriginAxes; }
 
   bool operator==(const Dim &other) const {
     return kind == other.kind && (isUnknown() || value == other.value);
@@ -46,6 +59,8 @@ public:
 
 private:
   enum class Kind { Static, Symbol, Unknown };
+  /// Axes per operand in an origin's encoding (ranks are far below it).
+  static constexpr int64_t kOriginAxes = 1 << 16;
   Dim(Kind kind, int64_t value) : kind(kind), value(value) {}
   Kind kind;
   int64_t value;

@@ -16,6 +16,8 @@ include "mlir/IR/EnumAttr.td"
 def Attn_Dialect : Dialect {
   let name = "attn";
   let cppNamespace = "::kiln::attn";
+  // Shape reification of the ops builds tensor.dim.
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
   let summary = "Kiln attention operations";
   let description = [{
     Attention as single ops so that fusion and tiling passes see the whole

@@ -16,21 +16,14 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::attn;
 
-/// The result type of an op on query, key and value: `[B, T, H, Dv]` of
-/// the query's element type. `groupedHeads` admits fewer key/value heads.
-static LogicalResult inferAttentionType(std::optional<Location> location,
-                                        StringRef opName, Value query,
-                                        Value key, Value value,
-                                        bool groupedHeads,
-                                        SmallVectorImpl<Type> &types) {
-  return inferRuleType(
-      location, opName,
-      shapes::attentionShape(ruleShape(tensorType(query).getShape()),
-                             ruleShape(tensorType(key).getShape()),
-                             ruleShape(tensorType(value).getShape()),
-                             groupedHeads,
-                             shapes::Naming{{"query", "key", "value"}}),
-      tensorType(query).getElementType(), types);
+/// The shape rule of an op on query, key and value: `[B, T, H, Dv]`.
+/// `groupedHeads` admits fewer key/value heads.
+static shapes::ShapeResult attentionShape(Value query, Value key, Value value,
+                                          bool groupedHeads,
+                                          const OperandShapes &shapes) {
+  return shapes::attentionShape(shapes(query), shapes(key), shapes(value),
+                                groupedHeads,
+                                shapes::Naming{{"query", "key", "value"}});
 }
 
 /// Checks query, key and value (one element type, and the shape rule:

@@ -8,6 +8,7 @@
 #define KILN_DIALECTS_ATTN_IR_ATTNOPS_H
 
 #include "dialects/Attn/IR/AttnDialect.h"
+#include "dialects/Graph/IR/ShapeUtils.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"

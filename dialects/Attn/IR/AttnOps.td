@@ -19,16 +19,23 @@ def Attn_IntTensor : RankedTensorOf<[I32, I64]>;
 /// heads (GQA).
 class Attn_QKVOp<string mnemonic, bit groupedHeads, list<Trait> traits = []>
     : Attn_Op<mnemonic,
-              !listconcat(traits, [InferTypeOpAdaptorWithIsCompatible])>,
-      Kiln_CompatibleResultTypes {
-  let extraClassDefinition = compatibleTypes # [{
+              !listconcat(traits, [InferTypeOpAdaptorWithIsCompatible,
+                                   Kiln_ReifiedByRuleTrait])>,
+      Kiln_CompatibleResultTypes, Kiln_ReifiedByRule {
+  let extraClassDeclaration = shapeRuleDeclaration;
+  let extraClassDefinition = compatibleTypes # reifiedShapes # [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
-      return inferAttentionType(location, getOperationName(),
-                                adaptor.getQuery(), adaptor.getKey(),
-                                adaptor.getValue(), }] #
-      !if(groupedHeads, "true", "false") # [{, types);
+      return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                           tensorType(adaptor.getQuery()).getElementType(),
+                           types);
+    }
+    ::kiln::shapes::ShapeResult $cppClass::shapeRule(
+        Adaptor adaptor, const ::kiln::OperandShapes &shapes) {
+      return attentionShape(adaptor.getQuery(), adaptor.getKey(),
+                            adaptor.getValue(), }] #
+      !if(groupedHeads, "true", "false") # [{, shapes);
     }
   }];
 }

@@ -17,27 +17,23 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::ffn;
 
-/// The mlp rule on an op's operands, or on those of an op being built.
-template <typename OpOrAdaptor>
-static shapes::ShapeResult mlpShape(OpOrAdaptor op) {
+/// The mlp rule on the operands of an op.
+static shapes::ShapeResult mlpShape(MLPOp::Adaptor op,
+                                    const OperandShapes &shapes) {
   std::optional<shapes::Shape> bIn, bOut;
   return shapes::mlpShape(
-      ruleShape(tensorType(op.getInput()).getShape()),
-      ruleShape(tensorType(op.getWIn()).getShape()),
-      optionalRuleShape(op.getBIn(), bIn),
-      ruleShape(tensorType(op.getWOut()).getShape()),
-      optionalRuleShape(op.getBOut(), bOut),
+      shapes(op.getInput()), shapes(op.getWIn()),
+      shapes.optional(op.getBIn(), bIn), shapes(op.getWOut()),
+      shapes.optional(op.getBOut(), bOut),
       shapes::Naming{{"input", "w_in", "b_in", "w_out", "b_out"}});
 }
 
 /// The glu rule, as mlpShape.
-template <typename OpOrAdaptor>
-static shapes::ShapeResult gluShape(OpOrAdaptor op) {
+static shapes::ShapeResult gluShape(GLUOp::Adaptor op,
+                                    const OperandShapes &shapes) {
   return shapes::gluShape(
-      ruleShape(tensorType(op.getInput()).getShape()),
-      ruleShape(tensorType(op.getWGate()).getShape()),
-      ruleShape(tensorType(op.getWUp()).getShape()),
-      ruleShape(tensorType(op.getWDown()).getShape()),
+      shapes(op.getInput()), shapes(op.getWGate()), shapes(op.getWUp()),
+      shapes(op.getWDown()),
       shapes::Naming{{"input", "w_gate", "w_up", "w_down"}});
 }
 

@@ -8,6 +8,7 @@
 #define KILN_DIALECTS_FFN_IR_FFNOPS_H
 
 #include "dialects/FFN/IR/FFNDialect.h"
+#include "dialects/Graph/IR/ShapeUtils.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"

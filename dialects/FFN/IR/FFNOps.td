@@ -17,7 +17,8 @@ def FFN_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
 def FFN_MLPOp : FFN_Op<"mlp", [Pure, AttrSizedOperandSegments,
     OptionalTypesMatchWith<"the residual has the result's type",
                            "result", "residual", "$_self">,
-    InferTypeOpAdaptorWithIsCompatible]>, Kiln_CompatibleResultTypes {
+    InferTypeOpAdaptorWithIsCompatible, Kiln_ReifiedByRuleTrait]>,
+    Kiln_CompatibleResultTypes, Kiln_ReifiedByRule {
   let summary = "two-layer perceptron act(x·w_inᵀ + b_in)·w_outᵀ + b_out";
   let description = [{
     `input [..., D]`, `w_in [F, D]`, `b_in [F]`, `w_out [E, F]`, `b_out [E]`
@@ -56,13 +57,18 @@ def FFN_MLPOp : FFN_Op<"mlp", [Pure, AttrSizedOperandSegments,
     }]>
   ];
   let hasVerifier = 1;
-  let extraClassDefinition = compatibleTypes # [{
+  let extraClassDeclaration = shapeRuleDeclaration;
+  let extraClassDefinition = compatibleTypes # reifiedShapes # [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
-      return inferRuleType(location, getOperationName(), mlpShape(adaptor),
+      return inferRuleType(location, getOperationName(), shapeRule(adaptor),
                            tensorType(adaptor.getInput()).getElementType(),
                            types);
+    }
+    ::kiln::shapes::ShapeResult $cppClass::shapeRule(
+        Adaptor adaptor, const ::kiln::OperandShapes &shapes) {
+      return mlpShape(adaptor, shapes);
     }
   }];
 }
@@ -70,7 +76,8 @@ def FFN_MLPOp : FFN_Op<"mlp", [Pure, AttrSizedOperandSegments,
 def FFN_GLUOp : FFN_Op<"glu", [Pure, AttrSizedOperandSegments,
     OptionalTypesMatchWith<"the residual has the result's type",
                            "result", "residual", "$_self">,
-    InferTypeOpAdaptorWithIsCompatible]>, Kiln_CompatibleResultTypes {
+    InferTypeOpAdaptorWithIsCompatible, Kiln_ReifiedByRuleTrait]>,
+    Kiln_CompatibleResultTypes, Kiln_ReifiedByRule {
   let summary = "gated linear unit (act(x·w_gateᵀ) * x·w_upᵀ)·w_downᵀ";
   let description = [{
     SwiGLU (`silu`), GeGLU (`gelu`) or ReGLU (`relu`). `input [..., D]`,
@@ -104,13 +111,18 @@ def FFN_GLUOp : FFN_Op<"glu", [Pure, AttrSizedOperandSegments,
     }]>
   ];
   let hasVerifier = 1;
-  let extraClassDefinition = compatibleTypes # [{
+  let extraClassDeclaration = shapeRuleDeclaration;
+  let extraClassDefinition = compatibleTypes # reifiedShapes # [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
-      return inferRuleType(location, getOperationName(), gluShape(adaptor),
+      return inferRuleType(location, getOperationName(), shapeRule(adaptor),
                            tensorType(adaptor.getInput()).getElementType(),
                            types);
+    }
+    ::kiln::shapes::ShapeResult $cppClass::shapeRule(
+        Adaptor adaptor, const ::kiln::OperandShapes &shapes) {
+      return gluShape(adaptor, shapes);
     }
   }];
 }

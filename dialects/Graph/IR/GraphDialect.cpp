@@ -10,6 +10,7 @@
 using namespace mlir;
 using namespace kiln::graph;
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/TypeSwitch.h"
 

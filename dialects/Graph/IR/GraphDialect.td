@@ -17,6 +17,8 @@ include "mlir/IR/EnumAttr.td"
 def Graph_Dialect : Dialect {
   let name = "graph";
   let cppNamespace = "::kiln::graph";
+  // Shape reification of the ops builds tensor.dim.
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
   let summary = "Kiln model-graph glue operations";
   let description = [{
     Value-semantic tensor operations that a model graph needs around the

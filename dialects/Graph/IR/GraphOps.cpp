@@ -43,18 +43,11 @@ static LogicalResult verifyFeatureVector(Operation *op, Value vector,
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-/// The result type of a binary op or a comparison: the broadcast of the
-/// operands, of `element`.
-static LogicalResult inferBinaryType(std::optional<Location> location,
-                                     StringRef opName, Value lhs, Value rhs,
-                                     Type element,
-                                     SmallVectorImpl<Type> &types) {
-  return inferRuleType(
-      location, opName,
-      shapes::elementwiseShape(ruleShape(tensorType(lhs).getShape()),
-                               ruleShape(tensorType(rhs).getShape()),
-                               shapes::Naming{{"lhs", "rhs"}}),
-      element, types);
+/// The shape rule of binary ops and comparisons: the operands broadcast.
+static shapes::ShapeResult binaryShape(Value lhs, Value rhs,
+                                       const OperandShapes &shapes) {
+  return shapes::elementwiseShape(shapes(lhs), shapes(rhs),
+                                  shapes::Naming{{"lhs", "rhs"}});
 }
 
 /// Binary ops, matmul and where: lhs, rhs and the result share an element
@@ -85,12 +78,7 @@ LogicalResult LinearOp::verify() {
     factors.push_back(getResult());
   if (failed(verifySameElementType(*this, factors)))
     return failure();
-  std::optional<shapes::Shape> bias;
-  shapes::ShapeResult rule = shapes::linearShape(
-      ruleShape(getInput().getType().getShape()),
-      ruleShape(getWeight().getType().getShape()),
-      optionalRuleShape(getBias(), bias),
-      shapes::Naming{{"input", "weight", "bias"}});
+  shapes::ShapeResult rule = shapeRule(Adaptor(*this));
   if (!rule)
     return emitOpError(rule.error().message);
   if (failed(verifyNormPrologue(*this, getInput(), getNormWeight(),
@@ -99,6 +87,15 @@ LogicalResult LinearOp::verify() {
   if (failed(verifyRopeEpilogue()))
     return failure();
   return verifyShapeRule(*this, rule);
+}
+
+shapes::ShapeResult LinearOp::shapeRule(Adaptor adaptor,
+                                        const OperandShapes &shapes) {
+  std::optional<shapes::Shape> bias;
+  return shapes::linearShape(shapes(adaptor.getInput()),
+                             shapes(adaptor.getWeight()),
+                             shapes.optional(adaptor.getBias(), bias),
+                             shapes::Naming{{"input", "weight", "bias"}});
 }
 
 LogicalResult LinearOp::verifyRopeEpilogue() {
@@ -140,13 +137,14 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> location,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
-  RankedTensorType lhs = tensorType(adaptor.getLhs());
-  return inferRuleType(
-      location, getOperationName(),
-      shapes::matmulShape(ruleShape(lhs.getShape()),
-                          ruleShape(tensorType(adaptor.getRhs()).getShape()),
-                          shapes::Naming{{"lhs", "rhs"}}),
-      lhs.getElementType(), types);
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getLhs()).getElementType(), types);
+}
+
+shapes::ShapeResult MatmulOp::shapeRule(Adaptor adaptor,
+                                        const OperandShapes &shapes) {
+  return shapes::matmulShape(shapes(adaptor.getLhs()), shapes(adaptor.getRhs()),
+                             shapes::Naming{{"lhs", "rhs"}});
 }
 
 /// Shared by layer_norm and rms_norm: normalization over the last dimension.
@@ -160,18 +158,13 @@ template <typename Op> static LogicalResult verifyNorm(Op op) {
   return verifyInferredType(op);
 }
 
-/// The result type of layer_norm and rms_norm, the input's.
-static LogicalResult inferNormType(std::optional<Location> location,
-                                   StringRef opName, Value input, Value weight,
-                                   Value bias, SmallVectorImpl<Type> &types) {
+/// The shape rule of layer_norm and rms_norm: the input's shape.
+static shapes::ShapeResult normShape(Value input, Value weight, Value bias,
+                                     const OperandShapes &shapes) {
   std::optional<shapes::Shape> biasShape;
-  return inferRuleType(
-      location, opName,
-      shapes::normShape(ruleShape(tensorType(input).getShape()),
-                        ruleShape(tensorType(weight).getShape()),
-                        optionalRuleShape(bias, biasShape),
-                        shapes::Naming{{"input", "weight", "bias"}}),
-      tensorType(input).getElementType(), types);
+  return shapes::normShape(shapes(input), shapes(weight),
+                           shapes.optional(bias, biasShape),
+                           shapes::Naming{{"input", "weight", "bias"}});
 }
 
 LogicalResult kiln::graph::verifyNormPrologue(Operation *op, Value input,
@@ -208,8 +201,14 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> location,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
-  return inferNormType(location, getOperationName(), adaptor.getInput(),
-                       adaptor.getWeight(), adaptor.getBias(), types);
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getInput()).getElementType(), types);
+}
+
+shapes::ShapeResult LayerNormOp::shapeRule(Adaptor adaptor,
+                                           const OperandShapes &shapes) {
+  return normShape(adaptor.getInput(), adaptor.getWeight(), adaptor.getBias(),
+                   shapes);
 }
 
 LogicalResult RMSNormOp::verify() { return verifyNorm(*this); }
@@ -218,18 +217,27 @@ LogicalResult RMSNormOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> location,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
-  return inferNormType(location, getOperationName(), adaptor.getInput(),
-                       adaptor.getWeight(), Value(), types);
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getInput()).getElementType(), types);
+}
+
+shapes::ShapeResult RMSNormOp::shapeRule(Adaptor adaptor,
+                                         const OperandShapes &shapes) {
+  return normShape(adaptor.getInput(), adaptor.getWeight(), Value(), shapes);
 }
 
 LogicalResult SoftmaxOp::verify() {
   // SameOperandsAndResultType checks the result.
-  shapes::ShapeResult rule =
-      shapes::softmaxShape(ruleShape(getInput().getType().getShape()),
-                           getAxis(), shapes::Naming{{"input"}});
+  shapes::ShapeResult rule = shapeRule(Adaptor(*this));
   if (!rule)
     return emitOpError(rule.error().message);
   return success();
+}
+
+shapes::ShapeResult SoftmaxOp::shapeRule(Adaptor adaptor,
+                                         const OperandShapes &shapes) {
+  return shapes::softmaxShape(shapes(adaptor.getInput()), adaptor.getAxis(),
+                              shapes::Naming{{"input"}});
 }
 
 LogicalResult EmbeddingOp::verify() { return verifyInferredType(*this); }
@@ -238,13 +246,15 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> location,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
-  RankedTensorType table = tensorType(adaptor.getTable());
-  return inferRuleType(
-      location, getOperationName(),
-      shapes::embeddingShape(ruleShape(tensorType(adaptor.getIds()).getShape()),
-                             ruleShape(table.getShape()),
-                             shapes::Naming{{"ids", "table"}}),
-      table.getElementType(), types);
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getTable()).getElementType(), types);
+}
+
+shapes::ShapeResult EmbeddingOp::shapeRule(Adaptor adaptor,
+                                           const OperandShapes &shapes) {
+  return shapes::embeddingShape(shapes(adaptor.getIds()),
+                                shapes(adaptor.getTable()),
+                                shapes::Naming{{"ids", "table"}});
 }
 
 LogicalResult RopeOp::verify() {
@@ -256,15 +266,17 @@ LogicalResult RopeOp::verify() {
 LogicalResult RopeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
-  RankedTensorType input = tensorType(adaptor.getInput());
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getInput()).getElementType(), types);
+}
+
+shapes::ShapeResult RopeOp::shapeRule(Adaptor adaptor,
+                                      const OperandShapes &shapes) {
   std::optional<shapes::Shape> positions;
-  return inferRuleType(
-      location, getOperationName(),
-      shapes::ropeShape(ruleShape(input.getShape()),
-                        optionalRuleShape(adaptor.getPositions(), positions),
-                        static_cast<int64_t>(adaptor.getRotaryDim()),
-                        shapes::Naming{{"input", "positions"}}),
-      input.getElementType(), types);
+  return shapes::ropeShape(shapes(adaptor.getInput()),
+                           shapes.optional(adaptor.getPositions(), positions),
+                           static_cast<int64_t>(adaptor.getRotaryDim()),
+                           shapes::Naming{{"input", "positions"}});
 }
 
 LogicalResult Conv1dOp::verify() {
@@ -281,46 +293,40 @@ LogicalResult Conv1dOp::verify() {
   return verifyInferredType(*this);
 }
 
-/// The result type of conv1d and of its step form: the input's.
-static LogicalResult inferConv1dType(std::optional<Location> location,
-                                     StringRef opName, Value input,
-                                     Value weight, Value bias,
-                                     SmallVectorImpl<Type> &types) {
+/// The shape rule of conv1d and of its step form: the input's shape.
+static shapes::ShapeResult conv1dShape(Value input, Value weight, Value bias,
+                                       const OperandShapes &shapes = {}) {
   std::optional<shapes::Shape> biasShape;
-  RankedTensorType type = tensorType(input);
-  return inferRuleType(
-      location, opName,
-      shapes::conv1dShape(ruleShape(type.getShape()),
-                          ruleShape(tensorType(weight).getShape()),
-                          optionalRuleShape(bias, biasShape),
-                          shapes::Naming{{"input", "weight", "bias"}}),
-      type.getElementType(), types);
+  return shapes::conv1dShape(shapes(input), shapes(weight),
+                             shapes.optional(bias, biasShape),
+                             shapes::Naming{{"input", "weight", "bias"}});
 }
 
 LogicalResult Conv1dOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> location,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
-  return inferConv1dType(location, getOperationName(), adaptor.getInput(),
-                         adaptor.getWeight(), adaptor.getBias(), types);
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getInput()).getElementType(), types);
+}
+
+shapes::ShapeResult Conv1dOp::shapeRule(Adaptor adaptor,
+                                        const OperandShapes &shapes) {
+  return conv1dShape(adaptor.getInput(), adaptor.getWeight(), adaptor.getBias(),
+                     shapes);
 }
 
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
 
-/// The result type of a reduction: the input's element type.
-static LogicalResult inferReduceType(std::optional<Location> location,
-                                     StringRef opName, Value input,
-                                     ArrayRef<int64_t> axes, bool keepdims,
-                                     SmallVectorImpl<Type> &types) {
-  RankedTensorType type = tensorType(input);
-  return inferRuleType(
-      location, opName,
-      shapes::reduceShape(ruleShape(type.getShape()),
-                          std::vector<int64_t>(axes.begin(), axes.end()),
-                          keepdims, shapes::Naming{{"input"}}),
-      type.getElementType(), types);
+/// The shape rule of a reduction.
+static shapes::ShapeResult reduceShape(Value input, ArrayRef<int64_t> axes,
+                                       bool keepdims,
+                                       const OperandShapes &shapes) {
+  return shapes::reduceShape(shapes(input),
+                             std::vector<int64_t>(axes.begin(), axes.end()),
+                             keepdims, shapes::Naming{{"input"}});
 }
 
 template <typename Op> static LogicalResult verifyReduce(Op op) {
@@ -362,6 +368,22 @@ LogicalResult ReshapeOp::verify() {
       shapes::Naming{{"input"}});
   if (!rule)
     return emitOpError(rule.error().message);
+  return success();
+}
+
+LogicalResult ReshapeOp::reifyResultShapes(OpBuilder &builder,
+                                           ReifiedRankedShapedTypeDims &dims) {
+  // The result type's static sizes, `sizes` for the dynamic ones.
+  SmallVector<OpFoldResult> &sizes = dims.emplace_back();
+  ValueRange dynamic = getSizes();
+  for (int64_t size : getResult().getType().getShape()) {
+    if (ShapedType::isDynamic(size)) {
+      sizes.push_back(dynamic.front());
+      dynamic = dynamic.drop_front();
+    } else {
+      sizes.push_back(builder.getIndexAttr(size));
+    }
+  }
   return success();
 }
 
@@ -417,14 +439,16 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> location,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
-  RankedTensorType input = tensorType(adaptor.getInput());
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getInput()).getElementType(), types);
+}
+
+shapes::ShapeResult TransposeOp::shapeRule(Adaptor adaptor,
+                                           const OperandShapes &shapes) {
   ArrayRef<int64_t> perm = adaptor.getPerm();
-  return inferRuleType(
-      location, getOperationName(),
-      shapes::transposeShape(ruleShape(input.getShape()),
-                             std::vector<int64_t>(perm.begin(), perm.end()),
-                             shapes::Naming{{"input"}}),
-      input.getElementType(), types);
+  return shapes::transposeShape(shapes(adaptor.getInput()),
+                                std::vector<int64_t>(perm.begin(), perm.end()),
+                                shapes::Naming{{"input"}});
 }
 
 OpFoldResult TransposeOp::fold(FoldAdaptor) {
@@ -449,17 +473,18 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> location,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &types) {
-  RankedTensorType input = tensorType(adaptor.getInput());
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getInput()).getElementType(), types);
+}
+
+shapes::ShapeResult SliceOp::shapeRule(Adaptor adaptor,
+                                       const OperandShapes &shapes) {
   std::optional<int64_t> end;
   if (adaptor.getEnd())
     end = static_cast<int64_t>(*adaptor.getEnd());
-  return inferRuleType(
-      location, getOperationName(),
-      shapes::sliceShape(ruleShape(input.getShape()),
-                         static_cast<int64_t>(adaptor.getAxis()),
-                         static_cast<int64_t>(adaptor.getStart()), end,
-                         shapes::Naming{{"input"}}),
-      input.getElementType(), types);
+  return shapes::sliceShape(
+      shapes(adaptor.getInput()), static_cast<int64_t>(adaptor.getAxis()),
+      static_cast<int64_t>(adaptor.getStart()), end, shapes::Naming{{"input"}});
 }
 
 OpFoldResult SliceOp::fold(FoldAdaptor) {
@@ -481,20 +506,24 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> location,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
+  if (adaptor.getInputs().empty())
+    return emitOptionalError(location, "'", getOperationName(),
+                             "' op expects at least one input");
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getInputs().front()).getElementType(),
+                       types);
+}
+
+shapes::ShapeResult ConcatOp::shapeRule(Adaptor adaptor,
+                                        const OperandShapes &shapes) {
   shapes::Naming naming;
   std::vector<shapes::Shape> inputs;
   for (Value input : adaptor.getInputs()) {
     naming.roles.push_back("x" + std::to_string(inputs.size()));
-    inputs.push_back(ruleShape(tensorType(input).getShape()));
+    inputs.push_back(shapes(input));
   }
-  if (inputs.empty())
-    return emitOptionalError(location, "'", getOperationName(),
-                             "' op expects at least one input");
-  return inferRuleType(
-      location, getOperationName(),
-      shapes::concatShape(inputs, static_cast<int64_t>(adaptor.getAxis()),
-                          naming),
-      tensorType(adaptor.getInputs().front()).getElementType(), types);
+  return shapes::concatShape(inputs, static_cast<int64_t>(adaptor.getAxis()),
+                             naming);
 }
 
 LogicalResult SplitOp::verify() {
@@ -556,25 +585,30 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> location,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &types) {
-  RankedTensorType lhs = tensorType(adaptor.getLhs());
-  return inferRuleType(
-      location, getOperationName(),
-      shapes::whereShape(ruleShape(tensorType(adaptor.getCond()).getShape()),
-                         ruleShape(lhs.getShape()),
-                         ruleShape(tensorType(adaptor.getRhs()).getShape()),
-                         shapes::Naming{{"cond", "lhs", "rhs"}}),
-      lhs.getElementType(), types);
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getLhs()).getElementType(), types);
+}
+
+shapes::ShapeResult WhereOp::shapeRule(Adaptor adaptor,
+                                       const OperandShapes &shapes) {
+  return shapes::whereShape(shapes(adaptor.getCond()), shapes(adaptor.getLhs()),
+                            shapes(adaptor.getRhs()),
+                            shapes::Naming{{"cond", "lhs", "rhs"}});
 }
 
 LogicalResult ArangeOp::verify() {
   // The result's element type is its own (a `dtype`), so its type is not
   // inferred: the verifier checks its shape.
+  return verifyShapeRule(*this, shapeRule(Adaptor(*this)));
+}
+
+shapes::ShapeResult ArangeOp::shapeRule(Adaptor adaptor,
+                                        const OperandShapes &shapes) {
   std::optional<shapes::Shape> offsets;
-  return verifyShapeRule(
-      *this, shapes::arangeShape(ruleShape(getInput().getType().getShape()),
-                                 optionalRuleShape(getSeqOffsets(), offsets),
-                                 getAxis(),
-                                 shapes::Naming{{"input", "seq_offsets"}}));
+  return shapes::arangeShape(shapes(adaptor.getInput()),
+                             shapes.optional(adaptor.getSeqOffsets(), offsets),
+                             adaptor.getAxis(),
+                             shapes::Naming{{"input", "seq_offsets"}});
 }
 
 LogicalResult GatherOp::verify() { return verifyInferredType(*this); }
@@ -583,14 +617,16 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> location,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
-  RankedTensorType input = tensorType(adaptor.getInput());
-  return inferRuleType(
-      location, getOperationName(),
-      shapes::gatherShape(ruleShape(input.getShape()),
-                          ruleShape(tensorType(adaptor.getIndices()).getShape()),
-                          static_cast<int64_t>(adaptor.getAxis()),
-                          shapes::Naming{{"input", "indices"}}),
-      input.getElementType(), types);
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getInput()).getElementType(), types);
+}
+
+shapes::ShapeResult GatherOp::shapeRule(Adaptor adaptor,
+                                        const OperandShapes &shapes) {
+  return shapes::gatherShape(shapes(adaptor.getInput()),
+                             shapes(adaptor.getIndices()),
+                             static_cast<int64_t>(adaptor.getAxis()),
+                             shapes::Naming{{"input", "indices"}});
 }
 
 LogicalResult TakeAlongAxisOp::verify() { return verifyInferredType(*this); }
@@ -598,15 +634,16 @@ LogicalResult TakeAlongAxisOp::verify() { return verifyInferredType(*this); }
 LogicalResult TakeAlongAxisOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> location, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {
-  RankedTensorType input = tensorType(adaptor.getInput());
-  return inferRuleType(
-      location, getOperationName(),
-      shapes::takeAlongAxisShape(
-          ruleShape(input.getShape()),
-          ruleShape(tensorType(adaptor.getIndices()).getShape()),
-          static_cast<int64_t>(adaptor.getAxis()),
-          shapes::Naming{{"input", "indices"}}),
-      input.getElementType(), types);
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getInput()).getElementType(), types);
+}
+
+shapes::ShapeResult TakeAlongAxisOp::shapeRule(Adaptor adaptor,
+                                               const OperandShapes &shapes) {
+  return shapes::takeAlongAxisShape(shapes(adaptor.getInput()),
+                                    shapes(adaptor.getIndices()),
+                                    static_cast<int64_t>(adaptor.getAxis()),
+                                    shapes::Naming{{"input", "indices"}});
 }
 
 LogicalResult ArgmaxOp::verify() { return verifyInferredType(*this); }
@@ -615,28 +652,33 @@ LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *context,
                                          std::optional<Location> location,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
-  return inferRuleType(
-      location, getOperationName(),
-      shapes::argmaxShape(
-          ruleShape(tensorType(adaptor.getInput()).getShape()),
-          static_cast<int64_t>(adaptor.getAxis()), adaptor.getKeepdims(),
-          shapes::Naming{{"input"}}),
-      IntegerType::get(context, 64), types);
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       IntegerType::get(context, 64), types);
+}
+
+shapes::ShapeResult ArgmaxOp::shapeRule(Adaptor adaptor,
+                                        const OperandShapes &shapes) {
+  return shapes::argmaxShape(shapes(adaptor.getInput()),
+                             static_cast<int64_t>(adaptor.getAxis()),
+                             adaptor.getKeepdims(), shapes::Naming{{"input"}});
 }
 
 LogicalResult TopKOp::verify() {
   // The indices are optional, so the results are not inferred: the
   // verifier checks both against the rule.
-  RankedTensorType input = getInput().getType();
   if (failed(verifySameElementType(*this, {getInput(), getValues()})))
     return failure();
-  shapes::ShapeResult rule =
-      shapes::topKShape(ruleShape(input.getShape()), getAxis(), getK(),
-                        shapes::Naming{{"input"}});
+  shapes::ShapeResult rule = shapeRule(Adaptor(*this));
   if (!rule)
     return emitOpError(rule.error().message);
   std::vector<shapes::Shape> results(getNumResults(), *rule);
   return verifyShapeRules(*this, results);
+}
+
+shapes::ShapeResult TopKOp::shapeRule(Adaptor adaptor,
+                                      const OperandShapes &shapes) {
+  return shapes::topKShape(shapes(adaptor.getInput()), adaptor.getAxis(),
+                           adaptor.getK(), shapes::Naming{{"input"}});
 }
 
 LogicalResult CumsumOp::verify() { return verifyInferredType(*this); }
@@ -645,19 +687,21 @@ LogicalResult CumsumOp::inferReturnTypes(MLIRContext *context,
                                          std::optional<Location> location,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
-  RankedTensorType input = tensorType(adaptor.getInput());
-  std::optional<shapes::Shape> offsets;
   // As torch.cumsum: integer sums are i64.
-  Type element = input.getElementType();
+  Type element = tensorType(adaptor.getInput()).getElementType();
   if (!isa<FloatType>(element))
     element = IntegerType::get(context, 64);
-  return inferRuleType(
-      location, getOperationName(),
-      shapes::cumsumShape(ruleShape(input.getShape()),
-                          optionalRuleShape(adaptor.getSeqOffsets(), offsets),
-                          static_cast<int64_t>(adaptor.getAxis()),
-                          shapes::Naming{{"input", "seq_offsets"}}),
-      element, types);
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       element, types);
+}
+
+shapes::ShapeResult CumsumOp::shapeRule(Adaptor adaptor,
+                                        const OperandShapes &shapes) {
+  std::optional<shapes::Shape> offsets;
+  return shapes::cumsumShape(shapes(adaptor.getInput()),
+                             shapes.optional(adaptor.getSeqOffsets(), offsets),
+                             static_cast<int64_t>(adaptor.getAxis()),
+                             shapes::Naming{{"input", "seq_offsets"}});
 }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
@@ -686,6 +730,20 @@ LogicalResult FusedElementwiseOp::verify() {
   return success();
 }
 
+shapes::ShapeResult FusedElementwiseOp::shapeRule(Adaptor adaptor,
+                                                  const OperandShapes &shapes) {
+  // Every input reaches the result, broadcast (kiln-fuse-elementwise).
+  shapes::Shape result;
+  for (Value input : adaptor.getInputs()) {
+    shapes::ShapeResult broadcast =
+        shapes::broadcastShapes(result, shapes(input), shapes::Naming());
+    if (!broadcast)
+      return broadcast;
+    result = *broadcast;
+  }
+  return result;
+}
+
 LogicalResult Conv1dStepOp::verify() {
   if (failed(verifyInferredType(*this)))
     return failure();
@@ -701,8 +759,10 @@ LogicalResult Conv1dStepOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> location,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
-  return inferConv1dType(location, getOperationName(), adaptor.getInput(),
-                         adaptor.getWeight(), adaptor.getBias(), types);
+  return inferRuleType(
+      location, getOperationName(),
+      conv1dShape(adaptor.getInput(), adaptor.getWeight(), adaptor.getBias()),
+      tensorType(adaptor.getInput()).getElementType(), types);
 }
 
 LogicalResult RingStoreOp::verify() {

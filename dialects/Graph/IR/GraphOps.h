@@ -8,6 +8,7 @@
 #define KILN_DIALECTS_GRAPH_IR_GRAPHOPS_H
 
 #include "dialects/Graph/IR/GraphDialect.h"
+#include "dialects/Graph/IR/ShapeUtils.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"

@@ -28,9 +28,11 @@ def Graph_BoolTensor : RankedTensorOf<[I1]>;
 /// `inferReturnTypes` in GraphOps.cpp).
 class Graph_InferredOp<string mnemonic, list<Trait> traits = []>
     : Graph_Op<mnemonic,
-               !listconcat(traits, [InferTypeOpAdaptorWithIsCompatible])>,
-      Kiln_CompatibleResultTypes {
-  let extraClassDefinition = compatibleTypes;
+               !listconcat(traits, [InferTypeOpAdaptorWithIsCompatible,
+                                    Kiln_ReifiedByRuleTrait])>,
+      Kiln_CompatibleResultTypes, Kiln_ReifiedByRule {
+  let extraClassDeclaration = shapeRuleDeclaration;
+  let extraClassDefinition = compatibleTypes # reifiedShapes;
 }
 
 //===----------------------------------------------------------------------===//
@@ -46,14 +48,17 @@ class Graph_BinaryOp<string mnemonic, list<Trait> traits = []>
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
   let hasVerifier = 1;
-  let extraClassDefinition = compatibleTypes # [{
+  let extraClassDefinition = compatibleTypes # reifiedShapes # [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
-      return inferBinaryType(location, getOperationName(), adaptor.getLhs(),
-                             adaptor.getRhs(),
-                             tensorType(adaptor.getLhs()).getElementType(),
-                             types);
+      return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                           tensorType(adaptor.getLhs()).getElementType(),
+                           types);
+    }
+    ::kiln::shapes::ShapeResult $cppClass::shapeRule(
+        Adaptor adaptor, const ::kiln::OperandShapes &shapes) {
+      return binaryShape(adaptor.getLhs(), adaptor.getRhs(), shapes);
     }
   }];
 }
@@ -63,9 +68,22 @@ def Graph_SubOp : Graph_BinaryOp<"sub">;
 def Graph_MulOp : Graph_BinaryOp<"mul", [Commutative]>;
 def Graph_DivOp : Graph_BinaryOp<"div">;
 
+/// An op whose result has its input's shape: that is its shape rule.
+class Graph_SameShapeOp<string mnemonic, list<Trait> traits = []>
+    : Graph_Op<mnemonic, !listconcat(traits, [Kiln_ReifiedByRuleTrait])>,
+      Kiln_ReifiedByRule {
+  let extraClassDeclaration = shapeRuleDeclaration;
+  let extraClassDefinition = reifiedShapes # [{
+    ::kiln::shapes::ShapeResult $cppClass::shapeRule(
+        Adaptor adaptor, const ::kiln::OperandShapes &shapes) {
+      return shapes(adaptor.getInput());
+    }
+  }];
+}
+
 class Graph_UnaryOp<string mnemonic, string formula,
                     Type tensor = Graph_FloatTensor>
-    : Graph_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+    : Graph_SameShapeOp<mnemonic, [Pure, SameOperandsAndResultType]> {
   let summary = "elementwise " # mnemonic;
   let description = "Computes `" # formula # "` elementwise.";
   let arguments = (ins tensor:$input);
@@ -92,7 +110,8 @@ def Graph_RsqrtOp : Graph_UnaryOp<"rsqrt", "1 / sqrt(x)">;
 
 def Graph_LinearOp : Graph_Op<"linear", [Pure, AttrSizedOperandSegments,
     OptionalTypesMatchWith<"the residual has the result's type",
-                           "result", "residual", "$_self">]> {
+                           "result", "residual", "$_self">,
+    Kiln_ReifiedByRuleTrait]>, Kiln_ReifiedByRule {
   let summary = "affine projection y = act(x · weightᵀ + bias) + residual";
   let description = [{
     `input` is `[..., in]`, `weight` is `[out, in]` (PyTorch layout) and the
@@ -145,10 +164,11 @@ def Graph_LinearOp : Graph_Op<"linear", [Pure, AttrSizedOperandSegments,
     }]>
   ];
   let hasVerifier = 1;
-  let extraClassDeclaration = [{
+  let extraClassDeclaration = shapeRuleDeclaration # [{
     /// The rope epilogue's attrs and operand, all or none (GraphOps.cpp).
     mlir::LogicalResult verifyRopeEpilogue();
   }];
+  let extraClassDefinition = reifiedShapes;
 }
 
 def Graph_MatmulOp : Graph_InferredOp<"matmul", [Pure]> {
@@ -192,7 +212,10 @@ def Graph_RMSNormOp : Graph_InferredOp<"rms_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType,
+    Kiln_ReifiedByRuleTrait]>, Kiln_ReifiedByRule {
+  let extraClassDeclaration = shapeRuleDeclaration;
+  let extraClassDefinition = reifiedShapes;
   let summary = "softmax along one axis";
   let arguments = (ins Graph_FloatTensor:$input, I64Attr:$axis);
   let results = (outs Graph_FloatTensor:$result);
@@ -214,7 +237,10 @@ def Graph_EmbeddingOp : Graph_InferredOp<"embedding", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_RopeOp : Graph_Op<"rope", [Pure, InferTypeOpAdaptor]> {
+def Graph_RopeOp : Graph_Op<"rope", [Pure, InferTypeOpAdaptor,
+    Kiln_ReifiedByRuleTrait]>, Kiln_ReifiedByRule {
+  let extraClassDeclaration = shapeRuleDeclaration;
+  let extraClassDefinition = reifiedShapes;
   let summary = "rotary position embedding";
   let description = [{
     Rotates the first `rotary_dim` features of `input [B, T, H, D]` by the
@@ -234,7 +260,10 @@ def Graph_RopeOp : Graph_Op<"rope", [Pure, InferTypeOpAdaptor]> {
 }
 
 def Graph_Conv1dOp : Graph_Op<"conv1d",
-    [Pure, AttrSizedOperandSegments, InferTypeOpAdaptor]> {
+    [Pure, AttrSizedOperandSegments, InferTypeOpAdaptor,
+     Kiln_ReifiedByRuleTrait]>, Kiln_ReifiedByRule {
+  let extraClassDeclaration = shapeRuleDeclaration;
+  let extraClassDefinition = reifiedShapes;
   let summary = "causal depthwise 1-D convolution over the sequence";
   let description = [{
     `y[b,t,c] = bias[c] + sum_k weight[c,k] * x[b, t-K+1+k, c]`, with `x`
@@ -268,12 +297,18 @@ class Graph_ReduceOp<string mnemonic, string what>
     $input attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
-  let extraClassDefinition = compatibleTypes # [{
+  let extraClassDefinition = compatibleTypes # reifiedShapes # [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
-      return inferReduceType(location, getOperationName(), adaptor.getInput(),
-                             adaptor.getAxes(), adaptor.getKeepdims(), types);
+      return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                           tensorType(adaptor.getInput()).getElementType(),
+                           types);
+    }
+    ::kiln::shapes::ShapeResult $cppClass::shapeRule(
+        Adaptor adaptor, const ::kiln::OperandShapes &shapes) {
+      return reduceShape(adaptor.getInput(), adaptor.getAxes(),
+                         adaptor.getKeepdims(), shapes);
     }
   }];
 }
@@ -286,7 +321,8 @@ def Graph_ReduceMaxOp : Graph_ReduceOp<"reduce_max", "maximum">;
 // Data movement
 //===----------------------------------------------------------------------===//
 
-def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
+def Graph_ReshapeOp : Graph_Op<"reshape", [Pure,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface>]> {
   let summary = "reinterpret a tensor with a new shape";
   let description = [{
     Row-major reshape. `sizes` gives the value of each dynamic result
@@ -354,7 +390,7 @@ def Graph_SplitOp : Graph_Op<"split", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_CastOp : Graph_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+def Graph_CastOp : Graph_SameShapeOp<"cast", [Pure, SameOperandsAndResultShape]> {
   let summary = "convert the element type";
   let description = [{
     Float to integer truncates toward zero, as PyTorch's `.to()`.
@@ -401,13 +437,16 @@ class Graph_CompareOp<string mnemonic, string relation>
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
   let hasVerifier = 1;
-  let extraClassDefinition = compatibleTypes # [{
+  let extraClassDefinition = compatibleTypes # reifiedShapes # [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
-      return inferBinaryType(location, getOperationName(), adaptor.getLhs(),
-                             adaptor.getRhs(),
-                             ::mlir::IntegerType::get(context, 1), types);
+      return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                           ::mlir::IntegerType::get(context, 1), types);
+    }
+    ::kiln::shapes::ShapeResult $cppClass::shapeRule(
+        Adaptor adaptor, const ::kiln::OperandShapes &shapes) {
+      return binaryShape(adaptor.getLhs(), adaptor.getRhs(), shapes);
     }
   }];
 }
@@ -443,7 +482,10 @@ def Graph_ConstantOp : Graph_Op<"constant",
   let hasFolder = 1;
 }
 
-def Graph_ArangeOp : Graph_Op<"arange", [Pure]> {
+def Graph_ArangeOp : Graph_Op<"arange", [Pure, Kiln_ReifiedByRuleTrait]>,
+    Kiln_ReifiedByRule {
+  let extraClassDeclaration = shapeRuleDeclaration;
+  let extraClassDefinition = reifiedShapes;
   let summary = "positions start, start + 1, ... along one axis of a tensor";
   let description = [{
     The result is `[n]` with `n` the size of `axis` of `input` (whose values
@@ -503,7 +545,10 @@ def Graph_ArgmaxOp : Graph_InferredOp<"argmax", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_TopKOp : Graph_Op<"top_k", [Pure]> {
+def Graph_TopKOp : Graph_Op<"top_k", [Pure, Kiln_ReifiedByRuleTrait]>,
+    Kiln_ReifiedByRule {
+  let extraClassDeclaration = shapeRuleDeclaration;
+  let extraClassDefinition = reifiedShapes;
   let summary = "the k largest entries along one axis, sorted descending";
   let description = [{
     Ties keep the lower index first; NaN counts as the largest. `indices` is
@@ -540,7 +585,10 @@ def Graph_CumsumOp : Graph_InferredOp<"cumsum", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 def Graph_FusedElementwiseOp : Graph_Op<"fused_elementwise",
-    [Pure, IsolatedFromAbove, SingleBlock]> {
+    [Pure, IsolatedFromAbove, SingleBlock, Kiln_ReifiedByRuleTrait]>,
+    Kiln_ReifiedByRule {
+  let extraClassDeclaration = shapeRuleDeclaration;
+  let extraClassDefinition = reifiedShapes;
   let summary = "a chain of elementwise ops computed in one loop nest";
   let description = [{
     Formed by kiln-fuse-elementwise. The body is the fused subgraph: block

@@ -23,4 +23,24 @@ class Kiln_CompatibleResultTypes {
   }];
 }
 
+/// Mixed into an op whose result shapes are reified from its shape rule
+/// (ReifyRankedShapedTypeOpInterface through kiln::reifyFromRule, with
+/// Kiln_ReifiedByRuleTrait among its traits). The op declares
+/// `shapeRuleDeclaration` and defines `shapeRule`, the one place where it
+/// applies its rule: type inference or the verifier call it with dynamic
+/// dims unknown, reification with their origins (kiln::OperandShapes).
+class Kiln_ReifiedByRule<string result = "::kiln::shapes::ShapeResult"> {
+  code shapeRuleDeclaration = "static " # result # [{ shapeRule(
+        Adaptor adaptor, const ::kiln::OperandShapes &shapes = {});
+  }];
+  code reifiedShapes = [{
+    ::llvm::LogicalResult $cppClass::reifyResultShapes(
+        ::mlir::OpBuilder &builder, ::mlir::ReifiedRankedShapedTypeDims &dims) {
+      return ::kiln::reifyFromRule(*this, builder, dims);
+    }
+  }];
+}
+defvar Kiln_ReifiedByRuleTrait =
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface>;
+
 #endif // KILN_INFERRED_TYPES

@@ -6,6 +6,7 @@
 
 #include "dialects/Graph/IR/ShapeUtils.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
 
@@ -23,10 +24,68 @@ shapes::Shape ruleShape(ArrayRef<int64_t> shape) {
 
 const shapes::Shape *optionalRuleShape(Value value,
                                        std::optional<shapes::Shape> &storage) {
+  return OperandShapes().optional(value, storage);
+}
+
+shapes::Shape OperandShapes::operator()(Value value) const {
+  ArrayRef<int64_t> sizes = tensorType(value).getShape();
+  shapes::Shape shape = ruleShape(sizes);
+  auto it = llvm::find(operands, value);
+  if (it == operands.end())
+    return shape;
+  int64_t operand = std::distance(operands.begin(), it);
+  for (auto [axis, dim] : llvm::enumerate(shape))
+    if (dim.isUnknown())
+      dim = shapes::Dim::unknownFrom(operand, axis);
+  return shape;
+}
+
+const shapes::Shape *
+OperandShapes::optional(Value value,
+                        std::optional<shapes::Shape> &storage) const {
   if (!value)
     return nullptr;
-  storage = ruleShape(tensorType(value).getShape());
+  storage = (*this)(value);
   return &*storage;
+}
+
+LogicalResult reifyRuleShapes(Operation *op, OpBuilder &builder,
+                              const shapes::ShapesResult &rule,
+                              ReifiedRankedShapedTypeDims &dims) {
+  // A rule may give shapes for optional results the op does not have.
+  if (!rule || (*rule).size() < op->getNumResults())
+    return failure();
+  ReifiedRankedShapedTypeDims reified;
+  for (auto [result, shape] : llvm::zip(op->getResults(), *rule)) {
+    RankedTensorType type = tensorType(result);
+    if (static_cast<int64_t>(shape.size()) != type.getRank())
+      return failure();
+    SmallVector<OpFoldResult> &sizes = reified.emplace_back();
+    for (auto [axis, dim] : llvm::enumerate(shape)) {
+      if (!type.isDynamicDim(axis)) {
+        sizes.push_back(builder.getIndexAttr(type.getDimSize(axis)));
+      } else if (dim.isStatic()) {
+        sizes.push_back(builder.getIndexAttr(dim.size()));
+      } else if (dim.hasOrigin()) {
+        Value operand = op->getOperand(dim.originOperand());
+        sizes.push_back(builder.createOrFold<tensor::DimOp>(
+            op->getLoc(), operand, dim.originAxis()));
+      } else {
+        return failure();
+      }
+    }
+  }
+  dims = std::move(reified);
+  return success();
+}
+
+LogicalResult reifyRuleShapes(Operation *op, OpBuilder &builder,
+                              const shapes::ShapeResult &rule,
+                              ReifiedRankedShapedTypeDims &dims) {
+  if (!rule)
+    return failure();
+  std::vector<shapes::Shape> shapes(op->getNumResults(), *rule);
+  return reifyRuleShapes(op, builder, shapes::ShapesResult(shapes), dims);
 }
 
 SmallVector<int64_t> mlirShape(const shapes::Shape &shape) {

@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/SmallVector.h"
 #include <string>
@@ -32,6 +33,54 @@ shapes::Shape ruleShape(llvm::ArrayRef<int64_t> shape);
 /// `storage` keeps the shape.
 const shapes::Shape *optionalRuleShape(mlir::Value value,
                                        std::optional<shapes::Shape> &storage);
+
+/// How an op's shape rule sees its operands. Type inference and verifiers
+/// see a dynamic dim as unknown; shape reification builds it on the op's
+/// operands, and then a dynamic dim also names its operand and axis
+/// (shapes::Dim::unknownFrom), so the rule's result says which operand dim
+/// each dynamic result dim is. Each op applies its rule in one function,
+/// `shapeRule(Adaptor, const OperandShapes &)`, used by both.
+class OperandShapes {
+public:
+  /// Dynamic dims unknown, as type inference and the verifiers see them.
+  OperandShapes() = default;
+  /// Dynamic dims of `operands` with their origins, for reification.
+  explicit OperandShapes(mlir::ValueRange operands) : operands(operands) {}
+
+  /// The shape of tensor `value`, an operand of the op.
+  shapes::Shape operator()(mlir::Value value) const;
+  /// The shape of an optional operand: nullptr when absent; `storage` keeps
+  /// the shape.
+  const shapes::Shape *optional(mlir::Value value,
+                                std::optional<shapes::Shape> &storage) const;
+
+private:
+  mlir::ValueRange operands;
+};
+
+/// The result shapes of `op` from its rule's result (an op's
+/// ReifyRankedShapedTypeOpInterface): each dim static in the result type or
+/// in the rule, or the operand dim whose origin the rule copied into it.
+/// Fails when a dynamic result dim has no origin. A single shape is the
+/// shape of every result.
+mlir::LogicalResult reifyRuleShapes(mlir::Operation *op,
+                                    mlir::OpBuilder &builder,
+                                    const shapes::ShapesResult &rule,
+                                    mlir::ReifiedRankedShapedTypeDims &dims);
+mlir::LogicalResult reifyRuleShapes(mlir::Operation *op,
+                                    mlir::OpBuilder &builder,
+                                    const shapes::ShapeResult &rule,
+                                    mlir::ReifiedRankedShapedTypeDims &dims);
+
+/// reifyResultShapes of an op that defines `shapeRule`.
+template <typename Op>
+mlir::LogicalResult reifyFromRule(Op op, mlir::OpBuilder &builder,
+                                  mlir::ReifiedRankedShapedTypeDims &dims) {
+  return reifyRuleShapes(
+      op, builder,
+      Op::shapeRule(typename Op::Adaptor(op), OperandShapes(op->getOperands())),
+      dims);
+}
 /// An MLIR shape from a rule's result: unknown (or symbolic) is dynamic.
 llvm::SmallVector<int64_t> mlirShape(const shapes::Shape &shape);
 

@@ -7,6 +7,8 @@
 #include "dialects/Scan/IR/ScanDialect.h"
 #include "dialects/Scan/IR/ScanOps.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
 using namespace mlir;
 using namespace kiln::scan;
 

@@ -17,6 +17,8 @@ include "mlir/IR/OpBase.td"
 def Scan_Dialect : Dialect {
   let name = "scan";
   let cppNamespace = "::kiln::scan";
+  // Shape reification of the ops builds tensor.dim.
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
   let summary = "Kiln sequence scans and recurrences";
 }
 

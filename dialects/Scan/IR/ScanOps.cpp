@@ -16,21 +16,22 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::scan;
 
-/// The rule of a selective scan and of its step form (on an op or on the
-/// adaptor of one being built); their B and C are named differently.
-template <typename OpOrAdaptor>
-static shapes::ShapesResult selectiveScanShapes(OpOrAdaptor op, Value b,
-                                                Value c) {
+/// The rule of a selective scan and of its step form (on the adaptor of
+/// either); their B and C are named differently.
+template <typename Adaptor>
+static shapes::ShapesResult selectiveScanShapes(Adaptor op, Value b, Value c,
+                                                const OperandShapes &shapes) {
   std::optional<shapes::Shape> d, z, deltaBias;
-  auto shape = [](Value value) {
-    return ruleShape(tensorType(value).getShape());
-  };
   return shapes::selectiveScanShapes(
-      shape(op.getU()), shape(op.getDelta()), shape(op.getA()), shape(b),
-      shape(c), optionalRuleShape(op.getD(), d),
-      optionalRuleShape(op.getZ(), z),
-      optionalRuleShape(op.getDeltaBias(), deltaBias),
+      shapes(op.getU()), shapes(op.getDelta()), shapes(op.getA()), shapes(b),
+      shapes(c), shapes.optional(op.getD(), d), shapes.optional(op.getZ(), z),
+      shapes.optional(op.getDeltaBias(), deltaBias),
       shapes::Naming{{"u", "delta", "A", "B", "C", "D", "z", "delta_bias"}});
+}
+
+shapes::ShapesResult SelectiveScanOp::shapeRule(Adaptor adaptor,
+                                                const OperandShapes &shapes) {
+  return selectiveScanShapes(adaptor, adaptor.getB(), adaptor.getC(), shapes);
 }
 
 LogicalResult SelectiveScanOp::verify() {
@@ -40,7 +41,7 @@ LogicalResult SelectiveScanOp::verify() {
   if (getSeqOffsets() && getFinalState())
     return emitOpError("has no final state with seq_offsets (one state per "
                        "batch row cannot hold one per sequence)");
-  return verifyShapeRules(*this, selectiveScanShapes(*this, getB(), getC()));
+  return verifyShapeRules(*this, shapeRule(Adaptor(*this)));
 }
 
 LogicalResult LinearRecurrenceOp::verify() {
@@ -51,20 +52,26 @@ LogicalResult LinearRecurrenceOp::verify() {
 }
 
 /// The rule of a linear recurrence and its step form.
-static shapes::ShapeResult linearRecurrenceShape(Value a, Value b, Value h0) {
+static shapes::ShapeResult
+linearRecurrenceShape(Value a, Value b, Value h0,
+                      const OperandShapes &shapes = {}) {
   std::optional<shapes::Shape> init;
-  return shapes::linearRecurrenceShape(
-      ruleShape(tensorType(a).getShape()), ruleShape(tensorType(b).getShape()),
-      optionalRuleShape(h0, init), shapes::Naming{{"a", "b", "h0"}});
+  return shapes::linearRecurrenceShape(shapes(a), shapes(b),
+                                       shapes.optional(h0, init),
+                                       shapes::Naming{{"a", "b", "h0"}});
 }
 
 LogicalResult LinearRecurrenceOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> location, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {
-  return inferRuleType(
-      location, getOperationName(),
-      linearRecurrenceShape(adaptor.getA(), adaptor.getB(), adaptor.getH0()),
-      tensorType(adaptor.getA()).getElementType(), types);
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getA()).getElementType(), types);
+}
+
+shapes::ShapeResult LinearRecurrenceOp::shapeRule(Adaptor adaptor,
+                                                  const OperandShapes &shapes) {
+  return linearRecurrenceShape(adaptor.getA(), adaptor.getB(), adaptor.getH0(),
+                               shapes);
 }
 
 LogicalResult SelectiveScanStepOp::verify() {
@@ -84,7 +91,7 @@ LogicalResult SelectiveScanStepOp::inferReturnTypes(
     SmallVectorImpl<Type> &types) {
   // y, the first of the full scan's results; the state is an operand.
   shapes::ShapesResult rule =
-      selectiveScanShapes(adaptor, adaptor.getBm(), adaptor.getCm());
+      selectiveScanShapes(adaptor, adaptor.getBm(), adaptor.getCm(), {});
   return inferRuleType(location, getOperationName(),
                        rule ? shapes::ShapeResult((*rule)[0])
                             : shapes::ShapeResult(rule.error()),

@@ -7,6 +7,7 @@
 #ifndef KILN_DIALECTS_SCAN_IR_SCANOPS_H
 #define KILN_DIALECTS_SCAN_IR_SCANOPS_H
 
+#include "dialects/Graph/IR/ShapeUtils.h"
 #include "dialects/Scan/IR/ScanDialect.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"

@@ -16,7 +16,10 @@ def Scan_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
 def Scan_IntTensor : RankedTensorOf<[I32, I64]>;
 
 def Scan_SelectiveScanOp : Scan_Op<"selective_scan",
-    [Pure, AttrSizedOperandSegments]> {
+    [Pure, AttrSizedOperandSegments, Kiln_ReifiedByRuleTrait]>,
+    Kiln_ReifiedByRule<"::kiln::shapes::ShapesResult"> {
+  let extraClassDeclaration = shapeRuleDeclaration;
+  let extraClassDefinition = reifiedShapes;
   let summary = "Mamba selective scan";
   let description = [{
     Per batch `b`, channel `d`, state `n` and time `t`:
@@ -49,8 +52,10 @@ def Scan_SelectiveScanOp : Scan_Op<"selective_scan",
 }
 
 def Scan_LinearRecurrenceOp : Scan_Op<"linear_recurrence",
-    [Pure, AttrSizedOperandSegments, InferTypeOpAdaptorWithIsCompatible]>,
-    Kiln_CompatibleResultTypes {
+    [Pure, AttrSizedOperandSegments, InferTypeOpAdaptorWithIsCompatible,
+     Kiln_ReifiedByRuleTrait]>,
+    Kiln_CompatibleResultTypes, Kiln_ReifiedByRule {
+  let extraClassDeclaration = shapeRuleDeclaration;
   let summary = "first-order linear recurrence h[t] = a[t] h[t-1] + b[t]";
   let description = [{
     `a, b [B, T, D]`, optional `h0 [B, D]` (zero when absent). With
@@ -69,7 +74,7 @@ def Scan_LinearRecurrenceOp : Scan_Op<"linear_recurrence",
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
-  let extraClassDefinition = compatibleTypes;
+  let extraClassDefinition = compatibleTypes # reifiedShapes;
 }
 
 //===----------------------------------------------------------------------===//

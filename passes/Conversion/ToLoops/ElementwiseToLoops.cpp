@@ -77,7 +77,10 @@ struct BinaryToLoops : OpConversionPattern<Op> {
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
     auto type = cast<MemRefType>(
         this->getTypeConverter()->convertType(op.getType()));
-    SmallVector<Value> sizes = broadcastSizes(b, type, {lhs, rhs});
+    FailureOr<SmallVector<Value>> reified = resultSizes(b, op);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    SmallVector<Value> sizes = *reified;
     Value out = allocBuffer(b, type, sizes);
     auto lhsShape = cast<MemRefType>(lhs.getType()).getShape();
     auto rhsShape = cast<MemRefType>(rhs.getType()).getShape();
@@ -224,7 +227,10 @@ struct FusedElementwiseToLoops : OpConversionPattern<FusedElementwiseOp> {
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    SmallVector<Value> sizes = broadcastSizes(b, type, adaptor.getInputs());
+    FailureOr<SmallVector<Value>> reified = resultSizes(b, op);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    SmallVector<Value> sizes = *reified;
     Value out = allocBuffer(b, type, sizes);
     if (type.getRank() == 0 || !isFloatGroup(op)) {
       rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {

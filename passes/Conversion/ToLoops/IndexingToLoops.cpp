@@ -198,10 +198,10 @@ struct TakeAlongAxisToLoops : OpConversionPattern<TakeAlongAxisOp> {
     int64_t axis = op.getAxis();
     MemRefType type = resultType(getTypeConverter(), op);
     SmallVector<Value> inSizes = memrefSizes(b, input);
-    // The axis takes the indices' size; the other dims broadcast.
-    SmallVector<Value> sizes = broadcastSizes(b, type, {input, indices});
-    if (type.isDynamicDim(axis))
-      sizes[axis] = b.create<memref::DimOp>(indices, axis);
+    FailureOr<SmallVector<Value>> reified = resultSizes(b, op);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    SmallVector<Value> sizes = *reified;
     Value out = allocBuffer(b, type, sizes);
     auto inShape = cast<MemRefType>(input.getType()).getShape();
     auto indexShape = cast<MemRefType>(indices.getType()).getShape();

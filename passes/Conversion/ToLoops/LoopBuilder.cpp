@@ -331,25 +331,12 @@ SmallVector<Value> broadcastIndices(ImplicitLocOpBuilder &b,
   return indices;
 }
 
-SmallVector<Value> broadcastSizes(ImplicitLocOpBuilder &b, MemRefType result,
-                                  ValueRange operands) {
-  SmallVector<Value> sizes;
-  int64_t rank = result.getRank();
-  for (int64_t d = 0; d < rank; ++d) {
-    if (!result.isDynamicDim(d)) {
-      sizes.push_back(indexConst(b, result.getDimSize(d)));
-      continue;
-    }
-    for (Value operand : operands) {
-      auto type = cast<MemRefType>(operand.getType());
-      int64_t od = d - (rank - type.getRank());
-      if (od >= 0 && type.isDynamicDim(od)) {
-        sizes.push_back(b.create<memref::DimOp>(operand, od));
-        break;
-      }
-    }
-  }
-  return sizes;
+FailureOr<SmallVector<Value>> resultSizes(ImplicitLocOpBuilder &b,
+                                          Operation *op, unsigned index) {
+  ReifiedRankedShapedTypeDims dims;
+  if (failed(reifyResultShapes(b, op, dims)))
+    return failure();
+  return getValueOrCreateConstantIndexOp(b, b.getLoc(), dims[index]);
 }
 
 Value clampIndex(ImplicitLocOpBuilder &b, Value id, Value bound) {

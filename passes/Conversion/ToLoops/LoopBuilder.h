@@ -150,11 +150,12 @@ llvm::SmallVector<Value> broadcastIndices(ImplicitLocOpBuilder &b,
                                           llvm::ArrayRef<int64_t> operandShape,
                                           ValueRange ivs);
 
-/// Size of each result dimension of a broadcast: static sizes as constants,
-/// dynamic ones read from whichever operand carries that dimension.
-llvm::SmallVector<Value> broadcastSizes(ImplicitLocOpBuilder &b,
-                                        mlir::MemRefType result,
-                                        ValueRange operands);
+/// Size of each dimension of result `index` of the Kiln op `op` being
+/// converted, reified from its shape rule (ReifyRankedShapedTypeOpInterface):
+/// constants, and tensor.dim of its operands, which the conversion turns
+/// into memref.dim of their buffers. Fails for an op that cannot reify.
+mlir::FailureOr<llvm::SmallVector<Value>>
+resultSizes(ImplicitLocOpBuilder &b, mlir::Operation *op, unsigned index = 0);
 
 /// Clamps an integer index value (any integer type) into `[0, bound)` and
 /// returns it as `index`.

@@ -28,16 +28,20 @@ namespace {
 using ElementFn =
     llvm::function_ref<Value(ImplicitLocOpBuilder &, ValueRange operands)>;
 
-/// Allocates the result of `op` and fills it with `fn` of its operands,
-/// broadcast NumPy-style. Floats are loaded as f32 (`loadF32`).
-Value broadcastElementwise(ImplicitLocOpBuilder &b, Operation *op,
-                           const TypeConverter *converter, ValueRange operands,
-                           ElementFn fn) {
+/// Replaces `op` by a buffer filled with `fn` of its operands, broadcast
+/// NumPy-style. Floats are loaded as f32 (`loadF32`).
+LogicalResult replaceWithElementwise(ConversionPatternRewriter &rewriter,
+                                     Operation *op,
+                                     const TypeConverter *converter,
+                                     ValueRange operands, ElementFn fn) {
+  ImplicitLocOpBuilder b(op->getLoc(), rewriter);
   auto type =
       cast<MemRefType>(converter->convertType(op->getResult(0).getType()));
-  SmallVector<Value> sizes = broadcastSizes(b, type, operands);
-  Value out = allocBuffer(b, type, sizes);
-  rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+  FailureOr<SmallVector<Value>> sizes = resultSizes(b, op);
+  if (failed(sizes))
+    return rewriter.notifyMatchFailure(op, "no reified result shape");
+  Value out = allocBuffer(b, type, *sizes);
+  rowParallelLoops(b, *sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
     SmallVector<Value> elements;
     for (Value operand : operands) {
       auto shape = cast<MemRefType>(operand.getType()).getShape();
@@ -45,7 +49,8 @@ Value broadcastElementwise(ImplicitLocOpBuilder &b, Operation *op,
     }
     storeF32(b, fn(b, elements), out, ivs);
   });
-  return out;
+  rewriter.replaceOp(op, out);
+  return success();
 }
 
 enum class MathFn { Log, Sqrt, Abs, Square, Erf, Sin, Cos };
@@ -75,14 +80,11 @@ template <typename Op, MathFn Fn> struct MathToLoops : OpConversionPattern<Op> {
   LogicalResult
   matchAndRewrite(Op op, typename Op::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    rewriter.replaceOp(
-        op, broadcastElementwise(b, op, this->getTypeConverter(),
-                                 {adaptor.getInput()},
-                                 [](ImplicitLocOpBuilder &b, ValueRange x) {
-                                   return emitMath(b, Fn, x[0]);
-                                 }));
-    return success();
+    return replaceWithElementwise(rewriter, op, this->getTypeConverter(),
+                                  {adaptor.getInput()},
+                                  [](ImplicitLocOpBuilder &b, ValueRange x) {
+                                    return emitMath(b, Fn, x[0]);
+                                  });
   }
 };
 
@@ -110,14 +112,11 @@ struct BinaryMathToLoops : OpConversionPattern<Op> {
   LogicalResult
   matchAndRewrite(Op op, typename Op::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    rewriter.replaceOp(
-        op, broadcastElementwise(b, op, this->getTypeConverter(),
-                                 {adaptor.getLhs(), adaptor.getRhs()},
-                                 [](ImplicitLocOpBuilder &b, ValueRange v) {
-                                   return emitBinary(b, Fn, v[0], v[1]);
-                                 }));
-    return success();
+    return replaceWithElementwise(rewriter, op, this->getTypeConverter(),
+                                  {adaptor.getLhs(), adaptor.getRhs()},
+                                  [](ImplicitLocOpBuilder &b, ValueRange v) {
+                                    return emitBinary(b, Fn, v[0], v[1]);
+                                  });
   }
 };
 
@@ -136,20 +135,16 @@ template <typename Op> struct CompareToLoops : OpConversionPattern<Op> {
   LogicalResult
   matchAndRewrite(Op op, typename Op::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    rewriter.replaceOp(
-        op, broadcastElementwise(
-                b, op, this->getTypeConverter(),
-                {adaptor.getLhs(), adaptor.getRhs()},
-                [&](ImplicitLocOpBuilder &b, ValueRange v) -> Value {
-                  Type type = v[0].getType();
-                  if (isa<FloatType>(type))
-                    return b.create<arith::CmpFOp>(relation.fp, v[0], v[1]);
-                  return b.create<arith::CmpIOp>(
-                      type.isInteger(1) ? relation.ui : relation.si, v[0],
-                      v[1]);
-                }));
-    return success();
+    return replaceWithElementwise(
+        rewriter, op, this->getTypeConverter(),
+        {adaptor.getLhs(), adaptor.getRhs()},
+        [&](ImplicitLocOpBuilder &b, ValueRange v) -> Value {
+          Type type = v[0].getType();
+          if (isa<FloatType>(type))
+            return b.create<arith::CmpFOp>(relation.fp, v[0], v[1]);
+          return b.create<arith::CmpIOp>(
+              type.isInteger(1) ? relation.ui : relation.si, v[0], v[1]);
+        });
   }
   Relation relation;
 };
@@ -159,15 +154,12 @@ struct WhereToLoops : OpConversionPattern<WhereOp> {
   LogicalResult
   matchAndRewrite(WhereOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    rewriter.replaceOp(
-        op, broadcastElementwise(
-                b, op, getTypeConverter(),
-                {adaptor.getCond(), adaptor.getLhs(), adaptor.getRhs()},
-                [](ImplicitLocOpBuilder &b, ValueRange v) -> Value {
-                  return b.create<arith::SelectOp>(v[0], v[1], v[2]);
-                }));
-    return success();
+    return replaceWithElementwise(
+        rewriter, op, getTypeConverter(),
+        {adaptor.getCond(), adaptor.getLhs(), adaptor.getRhs()},
+        [](ImplicitLocOpBuilder &b, ValueRange v) -> Value {
+          return b.create<arith::SelectOp>(v[0], v[1], v[2]);
+        });
   }
 };
 

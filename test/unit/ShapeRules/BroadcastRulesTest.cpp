@@ -40,6 +40,24 @@ TEST(Broadcast, UnknownTakesTheKnownDim) {
   expectShape(broadcastShapes({U()}, {Sym(0)}, naming({})), {Sym(0)});
 }
 
+TEST(Broadcast, ResultDimsKeepTheirOrigin) {
+  // Reification reads a dynamic result dim's origin: the operand dim the
+  // rule copied. An origin changes nothing else: unknowns stay equal.
+  Dim a0 = Dim::unknownFrom(0, 0), b0 = Dim::unknownFrom(1, 0);
+  EXPECT_EQ(a0, U());
+  EXPECT_EQ(a0, b0);
+  ShapeResult rule = broadcastShapes({a0, S(1)}, {b0}, naming({}));
+  ASSERT_TRUE(rule);
+  ASSERT_TRUE((*rule)[0].hasOrigin() && (*rule)[1].hasOrigin());
+  EXPECT_EQ((*rule)[0].originOperand(), 0);
+  EXPECT_EQ((*rule)[0].originAxis(), 0);
+  EXPECT_EQ((*rule)[1].originOperand(), 1);
+  EXPECT_EQ((*rule)[1].originAxis(), 0);
+  // A static dim wins over an unknown one, origin or not.
+  expectShape(broadcastShapes({a0}, {S(3)}, naming({})), {S(3)});
+  EXPECT_FALSE(U().hasOrigin());
+}
+
 TEST(Broadcast, StaticMismatchFails) {
   expectError(broadcastShapes({U(), S(8)}, {S(4)}, naming({})), -1,
               std::string("cannot broadcast [?, 8] with [4]: 8 vs 4") +
