@@ -52,9 +52,10 @@ struct TransposeToLoops : OpConversionPattern<TransposeOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value input = adaptor.getInput();
     ArrayRef<int64_t> perm = op.getPerm();
-    SmallVector<Value> inSizes = memrefSizes(b, input), sizes;
-    for (int64_t axis : perm)
-      sizes.push_back(inSizes[axis]);
+    FailureOr<SmallVector<Value>> reified = resultSizes(b, op);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    SmallVector<Value> sizes = *reified;
     Value out = allocBuffer(b, convertedType(getTypeConverter(), op), sizes);
     rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       SmallVector<Value> at(ivs.size());
@@ -90,9 +91,10 @@ struct SliceToLoops : OpConversionPattern<SliceOp> {
     int64_t axis = op.getAxis(), start = op.getStart();
     Value input = adaptor.getInput();
     MemRefType type = convertedType(getTypeConverter(), op);
-    SmallVector<Value> sizes = memrefSizes(b, input);
-    Value inSize = sizes[axis];
-    sizes[axis] = indexConst(b, type.getDimSize(axis));
+    FailureOr<SmallVector<Value>> reified = resultSizes(b, op);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    SmallVector<Value> sizes = *reified;
     Value out = allocBuffer(b, type, sizes);
     if (!cast<MemRefType>(input.getType()).isDynamicDim(axis)) {
       copyAlongAxis(b, input, out, sizes, axis, start, /*shiftSource=*/true);
@@ -101,6 +103,7 @@ struct SliceToLoops : OpConversionPattern<SliceOp> {
     }
     // A dynamic axis: a negative start counts from its end; an axis shorter
     // than the slice repeats its edge rather than reading out of bounds.
+    Value inSize = b.create<memref::DimOp>(input, axis);
     Value first =
         start < 0
             ? b.create<arith::AddIOp>(inSize, indexConst(b, start)).getResult()
@@ -127,17 +130,17 @@ struct ConcatToLoops : OpConversionPattern<ConcatOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     int64_t axis = op.getAxis();
     MemRefType type = convertedType(getTypeConverter(), op);
-    SmallVector<Value> sizes = memrefSizes(b, adaptor.getInputs().front());
-    sizes[axis] = indexConst(b, type.getDimSize(axis));
-    Value out = allocBuffer(b, type, sizes);
+    FailureOr<Value> out = allocResult(b, op, type);
+    if (failed(out))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
     int64_t offset = 0;
     for (Value input : adaptor.getInputs()) {
       SmallVector<Value> inSizes = memrefSizes(b, input);
-      copyAlongAxis(b, input, out, inSizes, axis, offset,
+      copyAlongAxis(b, input, *out, inSizes, axis, offset,
                     /*shiftSource=*/false);
       offset += cast<MemRefType>(input.getType()).getDimSize(axis);
     }
-    rewriter.replaceOp(op, out);
+    rewriter.replaceOp(op, *out);
     return success();
   }
 };

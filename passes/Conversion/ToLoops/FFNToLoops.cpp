@@ -30,24 +30,16 @@ Value allocHidden(ImplicitLocOpBuilder &b, Value x, Value weight) {
                      {memrefSizes(b, x)[0], memrefSizes(b, weight)[0]});
 }
 
-/// Allocates the block's result [..., out] for an input [..., in] and the
-/// output projection `weight` [out, hidden].
-Value allocResult(ImplicitLocOpBuilder &b, MemRefType type, Value input,
-                  Value weight) {
-  SmallVector<Value> sizes = memrefSizes(b, input);
-  sizes.back() = memrefSizes(b, weight)[0];
-  return allocBuffer(b, type, sizes);
-}
-
 struct MLPToLoops : GemmPattern<MLPOp> {
   using GemmPattern::GemmPattern;
   LogicalResult
   matchAndRewrite(MLPOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    FailureOr<Value> out = allocResult(b, op, resultType(op));
+    if (failed(out))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
     Value x = collapseToMatrix(b, adaptor.getInput());
-    Value out =
-        allocResult(b, resultType(op), adaptor.getInput(), adaptor.getWOut());
     Value wIn = adaptor.getWIn();
     Value hidden = allocHidden(b, x, wIn);
     std::optional<RowNorm> prologue = prologueOf(op, adaptor);
@@ -57,9 +49,9 @@ struct MLPToLoops : GemmPattern<MLPOp> {
                    /*residual=*/Value(), prologue);
     emitProjection(b, tiling, options, op,
                    op.getWOutMutable().getOperandNumber(), hidden,
-                   adaptor.getWOut(), adaptor.getBOut(), out, std::nullopt,
+                   adaptor.getWOut(), adaptor.getBOut(), *out, std::nullopt,
                    adaptor.getResidual());
-    rewriter.replaceOp(op, out);
+    rewriter.replaceOp(op, *out);
     return success();
   }
 };
@@ -70,9 +62,10 @@ struct GLUToLoops : GemmPattern<GLUOp> {
   matchAndRewrite(GLUOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    FailureOr<Value> out = allocResult(b, op, resultType(op));
+    if (failed(out))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
     Value x = collapseToMatrix(b, adaptor.getInput());
-    Value out =
-        allocResult(b, resultType(op), adaptor.getInput(), adaptor.getWDown());
     Value wGate = adaptor.getWGate();
     Value hidden = allocHidden(b, x, wGate);
     ScalarFn act = activationFn(op.getActivation());
@@ -97,11 +90,10 @@ struct GLUToLoops : GemmPattern<GLUOp> {
           storeTileRow(b, hidden, row, col0, values, tiling.width);
         },
         prologue);
-    emitProjection(b, tiling, options, op,
-                   op.getWDownMutable().getOperandNumber(), hidden,
-                   adaptor.getWDown(), Value(), out, std::nullopt,
-                   adaptor.getResidual());
-    rewriter.replaceOp(op, out);
+    emitProjection(
+        b, tiling, options, op, op.getWDownMutable().getOperandNumber(), hidden,
+        adaptor.getWDown(), Value(), *out, std::nullopt, adaptor.getResidual());
+    rewriter.replaceOp(op, *out);
     return success();
   }
 };

@@ -27,9 +27,9 @@ struct LinearToLoops : GemmPattern<LinearOp> {
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value input = adaptor.getInput(), weight = adaptor.getWeight();
-    SmallVector<Value> sizes = memrefSizes(b, input);
-    sizes.back() = memrefSizes(b, weight)[0];
-    Value out = allocBuffer(b, resultType(op), sizes);
+    FailureOr<Value> out = allocResult(b, op, resultType(op));
+    if (failed(out))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
     std::optional<ScalarFn> activation;
     if (auto act = op.getActivation())
       activation = activationFn(*act);
@@ -43,9 +43,9 @@ struct LinearToLoops : GemmPattern<LinearOp> {
           static_cast<int64_t>(*headDim), adaptor.getRopePositions()};
     emitProjection(b, tiling, options, op,
                    op.getWeightMutable().getOperandNumber(), input, weight,
-                   adaptor.getBias(), out, activation, adaptor.getResidual(),
+                   adaptor.getBias(), *out, activation, adaptor.getResidual(),
                    prologue, rope);
-    rewriter.replaceOp(op, out);
+    rewriter.replaceOp(op, *out);
     return success();
   }
 };
@@ -81,22 +81,12 @@ struct MatmulToLoops : GemmPattern<MatmulOp> {
     auto rhsType = cast<MemRefType>(rhs.getType());
     MemRefType type = resultType(op);
     int64_t rank = type.getRank();
-    // Batch sizes come from whichever operand has the dimension dynamic.
-    SmallVector<Value> lhsSizes = memrefSizes(b, lhs);
-    SmallVector<Value> rhsSizes = memrefSizes(b, rhs);
-    SmallVector<Value> sizes;
-    for (int64_t d = 0; d < rank - 2; ++d) {
-      int64_t l = d - (rank - lhsType.getRank());
-      int64_t r = d - (rank - rhsType.getRank());
-      if (!type.isDynamicDim(d))
-        sizes.push_back(indexConst(b, type.getDimSize(d)));
-      else if (l >= 0 && lhsType.isDynamicDim(l))
-        sizes.push_back(lhsSizes[l]);
-      else
-        sizes.push_back(rhsSizes[r]);
-    }
-    Value columns = rhsSizes.back();
-    sizes.append({lhsSizes[lhsType.getRank() - 2], columns});
+    // [batch..., rows, columns], the batch dims broadcast.
+    FailureOr<SmallVector<Value>> reified = resultSizes(b, op);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    SmallVector<Value> sizes = *reified;
+    Value columns = sizes.back();
     Value out = allocBuffer(b, type, sizes);
     auto lhsBatch = lhsType.getShape().drop_back(2);
     auto rhsBatch = rhsType.getShape().drop_back(2);

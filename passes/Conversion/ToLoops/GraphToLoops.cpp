@@ -119,9 +119,10 @@ struct EmbeddingToLoops : ToLoopsPattern<EmbeddingOp> {
     SmallVector<Value> sizes = memrefSizes(b, ids);
     SmallVector<Value> tableSizes = memrefSizes(b, table);
     Value vocab = tableSizes[0], features = tableSizes[1];
-    SmallVector<Value> outSizes(sizes);
-    outSizes.push_back(features);
-    Value out = allocBuffer(b, resultType(op), outSizes);
+    FailureOr<Value> result = allocResult(b, op, resultType(op));
+    if (failed(result))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    Value out = *result;
     parallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       // The runtime rejects out-of-range graph inputs; clamping keeps ids
       // computed inside the model from ever reading outside the table.

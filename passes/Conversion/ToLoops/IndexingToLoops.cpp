@@ -170,16 +170,17 @@ struct GatherToLoops : OpConversionPattern<GatherOp> {
     Value input = adaptor.getInput(), indices = adaptor.getIndices();
     int64_t axis = op.getAxis();
     int64_t indexRank = cast<MemRefType>(indices.getType()).getRank();
-    SmallVector<Value> inSizes = memrefSizes(b, input);
-    SmallVector<Value> sizes(inSizes.begin(), inSizes.begin() + axis);
-    llvm::append_range(sizes, memrefSizes(b, indices));
-    sizes.append(inSizes.begin() + axis + 1, inSizes.end());
+    FailureOr<SmallVector<Value>> reified = resultSizes(b, op);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    SmallVector<Value> sizes = *reified;
     Value out = allocBuffer(b, resultType(getTypeConverter(), op), sizes);
+    Value axisSize = b.create<memref::DimOp>(input, axis);
     rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       Value index =
           b.create<memref::LoadOp>(indices, ivs.slice(axis, indexRank));
       SmallVector<Value> at(ivs.take_front(axis));
-      at.push_back(wrapIndex(b, index, inSizes[axis]));
+      at.push_back(wrapIndex(b, index, axisSize));
       llvm::append_range(at, ivs.drop_front(axis + indexRank));
       b.create<memref::StoreOp>(b.create<memref::LoadOp>(input, at), out, ivs);
     });

@@ -157,6 +157,11 @@ llvm::SmallVector<Value> broadcastIndices(ImplicitLocOpBuilder &b,
 mlir::FailureOr<llvm::SmallVector<Value>>
 resultSizes(ImplicitLocOpBuilder &b, mlir::Operation *op, unsigned index = 0);
 
+/// Allocates a buffer of `type` for result `index` of `op`, sized by
+/// resultSizes.
+mlir::FailureOr<Value> allocResult(ImplicitLocOpBuilder &b, mlir::Operation *op,
+                                   mlir::MemRefType type, unsigned index = 0);
+
 /// Clamps an integer index value (any integer type) into `[0, bound)` and
 /// returns it as `index`.
 Value clampIndex(ImplicitLocOpBuilder &b, Value id, Value bound);
