@@ -271,17 +271,13 @@ struct ReduceToLoops : ToLoopsPattern<Op> {
     Value input = adaptor.getInput();
     ArrayRef<int64_t> axes = op.getAxes();
     bool keepdims = op.getKeepdims();
-    SmallVector<Value> sizes = memrefSizes(b, input);
-    SmallVector<Value> outSizes, reduced;
-    for (auto [d, size] : llvm::enumerate(sizes)) {
-      bool isReduced = llvm::is_contained(axes, static_cast<int64_t>(d));
-      if (isReduced)
-        reduced.push_back(size);
-      if (!isReduced)
-        outSizes.push_back(size);
-      else if (keepdims)
-        outSizes.push_back(indexConst(b, 1));
-    }
+    SmallVector<Value> sizes = memrefSizes(b, input), reduced;
+    for (int64_t axis : axes)
+      reduced.push_back(sizes[axis]);
+    FailureOr<SmallVector<Value>> reified = resultSizes(b, op);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    SmallVector<Value> outSizes = *reified;
     Value out = allocBuffer(b, this->resultType(op), outSizes);
     Type element = cast<MemRefType>(input.getType()).getElementType();
     bool isFloat = isa<FloatType>(element);

@@ -228,10 +228,11 @@ struct ArgmaxToLoops : OpConversionPattern<ArgmaxOp> {
     int64_t axis = op.getAxis();
     Value size = memrefSizes(b, input)[axis];
     SmallVector<Value> outer = sizesWithout(b, input, axis);
-    SmallVector<Value> outSizes(outer);
-    if (op.getKeepdims())
-      outSizes.insert(outSizes.begin() + axis, indexConst(b, 1));
-    Value out = allocBuffer(b, resultType(getTypeConverter(), op), outSizes);
+    FailureOr<Value> reified =
+        allocResult(b, op, resultType(getTypeConverter(), op));
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    Value out = *reified;
     parallelLoops(b, outer, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       Value zero = indexConst(b, 0);
       Value first = loadF32(b, input, withAxis(ivs, axis, zero));
@@ -265,7 +266,10 @@ struct TopKToLoops : OpConversionPattern<TopKOp> {
     int64_t axis = op.getAxis(), k = op.getK();
     Value size = memrefSizes(b, input)[axis];
     SmallVector<Value> outer = sizesWithout(b, input, axis);
-    SmallVector<Value> outSizes = withAxis(outer, axis, indexConst(b, k));
+    FailureOr<SmallVector<Value>> reified = resultSizes(b, op);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    SmallVector<Value> outSizes = *reified;
     MemRefType valuesType = resultType(getTypeConverter(), op.getValues());
     Value values = allocBuffer(b, valuesType, outSizes);
     // The indices order the values even when they are not asked for.

@@ -101,7 +101,10 @@ struct LinearAttentionToLoops : OpConversionPattern<LinearAttentionOp> {
     Value keys = memrefSizes(b, key)[1];
     Value valueDim = memrefSizes(b, value)[3];
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    Value out = allocBuffer(b, type, {qSizes[0], rows, qSizes[2], valueDim});
+    FailureOr<Value> reified = allocResult(b, op, type);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    Value out = *reified;
     Value offsets = adaptor.getSeqOffsets();
     // Tokens outside every packed sequence are zero.
     if (offsets)
