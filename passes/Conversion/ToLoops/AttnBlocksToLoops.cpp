@@ -551,15 +551,18 @@ struct AttentionBlocksToLoops : OpConversionPattern<AttentionOp> {
     FlashShape shape = FlashShape::of(headDim, valueDim);
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    Value out = emitFlashGrid(
-        b, type, adaptor.getQuery(), adaptor.getKey(), valueDim, shape.rows,
+    FailureOr<Value> reified = allocResult(b, op, type);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    emitFlashGrid(
+        b, *reified, adaptor.getQuery(), adaptor.getKey(), shape.rows,
         [&](ImplicitLocOpBuilder &b, Value out, Value queries, Value batch,
             Value head, Value kvHead, Value t0) {
           FlashBlock(b, op, adaptor, shape, out, queries, batch, head, kvHead,
                      t0)
               .emit(b);
         });
-    rewriter.replaceOp(op, out);
+    rewriter.replaceOp(op, *reified);
     return success();
   }
 };

@@ -149,12 +149,9 @@ void FlashTileKeys::ifLive(
          body);
 }
 
-Value kiln::emitFlashGrid(ImplicitLocOpBuilder &b, MemRefType outType,
-                          Value query, Value key, int64_t valueDim,
-                          int64_t rows, FlashBlockBody block) {
+void kiln::emitFlashGrid(ImplicitLocOpBuilder &b, Value out, Value query,
+                         Value key, int64_t rows, FlashBlockBody block) {
   SmallVector<Value> q = memrefSizes(b, query);
-  Value out =
-      allocBuffer(b, outType, {q[0], q[1], q[2], indexConst(b, valueDim)});
   Value group = queryHeadsPerKeyHead(b, query, key);
   Value tiles = b.createOrFold<arith::CeilDivUIOp>(q[1], indexConst(b, rows));
   blockLoops(
@@ -170,5 +167,4 @@ Value kiln::emitFlashGrid(ImplicitLocOpBuilder &b, MemRefType outType,
         Value kvHead = b.create<arith::DivUIOp>(ivs[1], group);
         block(b, out, q[1], ivs[0], ivs[1], kvHead, t0);
       });
-  return out;
 }

@@ -100,13 +100,11 @@ using FlashBlockBody =
     llvm::function_ref<void(ImplicitLocOpBuilder &, Value out, Value queries,
                             Value batch, Value head, Value kvHead, Value t0)>;
 
-/// The grid both flash forms share: allocates the output ([B, T, H, Dv] of
-/// `outType`, for `query` [B, T, H, D]) and runs `block` as a thread block
-/// per (batch, head, tile of `rows` queries), tiles last first; returns the
-/// output.
-Value emitFlashGrid(ImplicitLocOpBuilder &b, mlir::MemRefType outType,
-                    Value query, Value key, int64_t valueDim, int64_t rows,
-                    FlashBlockBody block);
+/// The grid both flash forms share: runs `block` into `out` ([B, T, H, Dv]
+/// for `query` [B, T, H, D]) as a thread block per (batch, head, tile of
+/// `rows` queries), tiles last first.
+void emitFlashGrid(ImplicitLocOpBuilder &b, Value out, Value query, Value key,
+                   int64_t rows, FlashBlockBody block);
 
 } // namespace kiln
 

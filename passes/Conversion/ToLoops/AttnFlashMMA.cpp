@@ -635,15 +635,18 @@ struct AttentionMMABlocksToLoops : OpConversionPattern<AttentionOp> {
           op, "head dims must be at most 128, the tiles at most 48 KiB");
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    Value out = emitFlashGrid(
-        b, type, adaptor.getQuery(), adaptor.getKey(), valueDim, kQueryRows,
+    FailureOr<Value> reified = allocResult(b, op, type);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    emitFlashGrid(
+        b, *reified, adaptor.getQuery(), adaptor.getKey(), kQueryRows,
         [&](ImplicitLocOpBuilder &b, Value out, Value queries, Value batch,
             Value head, Value kvHead, Value t0) {
           MMAFlashBlock(b, op, adaptor, shape, out, queries, batch, head,
                         kvHead, t0)
               .emit(b);
         });
-    rewriter.replaceOp(op, out);
+    rewriter.replaceOp(op, *reified);
     return success();
   }
 

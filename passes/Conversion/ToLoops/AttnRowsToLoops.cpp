@@ -64,8 +64,10 @@ struct AttentionRowsToLoops : OpConversionPattern<AttentionOp> {
     StaticChunks keyChunks(b, headDim, width), valueChunks(b, valueDim, width);
     SmallVector<Value> q = memrefSizes(b, adaptor.getQuery());
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    Value out =
-        allocBuffer(b, type, {q[0], q[1], q[2], indexConst(b, valueDim)});
+    FailureOr<Value> reified = allocResult(b, op, type);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    Value out = *reified;
     Value group =
         queryHeadsPerKeyHead(b, adaptor.getQuery(), adaptor.getKey());
     parallelLoops(

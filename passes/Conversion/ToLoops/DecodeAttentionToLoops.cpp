@@ -48,8 +48,10 @@ struct DecodeAttentionToVectors : OpConversionPattern<attn::DecodeAttentionOp> {
 
     SmallVector<Value> q = memrefSizes(b, adaptor.getQuery());
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    Value out =
-        allocBuffer(b, type, {q[0], q[1], q[2], indexConst(b, valueDim)});
+    FailureOr<Value> reified = allocResult(b, op, type);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    Value out = *reified;
     Value group =
         queryHeadsPerKeyHead(b, adaptor.getQuery(), adaptor.getKey());
     parallelLoops(

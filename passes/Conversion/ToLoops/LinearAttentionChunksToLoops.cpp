@@ -88,7 +88,10 @@ struct LinearAttentionChunksToLoops : OpConversionPattern<LinearAttentionOp> {
     Value dim = indexConst(b, headDim);
     Value chunks = ceilDiv(b, tokens, kChunk);
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    Value out = allocBuffer(b, type, {batches, tokens, heads, valueDim});
+    FailureOr<Value> reified = allocResult(b, op, type);
+    if (failed(reified))
+      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    Value out = *reified;
 
     // Pass 1: each chunk's sums.
     Value states = allocF32Buffer(b, {batches, chunks, heads, dim, valueDim});
