@@ -22,11 +22,6 @@ shapes::Shape ruleShape(ArrayRef<int64_t> shape) {
   return rule;
 }
 
-const shapes::Shape *optionalRuleShape(Value value,
-                                       std::optional<shapes::Shape> &storage) {
-  return OperandShapes().optional(value, storage);
-}
-
 shapes::Shape OperandShapes::operator()(Value value) const {
   ArrayRef<int64_t> sizes = tensorType(value).getShape();
   shapes::Shape shape = ruleShape(sizes);

@@ -29,10 +29,6 @@ inline bool dimsCompatible(int64_t a, int64_t b) {
 
 /// The shape rules' view of an MLIR shape: a dynamic dimension is unknown.
 shapes::Shape ruleShape(llvm::ArrayRef<int64_t> shape);
-/// The shape of an optional tensor operand for a rule: nullptr when absent;
-/// `storage` keeps the shape.
-const shapes::Shape *optionalRuleShape(mlir::Value value,
-                                       std::optional<shapes::Shape> &storage);
 
 /// How an op's shape rule sees its operands. Type inference and verifiers
 /// see a dynamic dim as unknown; shape reification builds it on the op's

@@ -332,16 +332,16 @@ SmallVector<Value> broadcastIndices(ImplicitLocOpBuilder &b,
 }
 
 FailureOr<SmallVector<Value>> resultSizes(ImplicitLocOpBuilder &b,
-                                          Operation *op, unsigned index) {
+                                          Operation *op) {
   ReifiedRankedShapedTypeDims dims;
   if (failed(reifyResultShapes(b, op, dims)))
     return failure();
-  return getValueOrCreateConstantIndexOp(b, b.getLoc(), dims[index]);
+  return getValueOrCreateConstantIndexOp(b, b.getLoc(), dims.front());
 }
 
 FailureOr<Value> allocResult(ImplicitLocOpBuilder &b, Operation *op,
-                             MemRefType type, unsigned index) {
-  FailureOr<SmallVector<Value>> sizes = resultSizes(b, op, index);
+                             MemRefType type) {
+  FailureOr<SmallVector<Value>> sizes = resultSizes(b, op);
   if (failed(sizes))
     return failure();
   return allocBuffer(b, type, *sizes);

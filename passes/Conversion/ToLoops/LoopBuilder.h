@@ -150,17 +150,17 @@ llvm::SmallVector<Value> broadcastIndices(ImplicitLocOpBuilder &b,
                                           llvm::ArrayRef<int64_t> operandShape,
                                           ValueRange ivs);
 
-/// Size of each dimension of result `index` of the Kiln op `op` being
+/// Size of each dimension of the (first) result of the Kiln op `op` being
 /// converted, reified from its shape rule (ReifyRankedShapedTypeOpInterface):
 /// constants, and tensor.dim of its operands, which the conversion turns
 /// into memref.dim of their buffers. Fails for an op that cannot reify.
-mlir::FailureOr<llvm::SmallVector<Value>>
-resultSizes(ImplicitLocOpBuilder &b, mlir::Operation *op, unsigned index = 0);
+mlir::FailureOr<llvm::SmallVector<Value>> resultSizes(ImplicitLocOpBuilder &b,
+                                                      mlir::Operation *op);
 
-/// Allocates a buffer of `type` for result `index` of `op`, sized by
+/// Allocates a buffer of `type` for the result of `op`, sized by
 /// resultSizes.
 mlir::FailureOr<Value> allocResult(ImplicitLocOpBuilder &b, mlir::Operation *op,
-                                   mlir::MemRefType type, unsigned index = 0);
+                                   mlir::MemRefType type);
 
 /// Clamps an integer index value (any integer type) into `[0, bound)` and
 /// returns it as `index`.
