@@ -50,7 +50,8 @@ const std::vector<Activation> &mlpActivations() {
 
 const std::vector<Activation> &gluActivations() {
   static const std::vector<Activation> list = {
-      Activation::silu, Activation::gelu, Activation::relu};
+      Activation::silu, Activation::gelu, Activation::relu,
+      Activation::gelu_tanh, Activation::sigmoid};
   return list;
 }
 

@@ -26,7 +26,8 @@ std::optional<Activation> parseActivation(const std::string &name);
 
 /// What `mlp` takes (docs/json-ir.md), in the order messages list them.
 const std::vector<Activation> &mlpActivations();
-/// What `glu` takes: SwiGLU, GeGLU and ReGLU, in the order messages list
+/// What `glu` takes: SwiGLU, GeGLU, ReGLU, GeGLU with the tanh GELU
+/// (Gemma) and the sigmoid of the original GLU, in the order messages list
 /// them.
 const std::vector<Activation> &gluActivations();
 bool isMlpActivation(Activation activation);
@@ -34,7 +35,7 @@ bool isGluActivation(Activation activation);
 /// The names of `activations`, in order.
 std::vector<std::string>
 activationNames(const std::vector<Activation> &activations);
-/// "silu, gelu or relu".
+/// "silu, gelu or relu": the names, the last after "or".
 std::string describeActivations(const std::vector<Activation> &activations);
 
 } // namespace kiln

@@ -63,12 +63,18 @@ struct FuseEpiloguePattern : RewritePattern {
         gemm->getResult(0).setType(user->getResult(0).getType());
         gemm->setLoc(loc);
       });
-    } else if (std::optional<Activation> act = activationOf(user)) {
+    } else if (std::optional<ActivationMatch> act =
+                   matchActivationOf(gemm->getResult(0))) {
+      SmallVector<Operation *> fused = {gemm};
+      llvm::append_range(fused, act->ops);
       auto linear = cast<LinearOp>(gemm);
       rewriter.modifyOpInPlace(linear, [&] {
-        linear.setActivationAttr(ActivationAttr::get(getContext(), *act));
-        linear->setLoc(loc);
+        linear.setActivationAttr(ActivationAttr::get(getContext(), act->kind));
+        linear->setLoc(fusedLoc(fused));
       });
+      // The activation's last op stands for all of them (relu2's relu
+      // becomes dead with it).
+      user = act->ops.back();
     } else {
       Value residual = otherOperand(cast<AddOp>(user), gemm);
       rewriter.modifyOpInPlace(gemm, [&] {
@@ -131,7 +137,9 @@ LogicalResult kiln::canFuseEpilogue(Operation *gemm, Operation *user,
                 "its epilogue");
   if (auto castOp = dyn_cast<CastOp>(user))
     return canFuseCast(gemm, castOp, why);
-  if (activationOf(user)) {
+  if (std::optional<ActivationMatch> act =
+          matchActivationOf(gemm->getResult(0));
+      act && act->ops.front() == user) {
     auto linear = dyn_cast<LinearOp>(gemm);
     if (!linear)
       return fail("the output projection of " +

@@ -70,8 +70,8 @@ std::string refusal(Operation *op) {
     return kFusionOff;
   }
   if (auto linear = dyn_cast<LinearOp>(op)) {
-    Operation *def = linear.getInput().getDefiningOp();
-    if (!def || !(activationOf(def) || isa<MulOp>(def)))
+    Value input = linear.getInput();
+    if (!matchActivation(input) && !input.getDefiningOp<MulOp>())
       return {};
     if (failed(matchFFN(linear, why)))
       return "not raised to mlp or glu: " + why;

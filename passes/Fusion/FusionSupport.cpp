@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Location.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -82,7 +83,8 @@ LogicalResult kiln::canFuseNormPrologue(Operation *norm, std::string &why) {
   return success();
 }
 
-std::optional<Activation> kiln::activationOf(Operation *op) {
+/// The activation of a unary graph op, if it is one a GEMM epilogue takes.
+static std::optional<Activation> unaryActivation(Operation *op) {
   if (isa<graph::ReluOp>(op))
     return Activation::relu;
   if (isa<graph::GeluOp>(op))
@@ -96,6 +98,74 @@ std::optional<Activation> kiln::activationOf(Operation *op) {
   if (isa<graph::TanhOp>(op))
     return Activation::tanh;
   return std::nullopt;
+}
+
+/// The one op that uses `value` (once or more), or null.
+static Operation *onlyUserOp(Value value) {
+  Operation *user = nullptr;
+  for (Operation *candidate : value.getUsers()) {
+    if (user && candidate != user)
+      return nullptr;
+    user = candidate;
+  }
+  return user;
+}
+
+/// `r` when `op` computes r², as `square(r)`, `r * r` or `pow(r, 2)`, of
+/// r's shape; else null.
+static Value squaredOperand(Operation *op) {
+  Value squared;
+  if (auto square = dyn_cast<graph::SquareOp>(op))
+    squared = square.getInput();
+  else if (auto mul = dyn_cast<graph::MulOp>(op);
+           mul && mul.getLhs() == mul.getRhs())
+    squared = mul.getLhs();
+  else if (auto pow = dyn_cast<graph::PowOp>(op);
+           pow && scalarConstant(pow.getRhs()) == 2.0)
+    squared = pow.getLhs();
+  if (!squared || squared.getType() != op->getResult(0).getType())
+    return Value();
+  return squared;
+}
+
+std::optional<ActivationMatch> kiln::matchActivation(Value result) {
+  Operation *def = result.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  if (std::optional<Activation> kind = unaryActivation(def))
+    return ActivationMatch{*kind, def->getOperand(0), {def}};
+  Value squared = squaredOperand(def);
+  auto relu = squared ? squared.getDefiningOp<graph::ReluOp>() : nullptr;
+  if (!relu || onlyUserOp(squared) != def)
+    return std::nullopt;
+  return ActivationMatch{Activation::relu2, relu.getInput(), {relu, def}};
+}
+
+std::optional<ActivationMatch> kiln::matchActivationOf(Value input) {
+  Operation *user = soleUser(input);
+  if (!user || user->getNumResults() != 1)
+    return std::nullopt;
+  std::optional<ActivationMatch> act = matchActivation(user->getResult(0));
+  if (!act || act->input != input)
+    return std::nullopt;
+  if (act->kind != Activation::relu)
+    return act;
+  Operation *next = onlyUserOp(user->getResult(0));
+  std::optional<ActivationMatch> longer =
+      next && next->getNumResults() == 1 ? matchActivation(next->getResult(0))
+                                         : std::nullopt;
+  if (longer && longer->kind == Activation::relu2 && longer->input == input)
+    return longer;
+  return act;
+}
+
+std::optional<double> kiln::scalarConstant(Value value) {
+  DenseElementsAttr attr;
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !isa<FloatType>(type.getElementType()) ||
+      !matchPattern(value, m_Constant(&attr)) || !attr.isSplat())
+    return std::nullopt;
+  return attr.getSplatValue<APFloat>().convertToDouble();
 }
 
 bool kiln::isElementwiseKernel(Operation *op) {

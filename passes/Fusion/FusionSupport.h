@@ -55,20 +55,36 @@ struct AttentionMatch {
 mlir::FailureOr<AttentionMatch> matchAttention(graph::SoftmaxOp softmax,
                                                std::string &why);
 
+/// The value of a float constant with one value in every element (a scalar
+/// or a splat), if `value` is one.
+std::optional<double> scalarConstant(mlir::Value value);
+
+/// An activation as the graph computes it: one unary op, or relu2 written
+/// as `square(relu(x))`, `relu(x) * relu(x)` or `pow(relu(x), 2)` (the JSON
+/// IR has no relu2 op).
+struct ActivationMatch {
+  Activation kind{};
+  mlir::Value input;
+  /// The ops that compute it, the input side first.
+  llvm::SmallVector<mlir::Operation *, 2> ops;
+};
+/// The activation whose result is `result`, if any.
+std::optional<ActivationMatch> matchActivation(mlir::Value result);
+/// The activation that `input`, which has no other user, feeds: the longest
+/// one (a relu whose only user squares it is relu2).
+std::optional<ActivationMatch> matchActivationOf(mlir::Value input);
+
 /// `out(act(in(x)))` for an ffn.mlp, or `down(act(gate(x)) * up(x))` for an
 /// ffn.glu; `up` is null for an MLP.
 struct FFNMatch {
   graph::LinearOp in, up, out;
-  Activation activation;
-  /// The activation op, and the gating mul of a GLU.
-  mlir::Operation *act = nullptr, *gate = nullptr;
+  ActivationMatch act;
+  /// The gating mul of a GLU.
+  mlir::Operation *gate = nullptr;
 };
 /// Matches the MLP or GLU that `out` (the last projection) ends; on failure
 /// says why.
 mlir::FailureOr<FFNMatch> matchFFN(graph::LinearOp out, std::string &why);
-
-/// The activation of a unary graph op, if it is one a GEMM epilogue takes.
-std::optional<Activation> activationOf(mlir::Operation *op);
 
 /// Whether `user`, the only user of `gemm`'s result, folds into its
 /// epilogue: an activation (linear only) or the add of a residual.

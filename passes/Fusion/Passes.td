@@ -12,6 +12,21 @@
 
 include "mlir/Pass/PassBase.td"
 
+def RaiseActivations : Pass<"kiln-raise-activations", "mlir::func::FuncOp"> {
+  let summary = "Raise activations written as arithmetic into their ops";
+  let description = [{
+    `x * sigmoid(x)` becomes `graph.silu`, `0.5·x·(1 + erf(x/√2))`
+    `graph.gelu` and `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`
+    `graph.gelu_tanh`, as exporters and model code write them, so the
+    epilogue and FFN fusions that follow see one activation. Each side is
+    matched as a polynomial in `x` over scalar constants (`add`, `sub`,
+    `mul`, `neg`, `square`, `pow` by 2 or 3, `div` by a constant), so the
+    order and grouping of its terms do not matter; constants match within
+    1e-4 relative. An intermediate with a user outside the expression, a
+    broadcast other than by a scalar, or other constants leave it as it is.
+  }];
+}
+
 def RaiseAttention : Pass<"kiln-raise-attention", "mlir::func::FuncOp"> {
   let summary = "Raise matmul-softmax-matmul graphs into attn.attention";
   let description = [{

@@ -13,7 +13,6 @@
 
 #include "dialects/Graph/IR/ShapeUtils.h"
 
-#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln {
@@ -94,11 +93,10 @@ struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
     // ones the primitive graph made (canonicalization folds the pairs).
     Value q = transpose(rewriter, helperLoc, match->query, {0, 2, 1, 3});
     double scale = 1.0;
-    DenseElementsAttr constant;
-    if (match->scale && matchPattern(match->scale, m_Constant(&constant)) &&
-        constant.isSplat() && isa<FloatType>(constant.getElementType())) {
-      double value = constant.getSplatValue<APFloat>().convertToDouble();
-      scale = match->divideByScale ? 1.0 / value : value;
+    std::optional<double> constant =
+        match->scale ? scalarConstant(match->scale) : std::nullopt;
+    if (constant) {
+      scale = match->divideByScale ? 1.0 / *constant : *constant;
     } else if (match->scale && match->divideByScale) {
       // (q·kᵀ)/s = (q/s)·kᵀ: a scale known only at run time scales q.
       q = rewriter.create<DivOp>(helperLoc, q.getType(), q, match->scale);

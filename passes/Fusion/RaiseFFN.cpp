@@ -36,18 +36,23 @@ struct RaiseFFNPattern : OpRewritePattern<LinearOp> {
     FailureOr<FFNMatch> match = matchFFN(out, why);
     if (failed(match))
       return rewriter.notifyMatchFailure(out, why);
-    auto activation = ActivationAttr::get(getContext(), match->activation);
+    auto activation = ActivationAttr::get(getContext(), match->act.kind);
+    SmallVector<Operation *> fused = {match->in};
+    if (match->up)
+      fused.push_back(match->up);
+    llvm::append_range(fused, match->act.ops);
+    if (match->gate)
+      fused.push_back(match->gate);
+    fused.push_back(out);
     if (!match->up) {
       auto mlp = rewriter.create<ffn::MLPOp>(
-          fusedLoc({match->in, match->act, out}), match->in.getInput(),
-          match->in.getWeight(), match->in.getBias(), out.getWeight(),
-          out.getBias(), /*residual=*/Value(), activation);
+          fusedLoc(fused), match->in.getInput(), match->in.getWeight(),
+          match->in.getBias(), out.getWeight(), out.getBias(),
+          /*residual=*/Value(), activation);
       rewriter.replaceOp(out, mlp);
     } else {
-      Location loc =
-          fusedLoc({match->in, match->up, match->act, match->gate, out});
       auto glu = rewriter.create<ffn::GLUOp>(
-          loc, match->in.getInput(), match->in.getWeight(),
+          fusedLoc(fused), match->in.getInput(), match->in.getWeight(),
           match->up.getWeight(), out.getWeight(), /*residual=*/Value(),
           activation);
       rewriter.replaceOp(out, glu);
@@ -84,38 +89,37 @@ FailureOr<FFNMatch> kiln::matchFFN(LinearOp out, std::string &why) {
 
   FFNMatch match;
   match.out = out;
-  if (std::optional<Activation> act = activationOf(def)) {
-    auto in = def->getOperand(0).getDefiningOp<LinearOp>();
+  if (std::optional<ActivationMatch> act = matchActivation(hidden)) {
+    auto in = act->input.getDefiningOp<LinearOp>();
     if (!isPlainLinear(in))
       return fail("the activation's input is not a plain linear");
     if (!in.getResult().hasOneUse())
       return fail(otherUsersReason(in.getResult()));
-    if (!isMlpActivation(*act))
-      return fail(std::string("ffn.mlp takes no ") + activationName(*act) +
+    if (!isMlpActivation(act->kind))
+      return fail(std::string("ffn.mlp takes no ") + activationName(act->kind) +
                   " activation");
     match.in = in;
-    match.act = def;
-    match.activation = *act;
+    match.act = *act;
     return match;
   }
   if (auto mul = dyn_cast<MulOp>(def)) {
     // act(gate) * up, in either order.
     for (int gateSide = 0; gateSide < 2; ++gateSide) {
-      Operation *act = mul->getOperand(gateSide).getDefiningOp();
+      std::optional<ActivationMatch> act =
+          matchActivation(mul->getOperand(gateSide));
       auto up = mul->getOperand(1 - gateSide).getDefiningOp<LinearOp>();
-      std::optional<Activation> kind = act ? activationOf(act) : std::nullopt;
-      if (!kind || !up)
+      if (!act || !up)
         continue;
-      auto gate = act->getOperand(0).getDefiningOp<LinearOp>();
+      auto gate = act->input.getDefiningOp<LinearOp>();
       if (!isPlainLinear(gate) || !isPlainLinear(up))
         return fail("the gate or up projection is not a plain linear");
       if (gate.getInput() != up.getInput())
         return fail("the gate and up projections read different inputs");
       if (gate.getBias() || up.getBias() || out.getBias())
         return fail("ffn.glu takes no biases");
-      if (!isGluActivation(*kind))
+      if (!isGluActivation(act->kind))
         return fail("ffn.glu takes " + describeActivations(gluActivations()) +
-                    ", not " + activationName(*kind));
+                    ", not " + activationName(act->kind));
       for (Value value : {mul->getOperand(gateSide), Value(up.getResult()),
                           Value(gate.getResult())})
         if (!value.hasOneUse())
@@ -124,11 +128,18 @@ FailureOr<FFNMatch> kiln::matchFFN(LinearOp out, std::string &why) {
         return fail("the gate and up projections differ in shape");
       match.in = gate;
       match.up = up;
-      match.act = act;
+      match.act = *act;
       match.gate = mul;
-      match.activation = *kind;
       return match;
     }
+    // After kiln-fuse-epilogues (as the report sees it), a gate whose
+    // activation glu does not take holds it as its epilogue.
+    for (Value side : mul->getOperands())
+      if (auto gate = side.getDefiningOp<LinearOp>();
+          gate && gate.getActivation() &&
+          !isGluActivation(*gate.getActivation()))
+        return fail("ffn.glu takes " + describeActivations(gluActivations()) +
+                    ", not " + activationName(*gate.getActivation()));
     return fail("the product is not act(linear) * linear");
   }
   return fail("the projection's input is neither an activation of a linear "

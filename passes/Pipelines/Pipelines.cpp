@@ -38,6 +38,7 @@ void kiln::buildFusionPipeline(OpPassManager &pm,
     pm.addPass(createCSEPass());
     // Raising first: the epilogues then fold into the raised ops too.
     OpPassManager &func = pm.nest<func::FuncOp>();
+    func.addPass(createRaiseActivations());
     func.addPass(createRaiseAttention());
     func.addPass(createRaiseFFN());
     func.addPass(createFuseEpilogues());

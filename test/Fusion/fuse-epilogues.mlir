@@ -20,6 +20,21 @@ func.func @block(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>,
 
 // -----
 
+// relu(x)² written as relu then square (the JSON IR has no relu2 op) is
+// one relu2 epilogue.
+
+// CHECK-LABEL: func.func @relu2
+// CHECK-NEXT: %[[Y:.*]] = graph.linear %{{.*}}, %{{.*}} {activation = #graph<activation relu2>}
+// CHECK-NEXT: return %[[Y]]
+func.func @relu2(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>) -> tensor<?x8xf32> {
+  %l = graph.linear %x, %w : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %r = graph.relu %l : tensor<?x8xf32>
+  %s = graph.mul %r, %r : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  return %s : tensor<?x8xf32>
+}
+
+// -----
+
 // Not folded: a broadcast residual, a result with a second user, an
 // activation after an mlp, and a residual computed after the projection.
 

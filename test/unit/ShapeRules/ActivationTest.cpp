@@ -23,8 +23,10 @@ TEST(Activation, OpSubsets) {
   EXPECT_TRUE(isMlpActivation(Activation::relu2));
   EXPECT_FALSE(isMlpActivation(Activation::sigmoid));
   EXPECT_TRUE(isGluActivation(Activation::gelu));
-  EXPECT_FALSE(isGluActivation(Activation::gelu_tanh));
-  EXPECT_EQ(describeActivations(gluActivations()), "silu, gelu or relu");
+  EXPECT_TRUE(isGluActivation(Activation::gelu_tanh));
+  EXPECT_FALSE(isGluActivation(Activation::relu2));
+  EXPECT_EQ(describeActivations(gluActivations()),
+            "silu, gelu, relu, gelu_tanh or sigmoid");
 }
 
 } // namespace
