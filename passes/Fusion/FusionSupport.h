@@ -42,6 +42,10 @@ struct AttentionMatch {
   /// A scalar the scores are multiplied (or divided) by, if any.
   mlir::Value scale;
   bool divideByScale = false;
+  /// The product of the constant scalars q and kᵀ were multiplied (or
+  /// divided) by before q·kᵀ (timm's ViT scales q; some models scale both
+  /// by D^-1/4).
+  double operandScale = 1.0;
   /// The additive mask or bias, if any, when it is not a position mask.
   mlir::Value bias;
   /// A causal or sliding-window mask built from positions.

@@ -34,7 +34,9 @@ def RaiseAttention : Pass<"kiln-raise-attention", "mlir::func::FuncOp"> {
     `[B, H, T, D]` operands into one `attn.attention`, so a model written
     with primitives runs the flash kernel: the scale is a `mul` or `div` by
     a scalar (a constant becomes the op's `scale`, any other scalar tensor
-    scales the query), the mask an `add` of a tensor broadcastable to the
+    scales the query; constant scalars multiplying or dividing q or kᵀ
+    before the product fold into `scale` too), the mask an `add` of a
+    tensor broadcastable to the
     scores (the op's `bias`), the softmax over the last axis. Transposes
     that only move the heads axis are absorbed. Every intermediate must have
     no other user.

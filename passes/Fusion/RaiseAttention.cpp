@@ -49,6 +49,26 @@ bool isScoreChain(Value value) {
   return false;
 }
 
+/// The operand of `value` = `operand * c` or `operand / c`, c a constant
+/// scalar and `value` used only by q·kᵀ, with c folded into
+/// `match.operandScale`; else `value`.
+Value peelConstantScale(Value value, AttentionMatch &match) {
+  Operation *op = value.getDefiningOp();
+  if (!isa_and_nonnull<MulOp, DivOp>(op) || !value.hasOneUse())
+    return value;
+  for (int side = 0; side < 2; ++side) {
+    Value operand = op->getOperand(side);
+    std::optional<double> factor = scalarConstant(op->getOperand(1 - side));
+    if (!factor || operand.getType() != value.getType() ||
+        (isa<DivOp>(op) && (side == 1 || *factor == 0)))
+      continue;
+    match.operandScale *= isa<DivOp>(op) ? 1.0 / *factor : *factor;
+    match.ops.insert(match.ops.begin(), op);
+    return operand;
+  }
+  return value;
+}
+
 /// The transpose of `value` by `perm`.
 Value transpose(PatternRewriter &rewriter, Location loc, Value value,
                 ArrayRef<int64_t> perm) {
@@ -92,11 +112,11 @@ struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
     // attn.attention takes [B, T, H, D]; the transposes cancel against the
     // ones the primitive graph made (canonicalization folds the pairs).
     Value q = transpose(rewriter, helperLoc, match->query, {0, 2, 1, 3});
-    double scale = 1.0;
+    double scale = match->operandScale;
     std::optional<double> constant =
         match->scale ? scalarConstant(match->scale) : std::nullopt;
     if (constant) {
-      scale = match->divideByScale ? 1.0 / *constant : *constant;
+      scale *= match->divideByScale ? 1.0 / *constant : *constant;
     } else if (match->scale && match->divideByScale) {
       // (q·kᵀ)/s = (q/s)·kᵀ: a scale known only at run time scales q.
       q = rewriter.create<DivOp>(helperLoc, q.getType(), q, match->scale);
@@ -233,8 +253,8 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
   if (failed(singleUse(scores)))
     return failure();
   match.ops.insert(match.ops.begin(), product);
-  match.query = product.getLhs();
-  match.keyT = product.getRhs();
+  match.query = peelConstantScale(product.getLhs(), match);
+  match.keyT = peelConstantScale(product.getRhs(), match);
 
   RankedTensorType q = tensorOf(match.query), kT = tensorOf(match.keyT),
                    v = tensorOf(match.value);

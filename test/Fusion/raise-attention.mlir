@@ -26,6 +26,48 @@ func.func @scaled_masked(%q4: tensor<?x?x4x16xf32>, %k4: tensor<?x?x4x16xf32>,
 
 // -----
 
+// Constant scalars applied to q (times 0.5, as timm's ViT scales q) and to
+// kᵀ (divided by 2) before the product, and to the scores (times 0.5),
+// multiply into the one scale. A scale on a q with another user stays.
+
+// CHECK-LABEL: func.func @scaled_operands
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x?x4x16xf32>, %[[K:.*]]: tensor<?x?x4x16xf32>, %[[V:.*]]: tensor<?x?x4x16xf32>)
+// CHECK-NEXT: %[[O:.*]] = attn.attention %[[Q]], %[[K]], %[[V]] {mask = #attn<mask none>, scale = 1.250000e-01 : f64}
+// CHECK-NEXT: return %[[O]]
+func.func @scaled_operands(%q4: tensor<?x?x4x16xf32>, %k4: tensor<?x?x4x16xf32>,
+                           %v4: tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf32> {
+  %half = graph.constant dense<5.000000e-01> : tensor<f32>
+  %two = graph.constant dense<2.000000e+00> : tensor<1xf32>
+  %q = graph.transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x4x16xf32> -> tensor<?x4x?x16xf32>
+  %qs = graph.mul %half, %q : tensor<f32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  %kt = graph.transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : tensor<?x?x4x16xf32> -> tensor<?x4x16x?xf32>
+  %kts = graph.div %kt, %two : tensor<?x4x16x?xf32>, tensor<1xf32> -> tensor<?x4x16x?xf32>
+  %v = graph.transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x4x16xf32> -> tensor<?x4x?x16xf32>
+  %s0 = graph.matmul %qs, %kts : tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32> -> tensor<?x4x?x?xf32>
+  %s1 = graph.mul %s0, %half : tensor<?x4x?x?xf32>, tensor<f32> -> tensor<?x4x?x?xf32>
+  %p = graph.softmax %s1 {axis = 3 : i64} : tensor<?x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  %o4 = graph.transpose %o {perm = array<i64: 0, 2, 1, 3>} : tensor<?x4x?x16xf32> -> tensor<?x?x4x16xf32>
+  return %o4 : tensor<?x?x4x16xf32>
+}
+
+// CHECK-LABEL: func.func @scaled_query_escapes
+// CHECK: %[[QS:.*]] = graph.mul
+// CHECK: %[[QT:.*]] = graph.transpose %[[QS]]
+// CHECK: attn.attention %[[QT]], {{.*}} scale = 1.000000e+00 : f64
+// CHECK: return {{.*}}, %[[QS]]
+func.func @scaled_query_escapes(%q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf32>,
+                                %v: tensor<2x4x8x16xf32>) -> (tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) {
+  %half = graph.constant dense<5.000000e-01> : tensor<f32>
+  %qs = graph.mul %q, %half : tensor<2x4x8x16xf32>, tensor<f32> -> tensor<2x4x8x16xf32>
+  %s = graph.matmul %qs, %kt : tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32> -> tensor<2x4x8x8xf32>
+  %p = graph.softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+  return %o, %qs : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>
+}
+
+// -----
+
 // A divisor known only at run time scales the query instead; no mask.
 
 // CHECK-LABEL: func.func @runtime_divisor
