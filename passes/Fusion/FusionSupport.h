@@ -37,8 +37,11 @@ std::string otherUsersReason(mlir::Value value,
 /// The pieces of `matmul(softmax(mask?(scale?(matmul(q, kᵀ)))), v)`.
 struct AttentionMatch {
   /// q [B, H, T, D], kᵀ [B, H, D, S] and v [B, H, S, Dv], as the primitive
-  /// graph has them.
+  /// graph has them; for grouped-query attention written as a broadcasting
+  /// matmul, q [B, Hkv, G, T, D], kᵀ [B, Hkv, 1, D, S], v [B, Hkv, 1, S, Dv].
   mlir::Value query, keyT, value;
+  /// G, the query heads per kv head, in the grouped form; else 0.
+  int64_t groups = 0;
   /// A scalar the scores are multiplied (or divided) by, if any.
   mlir::Value scale;
   bool divideByScale = false;

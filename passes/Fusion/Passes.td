@@ -36,10 +36,12 @@ def RaiseAttention : Pass<"kiln-raise-attention", "mlir::func::FuncOp"> {
     a scalar (a constant becomes the op's `scale`, any other scalar tensor
     scales the query; constant scalars multiplying or dividing q or kᵀ
     before the product fold into `scale` too), the mask an `add` of a
-    tensor broadcastable to the
-    scores (the op's `bias`), the softmax over the last axis. Transposes
-    that only move the heads axis are absorbed. Every intermediate must have
-    no other user.
+    tensor broadcastable to the scores (the op's `bias`), the softmax over
+    the last axis. Transposes that only move the heads axis are absorbed.
+    Grouped-query attention written as a broadcasting matmul, q
+    `[B, Hkv, G, T, D]` against kᵀ `[B, Hkv, 1, D, S]` and v
+    `[B, Hkv, 1, S, D]`, becomes the GQA form of the op. Every intermediate
+    must have no other user.
   }];
   let dependentDialects = ["kiln::attn::AttnDialect"];
 }

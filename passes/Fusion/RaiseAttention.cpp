@@ -13,6 +13,9 @@
 
 #include "dialects/Graph/IR/ShapeUtils.h"
 
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln {
@@ -69,6 +72,43 @@ Value peelConstantScale(Value value, AttentionMatch &match) {
   return value;
 }
 
+/// Checks the grouped-query form q [B, Hkv, G, T, D] · kᵀ [B, Hkv, 1, D, S]
+/// (the matmul broadcasts k and v over the group) and sets `match.groups`.
+LogicalResult matchGroups(AttentionMatch &match, std::string &why) {
+  RankedTensorType q = tensorOf(match.query), kT = tensorOf(match.keyT),
+                   v = tensorOf(match.value);
+  if (q.getRank() != 5 || kT.getRank() != 5 || v.getRank() != 5) {
+    why = "q, kᵀ and v must all have the scores' rank";
+    return failure();
+  }
+  auto isStatic = [](RankedTensorType type, int64_t axis) {
+    return !ShapedType::isDynamic(type.getDimSize(axis));
+  };
+  if (kT.getDimSize(2) != 1 || v.getDimSize(2) != 1 || !isStatic(q, 1) ||
+      !isStatic(q, 2) || !isStatic(kT, 1) || !isStatic(v, 1)) {
+    why = "rank-5 scores must be grouped-query attention: q [batch, kv "
+          "heads, group, queries, D] with static heads and group, k and v "
+          "with a group axis of 1";
+    return failure();
+  }
+  if (match.bias && tensorOf(match.bias).getRank() > 2) {
+    why = "the bias of a grouped-query attention must be [queries, keys] or "
+          "[keys]";
+    return failure();
+  }
+  match.groups = q.getDimSize(2);
+  return success();
+}
+
+/// `type` without the group axis (2) of the grouped form.
+RankedTensorType dropGroupAxis(RankedTensorType type, int64_t rank) {
+  if (rank == 4)
+    return type;
+  SmallVector<int64_t> shape(type.getShape());
+  shape.erase(shape.begin() + 2);
+  return RankedTensorType::get(shape, type.getElementType());
+}
+
 /// The transpose of `value` by `perm`.
 Value transpose(PatternRewriter &rewriter, Location loc, Value value,
                 ArrayRef<int64_t> perm) {
@@ -78,6 +118,54 @@ Value transpose(PatternRewriter &rewriter, Location loc, Value value,
     shape.push_back(type.getDimSize(axis));
   return rewriter.create<TransposeOp>(
       loc, RankedTensorType::get(shape, type.getElementType()), value, perm);
+}
+
+/// `value` reshaped to `shape`; its dynamic sizes are those of `value`'s
+/// dims `sameAs` (one per dynamic entry of `shape`, in order).
+Value reshape(PatternRewriter &rewriter, Location loc, Value value,
+              ArrayRef<int64_t> shape, ArrayRef<int64_t> sameAs) {
+  SmallVector<Value> sizes;
+  for (int64_t axis : sameAs)
+    sizes.push_back(rewriter.create<tensor::DimOp>(loc, value, axis));
+  auto type = RankedTensorType::get(shape, tensorOf(value).getElementType());
+  return rewriter.create<ReshapeOp>(loc, type, value, sizes);
+}
+
+/// The [B, T, H, D] operand attn.attention takes, from the primitive
+/// graph's [B, H, T, D] (or, grouped, [B, Hkv, G, T, D]); the transposes
+/// cancel against the ones the primitive graph made (canonicalization folds
+/// the pairs).
+Value toTokenMajor(PatternRewriter &rewriter, Location loc, Value value,
+                   int64_t groups) {
+  if (!groups)
+    return transpose(rewriter, loc, value, {0, 2, 1, 3});
+  // [B, T, Hkv, G, D], then the kv heads and their groups merged.
+  Value split = transpose(rewriter, loc, value, {0, 3, 1, 2, 4});
+  ArrayRef<int64_t> shape = tensorOf(split).getShape();
+  SmallVector<int64_t> merged = {shape[0], shape[1], shape[2] * shape[3],
+                                 shape[4]};
+  SmallVector<int64_t> dynamicAxes;
+  for (int64_t axis : {0, 1, 4})
+    if (ShapedType::isDynamic(shape[axis]))
+      dynamicAxes.push_back(axis);
+  return reshape(rewriter, loc, split, merged, dynamicAxes);
+}
+
+/// attn.attention's [B, T, H, Dv] result in the layout of the primitive
+/// graph's output: [B, H, T, Dv], or grouped, [B, Hkv, G, T, Dv].
+Value fromTokenMajor(PatternRewriter &rewriter, Location loc, Value value,
+                     int64_t groups) {
+  if (!groups)
+    return transpose(rewriter, loc, value, {0, 2, 1, 3});
+  ArrayRef<int64_t> shape = tensorOf(value).getShape();
+  SmallVector<int64_t> split = {shape[0], shape[1], shape[2] / groups, groups,
+                                shape[3]};
+  SmallVector<int64_t> dynamicAxes;
+  for (int64_t axis : {0, 1, 3})
+    if (ShapedType::isDynamic(shape[axis]))
+      dynamicAxes.push_back(axis);
+  Value grouped = reshape(rewriter, loc, value, split, dynamicAxes);
+  return transpose(rewriter, loc, grouped, {0, 2, 3, 1, 4});
 }
 
 /// Adds the op defining `value` to `ops` when it is a transpose with no
@@ -109,9 +197,8 @@ struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
     // for no JSON node of their own: a location that names none.
     Location helperLoc = NameLoc::get(
         rewriter.getStringAttr("layout for attention"), loc);
-    // attn.attention takes [B, T, H, D]; the transposes cancel against the
-    // ones the primitive graph made (canonicalization folds the pairs).
-    Value q = transpose(rewriter, helperLoc, match->query, {0, 2, 1, 3});
+    int64_t groups = match->groups;
+    Value q = toTokenMajor(rewriter, helperLoc, match->query, groups);
     double scale = match->operandScale;
     std::optional<double> constant =
         match->scale ? scalarConstant(match->scale) : std::nullopt;
@@ -123,13 +210,20 @@ struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
     } else if (match->scale) {
       q = rewriter.create<MulOp>(helperLoc, q.getType(), q, match->scale);
     }
-    Value k = transpose(rewriter, helperLoc, match->keyT, {0, 3, 1, 2});
-    Value v = transpose(rewriter, helperLoc, match->value, {0, 2, 1, 3});
-    RankedTensorType outType = tensorOf(match->output.getResult());
-    auto resultType = RankedTensorType::get(
-        {outType.getDimSize(0), outType.getDimSize(2), outType.getDimSize(1),
-         outType.getDimSize(3)},
-        outType.getElementType());
+    // Grouped, kᵀ [B, Hkv, 1, D, S] and v [B, Hkv, 1, S, Dv] are the
+    // grouped form with a group of 1.
+    Value k = groups
+                  ? toTokenMajor(rewriter, helperLoc,
+                                 transpose(rewriter, helperLoc, match->keyT,
+                                           {0, 1, 2, 4, 3}),
+                                 1)
+                  : transpose(rewriter, helperLoc, match->keyT, {0, 3, 1, 2});
+    Value v = toTokenMajor(rewriter, helperLoc, match->value, groups ? 1 : 0);
+    RankedTensorType qType = tensorOf(q), vType = tensorOf(v);
+    auto resultType =
+        RankedTensorType::get({qType.getDimSize(0), qType.getDimSize(1),
+                               qType.getDimSize(2), vType.getDimSize(3)},
+                              qType.getElementType());
     auto attention = rewriter.create<attn::AttentionOp>(
         loc, resultType, q, k, v, match->bias, /*seq_offsets=*/Value(),
         rewriter.getF64FloatAttr(scale),
@@ -138,7 +232,7 @@ struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
             ? rewriter.getI64IntegerAttr(match->mask.window)
             : IntegerAttr(),
         IntegerAttr(), UnitAttr(), attn::NormalizerAttr(), IntegerAttr());
-    Value out = transpose(rewriter, helperLoc, attention, {0, 2, 1, 3});
+    Value out = fromTokenMajor(rewriter, helperLoc, attention, groups);
     // The rest of the matched chain is dead now; the driver erases it.
     rewriter.replaceOp(match->output, out);
     return success();
@@ -151,6 +245,9 @@ struct RaiseAttentionPass
     RewritePatternSet patterns(&getContext());
     patterns.add<RaiseAttentionPattern>(&getContext());
     TransposeOp::getCanonicalizationPatterns(patterns, &getContext());
+    // The grouped form's reshapes take sizes from the layout ops they
+    // replace; reading them from those ops' operands lets the ops die.
+    memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))
       signalPassFailure();
@@ -166,10 +263,13 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
     return failure();
   };
   RankedTensorType scoresType = softmax.getType();
-  if (scoresType.getRank() != 4)
-    return fail("the softmax input has rank " + Twine(scoresType.getRank()) +
-                ", not the [batch, heads, queries, keys] of attention");
-  if (softmax.getAxis() != 3)
+  int64_t rank = scoresType.getRank();
+  if (rank != 4 && rank != 5)
+    return fail("the softmax input has rank " + Twine(rank) +
+                ", not the [batch, heads, queries, keys] of attention (or "
+                "[batch, kv heads, group, queries, keys] of grouped-query "
+                "attention)");
+  if (softmax.getAxis() != rank - 1)
     return fail("the softmax is not over the keys (the last axis)");
   if (!softmax.getResult().hasOneUse())
     return fail(otherUsersReason(softmax.getResult()));
@@ -256,10 +356,16 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
   match.query = peelConstantScale(product.getLhs(), match);
   match.keyT = peelConstantScale(product.getRhs(), match);
 
+  if (rank == 5 && failed(matchGroups(match, why)))
+    return failure();
   RankedTensorType q = tensorOf(match.query), kT = tensorOf(match.keyT),
                    v = tensorOf(match.value);
-  if (q.getRank() != 4 || kT.getRank() != 4 || v.getRank() != 4)
-    return fail("q, kᵀ and v must all be rank 4 [batch, heads, ., .]");
+  if (q.getRank() != rank || kT.getRank() != rank || v.getRank() != rank)
+    return fail("q, kᵀ and v must all have the scores' rank");
+  // The grouped form's last four axes are the plain form's.
+  q = dropGroupAxis(q, rank);
+  kT = dropGroupAxis(kT, rank);
+  v = dropGroupAxis(v, rank);
   if (!dimsCompatible(q.getDimSize(0), kT.getDimSize(0)) ||
       !dimsCompatible(q.getDimSize(0), v.getDimSize(0)) ||
       !dimsCompatible(q.getDimSize(1), kT.getDimSize(1)) ||

@@ -68,6 +68,52 @@ func.func @scaled_query_escapes(%q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf
 
 // -----
 
+// Grouped-query attention as a broadcasting matmul: q [B, Hkv, G, T, D]
+// against kᵀ [B, Hkv, 1, D, S] and v [B, Hkv, 1, S, D]. It becomes the GQA
+// attention on [B, T, Hkv·G, D] queries and [B, S, Hkv, D] keys and
+// values; the layout ops cancel against the graph's own.
+
+// CHECK-LABEL: func.func @grouped
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x?x2x3x16xf32>, %[[K:.*]]: tensor<?x?x2x1x16xf32>, %[[V:.*]]: tensor<?x?x2x1x16xf32>)
+// CHECK-DAG: %[[B:.*]] = tensor.dim %[[Q]], %c0
+// CHECK-DAG: %[[T:.*]] = tensor.dim %[[Q]], %c1
+// CHECK-DAG: %[[QM:.*]] = graph.reshape %[[Q]] sizes(%[[B]], %[[T]]) : tensor<?x?x2x3x16xf32> -> tensor<?x?x6x16xf32>
+// CHECK-DAG: %[[KM:.*]] = graph.reshape %[[K]] sizes({{.*}}) : tensor<?x?x2x1x16xf32> -> tensor<?x?x2x16xf32>
+// CHECK-DAG: %[[VM:.*]] = graph.reshape %[[V]] sizes({{.*}}) : tensor<?x?x2x1x16xf32> -> tensor<?x?x2x16xf32>
+// CHECK: %[[O:.*]] = attn.attention %[[QM]], %[[KM]], %[[VM]] {mask = #attn<mask none>, scale = 2.500000e-01 : f64}
+// CHECK: %[[OG:.*]] = graph.reshape %[[O]] sizes({{.*}}) : tensor<?x?x6x16xf32> -> tensor<?x?x2x3x16xf32>
+// CHECK-NEXT: return %[[OG]]
+func.func @grouped(%q5: tensor<?x?x2x3x16xf32>, %k5: tensor<?x?x2x1x16xf32>,
+                   %v5: tensor<?x?x2x1x16xf32>) -> tensor<?x?x2x3x16xf32> {
+  %scale = graph.constant dense<2.500000e-01> : tensor<f32>
+  %q = graph.transpose %q5 {perm = array<i64: 0, 2, 3, 1, 4>} : tensor<?x?x2x3x16xf32> -> tensor<?x2x3x?x16xf32>
+  %kt = graph.transpose %k5 {perm = array<i64: 0, 2, 3, 4, 1>} : tensor<?x?x2x1x16xf32> -> tensor<?x2x1x16x?xf32>
+  %v = graph.transpose %v5 {perm = array<i64: 0, 2, 3, 1, 4>} : tensor<?x?x2x1x16xf32> -> tensor<?x2x1x?x16xf32>
+  %s0 = graph.matmul %q, %kt : tensor<?x2x3x?x16xf32>, tensor<?x2x1x16x?xf32> -> tensor<?x2x3x?x?xf32>
+  %s1 = graph.mul %s0, %scale : tensor<?x2x3x?x?xf32>, tensor<f32> -> tensor<?x2x3x?x?xf32>
+  %p = graph.softmax %s1 {axis = 4 : i64} : tensor<?x2x3x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<?x2x3x?x?xf32>, tensor<?x2x1x?x16xf32> -> tensor<?x2x3x?x16xf32>
+  %og = graph.transpose %o {perm = array<i64: 0, 3, 1, 2, 4>} : tensor<?x2x3x?x16xf32> -> tensor<?x?x2x3x16xf32>
+  return %og : tensor<?x?x2x3x16xf32>
+}
+
+// -----
+
+// Not raised: rank-5 scores whose k is not broadcast over the group (a
+// batched matmul over two batch axes, not grouped-query attention).
+
+// CHECK-LABEL: func.func @rank5_not_grouped
+// CHECK-NOT: attn.attention
+func.func @rank5_not_grouped(%q: tensor<2x2x3x8x16xf32>, %kt: tensor<2x2x3x16x8xf32>,
+                             %v: tensor<2x2x3x8x16xf32>) -> tensor<2x2x3x8x16xf32> {
+  %s = graph.matmul %q, %kt : tensor<2x2x3x8x16xf32>, tensor<2x2x3x16x8xf32> -> tensor<2x2x3x8x8xf32>
+  %p = graph.softmax %s {axis = 4 : i64} : tensor<2x2x3x8x8xf32>
+  %o = graph.matmul %p, %v : tensor<2x2x3x8x8xf32>, tensor<2x2x3x8x16xf32> -> tensor<2x2x3x8x16xf32>
+  return %o : tensor<2x2x3x8x16xf32>
+}
+
+// -----
+
 // A divisor known only at run time scales the query instead; no mask.
 
 // CHECK-LABEL: func.func @runtime_divisor
