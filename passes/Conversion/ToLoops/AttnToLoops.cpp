@@ -67,6 +67,13 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
     Value queryBlocks = ceilDivConst(b, rowsTotal, tile.queryBlock());
     bool power = op.getNormalizer() == Normalizer::power;
     int64_t w = tile.width;
+    // A bias that hides keys (a mask given as an input) skips them as a
+    // mask kind does; not under the power normalizer, whose weights a
+    // large negative score does not make 0.
+    Value bias = adaptor.getBias();
+    bool narrowsToBias =
+        bias && !power &&
+        cast<MemRefType>(bias.getType()).getShape().back() != 1;
 
     // Blocks go out dynamically (parallelWorkQueue), last query block
     // first: the costliest under a causal mask.
@@ -173,6 +180,9 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                 Value t = b.create<arith::AddIOp>(t0, r);
                 auto [lo, hi] =
                     visibleKeys(b, op, adaptor.getSeqOffsets(), t, keys);
+                if (narrowsToBias)
+                  std::tie(lo, hi) = narrowToBias(b, adaptor.getBias(),
+                                                  {batch, head, t}, lo, hi, w);
                 b.create<memref::StoreOp>(lo, los, r);
                 b.create<memref::StoreOp>(hi, his, r);
                 Value some =
