@@ -27,6 +27,20 @@ def RaiseActivations : Pass<"kiln-raise-activations", "mlir::func::FuncOp"> {
   }];
 }
 
+def RaiseNorms : Pass<"kiln-raise-norms", "mlir::func::FuncOp"> {
+  let summary = "Raise RMSNorm and LayerNorm written as arithmetic into their ops";
+  let description = [{
+    `x * rsqrt(mean(x²) + eps) * w` becomes `graph.rms_norm` and
+    `(x - mean(x)) / sqrt(mean((x - mean(x))²) + eps) * w + b` becomes
+    `graph.layer_norm` (the bias optional), the means over the last axis
+    with keepdims. The inverse root may be `rsqrt`, `pow(·, -0.5)` or
+    `1 / sqrt`, the division `/ sqrt` or `/ pow(·, 0.5)`, the square
+    `square`, `y * y` or `pow(y, 2)`, the weight multiply on either side; w
+    and b are `[C]` vectors and eps a positive scalar constant. An
+    intermediate with a user outside the expression leaves it as it is.
+  }];
+}
+
 def RaiseAttention : Pass<"kiln-raise-attention", "mlir::func::FuncOp"> {
   let summary = "Raise matmul-softmax-matmul graphs into attn.attention";
   let description = [{

@@ -39,6 +39,7 @@ void kiln::buildFusionPipeline(OpPassManager &pm,
     // Raising first: the epilogues then fold into the raised ops too.
     OpPassManager &func = pm.nest<func::FuncOp>();
     func.addPass(createRaiseActivations());
+    func.addPass(createRaiseNorms());
     func.addPass(createRaiseAttention());
     func.addPass(createRaiseFFN());
     func.addPass(createFuseEpilogues());

@@ -1,0 +1,235 @@
+//===- RaiseNorms.cpp - Normalizations written as arithmetic --------------===//
+//
+// The kiln-raise-norms pass. Model code and exported graphs that have no
+// norm op spell RMSNorm as `x * rsqrt(mean(x²) + eps) * w` (HF's
+// LlamaRMSNorm and T5LayerNorm) and LayerNorm as
+// `(x - mean(x)) / sqrt(mean((x - mean(x))²) + eps) * w + b` (ONNX before
+// opset 17). Each becomes graph.rms_norm or graph.layer_norm: one row pass
+// instead of six elementwise and reduction kernels, and a norm the GEMMs
+// that read it take as their prologue (kiln-fuse-norm-prologues).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Fusion/FusionSupport.h"
+#include "passes/Fusion/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_RAISENORMS
+#include "passes/Fusion/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+/// What a normalized row is computed from.
+struct Normalized {
+  Value input;
+  /// LayerNorm's mean subtracted first.
+  bool centered = false;
+  double eps = 0;
+  /// The ops computing it, the last one's result the normalized value.
+  SmallVector<Operation *> ops;
+};
+
+/// Whether `op` is a reduction over the last axis that keeps it.
+template <typename ReduceOp> bool reducesLastAxis(ReduceOp op) {
+  int64_t rank = cast<RankedTensorType>(op.getInput().getType()).getRank();
+  ArrayRef<int64_t> axes = op.getAxes();
+  return op.getKeepdims() && axes.size() == 1 && axes[0] == rank - 1;
+}
+
+/// Matches a normalized value: `num * inv` or `num / root` with `inv` the
+/// inverse square root (rsqrt, pow -0.5, 1 / sqrt) and `root` the square
+/// root (sqrt, pow 0.5) of `mean(num²) + eps` over the last axis; `num`
+/// is x (RMSNorm) or `x - mean(x)` (LayerNorm).
+class NormMatcher {
+public:
+  std::optional<Normalized> match(Value normalized) {
+    Operation *op = normalized.getDefiningOp();
+    if (auto div = dyn_cast_or_null<DivOp>(op)) {
+      std::optional<Value> variance = rootOf(div.getRhs(), 0.5);
+      if (!variance)
+        return std::nullopt;
+      return finish(op, div.getLhs(), *variance);
+    }
+    auto mul = dyn_cast_or_null<MulOp>(op);
+    if (!mul)
+      return std::nullopt;
+    for (int side = 0; side < 2; ++side) {
+      size_t mark = ops.size();
+      if (std::optional<Value> variance = rootOf(mul->getOperand(side), -0.5))
+        if (std::optional<Normalized> found =
+                finish(op, mul->getOperand(1 - side), *variance))
+          return found;
+      ops.resize(mark);
+    }
+    return std::nullopt;
+  }
+
+private:
+  /// `v` when `value` is v^exponent, as rsqrt(v), sqrt(v), 1 / sqrt(v) or
+  /// pow(v, exponent); exponent is 0.5 or -0.5.
+  std::optional<Value> rootOf(Value value, double exponent) {
+    Operation *op = value.getDefiningOp();
+    if (!op)
+      return std::nullopt;
+    if (auto pow = dyn_cast<PowOp>(op);
+        pow && scalarConstant(pow.getRhs()) == exponent)
+      return take(op, pow.getLhs());
+    if (exponent > 0) {
+      if (auto sqrt = dyn_cast<SqrtOp>(op))
+        return take(op, sqrt.getInput());
+      return std::nullopt;
+    }
+    if (auto rsqrt = dyn_cast<RsqrtOp>(op))
+      return take(op, rsqrt.getInput());
+    if (auto div = dyn_cast<DivOp>(op);
+        div && scalarConstant(div.getLhs()) == 1.0) {
+      ops.push_back(op);
+      return rootOf(div.getRhs(), 0.5);
+    }
+    return std::nullopt;
+  }
+
+  Value take(Operation *op, Value operand) {
+    ops.push_back(op);
+    return operand;
+  }
+
+  /// Completes the match of `root` = num ⊙ f(variance).
+  std::optional<Normalized> finish(Operation *root, Value num, Value variance) {
+    // variance = mean(num²) + eps.
+    auto add = variance.getDefiningOp<AddOp>();
+    if (!add)
+      return std::nullopt;
+    std::optional<double> eps;
+    Value mean;
+    for (int side = 0; side < 2 && !eps; ++side) {
+      eps = scalarConstant(add->getOperand(side));
+      mean = add->getOperand(1 - side);
+    }
+    auto reduce = mean.getDefiningOp<ReduceMeanOp>();
+    // The norm ops take a positive eps, as torch's do.
+    if (!eps || !(*eps > 0) || !reduce || !reducesLastAxis(reduce))
+      return std::nullopt;
+    Operation *square = reduce.getInput().getDefiningOp();
+    if (!square || squaredValue(square) != num)
+      return std::nullopt;
+    Normalized result;
+    result.eps = *eps;
+    result.input = num;
+    // LayerNorm when num = x - mean(x) over the last axis.
+    if (auto sub = num.getDefiningOp<SubOp>()) {
+      auto center = sub.getRhs().getDefiningOp<ReduceMeanOp>();
+      if (center && center.getInput() == sub.getLhs() &&
+          reducesLastAxis(center)) {
+        result.input = sub.getLhs();
+        result.centered = true;
+        result.ops = {center, sub};
+      }
+    }
+    llvm::append_range(result.ops, ArrayRef<Operation *>{square, reduce, add});
+    llvm::append_range(result.ops, llvm::reverse(ops));
+    result.ops.push_back(root);
+    return result;
+  }
+
+  /// `y` when `op` squares it: square(y), y * y or pow(y, 2).
+  static Value squaredValue(Operation *op) {
+    if (auto square = dyn_cast<SquareOp>(op))
+      return square.getInput();
+    if (auto mul = dyn_cast<MulOp>(op); mul && mul.getLhs() == mul.getRhs())
+      return mul.getLhs();
+    if (auto pow = dyn_cast<PowOp>(op);
+        pow && scalarConstant(pow.getRhs()) == 2.0)
+      return pow.getLhs();
+    return Value();
+  }
+
+  /// The inverse-root ops matched so far, outermost first.
+  SmallVector<Operation *> ops;
+};
+
+/// Whether `value` is a feature vector for `input` [..., C]: rank 1, C
+/// elements of input's element type.
+bool isFeatureVector(Value value, Value input) {
+  auto type = cast<RankedTensorType>(value.getType());
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t features = inputType.getShape().back();
+  return type.getRank() == 1 && !ShapedType::isDynamic(features) &&
+         type.getDimSize(0) == features &&
+         type.getElementType() == inputType.getElementType();
+}
+
+/// Anchored at the weight multiply `normalized * w` (either order); for a
+/// LayerNorm, a following `+ b` is taken as its bias.
+struct RaiseNormPattern : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp scaled,
+                                PatternRewriter &rewriter) const override {
+    for (int side = 0; side < 2; ++side) {
+      Value weight = scaled->getOperand(1 - side);
+      std::optional<Normalized> norm =
+          NormMatcher().match(scaled->getOperand(side));
+      if (!norm || scaled.getType() != norm->input.getType() ||
+          !isFeatureVector(weight, norm->input))
+        continue;
+      SmallVector<Operation *> ops = norm->ops;
+      ops.push_back(scaled);
+      Operation *last = scaled;
+      Value bias;
+      if (auto add = dyn_cast_or_null<AddOp>(soleUser(scaled.getResult()));
+          add && norm->centered) {
+        Value other =
+            add.getLhs() == scaled.getResult() ? add.getRhs() : add.getLhs();
+        if (isFeatureVector(other, norm->input) &&
+            add.getType() == scaled.getType()) {
+          bias = other;
+          ops.push_back(add);
+          last = add;
+        }
+      }
+      // Every intermediate feeds the pattern alone, so that it dies.
+      llvm::SmallPtrSet<Operation *, 16> matched(ops.begin(), ops.end());
+      bool contained = llvm::all_of(ops, [&](Operation *op) {
+        return op == last || llvm::all_of(op->getUsers(), [&](Operation *u) {
+                 return matched.contains(u);
+               });
+      });
+      if (!contained)
+        return rewriter.notifyMatchFailure(scaled, "an intermediate escapes");
+      Location loc = fusedLoc(ops);
+      FloatAttr eps = rewriter.getF64FloatAttr(norm->eps);
+      Operation *raised =
+          norm->centered
+              ? rewriter
+                    .create<LayerNormOp>(loc, scaled.getType(), norm->input,
+                                         weight, bias, eps)
+                    .getOperation()
+              : rewriter
+                    .create<RMSNormOp>(loc, scaled.getType(), norm->input,
+                                       weight, eps)
+                    .getOperation();
+      rewriter.replaceOp(last, raised->getResults());
+      return success();
+    }
+    return rewriter.notifyMatchFailure(scaled, "no weighted normalization");
+  }
+};
+
+struct RaiseNormsPass : kiln::impl::RaiseNormsBase<RaiseNormsPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<RaiseNormPattern>(&getContext());
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

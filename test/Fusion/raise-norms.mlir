@@ -1,0 +1,147 @@
+// RUN: kiln-opt %s -split-input-file --kiln-raise-norms | FileCheck %s
+
+// RMSNorm as HF's LlamaRMSNorm writes it:
+// w * (x * rsqrt(mean(pow(x, 2), -1, keepdim) + eps)).
+
+// CHECK-LABEL: func.func @rms_hf
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x16xf32>, %[[W:.*]]: tensor<16xf32>)
+// CHECK-NEXT: %[[Y:.*]] = graph.rms_norm %[[X]], %[[W]] {eps = 9.99{{[0-9]*}}E-7 : f64}
+// CHECK-NEXT: return %[[Y]]
+func.func @rms_hf(%x: tensor<?x?x16xf32>, %w: tensor<16xf32>) -> tensor<?x?x16xf32> {
+  %two = graph.constant dense<2.0> : tensor<f32>
+  %eps = graph.constant dense<1.0e-6> : tensor<f32>
+  %sq = graph.pow %x, %two : tensor<?x?x16xf32>, tensor<f32> -> tensor<?x?x16xf32>
+  %ms = graph.reduce_mean %sq {axes = array<i64: 2>, keepdims} : tensor<?x?x16xf32> -> tensor<?x?x1xf32>
+  %v = graph.add %ms, %eps : tensor<?x?x1xf32>, tensor<f32> -> tensor<?x?x1xf32>
+  %r = graph.rsqrt %v : tensor<?x?x1xf32>
+  %n = graph.mul %x, %r : tensor<?x?x16xf32>, tensor<?x?x1xf32> -> tensor<?x?x16xf32>
+  %y = graph.mul %w, %n : tensor<16xf32>, tensor<?x?x16xf32> -> tensor<?x?x16xf32>
+  return %y : tensor<?x?x16xf32>
+}
+
+// -----
+
+// LayerNorm as ONNX exports it before opset 17: (x - mean) / sqrt(mean((x -
+// mean)^2) + eps) * w + b.
+
+// CHECK-LABEL: func.func @layer_norm_onnx
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[W:.*]]: tensor<8xf32>, %[[B:.*]]: tensor<8xf32>)
+// CHECK-NEXT: %[[Y:.*]] = graph.layer_norm %[[X]], %[[W]], %[[B]] {eps = 9.9999997473787516E-6 : f64}
+// CHECK-NEXT: return %[[Y]]
+func.func @layer_norm_onnx(%x: tensor<?x8xf32>, %w: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<?x8xf32> {
+  %two = graph.constant dense<2.0> : tensor<f32>
+  %eps = graph.constant dense<1.0e-5> : tensor<f32>
+  %m = graph.reduce_mean %x {axes = array<i64: 1>, keepdims} : tensor<?x8xf32> -> tensor<?x1xf32>
+  %c = graph.sub %x, %m : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
+  %sq = graph.pow %c, %two : tensor<?x8xf32>, tensor<f32> -> tensor<?x8xf32>
+  %var = graph.reduce_mean %sq {axes = array<i64: 1>, keepdims} : tensor<?x8xf32> -> tensor<?x1xf32>
+  %v = graph.add %eps, %var : tensor<f32>, tensor<?x1xf32> -> tensor<?x1xf32>
+  %s = graph.sqrt %v : tensor<?x1xf32>
+  %n = graph.div %c, %s : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
+  %scaled = graph.mul %n, %w : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  %y = graph.add %scaled, %b : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// LayerNorm without a bias, its square a self-product and its inverse root
+// 1 / sqrt; and RMSNorm dividing by pow(·, 0.5) after square.
+
+// CHECK-LABEL: func.func @variants
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>, %[[W:.*]]: tensor<8xf32>)
+// CHECK-DAG: %[[A:.*]] = graph.layer_norm %[[X]], %[[W]] {eps = 0.00100{{[0-9]*}} : f64}
+// CHECK-DAG: %[[B:.*]] = graph.rms_norm %[[X]], %[[W]] {eps = 0.00100{{[0-9]*}} : f64}
+// CHECK: return %[[A]], %[[B]]
+func.func @variants(%x: tensor<4x8xf32>, %w: tensor<8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %half = graph.constant dense<0.5> : tensor<f32>
+  %eps = graph.constant dense<1.0e-3> : tensor<1xf32>
+  %m = graph.reduce_mean %x {axes = array<i64: 1>, keepdims} : tensor<4x8xf32> -> tensor<4x1xf32>
+  %c = graph.sub %x, %m : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xf32>
+  %sq = graph.mul %c, %c : tensor<4x8xf32>, tensor<4x8xf32> -> tensor<4x8xf32>
+  %var = graph.reduce_mean %sq {axes = array<i64: 1>, keepdims} : tensor<4x8xf32> -> tensor<4x1xf32>
+  %v = graph.add %var, %eps : tensor<4x1xf32>, tensor<1xf32> -> tensor<4x1xf32>
+  %s = graph.sqrt %v : tensor<4x1xf32>
+  %inv = graph.div %one, %s : tensor<f32>, tensor<4x1xf32> -> tensor<4x1xf32>
+  %n = graph.mul %inv, %c : tensor<4x1xf32>, tensor<4x8xf32> -> tensor<4x8xf32>
+  %a = graph.mul %n, %w : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>
+
+  %sq2 = graph.square %x : tensor<4x8xf32>
+  %ms2 = graph.reduce_mean %sq2 {axes = array<i64: 1>, keepdims} : tensor<4x8xf32> -> tensor<4x1xf32>
+  %v2 = graph.add %ms2, %eps : tensor<4x1xf32>, tensor<1xf32> -> tensor<4x1xf32>
+  %r2 = graph.pow %v2, %half : tensor<4x1xf32>, tensor<f32> -> tensor<4x1xf32>
+  %n2 = graph.div %x, %r2 : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xf32>
+  %b = graph.mul %w, %n2 : tensor<8xf32>, tensor<4x8xf32> -> tensor<4x8xf32>
+  return %a, %b : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// Not raised: a mean over the first axis, an eps that is a parameter, an
+// eps of 0 (the norm ops take a positive one), a normalized value that is
+// also returned, and a weight of another shape than [C].
+
+// CHECK-LABEL: func.func @first_axis
+// CHECK-NOT: graph.rms_norm
+func.func @first_axis(%x: tensor<4x8xf32>, %w: tensor<8xf32>) -> tensor<4x8xf32> {
+  %eps = graph.constant dense<1.0e-3> : tensor<f32>
+  %sq = graph.square %x : tensor<4x8xf32>
+  %m = graph.reduce_mean %sq {axes = array<i64: 0>, keepdims} : tensor<4x8xf32> -> tensor<1x8xf32>
+  %v = graph.add %m, %eps : tensor<1x8xf32>, tensor<f32> -> tensor<1x8xf32>
+  %r = graph.rsqrt %v : tensor<1x8xf32>
+  %n = graph.mul %x, %r : tensor<4x8xf32>, tensor<1x8xf32> -> tensor<4x8xf32>
+  %y = graph.mul %n, %w : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// CHECK-LABEL: func.func @runtime_eps
+// CHECK-NOT: graph.rms_norm
+func.func @runtime_eps(%x: tensor<4x8xf32>, %w: tensor<8xf32>, %eps: tensor<f32>) -> tensor<4x8xf32> {
+  %sq = graph.square %x : tensor<4x8xf32>
+  %m = graph.reduce_mean %sq {axes = array<i64: 1>, keepdims} : tensor<4x8xf32> -> tensor<4x1xf32>
+  %v = graph.add %m, %eps : tensor<4x1xf32>, tensor<f32> -> tensor<4x1xf32>
+  %r = graph.rsqrt %v : tensor<4x1xf32>
+  %n = graph.mul %x, %r : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xf32>
+  %y = graph.mul %n, %w : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// CHECK-LABEL: func.func @zero_eps
+// CHECK-NOT: graph.rms_norm
+func.func @zero_eps(%x: tensor<4x8xf32>, %w: tensor<8xf32>) -> tensor<4x8xf32> {
+  %eps = graph.constant dense<0.0> : tensor<f32>
+  %sq = graph.square %x : tensor<4x8xf32>
+  %m = graph.reduce_mean %sq {axes = array<i64: 1>, keepdims} : tensor<4x8xf32> -> tensor<4x1xf32>
+  %v = graph.add %m, %eps : tensor<4x1xf32>, tensor<f32> -> tensor<4x1xf32>
+  %r = graph.rsqrt %v : tensor<4x1xf32>
+  %n = graph.mul %x, %r : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xf32>
+  %y = graph.mul %n, %w : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// CHECK-LABEL: func.func @escapes
+// CHECK-NOT: graph.rms_norm
+func.func @escapes(%x: tensor<4x8xf32>, %w: tensor<8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %eps = graph.constant dense<1.0e-3> : tensor<f32>
+  %sq = graph.square %x : tensor<4x8xf32>
+  %m = graph.reduce_mean %sq {axes = array<i64: 1>, keepdims} : tensor<4x8xf32> -> tensor<4x1xf32>
+  %v = graph.add %m, %eps : tensor<4x1xf32>, tensor<f32> -> tensor<4x1xf32>
+  %r = graph.rsqrt %v : tensor<4x1xf32>
+  %n = graph.mul %x, %r : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xf32>
+  %y = graph.mul %n, %w : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>
+  return %y, %n : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// CHECK-LABEL: func.func @weight_per_row
+// CHECK-NOT: graph.rms_norm
+func.func @weight_per_row(%x: tensor<4x8xf32>, %w: tensor<4x1xf32>) -> tensor<4x8xf32> {
+  %eps = graph.constant dense<1.0e-3> : tensor<f32>
+  %sq = graph.square %x : tensor<4x8xf32>
+  %m = graph.reduce_mean %sq {axes = array<i64: 1>, keepdims} : tensor<4x8xf32> -> tensor<4x1xf32>
+  %v = graph.add %m, %eps : tensor<4x1xf32>, tensor<f32> -> tensor<4x1xf32>
+  %r = graph.rsqrt %v : tensor<4x1xf32>
+  %n = graph.mul %x, %r : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xf32>
+  %y = graph.mul %n, %w : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
