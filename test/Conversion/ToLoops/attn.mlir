@@ -224,11 +224,19 @@ func.func @gqa(%q: tensor<1x?x?x16xf32>, %k: tensor<1x?x?x16xf32>,
 }
 
 // An additive bias [H, T, S] broadcast over the batch, loaded as masked
-// vectors of the block's keys; f16 storage computes in f32.
+// vectors of the block's keys; f16 storage computes in f32. Each row first
+// narrows its keys to those the bias shows (> -1e4), scanning bias vectors
+// from the front, then from the back.
 // CHECK-LABEL: func.func @bias_f16
 // CHECK: arith.extf %{{.*}} : f16 to f32
 // CHECK: scf.while
 // CHECK: %[[H:.*]] = arith.remui %{{.*}}, %c2
+// CHECK: %[[HIDDEN:.*]] = arith.constant dense<-1.000000e+04> : vector<8xf32>
+// CHECK-COUNT-2: vector.maskedload %arg3[%[[H]], {{.*}} : memref<2x?x?xf16>, vector<8xi1>, vector<8xf16> into vector<8xf16>
+// CHECK-NEXT: arith.extf
+// CHECK-NEXT: arith.cmpf ugt, %{{.*}}, %[[HIDDEN]] : vector<8xf32>
+// CHECK-NEXT: arith.andi
+// CHECK-NEXT: vector.reduction <or>
 // CHECK: %[[BIAS:.*]] = vector.maskedload %arg3[%[[H]], %{{.*}}, %{{.*}}], %{{.*}}, %{{.*}} : memref<2x?x?xf16>, vector<8xi1>, vector<8xf16> into vector<8xf16>
 // CHECK: %[[BIAS32:.*]] = arith.extf %[[BIAS]] : vector<8xf16> to vector<8xf32>
 // CHECK: arith.mulf %[[BIAS32]], %{{.*}} fastmath<contract> : vector<8xf32>
