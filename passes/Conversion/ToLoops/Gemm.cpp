@@ -426,10 +426,11 @@ MemRefType packedPanelsType(MLIRContext *context, const GemmTiling &tiling,
 }
 
 void emitPackPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
-                    ValueRange sources, Value packed) {
+                    ValueRange sources, Value packed, WeightLayout layout) {
   int64_t perSource = tiling.panelColumns() / sources.size();
   SmallVector<Value> sizes = memrefSizes(b, packed);
-  Value n = b.create<memref::DimOp>(sources.front(), 0);
+  bool outIn = layout == WeightLayout::OutIn;
+  Value n = b.create<memref::DimOp>(sources.front(), outIn ? 0 : 1);
   Value zero = f32Const(b, 0.0);
   parallelLoops(b, {sizes[0]}, [&](ImplicitLocOpBuilder &b, ValueRange p) {
     Value col0 = b.create<arith::MulIOp>(p[0], indexConst(b, perSource));
@@ -443,9 +444,12 @@ void emitPackPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
           // Past N the panel is zero; the load reads a clamped column.
           Value row = indexMin(
               b, column, b.create<arith::SubIOp>(n, indexConst(b, 1)));
+          SmallVector<Value, 2> at = {row, k};
+          if (!outIn)
+            std::swap(at[0], at[1]);
           for (auto [s, source] : llvm::enumerate(sources)) {
-            Value value = b.create<arith::SelectOp>(
-                inside, loadF32(b, source, {row, k}), zero);
+            Value value =
+                b.create<arith::SelectOp>(inside, loadF32(b, source, at), zero);
             Value lane = b.create<arith::AddIOp>(
                 j, indexConst(b, static_cast<int64_t>(s) * perSource));
             b.create<memref::StoreOp>(value, packed, ValueRange{p[0], k, lane});
@@ -455,18 +459,19 @@ void emitPackPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
 }
 
 Value packPanelsPerCall(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
-                        ValueRange sources) {
+                        ValueRange sources, WeightLayout layout) {
   auto sourceType = cast<MemRefType>(sources.front().getType());
+  int64_t nAxis = layout == WeightLayout::OutIn ? 0 : 1;
   MemRefType type =
-      packedPanelsType(b.getContext(), tiling, sourceType.getDimSize(0),
-                       sourceType.getDimSize(1), sources.size());
+      packedPanelsType(b.getContext(), tiling, sourceType.getDimSize(nAxis),
+                       sourceType.getDimSize(1 - nAxis), sources.size());
   SmallVector<Value> sourceSizes = memrefSizes(b, sources.front());
   int64_t perSource = tiling.panelColumns() / sources.size();
   Value packed = allocBuffer(b, type,
-                             {ceilDiv(b, sourceSizes[0], perSource),
-                              sourceSizes[1],
+                             {ceilDiv(b, sourceSizes[nAxis], perSource),
+                              sourceSizes[1 - nAxis],
                               indexConst(b, tiling.panelColumns())});
-  emitPackPanels(b, tiling, sources, packed);
+  emitPackPanels(b, tiling, sources, packed, layout);
   return packed;
 }
 

@@ -137,6 +137,9 @@ void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                          ValueRange batchSizes, Value rows, Value panels,
                          GemmBatchViews views, BatchTileEpilogue epilogue);
 
+/// How a weight matrix holds its N outputs and K inputs: [N, K], PyTorch's
+/// linear weight, or [K, N], a matmul's right operand.
+enum class WeightLayout { OutIn, InOut };
 
 /// Type of the panels packed from `sources` weights of shape [N, K]; each
 /// panel interleaves `panelColumns / sources` columns of every source.
@@ -144,16 +147,18 @@ mlir::MemRefType packedPanelsType(mlir::MLIRContext *context,
                                   const GemmTiling &tiling, int64_t n,
                                   int64_t k, int64_t sources);
 
-/// Fills `packed` (of packedPanelsType) from `sources` ([N, K] each, the
-/// PyTorch weight layout): panel p, step k, lane s·L + j holds
+/// Fills `packed` (of packedPanelsType) from `sources` ([N, K] each, or
+/// [K, N] with `layout` InOut): panel p, step k, lane s·L + j holds
 /// sources[s][p·L + j, k] with L = panelColumns / sources (zero past N).
 void emitPackPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
-                    ValueRange sources, Value packed);
+                    ValueRange sources, Value packed,
+                    WeightLayout layout = WeightLayout::OutIn);
 
 /// Allocates `packed` for `sources` and fills it: for weights that are not
 /// bound parameters, packed on every call.
 Value packPanelsPerCall(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
-                        ValueRange sources);
+                        ValueRange sources,
+                        WeightLayout layout = WeightLayout::OutIn);
 
 /// The panels of the weights `sources` (operand `operand` of `op`, and the
 /// ones after it that share its panels): the ones kiln-pack-weights packs

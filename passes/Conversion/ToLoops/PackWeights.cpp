@@ -31,6 +31,7 @@ namespace {
 /// One packed buffer: the parameters it is packed from, in panel order.
 struct PackedBuffer {
   SmallVector<unsigned> params;
+  WeightLayout layout;
   MemRefType type;
 };
 
@@ -41,18 +42,27 @@ struct PackedFunction {
   unsigned firstParam;
 };
 
-/// The weight operands of a GEMM op that share one packed buffer: one
-/// group per GEMM the op runs.
-SmallVector<SmallVector<unsigned>> weightGroups(Operation *op) {
+/// Weight operands of a GEMM op that share one packed buffer.
+struct WeightGroup {
+  SmallVector<unsigned> operands;
+  WeightLayout layout = WeightLayout::OutIn;
+};
+
+/// The weight groups of a GEMM op: one per GEMM the op runs. A matmul's
+/// right operand is a weight when it is one [K, N] matrix for every batch.
+SmallVector<WeightGroup> weightGroups(Operation *op) {
   if (auto linear = dyn_cast<graph::LinearOp>(op))
-    return {{linear.getWeightMutable().getOperandNumber()}};
+    return {{{linear.getWeightMutable().getOperandNumber()}}};
+  if (auto matmul = dyn_cast<graph::MatmulOp>(op);
+      matmul && matmul.getRhs().getType().getRank() == 2)
+    return {{{matmul.getRhsMutable().getOperandNumber()}, WeightLayout::InOut}};
   if (auto mlp = dyn_cast<ffn::MLPOp>(op))
-    return {{mlp.getWInMutable().getOperandNumber()},
-            {mlp.getWOutMutable().getOperandNumber()}};
+    return {{{mlp.getWInMutable().getOperandNumber()}},
+            {{mlp.getWOutMutable().getOperandNumber()}}};
   if (auto glu = dyn_cast<ffn::GLUOp>(op))
-    return {{glu.getWGateMutable().getOperandNumber(),
-             glu.getWUpMutable().getOperandNumber()},
-            {glu.getWDownMutable().getOperandNumber()}};
+    return {{{glu.getWGateMutable().getOperandNumber(),
+              glu.getWUpMutable().getOperandNumber()}},
+            {{glu.getWDownMutable().getOperandNumber()}}};
   return {};
 }
 
@@ -130,27 +140,29 @@ LogicalResult packWeights(ModuleOp module, const GemmTiling &tiling) {
   for (unsigned f = 0; f < functions.size(); ++f) {
     PackedFunction function = functions[f];
     function.func.walk([&](Operation *op) {
-      for (const SmallVector<unsigned> &group : weightGroups(op)) {
+      for (const WeightGroup &group : weightGroups(op)) {
         std::optional<SmallVector<unsigned>> sources =
-            paramsOf(function, op, group);
+            paramsOf(function, op, group.operands);
         if (!sources)
           continue;
-        for (unsigned operand : group)
+        for (unsigned operand : group.operands)
           packedReads.insert(&op->getOpOperand(operand));
         auto *existing =
             llvm::find_if(buffers, [&](const PackedBuffer &buffer) {
-              return buffer.params == *sources;
+              return buffer.params == *sources && buffer.layout == group.layout;
             });
         if (existing == buffers.end()) {
-          auto weight =
-              cast<RankedTensorType>(op->getOperand(group[0]).getType());
-          buffers.push_back(
-              {*sources, packedPanelsType(module.getContext(), tiling,
-                                          weight.getDimSize(0),
-                                          weight.getDimSize(1), group.size())});
+          auto weight = cast<RankedTensorType>(
+              op->getOperand(group.operands[0]).getType());
+          int64_t nAxis = group.layout == WeightLayout::OutIn ? 0 : 1;
+          buffers.push_back({*sources, group.layout,
+                             packedPanelsType(module.getContext(), tiling,
+                                              weight.getDimSize(nAxis),
+                                              weight.getDimSize(1 - nAxis),
+                                              group.operands.size())});
           existing = std::prev(buffers.end());
         }
-        uses.emplace_back(f, op, group[0], existing - buffers.begin());
+        uses.emplace_back(f, op, group.operands[0], existing - buffers.begin());
       }
     });
   }
@@ -213,7 +225,8 @@ LogicalResult packWeights(ModuleOp module, const GemmTiling &tiling) {
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifSelected.thenBlock());
-      emitPackPanels(b, tiling, sources, pack.getArgument(numParams + i));
+      emitPackPanels(b, tiling, sources, pack.getArgument(numParams + i),
+                     buffer.layout);
     }
     MemRefType type = buffer.type;
     packed.push_back(llvm::json::Object{

@@ -141,6 +141,26 @@ func.func @matmul(%a: tensor<?x4x8x16xf32>, %b: tensor<4x16x?xf32>) -> tensor<?x
   return %0 : tensor<?x4x8x?xf32>
 }
 
+// A matmul whose right operand is one [K, N] matrix for every batch is one
+// GEMM over all rows: the right operand packed into panels on this call
+// (read at [k, n]; a bound parameter is packed once, see
+// pack-weights-matmul.mlir), the left operand and the result collapsed to
+// matrices.
+// CHECK-LABEL: func.func @matmul_shared_rhs
+// CHECK-SAME: (%[[A:.*]]: memref<?x?x16xf32>, %[[B:.*]]: memref<16x40xf32>,
+// CHECK: %[[C:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x40xf32>
+// CHECK: %[[CM:.*]] = memref.collapse_shape %[[C]]
+// CHECK: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x16x32xf32>
+// CHECK: scf.for %[[K:.*]] = %c0 to %c16
+// CHECK: memref.load %[[B]][%[[K]], %{{.*}}] : memref<16x40xf32>
+// CHECK: %[[AM:.*]] = memref.collapse_shape %[[A]]
+// CHECK: vector.load %[[P]]
+// CHECK: memref.load %[[AM]]
+func.func @matmul_shared_rhs(%a: tensor<?x?x16xf32>, %b: tensor<16x40xf32>) -> tensor<?x?x40xf32> {
+  %0 = graph.matmul %a, %b : tensor<?x?x16xf32>, tensor<16x40xf32> -> tensor<?x?x40xf32>
+  return %0 : tensor<?x?x40xf32>
+}
+
 // The fused epilogue of a linear: the activation on the accumulators, then
 // the residual loaded at the tile's place and added before the store.
 
