@@ -43,9 +43,11 @@ struct Monomial {
 using Polynomial = SmallVector<Monomial, 4>;
 
 // Bounds on the expansion: the activations need at most two monomials of
-// three factors; anything far larger is no activation.
+// three factors and six nested ops; anything far larger is no activation
+// (and a long chain of arithmetic must not cost a deep walk per op).
 constexpr size_t kMaxMonomials = 8;
 constexpr size_t kMaxFactors = 4;
+constexpr int kMaxDepth = 12;
 
 bool valueOrder(Value lhs, Value rhs) {
   return lhs.getAsOpaquePointer() < rhs.getAsOpaquePointer();
@@ -147,7 +149,11 @@ public:
                                      [&](Operation *u) { return u == user; }));
     if (!interior || !isExpandable(op))
       return Polynomial{{1.0, {value}}};
+    if (depth == kMaxDepth)
+      return std::nullopt;
+    ++depth;
     std::optional<Polynomial> p = expandOp(op);
+    --depth;
     if (p)
       ops.push_back(op);
     return p;
@@ -183,6 +189,7 @@ private:
   }
 
   SmallVector<Operation *> ops;
+  int depth = 0;
 };
 
 /// `p` is `coefficient · x`, for some x; returns x.

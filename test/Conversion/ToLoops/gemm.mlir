@@ -149,13 +149,14 @@ func.func @matmul(%a: tensor<?x4x8x16xf32>, %b: tensor<4x16x?xf32>) -> tensor<?x
 // CHECK-LABEL: func.func @matmul_shared_rhs
 // CHECK-SAME: (%[[A:.*]]: memref<?x?x16xf32>, %[[B:.*]]: memref<16x40xf32>,
 // CHECK: %[[C:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x40xf32>
-// CHECK: %[[CM:.*]] = memref.collapse_shape %[[C]]
 // CHECK: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x16x32xf32>
 // CHECK: scf.for %[[K:.*]] = %c0 to %c16
 // CHECK: memref.load %[[B]][%[[K]], %{{.*}}] : memref<16x40xf32>
+// CHECK: %[[CM:.*]] = memref.collapse_shape %[[C]]
 // CHECK: %[[AM:.*]] = memref.collapse_shape %[[A]]
 // CHECK: vector.load %[[P]]
 // CHECK: memref.load %[[AM]]
+// CHECK: vector.store %{{.*}}, %[[CM]]
 func.func @matmul_shared_rhs(%a: tensor<?x?x16xf32>, %b: tensor<16x40xf32>) -> tensor<?x?x40xf32> {
   %0 = graph.matmul %a, %b : tensor<?x?x16xf32>, tensor<16x40xf32> -> tensor<?x?x40xf32>
   return %0 : tensor<?x?x40xf32>
