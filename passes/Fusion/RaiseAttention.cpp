@@ -84,8 +84,10 @@ LogicalResult matchGroups(AttentionMatch &match, std::string &why) {
   auto isStatic = [](RankedTensorType type, int64_t axis) {
     return !ShapedType::isDynamic(type.getDimSize(axis));
   };
+  RankedTensorType out = tensorOf(match.output.getResult());
   if (kT.getDimSize(2) != 1 || v.getDimSize(2) != 1 || !isStatic(q, 1) ||
-      !isStatic(q, 2) || !isStatic(kT, 1) || !isStatic(v, 1)) {
+      !isStatic(q, 2) || !isStatic(kT, 1) || !isStatic(v, 1) ||
+      !isStatic(out, 1) || !isStatic(out, 2)) {
     why = "rank-5 scores must be grouped-query attention: q [batch, kv "
           "heads, group, queries, D] with static heads and group, k and v "
           "with a group axis of 1";
@@ -219,11 +221,17 @@ struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
                                  1)
                   : transpose(rewriter, helperLoc, match->keyT, {0, 3, 1, 2});
     Value v = toTokenMajor(rewriter, helperLoc, match->value, groups ? 1 : 0);
-    RankedTensorType qType = tensorOf(q), vType = tensorOf(v);
+    // The result type from the output's, so that the layout ops back give
+    // exactly the type the replaced matmul had.
+    RankedTensorType outType = tensorOf(match->output.getResult());
+    ArrayRef<int64_t> outShape = outType.getShape();
+    SmallVector<int64_t> resultShape = {outShape[0], outShape[2], outShape[1],
+                                        outShape[3]};
+    if (groups)
+      resultShape = {outShape[0], outShape[3], outShape[1] * outShape[2],
+                     outShape[4]};
     auto resultType =
-        RankedTensorType::get({qType.getDimSize(0), qType.getDimSize(1),
-                               qType.getDimSize(2), vType.getDimSize(3)},
-                              qType.getElementType());
+        RankedTensorType::get(resultShape, outType.getElementType());
     auto attention = rewriter.create<attn::AttentionOp>(
         loc, resultType, q, k, v, match->bias, /*seq_offsets=*/Value(),
         rewriter.getF64FloatAttr(scale),
