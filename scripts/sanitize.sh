@@ -39,14 +39,16 @@ cmake -G Ninja -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
   -DKILN_BUILD_BENCH=OFF -DKILN_BUILD_FUZZERS=OFF "${launcher[@]}" \
   "${options[@]}" >/dev/null
-cmake --build "$dir"
-built=$(date +%s)
-
 # Any report fails the run. allow_user_poisoning=0: LLVM's BumpPtrAllocator
 # poisons its slabs when inlined into instrumented Kiln code, but libMLIR.so
 # (uninstrumented) allocates from the same slabs without unpoisoning them.
+# Set before the build too: it runs the instrumented kiln-compile on the
+# examples and the test models.
 export ASAN_OPTIONS="detect_leaks=1:allow_user_poisoning=0:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+cmake --build "$dir"
+built=$(date +%s)
+
 ctest --test-dir "$dir" --output-on-failure "$@"
 echo "sanitize.sh $mode: build $((built - start)) s, tests $(($(date +%s) - built)) s"
