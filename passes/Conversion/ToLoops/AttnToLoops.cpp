@@ -181,8 +181,8 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                 auto [lo, hi] =
                     visibleKeys(b, op, adaptor.getSeqOffsets(), t, keys);
                 if (narrowsToBias)
-                  std::tie(lo, hi) = narrowToBias(b, adaptor.getBias(),
-                                                  {batch, head, t}, lo, hi, w);
+                  std::tie(lo, hi) =
+                      narrowToBias(b, bias, {batch, head, t}, lo, hi, w);
                 b.create<memref::StoreOp>(lo, los, r);
                 b.create<memref::StoreOp>(hi, his, r);
                 Value some =
