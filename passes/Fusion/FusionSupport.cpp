@@ -111,9 +111,7 @@ static Operation *onlyUserOp(Value value) {
   return user;
 }
 
-/// `r` when `op` computes r², as `square(r)`, `r * r` or `pow(r, 2)`, of
-/// r's shape; else null.
-static Value squaredOperand(Operation *op) {
+Value kiln::squaredOperand(Operation *op) {
   Value squared;
   if (auto square = dyn_cast<graph::SquareOp>(op))
     squared = square.getInput();

@@ -66,6 +66,10 @@ mlir::FailureOr<AttentionMatch> matchAttention(graph::SoftmaxOp softmax,
 /// or a splat), if `value` is one.
 std::optional<double> scalarConstant(mlir::Value value);
 
+/// `r` when `op` computes r², as `square(r)`, `r * r` or `pow(r, 2)`, of
+/// r's shape; else null.
+mlir::Value squaredOperand(mlir::Operation *op);
+
 /// An activation as the graph computes it: one unary op, or relu2 written
 /// as `square(relu(x))`, `relu(x) * relu(x)` or `pow(relu(x), 2)` (the JSON
 /// IR has no relu2 op).

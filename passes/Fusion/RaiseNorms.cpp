@@ -118,7 +118,7 @@ private:
     if (!eps || !(*eps > 0) || !reduce || !reducesLastAxis(reduce))
       return std::nullopt;
     Operation *square = reduce.getInput().getDefiningOp();
-    if (!square || squaredValue(square) != num)
+    if (!square || squaredOperand(square) != num)
       return std::nullopt;
     Normalized result;
     result.eps = *eps;
@@ -137,18 +137,6 @@ private:
     llvm::append_range(result.ops, llvm::reverse(ops));
     result.ops.push_back(root);
     return result;
-  }
-
-  /// `y` when `op` squares it: square(y), y * y or pow(y, 2).
-  static Value squaredValue(Operation *op) {
-    if (auto square = dyn_cast<SquareOp>(op))
-      return square.getInput();
-    if (auto mul = dyn_cast<MulOp>(op); mul && mul.getLhs() == mul.getRhs())
-      return mul.getLhs();
-    if (auto pow = dyn_cast<PowOp>(op);
-        pow && scalarConstant(pow.getRhs()) == 2.0)
-      return pow.getLhs();
-    return Value();
   }
 
   /// The inverse-root ops matched so far, outermost first.

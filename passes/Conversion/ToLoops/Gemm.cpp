@@ -429,8 +429,8 @@ void emitPackPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                     ValueRange sources, Value packed, WeightLayout layout) {
   int64_t perSource = tiling.panelColumns() / sources.size();
   SmallVector<Value> sizes = memrefSizes(b, packed);
-  bool outIn = layout == WeightLayout::OutIn;
-  Value n = b.create<memref::DimOp>(sources.front(), outIn ? 0 : 1);
+  int64_t nAxis = outputAxis(layout);
+  Value n = b.create<memref::DimOp>(sources.front(), nAxis);
   Value zero = f32Const(b, 0.0);
   parallelLoops(b, {sizes[0]}, [&](ImplicitLocOpBuilder &b, ValueRange p) {
     Value col0 = b.create<arith::MulIOp>(p[0], indexConst(b, perSource));
@@ -445,7 +445,7 @@ void emitPackPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
           Value row = indexMin(
               b, column, b.create<arith::SubIOp>(n, indexConst(b, 1)));
           SmallVector<Value, 2> at = {row, k};
-          if (!outIn)
+          if (nAxis != 0)
             std::swap(at[0], at[1]);
           for (auto [s, source] : llvm::enumerate(sources)) {
             Value value =
@@ -461,7 +461,7 @@ void emitPackPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
 Value packPanelsPerCall(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
                         ValueRange sources, WeightLayout layout) {
   auto sourceType = cast<MemRefType>(sources.front().getType());
-  int64_t nAxis = layout == WeightLayout::OutIn ? 0 : 1;
+  int64_t nAxis = outputAxis(layout);
   MemRefType type =
       packedPanelsType(b.getContext(), tiling, sourceType.getDimSize(nAxis),
                        sourceType.getDimSize(1 - nAxis), sources.size());
@@ -476,10 +476,11 @@ Value packPanelsPerCall(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
 }
 
 GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
-                     Operation *op, unsigned operand, ValueRange sources) {
+                     Operation *op, unsigned operand, ValueRange sources,
+                     WeightLayout layout) {
   Value panels = packedPanels(op, operand);
   if (!panels)
-    panels = packPanelsPerCall(b, tiling, sources);
+    panels = packPanelsPerCall(b, tiling, sources, layout);
   return {GemmRhs::Layout::Panels, panels};
 }
 

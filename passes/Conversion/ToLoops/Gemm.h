@@ -140,6 +140,10 @@ void emitThreadBlockGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
 /// How a weight matrix holds its N outputs and K inputs: [N, K], PyTorch's
 /// linear weight, or [K, N], a matmul's right operand.
 enum class WeightLayout { OutIn, InOut };
+/// The axis of a weight in `layout` that holds its N outputs.
+inline int64_t outputAxis(WeightLayout layout) {
+  return layout == WeightLayout::OutIn ? 0 : 1;
+}
 
 /// Type of the panels packed from `sources` weights of shape [N, K]; each
 /// panel interleaves `panelColumns / sources` columns of every source.
@@ -164,8 +168,8 @@ Value packPanelsPerCall(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
 /// ones after it that share its panels): the ones kiln-pack-weights packs
 /// at bind time where it did, else packed on this call.
 GemmRhs weightPanels(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
-                     mlir::Operation *op, unsigned operand,
-                     ValueRange sources);
+                     mlir::Operation *op, unsigned operand, ValueRange sources,
+                     WeightLayout layout = WeightLayout::OutIn);
 
 /// Stores `values` (f32 vectors of `width` lanes) at c[row, col0 + v·width],
 /// the lanes past the last column of `c` masked off; with a `residual`

@@ -9,7 +9,6 @@
 
 #include "passes/Conversion/ToLoops/Gemm.h"
 #include "passes/Conversion/ToLoops/LoopBuilder.h"
-#include "passes/Conversion/ToLoops/PackWeights.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
 
 #include "dialects/Graph/IR/GraphOps.h"
@@ -98,13 +97,12 @@ struct MatmulToLoops : GemmPattern<MatmulOp> {
       // streams from panels (packed when the session binds it, if it is a
       // parameter, else on this call). Its rows in place are N floats
       // apart, a page every few rows: 2.6x slower on a GPT-2-size MLP.
-      Value panels = packedPanels(op, op.getRhsMutable().getOperandNumber());
-      if (!panels)
-        panels =
-            packPanelsPerCall(b, operandTiling, {rhs}, WeightLayout::InOut);
+      GemmRhs panels = weightPanels(b, operandTiling, op,
+                                    op.getRhsMutable().getOperandNumber(),
+                                    {rhs}, WeightLayout::InOut);
       Value c = collapseToMatrix(b, out);
-      emitGemm(b, operandTiling, collapseToMatrix(b, lhs),
-               {GemmRhs::Layout::Panels, panels}, ceilDiv(b, columns, perPanel),
+      emitGemm(b, operandTiling, collapseToMatrix(b, lhs), panels,
+               ceilDiv(b, columns, perPanel),
                [&](ImplicitLocOpBuilder &b, Value row, Value panel,
                    ValueRange accs) {
                  Value col0 =

@@ -154,7 +154,7 @@ LogicalResult packWeights(ModuleOp module, const GemmTiling &tiling) {
         if (existing == buffers.end()) {
           auto weight = cast<RankedTensorType>(
               op->getOperand(group.operands[0]).getType());
-          int64_t nAxis = group.layout == WeightLayout::OutIn ? 0 : 1;
+          int64_t nAxis = outputAxis(group.layout);
           buffers.push_back({*sources, group.layout,
                              packedPanelsType(module.getContext(), tiling,
                                               weight.getDimSize(nAxis),
