@@ -154,6 +154,12 @@ LogicalResult kiln::canFuseEpilogue(Operation *gemm, Operation *user,
     return fail(user->getName().getStringRef() +
                 " is not an epilogue a GEMM applies (an activation or a "
                 "residual add)");
+  if (auto linear = dyn_cast<LinearOp>(gemm);
+      linear && biasOperand(add, linear)) {
+    if (failed(canFoldBias(linear, add, why)))
+      return failure();
+    return fail("a bias add, which kiln-raise-linear folds into the linear");
+  }
   Value residual = otherOperand(add, gemm);
   if (residual == gemm->getResult(0))
     return fail("the add doubles the projection rather than adding a residual");

@@ -39,6 +39,29 @@ std::string kindOf(Operation *op) {
   return op->getName().stripDialect().str();
 }
 
+/// Whether `use` is a weight operand of a GEMM kernel.
+bool isGemmWeight(OpOperand &use) {
+  Operation *op = use.getOwner();
+  if (auto linear = dyn_cast<LinearOp>(op))
+    return &use == &linear.getWeightMutable();
+  if (auto mlp = dyn_cast<ffn::MLPOp>(op))
+    return &use == &mlp.getWInMutable() || &use == &mlp.getWOutMutable();
+  if (auto glu = dyn_cast<ffn::GLUOp>(op))
+    return &use == &glu.getWGateMutable() || &use == &glu.getWUpMutable() ||
+           &use == &glu.getWDownMutable();
+  return false;
+}
+
+/// A weight given `[in, out]`, transposed for the GEMMs that read it
+/// (kiln-raise-linear): no kernel of its own when the weight is a
+/// parameter, whose panels kiln-pack-weights packs from it as it is, so
+/// its node is reported with the GEMM.
+bool isWeightLayout(Operation *op) {
+  auto transpose = dyn_cast<TransposeOp>(op);
+  return transpose && isa<BlockArgument>(transpose.getInput()) &&
+         llvm::all_of(transpose->getUses(), isGemmWeight);
+}
+
 /// The first node pointer of `op`, where a refusal is reported.
 std::string firstPointer(Operation *op) {
   SmallVector<std::string> pointers = nodePointers(op->getLoc());
@@ -111,9 +134,11 @@ std::string refusal(Operation *op) {
       if (failed(canFuseEpilogue(producer, op, why)))
         return "not an epilogue of " + firstPointer(producer) + ": " + why;
       return kFusionOff;
-    } else if (isa<MatmulOp>(producer)) {
-      return "not an epilogue of " + firstPointer(producer) +
-             ": a batched matmul takes no epilogue";
+    } else if (auto matmul = dyn_cast<MatmulOp>(producer)) {
+      if (failed(canRaiseToLinear(matmul, why)))
+        return "not an epilogue of " + firstPointer(producer) +
+               ": a batched matmul takes no epilogue (" + why + ")";
+      return kFusionOff;
     } else if (isElementwiseKernel(producer)) {
       if (failed(canFuseElementwise(producer, op, why)))
         return "not grouped with " + firstPointer(producer) + ": " + why;
@@ -167,7 +192,7 @@ struct FusionReportPass : kiln::impl::FusionReportBase<FusionReportPass> {
     SmallVector<std::string> refusals;
     getOperation().walk([&](Operation *op) {
       if (isa_and_nonnull<FusedElementwiseOp>(op->getParentOp()) ||
-          op->getNumResults() == 0)
+          op->getNumResults() == 0 || isWeightLayout(op))
         return;
       SmallVector<std::string> nodes;
       for (std::string &pointer : nodePointers(op->getLoc()))

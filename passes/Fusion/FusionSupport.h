@@ -97,6 +97,18 @@ struct FFNMatch {
 /// says why.
 mlir::FailureOr<FFNMatch> matchFFN(graph::LinearOp out, std::string &why);
 
+/// Whether `matmul` is a projection by one matrix, `[..., M, K] x [K, N]`,
+/// that kiln-raise-linear rewrites into `linear(x, transpose(w))`.
+mlir::LogicalResult canRaiseToLinear(graph::MatmulOp matmul, std::string &why);
+
+/// The operand of `add` other than `linear`'s result when it is shaped as a
+/// bias: `[N]`, or `[1, ..., 1, N]` of no higher rank than the result.
+mlir::Value biasOperand(graph::AddOp add, graph::LinearOp linear);
+/// Whether `add`, the only user of `linear`'s result, adds a bias that
+/// kiln-raise-linear folds into the linear's own.
+mlir::LogicalResult canFoldBias(graph::LinearOp linear, graph::AddOp add,
+                                std::string &why);
+
 /// Whether `user`, the only user of `gemm`'s result, folds into its
 /// epilogue: an activation (linear only) or the add of a residual.
 mlir::LogicalResult canFuseEpilogue(mlir::Operation *gemm,

@@ -60,6 +60,23 @@ def RaiseAttention : Pass<"kiln-raise-attention", "mlir::func::FuncOp"> {
   let dependentDialects = ["kiln::attn::AttnDialect"];
 }
 
+def RaiseLinear : Pass<"kiln-raise-linear", "mlir::func::FuncOp"> {
+  let summary = "Raise matrix products by one matrix, and bias adds, into "
+                "graph.linear";
+  let description = [{
+    `matmul(x, w)` with x `[..., M, K]` and w one `[K, N]` matrix (GPT-2's
+    Conv1D, Flax's Dense, ONNX's MatMul by an initializer) becomes
+    `linear(x, transpose(w))`; `matmul(x, transpose(v))` folds to
+    `linear(x, v)`. A transposed parameter is never computed:
+    kiln-pack-weights packs its panels from the parameter. Then
+    `add(linear(x, w), b)`, b `[N]` or `[1, ..., 1, N]`, becomes
+    `linear(x, w, b)` when the linear has no bias or epilogue yet and b is
+    defined before it. Runs after kiln-raise-attention, whose products
+    these are not, and before kiln-raise-ffn and kiln-fuse-epilogues, so
+    the projections they fuse are the ones a composite model imports.
+  }];
+}
+
 def RaiseFFN : Pass<"kiln-raise-ffn", "mlir::func::FuncOp"> {
   let summary = "Raise linear-activation-linear graphs into ffn.mlp and ffn.glu";
   let description = [{

@@ -41,6 +41,7 @@ void kiln::buildFusionPipeline(OpPassManager &pm,
     func.addPass(createRaiseActivations());
     func.addPass(createRaiseNorms());
     func.addPass(createRaiseAttention());
+    func.addPass(createRaiseLinear());
     func.addPass(createRaiseFFN());
     func.addPass(createFuseEpilogues());
     func.addPass(createFuseNormPrologues());
@@ -91,8 +92,10 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
 
 void kiln::buildLoopsToLLVMPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
-  if (options.parallel)
+  if (options.parallel) {
     pm.addPass(createConvertSCFToOpenMPPass());
+    pm.addPass(createGuidedSchedule());
+  }
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createLowerMath());

@@ -66,6 +66,25 @@ SmallVector<WeightGroup> weightGroups(Operation *op) {
   return {};
 }
 
+/// The other layout: a transposed weight's.
+WeightLayout swapped(WeightLayout layout) {
+  return layout == WeightLayout::OutIn ? WeightLayout::InOut
+                                       : WeightLayout::OutIn;
+}
+
+/// Whether `use` of a parameter reads it only through panels: a packed
+/// weight operand, or a transpose that only packed weight operands read.
+bool isPackedRead(OpOperand &use,
+                  const llvm::DenseSet<OpOperand *> &packedReads) {
+  if (packedReads.contains(&use))
+    return true;
+  Operation *owner = use.getOwner();
+  return owner->getNumResults() == 1 && transposedMatrix(owner->getResult(0)) &&
+         llvm::all_of(owner->getUses(), [&](OpOperand &transposed) {
+           return packedReads.contains(&transposed);
+         });
+}
+
 /// Adds the panels arguments, `kiln.packed_panels` attributes, `@kiln_pack`
 /// and the signature's "packed" and "packed_only" lists (see Passes.td).
 LogicalResult packWeights(ModuleOp module, const GemmTiling &tiling) {
@@ -113,22 +132,37 @@ LogicalResult packWeights(ModuleOp module, const GemmTiling &tiling) {
                << ") to be a ranked tensor";
   }
 
-  // The parameter indices behind `operands` of `op`, if all are parameters.
-  auto paramsOf = [&](const PackedFunction &function, Operation *op,
-                      ArrayRef<unsigned> operands)
-      -> std::optional<SmallVector<unsigned>> {
-    func::FuncOp func = function.func;
-    Block &body = func.getBody().front();
-    SmallVector<unsigned> indices;
-    for (unsigned operand : operands) {
-      auto arg = dyn_cast<BlockArgument>(op->getOperand(operand));
-      if (!arg || arg.getOwner() != &body ||
-          arg.getArgNumber() < function.firstParam ||
-          arg.getArgNumber() >= function.firstParam + numParams)
+  // The parameter behind `value`, if it is one.
+  auto paramOf = [&](PackedFunction function,
+                     Value value) -> std::optional<unsigned> {
+    auto arg = dyn_cast<BlockArgument>(value);
+    if (!arg || arg.getOwner() != &function.func.getBody().front() ||
+        arg.getArgNumber() < function.firstParam ||
+        arg.getArgNumber() >= function.firstParam + numParams)
+      return std::nullopt;
+    return arg.getArgNumber() - function.firstParam;
+  };
+  // The parameters behind `group`'s operands of `op` and the layout they
+  // are read in, if all are parameters, all as they are or all transposed.
+  auto sourcesOf = [&](PackedFunction function, Operation *op,
+                       const WeightGroup &group)
+      -> std::optional<std::pair<SmallVector<unsigned>, WeightLayout>> {
+    SmallVector<unsigned> params;
+    std::optional<bool> transposed;
+    for (unsigned operand : group.operands) {
+      Value weight = op->getOperand(operand);
+      Value source = transposedMatrix(weight);
+      if (transposed.value_or(bool(source)) != bool(source))
         return std::nullopt;
-      indices.push_back(arg.getArgNumber() - function.firstParam);
+      transposed = bool(source);
+      std::optional<unsigned> param =
+          paramOf(function, source ? source : weight);
+      if (!param)
+        return std::nullopt;
+      params.push_back(*param);
     }
-    return indices;
+    return std::make_pair(params,
+                          *transposed ? swapped(group.layout) : group.layout);
   };
 
   // Every packed GEMM weight of every function, then the same panels
@@ -141,21 +175,23 @@ LogicalResult packWeights(ModuleOp module, const GemmTiling &tiling) {
     PackedFunction function = functions[f];
     function.func.walk([&](Operation *op) {
       for (const WeightGroup &group : weightGroups(op)) {
-        std::optional<SmallVector<unsigned>> sources =
-            paramsOf(function, op, group.operands);
+        auto sources = sourcesOf(function, op, group);
         if (!sources)
           continue;
+        const SmallVector<unsigned> &params = sources->first;
+        WeightLayout layout = sources->second;
         for (unsigned operand : group.operands)
           packedReads.insert(&op->getOpOperand(operand));
         auto *existing =
             llvm::find_if(buffers, [&](const PackedBuffer &buffer) {
-              return buffer.params == *sources && buffer.layout == group.layout;
+              return buffer.params == params && buffer.layout == layout;
             });
         if (existing == buffers.end()) {
           auto weight = cast<RankedTensorType>(
-              op->getOperand(group.operands[0]).getType());
-          int64_t nAxis = outputAxis(group.layout);
-          buffers.push_back({*sources, group.layout,
+              function.func.getArgument(function.firstParam + params[0])
+                  .getType());
+          int64_t nAxis = outputAxis(layout);
+          buffers.push_back({params, layout,
                              packedPanelsType(module.getContext(), tiling,
                                               weight.getDimSize(nAxis),
                                               weight.getDimSize(1 - nAxis),
@@ -245,7 +281,7 @@ LogicalResult packWeights(ModuleOp module, const GemmTiling &tiling) {
       for (OpOperand &use :
            function.func.getArgument(function.firstParam + p).getUses()) {
         read = true;
-        readUnpacked |= !packedReads.contains(&use);
+        readUnpacked |= !isPackedRead(use, packedReads);
       }
     if (!read || readUnpacked)
       continue;
@@ -276,6 +312,20 @@ struct PackWeightsPass : impl::PackWeightsBase<PackWeightsPass> {
 };
 
 } // namespace
+
+Value transposedMatrix(Value value) {
+  auto transpose = value.getDefiningOp<graph::TransposeOp>();
+  if (!transpose || transpose.getPerm() != ArrayRef<int64_t>{1, 0})
+    return {};
+  return transpose.getInput();
+}
+
+bool isComputedForPanelsOnly(graph::TransposeOp transpose) {
+  return transposedMatrix(transpose.getResult()) && !transpose->use_empty() &&
+         llvm::all_of(transpose->getUses(), [](OpOperand &use) {
+           return bool(packedPanels(use.getOwner(), use.getOperandNumber()));
+         });
+}
 
 Value packedPanels(Operation *op, unsigned operand) {
   auto pairs = op->getAttrOfType<DenseI64ArrayAttr>(kPackedPanelsAttr);

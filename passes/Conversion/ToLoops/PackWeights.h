@@ -12,6 +12,7 @@
 #ifndef KILN_PASSES_CONVERSION_TOLOOPS_PACKWEIGHTS_H
 #define KILN_PASSES_CONVERSION_TOLOOPS_PACKWEIGHTS_H
 
+#include "dialects/Graph/IR/GraphOps.h"
 #include "passes/Conversion/ToLoops/Gemm.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
 
@@ -35,6 +36,14 @@ inline constexpr llvm::StringLiteral kPackedPanelsAttr = "kiln.packed_panels";
 /// The function argument holding the packed panels of `op`'s operand
 /// `operand`, or null when the weight is packed on every call.
 mlir::Value packedPanels(mlir::Operation *op, unsigned operand);
+
+/// `w` when `value` is `graph.transpose(w)` of a matrix ([1, 0]): a weight
+/// given [in, out] (kiln-raise-linear), packed from w as it is.
+mlir::Value transposedMatrix(mlir::Value value);
+
+/// Whether every reader of `transpose` reads panels packed at bind time
+/// from its input instead: then it is never computed.
+bool isComputedForPanelsOnly(graph::TransposeOp transpose);
 
 } // namespace kiln
 
