@@ -51,6 +51,14 @@ struct AttentionMatch {
   double operandScale = 1.0;
   /// The additive mask or bias, if any, when it is not a position mask.
   mlir::Value bias;
+  /// `where(cond, scores, fill)` (or with the branches swapped) whose
+  /// condition is no position mask: the attention adds `fill` where the
+  /// scores are hidden, a bias the rewrite builds as a `where` of cond.
+  struct HidingWhere {
+    mlir::Value cond, fill;
+    bool hiddenWhereTrue = false;
+  };
+  std::optional<HidingWhere> hiding;
   /// A causal or sliding-window mask built from positions.
   PositionMask mask;
   /// matmul(·, v), whose result the attention replaces.

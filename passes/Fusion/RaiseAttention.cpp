@@ -93,13 +93,33 @@ LogicalResult matchGroups(AttentionMatch &match, std::string &why) {
           "with a group axis of 1";
     return failure();
   }
-  if (match.bias && tensorOf(match.bias).getRank() > 2) {
+  Value bias = match.hiding ? match.hiding->cond : match.bias;
+  if (bias && tensorOf(bias).getRank() > 2) {
     why = "the bias of a grouped-query attention must be [queries, keys] or "
           "[keys]";
     return failure();
   }
   match.groups = q.getDimSize(2);
   return success();
+}
+
+/// The additive bias that hides what `hiding` hides: `fill` where its
+/// condition hides a score, 0 elsewhere. It equals the where's scores in
+/// every row that sees some key; a row whose keys are all hidden gets the
+/// softmax of its scores + fill, which is where's uniform weights when the
+/// fill absorbs the scores (fp32 -3.4e38, HF's finfo.min) and else the
+/// softmax of the scores (docs/compiler.md).
+Value hidingBias(PatternRewriter &rewriter, Location loc,
+                 const AttentionMatch::HidingWhere &hiding) {
+  auto fillType = tensorOf(hiding.fill);
+  auto zero = rewriter.create<ConstantOp>(
+      loc, fillType,
+      DenseElementsAttr::get(
+          fillType, rewriter.getFloatAttr(fillType.getElementType(), 0.0)));
+  Value whenTrue = zero, whenFalse = hiding.fill;
+  if (hiding.hiddenWhereTrue)
+    std::swap(whenTrue, whenFalse);
+  return rewriter.create<WhereOp>(loc, hiding.cond, whenTrue, whenFalse);
 }
 
 /// `type` without the group axis (2) of the grouped form.
@@ -232,8 +252,10 @@ struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
                      outShape[4]};
     auto resultType =
         RankedTensorType::get(resultShape, outType.getElementType());
+    Value bias = match->hiding ? hidingBias(rewriter, helperLoc, *match->hiding)
+                               : match->bias;
     auto attention = rewriter.create<attn::AttentionOp>(
-        loc, resultType, q, k, v, match->bias, /*seq_offsets=*/Value(),
+        loc, resultType, q, k, v, bias, /*seq_offsets=*/Value(),
         rewriter.getF64FloatAttr(scale),
         attn::MaskKindAttr::get(getContext(), match->mask.kind),
         match->mask.kind == attn::MaskKind::sliding_window
@@ -306,15 +328,27 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
     if (!isHidingFill(lhsIsScores ? where.getRhs() : where.getLhs()))
       return fail("the mask where does not hide scores with a constant of "
                   "at most -1e4");
-    std::optional<PositionMask> mask =
-        classifyVisibility(where.getCond(), lhsIsScores, where);
-    if (!mask)
-      return fail("the mask where's condition is not a causal or "
-                  "sliding-window function of the query and key positions");
+    Value fill = lhsIsScores ? where.getRhs() : where.getLhs();
     scores = lhsIsScores ? where.getLhs() : where.getRhs();
-    match.mask = *mask;
-    match.ops.insert(match.ops.begin(), where);
-    match.ops.insert(match.ops.begin(), mask->ops.begin(), mask->ops.end());
+    if (scores.getType() != scoresType)
+      return fail("the mask where broadcasts the scores it masks");
+    if (std::optional<PositionMask> mask =
+            classifyVisibility(where.getCond(), lhsIsScores, where)) {
+      match.mask = *mask;
+      match.ops.insert(match.ops.begin(), mask->ops.begin(), mask->ops.end());
+    } else if (shapes::broadcastToShape(
+                   ruleShape(tensorOf(where.getCond()).getShape()),
+                   ruleShape(scoresType.getShape()), 0, "the scores",
+                   shapes::Naming{{"mask"}})) {
+      // A mask given as booleans (HF's GPT-2 `where(causal_mask, w,
+      // finfo.min)`, an ONNX Where) hides keys as an additive bias would.
+      match.hiding =
+          AttentionMatch::HidingWhere{where.getCond(), fill, !lhsIsScores};
+    } else {
+      return fail("the mask where's condition does not broadcast to the "
+                  "scores [batch, heads, queries, keys]");
+    }
+    match.ops.insert(match.ops.begin() + match.mask.ops.size(), where);
   } else if (auto add = scores.getDefiningOp<AddOp>()) {
     if (failed(singleUse(scores)))
       return failure();
@@ -323,6 +357,8 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
       return fail("neither operand of the mask add is q·kᵀ");
     scores = lhsIsScores ? add.getLhs() : add.getRhs();
     Value additive = lhsIsScores ? add.getRhs() : add.getLhs();
+    if (scores.getType() != scoresType)
+      return fail("the mask add broadcasts the scores it masks");
     if (!shapes::broadcastToShape(ruleShape(tensorOf(additive).getShape()),
                                   ruleShape(scoresType.getShape()), 0,
                                   "the scores", shapes::Naming{{"mask"}}))

@@ -311,17 +311,50 @@ func.func @where_fill_too_small(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf
 
 // -----
 
-// Not raised: the condition is a run-time input, not built from positions.
+// A mask given as booleans, where(mask, scores, -3.4e38) (HF's GPT-2) or
+// where(hidden, -1e9, scores), is no function of positions: the attention
+// adds the bias where(mask, 0, fill) (where(hidden, fill, 0)).
 
-// CHECK-LABEL: func.func @where_runtime_condition
-// CHECK-NOT: attn.attention
-func.func @where_runtime_condition(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
-                                   %v: tensor<2x4x?x16xf32>, %seen: tensor<?x?xi1>)
-    -> tensor<2x4x?x16xf32> {
+// CHECK-LABEL: func.func @boolean_mask
+// CHECK-SAME: %[[MASK:[^:]*]]: tensor<2x1x?x?xi1>, %[[HIDDEN:[^:]*]]: tensor<?x?xi1>
+// CHECK-DAG: %[[ZERO:.*]] = graph.constant dense<0.000000e+00> : tensor<f32>
+// CHECK-DAG: %[[MIN:.*]] = graph.constant dense<-3.400000e+38> : tensor<f32>
+// CHECK: %[[B1:.*]] = graph.where %[[MASK]], %[[ZERO]], %[[MIN]]
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %[[B1]] {mask = #attn<mask none>
+// CHECK: %[[B2:.*]] = graph.where %[[HIDDEN]], %{{.*}}, %{{.*}} : (tensor<?x?xi1>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<?x?xf32>
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %[[B2]] {mask = #attn<mask none>
+// CHECK-NOT: graph.softmax
+func.func @boolean_mask(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                        %v: tensor<2x4x?x16xf32>, %mask: tensor<2x1x?x?xi1>,
+                        %hidden: tensor<?x?xi1>)
+    -> (tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>) {
   %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
-  %hide = graph.constant dense<-1.000000e+09> : tensor<f32>
-  %s1 = graph.where %seen, %s0, %hide : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %min = graph.constant dense<-3.400000e+38> : tensor<f32>
+  %s1 = graph.where %mask, %s0, %min : (tensor<2x1x?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
   %p = graph.softmax %s1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
   %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  %t0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %hide = graph.constant dense<-1.000000e+09> : tensor<1x1xf32>
+  %t1 = graph.where %hidden, %hide, %t0 : (tensor<?x?xi1>, tensor<1x1xf32>, tensor<2x4x?x?xf32>) -> tensor<2x4x?x?xf32>
+  %r = graph.softmax %t1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o2 = graph.matmul %r, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o, %o2 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// Not raised: the boolean mask has more batches than the scores; the where
+// broadcasts them.
+
+// CHECK-LABEL: func.func @boolean_mask_broadcasts_scores
+// CHECK-NOT: attn.attention
+func.func @boolean_mask_broadcasts_scores(%q: tensor<1x4x?x16xf32>, %kt: tensor<1x4x16x?xf32>,
+                                          %v: tensor<1x4x?x16xf32>, %mask: tensor<2x1x?x?xi1>)
+    -> tensor<2x4x?x16xf32> {
+  %s0 = graph.matmul %q, %kt : tensor<1x4x?x16xf32>, tensor<1x4x16x?xf32> -> tensor<1x4x?x?xf32>
+  %min = graph.constant dense<-1.000000e+09> : tensor<f32>
+  %s1 = graph.where %mask, %s0, %min : (tensor<2x1x?x?xi1>, tensor<1x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<1x4x?x16xf32> -> tensor<2x4x?x16xf32>
   return %o : tensor<2x4x?x16xf32>
 }
