@@ -41,6 +41,19 @@ def RaiseNorms : Pass<"kiln-raise-norms", "mlir::func::FuncOp"> {
   }];
 }
 
+def RaiseSoftmax : Pass<"kiln-raise-softmax", "mlir::func::FuncOp"> {
+  let summary = "Raise a softmax written as arithmetic into graph.softmax";
+  let description = [{
+    `exp(x - max(x)) / sum(exp(x - max(x)))`, the max and the sum over the
+    same one axis with keepdims (jax.nn.softmax as StableHLO spells it), or
+    `exp(x) / sum(exp(x))`, becomes `graph.softmax` along that axis, which
+    kiln-raise-attention then finds between the two products of an
+    attention. An intermediate with a user outside the expression, a max
+    over another axis than the sum's, or a division that broadcasts leave
+    it as it is.
+  }];
+}
+
 def RaiseAttention : Pass<"kiln-raise-attention", "mlir::func::FuncOp"> {
   let summary = "Raise matmul-softmax-matmul graphs into attn.attention";
   let description = [{

@@ -40,6 +40,7 @@ void kiln::buildFusionPipeline(OpPassManager &pm,
     OpPassManager &func = pm.nest<func::FuncOp>();
     func.addPass(createRaiseActivations());
     func.addPass(createRaiseNorms());
+    func.addPass(createRaiseSoftmax());
     func.addPass(createRaiseAttention());
     func.addPass(createRaiseLinear());
     func.addPass(createRaiseFFN());
