@@ -325,10 +325,10 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
     bool lhsIsScores = isScoreChain(where.getLhs());
     if (!lhsIsScores && !isScoreChain(where.getRhs()))
       return fail("neither branch of the mask where is q·kᵀ");
-    if (!isHidingFill(lhsIsScores ? where.getRhs() : where.getLhs()))
+    Value fill = lhsIsScores ? where.getRhs() : where.getLhs();
+    if (!isHidingFill(fill))
       return fail("the mask where does not hide scores with a constant of "
                   "at most -1e4");
-    Value fill = lhsIsScores ? where.getRhs() : where.getLhs();
     scores = lhsIsScores ? where.getLhs() : where.getRhs();
     if (scores.getType() != scoresType)
       return fail("the mask where broadcasts the scores it masks");
