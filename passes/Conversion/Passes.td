@@ -206,28 +206,28 @@ def OutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
                            "mlir::LLVM::LLVMDialect"];
 }
 
-def GuidedSchedule : Pass<"kiln-guided-schedule", "mlir::ModuleOp"> {
-  let summary = "Run the OpenMP worksharing loops with a guided schedule";
+def ParallelToOpenMP : Pass<"kiln-parallel-to-openmp", "mlir::ModuleOp"> {
+  let summary = "Lower parallel loops to OpenMP, with the schedule each asks "
+                "for";
   let description = [{
-    Gives every `omp.wsloop` that names no schedule `schedule(guided)`:
-    each thread takes a chunk of the remaining iterations, the remaining
-    count divided by twice the thread count, until none are left. Under
-    OpenMP's default static schedule each thread's share is fixed before
-    the loop starts, so on a machine shared with other processes a thread
-    that loses its core for a time slice holds every other one at the
-    loop's end; with guided chunks the others take its work. The first
-    chunks are large and contiguous, as static shares are, so a GEMM
-    thread still sweeps the row blocks of one panel block in a row (its
-    panels stay in cache): the GPT-2 block at T = 512 on 2 threads ran as
-    fast as with the static schedule on an idle machine, and 88 → 70 ms
-    beside a busy-looping process (bench/README.md). Schedule(dynamic)
-    with one iteration per chunk ran 15% slower on the idle machine:
-    threads alternate row blocks and each streams every row of A.
-    Attention's work queue (`parallelWorkQueue`) is a loop of this kind
-    too: its first iteration per thread takes items from the queue until
-    it is spent.
+    Runs upstream's convert-scf-to-openmp, then gives `schedule(guided)` to
+    the worksharing loop of every `scf.parallel` marked
+    `kiln.guided_schedule` (the GEMM's blocks, `balancedParallelLoops`):
+    each thread takes a chunk of the remaining iterations, their count over
+    twice the thread count, until none are left. Under the default static
+    schedule each thread's share is fixed when the loop starts, so on a
+    machine shared with other processes one thread that loses its core for
+    a time slice holds the others at the loop's end; guided chunks start as
+    large and contiguous as static shares, so the GEMM's panel reuse holds.
+    Beside a busy-looping process on 2 cores the GPT-2 block went 88–97 →
+    67–76 ms (bench/README.md). Other loops, and the GEMMs of a decode
+    step (unmarked), keep the static schedule: guided dispatch costs a few
+    microseconds per loop, which doubled the decode step of a tiny model
+    whose loops are that short.
   }];
-  let dependentDialects = ["mlir::omp::OpenMPDialect"];
+  let dependentDialects = ["mlir::omp::OpenMPDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect"];
 }
 
 def LowerMath : Pass<"kiln-lower-math", "mlir::ModuleOp"> {

@@ -93,10 +93,8 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
 
 void kiln::buildLoopsToLLVMPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
-  if (options.parallel) {
-    pm.addPass(createConvertSCFToOpenMPPass());
-    pm.addPass(createGuidedSchedule());
-  }
+  if (options.parallel)
+    pm.addPass(createParallelToOpenMP());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createLowerMath());

@@ -343,15 +343,25 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
     panelBlock = b.create<arith::MulIOp>(
         ceilDiv(b, panelBlock, block->panelMultiple),
         indexConst(b, block->panelMultiple));
-  // Panel blocks before row blocks: OpenMP's static schedule hands each
-  // thread a contiguous run of (panel block, row block) pairs, so a short
-  // last row block (M = 128 is 96 + 32 rows with AVX2) is shared by all
-  // threads instead of making one of them idle, and consecutive blocks of a
-  // thread reuse the same panels from cache.
+  // Panel blocks before row blocks: the threads take contiguous runs of
+  // (panel block, row block) pairs in guided chunks, so a short last row
+  // block (M = 128 is 96 + 32 rows with AVX2) is shared by all threads
+  // instead of making one of them idle, consecutive blocks of a thread
+  // reuse the same panels from cache, and a thread slowed down by another
+  // process takes fewer blocks.
   SmallVector<Value> bounds(batchSizes);
   bounds.push_back(b.create<arith::CeilDivUIOp>(panels, panelBlock));
   bounds.push_back(rowBlocks);
-  parallelLoops(b, bounds, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+  // A decode step's GEMMs are a few rows each and many: there the dispatch
+  // of guided chunks costs more than it balances (docs/compiler.md,
+  // "Threads").
+  Operation *parent = b.getInsertionBlock()->getParentOp();
+  auto function = dyn_cast<func::FuncOp>(parent);
+  if (!function)
+    function = parent->getParentOfType<func::FuncOp>();
+  bool decodeStep = function && function.getName() == kDecodeFunction;
+  auto blockLoops = decodeStep ? parallelLoops : balancedParallelLoops;
+  blockLoops(b, bounds, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
     ValueRange batch = ivs.drop_back(2);
     Value m0 = b.create<arith::MulIOp>(ivs.back(), rowBlock);
     Value mEnd = indexMin(b, b.create<arith::AddIOp>(m0, rowBlock), rows);

@@ -86,18 +86,30 @@ Value collapseToMatrix(ImplicitLocOpBuilder &b, Value memref) {
       memref, ArrayRef<ReassociationIndices>{rows, {type.getRank() - 1}});
 }
 
-void parallelLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body) {
+/// The scf.parallel of parallelLoops; null when `ubs` is empty.
+static scf::ParallelOp emitParallelLoops(ImplicitLocOpBuilder &b,
+                                         ValueRange ubs, LoopBody body) {
   if (ubs.empty()) {
     body(b, {});
-    return;
+    return {};
   }
   SmallVector<Value> lbs(ubs.size(), indexConst(b, 0));
   SmallVector<Value> steps(ubs.size(), indexConst(b, 1));
-  b.create<scf::ParallelOp>(
+  return b.create<scf::ParallelOp>(
       lbs, ubs, steps, [&](OpBuilder &nested, Location loc, ValueRange ivs) {
         ImplicitLocOpBuilder inner(loc, nested);
         body(inner, ivs);
       });
+}
+
+void parallelLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body) {
+  emitParallelLoops(b, ubs, body);
+}
+
+void balancedParallelLoops(ImplicitLocOpBuilder &b, ValueRange ubs,
+                           LoopBody body) {
+  if (scf::ParallelOp loop = emitParallelLoops(b, ubs, body))
+    loop->setAttr(kGuidedScheduleAttr, b.getUnitAttr());
 }
 
 void parallelWorkQueue(

@@ -75,6 +75,18 @@ Value collapseToMatrix(ImplicitLocOpBuilder &b, Value memref);
 /// is empty).
 void parallelLoops(ImplicitLocOpBuilder &b, ValueRange ubs, LoopBody body);
 
+/// On an scf.parallel: its iterations go to the threads in guided chunks
+/// (kiln-parallel-to-openmp) rather than in one static share each.
+inline constexpr llvm::StringLiteral kGuidedScheduleAttr =
+    "kiln.guided_schedule";
+
+/// parallelLoops for many heavy iterations (a GEMM's blocks): the threads
+/// take them in guided chunks, so one that loses its core to another
+/// process does not hold the others at the loop's end. Light loops keep the
+/// static schedule, whose dispatch costs less than their work.
+void balancedParallelLoops(ImplicitLocOpBuilder &b, ValueRange ubs,
+                           LoopBody body);
+
 /// Runs `body` on every item of [0, `items`) across threads that take the
 /// items in order from a shared atomic counter: one scf.parallel iteration
 /// per item, but each iteration takes items until none are left, so the
