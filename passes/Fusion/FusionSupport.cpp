@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Location.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -155,6 +156,15 @@ std::optional<ActivationMatch> kiln::matchActivationOf(Value input) {
   if (longer && longer->kind == Activation::relu2 && longer->input == input)
     return longer;
   return act;
+}
+
+bool kiln::intermediatesContained(ArrayRef<Operation *> ops, Operation *last) {
+  llvm::SmallPtrSet<Operation *, 16> matched(ops.begin(), ops.end());
+  return llvm::all_of(ops, [&](Operation *op) {
+    return op == last || llvm::all_of(op->getUsers(), [&](Operation *user) {
+             return matched.contains(user);
+           });
+  });
 }
 
 std::optional<double> kiln::scalarConstant(Value value) {

@@ -26,6 +26,12 @@ llvm::SmallVector<std::string> nodePointers(mlir::Location loc);
 /// One location for an op that computes what `ops` computed.
 mlir::Location fusedLoc(llvm::ArrayRef<mlir::Operation *> ops);
 
+/// Whether every op of `ops` but `last` is used only by ops of `ops`: the
+/// intermediates of a matched expression, which die with it when `last` is
+/// replaced.
+bool intermediatesContained(llvm::ArrayRef<mlir::Operation *> ops,
+                            mlir::Operation *last);
+
 /// The only user of `value`, or null (no user, or several).
 mlir::Operation *soleUser(mlir::Value value);
 

@@ -182,14 +182,7 @@ struct RaiseNormPattern : OpRewritePattern<MulOp> {
           last = add;
         }
       }
-      // Every intermediate feeds the pattern alone, so that it dies.
-      llvm::SmallPtrSet<Operation *, 16> matched(ops.begin(), ops.end());
-      bool contained = llvm::all_of(ops, [&](Operation *op) {
-        return op == last || llvm::all_of(op->getUsers(), [&](Operation *u) {
-                 return matched.contains(u);
-               });
-      });
-      if (!contained)
+      if (!intermediatesContained(ops, last))
         return rewriter.notifyMatchFailure(scaled, "an intermediate escapes");
       Location loc = fusedLoc(ops);
       FloatAttr eps = rewriter.getF64FloatAttr(norm->eps);

@@ -57,14 +57,7 @@ struct RaiseSoftmaxPattern : OpRewritePattern<DivOp> {
     }
     if (div.getType() != input.getType())
       return rewriter.notifyMatchFailure(div, "the division broadcasts");
-    // Every intermediate feeds the pattern alone, so that it dies.
-    llvm::SmallPtrSet<Operation *, 8> matched(ops.begin(), ops.end());
-    bool contained = llvm::all_of(ops, [&](Operation *op) {
-      return op == div || llvm::all_of(op->getUsers(), [&](Operation *user) {
-               return matched.contains(user);
-             });
-    });
-    if (!contained)
+    if (!intermediatesContained(ops, div))
       return rewriter.notifyMatchFailure(div, "an intermediate escapes");
     Value softmax =
         rewriter.create<SoftmaxOp>(fusedLoc(ops), input.getType(), input,
