@@ -355,10 +355,8 @@ void emitBatchedGemm(ImplicitLocOpBuilder &b, const GemmTiling &tiling,
   // A decode step's GEMMs are a few rows each and many: there the dispatch
   // of guided chunks costs more than it balances (docs/compiler.md,
   // "Threads").
-  Operation *parent = b.getInsertionBlock()->getParentOp();
-  auto function = dyn_cast<func::FuncOp>(parent);
-  if (!function)
-    function = parent->getParentOfType<func::FuncOp>();
+  auto function =
+      b.getInsertionBlock()->getParent()->getParentOfType<func::FuncOp>();
   bool decodeStep = function && function.getName() == kDecodeFunction;
   auto blockLoops = decodeStep ? parallelLoops : balancedParallelLoops;
   blockLoops(b, bounds, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
