@@ -26,15 +26,6 @@ using namespace kiln::graph;
 
 namespace {
 
-/// Whether `value` is available before `op` runs: the residual must be, as
-/// the GEMM reads it in its epilogue.
-bool isDefinedBefore(Value value, Operation *op) {
-  Operation *def = value.getDefiningOp();
-  if (!def)
-    return value.getParentBlock() == op->getBlock();
-  return def->getBlock() == op->getBlock() && def->isBeforeInBlock(op);
-}
-
 Value residualOf(Operation *gemm) {
   return llvm::TypeSwitch<Operation *, Value>(gemm)
       .Case<LinearOp, ffn::MLPOp, ffn::GLUOp>(
@@ -77,6 +68,10 @@ struct FuseEpiloguePattern : RewritePattern {
       user = act->ops.back();
     } else {
       Value residual = otherOperand(cast<AddOp>(user), gemm);
+      // A residual computed after the GEMM: the GEMM, whose only user is
+      // the add, moves down to it.
+      if (!isDefinedBefore(residual, gemm))
+        rewriter.moveOpBefore(gemm, user);
       rewriter.modifyOpInPlace(gemm, [&] {
         llvm::TypeSwitch<Operation *>(gemm)
             .Case<LinearOp, ffn::MLPOp, ffn::GLUOp>([&](auto op) {
@@ -167,7 +162,5 @@ LogicalResult kiln::canFuseEpilogue(Operation *gemm, Operation *user,
       add.getType() != residual.getType())
     return fail("the residual is broadcast; the epilogue adds one of the "
                 "result's shape");
-  if (!isDefinedBefore(residual, gemm))
-    return fail("the residual is computed after the projection");
   return success();
 }

@@ -41,6 +41,13 @@ Operation *kiln::soleUser(Value value) {
   return *value.getUsers().begin();
 }
 
+bool kiln::isDefinedBefore(Value value, Operation *op) {
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return value.getParentBlock() == op->getBlock();
+  return def->getBlock() == op->getBlock() && def->isBeforeInBlock(op);
+}
+
 std::string kiln::otherUsersReason(Value value, Operation *consumer) {
   std::string reason = "its result also feeds";
   int listed = 0;

@@ -35,6 +35,10 @@ bool intermediatesContained(llvm::ArrayRef<mlir::Operation *> ops,
 /// The only user of `value`, or null (no user, or several).
 mlir::Operation *soleUser(mlir::Value value);
 
+/// Whether `value` is available before `op` runs (defined earlier in its
+/// block, or an argument of it).
+bool isDefinedBefore(mlir::Value value, mlir::Operation *op);
+
 /// "its result also feeds /nodes/9" for a value with several users, naming
 /// those other than `consumer`.
 std::string otherUsersReason(mlir::Value value,

@@ -299,7 +299,7 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
                 ", not the [batch, heads, queries, keys] of attention (or "
                 "[batch, kv heads, group, queries, keys] of grouped-query "
                 "attention)");
-  if (softmax.getAxis() != rank - 1)
+  if (static_cast<int64_t>(softmax.getAxis()) != rank - 1)
     return fail("the softmax is not over the keys (the last axis)");
   if (!softmax.getResult().hasOneUse())
     return fail(otherUsersReason(softmax.getResult()));

@@ -66,6 +66,10 @@ struct FoldBias : OpRewritePattern<AddOp> {
           failed(canFoldBias(linear, add, why)))
         continue;
       Value bias = biasOperand(add, linear);
+      // A bias computed after the projection (an exporter's node order):
+      // the projection, whose only user is the add, moves down to it.
+      if (!isDefinedBefore(bias, linear))
+        rewriter.moveOpBefore(linear, add);
       auto vectorType =
           RankedTensorType::get({linear.getType().getShape().back()},
                                 getElementTypeOrSelf(bias.getType()));
@@ -145,11 +149,6 @@ LogicalResult kiln::canFoldBias(LinearOp linear, AddOp add, std::string &why) {
     return fail("the projection casts its result before the bias is added");
   if (linear.getBias())
     return fail("the projection already adds a bias");
-  Operation *def = bias.getDefiningOp();
-  if (def ? def->getBlock() != linear->getBlock() ||
-                !def->isBeforeInBlock(linear)
-          : bias.getParentBlock() != linear->getBlock())
-    return fail("the bias is computed after the projection");
   if (linear.getActivation() || linear.getResidual())
     return fail("the projection applies an activation or residual first");
   return success();

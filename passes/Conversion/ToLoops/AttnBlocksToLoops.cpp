@@ -352,9 +352,7 @@ private:
       Value value = loadF32(
           b, bias,
           broadcastIndices(b, biasShape, {batch, head, row.clamped, clampedKey}));
-      // Softmax scores are in base 2: the bias too.
-      score = power ? b.create<arith::AddFOp>(score, value).getResult()
-                    : fma(b, value, f32Const(b, M_LOG2E), score);
+      score = addScoreBias(b, score, value, power);
     }
     Value sees = b.create<arith::AndIOp>(
         b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, key, lo),

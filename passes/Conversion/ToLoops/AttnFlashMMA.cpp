@@ -401,8 +401,7 @@ private:
             loadF32(b, bias,
                     broadcastIndices(b, biasShape,
                                      {batch, head, clampedT, clampedKey}));
-        score = power ? b.create<arith::AddFOp>(score, value).getResult()
-                      : fma(b, value, f32Const(b, M_LOG2E), score);
+        score = addScoreBias(b, score, value, power);
       }
       lanes.push_back(score);
       sees.push_back(b.create<arith::AndIOp>(

@@ -56,6 +56,22 @@ Value integerPower(ImplicitLocOpBuilder &b, Value x, int64_t p) {
   return result;
 }
 
+Value addScoreBias(ImplicitLocOpBuilder &b, Value score, Value bias,
+                   bool power) {
+  if (power)
+    return b.create<arith::AddFOp>(score, bias);
+  // 2e38 · log2 e = 2.9e38 < FLT_MAX; beyond it every score is absorbed.
+  Type type = bias.getType();
+  Value limit = floatConst(b, type, 2e38);
+  Value clamped = b.create<arith::MinimumFOp>(
+      b.create<arith::MaximumFOp>(bias, b.create<arith::NegFOp>(limit)), limit);
+  Value infinite = b.create<arith::CmpFOp>(
+      arith::CmpFPredicate::OEQ, b.create<math::AbsFOp>(bias),
+      floatConst(b, type, std::numeric_limits<double>::infinity()));
+  return fma(b, b.create<arith::SelectOp>(infinite, bias, clamped),
+             floatConst(b, type, M_LOG2E), score);
+}
+
 static Value addConst(ImplicitLocOpBuilder &b, Value a, int64_t c) {
   return c == 0 ? a : b.create<arith::AddIOp>(a, indexConst(b, c)).getResult();
 }
@@ -360,8 +376,7 @@ void blockWeights(ImplicitLocOpBuilder &b, const AttnTile &tile,
           Value left = b.create<arith::SubIOp>(a.count, column);
           bias = maskedLoadVector(b, a.bias, at, laneMask(b, left, w), w);
         }
-        x = power ? b.create<arith::AddFOp>(x, bias).getResult()
-                  : fma(b, bias, floatConst(b, vecType, M_LOG2E), x);
+        x = addScoreBias(b, x, bias, power);
       }
       if (masked)
         x = b.create<arith::SelectOp>(visible(b, column), x, fill);

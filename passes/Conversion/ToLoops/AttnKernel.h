@@ -143,6 +143,15 @@ inline double scoreScale(const llvm::APFloat &scale, bool power) {
   return scale.convertToDouble() * (power ? 1.0 : M_LOG2E);
 }
 
+/// `score` plus the additive attention `bias` (f32 scalars or vectors): in
+/// base 2 for the softmax (score + bias · log2 e), as is for the power
+/// normalizer. A finite bias is clamped to ±2e38 first: PyTorch's
+/// `finfo.min` fill (-3.4e38) times log2 e would overflow to -inf, and a
+/// row whose every key it hides would then weigh none of them, where
+/// softmax(x + finfo.min) weighs them alike. ±inf pass unchanged.
+Value addScoreBias(ImplicitLocOpBuilder &b, Value score, Value bias,
+                   bool power);
+
 /// `x^p` for a positive integer `p`, by repeated squaring (scalar or
 /// vector).
 Value integerPower(ImplicitLocOpBuilder &b, Value x, int64_t p);

@@ -224,10 +224,7 @@ struct AttentionRowsToLoops : OpConversionPattern<AttentionOp> {
     if (!bias)
       return scores;
     Value biasV = b.create<vector::FromElementsOp>(vecType, biases);
-    if (power)
-      return b.create<arith::AddFOp>(scores, biasV);
-    // Softmax scores are in base 2: the bias too.
-    return fma(b, biasV, floatConst(b, vecType, M_LOG2E), scores);
+    return addScoreBias(b, scores, biasV, power);
   }
 
   /// The weights of a block's scores (`visible` lanes; the others weigh 0),
