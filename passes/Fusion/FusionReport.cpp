@@ -202,6 +202,10 @@ struct FusionReportPass : kiln::impl::FusionReportBase<FusionReportPass> {
       if (!nodes.empty())
         os << "fused " << kindOf(op) << ": " << llvm::join(nodes, ", ")
            << "\n";
+      // An op the fusion passes built (an attention's bias) is no node to
+      // explain.
+      if (nodePointers(op->getLoc()).empty())
+        return;
       if (std::string why = refusal(op); !why.empty())
         refusals.push_back("not fused: " + firstPointer(op) + ": " + why);
     });

@@ -44,7 +44,9 @@ bool isDefinedBefore(mlir::Value value, mlir::Operation *op);
 std::string otherUsersReason(mlir::Value value,
                              mlir::Operation *consumer = nullptr);
 
-/// The pieces of `matmul(softmax(mask?(scale?(matmul(q, kᵀ)))), v)`.
+/// The pieces of `matmul(softmax(layers(matmul(q, kᵀ))), v)`, where the
+/// layers are masks (a `where` hiding scores, an `add` of a mask or bias)
+/// and scalings by a scalar, in any order.
 struct AttentionMatch {
   /// q [B, H, T, D], kᵀ [B, H, D, S] and v [B, H, S, Dv], as the primitive
   /// graph has them; for grouped-query attention written as a broadcasting
@@ -52,23 +54,34 @@ struct AttentionMatch {
   mlir::Value query, keyT, value;
   /// G, the query heads per kv head, in the grouped form; else 0.
   int64_t groups = 0;
-  /// A scalar the scores are multiplied (or divided) by, if any.
-  mlir::Value scale;
-  bool divideByScale = false;
-  /// The product of the constant scalars q and kᵀ were multiplied (or
-  /// divided) by before q·kᵀ (timm's ViT scales q; some models scale both
-  /// by D^-1/4).
-  double operandScale = 1.0;
-  /// The additive mask or bias, if any, when it is not a position mask.
-  mlir::Value bias;
-  /// `where(cond, scores, fill)` (or with the branches swapped) whose
-  /// condition is no position mask: the attention adds `fill` where the
-  /// scores are hidden, a bias the rewrite builds as a `where` of cond.
-  struct HidingWhere {
-    mlir::Value cond, fill;
+  /// The product of the constant scalars the scores are multiplied (or
+  /// divided) by, and those q and kᵀ were before q·kᵀ (timm's ViT scales q;
+  /// some models scale both by D^-1/4).
+  double constantScale = 1.0;
+  /// A scalar known only at run time that the scores are multiplied (or
+  /// divided) by, below every mask; null: none.
+  mlir::Value runtimeScale;
+  bool divideByRuntimeScale = false;
+  /// A layer between q·kᵀ and the softmax, as it acts on the bias: a
+  /// constant scaling, an additive mask or bias, or a `where(cond, scores,
+  /// fill)` (or with the branches swapped) that hides scores.
+  struct BiasLayer {
+    enum class Kind { scale, add, hide } kind;
+    /// The constant factor (scale).
+    double factor = 1.0;
+    /// The additive mask or bias (add); the where's condition (hide).
+    mlir::Value operand;
+    /// What the where puts where it hides (hide), on its false side unless
+    /// `hiddenWhereTrue`.
+    mlir::Value fill;
     bool hiddenWhereTrue = false;
+    /// A mask of positions that the kernel applies as `mask`: no part of
+    /// the bias.
+    bool position = false;
   };
-  std::optional<HidingWhere> hiding;
+  /// The layers, outermost first. The bias is them applied to 0, from the
+  /// innermost: `x·c`, `x + m`, `where(cond, x, fill)`.
+  llvm::SmallVector<BiasLayer> layers;
   /// A causal or sliding-window mask built from positions.
   PositionMask mask;
   /// matmul(·, v), whose result the attention replaces.

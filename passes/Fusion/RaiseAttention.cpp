@@ -18,6 +18,8 @@
 
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <cmath>
+
 namespace kiln {
 #define GEN_PASS_DEF_RAISEATTENTION
 #include "passes/Fusion/Passes.h.inc"
@@ -39,22 +41,23 @@ bool isScalarTensor(Value value) {
                       [](int64_t size) { return size == 1; });
 }
 
-/// Whether `value` is q·kᵀ, possibly already scaled: the operand of a mask
-/// add that is the scores rather than the mask.
-bool isScoreChain(Value value) {
+/// Whether `value` is q·kᵀ under masks and scalings (where, add, mul, div
+/// of a matmul, at most `depth` deep): the operand of a mask or scaling
+/// that is the scores rather than the mask or scale.
+bool isScoreChain(Value value, int depth = 4) {
   Operation *def = value.getDefiningOp();
   if (isa_and_nonnull<MatmulOp>(def))
     return true;
-  if (isa_and_nonnull<MulOp, DivOp>(def))
-    return llvm::any_of(def->getOperands(), [](Value operand) {
-      return isa_and_nonnull<MatmulOp>(operand.getDefiningOp());
-    });
-  return false;
+  if (depth == 0 || !isa_and_nonnull<WhereOp, AddOp, MulOp, DivOp>(def))
+    return false;
+  return llvm::any_of(def->getOperands(), [&](Value operand) {
+    return isScoreChain(operand, depth - 1);
+  });
 }
 
 /// The operand of `value` = `operand * c` or `operand / c`, c a constant
 /// scalar and `value` used only by q·kᵀ, with c folded into
-/// `match.operandScale`; else `value`.
+/// `match.constantScale`; else `value`.
 Value peelConstantScale(Value value, AttentionMatch &match) {
   Operation *op = value.getDefiningOp();
   if (!isa_and_nonnull<MulOp, DivOp>(op) || !value.hasOneUse())
@@ -65,7 +68,7 @@ Value peelConstantScale(Value value, AttentionMatch &match) {
     if (!factor || operand.getType() != value.getType() ||
         (isa<DivOp>(op) && (side == 1 || *factor == 0)))
       continue;
-    match.operandScale *= isa<DivOp>(op) ? 1.0 / *factor : *factor;
+    match.constantScale *= isa<DivOp>(op) ? 1.0 / *factor : *factor;
     match.ops.insert(match.ops.begin(), op);
     return operand;
   }
@@ -93,8 +96,10 @@ LogicalResult matchGroups(AttentionMatch &match, std::string &why) {
           "with a group axis of 1";
     return failure();
   }
-  Value bias = match.hiding ? match.hiding->cond : match.bias;
-  if (bias && tensorOf(bias).getRank() > 2) {
+  if (llvm::any_of(match.layers, [](const AttentionMatch::BiasLayer &layer) {
+        return layer.operand && !layer.position &&
+               tensorOf(layer.operand).getRank() > 2;
+      })) {
     why = "the bias of a grouped-query attention must be [queries, keys] or "
           "[keys]";
     return failure();
@@ -103,23 +108,55 @@ LogicalResult matchGroups(AttentionMatch &match, std::string &why) {
   return success();
 }
 
-/// The additive bias that hides what `hiding` hides: `fill` where its
-/// condition hides a score, 0 elsewhere. It equals the where's scores in
-/// every row that sees some key; a row whose keys are all hidden gets the
-/// softmax of its scores + fill, which is where's uniform weights when the
-/// fill absorbs the scores (fp32 -3.4e38, HF's finfo.min) and else the
-/// softmax of the scores (docs/compiler.md).
-Value hidingBias(PatternRewriter &rewriter, Location loc,
-                 const AttentionMatch::HidingWhere &hiding) {
-  auto fillType = tensorOf(hiding.fill);
-  auto zero = rewriter.create<ConstantOp>(
-      loc, fillType,
-      DenseElementsAttr::get(
-          fillType, rewriter.getFloatAttr(fillType.getElementType(), 0.0)));
-  Value whenTrue = zero, whenFalse = hiding.fill;
-  if (hiding.hiddenWhereTrue)
-    std::swap(whenTrue, whenFalse);
-  return rewriter.create<WhereOp>(loc, hiding.cond, whenTrue, whenFalse);
+/// A scalar constant of `elementType`.
+Value scalarConstantOf(PatternRewriter &rewriter, Location loc,
+                       Type elementType, double value) {
+  auto type = RankedTensorType::get({}, elementType);
+  return rewriter.create<ConstantOp>(
+      loc, type,
+      DenseElementsAttr::get(type, rewriter.getFloatAttr(elementType, value)));
+}
+
+/// The attention's bias: the match's layers applied to 0, innermost first
+/// (null when none adds anything). A hiding where becomes `where(cond, x,
+/// fill)`: equal to where's result in every row that sees some key; a row
+/// whose keys are all hidden gets the softmax of its scores + fill, which
+/// is where's uniform weights when the fill absorbs the scores (fp32
+/// -3.4e38, HF's finfo.min) and else the softmax of the scores
+/// (docs/compiler.md).
+Value buildBias(PatternRewriter &rewriter, Location loc,
+                ArrayRef<AttentionMatch::BiasLayer> layers) {
+  using Kind = AttentionMatch::BiasLayer::Kind;
+  Value bias;
+  for (const AttentionMatch::BiasLayer &layer : llvm::reverse(layers)) {
+    if (layer.position)
+      continue;
+    switch (layer.kind) {
+    case Kind::scale:
+      if (bias)
+        bias = rewriter.create<MulOp>(
+            loc, bias,
+            scalarConstantOf(rewriter, loc, tensorOf(bias).getElementType(),
+                             layer.factor));
+      break;
+    case Kind::add:
+      bias = bias ? rewriter.create<AddOp>(loc, bias, layer.operand).getResult()
+                  : layer.operand;
+      break;
+    case Kind::hide: {
+      Value shown =
+          bias ? bias
+               : scalarConstantOf(rewriter, loc,
+                                  tensorOf(layer.fill).getElementType(), 0.0);
+      Value whenTrue = shown, whenFalse = layer.fill;
+      if (layer.hiddenWhereTrue)
+        std::swap(whenTrue, whenFalse);
+      bias = rewriter.create<WhereOp>(loc, layer.operand, whenTrue, whenFalse);
+      break;
+    }
+    }
+  }
+  return bias;
 }
 
 /// `type` without the group axis (2) of the grouped form.
@@ -221,16 +258,12 @@ struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
         rewriter.getStringAttr("layout for attention"), loc);
     int64_t groups = match->groups;
     Value q = toTokenMajor(rewriter, helperLoc, match->query, groups);
-    double scale = match->operandScale;
-    std::optional<double> constant =
-        match->scale ? scalarConstant(match->scale) : std::nullopt;
-    if (constant) {
-      scale *= match->divideByScale ? 1.0 / *constant : *constant;
-    } else if (match->scale && match->divideByScale) {
-      // (q·kᵀ)/s = (q/s)·kᵀ: a scale known only at run time scales q.
-      q = rewriter.create<DivOp>(helperLoc, q.getType(), q, match->scale);
-    } else if (match->scale) {
-      q = rewriter.create<MulOp>(helperLoc, q.getType(), q, match->scale);
+    // (q·kᵀ)/s = (q/s)·kᵀ: a scale known only at run time scales q.
+    if (Value s = match->runtimeScale) {
+      if (match->divideByRuntimeScale)
+        q = rewriter.create<DivOp>(helperLoc, q.getType(), q, s);
+      else
+        q = rewriter.create<MulOp>(helperLoc, q.getType(), q, s);
     }
     // Grouped, kᵀ [B, Hkv, 1, D, S] and v [B, Hkv, 1, S, Dv] are the
     // grouped form with a group of 1.
@@ -252,11 +285,10 @@ struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
                      outShape[4]};
     auto resultType =
         RankedTensorType::get(resultShape, outType.getElementType());
-    Value bias = match->hiding ? hidingBias(rewriter, helperLoc, *match->hiding)
-                               : match->bias;
+    Value bias = buildBias(rewriter, helperLoc, match->layers);
     auto attention = rewriter.create<attn::AttentionOp>(
         loc, resultType, q, k, v, bias, /*seq_offsets=*/Value(),
-        rewriter.getF64FloatAttr(scale),
+        rewriter.getF64FloatAttr(match->constantScale),
         attn::MaskKindAttr::get(getContext(), match->mask.kind),
         match->mask.kind == attn::MaskKind::sliding_window
             ? rewriter.getI64IntegerAttr(match->mask.window)
@@ -317,79 +349,133 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
       return success();
     return fail(otherUsersReason(value));
   };
-
-  if (auto where = scores.getDefiningOp<WhereOp>()) {
-    // where(cond, scores, -inf) or where(cond, -inf, scores).
+  // The layers between the softmax and q·kᵀ, outermost first.
+  using Kind = AttentionMatch::BiasLayer::Kind;
+  double scaleAbove = 1.0;
+  // Whether the position mask hides with a finite value (or an unknown
+  // one: an additive mask).
+  bool finitePositionFill = false;
+  while (!isa_and_nonnull<MatmulOp>(scores.getDefiningOp())) {
+    Operation *op = scores.getDefiningOp();
+    if (!isa_and_nonnull<WhereOp, AddOp, MulOp, DivOp>(op))
+      return fail("the softmax input is not q·kᵀ (a matmul), optionally "
+                  "scaled and masked");
     if (failed(singleUse(scores)))
       return failure();
-    bool lhsIsScores = isScoreChain(where.getLhs());
-    if (!lhsIsScores && !isScoreChain(where.getRhs()))
-      return fail("neither branch of the mask where is q·kᵀ");
-    Value fill = lhsIsScores ? where.getRhs() : where.getLhs();
-    if (!isHidingFill(fill))
-      return fail("the mask where does not hide scores with a constant of "
-                  "at most -1e4");
-    scores = lhsIsScores ? where.getLhs() : where.getRhs();
-    if (scores.getType() != scoresType)
-      return fail("the mask where broadcasts the scores it masks");
-    if (std::optional<PositionMask> mask =
-            classifyVisibility(where.getCond(), lhsIsScores, where)) {
-      match.mask = *mask;
-      match.ops.insert(match.ops.begin(), mask->ops.begin(), mask->ops.end());
-    } else if (shapes::broadcastToShape(
-                   ruleShape(tensorOf(where.getCond()).getShape()),
-                   ruleShape(scoresType.getShape()), 0, "the scores",
-                   shapes::Naming{{"mask"}})) {
+    AttentionMatch::BiasLayer layer;
+    std::optional<PositionMask> positions;
+    if (isa<MulOp, DivOp>(op)) {
+      Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+      bool divide = isa<DivOp>(op);
+      bool lhsIsScores = isScoreChain(lhs);
+      if (!lhsIsScores && !isScoreChain(rhs))
+        return fail("neither operand of the scaling is q·kᵀ");
+      if (divide && !lhsIsScores)
+        return fail("the scores divide a tensor rather than being divided");
+      Value scale = lhsIsScores ? rhs : lhs;
+      if (!isScalarTensor(scale))
+        return fail("the scores are scaled by a tensor, not a scalar");
+      if (tensorOf(scale).getElementType() != scoresType.getElementType())
+        return fail("the scale's element type differs from the scores'");
+      std::optional<double> constant = scalarConstant(scale);
+      if (!constant && match.runtimeScale)
+        return fail("the scores are scaled twice by values known only at "
+                    "run time");
+      scores = lhsIsScores ? lhs : rhs;
+      match.ops.insert(match.ops.begin(), op);
+      if (!constant) {
+        match.runtimeScale = scale;
+        match.divideByRuntimeScale = divide;
+        continue;
+      }
+      layer.kind = Kind::scale;
+      layer.factor = divide ? 1.0 / *constant : *constant;
+      match.constantScale *= layer.factor;
+      scaleAbove *= layer.factor;
+      match.layers.push_back(layer);
+      continue;
+    }
+    // (x + m)·c and where(cond, x, f)·c with c > 0 still hide what they hid.
+    if (match.runtimeScale)
+      return fail("the scores are masked before a scaling known only at run "
+                  "time");
+    if (!(scaleAbove > 0) || !std::isfinite(scaleAbove))
+      return fail("the scores are masked before a scaling by a constant "
+                  "that is not positive and finite, which would not hide "
+                  "them");
+    if (auto where = dyn_cast<WhereOp>(op)) {
+      // where(cond, scores, fill) or where(cond, fill, scores).
+      bool lhsIsScores = isScoreChain(where.getLhs());
+      if (!lhsIsScores && !isScoreChain(where.getRhs()))
+        return fail("neither branch of the mask where is q·kᵀ");
+      Value fill = lhsIsScores ? where.getRhs() : where.getLhs();
+      if (!isHidingFill(fill))
+        return fail("the mask where does not hide scores with a constant of "
+                    "at most -1e4");
+      scores = lhsIsScores ? where.getLhs() : where.getRhs();
+      if (scores.getType() != scoresType)
+        return fail("the mask where broadcasts the scores it masks");
+      positions = classifyVisibility(where.getCond(), lhsIsScores, where);
+      if (!positions && !shapes::broadcastToShape(
+                            ruleShape(tensorOf(where.getCond()).getShape()),
+                            ruleShape(scoresType.getShape()), 0, "the scores",
+                            shapes::Naming{{"mask"}}))
+        return fail("the mask where's condition does not broadcast to the "
+                    "scores [batch, heads, queries, keys]");
       // A mask given as booleans (HF's GPT-2 `where(causal_mask, w,
       // finfo.min)`, an ONNX Where) hides keys as an additive bias would.
-      match.hiding =
-          AttentionMatch::HidingWhere{where.getCond(), fill, !lhsIsScores};
+      layer.kind = Kind::hide;
+      layer.operand = where.getCond();
+      layer.fill = fill;
+      layer.hiddenWhereTrue = !lhsIsScores;
+      if (positions)
+        finitePositionFill = std::isfinite(*scalarConstant(fill));
     } else {
-      return fail("the mask where's condition does not broadcast to the "
-                  "scores [batch, heads, queries, keys]");
+      auto add = cast<AddOp>(op);
+      bool lhsIsScores = isScoreChain(add.getLhs());
+      if (!lhsIsScores && !isScoreChain(add.getRhs()))
+        return fail("neither operand of the mask add is q·kᵀ");
+      scores = lhsIsScores ? add.getLhs() : add.getRhs();
+      layer.kind = Kind::add;
+      layer.operand = lhsIsScores ? add.getRhs() : add.getLhs();
+      if (scores.getType() != scoresType)
+        return fail("the mask add broadcasts the scores it masks");
+      if (!shapes::broadcastToShape(
+              ruleShape(tensorOf(layer.operand).getShape()),
+              ruleShape(scoresType.getShape()), 0, "the scores",
+              shapes::Naming{{"mask"}}))
+        return fail("the mask does not broadcast to the scores [batch, "
+                    "heads, queries, keys]");
+      positions = classifyAdditiveMask(layer.operand, add);
+      finitePositionFill = positions.has_value();
     }
-    match.ops.insert(match.ops.begin() + match.mask.ops.size(), where);
-  } else if (auto add = scores.getDefiningOp<AddOp>()) {
-    if (failed(singleUse(scores)))
-      return failure();
-    bool lhsIsScores = isScoreChain(add.getLhs());
-    if (!lhsIsScores && !isScoreChain(add.getRhs()))
-      return fail("neither operand of the mask add is q·kᵀ");
-    scores = lhsIsScores ? add.getLhs() : add.getRhs();
-    Value additive = lhsIsScores ? add.getRhs() : add.getLhs();
-    if (scores.getType() != scoresType)
-      return fail("the mask add broadcasts the scores it masks");
-    if (!shapes::broadcastToShape(ruleShape(tensorOf(additive).getShape()),
-                                  ruleShape(scoresType.getShape()), 0,
-                                  "the scores", shapes::Naming{{"mask"}}))
-      return fail("the mask does not broadcast to the scores [batch, heads, "
-                  "queries, keys]");
     // A mask of positions becomes the kernel's mask, which skips hidden key
-    // blocks; anything else is added as a bias.
-    if (std::optional<PositionMask> mask = classifyAdditiveMask(additive, add))
-      match.mask = *mask;
-    else
-      match.bias = additive;
-    match.ops.insert(match.ops.begin(), add);
-    match.ops.insert(match.ops.begin(), match.mask.ops.begin(),
-                     match.mask.ops.end());
+    // blocks; anything else is part of the bias.
+    if (positions) {
+      if (match.mask.kind != attn::MaskKind::none)
+        return fail("the scores are masked by positions twice");
+      match.mask = *positions;
+      layer.position = true;
+    }
+    match.layers.push_back(layer);
+    match.ops.insert(match.ops.begin(), op);
   }
-  Operation *scaleOp = scores.getDefiningOp();
-  if (isa_and_nonnull<MulOp, DivOp>(scaleOp)) {
-    if (failed(singleUse(scores)))
-      return failure();
-    Value lhs = scaleOp->getOperand(0), rhs = scaleOp->getOperand(1);
-    bool divide = isa<DivOp>(scaleOp);
-    bool lhsIsScores = isa_and_nonnull<MatmulOp>(lhs.getDefiningOp());
-    if (divide && !lhsIsScores)
-      return fail("the scores divide a tensor rather than being divided");
-    scores = lhsIsScores ? lhs : rhs;
-    match.scale = lhsIsScores ? rhs : lhs;
-    match.divideByScale = divide;
-    if (!isScalarTensor(match.scale))
-      return fail("the scores are scaled by a tensor, not a scalar");
-    match.ops.insert(match.ops.begin(), scaleOp);
+  // Beside another mask a row can have every key hidden, and softmax then
+  // weighs the keys a finite fill left equal (PyTorch's finfo.min
+  // arithmetic: HF's causal where plus its padding mask), which only the
+  // whole bias reproduces: the position mask becomes part of it (the CPU
+  // kernel still skips the keys it hides, row by row).
+  bool otherMask = llvm::any_of(match.layers, [](const auto &layer) {
+    return layer.kind != Kind::scale && !layer.position;
+  });
+  if (match.mask.kind != attn::MaskKind::none && otherMask &&
+      finitePositionFill) {
+    for (AttentionMatch::BiasLayer &layer : match.layers)
+      layer.position = false;
+    match.mask = PositionMask();
   }
+  match.ops.insert(match.ops.begin(), match.mask.ops.begin(),
+                   match.mask.ops.end());
   auto product = scores.getDefiningOp<MatmulOp>();
   if (!product)
     return fail("the softmax input is not q·kᵀ (a matmul), optionally "
@@ -419,8 +505,5 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
   if (ShapedType::isDynamic(q.getDimSize(3)) ||
       q.getDimSize(3) != v.getDimSize(3))
     return fail("the head dimension must be static and the same for q and v");
-  if (match.scale && tensorOf(match.scale).getElementType() !=
-                         q.getElementType())
-    return fail("the scale's element type differs from the query's");
   return match;
 }

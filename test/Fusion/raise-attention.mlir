@@ -321,7 +321,7 @@ func.func @where_fill_too_small(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf
 // CHECK-DAG: %[[MIN:.*]] = graph.constant dense<-3.400000e+38> : tensor<f32>
 // CHECK: %[[B1:.*]] = graph.where %[[MASK]], %[[ZERO]], %[[MIN]]
 // CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %[[B1]] {mask = #attn<mask none>
-// CHECK: %[[B2:.*]] = graph.where %[[HIDDEN]], %{{.*}}, %{{.*}} : (tensor<?x?xi1>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<?x?xf32>
+// CHECK: %[[B2:.*]] = graph.where %[[HIDDEN]], %{{.*}}, %{{.*}} : (tensor<?x?xi1>, tensor<1x1xf32>, tensor<f32>) -> tensor<?x?xf32>
 // CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %[[B2]] {mask = #attn<mask none>
 // CHECK-NOT: graph.softmax
 func.func @boolean_mask(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
@@ -337,6 +337,105 @@ func.func @boolean_mask(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
   %hide = graph.constant dense<-1.000000e+09> : tensor<1x1xf32>
   %t1 = graph.where %hidden, %hide, %t0 : (tensor<?x?xi1>, tensor<1x1xf32>, tensor<2x4x?x?xf32>) -> tensor<2x4x?x?xf32>
   %r = graph.softmax %t1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o2 = graph.matmul %r, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o, %o2 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// The scale after the mask (GPT-J, CodeGen: where(causal, q·kᵀ, fill) /
+// √D): a mask of positions stays the kernel's mask, the scale its scale. A
+// bias under a scale is scaled with the scores: (s + m)·c = s·c + m·c.
+
+// CHECK-LABEL: func.func @scaled_after_mask
+// CHECK-SAME: %[[BIAS:[^:]*]]: tensor<?x?xf32>
+// CHECK-DAG: %[[C:.*]] = graph.constant dense<2.500000e-01> : tensor<f32>
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #attn<mask causal>, scale = 2.500000e-01 : f64}
+// CHECK: %[[SCALED:.*]] = graph.mul %[[BIAS]], %[[C]] : tensor<?x?xf32>, tensor<f32> -> tensor<?x?xf32>
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %[[SCALED]] {mask = #attn<mask none>, scale = 2.500000e-01 : f64}
+// CHECK-NOT: graph.softmax
+func.func @scaled_after_mask(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                             %v: tensor<2x4x?x16xf32>, %bias: tensor<?x?xf32>,
+                             %n: index)
+    -> (tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>) {
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %seen = graph.less_equal %pos, %rows : tensor<?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %min = graph.constant dense<-3.400000e+38> : tensor<f32>
+  %s1 = graph.where %seen, %s0, %min : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %four = graph.constant dense<4.000000e+00> : tensor<f32>
+  %s2 = graph.div %s1, %four : tensor<2x4x?x?xf32>, tensor<f32> -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s2 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  %t0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %t1 = graph.add %t0, %bias : tensor<2x4x?x?xf32>, tensor<?x?xf32> -> tensor<2x4x?x?xf32>
+  %t2 = graph.div %t1, %four : tensor<2x4x?x?xf32>, tensor<f32> -> tensor<2x4x?x?xf32>
+  %r = graph.softmax %t2 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o2 = graph.matmul %r, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o, %o2 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// HF's GPT-2 with a padding mask: where(causal, q·kᵀ, finfo.min) + pad.
+// With -inf as the fill the causal mask stays the kernel's. With a finite
+// fill a row whose visible keys are all padded weighs the keys the two
+// fills left equal, future ones included (PyTorch's arithmetic), so the
+// causal where becomes part of the bias: where(causal, 0, fill) + pad.
+
+// CHECK-LABEL: func.func @position_mask_and_padding
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %[[PAD:[^ ]*]] {mask = #attn<mask causal>
+// CHECK: %[[HIDE:.*]] = graph.where %[[SEEN:.*]], %{{.*}}, %{{.*}} : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+// CHECK: %[[BIAS:.*]] = graph.add %[[HIDE]], %[[PAD]] : tensor<?x?xf32>, tensor<2x1x1x?xf32> -> tensor<2x1x?x?xf32>
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %[[BIAS]] {mask = #attn<mask none>
+// CHECK-NOT: graph.softmax
+func.func @position_mask_and_padding(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                                     %v: tensor<2x4x?x16xf32>, %pad: tensor<2x1x1x?xf32>,
+                                     %n: index)
+    -> (tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>) {
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %seen = graph.less_equal %pos, %rows : tensor<?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %inf = graph.constant dense<0xFF800000> : tensor<f32>
+  %s1 = graph.where %seen, %s0, %inf : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %s2 = graph.add %s1, %pad : tensor<2x4x?x?xf32>, tensor<2x1x1x?xf32> -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s2 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  %t0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %min = graph.constant dense<-3.400000e+38> : tensor<f32>
+  %t1 = graph.where %seen, %t0, %min : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %t2 = graph.add %t1, %pad : tensor<2x4x?x?xf32>, tensor<2x1x1x?xf32> -> tensor<2x4x?x?xf32>
+  %r = graph.softmax %t2 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o2 = graph.matmul %r, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o, %o2 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// Not raised: a mask under a scale known only at run time (its sign, which
+// decides whether the mask still hides, is unknown), and two masks of
+// positions.
+
+// CHECK-LABEL: func.func @not_raised_layers
+// CHECK-NOT: attn.attention
+func.func @not_raised_layers(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                             %v: tensor<2x4x?x16xf32>, %c: tensor<f32>, %n: index)
+    -> (tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>) {
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %seen = graph.less_equal %pos, %rows : tensor<?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %min = graph.constant dense<-1.000000e+09> : tensor<f32>
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %s1 = graph.where %seen, %s0, %min : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %s2 = graph.mul %s1, %c : tensor<2x4x?x?xf32>, tensor<f32> -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s2 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  %t0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %t1 = graph.where %seen, %t0, %min : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %t2 = graph.where %seen, %t1, %min : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %r = graph.softmax %t2 {axis = 3 : i64} : tensor<2x4x?x?xf32>
   %o2 = graph.matmul %r, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
   return %o, %o2 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>
 }
