@@ -65,10 +65,17 @@ Value matrixAt(ImplicitLocOpBuilder &b, Value buffer, ValueRange batch) {
   sizes.append({getAsOpFoldResult(allSizes[rank - 2]),
                 getAsOpFoldResult(allSizes[rank - 1])});
   SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
-  auto viewType = memref::SubViewOp::inferRankReducedResultType(
-      type.getShape().take_back(2), type, offsets, sizes, strides);
-  return b.create<memref::SubViewOp>(cast<MemRefType>(viewType), buffer,
-                                     offsets, sizes, strides);
+  // The batch dims are the ones dropped, also where the matrix's own dims
+  // are 1 too (inferRankReducedResultType would pick the last unit dims).
+  auto full = cast<MemRefType>(
+      memref::SubViewOp::inferResultType(type, offsets, sizes, strides));
+  auto [fullStrides, offset] = getStridesAndOffset(full);
+  auto viewType = MemRefType::get(
+      type.getShape().take_back(2), type.getElementType(),
+      StridedLayoutAttr::get(b.getContext(), offset,
+                             ArrayRef<int64_t>(fullStrides).take_back(2)),
+      type.getMemorySpace());
+  return b.create<memref::SubViewOp>(viewType, buffer, offsets, sizes, strides);
 }
 
 struct MatmulToLoops : GemmPattern<MatmulOp> {
