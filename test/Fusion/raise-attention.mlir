@@ -442,6 +442,41 @@ func.func @not_raised_layers(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>
 
 // -----
 
+// Masks the position evaluator computes as the kernels do: -inf written
+// as -1 / 0 (JSON has no -inf literal) is causal; positions in bf16
+// collide past 256 (301 rounds to 300), so a mask comparing them is no
+// causal mask and stays a bias.
+
+// CHECK-LABEL: func.func @mask_arithmetic
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #attn<mask causal>
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %{{.*}} {mask = #attn<mask none>
+func.func @mask_arithmetic(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                           %v: tensor<2x4x?x16xf32>, %n: index)
+    -> (tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>) {
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %future = graph.greater %pos, %rows : tensor<?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %minus = graph.constant dense<-1.000000e+00> : tensor<f32>
+  %zero = graph.constant dense<0.000000e+00> : tensor<f32>
+  %inf = graph.div %minus, %zero : tensor<f32>, tensor<f32> -> tensor<f32>
+  %mask = graph.where %future, %inf, %zero : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %s1 = graph.add %s0, %mask : tensor<2x4x?x?xf32>, tensor<?x?xf32> -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  %bpos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xbf16>
+  %brows = graph.reshape %bpos sizes(%n) : tensor<?xbf16> -> tensor<?x1xbf16>
+  %bfuture = graph.greater %bpos, %brows : tensor<?xbf16>, tensor<?x1xbf16> -> tensor<?x?xi1>
+  %min = graph.constant dense<-1.000000e+09> : tensor<f32>
+  %t0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %t1 = graph.where %bfuture, %min, %t0 : (tensor<?x?xi1>, tensor<f32>, tensor<2x4x?x?xf32>) -> tensor<2x4x?x?xf32>
+  %r = graph.softmax %t1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o2 = graph.matmul %r, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o, %o2 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>
+}
+
+// -----
+
 // Not raised: the boolean mask has more batches than the scores; the where
 // broadcasts them.
 
