@@ -41,6 +41,13 @@ bool isScalarTensor(Value value) {
                       [](int64_t size) { return size == 1; });
 }
 
+/// Whether `cast` widens bf16 or f16 to f32.
+bool isWidenedTo16BitFloat(CastOp cast) {
+  Type from = cast.getInput().getType().getElementType();
+  return cast.getType().getElementType().isF32() &&
+         (from.isBF16() || from.isF16());
+}
+
 /// Whether `value` is q·kᵀ under masks and scalings (where, add, mul, div
 /// of a matmul, at most `depth` deep): the operand of a mask or scaling
 /// that is the scores rather than the mask or scale.
@@ -324,7 +331,16 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
     why = reason.str();
     return failure();
   };
-  RankedTensorType scoresType = softmax.getType();
+  // HF's eager attention in bf16 or f16: softmax(cast(scores, f32)), cast
+  // back before the product with v. The kernel keeps the scores and
+  // weights in f32 anyway (it skips the weights' rounding).
+  Value scores = softmax.getInput();
+  auto upcast = scores.getDefiningOp<CastOp>();
+  if (upcast && !isWidenedTo16BitFloat(upcast))
+    upcast = nullptr;
+  if (upcast)
+    scores = upcast.getInput();
+  RankedTensorType scoresType = tensorOf(scores);
   int64_t rank = scoresType.getRank();
   if (rank != 4 && rank != 5)
     return fail("the softmax input has rank " + Twine(rank) +
@@ -335,15 +351,31 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
     return fail("the softmax is not over the keys (the last axis)");
   if (!softmax.getResult().hasOneUse())
     return fail(otherUsersReason(softmax.getResult()));
-  auto output = dyn_cast<MatmulOp>(*softmax->getUsers().begin());
-  if (!output || output.getLhs() != softmax.getResult())
+  Value weights = softmax.getResult();
+  auto downcast = dyn_cast<CastOp>(*weights.getUsers().begin());
+  if (upcast) {
+    if (!upcast.getResult().hasOneUse())
+      return fail(otherUsersReason(upcast.getResult()));
+    if (!downcast ||
+        downcast.getType().getElementType() != scoresType.getElementType())
+      return fail(
+          "the weights of the widened scores are not cast back to " +
+          llvm::Twine(scoresType.getElementType().isBF16() ? "bf16" : "f16") +
+          " for the product with v");
+    if (!downcast.getResult().hasOneUse())
+      return fail(otherUsersReason(downcast.getResult()));
+    weights = downcast.getResult();
+  }
+  auto output = dyn_cast<MatmulOp>(*weights.getUsers().begin());
+  if (!output || output.getLhs() != weights)
     return fail("the softmax result is not the left operand of a matmul");
 
   AttentionMatch match;
   match.output = output;
   match.value = output.getRhs();
   match.ops = {softmax, output};
-  Value scores = softmax.getInput();
+  if (upcast)
+    match.ops = {upcast, softmax, downcast, output};
   auto singleUse = [&](Value value) -> LogicalResult {
     if (value.hasOneUse())
       return success();

@@ -477,6 +477,31 @@ func.func @mask_arithmetic(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
 
 // -----
 
+// HF's eager attention in bf16: softmax over the scores widened to f32,
+// the weights cast back to bf16 for the product with v. Not raised when
+// the weights stay f32 (the product would be f32).
+
+// CHECK-LABEL: func.func @widened_softmax
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #attn<mask none>, scale = 1.000000e+00 : f64} : (tensor<2x?x4x16xbf16>, tensor<2x?x4x16xbf16>, tensor<2x?x4x16xbf16>) -> tensor<2x?x4x16xbf16>
+// CHECK: graph.softmax
+// CHECK-NOT: attn.attention
+func.func @widened_softmax(%q: tensor<2x4x?x16xbf16>, %kt: tensor<2x4x16x?xbf16>,
+                           %v: tensor<2x4x?x16xbf16>, %v32: tensor<2x4x?x16xf32>)
+    -> (tensor<2x4x?x16xbf16>, tensor<2x4x?x16xf32>) {
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xbf16>, tensor<2x4x16x?xbf16> -> tensor<2x4x?x?xbf16>
+  %s1 = graph.cast %s0 : tensor<2x4x?x?xbf16> -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %p16 = graph.cast %p : tensor<2x4x?x?xf32> -> tensor<2x4x?x?xbf16>
+  %o = graph.matmul %p16, %v : tensor<2x4x?x?xbf16>, tensor<2x4x?x16xbf16> -> tensor<2x4x?x16xbf16>
+  %t0 = graph.matmul %q, %kt : tensor<2x4x?x16xbf16>, tensor<2x4x16x?xbf16> -> tensor<2x4x?x?xbf16>
+  %t1 = graph.cast %t0 : tensor<2x4x?x?xbf16> -> tensor<2x4x?x?xf32>
+  %r = graph.softmax %t1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o2 = graph.matmul %r, %v32 : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o, %o2 : tensor<2x4x?x16xbf16>, tensor<2x4x?x16xf32>
+}
+
+// -----
+
 // Not raised: the boolean mask has more batches than the scores; the where
 // broadcasts them.
 
