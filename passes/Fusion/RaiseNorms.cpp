@@ -15,6 +15,8 @@
 
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <cmath>
+
 namespace kiln {
 #define GEN_PASS_DEF_RAISENORMS
 #include "passes/Fusion/Passes.h.inc"
@@ -41,6 +43,38 @@ template <typename ReduceOp> bool reducesLastAxis(ReduceOp op) {
   int64_t rank = cast<RankedTensorType>(op.getInput().getType()).getRank();
   ArrayRef<int64_t> axes = op.getAxes();
   return op.getKeepdims() && axes.size() == 1 && axes[0] == rank - 1;
+}
+
+/// The mean over the last axis (kept) that `value` is: reduce_mean, or
+/// reduce_sum divided by the axis's static size C or times 1/C (JAX writes
+/// means so). Returns its input and appends its ops to `ops`.
+std::optional<Value> meanOverLastAxis(Value value,
+                                      SmallVectorImpl<Operation *> &ops) {
+  if (auto mean = value.getDefiningOp<ReduceMeanOp>()) {
+    if (!reducesLastAxis(mean))
+      return std::nullopt;
+    ops.push_back(mean);
+    return mean.getInput();
+  }
+  Operation *op = value.getDefiningOp();
+  if (!isa_and_nonnull<DivOp, MulOp>(op))
+    return std::nullopt;
+  for (int side = 0; side < 2; ++side) {
+    auto sum = op->getOperand(side).getDefiningOp<ReduceSumOp>();
+    std::optional<double> factor = scalarConstant(op->getOperand(1 - side));
+    if (!sum || !factor || !reducesLastAxis(sum) ||
+        (isa<DivOp>(op) && side == 1))
+      continue;
+    int64_t count =
+        cast<RankedTensorType>(sum.getInput().getType()).getShape().back();
+    double perElement = isa<DivOp>(op) ? 1.0 / *factor : *factor;
+    if (ShapedType::isDynamic(count) ||
+        std::abs(perElement * double(count) - 1.0) > 1e-6)
+      continue;
+    ops.append({sum, op});
+    return sum.getInput();
+  }
+  return std::nullopt;
 }
 
 /// Matches a normalized value: `num * inv` or `num / root` with `inv` the
@@ -113,11 +147,12 @@ private:
       eps = scalarConstant(add->getOperand(side));
       mean = add->getOperand(1 - side);
     }
-    auto reduce = mean.getDefiningOp<ReduceMeanOp>();
+    SmallVector<Operation *> meanOps;
+    std::optional<Value> squared = meanOverLastAxis(mean, meanOps);
     // The norm ops take a positive eps, as torch's do.
-    if (!eps || !(*eps > 0) || !reduce || !reducesLastAxis(reduce))
+    if (!eps || !(*eps > 0) || !squared)
       return std::nullopt;
-    Operation *square = reduce.getInput().getDefiningOp();
+    Operation *square = squared->getDefiningOp();
     if (!square || squaredOperand(square) != num)
       return std::nullopt;
     Normalized result;
@@ -125,15 +160,17 @@ private:
     result.input = num;
     // LayerNorm when num = x - mean(x) over the last axis.
     if (auto sub = num.getDefiningOp<SubOp>()) {
-      auto center = sub.getRhs().getDefiningOp<ReduceMeanOp>();
-      if (center && center.getInput() == sub.getLhs() &&
-          reducesLastAxis(center)) {
+      SmallVector<Operation *> centerOps;
+      if (meanOverLastAxis(sub.getRhs(), centerOps) == sub.getLhs()) {
         result.input = sub.getLhs();
         result.centered = true;
-        result.ops = {center, sub};
+        result.ops = centerOps;
+        result.ops.push_back(sub);
       }
     }
-    llvm::append_range(result.ops, ArrayRef<Operation *>{square, reduce, add});
+    result.ops.push_back(square);
+    llvm::append_range(result.ops, meanOps);
+    result.ops.push_back(add);
     llvm::append_range(result.ops, llvm::reverse(ops));
     result.ops.push_back(root);
     return result;
@@ -162,8 +199,19 @@ struct RaiseNormPattern : OpRewritePattern<MulOp> {
                                 PatternRewriter &rewriter) const override {
     for (int side = 0; side < 2; ++side) {
       Value weight = scaled->getOperand(1 - side);
-      std::optional<Normalized> norm =
-          NormMatcher().match(scaled->getOperand(side));
+      // HF's LlamaRMSNorm in bf16 or f16: normalized in f32, from x cast
+      // up, then cast back before the weight multiply.
+      Value normalized = scaled->getOperand(side);
+      auto narrow = normalized.getDefiningOp<CastOp>();
+      if (narrow)
+        normalized = narrow.getInput();
+      std::optional<Normalized> norm = NormMatcher().match(normalized);
+      if (norm && narrow)
+        if (auto widen = norm->input.getDefiningOp<CastOp>()) {
+          norm->ops.insert(norm->ops.begin(), widen);
+          norm->ops.push_back(narrow);
+          norm->input = widen.getInput();
+        }
       if (!norm || scaled.getType() != norm->input.getType() ||
           !isFeatureVector(weight, norm->input))
         continue;

@@ -145,3 +145,80 @@ func.func @weight_per_row(%x: tensor<4x8xf32>, %w: tensor<4x1xf32>) -> tensor<4x
   %y = graph.mul %n, %w : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+// Means as JAX writes them: the RMSNorm's as reduce_sum / 16, the
+// LayerNorm's as reduce_sum * (1/8).
+
+// CHECK-LABEL: func.func @sum_means
+// CHECK: graph.rms_norm
+// CHECK: graph.layer_norm
+// CHECK-NOT: graph.reduce_sum
+func.func @sum_means(%x: tensor<?x?x16xf32>, %w: tensor<16xf32>,
+                     %z: tensor<?x8xf32>, %v8: tensor<8xf32>)
+    -> (tensor<?x?x16xf32>, tensor<?x8xf32>) {
+  %eps = graph.constant dense<1.0e-6> : tensor<f32>
+  %n16 = graph.constant dense<16.0> : tensor<f32>
+  %sq = graph.mul %x, %x : tensor<?x?x16xf32>, tensor<?x?x16xf32> -> tensor<?x?x16xf32>
+  %ss = graph.reduce_sum %sq {axes = array<i64: 2>, keepdims} : tensor<?x?x16xf32> -> tensor<?x?x1xf32>
+  %ms = graph.div %ss, %n16 : tensor<?x?x1xf32>, tensor<f32> -> tensor<?x?x1xf32>
+  %v = graph.add %ms, %eps : tensor<?x?x1xf32>, tensor<f32> -> tensor<?x?x1xf32>
+  %r = graph.rsqrt %v : tensor<?x?x1xf32>
+  %n = graph.mul %x, %r : tensor<?x?x16xf32>, tensor<?x?x1xf32> -> tensor<?x?x16xf32>
+  %y = graph.mul %n, %w : tensor<?x?x16xf32>, tensor<16xf32> -> tensor<?x?x16xf32>
+  %eighth = graph.constant dense<0.125> : tensor<f32>
+  %zs = graph.reduce_sum %z {axes = array<i64: 1>, keepdims} : tensor<?x8xf32> -> tensor<?x1xf32>
+  %zm = graph.mul %zs, %eighth : tensor<?x1xf32>, tensor<f32> -> tensor<?x1xf32>
+  %c = graph.sub %z, %zm : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
+  %c2 = graph.mul %c, %c : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %cs = graph.reduce_sum %c2 {axes = array<i64: 1>, keepdims} : tensor<?x8xf32> -> tensor<?x1xf32>
+  %var = graph.mul %eighth, %cs : tensor<f32>, tensor<?x1xf32> -> tensor<?x1xf32>
+  %ve = graph.add %var, %eps : tensor<?x1xf32>, tensor<f32> -> tensor<?x1xf32>
+  %inv = graph.rsqrt %ve : tensor<?x1xf32>
+  %zn = graph.mul %c, %inv : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
+  %zy = graph.mul %zn, %v8 : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  return %y, %zy : tensor<?x?x16xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// Not raised: a sum divided by another count than the axis's 16 is no mean.
+
+// CHECK-LABEL: func.func @sum_not_mean
+// CHECK-NOT: graph.rms_norm
+func.func @sum_not_mean(%x: tensor<?x?x16xf32>, %w: tensor<16xf32>) -> tensor<?x?x16xf32> {
+  %eps = graph.constant dense<1.0e-6> : tensor<f32>
+  %n15 = graph.constant dense<15.0> : tensor<f32>
+  %sq = graph.mul %x, %x : tensor<?x?x16xf32>, tensor<?x?x16xf32> -> tensor<?x?x16xf32>
+  %ss = graph.reduce_sum %sq {axes = array<i64: 2>, keepdims} : tensor<?x?x16xf32> -> tensor<?x?x1xf32>
+  %ms = graph.div %ss, %n15 : tensor<?x?x1xf32>, tensor<f32> -> tensor<?x?x1xf32>
+  %v = graph.add %ms, %eps : tensor<?x?x1xf32>, tensor<f32> -> tensor<?x?x1xf32>
+  %r = graph.rsqrt %v : tensor<?x?x1xf32>
+  %n = graph.mul %x, %r : tensor<?x?x16xf32>, tensor<?x?x1xf32> -> tensor<?x?x16xf32>
+  %y = graph.mul %n, %w : tensor<?x?x16xf32>, tensor<16xf32> -> tensor<?x?x16xf32>
+  return %y : tensor<?x?x16xf32>
+}
+
+// -----
+
+// HF's LlamaRMSNorm in bf16: x cast up to f32, normalized, cast back, then
+// times the bf16 weight. The norm takes x and computes in f32 itself.
+
+// CHECK-LABEL: func.func @rms_hf_bf16
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x16xbf16>, %[[W:.*]]: tensor<16xbf16>)
+// CHECK-NEXT: %[[Y:.*]] = graph.rms_norm %[[X]], %[[W]] {eps = 9.99{{[0-9]*}}E-7 : f64} : (tensor<?x?x16xbf16>, tensor<16xbf16>) -> tensor<?x?x16xbf16>
+// CHECK-NEXT: return %[[Y]]
+func.func @rms_hf_bf16(%x: tensor<?x?x16xbf16>, %w: tensor<16xbf16>) -> tensor<?x?x16xbf16> {
+  %two = graph.constant dense<2.0> : tensor<f32>
+  %eps = graph.constant dense<1.0e-6> : tensor<f32>
+  %x32 = graph.cast %x : tensor<?x?x16xbf16> -> tensor<?x?x16xf32>
+  %sq = graph.pow %x32, %two : tensor<?x?x16xf32>, tensor<f32> -> tensor<?x?x16xf32>
+  %ms = graph.reduce_mean %sq {axes = array<i64: 2>, keepdims} : tensor<?x?x16xf32> -> tensor<?x?x1xf32>
+  %v = graph.add %ms, %eps : tensor<?x?x1xf32>, tensor<f32> -> tensor<?x?x1xf32>
+  %r = graph.rsqrt %v : tensor<?x?x1xf32>
+  %n = graph.mul %x32, %r : tensor<?x?x16xf32>, tensor<?x?x1xf32> -> tensor<?x?x16xf32>
+  %n16 = graph.cast %n : tensor<?x?x16xf32> -> tensor<?x?x16xbf16>
+  %y = graph.mul %w, %n16 : tensor<16xbf16>, tensor<?x?x16xbf16> -> tensor<?x?x16xbf16>
+  return %y : tensor<?x?x16xbf16>
+}
