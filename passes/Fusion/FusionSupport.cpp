@@ -6,6 +6,7 @@
 #include "mlir/IR/Location.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -50,14 +51,17 @@ bool kiln::isDefinedBefore(Value value, Operation *op) {
 
 std::string kiln::otherUsersReason(Value value, Operation *consumer) {
   std::string reason = "its result also feeds";
-  int listed = 0;
+  // A user that reads the value twice (x * x) or two ops of one node are
+  // named once.
+  llvm::StringSet<> named;
   for (Operation *user : value.getUsers()) {
     SmallVector<std::string> pointers = nodePointers(user->getLoc());
-    if (user == consumer || pointers.empty() || listed == 3)
+    if (user == consumer || pointers.empty() || named.size() == 3 ||
+        !named.insert(pointers.front()).second)
       continue;
-    reason += (listed++ ? ", " : " ") + pointers.front();
+    reason += (named.size() == 1 ? " " : ", ") + pointers.front();
   }
-  return listed ? reason : "its result has several users";
+  return named.empty() ? "its result has several users" : reason;
 }
 
 LogicalResult kiln::canFuseNormPrologue(Operation *norm, std::string &why) {

@@ -41,6 +41,23 @@ bool isScalarTensor(Value value) {
                       [](int64_t size) { return size == 1; });
 }
 
+/// The keys both masks show: each hides the future, so a window where
+/// either has one (the narrower), else causal; none is the identity.
+PositionMask intersect(const PositionMask &a, const PositionMask &b) {
+  if (a.kind == attn::MaskKind::none)
+    return b;
+  PositionMask both = a;
+  for (Operation *op : b.ops)
+    if (!llvm::is_contained(both.ops, op))
+      both.ops.push_back(op);
+  if (b.kind == attn::MaskKind::sliding_window &&
+      (a.kind != attn::MaskKind::sliding_window || b.window < a.window))
+    both.window = b.window;
+  if (b.kind == attn::MaskKind::sliding_window)
+    both.kind = attn::MaskKind::sliding_window;
+  return both;
+}
+
 /// Whether `cast` widens bf16 or f16 to f32.
 bool isWidenedTo16BitFloat(CastOp cast) {
   Type from = cast.getInput().getType().getElementType();
@@ -461,7 +478,7 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
       layer.fill = fill;
       layer.hiddenWhereTrue = !lhsIsScores;
       if (positions)
-        finitePositionFill = std::isfinite(*scalarConstant(fill));
+        finitePositionFill |= std::isfinite(*scalarConstant(fill));
     } else {
       auto add = cast<AddOp>(op);
       bool lhsIsScores = isScoreChain(add.getLhs());
@@ -479,14 +496,12 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
         return fail("the mask does not broadcast to the scores [batch, "
                     "heads, queries, keys]");
       positions = classifyAdditiveMask(layer.operand, add);
-      finitePositionFill = positions.has_value();
+      finitePositionFill |= positions.has_value();
     }
     // A mask of positions becomes the kernel's mask, which skips hidden key
     // blocks; anything else is part of the bias.
     if (positions) {
-      if (match.mask.kind != attn::MaskKind::none)
-        return fail("the scores are masked by positions twice");
-      match.mask = *positions;
+      match.mask = intersect(match.mask, *positions);
       layer.position = true;
     }
     match.layers.push_back(layer);

@@ -415,11 +415,12 @@ func.func @position_mask_and_padding(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x1
 // -----
 
 // Not raised: a mask under a scale known only at run time (its sign, which
-// decides whether the mask still hides, is unknown), and two masks of
-// positions.
+// decides whether the mask still hides, is unknown). Two masks of positions
+// (a causal where, then an additive window of 3) intersect: the window.
 
 // CHECK-LABEL: func.func @not_raised_layers
-// CHECK-NOT: attn.attention
+// CHECK: graph.softmax
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #attn<mask sliding_window>, scale = 1.000000e+00 : f64, window = 3 : i64}
 func.func @not_raised_layers(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
                              %v: tensor<2x4x?x16xf32>, %c: tensor<f32>, %n: index)
     -> (tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>) {
@@ -434,7 +435,13 @@ func.func @not_raised_layers(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>
   %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
   %t0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
   %t1 = graph.where %seen, %t0, %min : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
-  %t2 = graph.where %seen, %t1, %min : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %three = graph.constant dense<3> : tensor<i64>
+  %from = graph.sub %rows, %three : tensor<?x1xi64>, tensor<i64> -> tensor<?x1xi64>
+  %near = graph.greater %pos, %from : tensor<?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %zero = graph.constant dense<0.000000e+00> : tensor<f32>
+  %causal = graph.where %seen, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %window = graph.where %near, %causal, %min : (tensor<?x?xi1>, tensor<?x?xf32>, tensor<f32>) -> tensor<?x?xf32>
+  %t2 = graph.add %t1, %window : tensor<2x4x?x?xf32>, tensor<?x?xf32> -> tensor<2x4x?x?xf32>
   %r = graph.softmax %t2 {axis = 3 : i64} : tensor<2x4x?x?xf32>
   %o2 = graph.matmul %r, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
   return %o, %o2 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>
