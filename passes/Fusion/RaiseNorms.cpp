@@ -105,6 +105,17 @@ public:
     return std::nullopt;
   }
 
+  /// Matches `root` = num * inverseRoot, the weight multiplied into the
+  /// inverse root before (Flax's LayerNorm: (x - mean) * (rsqrt(var + eps)
+  /// * scale)).
+  std::optional<Normalized> matchProduct(Operation *root, Value num,
+                                         Value inverseRoot) {
+    std::optional<Value> variance = rootOf(inverseRoot, -0.5);
+    if (!variance)
+      return std::nullopt;
+    return finish(root, num, *variance);
+  }
+
 private:
   /// `v` when `value` is v^exponent, as rsqrt(v), sqrt(v), 1 / sqrt(v) or
   /// pow(v, exponent); exponent is 0.5 or -0.5.
@@ -212,11 +223,25 @@ struct RaiseNormPattern : OpRewritePattern<MulOp> {
           norm->ops.push_back(narrow);
           norm->input = widen.getInput();
         }
+      SmallVector<Operation *> ops;
+      if (norm) {
+        ops = norm->ops;
+        ops.push_back(scaled);
+      } else if (auto folded = weight.getDefiningOp<MulOp>()) {
+        // scaled = num * (inverse root * w).
+        for (int factor = 0; factor < 2 && !norm; ++factor) {
+          weight = folded->getOperand(1 - factor);
+          norm = NormMatcher().matchProduct(scaled, scaled->getOperand(side),
+                                            folded->getOperand(factor));
+        }
+        if (norm) {
+          ops = norm->ops;
+          ops.push_back(folded);
+        }
+      }
       if (!norm || scaled.getType() != norm->input.getType() ||
           !isFeatureVector(weight, norm->input))
         continue;
-      SmallVector<Operation *> ops = norm->ops;
-      ops.push_back(scaled);
       Operation *last = scaled;
       Value bias;
       if (auto add = dyn_cast_or_null<AddOp>(soleUser(scaled.getResult()));

@@ -222,3 +222,26 @@ func.func @rms_hf_bf16(%x: tensor<?x?x16xbf16>, %w: tensor<16xbf16>) -> tensor<?
   %y = graph.mul %w, %n16 : tensor<16xbf16>, tensor<?x?x16xbf16> -> tensor<?x?x16xbf16>
   return %y : tensor<?x?x16xbf16>
 }
+
+// -----
+
+// Flax's LayerNorm: the scale multiplied into the inverse root first,
+// (x - mean) * (rsqrt(var + eps) * w) + b.
+
+// CHECK-LABEL: func.func @layer_norm_flax
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[W:.*]]: tensor<8xf32>, %[[B:.*]]: tensor<8xf32>)
+// CHECK-NEXT: %[[Y:.*]] = graph.layer_norm %[[X]], %[[W]], %[[B]] {eps = 9.99{{[0-9]*}}E-7 : f64}
+// CHECK-NEXT: return %[[Y]]
+func.func @layer_norm_flax(%x: tensor<?x8xf32>, %w: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<?x8xf32> {
+  %eps = graph.constant dense<1.0e-6> : tensor<f32>
+  %m = graph.reduce_mean %x {axes = array<i64: 1>, keepdims} : tensor<?x8xf32> -> tensor<?x1xf32>
+  %c = graph.sub %x, %m : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
+  %sq = graph.mul %c, %c : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %var = graph.reduce_mean %sq {axes = array<i64: 1>, keepdims} : tensor<?x8xf32> -> tensor<?x1xf32>
+  %v = graph.add %var, %eps : tensor<?x1xf32>, tensor<f32> -> tensor<?x1xf32>
+  %r = graph.rsqrt %v : tensor<?x1xf32>
+  %f = graph.mul %r, %w : tensor<?x1xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  %n = graph.mul %c, %f : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %y = graph.add %n, %b : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
