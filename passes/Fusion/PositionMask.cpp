@@ -29,8 +29,6 @@ namespace {
 
 /// Scores are [batch, heads, queries, keys].
 constexpr int64_t kScoresRank = 4;
-/// A value at or below this hides a key: exp(-1e4) is 0 in f32.
-constexpr double kHidden = -1e4;
 /// Sliding windows up to this size are recognized.
 constexpr int64_t kMaxWindow = int64_t(1) << 30;
 
@@ -310,22 +308,25 @@ std::optional<PositionMask> kiln::classifyVisibility(Value cond,
   });
 }
 
-std::optional<PositionMask> kiln::classifyAdditiveMask(Value mask,
-                                                       Operation *consumer) {
-  return classifyWith(mask, consumer, [](double value) -> std::optional<bool> {
+std::optional<PositionMask>
+kiln::classifyAdditiveMask(Value mask, Operation *consumer, double scale) {
+  return classifyWith(mask, consumer, [&](double value) -> std::optional<bool> {
     if (value == 0)
       return true;
-    if (value <= kHidden)
+    if (value * scale <= kHidingValue)
       return false;
     return std::nullopt; // A real bias, not a mask.
   });
 }
 
-bool kiln::isHidingFill(Value value) {
+std::optional<double> kiln::constantScalarValue(Value value) {
   MaskEvaluator evaluator;
   auto type = dyn_cast<RankedTensorType>(value.getType());
   if (!type || !llvm::all_of(type.getShape(), [](int64_t d) { return d == 1; }))
-    return false;
-  std::optional<double> fill = evaluator.at(value, 0, 0);
-  return fill && *fill <= kHidden;
+    return std::nullopt;
+  // Equal at two positions: no arange along a unit axis.
+  std::optional<double> first = evaluator.at(value, 0, 0);
+  if (first != evaluator.at(value, 5, 7))
+    return std::nullopt;
+  return first;
 }

@@ -36,13 +36,20 @@ std::optional<PositionMask> classifyVisibility(mlir::Value cond,
                                                bool seenWhere,
                                                mlir::Operation *consumer);
 
-/// Classifies an additive mask: 0 where the key is visible and at most
-/// -1e4 (softmax weight 0 in f32) where it is hidden.
-std::optional<PositionMask> classifyAdditiveMask(mlir::Value mask,
-                                                 mlir::Operation *consumer);
+/// A value at most this hides a score: its softmax weight beside any shown
+/// score is 0 in f32.
+constexpr double kHidingValue = -1e4;
 
-/// Whether `value` is a scalar constant that hides a score (at most -1e4).
-bool isHidingFill(mlir::Value value);
+/// Classifies an additive mask: 0 where the key is visible and, times
+/// `scale` (the constant scalings applied after it), at most kHidingValue
+/// where it is hidden.
+std::optional<PositionMask> classifyAdditiveMask(mlir::Value mask,
+                                                 mlir::Operation *consumer,
+                                                 double scale = 1.0);
+
+/// The value of `value` when it is a scalar computed from constants alone
+/// (a constant, or casts, reshapes and arithmetic of constants).
+std::optional<double> constantScalarValue(mlir::Value value);
 
 } // namespace kiln
 

@@ -58,6 +58,10 @@ PositionMask intersect(const PositionMask &a, const PositionMask &b) {
   return both;
 }
 
+/// A fill at most this absorbs any score in f32 (its ulp is about 1e23):
+/// the fill plus the score is the fill.
+constexpr double kAbsorbingFill = -1e30;
+
 /// Whether `cast` widens bf16 or f16 to f32.
 bool isWidenedTo16BitFloat(CastOp cast) {
   Type from = cast.getInput().getType().getElementType();
@@ -65,18 +69,21 @@ bool isWidenedTo16BitFloat(CastOp cast) {
          (from.isBF16() || from.isF16());
 }
 
-/// Whether `value` is q·kᵀ under masks and scalings (where, add, mul, div
-/// of a matmul, at most `depth` deep): the operand of a mask or scaling
-/// that is the scores rather than the mask or scale.
-bool isScoreChain(Value value, int depth = 4) {
-  Operation *def = value.getDefiningOp();
-  if (isa_and_nonnull<MatmulOp>(def))
-    return true;
-  if (depth == 0 || !isa_and_nonnull<WhereOp, AddOp, MulOp, DivOp>(def))
-    return false;
-  return llvm::any_of(def->getOperands(), [&](Value operand) {
-    return isScoreChain(operand, depth - 1);
-  });
+/// Whether `value` is q·kᵀ under masks and scalings (a chain of where, add,
+/// mul and div ops down to a matmul): the operand of a mask or scaling that
+/// is the scores rather than the mask or scale.
+bool isScoreChain(Value value) {
+  SmallVector<Value> work = {value};
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  while (!work.empty()) {
+    Operation *def = work.pop_back_val().getDefiningOp();
+    if (isa_and_nonnull<MatmulOp>(def))
+      return true;
+    if (isa_and_nonnull<WhereOp, AddOp, MulOp, DivOp>(def) &&
+        seen.insert(def).second)
+      llvm::append_range(work, def->getOperands());
+  }
+  return false;
 }
 
 /// The operand of `value` = `operand * c` or `operand / c`, c a constant
@@ -402,8 +409,9 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
   using Kind = AttentionMatch::BiasLayer::Kind;
   double scaleAbove = 1.0;
   // Whether the position mask hides with a finite value (or an unknown
-  // one: an additive mask).
-  bool finitePositionFill = false;
+  // one: an additive mask), and whether a where replaces the scores with
+  // one too small to absorb them (above -1e30).
+  bool finitePositionFill = false, scoreKeepingFill = false;
   while (!isa_and_nonnull<MatmulOp>(scores.getDefiningOp())) {
     Operation *op = scores.getDefiningOp();
     if (!isa_and_nonnull<WhereOp, AddOp, MulOp, DivOp>(op))
@@ -458,9 +466,10 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
       if (!lhsIsScores && !isScoreChain(where.getRhs()))
         return fail("neither branch of the mask where is q·kᵀ");
       Value fill = lhsIsScores ? where.getRhs() : where.getLhs();
-      if (!isHidingFill(fill))
+      std::optional<double> fillValue = constantScalarValue(fill);
+      if (!fillValue || !(*fillValue * scaleAbove <= kHidingValue))
         return fail("the mask where does not hide scores with a constant of "
-                    "at most -1e4");
+                    "at most -1e4 (times the scalings after it)");
       scores = lhsIsScores ? where.getLhs() : where.getRhs();
       if (scores.getType() != scoresType)
         return fail("the mask where broadcasts the scores it masks");
@@ -477,8 +486,10 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
       layer.operand = where.getCond();
       layer.fill = fill;
       layer.hiddenWhereTrue = !lhsIsScores;
-      if (positions)
-        finitePositionFill |= std::isfinite(*scalarConstant(fill));
+      if (positions && std::isfinite(*fillValue)) {
+        finitePositionFill = true;
+        scoreKeepingFill |= *fillValue * scaleAbove > kAbsorbingFill;
+      }
     } else {
       auto add = cast<AddOp>(op);
       bool lhsIsScores = isScoreChain(add.getLhs());
@@ -495,7 +506,7 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
               shapes::Naming{{"mask"}}))
         return fail("the mask does not broadcast to the scores [batch, "
                     "heads, queries, keys]");
-      positions = classifyAdditiveMask(layer.operand, add);
+      positions = classifyAdditiveMask(layer.operand, add, scaleAbove);
       finitePositionFill |= positions.has_value();
     }
     // A mask of positions becomes the kernel's mask, which skips hidden key
@@ -511,12 +522,20 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
   // weighs the keys a finite fill left equal (PyTorch's finfo.min
   // arithmetic: HF's causal where plus its padding mask), which only the
   // whole bias reproduces: the position mask becomes part of it (the CPU
-  // kernel still skips the keys it hides, row by row).
+  // kernel still skips the keys it hides, row by row). A where's fill
+  // replaces the scores, which the bias cannot unless the fill absorbs
+  // them.
   bool otherMask = llvm::any_of(match.layers, [](const auto &layer) {
     return layer.kind != Kind::scale && !layer.position;
   });
   if (match.mask.kind != attn::MaskKind::none && otherMask &&
       finitePositionFill) {
+    if (scoreKeepingFill)
+      return fail("beside another mask, the position mask's where fills "
+                  "with a value above -1e30, which does not absorb the "
+                  "scores: a row whose visible keys the other mask hides "
+                  "weighs the filled keys alike, as no bias can (fill with "
+                  "-inf or finfo.min)");
     for (AttentionMatch::BiasLayer &layer : match.layers)
       layer.position = false;
     match.mask = PositionMask();

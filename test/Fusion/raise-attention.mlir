@@ -449,6 +449,64 @@ func.func @not_raised_layers(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>
 
 // -----
 
+// Not raised: a causal where filling with -1e9 beside a padding mask. A
+// row whose visible keys are all padded weighs the future keys, each
+// exactly -1e9, alike; a bias would keep their scores.
+
+// CHECK-LABEL: func.func @fill_keeps_scores
+// CHECK-NOT: attn.attention
+func.func @fill_keeps_scores(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                             %v: tensor<2x4x?x16xf32>, %pad: tensor<2x1x1x?xf32>,
+                             %n: index) -> tensor<2x4x?x16xf32> {
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %seen = graph.less_equal %pos, %rows : tensor<?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %min = graph.constant dense<-1.000000e+09> : tensor<f32>
+  %s1 = graph.where %seen, %s0, %min : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %s2 = graph.add %s1, %pad : tensor<2x4x?x?xf32>, tensor<2x1x1x?xf32> -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s2 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o : tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// A fill of -1e4 times a later scale of 1e-4 is -1: it no longer hides, so
+// the where is no mask. Six layers (any number) still raise.
+
+// CHECK-LABEL: func.func @scaled_fills
+// CHECK: graph.softmax
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %{{.*}} {mask = #attn<mask causal>, scale = 1.250000e-01 : f64}
+func.func @scaled_fills(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                        %v: tensor<2x4x?x16xf32>, %bias: tensor<?x?xf32>, %n: index)
+    -> (tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>) {
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %seen = graph.less_equal %pos, %rows : tensor<?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %fill = graph.constant dense<-1.000000e+04> : tensor<f32>
+  %s1 = graph.where %seen, %s0, %fill : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %tiny = graph.constant dense<1.000000e-04> : tensor<f32>
+  %s2 = graph.mul %s1, %tiny : tensor<2x4x?x?xf32>, tensor<f32> -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s2 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  %two = graph.constant dense<2.000000e+00> : tensor<f32>
+  %inf = graph.constant dense<0xFF800000> : tensor<f32>
+  %t0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %t1 = graph.div %t0, %two : tensor<2x4x?x?xf32>, tensor<f32> -> tensor<2x4x?x?xf32>
+  %t2 = graph.add %t1, %bias : tensor<2x4x?x?xf32>, tensor<?x?xf32> -> tensor<2x4x?x?xf32>
+  %t3 = graph.div %t2, %two : tensor<2x4x?x?xf32>, tensor<f32> -> tensor<2x4x?x?xf32>
+  %t4 = graph.where %seen, %t3, %inf : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %t5 = graph.div %t4, %two : tensor<2x4x?x?xf32>, tensor<f32> -> tensor<2x4x?x?xf32>
+  %t6 = graph.add %t5, %bias : tensor<2x4x?x?xf32>, tensor<?x?xf32> -> tensor<2x4x?x?xf32>
+  %r = graph.softmax %t6 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o2 = graph.matmul %r, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o, %o2 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>
+}
+
+// -----
+
 // Masks the position evaluator computes as the kernels do: -inf written
 // as -1 / 0 (JSON has no -inf literal) is causal; positions in bf16
 // collide past 256 (301 rounds to 300), so a mask comparing them is no

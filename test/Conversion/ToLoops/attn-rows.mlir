@@ -170,7 +170,12 @@ func.func @gqa(%q: tensor<1x?x?x16xf32>, %k: tensor<1x?x?x16xf32>,
 // CHECK: arith.extf %[[BIAS]] : f16 to f32
 // CHECK: %[[SCORES:.*]] = vector.from_elements
 // CHECK: %[[BIASES:.*]] = vector.from_elements
-// CHECK: %[[IN_BASE2:.*]] = arith.mulf %[[BIASES]], %[[LOG2E:.*]] fastmath<contract> : vector<4xf32>
+// CHECK: %[[FLOORED:.*]] = arith.maximumf %[[BIASES]]
+// CHECK: %[[CLAMPED:.*]] = arith.minimumf %[[FLOORED]]
+// CHECK: %[[MAGNITUDE:.*]] = math.absf %[[BIASES]]
+// CHECK: %[[INFINITE:.*]] = arith.cmpf oeq, %[[MAGNITUDE]]
+// CHECK: %[[KEPT:.*]] = arith.select %[[INFINITE]], %[[BIASES]], %[[CLAMPED]]
+// CHECK: %[[IN_BASE2:.*]] = arith.mulf %[[KEPT]], %[[LOG2E:.*]] fastmath<contract> : vector<4xf32>
 // CHECK: arith.addf %[[IN_BASE2]], %[[SCORES]] fastmath<contract> : vector<4xf32>
 // CHECK: arith.truncf %{{.*}} : vector<4xf32> to vector<4xf16>
 // CHECK: vector.maskedstore

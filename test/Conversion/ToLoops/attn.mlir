@@ -239,7 +239,10 @@ func.func @gqa(%q: tensor<1x?x?x16xf32>, %k: tensor<1x?x?x16xf32>,
 // CHECK-NEXT: vector.reduction <or>
 // CHECK: %[[BIAS:.*]] = vector.maskedload %arg3[%[[H]], %{{.*}}, %{{.*}}], %{{.*}}, %{{.*}} : memref<2x?x?xf16>, vector<8xi1>, vector<8xf16> into vector<8xf16>
 // CHECK: %[[BIAS32:.*]] = arith.extf %[[BIAS]] : vector<8xf16> to vector<8xf32>
-// CHECK: arith.mulf %[[BIAS32]], %{{.*}} fastmath<contract> : vector<8xf32>
+// CHECK: %[[FLOORED:.*]] = arith.maximumf %[[BIAS32]]
+// CHECK: %[[CLAMPED:.*]] = arith.minimumf %[[FLOORED]]
+// CHECK: %[[KEPT:.*]] = arith.select %{{.*}}, %[[BIAS32]], %[[CLAMPED]] : vector<8xi1>, vector<8xf32>
+// CHECK: arith.mulf %[[KEPT]], %{{.*}} fastmath<contract> : vector<8xf32>
 // CHECK: arith.truncf %{{.*}} : vector<8xf32> to vector<8xf16>
 func.func @bias_f16(%q: tensor<1x?x2x8xf16>, %k: tensor<1x?x2x8xf16>,
                     %v: tensor<1x?x2x8xf16>, %bias: tensor<2x?x?xf16>)
