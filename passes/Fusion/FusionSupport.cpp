@@ -83,8 +83,12 @@ LogicalResult kiln::canFuseNormPrologue(Operation *norm, std::string &why) {
       return failure();
     }
     if (use.getOperandNumber() != 0) {
-      why = "its result is not the input of " + name +
-            " but another operand (a residual, say)";
+      // A post-norm block: the normalized value is also added back.
+      bool alsoInput = user->getOperand(0) == result;
+      why = alsoInput ? "its result is also the residual " + name +
+                            " adds, which a prologue would not compute"
+                      : "its result is not the input of " + name +
+                            " but another operand (a residual, say)";
       return failure();
     }
     if (user->hasAttr("norm")) {
