@@ -349,8 +349,13 @@ struct RaiseAttentionPass
 
 } // namespace
 
-FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
-                                               std::string &why) {
+/// matchAttention, reading the right operand of the adds in
+/// `scoresOnRight` as the scores; appends the adds both of whose operands
+/// lead to a matmul to `ambiguous`.
+static FailureOr<AttentionMatch>
+matchWithChoices(SoftmaxOp softmax,
+                 const llvm::SmallPtrSetImpl<Operation *> &scoresOnRight,
+                 SmallVectorImpl<Operation *> &ambiguous, std::string &why) {
   auto fail = [&](const Twine &reason) {
     why = reason.str();
     return failure();
@@ -492,9 +497,13 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
       }
     } else {
       auto add = cast<AddOp>(op);
-      bool lhsIsScores = isScoreChain(add.getLhs());
-      if (!lhsIsScores && !isScoreChain(add.getRhs()))
+      bool lhsChain = isScoreChain(add.getLhs());
+      bool rhsChain = isScoreChain(add.getRhs());
+      if (!lhsChain && !rhsChain)
         return fail("neither operand of the mask add is q·kᵀ");
+      if (lhsChain && rhsChain)
+        ambiguous.push_back(add);
+      bool lhsIsScores = lhsChain && !(rhsChain && scoresOnRight.contains(add));
       scores = lhsIsScores ? add.getLhs() : add.getRhs();
       layer.kind = Kind::add;
       layer.operand = lhsIsScores ? add.getRhs() : add.getLhs();
@@ -571,5 +580,25 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
   if (ShapedType::isDynamic(q.getDimSize(3)) ||
       q.getDimSize(3) != v.getDimSize(3))
     return fail("the head dimension must be static and the same for q and v");
+  return match;
+}
+
+FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
+                                               std::string &why) {
+  // A bias that is itself a product (Transformer-XL's q·rᵀ) leads to a
+  // matmul as the scores do: its add is read with the left operand as the
+  // scores first, then with the right.
+  llvm::SmallPtrSet<Operation *, 2> scoresOnRight;
+  SmallVector<Operation *> ambiguous;
+  FailureOr<AttentionMatch> match =
+      matchWithChoices(softmax, scoresOnRight, ambiguous, why);
+  for (Operation *add : ambiguous) {
+    if (succeeded(match))
+      break;
+    scoresOnRight.insert(add);
+    SmallVector<Operation *> again;
+    std::string retryWhy;
+    match = matchWithChoices(softmax, scoresOnRight, again, retryWhy);
+  }
   return match;
 }

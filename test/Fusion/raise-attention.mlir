@@ -507,6 +507,29 @@ func.func @scaled_fills(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
 
 // -----
 
+// A bias that is itself a product (Transformer-XL's q·rᵀ, r broadcast over
+// batch and heads) on the left of the add: both operands lead to a matmul;
+// read with the left as the scores the match fails (broadcast heads), so
+// the right is the scores.
+
+// CHECK-LABEL: func.func @product_bias_left
+// CHECK-SAME: %[[R:[^:]*]]: tensor<1x1x16x?xf32>
+// CHECK: %[[REL:.*]] = graph.matmul %{{.*}}, %[[R]]
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %[[REL]] {mask = #attn<mask none>
+// CHECK-NOT: graph.softmax
+func.func @product_bias_left(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                             %v: tensor<2x4x?x16xf32>, %r: tensor<1x1x16x?xf32>)
+    -> tensor<2x4x?x16xf32> {
+  %rel = graph.matmul %q, %r : tensor<2x4x?x16xf32>, tensor<1x1x16x?xf32> -> tensor<2x4x?x?xf32>
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %s1 = graph.add %rel, %s0 : tensor<2x4x?x?xf32>, tensor<2x4x?x?xf32> -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o : tensor<2x4x?x16xf32>
+}
+
+// -----
+
 // Masks the position evaluator computes as the kernels do: -inf written
 // as -1 / 0 (JSON has no -inf literal) is causal; positions in bf16
 // collide past 256 (301 rounds to 300), so a mask comparing them is no
