@@ -62,9 +62,9 @@ Value addScoreBias(ImplicitLocOpBuilder &b, Value score, Value bias,
     return b.create<arith::AddFOp>(score, bias);
   // 2e38 · log2 e = 2.9e38 < FLT_MAX; beyond it every score is absorbed.
   Type type = bias.getType();
-  Value limit = floatConst(b, type, 2e38);
   Value clamped = b.create<arith::MinimumFOp>(
-      b.create<arith::MaximumFOp>(bias, b.create<arith::NegFOp>(limit)), limit);
+      b.create<arith::MaximumFOp>(bias, floatConst(b, type, -2e38)),
+      floatConst(b, type, 2e38));
   Value infinite = b.create<arith::CmpFOp>(
       arith::CmpFPredicate::OEQ, b.create<math::AbsFOp>(bias),
       floatConst(b, type, std::numeric_limits<double>::infinity()));
