@@ -87,8 +87,8 @@ constexpr const char *kFusionOff =
 /// no candidate.
 std::string refusal(Operation *op) {
   std::string why;
-  if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
-    if (failed(matchAttention(softmax, why)))
+  if (isAttentionNormalizer(op)) {
+    if (failed(matchAttention(op, why)))
       return "not raised to attention: " + why;
     return kFusionOff;
   }

@@ -84,13 +84,21 @@ struct AttentionMatch {
   llvm::SmallVector<BiasLayer> layers;
   /// A causal or sliding-window mask built from positions.
   PositionMask mask;
+  /// The power normalizer's p (`x^p / Σ x^p`); none: softmax.
+  std::optional<int64_t> power;
   /// matmul(·, v), whose result the attention replaces.
   graph::MatmulOp output;
   /// Every op the attention replaces, the producer side first.
   llvm::SmallVector<mlir::Operation *> ops;
 };
-/// Matches the attention graph around `softmax`; on failure says why.
-mlir::FailureOr<AttentionMatch> matchAttention(graph::SoftmaxOp softmax,
+/// Whether `op` turns attention scores into weights: a softmax, or the
+/// division of a power normalizer `e / reduce_sum(e)` along the last,
+/// kept axis, e = x^p for an even p (`pow` by a constant, `square`,
+/// `x * x`).
+bool isAttentionNormalizer(mlir::Operation *op);
+/// Matches the attention graph around `normalizer` (isAttentionNormalizer);
+/// on failure says why.
+mlir::FailureOr<AttentionMatch> matchAttention(mlir::Operation *normalizer,
                                                std::string &why);
 
 /// The value of a float constant with one value in every element (a scalar

@@ -64,7 +64,11 @@ def RaiseAttention : Pass<"kiln-raise-attention", "mlir::func::FuncOp"> {
     scales the query; constant scalars multiplying or dividing q or kᵀ
     before the product fold into `scale` too), the mask an `add` of a
     tensor broadcastable to the scores (the op's `bias`), the softmax over
-    the last axis. Transposes that only move the heads axis are absorbed.
+    the last axis. The power normalizer `e / reduce_sum(e)` over the last
+    axis, e = x^p for an even p (`pow` by a constant, `square`, `x * x`),
+    takes the softmax's place as the op's `normalizer = power`; under it
+    only a `where` that zeroes the scores of a mask of positions hides
+    keys. Transposes that only move the heads axis are absorbed.
     Grouped-query attention written as a broadcasting matmul, q
     `[B, Hkv, G, T, D]` against kᵀ `[B, Hkv, 1, D, S]` and v
     `[B, Hkv, 1, S, D]`, becomes the GQA form of the op. Every intermediate

@@ -3,7 +3,8 @@
 // The kiln-raise-attention pass. A model written with matmul, transpose,
 // softmax and elementwise ops computes attention as
 //   o = matmul(softmax(add(mul(matmul(q, kᵀ), scale), mask)), v)
-// on [B, H, T, D] operands. Raised into attn.attention it runs the flash
+// on [B, H, T, D] operands, or with the power normalizer x^p / Σ x^p in
+// place of the softmax. Raised into attn.attention it runs the flash
 // kernel: no [T, S] score matrix in memory, and mask-aware work skipping.
 //
 //===----------------------------------------------------------------------===//
@@ -104,6 +105,124 @@ Value peelConstantScale(Value value, AttentionMatch &match) {
     return operand;
   }
   return value;
+}
+
+/// x and p when `e` is x^p for an even p: `pow(x, p)` by a scalar
+/// constant, or x² as `square(x)` or `x * x`.
+std::optional<std::pair<Value, int64_t>> evenPowerOf(Value e) {
+  Operation *def = e.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  if (Value x = squaredOperand(def))
+    return std::make_pair(x, int64_t(2));
+  auto pow = dyn_cast<PowOp>(def);
+  if (!pow || pow.getLhs().getType() != e.getType())
+    return std::nullopt;
+  std::optional<double> p = scalarConstant(pow.getRhs());
+  if (!p || *p < 2 || *p > (1 << 30) || std::fmod(*p, 2.0) != 0)
+    return std::nullopt;
+  return std::make_pair(pow.getLhs(), static_cast<int64_t>(*p));
+}
+
+/// How the scores become the weights that multiply v.
+struct Normalizer {
+  /// Its input: q·kᵀ, scaled and masked.
+  Value scores;
+  /// Its result, the left operand of the product with v.
+  Value weights;
+  /// The ops from the scores to the weights, the producer side first.
+  SmallVector<Operation *> ops;
+  /// p of `x^p / Σ x^p`; none: softmax.
+  std::optional<int64_t> power;
+};
+
+/// The power normalizer whose division is `op`: `e / reduce_sum(e)` along
+/// the last axis, kept, e = x^p (evenPowerOf); intermediates unchecked.
+std::optional<Normalizer> powerNormalizer(Operation *op) {
+  auto div = dyn_cast_or_null<DivOp>(op);
+  if (!div)
+    return std::nullopt;
+  Value e = div.getLhs();
+  auto sum = div.getRhs().getDefiningOp<ReduceSumOp>();
+  int64_t rank = tensorOf(e).getRank();
+  if (!sum || sum.getInput() != e || !sum.getKeepdims() ||
+      sum.getAxes() != ArrayRef<int64_t>{rank - 1} ||
+      div.getType() != e.getType())
+    return std::nullopt;
+  std::optional<std::pair<Value, int64_t>> power = evenPowerOf(e);
+  if (!power)
+    return std::nullopt;
+  return Normalizer{power->first,
+                    div.getResult(),
+                    {e.getDefiningOp(), sum, div},
+                    power->second};
+}
+
+/// The normalizer `op` is, a softmax or powerNormalizer, with its
+/// intermediates used by it alone; on failure says why.
+FailureOr<Normalizer> matchNormalizer(Operation *op, std::string &why) {
+  auto fail = [&](const Twine &reason) {
+    why = reason.str();
+    return failure();
+  };
+  auto checkRank = [&](Value scores, StringRef input) -> LogicalResult {
+    int64_t rank = tensorOf(scores).getRank();
+    if (rank == 4 || rank == 5)
+      return success();
+    return fail(input + " has rank " + Twine(rank) +
+                ", not the [batch, heads, queries, keys] of attention (or "
+                "[batch, kv heads, group, queries, keys] of grouped-query "
+                "attention)");
+  };
+  if (std::optional<Normalizer> power = powerNormalizer(op)) {
+    if (failed(checkRank(power->scores, "the power normalizer's input")))
+      return failure();
+    Operation *raise = power->ops[0];
+    Value e = raise->getResult(0);
+    if (!llvm::all_of(e.getUsers(), [&](Operation *user) {
+          return user == power->ops[1] || user == op;
+        }))
+      return fail(otherUsersReason(e));
+    if (!llvm::all_of(power->scores.getUsers(),
+                      [&](Operation *user) { return user == raise; }))
+      return fail(otherUsersReason(power->scores));
+    if (!power->weights.hasOneUse())
+      return fail(otherUsersReason(power->weights));
+    return *power;
+  }
+  auto softmax = cast<SoftmaxOp>(op);
+  // HF's eager attention in bf16 or f16: softmax(cast(scores, f32)), cast
+  // back before the product with v. The kernel keeps the scores and
+  // weights in f32 anyway (it skips the weights' rounding).
+  Normalizer normalizer{
+      softmax.getInput(), softmax.getResult(), {softmax}, std::nullopt};
+  auto upcast = normalizer.scores.getDefiningOp<CastOp>();
+  if (upcast && !isWidenedTo16BitFloat(upcast))
+    upcast = nullptr;
+  if (upcast)
+    normalizer.scores = upcast.getInput();
+  if (failed(checkRank(normalizer.scores, "the softmax input")))
+    return failure();
+  int64_t rank = tensorOf(normalizer.scores).getRank();
+  if (static_cast<int64_t>(softmax.getAxis()) != rank - 1)
+    return fail("the softmax is not over the keys (the last axis)");
+  if (!softmax.getResult().hasOneUse())
+    return fail(otherUsersReason(softmax.getResult()));
+  if (!upcast)
+    return normalizer;
+  Type narrow = tensorOf(normalizer.scores).getElementType();
+  auto downcast = dyn_cast<CastOp>(*softmax.getResult().getUsers().begin());
+  if (!upcast.getResult().hasOneUse())
+    return fail(otherUsersReason(upcast.getResult()));
+  if (!downcast || downcast.getType().getElementType() != narrow)
+    return fail("the weights of the widened scores are not cast back to " +
+                llvm::Twine(narrow.isBF16() ? "bf16" : "f16") +
+                " for the product with v");
+  if (!downcast.getResult().hasOneUse())
+    return fail(otherUsersReason(downcast.getResult()));
+  normalizer.weights = downcast.getResult();
+  normalizer.ops = {upcast, softmax, downcast};
+  return normalizer;
 }
 
 /// Checks the grouped-query form q [B, Hkv, G, T, D] · kᵀ [B, Hkv, 1, D, S]
@@ -265,14 +384,18 @@ void absorbLayoutTranspose(Value value, SmallVector<Operation *> &ops) {
     ops.push_back(op);
 }
 
-struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(SoftmaxOp softmax,
+/// Anchored at the normalizer: a softmax, or a power normalizer's division.
+template <typename NormalizerOp>
+struct RaiseAttentionPattern : OpRewritePattern<NormalizerOp> {
+  using OpRewritePattern<NormalizerOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(NormalizerOp normalizer,
                                 PatternRewriter &rewriter) const override {
+    if (!isAttentionNormalizer(normalizer))
+      return rewriter.notifyMatchFailure(normalizer, "no attention weights");
     std::string why;
-    FailureOr<AttentionMatch> match = matchAttention(softmax, why);
+    FailureOr<AttentionMatch> match = matchAttention(normalizer, why);
     if (failed(match))
-      return rewriter.notifyMatchFailure(softmax, why);
+      return rewriter.notifyMatchFailure(normalizer, why);
     SmallVector<Operation *> located;
     absorbLayoutTranspose(match->query, located);
     absorbLayoutTranspose(match->keyT, located);
@@ -320,11 +443,16 @@ struct RaiseAttentionPattern : OpRewritePattern<SoftmaxOp> {
     auto attention = rewriter.create<attn::AttentionOp>(
         loc, resultType, q, k, v, bias, /*seq_offsets=*/Value(),
         rewriter.getF64FloatAttr(match->constantScale),
-        attn::MaskKindAttr::get(getContext(), match->mask.kind),
+        attn::MaskKindAttr::get(rewriter.getContext(), match->mask.kind),
         match->mask.kind == attn::MaskKind::sliding_window
             ? rewriter.getI64IntegerAttr(match->mask.window)
             : IntegerAttr(),
-        IntegerAttr(), UnitAttr(), attn::NormalizerAttr(), IntegerAttr());
+        IntegerAttr(), UnitAttr(),
+        match->power ? attn::NormalizerAttr::get(rewriter.getContext(),
+                                                 attn::Normalizer::power)
+                     : attn::NormalizerAttr(),
+        match->power ? rewriter.getI64IntegerAttr(*match->power)
+                     : IntegerAttr());
     Value out = fromTokenMajor(rewriter, helperLoc, attention, groups);
     // The rest of the matched chain is dead now; the driver erases it.
     rewriter.replaceOp(match->output, out);
@@ -336,7 +464,9 @@ struct RaiseAttentionPass
     : kiln::impl::RaiseAttentionBase<RaiseAttentionPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RaiseAttentionPattern>(&getContext());
+    patterns
+        .add<RaiseAttentionPattern<SoftmaxOp>, RaiseAttentionPattern<DivOp>>(
+            &getContext());
     TransposeOp::getCanonicalizationPatterns(patterns, &getContext());
     // The grouped form's reshapes take sizes from the layout ops they
     // replace; reading them from those ops' operands lets the ops die.
@@ -353,75 +483,53 @@ struct RaiseAttentionPass
 /// `scoresOnRight` as the scores; appends the adds both of whose operands
 /// lead to a matmul to `ambiguous`.
 static FailureOr<AttentionMatch>
-matchWithChoices(SoftmaxOp softmax,
+matchWithChoices(Operation *normalizerOp,
                  const llvm::SmallPtrSetImpl<Operation *> &scoresOnRight,
                  SmallVectorImpl<Operation *> &ambiguous, std::string &why) {
   auto fail = [&](const Twine &reason) {
     why = reason.str();
     return failure();
   };
-  // HF's eager attention in bf16 or f16: softmax(cast(scores, f32)), cast
-  // back before the product with v. The kernel keeps the scores and
-  // weights in f32 anyway (it skips the weights' rounding).
-  Value scores = softmax.getInput();
-  auto upcast = scores.getDefiningOp<CastOp>();
-  if (upcast && !isWidenedTo16BitFloat(upcast))
-    upcast = nullptr;
-  if (upcast)
-    scores = upcast.getInput();
+  FailureOr<Normalizer> normalizer = matchNormalizer(normalizerOp, why);
+  if (failed(normalizer))
+    return failure();
+  Value scores = normalizer->scores;
   RankedTensorType scoresType = tensorOf(scores);
   int64_t rank = scoresType.getRank();
-  if (rank != 4 && rank != 5)
-    return fail("the softmax input has rank " + Twine(rank) +
-                ", not the [batch, heads, queries, keys] of attention (or "
-                "[batch, kv heads, group, queries, keys] of grouped-query "
-                "attention)");
-  if (static_cast<int64_t>(softmax.getAxis()) != rank - 1)
-    return fail("the softmax is not over the keys (the last axis)");
-  if (!softmax.getResult().hasOneUse())
-    return fail(otherUsersReason(softmax.getResult()));
-  Value weights = softmax.getResult();
-  auto downcast = dyn_cast<CastOp>(*weights.getUsers().begin());
-  if (upcast) {
-    if (!upcast.getResult().hasOneUse())
-      return fail(otherUsersReason(upcast.getResult()));
-    if (!downcast ||
-        downcast.getType().getElementType() != scoresType.getElementType())
-      return fail(
-          "the weights of the widened scores are not cast back to " +
-          llvm::Twine(scoresType.getElementType().isBF16() ? "bf16" : "f16") +
-          " for the product with v");
-    if (!downcast.getResult().hasOneUse())
-      return fail(otherUsersReason(downcast.getResult()));
-    weights = downcast.getResult();
-  }
-  auto output = dyn_cast<MatmulOp>(*weights.getUsers().begin());
-  if (!output || output.getLhs() != weights)
-    return fail("the softmax result is not the left operand of a matmul");
+  bool power = normalizer->power.has_value();
+  StringRef input =
+      power ? "the power normalizer's input" : "the softmax input";
+  auto output = dyn_cast<MatmulOp>(*normalizer->weights.getUsers().begin());
+  if (!output || output.getLhs() != normalizer->weights)
+    return fail("the attention weights are not the left operand of a matmul");
 
   AttentionMatch match;
   match.output = output;
   match.value = output.getRhs();
-  match.ops = {softmax, output};
-  if (upcast)
-    match.ops = {upcast, softmax, downcast, output};
+  match.power = normalizer->power;
+  match.ops = normalizer->ops;
+  match.ops.push_back(output);
+  // The normalizer's input may feed it twice (x * x); matchNormalizer
+  // checked its users.
   auto singleUse = [&](Value value) -> LogicalResult {
-    if (value.hasOneUse())
+    if (value.hasOneUse() || value == normalizer->scores)
       return success();
     return fail(otherUsersReason(value));
   };
-  // The layers between the softmax and q·kᵀ, outermost first.
+  // The layers between the normalizer and q·kᵀ, outermost first.
   using Kind = AttentionMatch::BiasLayer::Kind;
   double scaleAbove = 1.0;
   // Whether the position mask hides with a finite value (or an unknown
   // one: an additive mask), and whether a where replaces the scores with
   // one too small to absorb them (above -1e30).
   bool finitePositionFill = false, scoreKeepingFill = false;
+  // Whether a layer outside the current one adds a bias.
+  bool biasAbove = false;
   while (!isa_and_nonnull<MatmulOp>(scores.getDefiningOp())) {
     Operation *op = scores.getDefiningOp();
     if (!isa_and_nonnull<WhereOp, AddOp, MulOp, DivOp>(op))
-      return fail("the softmax input is not q·kᵀ (a matmul), optionally "
-                  "scaled and masked");
+      return fail(input + " is not q·kᵀ (a matmul), optionally scaled and "
+                          "masked");
     if (failed(singleUse(scores)))
       return failure();
     AttentionMatch::BiasLayer layer;
@@ -472,13 +580,24 @@ matchWithChoices(SoftmaxOp softmax,
         return fail("neither branch of the mask where is q·kᵀ");
       Value fill = lhsIsScores ? where.getRhs() : where.getLhs();
       std::optional<double> fillValue = constantScalarValue(fill);
-      if (!fillValue || !(*fillValue * scaleAbove <= kHidingValue))
+      // x^p weighs any score the where leaves, however small: only 0 hides.
+      if (power && fillValue != 0.0)
+        return fail("under a power normalizer the mask where does not hide "
+                    "scores with 0");
+      if (!power && (!fillValue || !(*fillValue * scaleAbove <= kHidingValue)))
         return fail("the mask where does not hide scores with a constant of "
                     "at most -1e4 (times the scalings after it)");
       scores = lhsIsScores ? where.getLhs() : where.getRhs();
       if (scores.getType() != scoresType)
         return fail("the mask where broadcasts the scores it masks");
       positions = classifyVisibility(where.getCond(), lhsIsScores, where);
+      // The kernel raises the biased scores to p: only its mask hides keys.
+      if (power && !positions)
+        return fail("under a power normalizer only a mask of positions "
+                    "(causal or a sliding window) can hide keys");
+      if (power && biasAbove)
+        return fail("under a power normalizer a bias added after the mask "
+                    "where weighs the keys it hides");
       if (!positions && !shapes::broadcastToShape(
                             ruleShape(tensorOf(where.getCond()).getShape()),
                             ruleShape(scoresType.getShape()), 0, "the scores",
@@ -491,7 +610,7 @@ matchWithChoices(SoftmaxOp softmax,
       layer.operand = where.getCond();
       layer.fill = fill;
       layer.hiddenWhereTrue = !lhsIsScores;
-      if (positions && std::isfinite(*fillValue)) {
+      if (!power && positions && std::isfinite(*fillValue)) {
         finitePositionFill = true;
         scoreKeepingFill |= *fillValue * scaleAbove > kAbsorbingFill;
       }
@@ -515,8 +634,11 @@ matchWithChoices(SoftmaxOp softmax,
               shapes::Naming{{"mask"}}))
         return fail("the mask does not broadcast to the scores [batch, "
                     "heads, queries, keys]");
-      positions = classifyAdditiveMask(layer.operand, add, scaleAbove);
+      // Under a power normalizer an add is a bias, which hides nothing.
+      if (!power)
+        positions = classifyAdditiveMask(layer.operand, add, scaleAbove);
       finitePositionFill |= positions.has_value();
+      biasAbove = true;
     }
     // A mask of positions becomes the kernel's mask, which skips hidden key
     // blocks; anything else is part of the bias.
@@ -553,8 +675,8 @@ matchWithChoices(SoftmaxOp softmax,
                    match.mask.ops.end());
   auto product = scores.getDefiningOp<MatmulOp>();
   if (!product)
-    return fail("the softmax input is not q·kᵀ (a matmul), optionally "
-                "scaled and masked");
+    return fail(input + " is not q·kᵀ (a matmul), optionally scaled and "
+                        "masked");
   if (failed(singleUse(scores)))
     return failure();
   match.ops.insert(match.ops.begin(), product);
@@ -583,7 +705,11 @@ matchWithChoices(SoftmaxOp softmax,
   return match;
 }
 
-FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
+bool kiln::isAttentionNormalizer(Operation *op) {
+  return isa<SoftmaxOp>(op) || powerNormalizer(op).has_value();
+}
+
+FailureOr<AttentionMatch> kiln::matchAttention(Operation *normalizer,
                                                std::string &why) {
   // A bias that is itself a product (Transformer-XL's q·rᵀ) leads to a
   // matmul as the scores do: its add is read with the left operand as the
@@ -591,14 +717,14 @@ FailureOr<AttentionMatch> kiln::matchAttention(SoftmaxOp softmax,
   llvm::SmallPtrSet<Operation *, 2> scoresOnRight;
   SmallVector<Operation *> ambiguous;
   FailureOr<AttentionMatch> match =
-      matchWithChoices(softmax, scoresOnRight, ambiguous, why);
+      matchWithChoices(normalizer, scoresOnRight, ambiguous, why);
   for (Operation *add : ambiguous) {
     if (succeeded(match))
       break;
     scoresOnRight.insert(add);
     SmallVector<Operation *> again;
     std::string retryWhy;
-    match = matchWithChoices(softmax, scoresOnRight, again, retryWhy);
+    match = matchWithChoices(normalizer, scoresOnRight, again, retryWhy);
   }
   return match;
 }

@@ -605,3 +605,95 @@ func.func @boolean_mask_broadcasts_scores(%q: tensor<1x4x?x16xf32>, %kt: tensor<
   %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<1x4x?x16xf32> -> tensor<2x4x?x16xf32>
   return %o : tensor<2x4x?x16xf32>
 }
+
+// -----
+
+// The power normalizer x^p / Σ x^p (p even) in place of the softmax: the
+// power as pow by a constant, square or x * x. A where that zeroes the
+// scores of a mask of positions is the kernel's mask (0^p weighs nothing);
+// a bias added inside it is the kernel's bias, raised to p with the scores.
+
+// CHECK-LABEL: func.func @power_normalizer
+// CHECK-SAME: %[[BIAS:[^:]*]]: tensor<?x?xf32>
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #attn<mask causal>, normalizer = #attn<normalizer power>, power = 4 : i64, scale = 2.500000e-01 : f64}
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %[[BIAS]] {mask = #attn<mask causal>, normalizer = #attn<normalizer power>, power = 2 : i64, scale = 1.000000e+00 : f64}
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #attn<mask none>, normalizer = #attn<normalizer power>, power = 2 : i64, scale = 1.000000e+00 : f64}
+// CHECK-NOT: graph.reduce_sum
+func.func @power_normalizer(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                            %v: tensor<2x4x?x16xf32>, %bias: tensor<?x?xf32>,
+                            %n: index)
+    -> (tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>) {
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %seen = graph.less_equal %pos, %rows : tensor<?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %zero = graph.constant dense<0.000000e+00> : tensor<f32>
+  %quarter = graph.constant dense<2.500000e-01> : tensor<f32>
+  %four = graph.constant dense<4.000000e+00> : tensor<f32>
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %s1 = graph.mul %s0, %quarter : tensor<2x4x?x?xf32>, tensor<f32> -> tensor<2x4x?x?xf32>
+  %s2 = graph.where %seen, %s1, %zero : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %e = graph.pow %s2, %four : tensor<2x4x?x?xf32>, tensor<f32> -> tensor<2x4x?x?xf32>
+  %sum = graph.reduce_sum %e {axes = array<i64: 3>, keepdims} : tensor<2x4x?x?xf32> -> tensor<2x4x?x1xf32>
+  %w = graph.div %e, %sum : tensor<2x4x?x?xf32>, tensor<2x4x?x1xf32> -> tensor<2x4x?x?xf32>
+  %o = graph.matmul %w, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  %t0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %t1 = graph.add %t0, %bias : tensor<2x4x?x?xf32>, tensor<?x?xf32> -> tensor<2x4x?x?xf32>
+  %t2 = graph.where %seen, %t1, %zero : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %f = graph.square %t2 : tensor<2x4x?x?xf32>
+  %fsum = graph.reduce_sum %f {axes = array<i64: 3>, keepdims} : tensor<2x4x?x?xf32> -> tensor<2x4x?x1xf32>
+  %x = graph.div %f, %fsum : tensor<2x4x?x?xf32>, tensor<2x4x?x1xf32> -> tensor<2x4x?x?xf32>
+  %o2 = graph.matmul %x, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  %u0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %g = graph.mul %u0, %u0 : tensor<2x4x?x?xf32>, tensor<2x4x?x?xf32> -> tensor<2x4x?x?xf32>
+  %gsum = graph.reduce_sum %g {axes = array<i64: 3>, keepdims} : tensor<2x4x?x?xf32> -> tensor<2x4x?x1xf32>
+  %y = graph.div %g, %gsum : tensor<2x4x?x?xf32>, tensor<2x4x?x1xf32> -> tensor<2x4x?x?xf32>
+  %o3 = graph.matmul %y, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o, %o2, %o3 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// Not raised under a power normalizer: a where filling with -1e9 ((-1e9)^2
+// would weigh the hidden keys), a bias added after the mask where (hidden
+// keys get bias^p), a mask given as a tensor (no bias hides keys from x^p),
+// and an odd power (no normalizer: x^3 can be negative).
+
+// CHECK-LABEL: func.func @power_not_raised
+// CHECK-NOT: attn.attention
+func.func @power_not_raised(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                            %v: tensor<2x4x?x16xf32>, %bias: tensor<?x?xf32>,
+                            %mask: tensor<?x?xi1>, %n: index)
+    -> (tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>,
+        tensor<2x4x?x16xf32>) {
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %seen = graph.less_equal %pos, %rows : tensor<?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %zero = graph.constant dense<0.000000e+00> : tensor<f32>
+  %hide = graph.constant dense<-1.000000e+09> : tensor<f32>
+  %three = graph.constant dense<3.000000e+00> : tensor<f32>
+  %a0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %a1 = graph.where %seen, %a0, %hide : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %a2 = graph.square %a1 : tensor<2x4x?x?xf32>
+  %as = graph.reduce_sum %a2 {axes = array<i64: 3>, keepdims} : tensor<2x4x?x?xf32> -> tensor<2x4x?x1xf32>
+  %aw = graph.div %a2, %as : tensor<2x4x?x?xf32>, tensor<2x4x?x1xf32> -> tensor<2x4x?x?xf32>
+  %o1 = graph.matmul %aw, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  %b0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %b1 = graph.where %seen, %b0, %zero : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %b2 = graph.add %b1, %bias : tensor<2x4x?x?xf32>, tensor<?x?xf32> -> tensor<2x4x?x?xf32>
+  %b3 = graph.square %b2 : tensor<2x4x?x?xf32>
+  %bs = graph.reduce_sum %b3 {axes = array<i64: 3>, keepdims} : tensor<2x4x?x?xf32> -> tensor<2x4x?x1xf32>
+  %bw = graph.div %b3, %bs : tensor<2x4x?x?xf32>, tensor<2x4x?x1xf32> -> tensor<2x4x?x?xf32>
+  %o2 = graph.matmul %bw, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  %c0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %c1 = graph.where %mask, %c0, %zero : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %c2 = graph.square %c1 : tensor<2x4x?x?xf32>
+  %cs = graph.reduce_sum %c2 {axes = array<i64: 3>, keepdims} : tensor<2x4x?x?xf32> -> tensor<2x4x?x1xf32>
+  %cw = graph.div %c2, %cs : tensor<2x4x?x?xf32>, tensor<2x4x?x1xf32> -> tensor<2x4x?x?xf32>
+  %o3 = graph.matmul %cw, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  %d0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %d1 = graph.pow %d0, %three : tensor<2x4x?x?xf32>, tensor<f32> -> tensor<2x4x?x?xf32>
+  %ds = graph.reduce_sum %d1 {axes = array<i64: 3>, keepdims} : tensor<2x4x?x?xf32> -> tensor<2x4x?x1xf32>
+  %dw = graph.div %d1, %ds : tensor<2x4x?x?xf32>, tensor<2x4x?x1xf32> -> tensor<2x4x?x?xf32>
+  %o4 = graph.matmul %dw, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o1, %o2, %o3, %o4 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>
+}
