@@ -205,11 +205,12 @@ private:
   llvm::SetVector<Operation *> ops;
 };
 
+using Visibility = llvm::function_ref<std::optional<bool>(int64_t, int64_t)>;
+
 /// Whether the mask hides every key after the query, shows the query's own
 /// key, and depends on the distance q - k alone; then the first hidden
 /// distance (a sliding window) or none (causal).
-std::optional<PositionMask>
-classify(llvm::function_ref<std::optional<bool>(int64_t, int64_t)> visible) {
+std::optional<PositionMask> classifyByDistance(Visibility visible) {
   auto seenAt = [&](int64_t distance, int64_t key) {
     return visible(key + distance, key);
   };
@@ -262,6 +263,57 @@ classify(llvm::function_ref<std::optional<bool>(int64_t, int64_t)> visible) {
   mask.kind = attn::MaskKind::sliding_window;
   mask.window = high;
   return mask;
+}
+
+/// The size b of the blocks when query q sees key k exactly where
+/// ⌊q/b⌋ = ⌊k/b⌋ (and k ≤ q when causal), found as the first query that no
+/// longer sees key 0 and checked at sampled positions around block edges.
+std::optional<PositionMask> classifyBlocks(Visibility visible) {
+  // Queries [0, b) see key 0: b by doubling, then bisection.
+  int64_t low = 0, high = 1;
+  for (;; high *= 2) {
+    if (high > kMaxWindow)
+      return std::nullopt;
+    std::optional<bool> seen = visible(high, 0);
+    if (!seen)
+      return std::nullopt;
+    if (!*seen)
+      break;
+    low = high;
+  }
+  if (visible(0, 0) != std::optional<bool>(true))
+    return std::nullopt;
+  while (high - low > 1) {
+    int64_t mid = low + (high - low) / 2;
+    std::optional<bool> seen = visible(mid, 0);
+    if (!seen)
+      return std::nullopt;
+    (*seen ? low : high) = mid;
+  }
+  int64_t block = high;
+  bool causal = block > 1 && visible(0, 1) == std::optional<bool>(false);
+  SmallVector<int64_t> samples = {0, 1, 2, 3, 7, 100, 1001, 4097, 65537};
+  for (int64_t edge : {block, 2 * block, 3 * block, (4097 / block + 1) * block})
+    samples.append({edge - 2, edge - 1, edge, edge + 1});
+  for (int64_t q : samples)
+    for (int64_t k : samples) {
+      if (q < 0 || k < 0)
+        continue;
+      bool expected = q / block == k / block && (!causal || k <= q);
+      if (visible(q, k) != std::optional<bool>(expected))
+        return std::nullopt;
+    }
+  PositionMask mask;
+  mask.kind = attn::MaskKind::block_diagonal;
+  mask.block = block;
+  mask.causalBlocks = causal;
+  return mask;
+}
+
+std::optional<PositionMask> classify(Visibility visible) {
+  if (std::optional<PositionMask> mask = classifyByDistance(visible))
+    return mask;
+  return classifyBlocks(visible);
 }
 
 /// The visited ops that nothing outside the mask (or `consumer`) uses.

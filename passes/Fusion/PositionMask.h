@@ -1,10 +1,10 @@
 //===- PositionMask.h - Attention masks built from positions ----*- C++ -*-===//
 //
-// A model written with primitives builds its causal or sliding-window mask
-// from positions: arange, reshape, comparisons, where, constants. Raising
-// attention recognizes such a mask by what it computes, not by how it is
-// written: the mask expression is evaluated at sampled (query, key)
-// positions and compared with the mask kinds of attn.attention.
+// A model written with primitives builds its causal, sliding-window or
+// block-diagonal mask from positions: arange, reshape, comparisons, where,
+// constants. Raising attention recognizes such a mask by what it computes, not
+// by how it is written: the mask expression is evaluated at sampled (query,
+// key) positions and compared with the mask kinds of attn.attention.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,10 +20,13 @@
 
 namespace kiln {
 
-/// An attn.attention mask: its kind and, for a sliding window, its size.
+/// An attn.attention mask: its kind, the size of a sliding window or of a
+/// block-diagonal mask's blocks, and whether the blocks are causal.
 struct PositionMask {
   attn::MaskKind kind = attn::MaskKind::none;
   int64_t window = 0;
+  int64_t block = 0;
+  bool causalBlocks = false;
   /// The ops computing the mask whose every user is in the mask or the
   /// attention chain: they die with it and belong to its fusion group.
   llvm::SmallVector<mlir::Operation *> ops;

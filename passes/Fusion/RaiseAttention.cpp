@@ -42,20 +42,39 @@ bool isScalarTensor(Value value) {
                       [](int64_t size) { return size == 1; });
 }
 
-/// The keys both masks show: each hides the future, so a window where
-/// either has one (the narrower), else causal; none is the identity.
-PositionMask intersect(const PositionMask &a, const PositionMask &b) {
-  if (a.kind == attn::MaskKind::none)
+/// The keys both masks show, when a mask kind says so: masks that hide the
+/// future give the narrower window, or causal; causal and blocks give
+/// causal blocks; blocks of one size stay blocks. None is the identity.
+std::optional<PositionMask> intersect(const PositionMask &a,
+                                      const PositionMask &b) {
+  using attn::MaskKind;
+  if (a.kind == MaskKind::none)
     return b;
   PositionMask both = a;
   for (Operation *op : b.ops)
     if (!llvm::is_contained(both.ops, op))
       both.ops.push_back(op);
-  if (b.kind == attn::MaskKind::sliding_window &&
-      (a.kind != attn::MaskKind::sliding_window || b.window < a.window))
+  bool aBlocks = a.kind == MaskKind::block_diagonal;
+  bool bBlocks = b.kind == MaskKind::block_diagonal;
+  if (aBlocks && bBlocks) {
+    if (a.block != b.block)
+      return std::nullopt;
+    both.causalBlocks |= b.causalBlocks;
+    return both;
+  }
+  if (aBlocks || bBlocks) {
+    if ((aBlocks ? b : a).kind != MaskKind::causal)
+      return std::nullopt;
+    both.kind = MaskKind::block_diagonal;
+    both.block = aBlocks ? a.block : b.block;
+    both.causalBlocks = true;
+    return both;
+  }
+  if (b.kind == MaskKind::sliding_window &&
+      (a.kind != MaskKind::sliding_window || b.window < a.window))
     both.window = b.window;
-  if (b.kind == attn::MaskKind::sliding_window)
-    both.kind = attn::MaskKind::sliding_window;
+  if (b.kind == MaskKind::sliding_window)
+    both.kind = MaskKind::sliding_window;
   return both;
 }
 
@@ -447,7 +466,10 @@ struct RaiseAttentionPattern : OpRewritePattern<NormalizerOp> {
         match->mask.kind == attn::MaskKind::sliding_window
             ? rewriter.getI64IntegerAttr(match->mask.window)
             : IntegerAttr(),
-        IntegerAttr(), UnitAttr(),
+        match->mask.kind == attn::MaskKind::block_diagonal
+            ? rewriter.getI64IntegerAttr(match->mask.block)
+            : IntegerAttr(),
+        match->mask.causalBlocks ? rewriter.getUnitAttr() : UnitAttr(),
         match->power ? attn::NormalizerAttr::get(rewriter.getContext(),
                                                  attn::Normalizer::power)
                      : attn::NormalizerAttr(),
@@ -643,7 +665,12 @@ matchWithChoices(Operation *normalizerOp,
     // A mask of positions becomes the kernel's mask, which skips hidden key
     // blocks; anything else is part of the bias.
     if (positions) {
-      match.mask = intersect(match.mask, *positions);
+      std::optional<PositionMask> both = intersect(match.mask, *positions);
+      if (!both)
+        return fail("two masks of positions show keys that no mask kind "
+                    "does (blocks and a sliding window, or blocks of two "
+                    "sizes)");
+      match.mask = *both;
       layer.position = true;
     }
     match.layers.push_back(layer);

@@ -697,3 +697,78 @@ func.func @power_not_raised(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
   %o4 = graph.matmul %dw, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
   return %o1, %o2, %o3, %o4 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>
 }
+
+// -----
+
+// Block-diagonal masks from positions: block ids as ⌊position / b⌋ (a float
+// division cast to integers), equal ids seen. Blocks of 4 alone; blocks of
+// 3 inside a causal where are causal blocks.
+
+// CHECK-LABEL: func.func @blocks_from_positions
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {block = 4 : i64, mask = #attn<mask block_diagonal>, scale = 1.000000e+00 : f64}
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {block = 3 : i64, causal, mask = #attn<mask block_diagonal>, scale = 1.000000e+00 : f64}
+// CHECK-NOT: graph.softmax
+func.func @blocks_from_positions(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                                 %v: tensor<2x4x?x16xf32>, %n: index)
+    -> (tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>) {
+  %fpos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xf32>
+  %four = graph.constant dense<4.000000e+00> : tensor<f32>
+  %b4f = graph.div %fpos, %four : tensor<?xf32>, tensor<f32> -> tensor<?xf32>
+  %b4 = graph.cast %b4f : tensor<?xf32> -> tensor<?xi64>
+  %b4rows = graph.reshape %b4 sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %same4 = graph.equal %b4rows, %b4 : tensor<?x1xi64>, tensor<?xi64> -> tensor<?x?xi1>
+  %hide = graph.constant dense<-1.000000e+09> : tensor<f32>
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %s1 = graph.where %same4, %s0, %hide : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s1 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  %three = graph.constant dense<3.000000e+00> : tensor<f32>
+  %b3f = graph.div %fpos, %three : tensor<?xf32>, tensor<f32> -> tensor<?xf32>
+  %b3 = graph.cast %b3f : tensor<?xf32> -> tensor<?xi64>
+  %b3rows = graph.reshape %b3 sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %same3 = graph.equal %b3rows, %b3 : tensor<?x1xi64>, tensor<?xi64> -> tensor<?x?xi1>
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %seen = graph.less_equal %pos, %rows : tensor<?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %t0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %t1 = graph.where %seen, %t0, %hide : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %t2 = graph.where %same3, %t1, %hide : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %r = graph.softmax %t2 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o2 = graph.matmul %r, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o, %o2 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// Blocks of 4 beside a window of 2: no mask kind shows what both show, so
+// the attention is not raised. Block ids as position · 0.25 are the same
+// blocks (0.25 is exact).
+
+// CHECK-LABEL: func.func @blocks_and_window
+// CHECK-NOT: attn.attention
+func.func @blocks_and_window(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                             %v: tensor<2x4x?x16xf32>, %n: index)
+    -> tensor<2x4x?x16xf32> {
+  %fpos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xf32>
+  %quarter = graph.constant dense<2.500000e-01> : tensor<f32>
+  %bf = graph.mul %fpos, %quarter : tensor<?xf32>, tensor<f32> -> tensor<?xf32>
+  %b = graph.cast %bf : tensor<?xf32> -> tensor<?xi64>
+  %brows = graph.reshape %b sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %same = graph.equal %brows, %b : tensor<?x1xi64>, tensor<?xi64> -> tensor<?x?xi1>
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %dist = graph.sub %rows, %pos : tensor<?x1xi64>, tensor<?xi64> -> tensor<?x?xi64>
+  %two = graph.constant dense<2> : tensor<i64>
+  %zero = graph.constant dense<0> : tensor<i64>
+  %near = graph.less %dist, %two : tensor<?x?xi64>, tensor<i64> -> tensor<?x?xi1>
+  %past = graph.greater_equal %dist, %zero : tensor<?x?xi64>, tensor<i64> -> tensor<?x?xi1>
+  %false = graph.constant dense<false> : tensor<i1>
+  %window = graph.where %past, %near, %false : (tensor<?x?xi1>, tensor<?x?xi1>, tensor<i1>) -> tensor<?x?xi1>
+  %hide = graph.constant dense<-1.000000e+09> : tensor<f32>
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %s1 = graph.where %window, %s0, %hide : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %s2 = graph.where %same, %s1, %hide : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s2 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o : tensor<2x4x?x16xf32>
+}
