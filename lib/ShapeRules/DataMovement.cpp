@@ -170,7 +170,11 @@ ShapeResult sliceShape(const Shape &x, int64_t axis, int64_t start,
                          "both bounds counted from the same end (e.g. start "
                          "-1 for the last position), or the whole axis",
                      -1, end ? "end" : "start");
-  int64_t size = end ? *end - start : -start;
+  int64_t size;
+  if (__builtin_sub_overflow(end ? *end : 0, start, &size))
+    return RuleError("slice " + range + " of axis " + std::to_string(axis) +
+                         " has a size beyond int64",
+                     -1, "start");
   if (size <= 0)
     return RuleError("empty slice " + range + " of axis " +
                          std::to_string(axis) + "; expected start < end",

@@ -78,6 +78,9 @@ bool flattenValue(OpContext &c, const json &value, const std::string &pointer,
   if (value.empty())
     return c.diag.fail(pointer, "empty array; expected a non-empty nested "
                                 "array (zero-sized dims are rejected)");
+  if (depth == kMaxRank)
+    return c.diag.fail(pointer, "arrays nested deeper than the maximum rank " +
+                                    std::to_string(kMaxRank));
   if (depth == shape.size() && flat.empty())
     shape.push_back((int64_t)value.size());
   else if (depth >= shape.size() || shape[depth] != (int64_t)value.size())

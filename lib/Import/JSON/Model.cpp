@@ -46,6 +46,17 @@ std::optional<DType> parseDType(const std::string &name) {
   return std::nullopt;
 }
 
+std::string tensorTypeProblem(const TensorType &type) {
+  if (type.shape.size() > kMaxRank)
+    return "rank " + std::to_string(type.shape.size()) +
+           " exceeds the maximum rank " + std::to_string(kMaxRank);
+  int64_t bytes = dtypeSize(type.dtype);
+  for (const Dim &dim : type.shape)
+    if (dim.isStatic() && __builtin_mul_overflow(bytes, dim.size, &bytes))
+      return "its static sizes hold more than 2^63 - 1 bytes";
+  return {};
+}
+
 int64_t dtypeSize(DType type) {
   switch (type) {
   case DType::Bool:

@@ -58,6 +58,14 @@ struct TensorType {
   Shape shape;
 };
 
+/// The highest rank a tensor may have: the runtime's KILN_MAX_RANK
+/// (docs/abi.md), which every graph input, parameter and output must meet.
+constexpr size_t kMaxRank = 8;
+
+/// Why `type` cannot be a tensor: a rank above kMaxRank, or static sizes
+/// whose bytes overflow int64 (symbolic dims counted as 1); empty if it can.
+std::string tensorTypeProblem(const TensorType &type);
+
 enum class ValueKind { Input, Param, NodeOutput };
 
 /// A named value. Values are numbered in definition order: graph inputs,

@@ -151,6 +151,12 @@ private:
   }
 
   bool define(const std::string &name, const std::string &pointer, int node) {
+    // Names become file names (kiln-run --output) and C strings.
+    if (std::any_of(name.begin(), name.end(),
+                    [](unsigned char ch) { return ch < 0x20 || ch == 0x7f; }))
+      return diag.fail(pointer, "value name " + brief(json(name)) +
+                                    " contains a control character; expected "
+                                    "printable characters");
     auto [it, inserted] = defs.insert({name, {pointer, node}});
     if (!inserted)
       return diag.fail(pointer, "duplicate value name '" + name +
@@ -196,6 +202,8 @@ private:
           return false;
         value.type.shape.push_back(dim);
       }
+      if (std::string problem = tensorTypeProblem(value.type); !problem.empty())
+        return diag.fail(pointer + "/shape", "invalid shape: " + problem);
       if (!define(value.name, pointer, -1))
         return false;
       ids.push_back((int)model.values.size());
@@ -481,6 +489,15 @@ private:
         return false;
       node.attrs = std::move(c.attrs);
       for (size_t i = 0; i < raw.outputNames.size(); ++i) {
+        if (std::string problem = tensorTypeProblem(c.outputs[i]);
+            !problem.empty())
+          return diag.fail(
+              c.pointer,
+              "output '" + raw.outputNames[i] + "'" +
+                  (c.outputs[i].shape.size() <= kMaxRank
+                       ? " has shape " + formatShape(model, c.outputs[i].shape)
+                       : "") +
+                  ": " + problem);
         Value value;
         value.name = raw.outputNames[i];
         value.type = c.outputs[i];
@@ -512,6 +529,14 @@ private:
       if (std::find(model.outputs.begin(), model.outputs.end(), id) !=
           model.outputs.end())
         return diag.fail(pointer, "output '" + names[i] + "' is listed twice");
+      if (model.values[id].kind != ValueKind::NodeOutput)
+        return diag.fail(pointer,
+                         "output '" + names[i] + "' is a graph " +
+                             (model.values[id].kind == ValueKind::Input
+                                  ? "input"
+                                  : "parameter") +
+                             ", which the caller already holds; expected a "
+                             "node output");
       model.outputs.push_back(id);
     }
     return true;
