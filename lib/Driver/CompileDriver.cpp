@@ -69,10 +69,36 @@ private:
   std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
 };
 
+/// Whether `path` names an existing file that is not a regular one (a
+/// device such as /dev/null, a FIFO): written in place, never replaced.
+bool isSpecialFile(const llvm::Twine &path) {
+  llvm::sys::fs::file_status status;
+  return !llvm::sys::fs::status(path, status) &&
+         status.type() != llvm::sys::fs::file_type::regular_file &&
+         status.type() != llvm::sys::fs::file_type::directory_file;
+}
+
+/// Writes `contents` straight into the special file `path`.
+bool writeInPlace(const std::string &path, llvm::StringRef contents,
+                  std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream stream(path, ec);
+  if (!ec) {
+    stream << contents;
+    stream.close();
+    ec = stream.error();
+  }
+  if (ec)
+    error = "cannot write '" + path + "': " + ec.message();
+  return !ec;
+}
+
 /// Writes `contents` to `path` through a temporary file in the same folder
 /// and a rename, so that a failure never leaves a partial output.
 bool writeAtomically(const std::string &path, llvm::StringRef contents,
                      std::string &error) {
+  if (isSpecialFile(path))
+    return writeInPlace(path, contents, error);
   llvm::SmallString<256> temp;
   int fd;
   llvm::SmallString<256> model(path);
@@ -530,6 +556,10 @@ int compile(const CompileOptions &options) {
                           : "the IR does not carry the model's source"));
     llvm::SmallString<256> header(output);
     llvm::sys::path::replace_extension(header, "h");
+    if (llvm::StringRef(header) == output)
+      return fail("the C header of '" + output +
+                  "' would replace the object file; name the object file "
+                  "with another extension (model.o)");
     if (!writeAtomically(std::string(header), objectHeader(*model), error))
       return fail(error);
     return finishText(code);
@@ -552,7 +582,16 @@ int compile(const CompileOptions &options) {
     llvm::sys::fs::remove(temp);
     return fail(error);
   }
-  if (std::error_code ec = llvm::sys::fs::rename(temp, output)) {
+  if (isSpecialFile(output)) {
+    auto library = llvm::MemoryBuffer::getFile(temp);
+    bool written =
+        library && writeInPlace(output, (*library)->getBuffer(), error);
+    llvm::sys::fs::remove(temp);
+    if (!written)
+      return fail(library ? error
+                          : "cannot read '" + std::string(temp) +
+                                "': " + library.getError().message());
+  } else if (std::error_code ec = llvm::sys::fs::rename(temp, output)) {
     llvm::sys::fs::remove(temp);
     return fail("cannot write '" + output + "': " + ec.message());
   }

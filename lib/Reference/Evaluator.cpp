@@ -346,7 +346,9 @@ Comparison compare(const Tensor &actual, const Tensor &expected, double rtol,
   double worst = -1; // Largest |a-b| / tolerance seen among mismatches.
   for (size_t i = 0; i < actual.data.size(); ++i) {
     double a = actual.data[i], b = expected.data[i];
-    if (a == b)
+    // NaN on both sides matches, as numpy.allclose(equal_nan=True) and
+    // torch.allclose(equal_nan=True) count it (pow of a negative base).
+    if (a == b || (std::isnan(a) && std::isnan(b)))
       continue;
     // A NaN or an infinity that differs from the other side never matches.
     bool special = !std::isfinite(a) || !std::isfinite(b);

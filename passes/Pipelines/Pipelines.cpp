@@ -388,6 +388,12 @@ struct StagedCPUPipeline
     kiln::CPUPipelineOptions options;
     fill(options);
     kiln::Stage stage = kiln::detectStage(getOperation());
+    if (stage == kiln::Stage::GPU || stage == kiln::Stage::NVVM) {
+      getOperation().emitError()
+          << "the module holds GPU kernels (stage '" << kiln::stageName(stage)
+          << "'); run --kiln-cuda-pipeline on it";
+      return signalPassFailure();
+    }
     if (stage != kiln::Stage::LLVMDialect &&
         failed(kiln::verifyModelSignature(getOperation(), stage)))
       return signalPassFailure();

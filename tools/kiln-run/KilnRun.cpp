@@ -23,10 +23,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <thread>
 #include <iostream>
+#include <thread>
 
 #include <malloc.h>
 #include <sched.h>
@@ -279,6 +280,43 @@ void keepFreedMemory() {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
+/// CLI11's PositiveNumber and NonNegativeNumber accept NaN and -1 (the
+/// "unset" value of --threads) and describe their range as "0 to 1.8e308";
+/// these say what they expect.
+CLI::Validator positiveInteger() {
+  return CLI::Validator(
+      [](std::string &text) -> std::string {
+        size_t end = 0;
+        long long value = 0;
+        try {
+          value = std::stoll(text, &end);
+        } catch (const std::exception &) {
+          end = 0;
+        }
+        if (end == text.size() && value >= 1 && value <= INT32_MAX)
+          return {};
+        return "expected a positive integer, got '" + text + "'";
+      },
+      "POSITIVE");
+}
+
+CLI::Validator finiteNonNegative() {
+  return CLI::Validator(
+      [](std::string &text) -> std::string {
+        size_t end = 0;
+        double value = -1;
+        try {
+          value = std::stod(text, &end);
+        } catch (const std::exception &) {
+          end = 0;
+        }
+        if (end == text.size() && std::isfinite(value) && value >= 0)
+          return {};
+        return "expected a finite number >= 0, got '" + text + "'";
+      },
+      "NUMBER >= 0");
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -299,25 +337,26 @@ int main(int argc, char **argv) {
   app.add_option("--device", options.device, "cpu or cuda")
       ->capture_default_str();
   app.add_option("--threads", options.threads,
-                 "Threads per run (default: OpenMP's, one per CPU)");
+                 "Threads per run (default: OpenMP's, one per CPU)")
+      ->check(positiveInteger());
   app.add_option("--bench", options.bench,
                  "Time N runs after a warm-up and print the median")
-      ->check(CLI::PositiveNumber);
+      ->check(positiveInteger());
   app.add_flag("--check", options.check,
                "Compare the outputs with the reference evaluator: each "
                "element within atol + rtol * |reference|");
   app.add_option("--rtol", options.tolerance.rtol, "Relative tolerance")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(finiteNonNegative());
   app.add_option("--atol", options.tolerance.atol, "Absolute tolerance")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(finiteNonNegative());
   app.add_flag("-q,--quiet", options.quiet, "Do not print output summaries");
   app.add_option("--generate", options.generate,
                  "Prefill each row of the token input, then greedy-decode N "
                  "tokens per row and write them (i64 [batch, N]) to --output; "
                  "with --bench, print prefill and decode tokens/s")
-      ->check(CLI::PositiveNumber);
+      ->check(positiveInteger());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -53,6 +54,14 @@ std::string fileNameFor(std::string name) {
   return name + ".npy";
 }
 
+/// Whether `path` names an existing file that is not a regular one (a
+/// device such as /dev/null, a FIFO): written in place, never replaced.
+bool isSpecialFile(const std::string &path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode) &&
+         !S_ISDIR(info.st_mode);
+}
+
 /// Creates an empty temporary file beside `target` with the permissions a
 /// new file would get (mkstemp makes it private).
 bool makeTemp(const std::string &target, std::string &temp,
@@ -88,11 +97,19 @@ bool planOutputs(const kiln_model *model, const std::vector<std::string> &args,
       error = "--output '" + args[0] + "': cannot create the directory";
       return false;
     }
-    for (int32_t i = 0; i < count; ++i)
-      plan.npyPaths.push_back(
-          (fs::path(args[0]) /
-           fileNameFor(kiln_model_tensor(model, KILN_ROLE_OUTPUT, i)->name))
-              .string());
+    std::map<std::string, std::string> writers;
+    for (int32_t i = 0; i < count; ++i) {
+      std::string name = kiln_model_tensor(model, KILN_ROLE_OUTPUT, i)->name;
+      std::string path = (fs::path(args[0]) / fileNameFor(name)).string();
+      auto [other, fresh] = writers.insert({path, name});
+      if (!fresh) {
+        error = "outputs '" + other->second + "' and '" + name +
+                "' would both be written to '" + path +
+                "'; give one --output per output or one .safetensors file";
+        return false;
+      }
+      plan.npyPaths.push_back(path);
+    }
     return true;
   }
   if (args.size() == 1 && endsWith(args[0], ".safetensors")) {
@@ -109,6 +126,10 @@ bool planOutputs(const kiln_model *model, const std::vector<std::string> &args,
   }
   std::set<std::string> seen;
   for (const std::string &path : args) {
+    if (path.empty()) {
+      error = "--output '': expected a file name";
+      return false;
+    }
     if (!seen.insert(path).second) {
       error = "--output '" + path + "' is given twice";
       return false;
@@ -129,11 +150,12 @@ bool writeOutputs(const kiln_model *model, const OutputPlan &plan,
   std::vector<std::string> temps;
   auto removeTemps = [&] {
     for (const std::string &temp : temps)
-      std::remove(temp.c_str());
+      if (!isSpecialFile(temp))
+        std::remove(temp.c_str());
   };
   for (size_t i = 0; i < targets.size(); ++i) {
-    std::string temp;
-    if (!makeTemp(targets[i], temp, error)) {
+    std::string temp = targets[i];
+    if (!isSpecialFile(targets[i]) && !makeTemp(targets[i], temp, error)) {
       removeTemps();
       return false;
     }
@@ -160,12 +182,14 @@ bool writeOutputs(const kiln_model *model, const OutputPlan &plan,
     }
   }
   for (size_t i = 0; i < targets.size(); ++i) {
-    if (std::rename(temps[i].c_str(), targets[i].c_str()) != 0) {
+    if (temps[i] != targets[i] &&
+        std::rename(temps[i].c_str(), targets[i].c_str()) != 0) {
       error = "cannot rename '" + temps[i] + "' to '" + targets[i] +
               "': " + std::strerror(errno);
       // Undo the renames already done so that no partial set remains.
       for (size_t j = 0; j < i; ++j)
-        std::remove(targets[j].c_str());
+        if (!isSpecialFile(targets[j]))
+          std::remove(targets[j].c_str());
       temps.erase(temps.begin(), temps.begin() + i);
       removeTemps();
       return false;

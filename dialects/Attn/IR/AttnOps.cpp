@@ -12,6 +12,9 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::attn;
@@ -41,9 +44,11 @@ template <typename Op> static LogicalResult verifyQKV(Op op) {
 LogicalResult AttentionOp::verify() {
   if (failed(verifyQKV(*this)))
     return failure();
-  if (!(getScale().convertToDouble() > 0.0) &&
-      !(getScale().convertToDouble() < 0.0))
-    return emitOpError("scale must be non-zero");
+  // The kernels scale f32 scores by it.
+  double scale = getScale().convertToDouble();
+  if (scale == 0.0 || !(std::fabs(scale) <= std::numeric_limits<float>::max()))
+    return emitOpError("scale must be non-zero and finite in f32, got ")
+           << scale;
 
   MaskKind mask = getMask();
   if ((mask == MaskKind::sliding_window) != getWindow().has_value())

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace kiln::model::detail {
 namespace {
@@ -217,6 +218,10 @@ bool inferAttention(OpContext &c) {
   if (!c.readPositiveNumber("scale", defaultScale, scale) ||
       !readMask(c, mask) || !readNormalizer(c, normalizer))
     return false;
+  // The kernels scale f32 scores by it.
+  if (scale > std::numeric_limits<float>::max())
+    return c.failAttr("scale", "scale " + brief(json(scale)) +
+                                   " overflows f32; expected at most 3.4e38");
   c.attrs = {{"scale", scale}, {"mask", mask}, {"normalizer", normalizer}};
   return c.produce(c.type(Q));
 }

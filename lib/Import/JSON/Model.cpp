@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -163,6 +164,12 @@ std::optional<Model> parseModel(const std::string &text,
 }
 
 std::optional<Model> loadModel(const std::string &path, Error &error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    error.location = path;
+    error.message = "is a directory; expected a JSON model file";
+    return std::nullopt;
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     error.location = path;

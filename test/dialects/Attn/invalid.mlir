@@ -95,7 +95,7 @@ func.func @result(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor
 // -----
 
 func.func @scale_zero(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op scale must be non-zero}}
+  // expected-error @+1 {{'attn.attention' op scale must be non-zero and finite in f32, got 0}}
   %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0.0 : f64}
       : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
@@ -104,8 +104,19 @@ func.func @scale_zero(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: te
 // -----
 
 func.func @scale_nan(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op scale must be non-zero}}
+  // expected-error @+1 {{'attn.attention' op scale must be non-zero and finite in f32, got nan}}
   %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 0x7FF8000000000000 : f64}
+      : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32>
+  return %0 : tensor<2x8x4x16xf32>
+}
+
+// -----
+
+// The kernels scale f32 scores: a scale beyond f32's range would make every
+// score infinite.
+func.func @scale_beyond_f32(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
+  // expected-error @+1 {{'attn.attention' op scale must be non-zero and finite in f32, got 1.000000e+300}}
+  %0 = attn.attention %q, %k, %v {mask = #attn<mask none>, scale = 1.0e+300 : f64}
       : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
 }

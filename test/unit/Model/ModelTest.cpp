@@ -259,7 +259,8 @@ TEST(ModelTest, ReshapeRegroupsStaticSizesOnly) {
 TEST(ModelTest, WeightsPathIsResolvedAgainstTheModelDirectory) {
   std::string text = R"({"kiln": 1, "name": "m", "weights": "../w.safetensors",
     "inputs": [{"name": "x", "dtype": "f32", "shape": [2]}],
-    "nodes": [], "outputs": ["x"]})";
+    "nodes": [{"op": "relu", "inputs": ["x"], "outputs": ["y"]}],
+    "outputs": ["y"]})";
   Error error;
   std::optional<Model> model = parseModel(text, "a/b/m.json", error);
   ASSERT_TRUE(model) << error.str();

@@ -235,11 +235,13 @@ TEST(ReferenceCompare, Tolerances) {
 
 TEST(ReferenceCompare, NaNInfinityAndShape) {
   Tensor withNaN = tensor({3}, {nan, 1, inf});
-  Comparison c = compare(withNaN, withNaN);
-  EXPECT_FALSE(c.ok); // NaN never matches, not even NaN.
+  EXPECT_TRUE(compare(withNaN, withNaN).ok); // NaN where the reference has NaN.
+  Comparison c = compare(withNaN, tensor({3}, {1, 1, inf}));
+  EXPECT_FALSE(c.ok); // NaN matches nothing else.
   EXPECT_EQ(c.mismatches, 1);
   EXPECT_EQ(c.worstIndex, 0);
   EXPECT_EQ(c.maxAbsErr, inf);
+  EXPECT_FALSE(compare(tensor({1}, {1}), tensor({1}, {nan})).ok);
 
   EXPECT_FALSE(compare(tensor({1}, {1}), tensor({1}, {inf})).ok);
   EXPECT_FALSE(compare(tensor({1}, {inf}), tensor({1}, {1})).ok);
