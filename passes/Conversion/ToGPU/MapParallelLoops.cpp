@@ -35,6 +35,10 @@ namespace {
 /// Clones the constants and memref.get_global ops that `launch` uses from
 /// above into its body: they name data rather than carry host values, and
 /// a kernel needs its own copy (outlining then brings the global along).
+/// vector.constant_mask (a static tail mask, once canonicalized) is a
+/// constant without the ConstantLike trait: left outside, it would become
+/// a vector<Nxi1> kernel argument, and the host pipeline has no vector
+/// lowering for it.
 void cloneNamedDataInto(gpu::LaunchOp launch, OpBuilder &builder) {
   Region &region = launch.getBody();
   llvm::SetVector<Value> captured;
@@ -42,7 +46,7 @@ void cloneNamedDataInto(gpu::LaunchOp launch, OpBuilder &builder) {
   builder.setInsertionPointToStart(&region.front());
   for (Value value : captured) {
     Operation *def = value.getDefiningOp();
-    if (!def || !(isa<memref::GetGlobalOp>(def) ||
+    if (!def || !(isa<memref::GetGlobalOp, vector::ConstantMaskOp>(def) ||
                   def->hasTrait<OpTrait::ConstantLike>()))
       continue;
     Value copy = builder.clone(*def)->getResult(0);

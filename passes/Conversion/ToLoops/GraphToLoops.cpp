@@ -237,16 +237,27 @@ struct Conv1dToLoops : ToLoopsPattern<Conv1dOp> {
       Value zeroF = f32Const(b, 0.0), zero = indexConst(b, 0);
       Value start =
           starts ? b.create<memref::LoadOp>(starts, t).getResult() : zero;
-      for (int64_t k = 0; k < kernel; ++k) {
+      auto addTap = [&](ImplicitLocOpBuilder &b, Value k, Value acc) {
         // x[t - K + 1 + k], zero before the sequence start.
-        Value s = b.create<arith::SubIOp>(t, indexConst(b, kernel - 1 - k));
+        Value s = b.create<arith::SubIOp>(
+            t, b.createOrFold<arith::SubIOp>(indexConst(b, kernel - 1), k));
         Value valid =
             b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, s, start);
         Value x = loadF32(b, input, {ivs[0], indexMax(b, s, zero), c});
-        Value w = loadF32(b, weight, {c, indexConst(b, k)});
+        Value w = loadF32(b, weight, {c, k});
         Value term = b.create<arith::SelectOp>(
             valid, b.create<arith::MulFOp>(w, x), zeroF);
-        acc = b.create<arith::AddFOp>(acc, term);
+        return b.create<arith::AddFOp>(acc, term).getResult();
+      };
+      if (kernel <= kMaxUnrolledTaps) {
+        for (int64_t k = 0; k < kernel; ++k)
+          acc = addTap(b, indexConst(b, k), acc);
+      } else {
+        acc = forReduce(b, zero, indexConst(b, kernel), {acc},
+                        [&](ImplicitLocOpBuilder &b, Value k,
+                            ValueRange carried) -> SmallVector<Value> {
+                          return {addTap(b, k, carried[0])};
+                        })[0];
       }
       if (starts)
         acc = b.create<arith::SelectOp>(

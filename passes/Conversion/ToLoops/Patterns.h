@@ -34,6 +34,13 @@ struct KernelOptions {
   bool gpuTF32 = false;
 };
 
+/// conv1d kernels up to this many taps unroll them (Mamba's K = 4); a
+/// longer kernel loops over its taps, since its unrolled body grows with K
+/// and the canonicalizer and LLVM take superlinear time on it (K = 4096:
+/// minutes). The step form keeps unrolled taps in vector registers across
+/// the steps, which fit 8 of them beside the accumulator and inputs.
+constexpr int64_t kMaxUnrolledTaps = 8;
+
 /// Unary and binary elementwise graph ops, graph.cast and
 /// graph.fused_elementwise.
 void populateElementwiseToLoopsPatterns(const KernelOptions &options,

@@ -173,10 +173,11 @@ struct LinearRecurrenceStepToVectors
 };
 
 /// conv1d_step: per block of W channels (parallel), the K tap weights
-/// gathered into vectors once, then for every sequence and step
-/// Σ_k w[k]·x[t - (K-1-k)], each tap read from this call's input, else
-/// from the ring of the last K-1 inputs, else zero (before the sequence);
-/// the last K-1 inputs then replace their ring entries.
+/// gathered into vectors once (a longer kernel than kMaxUnrolledTaps:
+/// gathered in a loop over the taps, every step), then for every sequence
+/// and step Σ_k w[k]·x[t - (K-1-k)], each tap read from this call's input,
+/// else from the ring of the last K-1 inputs, else zero (before the
+/// sequence); the last K-1 inputs then replace their ring entries.
 struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
   using VectorPattern::VectorPattern;
 
@@ -195,12 +196,15 @@ struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
           forChannelBlock(
               b, d0, channels, width,
               [&](ImplicitLocOpBuilder &b, const ChannelBlock &cb) {
-                SmallVector<Value> taps =
-                    gatherTaps(b, adaptor.getWeight(), d0, cb, kernel);
+                SmallVector<Value> taps;
+                if (kernel <= kMaxUnrolledTaps)
+                  for (int64_t k = 0; k < kernel; ++k)
+                    taps.push_back(gatherTap(b, adaptor.getWeight(), d0, cb,
+                                             kernel, indexConst(b, k)));
                 sequentialLoops(b, {sizes[0]},
                                 [&](ImplicitLocOpBuilder &b, ValueRange batch) {
-                                  emitSequence(b, adaptor, cb, taps, batch[0],
-                                               d0, sizes[1], out);
+                                  emitSequence(b, adaptor, cb, taps, kernel,
+                                               batch[0], d0, sizes[1], out);
                                 });
               });
         });
@@ -208,10 +212,10 @@ struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
     return success();
   }
 
-  /// weight[d0 + lane, k] for every tap k, as f32 vectors: the weight is
+  /// weight[d0 + lane, k] for tap k, as an f32 vector: the weight is
   /// [C, K], so a block's taps are strided and gathered.
-  SmallVector<Value> gatherTaps(ImplicitLocOpBuilder &b, Value weight, Value d0,
-                                const ChannelBlock &cb, int64_t kernel) const {
+  Value gatherTap(ImplicitLocOpBuilder &b, Value weight, Value d0,
+                  const ChannelBlock &cb, int64_t kernel, Value k) const {
     auto weightType = cast<MemRefType>(weight.getType());
     Value flat = b.create<memref::CollapseShapeOp>(
         weight, SmallVector<ReassociationIndices>{{0, 1}});
@@ -225,16 +229,12 @@ struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
     auto storage = VectorType::get({width}, weightType.getElementType());
     Value pass = floatConst(b, storage, 0.0);
     Value rowStart = b.create<arith::MulIOp>(d0, indexConst(b, kernel));
-    SmallVector<Value> taps;
-    for (int64_t k = 0; k < kernel; ++k) {
-      Value base = b.create<arith::AddIOp>(rowStart, indexConst(b, k));
-      Value tap = b.create<vector::GatherOp>(storage, flat, ValueRange{base},
-                                             strides, mask, pass);
-      if (!weightType.getElementType().isF32())
-        tap = b.create<arith::ExtFOp>(f32Vector(b, width), tap);
-      taps.push_back(tap);
-    }
-    return taps;
+    Value base = b.create<arith::AddIOp>(rowStart, k);
+    Value tap = b.create<vector::GatherOp>(storage, flat, ValueRange{base},
+                                           strides, mask, pass);
+    if (!weightType.getElementType().isF32())
+      tap = b.create<arith::ExtFOp>(f32Vector(b, width), tap);
+    return tap;
   }
 
   /// The input `lag` > 0 tokens before step `t` of row `batch`: in this
@@ -242,12 +242,12 @@ struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
   /// candidates are loaded from clamped, valid places and one selected.
   Value earlierInput(ImplicitLocOpBuilder &b, OpAdaptor adaptor,
                      const ChannelBlock &cb, Value batch, Value row,
-                     Value first, Value t, Value d0, int64_t lag) const {
-    Value zero = indexConst(b, 0), lagIndex = indexConst(b, lag);
+                     Value first, Value t, Value d0, Value lag) const {
+    Value zero = indexConst(b, 0);
     Value ring = b.create<memref::DimOp>(adaptor.getState(), 1);
-    Value local = b.create<arith::SubIOp>(t, lagIndex);
+    Value local = b.create<arith::SubIOp>(t, lag);
     Value position =
-        b.create<arith::SubIOp>(b.create<arith::AddIOp>(first, t), lagIndex);
+        b.create<arith::SubIOp>(b.create<arith::AddIOp>(first, t), lag);
     Value inInput =
         b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, local, zero);
     Value inRing =
@@ -263,26 +263,44 @@ struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
   }
 
   /// The steps of row `batch` for the channel block at `d0`, then its ring
-  /// update.
+  /// update. `taps` holds the gathered taps, or none: each step gathers
+  /// them in a loop.
   void emitSequence(ImplicitLocOpBuilder &b, OpAdaptor adaptor,
-                    const ChannelBlock &cb, ArrayRef<Value> taps, Value batch,
-                    Value d0, Value steps, Value out) const {
+                    const ChannelBlock &cb, ArrayRef<Value> taps,
+                    int64_t kernel, Value batch, Value d0, Value steps,
+                    Value out) const {
     Value input = adaptor.getInput(), state = adaptor.getState();
     Value row = stateRow(b, adaptor.getSlots(), batch, state);
     Value first = firstPosition(b, adaptor.getPositions(), batch);
-    int64_t kernel = taps.size();
     Value ring = indexConst(b, kernel - 1);
     Value bias = adaptor.getBias();
     sequentialLoops(b, {steps}, [&](ImplicitLocOpBuilder &b, ValueRange t) {
       Value acc = bias ? cb.load(b, bias, {d0})
                        : floatConst(b, f32Vector(b, width), 0.0);
       // Tap k reads the token K-1-k back; the last tap is this call's.
-      for (int64_t k = 0; k + 1 < kernel; ++k)
-        acc = fma(b, taps[k],
-                  earlierInput(b, adaptor, cb, batch, row, first, t[0], d0,
-                               kernel - 1 - k),
-                  acc);
-      acc = fma(b, taps.back(), cb.load(b, input, {batch, t[0], d0}), acc);
+      if (taps.empty()) {
+        acc = forReduce(
+            b, indexConst(b, 0), ring, {acc},
+            [&](ImplicitLocOpBuilder &b, Value k,
+                ValueRange carried) -> SmallVector<Value> {
+              Value lag = b.create<arith::SubIOp>(ring, k);
+              return {fma(b,
+                          gatherTap(b, adaptor.getWeight(), d0, cb, kernel, k),
+                          earlierInput(b, adaptor, cb, batch, row, first, t[0],
+                                       d0, lag),
+                          carried[0])};
+            })[0];
+      } else {
+        for (int64_t k = 0; k + 1 < kernel; ++k)
+          acc = fma(b, taps[k],
+                    earlierInput(b, adaptor, cb, batch, row, first, t[0], d0,
+                                 indexConst(b, kernel - 1 - k)),
+                    acc);
+      }
+      Value last = taps.empty() ? gatherTap(b, adaptor.getWeight(), d0, cb,
+                                            kernel, indexConst(b, kernel - 1))
+                                : taps.back();
+      acc = fma(b, last, cb.load(b, input, {batch, t[0], d0}), acc);
       cb.store(b, acc, out, {batch, t[0], d0});
     });
     // Only the last K-1 inputs survive in the ring.

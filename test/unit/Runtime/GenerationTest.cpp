@@ -329,9 +329,9 @@ INSTANTIATE_TEST_SUITE_P(
     Models, Generation,
     testing::Values("causal-gqa", "sliding-window", "block-causal", "power",
                     "learned-positions", "linear-attention",
-                    "linear-recurrence", "odd-sizes", "gpt2-tiny", "llama-tiny",
-                    "mamba-tiny",
-                    "sliding-window-example", "power-attention"),
+                    "linear-recurrence", "long-conv", "odd-sizes", "gpt2-tiny",
+                    "llama-tiny", "mamba-tiny", "sliding-window-example",
+                    "power-attention"),
     [](const testing::TestParamInfo<const char *> &info) {
       std::string name = info.param;
       std::replace(name.begin(), name.end(), '-', '_');
