@@ -102,6 +102,14 @@ kiln_status *bindDims(const Signature &sig, const kiln_tensor *inputs,
       }
     }
   }
+  // A slice or top_k reads a static number of entries of the axis.
+  for (const DimCheck &check : sig.dimChecks)
+    if (boundBy[check.symbol] && dims[check.symbol] < check.min)
+      return invalid(quote(sig.dims[check.symbol]) + " is " +
+                     std::to_string(dims[check.symbol]) + " (from input " +
+                     quote(*boundBy[check.symbol]) + ") but " + check.node +
+                     " (" + check.why + ") needs at least " +
+                     std::to_string(check.min));
   return nullptr;
 }
 

@@ -192,6 +192,36 @@ kiln_status *parseOffsetChecks(const json &root, Signature &sig) {
   return nullptr;
 }
 
+/// The optional "dim_checks" list (docs/abi.md).
+kiln_status *parseDimChecks(const json &root, Signature &sig) {
+  auto checks = root.find("dim_checks");
+  if (checks == root.end())
+    return nullptr;
+  if (!checks->is_array())
+    return fail("/dim_checks", "expected an array");
+  for (size_t i = 0; i < checks->size(); ++i) {
+    const json &check = (*checks)[i];
+    std::string pointer = "/dim_checks/" + std::to_string(i);
+    if (!check.is_object() || !check.contains("dim") ||
+        !check["dim"].is_string() || !check.contains("min") ||
+        !check["min"].is_number_integer() || check["min"].get<int64_t>() < 1)
+      return fail(pointer, "expected {\"dim\": name, \"min\": positive "
+                           "int, \"node\": pointer, \"why\": text}");
+    auto dim = std::find(sig.dims.begin(), sig.dims.end(),
+                         check["dim"].get<std::string>());
+    if (dim == sig.dims.end())
+      return fail(pointer + "/dim",
+                  "undeclared dim " + quote(check["dim"].get<std::string>()));
+    DimCheck parsed;
+    parsed.symbol = static_cast<int32_t>(dim - sig.dims.begin());
+    parsed.min = check["min"].get<int64_t>();
+    parsed.node = check.value("node", std::string());
+    parsed.why = check.value("why", std::string());
+    sig.dimChecks.push_back(std::move(parsed));
+  }
+  return nullptr;
+}
+
 /// Index of the parameter named by `name`, or -1.
 int32_t findParam(const Signature &sig, const json &name) {
   for (size_t p = 0; p < sig.params.size(); ++p)
@@ -429,6 +459,8 @@ kiln_status *parseSignature(const std::string &text, Signature &sig) {
   if (sig.outputs.empty())
     return fail("/outputs", "a model needs at least one output");
   if (kiln_status *status = parseOffsetChecks(root, sig))
+    return status;
+  if (kiln_status *status = parseDimChecks(root, sig))
     return status;
   if (kiln_status *status = parseIndexChecks(root, sig))
     return status;

@@ -59,9 +59,18 @@ struct GenerationSpec {
   std::vector<TensorSpec> state;
 };
 
+/// A symbolic dim that an op needs at least `min` of (a slice with a static
+/// size of it, top_k's k): the node's JSON pointer and what it does.
+struct DimCheck {
+  int32_t symbol = -1;
+  int64_t min = 1;
+  std::string node, why;
+};
+
 struct Signature {
   std::string name;
   std::vector<std::string> dims;
+  std::vector<DimCheck> dimChecks;
   std::vector<TensorSpec> inputs, params, outputs;
   /// The packed weight buffers, in ABI order.
   std::vector<PackedSpec> packed;

@@ -314,7 +314,7 @@ CLI::Validator finiteNonNegative() {
           return {};
         return "expected a finite number >= 0, got '" + text + "'";
       },
-      "NUMBER >= 0");
+      "NONNEGATIVE");
 }
 
 } // namespace

@@ -28,6 +28,37 @@ static json describe(const model::Model &model, int id) {
           {"shape", shape}};
 }
 
+/// The least size a symbolic dim must have for `node`: a slice with a static
+/// size of a symbolic axis ([s, e) needs e, [-a, ...) needs a), top_k's k
+/// on one. Null when the node needs none.
+static json dimCheck(const model::Model &model, const model::Node &node) {
+  if (node.op != "slice" && node.op != "top_k")
+    return nullptr;
+  int64_t axis = node.attrs["axis"].get<int64_t>();
+  const model::Dim &dim = model.value(node.inputs[0]).type.shape[axis];
+  if (dim.isStatic())
+    return nullptr;
+  int64_t least;
+  std::string why;
+  if (node.op == "top_k") {
+    least = node.attrs["k"].get<int64_t>();
+    why = "top_k with k = " + std::to_string(least);
+  } else {
+    int64_t start = node.attrs["start"].get<int64_t>();
+    const json &end = node.attrs["end"];
+    if (end.is_null() && start >= 0)
+      return nullptr; // The whole axis.
+    least = start < 0 ? -start : end.get<int64_t>();
+    why = "slice [" + std::to_string(start) + ", " +
+          (end.is_null() ? std::string("end") : end.dump()) + ")";
+  }
+  why += " of axis " + std::to_string(axis);
+  return {{"dim", model.dims[dim.symbol]},
+          {"min", least},
+          {"node", node.pointer},
+          {"why", why}};
+}
+
 std::string buildSignature(const model::Model &model) {
   json signature = {{"abi", 2}, {"name", model.name}, {"dims", model.dims}};
   // Where the model's weights were when it was compiled, so that kiln-run
@@ -81,6 +112,12 @@ std::string buildSignature(const model::Model &model) {
          {"bound", seq.isStatic() ? json(seq.size) : json(model.dims[seq.symbol])}});
   }
   signature["offset_checks"] = offsetChecks;
+  // Ops that read a static number of entries of a symbolic axis.
+  json dimChecks = json::array();
+  for (const model::Node &node : model.nodes)
+    if (json check = dimCheck(model, node); !check.is_null())
+      dimChecks.push_back(check);
+  signature["dim_checks"] = dimChecks;
   signature["generation"] =
       model::describeGeneration(model, model::planGeneration(model));
   return signature.dump();

@@ -137,6 +137,30 @@ TEST(SignatureTest, ParsesOffsetChecks) {
             std::string::npos);
 }
 
+TEST(SignatureTest, ParsesDimChecks) {
+  auto withChecks = [](const std::string &checks, Signature &signature) {
+    std::string text = kValid;
+    text.insert(text.rfind('}'), ", \"dim_checks\": " + checks);
+    return message(parseSignature(text, signature));
+  };
+  Signature signature;
+  ASSERT_EQ(withChecks(R"([{"dim": "t", "min": 5, "node": "/nodes/0",
+                            "why": "slice [0, 5) of axis 1"}])",
+                       signature),
+            "");
+  ASSERT_EQ(signature.dimChecks.size(), 1u);
+  EXPECT_EQ(signature.dimChecks[0].min, 5);
+  EXPECT_EQ(signature.dims[signature.dimChecks[0].symbol], "t");
+  EXPECT_EQ(signature.dimChecks[0].node, "/nodes/0");
+  Signature undeclared, zero;
+  EXPECT_NE(withChecks(R"([{"dim": "s", "min": 2}])", undeclared)
+                .find("/dim_checks/0/dim: undeclared dim 's'"),
+            std::string::npos);
+  EXPECT_NE(withChecks(R"([{"dim": "t", "min": 0}])", zero)
+                .find("/dim_checks/0: expected"),
+            std::string::npos);
+}
+
 } // namespace
 
 namespace {
