@@ -313,8 +313,10 @@ Value scratch(ImplicitLocOpBuilder &b, ValueRange sizes) {
     if (!constant)
       dynamic.push_back(size);
   }
+  // An explicit alignment: NVPTX writes a dynamically sized alloca with
+  // the alignment LLVM gives it, and ptxas rejects 0.
   return b.create<memref::AllocaOp>(MemRefType::get(shape, b.getF32Type()),
-                                    dynamic);
+                                    dynamic, b.getI64IntegerAttr(16));
 }
 
 Value zeroScratch(ImplicitLocOpBuilder &b, ValueRange sizes) {
