@@ -128,6 +128,12 @@ bool generate(kiln_model *model, kiln_session *session,
   if (!checkCanGenerate(model, error))
     return false;
   int64_t batch = prompt.shape[0], length = prompt.shape[1];
+  if (batch < 1 || length < 1) {
+    error = "the prompt is [" + std::to_string(batch) + ", " +
+            std::to_string(length) +
+            "]; --generate needs at least one row of one token";
+    return false;
+  }
   if (batch > INT32_MAX) {
     error = "the prompt has too many rows";
     return false;
