@@ -14,7 +14,9 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
+#include <set>
 #include <sstream>
 
 namespace kiln::model {
@@ -130,14 +132,62 @@ std::string syntaxMessage(const char *what) {
   return colon == std::string::npos ? message : message.substr(colon + 2);
 }
 
+/// A parser callback that finds the first key given twice in one object
+/// (nlohmann's parser keeps the last), as the JSON pointer of the repeat.
+class DuplicateKeys {
+public:
+  std::optional<std::string> pointer;
+  std::string key;
+
+  bool operator()(int, json::parse_event_t event, json &parsed) {
+    using Event = json::parse_event_t;
+    bool element = event == Event::object_start ||
+                   event == Event::array_start || event == Event::value;
+    if (element && !levels.empty() && !levels.back().object)
+      ++levels.back().index;
+    if (event == Event::object_start || event == Event::array_start)
+      levels.push_back({event == Event::object_start, {}, {}, -1});
+    else if (event == Event::object_end || event == Event::array_end)
+      levels.pop_back();
+    else if (event == Event::key && !pointer) {
+      Level &object = levels.back();
+      object.key = parsed.get<std::string>();
+      if (!object.keys.insert(object.key).second) {
+        pointer = path();
+        key = object.key;
+      }
+    }
+    return true;
+  }
+
+private:
+  struct Level {
+    bool object;
+    std::set<std::string> keys;
+    std::string key;
+    int64_t index;
+  };
+
+  std::string path() const {
+    std::string text;
+    for (const Level &level : levels)
+      text += "/" + (level.object ? detail::escapePointer(level.key)
+                                  : std::to_string(level.index));
+    return text;
+  }
+
+  std::vector<Level> levels;
+};
+
 } // namespace
 
 std::optional<Model> parseModel(const std::string &text,
                                 const std::string &fileName, Error &error) {
   detail::Diag diag(fileName, error);
   json root;
+  DuplicateKeys duplicates;
   try {
-    root = json::parse(text);
+    root = json::parse(text, std::ref(duplicates));
   } catch (const json::parse_error &e) {
     error.location = syntaxLocation(text, fileName, e.byte);
     error.message = syntaxMessage(e.what());
@@ -154,6 +204,12 @@ std::optional<Model> parseModel(const std::string &text,
                          ? fileName
                          : syntaxLocation(text, fileName, at + 1);
     error.message = what.substr(what.find("] ") + 2);
+    return std::nullopt;
+  }
+  if (duplicates.pointer) {
+    diag.fail(*duplicates.pointer,
+              "duplicate key '" + duplicates.key +
+                  "'; each key may appear once in an object");
     return std::nullopt;
   }
   std::optional<Model> model = detail::buildModel(root, fileName, diag);

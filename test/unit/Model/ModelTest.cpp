@@ -276,7 +276,8 @@ TEST(ModelTest, HelpersFormatAndLookUp) {
   EXPECT_STREQ(dtypeName(DType::I64), "i64");
   EXPECT_EQ(dtypeSize(DType::F16), 2);
   EXPECT_FALSE(isFloat(DType::I32));
-  Model m = parseOk(smallModel("[]", R"(["x"])"));
+  Model m = parseOk(
+      smallModel(R"([{"op": "relu", "inputs": ["x"], "outputs": ["y"]}])"));
   EXPECT_EQ(formatShape(m, {Dim::symbolic(1), Dim::fixed(3)}), "[seq, 3]");
   EXPECT_EQ(m.lookup("w2"), 7);
   EXPECT_EQ(m.lookup("nope"), -1);
