@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Driver/CompileDriver.h"
+#include "lib/Driver/ToolSupport.h"
 
 #include "kiln/InitAllDialects.h"
 #include "lib/Import/JSON/Generation.h"
@@ -405,6 +406,8 @@ int compile(const CompileOptions &options) {
     if (!buffer)
       return fail(message);
     sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+    if (!checkMLIRNesting(sourceMgr))
+      return 1;
     // parseSourceFile verifies the module and reports with locations.
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
     if (!module)

@@ -14,6 +14,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <unistd.h>
@@ -91,6 +92,43 @@ bool parseCommandLine(const char *tool, int argc, const char *const *argv,
   if (lines.empty())
     llvm::errs() << tool << ": error: invalid command line\n";
   return false;
+}
+
+bool checkMLIRNesting(llvm::SourceMgr &sourceMgr) {
+  const llvm::MemoryBuffer *buffer =
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+  llvm::StringRef text = buffer->getBuffer();
+  if (text.starts_with("ML\xefR")) // Bytecode.
+    return true;
+  unsigned depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+      continue;
+    }
+    if (c == '/' && text.substr(i).starts_with("//")) {
+      i = std::min(text.find('\n', i), text.size());
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '(' || c == '[' || c == '{') {
+      if (++depth > kMaxMLIRNesting) {
+        sourceMgr.PrintMessage(llvm::SMLoc::getFromPointer(text.data() + i),
+                               llvm::SourceMgr::DK_Error,
+                               "nested deeper than " +
+                                   llvm::Twine(kMaxMLIRNesting) +
+                                   " levels, which MLIR's parser cannot take");
+        return false;
+      }
+    } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
 }
 
 } // namespace kiln::driver

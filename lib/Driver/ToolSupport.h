@@ -11,6 +11,7 @@
 #define KILN_DRIVER_TOOLSUPPORT_H
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/SourceMgr.h"
 
 namespace kiln::driver {
 
@@ -27,6 +28,17 @@ void setVersionPrinter(const char *tool);
 /// false on an error instead of exiting.
 bool parseCommandLine(const char *tool, int argc, const char *const *argv,
                       llvm::StringRef overview);
+
+/// MLIR's recursive-descent parser overflows the stack on input nested a
+/// few thousand levels deep (upstream mlir-opt crashes too); both tools
+/// refuse textual MLIR nested deeper than this before parsing it.
+constexpr unsigned kMaxMLIRNesting = 1000;
+
+/// Checks that no `(`, `[` or `{` of the textual MLIR in `sourceMgr`'s main
+/// buffer, outside string literals, is nested deeper than kMaxMLIRNesting;
+/// otherwise reports an error at the first one that is and returns false.
+/// Bytecode passes.
+bool checkMLIRNesting(llvm::SourceMgr &sourceMgr);
 
 } // namespace kiln::driver
 

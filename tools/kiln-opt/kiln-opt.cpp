@@ -21,6 +21,8 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -45,6 +47,15 @@ int main(int argc, char **argv) {
   if (!kiln::driver::parseCommandLine("kiln-opt", argc, argv,
                                       "Kiln optimizer driver\n"))
     return 1;
+  // Standard input is read once, by MlirOptMain, so only a file is checked.
+  if (input != "-") {
+    llvm::SourceMgr sourceMgr;
+    if (auto buffer = llvm::MemoryBuffer::getFile(input)) {
+      sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+      if (!kiln::driver::checkMLIRNesting(sourceMgr))
+        return 1;
+    }
+  }
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, input, output, registry));
 }

@@ -313,10 +313,11 @@ Value scratch(ImplicitLocOpBuilder &b, ValueRange sizes) {
     if (!constant)
       dynamic.push_back(size);
   }
-  // An explicit alignment: NVPTX writes a dynamically sized alloca with
-  // the alignment LLVM gives it, and ptxas rejects 0.
-  return b.create<memref::AllocaOp>(MemRefType::get(shape, b.getF32Type()),
-                                    dynamic, b.getI64IntegerAttr(16));
+  // A dynamically sized one gets an explicit alignment: NVPTX writes its
+  // alloca with the alignment LLVM gives it, and ptxas rejects 0.
+  return b.create<memref::AllocaOp>(
+      MemRefType::get(shape, b.getF32Type()), dynamic,
+      dynamic.empty() ? IntegerAttr() : b.getI64IntegerAttr(16));
 }
 
 Value zeroScratch(ImplicitLocOpBuilder &b, ValueRange sizes) {

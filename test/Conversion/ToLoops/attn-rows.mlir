@@ -244,7 +244,7 @@ func.func @power(%q: tensor<1x?x2x8xf32>, %k: tensor<1x?x2x8xf32>,
 // CHECK-LABEL: func.func @dynamic_head_dim
 // CHECK: memref.alloca() : memref<1xi64>
 // CHECK: scf.parallel
-// CHECK: memref.alloca({{.*}}) : memref<96x?xf32>
+// CHECK: memref.alloca({{.*}}) {alignment = 16 : i64} : memref<96x?xf32>
 // CHECK: memref.atomic_rmw
 func.func @dynamic_head_dim(%q: tensor<1x?x2x?xf32>, %k: tensor<1x?x2x?xf32>,
                             %v: tensor<1x?x2x?xf32>) -> tensor<1x?x2x?xf32> {

@@ -113,7 +113,7 @@ func.func @selective_scan_remainder(%u: tensor<1x?x37xf32>,
 // CHECK-LABEL: func.func @selective_scan_dynamic_state
 // CHECK: %[[N:.*]] = memref.dim %arg2, %c1{{(_[0-9]+)?}} :
 // CHECK: scf.parallel
-// CHECK: %[[H:.*]] = memref.alloca(%[[N]]) : memref<?x8xf32>
+// CHECK: %[[H:.*]] = memref.alloca(%[[N]]) {alignment = 16 : i64} : memref<?x8xf32>
 // CHECK: %[[MASK:.*]] = vector.create_mask
 // CHECK-NOT: scf.if
 // CHECK: vector.maskedload %arg1{{.*}}, %[[MASK]], %{{.*}} : memref<1x?x4xbf16>, vector<8xi1>, vector<8xbf16> into vector<8xbf16>
