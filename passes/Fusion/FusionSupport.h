@@ -91,6 +91,11 @@ struct AttentionMatch {
   /// Every op the attention replaces, the producer side first.
   llvm::SmallVector<mlir::Operation *> ops;
 };
+/// kiln-raise-attention's rewrite of llama's repeat_kv (K/V heads copied n
+/// times before the products) into grouped-query attention
+/// (RepeatedHeads.cpp).
+void populateRepeatedHeadsPatterns(mlir::RewritePatternSet &patterns);
+
 /// Whether `op` turns attention scores into weights: a softmax, or the
 /// division of a power normalizer `e / reduce_sum(e)` along the last,
 /// kept axis, e = x^p for an even p (`pow` by a constant, `square`,

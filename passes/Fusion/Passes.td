@@ -71,8 +71,10 @@ def RaiseAttention : Pass<"kiln-raise-attention", "mlir::func::FuncOp"> {
     keys. Transposes that only move the heads axis are absorbed.
     Grouped-query attention written as a broadcasting matmul, q
     `[B, Hkv, G, T, D]` against kᵀ `[B, Hkv, 1, D, S]` and v
-    `[B, Hkv, 1, S, D]`, becomes the GQA form of the op. Every intermediate
-    must have no other user.
+    `[B, Hkv, 1, S, D]`, becomes the GQA form of the op, and so does
+    llama's repeat_kv (K/V heads copied in place by a concat or a
+    broadcast, RepeatedHeads.cpp): the attention reads the heads, and the
+    copies go. Every intermediate must have no other user.
   }];
   let dependentDialects = ["kiln::attn::AttnDialect"];
 }

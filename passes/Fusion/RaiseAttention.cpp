@@ -489,6 +489,7 @@ struct RaiseAttentionPass
     patterns
         .add<RaiseAttentionPattern<SoftmaxOp>, RaiseAttentionPattern<DivOp>>(
             &getContext());
+    populateRepeatedHeadsPatterns(patterns);
     TransposeOp::getCanonicalizationPatterns(patterns, &getContext());
     // The grouped form's reshapes take sizes from the layout ops they
     // replace; reading them from those ops' operands lets the ops die.

@@ -772,3 +772,100 @@ func.func @blocks_and_window(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>
   %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
   return %o : tensor<2x4x?x16xf32>
 }
+
+// -----
+
+// llama's repeat_kv written with primitives: each K/V head copied 3 times
+// in place (a concat of x, x, x along a unit axis, or x plus zeros that
+// broadcast along it) before the products. Head j of the copy is head j / 3
+// of k, which is how grouped-query attention reads its heads: the
+// attention takes k and v themselves. (Dims of different arguments are one
+// size only through kiln.signature's dim names, which this test has none
+// of: each reshape reads its sizes from the tensor it splits.)
+
+// CHECK-LABEL: func.func @repeated_heads
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x6x?x8xf32>, %[[K:.*]]: tensor<?x2x?x8xf32>, %[[V:.*]]: tensor<?x2x?x8xf32>)
+// CHECK-DAG: %[[KT:.*]] = graph.transpose %[[K]] {perm = array<i64: 0, 2, 1, 3>} : tensor<?x2x?x8xf32> -> tensor<?x?x2x8xf32>
+// CHECK-DAG: %[[VT:.*]] = graph.transpose %[[V]] {perm = array<i64: 0, 2, 1, 3>} : tensor<?x2x?x8xf32> -> tensor<?x?x2x8xf32>
+// CHECK: attn.attention %{{.*}}, %[[KT]], %[[VT]] {mask = #attn<mask none>, scale = 1.000000e+00 : f64} : (tensor<?x?x6x8xf32>, tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>) -> tensor<?x?x6x8xf32>
+// CHECK-NOT: graph.concat
+// CHECK-NOT: graph.add
+func.func @repeated_heads(%q: tensor<?x6x?x8xf32>, %k: tensor<?x2x?x8xf32>,
+                          %v: tensor<?x2x?x8xf32>) -> tensor<?x6x?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %b = tensor.dim %k, %c0 : tensor<?x2x?x8xf32>
+  %s = tensor.dim %k, %c2 : tensor<?x2x?x8xf32>
+  %zeros = graph.constant dense<0.000000e+00> : tensor<1x1x3x1x1xf32>
+  %k5 = graph.reshape %k sizes(%b, %s) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %kc = graph.concat %k5, %k5, %k5 {axis = 2 : i64} : (tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>) -> tensor<?x2x3x?x8xf32>
+  %kr = graph.reshape %kc sizes(%b, %s) : tensor<?x2x3x?x8xf32> -> tensor<?x6x?x8xf32>
+  %vb0 = tensor.dim %v, %c0 : tensor<?x2x?x8xf32>
+  %vs = tensor.dim %v, %c2 : tensor<?x2x?x8xf32>
+  %v5 = graph.reshape %v sizes(%vb0, %vs) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %vb = graph.add %v5, %zeros : tensor<?x2x1x?x8xf32>, tensor<1x1x3x1x1xf32> -> tensor<?x2x3x?x8xf32>
+  %vr = graph.reshape %vb sizes(%vb0, %vs) : tensor<?x2x3x?x8xf32> -> tensor<?x6x?x8xf32>
+  %kt = graph.transpose %kr {perm = array<i64: 0, 1, 3, 2>} : tensor<?x6x?x8xf32> -> tensor<?x6x8x?xf32>
+  %s0 = graph.matmul %q, %kt : tensor<?x6x?x8xf32>, tensor<?x6x8x?xf32> -> tensor<?x6x?x?xf32>
+  %p = graph.softmax %s0 {axis = 3 : i64} : tensor<?x6x?x?xf32>
+  %o = graph.matmul %p, %vr : tensor<?x6x?x?xf32>, tensor<?x6x?x8xf32> -> tensor<?x6x?x8xf32>
+  return %o : tensor<?x6x?x8xf32>
+}
+
+// -----
+
+// Not copies of one head: a concat of two different tensors (k); a reshape
+// that does not keep the sequence dim where it was (v, its sizes swapped).
+// The attention reads the 6 heads given.
+
+// CHECK-LABEL: func.func @concat_of_different_heads
+// CHECK: graph.concat
+// CHECK: attn.attention {{.*}} : (tensor<?x?x6x8xf32>, tensor<?x?x6x8xf32>, tensor<?x?x6x8xf32>) -> tensor<?x?x6x8xf32>
+func.func @concat_of_different_heads(%q: tensor<?x6x?x8xf32>, %k: tensor<?x2x?x8xf32>,
+    %k2: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>) -> tensor<?x6x?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %b = tensor.dim %k, %c0 : tensor<?x2x?x8xf32>
+  %s = tensor.dim %k, %c2 : tensor<?x2x?x8xf32>
+  %k5 = graph.reshape %k sizes(%b, %s) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %j5 = graph.reshape %k2 sizes(%b, %s) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %kc = graph.concat %k5, %j5, %k5 {axis = 2 : i64} : (tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>) -> tensor<?x2x3x?x8xf32>
+  %kr = graph.reshape %kc sizes(%b, %s) : tensor<?x2x3x?x8xf32> -> tensor<?x6x?x8xf32>
+  %vb0 = tensor.dim %v, %c0 : tensor<?x2x?x8xf32>
+  %vs = tensor.dim %v, %c2 : tensor<?x2x?x8xf32>
+  %v5 = graph.reshape %v sizes(%vb0, %vs) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %vc = graph.concat %v5, %v5, %v5 {axis = 2 : i64} : (tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>) -> tensor<?x2x3x?x8xf32>
+  %vr = graph.reshape %vc sizes(%vb0, %vs) : tensor<?x2x3x?x8xf32> -> tensor<?x6x?x8xf32>
+  %kt = graph.transpose %kr {perm = array<i64: 0, 1, 3, 2>} : tensor<?x6x?x8xf32> -> tensor<?x6x8x?xf32>
+  %s0 = graph.matmul %q, %kt : tensor<?x6x?x8xf32>, tensor<?x6x8x?xf32> -> tensor<?x6x?x?xf32>
+  %p = graph.softmax %s0 {axis = 3 : i64} : tensor<?x6x?x?xf32>
+  %o = graph.matmul %p, %vr : tensor<?x6x?x?xf32>, tensor<?x6x?x8xf32> -> tensor<?x6x?x8xf32>
+  return %o : tensor<?x6x?x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @sizes_swapped
+// CHECK: graph.concat
+// CHECK: attn.attention {{.*}} : (tensor<?x?x6x8xf32>, tensor<?x?x6x8xf32>, tensor<?x?x6x8xf32>) -> tensor<?x?x6x8xf32>
+func.func @sizes_swapped(%q: tensor<?x6x?x8xf32>, %k: tensor<?x2x?x8xf32>,
+    %k2: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>) -> tensor<?x6x?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %b = tensor.dim %k, %c0 : tensor<?x2x?x8xf32>
+  %s = tensor.dim %k, %c2 : tensor<?x2x?x8xf32>
+  %k5 = graph.reshape %k sizes(%b, %s) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %j5 = graph.reshape %k2 sizes(%b, %s) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %kc = graph.concat %k5, %k5, %k5 {axis = 2 : i64} : (tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>) -> tensor<?x2x3x?x8xf32>
+  %kr = graph.reshape %kc sizes(%b, %s) : tensor<?x2x3x?x8xf32> -> tensor<?x6x?x8xf32>
+  %vb0 = tensor.dim %v, %c0 : tensor<?x2x?x8xf32>
+  %vs = tensor.dim %v, %c2 : tensor<?x2x?x8xf32>
+  %v5 = graph.reshape %v sizes(%vb0, %vs) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %vc = graph.concat %v5, %v5, %v5 {axis = 2 : i64} : (tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>) -> tensor<?x2x3x?x8xf32>
+  %vr = graph.reshape %vc sizes(%vs, %vb0) : tensor<?x2x3x?x8xf32> -> tensor<?x6x?x8xf32>
+  %kt = graph.transpose %kr {perm = array<i64: 0, 1, 3, 2>} : tensor<?x6x?x8xf32> -> tensor<?x6x8x?xf32>
+  %s0 = graph.matmul %q, %kt : tensor<?x6x?x8xf32>, tensor<?x6x8x?xf32> -> tensor<?x6x?x?xf32>
+  %p = graph.softmax %s0 {axis = 3 : i64} : tensor<?x6x?x?xf32>
+  %o = graph.matmul %p, %vr : tensor<?x6x?x?xf32>, tensor<?x6x?x8xf32> -> tensor<?x6x?x8xf32>
+  return %o : tensor<?x6x?x8xf32>
+}

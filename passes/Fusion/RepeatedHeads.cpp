@@ -1,0 +1,229 @@
+//===- RepeatedHeads.cpp - llama's repeat_kv into grouped-query attention -===//
+//
+// Part of kiln-raise-attention. Grouped-query attention written with
+// primitives often copies each key/value head n times before the product
+// (llama's repeat_kv): `reshape(concat(x, x, ..., axis 2))`, or x broadcast
+// by adding zeros or multiplying by ones, where x = reshape(h) is
+// [B, Hkv, 1, S, D] and the result [B, Hkv·n, S, D]. Head j of the copy is
+// head j / n of h, which is how attn.attention reads its K/V heads for
+// grouped-query attention, so the raised attention takes h itself and the
+// copy goes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Fusion/FusionSupport.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Support/JSON.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+/// Graph inputs share a symbolic dim by its name in kiln.signature, which
+/// the runtime checks: dim `axis` of @kiln_main's argument `arg` as the
+/// first input dim of that name (the one the importer reads sizes from).
+std::pair<Value, int64_t> canonicalInputDim(BlockArgument arg, int64_t axis) {
+  auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+  auto module = func ? func->getParentOfType<ModuleOp>() : ModuleOp();
+  auto text = module ? module->getAttrOfType<StringAttr>("kiln.signature")
+                     : StringAttr();
+  if (!text || func.getSymName() != "kiln_main")
+    return {arg, axis};
+  llvm::Expected<llvm::json::Value> signature = llvm::json::parse(text);
+  if (!signature) {
+    llvm::consumeError(signature.takeError());
+    return {arg, axis};
+  }
+  auto shapeOf = [&](unsigned input) -> const llvm::json::Array * {
+    const llvm::json::Object *root = signature->getAsObject();
+    const llvm::json::Array *inputs = root ? root->getArray("inputs") : nullptr;
+    if (!inputs || input >= inputs->size())
+      return nullptr;
+    const llvm::json::Object *tensor = (*inputs)[input].getAsObject();
+    return tensor ? tensor->getArray("shape") : nullptr;
+  };
+  const llvm::json::Array *shape = shapeOf(arg.getArgNumber());
+  std::optional<llvm::StringRef> name =
+      shape && axis < static_cast<int64_t>(shape->size())
+          ? (*shape)[axis].getAsString()
+          : std::nullopt;
+  for (unsigned input = 0; name && shapeOf(input); ++input)
+    for (auto [other, dim] : llvm::enumerate(*shapeOf(input)))
+      if (dim.getAsString() == name)
+        return {func.getArgument(input), static_cast<int64_t>(other)};
+  return {arg, axis};
+}
+
+/// The (value, axis) whose size dim `axis` of `value` has at run time,
+/// followed through transposes, concats along other axes and reshapes
+/// whose size operand for it is a tensor.dim, to a graph input's dim.
+std::pair<Value, int64_t> dimOrigin(Value value, int64_t axis) {
+  while (Operation *def = value.getDefiningOp()) {
+    if (auto transpose = dyn_cast<TransposeOp>(def)) {
+      axis = transpose.getPerm()[axis];
+      value = transpose.getInput();
+    } else if (auto concat = dyn_cast<ConcatOp>(def);
+               concat && static_cast<int64_t>(concat.getAxis()) != axis) {
+      value = concat.getInputs().front();
+    } else if (isa<AddOp, MulOp>(def)) {
+      // A broadcast: the dim comes from the operand where it is dynamic.
+      int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
+      Value from;
+      for (Value operand : def->getOperands()) {
+        auto type = cast<RankedTensorType>(operand.getType());
+        int64_t at = axis - (rank - type.getRank());
+        if (at >= 0 && type.isDynamicDim(at))
+          from = from ? Value() : operand;
+      }
+      if (!from)
+        break;
+      axis -= rank - cast<RankedTensorType>(from.getType()).getRank();
+      value = from;
+    } else if (auto reshape = dyn_cast<ReshapeOp>(def)) {
+      auto type = cast<RankedTensorType>(reshape.getType());
+      if (!type.isDynamicDim(axis))
+        break;
+      auto dim = reshape.getSizes()[type.getDynamicDimIndex(axis)]
+                     .getDefiningOp<tensor::DimOp>();
+      std::optional<int64_t> source =
+          dim ? dim.getConstantIndex() : std::nullopt;
+      if (!source)
+        break;
+      value = dim.getSource();
+      axis = *source;
+    } else {
+      break;
+    }
+  }
+  if (auto arg = dyn_cast<BlockArgument>(value))
+    return canonicalInputDim(arg, axis);
+  return {value, axis};
+}
+
+/// Whether dim `axisA` of `a` and dim `axisB` of `b` are one size at run
+/// time.
+bool sameDim(Value a, int64_t axisA, Value b, int64_t axisB) {
+  int64_t sizeA = cast<RankedTensorType>(a.getType()).getDimSize(axisA);
+  int64_t sizeB = cast<RankedTensorType>(b.getType()).getDimSize(axisB);
+  if (!ShapedType::isDynamic(sizeA) || !ShapedType::isDynamic(sizeB))
+    return sizeA == sizeB;
+  return dimOrigin(a, axisA) == dimOrigin(b, axisB);
+}
+
+/// A splat constant of `value` whose shape broadcasts only along axis 2
+/// of a rank-5 tensor.
+bool isRepeatingSplat(Value operand, double value) {
+  auto type = cast<RankedTensorType>(operand.getType());
+  if (type.getRank() > 5 || scalarConstant(operand) != value)
+    return false;
+  for (int64_t axis = 0; axis < type.getRank(); ++axis)
+    if (axis + 5 - type.getRank() != 2 && type.getDimSize(axis) != 1)
+      return false;
+  return true;
+}
+
+/// The unit-axis tensor x [B, Hkv, 1, S, D] that `copies` [B, Hkv, n, S, D]
+/// repeats along axis 2, and the ops that repeat it; null if none.
+Value repeatedOperand(Value copies, SmallVectorImpl<Operation *> &ops) {
+  Operation *def = copies.getDefiningOp();
+  Value x;
+  if (auto concat = dyn_cast_or_null<ConcatOp>(def)) {
+    ValueRange inputs = concat.getInputs();
+    if (concat.getAxis() == 2 && llvm::all_equal(inputs))
+      x = inputs.front();
+  } else if (isa_and_nonnull<AddOp, MulOp>(def)) {
+    double identity = isa<AddOp>(def) ? 0.0 : 1.0;
+    for (int side = 0; side < 2 && !x; ++side)
+      if (isRepeatingSplat(def->getOperand(1 - side), identity))
+        x = def->getOperand(side);
+  }
+  auto type = x ? cast<RankedTensorType>(x.getType()) : RankedTensorType();
+  if (!type || type.getRank() != 5 || type.getDimSize(2) != 1)
+    return Value();
+  for (int64_t axis : {0, 1, 3, 4})
+    if (!sameDim(x, axis, copies, axis))
+      return Value();
+  ops.push_back(def);
+  return x;
+}
+
+/// h [B, Hkv, S, D] when `heads` [B, Hkv·n, S, D] is h with each head
+/// repeated n times in place (see the file comment), with `n`; null if not.
+Value unrepeatedHeads(Value heads, int64_t &n,
+                      SmallVectorImpl<Operation *> &ops) {
+  auto merge = heads.getDefiningOp<ReshapeOp>();
+  if (!merge)
+    return Value();
+  Value copies = merge.getInput();
+  auto copiesType = cast<RankedTensorType>(copies.getType());
+  auto headsType = cast<RankedTensorType>(heads.getType());
+  // [B, Hkv, n, S, D] merged into [B, Hkv·n, S, D], from x = h split
+  // into [B, Hkv, 1, S, D].
+  if (copiesType.getRank() != 5 || headsType.getRank() != 4 ||
+      copiesType.isDynamicDim(1) || copiesType.isDynamicDim(2) ||
+      headsType.getDimSize(1) !=
+          copiesType.getDimSize(1) * copiesType.getDimSize(2) ||
+      !sameDim(copies, 0, heads, 0) || !sameDim(copies, 3, heads, 2) ||
+      !sameDim(copies, 4, heads, 3))
+    return Value();
+  Value x = repeatedOperand(copies, ops);
+  auto split = x ? x.getDefiningOp<ReshapeOp>() : ReshapeOp();
+  if (!split)
+    return Value();
+  Value h = split.getInput();
+  if (cast<RankedTensorType>(h.getType()).getRank() != 4 ||
+      !sameDim(h, 0, heads, 0) || !sameDim(h, 1, copies, 1) ||
+      !sameDim(h, 2, heads, 2) || !sameDim(h, 3, heads, 3))
+    return Value();
+  ops.append({split, merge});
+  n = copiesType.getDimSize(2);
+  return h;
+}
+
+/// attn.attention whose K and V are transposes of repeated heads reads the
+/// heads themselves, as grouped-query attention.
+struct UnrepeatKVHeads : OpRewritePattern<attn::AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(attn::AttentionOp attention,
+                                PatternRewriter &rewriter) const override {
+    SmallVector<Operation *> ops;
+    int64_t nKey = 0, nValue = 0;
+    auto headsOf = [&](Value tokenMajor, int64_t &n) -> Value {
+      auto transpose = tokenMajor.getDefiningOp<TransposeOp>();
+      if (!transpose || transpose.getPerm() != ArrayRef<int64_t>{0, 2, 1, 3})
+        return Value();
+      ops.push_back(transpose);
+      return unrepeatedHeads(transpose.getInput(), n, ops);
+    };
+    Value key = headsOf(attention.getKey(), nKey);
+    Value value = key ? headsOf(attention.getValue(), nValue) : Value();
+    if (!value || nKey != nValue)
+      return rewriter.notifyMatchFailure(attention, "no repeated K/V heads");
+    Location loc = attention.getLoc();
+    auto tokenMajor = [&](Value heads) {
+      auto type = cast<RankedTensorType>(heads.getType());
+      SmallVector<int64_t> shape = {type.getDimSize(0), type.getDimSize(2),
+                                    type.getDimSize(1), type.getDimSize(3)};
+      return rewriter.create<TransposeOp>(
+          loc, RankedTensorType::get(shape, type.getElementType()), heads,
+          rewriter.getDenseI64ArrayAttr({0, 2, 1, 3}));
+    };
+    ops.push_back(attention);
+    rewriter.modifyOpInPlace(attention, [&] {
+      attention.getKeyMutable().assign(tokenMajor(key));
+      attention.getValueMutable().assign(tokenMajor(value));
+      attention->setLoc(fusedLoc(ops));
+    });
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateRepeatedHeadsPatterns(RewritePatternSet &patterns) {
+  patterns.add<UnrepeatKVHeads>(patterns.getContext());
+}
