@@ -207,6 +207,22 @@ private:
 
 using Visibility = llvm::function_ref<std::optional<bool>(int64_t, int64_t)>;
 
+/// The first position in (low, high] that `seen` says is hidden, by
+/// bisection, given that low is seen and high hidden; none where `seen`
+/// cannot tell.
+std::optional<int64_t>
+firstUnseen(int64_t low, int64_t high,
+            llvm::function_ref<std::optional<bool>(int64_t)> seen) {
+  while (high - low > 1) {
+    int64_t mid = low + (high - low) / 2;
+    std::optional<bool> at = seen(mid);
+    if (!at)
+      return std::nullopt;
+    (*at ? low : high) = mid;
+  }
+  return high;
+}
+
 /// Whether the mask hides every key after the query, shows the query's own
 /// key, and depends on the distance q - k alone; then the first hidden
 /// distance (a sliding window) or none (causal).
@@ -252,16 +268,12 @@ std::optional<PositionMask> classifyByDistance(Visibility visible) {
   for (int64_t d : distances)
     if (d < *firstHidden)
       low = d;
-  int64_t high = *firstHidden;
-  while (high - low > 1) {
-    int64_t mid = low + (high - low) / 2;
-    std::optional<bool> seen = seenAt(mid, 0);
-    if (!seen)
-      return std::nullopt;
-    (*seen ? low : high) = mid;
-  }
+  std::optional<int64_t> window =
+      firstUnseen(low, *firstHidden, [&](int64_t d) { return seenAt(d, 0); });
+  if (!window)
+    return std::nullopt;
   mask.kind = attn::MaskKind::sliding_window;
-  mask.window = high;
+  mask.window = *window;
   return mask;
 }
 
@@ -283,14 +295,11 @@ std::optional<PositionMask> classifyBlocks(Visibility visible) {
   }
   if (visible(0, 0) != std::optional<bool>(true))
     return std::nullopt;
-  while (high - low > 1) {
-    int64_t mid = low + (high - low) / 2;
-    std::optional<bool> seen = visible(mid, 0);
-    if (!seen)
-      return std::nullopt;
-    (*seen ? low : high) = mid;
-  }
-  int64_t block = high;
+  std::optional<int64_t> found =
+      firstUnseen(low, high, [&](int64_t q) { return visible(q, 0); });
+  if (!found)
+    return std::nullopt;
+  int64_t block = *found;
   bool causal = block > 1 && visible(0, 1) == std::optional<bool>(false);
   SmallVector<int64_t> samples = {0, 1, 2, 3, 7, 100, 1001, 4097, 65537};
   for (int64_t edge : {block, 2 * block, 3 * block, (4097 / block + 1) * block})
