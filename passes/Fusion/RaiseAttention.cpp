@@ -209,7 +209,9 @@ FailureOr<Normalizer> matchNormalizer(Operation *op, std::string &why) {
       return fail(otherUsersReason(power->weights));
     return *power;
   }
-  auto softmax = cast<SoftmaxOp>(op);
+  auto softmax = dyn_cast<SoftmaxOp>(op);
+  if (!softmax)
+    return fail("no attention normalizer (a softmax, or x^p / Σ x^p)");
   // HF's eager attention in bf16 or f16: softmax(cast(scores, f32)), cast
   // back before the product with v. The kernel keeps the scores and
   // weights in f32 anyway (it skips the weights' rounding).
