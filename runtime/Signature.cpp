@@ -122,6 +122,17 @@ kiln_status *findInput(Signature &sig, const std::string &input,
   return fail(pointer + "/input", "no input named " + quote(input));
 }
 
+/// The index in `sig.dims` of the dim named by the string `name`.
+kiln_status *findDim(const Signature &sig, const json &name,
+                     const std::string &pointer, int32_t &symbol) {
+  auto dim =
+      std::find(sig.dims.begin(), sig.dims.end(), name.get<std::string>());
+  if (dim == sig.dims.end())
+    return fail(pointer, "undeclared dim " + quote(name.get<std::string>()));
+  symbol = static_cast<int32_t>(dim - sig.dims.begin());
+  return nullptr;
+}
+
 kiln_status *parseIndexChecks(const json &root, Signature &sig) {
   auto checks = root.find("index_checks");
   if (checks == root.end())
@@ -177,12 +188,9 @@ kiln_status *parseOffsetChecks(const json &root, Signature &sig) {
     if (bound.is_number_integer() && bound.get<int64_t>() >= 1) {
       target->offsetsBound = bound.get<int64_t>();
     } else if (bound.is_string()) {
-      auto dim = std::find(sig.dims.begin(), sig.dims.end(),
-                           bound.get<std::string>());
-      if (dim == sig.dims.end())
-        return fail(pointer + "/bound",
-                    "undeclared dim " + quote(bound.get<std::string>()));
-      target->offsetsSymbol = static_cast<int32_t>(dim - sig.dims.begin());
+      if (kiln_status *status =
+              findDim(sig, bound, pointer + "/bound", target->offsetsSymbol))
+        return status;
     } else {
       return fail(pointer + "/bound",
                   "expected a positive integer or a dim name");
@@ -207,13 +215,10 @@ kiln_status *parseDimChecks(const json &root, Signature &sig) {
         !check["min"].is_number_integer() || check["min"].get<int64_t>() < 1)
       return fail(pointer, "expected {\"dim\": name, \"min\": positive "
                            "int, \"node\": pointer, \"why\": text}");
-    auto dim = std::find(sig.dims.begin(), sig.dims.end(),
-                         check["dim"].get<std::string>());
-    if (dim == sig.dims.end())
-      return fail(pointer + "/dim",
-                  "undeclared dim " + quote(check["dim"].get<std::string>()));
     DimCheck parsed;
-    parsed.symbol = static_cast<int32_t>(dim - sig.dims.begin());
+    if (kiln_status *status =
+            findDim(sig, check["dim"], pointer + "/dim", parsed.symbol))
+      return status;
     parsed.min = check["min"].get<int64_t>();
     parsed.node = check.value("node", std::string());
     parsed.why = check.value("why", std::string());

@@ -79,27 +79,35 @@ bool isSpecialFile(const llvm::Twine &path) {
          status.type() != llvm::sys::fs::file_type::directory_file;
 }
 
-/// Writes `contents` straight into the special file `path`.
-bool writeInPlace(const std::string &path, llvm::StringRef contents,
-                  std::string &error) {
+/// Puts the finished file `temp` at `path`: renamed over it, or copied
+/// into it when `path` is a special file; `temp` is gone either way.
+bool moveIntoPlace(const std::string &temp, const std::string &path,
+                   std::string &error) {
   std::error_code ec;
-  llvm::raw_fd_ostream stream(path, ec);
-  if (!ec) {
-    stream << contents;
-    stream.close();
-    ec = stream.error();
+  if (isSpecialFile(path)) {
+    auto contents = llvm::MemoryBuffer::getFile(temp);
+    ec = contents.getError();
+    if (!ec) {
+      llvm::raw_fd_ostream stream(path, ec);
+      if (!ec) {
+        stream << (*contents)->getBuffer();
+        stream.close();
+        ec = stream.error();
+      }
+    }
+  } else {
+    ec = llvm::sys::fs::rename(temp, path);
   }
+  llvm::sys::fs::remove(temp);
   if (ec)
     error = "cannot write '" + path + "': " + ec.message();
   return !ec;
 }
 
 /// Writes `contents` to `path` through a temporary file in the same folder
-/// and a rename, so that a failure never leaves a partial output.
+/// and moveIntoPlace, so that a failure never leaves a partial output.
 bool writeAtomically(const std::string &path, llvm::StringRef contents,
                      std::string &error) {
-  if (isSpecialFile(path))
-    return writeInPlace(path, contents, error);
   llvm::SmallString<256> temp;
   int fd;
   llvm::SmallString<256> model(path);
@@ -118,12 +126,7 @@ bool writeAtomically(const std::string &path, llvm::StringRef contents,
       return false;
     }
   }
-  if (std::error_code ec = llvm::sys::fs::rename(temp, path)) {
-    error = "cannot write '" + path + "': " + ec.message();
-    llvm::sys::fs::remove(temp);
-    return false;
-  }
-  return true;
+  return moveIntoPlace(std::string(temp), path, error);
 }
 
 /// Appends the checksum trailer the runtime verifies before loading a
@@ -585,19 +588,8 @@ int compile(const CompileOptions &options) {
     llvm::sys::fs::remove(temp);
     return fail(error);
   }
-  if (isSpecialFile(output)) {
-    auto library = llvm::MemoryBuffer::getFile(temp);
-    bool written =
-        library && writeInPlace(output, (*library)->getBuffer(), error);
-    llvm::sys::fs::remove(temp);
-    if (!written)
-      return fail(library ? error
-                          : "cannot read '" + std::string(temp) +
-                                "': " + library.getError().message());
-  } else if (std::error_code ec = llvm::sys::fs::rename(temp, output)) {
-    llvm::sys::fs::remove(temp);
-    return fail("cannot write '" + output + "': " + ec.message());
-  }
+  if (!moveIntoPlace(std::string(temp), output, error))
+    return fail(error);
   progress.done("link");
   return 0;
 }

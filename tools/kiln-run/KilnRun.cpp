@@ -282,39 +282,38 @@ void keepFreedMemory() {
 
 /// CLI11's PositiveNumber and NonNegativeNumber accept NaN and -1 (the
 /// "unset" value of --threads) and describe their range as "0 to 1.8e308";
-/// these say what they expect.
-CLI::Validator positiveInteger() {
+/// these say what they expect: the whole text read by `read` (std::stoll,
+/// std::stod), then `accept`ed.
+template <typename Read, typename Accept>
+CLI::Validator expecting(const char *name, const char *what, Read read,
+                         Accept accept) {
   return CLI::Validator(
-      [](std::string &text) -> std::string {
+      [=](std::string &text) -> std::string {
         size_t end = 0;
-        long long value = 0;
         try {
-          value = std::stoll(text, &end);
+          if (accept(read(text, &end)) && end == text.size())
+            return {};
         } catch (const std::exception &) {
-          end = 0;
         }
-        if (end == text.size() && value >= 1 && value <= INT32_MAX)
-          return {};
-        return "expected a positive integer, got '" + text + "'";
+        return std::string("expected ") + what + ", got '" + text + "'";
       },
-      "POSITIVE");
+      name);
+}
+
+CLI::Validator positiveInteger() {
+  return expecting(
+      "POSITIVE", "a positive integer",
+      [](const std::string &text, size_t *end) {
+        return std::stoll(text, end);
+      },
+      [](long long value) { return value >= 1 && value <= INT32_MAX; });
 }
 
 CLI::Validator finiteNonNegative() {
-  return CLI::Validator(
-      [](std::string &text) -> std::string {
-        size_t end = 0;
-        double value = -1;
-        try {
-          value = std::stod(text, &end);
-        } catch (const std::exception &) {
-          end = 0;
-        }
-        if (end == text.size() && std::isfinite(value) && value >= 0)
-          return {};
-        return "expected a finite number >= 0, got '" + text + "'";
-      },
-      "NONNEGATIVE");
+  return expecting(
+      "NONNEGATIVE", "a finite number >= 0",
+      [](const std::string &text, size_t *end) { return std::stod(text, end); },
+      [](double value) { return std::isfinite(value) && value >= 0; });
 }
 
 } // namespace

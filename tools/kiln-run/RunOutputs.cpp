@@ -147,16 +147,21 @@ bool writeOutputs(const kiln_model *model, const OutputPlan &plan,
   std::vector<std::string> targets = plan.npyPaths;
   if (!plan.safetensorsPath.empty())
     targets = {plan.safetensorsPath};
+  // A device given as output (/dev/null) is written in place, never
+  // replaced or removed.
+  std::vector<bool> inPlace;
+  for (const std::string &target : targets)
+    inPlace.push_back(isSpecialFile(target));
   std::vector<std::string> temps;
-  auto removeTemps = [&] {
-    for (const std::string &temp : temps)
-      if (!isSpecialFile(temp))
-        std::remove(temp.c_str());
+  auto removeTemps = [&](size_t from) {
+    for (size_t i = from; i < temps.size(); ++i)
+      if (!inPlace[i])
+        std::remove(temps[i].c_str());
   };
   for (size_t i = 0; i < targets.size(); ++i) {
     std::string temp = targets[i];
-    if (!isSpecialFile(targets[i]) && !makeTemp(targets[i], temp, error)) {
-      removeTemps();
+    if (!inPlace[i] && !makeTemp(targets[i], temp, error)) {
+      removeTemps(0);
       return false;
     }
     temps.push_back(temp);
@@ -177,21 +182,21 @@ bool writeOutputs(const kiln_model *model, const OutputPlan &plan,
                                       names.data(), tensors.data());
     }
     if (rt::failed(status, error)) {
-      removeTemps();
+      removeTemps(0);
       return false;
     }
   }
   for (size_t i = 0; i < targets.size(); ++i) {
-    if (temps[i] != targets[i] &&
-        std::rename(temps[i].c_str(), targets[i].c_str()) != 0) {
+    if (inPlace[i])
+      continue;
+    if (std::rename(temps[i].c_str(), targets[i].c_str()) != 0) {
       error = "cannot rename '" + temps[i] + "' to '" + targets[i] +
               "': " + std::strerror(errno);
       // Undo the renames already done so that no partial set remains.
       for (size_t j = 0; j < i; ++j)
-        if (!isSpecialFile(targets[j]))
+        if (!inPlace[j])
           std::remove(targets[j].c_str());
-      temps.erase(temps.begin(), temps.begin() + i);
-      removeTemps();
+      removeTemps(i);
       return false;
     }
   }
