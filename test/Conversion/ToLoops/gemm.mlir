@@ -20,17 +20,17 @@
 // CHECK: %[[XM:.*]] = memref.collapse_shape %[[X]]
 // Threads over blocks of panels × blocks of at most 192 rows: the rows
 // split evenly into whole tiles of 12, the panels evenly into blocks of at
-// most 8, or, with at most 2 row blocks, into at least 16 blocks (here 2,
-// one panel each).
+// most 8, split finer until there are 32 blocks (here 2, one panel each).
 // CHECK: %[[ROWS:.*]] = memref.dim %[[XM]], %c0
 // CHECK: %[[BLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c192
 // CHECK: %[[SOME:.*]] = arith.maxsi %[[BLOCKS]], %c1
 // CHECK: %[[SHARE:.*]] = arith.ceildivui %[[ROWS]], %[[SOME]]
 // CHECK: %[[TILES:.*]] = arith.ceildivui %[[SHARE]], %c12
 // CHECK: %[[ROWBLOCK:.*]] = arith.muli %[[TILES]], %c12
-// CHECK: %[[FEW:.*]] = arith.cmpi ule, %[[BLOCKS]], %c2
-// CHECK: %[[WANTED:.*]] = arith.select %[[FEW]], %c2, %c1
-// CHECK: %[[NONZERO:.*]] = arith.maxsi %[[WANTED]], %c1
+// CHECK: %[[WANTED:.*]] = arith.ceildivui %c32, %[[SOME]]
+// CHECK: %[[CAPPED:.*]] = arith.minsi %[[WANTED]], %c2
+// CHECK: %[[ATLEAST:.*]] = arith.maxsi %[[CAPPED]], %c1
+// CHECK: %[[NONZERO:.*]] = arith.maxsi %[[ATLEAST]], %c1
 // CHECK: %[[EVEN:.*]] = arith.ceildivui %c2, %[[NONZERO]]
 // CHECK: %[[PER:.*]] = arith.maxsi %[[EVEN]], %c1
 // CHECK: %[[PBLOCKS:.*]] = arith.ceildivui %c2, %[[PER]]
