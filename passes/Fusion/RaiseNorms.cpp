@@ -4,9 +4,11 @@
 // norm op spell RMSNorm as `x * rsqrt(mean(x²) + eps) * w` (HF's
 // LlamaRMSNorm and T5LayerNorm) and LayerNorm as
 // `(x - mean(x)) / sqrt(mean((x - mean(x))²) + eps) * w + b` (ONNX before
-// opset 17). Each becomes graph.rms_norm or graph.layer_norm: one row pass
-// instead of six elementwise and reduction kernels, and a norm the GEMMs
-// that read it take as their prologue (kiln-fuse-norm-prologues).
+// opset 17), its variance also as `max(0, mean(x²) - mean(x)²)` (Flax's
+// LayerNorm with use_fast_variance, its default). Each becomes graph.rms_norm
+// or graph.layer_norm: one row pass instead of six elementwise and reduction
+// kernels, and a norm the GEMMs that read it take as their prologue
+// (kiln-fuse-norm-prologues).
 //
 //===----------------------------------------------------------------------===//
 
@@ -148,7 +150,7 @@ private:
 
   /// Completes the match of `root` = num ⊙ f(variance).
   std::optional<Normalized> finish(Operation *root, Value num, Value variance) {
-    // variance = mean(num²) + eps.
+    // variance = mean(num²) + eps, or the fast variance + eps.
     auto add = variance.getDefiningOp<AddOp>();
     if (!add)
       return std::nullopt;
@@ -158,33 +160,77 @@ private:
       eps = scalarConstant(add->getOperand(side));
       mean = add->getOperand(1 - side);
     }
-    SmallVector<Operation *> meanOps;
-    std::optional<Value> squared = meanOverLastAxis(mean, meanOps);
     // The norm ops take a positive eps, as torch's do.
-    if (!eps || !(*eps > 0) || !squared)
-      return std::nullopt;
-    Operation *square = squared->getDefiningOp();
-    if (!square || squaredOperand(square) != num)
+    if (!eps || !(*eps > 0))
       return std::nullopt;
     Normalized result;
     result.eps = *eps;
     result.input = num;
-    // LayerNorm when num = x - mean(x) over the last axis.
-    if (auto sub = num.getDefiningOp<SubOp>()) {
-      SmallVector<Operation *> centerOps;
-      if (meanOverLastAxis(sub.getRhs(), centerOps) == sub.getLhs()) {
-        result.input = sub.getLhs();
-        result.centered = true;
-        result.ops = centerOps;
-        result.ops.push_back(sub);
+    SmallVector<Operation *> varianceOps;
+    std::optional<Value> squared = meanOverLastAxis(mean, varianceOps);
+    Operation *square = squared ? squared->getDefiningOp() : nullptr;
+    if (square && squaredOperand(square) == num) {
+      varianceOps.insert(varianceOps.begin(), square);
+      // LayerNorm when num = x - mean(x) over the last axis.
+      if (auto sub = num.getDefiningOp<SubOp>()) {
+        SmallVector<Operation *> centerOps;
+        if (meanOverLastAxis(sub.getRhs(), centerOps) == sub.getLhs()) {
+          result.input = sub.getLhs();
+          result.centered = true;
+          result.ops = centerOps;
+          result.ops.push_back(sub);
+        }
       }
+    } else {
+      varianceOps.clear();
+      auto sub = num.getDefiningOp<SubOp>();
+      std::optional<Value> x =
+          sub ? fastVariance(mean, sub.getRhs(), varianceOps) : std::nullopt;
+      SmallVector<Operation *> centerOps;
+      if (!x || sub.getLhs() != *x ||
+          meanOverLastAxis(sub.getRhs(), centerOps) != *x)
+        return std::nullopt;
+      result.input = *x;
+      result.centered = true;
+      result.ops = centerOps;
+      result.ops.push_back(sub);
     }
-    result.ops.push_back(square);
-    llvm::append_range(result.ops, meanOps);
+    llvm::append_range(result.ops, varianceOps);
     result.ops.push_back(add);
     llvm::append_range(result.ops, llvm::reverse(ops));
     result.ops.push_back(root);
     return result;
+  }
+
+  /// x when `variance` is `mean(x²) - center²` over the last axis, or its
+  /// maximum with 0, which keeps rounding from making it negative; appends
+  /// its ops to `varianceOps`. The caller checks that center is mean(x).
+  static std::optional<Value>
+  fastVariance(Value variance, Value center,
+               SmallVectorImpl<Operation *> &varianceOps) {
+    auto clamp = variance.getDefiningOp<MaximumOp>();
+    if (clamp) {
+      bool zeroFirst = scalarConstant(clamp.getLhs()) == 0.0;
+      if (!zeroFirst && scalarConstant(clamp.getRhs()) != 0.0)
+        return std::nullopt;
+      variance = zeroFirst ? clamp.getRhs() : clamp.getLhs();
+    }
+    auto difference = variance.getDefiningOp<SubOp>();
+    Operation *centerSquared =
+        difference ? difference.getRhs().getDefiningOp() : nullptr;
+    if (!centerSquared || squaredOperand(centerSquared) != center)
+      return std::nullopt;
+    std::optional<Value> squared =
+        meanOverLastAxis(difference.getLhs(), varianceOps);
+    Operation *square = squared ? squared->getDefiningOp() : nullptr;
+    Value x = square ? squaredOperand(square) : Value();
+    if (!x)
+      return std::nullopt;
+    varianceOps.insert(varianceOps.begin(), square);
+    varianceOps.append({centerSquared, difference});
+    if (clamp)
+      varianceOps.push_back(clamp);
+    return x;
   }
 
   /// The inverse-root ops matched so far, outermost first.

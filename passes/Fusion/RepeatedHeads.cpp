@@ -4,10 +4,11 @@
 // primitives often copies each key/value head n times before the product
 // (llama's repeat_kv): `reshape(concat(x, x, ..., axis 2))`, or x broadcast
 // by adding zeros or multiplying by ones, where x = reshape(h) is
-// [B, Hkv, 1, S, D] and the result [B, Hkv·n, S, D]. Head j of the copy is
-// head j / n of h, which is how attn.attention reads its K/V heads for
-// grouped-query attention, so the raised attention takes h itself and the
-// copy goes.
+// [B, Hkv, 1, S, D] and the result [B, Hkv·n, S, D]; or a gather of heads
+// 0, 0, 1, 1, ... (PyTorch's repeat_interleave) from h [B, Hkv, S, D] or
+// from its token-major [B, S, Hkv, D]. Head j of the copy is head j / n of
+// h, which is how attn.attention reads its K/V heads for grouped-query
+// attention, so the raised attention takes h itself and the copy goes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +16,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/Support/JSON.h"
 
 using namespace mlir;
@@ -184,27 +186,69 @@ Value unrepeatedHeads(Value heads, int64_t &n,
   return h;
 }
 
-/// attn.attention whose K and V are transposes of repeated heads reads the
-/// heads themselves, as grouped-query attention.
+/// h when `heads` is a gather along `axis` of h's heads j / n for each head
+/// j (indices a constant, negative ones counted from the end), with `n`;
+/// null if not. Gather keeps h's other dims, so only the heads are checked.
+Value gatheredHeads(Value heads, int64_t axis, int64_t &n,
+                    SmallVectorImpl<Operation *> &ops) {
+  auto gather = heads.getDefiningOp<GatherOp>();
+  DenseIntElementsAttr indices;
+  if (!gather || static_cast<int64_t>(gather.getAxis()) != axis ||
+      !matchPattern(gather.getIndices(), m_Constant(&indices)) ||
+      cast<RankedTensorType>(indices.getType()).getRank() != 1)
+    return Value();
+  Value h = gather.getInput();
+  int64_t kvHeads = cast<RankedTensorType>(h.getType()).getDimSize(axis);
+  int64_t count = indices.getNumElements();
+  if (ShapedType::isDynamic(kvHeads) || kvHeads == 0 || count % kvHeads)
+    return Value();
+  n = count / kvHeads;
+  for (auto [j, index] : llvm::enumerate(indices.getValues<APInt>())) {
+    int64_t head = index.getSExtValue();
+    if ((head < 0 ? head + kvHeads : head) != static_cast<int64_t>(j) / n)
+      return Value();
+  }
+  ops.push_back(gather);
+  return h;
+}
+
+/// attn.attention whose K and V are repeated heads reads the heads
+/// themselves, as grouped-query attention.
 struct UnrepeatKVHeads : OpRewritePattern<attn::AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
+
+  /// The K/V heads under a token-major operand [B, S, H, D] and whether they
+  /// are head-major ([B, Hkv, S, D], to be transposed back); null if the
+  /// operand repeats no heads.
+  static std::pair<Value, bool> headsOf(Value tokenMajor, int64_t &n,
+                                        SmallVectorImpl<Operation *> &ops) {
+    if (Value h = gatheredHeads(tokenMajor, 2, n, ops))
+      return {h, false};
+    auto transpose = tokenMajor.getDefiningOp<TransposeOp>();
+    if (!transpose || transpose.getPerm() != ArrayRef<int64_t>{0, 2, 1, 3})
+      return {};
+    ops.push_back(transpose);
+    Value headMajor = transpose.getInput();
+    if (Value h = gatheredHeads(headMajor, 1, n, ops))
+      return {h, true};
+    return {unrepeatedHeads(headMajor, n, ops), true};
+  }
+
   LogicalResult matchAndRewrite(attn::AttentionOp attention,
                                 PatternRewriter &rewriter) const override {
     SmallVector<Operation *> ops;
     int64_t nKey = 0, nValue = 0;
-    auto headsOf = [&](Value tokenMajor, int64_t &n) -> Value {
-      auto transpose = tokenMajor.getDefiningOp<TransposeOp>();
-      if (!transpose || transpose.getPerm() != ArrayRef<int64_t>{0, 2, 1, 3})
-        return Value();
-      ops.push_back(transpose);
-      return unrepeatedHeads(transpose.getInput(), n, ops);
-    };
-    Value key = headsOf(attention.getKey(), nKey);
-    Value value = key ? headsOf(attention.getValue(), nValue) : Value();
-    if (!value || nKey != nValue)
+    std::pair<Value, bool> key = headsOf(attention.getKey(), nKey, ops);
+    std::pair<Value, bool> value =
+        key.first ? headsOf(attention.getValue(), nValue, ops)
+                  : std::pair<Value, bool>();
+    if (!value.first || nKey != nValue)
       return rewriter.notifyMatchFailure(attention, "no repeated K/V heads");
     Location loc = attention.getLoc();
-    auto tokenMajor = [&](Value heads) {
+    auto tokenMajor = [&](std::pair<Value, bool> kvHeads) -> Value {
+      auto [heads, headMajor] = kvHeads;
+      if (!headMajor)
+        return heads;
       auto type = cast<RankedTensorType>(heads.getType());
       SmallVector<int64_t> shape = {type.getDimSize(0), type.getDimSize(2),
                                     type.getDimSize(1), type.getDimSize(3)};

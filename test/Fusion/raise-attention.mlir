@@ -869,3 +869,50 @@ func.func @sizes_swapped(%q: tensor<?x6x?x8xf32>, %k: tensor<?x2x?x8xf32>,
   %o = graph.matmul %p, %vr : tensor<?x6x?x?xf32>, tensor<?x6x?x8xf32> -> tensor<?x6x?x8xf32>
   return %o : tensor<?x6x?x8xf32>
 }
+
+// -----
+
+// repeat_kv as a gather of heads 0, 0, 0, 1, 1, 1 (PyTorch's
+// repeat_interleave; indices from the end count too), head-major for k and
+// token-major ([B, S, Hkv, D] gathered along axis 2) for v: the attention
+// reads the 2 heads.
+
+// CHECK-LABEL: func.func @gathered_heads
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x6x?x8xf32>, %[[K:.*]]: tensor<?x2x?x8xf32>, %[[V:.*]]: tensor<?x?x2x8xf32>)
+// CHECK: %[[KT:.*]] = graph.transpose %[[K]] {perm = array<i64: 0, 2, 1, 3>} : tensor<?x2x?x8xf32> -> tensor<?x?x2x8xf32>
+// CHECK: attn.attention %{{.*}}, %[[KT]], %[[V]] {mask = #attn<mask none>, scale = 1.000000e+00 : f64} : (tensor<?x?x6x8xf32>, tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>) -> tensor<?x?x6x8xf32>
+// CHECK-NOT: graph.gather
+func.func @gathered_heads(%q: tensor<?x6x?x8xf32>, %k: tensor<?x2x?x8xf32>,
+                          %v: tensor<?x?x2x8xf32>) -> tensor<?x6x?x8xf32> {
+  %heads = graph.constant dense<[0, 0, 0, 1, 1, 1]> : tensor<6xi64>
+  %from_end = graph.constant dense<[-2, -2, -2, -1, -1, -1]> : tensor<6xi32>
+  %kg = graph.gather %k, %from_end {axis = 1 : i64} : (tensor<?x2x?x8xf32>, tensor<6xi32>) -> tensor<?x6x?x8xf32>
+  %vg = graph.gather %v, %heads {axis = 2 : i64} : (tensor<?x?x2x8xf32>, tensor<6xi64>) -> tensor<?x?x6x8xf32>
+  %vh = graph.transpose %vg {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x6x8xf32> -> tensor<?x6x?x8xf32>
+  %kt = graph.transpose %kg {perm = array<i64: 0, 1, 3, 2>} : tensor<?x6x?x8xf32> -> tensor<?x6x8x?xf32>
+  %s0 = graph.matmul %q, %kt : tensor<?x6x?x8xf32>, tensor<?x6x8x?xf32> -> tensor<?x6x?x?xf32>
+  %p = graph.softmax %s0 {axis = 3 : i64} : tensor<?x6x?x?xf32>
+  %o = graph.matmul %p, %vh : tensor<?x6x?x?xf32>, tensor<?x6x?x8xf32> -> tensor<?x6x?x8xf32>
+  return %o : tensor<?x6x?x8xf32>
+}
+
+// -----
+
+// Not grouped-query heads: heads 0, 1, 0, 1, 0, 1 (k, the whole tensor
+// tiled; grouped-query attention reads head j / 3, not j mod 2) and a
+// gather whose indices are an argument (v). The attention reads 6 heads.
+
+// CHECK-LABEL: func.func @gathered_other_heads
+// CHECK-COUNT-2: graph.gather
+// CHECK: attn.attention {{.*}} : (tensor<?x?x6x8xf32>, tensor<?x?x6x8xf32>, tensor<?x?x6x8xf32>) -> tensor<?x?x6x8xf32>
+func.func @gathered_other_heads(%q: tensor<?x6x?x8xf32>, %k: tensor<?x2x?x8xf32>,
+    %v: tensor<?x2x?x8xf32>, %indices: tensor<6xi64>) -> tensor<?x6x?x8xf32> {
+  %tiled = graph.constant dense<[0, 1, 0, 1, 0, 1]> : tensor<6xi64>
+  %kg = graph.gather %k, %tiled {axis = 1 : i64} : (tensor<?x2x?x8xf32>, tensor<6xi64>) -> tensor<?x6x?x8xf32>
+  %vg = graph.gather %v, %indices {axis = 1 : i64} : (tensor<?x2x?x8xf32>, tensor<6xi64>) -> tensor<?x6x?x8xf32>
+  %kt = graph.transpose %kg {perm = array<i64: 0, 1, 3, 2>} : tensor<?x6x?x8xf32> -> tensor<?x6x8x?xf32>
+  %s0 = graph.matmul %q, %kt : tensor<?x6x?x8xf32>, tensor<?x6x8x?xf32> -> tensor<?x6x?x?xf32>
+  %p = graph.softmax %s0 {axis = 3 : i64} : tensor<?x6x?x?xf32>
+  %o = graph.matmul %p, %vg : tensor<?x6x?x?xf32>, tensor<?x6x?x8xf32> -> tensor<?x6x?x8xf32>
+  return %o : tensor<?x6x?x8xf32>
+}

@@ -45,6 +45,81 @@ func.func @layer_norm_onnx(%x: tensor<?x8xf32>, %w: tensor<8xf32>, %b: tensor<8x
 
 // -----
 
+// Flax's LayerNorm with use_fast_variance (its default): var = max(0,
+// mean(x²) - mean(x)²), the scale multiplied into the inverse root. And
+// the same without the max, its means sums times 1/C as JAX writes them.
+// The raised norm computes the variance in two passes, as torch does.
+
+// CHECK-LABEL: func.func @layer_norm_fast_variance
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[W:.*]]: tensor<8xf32>, %[[B:.*]]: tensor<8xf32>)
+// CHECK-NEXT: %[[Y:.*]] = graph.layer_norm %[[X]], %[[W]], %[[B]] {eps = 9.9999999747524271E-7 : f64}
+// CHECK-NEXT: %[[Z:.*]] = graph.layer_norm %[[X]], %[[W]], %[[B]] {eps = 9.9999999747524271E-7 : f64}
+// CHECK-NEXT: return %[[Y]], %[[Z]]
+func.func @layer_norm_fast_variance(%x: tensor<?x8xf32>, %w: tensor<8xf32>, %b: tensor<8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %zero = graph.constant dense<0.0> : tensor<f32>
+  %eps = graph.constant dense<1.0e-6> : tensor<f32>
+  %m = graph.reduce_mean %x {axes = array<i64: 1>, keepdims} : tensor<?x8xf32> -> tensor<?x1xf32>
+  %sq = graph.square %x : tensor<?x8xf32>
+  %m2 = graph.reduce_mean %sq {axes = array<i64: 1>, keepdims} : tensor<?x8xf32> -> tensor<?x1xf32>
+  %mm = graph.mul %m, %m : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x1xf32>
+  %d = graph.sub %m2, %mm : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x1xf32>
+  %var = graph.maximum %zero, %d : tensor<f32>, tensor<?x1xf32> -> tensor<?x1xf32>
+  %v = graph.add %var, %eps : tensor<?x1xf32>, tensor<f32> -> tensor<?x1xf32>
+  %r = graph.rsqrt %v : tensor<?x1xf32>
+  %rw = graph.mul %r, %w : tensor<?x1xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  %c = graph.sub %x, %m : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
+  %n = graph.mul %c, %rw : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %y = graph.add %n, %b : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  %eighth = graph.constant dense<0.125> : tensor<f32>
+  %s1 = graph.reduce_sum %x {axes = array<i64: 1>, keepdims} : tensor<?x8xf32> -> tensor<?x1xf32>
+  %n1 = graph.mul %s1, %eighth : tensor<?x1xf32>, tensor<f32> -> tensor<?x1xf32>
+  %sq2 = graph.mul %x, %x : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %s2 = graph.reduce_sum %sq2 {axes = array<i64: 1>, keepdims} : tensor<?x8xf32> -> tensor<?x1xf32>
+  %n2 = graph.mul %eighth, %s2 : tensor<f32>, tensor<?x1xf32> -> tensor<?x1xf32>
+  %nn = graph.square %n1 : tensor<?x1xf32>
+  %d2 = graph.sub %n2, %nn : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x1xf32>
+  %v2 = graph.add %d2, %eps : tensor<?x1xf32>, tensor<f32> -> tensor<?x1xf32>
+  %r2 = graph.rsqrt %v2 : tensor<?x1xf32>
+  %c2 = graph.sub %x, %n1 : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
+  %o2 = graph.mul %c2, %r2 : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
+  %scaled2 = graph.mul %o2, %w : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  %z = graph.add %scaled2, %b : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  return %y, %z : tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// Not raised: the fast variance's mean squared is another row's (m of y),
+// its max is with 1, not 0.
+
+// CHECK-LABEL: func.func @fast_variance_not_raised
+// CHECK-NOT: graph.layer_norm
+func.func @fast_variance_not_raised(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>, %w: tensor<8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %eps = graph.constant dense<1.0e-6> : tensor<f32>
+  %m = graph.reduce_mean %x {axes = array<i64: 1>, keepdims} : tensor<4x8xf32> -> tensor<4x1xf32>
+  %my = graph.reduce_mean %y {axes = array<i64: 1>, keepdims} : tensor<4x8xf32> -> tensor<4x1xf32>
+  %sq = graph.square %x : tensor<4x8xf32>
+  %m2 = graph.reduce_mean %sq {axes = array<i64: 1>, keepdims} : tensor<4x8xf32> -> tensor<4x1xf32>
+  %mm = graph.square %my : tensor<4x1xf32>
+  %d = graph.sub %m2, %mm : tensor<4x1xf32>, tensor<4x1xf32> -> tensor<4x1xf32>
+  %v = graph.add %d, %eps : tensor<4x1xf32>, tensor<f32> -> tensor<4x1xf32>
+  %r = graph.rsqrt %v : tensor<4x1xf32>
+  %c = graph.sub %x, %m : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xf32>
+  %n = graph.mul %c, %r : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xf32>
+  %a = graph.mul %n, %w : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>
+  %mx = graph.square %m : tensor<4x1xf32>
+  %dx = graph.sub %m2, %mx : tensor<4x1xf32>, tensor<4x1xf32> -> tensor<4x1xf32>
+  %cl = graph.maximum %dx, %one : tensor<4x1xf32>, tensor<f32> -> tensor<4x1xf32>
+  %vx = graph.add %cl, %eps : tensor<4x1xf32>, tensor<f32> -> tensor<4x1xf32>
+  %rx = graph.rsqrt %vx : tensor<4x1xf32>
+  %nx = graph.mul %c, %rx : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xf32>
+  %bx = graph.mul %nx, %w : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>
+  return %a, %bx : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
 // LayerNorm without a bias, its square a self-product and its inverse root
 // 1 / sqrt; and RMSNorm dividing by pow(·, 0.5) after square.
 
