@@ -205,6 +205,20 @@ std::vector<int64_t> callDims(const kiln_session &session, int32_t count,
   return dims;
 }
 
+/// The signature's dim checks (docs/abi.md) against a step's dims: batch is
+/// the step's sequence count, seq its tokens per sequence.
+kiln_status *checkStepDims(const kiln_session &session,
+                           const std::vector<int64_t> &dims) {
+  const Signature &sig = session.model->signature;
+  for (const DimCheck &check : sig.dimChecks)
+    if (dims[check.symbol] < check.min)
+      return invalid(quote(sig.dims[check.symbol]) + " is " +
+                     std::to_string(dims[check.symbol]) + " in this step but " +
+                     check.node + " (" + check.why + ") needs at least " +
+                     std::to_string(check.min));
+  return nullptr;
+}
+
 /// What prefill and decode check before anything else: a generating
 /// session, distinct sequences in range, and token ids of the right shape.
 kiln_status *checkStep(const char *function, const kiln_session *session,
@@ -292,10 +306,13 @@ kiln_status *kiln_session_prefill(kiln_session *session, int32_t count,
                    " tokens exceeds the session's capacity of " +
                    std::to_string(session->capacity) + " tokens per sequence");
   std::vector<int64_t> dims = callDims(*session, count, steps);
-  if (steps > 0)
+  if (steps > 0) {
+    if (kiln_status *status = checkStepDims(*session, dims))
+      return status;
     if (kiln_status *status =
             checkOutputs(*session, tokens, num_outputs, outputs, dims))
       return status;
+  }
   std::vector<int64_t> slots(sequences, sequences + count);
   std::vector<int64_t> positions(count, 0);
   for (int32_t sequence : slots)
@@ -333,6 +350,8 @@ kiln_status *kiln_session_decode(kiln_session *session, int32_t count,
     positions.push_back(length);
   }
   std::vector<int64_t> dims = callDims(*session, count, 1);
+  if (kiln_status *status = checkStepDims(*session, dims))
+    return status;
   if (kiln_status *status = checkOutputs(*session, tokens, num_outputs, outputs, dims))
     return status;
   std::vector<int64_t> slots(sequences, sequences + count);

@@ -341,3 +341,50 @@ INSTANTIATE_TEST_SUITE_P(
 } // namespace
 
 #endif // KILN_GENERATION_MODELS_DIR
+
+// A model that reads a static number of sequences (a slice [0, 2) of the
+// batch): prefill and decode check the signature's dim_checks against each
+// step's sequence count, as a call of the full-sequence entry checks its
+// dims, and leave the session as it was when they refuse.
+using GenerationDimChecks = Generation;
+
+TEST_P(GenerationDimChecks, StepsOfTooFewSequencesAreRefused) {
+  ASSERT_EQ(message(kiln_session_reserve(session, 2, 4)), "");
+  const std::string refusal = "'batch' is 1 in this step but /nodes/1 (slice "
+                              "[0, 2) of axis 0) needs at least 2";
+  int32_t both[] = {0, 1};
+  Owned one = tokens({0}, {0}, 2);
+  EXPECT_NE(
+      message(kiln_session_prefill(session, 1, both, &one.tensor, 0, nullptr))
+          .find(refusal),
+      std::string::npos);
+  EXPECT_EQ(kiln_session_sequence_length(session, 0), 0);
+  Owned two = tokens({0, 1}, {0, 0}, 2);
+  std::vector<kiln_tensor> views;
+  std::vector<Owned> out = outputs(two.tensor, views);
+  ASSERT_EQ(message(kiln_session_prefill(session, 2, both, &two.tensor,
+                                         (int32_t)views.size(), views.data())),
+            "");
+  Owned next = tokens({0}, {2}, 1);
+  EXPECT_NE(
+      message(kiln_session_decode(session, 1, both, &next.tensor, 0, nullptr))
+          .find(refusal),
+      std::string::npos);
+  EXPECT_EQ(kiln_session_sequence_length(session, 0), 2);
+  Owned nextTwo = tokens({0, 1}, {2, 2}, 1);
+  std::vector<kiln_tensor> stepViews;
+  std::vector<Owned> stepOut = outputs(nextTwo.tensor, stepViews);
+  ASSERT_EQ(
+      message(kiln_session_decode(session, 2, both, &nextTwo.tensor,
+                                  (int32_t)stepViews.size(), stepViews.data())),
+      "");
+  EXPECT_EQ(kiln_session_sequence_length(session, 1), 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, GenerationDimChecks,
+                         testing::Values("batch-slice"),
+                         [](const testing::TestParamInfo<const char *> &info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
