@@ -17,12 +17,14 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -47,15 +49,34 @@ int main(int argc, char **argv) {
   if (!kiln::driver::parseCommandLine("kiln-opt", argc, argv,
                                       "Kiln optimizer driver\n"))
     return 1;
-  // Standard input is read once, by MlirOptMain, so only a file is checked.
-  if (input != "-") {
-    llvm::SourceMgr sourceMgr;
-    if (auto buffer = llvm::MemoryBuffer::getFile(input)) {
-      sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
-      if (!kiln::driver::checkMLIRNesting(sourceMgr))
-        return 1;
-    }
+  mlir::MlirOptMainConfig config =
+      mlir::MlirOptMainConfig::createFromCLOptions();
+  if (config.shouldShowDialects())
+    return mlir::asMainReturnCode(
+        mlir::MlirOptMain(argc, argv, input, output, registry));
+  // The input is read here, standard input included, so that its nesting is
+  // checked before MLIR's recursive parser sees it; the rest is what
+  // MlirOptMain(argc, argv, ...) does.
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file = mlir::openInputFile(input, &error);
+  if (!file) {
+    llvm::errs() << "kiln-opt: error: " << error << "\n";
+    return 1;
   }
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, input, output, registry));
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBuffer(file->getMemBufferRef()), llvm::SMLoc());
+  if (!kiln::driver::checkMLIRNesting(sourceMgr))
+    return 1;
+  std::unique_ptr<llvm::ToolOutputFile> out =
+      mlir::openOutputFile(output, &error);
+  if (!out) {
+    llvm::errs() << "kiln-opt: error: " << error << "\n";
+    return 1;
+  }
+  if (mlir::failed(
+          mlir::MlirOptMain(out->os(), std::move(file), registry, config)))
+    return 1;
+  out->keep();
+  return 0;
 }
