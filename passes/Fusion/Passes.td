@@ -33,7 +33,8 @@ def RaiseNorms : Pass<"kiln-raise-norms", "mlir::func::FuncOp"> {
     `x * rsqrt(mean(x²) + eps) * w` becomes `graph.rms_norm` and
     `(x - mean(x)) / sqrt(mean((x - mean(x))²) + eps) * w + b` becomes
     `graph.layer_norm` (the bias optional), the means over the last axis
-    with keepdims. The inverse root may be `rsqrt`, `pow(·, -0.5)` or
+    with keepdims; the variance may also be `max(0, mean(x²) - mean(x)²)`
+    (Flax's fast variance, the max optional). The inverse root may be `rsqrt`, `pow(·, -0.5)` or
     `1 / sqrt`, the division `/ sqrt` or `/ pow(·, 0.5)`, the square
     `square`, `y * y` or `pow(y, 2)`, the weight multiply on either side; w
     and b are `[C]` vectors and eps a positive scalar constant. An
@@ -46,7 +47,8 @@ def RaiseSoftmax : Pass<"kiln-raise-softmax", "mlir::func::FuncOp"> {
   let description = [{
     `exp(x - max(x)) / sum(exp(x - max(x)))`, the max and the sum over the
     same one axis with keepdims (jax.nn.softmax as StableHLO spells it), or
-    `exp(x) / sum(exp(x))`, becomes `graph.softmax` along that axis, which
+    `exp(x) / sum(exp(x))`, either also as `e * (1 / sum(e))`, becomes
+    `graph.softmax` along that axis, which
     kiln-raise-attention then finds between the two products of an
     attention. An intermediate with a user outside the expression, a max
     over another axis than the sum's, or a division that broadcasts leave
@@ -72,9 +74,9 @@ def RaiseAttention : Pass<"kiln-raise-attention", "mlir::func::FuncOp"> {
     Grouped-query attention written as a broadcasting matmul, q
     `[B, Hkv, G, T, D]` against kᵀ `[B, Hkv, 1, D, S]` and v
     `[B, Hkv, 1, S, D]`, becomes the GQA form of the op, and so does
-    llama's repeat_kv (K/V heads copied in place by a concat or a
-    broadcast, RepeatedHeads.cpp): the attention reads the heads, and the
-    copies go. Every intermediate must have no other user.
+    llama's repeat_kv (K/V heads copied in place by a concat, a broadcast
+    or a gather of heads 0, .., 0, 1, .., RepeatedHeads.cpp): the attention
+    reads the heads, and the copies go. Every intermediate must have no other user.
   }];
   let dependentDialects = ["kiln::attn::AttnDialect"];
 }

@@ -200,7 +200,8 @@ Value gatheredHeads(Value heads, int64_t axis, int64_t &n,
   Value h = gather.getInput();
   int64_t kvHeads = cast<RankedTensorType>(h.getType()).getDimSize(axis);
   int64_t count = indices.getNumElements();
-  if (ShapedType::isDynamic(kvHeads) || kvHeads == 0 || count % kvHeads)
+  if (ShapedType::isDynamic(kvHeads) || kvHeads == 0 || count == 0 ||
+      count % kvHeads)
     return Value();
   n = count / kvHeads;
   for (auto [j, index] : llvm::enumerate(indices.getValues<APInt>())) {
