@@ -24,6 +24,8 @@ def RaiseActivations : Pass<"kiln-raise-activations", "mlir::func::FuncOp"> {
     order and grouping of its terms do not matter; constants match within
     1e-4 relative. An intermediate with a user outside the expression, a
     broadcast other than by a scalar, or other constants leave it as it is.
+    Before that, `1 / (1 + exp(-x))` becomes `graph.sigmoid` (a numerator
+    y other than 1: `y * sigmoid(x)`) and `maximum(x, 0)` `graph.relu`.
   }];
 }
 
@@ -64,7 +66,8 @@ def RaiseAttention : Pass<"kiln-raise-attention", "mlir::func::FuncOp"> {
     with primitives runs the flash kernel: the scale is a `mul` or `div` by
     a scalar (a constant becomes the op's `scale`, any other scalar tensor
     scales the query; constant scalars multiplying or dividing q or kᵀ
-    before the product fold into `scale` too), the mask an `add` of a
+    before the product, or before their layout transposes, fold into
+    `scale` too), the mask an `add` of a
     tensor broadcastable to the scores (the op's `bias`), the softmax over
     the last axis. The power normalizer `e / reduce_sum(e)` over the last
     axis, e = x^p for an even p (`pow` by a constant, `square`, `x * x`),

@@ -12,6 +12,9 @@
 // monomials, each a coefficient times a product of factors, the factors
 // being the values that are not arithmetic on scalars (x, erf(…), …).
 // Equal expressions written in another order or grouping expand alike.
+// Two spellings are no polynomial and are raised first: the sigmoid as
+// `1 / (1 + exp(-x))` (and `y / (1 + exp(-x))` as y · sigmoid(x), SiLU's
+// `x / (1 + exp(-x))`), and ReLU as `maximum(x, 0)` (jax.nn.relu).
 //
 //===----------------------------------------------------------------------===//
 
@@ -316,11 +319,83 @@ struct RaiseActivationPattern : RewritePattern {
   }
 };
 
+/// x when `value` is -x: `neg(x)`, `x * -1` or `0 - x`, used once.
+Value negated(Value value) {
+  Operation *op = value.getDefiningOp();
+  if (!op || !value.hasOneUse())
+    return Value();
+  if (auto neg = dyn_cast<NegOp>(op))
+    return neg.getInput();
+  if (auto sub = dyn_cast<SubOp>(op);
+      sub && scalarConstant(sub.getLhs()) == 0.0)
+    return sub.getRhs();
+  if (isa<MulOp>(op))
+    for (int side = 0; side < 2; ++side)
+      if (scalarConstant(op->getOperand(1 - side)) == -1.0)
+        return op->getOperand(side);
+  return Value();
+}
+
+/// `y / (1 + exp(-x))` → `sigmoid(x)` when y is 1, else `y * sigmoid(x)`.
+struct RaiseSigmoid : OpRewritePattern<DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DivOp div,
+                                PatternRewriter &rewriter) const override {
+    auto add = div.getRhs().getDefiningOp<AddOp>();
+    if (!add || !div.getRhs().hasOneUse())
+      return rewriter.notifyMatchFailure(div, "not y / (1 + e)");
+    Value x;
+    SmallVector<Operation *> ops = {add};
+    for (int side = 0; side < 2 && !x; ++side) {
+      auto exp = add->getOperand(side).getDefiningOp<ExpOp>();
+      if (!exp || !exp->hasOneUse() ||
+          scalarConstant(add->getOperand(1 - side)) != 1.0)
+        continue;
+      x = negated(exp.getInput());
+      ops.append({exp.getInput().getDefiningOp(), exp});
+    }
+    Type type = div.getType();
+    if (!x || x.getType() != type)
+      return rewriter.notifyMatchFailure(div, "not 1 + exp(-x) of x's type");
+    bool one = scalarConstant(div.getLhs()) == 1.0;
+    if (!one && div.getLhs().getType() != type)
+      return rewriter.notifyMatchFailure(div, "the division broadcasts");
+    // The division is the sigmoid only when it divides 1; else it is the
+    // product's node.
+    if (one)
+      ops.push_back(div);
+    Value sigmoid = rewriter.create<SigmoidOp>(fusedLoc(ops), x);
+    if (one)
+      rewriter.replaceOp(div, sigmoid);
+    else
+      rewriter.replaceOpWithNewOp<MulOp>(div, type, div.getLhs(), sigmoid);
+    return success();
+  }
+};
+
+/// `maximum(x, 0)` → `relu(x)`: both give NaN for NaN, as torch does.
+struct RaiseRelu : OpRewritePattern<MaximumOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MaximumOp maximum,
+                                PatternRewriter &rewriter) const override {
+    for (int side = 0; side < 2; ++side) {
+      Value x = maximum->getOperand(side);
+      if (scalarConstant(maximum->getOperand(1 - side)) == 0.0 &&
+          x.getType() == maximum.getType()) {
+        rewriter.replaceOpWithNewOp<ReluOp>(maximum, x);
+        return success();
+      }
+    }
+    return rewriter.notifyMatchFailure(maximum, "not maximum(x, 0)");
+  }
+};
+
 struct RaiseActivationsPass
     : kiln::impl::RaiseActivationsBase<RaiseActivationsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RaiseActivationPattern>(&getContext());
+    patterns.add<RaiseActivationPattern, RaiseSigmoid, RaiseRelu>(
+        &getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

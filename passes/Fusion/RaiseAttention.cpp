@@ -484,9 +484,53 @@ struct RaiseAttentionPattern : OpRewritePattern<NormalizerOp> {
   }
 };
 
+/// transpose(x * c) → transpose(x) * c (or / c), c a constant scalar, where
+/// the transpose feeds a matmul: the scale then sits on an operand of q·kᵀ,
+/// where the attention raise folds it into `scale`. Flax scales q, and
+/// some models k, on [B, T, H, D], before the layout transpose.
+struct SinkScaleThroughTranspose : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp transpose,
+                                PatternRewriter &rewriter) const override {
+    Value input = transpose.getInput();
+    Operation *scale = input.getDefiningOp();
+    if (!isa_and_nonnull<MulOp, DivOp>(scale) || !input.hasOneUse() ||
+        !isa_and_nonnull<MatmulOp>(soleUser(transpose.getResult())))
+      return rewriter.notifyMatchFailure(transpose, "no scaled matmul operand");
+    for (int side = 0; side < 2; ++side) {
+      Value x = scale->getOperand(side), c = scale->getOperand(1 - side);
+      if (!scalarConstant(c) || x.getType() != input.getType() ||
+          !llvm::all_of(tensorOf(c).getShape(),
+                        [](int64_t size) { return size == 1; }) ||
+          (isa<DivOp>(scale) && side == 1))
+        continue;
+      Value moved = rewriter.create<TransposeOp>(
+          transpose.getLoc(), transpose.getType(), x, transpose.getPermAttr());
+      Type type = transpose.getType();
+      Value scaled =
+          isa<DivOp>(scale)
+              ? rewriter.create<DivOp>(scale->getLoc(), type, moved, c)
+                    .getResult()
+              : rewriter.create<MulOp>(scale->getLoc(), type, moved, c)
+                    .getResult();
+      rewriter.replaceOp(transpose, scaled);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(transpose, "not a constant scalar");
+  }
+};
+
 struct RaiseAttentionPass
     : kiln::impl::RaiseAttentionBase<RaiseAttentionPass> {
   void runOnOperation() override {
+    // Scales move onto the products' operands first, so that every raise
+    // below finds them there.
+    RewritePatternSet sinking(&getContext());
+    sinking.add<SinkScaleThroughTranspose>(&getContext());
+    TransposeOp::getCanonicalizationPatterns(sinking, &getContext());
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(sinking))))
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     patterns
         .add<RaiseAttentionPattern<SoftmaxOp>, RaiseAttentionPattern<DivOp>>(

@@ -203,17 +203,23 @@ private:
   }
 
   /// x when `variance` is `mean(x²) - center²` over the last axis, or its
-  /// maximum with 0, which keeps rounding from making it negative; appends
-  /// its ops to `varianceOps`. The caller checks that center is mean(x).
+  /// maximum with 0 (or relu), which keeps rounding from making it negative;
+  /// appends its ops to `varianceOps`. The caller checks that center is
+  /// mean(x).
   static std::optional<Value>
   fastVariance(Value variance, Value center,
                SmallVectorImpl<Operation *> &varianceOps) {
-    auto clamp = variance.getDefiningOp<MaximumOp>();
-    if (clamp) {
-      bool zeroFirst = scalarConstant(clamp.getLhs()) == 0.0;
-      if (!zeroFirst && scalarConstant(clamp.getRhs()) != 0.0)
+    // The max with 0 is relu(d) once kiln-raise-activations has run.
+    Operation *clamp = variance.getDefiningOp();
+    if (auto relu = dyn_cast_or_null<ReluOp>(clamp)) {
+      variance = relu.getInput();
+    } else if (auto maximum = dyn_cast_or_null<MaximumOp>(clamp)) {
+      bool zeroFirst = scalarConstant(maximum.getLhs()) == 0.0;
+      if (!zeroFirst && scalarConstant(maximum.getRhs()) != 0.0)
         return std::nullopt;
-      variance = zeroFirst ? clamp.getRhs() : clamp.getLhs();
+      variance = zeroFirst ? maximum.getRhs() : maximum.getLhs();
+    } else {
+      clamp = nullptr;
     }
     auto difference = variance.getDefiningOp<SubOp>();
     Operation *centerSquared =

@@ -61,8 +61,9 @@ std::pair<Value, int64_t> canonicalInputDim(BlockArgument arg, int64_t axis) {
 }
 
 /// The (value, axis) whose size dim `axis` of `value` has at run time,
-/// followed through transposes, concats along other axes and reshapes
-/// whose size operand for it is a tensor.dim, to a graph input's dim.
+/// followed through transposes, concats along other axes, broadcasts,
+/// shape-keeping ops and reshapes whose size operand for it is a
+/// tensor.dim, to a graph input's dim.
 std::pair<Value, int64_t> dimOrigin(Value value, int64_t axis) {
   while (Operation *def = value.getDefiningOp()) {
     if (auto transpose = dyn_cast<TransposeOp>(def)) {
@@ -85,6 +86,11 @@ std::pair<Value, int64_t> dimOrigin(Value value, int64_t axis) {
         break;
       axis -= rank - cast<RankedTensorType>(from.getType()).getRank();
       value = from;
+    } else if (def->hasTrait<OpTrait::SameOperandsAndResultShape>() ||
+               def->hasTrait<OpTrait::SameOperandsAndResultType>() ||
+               isa<RopeOp>(def)) {
+      // Elementwise ops, casts and rope: the shape of their input.
+      value = def->getOperand(0);
     } else if (auto reshape = dyn_cast<ReshapeOp>(def)) {
       auto type = cast<RankedTensorType>(reshape.getType());
       if (!type.isDynamicDim(axis))
@@ -245,7 +251,13 @@ struct UnrepeatKVHeads : OpRewritePattern<attn::AttentionOp> {
                   : std::pair<Value, bool>();
     if (!value.first || nKey != nValue)
       return rewriter.notifyMatchFailure(attention, "no repeated K/V heads");
-    Location loc = attention.getLoc();
+    ops.push_back(attention);
+    Location loc = fusedLoc(ops);
+    // A layout move back to token-major stands for no JSON node: where it
+    // stays a kernel (its input computed), the report keeps it out of the
+    // attention's nodes.
+    Location layoutLoc =
+        NameLoc::get(rewriter.getStringAttr("layout for attention"), loc);
     auto tokenMajor = [&](std::pair<Value, bool> kvHeads) -> Value {
       auto [heads, headMajor] = kvHeads;
       if (!headMajor)
@@ -254,14 +266,13 @@ struct UnrepeatKVHeads : OpRewritePattern<attn::AttentionOp> {
       SmallVector<int64_t> shape = {type.getDimSize(0), type.getDimSize(2),
                                     type.getDimSize(1), type.getDimSize(3)};
       return rewriter.create<TransposeOp>(
-          loc, RankedTensorType::get(shape, type.getElementType()), heads,
+          layoutLoc, RankedTensorType::get(shape, type.getElementType()), heads,
           rewriter.getDenseI64ArrayAttr({0, 2, 1, 3}));
     };
-    ops.push_back(attention);
     rewriter.modifyOpInPlace(attention, [&] {
       attention.getKeyMutable().assign(tokenMajor(key));
       attention.getValueMutable().assign(tokenMajor(value));
-      attention->setLoc(fusedLoc(ops));
+      attention->setLoc(loc);
     });
     return success();
   }

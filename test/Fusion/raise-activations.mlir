@@ -95,6 +95,74 @@ func.func @gelu_tanh(%x: tensor<?x?x8xf32>, %y: tensor<?x?x8xf32>) -> (tensor<?x
 
 // -----
 
+// The sigmoid written out, 1 / (1 + exp(-x)), with -x as neg, x * -1 or
+// 0 - x; y / (1 + exp(-y)) is y * sigmoid(y), which is silu; and ReLU as
+// maximum(x, 0), either order.
+
+// CHECK-LABEL: func.func @sigmoid_and_relu
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[Y:.*]]: tensor<?x8xf32>)
+// CHECK-DAG: %[[S1:.*]] = graph.sigmoid %[[X]]
+// CHECK-DAG: %[[S2:.*]] = graph.sigmoid %[[X]]
+// CHECK-DAG: %[[S3:.*]] = graph.sigmoid %[[X]]
+// CHECK-DAG: %[[SILU:.*]] = graph.silu %[[Y]]
+// CHECK-DAG: %[[R1:.*]] = graph.relu %[[X]]
+// CHECK-DAG: %[[R2:.*]] = graph.relu %[[Y]]
+// CHECK: return %[[S1]], %[[S2]], %[[S3]], %[[SILU]], %[[R1]], %[[R2]]
+func.func @sigmoid_and_relu(%x: tensor<?x8xf32>, %y: tensor<?x8xf32>)
+    -> (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) {
+  %zero = graph.constant dense<0.0> : tensor<f32>
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %minus = graph.constant dense<-1.0> : tensor<f32>
+  %n1 = graph.neg %x : tensor<?x8xf32>
+  %e1 = graph.exp %n1 : tensor<?x8xf32>
+  %d1 = graph.add %one, %e1 : tensor<f32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %s1 = graph.div %one, %d1 : tensor<f32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %n2 = graph.mul %x, %minus : tensor<?x8xf32>, tensor<f32> -> tensor<?x8xf32>
+  %e2 = graph.exp %n2 : tensor<?x8xf32>
+  %d2 = graph.add %e2, %one : tensor<?x8xf32>, tensor<f32> -> tensor<?x8xf32>
+  %s2 = graph.div %one, %d2 : tensor<f32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %n3 = graph.sub %zero, %x : tensor<f32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %e3 = graph.exp %n3 : tensor<?x8xf32>
+  %d3 = graph.add %one, %e3 : tensor<f32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %s3 = graph.div %one, %d3 : tensor<f32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %n4 = graph.neg %y : tensor<?x8xf32>
+  %e4 = graph.exp %n4 : tensor<?x8xf32>
+  %d4 = graph.add %one, %e4 : tensor<f32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %silu = graph.div %y, %d4 : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %r1 = graph.maximum %x, %zero : tensor<?x8xf32>, tensor<f32> -> tensor<?x8xf32>
+  %r2 = graph.maximum %zero, %y : tensor<f32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  return %s1, %s2, %s3, %silu, %r1, %r2 : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// Not raised: exp(+x) (no negation), 2 + exp(-x), an exp that is also
+// returned, and maximum(x, 1).
+
+// CHECK-LABEL: func.func @sigmoid_and_relu_refused
+// CHECK-NOT: graph.sigmoid
+// CHECK-NOT: graph.relu
+func.func @sigmoid_and_relu_refused(%x: tensor<8xf32>)
+    -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %two = graph.constant dense<2.0> : tensor<f32>
+  %e1 = graph.exp %x : tensor<8xf32>
+  %d1 = graph.add %one, %e1 : tensor<f32>, tensor<8xf32> -> tensor<8xf32>
+  %s1 = graph.div %one, %d1 : tensor<f32>, tensor<8xf32> -> tensor<8xf32>
+  %n2 = graph.neg %x : tensor<8xf32>
+  %e2 = graph.exp %n2 : tensor<8xf32>
+  %d2 = graph.add %two, %e2 : tensor<f32>, tensor<8xf32> -> tensor<8xf32>
+  %s2 = graph.div %one, %d2 : tensor<f32>, tensor<8xf32> -> tensor<8xf32>
+  %n3 = graph.neg %x : tensor<8xf32>
+  %e3 = graph.exp %n3 : tensor<8xf32>
+  %d3 = graph.add %one, %e3 : tensor<f32>, tensor<8xf32> -> tensor<8xf32>
+  %s3 = graph.div %one, %d3 : tensor<f32>, tensor<8xf32> -> tensor<8xf32>
+  %r = graph.maximum %x, %one : tensor<8xf32>, tensor<f32> -> tensor<8xf32>
+  return %s1, %s2, %s3, %e3, %r : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+}
+
+// -----
+
 // Not raised: the sigmoid also feeds another op (it would be computed
 // twice), and a sigmoid of another value.
 

@@ -916,3 +916,66 @@ func.func @gathered_other_heads(%q: tensor<?x6x?x8xf32>, %k: tensor<?x2x?x8xf32>
   %o = graph.matmul %p, %vg : tensor<?x6x?x?xf32>, tensor<?x6x?x8xf32> -> tensor<?x6x?x8xf32>
   return %o : tensor<?x6x?x8xf32>
 }
+
+// -----
+
+// A constant scale on q before its layout transpose (Flax scales q on
+// [B, T, H, D]) moves onto the product's operand and folds into `scale`;
+// a scale that is no scalar (per head) stays.
+
+// CHECK-LABEL: func.func @scale_before_transpose
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x?x2x8xf32>, %[[K:.*]]: tensor<?x?x2x8xf32>, %[[V:.*]]: tensor<?x?x2x8xf32>, %[[C:.*]]: tensor<1x1x2x1xf32>)
+// CHECK: attn.attention %[[Q]], %[[K]], %[[V]] {mask = #attn<mask none>, scale = 2.500000e-01 : f64}
+// CHECK: %[[QC:.*]] = graph.mul %[[Q]], %[[C]]
+// CHECK: attn.attention %[[QC]], %[[K]], %[[V]] {mask = #attn<mask none>, scale = 1.000000e+00 : f64}
+func.func @scale_before_transpose(%q: tensor<?x?x2x8xf32>, %k: tensor<?x?x2x8xf32>,
+    %v: tensor<?x?x2x8xf32>, %c: tensor<1x1x2x1xf32>) -> (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) {
+  %four = graph.constant dense<4.0> : tensor<f32>
+  %qs = graph.div %q, %four : tensor<?x?x2x8xf32>, tensor<f32> -> tensor<?x?x2x8xf32>
+  %qh = graph.transpose %qs {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x8xf32> -> tensor<?x2x?x8xf32>
+  %kt = graph.transpose %k {perm = array<i64: 0, 2, 3, 1>} : tensor<?x?x2x8xf32> -> tensor<?x2x8x?xf32>
+  %vh = graph.transpose %v {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x8xf32> -> tensor<?x2x?x8xf32>
+  %s = graph.matmul %qh, %kt : tensor<?x2x?x8xf32>, tensor<?x2x8x?xf32> -> tensor<?x2x?x?xf32>
+  %p = graph.softmax %s {axis = 3 : i64} : tensor<?x2x?x?xf32>
+  %o = graph.matmul %p, %vh : tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32> -> tensor<?x2x?x8xf32>
+  %qc = graph.mul %q, %c : tensor<?x?x2x8xf32>, tensor<1x1x2x1xf32> -> tensor<?x?x2x8xf32>
+  %qch = graph.transpose %qc {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x8xf32> -> tensor<?x2x?x8xf32>
+  %kt2 = graph.transpose %k {perm = array<i64: 0, 2, 3, 1>} : tensor<?x?x2x8xf32> -> tensor<?x2x8x?xf32>
+  %vh2 = graph.transpose %v {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x8xf32> -> tensor<?x2x?x8xf32>
+  %s2 = graph.matmul %qch, %kt2 : tensor<?x2x?x8xf32>, tensor<?x2x8x?xf32> -> tensor<?x2x?x?xf32>
+  %p2 = graph.softmax %s2 {axis = 3 : i64} : tensor<?x2x?x?xf32>
+  %o2 = graph.matmul %p2, %vh2 : tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32> -> tensor<?x2x?x8xf32>
+  return %o, %o2 : tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>
+}
+
+// -----
+
+// repeat_kv of keys that went through rope (LLaMA's order) or any op that
+// keeps their shape: the reshapes' sizes are still the heads' own dims.
+
+// CHECK-LABEL: func.func @repeated_heads_after_rope
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x6x?x8xf32>, %[[K:.*]]: tensor<?x2x?x8xf32>, %[[V:.*]]: tensor<?x2x?x8xf32>)
+// CHECK: attn.attention {{.*}} : (tensor<?x?x6x8xf32>, tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>) -> tensor<?x?x6x8xf32>
+// CHECK-NOT: graph.concat
+func.func @repeated_heads_after_rope(%q: tensor<?x6x?x8xf32>, %k: tensor<?x2x?x8xf32>,
+                                     %v: tensor<?x2x?x8xf32>) -> tensor<?x6x?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %b = tensor.dim %k, %c0 : tensor<?x2x?x8xf32>
+  %s = tensor.dim %k, %c2 : tensor<?x2x?x8xf32>
+  %kr = graph.rope %k {rotary_dim = 8 : i64, theta = 1.000000e+04 : f64} : (tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
+  %kt0 = graph.tanh %kr : tensor<?x2x?x8xf32>
+  %k5 = graph.reshape %kt0 sizes(%b, %s) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %kc = graph.concat %k5, %k5, %k5 {axis = 2 : i64} : (tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>) -> tensor<?x2x3x?x8xf32>
+  %kr6 = graph.reshape %kc sizes(%b, %s) : tensor<?x2x3x?x8xf32> -> tensor<?x6x?x8xf32>
+  %vb = tensor.dim %v, %c0 : tensor<?x2x?x8xf32>
+  %vs = tensor.dim %v, %c2 : tensor<?x2x?x8xf32>
+  %v5 = graph.reshape %v sizes(%vb, %vs) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %vc = graph.concat %v5, %v5, %v5 {axis = 2 : i64} : (tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>) -> tensor<?x2x3x?x8xf32>
+  %vr6 = graph.reshape %vc sizes(%vb, %vs) : tensor<?x2x3x?x8xf32> -> tensor<?x6x?x8xf32>
+  %kt = graph.transpose %kr6 {perm = array<i64: 0, 1, 3, 2>} : tensor<?x6x?x8xf32> -> tensor<?x6x8x?xf32>
+  %s0 = graph.matmul %q, %kt : tensor<?x6x?x8xf32>, tensor<?x6x8x?xf32> -> tensor<?x6x?x?xf32>
+  %p = graph.softmax %s0 {axis = 3 : i64} : tensor<?x6x?x?xf32>
+  %o = graph.matmul %p, %vr6 : tensor<?x6x?x?xf32>, tensor<?x6x?x8xf32> -> tensor<?x6x?x8xf32>
+  return %o : tensor<?x6x?x8xf32>
+}

@@ -89,6 +89,30 @@ func.func @layer_norm_fast_variance(%x: tensor<?x8xf32>, %w: tensor<8xf32>, %b: 
 
 // -----
 
+// The fast variance's max with 0 as relu, as kiln-raise-activations leaves
+// it.
+
+// CHECK-LABEL: func.func @fast_variance_relu
+// CHECK-NEXT: %[[Y:.*]] = graph.layer_norm %arg0, %arg1 {eps = 9.9999999747524271E-7 : f64}
+// CHECK-NEXT: return %[[Y]]
+func.func @fast_variance_relu(%x: tensor<?x8xf32>, %w: tensor<8xf32>) -> tensor<?x8xf32> {
+  %eps = graph.constant dense<1.0e-6> : tensor<f32>
+  %m = graph.reduce_mean %x {axes = array<i64: 1>, keepdims} : tensor<?x8xf32> -> tensor<?x1xf32>
+  %sq = graph.square %x : tensor<?x8xf32>
+  %m2 = graph.reduce_mean %sq {axes = array<i64: 1>, keepdims} : tensor<?x8xf32> -> tensor<?x1xf32>
+  %mm = graph.square %m : tensor<?x1xf32>
+  %d = graph.sub %m2, %mm : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x1xf32>
+  %var = graph.relu %d : tensor<?x1xf32>
+  %v = graph.add %var, %eps : tensor<?x1xf32>, tensor<f32> -> tensor<?x1xf32>
+  %r = graph.rsqrt %v : tensor<?x1xf32>
+  %c = graph.sub %x, %m : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
+  %n = graph.mul %c, %r : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
+  %y = graph.mul %n, %w : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
 // Not raised: the fast variance's mean squared is another row's (m of y),
 // its max is with 1, not 0.
 
