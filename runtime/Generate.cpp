@@ -105,10 +105,11 @@ kiln_status *checkOutputs(const kiln_session &session,
                           const kiln_tensor *outputs,
                           const std::vector<int64_t> &dims) {
   const Signature &sig = session.model->signature;
-  if (numOutputs < 0 || static_cast<size_t>(numOutputs) != sig.outputs.size() ||
-      !outputs)
+  if (numOutputs < 0 || static_cast<size_t>(numOutputs) != sig.outputs.size())
     return invalid("expected " + std::to_string(sig.outputs.size()) +
                    " outputs but got " + std::to_string(numOutputs));
+  if (!outputs)
+    return invalid("the outputs array is NULL");
   for (size_t n = 0; n < sig.outputs.size(); ++n) {
     const kiln_tensor_info &info = sig.outputs[n].info;
     const kiln_tensor &tensor = outputs[n];

@@ -175,23 +175,27 @@ kiln_status *kiln_model_open_linked(const kiln_compiled_model *symbols,
 
 void kiln_model_close(kiln_model *model) { delete model; }
 
+// The accessors answer for a NULL model as for an empty one: NULL, 0 or -1.
+
 const char *kiln_model_name(const kiln_model *model) {
-  return model->impl->signature.name.c_str();
+  return model ? model->impl->signature.name.c_str() : nullptr;
 }
 
 const char *kiln_model_source(const kiln_model *model) {
-  return model->impl->source.c_str();
+  return model ? model->impl->source.c_str() : nullptr;
 }
 
 const char *kiln_model_signature_json(const kiln_model *model) {
-  return model->impl->signatureJson.c_str();
+  return model ? model->impl->signatureJson.c_str() : nullptr;
 }
 
 int32_t kiln_model_num_dims(const kiln_model *model) {
-  return static_cast<int32_t>(model->impl->signature.dims.size());
+  return model ? static_cast<int32_t>(model->impl->signature.dims.size()) : 0;
 }
 
 const char *kiln_model_dim_name(const kiln_model *model, int32_t index) {
+  if (!model)
+    return nullptr;
   const auto &dims = model->impl->signature.dims;
   if (index < 0 || static_cast<size_t>(index) >= dims.size())
     return nullptr;
@@ -199,12 +203,16 @@ const char *kiln_model_dim_name(const kiln_model *model, int32_t index) {
 }
 
 int32_t kiln_model_num_tensors(const kiln_model *model, kiln_tensor_role role) {
+  if (!model)
+    return 0;
   return static_cast<int32_t>(model->impl->signature.tensors(role).size());
 }
 
 const kiln_tensor_info *kiln_model_tensor(const kiln_model *model,
                                           kiln_tensor_role role,
                                           int32_t index) {
+  if (!model)
+    return nullptr;
   const auto &tensors = model->impl->signature.tensors(role);
   if (index < 0 || static_cast<size_t>(index) >= tensors.size())
     return nullptr;
@@ -213,6 +221,8 @@ const kiln_tensor_info *kiln_model_tensor(const kiln_model *model,
 
 int32_t kiln_model_find_tensor(const kiln_model *model, kiln_tensor_role role,
                                const char *name) {
+  if (!model || !name)
+    return -1;
   const auto &tensors = model->impl->signature.tensors(role);
   for (size_t i = 0; i < tensors.size(); ++i)
     if (tensors[i].name == name)
@@ -221,6 +231,8 @@ int32_t kiln_model_find_tensor(const kiln_model *model, kiln_tensor_role role,
 }
 
 int kiln_model_has_device(const kiln_model *model, const char *device) {
+  if (!model || !device)
+    return 0;
   const auto &devices = model->impl->signature.devices;
   return std::find(devices.begin(), devices.end(), device) != devices.end();
 }

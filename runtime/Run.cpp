@@ -293,6 +293,8 @@ kiln_status *
 kiln_session_output_shapes(kiln_session *session, int32_t num_inputs,
                            const kiln_tensor *inputs, int32_t num_outputs,
                            kiln_tensor *outputs, int64_t *dims_out) {
+  if (!session)
+    return nullArgument("kiln_session_output_shapes", "session");
   const Signature &sig = session->model->signature;
   std::vector<int64_t> dims;
   if (kiln_status *status =
@@ -312,6 +314,8 @@ kiln_session_output_shapes(kiln_session *session, int32_t num_inputs,
 kiln_status *kiln_session_run(kiln_session *session, int32_t num_inputs,
                               const kiln_tensor *inputs, int32_t num_outputs,
                               const kiln_tensor *outputs) {
+  if (!session)
+    return nullArgument("kiln_session_run", "session");
   const LoadedModel &model = *session->model;
   const Signature &sig = model.signature;
   std::vector<int64_t> dims;

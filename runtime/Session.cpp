@@ -233,6 +233,8 @@ kiln_status *kiln_session_create(kiln_model *model, const char *device,
 void kiln_session_destroy(kiln_session *session) { delete session; }
 
 kiln_status *kiln_session_set_threads(kiln_session *session, int32_t threads) {
+  if (!session)
+    return nullArgument("kiln_session_set_threads", "session");
   if (threads < 1)
     return makeStatus(KILN_ERROR_INVALID_ARGUMENT,
                       "thread count must be at least 1, got " +
@@ -242,6 +244,8 @@ kiln_status *kiln_session_set_threads(kiln_session *session, int32_t threads) {
 }
 
 int32_t kiln_session_num_threads(const kiln_session *session) {
+  if (!session)
+    return 0;
   const LoadedModel &model = *session->model;
   if (!model.setNumThreads)
     return 1;
@@ -252,6 +256,8 @@ int32_t kiln_session_num_threads(const kiln_session *session) {
 
 kiln_status *kiln_session_bind_params(kiln_session *session, int32_t count,
                                       const kiln_tensor *params) {
+  if (!session)
+    return nullArgument("kiln_session_bind_params", "session");
   size_t expected = session->model->signature.params.size();
   if (count < 0 || static_cast<size_t>(count) != expected)
     return makeStatus(KILN_ERROR_INVALID_ARGUMENT,
@@ -265,8 +271,9 @@ kiln_status *kiln_session_bind_params(kiln_session *session, int32_t count,
 
 kiln_status *kiln_session_bind_weights(kiln_session *session,
                                        kiln_weights *weights) {
-  if (!weights)
-    return nullArgument("kiln_session_bind_weights", "weights");
+  if (!session || !weights)
+    return nullArgument("kiln_session_bind_weights",
+                        !session ? "session" : "weights");
   const SafetensorsFile &file = *weights->impl;
   const auto &specs = session->model->signature.params;
   std::string missing;

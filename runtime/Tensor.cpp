@@ -40,7 +40,7 @@ size_t kiln_dtype_size(kiln_dtype dtype) {
 }
 
 int kiln_dtype_parse(const char *name, kiln_dtype *out) {
-  for (int i = 0; name && i < kNumDTypes; ++i) {
+  for (int i = 0; name && out && i < kNumDTypes; ++i) {
     if (std::strcmp(name, kDTypes[i].name) == 0) {
       *out = static_cast<kiln_dtype>(i);
       return 0;
@@ -51,7 +51,7 @@ int kiln_dtype_parse(const char *name, kiln_dtype *out) {
 
 int64_t kiln_tensor_num_elements(const kiln_tensor *tensor) {
   int64_t count;
-  if (tensor->rank < 0 || tensor->rank > KILN_MAX_RANK ||
+  if (!tensor || tensor->rank < 0 || tensor->rank > KILN_MAX_RANK ||
       !checkedProduct(tensor->shape, tensor->rank, count))
     return -1;
   return count;
@@ -59,6 +59,8 @@ int64_t kiln_tensor_num_elements(const kiln_tensor *tensor) {
 
 int64_t kiln_tensor_num_bytes(const kiln_tensor *tensor) {
   int64_t count = kiln_tensor_num_elements(tensor);
+  if (count < 0)
+    return -1;
   int64_t size = static_cast<int64_t>(kiln_dtype_size(tensor->dtype));
   if (count < 0 || size == 0 || count > INT64_MAX / size)
     return -1;
@@ -66,6 +68,8 @@ int64_t kiln_tensor_num_bytes(const kiln_tensor *tensor) {
 }
 
 kiln_status *kiln_tensor_alloc(kiln_tensor *tensor) {
+  if (!tensor)
+    return nullArgument("kiln_tensor_alloc", "tensor");
   if (!validDType(tensor->dtype))
     return makeStatus(KILN_ERROR_INVALID_ARGUMENT,
                       "invalid dtype " + std::to_string(tensor->dtype));
@@ -94,6 +98,8 @@ kiln_status *kiln_tensor_alloc(kiln_tensor *tensor) {
 }
 
 void kiln_tensor_free(kiln_tensor *tensor) {
+  if (!tensor)
+    return;
   std::free(tensor->data);
   tensor->data = nullptr;
 }

@@ -72,12 +72,14 @@ kiln_status *kiln_weights_open(const char *path, kiln_weights **out) {
 
 void kiln_weights_close(kiln_weights *weights) { delete weights; }
 
+// The accessors answer for a NULL file as for an empty one: NULL, 0 or -1.
+
 const char *kiln_weights_path(const kiln_weights *weights) {
-  return weights->impl->path.c_str();
+  return weights ? weights->impl->path.c_str() : nullptr;
 }
 
 int32_t kiln_weights_count(const kiln_weights *weights) {
-  return static_cast<int32_t>(weights->impl->entries.size());
+  return weights ? static_cast<int32_t>(weights->impl->entries.size()) : 0;
 }
 
 const char *kiln_weights_name(const kiln_weights *weights, int32_t index) {
@@ -94,12 +96,16 @@ const char *kiln_weights_dtype_string(const kiln_weights *weights,
 }
 
 int32_t kiln_weights_find(const kiln_weights *weights, const char *name) {
+  if (!weights || !name)
+    return -1;
   auto it = weights->impl->byName.find(name);
   return it == weights->impl->byName.end() ? -1 : it->second;
 }
 
 kiln_status *kiln_weights_tensor(const kiln_weights *weights, int32_t index,
                                  kiln_tensor *out) {
+  if (!weights || !out)
+    return nullArgument("kiln_weights_tensor", !weights ? "weights" : "out");
   if (index < 0 || index >= kiln_weights_count(weights))
     return makeStatus(KILN_ERROR_INVALID_ARGUMENT, weights->impl->path +
                                                        ": no tensor number " +
@@ -109,6 +115,8 @@ kiln_status *kiln_weights_tensor(const kiln_weights *weights, int32_t index,
 
 const char *kiln_weights_metadata(const kiln_weights *weights,
                                   const char *key) {
+  if (!weights || !key)
+    return nullptr;
   auto it = weights->impl->metadata.find(key);
   return it == weights->impl->metadata.end() ? nullptr : it->second.c_str();
 }

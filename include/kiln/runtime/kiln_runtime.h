@@ -10,7 +10,9 @@
 |* file, tensor or dimension at fault, and the caller frees it with           *|
 |* kiln_status_free. Out-parameters are written only on success. Strings      *|
 |* returned by accessors live as long as the object they come from. Shapes    *|
-|* and dtypes are checked at every call.                                      *|
+|* and dtypes are checked at every call. A NULL handle or out-parameter gets  *|
+|* a status naming it; accessors given NULL answer NULL, 0 or -1 (as for an   *|
+|* empty object), and the close, free and destroy calls accept NULL.          *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 

@@ -315,3 +315,52 @@ TEST_F(SessionTest, BindsParamsFromMemory) {
 }
 
 } // namespace
+
+// A NULL handle or out-parameter gets a status naming it, and the
+// accessors answer as for an empty object; nothing dereferences it.
+TEST_F(SessionTest, NullArgumentsAreRefusedNotDereferenced) {
+  kiln_tensor t{};
+  EXPECT_EQ(message(kiln_session_run(nullptr, 1, &t, 1, &t)),
+            "kiln_session_run: session is NULL");
+  EXPECT_EQ(message(kiln_session_output_shapes(nullptr, 1, &t, 1, &t, nullptr)),
+            "kiln_session_output_shapes: session is NULL");
+  EXPECT_EQ(message(kiln_session_set_threads(nullptr, 1)),
+            "kiln_session_set_threads: session is NULL");
+  EXPECT_EQ(kiln_session_num_threads(nullptr), 0);
+  EXPECT_EQ(message(kiln_session_bind_weights(nullptr, nullptr)),
+            "kiln_session_bind_weights: session is NULL");
+  EXPECT_EQ(message(kiln_session_bind_params(nullptr, 0, nullptr)),
+            "kiln_session_bind_params: session is NULL");
+  EXPECT_EQ(message(kiln_tensor_alloc(nullptr)),
+            "kiln_tensor_alloc: tensor is NULL");
+  kiln_tensor_free(nullptr);
+  EXPECT_EQ(kiln_tensor_num_elements(nullptr), -1);
+  EXPECT_EQ(kiln_tensor_num_bytes(nullptr), -1);
+  EXPECT_EQ(kiln_dtype_parse("f32", nullptr), -1);
+
+  EXPECT_EQ(kiln_model_name(nullptr), nullptr);
+  EXPECT_EQ(kiln_model_source(nullptr), nullptr);
+  EXPECT_EQ(kiln_model_signature_json(nullptr), nullptr);
+  EXPECT_EQ(kiln_model_num_dims(nullptr), 0);
+  EXPECT_EQ(kiln_model_dim_name(nullptr, 0), nullptr);
+  EXPECT_EQ(kiln_model_num_tensors(nullptr, KILN_ROLE_INPUT), 0);
+  EXPECT_EQ(kiln_model_tensor(nullptr, KILN_ROLE_INPUT, 0), nullptr);
+  EXPECT_EQ(kiln_model_find_tensor(nullptr, KILN_ROLE_INPUT, "x"), -1);
+  EXPECT_EQ(kiln_model_find_tensor(model, KILN_ROLE_INPUT, nullptr), -1);
+  EXPECT_EQ(kiln_model_has_device(nullptr, "cpu"), 0);
+  EXPECT_EQ(kiln_model_has_device(model, nullptr), 0);
+
+  EXPECT_EQ(kiln_weights_path(nullptr), nullptr);
+  EXPECT_EQ(kiln_weights_count(nullptr), 0);
+  EXPECT_EQ(kiln_weights_name(nullptr, 0), nullptr);
+  EXPECT_EQ(kiln_weights_dtype_string(nullptr, 0), nullptr);
+  EXPECT_EQ(kiln_weights_find(nullptr, "table"), -1);
+  EXPECT_EQ(kiln_weights_metadata(nullptr, "format"), nullptr);
+  EXPECT_EQ(message(kiln_weights_tensor(nullptr, 0, &t)),
+            "kiln_weights_tensor: weights is NULL");
+  ASSERT_EQ(openWeights(), "");
+  EXPECT_EQ(kiln_weights_find(weights, nullptr), -1);
+  EXPECT_EQ(kiln_weights_metadata(weights, nullptr), nullptr);
+  EXPECT_EQ(message(kiln_weights_tensor(weights, 0, nullptr)),
+            "kiln_weights_tensor: out is NULL");
+}
