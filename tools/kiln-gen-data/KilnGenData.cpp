@@ -20,6 +20,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -109,48 +110,64 @@ bool generate(const model::Model &m, int id,
   return true;
 }
 
-bool writeWeights(const model::Model &m, const std::string &path,
-                  const FillOptions &options, std::string &error) {
-  std::vector<rt::OwnedTensor> tensors(m.params.size());
-  std::vector<kiln_tensor> views;
-  std::vector<const char *> names;
-  for (size_t i = 0; i < m.params.size(); ++i) {
-    if (!generate(m, m.params[i], {}, options, tensors[i], error))
-      return false;
-    views.push_back(tensors[i].tensor);
-    names.push_back(m.value(m.params[i]).name.c_str());
+/// One file to write: its path and tensors, generated before any file is
+/// written, so that a bad --input or --dim leaves no file behind.
+struct PendingFile {
+  std::string path;
+  /// Else .npy, which holds one tensor.
+  bool safetensors = true;
+  std::vector<std::string> names;
+  std::vector<rt::OwnedTensor> tensors;
+
+  bool write(std::string &error) const {
+    std::vector<kiln_tensor> views;
+    std::vector<const char *> cNames;
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      views.push_back(tensors[i].tensor);
+      cNames.push_back(names[i].c_str());
+    }
+    return !rt::failed(
+        safetensors ? kiln_safetensors_write(path.c_str(),
+                                             static_cast<int32_t>(views.size()),
+                                             cNames.data(), views.data())
+                    : kiln_npy_write(path.c_str(), views.data()),
+        error);
   }
-  return !rt::failed(kiln_safetensors_write(path.c_str(),
-                                            static_cast<int32_t>(views.size()),
-                                            names.data(), views.data()),
-                     error);
+};
+
+bool generateWeights(const model::Model &m, const FillOptions &options,
+                     PendingFile &file, std::string &error) {
+  file.tensors.resize(m.params.size());
+  for (size_t i = 0; i < m.params.size(); ++i) {
+    if (!generate(m, m.params[i], {}, options, file.tensors[i], error))
+      return false;
+    file.names.push_back(m.value(m.params[i]).name);
+  }
+  return true;
 }
 
-bool writeInput(const model::Model &m, const std::string &spec,
-                const std::map<std::string, int64_t> &dims,
-                const FillOptions &options, std::string &error) {
+bool generateInput(const model::Model &m, const std::string &spec,
+                   const std::map<std::string, int64_t> &dims,
+                   const FillOptions &options, PendingFile &file,
+                   std::string &error) {
   size_t equals = spec.find('=');
   if (equals == std::string::npos || equals == 0 || equals + 1 == spec.size()) {
     error = "--input '" + spec + "' is not NAME=FILE";
     return false;
   }
-  std::string name = spec.substr(0, equals), path = spec.substr(equals + 1);
+  std::string name = spec.substr(0, equals);
+  file.path = spec.substr(equals + 1);
+  file.safetensors =
+      file.path.size() > 12 &&
+      file.path.compare(file.path.size() - 12, 12, ".safetensors") == 0;
   int id = m.lookup(name);
   if (id < 0 || m.value(id).kind != model::ValueKind::Input) {
     error = "--input: the model has no input '" + name + "'";
     return false;
   }
-  rt::OwnedTensor tensor;
-  if (!generate(m, id, dims, options, tensor, error))
-    return false;
-  const char *tensorName = name.c_str();
-  bool safetensors = path.size() > 12 &&
-                     path.compare(path.size() - 12, 12, ".safetensors") == 0;
-  return !rt::failed(
-      safetensors
-          ? kiln_safetensors_write(path.c_str(), 1, &tensorName, &tensor.tensor)
-          : kiln_npy_write(path.c_str(), &tensor.tensor),
-      error);
+  file.names.push_back(name);
+  file.tensors.resize(1);
+  return generate(m, id, dims, options, file.tensors[0], error);
 }
 
 int runTool(const Options &options) {
@@ -161,12 +178,23 @@ int runTool(const Options &options) {
   std::map<std::string, int64_t> dims;
   if (!parseDims(*m, options.dims, dims, error))
     return fail(error);
-  if (!options.weights.empty() &&
-      !writeWeights(*m, options.weights, options.fill, error))
-    return fail(error);
-  for (const std::string &spec : options.inputs)
-    if (!writeInput(*m, spec, dims, options.fill, error))
+  std::vector<PendingFile> files;
+  if (!options.weights.empty()) {
+    files.emplace_back().path = options.weights;
+    if (!generateWeights(*m, options.fill, files.back(), error))
       return fail(error);
+  }
+  for (const std::string &spec : options.inputs)
+    if (!generateInput(*m, spec, dims, options.fill, files.emplace_back(),
+                       error))
+      return fail(error);
+  // A file that cannot be written takes the ones written before it along.
+  for (size_t i = 0; i < files.size(); ++i)
+    if (!files[i].write(error)) {
+      for (size_t j = 0; j < i; ++j)
+        std::remove(files[j].path.c_str());
+      return fail(error);
+    }
   return 0;
 }
 
