@@ -10,6 +10,7 @@
 #include "passes/Fusion/FusionSupport.h"
 #include "passes/Fusion/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/JSON.h"
@@ -179,6 +180,24 @@ struct FusionReportPass : kiln::impl::FusionReportBase<FusionReportPass> {
       os << "fused folded: " << llvm::join(folded, ", ") << "\n";
   }
 
+  /// Whether kiln.source has a node other than a constant, which some op
+  /// of any IR compiled from it must be located at.
+  bool hasComputedNodes() {
+    auto source = getOperation()->getAttrOfType<StringAttr>("kiln.source");
+    llvm::Expected<llvm::json::Value> json =
+        llvm::json::parse(source ? source.getValue() : "{}");
+    if (!json) {
+      llvm::consumeError(json.takeError());
+      return false;
+    }
+    const llvm::json::Object *model = json->getAsObject();
+    const llvm::json::Array *nodes = model ? model->getArray("nodes") : nullptr;
+    return nodes && llvm::any_of(*nodes, [](const llvm::json::Value &node) {
+             const llvm::json::Object *object = node.getAsObject();
+             return object && object->getString("op") != "constant";
+           });
+  }
+
   void runOnOperation() override {
     std::string error;
     std::unique_ptr<llvm::ToolOutputFile> file =
@@ -189,8 +208,13 @@ struct FusionReportPass : kiln::impl::FusionReportBase<FusionReportPass> {
     }
     llvm::raw_ostream &os = file->os();
     std::set<std::string> reported;
+    // The prefill and decode entries repeat the full-sequence entry's
+    // nodes: only @kiln_main is reported where there is one.
+    Operation *root = getOperation();
+    if (auto main = getOperation().lookupSymbol<func::FuncOp>("kiln_main"))
+      root = main;
     SmallVector<std::string> refusals;
-    getOperation().walk([&](Operation *op) {
+    root->walk([&](Operation *op) {
       if (isa_and_nonnull<FusedElementwiseOp>(op->getParentOp()) ||
           op->getNumResults() == 0 || isWeightLayout(op))
         return;
@@ -209,6 +233,21 @@ struct FusionReportPass : kiln::impl::FusionReportBase<FusionReportPass> {
       if (std::string why = refusal(op); !why.empty())
         refusals.push_back("not fused: " + firstPointer(op) + ": " + why);
     });
+    if (reported.empty() && hasComputedNodes()) {
+      // At the first op of the body with a place in the file, whose source
+      // line is short; the module's emitError would print all of it.
+      Location at = getOperation().getLoc();
+      root->walk<WalkOrder::PreOrder>([&](Operation *op) {
+        if (op == root || !op->getLoc()->findInstanceOf<FileLineColLoc>())
+          return WalkResult::advance();
+        at = op->getLoc();
+        return WalkResult::interrupt();
+      });
+      mlir::emitError(at, "the IR carries no JSON node locations, so no "
+                          "kernel can be traced to its nodes: print it with "
+                          "--mlir-print-debuginfo");
+      return signalPassFailure();
+    }
     reportNodesWithoutKernel(os, reported);
     for (const std::string &line : refusals)
       os << line << "\n";

@@ -49,8 +49,9 @@ bool kiln::isDefinedBefore(Value value, Operation *op) {
   return def->getBlock() == op->getBlock() && def->isBeforeInBlock(op);
 }
 
-std::string kiln::otherUsersReason(Value value, Operation *consumer) {
-  std::string reason = "its result also feeds";
+std::string kiln::otherUsersReason(Value value, Operation *consumer,
+                                   StringRef subject) {
+  std::string reason = (subject + " also feeds").str();
   // A user that reads the value twice (x * x) or two ops of one node are
   // named once.
   llvm::StringSet<> named;
@@ -61,7 +62,7 @@ std::string kiln::otherUsersReason(Value value, Operation *consumer) {
       continue;
     reason += (named.size() == 1 ? " " : ", ") + pointers.front();
   }
-  return named.empty() ? "its result has several users" : reason;
+  return named.empty() ? (subject + " has several users").str() : reason;
 }
 
 LogicalResult kiln::canFuseNormPrologue(Operation *norm, std::string &why) {

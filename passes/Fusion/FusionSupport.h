@@ -40,9 +40,10 @@ mlir::Operation *soleUser(mlir::Value value);
 bool isDefinedBefore(mlir::Value value, mlir::Operation *op);
 
 /// "its result also feeds /nodes/9" for a value with several users, naming
-/// those other than `consumer`.
+/// those other than `consumer`; `subject` names the value.
 std::string otherUsersReason(mlir::Value value,
-                             mlir::Operation *consumer = nullptr);
+                             mlir::Operation *consumer = nullptr,
+                             llvm::StringRef subject = "its result");
 
 /// The pieces of `matmul(softmax(layers(matmul(q, kᵀ))), v)`, where the
 /// layers are masks (a `where` hiding scores, an `add` of a mask or bias)

@@ -85,7 +85,7 @@ FailureOr<FFNMatch> kiln::matchFFN(LinearOp out, std::string &why) {
   if (!def)
     return fail("the projection's input is not computed by the graph");
   if (!hidden.hasOneUse())
-    return fail(otherUsersReason(hidden));
+    return fail(otherUsersReason(hidden, out, "its input"));
 
   FFNMatch match;
   match.out = out;
@@ -94,7 +94,8 @@ FailureOr<FFNMatch> kiln::matchFFN(LinearOp out, std::string &why) {
     if (!isPlainLinear(in))
       return fail("the activation's input is not a plain linear");
     if (!in.getResult().hasOneUse())
-      return fail(otherUsersReason(in.getResult()));
+      return fail(otherUsersReason(in.getResult(), act->ops.front(),
+                                   "the activation's input"));
     if (!isMlpActivation(act->kind))
       return fail(std::string("ffn.mlp takes no ") + activationName(act->kind) +
                   " activation");
