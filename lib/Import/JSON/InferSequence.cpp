@@ -46,8 +46,9 @@ bool checkNestedKeys(Diag &diag, const json &object, const std::string &pointer,
   return true;
 }
 
-/// Reads `kind` of a nested attr object.
-bool readKind(Diag &diag, const json &object, const std::string &pointer,
+/// Reads `kind` of a nested attr object; `kindPointer` locates it in the
+/// file (the attr itself for a shorthand string).
+bool readKind(Diag &diag, const json &object, const std::string &kindPointer,
               const char *what, const std::vector<std::string> &kinds,
               std::string &out) {
   const json &kind = object["kind"];
@@ -55,12 +56,12 @@ bool readKind(Diag &diag, const json &object, const std::string &pointer,
     out = kind.get<std::string>();
     if (std::find(kinds.begin(), kinds.end(), out) != kinds.end())
       return true;
-    return diag.fail(pointer + "/kind", std::string("unknown ") + what +
-                                            " kind '" + out +
-                                            "'; expected one of " + join(kinds));
+    return diag.fail(kindPointer, std::string("unknown ") + what + " kind '" +
+                                      out + "'; expected one of " +
+                                      join(kinds));
   }
-  return diag.fail(pointer + "/kind", "expected one of " + join(kinds) +
-                                          ", got " + jsonTypeName(kind));
+  return diag.fail(kindPointer, "expected one of " + join(kinds) + ", got " +
+                                    jsonTypeName(kind));
 }
 
 /// `window` and `block` belong to one mask kind each.
@@ -88,8 +89,9 @@ bool readMask(OpContext &c, json &out) {
   Diag &diag = c.diag;
   if (!checkNestedKeys(diag, *mask, pointer, "mask",
                        {"kind", "window", "block", "causal"}) ||
-      !readKind(diag, *mask, pointer, "mask",
-                {"none", "causal", "sliding_window", "block_diagonal"}, kind) ||
+      !readKind(diag, *mask, raw->is_string() ? pointer : pointer + "/kind",
+                "mask", {"none", "causal", "sliding_window", "block_diagonal"},
+                kind) ||
       !checkOnlyFor(diag, *mask, pointer, "window", kind, "sliding_window") ||
       !checkOnlyFor(diag, *mask, pointer, "block", kind, "block_diagonal"))
     return false;
@@ -139,7 +141,7 @@ bool readNormalizer(OpContext &c, json &out) {
   std::string kind;
   if (!checkNestedKeys(c.diag, *normalizer, pointer, "normalizer",
                        {"kind", "p"}) ||
-      !readKind(c.diag, *normalizer, pointer, "normalizer",
+      !readKind(c.diag, *normalizer, pointer + "/kind", "normalizer",
                 {"softmax", "power"}, kind))
     return false;
   out["kind"] = kind;

@@ -115,6 +115,13 @@ TEST(ModelErrorTest, UnknownOpAndAttrs) {
                   "/nodes/0/attrs/mask/kind",
                   {"unknown mask kind 'foo'; expected one of none, causal, "
                    "sliding_window, block_diagonal"});
+  // The shorthand string is the kind itself: the error points at it.
+  expectNodeError(
+      R"([{"op": "attention", "inputs": ["q", "k", "v"], "outputs": ["y"],
+                       "attrs": {"mask": "foo"}}])",
+      "/nodes/0/attrs/mask",
+      {"unknown mask kind 'foo'; expected one of none, causal, "
+       "sliding_window, block_diagonal"});
   expectNodeError(R"([{"op": "attention", "inputs": ["q", "k", "v"], "outputs": ["y"],
                        "attrs": {"mask": {"kind": "causal", "window": 4}}}])",
                   "/nodes/0/attrs/mask/window",
