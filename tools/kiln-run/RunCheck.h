@@ -12,15 +12,17 @@
 
 #include "kiln/runtime/kiln_runtime.hpp"
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 namespace kiln::run {
 
+/// --rtol and --atol; unset, they follow the model's narrowest float type
+/// (defaultTolerance in RunCheck.cpp).
 struct CheckTolerance {
-  double rtol = 1e-4;
-  double atol = 1e-5;
+  std::optional<double> rtol, atol;
 };
 
 /// Prints one line per output (max abs/rel error, PASS or FAIL) to `report`.
