@@ -47,8 +47,14 @@ std::optional<double> roundToDType(double x, model::DType type) {
     return x != 0 ? 1.0 : 0.0;
   case model::DType::I32:
   case model::DType::I64: {
-    if (!std::isfinite(x) || std::fabs(x) >= std::ldexp(1.0, 63))
+    // 2^63 is INT64_MAX as a double holds it (2^63 - 1 rounds up), so the
+    // largest i64 survives the evaluator's double storage as its image.
+    double limit = std::ldexp(1.0, 63);
+    if (!std::isfinite(x) || x < -limit || x > limit)
       return std::nullopt;
+    if (x == limit)
+      return type == model::DType::I64 ? std::optional<double>(x)
+                                       : std::nullopt;
     auto v = static_cast<int64_t>(std::trunc(x));
     if (type == model::DType::I32)
       v = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
