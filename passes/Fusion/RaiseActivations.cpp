@@ -352,7 +352,8 @@ struct RaiseSigmoid : OpRewritePattern<DivOp> {
           scalarConstant(add->getOperand(1 - side)) != 1.0)
         continue;
       x = negated(exp.getInput());
-      ops.append({exp.getInput().getDefiningOp(), exp});
+      if (x)
+        ops.append({exp.getInput().getDefiningOp(), exp});
     }
     Type type = div.getType();
     if (!x || x.getType() != type)
