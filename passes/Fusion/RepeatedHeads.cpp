@@ -60,11 +60,15 @@ std::pair<Value, int64_t> canonicalInputDim(BlockArgument arg, int64_t axis) {
   return {arg, axis};
 }
 
+/// Broadcasts a binary op's operands may take part in, at most this deep:
+/// each is followed through every operand, which a graph could repeat.
+constexpr int kMaxBroadcastDepth = 8;
+
 /// The (value, axis) whose size dim `axis` of `value` has at run time,
-/// followed through transposes, concats along other axes, broadcasts,
-/// shape-keeping ops and reshapes whose size operand for it is a
-/// tensor.dim, to a graph input's dim.
-std::pair<Value, int64_t> dimOrigin(Value value, int64_t axis) {
+/// followed through transposes, concats and slices along other axes,
+/// broadcasts, shape-keeping ops and reshapes whose size operand for it is
+/// a tensor.dim, to a graph input's dim.
+std::pair<Value, int64_t> dimOrigin(Value value, int64_t axis, int depth = 0) {
   while (Operation *def = value.getDefiningOp()) {
     if (auto transpose = dyn_cast<TransposeOp>(def)) {
       axis = transpose.getPerm()[axis];
@@ -72,20 +76,30 @@ std::pair<Value, int64_t> dimOrigin(Value value, int64_t axis) {
     } else if (auto concat = dyn_cast<ConcatOp>(def);
                concat && static_cast<int64_t>(concat.getAxis()) != axis) {
       value = concat.getInputs().front();
-    } else if (isa<AddOp, MulOp>(def)) {
-      // A broadcast: the dim comes from the operand where it is dynamic.
+    } else if (auto slice = dyn_cast<SliceOp>(def);
+               slice && static_cast<int64_t>(slice.getAxis()) != axis) {
+      value = slice.getInput();
+    } else if (isa<AddOp, SubOp, MulOp, DivOp, MaximumOp, MinimumOp, PowOp>(
+                   def)) {
+      // A broadcast: the dim is that of every operand where it is dynamic
+      // (one of size 1 would broadcast), so those must agree.
+      if (depth == kMaxBroadcastDepth)
+        break;
       int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
-      Value from;
+      std::optional<std::pair<Value, int64_t>> agreed;
+      bool disagree = false;
       for (Value operand : def->getOperands()) {
         auto type = cast<RankedTensorType>(operand.getType());
         int64_t at = axis - (rank - type.getRank());
-        if (at >= 0 && type.isDynamicDim(at))
-          from = from ? Value() : operand;
+        if (at < 0 || !type.isDynamicDim(at))
+          continue;
+        std::pair<Value, int64_t> origin = dimOrigin(operand, at, depth + 1);
+        disagree = disagree || (agreed && *agreed != origin);
+        agreed = origin;
       }
-      if (!from)
+      if (!agreed || disagree)
         break;
-      axis -= rank - cast<RankedTensorType>(from.getType()).getRank();
-      value = from;
+      return *agreed;
     } else if (def->hasTrait<OpTrait::SameOperandsAndResultShape>() ||
                def->hasTrait<OpTrait::SameOperandsAndResultType>() ||
                isa<RopeOp>(def)) {

@@ -979,3 +979,37 @@ func.func @repeated_heads_after_rope(%q: tensor<?x6x?x8xf32>, %k: tensor<?x2x?x8
   %o = graph.matmul %p, %vr6 : tensor<?x6x?x?xf32>, tensor<?x6x?x8xf32> -> tensor<?x6x?x8xf32>
   return %o : tensor<?x6x?x8xf32>
 }
+
+// -----
+
+// repeat_kv of keys that went through a broadcasting op whose operands'
+// dims agree (rope written out: k * cos + rotate_half(k) * sin; here k plus
+// its halves swapped by slices and a concat): still the heads' own dims.
+
+// CHECK-LABEL: func.func @repeated_heads_after_broadcast
+// CHECK: attn.attention {{.*}} : (tensor<?x?x6x8xf32>, tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>) -> tensor<?x?x6x8xf32>
+// CHECK-NOT: graph.concat %{{.*}}, %{{.*}}, %{{.*}} {axis = 2
+func.func @repeated_heads_after_broadcast(%q: tensor<?x6x?x8xf32>, %k: tensor<?x2x?x8xf32>,
+                                          %v: tensor<?x2x?x8xf32>) -> tensor<?x6x?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %b = tensor.dim %k, %c0 : tensor<?x2x?x8xf32>
+  %s = tensor.dim %k, %c2 : tensor<?x2x?x8xf32>
+  %lo = graph.slice %k {axis = 3 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x2x?x8xf32> -> tensor<?x2x?x4xf32>
+  %hi = graph.slice %k {axis = 3 : i64, start = 4 : i64, end = 8 : i64} : tensor<?x2x?x8xf32> -> tensor<?x2x?x4xf32>
+  %rot = graph.concat %hi, %lo {axis = 3 : i64} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x8xf32>
+  %kr = graph.add %k, %rot : tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32> -> tensor<?x2x?x8xf32>
+  %k5 = graph.reshape %kr sizes(%b, %s) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %kc = graph.concat %k5, %k5, %k5 {axis = 2 : i64} : (tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>) -> tensor<?x2x3x?x8xf32>
+  %kr6 = graph.reshape %kc sizes(%b, %s) : tensor<?x2x3x?x8xf32> -> tensor<?x6x?x8xf32>
+  %vb = tensor.dim %v, %c0 : tensor<?x2x?x8xf32>
+  %vs = tensor.dim %v, %c2 : tensor<?x2x?x8xf32>
+  %v5 = graph.reshape %v sizes(%vb, %vs) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %vc = graph.concat %v5, %v5, %v5 {axis = 2 : i64} : (tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>) -> tensor<?x2x3x?x8xf32>
+  %vr6 = graph.reshape %vc sizes(%vb, %vs) : tensor<?x2x3x?x8xf32> -> tensor<?x6x?x8xf32>
+  %kt = graph.transpose %kr6 {perm = array<i64: 0, 1, 3, 2>} : tensor<?x6x?x8xf32> -> tensor<?x6x8x?xf32>
+  %s0 = graph.matmul %q, %kt : tensor<?x6x?x8xf32>, tensor<?x6x8x?xf32> -> tensor<?x6x?x?xf32>
+  %p = graph.softmax %s0 {axis = 3 : i64} : tensor<?x6x?x?xf32>
+  %o = graph.matmul %p, %vr6 : tensor<?x6x?x?xf32>, tensor<?x6x?x8xf32> -> tensor<?x6x?x8xf32>
+  return %o : tensor<?x6x?x8xf32>
+}
