@@ -151,51 +151,41 @@ std::string refusal(Operation *op) {
 
 struct FusionReportPass : kiln::impl::FusionReportBase<FusionReportPass> {
   using FusionReportBase::FusionReportBase;
-  /// The JSON nodes (from kiln.source) that no kernel's location names:
-  /// constants become attributes or are folded into their readers; other
-  /// nodes were folded away (an identity reshape, an unused result).
-  void reportNodesWithoutKernel(llvm::raw_ostream &os,
-                                const std::set<std::string> &reported) {
+  /// Whether each JSON node of kiln.source is a constant, in node order.
+  SmallVector<bool> sourceNodeIsConstant() {
     auto source = getOperation()->getAttrOfType<StringAttr>("kiln.source");
     llvm::Expected<llvm::json::Value> json =
         llvm::json::parse(source ? source.getValue() : "{}");
+    SmallVector<bool> constant;
     if (!json) {
       llvm::consumeError(json.takeError());
-      return;
+      return constant;
     }
     const llvm::json::Object *model = json->getAsObject();
     const llvm::json::Array *nodes = model ? model->getArray("nodes") : nullptr;
-    SmallVector<std::string> constants, folded;
     for (size_t i = 0; nodes && i < nodes->size(); ++i) {
-      std::string pointer = "/nodes/" + std::to_string(i);
-      if (reported.count(pointer))
-        continue;
       const llvm::json::Object *node = (*nodes)[i].getAsObject();
-      bool constant = node && node->getString("op") == "constant";
-      (constant ? constants : folded).push_back(pointer);
+      constant.push_back(node && node->getString("op") == "constant");
+    }
+    return constant;
+  }
+
+  /// The JSON nodes that no kernel's location names: constants become
+  /// attributes or are folded into their readers; other nodes were folded
+  /// away (an identity reshape, an unused result).
+  static void reportNodesWithoutKernel(llvm::raw_ostream &os,
+                                       ArrayRef<bool> nodeIsConstant,
+                                       const std::set<std::string> &reported) {
+    SmallVector<std::string> constants, folded;
+    for (auto [i, constant] : llvm::enumerate(nodeIsConstant)) {
+      std::string pointer = "/nodes/" + std::to_string(i);
+      if (!reported.count(pointer))
+        (constant ? constants : folded).push_back(pointer);
     }
     if (!constants.empty())
       os << "fused constant: " << llvm::join(constants, ", ") << "\n";
     if (!folded.empty())
       os << "fused folded: " << llvm::join(folded, ", ") << "\n";
-  }
-
-  /// Whether kiln.source has a node other than a constant, which some op
-  /// of any IR compiled from it must be located at.
-  bool hasComputedNodes() {
-    auto source = getOperation()->getAttrOfType<StringAttr>("kiln.source");
-    llvm::Expected<llvm::json::Value> json =
-        llvm::json::parse(source ? source.getValue() : "{}");
-    if (!json) {
-      llvm::consumeError(json.takeError());
-      return false;
-    }
-    const llvm::json::Object *model = json->getAsObject();
-    const llvm::json::Array *nodes = model ? model->getArray("nodes") : nullptr;
-    return nodes && llvm::any_of(*nodes, [](const llvm::json::Value &node) {
-             const llvm::json::Object *object = node.getAsObject();
-             return object && object->getString("op") != "constant";
-           });
   }
 
   void runOnOperation() override {
@@ -233,7 +223,9 @@ struct FusionReportPass : kiln::impl::FusionReportBase<FusionReportPass> {
       if (std::string why = refusal(op); !why.empty())
         refusals.push_back("not fused: " + firstPointer(op) + ": " + why);
     });
-    if (reported.empty() && hasComputedNodes()) {
+    // A node other than a constant is some op's in any IR compiled from it.
+    SmallVector<bool> nodeIsConstant = sourceNodeIsConstant();
+    if (reported.empty() && llvm::is_contained(nodeIsConstant, false)) {
       // At the first op of the body with a place in the file, whose source
       // line is short; the module's emitError would print all of it.
       Location at = getOperation().getLoc();
@@ -248,7 +240,7 @@ struct FusionReportPass : kiln::impl::FusionReportBase<FusionReportPass> {
                           "--mlir-print-debuginfo");
       return signalPassFailure();
     }
-    reportNodesWithoutKernel(os, reported);
+    reportNodesWithoutKernel(os, nodeIsConstant, reported);
     for (const std::string &line : refusals)
       os << line << "\n";
     file->keep();

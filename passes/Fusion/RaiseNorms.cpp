@@ -210,16 +210,16 @@ private:
   fastVariance(Value variance, Value center,
                SmallVectorImpl<Operation *> &varianceOps) {
     // The max with 0 is relu(d) once kiln-raise-activations has run.
-    Operation *clamp = variance.getDefiningOp();
-    if (auto relu = dyn_cast_or_null<ReluOp>(clamp)) {
+    Operation *clamp = nullptr;
+    if (auto relu = variance.getDefiningOp<ReluOp>()) {
+      clamp = relu;
       variance = relu.getInput();
-    } else if (auto maximum = dyn_cast_or_null<MaximumOp>(clamp)) {
+    } else if (auto maximum = variance.getDefiningOp<MaximumOp>()) {
       bool zeroFirst = scalarConstant(maximum.getLhs()) == 0.0;
       if (!zeroFirst && scalarConstant(maximum.getRhs()) != 0.0)
         return std::nullopt;
+      clamp = maximum;
       variance = zeroFirst ? maximum.getRhs() : maximum.getLhs();
-    } else {
-      clamp = nullptr;
     }
     auto difference = variance.getDefiningOp<SubOp>();
     Operation *centerSquared =
