@@ -338,10 +338,6 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
-} // namespace
-
-#endif // KILN_GENERATION_MODELS_DIR
-
 // A model that reads a static number of sequences (a slice [0, 2) of the
 // batch): prefill and decode check the signature's dim_checks against each
 // step's sequence count, as a call of the full-sequence entry checks its
@@ -388,3 +384,7 @@ INSTANTIATE_TEST_SUITE_P(Models, GenerationDimChecks,
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
+
+} // namespace
+
+#endif // KILN_GENERATION_MODELS_DIR
