@@ -62,3 +62,20 @@ func.func @vector_erf(%x: vector<16xf32>) -> vector<16xf32> {
   %0 = math.erf %x : vector<16xf32>
   return %0 : vector<16xf32>
 }
+
+// f32 sin and cos reduce in f64: x is widened, k pi/2 taken off in three
+// FMAs, the polynomials evaluated on r in f64, the quadrant selected, the
+// result clamped to [-1, 1] and rounded back to f32.
+// CHECK-LABEL: func.func @vector_sin_cos
+// CHECK-NOT: math.
+// CHECK: arith.extf %{{.*}} : vector<16xf32> to vector<16xf64>
+// CHECK: llvm.intr.floor({{.*}}) : (vector<16xf64>) -> vector<16xf64>
+// CHECK-COUNT-3: llvm.intr.fma
+// CHECK: arith.truncf %{{.*}} : vector<16xf64> to vector<16xf32>
+// CHECK-NOT: math.
+// CHECK: return
+func.func @vector_sin_cos(%x: vector<16xf32>) -> (vector<16xf32>, vector<16xf32>) {
+  %0 = math.sin %x : vector<16xf32>
+  %1 = math.cos %x : vector<16xf32>
+  return %0, %1 : vector<16xf32>, vector<16xf32>
+}
