@@ -4,7 +4,9 @@
 // nest that reads its operands from memory and writes its result back; a
 // chain of them (the scale, exp, mul and add of a hand-written block) is
 // memory-bound. Grouped into one graph.fused_elementwise, the chain reads
-// its inputs once and writes one result.
+// its inputs once and writes one result. The slices, concats and
+// transposes between elementwise ops join their groups too (RoPE's
+// rotate_half, `concat(-x2, x1)`), since the kernel reads through them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,7 +35,7 @@ public:
     builder.setInsertionPointToEnd(body);
   }
 
-  /// Clones `member` (an elementwise op or a group) into the body; returns
+  /// Clones `member` (a group member or a group) into the body; returns
   /// the value it computes there.
   Value add(Operation *member) {
     if (auto group = dyn_cast<FusedElementwiseOp>(member)) {
@@ -103,19 +105,26 @@ struct FuseElementwisePass
           op = merge(producer, op);
   }
 
-  /// An elementwise producer of one of `consumer`'s operands that may join
-  /// its group, or null.
+  /// A producer of one of `consumer`'s operands that may join its group,
+  /// or null. Data movement joins elementwise ops, never only itself: alone
+  /// it is a copy, and the ops that read it (a GEMM's weight layout, an
+  /// attention's operands) may expect it as it is.
   static Operation *fusibleProducer(Operation *consumer) {
-    if (!isElementwiseKernel(consumer))
+    if (!isGroupable(consumer))
       return nullptr;
     for (Value operand : consumer->getOperands()) {
       Operation *producer = operand.getDefiningOp();
       std::string why;
-      if (producer && isElementwiseKernel(producer) &&
+      if (producer && isGroupable(producer) &&
+          (isElementwiseKernel(producer) || isElementwiseKernel(consumer)) &&
           succeeded(canFuseElementwise(producer, consumer, why)))
         return producer;
     }
     return nullptr;
+  }
+
+  static bool isGroupable(Operation *op) {
+    return isGroupMember(op) || isa<FusedElementwiseOp>(op);
   }
 };
 
@@ -124,17 +133,33 @@ struct FuseElementwisePass
 LogicalResult kiln::canFuseElementwise(Operation *producer,
                                        Operation *consumer, std::string &why) {
   Value result = producer->getResult(0);
-  if (!result.hasOneUse()) {
+  // The consumer may read it more than once (`x * x`).
+  if (llvm::any_of(result.getUsers(),
+                   [&](Operation *user) { return user != consumer; })) {
     why = otherUsersReason(result, consumer);
     return failure();
   }
+  // The ops that read the result: the consumer, or inside a group the
+  // users of the block argument that stands for it.
+  SmallVector<Operation *> readers{consumer};
+  if (auto group = dyn_cast<FusedElementwiseOp>(consumer)) {
+    readers.clear();
+    for (auto [arg, input] :
+         llvm::zip(group.getBody().front().getArguments(), group.getInputs()))
+      if (input == result)
+        llvm::append_range(readers, arg.getUsers());
+  }
   auto produced = cast<RankedTensorType>(result.getType()).getShape();
-  auto consumed =
-      cast<RankedTensorType>(consumer->getResult(0).getType()).getShape();
-  if (produced != consumed) {
-    why = "the consumer broadcasts it; fused, it would be recomputed for "
-          "every element of the broadcast";
-    return failure();
+  for (Operation *reader : readers) {
+    // Data movement reads each element at most once per result element.
+    if (!isElementwise(reader))
+      continue;
+    if (cast<RankedTensorType>(reader->getResult(0).getType()).getShape() !=
+        produced) {
+      why = "the consumer broadcasts it; fused, it would be recomputed for "
+            "every element of the broadcast";
+      return failure();
+    }
   }
   return success();
 }

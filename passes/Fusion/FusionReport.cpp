@@ -84,9 +84,18 @@ bool nodeOrder(StringRef lhs, StringRef rhs) {
 constexpr const char *kFusionOff =
     "it fuses, but the fusion passes did not run (-O0 or --no-fusion)";
 
-/// Why `op`, a candidate left in the IR, did not fuse; empty when it was
-/// no candidate.
-std::string refusal(Operation *op) {
+/// The node of `group` that reads `value`, one of its inputs.
+std::string readerPointer(FusedElementwiseOp group, Value value) {
+  for (auto [arg, input] :
+       llvm::zip(group.getBody().front().getArguments(), group.getInputs()))
+    if (input == value && !arg.use_empty())
+      return firstPointer(*arg.getUsers().begin());
+  return firstPointer(group);
+}
+
+/// Why `op`, a candidate left in the IR, did not fuse, and at which node
+/// (`at`, preset to the first of `op`); empty when it was no candidate.
+std::string refusal(Operation *op, std::string &at) {
   std::string why;
   if (isAttentionNormalizer(op)) {
     if (failed(matchAttention(op, why)))
@@ -140,9 +149,12 @@ std::string refusal(Operation *op) {
         return "not an epilogue of " + firstPointer(producer) +
                ": a batched matmul takes no epilogue (" + why + ")";
       return kFusionOff;
-    } else if (isElementwiseKernel(producer)) {
-      if (failed(canFuseElementwise(producer, op, why)))
+    } else if (isElementwiseKernel(producer) || isGroupMember(producer)) {
+      if (failed(canFuseElementwise(producer, op, why))) {
+        if (auto group = dyn_cast<FusedElementwiseOp>(op))
+          at = readerPointer(group, operand);
         return "not grouped with " + firstPointer(producer) + ": " + why;
+      }
       return kFusionOff;
     }
   }
@@ -220,8 +232,9 @@ struct FusionReportPass : kiln::impl::FusionReportBase<FusionReportPass> {
       // explain.
       if (nodePointers(op->getLoc()).empty())
         return;
-      if (std::string why = refusal(op); !why.empty())
-        refusals.push_back("not fused: " + firstPointer(op) + ": " + why);
+      std::string at = firstPointer(op);
+      if (std::string why = refusal(op, at); !why.empty())
+        refusals.push_back("not fused: " + at + ": " + why);
     });
     // A node other than a constant is some op's in any IR compiled from it.
     SmallVector<bool> nodeIsConstant = sourceNodeIsConstant();

@@ -174,8 +174,8 @@ struct RopeProjection {
 /// Matches the projection `rope` rotates; on failure says why.
 mlir::FailureOr<RopeProjection> matchRopeProjection(graph::RopeOp rope,
                                                     std::string &why);
-/// Whether the elementwise `producer` (an op or a group) joins the group
-/// of `consumer`, which uses its result.
+/// Whether `producer` (a group member, graph::isGroupMember, or a group)
+/// joins the group of `consumer`, which uses its result.
 mlir::LogicalResult canFuseElementwise(mlir::Operation *producer,
                                        mlir::Operation *consumer,
                                        std::string &why);

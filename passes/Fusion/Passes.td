@@ -58,6 +58,24 @@ def RaiseSoftmax : Pass<"kiln-raise-softmax", "mlir::func::FuncOp"> {
   }];
 }
 
+def RaiseRope : Pass<"kiln-raise-rope", "mlir::func::FuncOp"> {
+  let summary = "Raise RoPE written as arithmetic into graph.rope";
+  let description = [{
+    `x * cos + rotate_half(x) * sin` (HF's LLaMA; rotate_half(x) =
+    `concat(-x[..., D/2:], x[..., :D/2])` along the last axis), each
+    product and the sum in either operand order, on x `[B, T, H, D]` or
+    `[B, H, T, D]`, becomes `graph.rope` (with transposes for the second
+    layout, which fold into the layout transposes around it) when the
+    tables are computed from aranges and constants alone and are, at
+    sampled positions and every feature, the cos and sin of
+    `t * theta^(-2 (i mod D/2) / D)` for one theta (the theta of feature 1,
+    snapped to an integer within 1e-3). Tables read from an input or a
+    parameter, tables that vary over batches or heads, a rotated part
+    shorter than D, or an intermediate with another user leave it as it
+    is.
+  }];
+}
+
 def RaiseAttention : Pass<"kiln-raise-attention", "mlir::func::FuncOp"> {
   let summary = "Raise matmul-softmax-matmul graphs into attn.attention";
   let description = [{
@@ -154,11 +172,16 @@ def FuseRopeProjections : Pass<"kiln-fuse-rope-projections",
 def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
   let summary = "Group chains of elementwise ops into graph.fused_elementwise";
   let description = [{
-    An elementwise op whose result has a single user, another elementwise
-    op with a result of the same type, joins that user's group; the group
-    becomes one loop nest with no intermediate buffer. A producer whose
-    result the consumer broadcasts stays apart (fusing it would recompute
-    it per element of the broadcast).
+    An elementwise op whose result only one op reads, another elementwise
+    op with a result of the same shape, joins that user's group; the group
+    becomes one loop nest with no intermediate buffer. The data movement
+    the kernel reads through (graph::isGroupMember: a slice of a static
+    axis, a concat, a transpose that keeps the last axis last) joins a
+    group the same way, as producer or consumer of an elementwise op, so
+    RoPE's `x * cos + concat(-x2, x1) * sin` is one kernel; data movement
+    alone stays as it is. A producer whose result the consumer broadcasts
+    stays apart (fusing it would recompute it per element of the
+    broadcast).
   }];
 }
 

@@ -1,25 +1,19 @@
 //===- PositionMask.cpp - Attention masks built from positions ------------===//
 //
-// The mask expression is interpreted one element at a time: the value at a
-// (query, key) position of the scores is found by mapping that position
-// through each op's broadcasting back to the aranges it started from. Only
-// ops whose element i depends on element i of their operands (elementwise
-// ops, broadcasts, reshapes that add or drop unit dims, transposes) are
-// followed, so the sampled values are the values of every position.
+// The mask expression is interpreted one element at a time
+// (ElementEvaluator): the value at a (query, key) position of the scores
+// is found by mapping that position back to the aranges it started from.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Fusion/PositionMask.h"
+#include "passes/Fusion/ElementEvaluator.h"
 
 #include "dialects/Graph/IR/GraphOps.h"
 
-#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
-#include "llvm/ADT/TypeSwitch.h"
-
-#include <cmath>
 
 using namespace mlir;
 using namespace kiln;
@@ -32,8 +26,7 @@ constexpr int64_t kScoresRank = 4;
 /// Sliding windows up to this size are recognized.
 constexpr int64_t kMaxWindow = int64_t(1) << 30;
 
-/// Evaluates a mask expression element by element; fails on any op it does
-/// not model. Records every op it visits.
+/// Evaluates a mask expression at (query, key) positions of the scores.
 class MaskEvaluator {
 public:
   /// The value of `root` at query `q` and key `k` (same for every batch and
@@ -56,153 +49,15 @@ public:
       else
         return std::nullopt; // Varies over batch or heads.
     }
-    return eval(root, index);
+    return elements.at(root, index);
   }
 
-  const llvm::SetVector<Operation *> &visited() const { return ops; }
+  const llvm::SetVector<Operation *> &visited() const {
+    return elements.visited();
+  }
 
 private:
-  /// The element of `value` at `index`, rounded to its element type as the
-  /// kernels compute it (bf16 positions past 256 collide).
-  std::optional<double> eval(Value value, ArrayRef<int64_t> index) {
-    std::optional<double> exact = evalExact(value, index);
-    auto type = dyn_cast<RankedTensorType>(value.getType());
-    auto floatType =
-        type ? dyn_cast<FloatType>(type.getElementType()) : FloatType();
-    if (!exact || !floatType)
-      return exact;
-    APFloat rounded(*exact);
-    bool losesInfo;
-    rounded.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
-                    &losesInfo);
-    return rounded.convertToDouble();
-  }
-
-  std::optional<double> evalExact(Value value, ArrayRef<int64_t> index) {
-    Operation *op = value.getDefiningOp();
-    if (!op)
-      return std::nullopt;
-    ops.insert(op);
-    if (auto arange = dyn_cast<ArangeOp>(op)) {
-      if (arange.getSeqOffsets())
-        return std::nullopt;
-      return arange.getStart().convertToDouble() + double(index[0]);
-    }
-    if (auto constant = dyn_cast<ConstantOp>(op)) {
-      auto elements = dyn_cast<DenseElementsAttr>(constant.getValue());
-      if (!elements || !elements.isSplat())
-        return std::nullopt;
-      return splatValue(elements);
-    }
-    if (auto where = dyn_cast<WhereOp>(op)) {
-      std::optional<double> cond = operandAt(where.getCond(), index);
-      if (!cond)
-        return std::nullopt;
-      return operandAt(*cond != 0 ? where.getLhs() : where.getRhs(), index);
-    }
-    if (auto cast = dyn_cast<CastOp>(op)) {
-      std::optional<double> input = operandAt(cast.getInput(), index);
-      Type element = cast.getType().getElementType();
-      if (!input)
-        return std::nullopt;
-      if (element.isInteger(1))
-        return double(*input != 0);
-      return isa<IntegerType>(element) ? std::trunc(*input) : *input;
-    }
-    if (auto reshape = dyn_cast<ReshapeOp>(op))
-      return throughReshape(reshape, index);
-    if (auto transpose = dyn_cast<TransposeOp>(op)) {
-      SmallVector<int64_t> source(index.size());
-      for (auto [axis, from] : llvm::enumerate(transpose.getPerm()))
-        source[from] = index[axis];
-      return eval(transpose.getInput(), source);
-    }
-    if (auto neg = dyn_cast<NegOp>(op)) {
-      std::optional<double> input = operandAt(neg.getInput(), index);
-      return input ? std::optional<double>(-*input) : std::nullopt;
-    }
-    if (op->getNumOperands() != 2 ||
-        (isa<DivOp>(op) &&
-         !isa<FloatType>(getElementTypeOrSelf(value.getType()))))
-      return std::nullopt;
-    std::optional<double> lhs = operandAt(op->getOperand(0), index);
-    std::optional<double> rhs = operandAt(op->getOperand(1), index);
-    if (!lhs || !rhs)
-      return std::nullopt;
-    return combine(op, *lhs, *rhs);
-  }
-
-  /// The element of `operand` that broadcasts to `index` of its user's
-  /// result.
-  std::optional<double> operandAt(Value operand, ArrayRef<int64_t> index) {
-    auto type = dyn_cast<RankedTensorType>(operand.getType());
-    int64_t offset = static_cast<int64_t>(index.size()) -
-                     (type ? type.getRank() : 0);
-    if (!type || offset < 0) // A size operand, or not a broadcast.
-      return std::nullopt;
-    SmallVector<int64_t> source;
-    for (int64_t axis = 0; axis < type.getRank(); ++axis)
-      source.push_back(type.getDimSize(axis) == 1 ? 0 : index[axis + offset]);
-    return eval(operand, source);
-  }
-
-  /// Follows a reshape that only adds or drops unit dims: the other dims
-  /// keep their order, so their indices carry over.
-  std::optional<double> throughReshape(ReshapeOp reshape,
-                                       ArrayRef<int64_t> index) {
-    auto from = cast<RankedTensorType>(reshape.getInput().getType());
-    auto to = cast<RankedTensorType>(reshape.getType());
-    SmallVector<int64_t> kept;
-    for (int64_t axis = 0; axis < to.getRank(); ++axis)
-      if (to.getDimSize(axis) != 1)
-        kept.push_back(axis);
-    SmallVector<int64_t> source;
-    size_t next = 0;
-    for (int64_t axis = 0; axis < from.getRank(); ++axis) {
-      if (from.getDimSize(axis) == 1) {
-        source.push_back(0);
-        continue;
-      }
-      if (next == kept.size() ||
-          from.getDimSize(axis) != to.getDimSize(kept[next]))
-        return std::nullopt;
-      source.push_back(index[kept[next++]]);
-    }
-    if (next != kept.size())
-      return std::nullopt;
-    return eval(reshape.getInput(), source);
-  }
-
-  static std::optional<double> splatValue(DenseElementsAttr elements) {
-    Type element = elements.getElementType();
-    if (isa<FloatType>(element))
-      return elements.getSplatValue<APFloat>().convertToDouble();
-    if (element.isInteger(1))
-      return double(elements.getSplatValue<bool>());
-    if (isa<IntegerType>(element))
-      return double(elements.getSplatValue<APInt>().getSExtValue());
-    return std::nullopt;
-  }
-
-  /// `op` on two scalars, if it is a binary op the evaluator models.
-  static std::optional<double> combine(Operation *op, double a, double b) {
-    return llvm::TypeSwitch<Operation *, std::optional<double>>(op)
-        .Case([&](AddOp) { return a + b; })
-        .Case([&](SubOp) { return a - b; })
-        .Case([&](MulOp) { return a * b; })
-        .Case([&](DivOp) { return a / b; })
-        .Case([&](MaximumOp) { return std::max(a, b); })
-        .Case([&](MinimumOp) { return std::min(a, b); })
-        .Case([&](EqualOp) { return double(a == b); })
-        .Case([&](NotEqualOp) { return double(a != b); })
-        .Case([&](LessOp) { return double(a < b); })
-        .Case([&](LessEqualOp) { return double(a <= b); })
-        .Case([&](GreaterOp) { return double(a > b); })
-        .Case([&](GreaterEqualOp) { return double(a >= b); })
-        .Default([](Operation *) { return std::nullopt; });
-  }
-
-  llvm::SetVector<Operation *> ops;
+  ElementEvaluator elements;
 };
 
 using Visibility = llvm::function_ref<std::optional<bool>(int64_t, int64_t)>;
@@ -325,26 +180,6 @@ std::optional<PositionMask> classify(Visibility visible) {
   return classifyBlocks(visible);
 }
 
-/// The visited ops that nothing outside the mask (or `consumer`) uses.
-SmallVector<Operation *> deadWithMask(const llvm::SetVector<Operation *> &ops,
-                                      Operation *consumer) {
-  llvm::SetVector<Operation *> dead;
-  bool changed = true;
-  while (changed) {
-    changed = false;
-    for (Operation *op : ops) {
-      if (dead.contains(op))
-        continue;
-      bool onlyMaskUsers = llvm::all_of(op->getUsers(), [&](Operation *user) {
-        return user == consumer || dead.contains(user);
-      });
-      if (onlyMaskUsers)
-        changed |= dead.insert(op);
-    }
-  }
-  return SmallVector<Operation *>(dead.begin(), dead.end());
-}
-
 std::optional<PositionMask>
 classifyWith(Value root, Operation *consumer,
              llvm::function_ref<std::optional<bool>(double)> seenFromValue) {
@@ -355,7 +190,7 @@ classifyWith(Value root, Operation *consumer,
   };
   std::optional<PositionMask> mask = classify(visible);
   if (mask)
-    mask->ops = deadWithMask(evaluator.visited(), consumer);
+    mask->ops = deadWith(evaluator.visited(), {consumer});
   return mask;
 }
 

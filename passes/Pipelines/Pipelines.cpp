@@ -41,6 +41,7 @@ void kiln::buildFusionPipeline(OpPassManager &pm,
     func.addPass(createRaiseActivations());
     func.addPass(createRaiseNorms());
     func.addPass(createRaiseSoftmax());
+    func.addPass(createRaiseRope());
     func.addPass(createRaiseAttention());
     func.addPass(createRaiseLinear());
     func.addPass(createRaiseFFN());

@@ -706,11 +706,43 @@ shapes::ShapeResult CumsumOp::shapeRule(Adaptor adaptor,
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
+namespace {
+/// A list of op classes that share a role, with the checks the role needs.
+template <typename... Ops> struct OpList {
+  static bool contains(Operation *op) { return isa<Ops...>(op); }
+
+  /// The result shape of `op`, one of the list, by its own rule.
+  static shapes::ShapeResult shapeRule(Operation *op,
+                                       const OperandShapes &shapes) {
+    std::optional<shapes::ShapeResult> result;
+    (void)((isa<Ops>(op) && (result = Ops::shapeRule(
+                                 typename Ops::Adaptor(cast<Ops>(op)), shapes),
+                             true)) ||
+           ...);
+    return *result;
+  }
+};
+
+using ElementwiseOps =
+    OpList<ReluOp, GeluOp, GeluTanhOp, SiluOp, SigmoidOp, TanhOp, ExpOp,
+           SoftplusOp, NegOp, RsqrtOp, LogOp, SqrtOp, AbsOp, SquareOp, ErfOp,
+           SinOp, CosOp, AddOp, SubOp, MulOp, DivOp, MaximumOp, MinimumOp,
+           PowOp, CastOp>;
+using DataMovementOps = OpList<SliceOp, ConcatOp, TransposeOp>;
+} // namespace
+
 bool kiln::graph::isElementwise(Operation *op) {
-  return isa<ReluOp, GeluOp, GeluTanhOp, SiluOp, SigmoidOp, TanhOp, ExpOp,
-             SoftplusOp, NegOp, RsqrtOp, LogOp, SqrtOp, AbsOp, SquareOp, ErfOp,
-             SinOp, CosOp, AddOp, SubOp, MulOp, DivOp, MaximumOp, MinimumOp,
-             PowOp, CastOp>(op);
+  return ElementwiseOps::contains(op);
+}
+
+bool kiln::graph::isGroupDataMovement(Operation *op) {
+  if (auto slice = dyn_cast<SliceOp>(op))
+    return !slice.getInput().getType().isDynamicDim(slice.getAxis());
+  if (auto transpose = dyn_cast<TransposeOp>(op))
+    return !transpose.getPerm().empty() &&
+           transpose.getPerm().back() ==
+               static_cast<int64_t>(transpose.getPerm().size()) - 1;
+  return isa<ConcatOp>(op);
 }
 
 LogicalResult FusedElementwiseOp::verify() {
@@ -723,25 +755,54 @@ LogicalResult FusedElementwiseOp::verify() {
   if (yield.getValue().getType() != getType())
     return emitOpError("yields ")
            << yield.getValue().getType() << " but the result is " << getType();
-  for (Operation &op : body.without_terminator())
+  for (Operation &op : body.without_terminator()) {
+    if (!isGroupMember(&op))
+      return op.emitOpError(
+          "cannot be part of a fused elementwise group: only elementwise ops, "
+          "slices of static axes, concats and transposes that keep the last "
+          "axis last can");
+    // The kernel evaluates an elementwise op's operands at the op's own
+    // place: only the group's inputs may broadcast.
     if (!isElementwise(&op))
-      return op.emitOpError("cannot be part of a fused elementwise group: "
-                            "only elementwise ops can");
+      continue;
+    for (Value operand : op.getOperands())
+      if (!isa<BlockArgument>(operand) &&
+          cast<RankedTensorType>(operand.getType()).getShape() !=
+              cast<RankedTensorType>(op.getResult(0).getType()).getShape())
+        return op.emitOpError("broadcasts a value computed in the group; "
+                              "only the group's inputs may broadcast");
+  }
   return success();
 }
 
 shapes::ShapeResult FusedElementwiseOp::shapeRule(Adaptor adaptor,
                                                   const OperandShapes &shapes) {
-  // Every input reaches the result, broadcast (kiln-fuse-elementwise).
-  shapes::Shape result;
-  for (Value input : adaptor.getInputs()) {
-    shapes::ShapeResult broadcast =
-        shapes::broadcastShapes(result, shapes(input), shapes::Naming());
-    if (!broadcast)
-      return broadcast;
-    result = *broadcast;
+  // Each body op applies its own rule to the shapes derived before it,
+  // starting from the inputs' (with their origins when reifying).
+  Region &region = *adaptor.getRegions().front();
+  if (region.empty())
+    return shapes::RuleError("the body is empty");
+  Block &body = region.front();
+  llvm::DenseMap<Value, shapes::Shape> derived;
+  for (auto [arg, input] :
+       llvm::zip_equal(body.getArguments(), adaptor.getInputs()))
+    derived[arg] = shapes(input);
+  OperandShapes inside(adaptor.getInputs(), derived);
+  for (Operation &op : body.without_terminator()) {
+    if (!isGroupMember(&op))
+      return shapes::RuleError("'" + op.getName().getStringRef().str() +
+                               "' cannot be part of a fused group");
+    shapes::ShapeResult result = isElementwise(&op)
+                                     ? ElementwiseOps::shapeRule(&op, inside)
+                                     : DataMovementOps::shapeRule(&op, inside);
+    if (!result)
+      return result;
+    derived[op.getResult(0)] = *result;
   }
-  return result;
+  Operation *yield = body.getTerminator();
+  if (!yield || yield->getNumOperands() != 1)
+    return shapes::RuleError("the body yields no value");
+  return inside(yield->getOperand(0));
 }
 
 LogicalResult Conv1dStepOp::verify() {

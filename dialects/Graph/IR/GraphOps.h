@@ -20,9 +20,20 @@
 
 namespace kiln::graph {
 /// Whether `op` computes each result element from the elements of its
-/// operands at the same (broadcast) index alone: the ops a
-/// graph.fused_elementwise body may hold.
+/// operands at the same (broadcast) index alone.
 bool isElementwise(mlir::Operation *op);
+
+/// Whether `op` moves data without computing and the fused elementwise
+/// kernel can read through it: a slice of a static axis, a concat, or a
+/// transpose that keeps the last axis last (the kernel's vector lanes run
+/// along it).
+bool isGroupDataMovement(mlir::Operation *op);
+
+/// The ops a graph.fused_elementwise body may hold: elementwise ops and
+/// data movement the kernel reads through.
+inline bool isGroupMember(mlir::Operation *op) {
+  return isElementwise(op) || isGroupDataMovement(op);
+}
 
 /// Verifies the fused norm prologue of a GEMM op (linear, ffn.mlp,
 /// ffn.glu) over its `input`: `norm`, `normWeight` and `eps` come together,

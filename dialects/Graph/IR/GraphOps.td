@@ -593,10 +593,13 @@ def Graph_FusedElementwiseOp : Graph_Op<"fused_elementwise",
   let description = [{
     Formed by kiln-fuse-elementwise. The body is the fused subgraph: block
     arguments stand for `inputs`, its ops are elementwise graph ops (unary,
-    broadcasting binary, cast) and `graph.yield` gives the result. The
-    kernel visits each element of the result once and evaluates the body on
-    scalars, every input read at its broadcast index, so the intermediate
-    tensors of the chain never exist in memory.
+    broadcasting binary, cast) and the data movement between them that the
+    kernel reads through (a slice of a static axis, a concat, a transpose
+    that keeps the last axis last), and `graph.yield` gives the result. Only
+    inputs broadcast: an elementwise op's computed operands have its shape.
+    The kernel visits each element of the result once and evaluates the
+    body there, every input read at its broadcast index as mapped by the
+    data movement, so the intermediate tensors never exist in memory.
   }];
   let arguments = (ins Variadic<Graph_AnyTensor>:$inputs);
   let results = (outs Graph_AnyTensor:$result);

@@ -23,6 +23,9 @@ shapes::Shape ruleShape(ArrayRef<int64_t> shape) {
 }
 
 shapes::Shape OperandShapes::operator()(Value value) const {
+  if (derived)
+    if (auto it = derived->find(value); it != derived->end())
+      return it->second;
   ArrayRef<int64_t> sizes = tensorType(value).getShape();
   shapes::Shape shape = ruleShape(sizes);
   auto it = llvm::find(operands, value);

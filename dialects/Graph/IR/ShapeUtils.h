@@ -16,6 +16,7 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 #include <string>
 
@@ -42,6 +43,12 @@ public:
   OperandShapes() = default;
   /// Dynamic dims of `operands` with their origins, for reification.
   explicit OperandShapes(mlir::ValueRange operands) : operands(operands) {}
+  /// As above, and the shapes of values the op's rule sees that are not its
+  /// operands: the values inside a graph.fused_elementwise body, whose ops'
+  /// rules apply to the shapes their group's rule derived.
+  OperandShapes(mlir::ValueRange operands,
+                const llvm::DenseMap<mlir::Value, shapes::Shape> &derived)
+      : operands(operands), derived(&derived) {}
 
   /// The shape of tensor `value`, an operand of the op.
   shapes::Shape operator()(mlir::Value value) const;
@@ -52,6 +59,7 @@ public:
 
 private:
   mlir::ValueRange operands;
+  const llvm::DenseMap<mlir::Value, shapes::Shape> *derived = nullptr;
 };
 
 /// The result shapes of `op` from its rule's result (an op's

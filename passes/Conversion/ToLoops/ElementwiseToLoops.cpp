@@ -2,7 +2,8 @@
 //
 // Unary activations, broadcasting binary arithmetic and element type casts,
 // each one loop nest whose rows run in parallel; and graph.fused_elementwise,
-// a chain of them in one loop nest that evaluates its body on scalars.
+// a chain of them and the data movement between them in one loop nest that
+// evaluates its body on scalars or vector lanes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -184,20 +185,182 @@ Value emitElementwiseScalar(ImplicitLocOpBuilder &b, Operation *op,
       .Default([&](Operation *op) { return emitMathScalar(b, op, operands); });
 }
 
-/// Evaluates the body of `op` on `inputs` (scalars or vectors, one per
-/// block argument) and returns the yielded value.
-Value emitGroupBody(ImplicitLocOpBuilder &b, FusedElementwiseOp op,
-                    ValueRange inputs) {
-  Block &body = op.getBody().front();
-  IRMapping values;
-  values.map(body.getArguments(), inputs);
-  for (Operation &inner : body.without_terminator()) {
-    SmallVector<Value> operands;
-    for (Value operand : inner.getOperands())
-      operands.push_back(values.lookup(operand));
-    values.map(inner.getResult(0), emitElementwiseScalar(b, &inner, operands));
+/// Evaluates a group's body at one place of its result: one element, or
+/// `width` lanes along the last axis (`width` 0: scalars). Data movement
+/// maps the place to its operands' places (a slice shifts it, a transpose
+/// permutes it, a concat picks a part); values are memoized per place and
+/// lane mask, so a chain without data movement emits each op once.
+class GroupEvaluator {
+public:
+  GroupEvaluator(FusedElementwiseOp op, ValueRange inputs, int64_t width)
+      : width(width) {
+    Block &body = op.getBody().front();
+    for (auto [arg, input] : llvm::zip(body.getArguments(), inputs))
+      memrefs[arg] = input;
   }
-  return values.lookup(body.getTerminator()->getOperand(0));
+
+  /// `value` at the place `ivs` (in its own coordinates) on the lanes of
+  /// `mask` (null: every lane). Lanes outside the mask are never loaded and
+  /// hold unspecified values.
+  Value at(ImplicitLocOpBuilder &b, Value value, ArrayRef<Value> ivs,
+           Value mask) {
+    for (const Computed &done : computed)
+      if (done.value == value && done.mask == mask &&
+          ArrayRef<Value>(done.ivs) == ivs)
+        return done.result;
+    Value result = compute(b, value, ivs, mask);
+    computed.push_back({value, SmallVector<Value>(ivs), mask, result});
+    return result;
+  }
+
+private:
+  Value compute(ImplicitLocOpBuilder &b, Value value, ArrayRef<Value> ivs,
+                Value mask) {
+    if (Value memref = memrefs.lookup(value))
+      return load(b, memref, ivs, mask);
+    Operation *op = value.getDefiningOp();
+    if (auto slice = dyn_cast<SliceOp>(op)) {
+      SmallVector<Value> from(ivs);
+      int64_t axis = slice.getAxis();
+      if (slice.getStart() != 0)
+        from[axis] = b.create<arith::AddIOp>(from[axis],
+                                             indexConst(b, slice.getStart()));
+      return at(b, slice.getInput(), from, mask);
+    }
+    if (auto transpose = dyn_cast<TransposeOp>(op)) {
+      SmallVector<Value> from(ivs.size());
+      for (auto [i, axis] : llvm::enumerate(transpose.getPerm()))
+        from[axis] = ivs[i];
+      return at(b, transpose.getInput(), from, mask);
+    }
+    if (auto concat = dyn_cast<ConcatOp>(op))
+      return concatenate(b, concat, ivs, mask);
+    // Elementwise: the group's verifier gives an intermediate operand the
+    // op's shape; an input broadcasts when it is loaded.
+    SmallVector<Value> operands;
+    for (Value operand : op->getOperands())
+      operands.push_back(at(b, operand, ivs, mask));
+    return emitElementwiseScalar(b, op, operands);
+  }
+
+  Value load(ImplicitLocOpBuilder &b, Value memref, ArrayRef<Value> ivs,
+             Value mask) {
+    auto shape = cast<MemRefType>(memref.getType()).getShape();
+    SmallVector<Value> indices = broadcastIndices(b, shape, ivs);
+    if (width == 0)
+      return loadF32(b, memref, indices);
+    if (shape.empty() || shape.back() == 1)
+      return splat(b, loadF32(b, memref, indices), width);
+    if (mask)
+      return maskedLoadVector(b, memref, indices, mask, width);
+    return loadVector(b, memref, indices, width);
+  }
+
+  /// A concat along the vector lanes evaluates every part on the lanes it
+  /// covers (the others masked off, so no part is read out of its bounds)
+  /// and selects; along any other axis, or on scalars, the place lies in
+  /// one part, which a branch picks.
+  Value concatenate(ImplicitLocOpBuilder &b, ConcatOp concat,
+                    ArrayRef<Value> ivs, Value mask) {
+    int64_t axis = concat.getAxis();
+    SmallVector<int64_t> offsets{0};
+    for (Value part : concat.getInputs())
+      offsets.push_back(
+          offsets.back() +
+          cast<RankedTensorType>(part.getType()).getDimSize(axis));
+    // The place in part k, built by `b` where it is used.
+    auto placeIn = [&](ImplicitLocOpBuilder &b, size_t k) {
+      SmallVector<Value> from(ivs);
+      if (offsets[k] != 0)
+        from[axis] =
+            b.create<arith::SubIOp>(from[axis], indexConst(b, offsets[k]));
+      return from;
+    };
+    bool alongLanes = width != 0 && axis + 1 == (int64_t)ivs.size();
+    if (alongLanes) {
+      Value result;
+      for (auto [k, part] : llvm::enumerate(concat.getInputs())) {
+        // Lanes j with offsets[k] <= ivs[axis] + j < offsets[k + 1].
+        auto lanesBefore = [&](int64_t offset) {
+          return laneMask(
+              b, b.create<arith::SubIOp>(indexConst(b, offset), ivs[axis]),
+              width);
+        };
+        Value inPart = b.create<arith::AndIOp>(
+            lanesBefore(offsets[k + 1]),
+            b.create<arith::XOrIOp>(
+                lanesBefore(offsets[k]),
+                b.create<arith::ConstantOp>(DenseElementsAttr::get(
+                    VectorType::get({width}, b.getI1Type()), true))));
+        Value partMask = mask ? b.create<arith::AndIOp>(mask, inPart) : inPart;
+        Value lanes = at(b, part, placeIn(b, k), partMask);
+        result =
+            result
+                ? b.create<arith::SelectOp>(inPart, lanes, result).getResult()
+                : lanes;
+      }
+      return result;
+    }
+    return pickPart(b, concat, offsets, placeIn, ivs[axis], mask, 0);
+  }
+
+  /// Part `k` or a later one of `concat`, by a branch on `place`, the
+  /// index along the concat's axis.
+  Value pickPart(
+      ImplicitLocOpBuilder &b, ConcatOp concat, ArrayRef<int64_t> offsets,
+      llvm::function_ref<SmallVector<Value>(ImplicitLocOpBuilder &, size_t)>
+          placeIn,
+      Value place, Value mask, size_t k) {
+    size_t last = concat.getInputs().size() - 1;
+    auto evaluate = [&](ImplicitLocOpBuilder &b, size_t part) {
+      // Values computed in a branch stay in it.
+      size_t known = computed.size();
+      Value result = at(b, concat.getInputs()[part], placeIn(b, part), mask);
+      computed.resize(known);
+      return result;
+    };
+    if (k == last)
+      return evaluate(b, k);
+    Value inPart = b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, place,
+                                           indexConst(b, offsets[k + 1]));
+    Type type = laneType(b, concat.getType().getElementType());
+    auto branch = b.create<scf::IfOp>(TypeRange{type}, inPart,
+                                      /*withElseRegion=*/true);
+    for (auto [region, part] :
+         {std::make_pair(&branch.getThenRegion(), true),
+          std::make_pair(&branch.getElseRegion(), false)}) {
+      ImplicitLocOpBuilder inner(b.getLoc(), b);
+      inner.setInsertionPointToStart(&region->front());
+      Value value =
+          part ? evaluate(inner, k)
+               : pickPart(inner, concat, offsets, placeIn, place, mask, k + 1);
+      inner.create<scf::YieldOp>(value);
+    }
+    return branch.getResult(0);
+  }
+
+  /// The type the evaluator holds an element of `element` in.
+  Type laneType(ImplicitLocOpBuilder &b, Type element) const {
+    if (width != 0)
+      return f32Vector(b, width);
+    return isa<FloatType>(element) ? b.getF32Type() : element;
+  }
+
+  struct Computed {
+    Value value;
+    SmallVector<Value> ivs;
+    Value mask;
+    Value result;
+  };
+
+  int64_t width;
+  llvm::DenseMap<Value, Value> memrefs;
+  SmallVector<Computed> computed;
+};
+
+/// The value the body of `op` yields.
+Value yielded(FusedElementwiseOp op) {
+  return op.getBody().front().getTerminator()->getOperand(0);
 }
 
 /// Whether the group computes in f32 lanes only: float inputs and result,
@@ -234,12 +397,9 @@ struct FusedElementwiseToLoops : OpConversionPattern<FusedElementwiseOp> {
     Value out = allocBuffer(b, type, sizes);
     if (type.getRank() == 0 || !isFloatGroup(op)) {
       rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-        SmallVector<Value> inputs;
-        for (Value input : adaptor.getInputs()) {
-          auto shape = cast<MemRefType>(input.getType()).getShape();
-          inputs.push_back(loadF32(b, input, broadcastIndices(b, shape, ivs)));
-        }
-        storeF32(b, emitGroupBody(b, op, inputs), out, ivs);
+        GroupEvaluator group(op, adaptor.getInputs(), /*width=*/0);
+        storeF32(b, group.at(b, yielded(op), SmallVector<Value>(ivs), Value()),
+                 out, ivs);
       });
     } else {
       emitVectorLoops(b, op, adaptor.getInputs(), sizes, out);
@@ -261,18 +421,8 @@ struct FusedElementwiseToLoops : OpConversionPattern<FusedElementwiseOp> {
       ivs.push_back(loop.getInductionVar());
       Value left = b.create<arith::SubIOp>(columns, loop.getInductionVar());
       auto lanes = [&](ImplicitLocOpBuilder &b, Value mask) {
-        SmallVector<Value> values;
-        for (Value input : inputs) {
-          auto shape = cast<MemRefType>(input.getType()).getShape();
-          SmallVector<Value> at = broadcastIndices(b, shape, ivs);
-          if (shape.empty() || shape.back() == 1)
-            values.push_back(splat(b, loadF32(b, input, at), width));
-          else if (mask)
-            values.push_back(maskedLoadVector(b, input, at, mask, width));
-          else
-            values.push_back(loadVector(b, input, at, width));
-        }
-        return emitGroupBody(b, op, values);
+        GroupEvaluator group(op, inputs, width);
+        return group.at(b, yielded(op), ivs, mask);
       };
       ifWholeVector(
           b, left, width,

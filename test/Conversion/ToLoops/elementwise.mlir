@@ -214,3 +214,48 @@ func.func @fused_group(%x: tensor<?x20xf32>, %b: tensor<20xf32>) -> tensor<?x20x
   }
   return %0 : tensor<?x20xf32>
 }
+
+// Data movement read through: rotate_half's concat along the lanes
+// evaluates each part on the lanes it covers (loads masked to them, at
+// the place shifted by the part's offset and the slice's start) and
+// selects; a concat along another axis branches on the row.
+
+// FUSED-LABEL: func.func @fused_rotate_half
+// FUSED: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c16
+// FUSED: vector.create_mask
+// FUSED: vector.maskedload %{{.*}} : memref<?x40xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+// FUSED: arith.negf %{{.*}} : vector<16xf32>
+// FUSED: vector.maskedload %{{.*}} : memref<?x40xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+// FUSED: arith.select %{{.*}} : vector<16xi1>, vector<16xf32>
+// FUSED: arith.mulf
+// FUSED: vector.store
+func.func @fused_rotate_half(%x: tensor<?x40xf32>, %sin: tensor<40xf32>) -> tensor<?x40xf32> {
+  %0 = graph.fused_elementwise %x, %sin : (tensor<?x40xf32>, tensor<40xf32>) -> tensor<?x40xf32> {
+  ^bb0(%a: tensor<?x40xf32>, %s: tensor<40xf32>):
+    %lo = graph.slice %a {axis = 1 : i64, start = 0 : i64, end = 20 : i64} : tensor<?x40xf32> -> tensor<?x20xf32>
+    %hi = graph.slice %a {axis = 1 : i64, start = 20 : i64, end = 40 : i64} : tensor<?x40xf32> -> tensor<?x20xf32>
+    %n = graph.neg %hi : tensor<?x20xf32>
+    %r = graph.concat %n, %lo {axis = 1 : i64} : (tensor<?x20xf32>, tensor<?x20xf32>) -> tensor<?x40xf32>
+    %m = graph.mul %r, %s : tensor<?x40xf32>, tensor<40xf32> -> tensor<?x40xf32>
+    graph.yield %m : tensor<?x40xf32>
+  }
+  return %0 : tensor<?x40xf32>
+}
+
+// FUSED-LABEL: func.func @fused_concat_rows
+// FUSED: scf.parallel
+// FUSED: arith.cmpi slt, %{{.*}}, %c2
+// FUSED: scf.if %{{.*}} -> (vector<16xf32>)
+// FUSED: math.exp
+// FUSED: } else {
+// FUSED: math.tanh
+func.func @fused_concat_rows(%x: tensor<2x24xf32>, %y: tensor<3x24xf32>) -> tensor<5x24xf32> {
+  %0 = graph.fused_elementwise %x, %y : (tensor<2x24xf32>, tensor<3x24xf32>) -> tensor<5x24xf32> {
+  ^bb0(%a: tensor<2x24xf32>, %b: tensor<3x24xf32>):
+    %e = graph.exp %a : tensor<2x24xf32>
+    %t = graph.tanh %b : tensor<3x24xf32>
+    %c = graph.concat %e, %t {axis = 0 : i64} : (tensor<2x24xf32>, tensor<3x24xf32>) -> tensor<5x24xf32>
+    graph.yield %c : tensor<5x24xf32>
+  }
+  return %0 : tensor<5x24xf32>
+}

@@ -795,8 +795,47 @@ func.func @fused_yield_type(%x: tensor<?x8xf32>) -> tensor<?x8xf16> {
 func.func @fused_not_elementwise(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %0 = graph.fused_elementwise %x : (tensor<?x8xf32>) -> tensor<?x8xf32> {
   ^bb0(%a: tensor<?x8xf32>):
-    // expected-error @+1 {{'graph.softmax' op cannot be part of a fused elementwise group: only elementwise ops can}}
+    // expected-error @+1 {{'graph.softmax' op cannot be part of a fused elementwise group: only elementwise ops, slices of static axes, concats and transposes that keep the last axis last can}}
     %s = graph.softmax %a {axis = 1 : i64} : tensor<?x8xf32>
+    graph.yield %s : tensor<?x8xf32>
+  }
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @fused_transpose_of_lanes(%x: tensor<?x8xf32>) -> tensor<8x?xf32> {
+  %0 = graph.fused_elementwise %x : (tensor<?x8xf32>) -> tensor<8x?xf32> {
+  ^bb0(%a: tensor<?x8xf32>):
+    %e = graph.exp %a : tensor<?x8xf32>
+    // expected-error @+1 {{'graph.transpose' op cannot be part of a fused elementwise group}}
+    %t = graph.transpose %e {perm = array<i64: 1, 0>} : tensor<?x8xf32> -> tensor<8x?xf32>
+    graph.yield %t : tensor<8x?xf32>
+  }
+  return %0 : tensor<8x?xf32>
+}
+
+// -----
+
+func.func @fused_slice_of_dynamic_axis(%x: tensor<?x8xf32>) -> tensor<2x8xf32> {
+  %0 = graph.fused_elementwise %x : (tensor<?x8xf32>) -> tensor<2x8xf32> {
+  ^bb0(%a: tensor<?x8xf32>):
+    // expected-error @+1 {{'graph.slice' op cannot be part of a fused elementwise group}}
+    %s = graph.slice %a {axis = 0 : i64, start = 0 : i64, end = 2 : i64} : tensor<?x8xf32> -> tensor<2x8xf32>
+    %e = graph.exp %s : tensor<2x8xf32>
+    graph.yield %e : tensor<2x8xf32>
+  }
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @fused_broadcast_inside(%x: tensor<?x8xf32>, %b: tensor<8xf32>) -> tensor<?x8xf32> {
+  %0 = graph.fused_elementwise %x, %b : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32> {
+  ^bb0(%a: tensor<?x8xf32>, %c: tensor<8xf32>):
+    %e = graph.exp %c : tensor<8xf32>
+    // expected-error @+1 {{'graph.add' op broadcasts a value computed in the group; only the group's inputs may broadcast}}
+    %s = graph.add %a, %e : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
     graph.yield %s : tensor<?x8xf32>
   }
   return %0 : tensor<?x8xf32>

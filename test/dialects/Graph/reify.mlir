@@ -56,6 +56,29 @@ func.func @fused(%a: tensor<?x8xf32>, %b: tensor<8xf32>) -> index {
   return %r : index
 }
 
+// A group with data movement inside: its result's dims follow the body's
+// ops (a static slice of the last axis, a transpose), so the dynamic dims
+// are the input's, permuted.
+// CHECK-LABEL: func.func @fused_data_movement
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x8xf32>)
+func.func @fused_data_movement(%x: tensor<?x?x8xf32>) -> (index, index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %f = graph.fused_elementwise %x : (tensor<?x?x8xf32>) -> tensor<?x?x4xf32> {
+  ^bb0(%a: tensor<?x?x8xf32>):
+    %s = graph.slice %a {axis = 2 : i64, start = 2 : i64, end = 6 : i64} : tensor<?x?x8xf32> -> tensor<?x?x4xf32>
+    %e = graph.exp %s : tensor<?x?x4xf32>
+    %t = graph.transpose %e {perm = array<i64: 1, 0, 2>} : tensor<?x?x4xf32> -> tensor<?x?x4xf32>
+    graph.yield %t : tensor<?x?x4xf32>
+  }
+  // CHECK-DAG: %[[D1:.*]] = tensor.dim %[[X]], %c1
+  // CHECK-DAG: %[[D0:.*]] = tensor.dim %[[X]], %c0
+  %r0 = tensor.dim %f, %c0 : tensor<?x?x4xf32>
+  %r1 = tensor.dim %f, %c1 : tensor<?x?x4xf32>
+  // CHECK: return %[[D1]], %[[D0]]
+  return %r0, %r1 : index, index
+}
+
 // CHECK-LABEL: func.func @data_movement
 // CHECK-SAME: (%[[X:.*]]: tensor<?x?x64xf32>, %[[I:.*]]: tensor<?x3xi64>, %[[S:.*]]: index
 func.func @data_movement(%x: tensor<?x?x64xf32>, %ids: tensor<?x3xi64>,

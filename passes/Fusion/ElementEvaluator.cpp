@@ -1,0 +1,223 @@
+//===- ElementEvaluator.cpp - Values of constant expressions, by element -===//
+
+#include "passes/Fusion/ElementEvaluator.h"
+
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+/// The element of `elements` at the row-major position `flat`.
+std::optional<double> elementAt(DenseElementsAttr elements, int64_t flat) {
+  Type element = elements.getElementType();
+  if (elements.isSplat())
+    flat = 0;
+  if (isa<FloatType>(element))
+    return elements.getValues<APFloat>()[flat].convertToDouble();
+  if (element.isInteger(1))
+    return double(elements.getValues<bool>()[flat]);
+  if (isa<IntegerType>(element))
+    return double(elements.getValues<APInt>()[flat].getSExtValue());
+  return std::nullopt;
+}
+
+/// `op` on one scalar, if it is a unary op the evaluator models.
+std::optional<double> apply(Operation *op, double x) {
+  return llvm::TypeSwitch<Operation *, std::optional<double>>(op)
+      .Case([&](NegOp) { return -x; })
+      .Case([&](AbsOp) { return std::fabs(x); })
+      .Case([&](SquareOp) { return x * x; })
+      .Case([&](SqrtOp) { return std::sqrt(x); })
+      .Case([&](RsqrtOp) { return 1 / std::sqrt(x); })
+      .Case([&](ExpOp) { return std::exp(x); })
+      .Case([&](LogOp) { return std::log(x); })
+      .Case([&](CosOp) { return std::cos(x); })
+      .Case([&](SinOp) { return std::sin(x); })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// `op` on two scalars, if it is a binary op the evaluator models.
+std::optional<double> combine(Operation *op, double a, double b) {
+  return llvm::TypeSwitch<Operation *, std::optional<double>>(op)
+      .Case([&](AddOp) { return a + b; })
+      .Case([&](SubOp) { return a - b; })
+      .Case([&](MulOp) { return a * b; })
+      .Case([&](DivOp) { return a / b; })
+      .Case([&](PowOp) { return std::pow(a, b); })
+      .Case([&](MaximumOp) { return std::max(a, b); })
+      .Case([&](MinimumOp) { return std::min(a, b); })
+      .Case([&](EqualOp) { return double(a == b); })
+      .Case([&](NotEqualOp) { return double(a != b); })
+      .Case([&](LessOp) { return double(a < b); })
+      .Case([&](LessEqualOp) { return double(a <= b); })
+      .Case([&](GreaterOp) { return double(a > b); })
+      .Case([&](GreaterEqualOp) { return double(a >= b); })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+} // namespace
+
+std::optional<double> ElementEvaluator::at(Value value,
+                                           ArrayRef<int64_t> index) {
+  std::optional<double> exact = atExact(value, index);
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  auto floatType =
+      type ? dyn_cast<FloatType>(type.getElementType()) : FloatType();
+  if (!exact || !floatType)
+    return exact;
+  APFloat rounded(*exact);
+  bool losesInfo;
+  rounded.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                  &losesInfo);
+  return rounded.convertToDouble();
+}
+
+std::optional<double> ElementEvaluator::atExact(Value value,
+                                                ArrayRef<int64_t> index) {
+  Operation *op = value.getDefiningOp();
+  if (!op)
+    return std::nullopt;
+  ops.insert(op);
+  if (auto arange = dyn_cast<ArangeOp>(op)) {
+    if (arange.getSeqOffsets())
+      return std::nullopt;
+    return arange.getStart().convertToDouble() + double(index[0]);
+  }
+  if (auto constant = dyn_cast<ConstantOp>(op)) {
+    auto elements = dyn_cast<DenseElementsAttr>(constant.getValue());
+    if (!elements)
+      return std::nullopt;
+    int64_t flat = 0;
+    for (auto [size, i] : llvm::zip(elements.getType().getShape(), index))
+      flat = flat * size + i;
+    return elementAt(elements, flat);
+  }
+  if (auto where = dyn_cast<WhereOp>(op)) {
+    std::optional<double> cond = operandAt(where.getCond(), index);
+    if (!cond)
+      return std::nullopt;
+    return operandAt(*cond != 0 ? where.getLhs() : where.getRhs(), index);
+  }
+  if (auto cast = dyn_cast<CastOp>(op)) {
+    std::optional<double> input = operandAt(cast.getInput(), index);
+    Type element = cast.getType().getElementType();
+    if (!input)
+      return std::nullopt;
+    if (element.isInteger(1))
+      return double(*input != 0);
+    return isa<IntegerType>(element) ? std::trunc(*input) : *input;
+  }
+  if (isa<ReshapeOp>(op))
+    return throughReshape(op, index);
+  if (isa<ConcatOp>(op))
+    return throughConcat(op, index);
+  if (auto transpose = dyn_cast<TransposeOp>(op)) {
+    SmallVector<int64_t> source(index.size());
+    for (auto [axis, from] : llvm::enumerate(transpose.getPerm()))
+      source[from] = index[axis];
+    return at(transpose.getInput(), source);
+  }
+  if (op->getNumOperands() == 1 && op->getNumResults() == 1) {
+    std::optional<double> input = operandAt(op->getOperand(0), index);
+    return input ? apply(op, *input) : std::nullopt;
+  }
+  if (op->getNumOperands() != 2 ||
+      (isa<DivOp>(op) &&
+       !isa<FloatType>(getElementTypeOrSelf(value.getType()))))
+    return std::nullopt;
+  std::optional<double> lhs = operandAt(op->getOperand(0), index);
+  std::optional<double> rhs = operandAt(op->getOperand(1), index);
+  if (!lhs || !rhs)
+    return std::nullopt;
+  return combine(op, *lhs, *rhs);
+}
+
+/// The element of `operand` that broadcasts to `index` of its user's
+/// result.
+std::optional<double> ElementEvaluator::operandAt(Value operand,
+                                                  ArrayRef<int64_t> index) {
+  auto type = dyn_cast<RankedTensorType>(operand.getType());
+  int64_t offset =
+      static_cast<int64_t>(index.size()) - (type ? type.getRank() : 0);
+  if (!type || offset < 0) // A size operand, or not a broadcast.
+    return std::nullopt;
+  SmallVector<int64_t> source;
+  for (int64_t axis = 0; axis < type.getRank(); ++axis)
+    source.push_back(type.getDimSize(axis) == 1 ? 0 : index[axis + offset]);
+  return at(operand, source);
+}
+
+/// Follows a reshape that only adds or drops unit dims: the other dims
+/// keep their order, so their indices carry over.
+std::optional<double>
+ElementEvaluator::throughReshape(Operation *op, ArrayRef<int64_t> index) {
+  auto reshape = cast<ReshapeOp>(op);
+  auto from = cast<RankedTensorType>(reshape.getInput().getType());
+  auto to = cast<RankedTensorType>(reshape.getType());
+  SmallVector<int64_t> kept;
+  for (int64_t axis = 0; axis < to.getRank(); ++axis)
+    if (to.getDimSize(axis) != 1)
+      kept.push_back(axis);
+  SmallVector<int64_t> source;
+  size_t next = 0;
+  for (int64_t axis = 0; axis < from.getRank(); ++axis) {
+    if (from.getDimSize(axis) == 1) {
+      source.push_back(0);
+      continue;
+    }
+    if (next == kept.size() ||
+        from.getDimSize(axis) != to.getDimSize(kept[next]))
+      return std::nullopt;
+    source.push_back(index[kept[next++]]);
+  }
+  if (next != kept.size())
+    return std::nullopt;
+  return at(reshape.getInput(), source);
+}
+
+/// The element of the part of a concat (along a static axis) that holds
+/// `index`.
+std::optional<double> ElementEvaluator::throughConcat(Operation *op,
+                                                      ArrayRef<int64_t> index) {
+  auto concat = cast<ConcatOp>(op);
+  int64_t axis = concat.getAxis();
+  SmallVector<int64_t> source(index);
+  for (Value part : concat.getInputs()) {
+    int64_t size = cast<RankedTensorType>(part.getType()).getDimSize(axis);
+    if (ShapedType::isDynamic(size))
+      return std::nullopt;
+    if (source[axis] < size)
+      return at(part, source);
+    source[axis] -= size;
+  }
+  return std::nullopt;
+}
+
+SmallVector<Operation *> kiln::deadWith(const llvm::SetVector<Operation *> &ops,
+                                        ArrayRef<Operation *> users) {
+  llvm::SetVector<Operation *> dead;
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (Operation *op : ops) {
+      if (dead.contains(op))
+        continue;
+      bool onlyDeadUsers = llvm::all_of(op->getUsers(), [&](Operation *user) {
+        return llvm::is_contained(users, user) || dead.contains(user);
+      });
+      if (onlyDeadUsers)
+        changed |= dead.insert(op);
+    }
+  }
+  return SmallVector<Operation *>(dead.begin(), dead.end());
+}

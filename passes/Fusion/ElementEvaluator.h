@@ -1,0 +1,63 @@
+//===- ElementEvaluator.h - Values of constant expressions, by element -*- C++
+//-*-===//
+//
+// Some graphs written with primitives compute, from positions and
+// constants alone, what a fused op computes itself: an attention mask from
+// aranges and comparisons (PositionMask), RoPE's cos and sin tables
+// (kiln-raise-rope). The fusion passes recognize them by what they
+// compute: the expression is evaluated at sampled elements and compared
+// with the fused op's formula.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_FUSION_ELEMENTEVALUATOR_H
+#define KILN_PASSES_FUSION_ELEMENTEVALUATOR_H
+
+#include "mlir/IR/Operation.h"
+#include "mlir/IR/Value.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <optional>
+
+namespace kiln {
+
+/// Evaluates an expression element by element, in double precision, each
+/// op's result rounded to its element type as the kernels compute it (bf16
+/// positions past 256 collide). An element is found by mapping its index
+/// back through each op to the aranges and constants it started from; only
+/// ops whose element i is a function of known elements of their operands
+/// are modeled (aranges, constants, elementwise math and comparisons,
+/// `where`, casts, broadcasts, reshapes that add or drop unit dims,
+/// transposes, concats), and any other op fails the evaluation. Records
+/// every op it visits.
+class ElementEvaluator {
+public:
+  /// The element of `value` at `index` (one per dim of its type), or
+  /// nullopt.
+  std::optional<double> at(mlir::Value value, llvm::ArrayRef<int64_t> index);
+
+  const llvm::SetVector<mlir::Operation *> &visited() const { return ops; }
+
+private:
+  std::optional<double> atExact(mlir::Value value,
+                                llvm::ArrayRef<int64_t> index);
+  std::optional<double> operandAt(mlir::Value operand,
+                                  llvm::ArrayRef<int64_t> index);
+  std::optional<double> throughReshape(mlir::Operation *reshape,
+                                       llvm::ArrayRef<int64_t> index);
+  std::optional<double> throughConcat(mlir::Operation *concat,
+                                      llvm::ArrayRef<int64_t> index);
+
+  llvm::SetVector<mlir::Operation *> ops;
+};
+
+/// The ops of `ops` that die with `users`: every user of each is in
+/// `users` or is itself such an op.
+llvm::SmallVector<mlir::Operation *>
+deadWith(const llvm::SetVector<mlir::Operation *> &ops,
+         llvm::ArrayRef<mlir::Operation *> users);
+
+} // namespace kiln
+
+#endif // KILN_PASSES_FUSION_ELEMENTEVALUATOR_H

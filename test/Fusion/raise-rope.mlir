@@ -1,0 +1,127 @@
+// RUN: kiln-opt %s -split-input-file --kiln-raise-rope | FileCheck %s
+
+// HF's LLaMA on [B, H, T, D]: x * cos + rotate_half(x) * sin, the tables
+// cos and sin of positions (an arange) times constant inverse frequencies
+// 10000^(-2i/D), duplicated by a concat. It becomes graph.rope on the
+// token-major tensor the layout transpose read; the tables die with it.
+
+// CHECK-LABEL: func.func @head_major
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x2x8xf32>)
+// CHECK-NEXT: %[[R:.*]] = graph.rope %[[X]] {rotary_dim = 8 : i64, theta = 1.000000e+04 : f64} : (tensor<?x?x2x8xf32>) -> tensor<?x?x2x8xf32>
+// CHECK-NEXT: %[[T:.*]] = graph.transpose %[[R]] {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x8xf32> -> tensor<?x2x?x8xf32>
+// CHECK-NEXT: return %[[T]]
+func.func @head_major(%x: tensor<?x?x2x8xf32>) -> tensor<?x2x?x8xf32> {
+  %c1 = arith.constant 1 : index
+  %seq = tensor.dim %x, %c1 : tensor<?x?x2x8xf32>
+  %h = graph.transpose %x {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x8xf32> -> tensor<?x2x?x8xf32>
+  %pos = graph.arange %x {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<?x?x2x8xf32>) -> tensor<?xi64>
+  %posf = graph.cast %pos : tensor<?xi64> -> tensor<?xf32>
+  %col = graph.reshape %posf sizes(%seq) : tensor<?xf32> -> tensor<?x1xf32>
+  %inv = graph.constant dense<[1.0, 0.1, 0.01, 0.001]> : tensor<4xf32>
+  %f = graph.mul %col, %inv : tensor<?x1xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %emb = graph.concat %f, %f {axis = 1 : i64} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x8xf32>
+  %c = graph.cos %emb : tensor<?x8xf32>
+  %s = graph.sin %emb : tensor<?x8xf32>
+  %cos = graph.reshape %c sizes(%seq) : tensor<?x8xf32> -> tensor<1x1x?x8xf32>
+  %sin = graph.reshape %s sizes(%seq) : tensor<?x8xf32> -> tensor<1x1x?x8xf32>
+  %x1 = graph.slice %h {axis = 3 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x2x?x8xf32> -> tensor<?x2x?x4xf32>
+  %x2 = graph.slice %h {axis = 3 : i64, start = 4 : i64, end = 8 : i64} : tensor<?x2x?x8xf32> -> tensor<?x2x?x4xf32>
+  %n = graph.neg %x2 : tensor<?x2x?x4xf32>
+  %rot = graph.concat %n, %x1 {axis = 3 : i64} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x8xf32>
+  %xc = graph.mul %h, %cos : tensor<?x2x?x8xf32>, tensor<1x1x?x8xf32> -> tensor<?x2x?x8xf32>
+  %xs = graph.mul %sin, %rot : tensor<1x1x?x8xf32>, tensor<?x2x?x8xf32> -> tensor<?x2x?x8xf32>
+  %y = graph.add %xs, %xc : tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32> -> tensor<?x2x?x8xf32>
+  return %y : tensor<?x2x?x8xf32>
+}
+
+// -----
+
+// [B, T, H, D] with tables [T, 1, D] whose frequencies come from LLaMA 3's
+// theta, 500000, computed in the graph as 1 / theta^(2i/D); the theta read
+// from the f32 tables snaps back to the integer.
+
+// CHECK-LABEL: func.func @token_major
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x2x8xf32>)
+// CHECK-NEXT: %[[R:.*]] = graph.rope %[[X]] {rotary_dim = 8 : i64, theta = 5.000000e+05 : f64}
+// CHECK-NEXT: return %[[R]]
+func.func @token_major(%x: tensor<?x?x2x8xf32>) -> tensor<?x?x2x8xf32> {
+  %c1 = arith.constant 1 : index
+  %seq = tensor.dim %x, %c1 : tensor<?x?x2x8xf32>
+  %pos = graph.arange %x {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<?x?x2x8xf32>) -> tensor<?xi64>
+  %posf = graph.cast %pos : tensor<?xi64> -> tensor<?xf32>
+  %col = graph.reshape %posf sizes(%seq) : tensor<?xf32> -> tensor<?x1xf32>
+  %exponents = graph.constant dense<[0.0, 0.25, 0.5, 0.75]> : tensor<4xf32>
+  %theta = graph.constant dense<500000.0> : tensor<1xf32>
+  %one = graph.constant dense<1.0> : tensor<1xf32>
+  %powers = graph.pow %theta, %exponents : tensor<1xf32>, tensor<4xf32> -> tensor<4xf32>
+  %inv = graph.div %one, %powers : tensor<1xf32>, tensor<4xf32> -> tensor<4xf32>
+  %f = graph.mul %col, %inv : tensor<?x1xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %emb = graph.concat %f, %f {axis = 1 : i64} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x8xf32>
+  %c = graph.cos %emb : tensor<?x8xf32>
+  %s = graph.sin %emb : tensor<?x8xf32>
+  %cos = graph.reshape %c sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %sin = graph.reshape %s sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %x1 = graph.slice %x {axis = 3 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %x2 = graph.slice %x {axis = 3 : i64, start = 4 : i64, end = 8 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %n = graph.neg %x2 : tensor<?x?x2x4xf32>
+  %rot = graph.concat %n, %x1 {axis = 3 : i64} : (tensor<?x?x2x4xf32>, tensor<?x?x2x4xf32>) -> tensor<?x?x2x8xf32>
+  %xc = graph.mul %cos, %x : tensor<?x1x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  %xs = graph.mul %rot, %sin : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %y = graph.add %xc, %xs : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  return %y : tensor<?x?x2x8xf32>
+}
+
+// -----
+
+// Not raised: tables given as inputs (their values are known only at run
+// time); frequencies that are no powers of one theta (1, 1/2, 1/3, 1/4);
+// and a rotation whose rotate_half is also an output.
+
+// CHECK-LABEL: func.func @tables_from_inputs
+// CHECK-NOT: graph.rope
+func.func @tables_from_inputs(%x: tensor<?x?x2x8xf32>, %cos: tensor<?x1x8xf32>, %sin: tensor<?x1x8xf32>) -> tensor<?x?x2x8xf32> {
+  %x1 = graph.slice %x {axis = 3 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %x2 = graph.slice %x {axis = 3 : i64, start = 4 : i64, end = 8 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %n = graph.neg %x2 : tensor<?x?x2x4xf32>
+  %rot = graph.concat %n, %x1 {axis = 3 : i64} : (tensor<?x?x2x4xf32>, tensor<?x?x2x4xf32>) -> tensor<?x?x2x8xf32>
+  %xc = graph.mul %x, %cos : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %xs = graph.mul %rot, %sin : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %y = graph.add %xc, %xs : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  return %y : tensor<?x?x2x8xf32>
+}
+
+// CHECK-LABEL: func.func @not_rope_frequencies
+// CHECK-NOT: graph.rope
+func.func @not_rope_frequencies(%x: tensor<?x?x2x8xf32>) -> (tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>) {
+  %c1 = arith.constant 1 : index
+  %seq = tensor.dim %x, %c1 : tensor<?x?x2x8xf32>
+  %pos = graph.arange %x {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<?x?x2x8xf32>) -> tensor<?xi64>
+  %posf = graph.cast %pos : tensor<?xi64> -> tensor<?xf32>
+  %col = graph.reshape %posf sizes(%seq) : tensor<?xf32> -> tensor<?x1xf32>
+  %inv = graph.constant dense<[1.0, 0.5, 0.333333343, 0.25]> : tensor<4xf32>
+  %f = graph.mul %col, %inv : tensor<?x1xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %emb = graph.concat %f, %f {axis = 1 : i64} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x8xf32>
+  %c = graph.cos %emb : tensor<?x8xf32>
+  %s = graph.sin %emb : tensor<?x8xf32>
+  %cos = graph.reshape %c sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %sin = graph.reshape %s sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %x1 = graph.slice %x {axis = 3 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %x2 = graph.slice %x {axis = 3 : i64, start = 4 : i64, end = 8 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %n = graph.neg %x2 : tensor<?x?x2x4xf32>
+  %rot = graph.concat %n, %x1 {axis = 3 : i64} : (tensor<?x?x2x4xf32>, tensor<?x?x2x4xf32>) -> tensor<?x?x2x8xf32>
+  %xc = graph.mul %x, %cos : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %xs = graph.mul %rot, %sin : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %y = graph.add %xc, %xs : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  // The same tables, theta's powers, but the rotation escapes.
+  %inv2 = graph.constant dense<[1.0, 0.1, 0.01, 0.001]> : tensor<4xf32>
+  %f2 = graph.mul %col, %inv2 : tensor<?x1xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %emb2 = graph.concat %f2, %f2 {axis = 1 : i64} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x8xf32>
+  %c2 = graph.cos %emb2 : tensor<?x8xf32>
+  %s2 = graph.sin %emb2 : tensor<?x8xf32>
+  %cos2 = graph.reshape %c2 sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %sin2 = graph.reshape %s2 sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %xc2 = graph.mul %x, %cos2 : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %xs2 = graph.mul %rot, %sin2 : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %y2 = graph.add %xc2, %xs2 : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  return %y, %y2 : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>
+}
