@@ -84,9 +84,16 @@ std::optional<double> ElementEvaluator::at(Value value,
 
 std::optional<double> ElementEvaluator::atExact(Value value,
                                                 ArrayRef<int64_t> index) {
+  if (value == boundLeaf)
+    return boundValues(index);
   Operation *op = value.getDefiningOp();
-  if (!op)
+  auto stop = [&]() -> std::optional<double> {
+    if (!unknown)
+      unknown = value;
     return std::nullopt;
+  };
+  if (!op)
+    return stop();
   ops.insert(op);
   if (auto arange = dyn_cast<ArangeOp>(op)) {
     if (arange.getSeqOffsets())
@@ -121,6 +128,8 @@ std::optional<double> ElementEvaluator::atExact(Value value,
     return throughReshape(op, index);
   if (isa<ConcatOp>(op))
     return throughConcat(op, index);
+  if (isa<MatmulOp>(op))
+    return throughMatmul(op, index);
   if (auto transpose = dyn_cast<TransposeOp>(op)) {
     SmallVector<int64_t> source(index.size());
     for (auto [axis, from] : llvm::enumerate(transpose.getPerm()))
@@ -129,17 +138,21 @@ std::optional<double> ElementEvaluator::atExact(Value value,
   }
   if (op->getNumOperands() == 1 && op->getNumResults() == 1) {
     std::optional<double> input = operandAt(op->getOperand(0), index);
-    return input ? apply(op, *input) : std::nullopt;
+    if (!input)
+      return std::nullopt;
+    std::optional<double> result = apply(op, *input);
+    return result ? result : stop();
   }
   if (op->getNumOperands() != 2 ||
       (isa<DivOp>(op) &&
        !isa<FloatType>(getElementTypeOrSelf(value.getType()))))
-    return std::nullopt;
+    return stop();
   std::optional<double> lhs = operandAt(op->getOperand(0), index);
   std::optional<double> rhs = operandAt(op->getOperand(1), index);
   if (!lhs || !rhs)
     return std::nullopt;
-  return combine(op, *lhs, *rhs);
+  std::optional<double> result = combine(op, *lhs, *rhs);
+  return result ? result : stop();
 }
 
 /// The element of `operand` that broadcasts to `index` of its user's
@@ -201,6 +214,42 @@ std::optional<double> ElementEvaluator::throughConcat(Operation *op,
     source[axis] -= size;
   }
   return std::nullopt;
+}
+
+/// Element (..., i, j) of a matmul: the sum over its static contraction
+/// (HF's LLaMA takes the outer product of frequencies and positions as a
+/// matmul over one), batch dims broadcast.
+std::optional<double> ElementEvaluator::throughMatmul(Operation *op,
+                                                      ArrayRef<int64_t> index) {
+  auto matmul = cast<MatmulOp>(op);
+  auto lhsType = cast<RankedTensorType>(matmul.getLhs().getType());
+  auto rhsType = cast<RankedTensorType>(matmul.getRhs().getType());
+  int64_t rank = static_cast<int64_t>(index.size());
+  int64_t depth = lhsType.getDimSize(lhsType.getRank() - 1);
+  constexpr int64_t kMaxDepth = 64;
+  if (rank < 2 || lhsType.getRank() < 2 || rhsType.getRank() < 2 ||
+      ShapedType::isDynamic(depth) || depth > kMaxDepth)
+    return std::nullopt;
+  // The operands' places: the batch dims broadcast, then (i, k) and (k, j).
+  auto place = [&](RankedTensorType type, int64_t row, int64_t column) {
+    SmallVector<int64_t> at;
+    int64_t offset = rank - type.getRank();
+    for (int64_t axis = 0; axis + 2 < type.getRank(); ++axis)
+      at.push_back(type.getDimSize(axis) == 1 ? 0 : index[axis + offset]);
+    at.append({row, column});
+    return at;
+  };
+  double sum = 0;
+  for (int64_t k = 0; k < depth; ++k) {
+    std::optional<double> a =
+        at(matmul.getLhs(), place(lhsType, index[rank - 2], k));
+    std::optional<double> b =
+        at(matmul.getRhs(), place(rhsType, k, index[rank - 1]));
+    if (!a || !b)
+      return std::nullopt;
+    sum += *a * *b;
+  }
+  return sum;
 }
 
 SmallVector<Operation *> kiln::deadWith(const llvm::SetVector<Operation *> &ops,

@@ -18,6 +18,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SetVector.h"
 
+#include <functional>
 #include <optional>
 
 namespace kiln {
@@ -29,8 +30,8 @@ namespace kiln {
 /// ops whose element i is a function of known elements of their operands
 /// are modeled (aranges, constants, elementwise math and comparisons,
 /// `where`, casts, broadcasts, reshapes that add or drop unit dims,
-/// transposes, concats), and any other op fails the evaluation. Records
-/// every op it visits.
+/// transposes, concats, matmuls with a static contraction), and any other
+/// op fails the evaluation. Records every op it visits.
 class ElementEvaluator {
 public:
   /// The element of `value` at `index` (one per dim of its type), or
@@ -38,6 +39,17 @@ public:
   std::optional<double> at(mlir::Value value, llvm::ArrayRef<int64_t> index);
 
   const llvm::SetVector<mlir::Operation *> &visited() const { return ops; }
+
+  /// Evaluates `leaf` (a value the evaluator cannot compute, such as a
+  /// position ids input) by `values` of its index from now on.
+  void bind(mlir::Value leaf,
+            std::function<double(llvm::ArrayRef<int64_t>)> values) {
+    boundLeaf = leaf;
+    boundValues = std::move(values);
+  }
+  /// The first value an evaluation stopped at: a function argument or the
+  /// result of an op the evaluator does not model.
+  mlir::Value stoppedAt() const { return unknown; }
 
 private:
   std::optional<double> atExact(mlir::Value value,
@@ -48,8 +60,13 @@ private:
                                        llvm::ArrayRef<int64_t> index);
   std::optional<double> throughConcat(mlir::Operation *concat,
                                       llvm::ArrayRef<int64_t> index);
+  std::optional<double> throughMatmul(mlir::Operation *matmul,
+                                      llvm::ArrayRef<int64_t> index);
 
   llvm::SetVector<mlir::Operation *> ops;
+  mlir::Value boundLeaf;
+  std::function<double(llvm::ArrayRef<int64_t>)> boundValues;
+  mlir::Value unknown;
 };
 
 /// The ops of `ops` that die with `users`: every user of each is in

@@ -180,6 +180,12 @@ mlir::LogicalResult canFuseElementwise(mlir::Operation *producer,
                                        mlir::Operation *consumer,
                                        std::string &why);
 
+/// Whether dim `axisA` of `a` and dim `axisB` of `b` are one size at run
+/// time: equal static sizes, or dynamic dims followed through transposes,
+/// concats and slices along other axes, broadcasts, shape-keeping ops and
+/// reshapes to graph input dims of one name (RuntimeDims.cpp).
+bool sameRuntimeDim(mlir::Value a, int64_t axisA, mlir::Value b, int64_t axisB);
+
 /// graph::isElementwise, or a graph.fused_elementwise group.
 bool isElementwiseKernel(mlir::Operation *op);
 

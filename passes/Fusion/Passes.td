@@ -66,13 +66,14 @@ def RaiseRope : Pass<"kiln-raise-rope", "mlir::func::FuncOp"> {
     product and the sum in either operand order, on x `[B, T, H, D]` or
     `[B, H, T, D]`, becomes `graph.rope` (with transposes for the second
     layout, which fold into the layout transposes around it) when the
-    tables are computed from aranges and constants alone and are, at
-    sampled positions and every feature, the cos and sin of
-    `t * theta^(-2 (i mod D/2) / D)` for one theta (the theta of feature 1,
-    snapped to an integer within 1e-3). Tables read from an input or a
-    parameter, tables that vary over batches or heads, a rotated part
-    shorter than D, or an intermediate with another user leave it as it
-    is.
+    tables are computed from aranges, constants and position ids alone and
+    are, at sampled positions and every feature, the cos and sin of
+    `p * theta^(-2 (i mod D/2) / D)` for one theta (the theta of feature 1,
+    snapped to an integer within 1e-3). Position ids, an integer [B, T]
+    value of x's batch and sequence dims, become the rope's `positions`.
+    Tables read from a parameter, tables that vary over heads, a rotated
+    part shorter than D, or an intermediate with another user leave it as
+    it is.
   }];
 }
 

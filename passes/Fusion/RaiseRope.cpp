@@ -90,18 +90,26 @@ std::optional<WrittenOutRope> matchWrittenOutRope(AddOp add) {
   return std::nullopt;
 }
 
-/// Positions and features at which the tables are checked.
+/// Sequence indices at which the tables are checked.
 constexpr int64_t kSampledPositions[] = {0, 1, 2, 3, 7, 31, 100};
+
+/// The position ids bound to a `[B, T]` leaf of the tables: distinct per
+/// sequence, so that tables reading another sequence's ids fail the check.
+double boundPosition(int64_t b, int64_t t) { return double(t + 37 * b); }
 
 /// The theta for which `cos` and `sin`, broadcast to x `[B, ·, ·, D]` along
 /// `seqAxis` (1 or 2) and the features, are the cos and sin of
-/// `t * theta^(-2 (i mod D/2) / D)` at position t and feature i; nullopt
-/// when they are not such tables (they vary over batches or heads, read a
-/// run-time value, or compute anything else).
+/// `p * theta^(-2 (i mod D/2) / D)` at position p and feature i; nullopt
+/// when they are not such tables (they vary over heads, read another
+/// run-time value, or compute anything else). Position p is the sequence
+/// index t, or with `positions` bound in `values` (position ids of the
+/// sequences) boundPosition(b, t), and then the tables may vary over
+/// batches.
 std::optional<double> ropeTheta(Value cos, Value sin, int64_t seqAxis,
-                                int64_t features, ElementEvaluator &values) {
-  // The element of a table at position t and feature i.
-  auto element = [&](Value table, int64_t t,
+                                int64_t features, ElementEvaluator &values,
+                                bool positions) {
+  // The element of a table at sequence b, index t and feature i.
+  auto element = [&](Value table, int64_t b, int64_t t,
                      int64_t i) -> std::optional<double> {
     auto type = cast<RankedTensorType>(table.getType());
     int64_t offset = 4 - type.getRank();
@@ -114,11 +122,23 @@ std::optional<double> ropeTheta(Value cos, Value sin, int64_t seqAxis,
         index.push_back(t);
       else if (size == 1)
         index.push_back(0);
+      else if (axis + offset == 0)
+        index.push_back(b);
       else
         return std::nullopt;
     }
     return values.at(table, index);
   };
+  // Tables that vary over the batch read position ids: evaluated once, so
+  // that `values` records the ids it stopped at.
+  auto variesOverBatch = [](Value table) {
+    auto type = cast<RankedTensorType>(table.getType());
+    return type.getRank() == 4 && type.getDimSize(0) != 1;
+  };
+  if (!positions && (variesOverBatch(cos) || variesOverBatch(sin))) {
+    (void)element(cos, 0, 1, 1);
+    return std::nullopt;
+  }
   // Both tables must vary along the positions: a table without a position
   // axis is no table of angles.
   for (Value table : {cos, sin}) {
@@ -132,7 +152,7 @@ std::optional<double> ropeTheta(Value cos, Value sin, int64_t seqAxis,
   // theta from the angle of feature 1 at position 1: theta^(-2/D).
   double theta = 10000.0; // Any theta fits a single frequency (D = 2).
   if (half > 1) {
-    std::optional<double> c = element(cos, 1, 1), s = element(sin, 1, 1);
+    std::optional<double> c = element(cos, 0, 1, 1), s = element(sin, 0, 1, 1);
     if (!c || !s)
       return std::nullopt;
     double frequency = std::atan2(*s, *c);
@@ -149,14 +169,17 @@ std::optional<double> ropeTheta(Value cos, Value sin, int64_t seqAxis,
   double tolerance = tableElement.isF32()   ? 1e-4
                      : tableElement.isF16() ? 2e-3
                                             : 1e-2;
-  for (int64_t t : kSampledPositions)
-    for (int64_t i = 0; i < features; ++i) {
-      double angle = double(t) * std::pow(theta, -2.0 * (i % half) / features);
-      std::optional<double> c = element(cos, t, i), s = element(sin, t, i);
-      if (!c || !s || std::fabs(*c - std::cos(angle)) > tolerance ||
-          std::fabs(*s - std::sin(angle)) > tolerance)
-        return std::nullopt;
-    }
+  for (int64_t b = 0; b < (positions ? 2 : 1); ++b)
+    for (int64_t t : kSampledPositions)
+      for (int64_t i = 0; i < features; ++i) {
+        double position = positions ? boundPosition(b, t) : double(t);
+        double angle = position * std::pow(theta, -2.0 * (i % half) / features);
+        std::optional<double> c = element(cos, b, t, i),
+                              s = element(sin, b, t, i);
+        if (!c || !s || std::fabs(*c - std::cos(angle)) > tolerance ||
+            std::fabs(*s - std::sin(angle)) > tolerance)
+          return std::nullopt;
+      }
   return theta;
 }
 
@@ -195,11 +218,24 @@ struct RaiseRopePattern : OpRewritePattern<AddOp> {
     if (!intermediatesContained(rope->ops, add))
       return rewriter.notifyMatchFailure(add, "an intermediate escapes");
     std::optional<int64_t> seqAxis = tablesSeqAxis(rope->cos, rope->sin);
+    if (!seqAxis)
+      return rewriter.notifyMatchFailure(add, "the tables vary over no "
+                                              "sequence axis of x");
     ElementEvaluator tables;
+    int64_t features = type.getDimSize(3);
     std::optional<double> theta =
-        seqAxis ? ropeTheta(rope->cos, rope->sin, *seqAxis, type.getDimSize(3),
-                            tables)
-                : std::nullopt;
+        ropeTheta(rope->cos, rope->sin, *seqAxis, features, tables, false);
+    // Tables of position ids (HF's position_ids): the ids, [B, T] integers
+    // of x's sequences, become the rope's positions.
+    Value positions;
+    if (!theta && isPositionIds(tables.stoppedAt(), rope->x, *seqAxis)) {
+      positions = tables.stoppedAt();
+      tables = ElementEvaluator();
+      tables.bind(positions, [](ArrayRef<int64_t> index) {
+        return boundPosition(index[0], index[1]);
+      });
+      theta = ropeTheta(rope->cos, rope->sin, *seqAxis, features, tables, true);
+    }
     if (!theta)
       return rewriter.notifyMatchFailure(
           add, "the tables are not cos and sin of positions times "
@@ -215,14 +251,25 @@ struct RaiseRopePattern : OpRewritePattern<AddOp> {
     if (*seqAxis == 2)
       x = tokenMajor(rewriter, loc, x, swap);
     auto rotated = rewriter.create<RopeOp>(
-        loc, x.getType(), x, /*positions=*/Value(),
-        rewriter.getF64FloatAttr(*theta),
+        loc, x.getType(), x, positions, rewriter.getF64FloatAttr(*theta),
         rewriter.getI64IntegerAttr(type.getDimSize(3)), UnitAttr());
     Value result = rotated;
     if (*seqAxis == 2)
       result = tokenMajor(rewriter, loc, result, swap);
     rewriter.replaceOp(add, result);
     return success();
+  }
+
+  /// Whether `value` may be the position ids of x's sequences: integers
+  /// `[B, T]` of x's batch and sequence dims.
+  static bool isPositionIds(Value value, Value x, int64_t seqAxis) {
+    auto type = value ? dyn_cast<RankedTensorType>(value.getType())
+                      : RankedTensorType();
+    return type && type.getRank() == 2 &&
+           isa<IntegerType>(type.getElementType()) &&
+           !type.getElementType().isInteger(1) &&
+           sameRuntimeDim(value, 0, x, 0) &&
+           sameRuntimeDim(value, 1, x, seqAxis);
   }
 
   /// `value` with its axes 1 and 2 swapped: the input of a transpose that

@@ -125,3 +125,60 @@ func.func @not_rope_frequencies(%x: tensor<?x?x2x8xf32>) -> (tensor<?x?x2x8xf32>
   %y2 = graph.add %xc2, %xs2 : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
   return %y, %y2 : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>
 }
+
+// -----
+
+// Tables of position ids (HF's LlamaRotaryEmbedding: the frequencies
+// [1, D/2, 1] times the ids [B, 1, T] as a matmul, then transposed): the
+// ids, integers of x's batch and sequence dims (one name in
+// kiln.signature), become the rope's positions.
+
+// CHECK-LABEL: func.func @kiln_main
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x2x8xf32>, %[[IDS:.*]]: tensor<?x?xi64>, %{{.*}}: tensor<?x?xi64>)
+// CHECK: graph.rope %[[X]] positions %[[IDS]] {rotary_dim = 8 : i64, theta = 1.000000e+04 : f64}
+// CHECK-NOT: graph.rope
+// CHECK: graph.cos
+// CHECK: return
+module attributes {kiln.signature = "{\22inputs\22:[{\22name\22:\22x\22,\22shape\22:[\22batch\22,\22seq\22,2,8]},{\22name\22:\22ids\22,\22shape\22:[\22batch\22,\22seq\22]},{\22name\22:\22other\22,\22shape\22:[\22n\22,\22m\22]}]}"} {
+func.func @kiln_main(%x: tensor<?x?x2x8xf32>, %ids: tensor<?x?xi64>, %other: tensor<?x?xi64>) -> (tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %batch = tensor.dim %x, %c0 : tensor<?x?x2x8xf32>
+  %seq = tensor.dim %x, %c1 : tensor<?x?x2x8xf32>
+  %idsf = graph.cast %ids : tensor<?x?xi64> -> tensor<?x?xf32>
+  %p = graph.reshape %idsf sizes(%batch, %seq) : tensor<?x?xf32> -> tensor<?x1x?xf32>
+  %inv = graph.constant dense<[[[1.0], [0.1], [0.01], [0.001]]]> : tensor<1x4x1xf32>
+  %ft = graph.matmul %inv, %p : tensor<1x4x1xf32>, tensor<?x1x?xf32> -> tensor<?x4x?xf32>
+  %f = graph.transpose %ft {perm = array<i64: 0, 2, 1>} : tensor<?x4x?xf32> -> tensor<?x?x4xf32>
+  %emb = graph.concat %f, %f {axis = 2 : i64} : (tensor<?x?x4xf32>, tensor<?x?x4xf32>) -> tensor<?x?x8xf32>
+  %c = graph.cos %emb : tensor<?x?x8xf32>
+  %s = graph.sin %emb : tensor<?x?x8xf32>
+  %cos = graph.reshape %c sizes(%batch, %seq) : tensor<?x?x8xf32> -> tensor<?x?x1x8xf32>
+  %sin = graph.reshape %s sizes(%batch, %seq) : tensor<?x?x8xf32> -> tensor<?x?x1x8xf32>
+  %x1 = graph.slice %x {axis = 3 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %x2 = graph.slice %x {axis = 3 : i64, start = 4 : i64, end = 8 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %n = graph.neg %x2 : tensor<?x?x2x4xf32>
+  %rot = graph.concat %n, %x1 {axis = 3 : i64} : (tensor<?x?x2x4xf32>, tensor<?x?x2x4xf32>) -> tensor<?x?x2x8xf32>
+  %xc = graph.mul %x, %cos : tensor<?x?x2x8xf32>, tensor<?x?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %xs = graph.mul %rot, %sin : tensor<?x?x2x8xf32>, tensor<?x?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %y = graph.add %xc, %xs : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  // Not raised: ids of other dims than x's, whose sizes need not match.
+  %of = graph.cast %other : tensor<?x?xi64> -> tensor<?x?xf32>
+  %o3 = graph.reshape %of sizes(%batch, %seq) : tensor<?x?xf32> -> tensor<?x?x1xf32>
+  %inv2 = graph.constant dense<[1.0, 0.1, 0.01, 0.001]> : tensor<4xf32>
+  %g = graph.mul %o3, %inv2 : tensor<?x?x1xf32>, tensor<4xf32> -> tensor<?x?x4xf32>
+  %emb2 = graph.concat %g, %g {axis = 2 : i64} : (tensor<?x?x4xf32>, tensor<?x?x4xf32>) -> tensor<?x?x8xf32>
+  %c2 = graph.cos %emb2 : tensor<?x?x8xf32>
+  %s2 = graph.sin %emb2 : tensor<?x?x8xf32>
+  %cos2 = graph.reshape %c2 sizes(%batch, %seq) : tensor<?x?x8xf32> -> tensor<?x?x1x8xf32>
+  %sin2 = graph.reshape %s2 sizes(%batch, %seq) : tensor<?x?x8xf32> -> tensor<?x?x1x8xf32>
+  %y1 = graph.slice %y {axis = 3 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %y2 = graph.slice %y {axis = 3 : i64, start = 4 : i64, end = 8 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %m = graph.neg %y2 : tensor<?x?x2x4xf32>
+  %rot2 = graph.concat %m, %y1 {axis = 3 : i64} : (tensor<?x?x2x4xf32>, tensor<?x?x2x4xf32>) -> tensor<?x?x2x8xf32>
+  %yc = graph.mul %y, %cos2 : tensor<?x?x2x8xf32>, tensor<?x?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %ys = graph.mul %rot2, %sin2 : tensor<?x?x2x8xf32>, tensor<?x?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %z = graph.add %yc, %ys : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  return %y, %z : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>
+}
+}
