@@ -164,9 +164,14 @@ static void optimize(Module &module, TargetMachine &machine, int optLevel) {
   PassBuilder builder(&machine, tuning);
   // glibc's vector math library (libmvec) lets loops over exp, log, sin...
   // vectorize instead of calling the scalar libm function per element.
+  // LLVM's list holds the SSE (2 doubles, 4 floats) and the AVX2 variants
+  // and picks one by vector width alone: on a CPU without AVX2 a 4-double
+  // call would pass its ymm argument as two xmm registers, so only
+  // AVX2 targets get the library.
   TargetLibraryInfoImpl libraryInfo(machine.getTargetTriple());
-  libraryInfo.addVectorizableFunctionsFromVecLib(
-      TargetLibraryInfoImpl::LIBMVEC_X86, machine.getTargetTriple());
+  if (machine.getMCSubtargetInfo()->checkFeatures("+avx2"))
+    libraryInfo.addVectorizableFunctionsFromVecLib(
+        TargetLibraryInfoImpl::LIBMVEC_X86, machine.getTargetTriple());
   functions.registerPass([&] { return TargetLibraryAnalysis(libraryInfo); });
   builder.registerModuleAnalyses(modules);
   builder.registerCGSCCAnalyses(cgscc);
