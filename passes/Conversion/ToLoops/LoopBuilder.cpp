@@ -249,10 +249,11 @@ Value reciprocalSqrt(ImplicitLocOpBuilder &b, Value x) {
                                  b.create<math::SqrtOp>(x));
 }
 
+/// max(x, 0) with NaN kept, as PyTorch's relu (and maximum) keep it.
 static Value relu(ImplicitLocOpBuilder &b, Value x) {
   Value zero = floatConst(b, x.getType(), 0.0);
-  Value positive = b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, x, zero);
-  return b.create<arith::SelectOp>(positive, x, zero);
+  Value kept = b.create<arith::CmpFOp>(arith::CmpFPredicate::UGT, x, zero);
+  return b.create<arith::SelectOp>(kept, x, zero);
 }
 
 Value emitScalarFn(ImplicitLocOpBuilder &b, ScalarFn fn, Value x) {
