@@ -310,8 +310,12 @@ bool evalRope(OpContext &ctx) {
         const double *in = &x->data[base];
         double *out = &y.data[base];
         for (int64_t i = 0; i < half; ++i) {
-          double angle = pos * std::pow(theta, -2.0 * i / rotaryDim);
-          double c = std::cos(angle), s = std::sin(angle);
+          // In f32 as PyTorch's rotary embeddings compute it: 1 / theta^(2i
+          // / r) and the position times it, each rounded to f32.
+          float exponent = float(2 * i) / float(rotaryDim);
+          float power = float(std::exp(double(exponent) * std::log(theta)));
+          float angle = float(pos) * (1.0f / power);
+          double c = std::cos(double(angle)), s = std::sin(double(angle));
           // Rotate-half pairs (i, i + r/2); interleaved pairs (2i, 2i + 1).
           int64_t lo = interleaved ? 2 * i : i;
           int64_t hi = interleaved ? 2 * i + 1 : i + half;

@@ -90,27 +90,131 @@ std::optional<WrittenOutRope> matchWrittenOutRope(AddOp add) {
   return std::nullopt;
 }
 
-/// Sequence indices at which the tables are checked.
-constexpr int64_t kSampledPositions[] = {0, 1, 2, 3, 7, 31, 100};
+/// Sequence indices at which the tables are checked: small ones, and
+/// around the powers of two and the lengths where a clamped, wrapped or
+/// truncated position would first differ.
+constexpr int64_t kSampledPositions[] = {
+    0,    1,    2,     3,     7,     31,    100,   127,  128,
+    129,  255,  256,   257,   1000,  1023,  1024,  1025, 4095,
+    4096, 4097, 32767, 32768, 32769, 65537, 131073};
 
 /// The position ids bound to a `[B, T]` leaf of the tables: distinct per
 /// sequence, so that tables reading another sequence's ids fail the check.
 double boundPosition(int64_t b, int64_t t) { return double(t + 37 * b); }
 
-/// The theta for which `cos` and `sin`, broadcast to x `[B, ·, ·, D]` along
-/// `seqAxis` (1 or 2) and the features, are the cos and sin of
-/// `p * theta^(-2 (i mod D/2) / D)` at position p and feature i; nullopt
-/// when they are not such tables (they vary over heads, read another
-/// run-time value, or compute anything else). Position p is the sequence
-/// index t, or with `positions` bound in `values` (position ids of the
-/// sequences) boundPosition(b, t), and then the tables may vary over
-/// batches.
-std::optional<double> ropeTheta(Value cos, Value sin, int64_t seqAxis,
-                                int64_t features, ElementEvaluator &values,
-                                bool positions) {
-  // The element of a table at sequence b, index t and feature i.
-  auto element = [&](Value table, int64_t b, int64_t t,
-                     int64_t i) -> std::optional<double> {
+/// The angle of pair i at position p as the rope kernel computes it
+/// (Rope.cpp): in f32, as PyTorch's rotary embeddings do.
+double ropeAngle(double theta, int64_t i, int64_t rotaryDim, double p) {
+  float exponent = float(2 * i) / float(rotaryDim);
+  float power = float(std::exp(double(exponent) * std::log(theta)));
+  return double(float(p) * (1.0f / power));
+}
+
+/// A pair of cos and sin tables broadcast to x `[B, ·, ·, D]` along
+/// `seqAxis` (1 or 2) and the features, read element by element.
+class RopeTables {
+public:
+  RopeTables(Value cos, Value sin, int64_t seqAxis, int64_t features,
+             ElementEvaluator &values, bool positions)
+      : cos(cos), sin(sin), seqAxis(seqAxis), features(features),
+        values(values), positions(positions) {}
+
+  /// The theta for which the tables are the cos and sin of the angles
+  /// ropeAngle(theta, i mod D/2, D, p) at position p and feature i; nullopt
+  /// when they are not such tables (they vary over heads, read another
+  /// run-time value, or compute anything else). Position p is the sequence
+  /// index t, or with `positions` bound in `values` (position ids of the
+  /// sequences) boundPosition(b, t), and then the tables may vary over
+  /// batches.
+  std::optional<double> theta() {
+    // Tables that vary over the batch read position ids: evaluated once, so
+    // that `values` records the ids it stopped at.
+    if (!positions && (variesOverBatch(cos) || variesOverBatch(sin))) {
+      (void)element(cos, 0, 1, 1);
+      return std::nullopt;
+    }
+    // Both tables must vary along the positions: a table without a
+    // position axis is no table of angles.
+    for (Value table : {cos, sin}) {
+      auto type = cast<RankedTensorType>(table.getType());
+      int64_t axis = seqAxis - (4 - type.getRank());
+      if (type.getRank() > 4 || axis < 0 || type.getDimSize(axis) == 1 ||
+          type.getDimSize(type.getRank() - 1) != features)
+        return std::nullopt;
+    }
+    if (features == 2) // One frequency, 1, whatever theta is.
+      return matches(10000.0) ? std::optional<double>(10000.0) : std::nullopt;
+    std::optional<double> estimate = estimateTheta();
+    if (!estimate)
+      return std::nullopt;
+    // The estimate is within about 1e-7 of theta from f32 tables, 1e-3 from
+    // 16-bit ones: the integer, then the rounder numbers near it.
+    for (int digits : {0, 3, 2, 1}) {
+      double candidate = std::round(*estimate);
+      if (digits) {
+        double unit =
+            std::pow(10.0, std::floor(std::log10(*estimate)) + 1 - digits);
+        candidate = std::round(*estimate / unit) * unit;
+      }
+      if (std::fabs(candidate - *estimate) <= 1e-2 * *estimate &&
+          matches(candidate))
+        return candidate;
+    }
+    return std::nullopt;
+  }
+
+private:
+  /// theta from the lowest frequency, theta^(-2(h-1)/D) for h = D/2 pairs,
+  /// whose exponent passes its error on least: read at position 1, then
+  /// at the position where its angle is about 1 radian.
+  std::optional<double> estimateTheta() {
+    int64_t last = features / 2 - 1;
+    std::optional<double> frequency = angleAt(1, last);
+    if (!frequency || !(*frequency > 0 && *frequency < 1))
+      return std::nullopt;
+    constexpr double kFarthest = 1 << 24; // Positions f32 holds exactly.
+    double position = std::round(1 / *frequency);
+    if (position > 1 && position < kFarthest) {
+      std::optional<double> angle = angleAt(int64_t(position), last);
+      if (!angle || !(*angle > 0))
+        return std::nullopt;
+      frequency = *angle / position;
+    }
+    return std::pow(*frequency, -double(features) / (2.0 * last));
+  }
+
+  /// The angle of feature i at index t of sequence 0, in (-pi, pi].
+  std::optional<double> angleAt(int64_t t, int64_t i) {
+    std::optional<double> c = element(cos, 0, t, i), s = element(sin, 0, t, i);
+    if (!c || !s)
+      return std::nullopt;
+    return std::atan2(*s, *c);
+  }
+
+  /// Whether the tables are those of `theta` at every sampled position and
+  /// feature: within the tables' rounding (f32, or 16-bit: 2^-11 and 2^-8
+  /// relative) and that of an f32 angle, which grows with it.
+  bool matches(double theta) {
+    auto type = cast<RankedTensorType>(cos.getType()).getElementType();
+    double tolerance = type.isF32() ? 1e-5 : type.isF16() ? 2e-3 : 1e-2;
+    int64_t half = features / 2;
+    for (int64_t b = 0; b < (positions ? 2 : 1); ++b)
+      for (int64_t t : kSampledPositions)
+        for (int64_t i = 0; i < features; ++i) {
+          double position = positions ? boundPosition(b, t) : double(t);
+          double angle = ropeAngle(theta, i % half, features, position);
+          double bound = tolerance + 4 * 0x1p-24 * std::fabs(angle);
+          std::optional<double> c = element(cos, b, t, i),
+                                s = element(sin, b, t, i);
+          if (!c || !s || std::fabs(*c - std::cos(angle)) > bound ||
+              std::fabs(*s - std::sin(angle)) > bound)
+            return false;
+        }
+    return true;
+  }
+
+  /// The element of `table` at sequence b, index t and feature i.
+  std::optional<double> element(Value table, int64_t b, int64_t t, int64_t i) {
     auto type = cast<RankedTensorType>(table.getType());
     int64_t offset = 4 - type.getRank();
     SmallVector<int64_t> index;
@@ -128,60 +232,18 @@ std::optional<double> ropeTheta(Value cos, Value sin, int64_t seqAxis,
         return std::nullopt;
     }
     return values.at(table, index);
-  };
-  // Tables that vary over the batch read position ids: evaluated once, so
-  // that `values` records the ids it stopped at.
-  auto variesOverBatch = [](Value table) {
+  }
+
+  static bool variesOverBatch(Value table) {
     auto type = cast<RankedTensorType>(table.getType());
     return type.getRank() == 4 && type.getDimSize(0) != 1;
-  };
-  if (!positions && (variesOverBatch(cos) || variesOverBatch(sin))) {
-    (void)element(cos, 0, 1, 1);
-    return std::nullopt;
   }
-  // Both tables must vary along the positions: a table without a position
-  // axis is no table of angles.
-  for (Value table : {cos, sin}) {
-    auto type = cast<RankedTensorType>(table.getType());
-    int64_t axis = seqAxis - (4 - type.getRank());
-    if (type.getRank() > 4 || axis < 0 || type.getDimSize(axis) == 1 ||
-        type.getDimSize(type.getRank() - 1) != features)
-      return std::nullopt;
-  }
-  int64_t half = features / 2;
-  // theta from the angle of feature 1 at position 1: theta^(-2/D).
-  double theta = 10000.0; // Any theta fits a single frequency (D = 2).
-  if (half > 1) {
-    std::optional<double> c = element(cos, 0, 1, 1), s = element(sin, 0, 1, 1);
-    if (!c || !s)
-      return std::nullopt;
-    double frequency = std::atan2(*s, *c);
-    if (!(frequency > 0 && frequency < 1))
-      return std::nullopt;
-    theta = std::pow(frequency, -double(features) / 2);
-    // The table's f32 rounding moves theta off the integer it was.
-    if (std::fabs(theta - std::round(theta)) <= 1e-3 * theta)
-      theta = std::round(theta);
-  }
-  // Within f32 rounding of angles up to 100 radians; 16-bit tables round
-  // more (2^-8 and 2^-11 relative).
-  auto tableElement = cast<RankedTensorType>(cos.getType()).getElementType();
-  double tolerance = tableElement.isF32()   ? 1e-4
-                     : tableElement.isF16() ? 2e-3
-                                            : 1e-2;
-  for (int64_t b = 0; b < (positions ? 2 : 1); ++b)
-    for (int64_t t : kSampledPositions)
-      for (int64_t i = 0; i < features; ++i) {
-        double position = positions ? boundPosition(b, t) : double(t);
-        double angle = position * std::pow(theta, -2.0 * (i % half) / features);
-        std::optional<double> c = element(cos, b, t, i),
-                              s = element(sin, b, t, i);
-        if (!c || !s || std::fabs(*c - std::cos(angle)) > tolerance ||
-            std::fabs(*s - std::sin(angle)) > tolerance)
-          return std::nullopt;
-      }
-  return theta;
-}
+
+  Value cos, sin;
+  int64_t seqAxis, features;
+  ElementEvaluator &values;
+  bool positions;
+};
 
 /// The axis of x `[B, T, H, D]` or `[B, H, T, D]` that the tables run
 /// along: the one of axes 1 and 2 where either table is not 1.
@@ -224,7 +286,8 @@ struct RaiseRopePattern : OpRewritePattern<AddOp> {
     ElementEvaluator tables;
     int64_t features = type.getDimSize(3);
     std::optional<double> theta =
-        ropeTheta(rope->cos, rope->sin, *seqAxis, features, tables, false);
+        RopeTables(rope->cos, rope->sin, *seqAxis, features, tables, false)
+            .theta();
     // Tables of position ids (HF's position_ids): the ids, [B, T] integers
     // of x's sequences, become the rope's positions.
     Value positions;
@@ -234,7 +297,8 @@ struct RaiseRopePattern : OpRewritePattern<AddOp> {
       tables.bind(positions, [](ArrayRef<int64_t> index) {
         return boundPosition(index[0], index[1]);
       });
-      theta = ropeTheta(rope->cos, rope->sin, *seqAxis, features, tables, true);
+      theta = RopeTables(rope->cos, rope->sin, *seqAxis, features, tables, true)
+                  .theta();
     }
     if (!theta)
       return rewriter.notifyMatchFailure(

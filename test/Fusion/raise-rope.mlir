@@ -182,3 +182,76 @@ func.func @kiln_main(%x: tensor<?x?x2x8xf32>, %ids: tensor<?x?xi64>, %other: ten
   return %y, %z : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>
 }
 }
+
+// -----
+
+// Not raised: positions clamped at 200 (minimum(t, 200)). The tables are
+// those of theta 10000 at every position up to 200; the check samples
+// positions up to 131073, so it sees where they stop growing.
+
+// CHECK-LABEL: func.func @clamped_positions
+// CHECK-NOT: graph.rope
+func.func @clamped_positions(%x: tensor<?x?x2x8xf32>) -> tensor<?x?x2x8xf32> {
+  %c1 = arith.constant 1 : index
+  %seq = tensor.dim %x, %c1 : tensor<?x?x2x8xf32>
+  %pos = graph.arange %x {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<?x?x2x8xf32>) -> tensor<?xi64>
+  %posf = graph.cast %pos : tensor<?xi64> -> tensor<?xf32>
+  %limit = graph.constant dense<200.0> : tensor<1xf32>
+  %clamped = graph.minimum %posf, %limit : tensor<?xf32>, tensor<1xf32> -> tensor<?xf32>
+  %col = graph.reshape %clamped sizes(%seq) : tensor<?xf32> -> tensor<?x1xf32>
+  %inv = graph.constant dense<[1.0, 0.1, 0.01, 0.001]> : tensor<4xf32>
+  %f = graph.mul %col, %inv : tensor<?x1xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %emb = graph.concat %f, %f {axis = 1 : i64} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x8xf32>
+  %c = graph.cos %emb : tensor<?x8xf32>
+  %s = graph.sin %emb : tensor<?x8xf32>
+  %cos = graph.reshape %c sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %sin = graph.reshape %s sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %x1 = graph.slice %x {axis = 3 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %x2 = graph.slice %x {axis = 3 : i64, start = 4 : i64, end = 8 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %n = graph.neg %x2 : tensor<?x?x2x4xf32>
+  %rot = graph.concat %n, %x1 {axis = 3 : i64} : (tensor<?x?x2x4xf32>, tensor<?x?x2x4xf32>) -> tensor<?x?x2x8xf32>
+  %xc = graph.mul %x, %cos : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %xs = graph.mul %rot, %sin : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %y = graph.add %xc, %xs : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  return %y : tensor<?x?x2x8xf32>
+}
+
+// -----
+
+// Qwen2's theta, 1e6, on a head dim of 128, the frequencies computed in the
+// graph as PyTorch does (1 / theta^(2i / D) in f32). theta is estimated
+// from the lowest frequency, whose exponent passes the f32 rounding on
+// least (feature 1 alone gave 1000002).
+
+// CHECK-LABEL: func.func @theta_million
+// CHECK: graph.rope %{{.*}} {rotary_dim = 128 : i64, theta = 1.000000e+06 : f64}
+func.func @theta_million(%x: tensor<?x?x2x128xf32>) -> tensor<?x?x2x128xf32> {
+  %c1 = arith.constant 1 : index
+  %seq = tensor.dim %x, %c1 : tensor<?x?x2x128xf32>
+  %pos = graph.arange %x {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<?x?x2x128xf32>) -> tensor<?xi64>
+  %posf = graph.cast %pos : tensor<?xi64> -> tensor<?xf32>
+  %col = graph.reshape %posf sizes(%seq) : tensor<?xf32> -> tensor<?x1xf32>
+  %carrier = graph.constant dense<0.0> : tensor<64xf32>
+  %i = graph.arange %carrier {axis = 0 : i64, start = 0.000000e+00 : f64} : (tensor<64xf32>) -> tensor<64xi64>
+  %if = graph.cast %i : tensor<64xi64> -> tensor<64xf32>
+  %step = graph.constant dense<0.015625> : tensor<1xf32>
+  %exponent = graph.mul %if, %step : tensor<64xf32>, tensor<1xf32> -> tensor<64xf32>
+  %theta = graph.constant dense<1000000.0> : tensor<1xf32>
+  %one = graph.constant dense<1.0> : tensor<1xf32>
+  %power = graph.pow %theta, %exponent : tensor<1xf32>, tensor<64xf32> -> tensor<64xf32>
+  %inv = graph.div %one, %power : tensor<1xf32>, tensor<64xf32> -> tensor<64xf32>
+  %f = graph.mul %col, %inv : tensor<?x1xf32>, tensor<64xf32> -> tensor<?x64xf32>
+  %emb = graph.concat %f, %f {axis = 1 : i64} : (tensor<?x64xf32>, tensor<?x64xf32>) -> tensor<?x128xf32>
+  %c = graph.cos %emb : tensor<?x128xf32>
+  %s = graph.sin %emb : tensor<?x128xf32>
+  %cos = graph.reshape %c sizes(%seq) : tensor<?x128xf32> -> tensor<?x1x128xf32>
+  %sin = graph.reshape %s sizes(%seq) : tensor<?x128xf32> -> tensor<?x1x128xf32>
+  %x1 = graph.slice %x {axis = 3 : i64, start = 0 : i64, end = 64 : i64} : tensor<?x?x2x128xf32> -> tensor<?x?x2x64xf32>
+  %x2 = graph.slice %x {axis = 3 : i64, start = 64 : i64, end = 128 : i64} : tensor<?x?x2x128xf32> -> tensor<?x?x2x64xf32>
+  %n = graph.neg %x2 : tensor<?x?x2x64xf32>
+  %rot = graph.concat %n, %x1 {axis = 3 : i64} : (tensor<?x?x2x64xf32>, tensor<?x?x2x64xf32>) -> tensor<?x?x2x128xf32>
+  %xc = graph.mul %x, %cos : tensor<?x?x2x128xf32>, tensor<?x1x128xf32> -> tensor<?x?x2x128xf32>
+  %xs = graph.mul %rot, %sin : tensor<?x?x2x128xf32>, tensor<?x1x128xf32> -> tensor<?x?x2x128xf32>
+  %y = graph.add %xc, %xs : tensor<?x?x2x128xf32>, tensor<?x?x2x128xf32> -> tensor<?x?x2x128xf32>
+  return %y : tensor<?x?x2x128xf32>
+}

@@ -14,24 +14,33 @@ namespace kiln {
 
 void emitRopeAngles(ImplicitLocOpBuilder &b, const RopeSpec &spec,
                     Value position, Value cosines, Value sines, Value row) {
-  Type f64 = b.getF64Type();
-  Value pos = b.create<arith::SIToFPOp>(f64, position);
-  double step = -2.0 * std::log(spec.theta) / spec.rotaryDim;
+  // The angles in f32 as PyTorch's rotary embeddings (HF's, Meta's LLaMA)
+  // compute them: inv = 1 / theta^(2i / r) and position * inv, each
+  // rounded to f32; their cos and sin in f64. A graph that writes RoPE out
+  // (kiln-raise-rope) gets the same tables.
+  Type f32 = b.getF32Type(), f64 = b.getF64Type();
+  Value pos = b.create<arith::SIToFPOp>(f32, position);
+  Value logTheta = floatConst(b, f64, std::log(spec.theta));
+  Value rotaryDim = floatConst(b, f32, double(spec.rotaryDim));
   sequentialLoops(
       b, {indexConst(b, spec.pairs())},
       [&](ImplicitLocOpBuilder &b, ValueRange i) {
-        Value fi = b.create<arith::SIToFPOp>(
-            f64, b.create<arith::IndexCastOp>(b.getI64Type(), i[0]));
-        Value angle = b.create<arith::MulFOp>(
-            pos, b.create<math::ExpOp>(
-                     b.create<arith::MulFOp>(fi, floatConst(b, f64, step))));
+        Value twoI = b.create<arith::SIToFPOp>(
+            f32, b.create<arith::IndexCastOp>(
+                     b.getI64Type(),
+                     b.create<arith::MulIOp>(i[0], indexConst(b, 2))));
+        Value exponent = b.create<arith::DivFOp>(twoI, rotaryDim);
+        Value power = b.create<arith::TruncFOp>(
+            f32, b.create<math::ExpOp>(b.create<arith::MulFOp>(
+                     b.create<arith::ExtFOp>(f64, exponent), logTheta)));
+        Value inverse = b.create<arith::DivFOp>(floatConst(b, f32, 1.0), power);
+        Value angle = b.create<arith::ExtFOp>(
+            f64, b.create<arith::MulFOp>(pos, inverse).getResult());
         storeF32(b,
-                 b.create<arith::TruncFOp>(b.getF32Type(),
-                                           b.create<math::CosOp>(angle)),
+                 b.create<arith::TruncFOp>(f32, b.create<math::CosOp>(angle)),
                  cosines, {row, i[0]});
         storeF32(b,
-                 b.create<arith::TruncFOp>(b.getF32Type(),
-                                           b.create<math::SinOp>(angle)),
+                 b.create<arith::TruncFOp>(f32, b.create<math::SinOp>(angle)),
                  sines, {row, i[0]});
       });
 }
