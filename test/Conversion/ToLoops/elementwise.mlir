@@ -29,7 +29,7 @@ func.func @gelu(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
 // CHECK-LABEL: func.func @relu
 // CHECK: scf.parallel
 // CHECK: %[[V:.*]] = memref.load
-// CHECK: %[[POS:.*]] = arith.cmpf ogt, %[[V]], %{{.*}} : f32
+// CHECK: %[[POS:.*]] = arith.cmpf ugt, %[[V]], %{{.*}} : f32
 // CHECK: arith.select %[[POS]], %[[V]], %{{.*}} : f32
 func.func @relu(%x: tensor<?x16xf32>) -> tensor<?x16xf32> {
   %0 = graph.relu %x : tensor<?x16xf32>

@@ -55,7 +55,7 @@ func.func @mlp(%x: tensor<?x?x64xf32>, %w_in: tensor<256x64xf32>, %b_in: tensor<
 // CHECK: scf.for
 // CHECK-NEXT: %[[ROW:.*]] = vector.load
 // CHECK-NEXT: vector.load
-// CHECK-NEXT: %[[POS:.*]] = arith.cmpf ogt, %[[ROW]]
+// CHECK-NEXT: %[[POS:.*]] = arith.cmpf ugt, %[[ROW]]
 // CHECK-NEXT: %[[R:.*]] = arith.select %[[POS]], %[[ROW]]
 // CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[R]], %[[R]] : vector<16xf32>
 // CHECK: vector.{{(masked)?}}store {{.*}}%[[SQ]]
@@ -121,7 +121,7 @@ func.func @glu(%x: tensor<?x?x64xf32>, %w_gate: tensor<128x64xf32>,
 // GeGLU and ReGLU differ only in the gate's activation.
 // CHECK-LABEL: func.func @glu_gelu_relu
 // CHECK: math.erf
-// CHECK: arith.cmpf ogt
+// CHECK: arith.cmpf ugt
 // CHECK: arith.select
 func.func @glu_gelu_relu(%x: tensor<4x16xf16>, %w_gate: tensor<32x16xf16>,
                          %w_up: tensor<32x16xf16>, %w_down: tensor<16x32xf16>) -> tensor<4x16xf16> {

@@ -79,17 +79,22 @@ func.func @embedding(%ids: tensor<?x?xi32>, %table: tensor<256x64xf32>) -> tenso
 }
 
 // rope with positions, rotate-half: pair (i, i + 4) for rotary_dim 8. One
-// parallel iteration per (batch, token) computes its angles once, in f64,
-// into scratch, and every head reads them; features 8..15 are copied through.
+// parallel iteration per (batch, token) computes its angles once into
+// scratch (in f32 as PyTorch does: theta^(2i/r) rounded, its inverse times
+// the position; cos and sin in f64), and every head reads them; features
+// 8..15 are copied through.
 // CHECK-LABEL: func.func @rope
 // CHECK-SAME: (%[[X:.*]]: memref<?x?x4x16xf32>, %[[POS:.*]]: memref<?x?xi32>,
 // CHECK: scf.parallel (%[[B:.*]], %[[T:.*]]) =
 // CHECK: %[[P:.*]] = memref.load %[[POS]][%[[B]], %[[T]]]
 // CHECK: %[[COS:.*]] = memref.alloca() : memref<1x4xf32>
 // CHECK: %[[SIN:.*]] = memref.alloca() : memref<1x4xf32>
-// CHECK: arith.sitofp %[[P]] : i32 to f64
+// CHECK: %[[PF:.*]] = arith.sitofp %[[P]] : i32 to f32
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c4
-// CHECK: math.exp %{{.*}} : f64
+// CHECK: %[[POWER:.*]] = arith.truncf %{{.*}} : f64 to f32
+// CHECK: %[[INV:.*]] = arith.divf %{{.*}}, %[[POWER]] : f32
+// CHECK: %[[ANGLE:.*]] = arith.mulf %[[PF]], %[[INV]] : f32
+// CHECK: arith.extf %[[ANGLE]] : f32 to f64
 // CHECK: math.cos %{{.*}} : f64
 // CHECK: math.sin %{{.*}} : f64
 // CHECK: scf.for %[[H:.*]] = %{{.*}} to %c4
@@ -111,7 +116,7 @@ func.func @rope(%x: tensor<?x?x4x16xf32>, %pos: tensor<?x?xi32>) -> tensor<?x?x4
 // CHECK-LABEL: func.func @rope_interleaved
 // CHECK: scf.parallel (%{{.*}}, %[[T:.*]]) =
 // CHECK: %[[P:.*]] = arith.index_cast %[[T]] : index to i64
-// CHECK: arith.sitofp %[[P]] : i64 to f64
+// CHECK: arith.sitofp %[[P]] : i64 to f32
 // CHECK: math.sin
 // CHECK: scf.for
 // CHECK: scf.for %[[I:.*]] =
