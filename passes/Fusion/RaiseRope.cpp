@@ -44,7 +44,8 @@ Value rotatedHalves(Value value, SmallVectorImpl<Operation *> &ops) {
   auto concat = value.getDefiningOp<ConcatOp>();
   auto type = cast<RankedTensorType>(value.getType());
   int64_t last = type.getRank() - 1;
-  if (!concat || concat.getInputs().size() != 2 || concat.getAxis() != last)
+  if (!concat || concat.getInputs().size() != 2 ||
+      static_cast<int64_t>(concat.getAxis()) != last)
     return {};
   auto neg = concat.getInputs()[0].getDefiningOp<NegOp>();
   auto high = neg ? neg.getInput().getDefiningOp<SliceOp>() : SliceOp();
@@ -53,8 +54,9 @@ Value rotatedHalves(Value value, SmallVectorImpl<Operation *> &ops) {
     return {};
   int64_t size = type.getDimSize(last);
   auto covers = [&](SliceOp slice, int64_t start, int64_t end) {
-    return slice.getAxis() == last && slice.getStart() == start &&
-           slice.getEnd().value_or(size) == end;
+    return static_cast<int64_t>(slice.getAxis()) == last &&
+           static_cast<int64_t>(slice.getStart()) == start &&
+           static_cast<int64_t>(slice.getEnd().value_or(size)) == end;
   };
   if (ShapedType::isDynamic(size) || size % 2 ||
       !covers(high, size / 2, size) || !covers(low, 0, size / 2))
