@@ -142,13 +142,8 @@ LogicalResult kiln::canFuseElementwise(Operation *producer,
   // The ops that read the result: the consumer, or inside a group the
   // users of the block argument that stands for it.
   SmallVector<Operation *> readers{consumer};
-  if (auto group = dyn_cast<FusedElementwiseOp>(consumer)) {
-    readers.clear();
-    for (auto [arg, input] :
-         llvm::zip(group.getBody().front().getArguments(), group.getInputs()))
-      if (input == result)
-        llvm::append_range(readers, arg.getUsers());
-  }
+  if (auto group = dyn_cast<FusedElementwiseOp>(consumer))
+    readers = readersInGroup(group, result);
   auto produced = cast<RankedTensorType>(result.getType()).getShape();
   for (Operation *reader : readers) {
     // Data movement reads each element at most once per result element.

@@ -86,11 +86,8 @@ constexpr const char *kFusionOff =
 
 /// The node of `group` that reads `value`, one of its inputs.
 std::string readerPointer(FusedElementwiseOp group, Value value) {
-  for (auto [arg, input] :
-       llvm::zip(group.getBody().front().getArguments(), group.getInputs()))
-    if (input == value && !arg.use_empty())
-      return firstPointer(*arg.getUsers().begin());
-  return firstPointer(group);
+  SmallVector<Operation *> readers = readersInGroup(group, value);
+  return firstPointer(readers.empty() ? group : readers.front());
 }
 
 /// Why `op`, a candidate left in the IR, did not fuse, and at which node

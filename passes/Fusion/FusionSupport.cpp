@@ -192,6 +192,16 @@ std::optional<double> kiln::scalarConstant(Value value) {
   return attr.getSplatValue<APFloat>().convertToDouble();
 }
 
+SmallVector<Operation *> kiln::readersInGroup(graph::FusedElementwiseOp group,
+                                              Value value) {
+  SmallVector<Operation *> readers;
+  for (auto [arg, input] :
+       llvm::zip(group.getBody().front().getArguments(), group.getInputs()))
+    if (input == value)
+      llvm::append_range(readers, arg.getUsers());
+  return readers;
+}
+
 bool kiln::isElementwiseKernel(Operation *op) {
   return graph::isElementwise(op) || isa<graph::FusedElementwiseOp>(op);
 }

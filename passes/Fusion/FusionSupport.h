@@ -186,6 +186,11 @@ mlir::LogicalResult canFuseElementwise(mlir::Operation *producer,
 /// reshapes to graph input dims of one name (RuntimeDims.cpp).
 bool sameRuntimeDim(mlir::Value a, int64_t axisA, mlir::Value b, int64_t axisB);
 
+/// The ops that read `value` inside `group`: the users of the block
+/// arguments that stand for it.
+llvm::SmallVector<mlir::Operation *>
+readersInGroup(graph::FusedElementwiseOp group, mlir::Value value);
+
 /// graph::isElementwise, or a graph.fused_elementwise group.
 bool isElementwiseKernel(mlir::Operation *op);
 
