@@ -67,13 +67,15 @@ def RaiseRope : Pass<"kiln-raise-rope", "mlir::func::FuncOp"> {
     `[B, H, T, D]`, becomes `graph.rope` (with transposes for the second
     layout, which fold into the layout transposes around it) when the
     tables are computed from aranges, constants and position ids alone and
-    are, at sampled positions and every feature, the cos and sin of
-    `p * theta^(-2 (i mod D/2) / D)` for one theta (the theta of feature 1,
-    snapped to an integer within 1e-3). Position ids, an integer [B, T]
-    value of x's batch and sequence dims, become the rope's `positions`.
-    Tables read from a parameter, tables that vary over heads, a rotated
-    part shorter than D, or an intermediate with another user leave it as
-    it is.
+    are, at sampled positions up to 131073 and every feature, the cos and
+    sin of the rope op's angles `p * theta^(-2 (i mod D/2) / D)` for one
+    theta (estimated from the lowest frequency, then the integer and rounder
+    numbers near it tried). Position ids, an integer [B, T] value of x's
+    batch and sequence dims, become the rope's `positions`. GPT-NeoX's
+    partial rotary, `concat(rotated(x[..., :R]), x[..., R:])`, becomes one
+    rope of rotary_dim R on x. Tables read from a parameter, tables that
+    vary over heads, another rotated part of D, or an intermediate with
+    another user leave it as it is.
   }];
 }
 

@@ -92,6 +92,40 @@ std::optional<WrittenOutRope> matchWrittenOutRope(AddOp add) {
   return std::nullopt;
 }
 
+/// GPT-NeoX's partial rotary (and Phi's): only the first R features of x
+/// `[..., D]` rotate, `concat(rope(x[..., :R]), x[..., R:])` along the last
+/// axis. As matched at the sum of the rotation of the prefix `rotated`: the
+/// whole x, the two slices and the concat, which the rope op with
+/// rotary_dim R replaces.
+struct PartialRotary {
+  Value x;
+  SliceOp prefix, rest;
+  ConcatOp concat;
+};
+
+std::optional<PartialRotary> matchPartialRotary(Value rotated, AddOp sum) {
+  auto prefix = rotated.getDefiningOp<SliceOp>();
+  auto concat = dyn_cast_or_null<ConcatOp>(soleUser(sum.getResult()));
+  if (!prefix || !concat || concat.getInputs().size() != 2 ||
+      concat.getInputs()[0] != sum.getResult())
+    return std::nullopt;
+  auto rest = concat.getInputs()[1].getDefiningOp<SliceOp>();
+  Value x = prefix.getInput();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t last = type.getRank() - 1, size = type.getDimSize(last);
+  int64_t rotary = cast<RankedTensorType>(rotated.getType()).getDimSize(last);
+  auto covers = [&](SliceOp slice, int64_t start, int64_t end) {
+    return static_cast<int64_t>(slice.getAxis()) == last &&
+           static_cast<int64_t>(slice.getStart()) == start &&
+           static_cast<int64_t>(slice.getEnd().value_or(size)) == end;
+  };
+  if (!rest || rest.getInput() != x || ShapedType::isDynamic(size) ||
+      static_cast<int64_t>(concat.getAxis()) != last ||
+      !covers(prefix, 0, rotary) || !covers(rest, rotary, size))
+    return std::nullopt;
+  return PartialRotary{x, prefix, rest, concat};
+}
+
 /// Sequence indices at which the tables are checked: small ones, and
 /// around the powers of two and the lengths where a clamped, wrapped or
 /// truncated position would first differ.
@@ -281,6 +315,20 @@ struct RaiseRopePattern : OpRewritePattern<AddOp> {
                "broadcast it");
     if (!intermediatesContained(rope->ops, add))
       return rewriter.notifyMatchFailure(add, "an intermediate escapes");
+    // The op the rope replaces: the concat of a partial rotary whose
+    // slices feed only it, else the sum (the prefix's rotation alone).
+    Operation *replaced = add;
+    Value x = rope->x;
+    if (std::optional<PartialRotary> partial =
+            matchPartialRotary(rope->x, add)) {
+      SmallVector<Operation *> ops = rope->ops;
+      ops.append({partial->prefix, partial->rest, partial->concat});
+      if (intermediatesContained(ops, partial->concat)) {
+        replaced = partial->concat;
+        x = partial->x;
+        rope->ops = std::move(ops);
+      }
+    }
     std::optional<int64_t> seqAxis = tablesSeqAxis(rope->cos, rope->sin);
     if (!seqAxis)
       return rewriter.notifyMatchFailure(add, "the tables vary over no "
@@ -310,7 +358,6 @@ struct RaiseRopePattern : OpRewritePattern<AddOp> {
     SmallVector<Operation *> fused = rope->ops;
     llvm::append_range(fused, deadWith(tables.visited(), rope->ops));
     Location loc = fusedLoc(fused);
-    Value x = rope->x;
     // [B, H, T, D]: rotated as [B, T, H, D], the transposes folding into
     // the layout transposes around it.
     const int64_t swap[] = {0, 2, 1, 3};
@@ -318,11 +365,11 @@ struct RaiseRopePattern : OpRewritePattern<AddOp> {
       x = tokenMajor(rewriter, loc, x, swap);
     auto rotated = rewriter.create<RopeOp>(
         loc, x.getType(), x, positions, rewriter.getF64FloatAttr(*theta),
-        rewriter.getI64IntegerAttr(type.getDimSize(3)), UnitAttr());
+        rewriter.getI64IntegerAttr(features), UnitAttr());
     Value result = rotated;
     if (*seqAxis == 2)
       result = tokenMajor(rewriter, loc, result, swap);
-    rewriter.replaceOp(add, result);
+    rewriter.replaceOp(replaced, result);
     return success();
   }
 

@@ -255,3 +255,90 @@ func.func @theta_million(%x: tensor<?x?x2x128xf32>) -> tensor<?x?x2x128xf32> {
   %y = graph.add %xc, %xs : tensor<?x?x2x128xf32>, tensor<?x?x2x128xf32> -> tensor<?x?x2x128xf32>
   return %y : tensor<?x?x2x128xf32>
 }
+
+// -----
+
+// GPT-NeoX's partial rotary on [B, H, T, D]: the first R = 8 of D = 12
+// features rotate, concat(rope(x[..., :8]), x[..., 8:]), the tables over R.
+// The rope op with rotary_dim 8 replaces the concat; the slices die.
+
+// CHECK-LABEL: func.func @partial_rotary
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x2x12xf32>)
+// CHECK-NEXT: %[[R:.*]] = graph.rope %[[X]] {rotary_dim = 8 : i64, theta = 1.000000e+04 : f64} : (tensor<?x?x2x12xf32>) -> tensor<?x?x2x12xf32>
+// CHECK-NEXT: %[[T:.*]] = graph.transpose %[[R]] {perm = array<i64: 0, 2, 1, 3>}
+// CHECK-NEXT: return %[[T]]
+func.func @partial_rotary(%x: tensor<?x?x2x12xf32>) -> tensor<?x2x?x12xf32> {
+  %c1 = arith.constant 1 : index
+  %seq = tensor.dim %x, %c1 : tensor<?x?x2x12xf32>
+  %h = graph.transpose %x {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x12xf32> -> tensor<?x2x?x12xf32>
+  %pos = graph.arange %x {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<?x?x2x12xf32>) -> tensor<?xi64>
+  %posf = graph.cast %pos : tensor<?xi64> -> tensor<?xf32>
+  %col = graph.reshape %posf sizes(%seq) : tensor<?xf32> -> tensor<?x1xf32>
+  %inv = graph.constant dense<[1.0, 0.1, 0.01, 0.001]> : tensor<4xf32>
+  %f = graph.mul %col, %inv : tensor<?x1xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %emb = graph.concat %f, %f {axis = 1 : i64} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x8xf32>
+  %c = graph.cos %emb : tensor<?x8xf32>
+  %s = graph.sin %emb : tensor<?x8xf32>
+  %cos = graph.reshape %c sizes(%seq) : tensor<?x8xf32> -> tensor<1x1x?x8xf32>
+  %sin = graph.reshape %s sizes(%seq) : tensor<?x8xf32> -> tensor<1x1x?x8xf32>
+  %r = graph.slice %h {axis = 3 : i64, start = 0 : i64, end = 8 : i64} : tensor<?x2x?x12xf32> -> tensor<?x2x?x8xf32>
+  %pass = graph.slice %h {axis = 3 : i64, start = 8 : i64, end = 12 : i64} : tensor<?x2x?x12xf32> -> tensor<?x2x?x4xf32>
+  %x1 = graph.slice %r {axis = 3 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x2x?x8xf32> -> tensor<?x2x?x4xf32>
+  %x2 = graph.slice %r {axis = 3 : i64, start = 4 : i64, end = 8 : i64} : tensor<?x2x?x8xf32> -> tensor<?x2x?x4xf32>
+  %n = graph.neg %x2 : tensor<?x2x?x4xf32>
+  %rot = graph.concat %n, %x1 {axis = 3 : i64} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x8xf32>
+  %xc = graph.mul %r, %cos : tensor<?x2x?x8xf32>, tensor<1x1x?x8xf32> -> tensor<?x2x?x8xf32>
+  %xs = graph.mul %rot, %sin : tensor<?x2x?x8xf32>, tensor<1x1x?x8xf32> -> tensor<?x2x?x8xf32>
+  %y = graph.add %xc, %xs : tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32> -> tensor<?x2x?x8xf32>
+  %out = graph.concat %y, %pass {axis = 3 : i64} : (tensor<?x2x?x8xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x12xf32>
+  return %out : tensor<?x2x?x12xf32>
+}
+
+// -----
+
+// The pass-through part first, concat(x[..., 8:], rope(x[..., :8])): no
+// rope op rotates its last features, so only the prefix's rotation is
+// raised and the concat stays; so does a rotated prefix also read elsewhere.
+
+// CHECK-LABEL: func.func @partial_rotary_refused
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x2x12xf32>)
+// CHECK:      %[[P1:.*]] = graph.slice %[[X]] {axis = 3 : i64, end = 8 : i64, start = 0 : i64}
+// CHECK:      %[[R1:.*]] = graph.rope %[[P1]] {rotary_dim = 8 : i64
+// CHECK:      graph.concat %{{.*}}, %[[R1]]
+// CHECK:      %[[R2:.*]] = graph.rope %{{.*}} {rotary_dim = 8 : i64
+// CHECK:      graph.concat %[[R2]], %{{.*}}
+func.func @partial_rotary_refused(%x: tensor<?x?x2x12xf32>) -> (tensor<?x?x2x12xf32>, tensor<?x?x2x12xf32>, tensor<?x?x2x8xf32>) {
+  %c1 = arith.constant 1 : index
+  %seq = tensor.dim %x, %c1 : tensor<?x?x2x12xf32>
+  %pos = graph.arange %x {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<?x?x2x12xf32>) -> tensor<?xi64>
+  %posf = graph.cast %pos : tensor<?xi64> -> tensor<?xf32>
+  %col = graph.reshape %posf sizes(%seq) : tensor<?xf32> -> tensor<?x1xf32>
+  %inv = graph.constant dense<[1.0, 0.1, 0.01, 0.001]> : tensor<4xf32>
+  %f = graph.mul %col, %inv : tensor<?x1xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %emb = graph.concat %f, %f {axis = 1 : i64} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x8xf32>
+  %c = graph.cos %emb : tensor<?x8xf32>
+  %s = graph.sin %emb : tensor<?x8xf32>
+  %cos = graph.reshape %c sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %sin = graph.reshape %s sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %r = graph.slice %x {axis = 3 : i64, start = 0 : i64, end = 8 : i64} : tensor<?x?x2x12xf32> -> tensor<?x?x2x8xf32>
+  %pass = graph.slice %x {axis = 3 : i64, start = 8 : i64, end = 12 : i64} : tensor<?x?x2x12xf32> -> tensor<?x?x2x4xf32>
+  %x1 = graph.slice %r {axis = 3 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %x2 = graph.slice %r {axis = 3 : i64, start = 4 : i64, end = 8 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %n = graph.neg %x2 : tensor<?x?x2x4xf32>
+  %rot = graph.concat %n, %x1 {axis = 3 : i64} : (tensor<?x?x2x4xf32>, tensor<?x?x2x4xf32>) -> tensor<?x?x2x8xf32>
+  %xc = graph.mul %r, %cos : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %xs = graph.mul %rot, %sin : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %y = graph.add %xc, %xs : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  %swapped = graph.concat %pass, %y {axis = 3 : i64} : (tensor<?x?x2x4xf32>, tensor<?x?x2x8xf32>) -> tensor<?x?x2x12xf32>
+  %r2 = graph.slice %x {axis = 3 : i64, start = 0 : i64, end = 8 : i64} : tensor<?x?x2x12xf32> -> tensor<?x?x2x8xf32>
+  %pass2 = graph.slice %x {axis = 3 : i64, start = 8 : i64, end = 12 : i64} : tensor<?x?x2x12xf32> -> tensor<?x?x2x4xf32>
+  %y1 = graph.slice %r2 {axis = 3 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %y2 = graph.slice %r2 {axis = 3 : i64, start = 4 : i64, end = 8 : i64} : tensor<?x?x2x8xf32> -> tensor<?x?x2x4xf32>
+  %n2 = graph.neg %y2 : tensor<?x?x2x4xf32>
+  %rot2 = graph.concat %n2, %y1 {axis = 3 : i64} : (tensor<?x?x2x4xf32>, tensor<?x?x2x4xf32>) -> tensor<?x?x2x8xf32>
+  %yc = graph.mul %r2, %cos : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %ys = graph.mul %rot2, %sin : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %z = graph.add %yc, %ys : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  %kept = graph.concat %z, %pass2 {axis = 3 : i64} : (tensor<?x?x2x8xf32>, tensor<?x?x2x4xf32>) -> tensor<?x?x2x12xf32>
+  return %swapped, %kept, %r2 : tensor<?x?x2x12xf32>, tensor<?x?x2x12xf32>, tensor<?x?x2x8xf32>
+}
