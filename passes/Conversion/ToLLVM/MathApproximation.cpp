@@ -119,13 +119,15 @@ template <typename Op, bool IsCos> struct SinCosReduced : OpRewritePattern<Op> {
     r = fma(k, constant(-6.07710050630396597660e-11), r);
     r = fma(k, constant(-2.02226624879595063154e-21), r);
     Value z = b.create<arith::MulFOp>(r, r);
-    // sin r = r + r z (S1 + z S2 + z^2 (S3 + z S4)).
+    // sin r = r (1 + z (S1 + z S2 + z^2 (S3 + z S4))): a product, so that
+    // sin(-0) is -0 (r + r z P would add +0 to it); in f64 the rounding of
+    // 1 + z P is far below the f32 result's.
     Value sinPoly = fma(b.create<arith::MulFOp>(z, z),
                         fma(z, constant(0x16cd878c3b46a7.0p-71),
                             constant(-0x1a00f9e2cae774.0p-65)),
                         fma(z, constant(0x111110896efbb2.0p-59),
                             constant(-0x15555554cbac77.0p-55)));
-    Value sinR = fma(b.create<arith::MulFOp>(r, z), sinPoly, r);
+    Value sinR = b.create<arith::MulFOp>(r, fma(z, sinPoly, constant(1.0)));
     // cos r = 1 + z C0 + z^2 C1 + z^3 (C2 + z C3).
     Value z2 = b.create<arith::MulFOp>(z, z);
     Value cosR =
