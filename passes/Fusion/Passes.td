@@ -12,6 +12,18 @@
 
 include "mlir/Pass/PassBase.td"
 
+def KeepReducedDims : Pass<"kiln-keep-reduced-dims", "mlir::func::FuncOp"> {
+  let summary = "Turn a reduction reshaped to restore its axes into one with keepdims";
+  let description = [{
+    `reshape(reduce_*(x, axes))` whose result has a unit dim at each
+    reduced axis and x's dims elsewhere (static sizes equal, dynamic ones
+    shown to be x's at run time) becomes `reduce_*(x, axes, keepdims)`: how
+    StableHLO spells jnp.mean(..., keepdims=True), which the norm and
+    softmax raises then match. A reduction with another user, or a reshape
+    that moves or merges axes, is left as it is.
+  }];
+}
+
 def RaiseActivations : Pass<"kiln-raise-activations", "mlir::func::FuncOp"> {
   let summary = "Raise activations written as arithmetic into their ops";
   let description = [{

@@ -38,6 +38,7 @@ void kiln::buildFusionPipeline(OpPassManager &pm,
     pm.addPass(createCSEPass());
     // Raising first: the epilogues then fold into the raised ops too.
     OpPassManager &func = pm.nest<func::FuncOp>();
+    func.addPass(createKeepReducedDims());
     func.addPass(createRaiseActivations());
     func.addPass(createRaiseNorms());
     func.addPass(createRaiseSoftmax());
