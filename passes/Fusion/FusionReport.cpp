@@ -90,6 +90,29 @@ std::string readerPointer(FusedElementwiseOp group, Value value) {
   return firstPointer(readers.empty() ? group : readers.front());
 }
 
+/// Whether `value` is an activation of a projection (an op after it, or
+/// its activation epilogue).
+bool isActivatedProjection(Value value) {
+  if (std::optional<ActivationMatch> activation = matchActivation(value))
+    return activation->input.getDefiningOp<LinearOp>() != nullptr;
+  auto linear = value.getDefiningOp<LinearOp>();
+  return linear && linear.getActivation().has_value();
+}
+
+/// Whether `linear` is the down projection of an MLP or GLU candidate: its
+/// input an activated projection, or a product with such a factor or a
+/// projection (a scaling of the embeddings, say, is no candidate).
+bool readsHiddenLayer(LinearOp linear) {
+  Value input = linear.getInput();
+  if (isActivatedProjection(input))
+    return true;
+  auto product = input.getDefiningOp<MulOp>();
+  return product && llvm::any_of(product->getOperands(), [](Value factor) {
+           return isActivatedProjection(factor) ||
+                  factor.getDefiningOp<LinearOp>() != nullptr;
+         });
+}
+
 /// Why `op`, a candidate left in the IR, did not fuse, and at which node
 /// (`at`, preset to the first of `op`); empty when it was no candidate.
 std::string refusal(Operation *op, std::string &at) {
@@ -100,8 +123,7 @@ std::string refusal(Operation *op, std::string &at) {
     return kFusionOff;
   }
   if (auto linear = dyn_cast<LinearOp>(op)) {
-    Value input = linear.getInput();
-    if (!matchActivation(input) && !input.getDefiningOp<MulOp>())
+    if (!readsHiddenLayer(linear))
       return {};
     if (failed(matchFFN(linear, why)))
       return "not raised to mlp or glu: " + why;

@@ -38,6 +38,16 @@ struct WrittenOutRope {
   SmallVector<Operation *> ops;
 };
 
+/// Whether `slice` takes `[start, end)` of its input's last axis.
+bool slicesLastAxis(SliceOp slice, int64_t start, int64_t end) {
+  auto type = cast<RankedTensorType>(slice.getInput().getType());
+  int64_t last = type.getRank() - 1;
+  return static_cast<int64_t>(slice.getAxis()) == last &&
+         static_cast<int64_t>(slice.getStart()) == start &&
+         static_cast<int64_t>(slice.getEnd().value_or(type.getDimSize(last))) ==
+             end;
+}
+
 /// The x of `concat(-x[..., h:], x[..., :h])` along the last axis of a
 /// static even size 2h, with its ops added to `ops`; null otherwise.
 Value rotatedHalves(Value value, SmallVectorImpl<Operation *> &ops) {
@@ -53,13 +63,9 @@ Value rotatedHalves(Value value, SmallVectorImpl<Operation *> &ops) {
   if (!high || !low || high.getInput() != low.getInput())
     return {};
   int64_t size = type.getDimSize(last);
-  auto covers = [&](SliceOp slice, int64_t start, int64_t end) {
-    return static_cast<int64_t>(slice.getAxis()) == last &&
-           static_cast<int64_t>(slice.getStart()) == start &&
-           static_cast<int64_t>(slice.getEnd().value_or(size)) == end;
-  };
   if (ShapedType::isDynamic(size) || size % 2 ||
-      !covers(high, size / 2, size) || !covers(low, 0, size / 2))
+      !slicesLastAxis(high, size / 2, size) ||
+      !slicesLastAxis(low, 0, size / 2))
     return {};
   ops.append({high, low, neg, concat});
   return low.getInput();
@@ -114,14 +120,9 @@ std::optional<PartialRotary> matchPartialRotary(Value rotated, AddOp sum) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t last = type.getRank() - 1, size = type.getDimSize(last);
   int64_t rotary = cast<RankedTensorType>(rotated.getType()).getDimSize(last);
-  auto covers = [&](SliceOp slice, int64_t start, int64_t end) {
-    return static_cast<int64_t>(slice.getAxis()) == last &&
-           static_cast<int64_t>(slice.getStart()) == start &&
-           static_cast<int64_t>(slice.getEnd().value_or(size)) == end;
-  };
   if (!rest || rest.getInput() != x || ShapedType::isDynamic(size) ||
       static_cast<int64_t>(concat.getAxis()) != last ||
-      !covers(prefix, 0, rotary) || !covers(rest, rotary, size))
+      !slicesLastAxis(prefix, 0, rotary) || !slicesLastAxis(rest, rotary, size))
     return std::nullopt;
   return PartialRotary{x, prefix, rest, concat};
 }
