@@ -99,8 +99,8 @@ def RaiseAttention : Pass<"kiln-raise-attention", "mlir::func::FuncOp"> {
     with primitives runs the flash kernel: the scale is a `mul` or `div` by
     a scalar (a constant becomes the op's `scale`, any other scalar tensor
     scales the query; constant scalars multiplying or dividing q or kᵀ
-    before the product, or before their layout transposes, fold into
-    `scale` too), the mask an `add` of a
+    before the product, or before their layout transposes and head-split
+    reshapes, fold into `scale` too), the mask an `add` of a
     tensor broadcastable to the scores (the op's `bias`), the softmax over
     the last axis. The power normalizer `e / reduce_sum(e)` over the last
     axis, e = x^p for an even p (`pow` by a constant, `square`, `x * x`),

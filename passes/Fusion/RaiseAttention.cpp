@@ -484,19 +484,35 @@ struct RaiseAttentionPattern : OpRewritePattern<NormalizerOp> {
   }
 };
 
-/// transpose(x * c) → transpose(x) * c (or / c), c a constant scalar, where
-/// the transpose feeds a matmul: the scale then sits on an operand of q·kᵀ,
-/// where the attention raise folds it into `scale`. Flax scales q, and
-/// some models k, on [B, T, H, D], before the layout transpose.
-struct SinkScaleThroughTranspose : OpRewritePattern<TransposeOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(TransposeOp transpose,
+/// Whether `value` reaches a matmul through layout ops alone (transposes,
+/// reshapes), each its producer's only user.
+bool feedsMatmulThroughLayout(Value value) {
+  for (Operation *user = soleUser(value); user; user = soleUser(value)) {
+    if (isa<MatmulOp>(user))
+      return true;
+    if (!isa<TransposeOp, ReshapeOp>(user))
+      return false;
+    value = user->getResult(0);
+  }
+  return false;
+}
+
+/// layout(x * c) → layout(x) * c (or / c), c a constant scalar and layout a
+/// transpose or reshape on the way to a matmul: the scale then sits on an
+/// operand of q·kᵀ, where the attention raise folds it into `scale`. Flax
+/// scales q, and some models k, on [B, T, H, D], before the layout
+/// transpose; BART, OPT and Whisper scale q's projection before its split
+/// into heads.
+template <typename LayoutOp>
+struct SinkScaleThroughLayout : OpRewritePattern<LayoutOp> {
+  using OpRewritePattern<LayoutOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(LayoutOp layout,
                                 PatternRewriter &rewriter) const override {
-    Value input = transpose.getInput();
+    Value input = layout->getOperand(0);
     Operation *scale = input.getDefiningOp();
     if (!isa_and_nonnull<MulOp, DivOp>(scale) || !input.hasOneUse() ||
-        !isa_and_nonnull<MatmulOp>(soleUser(transpose.getResult())))
-      return rewriter.notifyMatchFailure(transpose, "no scaled matmul operand");
+        !feedsMatmulThroughLayout(layout.getResult()))
+      return rewriter.notifyMatchFailure(layout, "no scaled matmul operand");
     for (int side = 0; side < 2; ++side) {
       Value x = scale->getOperand(side), c = scale->getOperand(1 - side);
       if (!scalarConstant(c) || x.getType() != input.getType() ||
@@ -504,19 +520,20 @@ struct SinkScaleThroughTranspose : OpRewritePattern<TransposeOp> {
                         [](int64_t size) { return size == 1; }) ||
           (isa<DivOp>(scale) && side == 1))
         continue;
-      Value moved = rewriter.create<TransposeOp>(
-          transpose.getLoc(), transpose.getType(), x, transpose.getPermAttr());
-      Type type = transpose.getType();
+      Operation *moved = rewriter.clone(*layout);
+      moved->setOperand(0, x);
+      Value result = moved->getResult(0);
+      Type type = result.getType();
       Value scaled =
           isa<DivOp>(scale)
-              ? rewriter.create<DivOp>(scale->getLoc(), type, moved, c)
+              ? rewriter.create<DivOp>(scale->getLoc(), type, result, c)
                     .getResult()
-              : rewriter.create<MulOp>(scale->getLoc(), type, moved, c)
+              : rewriter.create<MulOp>(scale->getLoc(), type, result, c)
                     .getResult();
-      rewriter.replaceOp(transpose, scaled);
+      rewriter.replaceOp(layout, scaled);
       return success();
     }
-    return rewriter.notifyMatchFailure(transpose, "not a constant scalar");
+    return rewriter.notifyMatchFailure(layout, "not a constant scalar");
   }
 };
 
@@ -526,7 +543,8 @@ struct RaiseAttentionPass
     // Scales move onto the products' operands first, so that every raise
     // below finds them there.
     RewritePatternSet sinking(&getContext());
-    sinking.add<SinkScaleThroughTranspose>(&getContext());
+    sinking.add<SinkScaleThroughLayout<TransposeOp>,
+                SinkScaleThroughLayout<ReshapeOp>>(&getContext());
     TransposeOp::getCanonicalizationPatterns(sinking, &getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(sinking))))

@@ -950,6 +950,46 @@ func.func @scale_before_transpose(%q: tensor<?x?x2x8xf32>, %k: tensor<?x?x2x8xf3
 
 // -----
 
+// A constant scale on q's projection before its split into heads (BART,
+// OPT and Whisper: `q_proj(x) * scaling`, then view and transpose) moves
+// through the reshape and the transpose and folds into `scale`. Where the
+// scaled projection has another user, the scale stays a kernel of its own.
+
+// CHECK-LABEL: func.func @scale_before_head_split
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x?x16xf32>
+// CHECK: %[[QH:.*]] = graph.reshape %[[Q]]
+// CHECK: attn.attention %[[QH]], %{{.*}}, %{{.*}} {mask = #attn<mask none>, scale = 1.250000e-01 : f64}
+// CHECK: %[[QS:.*]] = graph.mul %[[Q]]
+// CHECK: %[[QSH:.*]] = graph.reshape %[[QS]]
+// CHECK: attn.attention %[[QSH]], %{{.*}}, %{{.*}} {mask = #attn<mask none>, scale = 1.000000e+00 : f64}
+func.func @scale_before_head_split(%q: tensor<?x?x16xf32>, %k: tensor<?x?x2x8xf32>,
+    %v: tensor<?x?x2x8xf32>) -> (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x?x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %b = tensor.dim %q, %c0 : tensor<?x?x16xf32>
+  %t = tensor.dim %q, %c1 : tensor<?x?x16xf32>
+  %eighth = graph.constant dense<0.125> : tensor<1xf32>
+  %kt = graph.transpose %k {perm = array<i64: 0, 2, 3, 1>} : tensor<?x?x2x8xf32> -> tensor<?x2x8x?xf32>
+  %vh = graph.transpose %v {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x8xf32> -> tensor<?x2x?x8xf32>
+  %qs = graph.mul %q, %eighth : tensor<?x?x16xf32>, tensor<1xf32> -> tensor<?x?x16xf32>
+  %qr = graph.reshape %qs sizes(%b, %t) : tensor<?x?x16xf32> -> tensor<?x?x2x8xf32>
+  %qh = graph.transpose %qr {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x8xf32> -> tensor<?x2x?x8xf32>
+  %s = graph.matmul %qh, %kt : tensor<?x2x?x8xf32>, tensor<?x2x8x?xf32> -> tensor<?x2x?x?xf32>
+  %p = graph.softmax %s {axis = 3 : i64} : tensor<?x2x?x?xf32>
+  %o = graph.matmul %p, %vh : tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32> -> tensor<?x2x?x8xf32>
+  %qs2 = graph.mul %q, %eighth : tensor<?x?x16xf32>, tensor<1xf32> -> tensor<?x?x16xf32>
+  %qr2 = graph.reshape %qs2 sizes(%b, %t) : tensor<?x?x16xf32> -> tensor<?x?x2x8xf32>
+  %qh2 = graph.transpose %qr2 {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x8xf32> -> tensor<?x2x?x8xf32>
+  %kt2 = graph.transpose %k {perm = array<i64: 0, 2, 3, 1>} : tensor<?x?x2x8xf32> -> tensor<?x2x8x?xf32>
+  %vh2 = graph.transpose %v {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x8xf32> -> tensor<?x2x?x8xf32>
+  %s2 = graph.matmul %qh2, %kt2 : tensor<?x2x?x8xf32>, tensor<?x2x8x?xf32> -> tensor<?x2x?x?xf32>
+  %p2 = graph.softmax %s2 {axis = 3 : i64} : tensor<?x2x?x?xf32>
+  %o2 = graph.matmul %p2, %vh2 : tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32> -> tensor<?x2x?x8xf32>
+  return %o, %o2, %qs2 : tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x?x16xf32>
+}
+
+// -----
+
 // repeat_kv of keys that went through rope (LLaMA's order) or any op that
 // keeps their shape: the reshapes' sizes are still the heads' own dims.
 
