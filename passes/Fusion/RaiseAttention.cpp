@@ -78,6 +78,44 @@ std::optional<PositionMask> intersect(const PositionMask &a,
   return both;
 }
 
+/// The largest constant a finite position bias may hold.
+constexpr double kFiniteBiasConstant = 1e6;
+
+/// Whether `bias` is finite wherever it is evaluated: computed from
+/// aranges and finite constants by ops that keep values finite (sums,
+/// products, casts, data movement, a where between finite values). A graph
+/// input or a parameter may hold -inf (a padding mask); so may anything
+/// divided, exponentiated or logged.
+bool isFinitePositionBias(Value bias, int depth = 0) {
+  Operation *op = bias.getDefiningOp();
+  if (!op || depth > 32)
+    return false;
+  if (auto constant = dyn_cast<ConstantOp>(op)) {
+    auto values = dyn_cast<DenseElementsAttr>(constant.getValue());
+    if (!values)
+      return false;
+    if (!isa<FloatType>(values.getElementType()))
+      return true;
+    // Bounded, so that products with positions stay far from overflow.
+    return llvm::all_of(values.getValues<APFloat>(), [](const APFloat &value) {
+      return std::abs(value.convertToDouble()) <= kFiniteBiasConstant;
+    });
+  }
+  if (isa<ArangeOp>(op))
+    return true;
+  auto finite = [&](Value operand) {
+    return isFinitePositionBias(operand, depth + 1);
+  };
+  if (auto where = dyn_cast<WhereOp>(op))
+    return finite(where.getLhs()) && finite(where.getRhs());
+  if (!isa<AddOp, SubOp, MulOp, NegOp, AbsOp, MinimumOp, MaximumOp, CastOp,
+           ReshapeOp, TransposeOp, SliceOp, ConcatOp>(op))
+    return false;
+  return llvm::all_of(op->getOperands(), [&](Value operand) {
+    return !isa<RankedTensorType>(operand.getType()) || finite(operand);
+  });
+}
+
 /// A fill at most this absorbs any score in f32 (its ulp is about 1e23):
 /// the fill plus the score is the fill.
 constexpr double kAbsorbingFill = -1e30;
@@ -610,6 +648,8 @@ matchWithChoices(Operation *normalizerOp,
   // one: an additive mask), and whether a where replaces the scores with
   // one too small to absorb them (above -1e30).
   bool finitePositionFill = false, scoreKeepingFill = false;
+  // Whether an add is the position mask (its fill is unknown).
+  bool additivePositionMask = false;
   // Whether a layer outside the current one adds a bias.
   bool biasAbove = false;
   while (!isa_and_nonnull<MatmulOp>(scores.getDefiningOp())) {
@@ -725,6 +765,7 @@ matchWithChoices(Operation *normalizerOp,
       if (!power)
         positions = classifyAdditiveMask(layer.operand, add, scaleAbove);
       finitePositionFill |= positions.has_value();
+      additivePositionMask |= positions.has_value();
       biasAbove = true;
     }
     // A mask of positions becomes the kernel's mask, which skips hidden key
@@ -751,8 +792,19 @@ matchWithChoices(Operation *normalizerOp,
   bool otherMask = llvm::any_of(match.layers, [](const auto &layer) {
     return layer.kind != Kind::scale && !layer.position;
   });
+  // Unless the other masks are finite biases computed from positions and
+  // constants (ALiBi), which hide no key, and the position mask is a where
+  // whose fill absorbs any score: then every row keeps a finite visible
+  // score, the filled keys weigh exactly 0, and the position mask stays
+  // the kernel's, its blocks skipped.
+  bool finiteOthers = llvm::all_of(match.layers, [](const auto &layer) {
+    return layer.kind == Kind::scale || layer.position ||
+           (layer.kind == Kind::add && isFinitePositionBias(layer.operand));
+  });
+  bool keepPositions =
+      finiteOthers && !scoreKeepingFill && !additivePositionMask;
   if (match.mask.kind != attn::MaskKind::none && otherMask &&
-      finitePositionFill) {
+      finitePositionFill && !keepPositions) {
     if (scoreKeepingFill)
       return fail("beside another mask, the position mask's where fills "
                   "with a value above -1e30, which does not absorb the "

@@ -472,6 +472,43 @@ func.func @fill_keeps_scores(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>
 
 // -----
 
+// ALiBi (BLOOM): per-head slopes times the key positions, added to the
+// scores before the causal where fills with finfo.min. The bias is finite
+// wherever it is evaluated (constants and an arange), so it hides no key
+// and the causal mask stays the kernel's beside it. A bias through a
+// division may be infinite: the causal mask then becomes part of the bias.
+
+// CHECK-LABEL: func.func @alibi
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %{{.*}} {mask = #attn<mask causal>, scale = 1.000000e+00 : f64}
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %{{.*}} {mask = #attn<mask none>, scale = 1.000000e+00 : f64}
+func.func @alibi(%q: tensor<2x4x?x16xf32>, %kt: tensor<2x4x16x?xf32>,
+                 %v: tensor<2x4x?x16xf32>, %n: index)
+    -> (tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>) {
+  %pos = graph.arange %q {axis = 2 : i64, start = 0.000000e+00 : f64} : (tensor<2x4x?x16xf32>) -> tensor<?xi64>
+  %rows = graph.reshape %pos sizes(%n) : tensor<?xi64> -> tensor<?x1xi64>
+  %seen = graph.less_equal %pos, %rows : tensor<?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %keys = graph.cast %pos : tensor<?xi64> -> tensor<?xf32>
+  %slopes = graph.constant dense<[[[[0.25]], [[0.0625]], [[0.015625]], [[0.00390625]]]]> : tensor<1x4x1x1xf32>
+  %bias = graph.mul %slopes, %keys : tensor<1x4x1x1xf32>, tensor<?xf32> -> tensor<1x4x1x?xf32>
+  %min = graph.constant dense<-3.400000e+38> : tensor<f32>
+  %s0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %s1 = graph.add %s0, %bias : tensor<2x4x?x?xf32>, tensor<1x4x1x?xf32> -> tensor<2x4x?x?xf32>
+  %s2 = graph.where %seen, %s1, %min : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %p = graph.softmax %s2 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  %one = graph.constant dense<1.000000e+00> : tensor<f32>
+  %inverse = graph.div %one, %keys : tensor<f32>, tensor<?xf32> -> tensor<?xf32>
+  %bias2 = graph.mul %slopes, %inverse : tensor<1x4x1x1xf32>, tensor<?xf32> -> tensor<1x4x1x?xf32>
+  %t0 = graph.matmul %q, %kt : tensor<2x4x?x16xf32>, tensor<2x4x16x?xf32> -> tensor<2x4x?x?xf32>
+  %t1 = graph.add %t0, %bias2 : tensor<2x4x?x?xf32>, tensor<1x4x1x?xf32> -> tensor<2x4x?x?xf32>
+  %t2 = graph.where %seen, %t1, %min : (tensor<?x?xi1>, tensor<2x4x?x?xf32>, tensor<f32>) -> tensor<2x4x?x?xf32>
+  %r = graph.softmax %t2 {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o2 = graph.matmul %r, %v : tensor<2x4x?x?xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o, %o2 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>
+}
+
+// -----
+
 // A fill of -1e4 times a later scale of 1e-4 is -1: it no longer hides, so
 // the where is no mask. Six layers (any number) still raise.
 
