@@ -96,6 +96,10 @@ struct AttentionMatch {
 /// times before the products) into grouped-query attention
 /// (RepeatedHeads.cpp).
 void populateRepeatedHeadsPatterns(mlir::RewritePatternSet &patterns);
+/// kiln-raise-attention's layout rewrites for q, k and v taken from one
+/// permuted projection (timm's qkv): the parts taken before the permutation
+/// (PermutedParts.cpp).
+void populatePermutedPartsPatterns(mlir::RewritePatternSet &patterns);
 
 /// Whether `op` turns attention scores into weights: a softmax, or the
 /// division of a power normalizer `e / reduce_sum(e)` along the last,
@@ -182,8 +186,8 @@ mlir::LogicalResult canFuseElementwise(mlir::Operation *producer,
 
 /// Whether dim `axisA` of `a` and dim `axisB` of `b` are one size at run
 /// time: equal static sizes, or dynamic dims followed through transposes,
-/// concats and slices along other axes, broadcasts, shape-keeping ops and
-/// reshapes to graph input dims of one name (RuntimeDims.cpp).
+/// concats, slices and splits along other axes, broadcasts, shape-keeping ops
+/// and reshapes to graph input dims of one name (RuntimeDims.cpp).
 bool sameRuntimeDim(mlir::Value a, int64_t axisA, mlir::Value b, int64_t axisB);
 
 /// The ops that read `value` inside `group`: the users of the block

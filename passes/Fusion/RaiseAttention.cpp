@@ -583,6 +583,7 @@ struct RaiseAttentionPass
     RewritePatternSet sinking(&getContext());
     sinking.add<SinkScaleThroughLayout<TransposeOp>,
                 SinkScaleThroughLayout<ReshapeOp>>(&getContext());
+    populatePermutedPartsPatterns(sinking);
     TransposeOp::getCanonicalizationPatterns(sinking, &getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(sinking))))

@@ -72,6 +72,9 @@ std::pair<Value, int64_t> dimOrigin(Value value, int64_t axis, int depth = 0) {
     } else if (auto slice = dyn_cast<SliceOp>(def);
                slice && static_cast<int64_t>(slice.getAxis()) != axis) {
       value = slice.getInput();
+    } else if (auto split = dyn_cast<SplitOp>(def);
+               split && static_cast<int64_t>(split.getAxis()) != axis) {
+      value = split.getInput();
     } else if (isa<AddOp, SubOp, MulOp, DivOp, MaximumOp, MinimumOp, PowOp>(
                    def)) {
       // A broadcast: the dim is that of every operand where it is dynamic

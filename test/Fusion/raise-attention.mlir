@@ -1027,6 +1027,52 @@ func.func @scale_before_head_split(%q: tensor<?x?x16xf32>, %k: tensor<?x?x2x8xf3
 
 // -----
 
+// timm's fused qkv: [B, N, 3, H, D] permuted to [3, B, H, N, D], then q, k
+// and v taken along the leading axis (slices, or a split) and reshaped to
+// drop it. The parts are taken before the permutation, which moves below
+// the reshapes and folds into the attention's layout: no permuted copy.
+
+// CHECK-LABEL: func.func @permuted_qkv_slices
+// CHECK-SAME: (%[[QKV:.*]]: tensor<2x5x3x4x8xf32>)
+// CHECK-NOT: graph.transpose %[[QKV]]
+// CHECK: %[[Q:.*]] = graph.slice %[[QKV]] {axis = 2 : i64, end = 1 : i64, start = 0 : i64}
+// CHECK: %[[QR:.*]] = graph.reshape %[[Q]] : tensor<2x5x1x4x8xf32> -> tensor<2x5x4x8xf32>
+// CHECK: attn.attention %[[QR]]
+func.func @permuted_qkv_slices(%qkv: tensor<2x5x3x4x8xf32>) -> tensor<2x4x5x8xf32> {
+  %t = graph.transpose %qkv {perm = array<i64: 2, 0, 3, 1, 4>} : tensor<2x5x3x4x8xf32> -> tensor<3x2x4x5x8xf32>
+  %q1 = graph.slice %t {axis = 0 : i64, start = 0 : i64, end = 1 : i64} : tensor<3x2x4x5x8xf32> -> tensor<1x2x4x5x8xf32>
+  %k1 = graph.slice %t {axis = 0 : i64, start = 1 : i64, end = 2 : i64} : tensor<3x2x4x5x8xf32> -> tensor<1x2x4x5x8xf32>
+  %v1 = graph.slice %t {axis = 0 : i64, start = 2 : i64, end = 3 : i64} : tensor<3x2x4x5x8xf32> -> tensor<1x2x4x5x8xf32>
+  %q = graph.reshape %q1 : tensor<1x2x4x5x8xf32> -> tensor<2x4x5x8xf32>
+  %k = graph.reshape %k1 : tensor<1x2x4x5x8xf32> -> tensor<2x4x5x8xf32>
+  %v = graph.reshape %v1 : tensor<1x2x4x5x8xf32> -> tensor<2x4x5x8xf32>
+  %kt = graph.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<2x4x5x8xf32> -> tensor<2x4x8x5xf32>
+  %s = graph.matmul %q, %kt : tensor<2x4x5x8xf32>, tensor<2x4x8x5xf32> -> tensor<2x4x5x5xf32>
+  %p = graph.softmax %s {axis = 3 : i64} : tensor<2x4x5x5xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x5x5xf32>, tensor<2x4x5x8xf32> -> tensor<2x4x5x8xf32>
+  return %o : tensor<2x4x5x8xf32>
+}
+
+// CHECK-LABEL: func.func @permuted_qkv_split
+// CHECK-SAME: (%[[QKV:.*]]: tensor<2x5x3x4x8xf32>)
+// CHECK: %[[P:.*]]:3 = graph.split %[[QKV]] {axis = 2 : i64}
+// CHECK: %[[QR:.*]] = graph.reshape %[[P]]#0 : tensor<2x5x1x4x8xf32> -> tensor<2x5x4x8xf32>
+// CHECK: attn.attention %[[QR]]
+func.func @permuted_qkv_split(%qkv: tensor<2x5x3x4x8xf32>) -> tensor<2x4x5x8xf32> {
+  %t = graph.transpose %qkv {perm = array<i64: 2, 0, 3, 1, 4>} : tensor<2x5x3x4x8xf32> -> tensor<3x2x4x5x8xf32>
+  %parts:3 = graph.split %t {axis = 0 : i64} : tensor<3x2x4x5x8xf32> -> tensor<1x2x4x5x8xf32>, tensor<1x2x4x5x8xf32>, tensor<1x2x4x5x8xf32>
+  %q = graph.reshape %parts#0 : tensor<1x2x4x5x8xf32> -> tensor<2x4x5x8xf32>
+  %k = graph.reshape %parts#1 : tensor<1x2x4x5x8xf32> -> tensor<2x4x5x8xf32>
+  %v = graph.reshape %parts#2 : tensor<1x2x4x5x8xf32> -> tensor<2x4x5x8xf32>
+  %kt = graph.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<2x4x5x8xf32> -> tensor<2x4x8x5xf32>
+  %s = graph.matmul %q, %kt : tensor<2x4x5x8xf32>, tensor<2x4x8x5xf32> -> tensor<2x4x5x5xf32>
+  %p = graph.softmax %s {axis = 3 : i64} : tensor<2x4x5x5xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x5x5xf32>, tensor<2x4x5x8xf32> -> tensor<2x4x5x8xf32>
+  return %o : tensor<2x4x5x8xf32>
+}
+
+// -----
+
 // repeat_kv of keys that went through rope (LLaMA's order) or any op that
 // keeps their shape: the reshapes' sizes are still the heads' own dims.
 
