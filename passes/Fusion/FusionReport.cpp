@@ -113,6 +113,35 @@ bool readsHiddenLayer(LinearOp linear) {
          });
 }
 
+/// The projection whose output `value` is a part of (a split result or a
+/// slice), or null.
+Operation *projectionOfPart(Value value) {
+  Operation *part = value.getDefiningOp();
+  if (!isa_and_nonnull<SplitOp, SliceOp>(part))
+    return nullptr;
+  return part->getOperand(0).getDefiningOp<LinearOp>();
+}
+
+/// Whether `linear` reads a product of two parts of one projection's output
+/// (a gate and up split from one GEMM, as Phi-3's gate_up_proj and Mamba's
+/// in_proj are), directly or in an elementwise group.
+bool readsProjectionParts(LinearOp linear) {
+  Operation *product = linear.getInput().getDefiningOp();
+  if (!isa_and_nonnull<MulOp, FusedElementwiseOp>(product))
+    return false;
+  SmallVector<Value, 2> parts;
+  Operation *projection = nullptr;
+  for (Value operand : product->getOperands()) {
+    Operation *source = projectionOfPart(operand);
+    if (!source || (projection && source != projection) ||
+        llvm::is_contained(parts, operand))
+      continue;
+    projection = source;
+    parts.push_back(operand);
+  }
+  return parts.size() >= 2;
+}
+
 /// Why `op`, a candidate left in the IR, did not fuse, and at which node
 /// (`at`, preset to the first of `op`); empty when it was no candidate.
 std::string refusal(Operation *op, std::string &at) {
@@ -123,6 +152,9 @@ std::string refusal(Operation *op, std::string &at) {
     return kFusionOff;
   }
   if (auto linear = dyn_cast<LinearOp>(op)) {
+    if (readsProjectionParts(linear))
+      return "not raised to glu: the gate and up are parts of one "
+             "projection's output (a split or slices), not two projections";
     if (!readsHiddenLayer(linear))
       return {};
     if (failed(matchFFN(linear, why)))
