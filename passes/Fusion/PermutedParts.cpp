@@ -43,10 +43,8 @@ struct PartsBeforeTranspose : OpRewritePattern<TransposeOp> {
     // The parts' transposes stand for the transpose's node.
     auto permuted = [&](Value part) {
       return rewriter.create<TransposeOp>(transpose.getLoc(),
-                                          x.getType() == part.getType()
-                                              ? transpose.getType()
-                                              : permutedType(part, perm),
-                                          part, transpose.getPermAttr());
+                                          permutedType(part, perm), part,
+                                          transpose.getPermAttr());
     };
     for (Operation *user : llvm::make_early_inc_range(transpose->getUsers())) {
       rewriter.setInsertionPoint(user);
