@@ -94,11 +94,16 @@ bool isFinitePositionBias(Value bias, int depth = 0) {
     auto values = dyn_cast<DenseElementsAttr>(constant.getValue());
     if (!values)
       return false;
-    if (!isa<FloatType>(values.getElementType()))
-      return true;
     // Bounded, so that products with positions stay far from overflow.
-    return llvm::all_of(values.getValues<APFloat>(), [](const APFloat &value) {
-      return std::abs(value.convertToDouble()) <= kFiniteBiasConstant;
+    auto bounded = [](double value) {
+      return std::abs(value) <= kFiniteBiasConstant;
+    };
+    if (!isa<FloatType>(values.getElementType()))
+      return llvm::all_of(values.getValues<APInt>(), [&](const APInt &value) {
+        return bounded(static_cast<double>(value.getSExtValue()));
+      });
+    return llvm::all_of(values.getValues<APFloat>(), [&](const APFloat &value) {
+      return bounded(value.convertToDouble());
     });
   }
   if (isa<ArangeOp>(op))
