@@ -40,21 +40,18 @@ struct PartsBeforeTranspose : OpRewritePattern<TransposeOp> {
       return rewriter.notifyMatchFailure(transpose, "not read by parts only");
     ArrayRef<int64_t> perm = transpose.getPerm();
     Value x = transpose.getInput();
-    // The parts' transposes stand for the transpose's node.
+    // The parts' transposes stand for the transpose's node; the shape
+    // rules give the new ops' types.
     auto permuted = [&](Value part) {
-      return rewriter.create<TransposeOp>(transpose.getLoc(),
-                                          permutedType(part, perm), part,
+      return rewriter.create<TransposeOp>(transpose.getLoc(), part,
                                           transpose.getPermAttr());
     };
     for (Operation *user : llvm::make_early_inc_range(transpose->getUsers())) {
       rewriter.setInsertionPoint(user);
       if (auto slice = dyn_cast<SliceOp>(user)) {
-        int64_t axis = perm[slice.getAxis()];
-        auto resultType = cast<RankedTensorType>(slice.getType());
         auto part = rewriter.create<SliceOp>(
-            slice.getLoc(),
-            withDim(x, axis, resultType.getDimSize(slice.getAxis())), x,
-            static_cast<int64_t>(axis), slice.getStart(), slice.getEndAttr());
+            slice.getLoc(), x, static_cast<uint64_t>(perm[slice.getAxis()]),
+            slice.getStart(), slice.getEndAttr());
         rewriter.replaceOp(slice, permuted(part));
         continue;
       }
@@ -73,15 +70,6 @@ struct PartsBeforeTranspose : OpRewritePattern<TransposeOp> {
       rewriter.replaceOp(split, results);
     }
     return success();
-  }
-
-  /// `value`'s type permuted by `perm`.
-  static RankedTensorType permutedType(Value value, ArrayRef<int64_t> perm) {
-    auto type = cast<RankedTensorType>(value.getType());
-    SmallVector<int64_t> shape;
-    for (int64_t axis : perm)
-      shape.push_back(type.getDimSize(axis));
-    return RankedTensorType::get(shape, type.getElementType());
   }
 };
 
