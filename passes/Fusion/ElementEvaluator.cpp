@@ -128,6 +128,17 @@ std::optional<double> ElementEvaluator::atExact(Value value,
     return throughReshape(op, index);
   if (isa<ConcatOp>(op))
     return throughConcat(op, index);
+  if (isa<GatherOp>(op))
+    return throughGather(op, index);
+  if (auto slice = dyn_cast<SliceOp>(op)) {
+    // A negative start counts from the end of a symbolic axis.
+    auto start = static_cast<int64_t>(slice.getStart());
+    if (start < 0)
+      return std::nullopt;
+    SmallVector<int64_t> source(index);
+    source[slice.getAxis()] += start;
+    return at(slice.getInput(), source);
+  }
   if (isa<MatmulOp>(op))
     return throughMatmul(op, index);
   if (auto transpose = dyn_cast<TransposeOp>(op)) {
@@ -170,32 +181,81 @@ std::optional<double> ElementEvaluator::operandAt(Value operand,
   return at(operand, source);
 }
 
-/// Follows a reshape that only adds or drops unit dims: the other dims
-/// keep their order, so their indices carry over.
+/// Follows a reshape that splits or merges static dims and carries each
+/// dynamic dim over as it is (the reshape's dynamic sizes are its input's),
+/// unit dims aside: each group of static dims of equal product keeps its
+/// row-major offset.
 std::optional<double>
 ElementEvaluator::throughReshape(Operation *op, ArrayRef<int64_t> index) {
   auto reshape = cast<ReshapeOp>(op);
   auto from = cast<RankedTensorType>(reshape.getInput().getType());
   auto to = cast<RankedTensorType>(reshape.getType());
-  SmallVector<int64_t> kept;
-  for (int64_t axis = 0; axis < to.getRank(); ++axis)
-    if (to.getDimSize(axis) != 1)
-      kept.push_back(axis);
-  SmallVector<int64_t> source;
-  size_t next = 0;
-  for (int64_t axis = 0; axis < from.getRank(); ++axis) {
-    if (from.getDimSize(axis) == 1) {
-      source.push_back(0);
+  auto nonUnitAxes = [](RankedTensorType type) {
+    SmallVector<int64_t> axes;
+    for (int64_t axis = 0; axis < type.getRank(); ++axis)
+      if (type.getDimSize(axis) != 1)
+        axes.push_back(axis);
+    return axes;
+  };
+  SmallVector<int64_t> in = nonUnitAxes(from), out = nonUnitAxes(to);
+  SmallVector<int64_t> source(from.getRank(), 0);
+  size_t i = 0, o = 0;
+  while (i < in.size() && o < out.size()) {
+    int64_t inSize = from.getDimSize(in[i]), outSize = to.getDimSize(out[o]);
+    if (ShapedType::isDynamic(inSize) || ShapedType::isDynamic(outSize)) {
+      if (inSize != outSize)
+        return std::nullopt;
+      source[in[i++]] = index[out[o++]];
       continue;
     }
-    if (next == kept.size() ||
-        from.getDimSize(axis) != to.getDimSize(kept[next]))
-      return std::nullopt;
-    source.push_back(index[kept[next++]]);
+    size_t inEnd = i + 1, outEnd = o + 1;
+    while (inSize != outSize) {
+      bool growIn = inSize < outSize;
+      size_t &end = growIn ? inEnd : outEnd;
+      ArrayRef<int64_t> axes = growIn ? in : out;
+      RankedTensorType type = growIn ? from : to;
+      if (end == axes.size() || type.isDynamicDim(axes[end]))
+        return std::nullopt;
+      (growIn ? inSize : outSize) *= type.getDimSize(axes[end++]);
+    }
+    int64_t offset = 0;
+    for (size_t k = o; k < outEnd; ++k)
+      offset = offset * to.getDimSize(out[k]) + index[out[k]];
+    for (size_t k = inEnd; k-- > i;) {
+      source[in[k]] = offset % from.getDimSize(in[k]);
+      offset /= from.getDimSize(in[k]);
+    }
+    i = inEnd;
+    o = outEnd;
   }
-  if (next != kept.size())
+  if (i != in.size() || o != out.size())
     return std::nullopt;
   return at(reshape.getInput(), source);
+}
+
+/// The element of a gather's input at the index its indices hold there
+/// (PyTorch's repeat_interleave and strided slices, exported).
+std::optional<double> ElementEvaluator::throughGather(Operation *op,
+                                                      ArrayRef<int64_t> index) {
+  auto gather = cast<GatherOp>(op);
+  auto inputType = cast<RankedTensorType>(gather.getInput().getType());
+  auto axis = static_cast<int64_t>(gather.getAxis());
+  int64_t rank =
+      cast<RankedTensorType>(gather.getIndices().getType()).getRank();
+  std::optional<double> taken =
+      at(gather.getIndices(), index.slice(axis, rank));
+  if (!taken)
+    return std::nullopt;
+  auto position = static_cast<int64_t>(*taken);
+  int64_t size = inputType.getDimSize(axis);
+  if (position < 0 && !ShapedType::isDynamic(size))
+    position += size;
+  if (position < 0 || (!ShapedType::isDynamic(size) && position >= size))
+    return std::nullopt;
+  SmallVector<int64_t> source(index.take_front(axis));
+  source.push_back(position);
+  llvm::append_range(source, index.drop_front(axis + rank));
+  return at(gather.getInput(), source);
 }
 
 /// The element of the part of a concat (along a static axis) that holds

@@ -29,8 +29,8 @@ namespace kiln {
 /// back through each op to the aranges and constants it started from; only
 /// ops whose element i is a function of known elements of their operands
 /// are modeled (aranges, constants, elementwise math and comparisons,
-/// `where`, casts, broadcasts, reshapes that add or drop unit dims,
-/// transposes, concats, matmuls with a static contraction), and any other
+/// `where`, casts, broadcasts, reshapes of static dims, transposes,
+/// slices, concats, gathers, matmuls with a static contraction), and any other
 /// op fails the evaluation. Records every op it visits.
 class ElementEvaluator {
 public:
@@ -59,6 +59,8 @@ private:
   std::optional<double> throughReshape(mlir::Operation *reshape,
                                        llvm::ArrayRef<int64_t> index);
   std::optional<double> throughConcat(mlir::Operation *concat,
+                                      llvm::ArrayRef<int64_t> index);
+  std::optional<double> throughGather(mlir::Operation *gather,
                                       llvm::ArrayRef<int64_t> index);
   std::optional<double> throughMatmul(mlir::Operation *matmul,
                                       llvm::ArrayRef<int64_t> index);

@@ -2,13 +2,15 @@
 //
 // The kiln-raise-rope pass. HF's LLaMA (and most JAX model code) writes
 // rotary embeddings out: `x * cos + rotate_half(x) * sin`, rotate_half(x)
-// = concat(-x2, x1) of x's halves, with cos and sin tables built from the
-// positions and the inverse frequencies theta^(-2i/D). Raised to
+// = concat(-x2, x1) of x's halves (GPT-J's rotate_every_two pairs
+// neighbours instead), with cos and sin tables built from the positions
+// and the inverse frequencies theta^(-2i/D). Raised to
 // graph.rope, the rotation becomes its projection's epilogue
 // (kiln-fuse-rope-projections), as the composite op does, and the tables
 // are never built. The tables are recognized by their values
 // (ElementEvaluator): at sampled positions and every feature they must be
-// the cos and sin of position * theta^(-2 (i mod D/2) / D) for one theta.
+// the cos and sin of position * theta^(-2 j / D) for one theta, where
+// feature i belongs to pair j = i mod D/2 (halves) or i div 2 (neighbours).
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,12 +33,105 @@ using namespace kiln::graph;
 
 namespace {
 
-/// `x * cos + rotate_half(x) * sin` as matched: the rotated tensor, the
-/// tables, and the ops of the rotation itself.
+/// `x * cos + rotate(x) * sin` as matched: the rotated tensor, the
+/// tables, whether the rotation pairs neighbours (GPT-J) or halves, and the
+/// ops of the rotation itself.
 struct WrittenOutRope {
   Value x, cos, sin;
+  bool interleaved = false;
   SmallVector<Operation *> ops;
 };
+
+/// The ops a rotation may be written with: moves of x's features, the
+/// negation of half of them, and the constant indices of a gather (no
+/// float constant, which could stand in for features).
+bool movesFeatures(Operation *op) {
+  if (auto constant = dyn_cast<ConstantOp>(op))
+    return isa<IntegerType>(getElementTypeOrSelf(constant.getType()));
+  return isa<ReshapeOp, SliceOp, ConcatOp, GatherOp, TransposeOp, NegOp>(op);
+}
+
+/// How `rotated` rotates the pairs of features of x `[..., R]`: for pair
+/// (a, b), -x_b at a and x_a at b, with a and b the halves (rotate_half:
+/// (i, i + R/2)) or neighbours (GPT-J's rotate_every_two: (2i, 2i + 1));
+/// nullopt if it is neither. However it is written (slices and a concat,
+/// reshapes into pairs, strided slices exported as gathers), it is found
+/// by evaluating it, element by element, on an x whose features are
+/// numbered at two probe positions and zero elsewhere, so that a feature
+/// read from another position or head shows. Its ops are added to `ops`.
+std::optional<bool> rotationKind(Value rotated, Value x,
+                                 SmallVectorImpl<Operation *> &ops) {
+  auto type = dyn_cast<RankedTensorType>(x.getType());
+  if (!type || type.getRank() == 0)
+    return std::nullopt;
+  int64_t rank = type.getRank(), size = type.getDimSize(rank - 1);
+  // Feature numbers up to 256 are exact in every float type.
+  constexpr int64_t kMaxFeatures = 255;
+  if (rotated.getType() != type || ShapedType::isDynamic(size) || size % 2 ||
+      size > kMaxFeatures || !rotated.getDefiningOp() ||
+      !movesFeatures(rotated.getDefiningOp()))
+    return std::nullopt;
+  SmallVector<SmallVector<int64_t>> probes(2, SmallVector<int64_t>(rank, 0));
+  for (int64_t axis = 0; axis + 1 < rank; ++axis)
+    probes[1][axis] = type.getDimSize(axis) == 1 ? 0 : 1;
+  ElementEvaluator values;
+  std::optional<bool> kind;
+  for (ArrayRef<int64_t> probe : probes) {
+    values.bind(x, [probe](ArrayRef<int64_t> index) {
+      return index.drop_back() == probe.drop_back() ? double(index.back() + 1)
+                                                    : 0.0;
+    });
+    SmallVector<int64_t> index(probe);
+    for (int64_t i = 0; i < size; ++i) {
+      index.back() = i;
+      std::optional<double> value = values.at(rotated, index);
+      int64_t half = size / 2;
+      double halves = i < half ? -(i + half + 1) : i - half + 1;
+      double neighbours = i % 2 ? i : -(i + 2);
+      if (!value || (*value != halves && *value != neighbours))
+        return std::nullopt;
+      bool interleaved = *value == neighbours;
+      if (size > 2 && kind && *kind != interleaved)
+        return std::nullopt;
+      kind = interleaved;
+    }
+  }
+  if (!llvm::all_of(values.visited(), movesFeatures))
+    return std::nullopt;
+  // The constants may index other rotations too; they stay, and die with
+  // their last user.
+  for (Operation *op : values.visited())
+    if (!isa<ConstantOp>(op))
+      ops.push_back(op);
+  return size == 2 ? false : kind;
+}
+
+/// Matches `x * cos + rotate(x) * sin` at `add`, each product's and the
+/// sum's operands in either order.
+std::optional<WrittenOutRope> matchWrittenOutRope(AddOp add) {
+  for (int side = 0; side < 2; ++side) {
+    auto plain = add->getOperand(side).getDefiningOp<MulOp>();
+    auto rotated = add->getOperand(1 - side).getDefiningOp<MulOp>();
+    if (!plain || !rotated)
+      continue;
+    for (int r = 0; r < 2; ++r)
+      for (int p = 0; p < 2; ++p) {
+        WrittenOutRope rope;
+        Value x = plain->getOperand(p);
+        std::optional<bool> interleaved =
+            rotationKind(rotated->getOperand(r), x, rope.ops);
+        if (!interleaved)
+          continue;
+        rope.x = x;
+        rope.cos = plain->getOperand(1 - p);
+        rope.sin = rotated->getOperand(1 - r);
+        rope.interleaved = *interleaved;
+        rope.ops.append({plain, rotated, add});
+        return rope;
+      }
+  }
+  return std::nullopt;
+}
 
 /// Whether `slice` takes `[start, end)` of its input's last axis.
 bool slicesLastAxis(SliceOp slice, int64_t start, int64_t end) {
@@ -46,56 +141,6 @@ bool slicesLastAxis(SliceOp slice, int64_t start, int64_t end) {
          static_cast<int64_t>(slice.getStart()) == start &&
          static_cast<int64_t>(slice.getEnd().value_or(type.getDimSize(last))) ==
              end;
-}
-
-/// The x of `concat(-x[..., h:], x[..., :h])` along the last axis of a
-/// static even size 2h, with its ops added to `ops`; null otherwise.
-Value rotatedHalves(Value value, SmallVectorImpl<Operation *> &ops) {
-  auto concat = value.getDefiningOp<ConcatOp>();
-  auto type = cast<RankedTensorType>(value.getType());
-  int64_t last = type.getRank() - 1;
-  if (!concat || concat.getInputs().size() != 2 ||
-      static_cast<int64_t>(concat.getAxis()) != last)
-    return {};
-  auto neg = concat.getInputs()[0].getDefiningOp<NegOp>();
-  auto high = neg ? neg.getInput().getDefiningOp<SliceOp>() : SliceOp();
-  auto low = concat.getInputs()[1].getDefiningOp<SliceOp>();
-  if (!high || !low || high.getInput() != low.getInput())
-    return {};
-  int64_t size = type.getDimSize(last);
-  if (ShapedType::isDynamic(size) || size % 2 ||
-      !slicesLastAxis(high, size / 2, size) ||
-      !slicesLastAxis(low, 0, size / 2))
-    return {};
-  ops.append({high, low, neg, concat});
-  return low.getInput();
-}
-
-/// Matches `x * cos + rotate_half(x) * sin` at `add`, each product's and
-/// the sum's operands in either order.
-std::optional<WrittenOutRope> matchWrittenOutRope(AddOp add) {
-  for (int side = 0; side < 2; ++side) {
-    auto plain = add->getOperand(side).getDefiningOp<MulOp>();
-    auto rotated = add->getOperand(1 - side).getDefiningOp<MulOp>();
-    if (!plain || !rotated)
-      continue;
-    for (int r = 0; r < 2; ++r) {
-      WrittenOutRope rope;
-      Value x = rotatedHalves(rotated->getOperand(r), rope.ops);
-      if (!x)
-        continue;
-      for (int p = 0; p < 2; ++p) {
-        if (plain->getOperand(p) != x)
-          continue;
-        rope.x = x;
-        rope.cos = plain->getOperand(1 - p);
-        rope.sin = rotated->getOperand(1 - r);
-        rope.ops.append({plain, rotated, add});
-        return rope;
-      }
-    }
-  }
-  return std::nullopt;
 }
 
 /// GPT-NeoX's partial rotary (and Phi's): only the first R features of x
@@ -152,12 +197,12 @@ double ropeAngle(double theta, int64_t i, int64_t rotaryDim, double p) {
 class RopeTables {
 public:
   RopeTables(Value cos, Value sin, int64_t seqAxis, int64_t features,
-             ElementEvaluator &values, bool positions)
+             bool interleaved, ElementEvaluator &values, bool positions)
       : cos(cos), sin(sin), seqAxis(seqAxis), features(features),
-        values(values), positions(positions) {}
+        interleaved(interleaved), values(values), positions(positions) {}
 
   /// The theta for which the tables are the cos and sin of the angles
-  /// ropeAngle(theta, i mod D/2, D, p) at position p and feature i; nullopt
+  /// ropeAngle(theta, pair(i), D, p) at position p and feature i; nullopt
   /// when they are not such tables (they vary over heads, read another
   /// run-time value, or compute anything else). Position p is the sequence
   /// index t, or with `positions` bound in `values` (position ids of the
@@ -206,13 +251,14 @@ private:
   /// at the position where its angle is about 1 radian.
   std::optional<double> estimateTheta() {
     int64_t last = features / 2 - 1;
-    std::optional<double> frequency = angleAt(1, last);
+    int64_t feature = interleaved ? 2 * last : last;
+    std::optional<double> frequency = angleAt(1, feature);
     if (!frequency || !(*frequency > 0 && *frequency < 1))
       return std::nullopt;
     constexpr double kFarthest = 1 << 24; // Positions f32 holds exactly.
     double position = std::round(1 / *frequency);
     if (position > 1 && position < kFarthest) {
-      std::optional<double> angle = angleAt(int64_t(position), last);
+      std::optional<double> angle = angleAt(int64_t(position), feature);
       if (!angle || !(*angle > 0))
         return std::nullopt;
       frequency = *angle / position;
@@ -234,12 +280,11 @@ private:
   bool matches(double theta) {
     auto type = cast<RankedTensorType>(cos.getType()).getElementType();
     double tolerance = type.isF32() ? 1e-5 : type.isF16() ? 2e-3 : 1e-2;
-    int64_t half = features / 2;
     for (int64_t b = 0; b < (positions ? 2 : 1); ++b)
       for (int64_t t : kSampledPositions)
         for (int64_t i = 0; i < features; ++i) {
           double position = positions ? boundPosition(b, t) : double(t);
-          double angle = ropeAngle(theta, i % half, features, position);
+          double angle = ropeAngle(theta, pair(i), features, position);
           double bound = tolerance + 4 * 0x1p-24 * std::fabs(angle);
           std::optional<double> c = element(cos, b, t, i),
                                 s = element(sin, b, t, i);
@@ -271,6 +316,11 @@ private:
     return values.at(table, index);
   }
 
+  /// The pair feature i belongs to: the index of its frequency.
+  int64_t pair(int64_t i) const {
+    return interleaved ? i / 2 : i % (features / 2);
+  }
+
   static bool variesOverBatch(Value table) {
     auto type = cast<RankedTensorType>(table.getType());
     return type.getRank() == 4 && type.getDimSize(0) != 1;
@@ -278,6 +328,7 @@ private:
 
   Value cos, sin;
   int64_t seqAxis, features;
+  bool interleaved;
   ElementEvaluator &values;
   bool positions;
 };
@@ -307,8 +358,8 @@ struct RaiseRopePattern : OpRewritePattern<AddOp> {
                                 PatternRewriter &rewriter) const override {
     std::optional<WrittenOutRope> rope = matchWrittenOutRope(add);
     if (!rope)
-      return rewriter.notifyMatchFailure(add,
-                                         "not x * cos + rotate_half(x) * sin");
+      return rewriter.notifyMatchFailure(
+          add, "not x * cos + rotate(x) * sin, x's pairs rotated");
     auto type = cast<RankedTensorType>(rope->x.getType());
     if (type.getRank() != 4 || add.getType() != type)
       return rewriter.notifyMatchFailure(
@@ -337,7 +388,8 @@ struct RaiseRopePattern : OpRewritePattern<AddOp> {
     ElementEvaluator tables;
     int64_t features = type.getDimSize(3);
     std::optional<double> theta =
-        RopeTables(rope->cos, rope->sin, *seqAxis, features, tables, false)
+        RopeTables(rope->cos, rope->sin, *seqAxis, features, rope->interleaved,
+                   tables, false)
             .theta();
     // Tables of position ids (HF's position_ids): the ids, [B, T] integers
     // of x's sequences, become the rope's positions.
@@ -348,7 +400,8 @@ struct RaiseRopePattern : OpRewritePattern<AddOp> {
       tables.bind(positions, [](ArrayRef<int64_t> index) {
         return boundPosition(index[0], index[1]);
       });
-      theta = RopeTables(rope->cos, rope->sin, *seqAxis, features, tables, true)
+      theta = RopeTables(rope->cos, rope->sin, *seqAxis, features,
+                         rope->interleaved, tables, true)
                   .theta();
     }
     if (!theta)
@@ -366,7 +419,8 @@ struct RaiseRopePattern : OpRewritePattern<AddOp> {
       x = tokenMajor(rewriter, loc, x, swap);
     auto rotated = rewriter.create<RopeOp>(
         loc, x.getType(), x, positions, rewriter.getF64FloatAttr(*theta),
-        rewriter.getI64IntegerAttr(features), UnitAttr());
+        rewriter.getI64IntegerAttr(features),
+        rope->interleaved ? rewriter.getUnitAttr() : UnitAttr());
     Value result = rotated;
     if (*seqAxis == 2)
       result = tokenMajor(rewriter, loc, result, swap);

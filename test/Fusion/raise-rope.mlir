@@ -342,3 +342,146 @@ func.func @partial_rotary_refused(%x: tensor<?x?x2x12xf32>) -> (tensor<?x?x2x12x
   %kept = graph.concat %z, %pass2 {axis = 3 : i64} : (tensor<?x?x2x8xf32>, tensor<?x?x2x4xf32>) -> tensor<?x?x2x12xf32>
   return %swapped, %kept, %r2 : tensor<?x?x2x12xf32>, tensor<?x?x2x12xf32>, tensor<?x?x2x8xf32>
 }
+
+// -----
+
+// GPT-J's rotate_every_two on [B, T, H, D]: the features pair as
+// neighbours, x reshaped into pairs, stack(-x_odd, x_even) (a concat along
+// the pair axis) flattened back, and the tables repeat each frequency
+// twice (repeat_interleave, here a concat along a new last axis). It
+// becomes an interleaved rope.
+
+// CHECK-LABEL: func.func @interleaved
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x2x8xf32>)
+// CHECK-NEXT: %[[R:.*]] = graph.rope %[[X]] {interleaved, rotary_dim = 8 : i64, theta = 1.000000e+04 : f64} : (tensor<?x?x2x8xf32>) -> tensor<?x?x2x8xf32>
+// CHECK-NEXT: return %[[R]]
+func.func @interleaved(%x: tensor<?x?x2x8xf32>) -> tensor<?x?x2x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %batch = tensor.dim %x, %c0 : tensor<?x?x2x8xf32>
+  %seq = tensor.dim %x, %c1 : tensor<?x?x2x8xf32>
+  %pos = graph.arange %x {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<?x?x2x8xf32>) -> tensor<?xi64>
+  %posf = graph.cast %pos : tensor<?xi64> -> tensor<?xf32>
+  %col = graph.reshape %posf sizes(%seq) : tensor<?xf32> -> tensor<?x1xf32>
+  %inv = graph.constant dense<[1.0, 0.1, 0.01, 0.001]> : tensor<4xf32>
+  %f = graph.mul %col, %inv : tensor<?x1xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %f3 = graph.reshape %f sizes(%seq) : tensor<?x4xf32> -> tensor<?x4x1xf32>
+  %twice = graph.concat %f3, %f3 {axis = 2 : i64} : (tensor<?x4x1xf32>, tensor<?x4x1xf32>) -> tensor<?x4x2xf32>
+  %emb = graph.reshape %twice sizes(%seq) : tensor<?x4x2xf32> -> tensor<?x8xf32>
+  %c = graph.cos %emb : tensor<?x8xf32>
+  %s = graph.sin %emb : tensor<?x8xf32>
+  %cos = graph.reshape %c sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %sin = graph.reshape %s sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %pairs = graph.reshape %x sizes(%batch, %seq) : tensor<?x?x2x8xf32> -> tensor<?x?x2x4x2xf32>
+  %even = graph.slice %pairs {axis = 4 : i64, start = 0 : i64, end = 1 : i64} : tensor<?x?x2x4x2xf32> -> tensor<?x?x2x4x1xf32>
+  %odd = graph.slice %pairs {axis = 4 : i64, start = 1 : i64, end = 2 : i64} : tensor<?x?x2x4x2xf32> -> tensor<?x?x2x4x1xf32>
+  %n = graph.neg %odd : tensor<?x?x2x4x1xf32>
+  %stacked = graph.concat %n, %even {axis = 4 : i64} : (tensor<?x?x2x4x1xf32>, tensor<?x?x2x4x1xf32>) -> tensor<?x?x2x4x2xf32>
+  %rot = graph.reshape %stacked sizes(%batch, %seq) : tensor<?x?x2x4x2xf32> -> tensor<?x?x2x8xf32>
+  %xc = graph.mul %x, %cos : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %xs = graph.mul %rot, %sin : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %y = graph.add %xc, %xs : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  return %y : tensor<?x?x2x8xf32>
+}
+
+// -----
+
+// The same rotation as exported strided slices, x[..., ::2] and
+// x[..., 1::2] as gathers of constant indices, and the tables' repeat as a
+// gather of 0, 0, 1, 1, ...: an interleaved rope too; the constant
+// indices die with it.
+
+// CHECK-LABEL: func.func @interleaved_gathers
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x2x8xf32>)
+// CHECK-NEXT: %[[R:.*]] = graph.rope %[[X]] {interleaved, rotary_dim = 8 : i64, theta = 1.000000e+04 : f64}
+// CHECK-NEXT: return %[[R]]
+func.func @interleaved_gathers(%x: tensor<?x?x2x8xf32>) -> tensor<?x?x2x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %batch = tensor.dim %x, %c0 : tensor<?x?x2x8xf32>
+  %seq = tensor.dim %x, %c1 : tensor<?x?x2x8xf32>
+  %pos = graph.arange %x {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<?x?x2x8xf32>) -> tensor<?xi64>
+  %posf = graph.cast %pos : tensor<?xi64> -> tensor<?xf32>
+  %col = graph.reshape %posf sizes(%seq) : tensor<?xf32> -> tensor<?x1xf32>
+  %inv = graph.constant dense<[1.0, 0.1, 0.01, 0.001]> : tensor<4xf32>
+  %f = graph.mul %col, %inv : tensor<?x1xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %repeat = graph.constant dense<[0, 0, 1, 1, 2, 2, 3, 3]> : tensor<8xi64>
+  %emb = graph.gather %f, %repeat {axis = 1 : i64} : (tensor<?x4xf32>, tensor<8xi64>) -> tensor<?x8xf32>
+  %c = graph.cos %emb : tensor<?x8xf32>
+  %s = graph.sin %emb : tensor<?x8xf32>
+  %cos = graph.reshape %c sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %sin = graph.reshape %s sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %evens = graph.constant dense<[0, 2, 4, 6]> : tensor<4xi64>
+  %odds = graph.constant dense<[1, 3, 5, 7]> : tensor<4xi64>
+  %x1 = graph.gather %x, %evens {axis = 3 : i64} : (tensor<?x?x2x8xf32>, tensor<4xi64>) -> tensor<?x?x2x4xf32>
+  %x2 = graph.gather %x, %odds {axis = 3 : i64} : (tensor<?x?x2x8xf32>, tensor<4xi64>) -> tensor<?x?x2x4xf32>
+  %n = graph.neg %x2 : tensor<?x?x2x4xf32>
+  %n5 = graph.reshape %n sizes(%batch, %seq) : tensor<?x?x2x4xf32> -> tensor<?x?x2x4x1xf32>
+  %x15 = graph.reshape %x1 sizes(%batch, %seq) : tensor<?x?x2x4xf32> -> tensor<?x?x2x4x1xf32>
+  %stacked = graph.concat %n5, %x15 {axis = 4 : i64} : (tensor<?x?x2x4x1xf32>, tensor<?x?x2x4x1xf32>) -> tensor<?x?x2x4x2xf32>
+  %rot = graph.reshape %stacked sizes(%batch, %seq) : tensor<?x?x2x4x2xf32> -> tensor<?x?x2x8xf32>
+  %xc = graph.mul %cos, %x : tensor<?x1x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  %xs = graph.mul %rot, %sin : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %y = graph.add %xs, %xc : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  return %y : tensor<?x?x2x8xf32>
+}
+
+// -----
+
+// Rotations that are none of the two, each left as written: neighbours
+// rotated with tables of halves (each frequency once, then again); the
+// inverse rotation stack(x_odd, -x_even); and a rotation whose odd features
+// come from the other head.
+
+// CHECK-LABEL: func.func @interleaved_refused
+// CHECK-NOT:   graph.rope
+// CHECK:       return
+func.func @interleaved_refused(%x: tensor<?x?x2x8xf32>) -> (tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %batch = tensor.dim %x, %c0 : tensor<?x?x2x8xf32>
+  %seq = tensor.dim %x, %c1 : tensor<?x?x2x8xf32>
+  %pos = graph.arange %x {axis = 1 : i64, start = 0.000000e+00 : f64} : (tensor<?x?x2x8xf32>) -> tensor<?xi64>
+  %posf = graph.cast %pos : tensor<?xi64> -> tensor<?xf32>
+  %col = graph.reshape %posf sizes(%seq) : tensor<?xf32> -> tensor<?x1xf32>
+  %inv = graph.constant dense<[1.0, 0.1, 0.01, 0.001]> : tensor<4xf32>
+  %f = graph.mul %col, %inv : tensor<?x1xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %halves = graph.concat %f, %f {axis = 1 : i64} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x8xf32>
+  %ch = graph.cos %halves : tensor<?x8xf32>
+  %sh = graph.sin %halves : tensor<?x8xf32>
+  %cosh = graph.reshape %ch sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %sinh = graph.reshape %sh sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %f3 = graph.reshape %f sizes(%seq) : tensor<?x4xf32> -> tensor<?x4x1xf32>
+  %twice = graph.concat %f3, %f3 {axis = 2 : i64} : (tensor<?x4x1xf32>, tensor<?x4x1xf32>) -> tensor<?x4x2xf32>
+  %emb = graph.reshape %twice sizes(%seq) : tensor<?x4x2xf32> -> tensor<?x8xf32>
+  %c = graph.cos %emb : tensor<?x8xf32>
+  %s = graph.sin %emb : tensor<?x8xf32>
+  %cos = graph.reshape %c sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %sin = graph.reshape %s sizes(%seq) : tensor<?x8xf32> -> tensor<?x1x8xf32>
+  %pairs = graph.reshape %x sizes(%batch, %seq) : tensor<?x?x2x8xf32> -> tensor<?x?x2x4x2xf32>
+  %even = graph.slice %pairs {axis = 4 : i64, start = 0 : i64, end = 1 : i64} : tensor<?x?x2x4x2xf32> -> tensor<?x?x2x4x1xf32>
+  %odd = graph.slice %pairs {axis = 4 : i64, start = 1 : i64, end = 2 : i64} : tensor<?x?x2x4x2xf32> -> tensor<?x?x2x4x1xf32>
+  %nodd = graph.neg %odd : tensor<?x?x2x4x1xf32>
+  %stacked = graph.concat %nodd, %even {axis = 4 : i64} : (tensor<?x?x2x4x1xf32>, tensor<?x?x2x4x1xf32>) -> tensor<?x?x2x4x2xf32>
+  %rot = graph.reshape %stacked sizes(%batch, %seq) : tensor<?x?x2x4x2xf32> -> tensor<?x?x2x8xf32>
+  %xc1 = graph.mul %x, %cosh : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %xs1 = graph.mul %rot, %sinh : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %wrong_tables = graph.add %xc1, %xs1 : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  %neven = graph.neg %even : tensor<?x?x2x4x1xf32>
+  %inverse = graph.concat %odd, %neven {axis = 4 : i64} : (tensor<?x?x2x4x1xf32>, tensor<?x?x2x4x1xf32>) -> tensor<?x?x2x4x2xf32>
+  %irot = graph.reshape %inverse sizes(%batch, %seq) : tensor<?x?x2x4x2xf32> -> tensor<?x?x2x8xf32>
+  %xc2 = graph.mul %x, %cos : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %xs2 = graph.mul %irot, %sin : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %inverted = graph.add %xc2, %xs2 : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  %head0 = graph.slice %pairs {axis = 2 : i64, start = 0 : i64, end = 1 : i64} : tensor<?x?x2x4x2xf32> -> tensor<?x?x1x4x2xf32>
+  %head1 = graph.slice %pairs {axis = 2 : i64, start = 1 : i64, end = 2 : i64} : tensor<?x?x2x4x2xf32> -> tensor<?x?x1x4x2xf32>
+  %swapped = graph.concat %head1, %head0 {axis = 2 : i64} : (tensor<?x?x1x4x2xf32>, tensor<?x?x1x4x2xf32>) -> tensor<?x?x2x4x2xf32>
+  %other = graph.slice %swapped {axis = 4 : i64, start = 1 : i64, end = 2 : i64} : tensor<?x?x2x4x2xf32> -> tensor<?x?x2x4x1xf32>
+  %nother = graph.neg %other : tensor<?x?x2x4x1xf32>
+  %mixed = graph.concat %nother, %even {axis = 4 : i64} : (tensor<?x?x2x4x1xf32>, tensor<?x?x2x4x1xf32>) -> tensor<?x?x2x4x2xf32>
+  %mrot = graph.reshape %mixed sizes(%batch, %seq) : tensor<?x?x2x4x2xf32> -> tensor<?x?x2x8xf32>
+  %xc3 = graph.mul %x, %cos : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %xs3 = graph.mul %mrot, %sin : tensor<?x?x2x8xf32>, tensor<?x1x8xf32> -> tensor<?x?x2x8xf32>
+  %cross_head = graph.add %xc3, %xs3 : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32> -> tensor<?x?x2x8xf32>
+  return %wrong_tables, %inverted, %cross_head : tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>
+}
