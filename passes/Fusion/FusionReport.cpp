@@ -53,14 +53,25 @@ bool isGemmWeight(OpOperand &use) {
   return false;
 }
 
-/// A weight given `[in, out]`, transposed for the GEMMs that read it
-/// (kiln-raise-linear): no kernel of its own when the weight is a
-/// parameter, whose panels kiln-pack-weights packs from it as it is, so
-/// its node is reported with the GEMM.
+/// Whether `value` is a parameter, or a transpose or slice of one.
+bool isParameterView(Value value) {
+  Operation *op = value.getDefiningOp();
+  if (!op)
+    return true;
+  return isa<TransposeOp, SliceOp>(op) && isParameterView(op->getOperand(0));
+}
+
+/// A view of a parameter that only GEMMs read as a weight (kiln-raise-linear
+/// transposes a weight given `[in, out]`; kiln-raise-ffn slices a glu's gate
+/// and up rows from a gate_up projection's): no kernel of its own, since
+/// kiln-pack-weights packs the panels from the parameter itself, so its
+/// node is reported with the GEMM.
 bool isWeightLayout(Operation *op) {
-  auto transpose = dyn_cast<TransposeOp>(op);
-  return transpose && isa<BlockArgument>(transpose.getInput()) &&
-         llvm::all_of(transpose->getUses(), isGemmWeight);
+  if (!isa<TransposeOp, SliceOp>(op) || !isParameterView(op->getOperand(0)))
+    return false;
+  return llvm::all_of(op->getUses(), [](OpOperand &use) {
+    return isGemmWeight(use) || isWeightLayout(use.getOwner());
+  });
 }
 
 /// The first node pointer of `op`, where a refusal is reported.
@@ -113,33 +124,28 @@ bool readsHiddenLayer(LinearOp linear) {
          });
 }
 
-/// The projection whose output `value` is a part of (a split result or a
-/// slice), or null.
-Operation *projectionOfPart(Value value) {
-  Operation *part = value.getDefiningOp();
-  if (!isa_and_nonnull<SplitOp, SliceOp>(part))
-    return nullptr;
-  return part->getOperand(0).getDefiningOp<LinearOp>();
-}
-
-/// Whether `linear` reads a product of two parts of one projection's output
-/// (a gate and up split from one GEMM, as Phi-3's gate_up_proj and Mamba's
-/// in_proj are), directly or in an elementwise group.
-bool readsProjectionParts(LinearOp linear) {
+/// The gate and up that `linear` reads the product of, when they are two
+/// parts of one projection's output (Phi-3's gate_up_proj, Mamba's
+/// in_proj), directly or in an elementwise group.
+std::optional<std::pair<ProjectionPart, ProjectionPart>>
+projectionPartsRead(LinearOp linear) {
   Operation *product = linear.getInput().getDefiningOp();
   if (!isa_and_nonnull<MulOp, FusedElementwiseOp>(product))
-    return false;
-  SmallVector<Value, 2> parts;
-  Operation *projection = nullptr;
+    return std::nullopt;
+  SmallVector<ProjectionPart, 2> parts;
   for (Value operand : product->getOperands()) {
-    Operation *source = projectionOfPart(operand);
-    if (!source || (projection && source != projection) ||
-        llvm::is_contained(parts, operand))
+    std::optional<ProjectionPart> part = projectionPart(operand);
+    if (!part)
+      if (std::optional<ActivationMatch> act = matchActivation(operand))
+        part = projectionPart(act->input);
+    if (!part || (!parts.empty() && (part->projection != parts[0].projection ||
+                                     part->start == parts[0].start)))
       continue;
-    projection = source;
-    parts.push_back(operand);
+    parts.push_back(*part);
   }
-  return parts.size() >= 2;
+  if (parts.size() < 2)
+    return std::nullopt;
+  return std::make_pair(parts[0], parts[1]);
 }
 
 /// Why `op`, a candidate left in the IR, did not fuse, and at which node
@@ -152,9 +158,17 @@ std::string refusal(Operation *op, std::string &at) {
     return kFusionOff;
   }
   if (auto linear = dyn_cast<LinearOp>(op)) {
-    if (readsProjectionParts(linear))
-      return "not raised to glu: the gate and up are parts of one "
-             "projection's output (a split or slices), not two projections";
+    if (auto parts = projectionPartsRead(linear)) {
+      if (failed(canTakeParts(parts->first, parts->second, linear, why)))
+        return "not raised to glu: " + why;
+      if (!isa<MulOp>(linear.getInput().getDefiningOp()))
+        return "not raised to glu: the product of the parts is not "
+               "act(gate) * up with " +
+               describeActivations(gluActivations());
+      if (failed(matchFFN(linear, why)))
+        return "not raised to glu: " + why;
+      return kFusionOff;
+    }
     if (!readsHiddenLayer(linear))
       return {};
     if (failed(matchFFN(linear, why)))

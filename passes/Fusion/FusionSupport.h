@@ -134,13 +134,33 @@ std::optional<ActivationMatch> matchActivation(mlir::Value result);
 /// one (a relu whose only user squares it is relu2).
 std::optional<ActivationMatch> matchActivationOf(mlir::Value input);
 
+/// Columns `[start, start + size)` of the last axis of a projection's
+/// output, taken by a slice or as a split's result (Phi-3's gate_up_proj).
+struct ProjectionPart {
+  graph::LinearOp projection;
+  int64_t start = 0, size = 0;
+  /// The slice or split that takes it.
+  mlir::Operation *op = nullptr;
+};
+/// The part of a projection that `value` is, if it is one.
+std::optional<ProjectionPart> projectionPart(mlir::Value value);
+/// Whether a GLU's gate and up, the parts `gate` and `up` of one
+/// projection, become ffn.glu weights (the projection's weight rows): equal
+/// and disjoint, of a bias-free projection that nothing else reads, and
+/// `out` bias-free; on failure says why.
+mlir::LogicalResult canTakeParts(const ProjectionPart &gate,
+                                 const ProjectionPart &up, graph::LinearOp out,
+                                 std::string &why);
+
 /// `out(act(in(x)))` for an ffn.mlp, or `down(act(gate(x)) * up(x))` for an
-/// ffn.glu; `up` is null for an MLP.
+/// ffn.glu; `up` is null for an MLP, and for a GLU whose gate and up are
+/// parts of one projection `in` (`parts` then holds them).
 struct FFNMatch {
   graph::LinearOp in, up, out;
   ActivationMatch act;
   /// The gating mul of a GLU.
   mlir::Operation *gate = nullptr;
+  std::optional<std::pair<ProjectionPart, ProjectionPart>> parts;
 };
 /// Matches the MLP or GLU that `out` (the last projection) ends; on failure
 /// says why.

@@ -3,7 +3,10 @@
 // The kiln-raise-ffn pass: `linear → activation → linear` becomes ffn.mlp
 // and `act(linear(x, w_gate)) * linear(x, w_up) → linear` becomes ffn.glu,
 // whose kernels apply the activation (and the gate) to the accumulators of
-// the first GEMM, and whose weights are packed together at bind time.
+// the first GEMM, and whose weights are packed together at bind time. A
+// gate and up taken as parts of one projection's output (Phi-3's
+// gate_up_proj) become the glu's weights as row ranges of the projection's
+// weight, packed from it at bind time as two weights are.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +31,24 @@ bool isPlainLinear(LinearOp op) {
   return op && !op.getResidual() && !op.getActivation();
 }
 
+/// The rows of a `[N, K]` weight that compute `part` of its projection's
+/// output: a slice of the weight, or of its source when it is given
+/// `[K, N]` and transposed (kiln-raise-linear), so that kiln-pack-weights
+/// packs the panels from the parameter itself.
+Value weightRows(PatternRewriter &rewriter, Location loc, Value weight,
+                 const ProjectionPart &part) {
+  auto rows = [&](Value matrix, uint64_t axis) -> Value {
+    return rewriter.create<SliceOp>(
+        loc, matrix, axis, static_cast<uint64_t>(part.start),
+        rewriter.getI64IntegerAttr(part.start + part.size));
+  };
+  auto transpose = weight.getDefiningOp<TransposeOp>();
+  if (transpose && transpose.getPerm() == ArrayRef<int64_t>{1, 0})
+    return rewriter.create<TransposeOp>(loc, rows(transpose.getInput(), 1),
+                                        transpose.getPermAttr());
+  return rows(weight, 0);
+}
+
 struct RaiseFFNPattern : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp out,
@@ -44,7 +65,21 @@ struct RaiseFFNPattern : OpRewritePattern<LinearOp> {
     if (match->gate)
       fused.push_back(match->gate);
     fused.push_back(out);
-    if (!match->up) {
+    if (match->parts) {
+      auto [gate, up] = *match->parts;
+      fused.insert(fused.begin() + 1, gate.op);
+      if (up.op != gate.op)
+        fused.insert(fused.begin() + 2, up.op);
+      // The weight's rows are the projection's node, as its weight was.
+      Location rowsLoc = match->in.getLoc();
+      Value weight = match->in.getWeight();
+      auto glu = rewriter.create<ffn::GLUOp>(
+          fusedLoc(fused), match->in.getInput(),
+          weightRows(rewriter, rowsLoc, weight, gate),
+          weightRows(rewriter, rowsLoc, weight, up), out.getWeight(),
+          /*residual=*/Value(), activation);
+      rewriter.replaceOp(out, glu);
+    } else if (!match->up) {
       auto mlp = rewriter.create<ffn::MLPOp>(
           fusedLoc(fused), match->in.getInput(), match->in.getWeight(),
           match->in.getBias(), out.getWeight(), out.getBias(),
@@ -108,8 +143,31 @@ FailureOr<FFNMatch> kiln::matchFFN(LinearOp out, std::string &why) {
     for (int gateSide = 0; gateSide < 2; ++gateSide) {
       std::optional<ActivationMatch> act =
           matchActivation(mul->getOperand(gateSide));
+      if (!act)
+        continue;
+      std::optional<ProjectionPart> gatePart = projectionPart(act->input),
+                                    upPart = projectionPart(
+                                        mul->getOperand(1 - gateSide));
+      if (gatePart && upPart && gatePart->projection == upPart->projection) {
+        if (failed(canTakeParts(*gatePart, *upPart, out, why)))
+          return failure();
+        if (!isGluActivation(act->kind))
+          return fail("ffn.glu takes " + describeActivations(gluActivations()) +
+                      ", not " + activationName(act->kind));
+        for (Value value : {mul->getOperand(gateSide), act->input,
+                            mul->getOperand(1 - gateSide)})
+          if (!value.hasOneUse())
+            return fail(otherUsersReason(value));
+        if (mul.getType() != act->input.getType())
+          return fail("the gate and up parts differ in shape");
+        match.in = gatePart->projection;
+        match.act = *act;
+        match.gate = mul;
+        match.parts = std::make_pair(*gatePart, *upPart);
+        return match;
+      }
       auto up = mul->getOperand(1 - gateSide).getDefiningOp<LinearOp>();
-      if (!act || !up)
+      if (!up)
         continue;
       auto gate = act->input.getDefiningOp<LinearOp>();
       if (!isPlainLinear(gate) || !isPlainLinear(up))
@@ -145,4 +203,58 @@ FailureOr<FFNMatch> kiln::matchFFN(LinearOp out, std::string &why) {
   }
   return fail("the projection's input is neither an activation of a linear "
               "nor a gated product");
+}
+
+std::optional<ProjectionPart> kiln::projectionPart(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  Operation *op = value.getDefiningOp();
+  if (!type || type.getRank() == 0 || !isa_and_nonnull<SliceOp, SplitOp>(op))
+    return std::nullopt;
+  int64_t last = type.getRank() - 1;
+  auto projection = op->getOperand(0).getDefiningOp<LinearOp>();
+  auto whole = cast<RankedTensorType>(op->getOperand(0).getType());
+  if (!projection || whole.isDynamicDim(last))
+    return std::nullopt;
+  ProjectionPart part{projection, 0, type.getDimSize(last), op};
+  if (auto slice = dyn_cast<SliceOp>(op)) {
+    part.start = static_cast<int64_t>(slice.getStart());
+    if (static_cast<int64_t>(slice.getAxis()) != last)
+      return std::nullopt;
+    return part;
+  }
+  auto split = cast<SplitOp>(op);
+  if (static_cast<int64_t>(split.getAxis()) != last)
+    return std::nullopt;
+  for (Value result : split.getResults()) {
+    if (result == value)
+      return part;
+    part.start += cast<RankedTensorType>(result.getType()).getDimSize(last);
+  }
+  return std::nullopt;
+}
+
+LogicalResult kiln::canTakeParts(const ProjectionPart &gate,
+                                 const ProjectionPart &up, LinearOp out,
+                                 std::string &why) {
+  auto fail = [&](const Twine &reason) {
+    why = reason.str();
+    return failure();
+  };
+  LinearOp projection = gate.projection;
+  if (!isPlainLinear(projection))
+    return fail("the gate and up projection is not a plain linear");
+  if (projection.getBias() || out.getBias())
+    return fail("ffn.glu takes no biases");
+  if (gate.size != up.size)
+    return fail("the gate and up parts differ in size");
+  if (gate.start < up.start + up.size && up.start < gate.start + gate.size)
+    return fail("the gate and up parts overlap");
+  // The projection goes: nothing but the two parts may read it.
+  for (Operation *user : projection->getUsers())
+    if (user != gate.op && user != up.op)
+      return fail("the gate and up projection has other users");
+  if (auto split = dyn_cast<SplitOp>(gate.op);
+      split && split.getNumResults() != 2)
+    return fail("the split has more parts than the gate and up");
+  return success();
 }

@@ -142,3 +142,92 @@ func.func @geglu_tanh(%x: tensor<?x8xf32>, %wg: tensor<24x8xf32>, %wu: tensor<24
   %y2 = graph.linear %p2, %wd : (tensor<?x24xf32>, tensor<8x24xf32>) -> tensor<?x8xf32>
   return %y, %y2 : tensor<?x8xf32>, tensor<?x8xf32>
 }
+
+// -----
+
+// Phi-3's gate_up_proj: one projection split into gate and up, then
+// silu(gate) * up → down: one ffn.glu whose gate and up weights are the
+// projection's weight rows, [0, 24) and [24, 48).
+
+// CHECK-LABEL: func.func @split_gate_up
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[W:.*]]: tensor<48x8xf32>, %[[WD:.*]]: tensor<8x24xf32>)
+// CHECK-DAG:  %[[WG:.*]] = graph.slice %[[W]] {axis = 0 : i64, end = 24 : i64, start = 0 : i64} : tensor<48x8xf32> -> tensor<24x8xf32>
+// CHECK-DAG:  %[[WU:.*]] = graph.slice %[[W]] {axis = 0 : i64, end = 48 : i64, start = 24 : i64} : tensor<48x8xf32> -> tensor<24x8xf32>
+// CHECK:      %[[Y:.*]] = ffn.glu %[[X]], %[[WG]], %[[WU]], %[[WD]] {activation = #graph<activation silu>}
+// CHECK-NEXT: return %[[Y]]
+func.func @split_gate_up(%x: tensor<?x8xf32>, %w: tensor<48x8xf32>,
+                         %wd: tensor<8x24xf32>) -> tensor<?x8xf32> {
+  %h = graph.linear %x, %w : (tensor<?x8xf32>, tensor<48x8xf32>) -> tensor<?x48xf32>
+  %g, %u = graph.split %h {axis = 1 : i64} : tensor<?x48xf32> -> tensor<?x24xf32>, tensor<?x24xf32>
+  %a = graph.silu %g : tensor<?x24xf32>
+  %p = graph.mul %a, %u : tensor<?x24xf32>, tensor<?x24xf32> -> tensor<?x24xf32>
+  %y = graph.linear %p, %wd : (tensor<?x24xf32>, tensor<8x24xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// The up half first, as slices (Mamba's in_proj order: x, then the gate),
+// and the weight given [in, out] and transposed (kiln-raise-linear): the
+// rows are sliced from the source's columns, then transposed, so that the
+// panels are packed from the parameter itself.
+
+// CHECK-LABEL: func.func @sliced_gate_up_transposed
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[W:.*]]: tensor<8x48xf32>, %[[WD:.*]]: tensor<8x24xf32>)
+// CHECK-DAG:  %[[G:.*]] = graph.slice %[[W]] {axis = 1 : i64, end = 48 : i64, start = 24 : i64} : tensor<8x48xf32> -> tensor<8x24xf32>
+// CHECK-DAG:  %[[U:.*]] = graph.slice %[[W]] {axis = 1 : i64, end = 24 : i64, start = 0 : i64} : tensor<8x48xf32> -> tensor<8x24xf32>
+// CHECK-DAG:  %[[WG:.*]] = graph.transpose %[[G]] {perm = array<i64: 1, 0>}
+// CHECK-DAG:  %[[WU:.*]] = graph.transpose %[[U]] {perm = array<i64: 1, 0>}
+// CHECK:      ffn.glu %[[X]], %[[WG]], %[[WU]], %[[WD]] {activation = #graph<activation gelu>}
+func.func @sliced_gate_up_transposed(%x: tensor<?x8xf32>, %w: tensor<8x48xf32>,
+                                     %wd: tensor<8x24xf32>) -> tensor<?x8xf32> {
+  %wt = graph.transpose %w {perm = array<i64: 1, 0>} : tensor<8x48xf32> -> tensor<48x8xf32>
+  %h = graph.linear %x, %wt : (tensor<?x8xf32>, tensor<48x8xf32>) -> tensor<?x48xf32>
+  %u = graph.slice %h {axis = 1 : i64, start = 0 : i64, end = 24 : i64} : tensor<?x48xf32> -> tensor<?x24xf32>
+  %g = graph.slice %h {axis = 1 : i64, start = 24 : i64, end = 48 : i64} : tensor<?x48xf32> -> tensor<?x24xf32>
+  %a = graph.gelu %g : tensor<?x24xf32>
+  %p = graph.mul %u, %a : tensor<?x24xf32>, tensor<?x24xf32> -> tensor<?x24xf32>
+  %y = graph.linear %p, %wd : (tensor<?x24xf32>, tensor<8x24xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// Not raised: a bias on the projection; parts of different sizes (a gate
+// of one column broadcast over the up); parts that overlap; a projection
+// also read elsewhere; a split into three parts.
+
+// CHECK-LABEL: func.func @parts_refused
+// CHECK-NOT:   ffn.glu
+func.func @parts_refused(%x: tensor<?x8xf32>, %w: tensor<48x8xf32>, %b: tensor<48xf32>,
+                         %wd: tensor<8x24xf32>, %w25: tensor<25x8xf32>, %w3: tensor<72x8xf32>)
+    -> (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x48xf32>, tensor<?x8xf32>) {
+  %h0 = graph.linear %x, %w, %b : (tensor<?x8xf32>, tensor<48x8xf32>, tensor<48xf32>) -> tensor<?x48xf32>
+  %g0, %u0 = graph.split %h0 {axis = 1 : i64} : tensor<?x48xf32> -> tensor<?x24xf32>, tensor<?x24xf32>
+  %a0 = graph.silu %g0 : tensor<?x24xf32>
+  %p0 = graph.mul %a0, %u0 : tensor<?x24xf32>, tensor<?x24xf32> -> tensor<?x24xf32>
+  %biased = graph.linear %p0, %wd : (tensor<?x24xf32>, tensor<8x24xf32>) -> tensor<?x8xf32>
+  %h1 = graph.linear %x, %w25 : (tensor<?x8xf32>, tensor<25x8xf32>) -> tensor<?x25xf32>
+  %g1 = graph.slice %h1 {axis = 1 : i64, start = 0 : i64, end = 1 : i64} : tensor<?x25xf32> -> tensor<?x1xf32>
+  %u1 = graph.slice %h1 {axis = 1 : i64, start = 1 : i64, end = 25 : i64} : tensor<?x25xf32> -> tensor<?x24xf32>
+  %a1 = graph.silu %g1 : tensor<?x1xf32>
+  %p1 = graph.mul %a1, %u1 : tensor<?x1xf32>, tensor<?x24xf32> -> tensor<?x24xf32>
+  %unequal = graph.linear %p1, %wd : (tensor<?x24xf32>, tensor<8x24xf32>) -> tensor<?x8xf32>
+  %h2 = graph.linear %x, %w : (tensor<?x8xf32>, tensor<48x8xf32>) -> tensor<?x48xf32>
+  %g2 = graph.slice %h2 {axis = 1 : i64, start = 0 : i64, end = 24 : i64} : tensor<?x48xf32> -> tensor<?x24xf32>
+  %u2 = graph.slice %h2 {axis = 1 : i64, start = 12 : i64, end = 36 : i64} : tensor<?x48xf32> -> tensor<?x24xf32>
+  %a2 = graph.silu %g2 : tensor<?x24xf32>
+  %p2 = graph.mul %a2, %u2 : tensor<?x24xf32>, tensor<?x24xf32> -> tensor<?x24xf32>
+  %overlapping = graph.linear %p2, %wd : (tensor<?x24xf32>, tensor<8x24xf32>) -> tensor<?x8xf32>
+  %h3 = graph.linear %x, %w : (tensor<?x8xf32>, tensor<48x8xf32>) -> tensor<?x48xf32>
+  %g3, %u3 = graph.split %h3 {axis = 1 : i64} : tensor<?x48xf32> -> tensor<?x24xf32>, tensor<?x24xf32>
+  %a3 = graph.silu %g3 : tensor<?x24xf32>
+  %p3 = graph.mul %a3, %u3 : tensor<?x24xf32>, tensor<?x24xf32> -> tensor<?x24xf32>
+  %shared = graph.linear %p3, %wd : (tensor<?x24xf32>, tensor<8x24xf32>) -> tensor<?x8xf32>
+  %h4 = graph.linear %x, %w3 : (tensor<?x8xf32>, tensor<72x8xf32>) -> tensor<?x72xf32>
+  %g4, %u4, %r4 = graph.split %h4 {axis = 1 : i64} : tensor<?x72xf32> -> tensor<?x24xf32>, tensor<?x24xf32>, tensor<?x24xf32>
+  %a4 = graph.silu %g4 : tensor<?x24xf32>
+  %p4 = graph.mul %a4, %u4 : tensor<?x24xf32>, tensor<?x24xf32> -> tensor<?x24xf32>
+  %three = graph.linear %p4, %wd : (tensor<?x24xf32>, tensor<8x24xf32>) -> tensor<?x8xf32>
+  return %biased, %unequal, %overlapping, %shared, %h3, %three : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x48xf32>, tensor<?x8xf32>
+}

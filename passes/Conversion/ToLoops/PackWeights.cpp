@@ -13,6 +13,7 @@
 #include "dialects/Graph/IR/GraphOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "llvm/ADT/DenseSet.h"
@@ -28,9 +29,20 @@ namespace kiln {
 
 namespace {
 
-/// One packed buffer: the parameters it is packed from, in panel order.
+/// The rows of a parameter that a weight reads: `[start, start + size)` of
+/// its output axis (a glu's gate and up taken from one gate_up weight), or
+/// all of them (size -1).
+struct ParamRows {
+  unsigned param;
+  int64_t start = 0, size = -1;
+  bool operator==(const ParamRows &other) const {
+    return param == other.param && start == other.start && size == other.size;
+  }
+};
+
+/// One packed buffer: the parameter rows it is packed from, in panel order.
 struct PackedBuffer {
-  SmallVector<unsigned> params;
+  SmallVector<ParamRows> sources;
   WeightLayout layout;
   MemRefType type;
 };
@@ -72,17 +84,58 @@ WeightLayout swapped(WeightLayout layout) {
                                        : WeightLayout::OutIn;
 }
 
+/// A weight operand as read from its source: through a transpose, a
+/// slice of rows, both (`transpose(slice(p))`) or neither.
+struct WeightView {
+  Value source;
+  bool transposed = false;
+  graph::SliceOp rows;
+};
+WeightView viewOf(Value weight) {
+  WeightView view;
+  view.source = weight;
+  if (Value input = transposedMatrix(view.source)) {
+    view.transposed = true;
+    view.source = input;
+  }
+  auto slice = view.source.getDefiningOp<graph::SliceOp>();
+  if (slice && slice.getType().getRank() == 2 &&
+      !ShapedType::isDynamic(slice.getType().getDimSize(slice.getAxis()))) {
+    view.rows = slice;
+    view.source = slice.getInput();
+  }
+  return view;
+}
+
 /// Whether `use` of a parameter reads it only through panels: a packed
-/// weight operand, or a transpose that only packed weight operands read.
+/// weight operand, or a view (transpose, slice) that only such uses read.
 bool isPackedRead(OpOperand &use,
                   const llvm::DenseSet<OpOperand *> &packedReads) {
   if (packedReads.contains(&use))
     return true;
   Operation *owner = use.getOwner();
-  return owner->getNumResults() == 1 && transposedMatrix(owner->getResult(0)) &&
-         llvm::all_of(owner->getUses(), [&](OpOperand &transposed) {
-           return packedReads.contains(&transposed);
+  return isa<graph::TransposeOp, graph::SliceOp>(owner) &&
+         !owner->use_empty() &&
+         llvm::all_of(owner->getUses(), [&](OpOperand &viewed) {
+           return isPackedRead(viewed, packedReads);
          });
+}
+
+/// `param`, or the view of its rows `rows` along the output axis of
+/// `layout`.
+Value paramRows(ImplicitLocOpBuilder &b, Value param, const ParamRows &rows,
+                WeightLayout layout) {
+  if (rows.size < 0)
+    return param;
+  auto type = cast<MemRefType>(param.getType());
+  int64_t nAxis = outputAxis(layout);
+  SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0)),
+      sizes = {b.getIndexAttr(type.getDimSize(0)),
+               b.getIndexAttr(type.getDimSize(1))},
+      strides(2, b.getIndexAttr(1));
+  offsets[nAxis] = b.getIndexAttr(rows.start);
+  sizes[nAxis] = b.getIndexAttr(rows.size);
+  return b.create<memref::SubViewOp>(param, offsets, sizes, strides);
 }
 
 /// Adds the panels arguments, `kiln.packed_panels` attributes, `@kiln_pack`
@@ -142,26 +195,34 @@ LogicalResult packWeights(ModuleOp module, const GemmTiling &tiling) {
       return std::nullopt;
     return arg.getArgNumber() - function.firstParam;
   };
-  // The parameters behind `group`'s operands of `op` and the layout they
-  // are read in, if all are parameters, all as they are or all transposed.
+  // The parameter rows behind `group`'s operands of `op` and the layout
+  // they are read in, if all are parameters (or rows of one along its output
+  // axis), all as they are or all transposed.
   auto sourcesOf = [&](PackedFunction function, Operation *op,
                        const WeightGroup &group)
-      -> std::optional<std::pair<SmallVector<unsigned>, WeightLayout>> {
-    SmallVector<unsigned> params;
+      -> std::optional<std::pair<SmallVector<ParamRows>, WeightLayout>> {
+    SmallVector<ParamRows> sources;
     std::optional<bool> transposed;
     for (unsigned operand : group.operands) {
-      Value weight = op->getOperand(operand);
-      Value source = transposedMatrix(weight);
-      if (transposed.value_or(bool(source)) != bool(source))
+      WeightView view = viewOf(op->getOperand(operand));
+      if (transposed.value_or(view.transposed) != view.transposed)
         return std::nullopt;
-      transposed = bool(source);
-      std::optional<unsigned> param =
-          paramOf(function, source ? source : weight);
+      transposed = view.transposed;
+      std::optional<unsigned> param = paramOf(function, view.source);
       if (!param)
         return std::nullopt;
-      params.push_back(*param);
+      ParamRows rows{*param};
+      if (view.rows) {
+        WeightLayout read =
+            view.transposed ? swapped(group.layout) : group.layout;
+        if (static_cast<int64_t>(view.rows.getAxis()) != outputAxis(read))
+          return std::nullopt;
+        rows.start = static_cast<int64_t>(view.rows.getStart());
+        rows.size = view.rows.getType().getDimSize(outputAxis(read));
+      }
+      sources.push_back(rows);
     }
-    return std::make_pair(params,
+    return std::make_pair(sources,
                           *transposed ? swapped(group.layout) : group.layout);
   };
 
@@ -178,22 +239,23 @@ LogicalResult packWeights(ModuleOp module, const GemmTiling &tiling) {
         auto sources = sourcesOf(function, op, group);
         if (!sources)
           continue;
-        const SmallVector<unsigned> &params = sources->first;
+        const SmallVector<ParamRows> &params = sources->first;
         WeightLayout layout = sources->second;
         for (unsigned operand : group.operands)
           packedReads.insert(&op->getOpOperand(operand));
         auto *existing =
             llvm::find_if(buffers, [&](const PackedBuffer &buffer) {
-              return buffer.params == params && buffer.layout == layout;
+              return buffer.sources == params && buffer.layout == layout;
             });
         if (existing == buffers.end()) {
           auto weight = cast<RankedTensorType>(
-              function.func.getArgument(function.firstParam + params[0])
+              function.func.getArgument(function.firstParam + params[0].param)
                   .getType());
           int64_t nAxis = outputAxis(layout);
+          int64_t n =
+              params[0].size < 0 ? weight.getDimSize(nAxis) : params[0].size;
           buffers.push_back({params, layout,
-                             packedPanelsType(module.getContext(), tiling,
-                                              weight.getDimSize(nAxis),
+                             packedPanelsType(module.getContext(), tiling, n,
                                               weight.getDimSize(1 - nAxis),
                                               group.operands.size())});
           existing = std::prev(buffers.end());
@@ -248,9 +310,10 @@ LogicalResult packWeights(ModuleOp module, const GemmTiling &tiling) {
   for (auto [i, buffer] : llvm::enumerate(buffers)) {
     SmallVector<Value> sources;
     llvm::json::Array names;
-    for (unsigned p : buffer.params) {
-      sources.push_back(pack.getArgument(p));
-      const llvm::json::Object *param = (*params)[p].getAsObject();
+    for (const ParamRows &rows : buffer.sources) {
+      sources.push_back(
+          paramRows(b, pack.getArgument(rows.param), rows, buffer.layout));
+      const llvm::json::Object *param = (*params)[rows.param].getAsObject();
       names.push_back(param ? param->getString("name").value_or("") : "");
     }
     Value selected = b.create<arith::OrIOp>(
@@ -320,11 +383,13 @@ Value transposedMatrix(Value value) {
   return transpose.getInput();
 }
 
-bool isComputedForPanelsOnly(graph::TransposeOp transpose) {
-  return transposedMatrix(transpose.getResult()) && !transpose->use_empty() &&
-         llvm::all_of(transpose->getUses(), [](OpOperand &use) {
-           return bool(packedPanels(use.getOwner(), use.getOperandNumber()));
-         });
+bool isComputedForPanelsOnly(Operation *view) {
+  if (!isa<graph::TransposeOp, graph::SliceOp>(view) || view->use_empty())
+    return false;
+  return llvm::all_of(view->getUses(), [](OpOperand &use) {
+    return packedPanels(use.getOwner(), use.getOperandNumber()) ||
+           isComputedForPanelsOnly(use.getOwner());
+  });
 }
 
 Value packedPanels(Operation *op, unsigned operand) {
