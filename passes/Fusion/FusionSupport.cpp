@@ -246,3 +246,43 @@ FailureOr<RopeProjection> kiln::matchRopeProjection(graph::RopeOp rope,
   }
   return RopeProjection{linear, reshape};
 }
+
+Value kiln::weightRows(OpBuilder &builder, Location loc, Value weight,
+                       const ProjectionPart &part) {
+  auto rows = [&](Value matrix, uint64_t axis) -> Value {
+    return builder.create<graph::SliceOp>(
+        loc, matrix, axis, static_cast<uint64_t>(part.start),
+        builder.getI64IntegerAttr(part.start + part.size));
+  };
+  auto transpose = weight.getDefiningOp<graph::TransposeOp>();
+  if (transpose && transpose.getPerm() == ArrayRef<int64_t>{1, 0})
+    return builder.create<graph::TransposeOp>(
+        loc, rows(transpose.getInput(), 1), transpose.getPermAttr());
+  return rows(weight, 0);
+}
+
+LogicalResult kiln::canSplitIntoParts(
+    graph::LinearOp linear,
+    SmallVectorImpl<std::pair<Value, ProjectionPart>> &parts,
+    std::string &why) {
+  if (linear.getActivation() || linear.getResidual() ||
+      linear.getRopeHeadDim()) {
+    why = "the projection has a fused epilogue";
+    return failure();
+  }
+  for (Operation *user : linear->getUsers()) {
+    if (!isa<graph::SliceOp, graph::SplitOp>(user)) {
+      why = "the projection has users besides the parts of it";
+      return failure();
+    }
+    for (Value value : user->getResults()) {
+      std::optional<ProjectionPart> part = projectionPart(value);
+      if (!part) {
+        why = "a part is no range of the projection's last axis";
+        return failure();
+      }
+      parts.emplace_back(value, *part);
+    }
+  }
+  return success();
+}

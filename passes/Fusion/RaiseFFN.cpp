@@ -31,24 +31,6 @@ bool isPlainLinear(LinearOp op) {
   return op && !op.getResidual() && !op.getActivation();
 }
 
-/// The rows of a `[N, K]` weight that compute `part` of its projection's
-/// output: a slice of the weight, or of its source when it is given
-/// `[K, N]` and transposed (kiln-raise-linear), so that kiln-pack-weights
-/// packs the panels from the parameter itself.
-Value weightRows(PatternRewriter &rewriter, Location loc, Value weight,
-                 const ProjectionPart &part) {
-  auto rows = [&](Value matrix, uint64_t axis) -> Value {
-    return rewriter.create<SliceOp>(
-        loc, matrix, axis, static_cast<uint64_t>(part.start),
-        rewriter.getI64IntegerAttr(part.start + part.size));
-  };
-  auto transpose = weight.getDefiningOp<TransposeOp>();
-  if (transpose && transpose.getPerm() == ArrayRef<int64_t>{1, 0})
-    return rewriter.create<TransposeOp>(loc, rows(transpose.getInput(), 1),
-                                        transpose.getPermAttr());
-  return rows(weight, 0);
-}
-
 struct RaiseFFNPattern : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp out,

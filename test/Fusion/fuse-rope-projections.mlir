@@ -53,3 +53,66 @@ func.func @refused(%x: tensor<2x8x32xf32>, %w: tensor<32x32xf32>,
   %gr = graph.rope %g4 {rotary_dim = 16 : i64, theta = 10000.0 : f64} : (tensor<2x4x4x16xf32>) -> tensor<2x4x4x16xf32>
   return %p, %pr, %s4, %sr, %hr, %gr : tensor<2x8x32xf32>, tensor<2x8x2x16xf32>, tensor<2x8x2x16xf32>, tensor<2x8x2x16xf32>, tensor<2x8x2x16xf32>, tensor<2x4x4x16xf32>
 }
+
+// -----
+
+// Phi-3's qkv_proj: one projection (with a bias here) cut into q, k and v
+// by slices. It becomes one projection per part, each of the weight's rows
+// and the bias's entries for its columns, so that the ropes on q and k
+// become their epilogues; v's projection has none. The slices are gone.
+
+// CHECK-LABEL: func.func @fused_qkv
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<?x?x32xf32>, %[[W:[^:]*]]: tensor<96x32xf32>, %[[B:[^:]*]]: tensor<96xf32>)
+// CHECK-NOT: graph.rope
+// CHECK-DAG: %[[WQ:.*]] = graph.slice %[[W]] {axis = 0 : i64, end = 32 : i64, start = 0 : i64}
+// CHECK-DAG: %[[BQ:.*]] = graph.slice %[[B]] {axis = 0 : i64, end = 32 : i64, start = 0 : i64}
+// CHECK-DAG: %[[WK:.*]] = graph.slice %[[W]] {axis = 0 : i64, end = 64 : i64, start = 32 : i64}
+// CHECK-DAG: %[[BK:.*]] = graph.slice %[[B]] {axis = 0 : i64, end = 64 : i64, start = 32 : i64}
+// CHECK-DAG: %[[WV:.*]] = graph.slice %[[W]] {axis = 0 : i64, end = 96 : i64, start = 64 : i64}
+// CHECK-DAG: %[[BV:.*]] = graph.slice %[[B]] {axis = 0 : i64, end = 96 : i64, start = 64 : i64}
+// CHECK-DAG: graph.linear %[[X]], %[[WQ]], %[[BQ]] {rope_head_dim = 16 : i64, rope_rotary_dim = 16 : i64, rope_theta = 1.000000e+04 : f64} : {{.*}} -> tensor<?x?x32xf32>
+// CHECK-DAG: graph.linear %[[X]], %[[WK]], %[[BK]] {rope_head_dim = 16 : i64, rope_rotary_dim = 16 : i64, rope_theta = 1.000000e+04 : f64} : {{.*}} -> tensor<?x?x32xf32>
+// CHECK-DAG: %[[V:.*]] = graph.linear %[[X]], %[[WV]], %[[BV]] : {{.*}} -> tensor<?x?x32xf32>
+// CHECK-NOT: graph.slice %{{.*}} {axis = 2
+func.func @fused_qkv(%x: tensor<?x?x32xf32>, %w: tensor<96x32xf32>, %bias: tensor<96xf32>)
+    -> (tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %b = tensor.dim %x, %c0 : tensor<?x?x32xf32>
+  %t = tensor.dim %x, %c1 : tensor<?x?x32xf32>
+  %qkv = graph.linear %x, %w, %bias : (tensor<?x?x32xf32>, tensor<96x32xf32>, tensor<96xf32>) -> tensor<?x?x96xf32>
+  %q = graph.slice %qkv {axis = 2 : i64, start = 0 : i64, end = 32 : i64} : tensor<?x?x96xf32> -> tensor<?x?x32xf32>
+  %k = graph.slice %qkv {axis = 2 : i64, start = 32 : i64, end = 64 : i64} : tensor<?x?x96xf32> -> tensor<?x?x32xf32>
+  %v = graph.slice %qkv {axis = 2 : i64, start = 64 : i64, end = 96 : i64} : tensor<?x?x96xf32> -> tensor<?x?x32xf32>
+  %q4 = graph.reshape %q sizes(%b, %t) : tensor<?x?x32xf32> -> tensor<?x?x2x16xf32>
+  %qr = graph.rope %q4 {rotary_dim = 16 : i64, theta = 10000.0 : f64} : (tensor<?x?x2x16xf32>) -> tensor<?x?x2x16xf32>
+  %k4 = graph.reshape %k sizes(%b, %t) : tensor<?x?x32xf32> -> tensor<?x?x2x16xf32>
+  %kr = graph.rope %k4 {rotary_dim = 16 : i64, theta = 10000.0 : f64} : (tensor<?x?x2x16xf32>) -> tensor<?x?x2x16xf32>
+  return %qr, %kr, %v : tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x32xf32>
+}
+
+// -----
+
+// A split into q and k whose projection already has an epilogue (a
+// residual), and slices of a projection that is also an output, stay one
+// projection each: the ropes stay.
+
+// CHECK-LABEL: func.func @fused_qkv_refused
+// CHECK-COUNT-2: graph.rope
+// CHECK-NOT: rope_head_dim
+func.func @fused_qkv_refused(%x: tensor<?x?x32xf32>, %w: tensor<64x32xf32>, %r: tensor<?x?x64xf32>)
+    -> (tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %b = tensor.dim %x, %c0 : tensor<?x?x32xf32>
+  %t = tensor.dim %x, %c1 : tensor<?x?x32xf32>
+  %qk = graph.linear %x, %w residual %r : (tensor<?x?x32xf32>, tensor<64x32xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  %q, %k = graph.split %qk {axis = 2 : i64} : tensor<?x?x64xf32> -> tensor<?x?x32xf32>, tensor<?x?x32xf32>
+  %q4 = graph.reshape %q sizes(%b, %t) : tensor<?x?x32xf32> -> tensor<?x?x2x16xf32>
+  %qr = graph.rope %q4 {rotary_dim = 16 : i64, theta = 10000.0 : f64} : (tensor<?x?x2x16xf32>) -> tensor<?x?x2x16xf32>
+  %both = graph.linear %x, %w : (tensor<?x?x32xf32>, tensor<64x32xf32>) -> tensor<?x?x64xf32>
+  %k2 = graph.slice %both {axis = 2 : i64, start = 32 : i64, end = 64 : i64} : tensor<?x?x64xf32> -> tensor<?x?x32xf32>
+  %k4 = graph.reshape %k2 sizes(%b, %t) : tensor<?x?x32xf32> -> tensor<?x?x2x16xf32>
+  %kr = graph.rope %k4 {rotary_dim = 16 : i64, theta = 10000.0 : f64} : (tensor<?x?x2x16xf32>) -> tensor<?x?x2x16xf32>
+  return %qr, %kr, %both : tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x64xf32>
+}
