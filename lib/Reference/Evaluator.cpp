@@ -36,6 +36,7 @@ static const std::map<std::string, OpFn> &opTable() {
       {"gelu", evalUnary},
       {"gelu_tanh", evalUnary},
       {"silu", evalUnary},
+      {"quick_gelu", evalUnary},
       {"sigmoid", evalUnary},
       {"tanh", evalUnary},
       {"exp", evalUnary},

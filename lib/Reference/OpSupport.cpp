@@ -147,6 +147,7 @@ double geluTanh(double x) {
 }
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 double silu(double x) { return x * sigmoid(x); }
+double quickGelu(double x) { return x * sigmoid(kQuickGeluScale * x); }
 double softplus(double x) { return x > 20.0 ? x : std::log1p(std::exp(x)); }
 double relu2(double x) { return relu(x) * relu(x); }
 double elu1(double x) { return x > 0 ? x + 1.0 : std::exp(x); }
@@ -167,6 +168,8 @@ double (*activationFunction(Activation activation))(double) {
     return sigmoid;
   case Activation::tanh:
     return [](double x) { return std::tanh(x); };
+  case Activation::quick_gelu:
+    return quickGelu;
   }
   return nullptr;
 }

@@ -19,7 +19,8 @@ constexpr Entry kActivations[] = {{Activation::relu, "relu"},
                                   {Activation::silu, "silu"},
                                   {Activation::relu2, "relu2"},
                                   {Activation::sigmoid, "sigmoid"},
-                                  {Activation::tanh, "tanh"}};
+                                  {Activation::tanh, "tanh"},
+                                  {Activation::quick_gelu, "quick_gelu"}};
 
 bool contains(const std::vector<Activation> &list, Activation activation) {
   return std::find(list.begin(), list.end(), activation) != list.end();
@@ -43,8 +44,8 @@ std::optional<Activation> parseActivation(const std::string &name) {
 
 const std::vector<Activation> &mlpActivations() {
   static const std::vector<Activation> list = {
-      Activation::relu, Activation::gelu, Activation::gelu_tanh,
-      Activation::silu, Activation::relu2};
+      Activation::relu, Activation::gelu,  Activation::gelu_tanh,
+      Activation::silu, Activation::relu2, Activation::quick_gelu};
   return list;
 }
 

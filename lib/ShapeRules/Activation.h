@@ -17,7 +17,20 @@
 namespace kiln {
 
 /// Enumerators are spelled as the JSON IR and the IR print them.
-enum class Activation { relu, gelu, gelu_tanh, silu, relu2, sigmoid, tanh };
+enum class Activation {
+  relu,
+  gelu,
+  gelu_tanh,
+  silu,
+  relu2,
+  sigmoid,
+  tanh,
+  quick_gelu
+};
+
+/// quick_gelu(x) = x · sigmoid(1.702 x), the GELU approximation of
+/// OpenAI's CLIP (HF's "quick_gelu").
+inline constexpr double kQuickGeluScale = 1.702;
 
 /// "relu", "gelu_tanh", ...
 const char *activationName(Activation activation);

@@ -110,6 +110,8 @@ static std::optional<Activation> unaryActivation(Operation *op) {
     return Activation::gelu_tanh;
   if (isa<graph::SiluOp>(op))
     return Activation::silu;
+  if (isa<graph::QuickGeluOp>(op))
+    return Activation::quick_gelu;
   if (isa<graph::SigmoidOp>(op))
     return Activation::sigmoid;
   if (isa<graph::TanhOp>(op))

@@ -4,7 +4,8 @@
 // activation out: SiLU as `x * sigmoid(x)`, GELU as
 // `x * 0.5 * (1 + erf(x / √2))` (torch.onnx's nn.GELU), its tanh
 // approximation as `0.5 * x * (1 + tanh(√(2/π) * (x + 0.044715 * x³)))`
-// (GPT-2's gelu_new). Each becomes its one graph op, so that the epilogue
+// (GPT-2's gelu_new), CLIP's quick_gelu as `x * sigmoid(1.702 * x)`.
+// Each becomes its one graph op, so that the epilogue
 // and FFN fusions that follow see an activation, and the kernel computes it
 // in registers rather than as a chain of elementwise ops.
 //
@@ -232,6 +233,23 @@ std::optional<RaisedActivation> matchSilu(const Polynomial &p) {
   return RaisedActivation{Activation::silu, split->second, {split->first}};
 }
 
+/// `x · sigmoid(1.702 x)` (CLIP's quick_gelu).
+std::optional<RaisedActivation> matchQuickGelu(const Polynomial &p) {
+  if (p.size() != 1 || !near(p[0].coefficient, 1.0))
+    return std::nullopt;
+  auto split = splitFactor<SigmoidOp>(p[0]);
+  if (!split)
+    return std::nullopt;
+  SigmoidOp sigmoid = split->first;
+  Expander argument;
+  std::optional<Polynomial> a = argument.expand(sigmoid.getInput(), sigmoid);
+  if (!a || linearIn(*a, kQuickGeluScale) != split->second)
+    return std::nullopt;
+  SmallVector<Operation *> ops(argument.expanded());
+  ops.push_back(sigmoid);
+  return RaisedActivation{Activation::quick_gelu, split->second, ops};
+}
+
 /// `x/2 + x/2 · f(a)`, with f erf and a = x/√2 (GELU), or f tanh and
 /// a = √(2/π)·(x + 0.044715·x³) (its tanh approximation).
 std::optional<RaisedActivation> matchGelu(const Polynomial &p) {
@@ -281,8 +299,10 @@ Operation *createActivation(PatternRewriter &rewriter, Location loc,
     return rewriter.create<GeluOp>(loc, input);
   case Activation::gelu_tanh:
     return rewriter.create<GeluTanhOp>(loc, input);
+  case Activation::quick_gelu:
+    return rewriter.create<QuickGeluOp>(loc, input);
   default:
-    llvm_unreachable("the pass raises silu, gelu and gelu_tanh only");
+    llvm_unreachable("the pass raises silu, gelu, gelu_tanh and quick_gelu");
   }
 }
 
@@ -299,6 +319,8 @@ struct RaiseActivationPattern : RewritePattern {
     if (!p)
       return failure();
     std::optional<RaisedActivation> raised = matchSilu(*p);
+    if (!raised)
+      raised = matchQuickGelu(*p);
     if (!raised)
       raised = matchGelu(*p);
     Type type = root->getResult(0).getType();

@@ -210,3 +210,47 @@ func.func @gelu_refused(%x: tensor<16xf32>)
   %c = graph.mul %p3, %halves : tensor<16xf32>, tensor<4x16xf32> -> tensor<4x16xf32>
   return %a, %b, %p2, %c : tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<4x16xf32>
 }
+
+// -----
+
+// CLIP's quick_gelu, x * sigmoid(1.702 * x) (HF's QuickGELUActivation),
+// with each product in either order.
+
+// CHECK-LABEL: func.func @quick_gelu
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[Y:.*]]: tensor<?x8xf32>)
+// CHECK-NEXT: %[[A:.*]] = graph.quick_gelu %[[X]]
+// CHECK-NEXT: %[[B:.*]] = graph.quick_gelu %[[Y]]
+// CHECK-NEXT: return %[[A]], %[[B]]
+func.func @quick_gelu(%x: tensor<?x8xf32>, %y: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %k = graph.constant dense<1.702> : tensor<f32>
+  %kx = graph.mul %x, %k : tensor<?x8xf32>, tensor<f32> -> tensor<?x8xf32>
+  %s = graph.sigmoid %kx : tensor<?x8xf32>
+  %a = graph.mul %x, %s : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %ky = graph.mul %k, %y : tensor<f32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %t = graph.sigmoid %ky : tensor<?x8xf32>
+  %b = graph.mul %t, %y : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  return %a, %b : tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// Not quick_gelu: sigmoid(1.7 x) (another constant), sigmoid(1.702 y) · x
+// (another operand), and a sigmoid that is also returned.
+
+// CHECK-LABEL: func.func @quick_gelu_refused
+// CHECK-NOT: graph.quick_gelu
+// CHECK: return
+func.func @quick_gelu_refused(%x: tensor<?x8xf32>, %y: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) {
+  %k = graph.constant dense<1.7> : tensor<f32>
+  %kx = graph.mul %x, %k : tensor<?x8xf32>, tensor<f32> -> tensor<?x8xf32>
+  %s = graph.sigmoid %kx : tensor<?x8xf32>
+  %a = graph.mul %x, %s : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %q = graph.constant dense<1.702> : tensor<f32>
+  %qy = graph.mul %y, %q : tensor<?x8xf32>, tensor<f32> -> tensor<?x8xf32>
+  %t = graph.sigmoid %qy : tensor<?x8xf32>
+  %b = graph.mul %x, %t : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %qx = graph.mul %x, %q : tensor<?x8xf32>, tensor<f32> -> tensor<?x8xf32>
+  %u = graph.sigmoid %qx : tensor<?x8xf32>
+  %c = graph.mul %u, %x : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  return %a, %b, %c, %u : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>
+}

@@ -724,10 +724,10 @@ template <typename... Ops> struct OpList {
 };
 
 using ElementwiseOps =
-    OpList<ReluOp, GeluOp, GeluTanhOp, SiluOp, SigmoidOp, TanhOp, ExpOp,
-           SoftplusOp, NegOp, RsqrtOp, LogOp, SqrtOp, AbsOp, SquareOp, ErfOp,
-           SinOp, CosOp, AddOp, SubOp, MulOp, DivOp, MaximumOp, MinimumOp,
-           PowOp, CastOp>;
+    OpList<ReluOp, GeluOp, GeluTanhOp, SiluOp, QuickGeluOp, SigmoidOp, TanhOp,
+           ExpOp, SoftplusOp, NegOp, RsqrtOp, LogOp, SqrtOp, AbsOp, SquareOp,
+           ErfOp, SinOp, CosOp, AddOp, SubOp, MulOp, DivOp, MaximumOp,
+           MinimumOp, PowOp, CastOp>;
 using DataMovementOps = OpList<SliceOp, ConcatOp, TransposeOp>;
 } // namespace
 

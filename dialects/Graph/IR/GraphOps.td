@@ -96,6 +96,7 @@ def Graph_GeluOp : Graph_UnaryOp<"gelu", "x * (1 + erf(x / sqrt(2))) / 2">;
 def Graph_GeluTanhOp : Graph_UnaryOp<"gelu_tanh",
     "x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) / 2">;
 def Graph_SiluOp : Graph_UnaryOp<"silu", "x * sigmoid(x)">;
+def Graph_QuickGeluOp : Graph_UnaryOp<"quick_gelu", "x * sigmoid(1.702 x)">;
 def Graph_SigmoidOp : Graph_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def Graph_TanhOp : Graph_UnaryOp<"tanh", "tanh(x)">;
 def Graph_ExpOp : Graph_UnaryOp<"exp", "exp(x)">;

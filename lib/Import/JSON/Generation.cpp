@@ -23,12 +23,14 @@ namespace {
 /// Ops that act on every position independently whatever their axes.
 bool isPositionwise(const std::string &op) {
   static const std::set<std::string> ops = {
-      "add", "sub", "mul", "div", "relu", "gelu", "gelu_tanh", "silu",
-      "sigmoid", "tanh", "exp", "softplus", "neg", "rsqrt", "log", "sqrt",
-      "abs", "square", "erf", "sin", "cos", "maximum", "minimum", "pow",
-      "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
-      "where", "cast", "constant", "linear", "mlp", "glu", "transpose",
-      "embedding", "rope"};
+      "add",           "sub",       "mul",       "div",        "relu",
+      "gelu",          "gelu_tanh", "silu",      "quick_gelu", "sigmoid",
+      "tanh",          "exp",       "softplus",  "neg",        "rsqrt",
+      "log",           "sqrt",      "abs",       "square",     "erf",
+      "sin",           "cos",       "maximum",   "minimum",    "pow",
+      "equal",         "not_equal", "less",      "less_equal", "greater",
+      "greater_equal", "where",     "cast",      "constant",   "linear",
+      "mlp",           "glu",       "transpose", "embedding",  "rope"};
   return ops.count(op) > 0;
 }
 

@@ -463,6 +463,8 @@ SmallVector<Value> Importer::importGraphOp(const model::Node &node,
     return single<GeluTanhOp>(loc, node, x0);
   if (op == "silu")
     return single<SiluOp>(loc, node, x0);
+  if (op == "quick_gelu")
+    return single<QuickGeluOp>(loc, node, x0);
   if (op == "sigmoid")
     return single<SigmoidOp>(loc, node, x0);
   if (op == "tanh")

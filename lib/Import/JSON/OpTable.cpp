@@ -110,6 +110,7 @@ std::vector<OpSpec> buildTable() {
       unary("gelu", true),
       unary("gelu_tanh", true),
       unary("silu", true),
+      unary("quick_gelu", true),
       unary("sigmoid", true),
       unary("tanh", true),
       unary("exp", true),

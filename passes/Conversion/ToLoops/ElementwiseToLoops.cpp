@@ -165,6 +165,7 @@ Value emitElementwiseScalar(ImplicitLocOpBuilder &b, Operation *op,
       .Case([&](GeluOp) { return unary(Fn::Gelu); })
       .Case([&](GeluTanhOp) { return unary(Fn::GeluTanh); })
       .Case([&](SiluOp) { return unary(Fn::Silu); })
+      .Case([&](QuickGeluOp) { return unary(Fn::QuickGelu); })
       .Case([&](SigmoidOp) { return unary(Fn::Sigmoid); })
       .Case([&](TanhOp) { return unary(Fn::Tanh); })
       .Case([&](ExpOp) { return unary(Fn::Exp); })
@@ -449,6 +450,7 @@ void kiln::populateElementwiseToLoopsPatterns(const KernelOptions &options,
                UnaryToLoops<GeluOp, ScalarFn::Gelu>,
                UnaryToLoops<GeluTanhOp, ScalarFn::GeluTanh>,
                UnaryToLoops<SiluOp, ScalarFn::Silu>,
+               UnaryToLoops<QuickGeluOp, ScalarFn::QuickGelu>,
                UnaryToLoops<SigmoidOp, ScalarFn::Sigmoid>,
                UnaryToLoops<TanhOp, ScalarFn::Tanh>,
                UnaryToLoops<ExpOp, ScalarFn::Exp>,

@@ -282,6 +282,9 @@ Value emitScalarFn(ImplicitLocOpBuilder &b, ScalarFn fn, Value x) {
   }
   case ScalarFn::Silu:
     return b.create<arith::MulFOp>(x, sigmoid(b, x));
+  case ScalarFn::QuickGelu:
+    return b.create<arith::MulFOp>(
+        x, sigmoid(b, b.create<arith::MulFOp>(x, c(kQuickGeluScale))));
   case ScalarFn::Sigmoid:
     return sigmoid(b, x);
   case ScalarFn::Tanh:
@@ -425,6 +428,8 @@ kiln::ScalarFn kiln::activationFn(Activation activation) {
     return ScalarFn::Sigmoid;
   case Activation::tanh:
     return ScalarFn::Tanh;
+  case Activation::quick_gelu:
+    return ScalarFn::QuickGelu;
   }
   llvm_unreachable("unknown activation");
 }

@@ -36,6 +36,7 @@ enum class ScalarFn {
   Gelu,
   GeluTanh,
   Silu,
+  QuickGelu,
   Sigmoid,
   Tanh,
   Exp,

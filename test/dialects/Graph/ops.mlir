@@ -30,7 +30,9 @@ func.func @unary(%x: tensor<?x?x8xf32>, %h: tensor<4xf16>, %g: tensor<4xbf16>)
   // CHECK: graph.gelu_tanh %{{.*}} : tensor<?x?x8xf32>
   %2 = graph.gelu_tanh %1 : tensor<?x?x8xf32>
   // CHECK: graph.silu %{{.*}} : tensor<?x?x8xf32>
-  %3 = graph.silu %2 : tensor<?x?x8xf32>
+  // CHECK: graph.quick_gelu %{{.*}} : tensor<?x?x8xf32>
+  %silu = graph.silu %2 : tensor<?x?x8xf32>
+  %3 = graph.quick_gelu %silu : tensor<?x?x8xf32>
   // CHECK: graph.sigmoid %{{.*}} : tensor<?x?x8xf32>
   %4 = graph.sigmoid %3 : tensor<?x?x8xf32>
   // CHECK: graph.tanh %{{.*}} : tensor<?x?x8xf32>
