@@ -249,6 +249,35 @@ FailureOr<RopeProjection> kiln::matchRopeProjection(graph::RopeOp rope,
   return RopeProjection{linear, reshape};
 }
 
+std::optional<ProjectionPart> kiln::projectionPart(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  Operation *op = value.getDefiningOp();
+  if (!type || type.getRank() == 0 ||
+      !isa_and_nonnull<graph::SliceOp, graph::SplitOp>(op))
+    return std::nullopt;
+  int64_t last = type.getRank() - 1;
+  auto projection = op->getOperand(0).getDefiningOp<graph::LinearOp>();
+  auto whole = cast<RankedTensorType>(op->getOperand(0).getType());
+  if (!projection || whole.isDynamicDim(last))
+    return std::nullopt;
+  ProjectionPart part{projection, 0, type.getDimSize(last), op};
+  if (auto slice = dyn_cast<graph::SliceOp>(op)) {
+    part.start = static_cast<int64_t>(slice.getStart());
+    if (static_cast<int64_t>(slice.getAxis()) != last)
+      return std::nullopt;
+    return part;
+  }
+  auto split = cast<graph::SplitOp>(op);
+  if (static_cast<int64_t>(split.getAxis()) != last)
+    return std::nullopt;
+  for (Value result : split.getResults()) {
+    if (result == value)
+      return part;
+    part.start += cast<RankedTensorType>(result.getType()).getDimSize(last);
+  }
+  return std::nullopt;
+}
+
 Value kiln::weightRows(OpBuilder &builder, Location loc, Value weight,
                        const ProjectionPart &part) {
   auto rows = [&](Value matrix, uint64_t axis) -> Value {
