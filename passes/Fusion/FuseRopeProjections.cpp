@@ -47,7 +47,7 @@ void fuse(RopeOp rope, RopeProjection match) {
 }
 
 /// The projection whose output part `rope` rotates, split into heads.
-graph::LinearOp rotatedPartOf(RopeOp rope) {
+LinearOp rotatedPartOf(RopeOp rope) {
   auto reshape = rope.getInput().getDefiningOp<ReshapeOp>();
   std::optional<ProjectionPart> part =
       reshape ? projectionPart(reshape.getInput()) : std::nullopt;
