@@ -40,12 +40,11 @@ std::string kindOf(Operation *op) {
   return op->getName().stripDialect().str();
 }
 
-/// Whether `use` is a weight operand of a GEMM kernel, or a linear's bias.
+/// Whether `use` is a weight operand of a GEMM kernel.
 bool isGemmWeight(OpOperand &use) {
   Operation *op = use.getOwner();
   if (auto linear = dyn_cast<LinearOp>(op))
-    return &use == &linear.getWeightMutable() ||
-           (linear.getBias() && &use == &linear.getBiasMutable()[0]);
+    return &use == &linear.getWeightMutable();
   if (auto mlp = dyn_cast<ffn::MLPOp>(op))
     return &use == &mlp.getWInMutable() || &use == &mlp.getWOutMutable();
   if (auto glu = dyn_cast<ffn::GLUOp>(op))
@@ -64,11 +63,9 @@ bool isParameterView(Value value) {
 
 /// A view of a parameter that only GEMMs read as a weight (kiln-raise-linear
 /// transposes a weight given `[in, out]`; kiln-raise-ffn slices a glu's gate
-/// and up rows from a gate_up projection's, kiln-fuse-rope-projections the
-/// rows of each part of a qkv projection): no kernel of its own, since
+/// and up rows from a gate_up projection's): no kernel of its own, since
 /// kiln-pack-weights packs the panels from the parameter itself, so its
-/// node is reported with the GEMM. So is the slice of a part's bias entries,
-/// a copy of N values.
+/// node is reported with the GEMM.
 bool isWeightLayout(Operation *op) {
   if (!isa<TransposeOp, SliceOp>(op) || !isParameterView(op->getOperand(0)))
     return false;
@@ -179,19 +176,9 @@ std::string refusal(Operation *op, std::string &at) {
     return kFusionOff;
   }
   if (auto rope = dyn_cast<RopeOp>(op)) {
-    // A candidate when it rotates a projection, or a part of one, split
-    // into heads.
+    // A candidate when it rotates a projection split into heads.
     auto reshape = rope.getInput().getDefiningOp<ReshapeOp>();
-    if (!reshape)
-      return {};
-    if (std::optional<ProjectionPart> part =
-            projectionPart(reshape.getInput())) {
-      SmallVector<std::pair<Value, ProjectionPart>> parts;
-      if (failed(canSplitIntoParts(part->projection, parts, why)))
-        return "not an epilogue of a projection of its part: " + why;
-      return kFusionOff;
-    }
-    if (!reshape.getInput().getDefiningOp<LinearOp>())
+    if (!reshape || !reshape.getInput().getDefiningOp<LinearOp>())
       return {};
     if (failed(matchRopeProjection(rope, why)))
       return "not an epilogue of its projection: " + why;

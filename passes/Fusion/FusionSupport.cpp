@@ -291,29 +291,3 @@ Value kiln::weightRows(OpBuilder &builder, Location loc, Value weight,
         loc, rows(transpose.getInput(), 1), transpose.getPermAttr());
   return rows(weight, 0);
 }
-
-LogicalResult kiln::canSplitIntoParts(
-    graph::LinearOp linear,
-    SmallVectorImpl<std::pair<Value, ProjectionPart>> &parts,
-    std::string &why) {
-  if (linear.getActivation() || linear.getResidual() ||
-      linear.getRopeHeadDim()) {
-    why = "the projection has a fused epilogue";
-    return failure();
-  }
-  for (Operation *user : linear->getUsers()) {
-    if (!isa<graph::SliceOp, graph::SplitOp>(user)) {
-      why = "the projection has users besides the parts of it";
-      return failure();
-    }
-    for (Value value : user->getResults()) {
-      std::optional<ProjectionPart> part = projectionPart(value);
-      if (!part) {
-        why = "a part is no range of the projection's last axis";
-        return failure();
-      }
-      parts.emplace_back(value, *part);
-    }
-  }
-  return success();
-}

@@ -159,15 +159,6 @@ mlir::LogicalResult canTakeParts(const ProjectionPart &gate,
 mlir::Value weightRows(mlir::OpBuilder &builder, mlir::Location loc,
                        mlir::Value weight, const ProjectionPart &part);
 
-/// Whether `linear`, a projection whose users all take parts of its output
-/// (slices, or one split, of the last axis), can become one projection per
-/// part: it has no epilogue yet; on failure says why. `parts` gets the
-/// parts and the values that take them.
-mlir::LogicalResult canSplitIntoParts(
-    graph::LinearOp linear,
-    llvm::SmallVectorImpl<std::pair<mlir::Value, ProjectionPart>> &parts,
-    std::string &why);
-
 /// `out(act(in(x)))` for an ffn.mlp, or `down(act(gate(x)) * up(x))` for an
 /// ffn.glu; `up` is null for an MLP, and for a GLU whose gate and up are
 /// parts of one projection `in` (`parts` then holds them).

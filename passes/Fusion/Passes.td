@@ -180,11 +180,7 @@ def FuseRopeProjections : Pass<"kiln-fuse-rope-projections",
     `rope_theta`, `rope_interleaved`, `rope_positions`) followed by the
     reshape. The lowering rotates each GEMM block's heads right after the
     block computes them. A projection or reshape whose result has another
-    user, or a reshape that is no split into heads, stays as it is. A rope
-    of a part of a projection's output (slices or a split of its last axis,
-    Phi-3's qkv_proj) first splits that projection into one per part, on
-    the weight's rows and the bias's entries of each part, when the parts
-    are its only users and it has no epilogue yet.
+    user, or a reshape that is no split into heads, stays as it is.
   }];
 }
 
