@@ -277,17 +277,3 @@ std::optional<ProjectionPart> kiln::projectionPart(Value value) {
   }
   return std::nullopt;
 }
-
-Value kiln::weightRows(OpBuilder &builder, Location loc, Value weight,
-                       const ProjectionPart &part) {
-  auto rows = [&](Value matrix, uint64_t axis) -> Value {
-    return builder.create<graph::SliceOp>(
-        loc, matrix, axis, static_cast<uint64_t>(part.start),
-        builder.getI64IntegerAttr(part.start + part.size));
-  };
-  auto transpose = weight.getDefiningOp<graph::TransposeOp>();
-  if (transpose && transpose.getPerm() == ArrayRef<int64_t>{1, 0})
-    return builder.create<graph::TransposeOp>(
-        loc, rows(transpose.getInput(), 1), transpose.getPermAttr());
-  return rows(weight, 0);
-}

@@ -152,13 +152,6 @@ mlir::LogicalResult canTakeParts(const ProjectionPart &gate,
                                  const ProjectionPart &up, graph::LinearOp out,
                                  std::string &why);
 
-/// The rows of a projection's `[N, K]` weight that compute `part` of its
-/// output: a slice of the weight, or of its source when it is given
-/// `[K, N]` and transposed (kiln-raise-linear), so that kiln-pack-weights
-/// packs the panels from the parameter itself.
-mlir::Value weightRows(mlir::OpBuilder &builder, mlir::Location loc,
-                       mlir::Value weight, const ProjectionPart &part);
-
 /// `out(act(in(x)))` for an ffn.mlp, or `down(act(gate(x)) * up(x))` for an
 /// ffn.glu; `up` is null for an MLP, and for a GLU whose gate and up are
 /// parts of one projection `in` (`parts` then holds them).

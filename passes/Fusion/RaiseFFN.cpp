@@ -31,6 +31,24 @@ bool isPlainLinear(LinearOp op) {
   return op && !op.getResidual() && !op.getActivation();
 }
 
+/// The rows of a projection's `[N, K]` weight that compute `part` of its
+/// output: a slice of the weight, or of its source when it is given
+/// `[K, N]` and transposed (kiln-raise-linear), so that kiln-pack-weights
+/// packs the panels from the parameter itself.
+Value weightRows(OpBuilder &builder, Location loc, Value weight,
+                 const ProjectionPart &part) {
+  auto rows = [&](Value matrix, uint64_t axis) -> Value {
+    return builder.create<SliceOp>(
+        loc, matrix, axis, static_cast<uint64_t>(part.start),
+        builder.getI64IntegerAttr(part.start + part.size));
+  };
+  auto transpose = weight.getDefiningOp<TransposeOp>();
+  if (transpose && transpose.getPerm() == ArrayRef<int64_t>{1, 0})
+    return builder.create<TransposeOp>(loc, rows(transpose.getInput(), 1),
+                                       transpose.getPermAttr());
+  return rows(weight, 0);
+}
+
 struct RaiseFFNPattern : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp out,
