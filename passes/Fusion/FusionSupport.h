@@ -87,6 +87,9 @@ struct AttentionMatch {
   PositionMask mask;
   /// The power normalizer's p (`x^p / Σ x^p`); none: softmax.
   std::optional<int64_t> power;
+  /// c of a soft cap `c · tanh(s / c)` between the scalings and the masks
+  /// (Gemma 2); none: no cap.
+  std::optional<double> softcap;
   /// matmul(·, v), whose result the attention replaces.
   graph::MatmulOp output;
   /// Every op the attention replaces, the producer side first.

@@ -132,9 +132,9 @@ bool isWidenedTo16BitFloat(CastOp cast) {
          (from.isBF16() || from.isF16());
 }
 
-/// Whether `value` is q·kᵀ under masks and scalings (a chain of where, add,
-/// mul and div ops down to a matmul): the operand of a mask or scaling that
-/// is the scores rather than the mask or scale.
+/// Whether `value` is q·kᵀ under masks, scalings and a soft cap (a chain of
+/// where, add, mul, div and tanh ops down to a matmul): the operand of a mask
+/// or scaling that is the scores rather than the mask or scale.
 bool isScoreChain(Value value) {
   SmallVector<Value> work = {value};
   llvm::SmallPtrSet<Operation *, 8> seen;
@@ -142,31 +142,75 @@ bool isScoreChain(Value value) {
     Operation *def = work.pop_back_val().getDefiningOp();
     if (isa_and_nonnull<MatmulOp>(def))
       return true;
-    if (isa_and_nonnull<WhereOp, AddOp, MulOp, DivOp>(def) &&
+    if (isa_and_nonnull<WhereOp, AddOp, MulOp, DivOp, TanhOp>(def) &&
         seen.insert(def).second)
       llvm::append_range(work, def->getOperands());
   }
   return false;
 }
 
+/// A soft cap `c · tanh(s · k)`: its c, the scale k·c its input has
+/// relative to `c · tanh(s / c)` (1 when k = 1/c), the capped scores s and
+/// its ops, the producer side first.
+struct SoftCap {
+  double cap, inputScale;
+  Value scores;
+  SmallVector<Operation *, 3> ops;
+};
+
+/// `value` = `x * c` or `x / c` (either order for the product), c a
+/// constant scalar: x and the factor x is multiplied by.
+std::optional<std::pair<Value, double>> scaledByConstant(Value value) {
+  Operation *op = value.getDefiningOp();
+  if (!isa_and_nonnull<MulOp, DivOp>(op))
+    return std::nullopt;
+  for (int side = 0; side < 2; ++side) {
+    Value x = op->getOperand(side);
+    std::optional<double> factor = scalarConstant(op->getOperand(1 - side));
+    if (!factor || x.getType() != value.getType() ||
+        (isa<DivOp>(op) && (side == 1 || *factor == 0)))
+      continue;
+    return std::make_pair(x, isa<DivOp>(op) ? 1.0 / *factor : *factor);
+  }
+  return std::nullopt;
+}
+
+/// The soft cap `op` is: `c · tanh(s / c)`, or any `c · tanh(s · k)`, which
+/// is `c · tanh((s · k·c) / c)` (in bf16 `s * (1 / c)` rounds 1/c), each
+/// intermediate used once.
+std::optional<SoftCap> matchSoftCap(Operation *op) {
+  if (!isa_and_nonnull<MulOp>(op))
+    return std::nullopt;
+  std::optional<std::pair<Value, double>> outer =
+      scaledByConstant(op->getResult(0));
+  auto tanh = outer ? outer->first.getDefiningOp<TanhOp>() : TanhOp();
+  if (!tanh || !tanh.getResult().hasOneUse() || !tanh.getInput().hasOneUse())
+    return std::nullopt;
+  std::optional<std::pair<Value, double>> inner =
+      scaledByConstant(tanh.getInput());
+  double cap = outer->second;
+  // 1e38: the largest cap attn.attention takes (Attn_SoftCap).
+  if (!inner || !(cap > 0) || cap > 1e38)
+    return std::nullopt;
+  double inputScale = inner->second * cap;
+  if (inputScale == 0 || !std::isfinite(inputScale))
+    return std::nullopt;
+  return SoftCap{cap,
+                 inputScale,
+                 inner->first,
+                 {tanh.getInput().getDefiningOp(), tanh, op}};
+}
+
 /// The operand of `value` = `operand * c` or `operand / c`, c a constant
 /// scalar and `value` used only by q·kᵀ, with c folded into
 /// `match.constantScale`; else `value`.
 Value peelConstantScale(Value value, AttentionMatch &match) {
-  Operation *op = value.getDefiningOp();
-  if (!isa_and_nonnull<MulOp, DivOp>(op) || !value.hasOneUse())
+  std::optional<std::pair<Value, double>> scaled = scaledByConstant(value);
+  if (!scaled || !value.hasOneUse())
     return value;
-  for (int side = 0; side < 2; ++side) {
-    Value operand = op->getOperand(side);
-    std::optional<double> factor = scalarConstant(op->getOperand(1 - side));
-    if (!factor || operand.getType() != value.getType() ||
-        (isa<DivOp>(op) && (side == 1 || *factor == 0)))
-      continue;
-    match.constantScale *= isa<DivOp>(op) ? 1.0 / *factor : *factor;
-    match.ops.insert(match.ops.begin(), op);
-    return operand;
-  }
-  return value;
+  match.constantScale *= scaled->second;
+  match.ops.insert(match.ops.begin(), value.getDefiningOp());
+  return scaled->first;
 }
 
 /// x and p when `e` is x^p for an even p: `pow(x, p)` by a scalar
@@ -519,7 +563,9 @@ struct RaiseAttentionPattern : OpRewritePattern<NormalizerOp> {
                                                  attn::Normalizer::power)
                      : attn::NormalizerAttr(),
         match->power ? rewriter.getI64IntegerAttr(*match->power)
-                     : IntegerAttr());
+                     : IntegerAttr(),
+        match->softcap ? rewriter.getF64FloatAttr(*match->softcap)
+                       : FloatAttr());
     Value out = fromTokenMajor(rewriter, helperLoc, attention, groups);
     // The rest of the matched chain is dead now; the driver erases it.
     rewriter.replaceOp(match->output, out);
@@ -661,12 +707,30 @@ matchWithChoices(Operation *normalizerOp,
   while (!isa_and_nonnull<MatmulOp>(scores.getDefiningOp())) {
     Operation *op = scores.getDefiningOp();
     if (!isa_and_nonnull<WhereOp, AddOp, MulOp, DivOp>(op))
-      return fail(input + " is not q·kᵀ (a matmul), optionally scaled and "
-                          "masked");
+      return fail(input +
+                  " is not q·kᵀ (a matmul), optionally scaled, soft-capped and "
+                  "masked");
     if (failed(singleUse(scores)))
       return failure();
     AttentionMatch::BiasLayer layer;
     std::optional<PositionMask> positions;
+    if (std::optional<SoftCap> cap = matchSoftCap(op)) {
+      if (match.softcap)
+        return fail("the scores are soft-capped twice");
+      if (power)
+        return fail("the power normalizer takes no soft cap");
+      if (scaleAbove != 1.0 || match.runtimeScale)
+        return fail("the soft cap is scaled after it, which changes the "
+                    "cap: only masks may follow it");
+      match.softcap = cap->cap;
+      match.constantScale *= cap->inputScale;
+      match.ops.insert(match.ops.begin(), cap->ops.begin(), cap->ops.end());
+      scores = cap->scores;
+      continue;
+    }
+    if (match.softcap && !isa<MulOp, DivOp>(op))
+      return fail("the scores are masked before the soft cap, which does not "
+                  "keep them hidden: only scalings may precede it");
     if (isa<MulOp, DivOp>(op)) {
       Value lhs = op->getOperand(0), rhs = op->getOperand(1);
       bool divide = isa<DivOp>(op);
@@ -825,8 +889,9 @@ matchWithChoices(Operation *normalizerOp,
                    match.mask.ops.end());
   auto product = scores.getDefiningOp<MatmulOp>();
   if (!product)
-    return fail(input + " is not q·kᵀ (a matmul), optionally scaled and "
-                        "masked");
+    return fail(input +
+                " is not q·kᵀ (a matmul), optionally scaled, soft-capped and "
+                "masked");
   if (failed(singleUse(scores)))
     return failure();
   match.ops.insert(match.ops.begin(), product);

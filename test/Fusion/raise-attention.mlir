@@ -1136,3 +1136,94 @@ func.func @repeated_heads_after_broadcast(%q: tensor<?x6x?x8xf32>, %k: tensor<?x
   %o = graph.matmul %p, %vr6 : tensor<?x6x?x?xf32>, tensor<?x6x?x8xf32> -> tensor<?x6x?x8xf32>
   return %o : tensor<?x6x?x8xf32>
 }
+
+// -----
+
+// Gemma 2's soft cap between the scale and the mask: c · tanh(s / c) becomes
+// `softcap`, the scale below it `scale`, the bias above it the op's. Written
+// as tanh(s · k) · c with k ≠ 1/c, it is c · tanh((s · k·c) / c): k·c (here
+// 0.5 · 4 = 2) multiplies into the scale.
+
+// CHECK-LABEL: func.func @softcap
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias %{{.*}} {mask = #attn<mask none>, scale = 1.250000e-01 : f64, softcap = 5.000000e+01 : f64}
+// CHECK-LABEL: func.func @softcap_rescaled
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #attn<mask none>, scale = 2.500000e-01 : f64, softcap = 4.000000e+00 : f64}
+func.func @softcap(%q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf32>,
+                   %v: tensor<2x4x8x16xf32>, %m: tensor<8x8xf32>) -> tensor<2x4x8x16xf32> {
+  %scale = graph.constant dense<1.250000e-01> : tensor<f32>
+  %cap = graph.constant dense<5.000000e+01> : tensor<f32>
+  %s0 = graph.matmul %q, %kt : tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32> -> tensor<2x4x8x8xf32>
+  %s1 = graph.mul %s0, %scale : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %s2 = graph.div %s1, %cap : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %s3 = graph.tanh %s2 : tensor<2x4x8x8xf32>
+  %s4 = graph.mul %s3, %cap : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %s5 = graph.add %s4, %m : tensor<2x4x8x8xf32>, tensor<8x8xf32> -> tensor<2x4x8x8xf32>
+  %p = graph.softmax %s5 {axis = 3 : i64} : tensor<2x4x8x8xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+  return %o : tensor<2x4x8x16xf32>
+}
+
+func.func @softcap_rescaled(%q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf32>,
+                            %v: tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32> {
+  %scale = graph.constant dense<1.250000e-01> : tensor<f32>
+  %k = graph.constant dense<5.000000e-01> : tensor<f32>
+  %cap = graph.constant dense<4.000000e+00> : tensor<f32>
+  %s0 = graph.matmul %q, %kt : tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32> -> tensor<2x4x8x8xf32>
+  %s1 = graph.mul %scale, %s0 : tensor<f32>, tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %s2 = graph.mul %k, %s1 : tensor<f32>, tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %s3 = graph.tanh %s2 : tensor<2x4x8x8xf32>
+  %s4 = graph.mul %cap, %s3 : tensor<f32>, tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %p = graph.softmax %s4 {axis = 3 : i64} : tensor<2x4x8x8xf32>
+  %o = graph.matmul %p, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+  return %o : tensor<2x4x8x16xf32>
+}
+
+// -----
+
+// Not raised: a mask below the cap (tanh would un-hide what it hid: the
+// fill becomes -c), a scale after the cap (which changes the cap), a cap
+// whose tanh has another user, and a cap before a power normalizer.
+
+// CHECK-LABEL: func.func @softcap_refused
+// CHECK-NOT: attn.attention
+func.func @softcap_refused(%q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf32>,
+                           %v: tensor<2x4x8x16xf32>, %m: tensor<8x8xf32>)
+    -> (tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>,
+        tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) {
+  %cap = graph.constant dense<5.000000e+01> : tensor<f32>
+  %half = graph.constant dense<5.000000e-01> : tensor<f32>
+  %a0 = graph.matmul %q, %kt : tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32> -> tensor<2x4x8x8xf32>
+  %a1 = graph.add %a0, %m : tensor<2x4x8x8xf32>, tensor<8x8xf32> -> tensor<2x4x8x8xf32>
+  %a2 = graph.div %a1, %cap : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %a3 = graph.tanh %a2 : tensor<2x4x8x8xf32>
+  %a4 = graph.mul %a3, %cap : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %ap = graph.softmax %a4 {axis = 3 : i64} : tensor<2x4x8x8xf32>
+  %ao = graph.matmul %ap, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+
+  %c0 = graph.matmul %v, %kt : tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32> -> tensor<2x4x8x8xf32>
+  %c1 = graph.div %c0, %cap : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %c2 = graph.tanh %c1 : tensor<2x4x8x8xf32>
+  %c3 = graph.mul %c2, %cap : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %c4 = graph.mul %c3, %half : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %cp = graph.softmax %c4 {axis = 3 : i64} : tensor<2x4x8x8xf32>
+  %co = graph.matmul %cp, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+
+  %q2 = graph.neg %q : tensor<2x4x8x16xf32>
+  %d0 = graph.matmul %q2, %kt : tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32> -> tensor<2x4x8x8xf32>
+  %d1 = graph.div %d0, %cap : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %d2 = graph.tanh %d1 : tensor<2x4x8x8xf32>
+  %d3 = graph.mul %d2, %cap : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %dp = graph.softmax %d3 {axis = 3 : i64} : tensor<2x4x8x8xf32>
+  %do = graph.matmul %dp, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+
+  %q3 = graph.abs %q : tensor<2x4x8x16xf32>
+  %e0 = graph.matmul %q3, %kt : tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32> -> tensor<2x4x8x8xf32>
+  %e1 = graph.div %e0, %cap : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %e2 = graph.tanh %e1 : tensor<2x4x8x8xf32>
+  %e3 = graph.mul %e2, %cap : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %e4 = graph.square %e3 : tensor<2x4x8x8xf32>
+  %e5 = graph.reduce_sum %e4 {axes = array<i64: 3>, keepdims} : tensor<2x4x8x8xf32> -> tensor<2x4x8x1xf32>
+  %e6 = graph.div %e4, %e5 : tensor<2x4x8x8xf32>, tensor<2x4x8x1xf32> -> tensor<2x4x8x8xf32>
+  %eo = graph.matmul %e6, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+  return %ao, %co, %do, %d2, %eo : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>
+}

@@ -77,6 +77,8 @@ LogicalResult AttentionOp::verify() {
       (signedValue(getPower()) <= 0 || signedValue(getPower()) % 2 != 0))
     return emitOpError("power must be a positive even integer, got ")
            << signedValue(getPower());
+  if (getSoftcap() && getNormalizer() == Normalizer::power)
+    return emitOpError("softcap is only allowed with the softmax normalizer");
 
   if (Value bias = getBias()) {
     auto q = getQuery().getType(), k = getKey().getType();

@@ -14,6 +14,13 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 def Attn_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
 def Attn_IntTensor : RankedTensorOf<[I32, I64]>;
 
+/// A soft cap: positive, and small enough that the kernels' base-2 cap
+/// (the cap times log2 e) stays finite in f32.
+def Attn_SoftCap : AttrConstraint<
+    CPred<"::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() > 0 && "
+          "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() <= 1e38">,
+    "whose value is positive and at most 1e38">;
+
 /// An op on query, key and value whose result `[B, T, H, Dv]` the attention
 /// rule infers (AttnOps.cpp); `groupedHeads` admits fewer key and value
 /// heads (GQA).
@@ -46,8 +53,10 @@ def Attn_AttentionOp : Attn_QKVOp<"attention", /*groupedHeads=*/1,
   let description = [{
     `query [B, T, H, D]`, `key [B, S, Hkv, D]`, `value [B, S, Hkv, Dv]` give
     `[B, T, H, Dv]`. Query head `h` reads key/value head `h / (H / Hkv)`
-    (grouped-query attention). Scores are `scale * q·k` plus the optional
-    additive `bias`, broadcastable to `[B, H, T, S]`.
+    (grouped-query attention). Scores are `scale * q·k`, soft-capped to
+    `softcap * tanh(scale * q·k / softcap)` when `softcap` is set (Gemma 2's
+    logit soft-capping; softmax only), plus the optional additive `bias`,
+    broadcastable to `[B, H, T, S]`.
 
     Query `t` sees key `s` when, for `mask`:
     - `none`: always;
@@ -74,7 +83,8 @@ def Attn_AttentionOp : Attn_QKVOp<"attention", /*groupedHeads=*/1,
                        UnitAttr:$causal,
                        DefaultValuedAttr<Attn_NormalizerAttr,
                                          "Normalizer::softmax">:$normalizer,
-                       OptionalAttr<I64Attr>:$power);
+                       OptionalAttr<I64Attr>:$power,
+                       OptionalAttr<ConfinedAttr<F64Attr, [Attn_SoftCap]>>:$softcap);
   let results = (outs Attn_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`bias` $bias^)? (`seq_offsets` $seq_offsets^)?

@@ -390,7 +390,8 @@ SmallVector<Value> Importer::importComposite(const model::Node &node,
         loc, typeOf(node.outputs[0]), x0, x1, x2, input(node, 3),
         input(node, 4), builder.getF64FloatAttr(attrs["scale"].get<double>()),
         attn::MaskKindAttr::get(builder.getContext(), kind), IntegerAttr(),
-        IntegerAttr(), UnitAttr(), attn::NormalizerAttr(), IntegerAttr());
+        IntegerAttr(), UnitAttr(), attn::NormalizerAttr(), IntegerAttr(),
+        /*softcap=*/FloatAttr());
     if (kind == attn::MaskKind::sliding_window)
       op.setWindow(mask["window"].get<int64_t>());
     if (kind == attn::MaskKind::block_diagonal) {

@@ -331,7 +331,8 @@ private:
   }
 
   /// Row `row`'s score of tile key j (the sum of its parts' partial scores,
-  /// in the same order for every part, plus the bias), and whether the row
+  /// in the same order for every part, soft-capped, plus the bias), and
+  /// whether the row
   /// sees the key.
   std::pair<Value, Value> scoreOf(ImplicitLocOpBuilder &b, const ThreadRow &row,
                                   Value k0, Value j, Value lo, Value hi) const {
@@ -345,6 +346,8 @@ private:
       score = score ? b.create<arith::AddFOp>(score, partial) : partial;
     }
     Value key = b.create<arith::AddIOp>(k0, j);
+    if (std::optional<double> cap = baseTwoSoftCap(op.getSoftcap()))
+      score = softCapScore(b, score, *cap);
     if (Value bias = adaptor.getBias()) {
       auto biasShape = cast<MemRefType>(bias.getType()).getShape();
       Value clampedKey = indexMin(

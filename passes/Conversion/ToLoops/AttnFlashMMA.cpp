@@ -380,18 +380,22 @@ private:
     }
   }
 
-  /// Row r's scores of tile keys [c, c + 4), in base 2 with the bias, and
+  /// Row r's scores of tile keys [c, c + 4), in base 2, soft-capped, with
+  /// the bias, and
   /// whether the row sees each key.
   std::pair<Value, Value> scoreChunk(ImplicitLocOpBuilder &b, Value r,
                                      Value clampedT, Value k0, Value c,
                                      Value lo, Value hi) const {
     double scale = scoreScale(op.getScale(), power);
+    std::optional<double> softcap = baseTwoSoftCap(op.getSoftcap());
     SmallVector<Value> lanes, sees;
     for (int64_t l = 0; l < kScoreLanes; ++l) {
       Value j = b.create<arith::AddIOp>(c, indexConst(b, l));
       Value score = b.create<arith::MulFOp>(
           b.create<memref::LoadOp>(scoreTile, ValueRange{r, j}),
           f32Const(b, scale));
+      if (softcap)
+        score = softCapScore(b, score, *softcap);
       Value key = b.create<arith::AddIOp>(k0, j);
       if (Value bias = adaptor.getBias()) {
         auto biasShape = cast<MemRefType>(bias.getType()).getShape();

@@ -56,6 +56,13 @@ Value integerPower(ImplicitLocOpBuilder &b, Value x, int64_t p) {
   return result;
 }
 
+Value softCapScore(ImplicitLocOpBuilder &b, Value score, double cap) {
+  Type type = score.getType();
+  Value scaled = b.create<arith::MulFOp>(score, floatConst(b, type, 1.0 / cap));
+  return b.create<arith::MulFOp>(b.create<math::TanhOp>(scaled),
+                                 floatConst(b, type, cap));
+}
+
 Value addScoreBias(ImplicitLocOpBuilder &b, Value score, Value bias,
                    bool power) {
   if (power)
@@ -313,9 +320,9 @@ Value exp2NonPositive(ImplicitLocOpBuilder &b, Value x) {
   return b.create<arith::MulFOp>(p, b.create<arith::BitcastOp>(type, bits));
 }
 
-/// Turns row r's scores of the block into weights in place: + bias, the
-/// mask (when `masked`), then exp(x - running max) with the running sum
-/// and the correction of the earlier blocks, or x^p (power).
+/// Turns row r's scores of the block into weights in place: the soft cap,
+/// + bias, the mask (when `masked`), then exp(x - running max) with the running
+/// sum and the correction of the earlier blocks, or x^p (power).
 void blockWeights(ImplicitLocOpBuilder &b, const AttnTile &tile,
                   const BlockWeights &a, bool masked) {
   int64_t w = tile.width;
@@ -364,6 +371,8 @@ void blockWeights(ImplicitLocOpBuilder &b, const AttnTile &tile,
     auto prepared = [&](ImplicitLocOpBuilder &b, Value column,
                         Value fill) -> Value {
       Value x = loadVector(b, a.scores, {r, column}, w);
+      if (a.softcap)
+        x = softCapScore(b, x, *a.softcap);
       if (a.bias) {
         Value key = b.create<arith::AddIOp>(a.k0, column);
         auto shape = cast<MemRefType>(a.bias.getType()).getShape();
@@ -403,7 +412,7 @@ void blockWeights(ImplicitLocOpBuilder &b, const AttnTile &tile,
       return;
     }
 
-    bool rewrite = masked || a.bias;
+    bool rewrite = masked || a.bias || a.softcap;
     Value maxV = forReduce(b, zero, vectors, {lowestV},
                            [&](ImplicitLocOpBuilder &b, Value v,
                                ValueRange acc) -> SmallVector<Value> {

@@ -127,11 +127,13 @@ struct BlockWeights {
   Value scores, ms, ls, cs, los, his;
   /// The power normalizer's p; none: softmax in base 2.
   std::optional<int64_t> power;
+  /// The soft cap in base 2 (baseTwoSoftCap); none: no cap.
+  std::optional<double> softcap;
 };
 
-/// Turns row r's scores of the block into weights in place: + bias, the
-/// mask (when `masked`: lanes outside [los[r], min(his[r], k1)) ), then
-/// exp2(x - running max) with the running sum and the correction factor
+/// Turns row r's scores of the block into weights in place: the soft cap,
+/// + bias, the mask (when `masked`: lanes outside [los[r], min(his[r], k1)) ),
+/// then exp2(x - running max) with the running sum and the correction factor
 /// for the earlier blocks, or x^p (power, masked lanes 0, no max).
 void blockWeights(ImplicitLocOpBuilder &b, const AttnTile &tile,
                   const BlockWeights &a, bool masked);
@@ -142,6 +144,19 @@ void blockWeights(ImplicitLocOpBuilder &b, const AttnTile &tile,
 inline double scoreScale(const llvm::APFloat &scale, bool power) {
   return scale.convertToDouble() * (power ? 1.0 : M_LOG2E);
 }
+
+/// The attention's `softcap` for scores kept in base 2, as the softmax
+/// keeps them: c · tanh(s / c) times log2 e is the same cap of s · log2 e
+/// with c · log2 e. None without a cap.
+inline std::optional<double>
+baseTwoSoftCap(std::optional<llvm::APFloat> softcap) {
+  if (!softcap)
+    return std::nullopt;
+  return softcap->convertToDouble() * M_LOG2E;
+}
+
+/// `cap · tanh(score / cap)` (f32 scalars or vectors), before the bias.
+Value softCapScore(ImplicitLocOpBuilder &b, Value score, double cap);
 
 /// `score` plus the additive attention `bias` (f32 scalars or vectors): in
 /// base 2 for the softmax (score + bias · log2 e), as is for the power

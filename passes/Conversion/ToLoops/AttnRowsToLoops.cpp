@@ -122,8 +122,8 @@ struct AttentionRowsToLoops : OpConversionPattern<AttentionOp> {
             at.push_back(indexMin(
                 b, b.create<arith::AddIOp>(k0, indexConst(b, j)), last));
           Value visible = visibleLanes(b, k0, lo, hi);
-          Value scores =
-              blockScores(b, adaptor, keyChunks, query, row, at, power);
+          Value scores = blockScores(b, adaptor, keyChunks, query, row, at,
+                                     power, baseTwoSoftCap(op.getSoftcap()));
           SmallVector<Value> next(carried.begin(),
                                   carried.begin() + accumulators);
           Value sums = carried[accumulators], weights, max;
@@ -198,11 +198,12 @@ struct AttentionRowsToLoops : OpConversionPattern<AttentionOp> {
   }
 
   /// The scores of the keys `at` (one per lane): a dot product each (vector
-  /// FMAs along the head dim, one horizontal sum), plus the bias (in base 2
-  /// for the softmax).
+  /// FMAs along the head dim, one horizontal sum), soft-capped, plus the
+  /// bias (in base 2 for the softmax).
   Value blockScores(ImplicitLocOpBuilder &b, OpAdaptor adaptor,
                     const StaticChunks &keyChunks, ArrayRef<Value> query,
-                    const Row &row, ArrayRef<Value> at, bool power) const {
+                    const Row &row, ArrayRef<Value> at, bool power,
+                    std::optional<double> softcap) const {
     Value key = adaptor.getKey(), bias = adaptor.getBias();
     SmallVector<Value> dots, biases;
     for (Value s : at) {
@@ -221,6 +222,8 @@ struct AttentionRowsToLoops : OpConversionPattern<AttentionOp> {
     }
     auto vecType = f32Vector(b, width);
     Value scores = b.create<vector::FromElementsOp>(vecType, dots);
+    if (softcap)
+      scores = softCapScore(b, scores, *softcap);
     if (!bias)
       return scores;
     Value biasV = b.create<vector::FromElementsOp>(vecType, biases);

@@ -238,9 +238,9 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
                                   cs,
                                   los,
                                   his,
-                                  std::nullopt};
-                if (power)
-                  args.power = static_cast<int64_t>(*op.getPower());
+                                  power ? std::optional<int64_t>(*op.getPower())
+                                        : std::nullopt,
+                                  baseTwoSoftCap(op.getSoftcap())};
                 b.create<scf::IfOp>(
                     whole,
                     [&](OpBuilder &nested, Location loc) {

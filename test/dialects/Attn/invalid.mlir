@@ -204,6 +204,24 @@ func.func @power_extra(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: t
 
 // -----
 
+func.func @softcap_power(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
+  // expected-error @+1 {{'attn.attention' op softcap is only allowed with the softmax normalizer}}
+  %0 = attn.attention %q, %k, %v {mask = #attn<mask causal>, normalizer = #attn<normalizer power>, power = 2, scale = 0.25 : f64, softcap = 30.0 : f64}
+      : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32>
+  return %0 : tensor<2x8x4x16xf32>
+}
+
+// -----
+
+func.func @softcap_not_positive(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
+  // expected-error @+1 {{'attn.attention' op attribute 'softcap' failed to satisfy constraint: 64-bit float attribute whose value is positive and at most 1e38}}
+  %0 = attn.attention %q, %k, %v {mask = #attn<mask causal>, scale = 0.25 : f64, softcap = 0.0 : f64}
+      : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32>
+  return %0 : tensor<2x8x4x16xf32>
+}
+
+// -----
+
 func.func @power_odd(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
   // expected-error @+1 {{'attn.attention' op power must be a positive even integer, got 3}}
   %0 = attn.attention %q, %k, %v {mask = #attn<mask causal>, normalizer = #attn<normalizer power>, power = 3, scale = 0.25 : f64}

@@ -43,6 +43,16 @@ func.func @normalizers(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>,
   return %0, %1 : tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>
 }
 
+// A soft cap (Gemma 2's logit soft-capping).
+// CHECK-LABEL: func.func @softcap
+func.func @softcap(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>,
+                   %v: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
+  // CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #attn<mask sliding_window>, scale = 1.250000e-01 : f64, softcap = 5.000000e+01 : f64, window = 4096 : i64} :
+  %0 = attn.attention %q, %k, %v {mask = #attn<mask sliding_window>, scale = 0.125 : f64, softcap = 50.0 : f64, window = 4096 : i64}
+      : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32>
+  return %0 : tensor<2x8x4x16xf32>
+}
+
 // Grouped-query heads (8 query heads read 2 key/value heads), a value head
 // size different from the key's, the optional bias and seq_offsets.
 // CHECK-LABEL: func.func @optional_operands
