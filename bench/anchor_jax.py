@@ -32,6 +32,21 @@ def _attention_fn(spec):
     return explicit
 
 
+def _softcap_attention_fn(spec):
+    """Gemma 2's attention as Flax's gemma writes it: scaled scores, soft
+    cap, causal where, softmax."""
+    scale, cap = spec["D"] ** -0.5, spec["softcap"]
+
+    def attend(q, k, v):
+        s = jnp.einsum("bthd,bshd->bhts", q, k) * scale
+        s = jnp.tanh(s / cap) * cap
+        t = q.shape[1]
+        s = jnp.where(jnp.tril(jnp.ones((t, t), bool)), s,
+                      jnp.finfo(jnp.float32).min)
+        return jnp.einsum("bhts,bshd->bthd", jax.nn.softmax(s, axis=-1), v)
+    return attend
+
+
 def _swiglu(x, wg, wu, wd):
     return (jax.nn.silu(x @ wg.T) * (x @ wu.T)) @ wd.T
 
@@ -101,6 +116,7 @@ def _model_fn(spec):
 
 
 _ARGS = {"attention": ("q", "k", "v"),
+         "softcap_attention": ("q", "k", "v"),
          "swiglu": ("x", "w_gate", "w_up", "w_down"),
          "scan": ("u", "delta", "A", "Bm", "Cm", "Dskip", "z", "delta_bias")}
 
@@ -114,7 +130,9 @@ def build(spec, arrays, threads):
         x = jax.device_put(arrays["x"])
         return (lambda: compiled(params, x).block_until_ready(),
                 lambda result: jax.device_get(result))
-    fn = {"attention": lambda: _attention_fn(spec), "swiglu": lambda: _swiglu,
+    fn = {"attention": lambda: _attention_fn(spec),
+          "softcap_attention": lambda: _softcap_attention_fn(spec),
+          "swiglu": lambda: _swiglu,
           "scan": lambda: _scan}[kind]()
     compiled = jax.jit(fn)
     args = [jax.device_put(arrays[n]) for n in _ARGS[kind]]

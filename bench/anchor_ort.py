@@ -4,6 +4,7 @@ ORT_ENABLE_ALL and intra_op_num_threads = threads.
 
 - attention: the com.microsoft MultiHeadAttention contrib op on [B, T, H·D]
   (a free reshape of Kiln's [B, T, H, D]), unidirectional=1 when causal;
+- Gemma 2's soft-capped attention: its eager graph (_softcap_attention);
 - SwiGLU: MatMul, Sigmoid, Mul, Mul, MatMul with the weights as
   initializers, transposed to [in, out] once when the graph is built;
 - whole models (GPT-2 blocks, BERT encoder): the graph torch.onnx.export
@@ -57,6 +58,38 @@ def _attention(spec, arrays, threads):
     feeds = {n: arrays[n].reshape(b, t, h * d) for n in ("q", "k", "v")}
     return (lambda: session.run(None, feeds)[0],
             lambda o: o.reshape(b, t, h, d))
+
+
+def _softcap_attention(spec, arrays, threads):
+    """Gemma 2's attention as its ONNX export computes it (MultiHeadAttention
+    takes no soft cap): Transposes, MatMul, Mul by the scale, Div, Tanh and
+    Mul by the cap, Add of the causal finfo.min mask (an initializer),
+    Softmax, MatMul."""
+    b, t, h, d = arrays["q"].shape
+    cap = np.float32(spec["softcap"])
+    mask = np.triu(np.full((t, t), np.finfo(np.float32).min, np.float32), 1)
+    inits = [numpy_helper.from_array(np.float32(d ** -0.5), "scale"),
+             numpy_helper.from_array(cap, "cap"),
+             numpy_helper.from_array(mask, "mask")]
+    nodes = [
+        helper.make_node("Transpose", ["q"], ["qh"], perm=[0, 2, 1, 3]),
+        helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 2, 3, 1]),
+        helper.make_node("Transpose", ["v"], ["vh"], perm=[0, 2, 1, 3]),
+        helper.make_node("MatMul", ["qh", "kt"], ["s0"]),
+        helper.make_node("Mul", ["s0", "scale"], ["s1"]),
+        helper.make_node("Div", ["s1", "cap"], ["s2"]),
+        helper.make_node("Tanh", ["s2"], ["s3"]),
+        helper.make_node("Mul", ["s3", "cap"], ["s4"]),
+        helper.make_node("Add", ["s4", "mask"], ["s5"]),
+        helper.make_node("Softmax", ["s5"], ["p"], axis=-1),
+        helper.make_node("MatMul", ["p", "vh"], ["oh"]),
+        helper.make_node("Transpose", ["oh"], ["o"], perm=[0, 2, 1, 3])]
+    io = [_value(n, [b, t, h, d]) for n in ("q", "k", "v", "o")]
+    graph = helper.make_graph(nodes, "softcap_attention", io[:3], io[3:],
+                              initializer=inits)
+    session = _session(graph, threads)
+    feeds = {n: arrays[n] for n in ("q", "k", "v")}
+    return lambda: session.run(None, feeds)[0], lambda o: o
 
 
 def _swiglu(spec, arrays, threads):
@@ -195,6 +228,8 @@ def build(spec, arrays, threads):
         return _model(spec, arrays, threads)
     if kind == "attention":
         return _attention(spec, arrays, threads)
+    if kind == "softcap_attention":
+        return _softcap_attention(spec, arrays, threads)
     if kind == "swiglu":
         return _swiglu(spec, arrays, threads)
     raise NotImplementedError(f"no ONNX Runtime version of '{kind}' here")

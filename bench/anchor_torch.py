@@ -77,6 +77,23 @@ def _attention(spec, arrays):
     return run
 
 
+def _softcap_attention(spec, arrays):
+    """HF's eager Gemma 2 attention: scaled scores, soft cap, additive causal
+    mask of finfo.min, softmax (PyTorch's SDPA takes no soft cap)."""
+    q, k, v = (torch.from_numpy(arrays[n]) for n in ("q", "k", "v"))
+    scale, cap, t = spec["D"] ** -0.5, spec["softcap"], spec["T"]
+    mask = torch.full((t, t), torch.finfo(torch.float32).min).triu(1)
+
+    def run():
+        with torch.no_grad():
+            qh, kh, vh = (x.transpose(1, 2) for x in (q, k, v))
+            s = torch.matmul(qh, kh.transpose(-1, -2)) * scale
+            s = torch.tanh(s / cap) * cap + mask
+            o = torch.matmul(torch.softmax(s, dim=-1), vh)
+            return o.transpose(1, 2).contiguous()
+    return run
+
+
 def _swiglu(spec, arrays):
     x, wg, wu, wd = (torch.from_numpy(arrays[n])
                      for n in ("x", "w_gate", "w_up", "w_down"))
@@ -172,7 +189,8 @@ def _model(spec, arrays):
 
 
 def build(spec, arrays, threads):
-    kinds = {"attention": _attention, "swiglu": _swiglu, "scan": _scan,
+    kinds = {"attention": _attention, "softcap_attention": _softcap_attention,
+             "swiglu": _swiglu, "scan": _scan,
              "gpt2": _model, "bert": _model}
     run = kinds[spec["workload"]](spec, arrays)
     return run, lambda result: result.numpy()

@@ -2,7 +2,7 @@
 # bench/run.sh — Kiln's benchmark suite in one command (bench/README.md).
 #
 #   bench/run.sh [--quick] [--threads N] [--reps R] [--warmup W]
-#                [--only attention|swiglu|scan|gemm|memory|models|gpt2-block|
+#                [--only attention|softcap|swiglu|scan|gemm|memory|models|gpt2-block|
 #                        bert-encoder|compile-gpt2-12|memory-gpt2-12]...
 #                [--build-dir DIR] [--out DIR] [--no-install] [--no-build]
 #

@@ -512,8 +512,8 @@ class Suite:
     def run(self):
         os.makedirs(self.cases_dir, exist_ok=True)
         self.results["env"] = self.environment()
-        only = set(self.args.only or ["attention", "swiglu", "scan", "gemm",
-                                      "memory", "models", "decode"])
+        only = set(self.args.only or ["attention", "softcap", "swiglu", "scan",
+                                      "gemm", "memory", "models", "decode"])
         if "models" in only:
             only |= set(MODEL_WORKLOADS)
         problem = self.build_c_helpers()
@@ -526,6 +526,8 @@ class Suite:
             self.run_case(workloads.attention(causal=False), scaling=True)
             self.run_case(workloads.attention(causal=True),
                           scaling=not self.args.quick)
+        if "softcap" in only:
+            self.run_case(workloads.softcap_attention())
         if "swiglu" in only:
             self.run_case(workloads.swiglu())
         if "scan" in only:
@@ -612,8 +614,8 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="fewer reps, GEMM shapes and memory lengths")
     parser.add_argument("--only", action="append",
-                        choices=["attention", "swiglu", "scan", "gemm",
-                                 "memory", "models", "decode",
+                        choices=["attention", "softcap", "swiglu", "scan",
+                                 "gemm", "memory", "models", "decode",
                                  *MODEL_WORKLOADS])
     args = parser.parse_args()
     if args.reps is None:

@@ -75,6 +75,47 @@ def attention(t=ATTN_T, causal=False, h=ATTN_H, d=ATTN_D):
                 attention_flops(spec), ["ort", "torch", "jax"])
 
 
+# Gemma 2 2B's global attention layer: 8 heads of 256, logits soft-capped
+# at 50, causal.
+SOFTCAP_T, SOFTCAP_H, SOFTCAP_D, SOFTCAP_CAP = 2048, 8, 256, 50.0
+FINFO_MIN = -3.4028234663852886e38  # torch.finfo(torch.float32).min
+
+
+def softcap_attention(t=SOFTCAP_T, h=SOFTCAP_H, d=SOFTCAP_D, cap=SOFTCAP_CAP):
+    """Gemma 2's attention as HF's eager path computes it, written with
+    primitives (the JSON IR's attention has no soft cap): scores · d^-1/2,
+    cap · tanh(scores / cap), plus a causal mask of finfo.min built from
+    positions, softmax, times v."""
+    g = Graph("bench_softcap_attention", ["seq"])
+    for name in ("q", "k", "v"):
+        g.input(name, [1, "seq", h, d])
+    for name, value in (("scale", d ** -0.5), ("cap", cap), ("zero", 0.0),
+                        ("fill", FINFO_MIN)):
+        g.op("constant", [], name, value=value)
+    g.op("transpose", ["q"], "qh", perm=[0, 2, 1, 3])
+    g.op("transpose", ["k"], "kt", perm=[0, 2, 3, 1])
+    g.op("transpose", ["v"], "vh", perm=[0, 2, 1, 3])
+    g.op("matmul", ["qh", "kt"], "s0")
+    g.op("mul", ["s0", "scale"], "s1")
+    g.op("div", ["s1", "cap"], "s2")
+    g.op("tanh", ["s2"], "s3")
+    g.op("mul", ["s3", "cap"], "s4")
+    g.op("arange", ["q"], "pos", axis=1)
+    g.op("reshape", ["pos"], "rows", shape=["seq", 1])
+    g.op("less_equal", ["pos", "rows"], "seen")
+    g.op("where", ["seen", "zero", "fill"], "mask")
+    g.op("add", ["s4", "mask"], "s5")
+    g.op("softmax", ["s5"], "p", axis=-1)
+    g.op("matmul", ["p", "vh"], "oh")
+    g.op("transpose", ["oh"], "o", perm=[0, 2, 1, 3])
+    spec = {"workload": "softcap_attention", "B": 1, "T": t, "H": h, "D": d,
+            "causal": True, "softcap": cap}
+    title = (f"Gemma 2 attention (soft cap {cap:g}, causal, primitives), "
+             f"T={t}, {h} heads, D={d}, batch 1")
+    return Case(f"softcap-attention-T{t}", title, g.model(["o"]), spec,
+                {"seq": t}, attention_flops(spec), ["ort", "torch", "jax"])
+
+
 def swiglu(t=GLU_T, d=GLU_D, hidden=GLU_HIDDEN):
     model = _model("bench_swiglu", [("x", [1, "seq", d])],
                    [("w_gate", [hidden, d]), ("w_up", [hidden, d]),
