@@ -138,6 +138,15 @@ bool evalAttention(OpContext &ctx) {
       return false;
     biasStrides = broadcastStrides(bias->shape, scores);
   }
+  // Gemma 2's soft cap of the scaled scores (a Kiln addition to v1).
+  double softcap = 0;
+  if (const nlohmann::json *cap = field(ctx.node.attrs, "softcap")) {
+    if (!cap->is_number() || !(cap->get<double>() > 0))
+      return ctx.fail("attribute 'softcap' must be a positive number");
+    if (norm.power)
+      return ctx.fail("attribute 'softcap' applies only to softmax");
+    softcap = cap->get<double>();
+  }
   if (offsets && nt != ns)
     return ctx.fail("seq_offsets needs as many keys as queries");
   if (offsets && !checkSeqOffsets(ctx, *offsets, nt))
@@ -174,6 +183,8 @@ bool evalAttention(OpContext &ctx) {
           for (int64_t i = 0; i < d; ++i)
             dot += qr[i] * kr[i];
           score[s] = scale * dot;
+          if (softcap)
+            score[s] = softcap * std::tanh(score[s] / softcap);
           if (bias)
             score[s] += bias->data[b * biasStrides[0] + h * biasStrides[1] +
                                    t * biasStrides[2] + s * biasStrides[3]];

@@ -22,6 +22,15 @@ func.func @power(%q: tensor<2x1x4x16xf32>, %kc: tensor<?x?x4x16xf32>, %i: tensor
 
 // -----
 
+func.func @softcap_power(%q: tensor<2x1x4x16xf32>, %kc: tensor<?x?x4x16xf32>, %i: tensor<2xi64>) -> tensor<2x1x4x16xf32> {
+  // expected-error @+1 {{'attn.decode_attention' op softcap is only allowed with the softmax normalizer}}
+  %0 = attn.decode_attention %q, %q, %q cache %kc, %kc slots %i positions %i {mask = #attn<mask causal>, normalizer = #attn<normalizer power>, power = 2 : i64, scale = 1.0 : f64, softcap = 50.0 : f64}
+      : (tensor<2x1x4x16xf32>, tensor<2x1x4x16xf32>, tensor<2x1x4x16xf32>, tensor<?x?x4x16xf32>, tensor<?x?x4x16xf32>, tensor<2xi64>, tensor<2xi64>) -> tensor<2x1x4x16xf32>
+  return %0 : tensor<2x1x4x16xf32>
+}
+
+// -----
+
 func.func @cache_heads(%q: tensor<2x1x4x16xf32>, %kc: tensor<?x?x2x16xf32>, %i: tensor<2xi64>) -> tensor<2x1x4x16xf32> {
   // expected-error @+1 {{'attn.decode_attention' op state must have shape [?, ?, 4, 16], got [?, ?, 2, 16]}}
   %0 = attn.decode_attention %q, %q, %q cache %kc, %kc slots %i positions %i {mask = #attn<mask causal>, scale = 1.0 : f64}

@@ -10,9 +10,9 @@ func.func @decode_attention(%q: tensor<?x1x4x16xf32>, %k: tensor<?x1x2x16xf32>,
                             %vc: tensor<?x?x2x16xf32>, %ring: tensor<?x8x2x16xf32>,
                             %slots: tensor<?xi64>, %pos: tensor<?xi64>)
     -> (tensor<?x1x4x16xf32>, tensor<?x1x4x16xf32>) {
-  // CHECK: attn.decode_attention %{{.*}}, %{{.*}}, %{{.*}} cache %{{.*}}, %{{.*}} slots %{{.*}} positions %{{.*}} {mask = #attn<mask causal>, scale = 2.500000e-01 : f64}
+  // CHECK: attn.decode_attention %{{.*}}, %{{.*}}, %{{.*}} cache %{{.*}}, %{{.*}} slots %{{.*}} positions %{{.*}} {mask = #attn<mask causal>, scale = 2.500000e-01 : f64, softcap = 5.000000e+01 : f64}
   %0 = attn.decode_attention %q, %k, %v cache %kc, %vc slots %slots positions %pos
-      {mask = #attn<mask causal>, scale = 0.25 : f64}
+      {mask = #attn<mask causal>, scale = 0.25 : f64, softcap = 50.0 : f64}
       : (tensor<?x1x4x16xf32>, tensor<?x1x2x16xf32>, tensor<?x1x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?xi64>, tensor<?xi64>) -> tensor<?x1x4x16xf32>
   // CHECK: attn.decode_attention {{.*}} {mask = #attn<mask sliding_window>, normalizer = #attn<normalizer power>, power = 2 : i64, scale = 2.500000e-01 : f64}
   %1 = attn.decode_attention %q, %k, %v cache %ring, %ring slots %slots positions %pos

@@ -114,6 +114,8 @@ LogicalResult DecodeAttentionOp::verify() {
                        "block_diagonal mask");
   if ((getNormalizer() == Normalizer::power) != getPower().has_value())
     return emitOpError("power is required exactly with the power normalizer");
+  if (getSoftcap() && getNormalizer() == Normalizer::power)
+    return emitOpError("softcap is only allowed with the softmax normalizer");
   int64_t batch = getQuery().getType().getDimSize(0);
   ArrayRef<int64_t> cache = getKeyCache().getType().getShape();
   int64_t ring = cache.size() == 4 ? cache[1] : ShapedType::kDynamic;

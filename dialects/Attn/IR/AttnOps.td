@@ -139,7 +139,7 @@ def Attn_DecodeAttentionOp : Attn_QKVOp<"decode_attention", /*groupedHeads=*/1,
     `causal` (R is the capacity) and `sliding_window` (R is the window), and
     `p mod R + 1` for a causal `block_diagonal` mask (R is the block). The
     order of keys does not matter to attention, so the ring needs no
-    rotation. `scale`, `normalizer` and `power` are those of
+    rotation. `scale`, `normalizer`, `power` and `softcap` are those of
     `attn.attention`.
   }];
   let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
@@ -151,7 +151,8 @@ def Attn_DecodeAttentionOp : Attn_QKVOp<"decode_attention", /*groupedHeads=*/1,
                        Attn_MaskKindAttr:$mask,
                        DefaultValuedAttr<Attn_NormalizerAttr,
                                          "Normalizer::softmax">:$normalizer,
-                       OptionalAttr<I64Attr>:$power);
+                       OptionalAttr<I64Attr>:$power,
+                       OptionalAttr<ConfinedAttr<F64Attr, [Attn_SoftCap]>>:$softcap);
   let results = (outs Attn_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value `cache` $key_cache `,` $value_cache

@@ -44,9 +44,13 @@ attn::Normalize normalizeOf(const json &attrs) {
                                       : attn::Normalize::denominator;
 }
 
-/// The power normalizer of an attention op, when its attrs ask for it.
+/// The power normalizer of an attention op, when its attrs ask for it, and
+/// its soft cap.
 template <typename AttentionOp>
 void setNormalizer(AttentionOp op, const json &attrs) {
+  if (attrs.contains("softcap"))
+    op.setSoftcapAttr(FloatAttr::get(Float64Type::get(op.getContext()),
+                                     attrs["softcap"].get<double>()));
   if (attrs["normalizer"]["kind"] != "power")
     return;
   op.setNormalizer(attn::Normalizer::power);
@@ -329,7 +333,7 @@ SmallVector<Value> Importer::importStateful(const model::Node &node, int index,
         loc, typeOf(node.outputs[0]), x0, x1, x2, state, valueCache, slots,
         positions, builder.getF64FloatAttr(attrs["scale"].get<double>()),
         attn::MaskKindAttr::get(builder.getContext(), mask),
-        attn::NormalizerAttr(), IntegerAttr());
+        attn::NormalizerAttr(), IntegerAttr(), /*softcap=*/FloatAttr());
     setNormalizer(op, attrs);
     return {op.getResult()};
   }

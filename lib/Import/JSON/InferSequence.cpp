@@ -225,6 +225,19 @@ bool inferAttention(OpContext &c) {
     return c.failAttr("scale", "scale " + brief(json(scale)) +
                                    " overflows f32; expected at most 3.4e38");
   c.attrs = {{"scale", scale}, {"mask", mask}, {"normalizer", normalizer}};
+  if (c.rawAttr("softcap")) {
+    double softcap;
+    if (!c.readPositiveNumber("softcap", 0, softcap))
+      return false;
+    // attn.attention's bound: the kernels cap at softcap · log2 e in f32.
+    if (softcap > 1e38)
+      return c.failAttr("softcap", "softcap " + brief(json(softcap)) +
+                                       " is too large; expected at most 1e38");
+    if (normalizer["kind"] != "softmax")
+      return c.failAttr("softcap",
+                        "softcap applies only to the softmax normalizer");
+    c.attrs["softcap"] = softcap;
+  }
   return c.produce(c.type(Q));
 }
 

@@ -87,7 +87,8 @@ OpSpec concat() {
 std::vector<OpSpec> buildTable() {
   std::vector<OpSpec> ops = {
       op("attention", {"q", "k", "v", "bias?", "seq_offsets?"},
-         {"scale", "mask", "normalizer", "seq_offsets"}, inferAttention),
+         {"scale", "mask", "normalizer", "softcap", "seq_offsets"},
+         inferAttention),
       op("linear_attention", {"q", "k", "v", "seq_offsets?"},
          {"feature_map", "causal", "normalize", "seq_offsets"},
          inferLinearAttention),

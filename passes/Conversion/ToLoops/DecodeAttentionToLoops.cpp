@@ -127,9 +127,9 @@ struct DecodeAttentionToVectors : OpConversionPattern<attn::DecodeAttentionOp> {
           Value count = indexMin(b, b.create<arith::SubIOp>(visible, e0),
                                  indexConst(b, width));
           storeScores(b, rows, e0, count);
-          SmallVector<Value> next =
-              blockWeights(b, rows.scores, count, carried, accumulators, power,
-                           op.getPower().value_or(2));
+          SmallVector<Value> next = blockWeights(
+              b, rows.scores, count, carried, accumulators, power,
+              op.getPower().value_or(2), baseTwoSoftCap(op.getSoftcap()));
           SmallVector<Value> accs = addValues(
               b, rows, e0, count, ArrayRef(next).take_front(accumulators));
           accs.append(next.begin() + accumulators, next.end());
@@ -201,14 +201,16 @@ struct DecodeAttentionToVectors : OpConversionPattern<attn::DecodeAttentionOp> {
         });
   }
 
-  /// Turns the `count` scores of a block into weights in place, and returns
+  /// Turns the `count` scores of a block (soft-capped first, with
+  /// `softcap` in base 2) into weights in place, and returns
   /// the carried values for the block: the accumulators rescaled (softmax:
   /// by 2^(old max - new max)), the lane sums with the weights added, the
   /// new maximum.
   SmallVector<Value> blockWeights(ImplicitLocOpBuilder &b, Value scores,
                                   Value count, ValueRange carried,
                                   size_t accumulators, bool power,
-                                  int64_t exponent) const {
+                                  int64_t exponent,
+                                  std::optional<double> softcap) const {
     Value valid = laneMask(b, count, width);
     Value s = loadVector(b, scores, {indexConst(b, 0)}, width);
     Value sums = carried[accumulators], max = carried[accumulators + 1];
@@ -227,6 +229,8 @@ struct DecodeAttentionToVectors : OpConversionPattern<attn::DecodeAttentionOp> {
     } else {
       Value lowest = floatConst(b, f32Vector(b, width),
                                 -std::numeric_limits<float>::infinity());
+      if (softcap)
+        s = softCapScore(b, s, *softcap);
       s = b.create<arith::SelectOp>(valid, s, lowest);
       Value newMax = fastMax(b, max, reduceMax(b, s));
       Value maxV = splat(b, newMax, width);

@@ -59,3 +59,24 @@ func.func @softcap_mma(%q: tensor<1x?x2x16xbf16>, %k: tensor<1x?x2x16xbf16>, %v:
       : (tensor<1x?x2x16xbf16>, tensor<1x?x2x16xbf16>, tensor<1x?x2x16xbf16>) -> tensor<1x?x2x16xbf16>
   return %0 : tensor<1x?x2x16xbf16>
 }
+
+// -----
+
+// A decode step's scores, a vector of ring entries, capped before the lane
+// mask and the online softmax.
+// CPU-LABEL: func.func @softcap_decode(
+// CPU-DAG: %[[INV:.*]] = arith.constant dense<0.0138629433> : vector<8xf32>
+// CPU-DAG: %[[CAP:.*]] = arith.constant dense<72.1347503> : vector<8xf32>
+// CPU: %[[X:.*]] = arith.mulf %{{.*}}, %[[INV]] : vector<8xf32>
+// CPU-NEXT: %[[T:.*]] = math.tanh %[[X]] : vector<8xf32>
+// CPU-NEXT: %[[C:.*]] = arith.mulf %[[T]], %[[CAP]] : vector<8xf32>
+// CPU-NEXT: arith.select %{{.*}}, %[[C]], %{{.*}} : vector<8xi1>, vector<8xf32>
+func.func @softcap_decode(%q: tensor<?x1x4x16xf32>, %k: tensor<?x1x2x16xf32>,
+                          %v: tensor<?x1x2x16xf32>, %kc: tensor<?x?x2x16xf32>,
+                          %vc: tensor<?x?x2x16xf32>, %slots: tensor<?xi64>,
+                          %pos: tensor<?xi64>) -> tensor<?x1x4x16xf32> {
+  %0 = attn.decode_attention %q, %k, %v cache %kc, %vc slots %slots positions %pos
+      {mask = #attn<mask causal>, scale = 0.25 : f64, softcap = 50.0 : f64}
+      : (tensor<?x1x4x16xf32>, tensor<?x1x2x16xf32>, tensor<?x1x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?xi64>, tensor<?xi64>) -> tensor<?x1x4x16xf32>
+  return %0 : tensor<?x1x4x16xf32>
+}

@@ -158,6 +158,16 @@ TEST(ModelErrorTest, AttrValues) {
                   {"expected a positive number, got 0"});
   expectNodeError(attention + R"({"normalizer": "sparsemax"}}])",
                   "/nodes/0/attrs/normalizer", {"unknown normalizer 'sparsemax'"});
+  expectNodeError(attention + R"({"softcap": -30}}])", "/nodes/0/attrs/softcap",
+                  {"expected a positive number, got -30"});
+  expectNodeError(attention + R"({"softcap": 1e39}}])",
+                  "/nodes/0/attrs/softcap",
+                  {"softcap 1e+39 is too large; expected at most 1e38"});
+  expectNodeError(
+      attention +
+          R"({"softcap": 50, "normalizer": {"kind": "power", "p": 2}}}])",
+      "/nodes/0/attrs/softcap",
+      {"softcap applies only to the softmax normalizer"});
   expectNodeError(R"([{"op": "layer_norm", "inputs": ["x", "x"], "outputs": ["y"],
                        "attrs": {"eps": -1}}])",
                   "/nodes/0/inputs/1", {"expected 1 dims [D]"});

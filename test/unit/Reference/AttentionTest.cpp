@@ -179,6 +179,30 @@ TEST(ReferenceAttention, PowerNormalizer) {
   expectNear(out, zero, 0);
 }
 
+TEST(ReferenceAttention, SoftCap) {
+  // One query, two keys, scores (1, 0) capped at 0.5: 0.5 · tanh(2) and 0,
+  // before the bias (here -0.25 on the second key).
+  Tensor q = tensor({1, 1, 1, 2}, {1, 0});
+  Tensor k = tensor({1, 2, 1, 2}, {1, 0, 0, 1});
+  Tensor v = tensor({1, 2, 1, 2}, {1, 2, 3, 4});
+  json attrs = maskAttrs(none, 1.0);
+  attrs["softcap"] = 0.5;
+  double e0 = std::exp(0.5 * std::tanh(2.0)), e1 = std::exp(-0.25);
+  double w0 = e0 / (e0 + e1), w1 = e1 / (e0 + e1);
+  expectNear(attention(q, k, v, attrs, tensor({2}, {0, -0.25})),
+             tensor({1, 1, 1, 2}, {w0 + 3 * w1, 2 * w0 + 4 * w1}));
+  std::string error;
+  attrs["softcap"] = -1;
+  EXPECT_FALSE(tryOp("attention", {q, k, v}, attrs, {{1, 1, 1, 2}}, error));
+  EXPECT_EQ(error, "attention at /nodes/0: attribute 'softcap' must be a "
+                   "positive number");
+  json power = maskAttrs(none, 1.0, {{"kind", "power"}, {"p", 2}});
+  power["softcap"] = 30;
+  EXPECT_FALSE(tryOp("attention", {q, k, v}, power, {{1, 1, 1, 2}}, error));
+  EXPECT_EQ(error, "attention at /nodes/0: attribute 'softcap' applies only "
+                   "to softmax");
+}
+
 TEST(ReferenceAttention, PackedSequencesWithOffsets) {
   // Sequences [0, 3) and [3, 5) packed along T = 7; rows 5 and 6 are padding.
   Tensor q = random({1, 7, 2, 3}, 101), k = random({1, 7, 2, 3}, 102),

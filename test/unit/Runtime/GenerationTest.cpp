@@ -328,10 +328,10 @@ TEST_P(Generation, Errors) {
 INSTANTIATE_TEST_SUITE_P(
     Models, Generation,
     testing::Values("causal-gqa", "sliding-window", "block-causal", "power",
-                    "learned-positions", "linear-attention",
+                    "softcap", "learned-positions", "linear-attention",
                     "linear-recurrence", "long-conv", "odd-sizes", "gpt2-tiny",
                     "llama-tiny", "mamba-tiny", "sliding-window-example",
-                    "power-attention"),
+                    "power-attention", "gemma2-tiny"),
     [](const testing::TestParamInfo<const char *> &info) {
       std::string name = info.param;
       std::replace(name.begin(), name.end(), '-', '_');
