@@ -245,6 +245,13 @@ ShapeResult reduceShape(const Shape &x, const std::vector<int64_t> &axes,
 ShapeResult attentionShape(const Shape &q, const Shape &k, const Shape &v,
                            bool groupedHeads, const Naming &naming);
 
+/// The soft caps attention takes: the kernels cap scores kept in base 2 as
+/// c₂ · tanh(x · (1 / c₂)), c₂ = softcap · log2 e, whose factors must be
+/// finite in f32: from the smallest normal f32 (1/c₂ then stays below
+/// FLT_MAX) to 1e38.
+constexpr double kMinAttentionSoftCap = 1.1754943508222875e-38;
+constexpr double kMaxAttentionSoftCap = 1e38;
+
 //===----------------------------------------------------------------------===//
 // Data movement (DataMovement.cpp)
 //

@@ -189,8 +189,8 @@ std::optional<SoftCap> matchSoftCap(Operation *op) {
   std::optional<std::pair<Value, double>> inner =
       scaledByConstant(tanh.getInput());
   double cap = outer->second;
-  // 1e38: the largest cap attn.attention takes (Attn_SoftCap).
-  if (!inner || !(cap > 0) || cap > 1e38)
+  if (!inner || !(cap >= shapes::kMinAttentionSoftCap) ||
+      cap > shapes::kMaxAttentionSoftCap)
     return std::nullopt;
   double inputScale = inner->second * cap;
   if (inputScale == 0 || !std::isfinite(inputScale))

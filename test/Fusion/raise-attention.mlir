@@ -1182,14 +1182,15 @@ func.func @softcap_rescaled(%q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf32>,
 
 // Not raised: a mask below the cap (tanh would un-hide what it hid: the
 // fill becomes -c), a scale after the cap (which changes the cap), a cap
-// whose tanh has another user, and a cap before a power normalizer.
+// whose tanh has another user, a cap before a power normalizer, and a cap
+// below the smallest normal f32 (the kernels' 1 / cap would overflow).
 
 // CHECK-LABEL: func.func @softcap_refused
 // CHECK-NOT: attn.attention
 func.func @softcap_refused(%q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf32>,
                            %v: tensor<2x4x8x16xf32>, %m: tensor<8x8xf32>)
     -> (tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>,
-        tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) {
+        tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) {
   %cap = graph.constant dense<5.000000e+01> : tensor<f32>
   %half = graph.constant dense<5.000000e-01> : tensor<f32>
   %a0 = graph.matmul %q, %kt : tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32> -> tensor<2x4x8x8xf32>
@@ -1225,5 +1226,13 @@ func.func @softcap_refused(%q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf32>,
   %e5 = graph.reduce_sum %e4 {axes = array<i64: 3>, keepdims} : tensor<2x4x8x8xf32> -> tensor<2x4x8x1xf32>
   %e6 = graph.div %e4, %e5 : tensor<2x4x8x8xf32>, tensor<2x4x8x1xf32> -> tensor<2x4x8x8xf32>
   %eo = graph.matmul %e6, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
-  return %ao, %co, %do, %d2, %eo : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>
+  %tiny = graph.constant dense<1.000000e-39> : tensor<f32>
+  %q4 = graph.exp %q : tensor<2x4x8x16xf32>
+  %f0 = graph.matmul %q4, %kt : tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32> -> tensor<2x4x8x8xf32>
+  %f1 = graph.div %f0, %tiny : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %f2 = graph.tanh %f1 : tensor<2x4x8x8xf32>
+  %f3 = graph.mul %f2, %tiny : tensor<2x4x8x8xf32>, tensor<f32> -> tensor<2x4x8x8xf32>
+  %fp = graph.softmax %f3 {axis = 3 : i64} : tensor<2x4x8x8xf32>
+  %fo = graph.matmul %fp, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+  return %ao, %co, %do, %d2, %eo, %fo : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>
 }

@@ -14,12 +14,15 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 def Attn_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
 def Attn_IntTensor : RankedTensorOf<[I32, I64]>;
 
-/// A soft cap: positive, and small enough that the kernels' base-2 cap
-/// (the cap times log2 e) stays finite in f32.
+/// A soft cap from kMinAttentionSoftCap (the smallest normal f32) to
+/// kMaxAttentionSoftCap (1e38): the kernels' base-2 cap and its inverse
+/// stay finite in f32 (ShapeRules.h).
 def Attn_SoftCap : AttrConstraint<
-    CPred<"::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() > 0 && "
-          "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() <= 1e38">,
-    "whose value is positive and at most 1e38">;
+    CPred<"::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() >= "
+          "::kiln::shapes::kMinAttentionSoftCap && "
+          "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() <= "
+          "::kiln::shapes::kMaxAttentionSoftCap">,
+    "whose value is from 1.2e-38 to 1e38">;
 
 /// An op on query, key and value whose result `[B, T, H, Dv]` the attention
 /// rule infers (AttnOps.cpp); `groupedHeads` admits fewer key and value

@@ -229,10 +229,12 @@ bool inferAttention(OpContext &c) {
     double softcap;
     if (!c.readPositiveNumber("softcap", 0, softcap))
       return false;
-    // attn.attention's bound: the kernels cap at softcap · log2 e in f32.
-    if (softcap > 1e38)
+    if (softcap < shapes::kMinAttentionSoftCap ||
+        softcap > shapes::kMaxAttentionSoftCap)
       return c.failAttr("softcap", "softcap " + brief(json(softcap)) +
-                                       " is too large; expected at most 1e38");
+                                       " is out of range; expected from "
+                                       "1.2e-38 (the smallest normal f32) to "
+                                       "1e38");
     if (normalizer["kind"] != "softmax")
       return c.failAttr("softcap",
                         "softcap applies only to the softmax normalizer");

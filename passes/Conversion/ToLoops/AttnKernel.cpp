@@ -320,9 +320,9 @@ Value exp2NonPositive(ImplicitLocOpBuilder &b, Value x) {
   return b.create<arith::MulFOp>(p, b.create<arith::BitcastOp>(type, bits));
 }
 
-/// Turns row r's scores of the block into weights in place: the soft cap,
-/// + bias, the mask (when `masked`), then exp(x - running max) with the running
-/// sum and the correction of the earlier blocks, or x^p (power).
+/// Turns row r's scores of the block into weights in place: soft-capped,
+/// plus the bias, masked (when `masked`), then exp(x - running max) with the
+/// running sum and the correction of the earlier blocks, or x^p (power).
 void blockWeights(ImplicitLocOpBuilder &b, const AttnTile &tile,
                   const BlockWeights &a, bool masked) {
   int64_t w = tile.width;

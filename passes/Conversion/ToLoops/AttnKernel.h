@@ -131,10 +131,11 @@ struct BlockWeights {
   std::optional<double> softcap;
 };
 
-/// Turns row r's scores of the block into weights in place: the soft cap,
-/// + bias, the mask (when `masked`: lanes outside [los[r], min(his[r], k1)) ),
-/// then exp2(x - running max) with the running sum and the correction factor
-/// for the earlier blocks, or x^p (power, masked lanes 0, no max).
+/// Turns row r's scores of the block into weights in place: soft-capped,
+/// plus the bias, masked (when `masked`: lanes outside [los[r], min(his[r],
+/// k1)) ), then exp2(x - running max) with the running sum and the
+/// correction factor for the earlier blocks, or x^p (power, masked lanes 0,
+/// no max).
 void blockWeights(ImplicitLocOpBuilder &b, const AttnTile &tile,
                   const BlockWeights &a, bool masked);
 

@@ -214,8 +214,18 @@ func.func @softcap_power(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v:
 // -----
 
 func.func @softcap_not_positive(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
-  // expected-error @+1 {{'attn.attention' op attribute 'softcap' failed to satisfy constraint: 64-bit float attribute whose value is positive and at most 1e38}}
+  // expected-error @+1 {{'attn.attention' op attribute 'softcap' failed to satisfy constraint: 64-bit float attribute whose value is from 1.2e-38 to 1e38}}
   %0 = attn.attention %q, %k, %v {mask = #attn<mask causal>, scale = 0.25 : f64, softcap = 0.0 : f64}
+      : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32>
+  return %0 : tensor<2x8x4x16xf32>
+}
+
+// -----
+
+// Below the smallest normal f32 the kernels' 1 / softcap would overflow.
+func.func @softcap_tiny(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
+  // expected-error @+1 {{'attn.attention' op attribute 'softcap' failed to satisfy constraint: 64-bit float attribute whose value is from 1.2e-38 to 1e38}}
+  %0 = attn.attention %q, %k, %v {mask = #attn<mask causal>, scale = 0.25 : f64, softcap = 1.0e-39 : f64}
       : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32>
   return %0 : tensor<2x8x4x16xf32>
 }

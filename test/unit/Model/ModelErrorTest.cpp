@@ -162,7 +162,10 @@ TEST(ModelErrorTest, AttrValues) {
                   {"expected a positive number, got -30"});
   expectNodeError(attention + R"({"softcap": 1e39}}])",
                   "/nodes/0/attrs/softcap",
-                  {"softcap 1e+39 is too large; expected at most 1e38"});
+                  {"softcap 1e+39 is out of range; expected from 1.2e-38 (the "
+                   "smallest normal f32) to 1e38"});
+  expectNodeError(attention + R"({"softcap": 1e-39}}])",
+                  "/nodes/0/attrs/softcap", {"softcap 1e-39 is out of range"});
   expectNodeError(
       attention +
           R"({"softcap": 50, "normalizer": {"kind": "power", "p": 2}}}])",
