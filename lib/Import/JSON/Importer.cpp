@@ -44,10 +44,10 @@ attn::Normalize normalizeOf(const json &attrs) {
                                       : attn::Normalize::denominator;
 }
 
-/// The power normalizer of an attention op, when its attrs ask for it, and
-/// its soft cap.
+/// An attention op's power normalizer and soft cap, when its attrs ask for
+/// them.
 template <typename AttentionOp>
-void setNormalizer(AttentionOp op, const json &attrs) {
+void setNormalizerAndSoftcap(AttentionOp op, const json &attrs) {
   if (attrs.contains("softcap"))
     op.setSoftcapAttr(FloatAttr::get(Float64Type::get(op.getContext()),
                                      attrs["softcap"].get<double>()));
@@ -56,7 +56,6 @@ void setNormalizer(AttentionOp op, const json &attrs) {
   op.setNormalizer(attn::Normalizer::power);
   op.setPower(attrs["normalizer"]["p"].get<int64_t>());
 }
-
 
 /// The function being emitted: the full-sequence model, or one of the
 /// generation entries.
@@ -334,7 +333,7 @@ SmallVector<Value> Importer::importStateful(const model::Node &node, int index,
         positions, builder.getF64FloatAttr(attrs["scale"].get<double>()),
         attn::MaskKindAttr::get(builder.getContext(), mask),
         attn::NormalizerAttr(), IntegerAttr(), /*softcap=*/FloatAttr());
-    setNormalizer(op, attrs);
+    setNormalizerAndSoftcap(op, attrs);
     return {op.getResult()};
   }
   if (node.op == "linear_attention") {
@@ -402,7 +401,7 @@ SmallVector<Value> Importer::importComposite(const model::Node &node,
       op.setBlock(mask["block"].get<int64_t>());
       op.setCausal(mask.value("causal", false));
     }
-    setNormalizer(op, attrs);
+    setNormalizerAndSoftcap(op, attrs);
     return {op.getResult()};
   }
   if (node.op == "linear_attention") {
