@@ -59,8 +59,8 @@ constexpr int kMaxBroadcastDepth = 8;
 
 /// The (value, axis) whose size dim `axis` of `value` has at run time,
 /// followed through transposes, concats and slices along other axes,
-/// broadcasts, shape-keeping ops and reshapes whose size operand for it is
-/// a tensor.dim, to a graph input's dim.
+/// broadcasts, shape-keeping ops (norms and rope included) and reshapes
+/// whose size operand for it is a tensor.dim, to a graph input's dim.
 std::pair<Value, int64_t> dimOrigin(Value value, int64_t axis, int depth = 0) {
   while (Operation *def = value.getDefiningOp()) {
     if (auto transpose = dyn_cast<TransposeOp>(def)) {
@@ -98,8 +98,9 @@ std::pair<Value, int64_t> dimOrigin(Value value, int64_t axis, int depth = 0) {
       return *agreed;
     } else if (def->hasTrait<OpTrait::SameOperandsAndResultShape>() ||
                def->hasTrait<OpTrait::SameOperandsAndResultType>() ||
-               isa<RopeOp>(def)) {
-      // Elementwise ops, casts and rope: the shape of their input.
+               isa<RopeOp, RMSNormOp, LayerNormOp>(def)) {
+      // Elementwise ops, casts, rope and the norms (Qwen3's and Gemma 3's
+      // per-head q and k norms): the shape of their input.
       value = def->getOperand(0);
     } else if (auto reshape = dyn_cast<ReshapeOp>(def)) {
       auto type = cast<RankedTensorType>(reshape.getType());

@@ -1236,3 +1236,37 @@ func.func @softcap_refused(%q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf32>,
   %fo = graph.matmul %fp, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
   return %ao, %co, %do, %d2, %eo, %fo : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>
 }
+
+// -----
+
+// repeat_kv of keys normalized per head (Qwen3's and Gemma 3's k_norm, an
+// rms_norm over the head dim) and then rotated: the norm keeps its input's
+// dims, so the copies still have the heads' own dims and go.
+
+// CHECK-LABEL: func.func @repeated_heads_after_norm
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x6x?x8xf32>, %[[K:.*]]: tensor<?x2x?x8xf32>, %[[V:.*]]: tensor<?x2x?x8xf32>, %[[W:.*]]: tensor<8xf32>)
+// CHECK: graph.rms_norm %[[K]], %[[W]]
+// CHECK: attn.attention {{.*}} : (tensor<?x?x6x8xf32>, tensor<?x?x2x8xf32>, tensor<?x?x2x8xf32>) -> tensor<?x?x6x8xf32>
+// CHECK-NOT: graph.concat
+func.func @repeated_heads_after_norm(%q: tensor<?x6x?x8xf32>, %k: tensor<?x2x?x8xf32>,
+                                     %v: tensor<?x2x?x8xf32>, %w: tensor<8xf32>) -> tensor<?x6x?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %b = tensor.dim %k, %c0 : tensor<?x2x?x8xf32>
+  %s = tensor.dim %k, %c2 : tensor<?x2x?x8xf32>
+  %kn = graph.rms_norm %k, %w {eps = 1.000000e-06 : f64} : (tensor<?x2x?x8xf32>, tensor<8xf32>) -> tensor<?x2x?x8xf32>
+  %kr = graph.rope %kn {rotary_dim = 8 : i64, theta = 1.000000e+04 : f64} : (tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
+  %k5 = graph.reshape %kr sizes(%b, %s) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %kc = graph.concat %k5, %k5, %k5 {axis = 2 : i64} : (tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>) -> tensor<?x2x3x?x8xf32>
+  %kr6 = graph.reshape %kc sizes(%b, %s) : tensor<?x2x3x?x8xf32> -> tensor<?x6x?x8xf32>
+  %vb = tensor.dim %v, %c0 : tensor<?x2x?x8xf32>
+  %vs = tensor.dim %v, %c2 : tensor<?x2x?x8xf32>
+  %v5 = graph.reshape %v sizes(%vb, %vs) : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %vc = graph.concat %v5, %v5, %v5 {axis = 2 : i64} : (tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>) -> tensor<?x2x3x?x8xf32>
+  %vr6 = graph.reshape %vc sizes(%vb, %vs) : tensor<?x2x3x?x8xf32> -> tensor<?x6x?x8xf32>
+  %kt = graph.transpose %kr6 {perm = array<i64: 0, 1, 3, 2>} : tensor<?x6x?x8xf32> -> tensor<?x6x8x?xf32>
+  %s0 = graph.matmul %q, %kt : tensor<?x6x?x8xf32>, tensor<?x6x8x?xf32> -> tensor<?x6x?x?xf32>
+  %p = graph.softmax %s0 {axis = 3 : i64} : tensor<?x6x?x?xf32>
+  %o = graph.matmul %p, %vr6 : tensor<?x6x?x?xf32>, tensor<?x6x?x8xf32> -> tensor<?x6x?x8xf32>
+  return %o : tensor<?x6x?x8xf32>
+}
