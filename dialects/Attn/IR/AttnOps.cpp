@@ -41,6 +41,15 @@ template <typename Op> static LogicalResult verifyQKV(Op op) {
   return verifyInferredType(op);
 }
 
+/// The soft cap of an op that has one and a normalizer: softmax only (its
+/// range is the ODS constraint's).
+template <typename Op> static LogicalResult verifySoftcap(Op op) {
+  if (op.getSoftcap() && op.getNormalizer() == Normalizer::power)
+    return op.emitOpError(
+        "softcap is only allowed with the softmax normalizer");
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
   if (failed(verifyQKV(*this)))
     return failure();
@@ -77,8 +86,8 @@ LogicalResult AttentionOp::verify() {
       (signedValue(getPower()) <= 0 || signedValue(getPower()) % 2 != 0))
     return emitOpError("power must be a positive even integer, got ")
            << signedValue(getPower());
-  if (getSoftcap() && getNormalizer() == Normalizer::power)
-    return emitOpError("softcap is only allowed with the softmax normalizer");
+  if (failed(verifySoftcap(*this)))
+    return failure();
 
   if (Value bias = getBias()) {
     auto q = getQuery().getType(), k = getKey().getType();
@@ -114,8 +123,8 @@ LogicalResult DecodeAttentionOp::verify() {
                        "block_diagonal mask");
   if ((getNormalizer() == Normalizer::power) != getPower().has_value())
     return emitOpError("power is required exactly with the power normalizer");
-  if (getSoftcap() && getNormalizer() == Normalizer::power)
-    return emitOpError("softcap is only allowed with the softmax normalizer");
+  if (failed(verifySoftcap(*this)))
+    return failure();
   int64_t batch = getQuery().getType().getDimSize(0);
   ArrayRef<int64_t> cache = getKeyCache().getType().getShape();
   int64_t ring = cache.size() == 4 ? cache[1] : ShapedType::kDynamic;
