@@ -50,9 +50,41 @@ def BufferizeBoundaries : Pass<"kiln-bufferize-boundaries", "mlir::ModuleOp"> {
     trailing out-parameter, written by
     `bufferization.materialize_in_destination`. This is the
     destination-passing form of the compiled-model ABI (docs/abi.md). The
-    body stays on tensors: `kiln-convert-to-loops` then lowers its ops to
-    loops over buffers, and `kiln-elide-result-copies` lets the op that
-    computes a result write its out-parameter.
+    body stays on tensors: `kiln-bufferize-ops` then gives each op's
+    results their buffers.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def BufferizeOps : Pass<"kiln-bufferize-ops", "mlir::ModuleOp"> {
+  let summary = "Choose the buffer of every result of a Kiln op";
+  let description = [{
+    The second step of bufferization, after `kiln-bufferize-boundaries`
+    (a function whose boundary is still on tensors is an error). Each
+    result of a graph, attn, scan or ffn op at the top level of the body
+    gets a buffer:
+
+    - the out-parameter it is materialized into, when that parameter is
+      written by nothing else and every other reader of the result comes
+      before (through a `memref.cast` where the parameter's sizes are more
+      or less static than the result's): the op computes a model's
+      output in place, and the logits are not copied once more. The
+      caller's output buffers must not overlap its inputs (docs/abi.md),
+      which the runtime checks;
+    - else a new 64-byte aligned `memref.alloc`, sized by the op's shape
+      rule (`ReifyRankedShapedTypeOpInterface`).
+
+    A `graph.constant` that is no splat becomes a private, constant
+    `memref.global` holding its value, read through `memref.get_global`
+    (a splat keeps its op, which fills its buffer).
+
+    A `graph.reshape` (`BufferView`) gets none: it becomes a view of its
+    input's buffer. The ops stay on tensors: the choice is a
+    `bufferization.materialize_in_destination` of the result into its
+    buffer, right after the op, and the result's readers read the buffer
+    through `bufferization.to_tensor`. `kiln-convert-to-loops` lowers each
+    op into the buffers it was given.
   }];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect",
                            "mlir::memref::MemRefDialect"];
@@ -61,9 +93,10 @@ def BufferizeBoundaries : Pass<"kiln-bufferize-boundaries", "mlir::ModuleOp"> {
 def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
   let summary = "Lower graph, attn, scan and ffn ops to loops over buffers";
   let description = [{
-    Runs after `kiln-bufferize-boundaries` (functions whose boundary is
-    still on tensors are an error) and lowers every Kiln op from tensors
-    to memrefs. Each op allocates its result and fills it with
+    Runs after `kiln-bufferize-ops` (a function whose boundary is still on
+    tensors, or an op result without its buffer, is an error) and lowers
+    every Kiln op from tensors to memrefs. Each op fills the buffers
+    `kiln-bufferize-ops` chose for its results with
     scf loops (outer loops `scf.parallel`, so they can run on threads) of
     vector/arith/math code for `vector-width` f32 lanes: projections as a
     register-tiled GEMM, attention as a blocked flash kernel with
@@ -73,9 +106,10 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     registers; with `gpu-gemm`, GEMMs
     as thread blocks that share tiles in workgroup memory, the form
     `kiln-gpu-map-parallel-loops` maps to blocks and threads), scans vectorized across
-    channels. `bufferization.to_tensor` becomes its buffer and
-    `bufferization.materialize_in_destination` a copy into the
-    out-parameter.
+    channels. `bufferization.to_tensor` becomes its buffer, and
+    `bufferization.materialize_in_destination` nothing when its source was
+    computed in its destination, else a copy (a returned argument or
+    view).
 
     The stateful ops of the generation entries (`attn.decode_attention`,
     the `*_step` ops, `graph.ring_store`) read and write their state
@@ -133,23 +167,6 @@ def ConvertKilnToLoops : Pass<"kiln-convert-to-loops", "mlir::ModuleOp"> {
     "mlir::vector::VectorDialect", "mlir::func::FuncDialect",
     "mlir::gpu::GPUDialect", "kiln::warp::WarpDialect"
   ];
-}
-
-def ElideResultCopies : Pass<"kiln-elide-result-copies",
-                              "mlir::func::FuncOp"> {
-  let summary = "Let the op that computes a result write its out-parameter";
-  let description = [{
-    After `kiln-convert-to-loops`, each function result is the buffer of
-    the op that computed it, copied into its out-parameter at the end. A
-    `memref.copy` from a `memref.alloc` of the function's body into an
-    out-parameter used by nothing else, where every use of the buffer (and
-    of its views) comes before the copy, is removed and the buffer replaced
-    by the out-parameter (through a `memref.cast` where the buffer's type
-    has static sizes the parameter's lacks): the op writes the result in
-    place, and a model's logits are not copied once more. The caller's
-    output buffers must not overlap its inputs (docs/abi.md), which the
-    runtime checks.
-  }];
 }
 
 def FreeBuffersEarly : Pass<"kiln-free-buffers-early", "mlir::func::FuncOp"> {

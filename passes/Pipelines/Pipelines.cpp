@@ -77,11 +77,11 @@ void kiln::buildKilnToLoopsPipeline(OpPassManager &pm,
   packing.vectorWidth = options.vectorWidth;
   pm.addPass(createPackWeights(packing));
   pm.addPass(createBufferizeBoundaries());
+  pm.addPass(createBufferizeOps());
   pm.addPass(createConvertKilnToLoops(toLoops));
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addNestedPass<func::FuncOp>(createElideResultCopies());
   // Before the deallocation pipeline and LLVM: both then see each distinct
   // kernel once, not once per layer.
   if (options.outlineKernels)

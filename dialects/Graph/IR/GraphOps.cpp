@@ -526,29 +526,44 @@ shapes::ShapeResult ConcatOp::shapeRule(Adaptor adaptor,
                              naming);
 }
 
+/// The shape rule of split: the part sizes along the axis are the
+/// results' sizes there (the verifier checks that they are static).
+static shapes::ShapesResult splitRule(SplitOp op,
+                                      const OperandShapes &shapes = {}) {
+  int64_t axis = op.getAxis();
+  std::vector<int64_t> sizes;
+  for (Value result : op.getResults()) {
+    RankedTensorType type = tensorType(result);
+    // An axis out of range is the rule's to report.
+    if (axis >= 0 && axis < type.getRank())
+      sizes.push_back(type.getDimSize(axis));
+  }
+  return shapes::splitShapes(shapes(op.getInput()), axis, sizes, sizes.size(),
+                             shapes::Naming{{"input"}});
+}
+
+LogicalResult SplitOp::reifyResultShapes(OpBuilder &builder,
+                                         ReifiedRankedShapedTypeDims &dims) {
+  return reifyRuleShapes(
+      *this, builder, splitRule(*this, OperandShapes((*this)->getOperands())),
+      dims);
+}
+
 LogicalResult SplitOp::verify() {
   RankedTensorType input = getInput().getType();
   if (getResults().empty())
     return emitOpError("expects at least one result");
   int64_t axis = getAxis();
-  // The part sizes are the results' sizes along the axis.
-  std::vector<int64_t> sizes;
   for (Value result : getResults()) {
     RankedTensorType type = tensorType(result);
     if (type.getElementType() != input.getElementType() ||
         type.getRank() != input.getRank())
       return emitOpError("results must keep the input's rank and element "
                          "type");
-    // An axis out of range is the rule's to report.
-    if (axis < 0 || axis >= type.getRank())
-      continue;
-    if (type.isDynamicDim(axis))
+    if (axis >= 0 && axis < type.getRank() && type.isDynamicDim(axis))
       return emitOpError("result sizes along the axis must be static");
-    sizes.push_back(type.getDimSize(axis));
   }
-  return verifyShapeRules(
-      *this, shapes::splitShapes(ruleShape(input.getShape()), axis, sizes,
-                                 sizes.size(), shapes::Naming{{"input"}}));
+  return verifyShapeRules(*this, splitRule(*this));
 }
 
 OpFoldResult CastOp::fold(FoldAdaptor) {
@@ -820,10 +835,14 @@ LogicalResult Conv1dStepOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> location,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
-  return inferRuleType(
-      location, getOperationName(),
-      conv1dShape(adaptor.getInput(), adaptor.getWeight(), adaptor.getBias()),
-      tensorType(adaptor.getInput()).getElementType(), types);
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getInput()).getElementType(), types);
+}
+
+shapes::ShapeResult Conv1dStepOp::shapeRule(Adaptor adaptor,
+                                            const OperandShapes &shapes) {
+  return conv1dShape(adaptor.getInput(), adaptor.getWeight(), adaptor.getBias(),
+                     shapes);
 }
 
 LogicalResult RingStoreOp::verify() {

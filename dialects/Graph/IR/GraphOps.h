@@ -15,6 +15,13 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+namespace kiln::graph {
+/// Graph_BufferView: the op's result, bufferized, is a view of its input's
+/// buffer.
+template <typename ConcreteType>
+class BufferView : public mlir::OpTrait::TraitBase<ConcreteType, BufferView> {};
+} // namespace kiln::graph
+
 #define GET_OP_CLASSES
 #include "dialects/Graph/IR/GraphOps.h.inc"
 

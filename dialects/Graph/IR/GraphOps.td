@@ -322,7 +322,13 @@ def Graph_ReduceMaxOp : Graph_ReduceOp<"reduce_max", "maximum">;
 // Data movement
 //===----------------------------------------------------------------------===//
 
-def Graph_ReshapeOp : Graph_Op<"reshape", [Pure,
+/// Bufferized, the op's result is a view of its input's buffer:
+/// kiln-bufferize-ops gives it no buffer of its own.
+def Graph_BufferView : NativeOpTrait<"BufferView"> {
+  let cppNamespace = "::kiln::graph";
+}
+
+def Graph_ReshapeOp : Graph_Op<"reshape", [Pure, Graph_BufferView,
     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface>]> {
   let summary = "reinterpret a tensor with a new shape";
   let description = [{
@@ -381,7 +387,7 @@ def Graph_ConcatOp : Graph_InferredOp<"concat", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_SplitOp : Graph_Op<"split", [Pure]> {
+def Graph_SplitOp : Graph_Op<"split", [Pure, Kiln_ReifiedByRuleTrait]> {
   let summary = "split a tensor into consecutive parts along one static axis";
   let arguments = (ins Graph_AnyTensor:$input, I64Attr:$axis);
   let results = (outs Variadic<Graph_AnyTensor>:$results);
@@ -623,7 +629,10 @@ def Graph_YieldOp : Graph_Op<"yield", [Pure, Terminator,
 //===----------------------------------------------------------------------===//
 
 def Graph_Conv1dStepOp : Graph_Op<"conv1d_step",
-    [MemoryEffects<[MemRead, MemWrite]>, InferTypeOpAdaptor]> {
+    [MemoryEffects<[MemRead, MemWrite]>, InferTypeOpAdaptor,
+     Kiln_ReifiedByRuleTrait]>, Kiln_ReifiedByRule {
+  let extraClassDeclaration = shapeRuleDeclaration;
+  let extraClassDefinition = reifiedShapes;
   let summary = "causal conv1d continued from a ring of past inputs";
   let description = [{
     The stateful form of `graph.conv1d` for the `prefill` and `decode`

@@ -89,13 +89,17 @@ LogicalResult SelectiveScanStepOp::verify() {
 LogicalResult SelectiveScanStepOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> location, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getU()).getElementType(), types);
+}
+
+shapes::ShapeResult
+SelectiveScanStepOp::shapeRule(Adaptor adaptor, const OperandShapes &shapes) {
   // y, the first of the full scan's results; the state is an operand.
   shapes::ShapesResult rule =
-      selectiveScanShapes(adaptor, adaptor.getBm(), adaptor.getCm(), {});
-  return inferRuleType(location, getOperationName(),
-                       rule ? shapes::ShapeResult((*rule)[0])
-                            : shapes::ShapeResult(rule.error()),
-                       tensorType(adaptor.getU()).getElementType(), types);
+      selectiveScanShapes(adaptor, adaptor.getBm(), adaptor.getCm(), shapes);
+  return rule ? shapes::ShapeResult((*rule)[0])
+              : shapes::ShapeResult(rule.error());
 }
 
 LogicalResult LinearRecurrenceStepOp::verify() {
@@ -111,10 +115,14 @@ LogicalResult LinearRecurrenceStepOp::verify() {
 LogicalResult LinearRecurrenceStepOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> location, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {
-  return inferRuleType(
-      location, getOperationName(),
-      linearRecurrenceShape(adaptor.getA(), adaptor.getB(), Value()),
-      tensorType(adaptor.getA()).getElementType(), types);
+  return inferRuleType(location, getOperationName(), shapeRule(adaptor),
+                       tensorType(adaptor.getA()).getElementType(), types);
+}
+
+shapes::ShapeResult
+LinearRecurrenceStepOp::shapeRule(Adaptor adaptor,
+                                  const OperandShapes &shapes) {
+  return linearRecurrenceShape(adaptor.getA(), adaptor.getB(), Value(), shapes);
 }
 
 #define GET_OP_CLASSES

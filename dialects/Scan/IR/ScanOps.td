@@ -83,7 +83,9 @@ def Scan_LinearRecurrenceOp : Scan_Op<"linear_recurrence",
 
 def Scan_SelectiveScanStepOp : Scan_Op<"selective_scan_step",
     [AttrSizedOperandSegments, MemoryEffects<[MemRead, MemWrite]>,
-     InferTypeOpAdaptorWithIsCompatible]>, Kiln_CompatibleResultTypes {
+     InferTypeOpAdaptorWithIsCompatible, Kiln_ReifiedByRuleTrait]>,
+    Kiln_CompatibleResultTypes, Kiln_ReifiedByRule {
+  let extraClassDeclaration = shapeRuleDeclaration;
   let summary = "selective scan continued from per-sequence state";
   let description = [{
     The stateful form of `scan.selective_scan` for the `prefill` and
@@ -107,12 +109,14 @@ def Scan_SelectiveScanStepOp : Scan_Op<"selective_scan_step",
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
-  let extraClassDefinition = compatibleTypes;
+  let extraClassDefinition = compatibleTypes # reifiedShapes;
 }
 
 def Scan_LinearRecurrenceStepOp : Scan_Op<"linear_recurrence_step",
-    [MemoryEffects<[MemRead, MemWrite]>, InferTypeOpAdaptorWithIsCompatible]>,
-    Kiln_CompatibleResultTypes {
+    [MemoryEffects<[MemRead, MemWrite]>, InferTypeOpAdaptorWithIsCompatible,
+     Kiln_ReifiedByRuleTrait]>,
+    Kiln_CompatibleResultTypes, Kiln_ReifiedByRule {
+  let extraClassDeclaration = shapeRuleDeclaration;
   let summary = "linear recurrence continued from per-sequence state";
   let description = [{
     The stateful form of a forward `scan.linear_recurrence`: row `b` of
@@ -128,7 +132,7 @@ def Scan_LinearRecurrenceStepOp : Scan_Op<"linear_recurrence_step",
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
-  let extraClassDefinition = compatibleTypes;
+  let extraClassDefinition = compatibleTypes # reifiedShapes;
 }
 
 #endif // KILN_SCAN_OPS

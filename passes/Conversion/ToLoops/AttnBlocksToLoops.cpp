@@ -551,19 +551,16 @@ struct AttentionBlocksToLoops : OpConversionPattern<AttentionOp> {
           op, "head dims must be static and at most 256");
     FlashShape shape = FlashShape::of(headDim, valueDim);
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    FailureOr<Value> reified = allocResult(b, op, type);
-    if (failed(reified))
-      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    Value out = resultBuffer(op);
     emitFlashGrid(
-        b, *reified, adaptor.getQuery(), adaptor.getKey(), shape.rows,
+        b, out, adaptor.getQuery(), adaptor.getKey(), shape.rows,
         [&](ImplicitLocOpBuilder &b, Value out, Value queries, Value batch,
             Value head, Value kvHead, Value t0) {
           FlashBlock(b, op, adaptor, shape, out, queries, batch, head, kvHead,
                      t0)
               .emit(b);
         });
-    rewriter.replaceOp(op, *reified);
+    rewriter.replaceOp(op, out);
     return success();
   }
 };

@@ -637,19 +637,16 @@ struct AttentionMMABlocksToLoops : OpConversionPattern<AttentionOp> {
       return rewriter.notifyMatchFailure(
           op, "head dims must be at most 128, the tiles at most 48 KiB");
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    FailureOr<Value> reified = allocResult(b, op, type);
-    if (failed(reified))
-      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    Value out = resultBuffer(op);
     emitFlashGrid(
-        b, *reified, adaptor.getQuery(), adaptor.getKey(), kQueryRows,
+        b, out, adaptor.getQuery(), adaptor.getKey(), kQueryRows,
         [&](ImplicitLocOpBuilder &b, Value out, Value queries, Value batch,
             Value head, Value kvHead, Value t0) {
           MMAFlashBlock(b, op, adaptor, shape, out, queries, batch, head,
                         kvHead, t0)
               .emit(b);
         });
-    rewriter.replaceOp(op, *reified);
+    rewriter.replaceOp(op, out);
     return success();
   }
 

@@ -63,11 +63,7 @@ struct AttentionRowsToLoops : OpConversionPattern<AttentionOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     StaticChunks keyChunks(b, headDim, width), valueChunks(b, valueDim, width);
     SmallVector<Value> q = memrefSizes(b, adaptor.getQuery());
-    auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    FailureOr<Value> reified = allocResult(b, op, type);
-    if (failed(reified))
-      return rewriter.notifyMatchFailure(op, "no reified result shape");
-    Value out = *reified;
+    Value out = resultBuffer(op);
     Value group =
         queryHeadsPerKeyHead(b, adaptor.getQuery(), adaptor.getKey());
     parallelLoops(

@@ -51,11 +51,7 @@ struct AttentionToLoops : OpConversionPattern<AttentionOp> {
     SmallVector<Value> kSizes = memrefSizes(b, key);
     Value headDim = qSizes[3], valueDim = memrefSizes(b, value)[3];
     Value rowsTotal = qSizes[1], keys = kSizes[1];
-    auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    FailureOr<Value> result = allocResult(b, op, type);
-    if (failed(result))
-      return rewriter.notifyMatchFailure(op, "no reified result shape");
-    Value out = *result;
+    Value out = resultBuffer(op);
     // Query heads per key/value head (grouped-query attention).
     Value group = b.create<arith::DivUIOp>(qSizes[2], kSizes[2]);
     // Keys and values repacked once per call into the panels the two

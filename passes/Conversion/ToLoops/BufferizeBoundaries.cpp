@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/Passes.h"
+#include "passes/Conversion/ToLoops/ResultBuffers.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/IR/Builders.h"
@@ -24,10 +25,6 @@ using namespace mlir;
 using namespace kiln;
 
 namespace {
-
-MemRefType bufferType(RankedTensorType tensor) {
-  return MemRefType::get(tensor.getShape(), tensor.getElementType());
-}
 
 void bufferizeBoundary(func::FuncOp func) {
   OpBuilder builder(func.getContext());

@@ -1,16 +1,17 @@
 //===- ConvertToLoops.cpp - Lower Kiln ops to loops over buffers ----------===//
 //
 // The kiln-convert-to-loops pass: lowers every Kiln op of functions whose
-// boundary kiln-bufferize-boundaries has put on buffers, with the pattern
-// sets of Patterns.h. Values cross between converted and not-yet-converted
-// code through unrealized casts, which reconcile-unrealized-casts removes
-// afterwards.
+// buffers kiln-bufferize-boundaries and kiln-bufferize-ops have chosen,
+// with the pattern sets of Patterns.h, into those buffers. Values cross
+// between converted and not-yet-converted code through unrealized casts,
+// which reconcile-unrealized-casts removes afterwards.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/Passes.h"
 #include "passes/Conversion/ToLoops/PackWeights.h"
 #include "passes/Conversion/ToLoops/Patterns.h"
+#include "passes/Conversion/ToLoops/ResultBuffers.h"
 
 #include "dialects/Attn/IR/AttnDialect.h"
 #include "dialects/FFN/IR/FFNDialect.h"
@@ -36,9 +37,8 @@ class BufferTypeConverter : public TypeConverter {
 public:
   BufferTypeConverter() {
     addConversion([](Type type) { return type; });
-    addConversion([](RankedTensorType type) -> Type {
-      return MemRefType::get(type.getShape(), type.getElementType());
-    });
+    addConversion(
+        [](RankedTensorType type) -> Type { return bufferType(type); });
     auto cast = [](OpBuilder &builder, Type type, ValueRange inputs,
                    Location loc) -> std::optional<Value> {
       return builder.create<UnrealizedConversionCastOp>(loc, type, inputs)
@@ -61,8 +61,8 @@ struct ToTensorToBuffer : OpConversionPattern<bufferization::ToTensorOp> {
   }
 };
 
-/// A result: the buffer of the op that computed it, copied into the
-/// out-parameter (kiln-elide-result-copies lets the op write it instead).
+/// A value in its buffer: nothing left to do where the op computing it
+/// wrote that buffer, else a copy (a returned argument or view).
 struct MaterializeToCopy
     : OpConversionPattern<bufferization::MaterializeInDestinationOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -72,16 +72,35 @@ struct MaterializeToCopy
                   ConversionPatternRewriter &rewriter) const override {
     if (!isa<MemRefType>(adaptor.getDest().getType()))
       return rewriter.notifyMatchFailure(op, "destination is not a buffer");
-    rewriter.create<memref::CopyOp>(op.getLoc(), adaptor.getSource(),
-                                    adaptor.getDest());
+    if (adaptor.getSource() != adaptor.getDest())
+      rewriter.create<memref::CopyOp>(op.getLoc(), adaptor.getSource(),
+                                      adaptor.getDest());
     rewriter.eraseOp(op);
     return success();
   }
 };
 
+/// Whether every tensor result of a Kiln op has the buffer it is to be
+/// lowered into (kiln-bufferize-ops).
+LogicalResult checkResultBuffers(func::FuncOp func) {
+  for (Operation &op : func.getBody().getOps()) {
+    if (!writesResultBuffers(&op))
+      continue;
+    for (OpResult result : op.getResults())
+      if (isa<RankedTensorType>(result.getType()) &&
+          !resultBuffer(&op, result.getResultNumber()))
+        return op.emitOpError("result #")
+               << result.getResultNumber()
+               << " has no buffer: kiln-convert-to-loops runs after "
+                  "kiln-bufferize-ops";
+  }
+  return success();
+}
+
 /// What the pass expects of the steps before it: function boundaries on
-/// buffers (kiln-bufferize-boundaries), and packed panels
-/// (kiln-pack-weights) of this vector width.
+/// buffers (kiln-bufferize-boundaries), a buffer for every result
+/// (kiln-bufferize-ops), and packed panels (kiln-pack-weights) of this
+/// vector width.
 LogicalResult checkPreconditions(ModuleOp module, const GemmTiling &tiling) {
   for (auto func : module.getOps<func::FuncOp>()) {
     auto isTensor = llvm::IsaPred<TensorType>;
@@ -90,6 +109,8 @@ LogicalResult checkPreconditions(ModuleOp module, const GemmTiling &tiling) {
       return func.emitError("function boundary on tensors: "
                             "kiln-convert-to-loops runs after "
                             "kiln-bufferize-boundaries");
+    if (failed(checkResultBuffers(func)))
+      return failure();
   }
   WalkResult result = module.walk([&](Operation *op) {
     auto pairs = op->getAttrOfType<DenseI64ArrayAttr>(kPackedPanelsAttr);

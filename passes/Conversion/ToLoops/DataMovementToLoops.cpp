@@ -57,7 +57,7 @@ struct TransposeToLoops : OpConversionPattern<TransposeOp> {
     if (failed(reified))
       return rewriter.notifyMatchFailure(op, "no reified result shape");
     SmallVector<Value> sizes = *reified;
-    Value out = allocBuffer(b, convertedType(getTypeConverter(), op), sizes);
+    Value out = resultBuffer(op);
     // Its readers take panels packed from the input at bind time and only
     // its shape from it: the buffer is never filled, and dies unread.
     if (isComputedForPanelsOnly(op)) {
@@ -97,12 +97,11 @@ struct SliceToLoops : OpConversionPattern<SliceOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     int64_t axis = op.getAxis(), start = op.getStart();
     Value input = adaptor.getInput();
-    MemRefType type = convertedType(getTypeConverter(), op);
     FailureOr<SmallVector<Value>> reified = resultSizes(b, op);
     if (failed(reified))
       return rewriter.notifyMatchFailure(op, "no reified result shape");
     SmallVector<Value> sizes = *reified;
-    Value out = allocBuffer(b, type, sizes);
+    Value out = resultBuffer(op);
     // Rows of a weight that GEMMs read as panels packed at bind time.
     if (isComputedForPanelsOnly(op)) {
       rewriter.replaceOp(op, out);
@@ -141,18 +140,15 @@ struct ConcatToLoops : OpConversionPattern<ConcatOp> {
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     int64_t axis = op.getAxis();
-    MemRefType type = convertedType(getTypeConverter(), op);
-    FailureOr<Value> out = allocResult(b, op, type);
-    if (failed(out))
-      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    Value out = resultBuffer(op);
     int64_t offset = 0;
     for (Value input : adaptor.getInputs()) {
       SmallVector<Value> inSizes = memrefSizes(b, input);
-      copyAlongAxis(b, input, *out, inSizes, axis, offset,
+      copyAlongAxis(b, input, out, inSizes, axis, offset,
                     /*shiftSource=*/false);
       offset += cast<MemRefType>(input.getType()).getDimSize(axis);
     }
-    rewriter.replaceOp(op, *out);
+    rewriter.replaceOp(op, out);
     return success();
   }
 };
@@ -165,11 +161,11 @@ struct SplitToLoops : OpConversionPattern<SplitOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     int64_t axis = op.getAxis(), offset = 0;
     SmallVector<Value> results;
-    for (Value result : op.getResults()) {
+    for (OpResult result : op->getResults()) {
       MemRefType type = convertedType(getTypeConverter(), result);
       SmallVector<Value> sizes = memrefSizes(b, adaptor.getInput());
       sizes[axis] = indexConst(b, type.getDimSize(axis));
-      Value out = allocBuffer(b, type, sizes);
+      Value out = resultBuffer(op, result.getResultNumber());
       copyAlongAxis(b, adaptor.getInput(), out, sizes, axis, offset,
                     /*shiftSource=*/true);
       offset += type.getDimSize(axis);

@@ -47,11 +47,7 @@ struct DecodeAttentionToVectors : OpConversionPattern<attn::DecodeAttentionOp> {
     storeNewEntries(b, adaptor, keyChunks, valueChunks);
 
     SmallVector<Value> q = memrefSizes(b, adaptor.getQuery());
-    auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    FailureOr<Value> reified = allocResult(b, op, type);
-    if (failed(reified))
-      return rewriter.notifyMatchFailure(op, "no reified result shape");
-    Value out = *reified;
+    Value out = resultBuffer(op);
     Value group =
         queryHeadsPerKeyHead(b, adaptor.getQuery(), adaptor.getKey());
     parallelLoops(

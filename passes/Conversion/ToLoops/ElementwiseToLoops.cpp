@@ -34,10 +34,8 @@ struct UnaryToLoops : OpConversionPattern<Op> {
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value input = adaptor.getInput();
-    auto type = cast<MemRefType>(
-        this->getTypeConverter()->convertType(op.getType()));
     SmallVector<Value> sizes = memrefSizes(b, input);
-    Value out = allocBuffer(b, type, sizes);
+    Value out = resultBuffer(op);
     rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       storeF32(b, emitScalarFn(b, Fn, loadF32(b, input, ivs)), out, ivs);
     });
@@ -76,13 +74,11 @@ struct BinaryToLoops : OpConversionPattern<Op> {
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
-    auto type = cast<MemRefType>(
-        this->getTypeConverter()->convertType(op.getType()));
     FailureOr<SmallVector<Value>> reified = resultSizes(b, op);
     if (failed(reified))
       return rewriter.notifyMatchFailure(op, "no reified result shape");
     SmallVector<Value> sizes = *reified;
-    Value out = allocBuffer(b, type, sizes);
+    Value out = resultBuffer(op);
     auto lhsShape = cast<MemRefType>(lhs.getType()).getShape();
     auto rhsShape = cast<MemRefType>(rhs.getType()).getShape();
     rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
@@ -139,7 +135,7 @@ struct CastToLoops : OpConversionPattern<CastOp> {
     Value input = adaptor.getInput();
     auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
     SmallVector<Value> sizes = memrefSizes(b, input);
-    Value out = allocBuffer(b, type, sizes);
+    Value out = resultBuffer(op);
     rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       Value x = b.create<memref::LoadOp>(input, ivs);
       b.create<memref::StoreOp>(convertScalar(b, x, type.getElementType()),
@@ -395,7 +391,7 @@ struct FusedElementwiseToLoops : OpConversionPattern<FusedElementwiseOp> {
     if (failed(reified))
       return rewriter.notifyMatchFailure(op, "no reified result shape");
     SmallVector<Value> sizes = *reified;
-    Value out = allocBuffer(b, type, sizes);
+    Value out = resultBuffer(op);
     if (type.getRank() == 0 || !isFloatGroup(op)) {
       rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
         GroupEvaluator group(op, adaptor.getInputs(), /*width=*/0);

@@ -36,9 +36,7 @@ struct MLPToLoops : GemmPattern<MLPOp> {
   matchAndRewrite(MLPOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    FailureOr<Value> out = allocResult(b, op, resultType(op));
-    if (failed(out))
-      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    Value out = resultBuffer(op);
     Value x = collapseToMatrix(b, adaptor.getInput());
     Value wIn = adaptor.getWIn();
     Value hidden = allocHidden(b, x, wIn);
@@ -49,9 +47,9 @@ struct MLPToLoops : GemmPattern<MLPOp> {
                    /*residual=*/Value(), prologue);
     emitProjection(b, tiling, options, op,
                    op.getWOutMutable().getOperandNumber(), hidden,
-                   adaptor.getWOut(), adaptor.getBOut(), *out, std::nullopt,
+                   adaptor.getWOut(), adaptor.getBOut(), out, std::nullopt,
                    adaptor.getResidual());
-    rewriter.replaceOp(op, *out);
+    rewriter.replaceOp(op, out);
     return success();
   }
 };
@@ -62,9 +60,7 @@ struct GLUToLoops : GemmPattern<GLUOp> {
   matchAndRewrite(GLUOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    FailureOr<Value> out = allocResult(b, op, resultType(op));
-    if (failed(out))
-      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    Value out = resultBuffer(op);
     Value x = collapseToMatrix(b, adaptor.getInput());
     Value wGate = adaptor.getWGate();
     Value hidden = allocHidden(b, x, wGate);
@@ -92,8 +88,8 @@ struct GLUToLoops : GemmPattern<GLUOp> {
         prologue);
     emitProjection(
         b, tiling, options, op, op.getWDownMutable().getOperandNumber(), hidden,
-        adaptor.getWDown(), Value(), *out, std::nullopt, adaptor.getResidual());
-    rewriter.replaceOp(op, *out);
+        adaptor.getWDown(), Value(), out, std::nullopt, adaptor.getResidual());
+    rewriter.replaceOp(op, out);
     return success();
   }
 };

@@ -28,9 +28,7 @@ struct LinearToLoops : GemmPattern<LinearOp> {
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value input = adaptor.getInput(), weight = adaptor.getWeight();
-    FailureOr<Value> out = allocResult(b, op, resultType(op));
-    if (failed(out))
-      return rewriter.notifyMatchFailure(op, "no reified result shape");
+    Value out = resultBuffer(op);
     std::optional<ScalarFn> activation;
     if (auto act = op.getActivation())
       activation = activationFn(*act);
@@ -44,9 +42,9 @@ struct LinearToLoops : GemmPattern<LinearOp> {
           static_cast<int64_t>(*headDim), adaptor.getRopePositions()};
     emitProjection(b, tiling, options, op,
                    op.getWeightMutable().getOperandNumber(), input, weight,
-                   adaptor.getBias(), *out, activation, adaptor.getResidual(),
+                   adaptor.getBias(), out, activation, adaptor.getResidual(),
                    prologue, rope);
-    rewriter.replaceOp(op, *out);
+    rewriter.replaceOp(op, out);
     return success();
   }
 };
@@ -95,7 +93,7 @@ struct MatmulToLoops : GemmPattern<MatmulOp> {
       return rewriter.notifyMatchFailure(op, "no reified result shape");
     SmallVector<Value> sizes = *reified;
     Value columns = sizes.back();
-    Value out = allocBuffer(b, type, sizes);
+    Value out = resultBuffer(op);
     int64_t perPanel = tiling.panelColumns();
     GemmTiling operandTiling =
         tiling.forOperands(lhsType.getElementType(), rhsType.getElementType());

@@ -25,10 +25,6 @@ using namespace kiln;
 
 namespace {
 
-MemRefType resultType(const TypeConverter *converter, Operation *op) {
-  return cast<MemRefType>(converter->convertType(op->getResult(0).getType()));
-}
-
 /// φ of linear attention on an f32 scalar.
 Value featureMap(ImplicitLocOpBuilder &b, attn::FeatureMap map, Value x) {
   switch (map) {
@@ -60,8 +56,7 @@ struct LinearAttentionStepToLoops
     Value kvState = adaptor.getKvState(), keySum = adaptor.getKeySum();
     Value slots = adaptor.getSlots();
     SmallVector<Value> q = memrefSizes(b, query), v = memrefSizes(b, value);
-    Value out = allocBuffer(b, resultType(getTypeConverter(), op),
-                            {q[0], q[1], q[2], v[3]});
+    Value out = resultBuffer(op);
     attn::FeatureMap map = op.getFeatureMap();
     bool normalize = op.getNormalize() == attn::Normalize::denominator;
 

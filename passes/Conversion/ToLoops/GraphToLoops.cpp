@@ -51,7 +51,7 @@ template <typename Op> struct NormToLoops : ToLoopsPattern<Op> {
                  op.getEps().convertToDouble()};
     if constexpr (kIsLayerNorm)
       norm.bias = adaptor.getBias();
-    Value out = allocBuffer(b, this->resultType(op), memrefSizes(b, input));
+    Value out = resultBuffer(op);
     Value x = collapseToMatrix(b, input), y = collapseToMatrix(b, out);
     parallelLoops(b, {b.create<memref::DimOp>(x, 0)},
                   [&](ImplicitLocOpBuilder &b, ValueRange row) {
@@ -78,7 +78,7 @@ struct SoftmaxToLoops : ToLoopsPattern<SoftmaxOp> {
     Value input = adaptor.getInput();
     int64_t axis = op.getAxis();
     SmallVector<Value> sizes = memrefSizes(b, input);
-    Value out = allocBuffer(b, resultType(op), sizes);
+    Value out = resultBuffer(op);
     Value length = sizes[axis];
     SmallVector<Value> outer(sizes);
     outer.erase(outer.begin() + axis);
@@ -119,10 +119,7 @@ struct EmbeddingToLoops : ToLoopsPattern<EmbeddingOp> {
     SmallVector<Value> sizes = memrefSizes(b, ids);
     SmallVector<Value> tableSizes = memrefSizes(b, table);
     Value vocab = tableSizes[0], features = tableSizes[1];
-    FailureOr<Value> result = allocResult(b, op, resultType(op));
-    if (failed(result))
-      return rewriter.notifyMatchFailure(op, "no reified result shape");
-    Value out = *result;
+    Value out = resultBuffer(op);
     parallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       // The runtime rejects out-of-range graph inputs; clamping keeps ids
       // computed inside the model from ever reading outside the table.
@@ -149,7 +146,7 @@ struct RopeToLoops : ToLoopsPattern<RopeOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value input = adaptor.getInput(), positions = adaptor.getPositions();
     SmallVector<Value> sizes = memrefSizes(b, input);
-    Value out = allocBuffer(b, resultType(op), sizes);
+    Value out = resultBuffer(op);
     RopeSpec spec{static_cast<int64_t>(op.getRotaryDim()),
                   op.getTheta().convertToDouble(),
                   op.getInterleaved()};
@@ -207,7 +204,7 @@ struct Conv1dToLoops : ToLoopsPattern<Conv1dOp> {
     Value input = adaptor.getInput(), weight = adaptor.getWeight();
     Value bias = adaptor.getBias(), offsets = adaptor.getSeqOffsets();
     SmallVector<Value> sizes = memrefSizes(b, input);
-    Value out = allocBuffer(b, resultType(op), sizes);
+    Value out = resultBuffer(op);
     int64_t kernel = op.getWeight().getType().getDimSize(1);
     // A packed batch: the first token of each token's sequence, T for a
     // token outside every sequence.
@@ -289,7 +286,7 @@ struct ReduceToLoops : ToLoopsPattern<Op> {
     if (failed(reified))
       return rewriter.notifyMatchFailure(op, "no reified result shape");
     SmallVector<Value> outSizes = *reified;
-    Value out = allocBuffer(b, this->resultType(op), outSizes);
+    Value out = resultBuffer(op);
     Type element = cast<MemRefType>(input.getType()).getElementType();
     bool isFloat = isa<FloatType>(element);
     Type accType = isFloat ? b.getF32Type() : element;

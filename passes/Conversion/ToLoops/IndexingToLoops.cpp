@@ -76,38 +76,26 @@ SmallVector<Value> withAxis(ValueRange ivs, int64_t axis, Value iv) {
   return indices;
 }
 
+/// A splat constant: a fill of its buffer. kiln-bufferize-ops has put the
+/// other constants in read-only globals.
 struct ConstantToLoops : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(ConstantOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    auto value = dyn_cast<DenseElementsAttr>(op.getValue());
+    if (!value || !value.isSplat())
+      return rewriter.notifyMatchFailure(op, "not a splat");
+    // A splat of any size costs a fill, not an initializer of that size.
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    MemRefType type = resultType(getTypeConverter(), op);
-    auto value = cast<DenseElementsAttr>(op.getValue());
-    if (value.isSplat()) {
-      // A splat of any size costs a fill, not an initializer of that size.
-      Value out = allocBuffer(b, type, {});
-      Value element =
-          b.create<arith::ConstantOp>(value.getSplatValue<TypedAttr>());
-      sequentialLoops(b, memrefSizes(b, out),
-                      [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
-                        b.create<memref::StoreOp>(element, out, ivs);
-                      });
-      rewriter.replaceOp(op, out);
-      return success();
-    }
-    auto module = op->getParentOfType<ModuleOp>();
-    std::string name;
-    for (int i = 0; name.empty() || module.lookupSymbol(name); ++i)
-      name = "kiln_constant_" + std::to_string(i);
-    {
-      OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPointToStart(module.getBody());
-      rewriter.create<memref::GlobalOp>(
-          op.getLoc(), name, rewriter.getStringAttr("private"), type, value,
-          /*constant=*/true, rewriter.getI64IntegerAttr(64));
-    }
-    rewriter.replaceOpWithNewOp<memref::GetGlobalOp>(op, type, name);
+    Value out = resultBuffer(op);
+    Value element =
+        b.create<arith::ConstantOp>(value.getSplatValue<TypedAttr>());
+    sequentialLoops(b, memrefSizes(b, out),
+                    [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
+                      b.create<memref::StoreOp>(element, out, ivs);
+                    });
+    rewriter.replaceOp(op, out);
     return success();
   }
 };
@@ -121,7 +109,7 @@ struct ArangeToLoops : OpConversionPattern<ArangeOp> {
     MemRefType type = resultType(getTypeConverter(), op);
     Type element = type.getElementType();
     Value size = memrefSizes(b, adaptor.getInput())[op.getAxis()];
-    Value out = allocBuffer(b, type, {size});
+    Value out = resultBuffer(op);
     Value offsets = adaptor.getSeqOffsets();
     bool isFloat = isa<FloatType>(element);
     Type compute = isFloat ? b.getF32Type() : element;
@@ -174,7 +162,7 @@ struct GatherToLoops : OpConversionPattern<GatherOp> {
     if (failed(reified))
       return rewriter.notifyMatchFailure(op, "no reified result shape");
     SmallVector<Value> sizes = *reified;
-    Value out = allocBuffer(b, resultType(getTypeConverter(), op), sizes);
+    Value out = resultBuffer(op);
     Value axisSize = b.create<memref::DimOp>(input, axis);
     rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       Value index =
@@ -197,13 +185,12 @@ struct TakeAlongAxisToLoops : OpConversionPattern<TakeAlongAxisOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value input = adaptor.getInput(), indices = adaptor.getIndices();
     int64_t axis = op.getAxis();
-    MemRefType type = resultType(getTypeConverter(), op);
     SmallVector<Value> inSizes = memrefSizes(b, input);
     FailureOr<SmallVector<Value>> reified = resultSizes(b, op);
     if (failed(reified))
       return rewriter.notifyMatchFailure(op, "no reified result shape");
     SmallVector<Value> sizes = *reified;
-    Value out = allocBuffer(b, type, sizes);
+    Value out = resultBuffer(op);
     auto inShape = cast<MemRefType>(input.getType()).getShape();
     auto indexShape = cast<MemRefType>(indices.getType()).getShape();
     rowParallelLoops(b, sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
@@ -228,11 +215,7 @@ struct ArgmaxToLoops : OpConversionPattern<ArgmaxOp> {
     int64_t axis = op.getAxis();
     Value size = memrefSizes(b, input)[axis];
     SmallVector<Value> outer = sizesWithout(b, input, axis);
-    FailureOr<Value> reified =
-        allocResult(b, op, resultType(getTypeConverter(), op));
-    if (failed(reified))
-      return rewriter.notifyMatchFailure(op, "no reified result shape");
-    Value out = *reified;
+    Value out = resultBuffer(op);
     parallelLoops(b, outer, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       Value zero = indexConst(b, 0);
       Value first = loadF32(b, input, withAxis(ivs, axis, zero));
@@ -271,10 +254,11 @@ struct TopKToLoops : OpConversionPattern<TopKOp> {
       return rewriter.notifyMatchFailure(op, "no reified result shape");
     SmallVector<Value> outSizes = *reified;
     MemRefType valuesType = resultType(getTypeConverter(), op.getValues());
-    Value values = allocBuffer(b, valuesType, outSizes);
+    Value values = resultBuffer(op, 0);
     // The indices order the values even when they are not asked for.
     auto indicesType = MemRefType::get(valuesType.getShape(), b.getI64Type());
-    Value indices = allocBuffer(b, indicesType, outSizes);
+    Value indices = op.getIndices() ? resultBuffer(op, 1)
+                                    : allocBuffer(b, indicesType, outSizes);
     parallelLoops(b, outer, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
       sequentialLoops(b, {size}, [&](ImplicitLocOpBuilder &b, ValueRange j) {
         Value x = loadF32(b, input, withAxis(ivs, axis, j[0]));
@@ -341,7 +325,7 @@ struct CumsumToLoops : OpConversionPattern<CumsumOp> {
     Value input = adaptor.getInput();
     int64_t axis = op.getAxis();
     MemRefType type = resultType(getTypeConverter(), op);
-    Value out = allocBuffer(b, type, memrefSizes(b, input));
+    Value out = resultBuffer(op);
     Value size = memrefSizes(b, input)[axis];
     Value offsets = adaptor.getSeqOffsets();
     // Tokens outside every packed sequence are 0.

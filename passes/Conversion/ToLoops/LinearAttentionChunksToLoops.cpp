@@ -87,11 +87,7 @@ struct LinearAttentionChunksToLoops : OpConversionPattern<LinearAttentionOp> {
     Value valueDim = memrefSizes(b, kernel.value)[3];
     Value dim = indexConst(b, headDim);
     Value chunks = ceilDiv(b, tokens, kChunk);
-    auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    FailureOr<Value> reified = allocResult(b, op, type);
-    if (failed(reified))
-      return rewriter.notifyMatchFailure(op, "no reified result shape");
-    Value out = *reified;
+    Value out = resultBuffer(op);
 
     // Pass 1: each chunk's sums.
     Value states = allocF32Buffer(b, {batches, chunks, heads, dim, valueDim});

@@ -100,11 +100,7 @@ struct LinearAttentionToLoops : OpConversionPattern<LinearAttentionOp> {
     Value rows = qSizes[1], headDim = qSizes[3];
     Value keys = memrefSizes(b, key)[1];
     Value valueDim = memrefSizes(b, value)[3];
-    auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    FailureOr<Value> reified = allocResult(b, op, type);
-    if (failed(reified))
-      return rewriter.notifyMatchFailure(op, "no reified result shape");
-    Value out = *reified;
+    Value out = resultBuffer(op);
     Value offsets = adaptor.getSeqOffsets();
     // Tokens outside every packed sequence are zero.
     if (offsets)

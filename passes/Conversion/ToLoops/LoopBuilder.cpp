@@ -358,14 +358,6 @@ FailureOr<SmallVector<Value>> resultSizes(ImplicitLocOpBuilder &b,
   return getValueOrCreateConstantIndexOp(b, b.getLoc(), dims.front());
 }
 
-FailureOr<Value> allocResult(ImplicitLocOpBuilder &b, Operation *op,
-                             MemRefType type) {
-  FailureOr<SmallVector<Value>> sizes = resultSizes(b, op);
-  if (failed(sizes))
-    return failure();
-  return allocBuffer(b, type, *sizes);
-}
-
 Value clampIndex(ImplicitLocOpBuilder &b, Value id, Value bound) {
   Value index = b.create<arith::IndexCastOp>(b.getIndexType(), id);
   Value last = b.create<arith::SubIOp>(bound, indexConst(b, 1));

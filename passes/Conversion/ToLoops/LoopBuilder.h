@@ -1,7 +1,7 @@
 //===- LoopBuilder.h - Helpers for emitting loop-nest kernels ---*- C++ -*-===//
 //
 // The small vocabulary every ToLoops pattern is written in: constants, sizes
-// of buffers, result allocation, parallel and sequential loop nests,
+// of buffers, buffer allocation, parallel and sequential loop nests,
 // reductions carried through scf.for, scalar activations, and loads/stores
 // that compute in f32 whatever the storage type (16-bit floats are storage
 // only; arithmetic is f32, as DESIGN.md asks).
@@ -169,11 +169,6 @@ llvm::SmallVector<Value> broadcastIndices(ImplicitLocOpBuilder &b,
 /// into memref.dim of their buffers. Fails for an op that cannot reify.
 mlir::FailureOr<llvm::SmallVector<Value>> resultSizes(ImplicitLocOpBuilder &b,
                                                       mlir::Operation *op);
-
-/// Allocates a buffer of `type` for the result of `op`, sized by
-/// resultSizes.
-mlir::FailureOr<Value> allocResult(ImplicitLocOpBuilder &b, mlir::Operation *op,
-                                   mlir::MemRefType type);
 
 /// Clamps an integer index value (any integer type) into `[0, bound)` and
 /// returns it as `index`.

@@ -35,12 +35,10 @@ LogicalResult replaceWithElementwise(ConversionPatternRewriter &rewriter,
                                      const TypeConverter *converter,
                                      ValueRange operands, ElementFn fn) {
   ImplicitLocOpBuilder b(op->getLoc(), rewriter);
-  auto type =
-      cast<MemRefType>(converter->convertType(op->getResult(0).getType()));
   FailureOr<SmallVector<Value>> sizes = resultSizes(b, op);
   if (failed(sizes))
     return rewriter.notifyMatchFailure(op, "no reified result shape");
-  Value out = allocBuffer(b, type, *sizes);
+  Value out = resultBuffer(op);
   rowParallelLoops(b, *sizes, [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
     SmallVector<Value> elements;
     for (Value operand : operands) {

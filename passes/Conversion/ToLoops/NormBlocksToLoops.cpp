@@ -77,9 +77,7 @@ template <typename Op> struct NormBlocksToLoops : OpConversionPattern<Op> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     RowNorm norm = rowNormOf(op, adaptor);
     Value input = adaptor.getInput();
-    auto type =
-        cast<MemRefType>(this->getTypeConverter()->convertType(op.getType()));
-    Value out = allocBuffer(b, type, memrefSizes(b, input));
+    Value out = resultBuffer(op);
     emitNormalizedRowBlocks(b, norm, collapseToMatrix(b, input),
                             collapseToMatrix(b, out));
     rewriter.replaceOp(op, out);

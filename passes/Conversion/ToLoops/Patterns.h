@@ -8,17 +8,11 @@
 #ifndef KILN_PASSES_CONVERSION_TOLOOPS_PATTERNS_H
 #define KILN_PASSES_CONVERSION_TOLOOPS_PATTERNS_H
 
+#include "passes/Conversion/ToLoops/ResultBuffers.h"
+
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace kiln {
-
-/// The buffer type `converter` gives result `index` of `op`.
-inline mlir::MemRefType convertedResultType(const mlir::TypeConverter &converter,
-                                            mlir::Operation *op,
-                                            unsigned index = 0) {
-  return mlir::cast<mlir::MemRefType>(
-      converter.convertType(op->getResult(index).getType()));
-}
 
 /// What the kernels are specialized for.
 struct KernelOptions {

@@ -86,7 +86,7 @@ struct SelectiveScanChunksToLoops : OpConversionPattern<SelectiveScanOp> {
     SmallVector<Value> sizes = memrefSizes(b, adaptor.getU());
     Value batches = sizes[0], steps = sizes[1], channels = sizes[2];
     Value chunks = ceilDiv(b, steps, kChunk);
-    Value y = allocBuffer(b, convertedResultType(*getTypeConverter(), op, 0), sizes);
+    Value y = resultBuffer(op, 0);
     // Σ Δ of each chunk, and each chunk's last state from zero, which pass 2
     // overwrites with the state entering the chunk.
     Value sums = allocF32Buffer(b, {batches, chunks, channels});
@@ -118,8 +118,7 @@ struct SelectiveScanChunksToLoops : OpConversionPattern<SelectiveScanOp> {
 
     Value finalState;
     if (op.getFinalState())
-      finalState = allocBuffer(b, convertedResultType(*getTypeConverter(), op, 1),
-                               {batches, channels, indexConst(b, *states)});
+      finalState = resultBuffer(op, 1);
     parallelLoops(
         b, {batches, indexConst(b, *states), channels},
         [&](ImplicitLocOpBuilder &b, ValueRange ivs) {
@@ -263,7 +262,7 @@ struct LinearRecurrenceChunksToLoops
     SmallVector<Value> sizes = memrefSizes(b, a);
     Value batches = sizes[0], steps = sizes[1], channels = sizes[2];
     Value chunks = ceilDiv(b, steps, kChunk);
-    Value out = allocBuffer(b, convertedResultType(*getTypeConverter(), op, 0), sizes);
+    Value out = resultBuffer(op);
     // Each chunk's Π a and its last state from zero, which pass 2 overwrites
     // with the state entering the chunk.
     Value products = allocF32Buffer(b, {batches, chunks, channels});

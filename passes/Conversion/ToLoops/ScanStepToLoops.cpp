@@ -52,7 +52,7 @@ struct SelectiveScanStepToVectors : VectorPattern<scan::SelectiveScanStepOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     StaticChunks states(b, numStates, width);
     SmallVector<Value> sizes = memrefSizes(b, adaptor.getU());
-    Value out = allocBuffer(b, convertedResultType(*getTypeConverter(), op), sizes);
+    Value out = resultBuffer(op);
     Value channels = sizes[2];
     parallelLoops(
         b, {sizes[0], ceilDiv(b, channels, width)},
@@ -142,7 +142,7 @@ struct LinearRecurrenceStepToVectors
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value a = adaptor.getA(), bv = adaptor.getB(), state = adaptor.getState();
     SmallVector<Value> sizes = memrefSizes(b, a);
-    Value out = allocBuffer(b, convertedResultType(*getTypeConverter(), op), sizes);
+    Value out = resultBuffer(op);
     Value channels = sizes[2];
     parallelLoops(
         b, {sizes[0], ceilDiv(b, channels, width)},
@@ -186,7 +186,7 @@ struct Conv1dStepToVectors : VectorPattern<graph::Conv1dStepOp> {
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     SmallVector<Value> sizes = memrefSizes(b, adaptor.getInput());
-    Value out = allocBuffer(b, convertedResultType(*getTypeConverter(), op), sizes);
+    Value out = resultBuffer(op);
     int64_t kernel = op.getWeight().getType().getDimSize(1);
     Value channels = sizes[2];
     parallelLoops(

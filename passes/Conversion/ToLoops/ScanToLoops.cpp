@@ -80,15 +80,14 @@ struct SelectiveScanToLoops : OpConversionPattern<SelectiveScanOp> {
     SmallVector<Value> sizes = memrefSizes(b, u);
     Value steps = sizes[1], channels = sizes[2],
           states = memrefSizes(b, a)[1];
-    Value y = allocBuffer(b, convertedResultType(*getTypeConverter(), op, 0), sizes);
+    Value y = resultBuffer(op, 0);
     Value offsets = adaptor.getSeqOffsets();
     // Tokens outside every packed sequence are zero.
     if (offsets)
       fillZero(b, y);
     Value finalState;
     if (op.getFinalState())
-      finalState = allocBuffer(b, convertedResultType(*getTypeConverter(), op, 1),
-                               {sizes[0], channels, states});
+      finalState = resultBuffer(op, 1);
     bool softplus = op.getDeltaSoftplus();
     std::optional<int64_t> staticStates = getConstantIntValue(states);
     bool inRegisters = staticStates && *staticStates <= kMaxRegisterStates;
@@ -320,7 +319,7 @@ struct LinearRecurrenceToLoops : OpConversionPattern<LinearRecurrenceOp> {
     Value offsets = adaptor.getSeqOffsets();
     SmallVector<Value> sizes = memrefSizes(b, a);
     Value steps = sizes[1], channels = sizes[2];
-    Value out = allocBuffer(b, convertedResultType(*getTypeConverter(), op, 0), sizes);
+    Value out = resultBuffer(op);
     // Tokens outside every packed sequence are zero.
     if (offsets)
       fillZero(b, out);

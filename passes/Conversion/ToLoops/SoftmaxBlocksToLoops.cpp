@@ -78,8 +78,7 @@ struct SoftmaxBlocksToLoops : OpConversionPattern<SoftmaxOp> {
       return rewriter.notifyMatchFailure(op, "not a softmax over rows");
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value input = adaptor.getInput();
-    auto type = cast<MemRefType>(getTypeConverter()->convertType(op.getType()));
-    Value out = allocBuffer(b, type, memrefSizes(b, input));
+    Value out = resultBuffer(op);
     Value x = collapseToMatrix(b, input), y = collapseToMatrix(b, out);
     Value rows = b.createOrFold<memref::DimOp>(x, 0);
     blockLoops(b, {rows}, [&](ImplicitLocOpBuilder &b, ValueRange row) {

@@ -1,6 +1,6 @@
-// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 row-attention=true flash-attention=true gpu-mma=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=attn.
-// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 row-attention=true flash-attention=true gpu-mma=true gpu-tf32=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=TF32
-// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 row-attention=true flash-attention=true gpu-mma=true" --reconcile-unrealized-casts --canonicalize --cse | kiln-opt --split-input-file --pass-pipeline='builtin.module(func.func(kiln-gpu-map-parallel-loops))' | FileCheck %s --check-prefix=BARRIERS
+// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops="vector-width=4 row-attention=true flash-attention=true gpu-mma=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=attn.
+// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops="vector-width=4 row-attention=true flash-attention=true gpu-mma=true gpu-tf32=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=TF32
+// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops="vector-width=4 row-attention=true flash-attention=true gpu-mma=true" --reconcile-unrealized-casts --canonicalize --cse | kiln-opt --split-input-file --pass-pipeline='builtin.module(func.func(kiln-gpu-map-parallel-loops))' | FileCheck %s --check-prefix=BARRIERS
 
 // The GPU's flash-attention form on tensor cores (flash-attention=true
 // gpu-mma=true, AttnFlashMMA.cpp) for f16 and bf16 inputs: a thread block

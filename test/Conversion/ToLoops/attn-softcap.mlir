@@ -1,7 +1,7 @@
-// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-convert-to-loops --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=CPU
-// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 row-attention=true flash-attention=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=FLASH
-// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 row-attention=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=ROWS
-// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 row-attention=true flash-attention=true gpu-mma=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=MMA
+// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=CPU
+// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops="vector-width=4 row-attention=true flash-attention=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=FLASH
+// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops="vector-width=4 row-attention=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=ROWS
+// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops="vector-width=4 row-attention=true flash-attention=true gpu-mma=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=MMA
 
 // A soft cap of 50 in every attention form: the scores are kept in base 2
 // (scale · log2 e), so each is capped as c₂ · tanh(x / c₂) with c₂ = 50 ·

@@ -10,6 +10,19 @@ func.func @tensors(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+// Nor does it choose the buffers of intermediate values: that is
+// kiln-bufferize-ops' step.
+func.func @no_buffer(%x: memref<4xf32>, %out: memref<4xf32>) {
+  %xt = bufferization.to_tensor %x : memref<4xf32>
+  // expected-error @+1 {{'graph.exp' op result #0 has no buffer: kiln-convert-to-loops runs after kiln-bufferize-ops}}
+  %y = graph.exp %xt : tensor<4xf32>
+  %z = graph.neg %y : tensor<4xf32>
+  bufferization.materialize_in_destination %z in writable %out : (tensor<4xf32>, memref<4xf32>) -> ()
+  return
+}
+
+// -----
+
 // Panels packed for 16 lanes (32 columns) cannot feed the 8-lane GEMM.
 func.func @wide_panels(%x: memref<?x64xf32>, %w: memref<40x64xf32>, %panels: memref<2x64x32xf32>, %out: memref<?x40xf32>) {
   %xt = bufferization.to_tensor %x : memref<?x64xf32>

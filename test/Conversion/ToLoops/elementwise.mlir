@@ -1,24 +1,25 @@
-// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=graph.
-// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts | FileCheck %s --check-prefix=FUSED
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=graph.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts | FileCheck %s --check-prefix=FUSED
 
-// Unary activations, broadcasting binary arithmetic and casts: one result
-// buffer, outer dims in scf.parallel, the last dim in an scf.for, and the
-// result copied into the trailing out-parameter.
+// Unary activations, broadcasting binary arithmetic and casts: outer dims
+// in scf.parallel, the last dim in an scf.for, and a returned result
+// written straight into the trailing out-parameter (no buffer, no copy).
 
-// The function boundary: tensors become memrefs, the result an out-param.
+// The function boundary: tensors become memrefs, the result an out-param
+// that the loops store into.
 // CHECK-LABEL: func.func @gelu
 // CHECK-SAME: (%[[X:.*]]: memref<?x?x8xf32>, %[[OUT:.*]]: memref<?x?x8xf32>) {
 // CHECK: %[[D0:.*]] = memref.dim %[[X]], %c0
 // CHECK: %[[D1:.*]] = memref.dim %[[X]], %c1
-// CHECK: %[[ALLOC:.*]] = memref.alloc(%[[D0]], %[[D1]]) {alignment = 64 : i64} : memref<?x?x8xf32>
+// CHECK-NOT: memref.alloc
 // CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) = ({{.*}}) to (%[[D0]], %[[D1]])
 // CHECK: scf.for %[[K:.*]] = %{{.*}} to %c8
 // CHECK: %[[V:.*]] = memref.load %[[X]][%[[I]], %[[J]], %[[K]]]
 // CHECK: arith.mulf %[[V]], %{{.*}} : f32
 // CHECK: math.erf
-// CHECK: memref.store %{{.*}}, %[[ALLOC]][%[[I]], %[[J]], %[[K]]]
+// CHECK: memref.store %{{.*}}, %[[OUT]][%[[I]], %[[J]], %[[K]]]
 // CHECK: scf.reduce
-// CHECK: memref.copy %[[ALLOC]], %[[OUT]] : memref<?x?x8xf32> to memref<?x?x8xf32>
+// CHECK-NEXT: }
 // CHECK-NEXT: return
 // CHECK-NEXT: }
 func.func @gelu(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
@@ -118,13 +119,15 @@ func.func @f16(%x: tensor<?x16xf16>) -> tensor<?x16xf16> {
 // CHECK-LABEL: func.func @add_broadcast
 // CHECK-SAME: (%[[A:.*]]: memref<?x4xf32>, %[[B:.*]]: memref<4xf32>, %[[OUT:.*]]: memref<?x4xf32>)
 // CHECK: %[[D0:.*]] = memref.dim %[[A]], %c0
-// CHECK: %[[ALLOC:.*]] = memref.alloc(%[[D0]]) {alignment = 64 : i64} : memref<?x4xf32>
+// CHECK-NOT: memref.alloc
 // CHECK: scf.parallel (%[[I:.*]]) = ({{.*}}) to (%[[D0]])
 // CHECK: scf.for %[[J:.*]] =
 // CHECK: %[[X:.*]] = memref.load %[[A]][%[[I]], %[[J]]]
 // CHECK: %[[Y:.*]] = memref.load %[[B]][%[[J]]]
-// CHECK: arith.addf %[[X]], %[[Y]] : f32
-// CHECK: memref.copy %[[ALLOC]], %[[OUT]]
+// CHECK: %[[SUM:.*]] = arith.addf %[[X]], %[[Y]] : f32
+// CHECK: memref.store %[[SUM]], %[[OUT]][%[[I]], %[[J]]]
+// CHECK-NOT: memref.copy
+// CHECK: return
 func.func @add_broadcast(%a: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
   %0 = graph.add %a, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
@@ -132,14 +135,15 @@ func.func @add_broadcast(%a: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf
 
 // A static 1 reads index 0; the dynamic last dim is read from the rhs.
 // CHECK-LABEL: func.func @sub_size_one
-// CHECK-SAME: (%[[A:.*]]: memref<2x1xf32>, %[[B:.*]]: memref<?xf32>,
+// CHECK-SAME: (%[[A:.*]]: memref<2x1xf32>, %[[B:.*]]: memref<?xf32>, %[[OUT:.*]]: memref<2x?xf32>)
 // CHECK: %[[N:.*]] = memref.dim %[[B]], %c0
-// CHECK: memref.alloc(%[[N]]) {alignment = 64 : i64} : memref<2x?xf32>
+// CHECK-NOT: memref.alloc
 // CHECK: scf.parallel (%[[I:.*]]) =
 // CHECK: scf.for %[[J:.*]] = %{{.*}} to %[[N]]
 // CHECK: memref.load %[[A]][%[[I]], %c0{{.*}}]
 // CHECK: memref.load %[[B]][%[[J]]]
 // CHECK: arith.subf
+// CHECK: memref.store %{{.*}}, %[[OUT]][%[[I]], %[[J]]]
 func.func @sub_size_one(%a: tensor<2x1xf32>, %b: tensor<?xf32>) -> tensor<2x?xf32> {
   %0 = graph.sub %a, %b : tensor<2x1xf32>, tensor<?xf32> -> tensor<2x?xf32>
   return %0 : tensor<2x?xf32>
@@ -191,10 +195,11 @@ func.func @casts(%x: tensor<?x8xf32>) -> tensor<?x8xi64> {
 
 // A fused group is one loop nest: rows in parallel, 16-lane vectors along
 // the last dimension (a masked tail), the broadcast bias loaded as a vector
-// and the chain evaluated in registers with no intermediate buffer.
+// and the chain evaluated in registers with no intermediate buffer, the
+// result stored straight into the out-parameter.
 
 // FUSED-LABEL: func.func @fused_group
-// FUSED: memref.alloc
+// FUSED-SAME: %[[OUT:[^:]*]]: memref<?x20xf32>) {
 // FUSED-NOT: memref.alloc
 // FUSED: scf.parallel
 // FUSED: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c16
@@ -202,9 +207,11 @@ func.func @casts(%x: tensor<?x8xf32>) -> tensor<?x8xi64> {
 // FUSED: vector.load %{{.*}} : memref<20xf32>, vector<16xf32>
 // FUSED: arith.addf %{{.*}} : vector<16xf32>
 // FUSED: math.exp %{{.*}} : vector<16xf32>
-// FUSED: vector.store
+// FUSED: vector.store %{{.*}}, %[[OUT]]
 // FUSED: vector.maskedload
-// FUSED: vector.maskedstore
+// FUSED: vector.maskedstore %[[OUT]]
+// FUSED-NOT: memref.copy
+// FUSED: return
 func.func @fused_group(%x: tensor<?x20xf32>, %b: tensor<20xf32>) -> tensor<?x20xf32> {
   %0 = graph.fused_elementwise %x, %b : (tensor<?x20xf32>, tensor<20xf32>) -> tensor<?x20xf32> {
   ^bb0(%a: tensor<?x20xf32>, %c: tensor<20xf32>):

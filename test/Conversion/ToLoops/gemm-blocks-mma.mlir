@@ -1,7 +1,7 @@
-// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 gpu-gemm=true gpu-mma=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefixes=CHECK,EXACT --implicit-check-not=graph.
-// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 gpu-gemm=true gpu-mma=true gpu-tf32=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefixes=CHECK,TF32 --implicit-check-not=graph.
+// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops="vector-width=4 gpu-gemm=true gpu-mma=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefixes=CHECK,EXACT --implicit-check-not=graph.
+// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops="vector-width=4 gpu-gemm=true gpu-mma=true gpu-tf32=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefixes=CHECK,TF32 --implicit-check-not=graph.
 
-// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=8 gpu-gemm=true gpu-mma=true gpu-tf32=true" | FileCheck %s --check-prefix=WIDE
+// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops="vector-width=8 gpu-gemm=true gpu-mma=true gpu-tf32=true" | FileCheck %s --check-prefix=WIDE
 
 // With 8-lane vectors a block's 8 panels are 128 columns, which the warps'
 // tiles do not cover: the SIMT form stays.

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 gpu-gemm=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
+// RUN: kiln-opt %s --split-input-file --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops="vector-width=4 gpu-gemm=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
 
 // With gpu-gemm (the GPU's shared stages) a GEMM is a block loop: one
 // iteration per 64-row × 8-panel (64-column) tile of C, whose body

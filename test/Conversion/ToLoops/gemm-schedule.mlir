@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -split-input-file --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=8 | FileCheck %s
+// RUN: kiln-opt %s -split-input-file --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops=vector-width=8 | FileCheck %s
 
 // The GEMM's loop over (panel block, row block) pairs is marked for guided
 // chunks (kiln-parallel-to-openmp), so a thread slowed down by another

@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
-// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=AVX2
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --check-prefix=AVX2
 
 // linear and matmul run the register-tiled GEMM: with 16-lane vectors a
 // tile is 12 rows × 2 vectors (32 columns), its 24 accumulators carried
@@ -9,8 +9,9 @@
 
 // CHECK-LABEL: func.func @linear
 // CHECK-SAME: (%[[X:.*]]: memref<?x?x64xf32>, %[[W:.*]]: memref<40x64xf32>, %[[B:.*]]: memref<40xf32>, %[[OUT:.*]]: memref<?x?x40xf32>)
-// CHECK: %[[Y:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x40xf32>
-// CHECK: %[[YM:.*]] = memref.collapse_shape %[[Y]]
+// The GEMM writes the out-parameter (collapsed to [rows, 40]) directly.
+// CHECK-NOT: memref.alloc{{.*}} : memref<?x?x40xf32>
+// CHECK: %[[YM:.*]] = memref.collapse_shape %[[OUT]]
 // Packing: 40 columns make 2 panels of 32, zero past column 39.
 // CHECK: %[[PANELS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x64x32xf32>
 // CHECK: scf.parallel
@@ -90,7 +91,9 @@
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK: scf.if
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
-// CHECK: memref.copy %[[Y]], %[[OUT]]
+// No copy: the result is already in the out-parameter.
+// CHECK-NOT: memref.copy
+// CHECK: return
 
 // With 8-lane vectors (AVX2, 16 registers) the tile is 6 rows × 2 vectors.
 // AVX2-LABEL: func.func @linear
@@ -120,12 +123,13 @@ func.func @linear_vector_f16(%x: tensor<64xf16>, %w: tensor<32x64xf16>) -> tenso
 // for the whole K loop. The batch dimensions join the parallel loop (before
 // the panel and row blocks), each iteration viewing its batch's matrices as
 // strided subviews: the dynamic batch size from lhs, the dynamic N from rhs,
-// rhs's batch broadcasting from the right.
+// rhs's batch broadcasting from the right. The result is written straight
+// into the out-parameter, viewed per batch the same way.
 // CHECK-LABEL: func.func @matmul
-// CHECK-SAME: (%[[A:.*]]: memref<?x4x8x16xf32>, %[[B:.*]]: memref<4x16x?xf32>,
+// CHECK-SAME: (%[[A:.*]]: memref<?x4x8x16xf32>, %[[B:.*]]: memref<4x16x?xf32>, %[[OUT:.*]]: memref<?x4x8x?xf32>)
 // CHECK: %[[BATCH:.*]] = memref.dim %[[A]], %c0
 // CHECK: %[[N:.*]] = memref.dim %[[B]], %c2
-// CHECK: %[[C:.*]] = memref.alloc(%[[BATCH]], %[[N]]) {alignment = 64 : i64} : memref<?x4x8x?xf32>
+// CHECK-NOT: memref.alloc
 // CHECK: scf.parallel (%[[I0:.*]], %[[I1:.*]], %{{.*}}) = (%c0, %c0, %c0) to (%[[BATCH]], %c4, %{{.*}})
 // CHECK: %[[AV:.*]] = memref.subview %[[A]][%[[I0]], %[[I1]], 0, 0] [1, 1, 8, 16]
 // CHECK: %[[BV:.*]] = memref.subview %[[B]][%[[I1]], 0, 0] [1, 16, %[[N]]]
@@ -134,8 +138,11 @@ func.func @linear_vector_f16(%x: tensor<64xf16>, %w: tensor<32x64xf16>) -> tenso
 // CHECK: scf.for %[[K:.*]] = %c0 to %c16 {{.*}} iter_args
 // CHECK: vector.maskedload %[[BV]][%[[K]], %{{.*}}]
 // CHECK: memref.load %[[AV]][%c0, %[[K]]]
-// CHECK: %[[CV:.*]] = memref.subview %[[C]][%[[I0]], %[[I1]], 0, 0] [1, 1, 8, %[[N]]]
+// CHECK: %[[NC:.*]] = memref.dim %[[OUT]], %c3
+// CHECK: %[[CV:.*]] = memref.subview %[[OUT]][%[[I0]], %[[I1]], 0, 0] [1, 1, 8, %[[NC]]]
 // CHECK: vector.maskedstore %[[CV]]
+// CHECK-NOT: memref.copy
+// CHECK: return
 func.func @matmul(%a: tensor<?x4x8x16xf32>, %b: tensor<4x16x?xf32>) -> tensor<?x4x8x?xf32> {
   %0 = graph.matmul %a, %b : tensor<?x4x8x16xf32>, tensor<4x16x?xf32> -> tensor<?x4x8x?xf32>
   return %0 : tensor<?x4x8x?xf32>
@@ -144,15 +151,15 @@ func.func @matmul(%a: tensor<?x4x8x16xf32>, %b: tensor<4x16x?xf32>) -> tensor<?x
 // A matmul whose right operand is one [K, N] matrix for every batch is one
 // GEMM over all rows: the right operand packed into panels on this call
 // (read at [k, n]; a bound parameter is packed once, see
-// pack-weights-matmul.mlir), the left operand and the result collapsed to
-// matrices.
+// pack-weights-matmul.mlir), the left operand and the out-parameter
+// collapsed to matrices.
 // CHECK-LABEL: func.func @matmul_shared_rhs
-// CHECK-SAME: (%[[A:.*]]: memref<?x?x16xf32>, %[[B:.*]]: memref<16x40xf32>,
-// CHECK: %[[C:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x40xf32>
+// CHECK-SAME: (%[[A:.*]]: memref<?x?x16xf32>, %[[B:.*]]: memref<16x40xf32>, %[[OUT:.*]]: memref<?x?x40xf32>)
+// CHECK-NOT: memref.alloc{{.*}} : memref<?x?x40xf32>
 // CHECK: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x16x32xf32>
 // CHECK: scf.for %[[K:.*]] = %c0 to %c16
 // CHECK: memref.load %[[B]][%[[K]], %{{.*}}] : memref<16x40xf32>
-// CHECK: %[[CM:.*]] = memref.collapse_shape %[[C]]
+// CHECK: %[[CM:.*]] = memref.collapse_shape %[[OUT]]
 // CHECK: %[[AM:.*]] = memref.collapse_shape %[[A]]
 // CHECK: vector.load %[[P]]
 // CHECK: memref.load %[[AM]]

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops --reconcile-unrealized-casts --canonicalize --cse \
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops --reconcile-unrealized-casts --canonicalize --cse \
 // RUN:   | FileCheck %s --implicit-check-not=attn. --implicit-check-not=scan. --implicit-check-not=graph.
 
 // The stateful ops of the prefill and decode entries become kernels that
@@ -8,6 +8,7 @@
 
 // CHECK-LABEL: func.func @decode_attention
 // CHECK-SAME: %[[K:[a-z0-9]+]]: memref<?x1x2x16xf32>, %{{.*}}: memref<?x1x2x16xf32>, %[[KC:[a-z0-9]+]]: memref<?x?x2x16xf32>, %[[VC:[a-z0-9]+]]: memref<?x?x2x16xf32>
+// CHECK-SAME: %[[OUT:[a-z0-9]+]]: memref<?x1x4x16xf32>)
 // The new key and value go to ring entry p mod R of row slots[b] first, as
 // two vectors of the head dim each.
 // CHECK: %[[R:.*]] = memref.dim %[[KC]], %c1
@@ -20,7 +21,8 @@
 // Then each (sequence, head) attends over the visible entries (p mod R + 1
 // for a block-diagonal ring) in blocks of 8: a dot product per entry, the
 // block's weights from one vector exp2 against the running maximum, and
-// the value rows scaled into two accumulator vectors.
+// the value rows scaled into two accumulator vectors, which are normalized
+// and stored straight into the out-parameter (no copy).
 // CHECK: scf.parallel
 // CHECK: %[[VISIBLE:.*]] = arith.addi %{{.*}}, %c1
 // CHECK: scf.for %[[E0:.*]] = %c0 to %[[VISIBLE]] step %c8 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, f32)
@@ -33,7 +35,10 @@
 // CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>)
 // CHECK: vector.load %[[VC]]
 // CHECK: arith.divf %{{.*}} : vector<8xf32>
-// CHECK: memref.copy
+// CHECK: vector.store %{{.*}}, %[[OUT]][%{{.*}}, %c0, %{{.*}}, %c0] : memref<?x1x4x16xf32>, vector<8xf32>
+// CHECK: vector.store %{{.*}}, %[[OUT]][%{{.*}}, %c0, %{{.*}}, %c8] : memref<?x1x4x16xf32>, vector<8xf32>
+// CHECK-NOT: memref.copy
+// CHECK: return
 func.func @decode_attention(%q: tensor<?x1x4x16xf32>, %k: tensor<?x1x2x16xf32>,
                             %v: tensor<?x1x2x16xf32>, %kc: tensor<?x?x2x16xf32>,
                             %vc: tensor<?x?x2x16xf32>, %slots: tensor<?xi64>,

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=attn.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=attn.
 
 // Causal linear attention, D = 4, Dv = 6: per (batch, head) the state
 // [D, Dv padded to 8] and φ(q), φ(k), the key sum (D padded to 8) in

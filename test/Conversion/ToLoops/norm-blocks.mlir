@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops="vector-width=4 block-rows=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops="vector-width=4 block-rows=true" --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s --implicit-check-not=graph.
 
 // layer_norm with a thread block per row: per-thread sums of the columns
 // thread, thread + 128, ... into workgroup memory; thread 0 adds them (the

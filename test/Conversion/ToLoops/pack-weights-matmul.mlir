@@ -1,5 +1,5 @@
 // RUN: kiln-opt %s --kiln-pack-weights=vector-width=16 | FileCheck %s --check-prefix=PLAN
-// RUN: kiln-opt %s --kiln-pack-weights=vector-width=16 --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s
+// RUN: kiln-opt %s --kiln-pack-weights=vector-width=16 --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s
 
 // A matmul whose right operand is one [K, N] parameter for every batch (x ·
 // W with W [in, out], as GPT-2's Conv1D and Flax's Dense hold it) has it

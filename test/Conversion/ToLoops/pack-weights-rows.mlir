@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-pack-weights=vector-width=16 --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s
+// RUN: kiln-opt %s --kiln-pack-weights=vector-width=16 --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s
 
 // A glu whose gate and up are row ranges of one gate_up parameter
 // (kiln-raise-ffn, Phi-3's gate_up_proj), given [out, in] (`wgu`) or

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-pack-weights=vector-width=16 --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s
+// RUN: kiln-opt %s --kiln-pack-weights=vector-width=16 --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops=vector-width=16 --reconcile-unrealized-casts --canonicalize --cse | FileCheck %s
 // RUN: kiln-opt %s --kiln-pack-weights=vector-width=16 | kiln-opt --kiln-pack-weights=vector-width=16 | FileCheck %s --check-prefix=TWICE
 // RUN: kiln-opt %s --kiln-pack-weights=vector-width=16 | FileCheck %s --check-prefix=PLAN
 

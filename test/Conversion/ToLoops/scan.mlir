@@ -1,10 +1,12 @@
-// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=scan.
+// RUN: kiln-opt %s --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops=vector-width=8 --reconcile-unrealized-casts | FileCheck %s --implicit-check-not=scan.
 
 // Selective scan, N = 16: Aᵀ·log2(e) made once; per (batch, block of 8
 // channels) chunks of 64 steps: a first loop stores Δ, then four passes of 4
 // state vectors carried as iter_args, the partial readout kept between them;
-// the last stores y. D = 8 is one full block: no masks.
+// the last stores y, straight into the out-parameter. D = 8 is one full
+// block: no masks.
 // CHECK-LABEL: func.func @selective_scan
+// CHECK-SAME: %[[Y:[^:]*]]: memref<2x?x8xf32>)
 // CHECK: %[[AT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x8xf32>
 // CHECK: memref.store %{{.*}}, %[[AT]][%{{.*}}, %{{.*}}] : memref<16x8xf32>
 // CHECK: scf.parallel (%[[B:.*]], %[[BLK:.*]]) =
@@ -28,8 +30,9 @@
 // CHECK: scf.for %[[T:.*]] = %[[T0]] to %{{.*}} iter_args
 // CHECK: vector.load %[[DT]]
 // CHECK: vector.load %[[SUM]]
-// CHECK: vector.store %{{.*}}, %{{.*}}[%[[B]], %[[T]], %[[D0]]] : memref<2x?x8xf32>, vector<8xf32>
+// CHECK: vector.store %{{.*}}, %[[Y]][%[[B]], %[[T]], %[[D0]]] : memref<2x?x8xf32>, vector<8xf32>
 // CHECK-NOT: vector.maskedstore
+// CHECK-NOT: memref.copy
 // CHECK: return
 func.func @selective_scan(%u: tensor<2x?x8xf32>, %delta: tensor<2x?x8xf32>,
                           %a: tensor<8x16xf32>, %bm: tensor<2x?x16xf32>,
@@ -43,10 +46,11 @@ func.func @selective_scan(%u: tensor<2x?x8xf32>, %delta: tensor<2x?x8xf32>,
 // Every optional operand: softplus on delta (max(x, 0) + log1p(exp(-|x|))
 // through the 2^x polynomial) and silu(z) computed in the first loop of a
 // chunk; D skip and the gate applied in the last pass; the final state
-// [B, D, N] written lane by lane from the state buffer.
+// [B, D, N] written lane by lane from the state buffer. y and the final
+// state go straight into the out-parameters.
 // CHECK-LABEL: func.func @selective_scan_full
-// CHECK-DAG: memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x8xf32>
-// CHECK-DAG: memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x8x16xf32>
+// CHECK-SAME: %[[Y:[^:]*]]: memref<?x?x8xf32>, %[[FINAL:[^:]*]]: memref<?x8x16xf32>)
+// CHECK-NOT: memref.alloc({{[^)]+}})
 // CHECK: scf.parallel (%[[B:.*]], %[[BLK:.*]]) =
 // CHECK: %[[H:.*]] = memref.alloca() : memref<16x8xf32>
 // CHECK: memref.alloca() : memref<64x8xf32>
@@ -65,10 +69,13 @@ func.func @selective_scan(%u: tensor<2x?x8xf32>, %delta: tensor<2x?x8xf32>,
 // CHECK: scf.for
 // CHECK: arith.mulf %[[SKIP]]
 // CHECK: vector.load %[[GATE]]
+// CHECK: vector.store %{{.*}}, %[[Y]][%[[B]], %{{.*}}] : memref<?x?x8xf32>, vector<8xf32>
 // CHECK: scf.for %[[L:.*]] =
 // CHECK: scf.for %[[N:.*]] =
 // CHECK: %[[LAST:.*]] = memref.load %[[H]][%[[N]], %[[L]]]
-// CHECK: memref.store %[[LAST]], %{{.*}}[%[[B]], %{{.*}}, %[[N]]]
+// CHECK: memref.store %[[LAST]], %[[FINAL]][%[[B]], %{{.*}}, %[[N]]]
+// CHECK-NOT: memref.copy
+// CHECK: return
 func.func @selective_scan_full(%u: tensor<?x?x8xf32>, %delta: tensor<?x?x8xf32>,
                                %a: tensor<8x16xf32>, %bm: tensor<?x?x16xf32>,
                                %cm: tensor<?x?x16xf32>, %d: tensor<8xf32>,
@@ -138,6 +145,7 @@ func.func @selective_scan_dynamic_state(%u: tensor<1x?x4xbf16>,
 // Forward recurrence from zero: a vector of 8 channels carried through the
 // time loop, h = a·h + b as one contraction.
 // CHECK-LABEL: func.func @linear_recurrence
+// CHECK-SAME: %[[OUT:[^:]*]]: memref<2x?x8xf32>)
 // CHECK: scf.parallel (%[[B:.*]], %[[BLK:.*]]) =
 // CHECK: %[[D0:.*]] = arith.muli %[[BLK]], %c8
 // CHECK: scf.for %[[T:.*]] = %c0{{(_[0-9]+)?}} to %{{.*}} step %c1{{(_[0-9]+)?}} iter_args(%[[H:.*]] = %cst) -> (vector<8xf32>)
@@ -145,8 +153,10 @@ func.func @selective_scan_dynamic_state(%u: tensor<1x?x4xbf16>,
 // CHECK: %[[X:.*]] = vector.load %arg1[%[[B]], %[[T]], %[[D0]]]
 // CHECK: %[[AH:.*]] = arith.mulf %[[A]], %[[H]] fastmath<contract>
 // CHECK: %[[NEXT:.*]] = arith.addf %[[AH]], %[[X]] fastmath<contract>
-// CHECK: vector.store %[[NEXT]], %{{.*}}[%[[B]], %[[T]], %[[D0]]]
+// CHECK: vector.store %[[NEXT]], %[[OUT]][%[[B]], %[[T]], %[[D0]]]
 // CHECK: scf.yield %[[NEXT]]
+// CHECK-NOT: memref.copy
+// CHECK: return
 func.func @linear_recurrence(%a: tensor<2x?x8xf32>, %b: tensor<2x?x8xf32>)
     -> tensor<2x?x8xf32> {
   %h = scan.linear_recurrence %a, %b
@@ -155,8 +165,9 @@ func.func @linear_recurrence(%a: tensor<2x?x8xf32>, %b: tensor<2x?x8xf32>)
 }
 
 // Reverse, from h0, D = 5 < 8: time index T - 1 - step, initial state the
-// masked vector h0[b, 0:5], masked loads and stores.
+// masked vector h0[b, 0:5], masked loads and stores into the out-parameter.
 // CHECK-LABEL: func.func @linear_recurrence_reverse_h0
+// CHECK-SAME: %[[OUT:[^:]*]]: memref<2x?x5xf32>)
 // CHECK: %[[T:.*]] = memref.dim %arg0, %c1{{(_[0-9]+)?}} :
 // CHECK: scf.parallel (%[[B:.*]], %[[BLK:.*]]) =
 // CHECK: %[[MASK:.*]] = vector.create_mask %{{.*}} : vector<8xi1>
@@ -165,7 +176,9 @@ func.func @linear_recurrence(%a: tensor<2x?x8xf32>, %b: tensor<2x?x8xf32>)
 // CHECK: scf.for %[[STEP:.*]] = %c0{{(_[0-9]+)?}} to %[[T]] step %c1{{(_[0-9]+)?}} iter_args(%{{.*}} = %[[INIT]])
 // CHECK: %[[IDX:.*]] = arith.subi %[[LAST]], %[[STEP]]
 // CHECK: vector.maskedload %arg0[%[[B]], %[[IDX]], %{{.*}}], %[[MASK]]
-// CHECK: vector.maskedstore %{{.*}}[%[[B]], %[[IDX]], %{{.*}}], %[[MASK]]
+// CHECK: vector.maskedstore %[[OUT]][%[[B]], %[[IDX]], %{{.*}}], %[[MASK]]
+// CHECK-NOT: memref.copy
+// CHECK: return
 func.func @linear_recurrence_reverse_h0(%a: tensor<2x?x5xf32>,
                                         %b: tensor<2x?x5xf32>,
                                         %h0: tensor<2x5xf32>)

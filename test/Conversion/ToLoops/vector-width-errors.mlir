@@ -1,5 +1,5 @@
-// RUN: not kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=0 2>&1 | FileCheck %s
-// RUN: not kiln-opt %s --kiln-bufferize-boundaries --kiln-convert-to-loops=vector-width=65 2>&1 | FileCheck %s --check-prefix=LARGE
+// RUN: not kiln-opt %s --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops=vector-width=0 2>&1 | FileCheck %s
+// RUN: not kiln-opt %s --kiln-bufferize-boundaries --kiln-bufferize-ops --kiln-convert-to-loops=vector-width=65 2>&1 | FileCheck %s --check-prefix=LARGE
 // RUN: not kiln-opt %s --kiln-pack-weights=vector-width=0 2>&1 | FileCheck %s
 // RUN: not kiln-opt %s --kiln-pack-weights=vector-width=65 2>&1 | FileCheck %s --check-prefix=LARGE
 
