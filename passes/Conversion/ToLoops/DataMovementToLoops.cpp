@@ -160,14 +160,17 @@ struct SplitToLoops : OpConversionPattern<SplitOp> {
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     int64_t axis = op.getAxis(), offset = 0;
+    // Parts of a weight that GEMMs read as panels packed at bind time.
+    bool panelsOnly = isComputedForPanelsOnly(op);
     SmallVector<Value> results;
     for (OpResult result : op->getResults()) {
       MemRefType type = convertedType(getTypeConverter(), result);
       SmallVector<Value> sizes = memrefSizes(b, adaptor.getInput());
       sizes[axis] = indexConst(b, type.getDimSize(axis));
       Value out = resultBuffer(op, result.getResultNumber());
-      copyAlongAxis(b, adaptor.getInput(), out, sizes, axis, offset,
-                    /*shiftSource=*/true);
+      if (!panelsOnly)
+        copyAlongAxis(b, adaptor.getInput(), out, sizes, axis, offset,
+                      /*shiftSource=*/true);
       offset += type.getDimSize(axis);
       results.push_back(out);
     }

@@ -84,13 +84,43 @@ WeightLayout swapped(WeightLayout layout) {
                                        : WeightLayout::OutIn;
 }
 
+/// Static rows `[start, start + size)` along `axis` of a matrix.
+struct RowRange {
+  int64_t axis, start, size;
+};
+
 /// A weight operand as read from its source: through a transpose, a
-/// slice of rows, both (`transpose(slice(p))`) or neither.
+/// slice or split part of rows, both (`transpose(slice(p))`) or neither.
 struct WeightView {
   Value source;
   bool transposed = false;
-  graph::SliceOp rows;
+  std::optional<RowRange> rows;
 };
+
+/// The rows of its input that `part`, a slice or a split part of a matrix,
+/// holds, when they are static.
+std::optional<RowRange> rowsOf(Value part) {
+  auto type = dyn_cast<RankedTensorType>(part.getType());
+  if (!type || type.getRank() != 2)
+    return std::nullopt;
+  if (auto slice = part.getDefiningOp<graph::SliceOp>()) {
+    int64_t axis = slice.getAxis();
+    if (ShapedType::isDynamic(type.getDimSize(axis)))
+      return std::nullopt;
+    return RowRange{axis, static_cast<int64_t>(slice.getStart()),
+                    type.getDimSize(axis)};
+  }
+  if (auto split = part.getDefiningOp<graph::SplitOp>()) {
+    // The parts' sizes along the axis are static (the verifier's rule).
+    int64_t axis = split.getAxis(), start = 0;
+    unsigned index = cast<OpResult>(part).getResultNumber();
+    for (Value earlier : split.getResults().take_front(index))
+      start += cast<RankedTensorType>(earlier.getType()).getDimSize(axis);
+    return RowRange{axis, start, type.getDimSize(axis)};
+  }
+  return std::nullopt;
+}
+
 WeightView viewOf(Value weight) {
   WeightView view;
   view.source = weight;
@@ -98,24 +128,26 @@ WeightView viewOf(Value weight) {
     view.transposed = true;
     view.source = input;
   }
-  auto slice = view.source.getDefiningOp<graph::SliceOp>();
-  if (slice && slice.getType().getRank() == 2 &&
-      !ShapedType::isDynamic(slice.getType().getDimSize(slice.getAxis()))) {
-    view.rows = slice;
-    view.source = slice.getInput();
-  }
+  if ((view.rows = rowsOf(view.source)))
+    view.source = view.source.getDefiningOp()->getOperand(0);
   return view;
 }
 
+/// A view of a weight that packing reads through: a transpose, a slice or
+/// a split.
+bool isWeightView(Operation *op) {
+  return isa<graph::TransposeOp, graph::SliceOp, graph::SplitOp>(op);
+}
+
 /// Whether `use` of a parameter reads it only through panels: a packed
-/// weight operand, or a view (transpose, slice) that only such uses read.
+/// weight operand, or a view (transpose, slice, split) that only such uses
+/// read.
 bool isPackedRead(OpOperand &use,
                   const llvm::DenseSet<OpOperand *> &packedReads) {
   if (packedReads.contains(&use))
     return true;
   Operation *owner = use.getOwner();
-  return isa<graph::TransposeOp, graph::SliceOp>(owner) &&
-         !owner->use_empty() &&
+  return isWeightView(owner) && !owner->use_empty() &&
          llvm::all_of(owner->getUses(), [&](OpOperand &viewed) {
            return isPackedRead(viewed, packedReads);
          });
@@ -215,10 +247,10 @@ LogicalResult packWeights(ModuleOp module, const GemmTiling &tiling) {
       if (view.rows) {
         WeightLayout read =
             view.transposed ? swapped(group.layout) : group.layout;
-        if (static_cast<int64_t>(view.rows.getAxis()) != outputAxis(read))
+        if (view.rows->axis != outputAxis(read))
           return std::nullopt;
-        rows.start = static_cast<int64_t>(view.rows.getStart());
-        rows.size = view.rows.getType().getDimSize(outputAxis(read));
+        rows.start = view.rows->start;
+        rows.size = view.rows->size;
       }
       sources.push_back(rows);
     }
@@ -384,7 +416,7 @@ Value transposedMatrix(Value value) {
 }
 
 bool isComputedForPanelsOnly(Operation *view) {
-  if (!isa<graph::TransposeOp, graph::SliceOp>(view) || view->use_empty())
+  if (!isWeightView(view) || view->use_empty())
     return false;
   return llvm::all_of(view->getUses(), [](OpOperand &use) {
     return packedPanels(use.getOwner(), use.getOperandNumber()) ||

@@ -41,9 +41,9 @@ mlir::Value packedPanels(mlir::Operation *op, unsigned operand);
 /// given [in, out] (kiln-raise-linear), packed from w as it is.
 mlir::Value transposedMatrix(mlir::Value value);
 
-/// Whether `view`, a transpose or slice of a weight, is read only as panels
-/// packed at bind time from its input (directly or through further views):
-/// then it is never computed.
+/// Whether `view`, a transpose, slice or split of a weight, is read only as
+/// panels packed at bind time from its input (directly or through further
+/// views): then it is never computed.
 bool isComputedForPanelsOnly(mlir::Operation *view);
 
 } // namespace kiln
