@@ -72,6 +72,12 @@ def BufferizeOps : Pass<"kiln-bufferize-ops", "mlir::ModuleOp"> {
       output in place, and the logits are not copied once more. The
       caller's output buffers must not overlap its inputs (docs/abi.md),
       which the runtime checks;
+    - the buffer of an operand that dies there, for an elementwise op (or a
+      fused group of elementwise ops with no data movement) whose operand
+      has the result's type, so each element is read before it is
+      written: the operand's buffer is a `memref.alloc` of the body that
+      nothing reads after the op (through views too) and no other operand
+      reads;
     - else a new 64-byte aligned `memref.alloc`, sized by the op's shape
       rule (`ReifyRankedShapedTypeOpInterface`).
 

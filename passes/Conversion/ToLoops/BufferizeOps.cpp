@@ -3,9 +3,10 @@
 // The kiln-bufferize-ops pass: the second step of bufferization, after
 // kiln-bufferize-boundaries. It chooses where each Kiln op writes each of
 // its results: the function's out-parameter when the result is returned
-// and nothing after the return's materialization reads it, else a new
-// buffer sized by the op's shape rule; a constant that is no splat gets a
-// read-only global. The ops stay on tensors; the choice
+// and nothing after the return's materialization reads it, the buffer of
+// an elementwise op's operand that dies there, else a new buffer sized by
+// the op's shape rule; a constant that is no splat gets a read-only
+// global. The ops stay on tensors; the choice
 // is a materialize_in_destination of the result into its buffer, which
 // the result's readers then read through to_tensor (ResultBuffers.h).
 // The lowering writes the buffers it is given and allocates none.
@@ -69,6 +70,76 @@ outParameterFor(Value result, MemRefType type, Block &body) {
   return nullptr;
 }
 
+/// The buffer that `value` is read from: its to_tensor's, through views.
+Value bufferOf(Value value) {
+  while (Operation *view = value.getDefiningOp()) {
+    if (!view->hasTrait<graph::BufferView>())
+      break;
+    value = view->getOperand(0);
+  }
+  auto read = value.getDefiningOp<bufferization::ToTensorOp>();
+  return read ? read.getMemref() : nullptr;
+}
+
+/// Whether anything but ops up to `op` reads or writes `buffer`: a
+/// reader of its tensor, or of a view of it, after `op`, or a use of the
+/// buffer itself other than its materialization and its reads.
+bool usedAfter(Value buffer, Operation *op, Block &body) {
+  SmallVector<Value> values;
+  for (Operation *user : buffer.getUsers()) {
+    if (isa<bufferization::ToTensorOp>(user))
+      values.push_back(user->getResult(0));
+    else if (!isa<bufferization::MaterializeInDestinationOp>(user))
+      return true;
+  }
+  while (!values.empty()) {
+    for (Operation *user : values.pop_back_val().getUsers()) {
+      if (user->hasTrait<graph::BufferView>()) {
+        values.push_back(user->getResult(0));
+        continue;
+      }
+      Operation *top = body.findAncestorOpInBlock(*user);
+      if (!top || (top != op && !top->isBeforeInBlock(op)))
+        return true;
+    }
+  }
+  return false;
+}
+
+/// Whether `op` computes each result element from its operands' elements
+/// at that index alone (or a broadcast one), reading each before writing
+/// it: a plain elementwise op, or a fused group of them with no data
+/// movement.
+bool mapsElements(Operation *op) {
+  if (auto group = dyn_cast<graph::FusedElementwiseOp>(op))
+    return llvm::all_of(
+        group.getBody().front().without_terminator(),
+        [](Operation &member) { return graph::isElementwise(&member); });
+  return graph::isElementwise(op);
+}
+
+/// A buffer `result` can be computed in place of an operand's: an
+/// elementwise op's operand of the result's type (so read at the same
+/// index), in a buffer of this body that nothing reads after `op` and no
+/// other operand reads.
+Value reusableOperandBuffer(OpResult result, MemRefType type, Block &body) {
+  Operation *op = result.getOwner();
+  if (op->getNumResults() != 1 || !mapsElements(op))
+    return nullptr;
+  for (Value operand : op->getOperands()) {
+    Value buffer = bufferOf(operand);
+    if (operand.getType() != result.getType() || !buffer ||
+        buffer.getType() != type || !buffer.getDefiningOp<memref::AllocOp>())
+      continue;
+    bool readElsewhere = llvm::any_of(op->getOperands(), [&](Value other) {
+      return other != operand && bufferOf(other) == buffer;
+    });
+    if (!readElsewhere && !usedAfter(buffer, op, body))
+      return buffer;
+  }
+  return nullptr;
+}
+
 /// A new buffer for `result` of `op`, its dynamic sizes from the op's
 /// shape rule (reified once per op, into `sizes`, when first needed).
 FailureOr<Value>
@@ -108,6 +179,8 @@ LogicalResult bufferizeResults(Operation *op, Block &body) {
       if (buffer.getType() != type)
         buffer = builder.create<memref::CastOp>(op->getLoc(), type, buffer);
       returned.erase();
+    } else if (Value reused = reusableOperandBuffer(result, type, body)) {
+      buffer = reused;
     } else {
       FailureOr<Value> allocated = allocateBuffer(builder, result, type, sizes);
       if (failed(allocated))

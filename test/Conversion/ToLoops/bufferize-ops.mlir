@@ -148,3 +148,57 @@ func.func @fused(%x: tensor<?x20xf32>, %b: tensor<20xf32>) -> tensor<?x20xf32> {
   }
   return %0 : tensor<?x20xf32>
 }
+
+// -----
+
+// An elementwise op writes over an operand of its type that dies there:
+// exp over neg's buffer, and the fused group over exp's. An argument, an
+// operand read later, a broadcast operand and a group that moves data get
+// new buffers.
+
+// CHECK-LABEL: func.func @in_place
+// CHECK-SAME: (%[[X:.*]]: memref<?x8xf32>, %[[B:.*]]: memref<8xf32>, %[[OUT0:.*]]: memref<?x8xf32>, %[[OUT1:.*]]: memref<?x8xf32>)
+// CHECK: %[[BUF:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x8xf32>
+// CHECK: %[[Y:.*]] = graph.neg
+// CHECK-NEXT: bufferization.materialize_in_destination %[[Y]] in writable %[[BUF]]
+// CHECK-NEXT: %[[YT:.*]] = bufferization.to_tensor %[[BUF]]
+// CHECK-NOT: memref.alloc
+// CHECK: %[[Z:.*]] = graph.exp %[[YT]]
+// CHECK-NEXT: bufferization.materialize_in_destination %[[Z]] in writable %[[BUF]]
+// CHECK-NEXT: %[[ZT:.*]] = bufferization.to_tensor %[[BUF]]
+// CHECK-NOT: memref.alloc
+// CHECK: %[[G:.*]] = graph.fused_elementwise %[[ZT]], %{{.*}}
+// CHECK: bufferization.materialize_in_destination %[[G]] in writable %[[BUF]]
+// CHECK-NEXT: %[[GT:.*]] = bufferization.to_tensor %[[BUF]]
+// A broadcast operand is read at other indices; g is read after.
+// CHECK: %[[BUF2:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x8xf32>
+// CHECK: %[[S:.*]] = graph.add %{{.*}}, %[[GT]]
+// CHECK-NEXT: bufferization.materialize_in_destination %[[S]] in writable %[[BUF2]]
+// CHECK: graph.mul %{{.*}}, %[[GT]]
+// CHECK-NEXT: bufferization.materialize_in_destination %{{.*}} in writable %[[OUT0]]
+// A group that moves data reads other indices than it writes.
+// CHECK: %[[BUF3:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x8xf32>
+// CHECK: %[[R:.*]] = graph.fused_elementwise
+// CHECK: bufferization.materialize_in_destination %[[R]] in writable %[[BUF3]]
+func.func @in_place(%x: tensor<?x8xf32>, %b: tensor<8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %y = graph.neg %x : tensor<?x8xf32>
+  %z = graph.exp %y : tensor<?x8xf32>
+  %g = graph.fused_elementwise %z, %b : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32> {
+  ^bb0(%a: tensor<?x8xf32>, %c: tensor<8xf32>):
+    %s = graph.add %a, %c : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+    %t = graph.tanh %s : tensor<?x8xf32>
+    graph.yield %t : tensor<?x8xf32>
+  }
+  %s = graph.add %b, %g : tensor<8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %m = graph.mul %s, %g : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %r = graph.fused_elementwise %s : (tensor<?x8xf32>) -> tensor<?x8xf32> {
+  ^bb0(%a: tensor<?x8xf32>):
+    %lo = graph.slice %a {axis = 1 : i64, start = 0 : i64, end = 4 : i64} : tensor<?x8xf32> -> tensor<?x4xf32>
+    %hi = graph.slice %a {axis = 1 : i64, start = 4 : i64, end = 8 : i64} : tensor<?x8xf32> -> tensor<?x4xf32>
+    %n = graph.neg %hi : tensor<?x4xf32>
+    %c = graph.concat %n, %lo {axis = 1 : i64} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x8xf32>
+    graph.yield %c : tensor<?x8xf32>
+  }
+  %e = graph.exp %r : tensor<?x8xf32>
+  return %m, %e : tensor<?x8xf32>, tensor<?x8xf32>
+}
