@@ -6,10 +6,10 @@
 // and nothing after the return's materialization reads it, the buffer of
 // an elementwise op's operand that dies there, else a new buffer sized by
 // the op's shape rule; a constant that is no splat gets a read-only
-// global. The ops stay on tensors; the choice
-// is a materialize_in_destination of the result into its buffer, which
-// the result's readers then read through to_tensor (ResultBuffers.h).
-// The lowering writes the buffers it is given and allocates none.
+// global. The ops stay on tensors; the choice is a
+// materialize_in_destination of the result into its buffer, which the
+// result's readers then read through to_tensor (ResultBuffers.h). The
+// lowering writes the buffers it is given and allocates none.
 //
 //===----------------------------------------------------------------------===//
 
