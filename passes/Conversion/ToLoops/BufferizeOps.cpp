@@ -223,9 +223,7 @@ void bufferizeToGlobal(graph::ConstantOp constant, SymbolTable &symbols) {
 }
 
 LogicalResult bufferizeFunction(func::FuncOp func, SymbolTable &symbols) {
-  auto isTensor = llvm::IsaPred<TensorType>;
-  if (llvm::any_of(func.getArgumentTypes(), isTensor) ||
-      llvm::any_of(func.getResultTypes(), isTensor))
+  if (hasTensorBoundary(func))
     return func.emitError("function boundary on tensors: kiln-bufferize-ops "
                           "runs after kiln-bufferize-boundaries");
   Block &body = func.getBody().front();

@@ -103,9 +103,7 @@ LogicalResult checkResultBuffers(func::FuncOp func) {
 /// vector width.
 LogicalResult checkPreconditions(ModuleOp module, const GemmTiling &tiling) {
   for (auto func : module.getOps<func::FuncOp>()) {
-    auto isTensor = llvm::IsaPred<TensorType>;
-    if (llvm::any_of(func.getArgumentTypes(), isTensor) ||
-        llvm::any_of(func.getResultTypes(), isTensor))
+    if (hasTensorBoundary(func))
       return func.emitError("function boundary on tensors: "
                             "kiln-convert-to-loops runs after "
                             "kiln-bufferize-boundaries");

@@ -26,19 +26,9 @@ using namespace kiln::graph;
 
 namespace {
 
-/// Base for the patterns below: converts the result type and allocates it.
-template <typename Op> struct ToLoopsPattern : OpConversionPattern<Op> {
-  using OpConversionPattern<Op>::OpConversionPattern;
-
-  MemRefType resultType(Op op, unsigned index = 0) const {
-    return cast<MemRefType>(
-        this->getTypeConverter()->convertType(op->getResult(index).getType()));
-  }
-};
-
 /// layer_norm and rms_norm: one row per parallel iteration.
-template <typename Op> struct NormToLoops : ToLoopsPattern<Op> {
-  using ToLoopsPattern<Op>::ToLoopsPattern;
+template <typename Op> struct NormToLoops : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
   static constexpr bool kIsLayerNorm = std::is_same_v<Op, LayerNormOp>;
 
   LogicalResult
@@ -69,8 +59,8 @@ SmallVector<Value> insertAxis(ValueRange outer, int64_t axis, Value axisIv) {
   return indices;
 }
 
-struct SoftmaxToLoops : ToLoopsPattern<SoftmaxOp> {
-  using ToLoopsPattern::ToLoopsPattern;
+struct SoftmaxToLoops : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -109,8 +99,8 @@ struct SoftmaxToLoops : ToLoopsPattern<SoftmaxOp> {
   }
 };
 
-struct EmbeddingToLoops : ToLoopsPattern<EmbeddingOp> {
-  using ToLoopsPattern::ToLoopsPattern;
+struct EmbeddingToLoops : OpConversionPattern<EmbeddingOp> {
+  using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(EmbeddingOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -138,8 +128,8 @@ struct EmbeddingToLoops : ToLoopsPattern<EmbeddingOp> {
   }
 };
 
-struct RopeToLoops : ToLoopsPattern<RopeOp> {
-  using ToLoopsPattern::ToLoopsPattern;
+struct RopeToLoops : OpConversionPattern<RopeOp> {
+  using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(RopeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -195,8 +185,8 @@ struct RopeToLoops : ToLoopsPattern<RopeOp> {
   }
 };
 
-struct Conv1dToLoops : ToLoopsPattern<Conv1dOp> {
-  using ToLoopsPattern::ToLoopsPattern;
+struct Conv1dToLoops : OpConversionPattern<Conv1dOp> {
+  using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(Conv1dOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -270,8 +260,8 @@ struct Conv1dToLoops : ToLoopsPattern<Conv1dOp> {
 enum class ReduceKind { Sum, Mean, Max };
 
 template <typename Op, ReduceKind Kind>
-struct ReduceToLoops : ToLoopsPattern<Op> {
-  using ToLoopsPattern<Op>::ToLoopsPattern;
+struct ReduceToLoops : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
   LogicalResult
   matchAndRewrite(Op op, typename Op::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {

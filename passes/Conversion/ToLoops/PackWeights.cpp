@@ -8,6 +8,7 @@
 
 #include "passes/Conversion/ToLoops/PackWeights.h"
 #include "passes/Conversion/Passes.h"
+#include "passes/Conversion/ToLoops/ResultBuffers.h"
 
 #include "dialects/FFN/IR/FFNOps.h"
 #include "dialects/Graph/IR/GraphOps.h"
@@ -324,8 +325,7 @@ LogicalResult packWeights(ModuleOp module, const GemmTiling &tiling) {
   for (unsigned p = 0; p < numParams; ++p) {
     auto tensor = cast<RankedTensorType>(
         model.getArgument(functions[0].firstParam + p).getType());
-    argTypes.push_back(
-        MemRefType::get(tensor.getShape(), tensor.getElementType()));
+    argTypes.push_back(bufferType(tensor));
   }
   for (const PackedBuffer &buffer : buffers)
     argTypes.push_back(buffer.type);

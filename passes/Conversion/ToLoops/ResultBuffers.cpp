@@ -8,12 +8,17 @@
 #include "dialects/Scan/IR/ScanDialect.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 using namespace mlir;
 
 MemRefType kiln::bufferType(RankedTensorType tensor) {
   return MemRefType::get(tensor.getShape(), tensor.getElementType());
+}
+
+bool kiln::hasTensorBoundary(func::FuncOp func) {
+  auto isTensor = llvm::IsaPred<TensorType>;
+  return llvm::any_of(func.getArgumentTypes(), isTensor) ||
+         llvm::any_of(func.getResultTypes(), isTensor);
 }
 
 bool kiln::writesResultBuffers(Operation *op) {

@@ -11,6 +11,7 @@
 #ifndef KILN_PASSES_CONVERSION_TOLOOPS_RESULTBUFFERS_H
 #define KILN_PASSES_CONVERSION_TOLOOPS_RESULTBUFFERS_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
 
@@ -19,6 +20,10 @@ namespace kiln {
 /// The buffer type of a ranked tensor: an identity-layout memref of the
 /// same shape and element type.
 mlir::MemRefType bufferType(mlir::RankedTensorType tensor);
+
+/// Whether `func` still takes or returns tensors: kiln-bufferize-boundaries
+/// has not run, so neither step after it may.
+bool hasTensorBoundary(mlir::func::FuncOp func);
 
 /// Whether kiln-bufferize-ops gives `op` buffers for its results: an op of
 /// the graph, attn, scan or ffn dialects at the top level of a function
